@@ -1,0 +1,39 @@
+/**
+ * The contract between the workspace index (which knows items, modules and `use` declarations)
+ * and the consumers that need to turn a written type into a definition (layout engine, rules).
+ */
+import type { TypeDefItem, TypeExpr } from './model';
+
+/** What a path type such as `Vec<u8>`, `crate::a::B` or `io::Error` refers to. */
+export type Resolution =
+  /** A struct, enum, union or type alias of the workspace. */
+  | { kind: 'item'; item: TypeDefItem; via?: string }
+  /**
+   * A standard-library type, by canonical path: `core::`/`alloc::` prefixes and re-export
+   * paths are normalised to the `std::` path documented in std docs, e.g.
+   * `std::collections::HashMap`, `std::vec::Vec`, `std::sync::atomic::AtomicU64`,
+   * `std::num::NonZeroU32`, `std::io::Error`, `std::io::Result` (an alias).
+   */
+  | { kind: 'std'; path: string }
+  /** A primitive: `u8`..`u128`, `i8`..`i128`, `usize`, `isize`, `f32`, `f64`, `bool`, `char`, `str`. */
+  | { kind: 'primitive'; name: string }
+  /** A trait of the workspace or std (seen in `dyn`/`impl` or a bare trait path). */
+  | { kind: 'trait'; path: string }
+  /** Resolves to a path in another crate that is not in the workspace (`tokio::sync::Mutex`). */
+  | { kind: 'external'; path: string }
+  /** Nothing found. */
+  | { kind: 'unresolved'; path: string };
+
+export interface TypeResolver {
+  /**
+   * Resolve a path type written in module `module` (e.g. `mycrate::a::b`). The engine handles
+   * generic parameters and `Self` itself before asking; `expr.kind` is always `'path'`.
+   */
+  resolveType(module: string, expr: Extract<TypeExpr, { kind: 'path' }>): Resolution;
+  /**
+   * Evaluate a const expression (array length, const generic argument) written in `module`:
+   * integer literals with suffixes and `_`, paths to `const` items, `usize::MAX`-style constants,
+   * `+ - * / << >> %` and parentheses. Returns undefined if it cannot.
+   */
+  evalConst(module: string, text: string, env?: ReadonlyMap<string, bigint>): bigint | undefined;
+}
