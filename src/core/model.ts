@@ -2,8 +2,9 @@
  * The syntax-level model of a Rust workspace that the index produces and the layout engine and
  * rules consume. Everything here is plain data: no tree-sitter nodes, no `vscode` types.
  *
- * Coordinates: `line` and `column` are 1-based (as rustc prints them); `startByte`/`endByte` are
- * byte offsets into the UTF-8 file text (tree-sitter's unit).
+ * Coordinates: `line` and `column` are 1-based (as rustc prints them), columns in UTF-16 code
+ * units; `startOffset`/`endOffset` are offsets into the file text as a JS string (UTF-16 code
+ * units, what `text.slice()` takes and what the node tree-sitter binding reports).
  */
 
 /** A source position of an item or a piece of syntax. */
@@ -18,10 +19,10 @@ export interface Span {
   endLine: number;
   /** 1-based column of the end (exclusive). */
   endColumn: number;
-  /** Byte offset of the start in the file. */
-  startByte: number;
-  /** Byte offset of the end (exclusive). */
-  endByte: number;
+  /** Offset of the start in the file text (UTF-16 code units, a JS string index). */
+  startOffset: number;
+  /** Offset of the end (exclusive). */
+  endOffset: number;
 }
 
 /** A generic argument in a path: a type, or a const expression (`N`, `4`, `{ 2 * 8 }`). */

@@ -22,11 +22,11 @@ export interface Range {
   endColumn: number;
 }
 
-/** One replacement in one file: byte offsets into the file's UTF-8 text, plus the range for editors. */
+/** One replacement in one file: offsets into the file text as a JS string (UTF-16 units), plus the range. */
 export interface TextEdit {
   range: Range;
-  startByte: number;
-  endByte: number;
+  startOffset: number;
+  endOffset: number;
   newText: string;
 }
 
