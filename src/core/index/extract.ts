@@ -1,0 +1,419 @@
+/**
+ * Walks the item level of one parsed file (or macro body, or inline module) and produces plain
+ * items, `use` entries and `mod` declarations. Function bodies are not walked: the index only
+ * needs signatures, which keeps whole-crate indexing close to bare parse time.
+ */
+import type { SyntaxNode } from '../parser';
+import { parseRust } from '../parser';
+import type {
+  Attribute,
+  ConstItem,
+  EnumItem,
+  Field,
+  FieldShape,
+  FnItem,
+  FnParam,
+  ImplItem,
+  Item,
+  ModItem,
+  StructItem,
+  TraitItem,
+  TypeAliasItem,
+  UnionItem,
+  UseEntry,
+  Variant,
+} from '../model';
+import { attributeOf, genericsOf, isTypeNode, reprOf, spanOf, typeExprOf, type SpanBase } from './syntax';
+import { collectUses } from './uses';
+
+/** A `mod a;` declaration whose file the module loader has to find. */
+export interface ModDecl {
+  name: string;
+  /** Module path of the declared module. */
+  path: string;
+  /** `#[path = "..."]` value, if any. */
+  pathAttr?: string;
+  /** Directory of inline parent modules, relative to the file's child dir (for `mod a { mod b; }`). */
+  inlineDirs: string[];
+  item: ModItem;
+}
+
+export interface ExtractResult {
+  items: Item[];
+  /** `use` entries keyed by module path. */
+  uses: Map<string, UseEntry[]>;
+  mods: ModDecl[];
+  /** `extern crate x as y;` renames keyed by module: alias -> crate. */
+  externCrates: Map<string, Map<string, string>>;
+}
+
+interface Ctx {
+  base: SpanBase;
+  /** The text that was parsed (the file, or a macro body). */
+  src: string;
+  module: string;
+  viaMacro?: string;
+  inlineDirs: string[];
+  out: ExtractResult;
+  depth: number;
+}
+
+export function newExtractResult(): ExtractResult {
+  return { items: [], uses: new Map(), mods: [], externCrates: new Map() };
+}
+
+/** Extract everything at item level of `root` (a `source_file` or `declaration_list`). */
+export function extractItems(root: SyntaxNode, src: string, base: SpanBase, module: string, out: ExtractResult, viaMacro?: string, inlineDirs: string[] = []): void {
+  walkList(root, { base, src, module, viaMacro, inlineDirs, out, depth: 0 });
+}
+
+// The text of an outer doc comment (line or block form), or undefined for other comments.
+function docText(comment: string): string | undefined {
+  if (comment.startsWith('///') && !comment.startsWith('////')) return comment.slice(3).replace(/^ /, '').replace(/\r?\n$/, '');
+  if (comment.startsWith('/**') && !comment.startsWith('/***') && comment !== '/**/') return comment.slice(3, -2).trim();
+  return undefined;
+}
+
+function visibilityOf(node: SyntaxNode): string {
+  const v = node.namedChildren.find(c => c.type === 'visibility_modifier');
+  return v ? v.text.replace(/\s+/g, '') : '';
+}
+
+function walkList(list: SyntaxNode, ctx: Ctx): void {
+  let attrs: Attribute[] = [];
+  let docs: string[] = [];
+  for (const node of list.namedChildren) {
+    if (node.type === 'attribute_item') {
+      const a = attributeOf(node, ctx.base);
+      if (a) attrs.push(a);
+      continue;
+    }
+    if (node.type === 'line_comment' || node.type === 'block_comment') {
+      const doc = docText(ctx.src.slice(node.startIndex, node.endIndex));
+      if (doc !== undefined) docs.push(doc);
+      continue;
+    }
+    if (node.type === 'inner_attribute_item') continue;
+    try {
+      visitItem(node, ctx, attrs, docs.length ? docs.join('\n') : undefined);
+    } catch {
+      // A malformed item never stops indexing of the rest of the file.
+    }
+    attrs = [];
+    docs = [];
+  }
+}
+
+function base(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, kind: Item['kind'], name: string, nameNode: SyntaxNode | null, path: string) {
+  return {
+    kind,
+    name,
+    path,
+    module: ctx.module,
+    span: spanOf(node, ctx.base),
+    nameSpan: spanOf(nameNode ?? node, ctx.base),
+    attrs,
+    generics: genericsOf(node),
+    visibility: visibilityOf(node),
+    viaMacro: ctx.viaMacro,
+    docs,
+  };
+}
+
+function visitItem(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined): void {
+  const { out } = ctx;
+  const nameNode = node.childForFieldName('name');
+  const name = nameNode?.text ?? '';
+  const path = `${ctx.module}::${name}`;
+  switch (node.type) {
+    case 'struct_item': {
+      const body = node.childForFieldName('body');
+      const { shape, fields } = fieldsOf(body, ctx);
+      const item: StructItem = { ...base(node, ctx, attrs, docs, 'struct', name, nameNode, path), kind: 'struct', shape, fields, repr: reprOf(attrs) };
+      out.items.push(item);
+      return;
+    }
+    case 'union_item': {
+      const { fields } = fieldsOf(node.childForFieldName('body'), ctx);
+      const item: UnionItem = { ...base(node, ctx, attrs, docs, 'union', name, nameNode, path), kind: 'union', fields, repr: reprOf(attrs) };
+      out.items.push(item);
+      return;
+    }
+    case 'enum_item': {
+      const item: EnumItem = { ...base(node, ctx, attrs, docs, 'enum', name, nameNode, path), kind: 'enum', variants: variantsOf(node.childForFieldName('body'), ctx), repr: reprOf(attrs) };
+      out.items.push(item);
+      return;
+    }
+    case 'type_item': {
+      const t = node.childForFieldName('type');
+      const item: TypeAliasItem = { ...base(node, ctx, attrs, docs, 'type', name, nameNode, path), kind: 'type', target: t ? typeExprOf(t) : undefined };
+      out.items.push(item);
+      return;
+    }
+    case 'function_item':
+    case 'function_signature_item':
+      out.items.push(fnOf(node, ctx, attrs, docs, path));
+      return;
+    case 'const_item':
+    case 'static_item': {
+      const t = node.childForFieldName('type');
+      const v = node.childForFieldName('value');
+      const kind = node.type === 'const_item' ? 'const' : 'static';
+      const item: ConstItem = { ...base(node, ctx, attrs, docs, kind, name, nameNode, path), kind, type: t ? typeExprOf(t) : undefined, value: v?.text };
+      out.items.push(item);
+      return;
+    }
+    case 'trait_item':
+      out.items.push(traitOf(node, ctx, attrs, docs, path));
+      return;
+    case 'impl_item':
+      out.items.push(implOf(node, ctx, attrs, docs));
+      return;
+    case 'mod_item': {
+      const body = node.childForFieldName('body');
+      const item: ModItem = { ...base(node, ctx, attrs, docs, 'mod', name, nameNode, path), kind: 'mod', inline: !!body };
+      out.items.push(item);
+      const pathAttr = attrs.find(a => a.name === 'path')?.args.replace(/^=?\s*"|"$/g, '');
+      if (body) {
+        walkList(body, { ...ctx, module: path, inlineDirs: [...ctx.inlineDirs, pathAttr ?? name], depth: ctx.depth });
+      } else {
+        out.mods.push({ name, path, pathAttr, inlineDirs: ctx.inlineDirs, item });
+      }
+      return;
+    }
+    case 'use_declaration': {
+      const list = out.uses.get(ctx.module) ?? [];
+      collectUses(node, ctx.base, visibilityOf(node), list);
+      out.uses.set(ctx.module, list);
+      return;
+    }
+    case 'extern_crate_declaration': {
+      const crate = node.childForFieldName('name')?.text;
+      const alias = node.childForFieldName('alias')?.text ?? crate;
+      if (crate && alias) {
+        const m = out.externCrates.get(ctx.module) ?? new Map<string, string>();
+        m.set(alias, crate);
+        out.externCrates.set(ctx.module, m);
+      }
+      return;
+    }
+    case 'macro_definition':
+      out.items.push({ ...base(node, ctx, attrs, docs, 'macro', name, nameNode, path), kind: 'macro' });
+      return;
+    case 'macro_invocation':
+      visitMacroBody(node, ctx);
+      return;
+    default:
+      return;
+  }
+}
+
+function fieldsOf(body: SyntaxNode | null, ctx: Ctx): { shape: FieldShape; fields: Field[] } {
+  if (!body) return { shape: 'unit', fields: [] };
+  const fields: Field[] = [];
+  let attrs: Attribute[] = [];
+  if (body.type === 'field_declaration_list') {
+    for (const c of body.namedChildren) {
+      if (c.type === 'attribute_item') {
+        const a = attributeOf(c, ctx.base);
+        if (a) attrs.push(a);
+      } else if (c.type === 'field_declaration') {
+        const t = c.childForFieldName('type');
+        fields.push({ name: c.childForFieldName('name')?.text ?? '', type: t ? typeExprOf(t) : { kind: 'unknown', text: '' }, span: spanOf(c, ctx.base), attrs });
+        attrs = [];
+      }
+    }
+    return { shape: 'named', fields };
+  }
+  // ordered_field_declaration_list: `(pub u8, #[attr] Vec<u8>)`
+  for (const c of body.namedChildren) {
+    if (c.type === 'attribute_item') {
+      const a = attributeOf(c, ctx.base);
+      if (a) attrs.push(a);
+    } else if (isTypeNode(c)) {
+      fields.push({ name: String(fields.length), type: typeExprOf(c), span: spanOf(c, ctx.base), attrs });
+      attrs = [];
+    }
+  }
+  return { shape: 'tuple', fields };
+}
+
+function variantsOf(body: SyntaxNode | null, ctx: Ctx): Variant[] {
+  const variants: Variant[] = [];
+  if (!body) return variants;
+  let attrs: Attribute[] = [];
+  for (const c of body.namedChildren) {
+    if (c.type === 'attribute_item') {
+      const a = attributeOf(c, ctx.base);
+      if (a) attrs.push(a);
+      continue;
+    }
+    if (c.type !== 'enum_variant') continue;
+    const { shape, fields } = fieldsOf(c.childForFieldName('body'), ctx);
+    const value = c.childForFieldName('value');
+    variants.push({ name: c.childForFieldName('name')?.text ?? '', shape, fields, discriminant: value?.text, span: spanOf(c, ctx.base), attrs });
+    attrs = [];
+  }
+  return variants;
+}
+
+function fnOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string, owner?: FnItem['owner']): FnItem {
+  const nameNode = node.childForFieldName('name');
+  const mods = node.namedChildren.find(c => c.type === 'function_modifiers')?.text ?? '';
+  const paramsNode = node.childForFieldName('parameters');
+  const params: FnParam[] = [];
+  for (const p of paramsNode?.namedChildren ?? []) {
+    if (p.type === 'self_parameter') params.push({ pattern: p.text, isSelf: true, span: spanOf(p, ctx.base) });
+    else if (p.type === 'parameter') {
+      const pat = p.childForFieldName('pattern');
+      const t = p.childForFieldName('type');
+      const mut = p.namedChildren.some(x => x.type === 'mutable_specifier') ? 'mut ' : '';
+      params.push({ pattern: mut + (pat?.text ?? ''), type: t ? typeExprOf(t) : undefined, isSelf: pat?.type === 'self', span: spanOf(p, ctx.base) });
+    }
+  }
+  const ret = node.childForFieldName('return_type');
+  const body = node.childForFieldName('body');
+  const sigEnd = body ? body.startIndex : node.endIndex;
+  const sig = spanOf(node, ctx.base);
+  const sigText = ctx.src.slice(node.startIndex, sigEnd).replace(/\s+$/, '');
+  const lines = sigText.split('\n');
+  const signatureSpan = {
+    ...sig,
+    endOffset: sig.startOffset + sigText.length,
+    endLine: sig.line + lines.length - 1,
+    endColumn: lines.length === 1 ? sig.column + sigText.length : lines[lines.length - 1].length + 1,
+  };
+  return {
+    ...base(node, ctx, attrs, docs, 'fn', nameNode?.text ?? '', nameNode, path),
+    kind: 'fn',
+    params,
+    returnType: ret ? typeExprOf(ret) : undefined,
+    isAsync: /\basync\b/.test(mods),
+    isConst: /\bconst\b/.test(mods),
+    isUnsafe: /\bunsafe\b/.test(mods),
+    hasBody: !!body,
+    signatureSpan,
+    owner,
+  };
+}
+
+function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, t: SyntaxNode | null) => void): string[] {
+  const methods: string[] = [];
+  let attrs: Attribute[] = [];
+  let docs: string[] = [];
+  for (const c of body?.namedChildren ?? []) {
+    if (c.type === 'attribute_item') {
+      const a = attributeOf(c, ctx.base);
+      if (a) attrs.push(a);
+      continue;
+    }
+    if (c.type === 'line_comment' || c.type === 'block_comment') {
+      const doc = docText(ctx.src.slice(c.startIndex, c.endIndex));
+      if (doc !== undefined) docs.push(doc);
+      continue;
+    }
+    if (c.type === 'function_item' || c.type === 'function_signature_item') {
+      const f = fnOf(c, ctx, attrs, docs.length ? docs.join('\n') : undefined, `${ownerPath}::${c.childForFieldName('name')?.text ?? ''}`, owner);
+      ctx.out.items.push(f);
+      methods.push(f.path);
+    } else if (c.type === 'associated_type' || c.type === 'type_item') {
+      onAssoc(c.childForFieldName('name')?.text ?? '', c.childForFieldName('type'));
+    }
+    attrs = [];
+    docs = [];
+  }
+  return methods;
+}
+
+function traitOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string): TraitItem {
+  const nameNode = node.childForFieldName('name');
+  const assocTypes: string[] = [];
+  const methods = membersOf(node.childForFieldName('body'), ctx, path, { kind: 'trait', path, traitName: nameNode?.text }, n => assocTypes.push(n));
+  return { ...base(node, ctx, attrs, docs, 'trait', nameNode?.text ?? '', nameNode, path), kind: 'trait', methods, assocTypes };
+}
+
+function implOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined): ImplItem {
+  const selfNode = node.childForFieldName('type');
+  const traitNode = node.childForFieldName('trait');
+  const selfType = selfNode ? typeExprOf(selfNode) : ({ kind: 'unknown', text: '' } as const);
+  const trait = traitNode ? typeExprOf(traitNode) : undefined;
+  const selfName = selfType.kind === 'path' ? selfType.segments[selfType.segments.length - 1].name : selfType.text;
+  const implPath = `${ctx.module}::${selfName}`;
+  const name = trait ? `${trait.text} for ${selfType.text}` : selfType.text;
+  const assocTypes: Record<string, ImplItem['selfType']> = {};
+  const traitName = trait?.kind === 'path' ? trait.segments[trait.segments.length - 1].name : undefined;
+  const methods = membersOf(node.childForFieldName('body'), ctx, implPath, { kind: 'impl', path: implPath, selfType, traitName }, (n, t) => {
+    if (t) assocTypes[n] = typeExprOf(t);
+  });
+  const negative = !!trait && /^impl[^{]*!\s*\w/.test(ctx.src.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 200)));
+  return { ...base(node, ctx, attrs, docs, 'impl', name, selfNode, implPath), kind: 'impl', selfType, trait, negative, methods, assocTypes };
+}
+
+/** Macros whose bodies are not Rust items, so re-parsing them is wasted work. */
+const NON_ITEM_MACROS = new Set(['macro_rules', 'println', 'print', 'eprintln', 'format', 'vec', 'assert', 'assert_eq', 'debug_assert', 'compile_error', 'include', 'concat', 'stringify', 'matches', 'write', 'writeln', 'thread_local', 'lazy_static']);
+
+function visitMacroBody(node: SyntaxNode, ctx: Ctx): void {
+  const macroName = node.childForFieldName('macro')?.text ?? node.namedChildren[0]?.text ?? '';
+  const simple = macroName.split('::').pop() ?? macroName;
+  const tt = node.namedChildren.find(c => c.type === 'token_tree');
+  if (!tt || NON_ITEM_MACROS.has(simple) || ctx.depth > 8) return;
+  const inner = tt.text.slice(1, -1);
+  if (inner.trim() === '') return;
+  const start = spanOf(tt, ctx.base);
+  const innerBase: SpanBase = { file: ctx.base.file, row: start.line - 1, column: start.column, offset: start.startOffset + 1 };
+  if (simple === 'bitflags') {
+    bitflagsItems(inner, innerBase, ctx);
+    return;
+  }
+  const tree = parseRust(inner);
+  const sub: Ctx = { ...ctx, base: innerBase, src: inner, viaMacro: simple, depth: ctx.depth + 1 };
+  // Keep only items that parsed cleanly: macro bodies often contain non-item syntax.
+  const clean = { ...sub, out: newExtractResult() };
+  walkList(tree.rootNode, clean);
+  const errors = tree.rootNode.hasError ? tree.rootNode.children.filter(c => c.hasError).map(c => [c.startIndex, c.endIndex]) : [];
+  const errorFree = (p: { span: { startOffset: number; endOffset: number } }) => {
+    const start = p.span.startOffset - innerBase.offset;
+    const end = p.span.endOffset - innerBase.offset;
+    return !errors.some(([s, e]) => e > start && s < end);
+  };
+  for (const it of clean.out.items) if (it.kind === 'mod' || it.kind === 'impl' || it.kind === 'fn' || errorFree(it)) ctx.out.items.push(it);
+  for (const [k, v] of clean.out.uses) ctx.out.uses.set(k, [...(ctx.out.uses.get(k) ?? []), ...v]);
+  ctx.out.mods.push(...clean.out.mods);
+  for (const [k, v] of clean.out.externCrates) ctx.out.externCrates.set(k, v);
+}
+
+/** `bitflags! { pub struct Flags: u32 { const A = 1; } }` declares a newtype over the integer. */
+function bitflagsItems(inner: string, b: SpanBase, ctx: Ctx): void {
+  const re = /((?:#\[[^\]]*\]\s*)*)(pub(?:\([^)]*\))?\s+)?struct\s+(\w+)\s*:\s*([\w:]+)/g;
+  for (let m = re.exec(inner); m; m = re.exec(inner)) {
+    const nameStart = m.index + m[0].indexOf(m[3], m[1].length + (m[2]?.length ?? 0) + 6);
+    const before = inner.slice(0, nameStart);
+    const row = (before.match(/\n/g) ?? []).length;
+    const col = nameStart - (before.lastIndexOf('\n') + 1);
+    const span = {
+      file: b.file,
+      line: b.row + row + 1,
+      column: (row === 0 ? b.column : 0) + col + 1,
+      endLine: b.row + row + 1,
+      endColumn: (row === 0 ? b.column : 0) + col + 1 + m[3].length,
+      startOffset: b.offset + nameStart,
+      endOffset: b.offset + nameStart + m[3].length,
+    };
+    const ty = { kind: 'path' as const, segments: m[4].split('::').map(name => ({ name, args: [] })), global: false, text: m[4] };
+    ctx.out.items.push({
+      kind: 'struct',
+      name: m[3],
+      path: `${ctx.module}::${m[3]}`,
+      module: ctx.module,
+      span,
+      nameSpan: span,
+      attrs: [],
+      generics: [],
+      visibility: (m[2] ?? '').trim(),
+      viaMacro: 'bitflags',
+      shape: 'tuple',
+      fields: [{ name: '0', type: ty, span, attrs: [] }],
+      repr: { c: false, transparent: true },
+    });
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * Name resolution the way a reader does it: items of the module, `use` (simple, groups, renames,
+ * globs, `self`/`super`/`crate`), other workspace crates, the std prelude and std paths.
+ */
+import type { Item, TypeDefItem, TypeExpr, UseEntry } from '../model';
+import { isTypeDef } from '../model';
+import type { Resolution, TypeResolver } from '../resolve-api';
+import { canonicalStdPath, isStdRoot, PRELUDE, PRIMITIVES } from './std-paths';
+import { evalConstExpr } from './const-eval';
+
+/** The names one module defines and imports. */
+export interface ModuleScope {
+  path: string;
+  /** Crate root module path (the crate name). */
+  crate: string;
+  parent?: string;
+  /** Items defined directly in the module, by name (type namespace and value namespace mixed). */
+  items: Map<string, Item[]>;
+  uses: UseEntry[];
+  externCrates: Map<string, string>;
+}
+
+/** What a name or path leads to while walking a path. */
+type Target =
+  | { kind: 'item'; item: Item }
+  | { kind: 'module'; path: string }
+  | { kind: 'std'; segments: string[] }
+  | { kind: 'external'; segments: string[] }
+  | { kind: 'primitive'; name: string };
+
+const TYPE_NS = new Set(['struct', 'enum', 'union', 'type', 'trait', 'mod']);
+
+export class ScopeResolver implements TypeResolver {
+  constructor(
+    private readonly modules: Map<string, ModuleScope>,
+    /** Workspace crate names -> root module path. */
+    private readonly crates: Map<string, string>,
+  ) {}
+
+  resolveType(module: string, expr: Extract<TypeExpr, { kind: 'path' }>): Resolution {
+    const text = expr.segments.map(s => s.name).join('::');
+    if (expr.qself) return { kind: 'unresolved', path: expr.text };
+    const target = this.resolveSegments(module, expr.segments.map(s => s.name), expr.global);
+    return this.toResolution(target, text);
+  }
+
+  /** Resolve a plain path (`a::b::C`) from `module`; exposed for rules and the symbol locator. */
+  resolvePath(module: string, segments: string[]): Resolution {
+    return this.toResolution(this.resolveSegments(module, segments, false), segments.join('::'));
+  }
+
+  /** Resolve to the item (any kind: fn, const, trait...) a path names, if it is a workspace item. */
+  resolveItem(module: string, segments: string[]): Item | undefined {
+    const t = this.resolveSegments(module, segments, false);
+    return t?.kind === 'item' ? t.item : undefined;
+  }
+
+  evalConst(module: string, text: string, env?: ReadonlyMap<string, bigint>): bigint | undefined {
+    return evalConstExpr(text, (path: string[]) => {
+      if (path.length === 1 && env?.has(path[0])) return env.get(path[0]);
+      return this.constValue(module, path, new Set());
+    });
+  }
+
+  private constValue(module: string, path: string[], seen: Set<string>): bigint | undefined {
+    const last = path[path.length - 1];
+    if (path.length === 2 && PRIMITIVES.has(path[0])) return primitiveConst(path[0], last);
+    if (path.length >= 2 && (path[0] === 'std' || path[0] === 'core') && PRIMITIVES.has(path[path.length - 2])) {
+      return primitiveConst(path[path.length - 2], last);
+    }
+    const t = this.resolveSegments(module, path, false);
+    if (t?.kind !== 'item' || (t.item.kind !== 'const' && t.item.kind !== 'static') || !t.item.value) return undefined;
+    if (seen.has(t.item.path)) return undefined;
+    seen.add(t.item.path);
+    const item = t.item;
+    return evalConstExpr(item.value!, p => this.constValue(item.module, p, seen));
+  }
+
+  private toResolution(target: Target | undefined, text: string): Resolution {
+    if (!target) return { kind: 'unresolved', path: text };
+    switch (target.kind) {
+      case 'primitive':
+        return { kind: 'primitive', name: target.name };
+      case 'std': {
+        const p = canonicalStdPath(target.segments);
+        return p.startsWith('trait:') ? { kind: 'trait', path: p.slice(6) } : { kind: 'std', path: p };
+      }
+      case 'external':
+        return { kind: 'external', path: target.segments.join('::') };
+      case 'module':
+        return { kind: 'unresolved', path: text };
+      case 'item':
+        if (target.item.kind === 'trait') return { kind: 'trait', path: target.item.path };
+        if (isTypeDef(target.item)) return { kind: 'item', item: target.item as TypeDefItem };
+        return { kind: 'unresolved', path: text };
+    }
+  }
+
+  private resolveSegments(module: string, segs: string[], global: boolean): Target | undefined {
+    if (segs.length === 0) return undefined;
+    let cur: Target | undefined;
+    const first = segs[0];
+    const scope = this.modules.get(module);
+    if (global) cur = this.crateTarget(first, scope);
+    else if (first === 'crate') cur = scope ? { kind: 'module', path: scope.crate } : undefined;
+    else if (first === 'self') cur = { kind: 'module', path: module };
+    else if (first === 'super') cur = scope?.parent ? { kind: 'module', path: scope.parent } : undefined;
+    else if (first === 'Self') cur = undefined;
+    else if (segs.length === 1 && PRIMITIVES.has(first) && !scope?.items.has(first)) return { kind: 'primitive', name: first };
+    else cur = this.lookupName(module, first, new Set(), segs.length === 1) ?? this.crateTarget(first, scope);
+    for (let i = 1; i < segs.length && cur; i++) cur = this.step(cur, segs[i], i === segs.length - 1);
+    return cur;
+  }
+
+  private crateTarget(name: string, scope: ModuleScope | undefined): Target | undefined {
+    if (this.crates.has(name)) return { kind: 'module', path: this.crates.get(name)! };
+    if (isStdRoot(name)) return { kind: 'std', segments: [name] };
+    const ext = scope?.externCrates.get(name);
+    if (ext) return this.crateTarget(ext, undefined);
+    if (PRIMITIVES.has(name)) return { kind: 'primitive', name };
+    if (/^[a-z_][a-z0-9_]*$/.test(name)) return { kind: 'external', segments: [name] };
+    return undefined;
+  }
+
+  private step(cur: Target, name: string, last: boolean): Target | undefined {
+    switch (cur.kind) {
+      case 'module':
+        if (name === 'super') {
+          const p = this.modules.get(cur.path)?.parent;
+          return p ? { kind: 'module', path: p } : undefined;
+        }
+        return this.lookupName(cur.path, name, new Set(), last, true);
+      case 'std':
+        return { kind: 'std', segments: [...cur.segments, name] };
+      case 'external':
+        return { kind: 'external', segments: [...cur.segments, name] };
+      default:
+        // Associated items (`T::Assoc`, `Enum::Variant`) are not types we can name.
+        return undefined;
+    }
+  }
+
+  /**
+   * Look `name` up in `module`: its own items, then explicit imports, then glob imports, then
+   * (for non-qualified lookups) the prelude.
+   */
+  private lookupName(module: string, name: string, seen: Set<string>, preferType: boolean, qualified = false): Target | undefined {
+    const key = `${module}#${name}`;
+    if (seen.has(key)) return undefined;
+    seen.add(key);
+    const scope = this.modules.get(module);
+    if (!scope) return undefined;
+    const own = scope.items.get(name);
+    if (own && own.length > 0) {
+      const ty = own.find(i => TYPE_NS.has(i.kind));
+      const pick = preferType ? (ty ?? own[0]) : (own.find(i => i.kind === 'mod') ?? ty ?? own[0]);
+      if (pick.kind === 'mod') return { kind: 'module', path: pick.path };
+      return { kind: 'item', item: pick };
+    }
+    for (const u of scope.uses) {
+      if (u.glob || u.alias !== name) continue;
+      const t = this.resolveUse(module, u.path, seen);
+      if (t) return t;
+    }
+    for (const u of scope.uses) {
+      if (!u.glob) continue;
+      const base = this.resolveUse(module, u.path, seen);
+      if (base?.kind === 'module') {
+        const t = this.lookupName(base.path, name, seen, preferType, true);
+        if (t) return t;
+      } else if (base?.kind === 'std' && base.segments[base.segments.length - 1] === 'prelude') {
+        // `use std::io::prelude::*` and friends bring traits, not types we lay out.
+        continue;
+      }
+    }
+    if (qualified) return undefined;
+    if (scope.externCrates.has(name) || this.crates.has(name)) return this.crateTarget(name, scope);
+    const prelude = PRELUDE[name];
+    if (prelude) {
+      return prelude.startsWith('trait:') ? { kind: 'std', segments: ['trait:' + prelude.slice(6)] } : { kind: 'std', segments: prelude.split('::') };
+    }
+    return undefined;
+  }
+
+  private resolveUse(module: string, path: string[], seen: Set<string>): Target | undefined {
+    const scope = this.modules.get(module);
+    const [first, ...rest] = path;
+    let cur: Target | undefined;
+    if (first === 'crate') cur = scope ? { kind: 'module', path: scope.crate } : undefined;
+    else if (first === 'self') cur = { kind: 'module', path: module };
+    else if (first === 'super') cur = scope?.parent ? { kind: 'module', path: scope.parent } : undefined;
+    else {
+      // 2018 paths: a local name (module/item in scope) wins over an extern crate of the same name.
+      const local = scope?.items.get(first);
+      if (local && local.length > 0) {
+        const m = local.find(i => i.kind === 'mod');
+        cur = m ? { kind: 'module', path: m.path } : { kind: 'item', item: local[0] };
+      } else {
+        cur = this.crateTarget(first, scope);
+        if (!cur || cur.kind === 'external') cur = this.lookupName(module, first, seen, rest.length === 0) ?? cur;
+      }
+    }
+    for (let i = 0; i < rest.length && cur; i++) {
+      if (rest[i] === 'super' && cur.kind === 'module') {
+        const p = this.modules.get(cur.path)?.parent;
+        cur = p ? { kind: 'module', path: p } : undefined;
+      } else cur = cur.kind === 'module' ? this.lookupName(cur.path, rest[i], seen, i === rest.length - 1, true) : this.step(cur, rest[i], i === rest.length - 1);
+    }
+    return cur;
+  }
+}
+
+function primitiveConst(ty: string, name: string): bigint | undefined {
+  const m = /^([ui])(\d+|size)$/.exec(ty);
+  if (!m) return undefined;
+  const bits = BigInt(m[2] === 'size' ? 64 : Number(m[2]));
+  const signed = m[1] === 'i';
+  if (name === 'MAX') return signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
+  if (name === 'MIN') return signed ? -(1n << (bits - 1n)) : 0n;
+  if (name === 'BITS') return bits;
+  return undefined;
+}

@@ -1,0 +1,291 @@
+/**
+ * Conversions from tree-sitter nodes to the plain model: spans, type expressions, attributes,
+ * generics. Nodes may come from a sub-parse of a macro body, so positions go through a
+ * `SpanBase` that shifts them back into the real file.
+ */
+import type { SyntaxNode } from '../parser';
+import type { Attribute, GenericArg, GenericParam, PathSegment, Repr, Span, TypeExpr } from '../model';
+
+/** Where the parsed text starts in the real file (non-zero for macro bodies). */
+export interface SpanBase {
+  file: string;
+  /** 0-based row in the file where the parsed text starts. */
+  row: number;
+  /** Column of the first character of the parsed text (UTF-16 units, 0-based). */
+  column: number;
+  /** Offset of the parsed text in the file text. */
+  offset: number;
+}
+
+export function spanOf(node: SyntaxNode, base: SpanBase): Span {
+  const s = node.startPosition;
+  const e = node.endPosition;
+  return {
+    file: base.file,
+    line: base.row + s.row + 1,
+    column: (s.row === 0 ? base.column : 0) + s.column + 1,
+    endLine: base.row + e.row + 1,
+    endColumn: (e.row === 0 ? base.column : 0) + e.column + 1,
+    startOffset: base.offset + node.startIndex,
+    endOffset: base.offset + node.endIndex,
+  };
+}
+
+/** Collapse whitespace the way rustc prints types (`Vec < u8 >` stays as written but single-spaced). */
+export function normText(text: string): string {
+  return text.replace(/\s+/g, ' ').replace(/\s*([<>,;()[\]])\s*/g, (_m, c: string) => (c === ',' || c === ';' ? `${c} ` : c)).trim();
+}
+
+function pathSegmentsOf(node: SyntaxNode, out: PathSegment[]): { global: boolean; qself?: TypeExpr } {
+  // scoped_identifier / scoped_type_identifier: path '::' name; identifiers: a single segment.
+  switch (node.type) {
+    case 'identifier':
+    case 'type_identifier':
+    case 'primitive_type':
+    case 'crate':
+    case 'super':
+    case 'self':
+    case 'metavariable':
+      out.push({ name: node.text, args: [] });
+      return { global: false };
+    case 'scoped_identifier':
+    case 'scoped_type_identifier': {
+      const path = node.childForFieldName('path');
+      const name = node.childForFieldName('name');
+      let res: { global: boolean; qself?: TypeExpr } = { global: node.firstChild?.type === '::' };
+      if (path) {
+        if (path.type === 'bracketed_type') {
+          const q = path.namedChildren[0];
+          const inner = q?.type === 'qualified_type' ? q.namedChildren[0] : q;
+          res = { global: false, qself: inner ? typeExprOf(inner) : undefined };
+          const tr = q?.type === 'qualified_type' ? q.namedChildren[1] : undefined;
+          if (tr) pathSegmentsOf(tr, out);
+        } else if (path.type === 'generic_type') {
+          res = pathSegmentsOf(path.childForFieldName('type') ?? path, out);
+          const args = path.childForFieldName('type_arguments');
+          if (args && out.length > 0) out[out.length - 1].args = genericArgsOf(args);
+        } else {
+          res = pathSegmentsOf(path, out);
+        }
+      }
+      if (name) out.push({ name: name.text, args: [] });
+      return res;
+    }
+    default:
+      out.push({ name: node.text, args: [] });
+      return { global: false };
+  }
+}
+
+export function genericArgsOf(node: SyntaxNode): GenericArg[] {
+  const args: GenericArg[] = [];
+  for (const c of node.namedChildren) {
+    if (c.type === 'lifetime') args.push({ kind: 'lifetime', name: c.text });
+    else if (c.type === 'type_binding') {
+      const name = c.childForFieldName('name')?.text ?? '';
+      const t = c.childForFieldName('type');
+      args.push({ kind: 'binding', name, type: t ? typeExprOf(t) : unknownType(c.text) });
+    } else if (
+      c.type === 'integer_literal' ||
+      c.type === 'block' ||
+      c.type === 'unary_expression' ||
+      c.type === 'binary_expression' ||
+      c.type === 'boolean_literal' ||
+      c.type === 'char_literal'
+    ) {
+      args.push({ kind: 'const', text: c.type === 'block' ? c.text.slice(1, -1).trim() : c.text });
+    } else if (c.type === 'trait_bounds' || c.type === 'line_comment' || c.type === 'block_comment') {
+      continue;
+    } else args.push({ kind: 'type', type: typeExprOf(c) });
+  }
+  return args;
+}
+
+function unknownType(text: string): TypeExpr {
+  return { kind: 'unknown', text: normText(text) };
+}
+
+/** Convert a type node to a `TypeExpr`. Never throws: unrecognised syntax becomes `unknown`. */
+export function typeExprOf(node: SyntaxNode): TypeExpr {
+  const text = normText(node.text);
+  switch (node.type) {
+    case 'primitive_type':
+    case 'type_identifier':
+    case 'scoped_type_identifier':
+    case 'scoped_identifier':
+    case 'identifier': {
+      if (node.text === '_') return unknownType('_');
+      const segments: PathSegment[] = [];
+      const r = pathSegmentsOf(node, segments);
+      return { kind: 'path', segments, global: r.global, qself: r.qself, text };
+    }
+    case 'generic_type':
+    case 'generic_type_with_turbofish': {
+      const t = node.childForFieldName('type');
+      const segments: PathSegment[] = [];
+      const r = t ? pathSegmentsOf(t, segments) : { global: false };
+      const args = node.childForFieldName('type_arguments');
+      if (args && segments.length > 0) segments[segments.length - 1].args = genericArgsOf(args);
+      return { kind: 'path', segments, global: r.global, qself: (r as { qself?: TypeExpr }).qself, text };
+    }
+    case 'reference_type': {
+      const inner = node.childForFieldName('type');
+      const mutable = node.namedChildren.some(c => c.type === 'mutable_specifier');
+      return { kind: 'ref', mutable, inner: inner ? typeExprOf(inner) : unknownType(''), text };
+    }
+    case 'pointer_type': {
+      const inner = node.childForFieldName('type');
+      const mutable = node.namedChildren.some(c => c.type === 'mutable_specifier');
+      return { kind: 'ptr', mutable, inner: inner ? typeExprOf(inner) : unknownType(''), text };
+    }
+    case 'array_type': {
+      const elemNode = node.childForFieldName('element');
+      const len = node.childForFieldName('length');
+      const elem = elemNode ? typeExprOf(elemNode) : unknownType('');
+      if (!len) return { kind: 'slice', elem, text };
+      return { kind: 'array', elem, len: len.type === 'block' ? len.text.slice(1, -1).trim() : len.text, text };
+    }
+    case 'tuple_type':
+      return { kind: 'tuple', elems: node.namedChildren.filter(isTypeNode).map(typeExprOf), text };
+    case 'unit_type':
+      return { kind: 'tuple', elems: [], text: '()' };
+    case 'never_type':
+      return { kind: 'never', text: '!' };
+    case 'function_type':
+      // `Fn(u8) -> u8` sugar inside `dyn`/`impl` also parses as function_type with a `trait` field.
+      if (node.childForFieldName('trait')) return { kind: 'path', segments: [{ name: node.childForFieldName('trait')!.text, args: [] }], global: false, text };
+      return { kind: 'fnptr', text };
+    case 'dynamic_type': {
+      const tr = node.childForFieldName('trait');
+      return { kind: 'dyn', traits: tr ? [typeExprOf(tr)] : [], text };
+    }
+    case 'abstract_type': {
+      const tr = node.childForFieldName('trait');
+      return { kind: 'impl', traits: tr ? [typeExprOf(tr)] : [], text };
+    }
+    case 'bounded_type': {
+      // `dyn A + B + 'a`: the left-most part decides (dyn/impl), the rest are extra bounds.
+      const parts = flattenBounded(node);
+      const first = parts[0] ? typeExprOf(parts[0]) : unknownType(text);
+      const extra = parts.slice(1).filter(p => p.type !== 'lifetime').map(typeExprOf);
+      if (first.kind === 'dyn') return { kind: 'dyn', traits: [...first.traits, ...extra], text };
+      if (first.kind === 'impl') return { kind: 'impl', traits: [...first.traits, ...extra], text };
+      // Edition-2015 bare trait objects `Box<Error + Send>`.
+      return { kind: 'dyn', traits: [first, ...extra], text };
+    }
+    case 'parenthesized_type':
+    case 'bracketed_type':
+      return node.namedChildren[0] ? typeExprOf(node.namedChildren[0]) : unknownType(text);
+    default:
+      return unknownType(text);
+  }
+}
+
+function flattenBounded(node: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (const c of node.namedChildren) {
+    if (c.type === 'bounded_type') out.push(...flattenBounded(c));
+    else out.push(c);
+  }
+  return out;
+}
+
+const NON_TYPE = new Set(['line_comment', 'block_comment', 'attribute_item', 'visibility_modifier', 'lifetime']);
+export function isTypeNode(n: SyntaxNode): boolean {
+  return !NON_TYPE.has(n.type);
+}
+
+/** Parse one `attribute_item` / `inner_attribute_item` node. */
+export function attributeOf(node: SyntaxNode, base: SpanBase): Attribute | undefined {
+  const attr = node.namedChildren.find(c => c.type === 'attribute');
+  if (!attr) return undefined;
+  const pathNode = attr.namedChildren[0];
+  const name = pathNode ? pathNode.text.replace(/\s+/g, '') : '';
+  let args = '';
+  const tt = attr.childForFieldName('arguments');
+  const value = attr.childForFieldName('value');
+  if (tt) args = tt.text.slice(1, -1).trim();
+  else if (value) args = value.text;
+  return { name, args, inner: node.type === 'inner_attribute_item', span: spanOf(node, base) };
+}
+
+/** Split attribute args at top-level commas: `C, align(8)` -> [`C`, `align(8)`]. */
+export function splitTopLevel(text: string, sep = ','): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of text) {
+    if (ch === '(' || ch === '[' || ch === '{' || ch === '<') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}' || ch === '>') depth--;
+    if (ch === sep && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+const INT_TYPES = new Set(['u8', 'u16', 'u32', 'u64', 'u128', 'usize', 'i8', 'i16', 'i32', 'i64', 'i128', 'isize']);
+
+export function reprOf(attrs: Attribute[]): Repr {
+  const repr: Repr = { c: false, transparent: false };
+  for (const a of attrs) {
+    if (a.name !== 'repr') continue;
+    for (const part of splitTopLevel(a.args)) {
+      const m = /^(\w+)\s*(?:\(\s*(\d+)\s*\))?$/.exec(part);
+      if (!m) continue;
+      const [, key, n] = m;
+      if (key === 'C') repr.c = true;
+      else if (key === 'transparent') repr.transparent = true;
+      else if (key === 'packed') repr.packed = n ? Number(n) : 1;
+      else if (key === 'align' && n) repr.align = Math.max(repr.align ?? 1, Number(n));
+      else if (INT_TYPES.has(key)) repr.int = key;
+    }
+  }
+  return repr;
+}
+
+/** Generic parameters of an item, including `?Sized` bounds given in the where clause. */
+export function genericsOf(item: SyntaxNode): GenericParam[] {
+  const tp = item.childForFieldName('type_parameters');
+  const params: GenericParam[] = [];
+  if (!tp) return params;
+  for (const c of tp.namedChildren) {
+    if (c.type === 'lifetime' || c.type === 'lifetime_parameter') {
+      params.push({ kind: 'lifetime', name: c.text.split(':')[0].trim(), bounds: [] });
+    } else if (c.type === 'const_parameter') {
+      const name = c.childForFieldName('name')?.text ?? '';
+      const value = c.childForFieldName('value');
+      params.push({ kind: 'const', name, bounds: [], defaultConst: value ? value.text.replace(/^\{|\}$/g, '').trim() : undefined });
+    } else if (c.type === 'type_parameter' || c.type === 'type_identifier' || c.type === 'constrained_type_parameter' || c.type === 'optional_type_parameter') {
+      const nameNode = c.childForFieldName('name') ?? (c.type === 'type_identifier' ? c : c.namedChildren[0]);
+      const name = nameNode?.text ?? '';
+      const boundsNode = c.childForFieldName('bounds') ?? c.namedChildren.find(n => n.type === 'trait_bounds');
+      const bounds = boundsNode ? boundsNode.namedChildren.map(b => b.text) : [];
+      const def = c.childForFieldName('default_type');
+      params.push({
+        kind: 'type',
+        name,
+        bounds,
+        maybeUnsized: bounds.some(b => /^\?\s*Sized$/.test(b)),
+        defaultType: def ? typeExprOf(def) : undefined,
+      });
+    }
+  }
+  const where = item.namedChildren.find(c => c.type === 'where_clause');
+  if (where) {
+    for (const pred of where.namedChildren) {
+      const left = pred.childForFieldName('left');
+      const bounds = pred.childForFieldName('bounds');
+      const p = params.find(x => x.kind === 'type' && x.name === left?.text);
+      if (p && bounds) {
+        for (const b of bounds.namedChildren) {
+          p.bounds.push(b.text);
+          if (/^\?\s*Sized$/.test(b.text)) p.maybeUnsized = true;
+        }
+      }
+    }
+  }
+  return params;
+}

@@ -1,0 +1,89 @@
+/**
+ * The one place that owns tree-sitter parsers and trees. Supports incremental re-parse after an
+ * edit (`tree.edit` + parse with the old tree) and forgets trees it no longer needs.
+ */
+import Parser = require('tree-sitter');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Rust: unknown = require('tree-sitter-rust');
+
+export type SyntaxNode = Parser.SyntaxNode;
+export type Tree = Parser.Tree;
+
+/** A text change in a file: offsets in the old text (UTF-16 units) and the replacement. */
+export interface TextChange {
+  startOffset: number;
+  oldEndOffset: number;
+  newText: string;
+}
+
+let shared: Parser | undefined;
+
+/** The process-wide Rust parser (parsing is synchronous, so one instance is enough). */
+export function rustParser(): Parser {
+  if (!shared) {
+    shared = new Parser();
+    shared.setLanguage(Rust as Parser.Language);
+    // Keep pathological inputs from blocking the caller: 2 s per parse at most.
+    shared.setTimeoutMicros(2_000_000);
+  }
+  return shared;
+}
+
+/**
+ * tree-sitter's node binding reads JS strings through a callback; above 32 KiB-per-chunk it needs
+ * a bufferSize large enough for the whole text or it re-reads in pieces. Passing a size avoids
+ * the slow path for big files.
+ */
+function parseOptions(text: string): Parser.Options {
+  return { bufferSize: Math.max(32 * 1024, text.length * 2 + 16) };
+}
+
+/** Parse a whole file. Throws a clear error when tree-sitter gives up (timeout). */
+export function parseRust(text: string, oldTree?: Tree): Tree {
+  const tree = rustParser().parse(text, oldTree, parseOptions(text));
+  if (!tree) throw new Error('tree-sitter gave up parsing the file (timeout)');
+  return tree;
+}
+
+function pointAt(text: string, offset: number): Parser.Point {
+  let row = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
+  return { row, column: offset - lineStart };
+}
+
+/**
+ * Apply a change to `oldText`/`oldTree` and re-parse incrementally. Returns the new text and tree;
+ * the old tree must not be used afterwards.
+ */
+export function reparse(oldText: string, oldTree: Tree, change: TextChange): { text: string; tree: Tree } {
+  const text = oldText.slice(0, change.startOffset) + change.newText + oldText.slice(change.oldEndOffset);
+  const newEndOffset = change.startOffset + change.newText.length;
+  oldTree.edit({
+    startIndex: change.startOffset,
+    oldEndIndex: change.oldEndOffset,
+    newEndIndex: newEndOffset,
+    startPosition: pointAt(oldText, change.startOffset),
+    oldEndPosition: pointAt(oldText, change.oldEndOffset),
+    newEndPosition: pointAt(text, newEndOffset),
+  });
+  return { text, tree: parseRust(text, oldTree) };
+}
+
+/** Compute the minimal single change turning `a` into `b` (common prefix/suffix). */
+export function diffText(a: string, b: string): TextChange | undefined {
+  if (a === b) return undefined;
+  let start = 0;
+  const max = Math.min(a.length, b.length);
+  while (start < max && a.charCodeAt(start) === b.charCodeAt(start)) start++;
+  let endA = a.length;
+  let endB = b.length;
+  while (endA > start && endB > start && a.charCodeAt(endA - 1) === b.charCodeAt(endB - 1)) {
+    endA--;
+    endB--;
+  }
+  return { startOffset: start, oldEndOffset: endA, newText: b.slice(start, endB) };
+}
