@@ -7,6 +7,7 @@ import type { SyntaxNode } from '../parser';
 import { parseRust } from '../parser';
 import type {
   Attribute,
+  GenericParam,
   ConstItem,
   EnumItem,
   Field,
@@ -23,7 +24,9 @@ import type {
   UseEntry,
   Variant,
 } from '../model';
-import { attributeOf, genericsOf, isTypeNode, reprOf, spanOf, typeExprOf, type SpanBase } from './syntax';
+import { attributeOf, genericsOf, isTypeNode, reprOf, spanAt, spanOf, typeExprOf as treeTypeExprOf, type SpanBase } from './syntax';
+import { parseFnSignature, parseTypeText } from './type-text';
+import type { TypeExpr } from '../model';
 import { collectUses } from './uses';
 
 /** A `mod a;` declaration whose file the module loader has to find. */
@@ -56,6 +59,11 @@ interface Ctx {
   inlineDirs: string[];
   out: ExtractResult;
   depth: number;
+}
+
+/** A type node's TypeExpr, parsed from its text (fast path) or from the tree (fallback). */
+function typeOf(node: SyntaxNode, ctx: Ctx): TypeExpr {
+  return parseTypeText(ctx.src.slice(node.startIndex, node.endIndex)) ?? treeTypeExprOf(node);
 }
 
 export function newExtractResult(): ExtractResult {
@@ -146,20 +154,20 @@ function visitItem(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string 
     }
     case 'type_item': {
       const t = node.childForFieldName('type');
-      const item: TypeAliasItem = { ...base(node, ctx, attrs, docs, 'type', name, nameNode, path), kind: 'type', target: t ? typeExprOf(t) : undefined };
+      const item: TypeAliasItem = { ...base(node, ctx, attrs, docs, 'type', name, nameNode, path), kind: 'type', target: t ? typeOf(t, ctx) : undefined };
       out.items.push(item);
       return;
     }
     case 'function_item':
     case 'function_signature_item':
-      out.items.push(fnOf(node, ctx, attrs, docs, path));
+      out.items.push(fnOf(node, ctx, attrs, docs, n => `${ctx.module}::${n}`));
       return;
     case 'const_item':
     case 'static_item': {
       const t = node.childForFieldName('type');
       const v = node.childForFieldName('value');
       const kind = node.type === 'const_item' ? 'const' : 'static';
-      const item: ConstItem = { ...base(node, ctx, attrs, docs, kind, name, nameNode, path), kind, type: t ? typeExprOf(t) : undefined, value: v?.text };
+      const item: ConstItem = { ...base(node, ctx, attrs, docs, kind, name, nameNode, path), kind, type: t ? typeOf(t, ctx) : undefined, value: v?.text };
       out.items.push(item);
       return;
     }
@@ -219,7 +227,7 @@ function fieldsOf(body: SyntaxNode | null, ctx: Ctx): { shape: FieldShape; field
         if (a) attrs.push(a);
       } else if (c.type === 'field_declaration') {
         const t = c.childForFieldName('type');
-        fields.push({ name: c.childForFieldName('name')?.text ?? '', type: t ? typeExprOf(t) : { kind: 'unknown', text: '' }, span: spanOf(c, ctx.base), attrs });
+        fields.push({ name: c.childForFieldName('name')?.text ?? '', type: t ? typeOf(t, ctx) : { kind: 'unknown', text: '' }, span: spanOf(c, ctx.base), attrs });
         attrs = [];
       }
     }
@@ -231,7 +239,7 @@ function fieldsOf(body: SyntaxNode | null, ctx: Ctx): { shape: FieldShape; field
       const a = attributeOf(c, ctx.base);
       if (a) attrs.push(a);
     } else if (isTypeNode(c)) {
-      fields.push({ name: String(fields.length), type: typeExprOf(c), span: spanOf(c, ctx.base), attrs });
+      fields.push({ name: String(fields.length), type: typeOf(c, ctx), span: spanOf(c, ctx.base), attrs });
       attrs = [];
     }
   }
@@ -257,7 +265,51 @@ function variantsOf(body: SyntaxNode | null, ctx: Ctx): Variant[] {
   return variants;
 }
 
-function fnOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string, owner?: FnItem['owner']): FnItem {
+function fnOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string | ((name: string) => string), owner?: FnItem['owner']): FnItem {
+  const start = node.startIndex;
+  const end = node.endIndex;
+  const body = node.type === 'function_item' ? node.childForFieldName('body') : null;
+  const sigEnd = body ? body.startIndex : end;
+  const sigText = ctx.src.slice(start, sigEnd).replace(/[\s;]+$/, '');
+  const abs = ctx.base.offset + start;
+  const signatureSpan = spanAt(ctx.base, abs, abs + sigText.length);
+  // Fast path: parse the signature text in JS; the tree is the fallback for odd syntax.
+  const sig = parseFnSignature(sigText);
+  if (!sig) return fnOfTree(node, ctx, attrs, docs, typeof path === 'string' ? path : path(node.childForFieldName('name')?.text ?? ''), owner, signatureSpan, !!body);
+  const nameAt = sigText.indexOf(sig.name, sigText.indexOf('fn') + 2);
+  const nameSpan = spanAt(ctx.base, abs + nameAt, abs + nameAt + sig.name.length);
+  const generics: GenericParam[] = sig.generics.map(g => ({ ...g, maybeUnsized: g.kind === 'type' ? g.bounds.some(b => /^\?\s*Sized$/.test(b)) : undefined }));
+  for (const w of sig.where) {
+    const g = generics.find(x => x.kind === 'type' && x.name === w.name);
+    if (g) {
+      g.bounds.push(...w.bounds);
+      if (w.bounds.some(b => /^\?\s*Sized$/.test(b))) g.maybeUnsized = true;
+    }
+  }
+  return {
+    kind: 'fn',
+    name: sig.name,
+    path: typeof path === 'string' ? path : path(sig.name),
+    module: ctx.module,
+    span: spanAt(ctx.base, abs, ctx.base.offset + end),
+    nameSpan,
+    attrs,
+    generics,
+    visibility: sig.visibility,
+    viaMacro: ctx.viaMacro,
+    docs,
+    params: sig.params.map(p => ({ pattern: p.pattern, type: p.type, isSelf: p.isSelf, span: spanAt(ctx.base, abs + p.start, abs + p.end) })),
+    returnType: sig.returnType,
+    isAsync: sig.modifiers.includes('async'),
+    isConst: sig.modifiers.includes('const'),
+    isUnsafe: sig.modifiers.includes('unsafe'),
+    hasBody: !!body,
+    signatureSpan,
+    owner,
+  };
+}
+
+function fnOfTree(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string, owner: FnItem['owner'], signatureSpan: FnItem['signatureSpan'], hasBody: boolean): FnItem {
   const nameNode = node.childForFieldName('name');
   const mods = node.namedChildren.find(c => c.type === 'function_modifiers')?.text ?? '';
   const paramsNode = node.childForFieldName('parameters');
@@ -268,30 +320,19 @@ function fnOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | und
       const pat = p.childForFieldName('pattern');
       const t = p.childForFieldName('type');
       const mut = p.namedChildren.some(x => x.type === 'mutable_specifier') ? 'mut ' : '';
-      params.push({ pattern: mut + (pat?.text ?? ''), type: t ? typeExprOf(t) : undefined, isSelf: pat?.type === 'self', span: spanOf(p, ctx.base) });
+      params.push({ pattern: mut + (pat?.text ?? ''), type: t ? typeOf(t, ctx) : undefined, isSelf: pat?.type === 'self', span: spanOf(p, ctx.base) });
     }
   }
   const ret = node.childForFieldName('return_type');
-  const body = node.childForFieldName('body');
-  const sigEnd = body ? body.startIndex : node.endIndex;
-  const sig = spanOf(node, ctx.base);
-  const sigText = ctx.src.slice(node.startIndex, sigEnd).replace(/\s+$/, '');
-  const lines = sigText.split('\n');
-  const signatureSpan = {
-    ...sig,
-    endOffset: sig.startOffset + sigText.length,
-    endLine: sig.line + lines.length - 1,
-    endColumn: lines.length === 1 ? sig.column + sigText.length : lines[lines.length - 1].length + 1,
-  };
   return {
     ...base(node, ctx, attrs, docs, 'fn', nameNode?.text ?? '', nameNode, path),
     kind: 'fn',
     params,
-    returnType: ret ? typeExprOf(ret) : undefined,
+    returnType: ret ? typeOf(ret, ctx) : undefined,
     isAsync: /\basync\b/.test(mods),
     isConst: /\bconst\b/.test(mods),
     isUnsafe: /\bunsafe\b/.test(mods),
-    hasBody: !!body,
+    hasBody,
     signatureSpan,
     owner,
   };
@@ -313,7 +354,7 @@ function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: 
       continue;
     }
     if (c.type === 'function_item' || c.type === 'function_signature_item') {
-      const f = fnOf(c, ctx, attrs, docs.length ? docs.join('\n') : undefined, `${ownerPath}::${c.childForFieldName('name')?.text ?? ''}`, owner);
+      const f = fnOf(c, ctx, attrs, docs.length ? docs.join('\n') : undefined, n => `${ownerPath}::${n}`, owner);
       ctx.out.items.push(f);
       methods.push(f.path);
     } else if (c.type === 'associated_type' || c.type === 'type_item') {
@@ -335,15 +376,15 @@ function traitOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | 
 function implOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined): ImplItem {
   const selfNode = node.childForFieldName('type');
   const traitNode = node.childForFieldName('trait');
-  const selfType = selfNode ? typeExprOf(selfNode) : ({ kind: 'unknown', text: '' } as const);
-  const trait = traitNode ? typeExprOf(traitNode) : undefined;
+  const selfType = selfNode ? typeOf(selfNode, ctx) : ({ kind: 'unknown', text: '' } as const);
+  const trait = traitNode ? typeOf(traitNode, ctx) : undefined;
   const selfName = selfType.kind === 'path' ? selfType.segments[selfType.segments.length - 1].name : selfType.text;
   const implPath = `${ctx.module}::${selfName}`;
   const name = trait ? `${trait.text} for ${selfType.text}` : selfType.text;
   const assocTypes: Record<string, ImplItem['selfType']> = {};
   const traitName = trait?.kind === 'path' ? trait.segments[trait.segments.length - 1].name : undefined;
   const methods = membersOf(node.childForFieldName('body'), ctx, implPath, { kind: 'impl', path: implPath, selfType, traitName }, (n, t) => {
-    if (t) assocTypes[n] = typeExprOf(t);
+    if (t) assocTypes[n] = typeOf(t, ctx);
   });
   const negative = !!trait && /^impl[^{]*!\s*\w/.test(ctx.src.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 200)));
   return { ...base(node, ctx, attrs, docs, 'impl', name, selfNode, implPath), kind: 'impl', selfType, trait, negative, methods, assocTypes };
@@ -359,8 +400,7 @@ function visitMacroBody(node: SyntaxNode, ctx: Ctx): void {
   if (!tt || NON_ITEM_MACROS.has(simple) || ctx.depth > 8) return;
   const inner = tt.text.slice(1, -1);
   if (inner.trim() === '') return;
-  const start = spanOf(tt, ctx.base);
-  const innerBase: SpanBase = { file: ctx.base.file, row: start.line - 1, column: start.column, offset: start.startOffset + 1 };
+  const innerBase: SpanBase = { file: ctx.base.file, offset: ctx.base.offset + tt.startIndex + 1, lines: ctx.base.lines };
   if (simple === 'bitflags') {
     bitflagsItems(inner, innerBase, ctx);
     return;
@@ -387,18 +427,7 @@ function bitflagsItems(inner: string, b: SpanBase, ctx: Ctx): void {
   const re = /((?:#\[[^\]]*\]\s*)*)(pub(?:\([^)]*\))?\s+)?struct\s+(\w+)\s*:\s*([\w:]+)/g;
   for (let m = re.exec(inner); m; m = re.exec(inner)) {
     const nameStart = m.index + m[0].indexOf(m[3], m[1].length + (m[2]?.length ?? 0) + 6);
-    const before = inner.slice(0, nameStart);
-    const row = (before.match(/\n/g) ?? []).length;
-    const col = nameStart - (before.lastIndexOf('\n') + 1);
-    const span = {
-      file: b.file,
-      line: b.row + row + 1,
-      column: (row === 0 ? b.column : 0) + col + 1,
-      endLine: b.row + row + 1,
-      endColumn: (row === 0 ? b.column : 0) + col + 1 + m[3].length,
-      startOffset: b.offset + nameStart,
-      endOffset: b.offset + nameStart + m[3].length,
-    };
+    const span = spanAt(b, b.offset + nameStart, b.offset + nameStart + m[3].length);
     const ty = { kind: 'path' as const, segments: m[4].split('::').map(name => ({ name, args: [] })), global: false, text: m[4] };
     ctx.out.items.push({
       kind: 'struct',

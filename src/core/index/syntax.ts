@@ -9,26 +9,40 @@ import type { Attribute, GenericArg, GenericParam, PathSegment, Repr, Span, Type
 /** Where the parsed text starts in the real file (non-zero for macro bodies). */
 export interface SpanBase {
   file: string;
-  /** 0-based row in the file where the parsed text starts. */
-  row: number;
-  /** Column of the first character of the parsed text (UTF-16 units, 0-based). */
-  column: number;
   /** Offset of the parsed text in the file text. */
   offset: number;
+  /** Start offsets of every line of the whole file (see `lineStarts`). */
+  lines: number[];
+}
+
+/** Offsets at which each line of `text` starts. */
+export function lineStarts(text: string): number[] {
+  const out = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) out.push(i + 1);
+  return out;
+}
+
+/** 0-based line containing `offset`. */
+function lineOf(lines: number[], offset: number): number {
+  let lo = 0;
+  let hi = lines.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lines[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** A span from file offsets (UTF-16 units), computed in JS without touching the tree. */
+export function spanAt(base: SpanBase, start: number, end: number): Span {
+  const l1 = lineOf(base.lines, start);
+  const l2 = end === start ? l1 : lineOf(base.lines, end);
+  return { file: base.file, line: l1 + 1, column: start - base.lines[l1] + 1, endLine: l2 + 1, endColumn: end - base.lines[l2] + 1, startOffset: start, endOffset: end };
 }
 
 export function spanOf(node: SyntaxNode, base: SpanBase): Span {
-  const s = node.startPosition;
-  const e = node.endPosition;
-  return {
-    file: base.file,
-    line: base.row + s.row + 1,
-    column: (s.row === 0 ? base.column : 0) + s.column + 1,
-    endLine: base.row + e.row + 1,
-    endColumn: (e.row === 0 ? base.column : 0) + e.column + 1,
-    startOffset: base.offset + node.startIndex,
-    endOffset: base.offset + node.endIndex,
-  };
+  return spanAt(base, base.offset + node.startIndex, base.offset + node.endIndex);
 }
 
 /** Collapse whitespace the way rustc prints types (`Vec < u8 >` stays as written but single-spaced). */
@@ -145,8 +159,12 @@ export function typeExprOf(node: SyntaxNode): TypeExpr {
       if (!len) return { kind: 'slice', elem, text };
       return { kind: 'array', elem, len: len.type === 'block' ? len.text.slice(1, -1).trim() : len.text, text };
     }
-    case 'tuple_type':
-      return { kind: 'tuple', elems: node.namedChildren.filter(isTypeNode).map(typeExprOf), text };
+    case 'tuple_type': {
+      const elems = node.namedChildren.filter(isTypeNode).map(typeExprOf);
+      // `(dyn A + B)` is a parenthesised type, not a 1-tuple (that needs a trailing comma).
+      if (elems.length === 1 && !/,\s*\)$/.test(node.text)) return elems[0];
+      return { kind: 'tuple', elems, text };
+    }
     case 'unit_type':
       return { kind: 'tuple', elems: [], text: '()' };
     case 'never_type':

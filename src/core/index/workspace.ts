@@ -13,6 +13,7 @@ import { extractItems, newExtractResult, type ExtractResult, type ModDecl } from
 import { enclosingPackage, findPackages, listRustFiles, packageTargets, type CrateTarget } from './crates';
 import { ScopeResolver, type ModuleScope } from './resolver';
 import { locateInTree } from './locate';
+import { lineStarts } from './syntax';
 
 /** Reads source files; the default reads the disk, tests pass in-memory sources. */
 export interface SourceHost {
@@ -212,7 +213,7 @@ export class WorkspaceIndex implements TypeResolver {
 
   private makeEntry(file: string, text: string, tree: Tree, crate: string, module: string, childDir: string): FileEntry {
     const result = newExtractResult();
-    extractItems(tree.rootNode, text, { file, row: 0, column: 0, offset: 0 }, module, result);
+    extractItems(tree.rootNode, text, { file, offset: 0, lines: lineStarts(text) }, module, result);
     return { file, text, tree, crate, module, childDir, result };
   }
 
