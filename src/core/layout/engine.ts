@@ -1,0 +1,291 @@
+/**
+ * The layout engine: evaluates the syntax model (`TypeExpr`, items) to rustc-exact layouts,
+ * resolving names through a `TypeResolver`, substituting generic arguments, and memoising per
+ * item instantiation.
+ */
+import type { EnumItem, GenericParam, StructItem, TypeDefItem, TypeExpr, UnionItem } from '../model';
+import type { TypeResolver } from '../resolve-api';
+import { arrayLayout, LayoutOverflow, type Abi } from './abi';
+import { layoutEnum, layoutStruct, layoutUnion } from './adt';
+import { errorLay, fixed, toTypeLayout, unknownLay, type LazyArg, type Lay } from './lay';
+import { pointerTo, stdLayout, UNSIZED_STD } from './std-table';
+import type { TypeLayout } from './types';
+
+const PRIM: Record<string, [number, number]> = {
+  bool: [1, 1], char: [4, 4], u8: [1, 1], i8: [1, 1], u16: [2, 2], i16: [2, 2], u32: [4, 4], i32: [4, 4], f32: [4, 4],
+  u64: [8, 8], i64: [8, 8], f64: [8, 8], usize: [8, 8], isize: [8, 8], u128: [16, 16], i128: [16, 16], f16: [2, 2], f128: [16, 16],
+};
+
+function primitive(name: string): Lay | undefined {
+  const p = PRIM[name];
+  if (!p) return undefined;
+  if (name === 'bool') return fixed(name, 1, 1, { offset: 0, bytes: 1, available: 254n });
+  if (name === 'char') return fixed(name, 4, 4, { offset: 0, bytes: 4, available: (1n << 32n) - 0x110000n });
+  return fixed(name, p[0], p[1]);
+}
+
+/** What generic names mean while evaluating an item's fields. */
+export interface Env {
+  module: string;
+  types: Map<string, LazyArg>;
+  consts: Map<string, bigint>;
+  self?: { item: TypeDefItem; args: LazyArg[]; text: string };
+}
+
+type PathExpr = Extract<TypeExpr, { kind: 'path' }>;
+
+export class LayoutEngine {
+  private readonly memo = new Map<string, Lay>();
+  private readonly inProgress = new Set<string>();
+
+  constructor(readonly resolver: TypeResolver) {}
+
+  /** Forget memoised results (after the index changed). */
+  invalidate(): void {
+    this.memo.clear();
+  }
+
+  /**
+   * Layout of a struct, enum, union or type alias. Generic parameters without arguments count
+   * as unknown (size 0, "at least"), like clippy; pass `args` for an instantiation.
+   */
+  layoutOfItem(item: TypeDefItem, args: LazyArg[] = []): TypeLayout {
+    return toTypeLayout(this.itemLay(item, args));
+  }
+
+  /** Layout of a type written in `module` (e.g. a fn's return type). */
+  layoutOfType(expr: TypeExpr, module: string, env?: Partial<Env>): TypeLayout {
+    return toTypeLayout(this.evalType(expr, { module, types: env?.types ?? new Map(), consts: env?.consts ?? new Map(), self: env?.self }));
+  }
+
+  /** Internal: the full working value (used by rules that need the text and key). */
+  layOfType(expr: TypeExpr, module: string, env?: Partial<Env>): Lay {
+    return this.evalType(expr, { module, types: env?.types ?? new Map(), consts: env?.consts ?? new Map(), self: env?.self });
+  }
+
+  itemLay(item: TypeDefItem, args: LazyArg[] = []): Lay {
+    const text = args.length ? `${item.name}<${args.map(a => a.text).join(', ')}>` : item.name;
+    const key = `${item.path}<${args.map(a => a.key).join(',')}>`;
+    const hit = this.memo.get(key);
+    if (hit) return hit;
+    if (this.inProgress.has(key)) {
+      return errorLay(text, `recursive type \`${item.name}\` has infinite size (insert some indirection, e.g. Box)`);
+    }
+    this.inProgress.add(key);
+    let result: Lay;
+    try {
+      const env = this.bindGenerics(item, args, text);
+      result = this.computeItem(item, env, text, key);
+    } catch (e) {
+      if (!(e instanceof LayoutOverflow)) throw e;
+      result = errorLay(text, e.message);
+    } finally {
+      this.inProgress.delete(key);
+    }
+    this.memo.set(key, result);
+    return result;
+  }
+
+  private computeItem(item: TypeDefItem, env: Env, text: string, key: string): Lay {
+    const field = (t: TypeExpr) => this.evalType(t, env);
+    let l: Lay;
+    switch (item.kind) {
+      case 'struct': {
+        const st = item as StructItem;
+        const last = st.fields[st.fields.length - 1];
+        // rustc decides from the declaration (identity substitution) whether the tail may be unsized.
+        const maybeUnsizedTail = !!last && this.isUnsized(last.type, this.bindGenerics(item, [], item.name), new Set()) !== false;
+        l = layoutStruct({ ...st, maybeUnsizedTail }, field, text);
+        break;
+      }
+      case 'union':
+        l = layoutUnion(item as UnionItem, field, text);
+        break;
+      case 'enum':
+        l = layoutEnum(item as EnumItem, field, text, d => this.resolver.evalConst(item.module, d, env.consts));
+        break;
+      case 'type':
+        l = item.target ? { ...this.evalType(item.target, env) } : unknownLay(text, `${item.name} (associated type)`);
+        break;
+    }
+    return { ...l, text, key };
+  }
+
+  private bindGenerics(item: TypeDefItem, args: LazyArg[], text: string): Env {
+    const env: Env = { module: item.module, types: new Map(), consts: new Map() };
+    let i = 0;
+    for (const g of item.generics) {
+      if (g.kind === 'lifetime') continue;
+      const arg = args[i++];
+      if (g.kind === 'type') env.types.set(g.name, arg ?? this.defaultOrUnknown(g, env));
+      else {
+        const v = arg ? (arg.constValue ? arg.constValue() : this.resolver.evalConst(item.module, arg.text, env.consts)) : g.defaultConst !== undefined ? this.resolver.evalConst(item.module, g.defaultConst, env.consts) : undefined;
+        if (v !== undefined) env.consts.set(g.name, v);
+      }
+    }
+    env.self = { item, args, text };
+    return env;
+  }
+
+  private defaultOrUnknown(g: GenericParam, env: Env): LazyArg {
+    if (g.defaultType) return this.lazy(g.defaultType, env);
+    const text = g.name;
+    return { text, key: `?${text}`, lay: () => unknownLay(text, `${text} (generic parameter)`), unsized: () => (g.maybeUnsized ? undefined : false) };
+  }
+
+  /** Wrap a type expression as a lazily evaluated argument. */
+  lazy(expr: TypeExpr, env: Env): LazyArg {
+    let cached: Lay | undefined;
+    const self = this;
+    return {
+      text: expr.text,
+      get key() {
+        return self.keyOf(expr, env);
+      },
+      // A path argument may name a const (`Wrapper<N>`): evaluate it where it was written.
+      constValue: expr.kind === 'path' ? () => this.resolver.evalConst(env.module, expr.text, env.consts) : undefined,
+      lay: () => (cached ??= this.evalType(expr, env)),
+      unsized: () => this.isUnsized(expr, env, new Set()),
+    };
+  }
+
+  private keyOf(expr: TypeExpr, env: Env): string {
+    if (expr.kind === 'path' && expr.segments.length === 1 && expr.segments[0].args.length === 0) {
+      const g = env.types.get(expr.segments[0].name);
+      if (g) return g.key;
+    }
+    if (expr.kind === 'path') {
+      const r = this.resolver.resolveType(env.module, expr);
+      const head = r.kind === 'item' ? r.item.path : r.kind === 'std' ? r.path : r.kind === 'primitive' ? r.name : `${env.module}:${expr.text}`;
+      const args = expr.segments[expr.segments.length - 1].args;
+      return args.length ? `${head}<${args.map(a => (a.kind === 'type' ? this.keyOf(a.type, env) : a.kind === 'const' ? String(this.resolver.evalConst(env.module, a.text, env.consts) ?? a.text) : '_')).join(',')}>` : head;
+    }
+    return `${env.module}:${expr.text}`;
+  }
+
+  /** Whether a type is dynamically sized, decided from syntax (never computes layouts). */
+  isUnsized(expr: TypeExpr, env: Env, seen: Set<string>): boolean | undefined {
+    switch (expr.kind) {
+      case 'slice':
+      case 'dyn':
+        return true;
+      case 'path': {
+        const last = expr.segments[expr.segments.length - 1];
+        if (expr.segments.length === 1) {
+          const g = env.types.get(last.name);
+          if (g) return g.unsized();
+          if (last.name === 'str') return true;
+          if (last.name === 'Self' && env.self) return this.itemUnsized(env.self.item, env.self.args, seen);
+        }
+        const r = this.resolver.resolveType(env.module, expr);
+        if (r.kind === 'std') return UNSIZED_STD.has(r.path);
+        if (r.kind === 'primitive') return r.name === 'str';
+        if (r.kind === 'trait') return true;
+        if (r.kind === 'item') {
+          const args = last.args.filter(a => a.kind === 'type').map(a => this.lazy((a as { type: TypeExpr }).type, env));
+          return this.itemUnsized(r.item, args, seen);
+        }
+        return false;
+      }
+      default:
+        return false;
+    }
+  }
+
+  private itemUnsized(item: TypeDefItem, args: LazyArg[], seen: Set<string>): boolean | undefined {
+    if (seen.has(item.path)) return false;
+    seen.add(item.path);
+    const env = this.bindGenerics(item, args, item.name);
+    if (item.kind === 'type') return item.target ? this.isUnsized(item.target, env, seen) : false;
+    if (item.kind !== 'struct') return false;
+    const lastField = (item as StructItem).fields[(item as StructItem).fields.length - 1];
+    return lastField ? this.isUnsized(lastField.type, env, seen) : false;
+  }
+
+  evalType(expr: TypeExpr, env: Env): Lay {
+    try {
+      return this.evalTypeInner(expr, env);
+    } catch (e) {
+      if (e instanceof LayoutOverflow) return errorLay(expr.text, e.message);
+      throw e;
+    }
+  }
+
+  private evalTypeInner(expr: TypeExpr, env: Env): Lay {
+    switch (expr.kind) {
+      case 'never':
+        return { ...fixed('!', 0, 1), uninhabited: true };
+      case 'tuple':
+        return layoutStruct(
+          { kind: 'struct', shape: 'tuple', fields: expr.elems.map((t, i) => ({ name: String(i), type: t })), repr: { c: false, transparent: false }, isTuple: true } as never,
+          t => this.evalType(t, env),
+          expr.text,
+        );
+      case 'ref':
+      case 'ptr': {
+        const pointee = this.lazy(expr.inner, env);
+        const l = pointerTo(expr.text, pointee, expr.kind === 'ref');
+        return l;
+      }
+      case 'fnptr':
+        return fixed(expr.text, 8, 8, { offset: 0, bytes: 8, available: 1n });
+      case 'array': {
+        const elem = this.evalType(expr.elem, env);
+        const n = this.resolver.evalConst(env.module, expr.len, env.consts);
+        const text = `[${elem.text}; ${n ?? expr.len}]`;
+        if (n === undefined) return { ...unknownLay(text, `${expr.len} (array length)`), status: 'lower-bound' };
+        const a: Abi = arrayLayout(elem, n);
+        return { ...a, text, key: `[${elem.key};${n}]`, status: elem.status, unknownParts: elem.unknownParts, error: elem.error, largest: elem.largest };
+      }
+      case 'slice':
+        return { ...this.evalType(expr.elem, env), text: expr.text, key: expr.text, size: 0, unsized: true, niche: undefined };
+      case 'dyn':
+        return { ...fixed(expr.text, 0, 1), unsized: true };
+      case 'impl':
+        return unknownLay(expr.text, `${expr.text} (opaque type)`);
+      case 'unknown':
+        return unknownLay(expr.text);
+      case 'path':
+        return this.evalPath(expr, env);
+    }
+  }
+
+  private evalPath(expr: PathExpr, env: Env): Lay {
+    const last = expr.segments[expr.segments.length - 1];
+    if (expr.segments.length === 1 && !expr.qself) {
+      const g = env.types.get(last.name);
+      if (g && last.args.length === 0) return g.lay();
+      if (last.name === 'Self' && env.self) return this.itemLay(env.self.item, env.self.args);
+      if (last.name === 'str') return { ...fixed('str', 0, 1), unsized: true };
+      const p = env.consts.has(last.name) ? undefined : primitive(last.name);
+      if (p && this.resolver.resolveType(env.module, expr).kind === 'primitive') return p;
+    }
+    const r = this.resolver.resolveType(env.module, expr);
+    const args = last.args.filter(a => a.kind === 'type' || a.kind === 'const').map(a => (a.kind === 'type' ? this.lazy(a.type, env) : this.constArg(a.text, env)));
+    switch (r.kind) {
+      case 'primitive': {
+        const p = primitive(r.name);
+        return p ?? (r.name === 'str' ? { ...fixed('str', 0, 1), unsized: true } : unknownLay(expr.text));
+      }
+      case 'std': {
+        const text = expr.text;
+        if (UNSIZED_STD.has(r.path)) return { ...fixed(text, 0, 1), unsized: true };
+        return stdLayout(r.path, args, text) ?? unknownLay(text, `${r.path} (std type not in the table)`);
+      }
+      case 'item':
+        return { ...this.itemLay(r.item, args), text: expr.text };
+      case 'trait':
+        return { ...fixed(expr.text, 0, 1), unsized: true };
+      case 'external':
+        return unknownLay(expr.text, `${expr.text} (external crate)`);
+      case 'unresolved':
+        return unknownLay(expr.text, `${expr.text} (unresolved)`);
+    }
+  }
+
+  private constArg(text: string, env: Env): LazyArg {
+    const v = this.resolver.evalConst(env.module, text, env.consts);
+    const t = v !== undefined ? String(v) : text;
+    return { text: t, key: t, lay: () => unknownLay(t), unsized: () => false, constValue: () => v };
+  }
+}

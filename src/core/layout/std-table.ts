@@ -1,0 +1,214 @@
+/**
+ * Layouts of standard-library types on x86_64-unknown-linux-gnu, rustc 1.95 (see
+ * shared/notes/research-static.md section 5, and `npm run gen:std-layouts`, which checks the
+ * fixed sizes against the installed rustc). Generic types are computed from their arguments with
+ * the same algorithm rustc uses for their definitions.
+ */
+import { enumLayout, univariant } from './abi';
+import { combineStatus, fixed, noNiche, unknownLay, type LazyArg, type Lay } from './lay';
+
+const N1 = (offset = 0, bytes = 8) => ({ offset, bytes, available: 1n });
+const CAP = { offset: 0, bytes: 8, available: 1n << 63n };
+
+/** Fixed-size std types: [size, align, niche?]. Keys are canonical `std::` paths. */
+export const FIXED: Record<string, [number, number, Lay['niche']?]> = {
+  'std::string::String': [24, 8, CAP],
+  'std::vec::Vec': [24, 8, CAP],
+  'std::path::PathBuf': [24, 8, CAP],
+  'std::ffi::OsString': [24, 8, CAP],
+  'std::collections::BinaryHeap': [24, 8, CAP],
+  'std::collections::VecDeque': [32, 8, CAP],
+  'std::collections::LinkedList': [24, 8],
+  'std::collections::BTreeMap': [24, 8],
+  'std::collections::BTreeSet': [24, 8],
+  'std::ffi::CString': [16, 8, N1()],
+  'std::time::Duration': [16, 8, { offset: 8, bytes: 4, available: 3_294_967_296n }],
+  'std::time::Instant': [16, 8, { offset: 8, bytes: 4, available: 3_294_967_296n }],
+  'std::time::SystemTime': [16, 8, { offset: 8, bytes: 4, available: 3_294_967_296n }],
+  'std::io::Error': [8, 8, N1()],
+  'std::io::ErrorKind': [1, 1, { offset: 0, bytes: 1, available: 214n }],
+  'std::fmt::Error': [0, 1],
+  'std::fmt::Arguments': [16, 8, N1()],
+  'std::num::ParseIntError': [1, 1, { offset: 0, bytes: 1, available: 251n }],
+  'std::num::ParseFloatError': [1, 1, { offset: 0, bytes: 1, available: 254n }],
+  'std::num::TryFromIntError': [0, 1],
+  'std::str::ParseBoolError': [0, 1],
+  'std::str::Utf8Error': [16, 8, { offset: 8, bytes: 1, available: 254n }],
+  'std::string::FromUtf8Error': [40, 8, CAP],
+  'std::cmp::Ordering': [1, 1, { offset: 0, bytes: 1, available: 253n }],
+  'std::sync::atomic::Ordering': [1, 1, { offset: 0, bytes: 1, available: 251n }],
+  'std::sync::Condvar': [4, 4],
+  'std::sync::Once': [4, 4],
+  'std::sync::Barrier': [32, 8],
+  'std::thread::JoinHandle': [24, 8, N1()],
+  'std::thread::Thread': [8, 8, N1()],
+  'std::thread::ThreadId': [8, 8, N1()],
+  'std::sync::mpsc::Sender': [16, 8, { offset: 0, bytes: 8, available: (1n << 64n) - 3n }],
+  'std::sync::mpsc::SyncSender': [16, 8, { offset: 0, bytes: 8, available: (1n << 64n) - 3n }],
+  'std::sync::mpsc::Receiver': [16, 8, { offset: 0, bytes: 8, available: (1n << 64n) - 3n }],
+  'std::net::Ipv4Addr': [4, 1],
+  'std::net::Ipv6Addr': [16, 1],
+  'std::net::IpAddr': [17, 1, { offset: 0, bytes: 1, available: 254n }],
+  'std::net::SocketAddrV4': [6, 2],
+  'std::net::SocketAddrV6': [28, 4],
+  'std::net::SocketAddr': [32, 4, { offset: 0, bytes: 2, available: 65534n }],
+  'std::fs::File': [4, 4, { offset: 0, bytes: 4, available: 1n }],
+  'std::any::TypeId': [16, 8],
+  'std::alloc::Layout': [16, 8, { offset: 0, bytes: 8, available: 1n << 63n }],
+  'std::vec::IntoIter': [32, 8, N1()],
+  'std::hash::RandomState': [16, 8],
+  'std::hash::DefaultHasher': [72, 8],
+  'std::marker::PhantomPinned': [0, 1],
+  'std::sync::atomic::AtomicBool': [1, 1],
+  'std::sync::atomic::AtomicU8': [1, 1],
+  'std::sync::atomic::AtomicI8': [1, 1],
+  'std::sync::atomic::AtomicU16': [2, 2],
+  'std::sync::atomic::AtomicI16': [2, 2],
+  'std::sync::atomic::AtomicU32': [4, 4],
+  'std::sync::atomic::AtomicI32': [4, 4],
+  'std::sync::atomic::AtomicU64': [8, 8],
+  'std::sync::atomic::AtomicI64': [8, 8],
+  'std::sync::atomic::AtomicUsize': [8, 8],
+  'std::sync::atomic::AtomicIsize': [8, 8],
+  'std::sync::atomic::AtomicPtr': [8, 8],
+  'std::alloc::System': [0, 1],
+  'std::alloc::Global': [0, 1],
+  'std::ffi::c_void': [1, 1, { offset: 0, bytes: 1, available: 254n }],
+  'std::os::raw::c_void': [1, 1, { offset: 0, bytes: 1, available: 254n }],
+};
+
+const NONZERO: Record<string, [number]> = { U8: [1], I8: [1], U16: [2], I16: [2], U32: [4], I32: [4], U64: [8], I64: [8], U128: [16], I128: [16], Usize: [8], Isize: [8] };
+for (const [k, [b]] of Object.entries(NONZERO)) FIXED[`std::num::NonZero${k}`] = [b, b, { offset: 0, bytes: b, available: 1n }];
+
+const C_TYPES: Record<string, number> = { c_char: 1, c_schar: 1, c_uchar: 1, c_short: 2, c_ushort: 2, c_int: 4, c_uint: 4, c_long: 8, c_ulong: 8, c_longlong: 8, c_ulonglong: 8, c_float: 4, c_double: 8 };
+for (const [k, b] of Object.entries(C_TYPES)) {
+  FIXED[`std::ffi::${k}`] = [b, b];
+  FIXED[`std::os::raw::${k}`] = [b, b];
+}
+
+/** Types that are dynamically sized like `str`. */
+export const UNSIZED_STD = new Set(['std::path::Path', 'std::ffi::OsStr', 'std::ffi::CStr']);
+
+const PTR_ALIASES = new Set(['std::boxed::Box', 'std::rc::Rc', 'std::sync::Arc', 'std::rc::Weak', 'std::sync::Weak', 'std::ptr::NonNull', 'std::ptr::Unique']);
+
+function withText(l: Lay, text: string): Lay {
+  return { ...l, text, key: text };
+}
+
+export function structOf(text: string, parts: Lay[]): Lay {
+  const st = univariant(parts, { inhibitReorder: false }, { kind: 'always' });
+  return { text, key: text, size: st.size, align: st.align, niche: st.niche, uninhabited: st.uninhabited, ...combineStatus(parts) };
+}
+
+export function enumOf(text: string, variants: Lay[][]): Lay {
+  const e = enumLayout(variants, variants.map((_, i) => BigInt(i)), { c: false }, false);
+  return { text, key: text, size: e.size, align: e.align, niche: e.niche, uninhabited: e.uninhabited, ...combineStatus(variants.flat()) };
+}
+
+/** A (thin or fat) non-null pointer to `pointee`. */
+export function pointerTo(text: string, pointee: LazyArg | undefined, nonNull: boolean): Lay {
+  const u = pointee ? pointee.unsized() : false;
+  const size = u ? 16 : 8;
+  const l = fixed(text, size, 8, nonNull ? N1() : undefined);
+  if (u === undefined) return { ...l, status: 'lower-bound', unknownParts: [`${pointee!.text} (may be unsized)`] };
+  return l;
+}
+
+const U8: Lay = fixed('u8', 1, 1);
+const U32: Lay = fixed('u32', 4, 4);
+const BOOL: Lay = fixed('bool', 1, 1, { offset: 0, bytes: 1, available: 254n });
+const I64 = fixed('isize', 8, 8);
+
+/**
+ * Layout of a std type by canonical path with lazily evaluated generic arguments; undefined
+ * when the type is not in the table.
+ */
+export function stdLayout(path: string, args: LazyArg[], text: string): Lay | undefined {
+  const f = FIXED[path];
+  if (f) return fixed(text, f[0], f[1], f[2]);
+  const a = (i: number): Lay => (args[i] ? args[i].lay() : unknownLay(`${text} (missing generic argument)`));
+  switch (path) {
+    case 'std::option::Option':
+      return enumOf(text, [[], [a(0)]]);
+    case 'std::result::Result':
+      return enumOf(text, [[a(0)], [a(1)]]);
+    case 'std::io::Result':
+      return enumOf(text, [[a(0)], [fixed('std::io::Error', 8, 8, N1())]]);
+    case 'std::fmt::Result':
+      return enumOf(text, [[fixed('()', 0, 1)], [fixed('std::fmt::Error', 0, 1)]]);
+    case 'std::thread::Result':
+      return enumOf(text, [[a(0)], [fixed('Box<dyn Any + Send>', 16, 8, N1())]]);
+    case 'std::task::Poll':
+      return enumOf(text, [[a(0)], []]);
+    case 'std::ops::ControlFlow':
+      return enumOf(text, [[a(1)], [a(0)]]);
+    case 'std::borrow::Cow': {
+      const b = args[0];
+      if (!b) return unknownLay(text);
+      const borrowed = pointerTo(`&${b.text}`, b, true);
+      const owned = b.text === 'str' ? fixed('String', 24, 8, CAP) : /^\[.*\]$/.test(b.text) ? fixed('Vec', 24, 8, CAP) : b.text === 'Path' || b.text === 'std::path::Path' ? fixed('PathBuf', 24, 8, CAP) : b.text === 'OsStr' ? fixed('OsString', 24, 8, CAP) : b.text === 'CStr' ? fixed('CString', 16, 8, N1()) : b.lay();
+      return enumOf(text, [[borrowed], [owned]]);
+    }
+    case 'std::marker::PhantomData':
+      return fixed(text, 0, 1);
+    case 'std::mem::ManuallyDrop':
+    case 'std::pin::Pin':
+    case 'std::num::Wrapping':
+    case 'std::num::Saturating':
+    case 'std::cmp::Reverse':
+    case 'std::panic::AssertUnwindSafe':
+    case 'std::mem::Discriminant':
+      return withText(a(0), text);
+    case 'std::num::NonZero': {
+      const inner = a(0);
+      return { ...inner, text, key: text, niche: { offset: 0, bytes: inner.size, available: 1n } };
+    }
+    case 'std::mem::MaybeUninit':
+    case 'std::cell::Cell':
+    case 'std::cell::UnsafeCell':
+    case 'std::cell::SyncUnsafeCell':
+      return withText(noNiche(a(0)), text);
+    case 'std::cell::RefCell':
+      return structOf(text, [I64, noNiche(a(0))]);
+    case 'std::cell::OnceCell':
+      return withText(noNiche(enumOf(text, [[], [a(0)]])), text);
+    case 'std::sync::Mutex':
+      return structOf(text, [U32, { ...BOOL, niche: undefined }, noNiche(a(0))]);
+    case 'std::sync::RwLock':
+      return structOf(text, [fixed('futex', 8, 4), { ...BOOL, niche: undefined }, noNiche(a(0))]);
+    case 'std::sync::OnceLock':
+      return structOf(text, [U32, noNiche(a(0))]);
+    case 'std::sync::LazyLock':
+    case 'std::cell::LazyCell': {
+      const v = a(0);
+      const data = { ...v, size: Math.max(v.size, 8), align: Math.max(v.align, 8), niche: undefined };
+      return path === 'std::sync::LazyLock' ? structOf(text, [U32, data]) : withText(noNiche(enumOf(text, [[data], [], []])), text);
+    }
+    case 'std::collections::HashMap':
+    case 'std::collections::HashSet': {
+      const hasherIdx = path.endsWith('HashMap') ? 2 : 1;
+      const hasher = args[hasherIdx] ? args[hasherIdx].lay() : fixed('RandomState', 16, 8);
+      return structOf(text, [hasher, fixed('RawTable', 32, 8, N1())]);
+    }
+    case 'std::hash::BuildHasherDefault':
+      return fixed(text, 0, 1);
+    case 'std::ops::Range':
+      return structOf(text, [a(0), a(0)]);
+    case 'std::ops::RangeInclusive':
+      return structOf(text, [a(0), a(0), BOOL]);
+    case 'std::ops::RangeFrom':
+    case 'std::ops::RangeTo':
+    case 'std::ops::RangeToInclusive':
+      return withText(a(0), text);
+    case 'std::ops::RangeFull':
+      return fixed(text, 0, 1);
+    case 'std::convert::Infallible':
+      return { ...fixed(text, 0, 1), uninhabited: true };
+    default:
+      if (PTR_ALIASES.has(path)) return pointerTo(text, args[0], true);
+      if (path === 'std::sync::atomic::AtomicPtr') return fixed(text, 8, 8);
+      return undefined;
+  }
+}
+
+export { U8 as STD_U8 };
