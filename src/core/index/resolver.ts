@@ -7,6 +7,7 @@ import { isTypeDef } from '../model';
 import type { Resolution, TypeResolver } from '../resolve-api';
 import { canonicalStdPath, isStdRoot, PRELUDE, PRIMITIVES } from './std-paths';
 import { evalConstExpr } from './const-eval';
+import { isStdTablePath } from '../layout/std-table';
 
 /** The names one module defines and imports. */
 export interface ModuleScope {
@@ -162,16 +163,21 @@ export class ScopeResolver implements TypeResolver {
       const t = this.resolveUse(module, u.path, seen);
       if (t) return t;
     }
+    const stdGlobs: string[][] = [];
     for (const u of scope.uses) {
       if (!u.glob) continue;
       const base = this.resolveUse(module, u.path, seen);
       if (base?.kind === 'module') {
         const t = this.lookupName(base.path, name, seen, preferType, true);
         if (t) return t;
-      } else if (base?.kind === 'std' && base.segments[base.segments.length - 1] === 'prelude') {
-        // `use std::io::prelude::*` and friends bring traits, not types we lay out.
-        continue;
+      } else if ((base?.kind === 'std' || base?.kind === 'external') && base.segments[base.segments.length - 1] !== 'prelude') {
+        stdGlobs.push(base.kind === 'std' ? base.segments : ['\0ext', ...base.segments]);
       }
+    }
+    // `use std::num::*;` brings std's public types: a name resolves there when the std table
+    // knows that path. Globs of external crates cannot be checked, so they are not guessed.
+    for (const g of stdGlobs) {
+      if (g[0] !== '\0ext' && isStdTablePath(canonicalStdPath([...g, name]))) return { kind: 'std', segments: [...g, name] };
     }
     if (qualified) return undefined;
     if (scope.externCrates.has(name) || this.crates.has(name)) return this.crateTarget(name, scope);

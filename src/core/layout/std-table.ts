@@ -86,8 +86,26 @@ for (const [k, b] of Object.entries(C_TYPES)) {
   FIXED[`std::os::raw::${k}`] = [b, b];
 }
 
+/** Generic std types computed from their arguments in `stdLayout`. */
+const GENERIC_PATHS = [
+  'std::option::Option', 'std::result::Result', 'std::io::Result', 'std::fmt::Result', 'std::thread::Result', 'std::task::Poll',
+  'std::ops::ControlFlow', 'std::borrow::Cow', 'std::marker::PhantomData', 'std::mem::ManuallyDrop', 'std::pin::Pin', 'std::num::Wrapping',
+  'std::num::Saturating', 'std::cmp::Reverse', 'std::panic::AssertUnwindSafe', 'std::mem::Discriminant', 'std::num::NonZero',
+  'std::mem::MaybeUninit', 'std::cell::Cell', 'std::cell::UnsafeCell', 'std::cell::SyncUnsafeCell', 'std::cell::RefCell', 'std::cell::OnceCell',
+  'std::sync::Mutex', 'std::sync::RwLock', 'std::sync::OnceLock', 'std::sync::LazyLock', 'std::cell::LazyCell', 'std::collections::HashMap',
+  'std::collections::HashSet', 'std::hash::BuildHasherDefault', 'std::ops::Range', 'std::ops::RangeInclusive', 'std::ops::RangeFrom',
+  'std::ops::RangeTo', 'std::ops::RangeToInclusive', 'std::ops::RangeFull', 'std::convert::Infallible',
+  'std::boxed::Box', 'std::rc::Rc', 'std::sync::Arc', 'std::rc::Weak', 'std::sync::Weak', 'std::ptr::NonNull', 'std::ptr::Unique',
+];
+
 /** Types that are dynamically sized like `str`. */
 export const UNSIZED_STD = new Set(['std::path::Path', 'std::ffi::OsStr', 'std::ffi::CStr']);
+const KNOWN = new Set([...GENERIC_PATHS, ...UNSIZED_STD]);
+
+/** Whether `path` (canonical) is a std type the table knows; the resolver uses it for `use std::x::*`. */
+export function isStdTablePath(path: string): boolean {
+  return path in FIXED || KNOWN.has(path);
+}
 
 const PTR_ALIASES = new Set(['std::boxed::Box', 'std::rc::Rc', 'std::sync::Arc', 'std::rc::Weak', 'std::sync::Weak', 'std::ptr::NonNull', 'std::ptr::Unique']);
 
