@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// `npm run bench`: performance numbers for the analysis core (and, when present, the rules,
+// the editor path and the profile importer). Prints a table and writes .bench/*.json.
+// Not a test: it never fails on a slow number, it reports it next to its target.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const repo = join(import.meta.dirname, '..');
+const out = join(repo, 'out', 'src');
+const TOKIO = '/usr/share/cargo/registry/tokio-1.24.2';
+mkdirSync(join(repo, '.bench'), { recursive: true });
+
+function ensureTokio() {
+  if (existsSync(TOKIO)) return true;
+  console.log('bench: installing librust-tokio-dev (tokio 1.24.2 sources) ...');
+  const r = spawnSync('bash', [join(repo, 'scripts', 'ci-deps.sh')], { stdio: 'inherit' });
+  return r.status === 0 && existsSync(TOKIO);
+}
+
+function table(title, rows) {
+  const w = Math.max(...rows.map(r => r[0].length));
+  console.log(`\n${title}`);
+  for (const [k, v, target] of rows) console.log(`  ${k.padEnd(w)}  ${String(v).padStart(12)}${target ? `   (target ${target})` : ''}`);
+}
+
+const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function benchCore() {
+  const { parseRust } = require(join(out, 'core', 'parser.js'));
+  const { listRustFiles } = require(join(out, 'core', 'index', 'crates.js'));
+  const { loadWorkspace } = require(join(out, 'core', 'index', 'workspace.js'));
+  const { LayoutEngine } = require(join(out, 'core', 'layout', 'engine.js'));
+  const files = listRustFiles(join(TOKIO, 'src'));
+  const texts = files.map(f => readFileSync(f, 'utf8'));
+  const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
+  // Cold numbers are the first run in this process; the medians of 5 warm runs follow.
+  const parseRun = () => {
+    const t0 = performance.now();
+    for (const t of texts) parseRust(t);
+    return performance.now() - t0;
+  };
+  let typeCount = 0;
+  let exact = 0;
+  const fullRun = async () => {
+    const t0 = performance.now();
+    const index = await loadWorkspace(TOKIO);
+    const engine = new LayoutEngine(index);
+    const defs = index.typeDefs();
+    exact = 0;
+    for (const d of defs) if (engine.layoutOfItem(d).status === 'exact') exact++;
+    typeCount = defs.length;
+    return { ms: performance.now() - t0, index };
+  };
+  const coldParse = parseRun();
+  const coldFull = (await fullRun()).ms;
+  const parse = [], full = [];
+  let index;
+  for (let i = 0; i < 5; i++) {
+    parse.push(parseRun());
+    const r = await fullRun();
+    full.push(r.ms);
+    index = r.index;
+  }
+  // Per-file re-analysis: edit the largest file (append a field to its first struct) and
+  // re-run the incremental index update plus layout of the file's types.
+  const biggest = files.map((f, i) => [f, texts[i]]).sort((a, b) => b[1].length - a[1].length)[0];
+  const reanalysis = [];
+  for (let i = 0; i < 20; i++) {
+    const text = biggest[1] + `\npub struct BenchEdit${i} { pub a: [u8; ${i + 1}] }\n`;
+    const t0 = performance.now();
+    index.updateFile(biggest[0], text);
+    const engine = new LayoutEngine(index);
+    for (const d of index.itemsInFile(biggest[0])) if (['struct', 'enum', 'union', 'type'].includes(d.kind)) engine.layoutOfItem(d);
+    reanalysis.push(performance.now() - t0);
+  }
+  const rss = process.memoryUsage().rss;
+  const result = {
+    corpus: 'tokio 1.24.2 (src/)',
+    files: files.length,
+    megabytes: +(bytes / 1e6).toFixed(2),
+    types: typeCount,
+    exactTypes: exact,
+    coldParseMs: +coldParse.toFixed(1),
+    coldAnalysisMs: +coldFull.toFixed(1),
+    parseMs: +median(parse).toFixed(1),
+    analysisMs: +median(full).toFixed(1),
+    ratio: +(median(full) / median(parse)).toFixed(2),
+    coldRatio: +(coldFull / coldParse).toFixed(2),
+    reanalysisMs: { largestFile: biggest[0].slice(TOKIO.length + 1), lines: biggest[1].split('\n').length, median: +median(reanalysis).toFixed(2), max: +Math.max(...reanalysis).toFixed(2) },
+    peakRssMb: +(rss / 1048576).toFixed(1),
+  };
+  writeFileSync(join(repo, '.bench', 'core.json'), JSON.stringify(result, null, 2));
+  table('core: parse vs parse + index + layout of every type (tokio 1.24.2)', [
+    ['files / MB / types', `${result.files} / ${result.megabytes} / ${result.types}`],
+    ['exact layouts', result.exactTypes],
+    ['parse only, cold (ms)', result.coldParseMs],
+    ['analysis, cold (ms)', result.coldAnalysisMs, '< 1000'],
+    ['cold ratio', result.coldRatio, '<= 2.0'],
+    ['parse only, warm median (ms)', result.parseMs],
+    ['analysis, warm median (ms)', result.analysisMs, '< 1000'],
+    ['warm ratio', result.ratio, '<= 2.0'],
+    [`re-analysis of ${result.reanalysisMs.largestFile} (${result.reanalysisMs.lines} lines), median ms`, result.reanalysisMs.median],
+    ['peak RSS (MB)', result.peakRssMb],
+  ]);
+  return result;
+}
+
+const extra = ['bench-check.mjs', 'bench-editor.mjs', 'bench-profile.mjs'];
+if (!ensureTokio()) {
+  console.error('bench: tokio sources are missing and could not be installed (apt-get install librust-tokio-dev)');
+  process.exit(1);
+}
+await benchCore();
+for (const script of extra) {
+  const p = join(repo, 'scripts', script);
+  if (!existsSync(p)) continue;
+  const r = spawnSync(process.execPath, [p], { stdio: 'inherit', cwd: repo });
+  if (r.status !== 0) console.error(`bench: ${script} failed with exit code ${r.status}`);
+}
+console.log('\nJSON written to .bench/');

@@ -1,0 +1,62 @@
+/**
+ * `alloc-lens`: the command-line front end over the analysis core and the profile importer.
+ */
+import { UsageError, type CliIo } from './io';
+import { runLayout } from './commands/layout';
+
+const USAGE = `alloc-lens: where your Rust program allocates and copies memory, and why
+
+usage:
+  alloc-lens layout <file-or-dir> [--json] [--exact]
+      Layout (size, align, niche, field offsets, variant sizes) of every struct, enum, union
+      and type alias defined in the path. --exact asks rustc (-Zprint-type-sizes).
+  alloc-lens check <path> [--format text|json|sarif] [--config <clippy.toml>] [--fail-on warning|error]
+      Allocation-hotspot findings (large-error, large-enum-variant, large-move,
+      async-trait-box, clone-hotspot).
+  alloc-lens profile <input> [--root <dir>] [--json] [--top N] [--folded <out>] [--speedscope <out.json>]
+      Import perf data (perf.data, perf script text, folded stacks; .gz accepted) and rank
+      source lines by allocation and copy samples.
+
+exit codes: 0 ok / clean, 1 findings at or above --fail-on, 2 usage or input error
+`;
+
+type Command = (args: string[], io: CliIo) => Promise<number>;
+
+async function lazy(modulePath: string, fn: string): Promise<Command> {
+  // Commands are loaded on demand so `layout` does not pay for the profile importer and back.
+  const mod = (await import(modulePath)) as Record<string, Command>;
+  return mod[fn];
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'layout':
+        return await runLayout(rest, io);
+      case 'check':
+        return await (await lazy('./commands/check', 'runCheck'))(rest, io);
+      case 'profile':
+        return await (await lazy('./commands/profile', 'runProfile'))(rest, io);
+      case '--version':
+      case '-V':
+        io.stdout.write(`alloc-lens ${require('../../../package.json').version}\n`);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        io.stderr.write(`alloc-lens: unknown command \`${cmd}\`\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`alloc-lens: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
