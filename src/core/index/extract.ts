@@ -24,7 +24,7 @@ import type {
   UseEntry,
   Variant,
 } from '../model';
-import { attributeOf, genericsOf, isTypeNode, reprOf, spanAt, spanOf, typeExprOf as treeTypeExprOf, type SpanBase } from './syntax';
+import { attributeFromText, attributeOf, genericsOf, isTypeNode, reprOf, spanAt, spanOf, typeExprOf as treeTypeExprOf, type SpanBase } from './syntax';
 import { parseFnSignature, parseTypeText } from './type-text';
 import type { TypeExpr } from '../model';
 import { collectUses } from './uses';
@@ -82,37 +82,50 @@ function docText(comment: string): string | undefined {
   return undefined;
 }
 
-function visibilityOf(node: SyntaxNode): string {
-  const v = node.namedChildren.find(c => c.type === 'visibility_modifier');
-  return v ? v.text.replace(/\s+/g, '') : '';
+/** `pub`, `pub(crate)`, `pub(in a::b)` at the start of an item's text, or `''`. */
+function visibilityOf(itemText: string): string {
+  const m = /^pub\b(\s*\([^)]*\))?/.exec(itemText);
+  return m ? m[0].replace(/\s+/g, '') : '';
 }
 
 function walkList(list: SyntaxNode, ctx: Ctx): void {
   let attrs: Attribute[] = [];
   let docs: string[] = [];
-  for (const node of list.namedChildren) {
-    if (node.type === 'attribute_item') {
-      const a = attributeOf(node, ctx.base);
+  // A cursor visits the item list without materialising a node object per attribute or comment.
+  const c = list.walk();
+  if (!c.gotoFirstChild()) return;
+  do {
+    if (!c.nodeIsNamed) continue;
+    const type = c.nodeType;
+    if (type === 'attribute_item') {
+      const start = c.startIndex;
+      const end = c.endIndex;
+      const a = attributeFromText(ctx.src.slice(start, end), spanAt(ctx.base, ctx.base.offset + start, ctx.base.offset + end));
       if (a) attrs.push(a);
       continue;
     }
-    if (node.type === 'line_comment' || node.type === 'block_comment') {
-      const doc = docText(ctx.src.slice(node.startIndex, node.endIndex));
+    if (type === 'line_comment' || type === 'block_comment') {
+      const doc = docText(ctx.src.slice(c.startIndex, c.endIndex));
       if (doc !== undefined) docs.push(doc);
       continue;
     }
-    if (node.type === 'inner_attribute_item') continue;
+    if (type === 'inner_attribute_item') continue;
     try {
-      visitItem(node, ctx, attrs, docs.length ? docs.join('\n') : undefined);
+      visitItem(c.currentNode, ctx, attrs, docs.length ? docs.join('\n') : undefined);
     } catch {
       // A malformed item never stops indexing of the rest of the file.
     }
     attrs = [];
     docs = [];
-  }
+  } while (c.gotoNextSibling());
 }
 
 function base(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, kind: Item['kind'], name: string, nameNode: SyntaxNode | null, path: string) {
+  const start = node.startIndex;
+  const nameEnd = nameNode ? nameNode.endIndex : start;
+  // Only items with `<` right after the name (or a `where`) need the tree for their generics.
+  const after = ctx.src.slice(nameEnd, Math.min(node.endIndex, nameEnd + 400));
+  const generic = kind === 'impl' ? /^\s*impl\s*</.test(ctx.src.slice(start, start + 40)) || /\bwhere\b/.test(after) : /^\s*</.test(after) || /\bwhere\b/.test(after.split('{')[0]);
   return {
     kind,
     name,
@@ -121,8 +134,8 @@ function base(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | und
     span: spanOf(node, ctx.base),
     nameSpan: spanOf(nameNode ?? node, ctx.base),
     attrs,
-    generics: genericsOf(node),
-    visibility: visibilityOf(node),
+    generics: generic ? genericsOf(node) : [],
+    visibility: visibilityOf(ctx.src.slice(start, Math.min(start + 40, node.endIndex))),
     viaMacro: ctx.viaMacro,
     docs,
   };
@@ -191,7 +204,7 @@ function visitItem(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string 
     }
     case 'use_declaration': {
       const list = out.uses.get(ctx.module) ?? [];
-      collectUses(node, ctx.base, visibilityOf(node), list);
+      collectUses(node, ctx.base, visibilityOf(ctx.src.slice(node.startIndex, node.startIndex + 40)), list);
       out.uses.set(ctx.module, list);
       return;
     }
@@ -342,27 +355,34 @@ function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: 
   const methods: string[] = [];
   let attrs: Attribute[] = [];
   let docs: string[] = [];
-  for (const c of body?.namedChildren ?? []) {
-    if (c.type === 'attribute_item') {
-      const a = attributeOf(c, ctx.base);
+  const cur = body?.walk();
+  if (!cur || !cur.gotoFirstChild()) return methods;
+  do {
+    if (!cur.nodeIsNamed) continue;
+    const type = cur.nodeType;
+    if (type === 'attribute_item') {
+      const start = cur.startIndex;
+      const end = cur.endIndex;
+      const a = attributeFromText(ctx.src.slice(start, end), spanAt(ctx.base, ctx.base.offset + start, ctx.base.offset + end));
       if (a) attrs.push(a);
       continue;
     }
-    if (c.type === 'line_comment' || c.type === 'block_comment') {
-      const doc = docText(ctx.src.slice(c.startIndex, c.endIndex));
+    if (type === 'line_comment' || type === 'block_comment') {
+      const doc = docText(ctx.src.slice(cur.startIndex, cur.endIndex));
       if (doc !== undefined) docs.push(doc);
       continue;
     }
-    if (c.type === 'function_item' || c.type === 'function_signature_item') {
-      const f = fnOf(c, ctx, attrs, docs.length ? docs.join('\n') : undefined, n => `${ownerPath}::${n}`, owner);
+    if (type === 'function_item' || type === 'function_signature_item') {
+      const f = fnOf(cur.currentNode, ctx, attrs, docs.length ? docs.join('\n') : undefined, n => `${ownerPath}::${n}`, owner);
       ctx.out.items.push(f);
       methods.push(f.path);
-    } else if (c.type === 'associated_type' || c.type === 'type_item') {
+    } else if (type === 'associated_type' || type === 'type_item') {
+      const c = cur.currentNode;
       onAssoc(c.childForFieldName('name')?.text ?? '', c.childForFieldName('type'));
     }
     attrs = [];
     docs = [];
-  }
+  } while (cur.gotoNextSibling());
   return methods;
 }
 

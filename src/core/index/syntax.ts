@@ -213,6 +213,18 @@ export function isTypeNode(n: SyntaxNode): boolean {
   return !NON_TYPE.has(n.type);
 }
 
+/** Parse an attribute from its text (`#[repr(C, u8)]`, `#![allow(x)]`, `#[path = "a.rs"]`). */
+export function attributeFromText(text: string, span: Span): Attribute | undefined {
+  const m = /^#(!?)\[\s*([\w:]+)\s*([\s\S]*)\]$/.exec(text.trim());
+  if (!m) return undefined;
+  let rest = m[3].trim();
+  if (rest.startsWith('(') && rest.endsWith(')')) rest = rest.slice(1, -1).trim();
+  else if (rest.startsWith('[') && rest.endsWith(']')) rest = rest.slice(1, -1).trim();
+  else if (rest.startsWith('{') && rest.endsWith('}')) rest = rest.slice(1, -1).trim();
+  else if (rest.startsWith('=')) rest = rest.slice(1).trim();
+  return { name: m[2].replace(/\s+/g, ''), args: rest, inner: m[1] === '!', span };
+}
+
 /** Parse one `attribute_item` / `inner_attribute_item` node. */
 export function attributeOf(node: SyntaxNode, base: SpanBase): Attribute | undefined {
   const attr = node.namedChildren.find(c => c.type === 'attribute');

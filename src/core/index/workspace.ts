@@ -159,8 +159,13 @@ export class WorkspaceIndex implements TypeResolver {
 
   /** Index one crate target: its root file and every module file it reaches (yields to the event loop). */
   async addTarget(t: CrateTarget, opts: LoadOptions = {}, counter = { n: 0 }): Promise<void> {
+    // Yield to the event loop about every 20 ms so an editor host stays responsive.
+    let last = performance.now();
     for (const _file of this.walkTarget(t, opts, counter)) {
-      if (counter.n % 16 === 0) await new Promise(r => setImmediate(r));
+      if (performance.now() - last > 20) {
+        await new Promise(r => setImmediate(r));
+        last = performance.now();
+      }
     }
     this.rebuildScopes();
   }
