@@ -1,0 +1,89 @@
+/**
+ * Quick fix: `Result<T, E>` becomes `Result<T, Box<E>>`, with the function's own `Err(x)`
+ * constructions rewritten to `Err(Box::new(x))`; `?` keeps working through `From<E> for Box<E>`.
+ * Offered only where every caller in the workspace just propagates the error with `?`.
+ */
+import type { FnItem } from '../model';
+import type { SyntaxNode } from '../parser';
+import type { RuleContext } from '../rules/context';
+import type { ErrPart } from '../rules/result-type';
+import type { Fix, TextEdit } from '../rules/types';
+import { visitNodes } from '../rules/walk';
+import { editAt } from './edits';
+
+/** Offsets of `E` in `... -> Result<T, E>` within the file text. */
+function errRange(text: string, fn: FnItem): [number, number] | undefined {
+  const sig = text.slice(fn.signatureSpan.startOffset, fn.signatureSpan.endOffset);
+  const arrow = sig.lastIndexOf('->');
+  const res = sig.indexOf('Result', arrow);
+  if (arrow < 0 || res < 0) return undefined;
+  let i = sig.indexOf('<', res);
+  if (i < 0) return undefined;
+  let depth = 0;
+  let comma = -1;
+  for (; i < sig.length; i++) {
+    const ch = sig[i];
+    if (ch === '<' || ch === '(' || ch === '[') depth++;
+    else if ((ch === '>' && sig[i - 1] !== '-') || ch === ')' || ch === ']') {
+      depth--;
+      if (depth === 0) break;
+    } else if (ch === ',' && depth === 1) comma = i;
+  }
+  if (comma < 0 || depth !== 0) return undefined;
+  let s = comma + 1;
+  while (/\s/.test(sig[s])) s++;
+  let e = i;
+  while (e > s && /[\s,]/.test(sig[e - 1])) e--;
+  return [fn.signatureSpan.startOffset + s, fn.signatureSpan.startOffset + e];
+}
+
+function fnBodyNode(ctx: RuleContext, fn: FnItem): SyntaxNode | undefined {
+  const tree = ctx.index.tree(fn.span.file);
+  if (!tree) return undefined;
+  const rel = ctx.index.fileText(fn.span.file) === undefined ? undefined : tree.rootNode.namedDescendantForIndex(fn.span.startOffset, fn.span.endOffset - 1);
+  let n: SyntaxNode | null = rel ?? null;
+  while (n && n.type !== 'function_item') n = n.parent;
+  return n?.childForFieldName('body') ?? undefined;
+}
+
+/** Every call of `fn` in the workspace is `call(..)?`. */
+function callersOnlyPropagate(ctx: RuleContext, fn: FnItem): boolean {
+  for (const file of ctx.index.fileNames()) {
+    const text = ctx.index.fileText(file);
+    const tree = ctx.index.tree(file);
+    if (!text || !tree || !text.includes(fn.name)) continue;
+    let ok = true;
+    visitNodes(tree.rootNode, new Set(['call_expression']), call => {
+      const f = call.childForFieldName('function');
+      if (!f) return;
+      const name = f.type === 'field_expression' ? f.childForFieldName('field')?.text : f.text.replace(/^.*::/, '');
+      if (name !== fn.name) return;
+      if (call.parent?.type !== 'try_expression') ok = false;
+    });
+    if (!ok) return false;
+  }
+  return true;
+}
+
+export function boxErrorFix(ctx: RuleContext, fn: FnItem, part: ErrPart): Fix | undefined {
+  if (!part.direct || fn.owner?.kind === 'trait' || !fn.hasBody) return undefined;
+  const text = ctx.index.fileText(fn.span.file);
+  if (!text) return undefined;
+  const r = errRange(text, fn);
+  if (!r) return undefined;
+  if (!callersOnlyPropagate(ctx, fn)) return undefined;
+  const body = fnBodyNode(ctx, fn);
+  if (!body) return undefined;
+  const edits: TextEdit[] = [editAt(fn.span.file, text, r[0], r[1], `Box<${text.slice(r[0], r[1])}>`)];
+  visitNodes(body, new Set(['call_expression']), call => {
+    if (call.childForFieldName('function')?.text !== 'Err') return;
+    for (let p = call.parent; p && p.id !== body.id; p = p.parent) if (p.type === 'closure_expression' || p.type === 'function_item') return;
+    const arg = call.childForFieldName('arguments')?.namedChildren[0];
+    if (arg && !/^Box::new\(/.test(arg.text)) edits.push(editAt(fn.span.file, text, arg.startIndex, arg.endIndex, `Box::new(${arg.text})`));
+  });
+  return {
+    title: `Return \`Result<_, Box<${part.errExpr.text}>>\` from \`${fn.name}\`: the Result shrinks from ${part.result.size.toLocaleString('en-US')} bytes`,
+    preferred: false,
+    edits,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Quick fix: box the largest fields of an enum's largest variant (clippy's shape: largest first,
+ * until the variant is small enough) and wrap every construction site in the workspace in
+ * `Box::new(..)`. Not offered for `Copy` enums (a `Box` is not `Copy`).
+ */
+import type { EnumItem, Field } from '../model';
+import type { SyntaxNode } from '../parser';
+import type { RuleContext } from '../rules/context';
+import type { Fix, TextEdit } from '../rules/types';
+import { visitNodes } from '../rules/walk';
+import { editAt } from './edits';
+
+export function isCopy(ctx: RuleContext, item: EnumItem): boolean {
+  if (item.attrs.some(a => a.name === 'derive' && /\bCopy\b/.test(a.args))) return true;
+  return ctx.index.items.some(i => i.kind === 'impl' && (i as { trait?: { text: string } }).trait?.text.replace(/^.*::/, '') === 'Copy' && (i as { selfType: { text: string } }).selfType.text.replace(/<.*$/, '') === item.name);
+}
+
+/** Offset range of a field's type inside its declaration. */
+function fieldTypeRange(text: string, f: Field): [number, number] {
+  const decl = text.slice(f.span.startOffset, f.span.endOffset);
+  if (!/^\s*(pub(\([^)]*\))?\s+)?[A-Za-z_][\w]*\s*:(?!:)/.test(decl)) return [f.span.startOffset, f.span.endOffset];
+  const colon = decl.search(/:(?!:)/);
+  let start = f.span.startOffset + colon + 1;
+  while (/\s/.test(text[start])) start++;
+  return [start, f.span.endOffset];
+}
+
+/**
+ * `goal`: the variant's remaining field bytes must drop to at most this (0 = box every field
+ * larger than a pointer).
+ */
+export function boxVariantFix(ctx: RuleContext, item: EnumItem, goal: number): Fix | undefined {
+  if (isCopy(ctx, item)) return undefined;
+  const layout = ctx.engine.layoutOfItem(item);
+  if (!layout.variants || layout.variants.length === 0 || layout.status === 'unknown') return undefined;
+  let vi = 0;
+  layout.variants.forEach((v, i) => {
+    if (v.fieldsSize > layout.variants![vi].fieldsSize) vi = i;
+  });
+  const variant = item.variants[vi];
+  const vl = layout.variants[vi];
+  const order = vl.fields.map((f, i) => ({ i, size: f.size })).filter(f => f.size > 8).sort((a, b) => b.size - a.size);
+  const boxed: number[] = [];
+  let remaining = vl.fieldsSize;
+  for (const f of order) {
+    if (remaining <= goal && boxed.length > 0) break;
+    boxed.push(f.i);
+    remaining = remaining - f.size + 8;
+  }
+  if (boxed.length === 0) return undefined;
+  const text = ctx.index.fileText(item.span.file);
+  if (!text) return undefined;
+  const edits: TextEdit[] = [];
+  for (const i of boxed) {
+    const [s, e] = fieldTypeRange(text, variant.fields[i]);
+    edits.push(editAt(item.span.file, text, s, e, `Box<${text.slice(s, e)}>`));
+  }
+  edits.push(...constructionEdits(ctx, item, variant.name, variant.shape, boxed.map(i => variant.fields[i].name)));
+  const what = boxed.map(i => (variant.shape === 'tuple' ? `.${i}` : `.${variant.fields[i].name}`)).join(', ');
+  return {
+    title: `Box the payload of \`${item.name}::${variant.name}\` (${what}): ${item.name} shrinks from ${layout.size.toLocaleString('en-US')} bytes`,
+    preferred: true,
+    edits,
+  };
+}
+
+function constructionEdits(ctx: RuleContext, item: EnumItem, variant: string, shape: string, fields: string[]): TextEdit[] {
+  const edits: TextEdit[] = [];
+  const types = new Set(['call_expression', 'struct_expression']);
+  for (const file of ctx.index.fileNames()) {
+    const text = ctx.index.fileText(file);
+    const tree = ctx.index.tree(file);
+    if (!text || !tree || !text.includes(variant)) continue;
+    const bareOk = new RegExp(`use\\s+[^;]*\\b${item.name}::(\\*|\\{[^}]*\\b${variant}\\b|${variant}\\b)`).test(text);
+    const matches = (fnText: string, node: SyntaxNode): boolean => {
+      const t = fnText.replace(/\s+/g, '');
+      if (t === `${item.name}::${variant}` || t.endsWith(`::${item.name}::${variant}`)) return true;
+      if (t === `Self::${variant}`) return insideImplOf(node, item.name);
+      return t === variant && bareOk;
+    };
+    visitNodes(tree.rootNode, types, node => {
+      if (node.type === 'call_expression' && shape === 'tuple') {
+        const f = node.childForFieldName('function');
+        if (!f || !matches(f.text, node)) return;
+        const args = node.childForFieldName('arguments')?.namedChildren.filter(a => a.type !== 'line_comment' && a.type !== 'block_comment') ?? [];
+        for (const idx of fields.map(Number)) {
+          const a = args[idx];
+          if (a && !/^Box::new\(/.test(a.text)) edits.push(editAt(file, text, a.startIndex, a.endIndex, `Box::new(${a.text})`));
+        }
+      } else if (node.type === 'struct_expression' && shape === 'named') {
+        const n = node.childForFieldName('name');
+        if (!n || !matches(n.text, node)) return;
+        for (const fi of node.childForFieldName('body')?.namedChildren ?? []) {
+          if (fi.type === 'field_initializer') {
+            const name = fi.childForFieldName('field')?.text;
+            const v = fi.childForFieldName('value');
+            if (name && v && fields.includes(name) && !/^Box::new\(/.test(v.text)) edits.push(editAt(file, text, v.startIndex, v.endIndex, `Box::new(${v.text})`));
+          } else if (fi.type === 'shorthand_field_initializer' && fields.includes(fi.text)) {
+            edits.push(editAt(file, text, fi.startIndex, fi.endIndex, `${fi.text}: Box::new(${fi.text})`));
+          }
+        }
+      }
+    });
+  }
+  return edits;
+}
+
+function insideImplOf(node: SyntaxNode, name: string): boolean {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === 'impl_item') return (p.childForFieldName('type')?.text ?? '').replace(/<.*$/, '') === name;
+  }
+  return false;
+}

@@ -1,0 +1,87 @@
+/**
+ * `async-trait-box`: `#[async_trait]` turns every `async fn` of a trait into a method returning
+ * `Pin<Box<dyn Future + Send>>`: one heap allocation (and a dynamic dispatch per poll) per call.
+ * Since Rust 1.75 traits can declare async methods natively; the fix is offered only where it is
+ * safe (the trait is never used as `dyn Trait`, and no impl can live outside the workspace).
+ */
+import type { Attribute, FnItem, ImplItem, Item, TraitItem } from '../model';
+import { fmt, isAllowed, rangeOf, wanted, type RuleContext } from './context';
+import type { Finding, RelatedInfo } from './types';
+import { nativeAsyncFix } from '../fixes/async-trait';
+
+export function asyncTraitAttr(item: Item): Attribute | undefined {
+  return item.attrs.find(a => /(^|::)async_trait$/.test(a.name));
+}
+
+/** Places where `dyn Trait` names the trait (by simple name), as ranges. */
+export function dynUses(ctx: RuleContext, name: string): { file: string; line: number; column: number }[] {
+  const re = new RegExp(`\\bdyn\\s+(?:[\\w:]+::)?${name}\\b`, 'g');
+  const out: { file: string; line: number; column: number }[] = [];
+  for (const file of ctx.index.fileNames()) {
+    const text = ctx.index.fileText(file);
+    if (!text || !text.includes(name)) continue;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      const before = text.slice(0, m.index);
+      const line = (before.match(/\n/g) ?? []).length + 1;
+      out.push({ file, line, column: m.index - before.lastIndexOf('\n') });
+    }
+  }
+  return out;
+}
+
+export function asyncTraitBox(ctx: RuleContext): Finding[] {
+  const out: Finding[] = [];
+  const fnsByPath = new Map<string, FnItem>();
+  for (const i of ctx.index.items) if (i.kind === 'fn') fnsByPath.set(i.path, i as FnItem);
+  const traits = ctx.index.items.filter(i => i.kind === 'trait' && asyncTraitAttr(i)) as TraitItem[];
+  const impls = ctx.index.items.filter(i => i.kind === 'impl' && asyncTraitAttr(i)) as ImplItem[];
+  const traitNames = new Set(traits.map(t => t.name));
+  for (const t of traits) {
+    if (!wanted(ctx, t.span.file) || isAllowed(ctx, t, 'async-trait-box')) continue;
+    const methods = t.methods.map(p => fnsByPath.get(p)).filter((f): f is FnItem => !!f && f.isAsync);
+    if (methods.length === 0) continue;
+    const myImpls = impls.filter(i => i.trait?.kind === 'path' && i.trait.segments[i.trait.segments.length - 1].name === t.name);
+    const dyns = dynUses(ctx, t.name);
+    const noSend = /\?\s*Send/.test(asyncTraitAttr(t)!.args);
+    const related: RelatedInfo[] = myImpls.map(i => ({ range: rangeOf(i.nameSpan), message: `implemented for \`${i.selfType.text}\` here (each call boxes)` }));
+    for (const d of dyns.slice(0, 5)) related.push({ range: { file: d.file, line: d.line, column: d.column, endLine: d.line, endColumn: d.column + 4 + t.name.length }, message: `used as \`dyn ${t.name}\` here` });
+    let advice: string;
+    let fixes = [] as Finding['fixes'];
+    const exported = t.visibility.startsWith('pub') && ctx.index.targets.some(x => x.kind === 'lib' && t.path.startsWith(`${x.name}::`)) && t.visibility === 'pub';
+    if (dyns.length > 0) {
+      advice = `it is used as \`dyn ${t.name}\`, which native \`async fn\` in traits cannot do: keep \`#[async_trait]\` where dynamic dispatch is needed, or use \`trait_variant\`/\`dynosaur\` for a boxed dyn variant only, or enum dispatch over the impls`;
+    } else if (exported) {
+      advice = `the trait is public in a library, so impls outside this workspace would break: declare \`fn m(..) -> impl Future<Output = R>${noSend ? '' : ' + Send'}\` in a new major version`;
+    } else {
+      advice = `declare the methods as \`fn m(..) -> impl Future<Output = R>${noSend ? '' : ' + Send'}\` (native since Rust 1.75) and keep \`async fn\` in the impls`;
+      const f = nativeAsyncFix(ctx, t, methods, myImpls, noSend);
+      if (f) fixes = [f];
+    }
+    out.push({
+      code: 'async-trait-box',
+      severity: 'warning',
+      message: `\`#[async_trait]\` boxes the future of every call to ${methods.length === 1 ? 'its async method' : `its ${fmt(methods.length)} async methods`} (${methods.map(m => `\`${m.name}\``).join(', ')}): one heap allocation of a \`Pin<Box<dyn Future${noSend ? '' : ' + Send'}>>\` per call, across ${myImpls.length} impl${myImpls.length === 1 ? '' : 's'}; ${advice}`,
+      range: rangeOf(t.nameSpan),
+      related,
+      fixes,
+      data: { methods: methods.length, impls: myImpls.length, dynUses: dyns.length },
+    });
+  }
+  // Impls of traits defined outside the workspace: the boxing happens here too.
+  for (const i of impls) {
+    const name = i.trait?.kind === 'path' ? i.trait.segments[i.trait.segments.length - 1].name : undefined;
+    if (!name || traitNames.has(name) || !wanted(ctx, i.span.file) || isAllowed(ctx, i, 'async-trait-box')) continue;
+    const methods = i.methods.map(p => fnsByPath.get(p)).filter((f): f is FnItem => !!f && f.isAsync);
+    if (methods.length === 0) continue;
+    out.push({
+      code: 'async-trait-box',
+      severity: 'info',
+      message: `\`#[async_trait]\` impl of \`${name}\` (defined outside this workspace) boxes the future of every call to ${methods.map(m => `\`${m.name}\``).join(', ')}: one heap allocation per call; the trait's crate decides whether this can change`,
+      range: rangeOf(i.nameSpan),
+      related: [],
+      fixes: [],
+      data: { methods: methods.length },
+    });
+  }
+  return out;
+}

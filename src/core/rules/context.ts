@@ -1,0 +1,77 @@
+/**
+ * What every rule gets: the index, the layout engine, the settings, and helpers for ranges and
+ * suppressions.
+ */
+import type { WorkspaceIndex } from '../index/workspace';
+import type { LayoutEngine } from '../layout/engine';
+import type { Item, Span } from '../model';
+import type { RuleSettings } from '../config/settings';
+import type { Finding, Range, RuleCode } from './types';
+
+export interface RuleContext {
+  index: WorkspaceIndex;
+  engine: LayoutEngine;
+  settings: RuleSettings;
+  /** Only produce findings located in these files (absolute paths); all when undefined. */
+  files?: Set<string>;
+}
+
+export function rangeOf(s: Span): Range {
+  return { file: s.file, line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn };
+}
+
+/** The clippy lint whose `#[allow]` also silences our rule. */
+export const CLIPPY_LINT: Partial<Record<RuleCode, string>> = {
+  'large-error': 'clippy::result_large_err',
+  'large-enum-variant': 'clippy::large_enum_variant',
+  'large-move': 'clippy::large_types_passed_by_value',
+};
+
+function allowsIn(args: string, code: RuleCode): boolean {
+  const lint = CLIPPY_LINT[code];
+  return args.split(',').map(a => a.trim().replace(/\s+/g, '')).some(a => a === lint || a === 'clippy::all' || a === `alloc_lens::${code.replace(/-/g, '_')}`);
+}
+
+/** `// alloc-lens: allow(code)` on the line just above `line` (1-based), or on an attribute block above. */
+export function commentAllows(text: string | undefined, line: number, code: RuleCode): boolean {
+  if (!text) return false;
+  const lines = text.split('\n');
+  for (let l = line - 2; l >= 0 && l >= line - 12; l--) {
+    const t = lines[l].trim();
+    const m = /^\/\/\s*alloc-lens:\s*allow\(([^)]*)\)/.exec(t);
+    if (m) return m[1].split(',').some(c => c.trim() === code || c.trim() === 'all');
+    // Skip over attributes and doc comments between the comment and the item.
+    if (!(t.startsWith('#[') || t.startsWith('///') || t.startsWith('//!') || t === '')) return false;
+  }
+  return false;
+}
+
+/** Whether `code` is silenced for `item` (its attributes, its owner's, its modules', or a comment). */
+export function isAllowed(ctx: RuleContext, item: Item, code: RuleCode, owner?: Item): boolean {
+  for (const it of [item, owner]) {
+    if (!it) continue;
+    if (it.attrs.some(a => a.name === 'allow' && allowsIn(a.args, code))) return true;
+    const first = Math.min(it.span.line, ...it.attrs.map(a => a.span.line));
+    if (commentAllows(ctx.index.fileText(it.span.file), first, code)) return true;
+  }
+  // `#[allow(...)] mod x;` or `mod x { }` above the item.
+  let mod = item.module;
+  while (mod.includes('::')) {
+    const m = ctx.index.itemByPath(mod);
+    if (m && m.kind === 'mod' && m.attrs.some(a => a.name === 'allow' && allowsIn(a.args, code))) return true;
+    mod = mod.slice(0, mod.lastIndexOf('::'));
+  }
+  const fileText = ctx.index.fileText(item.span.file);
+  const inner = fileText ? /^\s*(?:\/\/[^\n]*\n\s*)*#!\[allow\(([^)]*)\)\]/m.exec(fileText) : null;
+  return !!inner && allowsIn(inner[1], code);
+}
+
+export function wanted(ctx: RuleContext, file: string): boolean {
+  return !ctx.files || ctx.files.has(file);
+}
+
+export function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export type Rule = (ctx: RuleContext) => Finding[];

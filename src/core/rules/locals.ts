@@ -1,0 +1,91 @@
+/**
+ * Local type knowledge inside a function body: parameter types, `let x: T` annotations, `self.f`
+ * field types and obvious initialisers (`Rc::new(..)`, `String::from(..)`, `vec![..]`). Enough
+ * for the loop rules; when a type is inferred from an initialiser, the result says so.
+ */
+import type { FnItem, StructItem, TypeExpr } from '../model';
+import type { SyntaxNode } from '../parser';
+import { parseTypeText } from '../index/type-text';
+import type { RuleContext } from './context';
+import { visitNodes } from './walk';
+
+export interface LocalType {
+  type: TypeExpr;
+  /** Inferred from an initialiser rather than written. */
+  guessed: boolean;
+}
+
+const INIT_GUESS: [RegExp, string][] = [
+  [/^Rc::new\(\s*(String::from|format!|.*\.to_string\(\)|.*\.to_owned\(\)|String::new)/, 'Rc<String>'],
+  [/^Arc::new\(\s*(String::from|format!|.*\.to_string\(\)|.*\.to_owned\(\)|String::new)/, 'Arc<String>'],
+  [/^Rc::new\(\s*(vec!|Vec::)/, 'Rc<Vec<u8>>'],
+  [/^Arc::new\(\s*(vec!|Vec::)/, 'Arc<Vec<u8>>'],
+  [/^(std::rc::)?Rc::(new|clone)\(/, 'Rc<_>'],
+  [/^(std::sync::)?Arc::(new|clone)\(/, 'Arc<_>'],
+  [/^(String::(from|new|with_capacity)\(|format!|.*\.to_string\(\)$|.*\.to_owned\(\)$)/, 'String'],
+  [/^(vec!|Vec::(new|with_capacity)\(|.*\.to_vec\(\)$|.*\.collect::<Vec)/, 'Vec<_>'],
+  [/^(HashMap::(new|with_capacity)\()/, 'HashMap<_, _>'],
+  [/^Box::new\(/, 'Box<_>'],
+];
+
+/** Map of local names to their types, for one fn body. */
+export function localTypes(fn: FnItem, body: SyntaxNode): Map<string, LocalType> {
+  const m = new Map<string, LocalType>();
+  for (const p of fn.params) {
+    const name = p.pattern.replace(/^mut\s+/, '');
+    if (p.type && /^\w+$/.test(name)) m.set(name, { type: p.type, guessed: false });
+  }
+  visitNodes(body, new Set(['let_declaration']), decl => {
+    const pat = decl.childForFieldName('pattern');
+    const name = pat?.type === 'identifier' ? pat.text : pat?.type === 'mut_pattern' ? pat.namedChildren[0]?.text : undefined;
+    if (!name) return;
+    const t = decl.childForFieldName('type');
+    if (t) {
+      const te = parseTypeText(t.text);
+      if (te) m.set(name, { type: te, guessed: false });
+      return;
+    }
+    const v = decl.childForFieldName('value')?.text.replace(/\s+/g, ' ');
+    if (!v) return;
+    for (const [re, ty] of INIT_GUESS) {
+      if (re.test(v)) {
+        const te = parseTypeText(ty);
+        if (te) m.set(name, { type: te, guessed: true });
+        return;
+      }
+    }
+  });
+  return m;
+}
+
+/** The type of a receiver expression (`x`, `self.f`, `&x`), if known. */
+export function receiverType(ctx: RuleContext, fn: FnItem, locals: Map<string, LocalType>, expr: SyntaxNode): LocalType | undefined {
+  let e: SyntaxNode = expr;
+  while (e.type === 'reference_expression' || e.type === 'parenthesized_expression') e = e.namedChildren[e.namedChildren.length - 1];
+  if (e.type === 'identifier') return locals.get(e.text);
+  if (e.type === 'field_expression' && e.childForFieldName('value')?.text === 'self' && fn.owner?.selfType?.kind === 'path') {
+    const field = e.childForFieldName('field')?.text;
+    const r = ctx.index.resolveType(fn.module, fn.owner.selfType);
+    if (r.kind === 'item' && r.item.kind === 'struct') {
+      const f = (r.item as StructItem).fields.find(x => x.name === field);
+      if (f) return { type: f.type, guessed: false };
+    }
+  }
+  return undefined;
+}
+
+/** Peel references: `&mut Vec<T>` -> `Vec<T>`. */
+export function derefType(t: TypeExpr): TypeExpr {
+  while (t.kind === 'ref') t = t.inner;
+  return t;
+}
+
+/** The function_item node of an indexed fn, and its body. */
+export function fnNodes(ctx: RuleContext, fn: FnItem): { node: SyntaxNode; body: SyntaxNode } | undefined {
+  const tree = ctx.index.tree(fn.span.file);
+  if (!tree || !fn.hasBody) return undefined;
+  let n: SyntaxNode | null = tree.rootNode.namedDescendantForIndex(fn.nameSpan.startOffset, fn.nameSpan.endOffset - 1);
+  while (n && n.type !== 'function_item') n = n.parent;
+  const body = n?.childForFieldName('body');
+  return n && body ? { node: n, body } : undefined;
+}

@@ -1,0 +1,73 @@
+/**
+ * Finds the `Err` type of a function's return type: `Result<T, E>`, aliases of it
+ * (`type Res<T> = Result<T, MyErr>`, `io::Result`), and `impl Future<Output = Result<..>>`.
+ */
+import type { Env } from '../layout/engine';
+import type { Lay } from '../layout/lay';
+import type { FnItem, TypeDefItem, TypeExpr } from '../model';
+import type { RuleContext } from './context';
+
+export interface ErrPart {
+  /** The whole `Result` as written. */
+  resultText: string;
+  /** Layout of the whole `Result`. */
+  result: Lay;
+  /** Layout of `E`. */
+  err: Lay;
+  /** `E` as written at its definition site. */
+  errExpr: TypeExpr;
+  /** The workspace type `E` resolves to, if any. */
+  errItem?: TypeDefItem;
+  /** The return type expression `Result<..>` in the signature (for the Box<E> rewrite). */
+  direct: boolean;
+}
+
+type PathExpr = Extract<TypeExpr, { kind: 'path' }>;
+
+function typeArgs(p: PathExpr): TypeExpr[] {
+  return p.segments[p.segments.length - 1].args.filter(a => a.kind === 'type').map(a => (a as { type: TypeExpr }).type);
+}
+
+/** The fn's own generic parameters stay unbound: they count as 0, like clippy. */
+function env(module: string): Env {
+  return { module, types: new Map(), consts: new Map() };
+}
+
+export function errPartOf(ctx: RuleContext, ret: TypeExpr, module: string, fn?: FnItem, depth = 0): ErrPart | undefined {
+  if (depth > 4) return undefined;
+  if (ret.kind === 'impl') {
+    for (const tr of ret.traits) {
+      if (tr.kind !== 'path') continue;
+      const last = tr.segments[tr.segments.length - 1];
+      const out = last.args.find(a => a.kind === 'binding' && a.name === 'Output');
+      if (last.name === 'Future' && out && out.kind === 'binding') return errPartOf(ctx, out.type, module, fn, depth + 1);
+    }
+    return undefined;
+  }
+  if (ret.kind !== 'path') return undefined;
+  const r = ctx.index.resolveType(module, ret);
+  const e = env(module);
+  if (r.kind === 'std' && r.path === 'std::result::Result') {
+    const [, errExpr] = typeArgs(ret);
+    if (!errExpr) return undefined;
+    const err = ctx.engine.evalType(errExpr, e);
+    const er = errExpr.kind === 'path' ? ctx.index.resolveType(module, errExpr) : undefined;
+    return { resultText: ret.text, result: ctx.engine.evalType(ret, e), err, errExpr, errItem: er?.kind === 'item' ? er.item : undefined, direct: true };
+  }
+  if (r.kind === 'item' && r.item.kind === 'type' && r.item.target?.kind === 'path') {
+    // `type Res<T> = Result<T, BigErr>`: bind the alias's parameters to the use-site arguments.
+    const alias = r.item;
+    const args = typeArgs(ret);
+    const aliasEnv: Env = { module: alias.module, types: new Map(), consts: new Map() };
+    let i = 0;
+    for (const g of alias.generics) if (g.kind === 'type') aliasEnv.types.set(g.name, ctx.engine.lazy(args[i++] ?? { kind: 'unknown', text: g.name }, e));
+    const target = alias.target as PathExpr;
+    const tr = ctx.index.resolveType(alias.module, target);
+    if (tr.kind !== 'std' || tr.path !== 'std::result::Result') return undefined;
+    const [, errExpr] = typeArgs(target);
+    if (!errExpr) return undefined;
+    const er = errExpr.kind === 'path' && !aliasEnv.types.has(errExpr.text) ? ctx.index.resolveType(alias.module, errExpr) : undefined;
+    return { resultText: ret.text, result: ctx.engine.evalType(ret, e), err: ctx.engine.evalType(errExpr, aliasEnv), errExpr, errItem: er?.kind === 'item' ? er.item : undefined, direct: false };
+  }
+  return undefined;
+}
