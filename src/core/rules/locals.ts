@@ -55,6 +55,39 @@ export function localTypes(fn: FnItem, body: SyntaxNode): Map<string, LocalType>
       }
     }
   });
+  // `for x in xs` / `for x in xs.iter()` / `for x in &xs`: x is an element (a reference when iterating by reference).
+  visitNodes(body, new Set(['for_expression']), f => {
+    const pat = f.childForFieldName('pattern');
+    if (pat?.type !== 'identifier') return;
+    let v = f.childForFieldName('value');
+    let byRef = false;
+    if (v?.type === 'reference_expression') {
+      byRef = true;
+      v = v.namedChildren[v.namedChildren.length - 1];
+    }
+    if (v?.type === 'call_expression') {
+      const fn = v.childForFieldName('function');
+      if (fn?.type === 'field_expression' && ['iter', 'iter_mut'].includes(fn.childForFieldName('field')?.text ?? '')) {
+        byRef = true;
+        v = fn.childForFieldName('value');
+      }
+    }
+    if (v?.type !== 'identifier') return;
+    const t = m.get(v.text);
+    if (!t) return;
+    let c = t.type;
+    if (c.kind === 'ref') {
+      byRef = true;
+      c = c.inner;
+    }
+    let elem: TypeExpr | undefined;
+    if (c.kind === 'slice' || c.kind === 'array') elem = c.elem;
+    else if (c.kind === 'path' && ['Vec', 'VecDeque'].includes(c.segments[c.segments.length - 1].name)) {
+      const a = c.segments[c.segments.length - 1].args[0];
+      if (a && a.kind === 'type') elem = a.type;
+    }
+    if (elem) m.set(pat.text, { type: byRef ? { kind: 'ref', mutable: false, inner: elem, text: `&${elem.text}` } : elem, guessed: t.guessed });
+  });
   return m;
 }
 
