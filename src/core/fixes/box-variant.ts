@@ -29,36 +29,45 @@ function fieldTypeRange(text: string, f: Field): [number, number] {
  * `goal`: the variant's remaining field bytes must drop to at most this (0 = box every field
  * larger than a pointer).
  */
-export function boxVariantFix(ctx: RuleContext, item: EnumItem, goal: number): Fix | undefined {
+export function boxVariantFix(ctx: RuleContext, item: EnumItem, goal: number, allVariants = false): Fix | undefined {
   if (isCopy(ctx, item)) return undefined;
   const layout = ctx.engine.layoutOfItem(item);
   if (!layout.variants || layout.variants.length === 0 || layout.status === 'unknown') return undefined;
-  let vi = 0;
-  layout.variants.forEach((v, i) => {
-    if (v.fieldsSize > layout.variants![vi].fieldsSize) vi = i;
-  });
-  const variant = item.variants[vi];
-  const vl = layout.variants[vi];
-  const order = vl.fields.map((f, i) => ({ i, size: f.size })).filter(f => f.size > 8).sort((a, b) => b.size - a.size);
-  const boxed: number[] = [];
-  let remaining = vl.fieldsSize;
-  for (const f of order) {
-    if (remaining <= goal && boxed.length > 0) break;
-    boxed.push(f.i);
-    remaining = remaining - f.size + 8;
+  // Remaining field bytes per variant; box the largest field of the largest variant until the
+  // largest variant is within `goal` (only the largest variant unless `allVariants`, like clippy).
+  const remaining = layout.variants.map(v => v.fieldsSize);
+  const boxed = layout.variants.map(() => new Set<number>());
+  let first = -1;
+  for (let guard = 0; guard < 64; guard++) {
+    let vi = 0;
+    remaining.forEach((r, i) => {
+      if (r > remaining[vi]) vi = i;
+    });
+    if (first < 0) first = vi;
+    if (!allVariants && vi !== first) break;
+    if (remaining[vi] <= goal) break;
+    const candidates = layout.variants[vi].fields.map((f, i) => ({ i, size: f.size })).filter(f => f.size > 8 && !boxed[vi].has(f.i)).sort((a, b) => b.size - a.size);
+    if (candidates.length === 0) break;
+    boxed[vi].add(candidates[0].i);
+    remaining[vi] = remaining[vi] - candidates[0].size + 8;
   }
-  if (boxed.length === 0) return undefined;
+  if (boxed.every(b => b.size === 0)) return undefined;
   const text = ctx.index.fileText(item.span.file);
   if (!text) return undefined;
   const edits: TextEdit[] = [];
-  for (const i of boxed) {
-    const [s, e] = fieldTypeRange(text, variant.fields[i]);
-    edits.push(editAt(item.span.file, text, s, e, `Box<${text.slice(s, e)}>`));
-  }
-  edits.push(...constructionEdits(ctx, item, variant.name, variant.shape, boxed.map(i => variant.fields[i].name)));
-  const what = boxed.map(i => (variant.shape === 'tuple' ? `.${i}` : `.${variant.fields[i].name}`)).join(', ');
+  const names: string[] = [];
+  boxed.forEach((set, vi) => {
+    if (set.size === 0) return;
+    const variant = item.variants[vi];
+    for (const i of set) {
+      const [s, e] = fieldTypeRange(text, variant.fields[i]);
+      edits.push(editAt(item.span.file, text, s, e, `Box<${text.slice(s, e)}>`));
+      names.push(`${variant.name}${variant.shape === 'tuple' ? `.${i}` : `.${variant.fields[i].name}`}`);
+    }
+    edits.push(...constructionEdits(ctx, item, variant.name, variant.shape, [...set].map(i => variant.fields[i].name)));
+  });
   return {
-    title: `Box the payload of \`${item.name}::${variant.name}\` (${what}): ${item.name} shrinks from ${layout.size.toLocaleString('en-US')} bytes`,
+    title: `Box ${names.map(n => `\`${item.name}::${n}\``).join(', ')}: ${item.name} shrinks from ${layout.size.toLocaleString('en-US')} bytes`,
     preferred: true,
     edits,
   };

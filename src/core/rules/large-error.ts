@@ -43,7 +43,7 @@ export function largeError(ctx: RuleContext): Finding[] {
     if (part.errItem) related.push({ range: rangeOf(part.errItem.nameSpan), message: `\`${part.errItem.name}\` is defined here (${fmt(errLayout?.size ?? part.err.size)} bytes)` });
     const fixes = [];
     if (errEnum) {
-      const f = boxVariantFix(ctx, errEnum, 0);
+      const f = boxVariantFix(ctx, errEnum, threshold - 1, true);
       if (f) fixes.push(f);
     }
     const be = boxErrorFix(ctx, fn, part);
