@@ -44,6 +44,15 @@ function rewriteDecl(ctx: RuleContext, fn: FnItem, noSend: boolean): TextEdit[] 
   } else {
     edits.push(editAt(fn.span.file, text, s + closeParen + 1, s + closeParen + 1, ` -> ${bound}`));
   }
+  if (fn.hasBody && !noSend) {
+    // Like async_trait, a provided method's future can only be Send if the captured receiver is.
+    const recv = fn.params.find(p => p.isSelf)?.pattern.replace(/\s+/g, '') ?? '';
+    const bound = /^&(\'\w+)?self$/.test(recv) ? 'Self: Sync' : recv ? 'Self: Send' : undefined;
+    if (bound) {
+      const end = fn.signatureSpan.endOffset;
+      edits.push(editAt(fn.span.file, text, end, end, whereAt >= 0 ? `, ${bound}` : ` where ${bound}`));
+    }
+  }
   if (fn.hasBody) {
     const bodyStart = fn.signatureSpan.endOffset + text.slice(fn.signatureSpan.endOffset).indexOf('{');
     edits.push(editAt(fn.span.file, text, bodyStart + 1, bodyStart + 1, ' async move {'));
