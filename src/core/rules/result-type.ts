@@ -33,8 +33,28 @@ function env(module: string): Env {
   return { module, types: new Map(), consts: new Map() };
 }
 
+/** Replace `Self` by the impl's self type (methods may write `Result<(), Self>`). */
+function substituteSelf(t: TypeExpr, self: TypeExpr): TypeExpr {
+  switch (t.kind) {
+    case 'path':
+      if (t.segments.length === 1 && t.segments[0].name === 'Self' && !t.qself) return self;
+      return { ...t, segments: t.segments.map(s => ({ ...s, args: s.args.map(a => (a.kind === 'type' ? { ...a, type: substituteSelf(a.type, self) } : a.kind === 'binding' ? { ...a, type: substituteSelf(a.type, self) } : a)) })) };
+    case 'ref':
+    case 'ptr':
+      return { ...t, inner: substituteSelf(t.inner, self) };
+    case 'array':
+    case 'slice':
+      return { ...t, elem: substituteSelf(t.elem, self) };
+    case 'tuple':
+      return { ...t, elems: t.elems.map(e => substituteSelf(e, self)) };
+    default:
+      return t;
+  }
+}
+
 export function errPartOf(ctx: RuleContext, ret: TypeExpr, module: string, fn?: FnItem, depth = 0): ErrPart | undefined {
   if (depth > 4) return undefined;
+  if (depth === 0 && fn?.owner?.kind === 'impl' && fn.owner.selfType && fn.owner.selfType.kind !== 'unknown') ret = substituteSelf(ret, fn.owner.selfType);
   if (ret.kind === 'impl') {
     for (const tr of ret.traits) {
       if (tr.kind !== 'path') continue;
