@@ -76,6 +76,19 @@ async function benchCore() {
     for (const d of index.itemsInFile(biggest[0])) if (['struct', 'enum', 'union', 'type'].includes(d.kind)) engine.layoutOfItem(d);
     reanalysis.push(performance.now() - t0);
   }
+  // check = the same analysis plus every rule (what `alloc-lens check` does after loading).
+  const { runRules } = require(join(out, 'core', 'rules', 'run.js'));
+  const { defaultSettings } = require(join(out, 'core', 'config', 'settings.js'));
+  const checkRuns = [];
+  let findings = 0;
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const idx = await loadWorkspace(TOKIO);
+    const engine = new LayoutEngine(idx);
+    for (const d of idx.typeDefs()) engine.layoutOfItem(d);
+    findings = runRules(idx, engine, defaultSettings()).length;
+    checkRuns.push(performance.now() - t0);
+  }
   const rss = process.memoryUsage().rss;
   const result = {
     corpus: 'tokio 1.24.2 (src/)',
@@ -91,6 +104,7 @@ async function benchCore() {
     coldRatio: +(coldFull / coldParse).toFixed(2),
     reanalysisMs: { largestFile: biggest[0].slice(TOKIO.length + 1), lines: biggest[1].split('\n').length, median: +median(reanalysis).toFixed(2), max: +Math.max(...reanalysis).toFixed(2) },
     peakRssMb: +(rss / 1048576).toFixed(1),
+    check: { ms: +median(checkRuns).toFixed(1), ratioToLayout: +(median(checkRuns) / median(full)).toFixed(2), findings },
   };
   writeFileSync(join(repo, '.bench', 'core.json'), JSON.stringify(result, null, 2));
   table('core: parse vs parse + index + layout of every type (tokio 1.24.2)', [
@@ -104,6 +118,9 @@ async function benchCore() {
     ['warm ratio', result.ratio, '<= 2.0'],
     [`re-analysis of ${result.reanalysisMs.largestFile} (${result.reanalysisMs.lines} lines), median ms`, result.reanalysisMs.median],
     ['peak RSS (MB)', result.peakRssMb],
+    ['check (analysis + all rules), warm median (ms)', result.check.ms],
+    ['check / layout-only ratio', result.check.ratioToLayout, '< 1.5'],
+    ['check findings on tokio', result.check.findings],
   ]);
   return result;
 }

@@ -69,12 +69,16 @@ export class WorkspaceIndex implements TypeResolver {
   private readonly crateRoots = new Map<string, string>();
   private resolver = new ScopeResolver(this.modules, this.crateRoots);
   private allItems: Item[] | undefined;
+  private byPath: Map<string, Item> | undefined;
 
   constructor(readonly targets: CrateTarget[], private readonly host: SourceHost = diskHost) {}
 
   /** Every item of the workspace (structs, fns, impls, ...). */
   get items(): Item[] {
-    if (!this.allItems) this.allItems = [...this.files.values()].flatMap(f => f.result.items);
+    if (!this.allItems) {
+      this.allItems = [...this.files.values()].flatMap(f => f.result.items);
+      this.byPath = undefined;
+    }
     return this.allItems;
   }
 
@@ -109,7 +113,12 @@ export class WorkspaceIndex implements TypeResolver {
   }
 
   itemByPath(p: string): Item | undefined {
-    return this.items.find(i => i.path === p && i.kind !== 'impl');
+    const items = this.items;
+    if (!this.byPath) {
+      this.byPath = new Map();
+      for (const i of items) if (i.kind !== 'impl' && !this.byPath.has(i.path)) this.byPath.set(i.path, i);
+    }
+    return this.byPath.get(p);
   }
 
   resolveType(module: string, expr: Extract<TypeExpr, { kind: 'path' }>): Resolution {

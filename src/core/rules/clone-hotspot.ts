@@ -6,8 +6,8 @@
  */
 import type { FnItem, Item, StructItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
-import { lineStarts, spanOf } from '../index/syntax';
-import { commentAllows, isAllowed, rangeOf, wanted, type RuleContext } from './context';
+import { spanOf } from '../index/syntax';
+import { commentAllows, fileLines, isAllowed, rangeOf, wanted, type RuleContext } from './context';
 import { derefType, fnNodes, localTypes, receiverType } from './locals';
 import type { Finding, Severity } from './types';
 import { inLoop, visitNodes } from './walk';
@@ -68,17 +68,20 @@ export function cloneHotspot(ctx: RuleContext): Finding[] {
     }
     if (item.kind !== 'fn') continue;
     const fn = item as FnItem;
-    if (isAllowed(ctx, fn, 'clone-hotspot')) continue;
+    let allowedMemo: boolean | undefined;
+    const allowed = () => (allowedMemo ??= isAllowed(ctx, fn, 'clone-hotspot'));
+    const src = ctx.index.fileText(fn.span.file)?.slice(fn.span.startOffset, fn.span.endOffset) ?? '';
+    if (!/\.(clone|to_string|to_owned|to_vec)\(\)|\b(Rc|Arc)\b/.test(src)) continue;
     const nodes = fnNodes(ctx, fn);
     if (!nodes) continue;
-    const text = ctx.index.fileText(fn.span.file)!;
-    const base = { file: fn.span.file, offset: 0, lines: lineStarts(text) };
+    const fl = fileLines(ctx, fn.span.file)!;
+    const base = { file: fn.span.file, offset: 0, lines: fl.starts };
     const locals = localTypes(fn, nodes.body);
     for (const [name, lt] of locals) {
       const better = doubleAlloc(ctx, fn.module, lt.type);
       if (!better) continue;
       const decl = findLet(nodes.body, name);
-      if (decl) out.push(doubleAllocFinding(spanOf(decl, base), lt.type.text, lt.type.text, better, lt.guessed));
+      if (decl && !allowed()) out.push(doubleAllocFinding(spanOf(decl, base), lt.type.text, lt.type.text, better, lt.guessed));
     }
     visitNodes(nodes.body, new Set(['call_expression']), call => {
       const f = call.childForFieldName('function');
@@ -88,7 +91,7 @@ export function cloneHotspot(ctx: RuleContext): Finding[] {
       if ((call.childForFieldName('arguments')?.namedChildren.length ?? 0) > 0) return;
       if (!inLoop(call, nodes.body)) return;
       const span = spanOf(call, base);
-      if (commentAllows(text, span.line, 'clone-hotspot')) return;
+      if (commentAllows(fl.lines, span.line, 'clone-hotspot')) return;
       const recv = f.childForFieldName('value')!;
       const rt = receiverType(ctx, fn, locals, recv);
       const k: Kind = rt ? classify(ctx, fn.module, rt.type) : { kind: 'unknown' };
@@ -106,6 +109,7 @@ export function cloneHotspot(ctx: RuleContext): Finding[] {
         sev = rt && !rt.guessed && k.kind !== 'unknown' ? 'warning' : 'info';
         msg = `\`${recv.text}.${method}()\` in a loop allocates and copies ${what} on every iteration${k.kind === 'unknown' ? ' (receiver type not known; judged by the method)' : guess}; hoist it out of the loop, borrow, or reuse a buffer (\`clone_from\`)`;
       } else return;
+      if (allowed()) return;
       out.push({ code: 'clone-hotspot', severity: sev, message: msg, range: rangeOf(span), related: [], fixes: [], data: { method, receiverKind: k.kind, guessed: !!rt?.guessed || k.kind === 'unknown' } });
     });
   }

@@ -7,6 +7,7 @@ import type { LayoutEngine } from '../layout/engine';
 import type { Item, Span } from '../model';
 import type { RuleSettings } from '../config/settings';
 import type { Finding, Range, RuleCode } from './types';
+import { lineStarts } from '../index/syntax';
 
 export interface RuleContext {
   index: WorkspaceIndex;
@@ -14,6 +15,26 @@ export interface RuleContext {
   settings: RuleSettings;
   /** Only produce findings located in these files (absolute paths); all when undefined. */
   files?: Set<string>;
+  /** Per-file line tables, computed once per run. */
+  cache?: Map<string, FileLines>;
+}
+
+export interface FileLines {
+  starts: number[];
+  lines: string[];
+}
+
+/** Line starts and line texts of a file, cached for the duration of a rule run. */
+export function fileLines(ctx: RuleContext, file: string): FileLines | undefined {
+  ctx.cache ??= new Map();
+  let fl = ctx.cache.get(file);
+  if (!fl) {
+    const text = ctx.index.fileText(file);
+    if (text === undefined) return undefined;
+    fl = { starts: lineStarts(text), lines: text.split('\n') };
+    ctx.cache.set(file, fl);
+  }
+  return fl;
 }
 
 export function rangeOf(s: Span): Range {
@@ -33,9 +54,9 @@ function allowsIn(args: string, code: RuleCode): boolean {
 }
 
 /** `// alloc-lens: allow(code)` on the line just above `line` (1-based), or on an attribute block above. */
-export function commentAllows(text: string | undefined, line: number, code: RuleCode): boolean {
+export function commentAllows(text: string | string[] | undefined, line: number, code: RuleCode): boolean {
   if (!text) return false;
-  const lines = text.split('\n');
+  const lines = typeof text === 'string' ? text.split('\n') : text;
   for (let l = line - 2; l >= 0 && l >= line - 12; l--) {
     const t = lines[l].trim();
     const m = /^\/\/\s*alloc-lens:\s*allow\(([^)]*)\)/.exec(t);
@@ -52,7 +73,7 @@ export function isAllowed(ctx: RuleContext, item: Item, code: RuleCode, owner?: 
     if (!it) continue;
     if (it.attrs.some(a => a.name === 'allow' && allowsIn(a.args, code))) return true;
     const first = Math.min(it.span.line, ...it.attrs.map(a => a.span.line));
-    if (commentAllows(ctx.index.fileText(it.span.file), first, code)) return true;
+    if (commentAllows(fileLines(ctx, it.span.file)?.lines, first, code)) return true;
   }
   // `#[allow(...)] mod x;` or `mod x { }` above the item.
   let mod = item.module;
@@ -61,8 +82,8 @@ export function isAllowed(ctx: RuleContext, item: Item, code: RuleCode, owner?: 
     if (m && m.kind === 'mod' && m.attrs.some(a => a.name === 'allow' && allowsIn(a.args, code))) return true;
     mod = mod.slice(0, mod.lastIndexOf('::'));
   }
-  const fileText = ctx.index.fileText(item.span.file);
-  const inner = fileText ? /^\s*(?:\/\/[^\n]*\n\s*)*#!\[allow\(([^)]*)\)\]/m.exec(fileText) : null;
+  const head = fileLines(ctx, item.span.file)?.lines.slice(0, 40).join('\n');
+  const inner = head ? /^\s*(?:\/\/[^\n]*\n\s*)*#!\[allow\(([^)]*)\)\]/m.exec(head) : null;
   return !!inner && allowsIn(inner[1], code);
 }
 

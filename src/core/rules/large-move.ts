@@ -5,12 +5,11 @@
  */
 import type { FnItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
-import { fmt, isAllowed, rangeOf, wanted, type RuleContext } from './context';
+import { commentAllows, fileLines, fmt, isAllowed, rangeOf, wanted, type RuleContext } from './context';
 import { derefType, fnNodes, localTypes, receiverType } from './locals';
 import type { Finding, Severity } from './types';
 import { inLoop, visitNodes } from './walk';
 import { spanOf } from '../index/syntax';
-import { lineStarts } from '../index/syntax';
 
 const ELEMENT_METHODS: Record<string, 'in' | 'out'> = { push: 'in', push_back: 'in', push_front: 'in', insert: 'in', pop: 'out', pop_back: 'out', pop_front: 'out', remove: 'out', swap_remove: 'out' };
 const CONTAINERS: Record<string, number> = { 'std::vec::Vec': 0, 'std::collections::VecDeque': 0, 'std::collections::BinaryHeap': 0, 'std::collections::HashMap': 1, 'std::collections::BTreeMap': 1 };
@@ -31,14 +30,15 @@ export function largeMove(ctx: RuleContext): Finding[] {
   for (const item of ctx.index.items) {
     if (item.kind !== 'fn' || !wanted(ctx, item.span.file)) continue;
     const fn = item as FnItem;
-    if (isAllowed(ctx, fn, 'large-move')) continue;
+    let allowedMemo: boolean | undefined;
+    const allowed = () => (allowedMemo ??= isAllowed(ctx, fn, 'large-move'));
     const env = { module: fn.module, types: new Map(), consts: new Map() };
     const sizeOf = (t: TypeExpr) => ctx.engine.evalType(t, env);
     // Parameters taken by value.
     for (const p of fn.params) {
       if (p.isSelf || !p.type || p.type.kind === 'ref' || p.type.kind === 'ptr' || p.type.kind === 'impl') continue;
       const l = sizeOf(p.type);
-      if (l.error || l.size < limit) continue;
+      if (l.error || l.size < limit || allowed()) continue;
       out.push({
         code: 'large-move',
         severity: 'warning',
@@ -49,13 +49,17 @@ export function largeMove(ctx: RuleContext): Finding[] {
         data: { size: l.size, limit, kind: 'param' },
       });
     }
+    // Cheap text test first: most bodies have no container call or match at all.
+    const src = ctx.index.fileText(fn.span.file)?.slice(fn.span.startOffset, fn.span.endOffset) ?? '';
+    if (!/\.(push|pop|insert|remove|swap_remove)\w*\(|\bmatch\s/.test(src)) continue;
     const nodes = fnNodes(ctx, fn);
     if (!nodes) continue;
     const locals = localTypes(fn, nodes.body);
-    const text = ctx.index.fileText(fn.span.file)!;
-    const base = { file: fn.span.file, offset: 0, lines: lineStarts(text) };
+    const fl = fileLines(ctx, fn.span.file)!;
+    const base = { file: fn.span.file, offset: 0, lines: fl.starts };
     const push = (node: SyntaxNode, what: string, ty: TypeExpr, size: number, loop: boolean, kind: string) => {
-      if (ctx.index.fileText(fn.span.file) && isLineAllowed(text, spanOf(node, base).line)) return;
+      if (allowed()) return;
+      if (commentAllows(fl.lines, spanOf(node, base).line, 'large-move')) return;
       const sev: Severity = loop ? 'warning' : 'info';
       out.push({
         code: 'large-move',
@@ -95,10 +99,4 @@ export function largeMove(ctx: RuleContext): Finding[] {
     });
   }
   return out;
-}
-
-function isLineAllowed(text: string, line: number): boolean {
-  const above = text.split('\n')[line - 2] ?? '';
-  const m = /\/\/\s*alloc-lens:\s*allow\(([^)]*)\)/.exec(above);
-  return !!m && m[1].split(',').some(c => c.trim() === 'large-move' || c.trim() === 'all');
 }

@@ -35,7 +35,12 @@ export function localTypes(fn: FnItem, body: SyntaxNode): Map<string, LocalType>
     const name = p.pattern.replace(/^mut\s+/, '');
     if (p.type && /^\w+$/.test(name)) m.set(name, { type: p.type, guessed: false });
   }
-  visitNodes(body, new Set(['let_declaration']), decl => {
+  const fors: SyntaxNode[] = [];
+  visitNodes(body, new Set(['let_declaration', 'for_expression']), decl => {
+    if (decl.type === 'for_expression') {
+      fors.push(decl);
+      return;
+    }
     const pat = decl.childForFieldName('pattern');
     const name = pat?.type === 'identifier' ? pat.text : pat?.type === 'mut_pattern' ? pat.namedChildren[0]?.text : undefined;
     if (!name) return;
@@ -56,9 +61,9 @@ export function localTypes(fn: FnItem, body: SyntaxNode): Map<string, LocalType>
     }
   });
   // `for x in xs` / `for x in xs.iter()` / `for x in &xs`: x is an element (a reference when iterating by reference).
-  visitNodes(body, new Set(['for_expression']), f => {
+  for (const f of fors) {
     const pat = f.childForFieldName('pattern');
-    if (pat?.type !== 'identifier') return;
+    if (pat?.type !== 'identifier') continue;
     let v = f.childForFieldName('value');
     let byRef = false;
     if (v?.type === 'reference_expression') {
@@ -72,9 +77,9 @@ export function localTypes(fn: FnItem, body: SyntaxNode): Map<string, LocalType>
         v = fn.childForFieldName('value');
       }
     }
-    if (v?.type !== 'identifier') return;
+    if (v?.type !== 'identifier') continue;
     const t = m.get(v.text);
-    if (!t) return;
+    if (!t) continue;
     let c = t.type;
     if (c.kind === 'ref') {
       byRef = true;
@@ -87,7 +92,7 @@ export function localTypes(fn: FnItem, body: SyntaxNode): Map<string, LocalType>
       if (a && a.kind === 'type') elem = a.type;
     }
     if (elem) m.set(pat.text, { type: byRef ? { kind: 'ref', mutable: false, inner: elem, text: `&${elem.text}` } : elem, guessed: t.guessed });
-  });
+  }
   return m;
 }
 
