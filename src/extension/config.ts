@@ -1,0 +1,42 @@
+/**
+ * The one settings reader. Analysis options are `resource`-scoped; thresholds set here beat
+ * clippy.toml, which beats clippy's defaults (see README "Settings").
+ */
+import * as vscode from 'vscode';
+import type { SettingsOverrides } from '../core/config/settings';
+import type { RuleCode } from '../core/rules/types';
+
+export const SECTION = 'allocLens';
+
+export interface EditorSettings {
+  overrides: SettingsOverrides;
+  exclude: string[];
+  inlayHintsEnabled: boolean;
+  inlayHintsMinSize: number;
+  debounceMs: number;
+}
+
+const RULES: RuleCode[] = ['large-error', 'large-enum-variant', 'large-move', 'async-trait-box', 'clone-hotspot'];
+
+export function readSettings(scope?: vscode.ConfigurationScope): EditorSettings {
+  const c = vscode.workspace.getConfiguration(SECTION, scope);
+  const num = (k: string): number | undefined => {
+    const v = c.get<number | null>(k, null);
+    return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+  };
+  const rules = c.get<Record<string, boolean>>('rules', {});
+  const enabled: Partial<Record<RuleCode, boolean>> = {};
+  for (const r of RULES) if (typeof rules[r] === 'boolean') enabled[r] = rules[r];
+  return {
+    overrides: {
+      largeErrorThreshold: num('largeErrorThreshold'),
+      enumVariantSizeThreshold: num('enumVariantSizeThreshold'),
+      passByValueSizeLimit: num('passByValueSizeLimit'),
+      enabled,
+    },
+    exclude: c.get<string[]>('exclude', []),
+    inlayHintsEnabled: c.get<boolean>('inlayHints.enabled', true),
+    inlayHintsMinSize: num('inlayHints.minSize') ?? 128,
+    debounceMs: num('debounceMs') ?? 250,
+  };
+}

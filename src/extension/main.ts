@@ -1,0 +1,80 @@
+/**
+ * Extension entry point: wires the core to VS Code. Activation only registers things; the
+ * workspace analysis starts right after, off the activation path.
+ */
+import * as vscode from 'vscode';
+import { Analysis } from './analysis';
+import { registerCommands } from './commands';
+import { FindingActions, LayoutHover, SizeInlayHints } from './providers';
+import { errorText, log } from './log';
+import { SECTION } from './config';
+
+const RUST: vscode.DocumentSelector = { language: 'rust', scheme: 'file' };
+
+export function activate(ctx: vscode.ExtensionContext): { analysis: Analysis; activationMs: number } {
+  const t0 = performance.now();
+  try {
+    const analysis = new Analysis(ctx.extensionUri);
+    const status = vscode.window.createStatusBarItem('allocLens.status', vscode.StatusBarAlignment.Left, 10);
+    status.name = 'Alloc Lens';
+    status.command = 'workbench.actions.view.problems';
+    const refreshStatus = () => {
+      const n = analysis.findingCount;
+      status.text = `$(pulse) Alloc Lens: ${n}`;
+      status.tooltip = `${n} allocation/copy finding${n === 1 ? '' : 's'} (click for the Problems panel)`;
+      status.show();
+    };
+    ctx.subscriptions.push(
+      analysis,
+      status,
+      analysis.onDidChange(refreshStatus),
+      vscode.languages.registerHoverProvider(RUST, new LayoutHover(analysis)),
+      vscode.languages.registerInlayHintsProvider(RUST, new SizeInlayHints(analysis)),
+      vscode.languages.registerCodeActionsProvider(RUST, new FindingActions(analysis), { providedCodeActionKinds: FindingActions.kinds }),
+      vscode.workspace.onDidChangeTextDocument(e => {
+        if (e.document.languageId === 'rust' && e.document.uri.scheme === 'file' && e.contentChanges.length > 0) analysis.scheduleUpdate(e.document);
+      }),
+      vscode.workspace.onDidChangeConfiguration(e => {
+        if (e.affectsConfiguration(SECTION)) void analysis.analyzeWorkspace();
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void analysis.analyzeWorkspace()),
+    );
+    // Files changed outside the editor (git checkout, formatter, deletes, renames).
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.rs');
+    const fromDisk = async (uri: vscode.Uri) => {
+      if (vscode.workspace.textDocuments.some(d => d.uri.toString() === uri.toString() && d.isDirty)) return;
+      try {
+        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+        analysis.updateFile(uri.fsPath, text);
+      } catch (e) {
+        log().warn(`could not read ${uri.fsPath}: ${errorText(e)}`);
+      }
+    };
+    const manifests = vscode.workspace.createFileSystemWatcher('**/{Cargo.toml,clippy.toml,.clippy.toml}');
+    ctx.subscriptions.push(
+      watcher,
+      manifests,
+      watcher.onDidChange(fromDisk),
+      watcher.onDidCreate(fromDisk),
+      watcher.onDidDelete(uri => analysis.removeFile(uri.fsPath)),
+      manifests.onDidChange(() => void analysis.analyzeWorkspace()),
+      manifests.onDidCreate(() => void analysis.analyzeWorkspace()),
+      manifests.onDidDelete(() => void analysis.analyzeWorkspace()),
+    );
+    registerCommands(ctx, analysis);
+    refreshStatus();
+    const activationMs = performance.now() - t0;
+    log().info(`activated in ${activationMs.toFixed(1)} ms (workspace trusted: ${vscode.workspace.isTrusted}; static analysis only, nothing is executed)`);
+    setTimeout(() => {
+      analysis.analyzeWorkspace().then(undefined, e => log().error(`analysis failed: ${errorText(e)}`));
+    }, 0);
+    return { analysis, activationMs };
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Cannot activate Alloc Lens: ${(e as Error).message}`);
+    throw e;
+  }
+}
+
+export function deactivate(): void {
+  // Disposables registered on the context are released by VS Code.
+}

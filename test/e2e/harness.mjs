@@ -1,0 +1,139 @@
+// Starts a fresh code-server on loopback with the packaged VSIX installed, opens a copy of a
+// fixture workspace in Chromium, and cleans up every process and directory it created.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { provision } from '../../scripts/e2e/provision.mjs';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const SHOTS = join(ROOT, '.e2e', 'screenshots');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function waitHttp(url, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(url);
+      if (r.ok || r.status === 302) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise(r => setTimeout(r, 250));
+  }
+  throw new Error(`code-server did not answer at ${url} within ${ms} ms`);
+}
+
+export async function startEditor(fixture) {
+  const { codeServer, chromium: chromiumPath } = provision();
+  const tmp = mkdtempSync(join(tmpdir(), 'alloc-lens-e2e-'));
+  const userData = join(tmp, 'user-data');
+  const extensions = join(tmp, 'extensions');
+  const workspace = join(tmp, 'workspace');
+  cpSync(join(ROOT, 'test', 'fixtures', fixture), workspace, { recursive: true });
+  mkdirSync(join(userData, 'User'), { recursive: true });
+  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'security.workspace.trust.enabled': false,
+    'editor.hover.delay': 200,
+    'allocLens.debounceMs': 100,
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'telemetry.telemetryLevel': 'off',
+    'workbench.colorTheme': 'Default Dark Modern',
+  }));
+  const inst = spawnSync(codeServer, ['--install-extension', join(ROOT, 'dist', 'alloc-lens.vsix'), '--extensions-dir', extensions, '--user-data-dir', userData], { encoding: 'utf8' });
+  if (inst.status !== 0) throw new Error(`installing the VSIX failed:\n${inst.stdout}\n${inst.stderr}`);
+  const port = await freePort();
+  const server = spawn(codeServer, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userData, '--extensions-dir', extensions, workspace], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let serverLog = '';
+  server.stdout.on('data', d => (serverLog += d));
+  server.stderr.on('data', d => (serverLog += d));
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const cleanup = async () => {
+    await browser.close().catch(() => undefined);
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    await new Promise(r => setTimeout(r, 300));
+    try {
+      process.kill(-server.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  try {
+    await waitHttp(`http://127.0.0.1:${port}/healthz`, 30000);
+    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    mkdirSync(SHOTS, { recursive: true });
+    return { page, workspace, cleanup, serverLog: () => serverLog };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+/** Run a command from the command palette. */
+export async function command(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+export async function openFile(page, relPath) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(relPath);
+  // Wait until the list is filtered to the file (the recent-files list shows first).
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: relPath.split('/').pop() }).first().waitFor();
+  await page.waitForTimeout(150);
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: relPath.split('/').pop() }).first().waitFor({ timeout: 10000 });
+  await page.waitForTimeout(300);
+}
+
+export async function goTo(page, line, column) {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`:${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(200);
+}
+
+/** Open the Problems panel (Ctrl+Shift+M toggles, so only when it is not showing). */
+export async function showProblems(page) {
+  if (!(await page.locator('.markers-panel').isVisible().catch(() => false))) await page.keyboard.press('Control+Shift+M');
+  await page.locator('.markers-panel').waitFor({ state: 'visible', timeout: 10000 });
+}
+
+/** Text of every row of the Problems panel (whitespace folded). */
+export async function problems(page) {
+  return (await page.locator('.markers-panel .monaco-list-row').allTextContents()).map(t => t.replace(/alloc-lens/g, ' alloc-lens ').replace(/\s+/g, ' '));
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
