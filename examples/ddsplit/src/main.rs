@@ -28,7 +28,7 @@ async fn run_batch(splitter: &(dyn Splitter + Sync), queue: &mut Vec<Query>, rou
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let rounds: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(400);
+    let rounds: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(30_000);
     let fast = Fast;
     let careful = Careful { expect: 7 };
     let mut queue: Vec<Query> = Vec::new();

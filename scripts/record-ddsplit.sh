@@ -1,0 +1,21 @@
+#!/bin/sh
+# Builds examples/ddsplit (release, debug info, offline Debian crates), records it with perf
+# (dwarf call graphs) and writes the gzipped `perf script` text the profile importer reads:
+#   examples/ddsplit/profile/ddsplit.perf-script.txt.gz
+# Usage: scripts/record-ddsplit.sh [rounds] [frequency]
+set -eu
+ROUNDS="${1:-30000}"
+FREQ="${2:-2000}"
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+CRATE="$REPO/examples/ddsplit"
+OUT="$CRATE/profile/ddsplit.perf-script.txt.gz"
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/ddsplit-perf.XXXXXX")"
+trap 'rm -rf "$TMP"' EXIT
+
+(cd "$CRATE" && cargo build --release --offline)
+perf record -F "$FREQ" -g --call-graph dwarf -o "$TMP/perf.data" -- "$CRATE/target/release/ddsplit" "$ROUNDS"
+mkdir -p "$CRATE/profile"
+perf script -i "$TMP/perf.data" -F comm,pid,tid,time,event,ip,sym,dso,srcline --full-source-path > "$TMP/perf-script.txt"
+# Absolute paths of this checkout become repo-relative so the fixture is the same on every machine.
+sed "s|$REPO/||g" "$TMP/perf-script.txt" | gzip -9 > "$OUT"
+echo "wrote $OUT ($(wc -c < "$OUT") bytes, $(grep -c '^ddsplit ' "$TMP/perf-script.txt" || true) samples)"
