@@ -86,6 +86,7 @@ const STD_CRATES = ['std::', 'core::', 'alloc::', 'proc_macro::', 'unwind::', 'h
 
 /** Classifies a printed type name. */
 export function classifyTypeName(name: string): ExactTypeKind {
+  if (name.startsWith('<')) name = name.slice(1);
   if (name.startsWith('{closure@')) return 'closure';
   if (name.startsWith('{async') || name.startsWith('{coroutine') || name.startsWith('{gen')) return 'async';
   if (STD_CRATES.some(p => name.startsWith(p))) return 'std';

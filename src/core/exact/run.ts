@@ -23,6 +23,8 @@ export interface ExactOptions {
   onProgress?(msg: string): void;
   /** Cache directory; defaults to `$XDG_CACHE_HOME/alloc-lens/exact` (or `~/.cache/...`). */
   cacheDir?: string;
+  /** Cargo features to enable (`--features a,b`). */
+  features?: string[];
   /** Skip the cache (neither read nor written). */
   noCache?: boolean;
 }
@@ -31,6 +33,8 @@ export interface ExactOptions {
 export interface ExactResult extends ExactParse {
   /** Name of the compiled crate (`ddsplit`), used to strip local paths when mapping. */
   crateName: string;
+  /** Names (underscored) of the crate's direct dependencies: their types are not the crate's own. */
+  externCrates?: string[];
   /** First line of `rustc -vV` (`rustc 1.95.0 (... )`). */
   rustcVersion: string;
   /** True when the result came from the cache. */
@@ -128,9 +132,9 @@ interface Target {
   crate_types: string[];
 }
 
-async function cargoTarget(crateDir: string, signal?: AbortSignal): Promise<{ crateName: string; args: string[] }> {
+async function cargoTarget(crateDir: string, signal?: AbortSignal): Promise<{ crateName: string; args: string[]; externCrates: string[] }> {
   const meta = JSON.parse(await capture('cargo', ['metadata', '--no-deps', '--offline', '--format-version', '1'], crateDir, signal)) as {
-    packages: { name: string; manifest_path: string; targets: Target[] }[];
+    packages: { name: string; manifest_path: string; targets: Target[]; dependencies: { name: string; rename?: string | null }[] }[];
   };
   const manifest = fs.realpathSync(path.join(crateDir, 'Cargo.toml'));
   const pkg = meta.packages.find(p => fs.realpathSync(p.manifest_path) === manifest) ?? meta.packages[0];
@@ -139,7 +143,8 @@ async function cargoTarget(crateDir: string, signal?: AbortSignal): Promise<{ cr
   const bin = pkg.targets.find(t => t.kind.includes('bin'));
   const t = lib ?? bin;
   if (!t) throw new ExactBuildError(`package ${pkg.name} has neither a lib nor a bin target`, '');
-  return { crateName: t.name.replace(/-/g, '_'), args: t === lib ? ['--lib'] : ['--bin', t.name] };
+  const externCrates = pkg.dependencies.map(d => (d.rename || d.name).replace(/-/g, '_'));
+  return { crateName: t.name.replace(/-/g, '_'), args: t === lib ? ['--lib'] : ['--bin', t.name], externCrates };
 }
 
 /**
@@ -154,7 +159,7 @@ export async function runExact(opts: ExactOptions): Promise<ExactResult> {
   const rustcVersion = vv.split('\n')[0].trim();
   const root = path.resolve(opts.crateDir ?? path.dirname(opts.file!));
   const files = opts.crateDir ? sourceFiles(root) : [path.resolve(opts.file!)];
-  const key = cacheKey(vv, opts.crateDir ? 'crate' : 'file', root, files);
+  const key = cacheKey(vv, opts.crateDir ? `crate ${(opts.features ?? []).join(',')}` : 'file', root, files);
   const cacheFile = path.join(opts.cacheDir ?? defaultCacheDir(), `${key}.json`);
   if (!opts.noCache && fs.existsSync(cacheFile)) {
     try {
@@ -169,17 +174,19 @@ export async function runExact(opts: ExactOptions): Promise<ExactResult> {
   const env = { ...process.env, RUSTC_BOOTSTRAP: '1', CARGO_INCREMENTAL: '0' };
   const started = Date.now();
   let crateName: string;
+  let externCrates: string[] = [];
   let proc: Proc;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'alloc-lens-exact-'));
   try {
     if (opts.crateDir) {
       const t = await cargoTarget(root, opts.signal);
       crateName = t.crateName;
+      externCrates = t.externCrates;
       const targetDir = path.join(os.tmpdir(), 'alloc-lens-exact-target', crypto.createHash('sha256').update(root).digest('hex').slice(0, 16));
       progress(`exact: cargo clean -p ${crateName}`);
       await run('cargo', ['clean', '--offline', '-p', t.crateName, '--target-dir', targetDir], { cwd: root, env, signal: opts.signal });
       progress(`exact: cargo rustc ${t.args.join(' ')} -- -Zprint-type-sizes`);
-      proc = await run('cargo', ['rustc', '--offline', '-j1', ...t.args, '--target-dir', targetDir, '--message-format', 'human', '--', '-Zprint-type-sizes'], {
+      proc = await run('cargo', ['rustc', '--offline', '-j1', ...t.args, ...(opts.features?.length ? ['--features', opts.features.join(',')] : []), '--target-dir', targetDir, '--message-format', 'human', '--', '-Zprint-type-sizes'], {
         cwd: root,
         env,
         signal: opts.signal,
@@ -202,7 +209,7 @@ export async function runExact(opts: ExactOptions): Promise<ExactResult> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   if (proc.code !== 0) throw new ExactBuildError(firstError(proc.stderr) || `build failed (exit ${proc.code}): ${proc.stderr.trim().split('\n').slice(-3).join('\n')}`, proc.stderr);
-  const result: ExactResult = { ...parser.finish(), crateName, rustcVersion, cached: false, millis: Date.now() - started };
+  const result: ExactResult = { ...parser.finish(), crateName, externCrates, rustcVersion, cached: false, millis: Date.now() - started };
   if (!opts.noCache) {
     fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
     fs.writeFileSync(cacheFile + '.tmp', JSON.stringify(result));
