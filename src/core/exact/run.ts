@@ -199,7 +199,8 @@ export async function runExact(opts: ExactOptions): Promise<ExactResult> {
       const file = path.resolve(opts.file!);
       crateName = path.basename(file, '.rs').replace(/[^A-Za-z0-9_]/g, '_');
       progress(`exact: rustc --crate-type lib -Zprint-type-sizes ${file}`);
-      proc = await run('rustc', ['--crate-type', 'lib', '--edition', '2021', '--crate-name', crateName, '-Zprint-type-sizes', '--out-dir', tmp, file], {
+      proc = await run('rustc', ['--crate-type', 'lib', '--edition', '2021', '--crate-name', crateName, '-Zprint-type-sizes', '--out-dir', tmp, path.basename(file)], {
+        cwd: path.dirname(file),
         env,
         signal: opts.signal,
         onStdout: s => parser.push(s),

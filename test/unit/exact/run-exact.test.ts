@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parsePrintTypeSizes } from '../../../src/core/exact/print-type-sizes';
+import { ExactBuildError, runExact } from '../../../src/core/exact/run';
+import { compareExact } from '../../../src/core/exact/compare';
+import { mapExactToIndex } from '../../../src/core/exact/map';
+import { loadWorkspace } from '../../../src/core/index/workspace';
+import { LayoutEngine } from '../../../src/core/layout/engine';
+
+const REPO = path.join(__dirname, '..', '..', '..', '..');
+const FIX = path.join(REPO, 'test', 'fixtures', 'exact');
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'al-exact-'));
+}
+
+test('runExact on a single file: live rustc output equals the captured fixture, then the cache answers', async () => {
+  const dir = tmp();
+  const cacheDir = path.join(dir, 'cache');
+  const file = path.join(dir, 'sample.rs');
+  fs.copyFileSync(path.join(FIX, 'sample.rs'), file);
+  const progress: string[] = [];
+  const live = await runExact({ file, cacheDir, onProgress: m => progress.push(m) });
+  assert.equal(live.cached, false);
+  const captured = parsePrintTypeSizes(fs.readFileSync(path.join(FIX, 'sample.print-type-sizes.txt'), 'utf8'));
+  const own = (ts: { name: string; size: number; align: number }[]) => ts.filter(t => /^(E|H|U|Wrapper<u16>)$/.test(t.name)).map(t => `${t.name} ${t.size}/${t.align}`).sort();
+  assert.deepEqual(own(live.types), ['E 104/4', 'H 12/4', 'U 4/4', 'Wrapper<u16> 4/2']);
+  if (live.rustcVersion === fs.readFileSync(path.join(FIX, 'sample.rustc-version.txt'), 'utf8').trim()) {
+    assert.deepEqual(live.types, captured.types);
+    assert.deepEqual(live.asyncBodies, captured.asyncBodies);
+  }
+  assert.ok(progress.some(p => p.includes('-Zprint-type-sizes')));
+  const again = await runExact({ file, cacheDir });
+  assert.equal(again.cached, true);
+  assert.deepEqual(again.types, live.types);
+  fs.appendFileSync(file, 'pub struct Added { pub a: u64, pub b: u8 }\npub fn added(a: Added) -> u8 { a.b }\n');
+  const changed = await runExact({ file, cacheDir });
+  assert.equal(changed.cached, false);
+  assert.deepEqual(changed.types.filter(t => t.name === 'Added').map(t => [t.size, t.align]), [[16, 8]]);
+});
+
+test('runExact: a failing build rejects with the compiler\'s first error', async () => {
+  const dir = tmp();
+  const file = path.join(dir, 'bad.rs');
+  fs.writeFileSync(file, 'pub struct S { a: Missing }\npub struct T { b: AlsoMissing }\n');
+  await assert.rejects(runExact({ file, noCache: true }), (e: Error) => {
+    assert.ok(e instanceof ExactBuildError);
+    assert.match(e.message, /^error\[E\d+\]: cannot find type `Missing` in this scope\n --> .*bad\.rs:1:19/);
+    assert.doesNotMatch(e.message, /AlsoMissing/);
+    return true;
+  });
+});
+
+test('runExact: an aborted signal rejects as cancelled; missing options are an error', async () => {
+  const dir = tmp();
+  const file = path.join(dir, 'slow.rs');
+  fs.writeFileSync(file, 'pub fn f() -> u64 { let mut v = 0u64; for i in 0..10u64 { v += i; } v }\n');
+  const ac = new AbortController();
+  const p = runExact({ file, noCache: true, signal: ac.signal, onProgress: m => m.includes('rustc --crate-type') && ac.abort() });
+  await assert.rejects(p, /cancelled/);
+  await assert.rejects(runExact({}), /exactly one of crateDir and file/);
+});
+
+test('runExact on examples/ddsplit: every own type maps to its definition and matches the engine', { timeout: 300_000 }, async () => {
+  const crateDir = path.join(REPO, 'examples', 'ddsplit');
+  const r = await runExact({ crateDir, noCache: true });
+  assert.equal(r.crateName, 'ddsplit');
+  assert.deepEqual(r.externCrates?.slice().sort(), ['async_trait', 'tokio']);
+  const err = r.types.find(t => t.name === 'proto::DistriErr')!;
+  assert.deepEqual([err.size, err.align], [50008, 8]);
+  assert.deepEqual(err.variants!.map(v => v.name).sort(), ['Corrupt', 'Io', 'Message', 'NotFound']);
+  assert.ok(r.asyncBodies.some(a => a.name.startsWith('{async fn body of')) || r.asyncBodies.some(a => a.name.startsWith('{async block@src/')));
+  const index = await loadWorkspace(crateDir);
+  const map = mapExactToIndex(r, index.typeDefs());
+  assert.ok(map.ratio >= 0.95, `mapped ${map.mapped.length}/${map.own.length}`);
+  assert.ok(map.mapped.some(m => m.path === 'ddsplit::proto::Query' && m.item!.span.file.endsWith(path.join('src', 'proto.rs'))));
+  const report = compareExact(r, index.typeDefs(), new LayoutEngine(index));
+  assert.equal(report.compared, map.mapped.length);
+  assert.deepEqual(report.disagreements.map(d => `${d.name}: rustc ${d.exact.size}/${d.exact.align}, engine ${d.estimate.size}/${d.estimate.align}`), []);
+});
