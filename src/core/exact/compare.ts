@@ -5,7 +5,7 @@
 import { parseTypeText } from '../index/type-text';
 import { TypeDefItem } from '../model';
 import { TypeLayout } from '../layout/types';
-import { ExactMap, mapExactToIndex } from './map';
+import { ExactMap, FnLocalLookup, mapExactToIndex } from './map';
 import type { ExactType } from './print-type-sizes';
 import type { ExactResult } from './run';
 
@@ -31,7 +31,7 @@ export interface DriftEntry {
 
 /** Result of {@link compareExact}. */
 export interface DriftReport {
-  /** Types compared (the crate's own types rustc printed and the index knows). */
+  /** Types compared (the crate's own types rustc printed that map to an index item). */
   compared: number;
   /** Entries whose numbers agree. */
   agree: number;
@@ -56,10 +56,12 @@ function estimateOf(m: { exact: ExactType; item: TypeDefItem; args?: string }, c
  * Compares the compiler's layouts with the engine's estimates for every own type of the crate
  * that maps to a definition. `estimates` is the layout engine (`new LayoutEngine(index)`).
  */
-export function compareExact(exact: ExactResult, typeDefs: readonly TypeDefItem[], estimates: LayoutEstimator): DriftReport {
-  const map = mapExactToIndex(exact, typeDefs);
+export function compareExact(exact: ExactResult, typeDefs: readonly TypeDefItem[], estimates: LayoutEstimator, index?: FnLocalLookup): DriftReport {
+  const map = mapExactToIndex(exact, typeDefs, index);
   const entries: DriftEntry[] = [];
   for (const m of map.mapped) {
+    // Types declared inside fn bodies have a location but no index item, so no estimate.
+    if (!m.item) continue;
     const item = m.item!;
     let l: TypeLayout;
     try {

@@ -19,13 +19,22 @@ export interface ExactMapping {
   args?: string;
   /** The definition, when found. */
   item?: TypeDefItem;
+  /** Where a type defined inside a fn body (`coop::with_budget::ResetGuard`) is declared; no `item`. */
+  location?: { file: string; line: number };
+}
+
+/** What {@link mapExactToIndex} uses of the workspace index to find types local to fn bodies. */
+export interface FnLocalLookup {
+  fileNames(): string[];
+  moduleOf(file: string): string | undefined;
+  fileText(file: string): string | undefined;
 }
 
 /** Result of {@link mapExactToIndex}. */
 export interface ExactMap {
   /** The crate's own types (not std, not a dependency), mapped or not. */
   own: ExactMapping[];
-  /** Own types that found their definition. */
+  /** Own types that found their definition (an index item, or a declaration inside a fn body). */
   mapped: ExactMapping[];
   /** Own types without a definition in the index (e.g. types local to a fn body). */
   unmapped: ExactMapping[];
@@ -63,7 +72,7 @@ export function isOwnTypeName(name: string, crateName: string, externCrates: rea
 }
 
 /** Maps the own types of `result` to `typeDefs` (the workspace index's `typeDefs()`). */
-export function mapExactToIndex(result: ExactResult, typeDefs: readonly TypeDefItem[]): ExactMap {
+export function mapExactToIndex(result: ExactResult, typeDefs: readonly TypeDefItem[], index?: FnLocalLookup): ExactMap {
   const byPath = new Map<string, TypeDefItem>();
   for (const d of typeDefs) if (d.kind !== 'type' && !byPath.has(d.path)) byPath.set(d.path, d);
   for (const d of typeDefs) if (!byPath.has(d.path)) byPath.set(d.path, d);
@@ -79,8 +88,72 @@ export function mapExactToIndex(result: ExactResult, typeDefs: readonly TypeDefI
     if (args !== undefined) m.args = args;
     const item = byPath.get(p);
     if (item) m.item = item;
+    else if (index) {
+      const loc = locateFnLocal(p, result.crateName, index);
+      if (loc) m.location = loc;
+    }
     own.push(m);
   }
-  const mapped = own.filter(m => m.item);
-  return { own, mapped, unmapped: own.filter(m => !m.item), ratio: own.length ? mapped.length / own.length : 1 };
+  const found = (m: ExactMapping) => !!(m.item || m.location);
+  const mapped = own.filter(found);
+  return { own, mapped, unmapped: own.filter(m => !found(m)), ratio: own.length ? mapped.length / own.length : 1 };
+}
+
+/** `a::B<T>::f::{closure#0}::X` -> `['a', 'B', 'f', 'X']` (generic args and closure segments dropped). */
+function plainSegments(p: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i];
+    if (c === '<') depth++;
+    else if (c === '>') depth--;
+    else if (depth === 0 && c === ':' && p[i + 1] === ':') {
+      out.push(cur);
+      cur = '';
+      i++;
+    } else if (depth === 0) cur += c;
+  }
+  out.push(cur);
+  return out.filter(s => s && !s.startsWith('{'));
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Finds a type declared inside a fn body: the longest module prefix with a file, then the enclosing
+ * names in order (`LocalSet`, `fn with`) and the `struct|enum|union X` after them.
+ */
+export function locateFnLocal(fullPath: string, crateName: string, index: FnLocalLookup): { file: string; line: number } | undefined {
+  const segs = plainSegments(fullPath);
+  if (segs[0] !== crateName || segs.length < 3) return undefined;
+  const name = segs[segs.length - 1];
+  const modules = new Map<string, string>();
+  for (const f of index.fileNames()) {
+    const m = index.moduleOf(f);
+    if (m && !modules.has(m)) modules.set(m, f);
+  }
+  for (let k = segs.length - 2; k >= 1; k--) {
+    const file = modules.get(segs.slice(0, k).join('::'));
+    if (!file) continue;
+    const text = index.fileText(file);
+    if (text === undefined) return undefined;
+    let pos = 0;
+    const inner = segs.slice(k, -1).filter(s => s !== '_');
+    for (let i = 0; i < inner.length; i++) {
+      const re = new RegExp(i === inner.length - 1 ? `\\bfn\\s+${escapeRe(inner[i])}\\b` : `\\b${escapeRe(inner[i])}\\b`, 'g');
+      re.lastIndex = pos;
+      const hit = re.exec(text);
+      if (!hit) return undefined;
+      pos = hit.index + hit[0].length;
+    }
+    const re = new RegExp(`\\b(struct|enum|union)\\s+${escapeRe(name)}\\b`, 'g');
+    re.lastIndex = pos;
+    const hit = re.exec(text);
+    if (!hit) return undefined;
+    return { file, line: text.slice(0, hit.index).split('\n').length };
+  }
+  return undefined;
 }

@@ -176,6 +176,16 @@ export class PrintTypeSizesParser {
   }
 }
 
+/**
+ * Source location of a closure or async block as rustc names it:
+ * `{closure@src/main.rs:3:5: 3:9}` -> `{ file: 'src/main.rs', line: 3, column: 5 }` (the file as
+ * passed to rustc, relative to the crate root for cargo builds). `{async fn body of f()}` has none.
+ */
+export function closureLocation(name: string): { file: string; line: number; column: number } | undefined {
+  const m = /^\{(?:closure|async block|async closure|coroutine|gen block|async gen block)@(.+?):(\d+):(\d+): \d+:\d+\}$/.exec(name);
+  return m ? { file: m[1], line: +m[2], column: +m[3] } : undefined;
+}
+
 /** Parses a whole `-Zprint-type-sizes` output. */
 export function parsePrintTypeSizes(text: string): ExactParse {
   const p = new PrintTypeSizesParser();

@@ -7,6 +7,7 @@ import { parsePrintTypeSizes } from '../../../src/core/exact/print-type-sizes';
 import { ExactBuildError, runExact } from '../../../src/core/exact/run';
 import { compareExact } from '../../../src/core/exact/compare';
 import { mapExactToIndex } from '../../../src/core/exact/map';
+import { closureLocation } from '../../../src/core/exact/print-type-sizes';
 import { loadWorkspace } from '../../../src/core/index/workspace';
 import { LayoutEngine } from '../../../src/core/layout/engine';
 
@@ -74,10 +75,45 @@ test('runExact on examples/ddsplit: every own type maps to its definition and ma
   assert.deepEqual(err.variants!.map(v => v.name).sort(), ['Corrupt', 'Io', 'Message', 'NotFound']);
   assert.ok(r.asyncBodies.some(a => a.name.startsWith('{async fn body of')) || r.asyncBodies.some(a => a.name.startsWith('{async block@src/')));
   const index = await loadWorkspace(crateDir);
-  const map = mapExactToIndex(r, index.typeDefs());
+  const map = mapExactToIndex(r, index.typeDefs(), index);
   assert.ok(map.ratio >= 0.95, `mapped ${map.mapped.length}/${map.own.length}`);
   assert.ok(map.mapped.some(m => m.path === 'ddsplit::proto::Query' && m.item!.span.file.endsWith(path.join('src', 'proto.rs'))));
-  const report = compareExact(r, index.typeDefs(), new LayoutEngine(index));
+  const report = compareExact(r, index.typeDefs(), new LayoutEngine(index), index);
   assert.equal(report.compared, map.mapped.length);
   assert.deepEqual(report.disagreements.map(d => `${d.name}: rustc ${d.exact.size}/${d.exact.align}, engine ${d.estimate.size}/${d.estimate.align}`), []);
+});
+
+test('runExact on a cargo lib: fn-local types, instantiations and closures map to their source lines', { timeout: 120_000 }, async () => {
+  const dir = tmp();
+  fs.mkdirSync(path.join(dir, 'src'));
+  fs.writeFileSync(path.join(dir, 'Cargo.toml'), '[package]\nname = "local-types"\nversion = "0.1.0"\nedition = "2021"\n');
+  fs.writeFileSync(path.join(dir, 'src', 'lib.rs'), 'pub mod inner;\npub struct Top { pub a: u8, pub b: u32 }\n');
+  fs.writeFileSync(
+    path.join(dir, 'src', 'inner.rs'),
+    [
+      'pub struct Pair<T> { pub x: T, pub y: u8 }',
+      'pub type PairU64 = Pair<u64>;',
+      'pub fn run(p: PairU64, t: crate::Top) -> u64 {',
+      '    struct Guard { n: u64, flag: bool }',
+      '    impl Drop for Guard { fn drop(&mut self) { std::hint::black_box(self.n); } }',
+      '    let g = Guard { n: p.x, flag: p.y > 0 };',
+      '    let c = move || g.n + t.b as u64 + g.flag as u64;',
+      '    c()',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const r = await runExact({ crateDir: dir, noCache: true });
+  assert.equal(r.crateName, 'local_types');
+  const index = await loadWorkspace(dir);
+  const map = mapExactToIndex(r, index.typeDefs(), index);
+  const rows = map.own.map(m => `${m.exact.name} ${m.exact.size}/${m.exact.align} -> ${m.item ? m.item.path : m.location ? `${path.relative(dir, m.location.file)}:${m.location.line}` : '?'}`).sort();
+  assert.deepEqual(rows, ['Top 8/4 -> local_types::Top', 'inner::Pair<u64> 16/8 -> local_types::inner::Pair', 'inner::run::Guard 16/8 -> src/inner.rs:4']);
+  assert.equal(map.ratio, 1);
+  const closure = r.closures.find(c => c.name.startsWith('{closure@src/inner.rs:7:'))!;
+  assert.deepEqual(closureLocation(closure.name), { file: 'src/inner.rs', line: 7, column: 13 });
+  assert.equal(closureLocation('{async fn body of f()}'), undefined);
+  const report = compareExact(r, index.typeDefs(), new LayoutEngine(index), index);
+  assert.equal(report.compared, 2);
+  assert.deepEqual(report.disagreements, []);
 });
