@@ -59,9 +59,17 @@ interface Proc {
 function run(cmd: string, args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; onStdout?(s: string): void; onStderr?(s: string): void }): Promise<Proc> {
   return new Promise((resolve, reject) => {
     if (o.signal?.aborted) return reject(new Error('exact mode cancelled'));
-    const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group, so cancelling also stops the rustc processes cargo started.
+    const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
     let stderr = '';
-    const abort = () => child.kill('SIGTERM');
+    const abort = () => {
+      try {
+        if (process.platform !== 'win32' && child.pid) process.kill(-child.pid, 'SIGTERM');
+        else child.kill('SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
+    };
     o.signal?.addEventListener('abort', abort, { once: true });
     child.stdout.setEncoding('utf8').on('data', (s: string) => o.onStdout?.(s));
     child.stderr.setEncoding('utf8').on('data', (s: string) => {
@@ -117,6 +125,11 @@ export function sourceFiles(dir: string): string[] {
   };
   walk(dir);
   return out;
+}
+
+/** The separate cargo target directory exact mode uses for a crate (the user's `target/` is untouched). */
+export function exactTargetDir(crateRoot: string): string {
+  return path.join(os.tmpdir(), 'alloc-lens-exact-target', crypto.createHash('sha256').update(path.resolve(crateRoot)).digest('hex').slice(0, 16));
 }
 
 /** Cache key: rustc version + mode + relative path and contents of every source file. */
@@ -182,7 +195,7 @@ export async function runExact(opts: ExactOptions): Promise<ExactResult> {
       const t = await cargoTarget(root, opts.signal);
       crateName = t.crateName;
       externCrates = t.externCrates;
-      const targetDir = path.join(os.tmpdir(), 'alloc-lens-exact-target', crypto.createHash('sha256').update(root).digest('hex').slice(0, 16));
+      const targetDir = exactTargetDir(root);
       progress(`exact: cargo clean -p ${crateName}`);
       await run('cargo', ['clean', '--offline', '-p', t.crateName, '--target-dir', targetDir], { cwd: root, env, signal: opts.signal });
       progress(`exact: cargo rustc ${t.args.join(' ')} -- -Zprint-type-sizes`);

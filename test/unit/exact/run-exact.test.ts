@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parsePrintTypeSizes } from '../../../src/core/exact/print-type-sizes';
-import { ExactBuildError, runExact } from '../../../src/core/exact/run';
+import { ExactBuildError, exactTargetDir, runExact } from '../../../src/core/exact/run';
 import { compareExact } from '../../../src/core/exact/compare';
 import { mapExactToIndex } from '../../../src/core/exact/map';
 import { closureLocation } from '../../../src/core/exact/print-type-sizes';
@@ -116,4 +116,40 @@ test('runExact on a cargo lib: fn-local types, instantiations and closures map t
   const report = compareExact(r, index.typeDefs(), new LayoutEngine(index), index);
   assert.equal(report.compared, 2);
   assert.deepEqual(report.disagreements, []);
+});
+
+test('runExact: cancelling a cargo build kills cargo and the rustc processes it started', { timeout: 120_000 }, async () => {
+  const dir = tmp();
+  const src = path.join(REPO, 'examples', 'ddsplit');
+  fs.cpSync(path.join(src, 'src'), path.join(dir, 'src'), { recursive: true });
+  fs.cpSync(path.join(src, '.cargo'), path.join(dir, '.cargo'), { recursive: true });
+  fs.copyFileSync(path.join(src, 'Cargo.toml'), path.join(dir, 'Cargo.toml'));
+  const target = exactTargetDir(dir);
+  const ac = new AbortController();
+  const started = Date.now();
+  const alive = () =>
+    fs.readdirSync('/proc').filter(d => /^\d+$/.test(d)).filter(d => {
+      try {
+        return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(target);
+      } catch {
+        return false;
+      }
+    });
+  let atAbort = 0;
+  // A fresh copy gets a fresh target dir: cargo compiles the dependencies first, which takes seconds.
+  const p = runExact({
+    crateDir: dir,
+    noCache: true,
+    signal: ac.signal,
+    onProgress: m => {
+      if (!m.includes('Compiling') || ac.signal.aborted) return;
+      atAbort = alive().length;
+      ac.abort();
+    },
+  });
+  await assert.rejects(p, /cancelled/);
+  assert.ok(Date.now() - started < 30_000);
+  assert.ok(atAbort >= 1, 'a rustc was running when the build was cancelled');
+  await new Promise(r => setTimeout(r, 500));
+  assert.deepEqual(alive(), []);
 });
