@@ -46,7 +46,7 @@ export interface DriftReport {
 function estimateOf(m: { exact: ExactType; item: TypeDefItem; args?: string }, crateName: string, engine: LayoutEstimator): TypeLayout {
   if (m.args === undefined) return engine.layoutOfItem(m.item);
   // An instantiation: evaluate the printed text in the crate root (`proto::Envelope<u16>`).
-  const text = m.exact.name.startsWith(crateName + '::') ? m.exact.name.slice(crateName.length + 2) : m.exact.name;
+  const text = `${m.item.path.slice(crateName.length + 2)}<${m.args}>`;
   const expr = parseTypeText(`crate::${text.replace(/'_\b/g, "'static")}`);
   if (!expr) return { size: 0, align: 1, uninhabited: false, status: 'unknown', error: `cannot parse \`${m.exact.name}\`` } as TypeLayout;
   return engine.layoutOfType(expr, crateName);

@@ -83,7 +83,10 @@ export function mapExactToIndex(result: ExactResult, typeDefs: readonly TypeDefI
   for (const t of result.types) {
     if (!isOwnTypeName(t.name, result.crateName, result.externCrates ?? [], local)) continue;
     const { base, args } = splitGenerics(t.name);
-    const p = base.startsWith(result.crateName + '::') ? base : `${result.crateName}::${base}`;
+    // rustc prints local types relative to the crate root, so `bytes::Bytes` in crate `bytes` is
+    // `bytes::bytes::Bytes`; the already-qualified reading is the fallback.
+    let p = `${result.crateName}::${base}`;
+    if (!byPath.has(p) && base.startsWith(prefix) && byPath.has(base)) p = base;
     const m: ExactMapping = { exact: t, path: p };
     if (args !== undefined) m.args = args;
     const item = byPath.get(p);

@@ -145,7 +145,7 @@ interface Target {
   crate_types: string[];
 }
 
-async function cargoTarget(crateDir: string, signal?: AbortSignal): Promise<{ crateName: string; args: string[]; externCrates: string[] }> {
+async function cargoTarget(crateDir: string, signal?: AbortSignal): Promise<{ crateName: string; packageName: string; args: string[]; externCrates: string[] }> {
   const meta = JSON.parse(await capture('cargo', ['metadata', '--no-deps', '--offline', '--format-version', '1'], crateDir, signal)) as {
     packages: { name: string; manifest_path: string; targets: Target[]; dependencies: { name: string; rename?: string | null }[] }[];
   };
@@ -157,7 +157,7 @@ async function cargoTarget(crateDir: string, signal?: AbortSignal): Promise<{ cr
   const t = lib ?? bin;
   if (!t) throw new ExactBuildError(`package ${pkg.name} has neither a lib nor a bin target`, '');
   const externCrates = pkg.dependencies.map(d => (d.rename || d.name).replace(/-/g, '_'));
-  return { crateName: t.name.replace(/-/g, '_'), args: t === lib ? ['--lib'] : ['--bin', t.name], externCrates };
+  return { crateName: t.name.replace(/-/g, '_'), packageName: pkg.name, args: t === lib ? ['--lib'] : ['--bin', t.name], externCrates };
 }
 
 /**
@@ -177,6 +177,7 @@ export async function runExact(opts: ExactOptions): Promise<ExactResult> {
   if (!opts.noCache && fs.existsSync(cacheFile)) {
     try {
       const r = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as ExactResult;
+      if (!Array.isArray(r.types) || r.types.length + r.closures.length + r.asyncBodies.length === 0) throw new Error('empty cache entry');
       progress(`exact: cached result for ${root}`);
       return { ...r, cached: true, millis: 0 };
     } catch {
@@ -196,8 +197,10 @@ export async function runExact(opts: ExactOptions): Promise<ExactResult> {
       crateName = t.crateName;
       externCrates = t.externCrates;
       const targetDir = exactTargetDir(root);
-      progress(`exact: cargo clean -p ${crateName}`);
-      await run('cargo', ['clean', '--offline', '-p', t.crateName, '--target-dir', targetDir], { cwd: root, env, signal: opts.signal });
+      progress(`exact: cargo clean -p ${t.packageName}`);
+      // Without the clean, cargo would consider the crate fresh and rustc would print nothing.
+      const clean = await run('cargo', ['clean', '--offline', '-p', t.packageName, '--target-dir', targetDir], { cwd: root, env, signal: opts.signal });
+      if (clean.code !== 0) throw new ExactBuildError(`cargo clean -p ${t.packageName} failed: ${clean.stderr.trim().split('\n').pop()}`, clean.stderr);
       progress(`exact: cargo rustc ${t.args.join(' ')} -- -Zprint-type-sizes`);
       proc = await run('cargo', ['rustc', '--offline', '-j1', ...t.args, ...(opts.features?.length ? ['--features', opts.features.join(',')] : []), '--target-dir', targetDir, '--message-format', 'human', '--', '-Zprint-type-sizes'], {
         cwd: root,
@@ -224,7 +227,8 @@ export async function runExact(opts: ExactOptions): Promise<ExactResult> {
   }
   if (proc.code !== 0) throw new ExactBuildError(firstError(proc.stderr) || `build failed (exit ${proc.code}): ${proc.stderr.trim().split('\n').slice(-3).join('\n')}`, proc.stderr);
   const result: ExactResult = { ...parser.finish(), crateName, externCrates, rustcVersion, cached: false, millis: Date.now() - started };
-  if (!opts.noCache) {
+  // An empty result (nothing was compiled) is never cached.
+  if (!opts.noCache && result.types.length + result.closures.length + result.asyncBodies.length > 0) {
     fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
     fs.writeFileSync(cacheFile + '.tmp', JSON.stringify(result));
     fs.renameSync(cacheFile + '.tmp', cacheFile);

@@ -87,7 +87,10 @@ test('runExact on a cargo lib: fn-local types, instantiations and closures map t
   const dir = tmp();
   fs.mkdirSync(path.join(dir, 'src'));
   fs.writeFileSync(path.join(dir, 'Cargo.toml'), '[package]\nname = "local-types"\nversion = "0.1.0"\nedition = "2021"\n');
-  fs.writeFileSync(path.join(dir, 'src', 'lib.rs'), 'pub mod inner;\npub struct Top { pub a: u8, pub b: u32 }\n');
+  fs.writeFileSync(
+    path.join(dir, 'src', 'lib.rs'),
+    'pub mod inner;\npub struct Top { pub a: u8, pub b: u32 }\npub mod local_types { pub struct Same(pub u16, pub u64); }\npub fn same(s: local_types::Same) -> u64 { s.1 + s.0 as u64 }\n',
+  );
   fs.writeFileSync(
     path.join(dir, 'src', 'inner.rs'),
     [
@@ -108,13 +111,21 @@ test('runExact on a cargo lib: fn-local types, instantiations and closures map t
   const index = await loadWorkspace(dir);
   const map = mapExactToIndex(r, index.typeDefs(), index);
   const rows = map.own.map(m => `${m.exact.name} ${m.exact.size}/${m.exact.align} -> ${m.item ? m.item.path : m.location ? `${path.relative(dir, m.location.file)}:${m.location.line}` : '?'}`).sort();
-  assert.deepEqual(rows, ['Top 8/4 -> local_types::Top', 'inner::Pair<u64> 16/8 -> local_types::inner::Pair', 'inner::run::Guard 16/8 -> src/inner.rs:4']);
+  assert.deepEqual(rows, [
+    'Top 8/4 -> local_types::Top',
+    'inner::Pair<u64> 16/8 -> local_types::inner::Pair',
+    'inner::run::Guard 16/8 -> src/inner.rs:4',
+    'local_types::Same 16/8 -> local_types::local_types::Same',
+  ]);
+  // A second build in the same target dir still prints (cargo clean -p uses the package name `local-types`).
+  const again = await runExact({ crateDir: dir, noCache: true });
+  assert.deepEqual(again.types.map(t => t.name), r.types.map(t => t.name));
   assert.equal(map.ratio, 1);
   const closure = r.closures.find(c => c.name.startsWith('{closure@src/inner.rs:7:'))!;
   assert.deepEqual(closureLocation(closure.name), { file: 'src/inner.rs', line: 7, column: 13 });
   assert.equal(closureLocation('{async fn body of f()}'), undefined);
   const report = compareExact(r, index.typeDefs(), new LayoutEngine(index), index);
-  assert.equal(report.compared, 2);
+  assert.equal(report.compared, 3);
   assert.deepEqual(report.disagreements, []);
 });
 
