@@ -16,6 +16,7 @@ trap 'rm -rf "$TMP"' EXIT
 perf record -F "$FREQ" -g --call-graph dwarf -o "$TMP/perf.data" -- "$CRATE/target/release/ddsplit" "$ROUNDS"
 mkdir -p "$CRATE/profile"
 perf script -i "$TMP/perf.data" -F comm,pid,tid,time,event,ip,sym,dso,srcline --full-source-path > "$TMP/perf-script.txt"
-# Absolute paths of this checkout become repo-relative so the fixture is the same on every machine.
-sed "s|$REPO/||g" "$TMP/perf-script.txt" | gzip -9 > "$OUT"
+# Paths inside the crate become crate-relative (src/main.rs, target/release/ddsplit) so the fixture
+# is the same on every machine and resolves against the crate root (`alloc-lens profile --root`).
+sed -e "s|$CRATE/||g" -e "s|$REPO/||g" "$TMP/perf-script.txt" | gzip -9 > "$OUT"
 echo "wrote $OUT ($(wc -c < "$OUT") bytes, $(grep -c '^ddsplit ' "$TMP/perf-script.txt" || true) samples)"
