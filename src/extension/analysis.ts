@@ -9,6 +9,7 @@ import { loadWorkspace, type WorkspaceIndex } from '../core/index/workspace';
 import { LayoutEngine } from '../core/layout/engine';
 import { resolveSettings, type RuleSettings } from '../core/config/settings';
 import { runRules } from '../core/rules/run';
+import { reanalyzeFile } from '../core/incremental';
 import type { Finding } from '../core/rules/types';
 import { readSettings } from './config';
 import { toDiagnostic } from './convert';
@@ -132,17 +133,9 @@ export class Analysis implements vscode.Disposable {
     const folder = this.folderFor(file);
     if (!folder) return;
     try {
-      if (!folder.index.hasFile(file)) folder.index.ensureFile(file);
       // The index diffs old and new text and re-parses incrementally (tree.edit + parse).
-      const changedPaths = folder.index.updateFile(file, text);
-      folder.engine.invalidate();
-      const names = new Set([...changedPaths].map(p => p.split('::').pop()!));
-      const affected = new Set([file]);
-      if (names.size > 0) {
-        const re = new RegExp(`\\b(${[...names].map(n => n.replace(/[^\w]/g, '')).filter(Boolean).join('|')})\\b`);
-        for (const f of folder.index.fileNames()) if (re.test(folder.index.fileText(f) ?? '')) affected.add(f);
-      }
-      this.publish(folder, runRules(folder.index, folder.engine, folder.settings, [...affected]), affected);
+      const r = reanalyzeFile(folder.index, folder.engine, folder.settings, file, text);
+      this.publish(folder, r.findings, r.files);
       this.changed.fire();
     } catch (e) {
       log().error(`update of ${file} failed: ${errorText(e)}`);

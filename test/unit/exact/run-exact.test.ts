@@ -127,6 +127,8 @@ test('runExact on a cargo lib: fn-local types, instantiations and closures map t
   const report = compareExact(r, index.typeDefs(), new LayoutEngine(index), index);
   assert.equal(report.compared, 3);
   assert.deepEqual(report.disagreements, []);
+  fs.rmSync(exactTargetDir(dir), { recursive: true, force: true });
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('runExact: cancelling a cargo build kills cargo and the rustc processes it started', { timeout: 120_000 }, async () => {
@@ -163,4 +165,6 @@ test('runExact: cancelling a cargo build kills cargo and the rustc processes it 
   assert.ok(atAbort >= 1, 'a rustc was running when the build was cancelled');
   await new Promise(r => setTimeout(r, 500));
   assert.deepEqual(alive(), []);
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.rmSync(dir, { recursive: true, force: true });
 });
