@@ -11,7 +11,7 @@ import { ExactOptions, ExactResult, runExact } from './run';
 
 export { compareExact, renderDrift } from './compare';
 export type { DriftEntry, DriftReport, LayoutEstimator } from './compare';
-export { mapExactToIndex, locateFnLocal } from './map';
+export { instantiationsOf, mapExactToIndex, locateFnLocal } from './map';
 export type { ExactMap, ExactMapping, FnLocalLookup } from './map';
 export { closureLocation, parsePrintTypeSizes, PrintTypeSizesParser } from './print-type-sizes';
 export type { ExactField, ExactParse, ExactType, ExactVariant } from './print-type-sizes';

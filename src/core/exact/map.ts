@@ -102,6 +102,17 @@ export function mapExactToIndex(result: ExactResult, typeDefs: readonly TypeDefI
   return { own, mapped, unmapped: own.filter(m => !found(m)), ratio: own.length ? mapped.length / own.length : 1 };
 }
 
+/**
+ * Instantiations rustc printed for one definition, for the hover (`Wrapper<u16> = 4 B`): the
+ * printed text without the module path, with size and alignment, smallest first.
+ */
+export function instantiationsOf(map: ExactMap, item: TypeDefItem): { text: string; size: number; align: number }[] {
+  return map.mapped
+    .filter(m => m.item === item && m.args !== undefined)
+    .map(m => ({ text: `${item.name}<${m.args}>`, size: m.exact.size, align: m.exact.align }))
+    .sort((a, b) => a.size - b.size || a.text.localeCompare(b.text));
+}
+
 /** `a::B<T>::f::{closure#0}::X` -> `['a', 'B', 'f', 'X']` (generic args and closure segments dropped). */
 function plainSegments(p: string): string[] {
   const out: string[] = [];

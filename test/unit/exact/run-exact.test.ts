@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parsePrintTypeSizes } from '../../../src/core/exact/print-type-sizes';
 import { ExactBuildError, exactTargetDir, runExact } from '../../../src/core/exact/run';
 import { compareExact } from '../../../src/core/exact/compare';
-import { mapExactToIndex } from '../../../src/core/exact/map';
+import { instantiationsOf, mapExactToIndex } from '../../../src/core/exact/map';
 import { closureLocation } from '../../../src/core/exact/print-type-sizes';
 import { loadWorkspace } from '../../../src/core/index/workspace';
 import { LayoutEngine } from '../../../src/core/layout/engine';
@@ -117,6 +117,8 @@ test('runExact on a cargo lib: fn-local types, instantiations and closures map t
     'inner::run::Guard 16/8 -> src/inner.rs:4',
     'local_types::Same 16/8 -> local_types::local_types::Same',
   ]);
+  const pair = index.typeDefs().find(t => t.path === 'local_types::inner::Pair')!;
+  assert.deepEqual(instantiationsOf(map, pair), [{ text: 'Pair<u64>', size: 16, align: 8 }]);
   // A second build in the same target dir still prints (cargo clean -p uses the package name `local-types`).
   const again = await runExact({ crateDir: dir, noCache: true });
   assert.deepEqual(again.types.map(t => t.name), r.types.map(t => t.name));
@@ -167,4 +169,28 @@ test('runExact: cancelling a cargo build kills cargo and the rustc processes it 
   assert.deepEqual(alive(), []);
   fs.rmSync(target, { recursive: true, force: true });
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('runExact on the Debian bytes 1.2.1 crate (offline): all own types map and match the engine', { timeout: 180_000 }, async () => {
+  const reg = '/usr/share/cargo/registry/bytes-1.2.1';
+  assert.ok(fs.existsSync(reg), `${reg} is missing: apt-get install librust-bytes-dev`);
+  const dir = path.join(tmp(), 'bytes');
+  fs.cpSync(reg, dir, { recursive: true });
+  fs.rmSync(path.join(dir, '.cargo-checksum.json'), { force: true });
+  let skip = false;
+  const toml = fs.readFileSync(path.join(dir, 'Cargo.toml'), 'utf8').split('\n').filter(l => {
+    if (l.startsWith('[')) skip = /dev-dependencies|^\[\[(bench|test|example)\]\]/.test(l);
+    return !skip;
+  });
+  fs.writeFileSync(path.join(dir, 'Cargo.toml'), toml.join('\n'));
+  fs.cpSync(path.join(REPO, 'examples', 'ddsplit', '.cargo'), path.join(dir, '.cargo'), { recursive: true });
+  const r = await runExact({ crateDir: dir, noCache: true });
+  const index = await loadWorkspace(dir);
+  const report = compareExact(r, index.typeDefs(), new LayoutEngine(index), index);
+  assert.ok(report.map.own.length >= 5, `own types: ${report.map.own.map(m => m.exact.name).join(', ')}`);
+  assert.deepEqual(report.map.unmapped.map(m => m.exact.name), []);
+  assert.ok(report.map.mapped.some(m => m.path === 'bytes::bytes::Bytes' && m.exact.size === 32));
+  assert.deepEqual(report.disagreements.map(d => `${d.name}: rustc ${d.exact.size}/${d.exact.align}, engine ${d.estimate.size}/${d.estimate.align}`), []);
+  fs.rmSync(exactTargetDir(dir), { recursive: true, force: true });
+  fs.rmSync(path.dirname(dir), { recursive: true, force: true });
 });
