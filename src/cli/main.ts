@@ -9,7 +9,8 @@ const USAGE = `alloc-lens: where your Rust program allocates and copies memory, 
 usage:
   alloc-lens layout <file-or-dir> [--json] [--exact]
       Layout (size, align, niche, field offsets, variant sizes) of every struct, enum, union
-      and type alias defined in the path. --exact asks rustc (-Zprint-type-sizes).
+      and type alias defined in the path. --exact builds the crate with rustc
+      (RUSTC_BOOTSTRAP=1 -Zprint-type-sizes) and reports where the estimates differ.
   alloc-lens check <path> [--format text|json|sarif] [--config <clippy.toml>] [--fail-on warning|error]
       Allocation-hotspot findings (large-error, large-enum-variant, large-move,
       async-trait-box, clone-hotspot).

@@ -105,9 +105,10 @@ function renderText(t: LayoutJsonType, l: TypeLayout): string {
 }
 
 export async function runLayout(args: string[], io: CliIo): Promise<number> {
-  const { positional, flags } = parseArgs(args, [], ['json']);
-  if (positional.length !== 1) throw new UsageError('usage: alloc-lens layout <file-or-dir> [--json]');
+  const { positional, flags } = parseArgs(args, [], ['json', 'exact']);
+  if (positional.length !== 1) throw new UsageError('usage: alloc-lens layout <file-or-dir> [--json] [--exact]');
   const { files, root } = rustFilesFor(positional[0]);
+  if (flags.has('exact')) return runExactLayout(positional[0], root, files, flags.has('json'), io);
   const index = await loadWorkspace(positional[0]);
   const wanted = new Set(files);
   for (const f of files) if (!index.hasFile(f)) index.ensureFile(f);
@@ -125,4 +126,21 @@ export async function runLayout(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(results.map(r => renderText(layoutJson(r.item, r.l, root), r.l)).join('\n\n') + '\n');
   }
   return 0;
+}
+
+/** `--exact`: ask rustc (-Zprint-type-sizes) and report the drift against the estimates. */
+async function runExactLayout(target: string, root: string, files: string[], json: boolean, io: CliIo): Promise<number> {
+  const { exactLayoutReport, exactJson, renderExactText } = await import('../../core/exact/index');
+  const abs = path.resolve(target);
+  const isFile = fs.statSync(abs).isFile();
+  const hasManifest = fs.existsSync(path.join(root, 'Cargo.toml'));
+  try {
+    const report = await exactLayoutReport(
+      hasManifest ? { crateDir: root, onProgress: m => io.stderr.write(`alloc-lens: ${m}\n`) } : { file: isFile ? abs : files[0], onProgress: m => io.stderr.write(`alloc-lens: ${m}\n`) },
+    );
+    io.stdout.write(json ? JSON.stringify(exactJson(report), null, 2) + '\n' : renderExactText(report));
+    return 0;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }

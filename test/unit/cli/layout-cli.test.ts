@@ -91,3 +91,15 @@ test('the bin script runs the CLI (as npx alloc-lens does)', () => {
   const t = (JSON.parse(r.stdout) as { types: { name: string; size: number }[] }).types.find(x => x.name === 'DistriErr');
   assert.equal(t?.size, 50008);
 });
+
+test('layout --exact --json compiles with rustc and reports no drift on a small crate', async () => {
+  requireRustc();
+  const dir = crate(FILES);
+  const c = capture();
+  assert.equal(await main(['layout', dir, '--exact', '--json'], c.io), 0, c.err());
+  const j = JSON.parse(c.out()) as { rustc: string; drift: { compared: number; agree: number; disagreements: unknown[] } };
+  assert.match(j.rustc, /^rustc 1\./);
+  assert.ok(j.drift.compared >= 4, JSON.stringify(j.drift));
+  assert.deepEqual(j.drift.disagreements, []);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
