@@ -2,7 +2,8 @@
  * Runs the compiler with `-Zprint-type-sizes` (exact mode) on a Cargo crate or a single file,
  * parses what it prints and caches the result per (rustc version, source contents).
  *
- * Cargo crates are built with `cargo rustc --offline -j1 --lib|--bin NAME -- -Zprint-type-sizes`
+ * Cargo crates are built with `cargo rustc --offline -j1 -p PKG --lib|--bin NAME -- -Zprint-type-sizes`
+ * (the lib target when there is one, else the first bin)
  * into a separate target directory under the OS temp dir, after `cargo clean -p NAME` there, so
  * the crate itself is always recompiled and the user's own `target/` is never touched.
  */
@@ -202,7 +203,7 @@ export async function runExact(opts: ExactOptions): Promise<ExactResult> {
       const clean = await run('cargo', ['clean', '--offline', '-p', t.packageName, '--target-dir', targetDir], { cwd: root, env, signal: opts.signal });
       if (clean.code !== 0) throw new ExactBuildError(`cargo clean -p ${t.packageName} failed: ${clean.stderr.trim().split('\n').pop()}`, clean.stderr);
       progress(`exact: cargo rustc ${t.args.join(' ')} -- -Zprint-type-sizes`);
-      proc = await run('cargo', ['rustc', '--offline', '-j1', ...t.args, ...(opts.features?.length ? ['--features', opts.features.join(',')] : []), '--target-dir', targetDir, '--message-format', 'human', '--', '-Zprint-type-sizes'], {
+      proc = await run('cargo', ['rustc', '--offline', '-j1', '-p', t.packageName, ...t.args, ...(opts.features?.length ? ['--features', opts.features.join(',')] : []), '--target-dir', targetDir, '--message-format', 'human', '--', '-Zprint-type-sizes'], {
         cwd: root,
         env,
         signal: opts.signal,
