@@ -11,6 +11,8 @@ import { commentAllows, fileLines, isAllowed, rangeOf, wanted, type RuleContext 
 import { derefType, fnNodes, localTypes, receiverType } from './locals';
 import type { Finding, Severity } from './types';
 import { inLoop, visitNodes } from './walk';
+import { cloneOnlyBorrowed } from './borrow';
+import { editAt } from '../fixes/edits';
 
 const HEAP = new Set([
   'std::string::String', 'std::vec::Vec', 'std::collections::HashMap', 'std::collections::HashSet', 'std::collections::BTreeMap',
@@ -89,8 +91,25 @@ export function cloneHotspot(ctx: RuleContext): Finding[] {
       const method = f.childForFieldName('field')?.text ?? '';
       if (!CLONE_METHODS.has(method)) return;
       if ((call.childForFieldName('arguments')?.namedChildren.length ?? 0) > 0) return;
-      if (!inLoop(call, nodes.body)) return;
+      const loop = inLoop(call, nodes.body);
+      const borrowable = method === 'clone' ? cloneOnlyBorrowed(call) : undefined;
+      if (!loop && !borrowable) return;
       const span = spanOf(call, base);
+      if (borrowable) {
+        if (commentAllows(fl.lines, span.line, 'clone-hotspot') || allowed()) return;
+        const text = ctx.index.fileText(fn.span.file)!;
+        const pat = call.parent!.childForFieldName('pattern')!.text;
+        out.push({
+          code: 'clone-hotspot',
+          severity: loop ? 'warning' : 'info',
+          message: `\`${pat}\` is a clone of \`${borrowable.text}\` that is only borrowed afterwards${loop ? ', on every loop iteration' : ''}: borrow \`&${borrowable.text}\` instead and skip the allocation and copy`,
+          range: rangeOf(span),
+          related: [],
+          fixes: [{ title: `Borrow \`${borrowable.text}\` instead of cloning it`, preferred: true, edits: [editAt(fn.span.file, text, call.startIndex, call.endIndex, `&${borrowable.text}`)] }],
+          data: { method, borrow: true, inLoop: loop },
+        });
+        return;
+      }
       if (commentAllows(fl.lines, span.line, 'clone-hotspot')) return;
       const recv = f.childForFieldName('value')!;
       const rt = receiverType(ctx, fn, locals, recv);

@@ -76,3 +76,17 @@ test('no Box<E> fix when a caller matches on the error', () => {
   assert.ok(f);
   assert.equal(f.fixes.length, 0);
 });
+
+test('borrow instead of clone: offered only when the clone is only borrowed, and the result compiles', () => {
+  requireRustc();
+  const file = path.join(FIXES, 'borrow_clone.rs');
+  const text = fs.readFileSync(file, 'utf8');
+  const findings = analyse([{ path: file, text }]).findings.filter(f => f.code === 'clone-hotspot' && f.data?.borrow);
+  assert.deepEqual(findings.map(f => [f.range.line, f.severity]), [[5, 'warning'], [9, 'info']]);
+  let fixed = text;
+  for (const f of [...findings].reverse()) fixed = applyFix(file, fixed, f.fixes[0]);
+  assert.equal(rustcLib(fixed), undefined, fixed);
+  assert.match(fixed, /let copy = &n;/);
+  assert.match(fixed, /let t = &title;/);
+  assert.match(fixed, /let kept = v\.clone\(\);/);
+});
