@@ -6,6 +6,7 @@ command -v c++filt >/dev/null || need+=(binutils)
 command -v perf >/dev/null || need+=(linux-perf)
 [ -d /usr/share/cargo/registry/tokio-1.24.2 ] || need+=(librust-tokio-dev)
 [ -d /usr/share/cargo/registry/async-trait-0.1.56 ] || need+=(librust-async-trait-dev)
+[ -d /usr/share/cargo/registry/bytes-1.2.1 ] || need+=(librust-bytes-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq

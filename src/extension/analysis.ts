@@ -47,6 +47,15 @@ export class Analysis implements vscode.Disposable {
     return n;
   }
 
+  allFolders(): FolderState[] {
+    return this.folders;
+  }
+
+  /** Re-render hovers and inlay hints (e.g. after exact layouts arrived). */
+  refresh(): void {
+    this.changed.fire();
+  }
+
   findingsFor(file: string): Finding[] {
     return this.findings.get(file) ?? [];
   }

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { Analysis } from './analysis';
+import { ExactLayouts } from './exact';
 import { registerCommands } from './commands';
 import { FindingActions, LayoutHover, SizeInlayHints } from './providers';
 import { errorText, log } from './log';
@@ -15,6 +16,7 @@ export function activate(ctx: vscode.ExtensionContext): { analysis: Analysis; ac
   const t0 = performance.now();
   try {
     const analysis = new Analysis(ctx.extensionUri);
+    const exact = new ExactLayouts();
     const status = vscode.window.createStatusBarItem('allocLens.status', vscode.StatusBarAlignment.Left, 10);
     status.name = 'Alloc Lens';
     status.command = 'workbench.actions.view.problems';
@@ -28,8 +30,9 @@ export function activate(ctx: vscode.ExtensionContext): { analysis: Analysis; ac
       analysis,
       status,
       analysis.onDidChange(refreshStatus),
-      vscode.languages.registerHoverProvider(RUST, new LayoutHover(analysis)),
-      vscode.languages.registerInlayHintsProvider(RUST, new SizeInlayHints(analysis)),
+      vscode.languages.registerHoverProvider(RUST, new LayoutHover(analysis, exact)),
+      vscode.languages.registerInlayHintsProvider(RUST, new SizeInlayHints(analysis, exact)),
+      vscode.commands.registerCommand('allocLens.verifyLayouts', () => exact.verify(analysis)),
       vscode.languages.registerCodeActionsProvider(RUST, new FindingActions(analysis), { providedCodeActionKinds: FindingActions.kinds }),
       vscode.workspace.onDidChangeTextDocument(e => {
         if (e.document.languageId === 'rust' && e.document.uri.scheme === 'file' && e.contentChanges.length > 0) analysis.scheduleUpdate(e.document);

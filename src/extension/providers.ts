@@ -6,9 +6,13 @@ import { toRange, toWorkspaceEdit } from './convert';
 import { layoutMarkdown, sizeLabel } from './layout-markdown';
 import type { TypeDefItem, TypeExpr } from '../core/model';
 import { isTypeDef } from '../core/model';
+import type { ExactLayouts } from './exact';
 
 export class LayoutHover implements vscode.HoverProvider {
-  constructor(private readonly analysis: Analysis) {}
+  constructor(
+    private readonly analysis: Analysis,
+    private readonly exact?: ExactLayouts,
+  ) {}
 
   provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
     const folder = this.analysis.folderFor(doc.uri.fsPath);
@@ -17,7 +21,12 @@ export class LayoutHover implements vscode.HoverProvider {
     if (!ref) return undefined;
     // A use with generic arguments (`Wrapper<u16>`) is laid out as written; a name as its definition.
     const l = ref.expr && ref.expr.kind === 'path' && ref.expr.segments[ref.expr.segments.length - 1].args.length > 0 ? folder.engine.layoutOfType(ref.expr as TypeExpr, ref.module) : folder.engine.layoutOfItem(ref.item);
-    const md = new vscode.MarkdownString(layoutMarkdown(ref.item, l, { title: ref.expr?.text ?? ref.item.path }));
+    let text = layoutMarkdown(ref.item, l, { title: ref.expr?.text ?? ref.item.path });
+    const c = this.exact?.confirmed(folder.root, ref.item);
+    if (c) text += c.size === l.size && c.align === l.align ? `\n\n✔ rustc-confirmed: ${c.size.toLocaleString('en-US')} B, align ${c.align}` : `\n\n⚠ rustc says ${c.size.toLocaleString('en-US')} B, align ${c.align} (estimate ${l.size.toLocaleString('en-US')} B)`;
+    const inst = this.exact?.instantiations(folder.root, ref.item) ?? [];
+    if (inst.length) text += `\n\nInstantiations compiled by rustc: ${inst.slice(0, 12).map(i => `\`${i.text}\` = ${i.size.toLocaleString('en-US')} B`).join(', ')}`;
+    const md = new vscode.MarkdownString(text);
     md.isTrusted = false;
     return new vscode.Hover(md);
   }
@@ -25,7 +34,10 @@ export class LayoutHover implements vscode.HoverProvider {
 
 export class SizeInlayHints implements vscode.InlayHintsProvider {
   readonly onDidChangeInlayHints: vscode.Event<void>;
-  constructor(private readonly analysis: Analysis) {
+  constructor(
+    private readonly analysis: Analysis,
+    private readonly exact?: ExactLayouts,
+  ) {
     this.onDidChangeInlayHints = analysis.onDidChange;
   }
 
@@ -39,7 +51,9 @@ export class SizeInlayHints implements vscode.InlayHintsProvider {
       if (!isTypeDef(item) || item.nameSpan.line - 1 < range.start.line || item.nameSpan.line - 1 > range.end.line) continue;
       const l = folder.engine.layoutOfItem(item as TypeDefItem);
       if (l.error || l.status === 'unknown' || l.size < s.inlayHintsMinSize) continue;
-      const h = new vscode.InlayHint(new vscode.Position(item.nameSpan.endLine - 1, item.nameSpan.endColumn - 1), ` = ${sizeLabel(l).replace(' B', ' B')}`, vscode.InlayHintKind.Type);
+      const c = this.exact?.confirmed(folder.root, item as TypeDefItem);
+      const label = c ? ` = ${c.size.toLocaleString('en-US')} B ✔` : ` = ${sizeLabel(l)}`;
+      const h = new vscode.InlayHint(new vscode.Position(item.nameSpan.endLine - 1, item.nameSpan.endColumn - 1), label, vscode.InlayHintKind.Type);
       h.tooltip = new vscode.MarkdownString(layoutMarkdown(item as TypeDefItem, l));
       h.paddingLeft = false;
       hints.push(h);

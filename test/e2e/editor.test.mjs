@@ -1,9 +1,9 @@
 // Real-editor tests: the packaged VSIX in code-server, driven through the UI by Chromium.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { goTo, openFile, problems, shot, showProblems, startEditor } from './harness.mjs';
+import { command, goTo, openFile, problems, ROOT, shot, showProblems, startEditor } from './harness.mjs';
 
 let ed;
 
@@ -89,4 +89,27 @@ test('making a struct large produces a new diagnostic in another file that uses 
   await showProblems(page);
   await until('large-error in api.rs', async () => hasRow(await problems(page), /Packet.*alloc-lens ?large-error ?\[Ln 3, Col 8\]/) || undefined, 30000);
   await shot(page, '5-cross-file');
+});
+
+test('Verify Layouts with rustc confirms the estimates in the hover', async () => {
+  const { page, workspace } = ed;
+  // Undo the previous test's edit so the crate compiles again.
+  writeFileSync(join(workspace, 'src', 'types.rs'), readFileSync(join(ROOT, 'test', 'fixtures', 'e2e-workspace', 'src', 'types.rs'), 'utf8'));
+  await openFile(page, 'types.rs');
+  await command(page, 'File: Revert File');
+  await page.waitForTimeout(500);
+  await command(page, 'Alloc Lens: Verify Layouts with rustc');
+  const toast = page.locator('.notifications-toasts', { hasText: 'confirmed by rustc' });
+  await until('the verification to finish', async () => ((await toast.count()) > 0 ? true : undefined), 120000);
+  const msg = await toast.first().innerText();
+  assert.doesNotMatch(msg, /could not build/);
+  assert.match(msg, /[1-9]\d* layouts confirmed by rustc; 0 differ from the estimates/);
+  await shot(page, '6-verified');
+  await openFile(page, 'errors.rs');
+  await goTo(page, 2, 12);
+  await page.keyboard.press('Control+K');
+  await page.keyboard.press('Control+I');
+  const hover = page.locator('.monaco-hover:not(.hidden)');
+  await until('a rustc-confirmed hover', async () => ((await hover.count()) > 0 && /rustc-confirmed/.test(await hover.first().innerText())) || undefined, 20000);
+  await shot(page, '7-confirmed-hover');
 });
