@@ -6,85 +6,21 @@
  */
 import { enumLayout, univariant } from './abi';
 import { combineStatus, fixed, noNiche, unknownLay, type LazyArg, type Lay } from './lay';
+import stdFixed = require('./std-fixed.json');
 
 const N1 = (offset = 0, bytes = 8) => ({ offset, bytes, available: 1n });
 const CAP = { offset: 0, bytes: 8, available: 1n << 63n };
 
-/** Fixed-size std types: [size, align, niche?]. Keys are canonical `std::` paths. */
-export const FIXED: Record<string, [number, number, Lay['niche']?]> = {
-  'std::string::String': [24, 8, CAP],
-  'std::vec::Vec': [24, 8, CAP],
-  'std::path::PathBuf': [24, 8, CAP],
-  'std::ffi::OsString': [24, 8, CAP],
-  'std::collections::BinaryHeap': [24, 8, CAP],
-  'std::collections::VecDeque': [32, 8, CAP],
-  'std::collections::LinkedList': [24, 8],
-  'std::collections::BTreeMap': [24, 8],
-  'std::collections::BTreeSet': [24, 8],
-  'std::ffi::CString': [16, 8, N1()],
-  'std::time::Duration': [16, 8, { offset: 8, bytes: 4, available: 3_294_967_296n }],
-  'std::time::Instant': [16, 8, { offset: 8, bytes: 4, available: 3_294_967_296n }],
-  'std::time::SystemTime': [16, 8, { offset: 8, bytes: 4, available: 3_294_967_296n }],
-  'std::io::Error': [8, 8, N1()],
-  'std::io::ErrorKind': [1, 1, { offset: 0, bytes: 1, available: 214n }],
-  'std::fmt::Error': [0, 1],
-  'std::fmt::Arguments': [16, 8, N1()],
-  'std::num::ParseIntError': [1, 1, { offset: 0, bytes: 1, available: 251n }],
-  'std::num::ParseFloatError': [1, 1, { offset: 0, bytes: 1, available: 254n }],
-  'std::num::TryFromIntError': [0, 1],
-  'std::str::ParseBoolError': [0, 1],
-  'std::str::Utf8Error': [16, 8, { offset: 8, bytes: 1, available: 254n }],
-  'std::string::FromUtf8Error': [40, 8, CAP],
-  'std::cmp::Ordering': [1, 1, { offset: 0, bytes: 1, available: 253n }],
-  'std::sync::atomic::Ordering': [1, 1, { offset: 0, bytes: 1, available: 251n }],
-  'std::sync::Condvar': [4, 4],
-  'std::sync::Once': [4, 4],
-  'std::sync::Barrier': [32, 8],
-  'std::thread::JoinHandle': [24, 8, N1()],
-  'std::thread::Thread': [8, 8, N1()],
-  'std::thread::ThreadId': [8, 8, N1()],
-  'std::sync::mpsc::Sender': [16, 8, { offset: 0, bytes: 8, available: (1n << 64n) - 3n }],
-  'std::sync::mpsc::SyncSender': [16, 8, { offset: 0, bytes: 8, available: (1n << 64n) - 3n }],
-  'std::sync::mpsc::Receiver': [16, 8, { offset: 0, bytes: 8, available: (1n << 64n) - 3n }],
-  'std::net::Ipv4Addr': [4, 1],
-  'std::net::Ipv6Addr': [16, 1],
-  'std::net::IpAddr': [17, 1, { offset: 0, bytes: 1, available: 254n }],
-  'std::net::SocketAddrV4': [6, 2],
-  'std::net::SocketAddrV6': [28, 4],
-  'std::net::SocketAddr': [32, 4, { offset: 0, bytes: 2, available: 65534n }],
-  'std::fs::File': [4, 4, { offset: 0, bytes: 4, available: 1n }],
-  'std::any::TypeId': [16, 8],
-  'std::alloc::Layout': [16, 8, { offset: 0, bytes: 8, available: 1n << 63n }],
-  'std::vec::IntoIter': [32, 8, N1()],
-  'std::hash::RandomState': [16, 8],
-  'std::hash::DefaultHasher': [72, 8],
-  'std::marker::PhantomPinned': [0, 1],
-  'std::sync::atomic::AtomicBool': [1, 1],
-  'std::sync::atomic::AtomicU8': [1, 1],
-  'std::sync::atomic::AtomicI8': [1, 1],
-  'std::sync::atomic::AtomicU16': [2, 2],
-  'std::sync::atomic::AtomicI16': [2, 2],
-  'std::sync::atomic::AtomicU32': [4, 4],
-  'std::sync::atomic::AtomicI32': [4, 4],
-  'std::sync::atomic::AtomicU64': [8, 8],
-  'std::sync::atomic::AtomicI64': [8, 8],
-  'std::sync::atomic::AtomicUsize': [8, 8],
-  'std::sync::atomic::AtomicIsize': [8, 8],
-  'std::sync::atomic::AtomicPtr': [8, 8],
-  'std::alloc::System': [0, 1],
-  'std::alloc::Global': [0, 1],
-  'std::ffi::c_void': [1, 1, { offset: 0, bytes: 1, available: 254n }],
-  'std::os::raw::c_void': [1, 1, { offset: 0, bytes: 1, available: 254n }],
-};
-
-const NONZERO: Record<string, [number]> = { U8: [1], I8: [1], U16: [2], I16: [2], U32: [4], I32: [4], U64: [8], I64: [8], U128: [16], I128: [16], Usize: [8], Isize: [8] };
-for (const [k, [b]] of Object.entries(NONZERO)) FIXED[`std::num::NonZero${k}`] = [b, b, { offset: 0, bytes: b, available: 1n }];
-
-const C_TYPES: Record<string, number> = { c_char: 1, c_schar: 1, c_uchar: 1, c_short: 2, c_ushort: 2, c_int: 4, c_uint: 4, c_long: 8, c_ulong: 8, c_longlong: 8, c_ulonglong: 8, c_float: 4, c_double: 8 };
-for (const [k, b] of Object.entries(C_TYPES)) {
-  FIXED[`std::ffi::${k}`] = [b, b];
-  FIXED[`std::os::raw::${k}`] = [b, b];
-}
+/**
+ * Fixed-size std types: [size, align, niche?], keyed by canonical `std::` path. The numbers live
+ * in std-fixed.json, regenerated from the installed toolchain by `npm run gen:std-layouts`.
+ */
+export const FIXED: Record<string, [number, number, Lay['niche']?]> = Object.fromEntries(
+  (stdFixed as { types: { path: string; size: number; align: number; niche?: { offset: number; bytes: number; available: string } }[] }).types.map(t => [
+    t.path,
+    [t.size, t.align, t.niche ? { offset: t.niche.offset, bytes: t.niche.bytes, available: BigInt(t.niche.available) } : undefined],
+  ]),
+);
 
 /** Generic std types computed from their arguments in `stdLayout`. */
 const GENERIC_PATHS = [
