@@ -46,6 +46,8 @@ export async function startEditor(fixture) {
   mkdirSync(join(userData, 'User'), { recursive: true });
   writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
     'workbench.startupEditor': 'none',
+    'files.autoSave': 'off',
+    'files.hotExit': 'off',
     'workbench.tips.enabled': false,
     'security.workspace.trust.enabled': false,
     'editor.hover.delay': 200,
