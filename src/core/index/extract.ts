@@ -88,12 +88,16 @@ function visibilityOf(itemText: string): string {
   return m ? m[0].replace(/\s+/g, '') : '';
 }
 
-function walkList(list: SyntaxNode, ctx: Ctx): void {
+/**
+ * Visit the named children of an item list (file, module, impl or trait body) with the outer
+ * attributes and doc comments that precede each. A cursor is used so that attributes and
+ * comments never become node objects.
+ */
+function forEachItem(list: SyntaxNode | null, ctx: Ctx, visit: (type: string, node: () => SyntaxNode, attrs: Attribute[], docs: string | undefined) => void): void {
   let attrs: Attribute[] = [];
   let docs: string[] = [];
-  // A cursor visits the item list without materialising a node object per attribute or comment.
-  const c = list.walk();
-  if (!c.gotoFirstChild()) return;
+  const c = list?.walk();
+  if (!c || !c.gotoFirstChild()) return;
   do {
     if (!c.nodeIsNamed) continue;
     const type = c.nodeType;
@@ -110,14 +114,20 @@ function walkList(list: SyntaxNode, ctx: Ctx): void {
       continue;
     }
     if (type === 'inner_attribute_item') continue;
-    try {
-      visitItem(c.currentNode, ctx, attrs, docs.length ? docs.join('\n') : undefined);
-    } catch {
-      // A malformed item never stops indexing of the rest of the file.
-    }
+    visit(type, () => c.currentNode, attrs, docs.length ? docs.join('\n') : undefined);
     attrs = [];
     docs = [];
   } while (c.gotoNextSibling());
+}
+
+function walkList(list: SyntaxNode, ctx: Ctx): void {
+  forEachItem(list, ctx, (_type, node, attrs, docs) => {
+    try {
+      visitItem(node(), ctx, attrs, docs);
+    } catch {
+      // A malformed item never stops indexing of the rest of the file.
+    }
+  });
 }
 
 function base(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, kind: Item['kind'], name: string, nameNode: SyntaxNode | null, path: string) {
@@ -353,36 +363,16 @@ function fnOfTree(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string |
 
 function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, t: SyntaxNode | null) => void): string[] {
   const methods: string[] = [];
-  let attrs: Attribute[] = [];
-  let docs: string[] = [];
-  const cur = body?.walk();
-  if (!cur || !cur.gotoFirstChild()) return methods;
-  do {
-    if (!cur.nodeIsNamed) continue;
-    const type = cur.nodeType;
-    if (type === 'attribute_item') {
-      const start = cur.startIndex;
-      const end = cur.endIndex;
-      const a = attributeFromText(ctx.src.slice(start, end), spanAt(ctx.base, ctx.base.offset + start, ctx.base.offset + end));
-      if (a) attrs.push(a);
-      continue;
-    }
-    if (type === 'line_comment' || type === 'block_comment') {
-      const doc = docText(ctx.src.slice(cur.startIndex, cur.endIndex));
-      if (doc !== undefined) docs.push(doc);
-      continue;
-    }
+  forEachItem(body, ctx, (type, node, attrs, docs) => {
     if (type === 'function_item' || type === 'function_signature_item') {
-      const f = fnOf(cur.currentNode, ctx, attrs, docs.length ? docs.join('\n') : undefined, n => `${ownerPath}::${n}`, owner);
+      const f = fnOf(node(), ctx, attrs, docs, n => `${ownerPath}::${n}`, owner);
       ctx.out.items.push(f);
       methods.push(f.path);
     } else if (type === 'associated_type' || type === 'type_item') {
-      const c = cur.currentNode;
+      const c = node();
       onAssoc(c.childForFieldName('name')?.text ?? '', c.childForFieldName('type'));
     }
-    attrs = [];
-    docs = [];
-  } while (cur.gotoNextSibling());
+  });
   return methods;
 }
 
