@@ -51,6 +51,12 @@ export class Analysis implements vscode.Disposable {
     return this.folders;
   }
 
+  /** Re-check every folder (after the layout engine learned exact sizes). */
+  recheckAll(): void {
+    for (const f of this.folders) this.publish(f, runRules(f.index, f.engine, f.settings), new Set(f.index.fileNames()));
+    this.changed.fire();
+  }
+
   /** Re-render hovers and inlay hints (e.g. after exact layouts arrived). */
   refresh(): void {
     this.changed.fire();

@@ -28,6 +28,30 @@ export class ExactLayouts {
     this.maps.clear();
   }
 
+  /** Markdown drift report: every type where the estimate and rustc disagree. */
+  driftMarkdown(analysis: Analysis): string {
+    const rows: string[] = [];
+    let compared = 0;
+    for (const folder of analysis.allFolders()) {
+      const map = this.maps.get(folder.root);
+      if (!map) continue;
+      const saved = new Map<string, { size: number; align: number }>();
+      folder.engine.setExact(saved);
+      for (const m of map.mapped) {
+        if (!m.item || m.args !== undefined) continue;
+        compared++;
+        const l = folder.engine.layoutOfItem(m.item);
+        if (l.size === m.exact.size && l.align === m.exact.align && l.status === 'exact') continue;
+        rows.push(`| \`${m.item.path}\` | ${vscode.workspace.asRelativePath(m.item.span.file)}:${m.item.nameSpan.line} | ${l.status === 'lower-bound' ? '≥ ' : ''}${l.size} / ${l.align} | ${m.exact.size} / ${m.exact.align} |`);
+      }
+      const sizes = new Map<string, { size: number; align: number }>();
+      for (const m of map.mapped) if (m.item && m.args === undefined) sizes.set(m.item.path, { size: m.exact.size, align: m.exact.align });
+      folder.engine.setExact(sizes);
+    }
+    if (compared === 0) return '# Alloc Lens drift report\n\nRun *Alloc Lens: Verify Layouts with rustc* first.';
+    return [`# Alloc Lens drift report`, '', `${compared} types compared with rustc; ${rows.length} differ.`, '', ...(rows.length ? ['| type | defined at | estimate (size / align) | rustc (size / align) |', '|---|---|---:|---:|', ...rows] : [])].join('\n');
+  }
+
   async verify(analysis: Analysis): Promise<void> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage('Alloc Lens: verifying layouts builds the crate with rustc (build scripts and proc macros run). Trust this workspace to allow it; static analysis keeps working without.');
@@ -63,7 +87,13 @@ export class ExactLayouts {
           }
         }
       }
-      analysis.refresh();
+      // Exact numbers replace the estimates everywhere: diagnostics are re-checked with them.
+      for (const folder of analysis.allFolders()) {
+        const sizes = new Map<string, { size: number; align: number }>();
+        for (const m of this.maps.get(folder.root)?.mapped ?? []) if (m.item && m.args === undefined) sizes.set(m.item.path, { size: m.exact.size, align: m.exact.align });
+        folder.engine.setExact(sizes);
+      }
+      analysis.recheckAll();
       void vscode.window.showInformationMessage(`Alloc Lens: ${confirmed} layouts confirmed by rustc; ${disagree} differ from the estimates${disagree ? ' (details in the log)' : ''}.`);
     });
   }

@@ -22,7 +22,7 @@ export function layoutMarkdown(item: TypeDefItem, l: TypeLayout, opts: { title?:
     out.push(`⚠ ${l.error}`);
     return out.join('\n');
   }
-  const status = l.status === 'exact' ? 'exact (rustc 1.95 rules, x86_64)' : l.status === 'lower-bound' ? 'at least (some parts unknown, counted as 0)' : 'unknown';
+  const status = l.confirmed ? 'rustc-confirmed' : l.status === 'exact' ? 'exact (rustc 1.95 rules, x86_64)' : l.status === 'lower-bound' ? 'at least (some parts unknown, counted as 0)' : 'unknown';
   const niche = l.niche ? `${l.niche.available.toString()} invalid values @${l.niche.offset} (${l.niche.bytes} B)` : 'none';
   out.push('| size | align | niche | padding | status |', '|---:|---:|---|---:|---|');
   out.push(`| ${sizeLabel(l)} | ${l.align} | ${niche} | ${l.padding ?? '–'} | ${status} |`);

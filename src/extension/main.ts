@@ -33,6 +33,10 @@ export function activate(ctx: vscode.ExtensionContext): { analysis: Analysis; ac
       vscode.languages.registerHoverProvider(RUST, new LayoutHover(analysis, exact)),
       vscode.languages.registerInlayHintsProvider(RUST, new SizeInlayHints(analysis, exact)),
       vscode.commands.registerCommand('allocLens.verifyLayouts', () => exact.verify(analysis)),
+      vscode.commands.registerCommand('allocLens.showDrift', async () => {
+        const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: exact.driftMarkdown(analysis) });
+        await vscode.commands.executeCommand('markdown.showPreview', doc.uri).then(undefined, () => vscode.window.showTextDocument(doc));
+      }),
       vscode.languages.registerCodeActionsProvider(RUST, new FindingActions(analysis), { providedCodeActionKinds: FindingActions.kinds }),
       vscode.workspace.onDidChangeTextDocument(e => {
         if (e.document.languageId === 'rust' && e.document.uri.scheme === 'file' && e.contentChanges.length > 0) analysis.scheduleUpdate(e.document);

@@ -37,11 +37,21 @@ type PathExpr = Extract<TypeExpr, { kind: 'path' }>;
 export class LayoutEngine {
   private readonly memo = new Map<string, Lay>();
   private readonly inProgress = new Set<string>();
+  private exact = new Map<string, { size: number; align: number }>();
 
   constructor(readonly resolver: TypeResolver) {}
 
   /** Forget memoised results (after the index changed). */
   invalidate(): void {
+    this.memo.clear();
+  }
+
+  /**
+   * Compiler-confirmed sizes (exact mode), by item path: they replace the estimates of those
+   * non-generic items, and everything built from them (a `Result` carrying one) uses them.
+   */
+  setExact(sizes: Map<string, { size: number; align: number }>): void {
+    this.exact = sizes;
     this.memo.clear();
   }
 
@@ -76,6 +86,8 @@ export class LayoutEngine {
     try {
       const env = this.bindGenerics(item, args, text);
       result = this.computeItem(item, env, text, key);
+      const confirmed = args.length === 0 ? this.exact.get(item.path) : undefined;
+      if (confirmed) result = { ...result, size: confirmed.size, align: confirmed.align, status: 'exact', unknownParts: undefined, confirmed: true };
     } catch (e) {
       if (!(e instanceof LayoutOverflow)) throw e;
       result = errorLay(text, e.message);

@@ -18,6 +18,8 @@ export interface Lay extends Abi {
   variants?: VariantLayout[];
   tag?: { offset: number; size: number };
   padding?: number;
+  /** Size and align come from rustc (exact mode). */
+  confirmed?: boolean;
 }
 
 /** A generic argument evaluated lazily: pointers only need to know whether it is sized. */
@@ -76,5 +78,6 @@ export function toTypeLayout(l: Lay): TypeLayout {
     largest: l.largest,
     unknownParts: l.unknownParts,
     error: l.error,
+    confirmed: l.confirmed,
   };
 }

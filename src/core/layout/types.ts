@@ -68,6 +68,8 @@ export interface TypeLayout {
   largest?: string;
   /** Why the status is not exact: the parts that were unknown (`tokio::sync::Mutex<u8>`, `T`). */
   unknownParts?: string[];
+  /** Size and align were confirmed by rustc (exact mode) rather than estimated. */
+  confirmed?: boolean;
   /** A hard error: infinite size (recursive without indirection), overflow, cycle... */
   error?: string;
 }

@@ -71,3 +71,12 @@ test('memoised results are invalidated after an edit', () => {
   engine.invalidate();
   assert.equal(r(), 301);
 });
+
+test('exact sizes from rustc replace estimates, also inside types built from them', () => {
+  const { index, engine, of } = setup('pub struct Opaque { inner: external::Thing }\npub type R = Result<u8, Opaque>;');
+  assert.equal(of('Opaque').status, 'lower-bound');
+  engine.setExact(new Map([['fx::Opaque', { size: 4096, align: 8 }]]));
+  const o = of('Opaque');
+  assert.deepEqual([o.size, o.align, o.status, o.confirmed], [4096, 8, 'exact', true]);
+  assert.equal(engine.layoutOfItem(index.typeDefs().find(t => t.name === 'R')!).size, 4104);
+});
