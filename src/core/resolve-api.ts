@@ -2,7 +2,7 @@
  * The contract between the workspace index (which knows items, modules and `use` declarations)
  * and the consumers that need to turn a written type into a definition (layout engine, rules).
  */
-import type { TypeDefItem, TypeExpr } from './model';
+import type { Attribute, TypeDefItem, TypeExpr } from './model';
 
 /** What a path type such as `Vec<u8>`, `crate::a::B` or `io::Error` refers to. */
 export type Resolution =
@@ -36,4 +36,9 @@ export interface TypeResolver {
    * `+ - * / << >> %` and parentheses. Returns undefined if it cannot.
    */
   evalConst(module: string, text: string, env?: ReadonlyMap<string, bigint>): bigint | undefined;
+  /**
+   * Whether something with these attributes is compiled in a default build for the layout
+   * target (its `#[cfg(...)]` predicates hold). Optional: without it everything counts.
+   */
+  isActive?(module: string, attrs: readonly Attribute[]): boolean;
 }

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { defaultFeatures } from './cfg';
 
 export interface CrateTarget {
   /** Crate name as code refers to it (`-` replaced by `_`). */
@@ -16,6 +17,8 @@ export interface CrateTarget {
   packageDir: string;
   /** Names of the package's dependencies (normalised with `_`), for resolving `use dep::...`. */
   dependencies: string[];
+  /** Features enabled in a default build (for `#[cfg(feature = "...")]`). */
+  features?: string[];
 }
 
 interface TomlDoc {
@@ -145,14 +148,15 @@ export function packageTargets(pkgDir: string): CrateTarget[] {
     if (m) deps.push(crateName(m[2]));
   }
   const targets: CrateTarget[] = [];
+  const features = defaultFeatures(toml.tables.get('features'));
   const lib = toml.tables.get('lib');
   const libPath = lib?.path ? path.resolve(pkgDir, String(lib.path)) : path.join(pkgDir, 'src', 'lib.rs');
-  if (fs.existsSync(libPath)) targets.push({ name: crateName(String(lib?.name ?? pkgName)), kind: 'lib', root: libPath, packageDir: pkgDir, dependencies: deps });
+  if (fs.existsSync(libPath)) targets.push({ name: crateName(String(lib?.name ?? pkgName)), kind: 'lib', root: libPath, packageDir: pkgDir, dependencies: deps, features });
   const seen = new Set(targets.map(t => t.root));
   const addBin = (name: string, root: string) => {
     if (seen.has(root) || !fs.existsSync(root)) return;
     seen.add(root);
-    targets.push({ name: crateName(name), kind: 'bin', root, packageDir: pkgDir, dependencies: [...deps, ...targets.filter(t => t.kind === 'lib').map(t => t.name)] });
+    targets.push({ name: crateName(name), kind: 'bin', root, packageDir: pkgDir, dependencies: [...deps, ...targets.filter(t => t.kind === 'lib').map(t => t.name)], features });
   };
   for (const bin of toml.arrays.get('bin') ?? []) {
     const name = String(bin.name ?? pkgName);

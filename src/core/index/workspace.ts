@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Item, IndexWarning, TypeDefItem, TypeExpr } from '../model';
+import type { Attribute, Item, IndexWarning, TypeDefItem, TypeExpr } from '../model';
+import { evalCfg } from './cfg';
 import { isTypeDef } from '../model';
 import type { Resolution, TypeResolver } from '../resolve-api';
 import { diffText, parseRust, reparse, type TextChange, type Tree } from '../parser';
@@ -135,6 +136,17 @@ export class WorkspaceIndex implements TypeResolver {
 
   evalConst(module: string, text: string, env?: ReadonlyMap<string, bigint>): bigint | undefined {
     return this.resolver.evalConst(module, text, env);
+  }
+
+  isActive(module: string, attrs: readonly Attribute[]): boolean {
+    let active = true;
+    for (const a of attrs) {
+      if (a.name !== 'cfg') continue;
+      const crate = module.split('::')[0];
+      const feats = this.targets.find(t => t.name === crate)?.features ?? [];
+      active &&= evalCfg(a.args, new Set(feats));
+    }
+    return active;
   }
 
   /** The type definition whose name is at (line, column), 1-based. */
@@ -320,6 +332,8 @@ export class WorkspaceIndex implements TypeResolver {
       scope(e.module, e.crate);
       for (const it of e.result.items) {
         if (it.kind === 'impl' || (it.kind === 'fn' && (it as { owner?: unknown }).owner)) continue;
+        // `#[cfg(windows)] struct X` next to `#[cfg(unix)] struct X`: only the compiled one is named.
+        if (it.attrs.length > 0 && !this.isActive(it.module, it.attrs)) continue;
         const s = scope(it.module, e.crate);
         const list = s.items.get(it.name) ?? [];
         list.push(it);

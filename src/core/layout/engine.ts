@@ -3,7 +3,7 @@
  * resolving names through a `TypeResolver`, substituting generic arguments, and memoising per
  * item instantiation.
  */
-import type { EnumItem, GenericParam, StructItem, TypeDefItem, TypeExpr, UnionItem } from '../model';
+import type { Attribute, EnumItem, GenericParam, StructItem, TypeDefItem, TypeExpr, UnionItem } from '../model';
 import type { TypeResolver } from '../resolve-api';
 import { arrayLayout, LayoutOverflow, type Abi } from './abi';
 import { layoutEnum, layoutStruct, layoutUnion } from './adt';
@@ -100,6 +100,10 @@ export class LayoutEngine {
 
   private computeItem(item: TypeDefItem, env: Env, text: string, key: string): Lay {
     const field = (t: TypeExpr) => this.evalType(t, env);
+    // Fields and variants behind a `#[cfg]` that is off do not exist in the compiled type.
+    const active = <T extends { attrs: Attribute[] }>(xs: T[]): T[] => (this.resolver.isActive ? xs.filter(x => x.attrs.length === 0 || this.resolver.isActive!(item.module, x.attrs)) : xs);
+    if (item.kind === 'struct' || item.kind === 'union') item = { ...item, fields: active((item as StructItem).fields) } as TypeDefItem;
+    else if (item.kind === 'enum') item = { ...item, variants: active((item as EnumItem).variants) } as TypeDefItem;
     let l: Lay;
     switch (item.kind) {
       case 'struct': {

@@ -148,3 +148,17 @@ test('loads a Cargo workspace from disk with members, bins and #[path]', async (
   assert.ok(idx.warnings.some(w => /not valid UTF-8/.test(w.message)), JSON.stringify(idx.warnings));
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('cfg predicates follow a default linux build and the package features', async () => {
+  const { evalCfg, defaultFeatures } = await import('../../../src/core/index/cfg');
+  const f = new Set(defaultFeatures({ default: ['rt', 'dep:x'], rt: ['sync', 'bytes/std'], sync: [], full: ['rt'] }));
+  assert.deepEqual([...f].sort(), ['rt', 'sync']);
+  assert.equal(evalCfg('unix', f), true);
+  assert.equal(evalCfg('windows', f), false);
+  assert.equal(evalCfg('test', f), false);
+  assert.equal(evalCfg('tokio_unstable', f), false);
+  assert.equal(evalCfg('feature = "rt"', f), true);
+  assert.equal(evalCfg('feature = "full"', f), false);
+  assert.equal(evalCfg('all(unix, not(feature = "full"), target_os = "linux")', f), true);
+  assert.equal(evalCfg('any(windows, target_arch = "aarch64")', f), false);
+});

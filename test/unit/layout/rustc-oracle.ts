@@ -59,7 +59,7 @@ export interface Comparison {
 export function compareWithRustc(source: string, file = '/virtual/layout/lib.rs'): Comparison {
   const index = buildIndexFromSources([{ path: file, text: source }], { crateName: 'fixture' });
   const engine = new LayoutEngine(index);
-  const items = index.typeDefs().filter(t => t.module === 'fixture' && !t.generics.some(g => g.kind !== 'lifetime'));
+  const items = index.typeDefs().filter(t => t.module === 'fixture' && !t.generics.some(g => g.kind !== 'lifetime') && index.isActive(t.module, t.attrs));
   const layouts = new Map<string, { item: TypeDefItem; l: TypeLayout }>();
   const skipped: { name: string; why: string }[] = [];
   for (const item of items) {
