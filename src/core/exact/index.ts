@@ -30,7 +30,7 @@ export interface ExactLayoutReport {
 export async function exactLayoutReport(opts: ExactOptions): Promise<ExactLayoutReport> {
   const result = await runExact(opts);
   const root = path.resolve(opts.crateDir ?? path.dirname(opts.file!));
-  const index = await loadWorkspace(opts.crateDir ?? opts.file!);
+  const index = await loadWorkspace(opts.crateDir ?? opts.file!, { features: opts.features });
   if (opts.file && !index.hasFile(path.resolve(opts.file))) index.ensureFile(path.resolve(opts.file));
   const drift = compareExact(result, index.typeDefs(), new LayoutEngine(index), index);
   return { root, result, drift };

@@ -130,7 +130,7 @@ function isDir(p: string): boolean {
 }
 
 /** The targets of one package directory (one that has a Cargo.toml). */
-export function packageTargets(pkgDir: string): CrateTarget[] {
+export function packageTargets(pkgDir: string, extraFeatures: string[] = []): CrateTarget[] {
   const toml = parseToml(fs.readFileSync(path.join(pkgDir, 'Cargo.toml'), 'utf8'));
   const pkg = toml.tables.get('package');
   if (!pkg) return [];
@@ -148,7 +148,9 @@ export function packageTargets(pkgDir: string): CrateTarget[] {
     if (m) deps.push(crateName(m[2]));
   }
   const targets: CrateTarget[] = [];
-  const features = defaultFeatures(toml.tables.get('features'));
+  const table = toml.tables.get('features') ?? {};
+  const defaults = Array.isArray(table.default) ? (table.default as string[]) : [];
+  const features = defaultFeatures({ ...table, default: [...defaults, ...extraFeatures] });
   const lib = toml.tables.get('lib');
   const libPath = lib?.path ? path.resolve(pkgDir, String(lib.path)) : path.join(pkgDir, 'src', 'lib.rs');
   if (fs.existsSync(libPath)) targets.push({ name: crateName(String(lib?.name ?? pkgName)), kind: 'lib', root: libPath, packageDir: pkgDir, dependencies: deps, features });

@@ -60,6 +60,8 @@ export interface LoadOptions {
   /** Called after each file with the number of files indexed so far. */
   onProgress?: (done: number, file: string) => void;
   host?: SourceHost;
+  /** Features enabled on top of the defaults (as `cargo build --features`), for `#[cfg(feature)]`. */
+  features?: string[];
 }
 
 export class WorkspaceIndex implements TypeResolver {
@@ -390,7 +392,7 @@ export async function loadWorkspace(root: string, opts: LoadOptions = {}): Promi
   if (pkg && fs.statSync(abs).isDirectory() && abs === pkg) pkgDirs = findPackages(abs);
   const targets = pkgDirs.flatMap(d => {
     try {
-      return packageTargets(d);
+      return packageTargets(d, opts.features);
     } catch {
       return [];
     }
