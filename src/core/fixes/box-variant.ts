@@ -31,6 +31,8 @@ function fieldTypeRange(text: string, f: Field): [number, number] {
  */
 export function boxVariantFix(ctx: RuleContext, item: EnumItem, goal: number, allVariants = false): Fix | undefined {
   if (isCopy(ctx, item)) return undefined;
+  // Positional construction sites cannot be rewritten safely around #[cfg]'d fields.
+  if (item.variants.some(v => v.fields.some(f => f.attrs.some(a => a.name === 'cfg')))) return undefined;
   const layout = ctx.engine.layoutOfItem(item);
   if (!layout.variants || layout.variants.length === 0 || layout.status === 'unknown') return undefined;
   // Remaining field bytes per variant; box the largest field of the largest variant until the
@@ -58,7 +60,7 @@ export function boxVariantFix(ctx: RuleContext, item: EnumItem, goal: number, al
   const names: string[] = [];
   boxed.forEach((set, vi) => {
     if (set.size === 0) return;
-    const variant = item.variants[vi];
+    const variant = item.variants.find(v => v.name === layout.variants![vi].name)!;
     for (const i of set) {
       const [s, e] = fieldTypeRange(text, variant.fields[i]);
       edits.push(editAt(item.span.file, text, s, e, `Box<${text.slice(s, e)}>`));

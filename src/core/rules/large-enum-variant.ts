@@ -18,7 +18,10 @@ export function largeEnumVariant(ctx: RuleContext): Finding[] {
     const l = ctx.engine.layoutOfItem(e);
     if (!l.variants || l.error) continue;
     const sorted = l.variants.map((v, i) => ({ ...v, i })).sort((a, b) => b.fieldsSize - a.fieldsSize);
+    if (sorted.length < 2) continue;
     const [big, second] = sorted;
+    // Layout variants are the compiled ones (inactive #[cfg] variants are left out): match by name.
+    const decl = (name: string) => e.variants.find(v => v.name === name)!;
     const diff = big.fieldsSize - second.fieldsSize;
     if (diff <= threshold) continue;
     if (isAllowed(ctx, e, 'large-enum-variant')) continue;
@@ -36,8 +39,8 @@ export function largeEnumVariant(ctx: RuleContext): Finding[] {
       message: msg,
       range: rangeOf(e.nameSpan),
       related: [
-        { range: rangeOf(e.variants[big.i].span), message: `the largest variant \`${big.name}\` holds ${atLeast}${fmt(big.fieldsSize)} bytes` },
-        { range: rangeOf(e.variants[second.i].span), message: `the second largest variant \`${second.name}\` holds ${fmt(second.fieldsSize)} bytes` },
+        { range: rangeOf(decl(big.name).span), message: `the largest variant \`${big.name}\` holds ${atLeast}${fmt(big.fieldsSize)} bytes` },
+        { range: rangeOf(decl(second.name).span), message: `the second largest variant \`${second.name}\` holds ${fmt(second.fieldsSize)} bytes` },
       ],
       fixes: fix ? [fix] : [],
       data: { enumSize: l.size, largest: big.fieldsSize, second: second.fieldsSize, threshold, exact: l.status === 'exact' },

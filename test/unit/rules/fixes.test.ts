@@ -90,3 +90,9 @@ test('borrow instead of clone: offered only when the clone is only borrowed, and
   assert.match(fixed, /let t = &title;/);
   assert.match(fixed, /let kept = v\.clone\(\);/);
 });
+
+test('enums whose variants are compiled out by #[cfg] are judged on the compiled variants', () => {
+  const text = 'pub enum E {\n    #[cfg(windows)]\n    Win([u8; 4096]),\n    Unix([u8; 4096]),\n}\npub enum F {\n    #[cfg(test)]\n    T(u8),\n    A([u8; 300]),\n    B(u8),\n}\n';
+  const findings = analyse([{ path: '/v/lib.rs', text }]).findings.filter(f => f.code === 'large-enum-variant');
+  assert.deepEqual(findings.map(f => [f.range.line, f.related.map(r => r.range.line)]), [[6, [9, 10]]]);
+});
