@@ -67,8 +67,16 @@ test('choosing the quick fix from the light bulb edits the file and the finding 
   // The preferred fix is listed first and focused: check its title, then accept it.
   assert.match(await menu.innerText(), /Box `DistriErr::Corrupt\.0`: DistriErr shrinks from 50,008 bytes/);
   await page.keyboard.press('Enter');
-  await page.keyboard.press('Control+S');
-  await until('the fix saved to disk', async () => /Corrupt\(Box<\[u8; 50000\]>\)/.test(readFileSync(join(workspace, 'src', 'errors.rs'), 'utf8')) || undefined, 15000);
+  // Wait for the edit to land in the buffer, then save (again, if a keystroke got lost while the
+  // light bulb menu closed).
+  await page.locator('.monaco-editor .view-lines', { hasText: 'Box<[u8; 50000]>' }).first().waitFor({ timeout: 10000 });
+  await until('the fix saved to disk', async () => {
+    if (/Corrupt\(Box<\[u8; 50000\]>\)/.test(readFileSync(join(workspace, 'src', 'errors.rs'), 'utf8'))) return true;
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+S');
+    await page.waitForTimeout(500);
+    return undefined;
+  }, 20000);
   const saved = readFileSync(join(workspace, 'src', 'errors.rs'), 'utf8');
   assert.match(saved, /Err\(DistriErr::Corrupt\(Box::new\(\*block\)\)\)/);
   await showProblems(page);
