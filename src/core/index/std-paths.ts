@@ -99,11 +99,3 @@ export function canonicalStdPath(segments: string[]): string {
   const joined = s.join('::');
   return ALIASES[joined] ?? joined;
 }
-
-/**
- * Std modules (as canonical paths) that exist, so that `use std::collections;` followed by
- * `collections::HashMap` resolves. A module path is recognised by being a prefix of a known item.
- */
-export function isStdModulePath(path: string): boolean {
-  return /^std(::[a-z_][a-z0-9_]*)*$/.test(path);
-}

@@ -68,7 +68,6 @@ export function pointerTo(text: string, pointee: LazyArg | undefined, nonNull: b
   return l;
 }
 
-const U8: Lay = fixed('u8', 1, 1);
 const U32: Lay = fixed('u32', 4, 4);
 const BOOL: Lay = fixed('bool', 1, 1, { offset: 0, bytes: 1, available: 254n });
 const I64 = fixed('isize', 8, 8);
@@ -165,4 +164,3 @@ export function stdLayout(path: string, args: LazyArg[], text: string): Lay | un
   }
 }
 
-export { U8 as STD_U8 };

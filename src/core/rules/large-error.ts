@@ -14,8 +14,9 @@ import type { EnumItem } from '../model';
 export function largeError(ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
   const threshold = ctx.settings.largeErrorThreshold;
-  const owners = new Map<string, Item>();
-  for (const it of ctx.index.items) if (it.kind === 'impl' || it.kind === 'trait') owners.set(`${it.kind}:${it.path}:${it.span.startOffset}`, it);
+  // Impl/trait blocks per file, to find the one enclosing a method (for its #[allow]s).
+  const owners = new Map<string, Item[]>();
+  for (const it of ctx.index.items) if (it.kind === 'impl' || it.kind === 'trait') owners.set(it.span.file, [...(owners.get(it.span.file) ?? []), it]);
   for (const item of ctx.index.items) {
     if (item.kind !== 'fn' || !wanted(ctx, item.span.file)) continue;
     const fn = item as FnItem;
@@ -30,7 +31,7 @@ export function largeError(ctx: RuleContext): Finding[] {
     const measured = errEnum && errLayout?.variants?.length ? Math.max(...errLayout.variants.map(v => v.fieldsSize)) : part.err.size;
     if (measured < threshold || part.err.error) continue;
     if (part.errItem && ctx.settings.largeErrorIgnored.includes(part.errItem.path)) continue;
-    const owner = [...owners.values()].find(o => o.span.file === fn.span.file && o.span.startOffset <= fn.span.startOffset && o.span.endOffset >= fn.span.endOffset);
+    const owner = fn.owner ? owners.get(fn.span.file)?.find(o => o.span.startOffset <= fn.span.startOffset && o.span.endOffset >= fn.span.endOffset) : undefined;
     if (isAllowed(ctx, fn, 'large-error', owner)) continue;
     const atLeast = part.err.status === 'exact' ? '' : 'at least ';
     const errName = part.errExpr.text;
