@@ -14,6 +14,13 @@ usage:
   alloc-lens check <path> [--format text|json|sarif] [--config <clippy.toml>] [--fail-on warning|error]
       Allocation-hotspot findings (large-error, large-enum-variant, large-move,
       async-trait-box, clone-hotspot).
+  alloc-lens profile <perf.data|perf-script.txt[.gz]|stacks.folded[.gz]> [--root <workspace>]
+                     [--json] [--top N] [--stacks N] [--folded <out>] [--speedscope <out.json>]
+                     [--event <name>] [--remap FROM=TO[,FROM=TO]] [--check] [--perf <exe>]
+      Imports a perf profile, charges allocator (malloc/free) and copy (memcpy) samples to the
+      workspace source lines they come from and ranks them. --check confirms the static
+      findings with the measured cost; --folded writes FlameGraph folded stacks,
+      --speedscope a speedscope JSON file.
 
 exit codes: 0 ok / clean, 1 findings at or above --fail-on, 2 usage or input error
 `;
@@ -35,13 +42,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'check':
         return await (await lazy('./commands/check', 'runCheck'))(rest, io);
       case 'profile':
-        // The perf importer is not written yet; say so instead of failing on a missing module.
-        try {
-          return await (await lazy('./commands/profile', 'runProfile'))(rest, io);
-        } catch (e) {
-          if ((e as { code?: string }).code === 'MODULE_NOT_FOUND') throw new UsageError('`profile` is not available in this version yet (perf import is being built)');
-          throw e;
-        }
+        return await (await lazy('./commands/profile', 'runProfile'))(rest, io);
       case '--version':
       case '-V':
         io.stdout.write(`alloc-lens ${require('../../../package.json').version}\n`);

@@ -73,8 +73,9 @@ export function parseHeader(line: string): HeaderFields | undefined {
   if (m) {
     [, comm, pid, tid, cpu, time, period, event, payload] = m;
     // `-F` without comm: the "comm" is then the pid.
-    if (pid === undefined && /^-?\d+$/.test(comm)) {
-      pid = comm;
+    const bare = pid === undefined ? /^\s*(-?\d+)(?:\/(-?\d+))?\s*$/.exec(comm) : null;
+    if (bare) {
+      [, pid, tid] = bare;
       comm = '';
     }
   } else {

@@ -64,7 +64,7 @@ export function asyncTraitBox(ctx: RuleContext): Finding[] {
       range: rangeOf(t.nameSpan),
       related,
       fixes,
-      data: { methods: methods.length, impls: myImpls.length, dynUses: dyns.length },
+      data: { methods: methods.length, impls: myImpls.length, dynUses: dyns.length, methodNames: methods.map(m => m.name).join(',') },
     });
   }
   // Impls of traits defined outside the workspace: the boxing happens here too.
@@ -80,7 +80,7 @@ export function asyncTraitBox(ctx: RuleContext): Finding[] {
       range: rangeOf(i.nameSpan),
       related: [],
       fixes: [],
-      data: { methods: methods.length },
+      data: { methods: methods.length, methodNames: methods.map(m => m.name).join(',') },
     });
   }
   return out;

@@ -43,7 +43,7 @@ export function largeEnumVariant(ctx: RuleContext): Finding[] {
         { range: rangeOf(decl(second.name).span), message: `the second largest variant \`${second.name}\` holds ${fmt(second.fieldsSize)} bytes` },
       ],
       fixes: fix ? [fix] : [],
-      data: { enumSize: l.size, largest: big.fieldsSize, second: second.fieldsSize, threshold, exact: l.status === 'exact' },
+      data: { enumSize: l.size, largest: big.fieldsSize, second: second.fieldsSize, threshold, exact: l.status === 'exact', type: e.name },
     });
   }
   return out;

@@ -57,7 +57,7 @@ export function largeError(ctx: RuleContext): Finding[] {
       range: rangeOf(fn.nameSpan),
       related,
       fixes,
-      data: { errSize: part.err.size, resultSize: part.result.size, threshold, exact: part.err.status === 'exact', errType: errName },
+      data: { errSize: part.err.size, resultSize: part.result.size, threshold, exact: part.err.status === 'exact', errType: errName, fn: fn.name },
     });
   }
   return out;

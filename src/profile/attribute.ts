@@ -1,0 +1,138 @@
+/**
+ * Charges every sample to the innermost frame that is workspace code (its srcline, else its
+ * function through the index) and classifies it as allocation, free, copy or other by the
+ * outermost allocator/copy frame between the leaf and that user frame.
+ */
+import * as path from 'node:path';
+import { allocatorOf, type AllocatorName, type FrameKind } from './classify';
+import type { EventProfile, FrameInfo, ProfileData, StackRecord } from './model';
+import { PathResolver, type WorkspaceContext } from './paths';
+
+export interface SampleCounts {
+  total: number;
+  alloc: number;
+  copy: number;
+  free: number;
+}
+
+export interface UserSite {
+  /** Workspace-relative path (posix separators). */
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** `line` when perf had a srcline for the frame; `function` when only the symbol was mapped (the fn's line). */
+  readonly precision: 'line' | 'function';
+}
+
+export interface HotLine extends UserSite {
+  /** The demangled function the line belongs to (innermost user frame). */
+  function: string;
+  readonly samples: SampleCounts;
+  /** stack key -> samples of that stack charged here */
+  readonly stacks: Map<StackRecord, number>;
+}
+
+export interface Attribution {
+  readonly event: string;
+  readonly totals: SampleCounts;
+  /** Samples with a workspace frame. */
+  attributed: number;
+  /** Hot lines keyed `file:line`. */
+  readonly lines: Map<string, HotLine>;
+  /** Per stack: the index of its user frame (-1: none) and its kind. */
+  readonly stackInfo: Map<StackRecord, { user: number; kind: FrameKind }>;
+  readonly allocators: Map<AllocatorName, number>;
+  readonly resolver: PathResolver;
+  /** The workspace site of a frame id, or null (computed on demand, cached). */
+  readonly site: (id: number) => UserSite | null;
+}
+
+export function emptyCounts(): SampleCounts {
+  return { total: 0, alloc: 0, copy: 0, free: 0 };
+}
+
+function bump(c: SampleCounts, kind: FrameKind, n: number): void {
+  c.total += n;
+  if (kind === 'alloc') c.alloc += n;
+  else if (kind === 'copy') c.copy += n;
+  else if (kind === 'free') c.free += n;
+}
+
+/** The workspace site of a frame, or null. Srcline first; symbol lookup when there is none. */
+function siteOf(f: FrameInfo, resolver: PathResolver, ws: WorkspaceContext): UserSite | null {
+  if (f.kernel) return null;
+  if (f.file !== undefined && f.line !== undefined) {
+    const rel = resolver.resolve(f.file, f.name);
+    return rel ? { file: rel, line: f.line, precision: 'line' } : null;
+  }
+  if (f.kind !== 'other' || !ws.locate || !f.name.includes('::')) return null;
+  const loc = ws.locate(f.name);
+  if (!loc) return null;
+  const rel = path.relative(resolver.root, loc.file).split(path.sep).join('/');
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
+  return { file: rel, line: loc.line, precision: 'function' };
+}
+
+export function attribute(data: ProfileData, ev: EventProfile, ws: WorkspaceContext): Attribution {
+  const resolver = new PathResolver(ws);
+  const sites: (UserSite | null | undefined)[] = new Array(data.frames.length);
+  const site = (id: number): UserSite | null => {
+    let s = sites[id];
+    if (s === undefined) {
+      s = siteOf(data.frames[id], resolver, ws);
+      sites[id] = s;
+    }
+    return s;
+  };
+  const totals = emptyCounts();
+  const lines = new Map<string, HotLine>();
+  const stackInfo = new Map<StackRecord, { user: number; kind: FrameKind }>();
+  const allocators = new Map<AllocatorName, number>();
+  let attributed = 0;
+  for (const rec of ev.stacks.values()) {
+    const fr = rec.frames;
+    let user = -1;
+    for (let i = 0; i < fr.length; i++) {
+      if (site(fr[i])) {
+        user = i;
+        break;
+      }
+    }
+    // outermost allocator/copy frame below the user frame (realloc's memcpy is allocator work)
+    let kind: FrameKind = 'other';
+    const end = user < 0 ? fr.length : user;
+    for (let i = 0; i < end; i++) {
+      const f = data.frames[fr[i]];
+      if (f.kind !== 'other') {
+        kind = f.kind;
+        if (f.kind === 'alloc' || f.kind === 'free') {
+          const a = allocatorOf(f.raw, f.dso) ?? allocatorOf(f.name, f.dso);
+          if (a && a !== 'unknown') allocators.set(a, (allocators.get(a) ?? 0) + rec.count);
+        }
+      }
+    }
+    stackInfo.set(rec, { user, kind });
+    bump(totals, kind, rec.count);
+    if (user < 0) continue;
+    attributed += rec.count;
+    const s = site(fr[user])!;
+    const key = `${s.file}:${s.line}`;
+    let hl = lines.get(key);
+    if (!hl) {
+      hl = { ...s, function: data.frames[fr[user]].name, samples: emptyCounts(), stacks: new Map() };
+      lines.set(key, hl);
+    }
+    bump(hl.samples, kind, rec.count);
+    hl.stacks.set(rec, (hl.stacks.get(rec) ?? 0) + rec.count);
+  }
+  return { event: ev.name, totals, attributed, lines, stackInfo, allocators, resolver, site };
+}
+
+/** Allocation + free + copy samples: what the hot-line ranking sorts by. */
+export function memoryCost(c: SampleCounts): number {
+  return c.alloc + c.free + c.copy;
+}
+
+export function rankLines(a: Attribution): HotLine[] {
+  return [...a.lines.values()].sort((x, y) => memoryCost(y.samples) - memoryCost(x.samples) || y.samples.total - x.samples.total || (x.file < y.file ? -1 : x.file > y.file ? 1 : x.line - y.line));
+}

@@ -1,0 +1,4 @@
+// PLACEHOLDER (lead, uncommitted): replaced by the real demangler.
+export function demangle(s: string): string {
+  return s;
+}
