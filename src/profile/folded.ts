@@ -174,9 +174,14 @@ export function parseFoldedLine(line: string): { frames: string[]; count: number
  * Converts a folded line into a sample (leaf first). Folded frames carry no DSO; the inferno
  * annotations `_[k]`, `_[j]`, `_[i]` are turned back into frame properties.
  */
-export function foldedToSample(frames: string[], count: number): PerfSample {
+export function foldedToSample(frames: string[], count: number, intern?: Map<string, RawFrame>): PerfSample {
   const out: RawFrame[] = [];
   for (let i = frames.length - 1; i >= 1; i--) {
+    const hit = intern?.get(frames[i]);
+    if (hit) {
+      out.push(hit);
+      continue;
+    }
     let sym = frames[i];
     let dso: string | undefined;
     let inlined = false;
@@ -188,7 +193,9 @@ export function foldedToSample(frames: string[], count: number): PerfSample {
       sym = sym.slice(0, -4);
       inlined = true;
     }
-    out.push({ sym, dso, inlined });
+    const f: RawFrame = { sym, dso, inlined };
+    if (intern && intern.size < 1_000_000) intern.set(frames[i], f);
+    out.push(f);
   }
   return { comm: frames[0] ?? '', period: count, event: 'folded', payload: '', frames: out, count };
 }

@@ -7,7 +7,7 @@ import { FoldedCollapser, foldedToSample, parseFoldedLine, type FoldOptions } fr
 import { ProfileData } from './model';
 import { PerfScriptParser } from './perf-script';
 import { CancelledError, ProfileInputError, fileLines, sniffFile, streamLines, type InputFormat } from './source';
-import type { ImportOptions, PerfSample } from './types';
+import type { ImportOptions, PerfSample, RawFrame } from './types';
 
 export interface ImportResult {
   readonly data: ProfileData;
@@ -55,6 +55,7 @@ export async function importProfile(file: string, opts: ProfileImportOptions = {
   let lines = 0;
   if (sn.format === 'folded') {
     let bad = 0;
+    const intern = new Map<string, RawFrame>();
     await fileLines(file, sn.gzip, line => {
       lines++;
       if (line.length === 0 || line.startsWith('#')) return;
@@ -63,7 +64,7 @@ export async function importProfile(file: string, opts: ProfileImportOptions = {
         if (bad++ < 20) warn(`line ${lines}: not a folded stack (\`a;b;c 12\`), skipped: ${line.slice(0, 100)}`);
         return;
       }
-      onSample(foldedToSample(p.frames, p.count));
+      onSample(foldedToSample(p.frames, p.count, intern));
     }, { signal: opts.signal, onBytes: progress, onWarning: warn });
   } else if (sn.format === 'perf-script') {
     const parser = new PerfScriptParser(onSample, warn);

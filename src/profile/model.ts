@@ -42,12 +42,22 @@ export class ProfileData {
   readonly frames: FrameInfo[] = [];
   readonly events = new Map<string, EventProfile>();
   private readonly frameIds = new Map<string, number>();
+  /** Interned frames (the perf script parser hands out the same object for the same frame). */
+  private readonly byObject = new Map<RawFrame, number>();
   /** Event names in order of first appearance. */
   readonly eventOrder: string[] = [];
   truncatedStacks = 0;
   readonly warnings: string[] = [];
 
   private frameId(f: RawFrame): number {
+    const known = this.byObject.get(f);
+    if (known !== undefined) return known;
+    const id = this.frameIdByKey(f);
+    if (this.byObject.size < 1_000_000) this.byObject.set(f, id);
+    return id;
+  }
+
+  private frameIdByKey(f: RawFrame): number {
     const key = `${f.sym}\u0000${f.dso ?? ''}\u0000${f.file ?? ''}\u0000${f.line ?? 0}\u0000${f.inlined ? 1 : 0}`;
     let id = this.frameIds.get(key);
     if (id === undefined) {

@@ -101,11 +101,17 @@ export function parseHeader(line: string): HeaderFields | undefined {
 /**
  * Feed it lines with `line()`, then call `end()`. Each complete sample goes to `onSample`.
  * Malformed lines are reported through `onWarning` (at most `maxWarnings` times) and skipped.
+ *
+ * Frames are interned by their text (frame line + srcline line): the same frame prints the same
+ * way in every sample, so each distinct frame is parsed once and the same `RawFrame` object is
+ * handed out again (consumers can key on object identity).
  */
 export class PerfScriptParser {
   private header: HeaderFields | undefined;
-  private frames: MutableFrame[] = [];
-  private lastFrame: MutableFrame | undefined;
+  private frames: RawFrame[] = [];
+  /** Frame line waiting for a possible srcline continuation. */
+  private pending: string | undefined;
+  private readonly cache = new Map<string, RawFrame | null>();
   /** The input prints stacks on the header line (no `-g`); right-aligned comms then start with spaces. */
   private singleLine = false;
   private warnings = 0;
@@ -125,35 +131,50 @@ export class PerfScriptParser {
     else if (this.warnings === this.maxWarnings + 1) this.onWarning('more malformed lines were skipped (warnings stop here)');
   }
 
+  /** Parses (or finds) the frame of a frame line plus optional srcline text; null if malformed. */
+  private frame(raw: string, src: string | undefined): RawFrame | null {
+    const key = src === undefined ? raw : `${raw}\n${src}`;
+    let f = this.cache.get(key);
+    if (f !== undefined) return f;
+    const m = FRAME.exec(raw);
+    if (!m) f = null;
+    else {
+      const mf = parseFrameRest(m[1], m[2]);
+      if (src !== undefined) applySrcline(mf, src);
+      f = mf;
+    }
+    if (this.cache.size >= 1_000_000) this.cache.clear();
+    this.cache.set(key, f);
+    return f;
+  }
+
+  private takePending(src: string | undefined): void {
+    const raw = this.pending!;
+    this.pending = undefined;
+    const f = this.frame(raw, src);
+    if (f) this.frames.push(f);
+    else if (raw.trim().length > 0) this.warn(`line ${this.lines - (src === undefined ? 1 : 2)}: not a stack frame, skipped: ${raw.trim().slice(0, 100)}`);
+  }
+
   line(raw: string): void {
     this.lines++;
-    if (raw.length === 0 || raw.charCodeAt(0) === 35 /* # */) {
-      if (raw.length === 0 || raw.trim().length === 0) this.flush();
-      return;
-    }
     const c0 = raw.charCodeAt(0);
     if (this.header !== undefined && (c0 === 9 || c0 === 32) && !this.singleLine) {
-      // srcline continuation: exactly two spaces, after a frame
-      if (c0 === 32 && raw.charCodeAt(1) === 32 && raw.charCodeAt(2) !== 32 && raw.charCodeAt(2) !== 9 && this.lastFrame) {
-        this.srcline(raw.slice(2));
+      // srcline continuation: exactly two spaces, after a frame line
+      if (c0 === 32 && this.pending !== undefined && raw.charCodeAt(1) === 32 && raw.charCodeAt(2) !== 32 && raw.charCodeAt(2) !== 9 && raw.length > 2) {
+        this.takePending(raw.slice(2));
         return;
       }
-      const m = FRAME.exec(raw);
-      if (m) {
-        const f = parseFrameRest(m[1], m[2]);
-        this.frames.push(f);
-        this.lastFrame = f;
-        return;
-      }
+      if (this.pending !== undefined) this.takePending(undefined);
       if (raw.trim().length === 0) {
         this.flush();
         return;
       }
-      this.warn(`line ${this.lines}: not a stack frame, skipped: ${raw.trim().slice(0, 100)}`);
+      this.pending = raw;
       return;
     }
-    if (raw.trim().length === 0) {
-      this.flush();
+    if (raw.length === 0 || c0 === 35 /* # */ || raw.trim().length === 0) {
+      if (c0 !== 35) this.flush();
       return;
     }
     if (raw.startsWith('PERF_RECORD_')) return;
@@ -177,26 +198,8 @@ export class PerfScriptParser {
     }
   }
 
-  private srcline(text: string): void {
-    const f = this.lastFrame!;
-    let t = text.trimEnd();
-    if (t.endsWith(' (inlined)')) {
-      f.inlined = true;
-      t = t.slice(0, -10);
-    }
-    const m = SRCLINE.exec(t);
-    if (m && m[1].length > 0 && m[1] !== '??') {
-      f.file = m[1];
-      f.line = Number(m[2]);
-      if (f.line === 0) {
-        f.file = undefined;
-        f.line = undefined;
-      }
-    }
-    this.lastFrame = undefined; // one srcline per frame
-  }
-
   private flush(): void {
+    if (this.pending !== undefined) this.takePending(undefined);
     const h = this.header;
     if (h) {
       this.samples++;
@@ -204,11 +207,23 @@ export class PerfScriptParser {
     }
     this.header = undefined;
     this.frames = [];
-    this.lastFrame = undefined;
   }
 
   end(): void {
     this.flush();
+  }
+}
+
+function applySrcline(f: MutableFrame, text: string): void {
+  let t = text.trimEnd();
+  if (t.endsWith(' (inlined)')) {
+    f.inlined = true;
+    t = t.slice(0, -10);
+  }
+  const m = SRCLINE.exec(t);
+  if (m && m[1].length > 0 && m[1] !== '??' && m[2] !== '0') {
+    f.file = m[1];
+    f.line = Number(m[2]);
   }
 }
 

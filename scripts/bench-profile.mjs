@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Profile import benchmark (part of `npm run bench`): records examples/ddsplit with perf, times
+// `perf script` producing the text from perf.data, then imports >= 200 MB of that text (the real
+// recording concatenated) and reports MB/s, peak RSS and the ratio to perf script's own time.
+// Writes .bench/profile.json.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, openSync, closeSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+const repo = join(import.meta.dirname, '..');
+const crate = join(repo, 'examples', 'ddsplit');
+const work = join(repo, '.bench', 'profile-tmp');
+const TARGET_MB = Number(process.env.ALLOC_LENS_BENCH_MB ?? 210);
+
+function table(rows) {
+  const w = Math.max(...rows.map(r => r[0].length));
+  for (const [k, v, target] of rows) console.log(`  ${k.padEnd(w)}  ${String(v).padStart(10)}${target ? `   (target ${target})` : ''}`);
+}
+
+function fail(msg) {
+  console.error(`bench-profile: ${msg}`);
+  process.exit(1);
+}
+
+const { PERF_SCRIPT_ARGS } = await import(join(repo, 'out', 'src', 'profile', 'import.js')).then(m => m.default ?? m);
+
+if (spawnSync('perf', ['--version']).status !== 0) fail('`perf` is not installed (apt-get install linux-perf)');
+const bin = join(crate, 'target', 'release', 'ddsplit');
+if (!existsSync(bin)) {
+  const b = spawnSync('cargo', ['build', '--release', '--offline'], { cwd: crate, stdio: 'inherit' });
+  if (b.status !== 0) fail('examples/ddsplit does not build (needs librust-tokio-dev and librust-async-trait-dev)');
+}
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+const data = join(work, 'perf.data');
+const rec = spawnSync('perf', ['record', '-q', '-F', '2000', '-g', '--call-graph', 'dwarf,65528', '-o', data, '--', bin, '30000'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+if (rec.status !== 0) fail(`perf record failed: ${rec.stderr}`);
+
+// 1. perf script itself: perf.data -> text (median of 3)
+const script = join(work, 'perf-script.txt');
+function timePerfScript() {
+  const fd = openSync(script, 'w');
+  const t0 = performance.now();
+  const r = spawnSync('perf', [...PERF_SCRIPT_ARGS, '-i', data], { stdio: ['ignore', fd, 'ignore'] });
+  const ms = performance.now() - t0;
+  closeSync(fd);
+  if (r.status !== 0) fail('perf script failed');
+  return ms;
+}
+const perfRuns = [timePerfScript(), timePerfScript(), timePerfScript()].sort((a, b) => a - b);
+const perfMs = perfRuns[1];
+const scriptBytes = statSync(script).size;
+const perfMBps = scriptBytes / 1e6 / (perfMs / 1000);
+
+// 2. >= TARGET_MB of real perf script text: the recording concatenated
+const big = join(work, 'big.perf-script.txt');
+const chunk = readFileSync(script);
+const copies = Math.ceil((TARGET_MB * 1e6) / chunk.length);
+const fdBig = openSync(big, 'w');
+for (let i = 0; i < copies; i++) writeSync(fdBig, chunk);
+closeSync(fdBig);
+const quarter = join(work, 'quarter.perf-script.txt');
+const fdQ = openSync(quarter, 'w');
+for (let i = 0; i < Math.ceil(copies / 4); i++) writeSync(fdQ, chunk);
+closeSync(fdQ);
+
+// 3. our import, each in a fresh process so peak RSS is its own
+function importRun(file, extra = '') {
+  const code = `
+    const { importProfile } = require(${JSON.stringify(join(repo, 'out', 'src', 'profile', 'import.js'))});
+    const { analyzeProfile } = require(${JSON.stringify(join(repo, 'out', 'src', 'profile', 'analyze.js'))});
+    (async () => {
+      const t0 = performance.now();
+      const r = await importProfile(${JSON.stringify(file)});
+      const importMs = performance.now() - t0;
+      let analyzeMs;
+      if (${extra === 'analyze'}) {
+        const t1 = performance.now();
+        await analyzeProfile(${JSON.stringify(file)}, { root: ${JSON.stringify(crate)}, check: true });
+        analyzeMs = performance.now() - t1;
+      }
+      const samples = [...r.data.events.values()].reduce((s, e) => s + e.samples, 0);
+      process.stdout.write(JSON.stringify({ importMs, analyzeMs, bytes: r.bytes, samples, frames: r.data.frames.length, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+    })().catch(e => { console.error(e); process.exit(1); });`;
+  const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) fail(`import failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+const runs = [importRun(big), importRun(big), importRun(big)].sort((a, b) => a.importMs - b.importMs);
+const med = runs[1];
+const q = importRun(quarter);
+const withAnalysis = importRun(script, 'analyze');
+// perf.data directly: Alloc Lens spawns perf script and parses its output as it streams
+const direct = importRun(data);
+
+const mb = med.bytes / 1e6;
+const importMBps = mb / (med.importMs / 1000);
+const perfEquivalentMs = (med.bytes / scriptBytes) * perfMs;
+const result = {
+  recording: { samples: withAnalysis.samples, perfDataMb: +(statSync(data).size / 1e6).toFixed(1), scriptMb: +(scriptBytes / 1e6).toFixed(2) },
+  perfScript: { ms: +perfMs.toFixed(0), mbPerS: +perfMBps.toFixed(1) },
+  import: {
+    mb: +mb.toFixed(0),
+    samples: med.samples,
+    ms: +med.importMs.toFixed(0),
+    mbPerS: +importMBps.toFixed(0),
+    peakRssMb: +med.maxRssMb.toFixed(0),
+    quarterSizePeakRssMb: +q.maxRssMb.toFixed(0),
+    ratioToPerfScript: +(med.importMs / perfEquivalentMs).toFixed(3),
+  },
+  perfDataDirect: { ms: +direct.importMs.toFixed(0), ratioToBarePerfScript: +(direct.importMs / perfMs).toFixed(2) },
+  analyzeOneRecordingMs: +withAnalysis.analyzeMs.toFixed(0),
+};
+mkdirSync(join(repo, '.bench'), { recursive: true });
+writeFileSync(join(repo, '.bench', 'profile.json'), JSON.stringify(result, null, 2));
+console.log('\nprofile import (examples/ddsplit recording, perf script text concatenated)');
+table([
+  ['recording: samples / perf.data MB / text MB', `${result.recording.samples} / ${result.recording.perfDataMb} / ${result.recording.scriptMb}`],
+  ['perf script: ms / MB/s (perf.data -> text)', `${result.perfScript.ms} / ${result.perfScript.mbPerS}`],
+  [`import of ${result.import.mb} MB text (${result.import.samples} samples), ms`, result.import.ms],
+  ['import throughput (MB/s)', result.import.mbPerS, '>= 100'],
+  ['import time / perf script time for the same text', result.import.ratioToPerfScript, 'a fraction'],
+  [`peak RSS, ${result.import.mb} MB input (MB)`, result.import.peakRssMb],
+  [`peak RSS, ${Math.round(result.import.mb / 4)} MB input (MB)`, result.import.quarterSizePeakRssMb],
+  ['perf.data import (runs perf script), ms', result.perfDataDirect.ms],
+  ['perf.data import / bare perf script', result.perfDataDirect.ratioToBarePerfScript],
+  ['analyze (import + index + attribution + check), ms', result.analyzeOneRecordingMs],
+]);
+rmSync(work, { recursive: true, force: true });
