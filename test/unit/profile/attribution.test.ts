@@ -1,0 +1,76 @@
+/**
+ * Attribution on small hand-written profiles: several events, kernel frames on top of memcpy,
+ * realloc's internal memcpy counted as allocation, basename-only srclines, symbol fallback,
+ * #[global_allocator] detection.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { analyzeProfile } from '../../../src/profile/analyze';
+
+function crate(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-attr-'));
+  fs.writeFileSync(path.join(dir, 'Cargo.toml'), '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n');
+  for (const [f, t] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    fs.writeFileSync(path.join(dir, f), t);
+  }
+  return dir;
+}
+
+const MAIN = `use tikv_jemallocator::Jemalloc;
+
+#[global_allocator]
+static GLOBAL: Jemalloc = Jemalloc;
+
+mod store;
+
+fn main() {
+    let v = store::fill();
+    println!("{}", v.len());
+}
+`;
+const STORE = `pub fn fill() -> Vec<String> {
+    let mut v = Vec::new();
+    for i in 0..10 {
+        v.push(format!("{i}"));
+    }
+    v
+}
+`;
+
+function sample(event: string, frames: string[], period = 1): string {
+  return [`app 10/10 1.0: ${period} ${event}:`, ...frames, ''].join('\n');
+}
+
+test('events, kernel frames, realloc copies, basename srclines, symbol fallback, global allocator', async () => {
+  const dir = crate({ 'src/main.rs': MAIN, 'src/store.rs': STORE });
+  const text = [
+    // memcpy with a page fault on top, called from store.rs:4 (absolute path from a CI machine)
+    sample('cycles', ['\tffffffff81000c82 asm_exc_page_fault ([kernel.kallsyms])', '\t  16db75 __memmove_avx_unaligned_erms (/usr/lib/x86_64-linux-gnu/libc.so.6)', '\t  1d5ea app::store::fill (/ci/build/app/target/release/app)', '  /ci/build/app/src/store.rs:4', '\t  1f000 app::main (/ci/build/app/target/release/app)', '  /ci/build/app/src/main.rs:9']),
+    // realloc's internal copy counts as allocation; basename-only srcline
+    sample('cycles', ['\t  16db75 __memmove_avx_unaligned_erms (/usr/lib/x86_64-linux-gnu/libc.so.6)', '\t  aa _rjem_rallocx (/ci/build/app/target/release/app)', '\t  bb alloc::raw_vec::finish_grow (/ci/build/app/target/release/app)', '\t  1d5ea app::store::fill (/ci/build/app/target/release/app)', '  store.rs:4']),
+    // no srcline at all: mapped through the symbol to `fn fill`
+    sample('cycles', ['\t  cc _rjem_sdallocx (/ci/build/app/target/release/app)', '\t  1d5ea app::store::fill::{{closure}} (/ci/build/app/target/release/app)']),
+    // a second event type with more weight but fewer samples
+    sample('instructions', ['\t  1d5ea app::store::fill (/ci/build/app/target/release/app)'], 1000),
+  ].join('\n');
+  const file = path.join(dir, 'prof.txt');
+  fs.writeFileSync(file, text);
+  const p = await analyzeProfile(file, { root: dir, top: 0 });
+  const r = p.report;
+  assert.equal(r.event, 'cycles');
+  assert.deepEqual(r.events, [{ name: 'cycles', samples: 3 }, { name: 'instructions', samples: 1 }]);
+  assert.deepEqual({ total: r.samples.total, alloc: r.samples.alloc, copy: r.samples.copy, free: r.samples.free }, { total: 3, alloc: 1, copy: 1, free: 1 });
+  assert.equal(r.allocator.fromSymbols, 'jemalloc');
+  assert.deepEqual(r.allocator.fromSource, [{ file: 'src/main.rs', line: 3, type: 'Jemalloc' }]);
+  const l4 = r.hotLines.find(l => l.file === 'src/store.rs' && l.line === 4)!;
+  assert.deepEqual(l4.samples, { total: 2, alloc: 1, copy: 1, free: 0 });
+  const fn = r.hotLines.find(l => l.precision === 'function')!;
+  assert.deepEqual([fn.file, fn.line, fn.samples.free], ['src/store.rs', 1, 1]);
+  const other = await analyzeProfile(file, { root: dir, event: 'instructions' });
+  assert.equal(other.report.samples.total, 1);
+  fs.rmSync(dir, { recursive: true });
+});
