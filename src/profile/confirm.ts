@@ -103,6 +103,7 @@ export function confirmFindings(findings: readonly Finding[], a: Attribution, ro
     const samples = ev.reduce((s, e) => s + e.samples, 0);
     const share = total > 0 ? samples / total : 0;
     const confirmed = samples >= minSamples && share >= minShare;
+    const pc = (x: number) => (x > 0 && x < 0.0005 ? '<0.1%' : `${(x * 100).toFixed(1)}%`);
     const kind = m === 'copy' ? 'memcpy' : m === 'allocator' ? 'allocator (malloc/free)' : 'allocator + memcpy';
     const where = ev.slice(0, 3).map(e => `${e.samples.toLocaleString('en-US')} at ${e.file}:${e.line}`).join(', ') + (ev.length > 3 ? ', ...' : '');
     out.push({
@@ -113,7 +114,7 @@ export function confirmFindings(findings: readonly Finding[], a: Attribution, ro
       confirmed,
       severity: confirmed ? RAISE[f.severity] : f.severity,
       evidence: ev,
-      note: confirmed ? `confirmed by profile: ${(share * 100).toFixed(1)}% of ${kind} samples (${where})` : samples > 0 ? `profile: ${(share * 100).toFixed(1)}% of ${kind} samples (below the ${(minShare * 100).toFixed(0)}% confirmation threshold)` : 'profile: no samples on this code',
+      note: confirmed ? `confirmed by profile: ${pc(share)} of ${kind} samples (${where})` : samples > 0 ? `profile: ${pc(share)} of ${kind} samples (below the ${(minShare * 100).toFixed(0)}% confirmation threshold)` : 'profile: no samples on this code',
     });
   }
   return out.sort((x, y) => Number(y.confirmed) - Number(x.confirmed) || y.share - x.share);

@@ -12,6 +12,8 @@ export interface StackJson {
   samples: number;
   /** Leaf first: `name (file:line)` */
   frames: string[];
+  /** Index in `frames` of the workspace frame the samples are charged to. */
+  userFrame: number;
 }
 
 export interface HotLineJson {
@@ -70,7 +72,7 @@ export function topStacks(data: ProfileData, a: Attribution, hl: HotLine, n: num
   return list.map(([rec, count]: [StackRecord, number]) => {
     const user = a.stackInfo.get(rec)?.user ?? rec.frames.length - 1;
     const end = Math.min(rec.frames.length, user + 1 + callers);
-    return { samples: count, frames: rec.frames.slice(0, end).map(id => frameLabel(data, a, id)) };
+    return { samples: count, frames: rec.frames.slice(0, end).map(id => frameLabel(data, a, id)), userFrame: Math.min(user, end - 1) };
   });
 }
 
@@ -148,7 +150,11 @@ export function renderText(r: ProfileReportJson): string {
   r.hotLines.forEach((l, i) => {
     out.push(`${String(i + 1).padStart(3)}. ${l.file}:${l.line}${l.precision === 'function' ? ' (fn)' : ''}  ${lineNote(l)}  [${l.samples.total} samples: ${l.samples.copy} copy, ${l.samples.alloc} alloc, ${l.samples.free} free]`);
     out.push(`     in ${l.function}`);
-    for (const st of l.stacks.slice(0, 2)) out.push(`     ${st.samples} × ${st.frames.slice(0, 5).join(' <- ')}${st.frames.length > 5 ? ' <- ...' : ''}`);
+    for (const st of l.stacks.slice(0, 2)) {
+      // leaf .. workspace frame .. one caller; locations only for workspace frames
+      const shown = st.frames.slice(0, st.userFrame + 2).map((f, i) => (i === st.userFrame || i === st.userFrame + 1 ? f : f.replace(/ \([^()]*\)$/, '')));
+      out.push(`     ${st.samples} × ${shown.join(' <- ')}${st.frames.length > shown.length ? ' <- ...' : ''}`);
+    }
   });
   for (const w of r.warnings) out.push(`warning: ${w}`);
   return `${out.join('\n')}\n`;
