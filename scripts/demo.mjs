@@ -26,10 +26,6 @@ if (!existsSync(example)) {
   process.exit(2);
 }
 await step('Type layouts of examples/ddsplit', ['layout', join(example, 'src')]);
-if (existsSync(join(repo, 'out', 'src', 'cli', 'commands', 'check.js'))) {
-  await step('Allocation hotspots in examples/ddsplit', ['check', example]);
-}
+await step('Allocation hotspots in examples/ddsplit', ['check', example]);
 const profile = join(example, 'profile', 'ddsplit.perf-script.txt.gz');
-if (existsSync(profile) && existsSync(join(repo, 'out', 'src', 'cli', 'commands', 'profile.js'))) {
-  await step('Where the recorded profile spends malloc and memcpy samples', ['profile', profile, '--root', example, '--top', '8']);
-}
+await step('Where the recorded profile spends malloc and memcpy samples, and which findings it confirms', ['profile', profile, '--root', example, '--top', '6', '--check']);

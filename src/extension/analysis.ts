@@ -12,7 +12,7 @@ import { runRules } from '../core/rules/run';
 import { reanalyzeFile } from '../core/incremental';
 import type { Finding } from '../core/rules/types';
 import { readSettings } from './config';
-import { toDiagnostic } from './convert';
+import { toDiagnostic, type ProfileEvidence } from './convert';
 import { errorText, log } from './log';
 
 export interface FolderState {
@@ -32,7 +32,21 @@ export class Analysis implements vscode.Disposable {
   private pending = new Map<string, NodeJS.Timeout>();
   private running: vscode.CancellationTokenSource | undefined;
 
+  /** Profile evidence for findings (set while a profile is loaded): severity and note per finding. */
+  private confirmer: ((root: string, findings: Finding[]) => Map<Finding, ProfileEvidence>) | undefined;
+
   constructor(private readonly extensionUri: vscode.Uri) {}
+
+  /** Installs (or removes) the profile confirmation and re-publishes every diagnostic. */
+  setConfirmer(fn: ((root: string, findings: Finding[]) => Map<Finding, ProfileEvidence>) | undefined): void {
+    this.confirmer = fn;
+    this.recheckAll();
+  }
+
+  /** Every current finding of every folder. */
+  allFindings(): Finding[] {
+    return [...this.findings.values()].flat();
+  }
 
   dispose(): void {
     this.diagnostics.dispose();
@@ -121,10 +135,16 @@ export class Analysis implements vscode.Disposable {
       if (exclude.some(g => matchesGlob(path.relative(folder.root, f.range.file), g))) continue;
       byFile.set(f.range.file, [...(byFile.get(f.range.file) ?? []), f]);
     }
+    let evidence: Map<Finding, ProfileEvidence> | undefined;
+    try {
+      evidence = this.confirmer?.(folder.root, findings);
+    } catch (e) {
+      log().warn(`profile confirmation failed: ${errorText(e)}`);
+    }
     for (const file of files ?? new Set([...byFile.keys()])) {
       const list = byFile.get(file) ?? [];
       this.findings.set(file, list);
-      this.diagnostics.set(vscode.Uri.file(file), list.map(f => toDiagnostic(f, this.extensionUri)));
+      this.diagnostics.set(vscode.Uri.file(file), list.map(f => toDiagnostic(f, this.extensionUri, evidence?.get(f))));
     }
   }
 

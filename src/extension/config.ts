@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { SettingsOverrides } from '../core/config/settings';
 import type { RuleCode } from '../core/rules/types';
+import type { PathRemap } from '../profile/paths';
 
 export const SECTION = 'allocLens';
 
@@ -39,4 +40,20 @@ export function readSettings(scope?: vscode.ConfigurationScope): EditorSettings 
     inlayHintsMinSize: num('inlayHints.minSize') ?? 128,
     debounceMs: num('debounceMs') ?? 250,
   };
+}
+
+export interface ProfileSettings {
+  /** Path prefixes recorded in profiles mapped to this machine (`/build/app` -> `.`). */
+  remaps: PathRemap[];
+  /** A finding is "confirmed" when its code has at least this share of the measured samples. */
+  confirmMinShare: number;
+}
+
+export function readProfileSettings(scope?: vscode.ConfigurationScope): ProfileSettings {
+  const c = vscode.workspace.getConfiguration(SECTION, scope);
+  const raw = c.get<Record<string, string>>('profile.pathRemaps', {});
+  const remaps: PathRemap[] = [];
+  for (const [from, to] of Object.entries(raw ?? {})) if (typeof to === 'string' && from.length > 0) remaps.push({ from, to });
+  const pctSetting = c.get<number>('profile.confirmThreshold', 1);
+  return { remaps, confirmMinShare: typeof pctSetting === 'number' && pctSetting >= 0 ? pctSetting / 100 : 0.01 };
 }

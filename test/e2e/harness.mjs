@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { provision } from '../../scripts/e2e/provision.mjs';
 
@@ -42,7 +42,9 @@ export async function startEditor(fixture) {
   const userData = join(tmp, 'user-data');
   const extensions = join(tmp, 'extensions');
   const workspace = join(tmp, 'workspace');
-  cpSync(join(ROOT, 'test', 'fixtures', fixture), workspace, { recursive: true });
+  // A fixture name under test/fixtures, or an absolute directory (its target/ is not copied).
+  const src = isAbsolute(fixture) ? fixture : join(ROOT, 'test', 'fixtures', fixture);
+  cpSync(src, workspace, { recursive: true, filter: f => !/(^|[\\/])target([\\/]|$)/.test(f.slice(src.length)) });
   mkdirSync(join(userData, 'User'), { recursive: true });
   writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
     'workbench.startupEditor': 'none',
@@ -57,7 +59,8 @@ export async function startEditor(fixture) {
     'telemetry.telemetryLevel': 'off',
     'workbench.colorTheme': 'Default Dark Modern',
   }));
-  const inst = spawnSync(codeServer, ['--install-extension', join(ROOT, 'dist', 'alloc-lens.vsix'), '--extensions-dir', extensions, '--user-data-dir', userData], { encoding: 'utf8' });
+  const vsix = process.env.ALLOC_LENS_VSIX ?? join(ROOT, 'dist', 'alloc-lens.vsix');
+  const inst = spawnSync(codeServer, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], { encoding: 'utf8' });
   if (inst.status !== 0) throw new Error(`installing the VSIX failed:\n${inst.stdout}\n${inst.stderr}`);
   const port = await freePort();
   const server = spawn(codeServer, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userData, '--extensions-dir', extensions, workspace], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
