@@ -2,6 +2,7 @@
 // Bundles the extension into dist/extension.js. The native tree-sitter bindings stay external:
 // they are shipped as files (with their prebuilds for every desktop platform) in the VSIX.
 import { build } from 'esbuild';
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -18,3 +19,20 @@ await build({
   logLevel: 'warning',
 });
 console.log('bundled dist/extension.js');
+
+// speedscope's packaged web app (dist/release, unmodified) for the flamegraph panel, with its
+// license. Left out: the example profile, source maps, favicons (the panel's page does not link
+// them), the JSON schema and the JFR importer's wasm (the panel only loads speedscope's own format).
+const ssFrom = join(root, 'node_modules', 'speedscope', 'dist', 'release');
+const ssTo = join(root, 'dist', 'speedscope');
+const skip = name => /\.map$|\.txt$|^favicon-|^jfrview_bg-.*\.wasm$|^file-format-schema\.json$/.test(name) && name !== 'release.txt';
+rmSync(ssTo, { recursive: true, force: true });
+mkdirSync(ssTo, { recursive: true });
+const copied = [];
+for (const name of readdirSync(ssFrom)) {
+  if (skip(name)) continue;
+  cpSync(join(ssFrom, name), join(ssTo, name));
+  copied.push(name);
+}
+cpSync(join(ssFrom, '..', '..', 'LICENSE'), join(ssTo, 'LICENSE'));
+console.log(`copied speedscope (${copied.length} files) to dist/speedscope`);

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { Analysis } from './analysis';
 import { ExactLayouts } from './exact';
 import { registerCommands } from './commands';
+import { registerFlamegraphCommands } from './flamegraph-panel';
 import { FindingActions, LayoutHover, SizeInlayHints } from './providers';
 import { errorText, log } from './log';
 import { SECTION } from './config';
@@ -69,6 +70,7 @@ export function activate(ctx: vscode.ExtensionContext): { analysis: Analysis; ac
       manifests.onDidDelete(() => void analysis.analyzeWorkspace()),
     );
     registerCommands(ctx, analysis);
+    registerFlamegraphCommands(ctx);
     refreshStatus();
     const activationMs = performance.now() - t0;
     log().info(`activated in ${activationMs.toFixed(1)} ms (workspace trusted: ${vscode.workspace.isTrusted}; static analysis only, nothing is executed)`);

@@ -1,0 +1,274 @@
+// Alloc Lens flamegraph shim: runs in the webview before speedscope's (unmodified) bundle.
+// - sets speedscope's color scheme from VS Code's theme and the `localProfilePath` hash, which makes
+//   speedscope define `window.speedscope.loadFileFromBase64` when it mounts;
+// - catches the `<script src="file:///...">` speedscope then appends (it is never inserted, so no
+//   request and no CSP report) and tells the host it is ready;
+// - loads the profile the host posts, draws the view switch and the hot-line list, and turns
+//   clicks on hot lines (and Ctrl/Cmd+click on flamegraph frames) into `open` messages.
+// Message types: src/extension/webview-protocol.ts.
+(function () {
+  'use strict';
+  // eslint-disable-next-line no-undef
+  const vscode = acquireVsCodeApi();
+  const VIEWS = [
+    { index: 0, id: 'all', label: 'All', title: 'All samples' },
+    { index: 1, id: 'alloc', label: 'Allocator', title: 'Allocator samples (malloc, free, realloc, ...)' },
+    { index: 2, id: 'copy', label: 'Copy', title: 'Copy samples (memcpy/memmove)' },
+  ];
+  const SCHEME_KEY = 'speedscope-color-scheme';
+
+  function isDarkTheme() {
+    const c = document.body.classList;
+    if (c.contains('vscode-light') || c.contains('vscode-high-contrast-light')) return false;
+    return true;
+  }
+  function post(msg) {
+    vscode.postMessage(msg);
+  }
+  function reportError(e) {
+    post({ type: 'error', message: String((e && e.stack) || e) });
+  }
+
+  // Every CSP violation in the page is reported: the policy is meant to allow everything speedscope
+  // does (media/README.md), so a report is a bug.
+  document.addEventListener('securitypolicyviolation', ev => {
+    const text = `CSP violation: ${ev.violatedDirective} blocked ${ev.blockedURI || '(inline)'} at ${ev.sourceFile || '?'}:${ev.lineNumber || 0}`;
+    console.error('[alloc-lens] ' + text);
+    reportError(text);
+  });
+
+  // protobufjs (inside speedscope, for pprof import) probes for Node's `require` with
+  // `eval("require")` in a try/catch. Without 'unsafe-eval' that eval is refused and reported as a
+  // CSP violation. With the global replaced, the probe is an ordinary call that fails the way
+  // `require` fails in any browser, and nothing is reported; any other eval goes to the real one
+  // (indirectly), which the CSP still refuses.
+  const realEval = window.eval;
+  window.eval = function (src) {
+    if (src === 'require') throw new ReferenceError('require is not defined');
+    return realEval(src);
+  };
+
+  // 1. Before speedscope runs: color scheme and hash (both are read once, at its start).
+  let dark = isDarkTheme();
+  try {
+    window.localStorage.setItem(SCHEME_KEY, dark ? 'DARK' : 'LIGHT');
+  } catch (e) {
+    // no storage: speedscope falls back to prefers-color-scheme
+  }
+  history.replaceState(history.state, '', '#localProfilePath=alloc-lens-profile.js');
+
+  // 2. speedscope's mount appends <script src="file:///alloc-lens-profile.js"> to <head>; swallow it.
+  let speedscopeReady = false;
+  const head = document.head;
+  const appendChild = head.appendChild;
+  head.appendChild = function (node) {
+    if (node && node.tagName === 'SCRIPT' && /^file:/.test(node.src || '')) {
+      head.appendChild = appendChild;
+      onSpeedscopeReady();
+      return node;
+    }
+    return appendChild.call(this, node);
+  };
+  function onSpeedscopeReady() {
+    if (speedscopeReady) return;
+    speedscopeReady = true;
+    if (!window.speedscope || typeof window.speedscope.loadFileFromBase64 !== 'function') {
+      showMessage('speedscope did not start (no loadFileFromBase64).');
+      reportError('speedscope did not define window.speedscope.loadFileFromBase64');
+      return;
+    }
+    post({ type: 'ready' });
+  }
+  window.addEventListener('DOMContentLoaded', () => {
+    // The hook above normally fires while the bundle runs; this covers a speedscope that mounts
+    // differently (it would be a new version: see media/README.md).
+    setTimeout(() => {
+      if (!speedscopeReady && window.speedscope && window.speedscope.loadFileFromBase64) onSpeedscopeReady();
+      else if (!speedscopeReady) {
+        showMessage('speedscope did not start.');
+        reportError('speedscope did not mount (no localProfilePath hook)');
+      }
+    }, 2000);
+  });
+
+  // 3. State, and the host's messages.
+  let profile = null; // { title, file (parsed speedscope File), count, index, hotLines }
+
+  window.addEventListener('message', ev => {
+    const m = ev.data;
+    if (!m || typeof m !== 'object') return;
+    if (m.type === 'load') {
+      try {
+        const file = JSON.parse(m.speedscopeJson);
+        profile = { title: m.title, file, count: m.profileCount, index: clampIndex(m.activeProfileIndex, m.profileCount), hotLines: m.hotLines || [] };
+        renderToolbar();
+        renderHotLines();
+        showProfile(profile.index);
+      } catch (e) {
+        showMessage('Cannot read the profile: ' + e.message);
+        reportError(e);
+      }
+    }
+  });
+
+  function clampIndex(i, n) {
+    return typeof i === 'number' && i >= 0 && i < n ? i : 0;
+  }
+
+  function utf8ToBase64(text) {
+    const bytes = new TextEncoder().encode(text);
+    let bin = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    return btoa(bin);
+  }
+
+  function showProfile(index) {
+    if (!profile || !speedscopeReady) return;
+    profile.index = index;
+    const file = Object.assign({}, profile.file, { activeProfileIndex: index, name: profile.title });
+    // The ".speedscope.json" suffix makes speedscope take its own format's fast path.
+    const name = (profile.title || 'profile').replace(/[^\w.-]+/g, '_') + '.speedscope.json';
+    window.speedscope.loadFileFromBase64(name, utf8ToBase64(JSON.stringify(file)));
+    updateToolbar();
+    const p = profile.file.profiles[index];
+    post({ type: 'shown', profileIndex: index, profileName: (p && p.name) || '' });
+  }
+
+  // 4. Toolbar: the view switch.
+  function renderToolbar() {
+    const bar = document.getElementById('al-toolbar');
+    bar.textContent = '';
+    const group = el('div', 'al-views');
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', 'Samples shown');
+    for (const v of VIEWS) {
+      const b = el('button', 'al-view');
+      b.type = 'button';
+      b.dataset.index = String(v.index);
+      b.dataset.view = v.id;
+      b.textContent = v.label;
+      const p = profile.file.profiles[v.index];
+      b.title = p ? p.name || v.title : v.title + ' (not in this profile)';
+      b.disabled = !p;
+      b.addEventListener('click', () => {
+        if (profile && profile.index !== v.index) showProfile(v.index);
+      });
+      group.appendChild(b);
+    }
+    bar.appendChild(group);
+    const title = el('span', 'al-title');
+    title.textContent = profile.title;
+    title.title = profile.title;
+    bar.appendChild(title);
+    if (profile.hotLines.length > 0) {
+      const t = el('button', 'al-toggle-side');
+      t.type = 'button';
+      t.textContent = 'Hot lines';
+      t.title = 'Show or hide the list of hot source lines';
+      t.setAttribute('aria-pressed', 'true');
+      t.addEventListener('click', () => {
+        const hidden = document.body.classList.toggle('al-side-hidden');
+        t.setAttribute('aria-pressed', hidden ? 'false' : 'true');
+        window.dispatchEvent(new Event('resize'));
+      });
+      bar.appendChild(t);
+    }
+    const hint = el('span', 'al-hint');
+    hint.textContent = (navigator.platform.startsWith('Mac') ? 'Cmd' : 'Ctrl') + '+click a frame to open its source';
+    bar.appendChild(hint);
+  }
+
+  function updateToolbar() {
+    for (const b of document.querySelectorAll('.al-view')) {
+      const on = profile && Number(b.dataset.index) === profile.index;
+      b.classList.toggle('al-active', !!on);
+      b.setAttribute('aria-pressed', on ? 'true' : 'false');
+    }
+  }
+
+  // 5. Hot lines.
+  function renderHotLines() {
+    const side = document.getElementById('al-side');
+    side.textContent = '';
+    const lines = profile.hotLines;
+    document.body.classList.toggle('al-no-side', lines.length === 0);
+    window.dispatchEvent(new Event('resize'));
+    if (lines.length === 0) return;
+    const h = el('div', 'al-side-title');
+    h.textContent = 'Hot source lines';
+    side.appendChild(h);
+    const list = el('ul', 'al-hot-lines');
+    for (const item of lines) {
+      const li = el('li');
+      const b = el('button', 'al-hot-line');
+      b.type = 'button';
+      b.dataset.file = item.file;
+      b.dataset.line = String(item.line);
+      b.title = `${item.file}:${item.line}${item.detail ? '\n' + item.detail : ''}\n(${'Alt'}+click: open to the side)`;
+      const label = el('span', 'al-hot-label');
+      label.textContent = item.label;
+      b.appendChild(label);
+      if (item.detail) {
+        const d = el('span', 'al-hot-detail');
+        d.textContent = item.detail;
+        b.appendChild(d);
+      }
+      b.addEventListener('click', ev => post({ type: 'open', file: item.file, line: item.line, toSide: ev.altKey }));
+      li.appendChild(b);
+      list.appendChild(li);
+    }
+    side.appendChild(list);
+  }
+
+  // 6. Ctrl/Cmd+click on a flamegraph frame: speedscope's hover tip shows "file:line" of the frame
+  // under the mouse; read it when the click starts (before speedscope re-renders on selection).
+  const FILE_LINE = /^(.*):(\d+)$/;
+  window.addEventListener(
+    'mousedown',
+    ev => {
+      if (!(ev.ctrlKey || ev.metaKey) || ev.button !== 0) return;
+      if (ev.target instanceof Element && ev.target.closest('.al-ui')) return;
+      const loc = hoveredFrameLocation();
+      if (!loc) return;
+      post({ type: 'open', file: loc.file, line: loc.line, toSide: ev.altKey });
+    },
+    true,
+  );
+  function hoveredFrameLocation() {
+    // The hover tip: a <span> with the weight, the frame name, then <div>file:line</div>.
+    for (const div of document.querySelectorAll('body > div:not(.al-ui) div > div')) {
+      const prev = div.previousSibling;
+      if (!div.parentElement || !div.parentElement.firstElementChild || div.parentElement.firstElementChild.tagName !== 'SPAN') continue;
+      if (div.childElementCount !== 0 || !prev) continue;
+      const m = FILE_LINE.exec(div.textContent || '');
+      if (m && (m[1].startsWith('/') || /^[A-Za-z]:[\\/]/.test(m[1]))) return { file: m[1], line: Number(m[2]) };
+    }
+    return null;
+  }
+
+  // 7. Theme changes: speedscope reads its scheme once, so the host reloads the page.
+  new MutationObserver(() => {
+    const d = isDarkTheme();
+    if (d === dark) return;
+    dark = d;
+    try {
+      window.localStorage.setItem(SCHEME_KEY, dark ? 'DARK' : 'LIGHT');
+    } catch (e) {
+      // ignore
+    }
+    post({ type: 'theme', dark });
+  }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
+  function showMessage(text) {
+    const bar = document.getElementById('al-toolbar');
+    const m = el('span', 'al-error');
+    m.textContent = text;
+    bar.appendChild(m);
+  }
+
+  function el(tag, cls) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    return e;
+  }
+})();

@@ -1,0 +1,63 @@
+/**
+ * Messages between the flamegraph webview (media/flamegraph.js) and the extension host
+ * (flamegraph-panel.ts). The webview side is plain JS; keep both in step with this file.
+ */
+
+/** A source line listed next to the flamegraph; clicking it opens `file` at `line`. */
+export interface HotLineItem {
+  /** Absolute path. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** e.g. "src/main.rs:19  memcpy 36.0%" */
+  label: string;
+  /** Shown as a tooltip and a second line. */
+  detail?: string;
+}
+
+/** Host -> webview. */
+export type HostMessage =
+  | {
+      type: 'load';
+      /** Shown in speedscope's title bar (speedscope's "file name"). */
+      title: string;
+      /** The speedscope File object, as JSON text (parsed in the webview). */
+      speedscopeJson: string;
+      /** How many entries `profiles[]` has; view buttons for missing profiles are disabled. */
+      profileCount: number;
+      /** Index into `profiles[]` to show first. */
+      activeProfileIndex: number;
+      hotLines: HotLineItem[];
+    };
+
+/** Webview -> host. */
+export type WebviewMessage =
+  /** The shim is running and speedscope has mounted (it defined `window.speedscope`). */
+  | { type: 'ready' }
+  /** Open a source location (a hot line, or Ctrl/Cmd+click on a flamegraph frame). */
+  | { type: 'open'; file: string; line: number; column?: number; toSide?: boolean }
+  /** The VS Code theme kind changed (body class); the host reloads the page so speedscope picks it up. */
+  | { type: 'theme'; dark: boolean }
+  /** The webview shows which profile index it displays now (after a view switch). */
+  | { type: 'shown'; profileIndex: number; profileName: string }
+  /** Something failed in the webview (logged by the host). */
+  | { type: 'error'; message: string };
+
+export function isWebviewMessage(m: unknown): m is WebviewMessage {
+  if (typeof m !== 'object' || m === null) return false;
+  const o = m as Record<string, unknown>;
+  switch (o.type) {
+    case 'ready':
+      return true;
+    case 'open':
+      return typeof o.file === 'string' && typeof o.line === 'number' && Number.isFinite(o.line) && (o.column === undefined || typeof o.column === 'number') && (o.toSide === undefined || typeof o.toSide === 'boolean');
+    case 'theme':
+      return typeof o.dark === 'boolean';
+    case 'shown':
+      return typeof o.profileIndex === 'number' && typeof o.profileName === 'string';
+    case 'error':
+      return typeof o.message === 'string';
+    default:
+      return false;
+  }
+}
