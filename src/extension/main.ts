@@ -7,6 +7,8 @@ import { Analysis } from './analysis';
 import { ExactLayouts } from './exact';
 import { registerCommands } from './commands';
 import { registerFlamegraphCommands } from './flamegraph-panel';
+import { ProfileSession } from './profile';
+import { ProfileHover } from './profile-decorations';
 import { FindingActions, LayoutHover, SizeInlayHints } from './providers';
 import { errorText, log } from './log';
 import { SECTION } from './config';
@@ -71,6 +73,16 @@ export function activate(ctx: vscode.ExtensionContext): { analysis: Analysis; ac
     );
     registerCommands(ctx, analysis);
     registerFlamegraphCommands(ctx);
+    const profile = new ProfileSession(analysis, ctx.extensionUri);
+    ctx.subscriptions.push(
+      profile,
+      vscode.commands.registerCommand('allocLens.importProfile', (arg?: vscode.Uri | string) => profile.import(arg)),
+      vscode.commands.registerCommand('allocLens.openFlamegraph', () => profile.openFlamegraph()),
+      vscode.commands.registerCommand('allocLens.showRankedFindings', () => profile.showRankedFindings()),
+      vscode.commands.registerCommand('allocLens.clearProfile', () => profile.clear()),
+      vscode.languages.registerHoverProvider(RUST, new ProfileHover(() => profile.current)),
+      vscode.window.onDidChangeVisibleTextEditors(() => profile.refreshEditors()),
+    );
     refreshStatus();
     const activationMs = performance.now() - t0;
     log().info(`activated in ${activationMs.toFixed(1)} ms (workspace trusted: ${vscode.workspace.isTrusted}; static analysis only, nothing is executed)`);

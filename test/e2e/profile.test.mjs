@@ -1,0 +1,137 @@
+// Real-editor test of the profile workflow on examples/ddsplit and its committed recording:
+// Import Profile... through the file dialog, line heat + end-of-line notes, the hover with top
+// stacks, profile-confirmed diagnostics, the flamegraph panel, Clear Profile.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { command, goTo, openFile, problems, ROOT, shot, showProblems, startEditor } from './harness.mjs';
+
+let ed;
+
+async function until(what, fn, ms = 30000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await new Promise(r => setTimeout(r, 300));
+  }
+  if (ed?.page) await shot(ed.page, `timeout-${what.replace(/\W+/g, '-')}`).catch(() => undefined);
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Every CSS rule of the workbench (decorations are CSS rules: after-text, gutter icons). */
+const cssText = page => page.evaluate(() => [...document.styleSheets].flatMap(s => { try { return [...s.cssRules].map(r => r.cssText); } catch { return []; } }).join('\n'));
+
+before(async () => {
+  ed = await startEditor(join(ROOT, 'examples', 'ddsplit'));
+});
+
+after(async () => {
+  await ed?.cleanup();
+});
+
+test('Import Profile... marks the hot lines with gutter heat and memcpy/malloc notes', async () => {
+  const { page, workspace } = ed;
+  await openFile(page, 'src/main.rs');
+  await showProblems(page);
+  await until('static findings', async () => (await problems(page)).some(r => /large-error/.test(r)) || undefined, 60000);
+  await command(page, 'Alloc Lens: Import Profile...');
+  // code-server's open dialog is the quick-input file dialog: type the path, accept.
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  // The dialog fills in the current folder once it has listed it; type the path after that.
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+  const target = join(workspace, 'profile', 'ddsplit.perf-script.txt.gz');
+  await until('the path typed into the dialog', async () => {
+    await input.fill(target);
+    await page.waitForTimeout(400);
+    return (await input.inputValue()) === target || undefined;
+  }, 15000);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(500);
+  const accept = page.locator('.quick-input-widget .monaco-button', { hasText: 'Import Profile' });
+  if (await accept.isVisible().catch(() => false)) await accept.click();
+  const toast = page.locator('.notifications-toasts', { hasText: 'samples; memcpy' });
+  await until('the import to finish', async () => ((await toast.count()) > 0 ? true : undefined), 60000);
+  assert.match(await toast.first().innerText(), /4,551 samples; memcpy 62\.\d%, allocator \d+\.\d%\. Hottest: src\/main\.rs:19 \(memcpy 57\.\d%/);
+  await goTo(page, 19, 1);
+  const css = await until('the end-of-line note of src/main.rs:19', async () => {
+    const t = await cssText(page);
+    return /memcpy 57\.\d% · free \d+\.\d%/.test(t) ? t : undefined;
+  });
+  assert.match(css, /memcpy 5\.\d%/, 'the note of src/main.rs:18 (queue.pop of a 4 KB Query)');
+  assert.match(css, /data:image\/svg\+xml;base64/, 'gutter heat icons');
+  const bars = await page.evaluate(() => [...document.querySelectorAll('.monaco-editor .margin *')].filter(e => /data:image\/svg\+xml/.test(getComputedStyle(e).backgroundImage)).length);
+  assert.ok(bars >= 2, `gutter heat bars in the editor margin: ${bars}`);
+  await shot(page, 'profile-1-line-heat');
+});
+
+test('hovering a hot line lists its top stacks', async () => {
+  const { page } = ed;
+  await goTo(page, 19, 60);
+  await page.keyboard.press('Control+K');
+  await page.keyboard.press('Control+I');
+  const hover = page.locator('.monaco-hover:not(.hidden)');
+  const text = await until('the profile hover', async () => {
+    if ((await hover.count()) === 0) return undefined;
+    const t = await hover.first().innerText();
+    return /Alloc Lens profile/.test(t) ? t : undefined;
+  }, 20000);
+  assert.match(text, /1,709 samples/);
+  assert.match(text, /Top stacks/);
+  assert.match(text, /__memcpy_avx512_unaligned_erms/);
+  await shot(page, 'profile-2-hover');
+  await page.keyboard.press('Escape');
+});
+
+test('static findings the profile confirms say so and are raised to errors', async () => {
+  const { page } = ed;
+  await showProblems(page);
+  const rows = await until('confirmed diagnostics', async () => {
+    const r = await problems(page);
+    return r.some(x => /confirmed by profile: \d+\.\d% of memcpy samples/.test(x)) ? r : undefined;
+  });
+  assert.ok(rows.some(r => /large-move/.test(r) && /confirmed by profile/.test(r) && /Ln 18/.test(r)), rows.join('\n'));
+  await shot(page, 'profile-3-confirmed');
+  await command(page, 'Alloc Lens: Show Findings Ranked by Measured Cost');
+  const list = page.locator('.quick-input-list .monaco-list-row');
+  await list.first().waitFor();
+  assert.match(await list.first().innerText(), /large-(error|enum-variant)/);
+  await shot(page, 'profile-4-ranked');
+  await page.keyboard.press('Escape');
+});
+
+test('Open Flamegraph shows the profile in speedscope', async () => {
+  const { page } = ed;
+  await command(page, 'Alloc Lens: Open Flamegraph');
+  const frame = await until('speedscope in the webview', async () => {
+    for (const f of page.frames()) {
+      const ok = await f.evaluate(() => !!document.querySelector('canvas') && /ddsplit/.test(document.body.innerText)).catch(() => false);
+      if (ok) return f;
+    }
+    return undefined;
+  }, 60000);
+  await page.waitForTimeout(1000);
+  assert.match(await frame.evaluate(() => document.body.innerText), /src\/main\.rs:19/);
+  await page.mouse.move(10, 10);
+  await shot(page, 'profile-5-flamegraph');
+  // the copy view: only memcpy/memmove samples (2,853 of them in this recording)
+  await frame.locator('.al-view[data-view=copy]').click();
+  await until('the copy view', async () => /Copy samples \(memcpy\/memmove\) · cpu-clock:ppp · 2853 samples/.test(await frame.evaluate(() => document.body.innerText)) || undefined, 15000);
+  await page.waitForTimeout(500);
+  await shot(page, 'profile-6-flamegraph-copy');
+});
+
+test('Clear Profile removes the notes and the confirmations', async () => {
+  const { page } = ed;
+  await command(page, 'Alloc Lens: Clear Profile');
+  await openFile(page, 'src/main.rs');
+  await showProblems(page);
+  await until('confirmations gone', async () => {
+    const r = await problems(page);
+    return r.some(x => /large-error/.test(x)) && !r.some(x => /confirmed by profile/.test(x)) ? true : undefined;
+  });
+  await until('notes gone', async () => (/memcpy 57\.\d% · free/.test(await cssText(page)) ? undefined : true));
+  await shot(page, 'profile-7-cleared');
+});
