@@ -1,7 +1,7 @@
 /**
- * Peer test: inferno's collapse-perf suite (inputs and expected folded output, read from
- * ../shared/peer-tests/inferno-collapse-perf). Our folded export must reproduce every result
- * whose input is present.
+ * Peer test: inferno's collapse-perf suite (inputs and expected folded output, copied into
+ * test/fixtures/inferno-collapse-perf, see its NOTICE.md). Our folded export must reproduce every
+ * result whose input is present.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { PerfScriptParser } from '../../../src/profile/perf-script';
 import { FoldedCollapser, type FoldOptions } from '../../../src/profile/folded';
 
 const REPO = path.join(__dirname, '..', '..', '..', '..');
-const SUITE = path.join(REPO, '..', 'shared', 'peer-tests', 'inferno-collapse-perf');
+const SUITE = path.join(REPO, 'test', 'fixtures', 'inferno-collapse-perf');
 
 const VARIANTS: Record<string, FoldOptions> = {
   '': {},
@@ -31,7 +31,7 @@ export function collapse(text: string, opt: FoldOptions): string[] {
   return c.lines();
 }
 
-test('inferno collapse-perf peer suite: every result with an input matches', { skip: !fs.existsSync(SUITE) && 'peer suite not present' }, () => {
+test('inferno collapse-perf peer suite: every result with an input matches', () => {
   const results = fs.readdirSync(path.join(SUITE, 'results'));
   let compared = 0;
   for (const r of results) {
