@@ -80,17 +80,17 @@ export class PathResolver {
         return this.rel.has(r) ? r : undefined;
       }
       if (LIBRARY.test(f)) return undefined;
-      return this.bySuffix(f);
+      return this.bySuffix(f, symbol);
     }
     const norm = path.posix.normalize(f).replace(/^(\.\/)+/, '');
-    if (norm.startsWith('../')) return this.bySuffix(`/${norm.replace(/^(\.\.\/)+/, '')}`);
+    if (norm.startsWith('../')) return this.bySuffix(`/${norm.replace(/^(\.\.\/)+/, '')}`, symbol);
     if (this.rel.has(norm)) return norm;
     if (!norm.includes('/')) return this.byBasename(norm, symbol);
-    return this.bySuffix(`/${norm}`);
+    return this.bySuffix(`/${norm}`, symbol);
   }
 
   /** The workspace file whose relative path is the longest suffix of `abs` (at least `dir/file`). */
-  private bySuffix(abs: string): string | undefined {
+  private bySuffix(abs: string, symbol?: string): string | undefined {
     const base = abs.slice(abs.lastIndexOf('/') + 1);
     const cands = this.byBase.get(base);
     if (!cands) return undefined;
@@ -106,6 +106,12 @@ export class PathResolver {
       const hits = cands.filter(r => r === tail || r.endsWith(`/${tail}`));
       if (hits.length === 1 && tail.includes('/')) return hits[0];
       if (hits.length === 0) break;
+      // Several crates have this tail (`src/main.rs`): the one the symbol's fn is defined in.
+      if (tail.includes('/') && symbol && this.ws.locate) {
+        const loc = this.ws.locate(symbol);
+        const r = loc ? path.relative(this.root, loc.file).split(path.sep).join('/') : undefined;
+        if (r && hits.includes(r)) return r;
+      }
     }
     return undefined;
   }

@@ -23,6 +23,10 @@ test('paths: inside the root, crate-relative, foreign absolute by suffix, remaps
   assert.equal(r.resolve('/work/ws/target/debug/build/x/out/gen.rs'), undefined, 'build output is not workspace code');
   assert.equal(r.resolve('/elsewhere/main.rs'), undefined, 'a bare basename match from a foreign dir is not enough');
   assert.throws(() => parseRemap('nonsense'), /FROM=TO/);
+  // a crate-relative path that two crates share is decided by the symbol's definition
+  const two = new PathResolver({ root: ROOT, files: ['crates/a/src/main.rs', 'crates/b/src/main.rs'].map(f => path.join(ROOT, f)), locate: sym => (sym.startsWith('b::') ? { file: path.join(ROOT, 'crates/b/src/main.rs'), line: 1, path: sym } : undefined) });
+  assert.equal(two.resolve('src/main.rs', 'b::main'), 'crates/b/src/main.rs');
+  assert.equal(two.resolve('src/main.rs', 'c::main'), undefined);
 });
 
 test('classify: allocator, free and copy families; kernel frames; allocator detection', () => {
