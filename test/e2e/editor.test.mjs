@@ -3,21 +3,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { command, goTo, openFile, problems, ROOT, shot, showProblems, startEditor } from './harness.mjs';
+import { command, goTo, openFile, problems, ROOT, shot, showProblems, startEditor, poller } from './harness.mjs';
 
 let ed;
 
-async function until(what, fn, ms = 30000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await new Promise(r => setTimeout(r, 300));
-  }
-  if (ed?.page) await shot(ed.page, `timeout-${what.replace(/\W+/g, '-')}`).catch(() => undefined);
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = poller(() => ed?.page);
 
 const hasRow = (rows, re) => rows.some(r => re.test(r.replace(/\s+/g, ' ')));
 

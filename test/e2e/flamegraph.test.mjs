@@ -4,23 +4,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { command, shot, startEditor } from './harness.mjs';
+import { command, shot, startEditor, poller } from './harness.mjs';
 
 let ed;
 /** Console messages and page errors of every frame (the webview's included). */
 const messages = [];
 
-async function until(what, fn, ms = 30000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn().catch(() => undefined);
-    if (last) return last;
-    await new Promise(r => setTimeout(r, 250));
-  }
-  if (ed?.page) await shot(ed.page, `timeout-${what.replace(/\W+/g, '-')}`).catch(() => undefined);
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = poller(() => ed?.page);
 
 /** The frame that holds the panel's page (the inner iframe of the webview). */
 async function panelFrame(page) {

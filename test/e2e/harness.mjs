@@ -142,3 +142,21 @@ export async function problems(page) {
 export async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
+
+/**
+ * A poller for the tests of one editor: `until(what, fn, ms)` calls `fn` until it returns a truthy
+ * value (a throw counts as "not yet"), else screenshots the page and fails naming `what`.
+ */
+export function poller(getPage) {
+  return async function until(what, fn, ms = 30000) {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      const last = await Promise.resolve().then(fn).catch(() => undefined);
+      if (last) return last;
+      await new Promise(r => setTimeout(r, 250));
+    }
+    const page = getPage();
+    if (page) await shot(page, `timeout-${what.replace(/\W+/g, '-')}`).catch(() => undefined);
+    throw new Error(`timed out waiting for ${what}`);
+  };
+}

@@ -5,14 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../../src/cli/main';
+import { capture } from '../helpers/capture';
 import { requireRustc } from '../layout/rustc-oracle';
-
-function capture() {
-  let out = '';
-  let err = '';
-  const mk = (f: (s: string) => void) => ({ write: (s: string | Uint8Array) => (f(String(s)), true) }) as unknown as NodeJS.WritableStream;
-  return { io: { stdout: mk(s => (out += s)), stderr: mk(s => (err += s)) }, out: () => out, err: () => err };
-}
 
 function crate(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-cli-'));

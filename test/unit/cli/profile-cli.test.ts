@@ -4,17 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../../src/cli/main';
+import { capture } from '../helpers/capture';
 
 const REPO = path.join(__dirname, '..', '..', '..', '..');
 const EXAMPLE = path.join(REPO, 'examples', 'ddsplit');
 const RECORDING = path.join(EXAMPLE, 'profile', 'ddsplit.perf-script.txt.gz');
-
-function capture() {
-  let out = '';
-  let err = '';
-  const mk = (f: (s: string) => void) => ({ write: (s: string | Uint8Array) => (f(String(s)), true) }) as unknown as NodeJS.WritableStream;
-  return { io: { stdout: mk(s => (out += s)), stderr: mk(s => (err += s)) }, out: () => out, err: () => err };
-}
 
 test('profile: text summary and ranked hot lines (root found from the input path)', async () => {
   const c = capture();
