@@ -23,10 +23,12 @@ export function activate(ctx: vscode.ExtensionContext): { analysis: Analysis; ac
     const status = vscode.window.createStatusBarItem('allocLens.status', vscode.StatusBarAlignment.Left, 10);
     status.name = 'Alloc Lens';
     status.command = 'workbench.actions.view.problems';
+    let profileSummary: (() => string | undefined) | undefined;
     const refreshStatus = () => {
       const n = analysis.findingCount;
-      status.text = `$(pulse) Alloc Lens: ${n}`;
-      status.tooltip = `${n} allocation/copy finding${n === 1 ? '' : 's'} (click for the Problems panel)`;
+      const p = profileSummary?.();
+      status.text = `$(pulse) Alloc Lens: ${n}${p ? ' $(flame)' : ''}`;
+      status.tooltip = `${n} allocation/copy finding${n === 1 ? '' : 's'} (click for the Problems panel)${p ? `\nProfile: ${p}` : ''}`;
       status.show();
     };
     ctx.subscriptions.push(
@@ -74,8 +76,13 @@ export function activate(ctx: vscode.ExtensionContext): { analysis: Analysis; ac
     registerCommands(ctx, analysis);
     registerFlamegraphCommands(ctx);
     const profile = new ProfileSession(analysis, ctx.extensionUri);
+    profileSummary = () => {
+      const r = profile.current?.result.report;
+      return r && `${r.samples.total.toLocaleString('en-US')} samples of ${r.event}: memcpy ${(r.shares.copy * 100).toFixed(1)}%, allocator ${(r.shares.allocator * 100).toFixed(1)}% (${profile.current!.file})`;
+    };
     ctx.subscriptions.push(
       profile,
+      profile.onDidChange(refreshStatus),
       vscode.commands.registerCommand('allocLens.importProfile', (arg?: vscode.Uri | string) => profile.import(arg)),
       vscode.commands.registerCommand('allocLens.openFlamegraph', () => profile.openFlamegraph()),
       vscode.commands.registerCommand('allocLens.showRankedFindings', () => profile.showRankedFindings()),
