@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { command, shot, startEditor, poller } from './harness.mjs';
+import { command, shot, startEditor, poller, pickFileInDialog } from './harness.mjs';
 
 let ed;
 /** Console messages and page errors of every frame (the webview's included). */
@@ -142,12 +142,7 @@ after(async () => {
 test('Open Flamegraph from speedscope JSON shows the profile in speedscope, with the hot lines', async () => {
   const { page, workspace } = ed;
   await command(page, 'Alloc Lens: Open Flamegraph from speedscope JSON');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await until('the open dialog', async () => (await input.inputValue()).startsWith('/') || undefined, 10000);
-  await input.fill(join(workspace, 'profile.speedscope.json'));
-  await page.waitForTimeout(300);
-  await page.keyboard.press('Enter');
+  await pickFileInDialog(page, join(workspace, 'profile.speedscope.json'), 'Open Flamegraph');
   const f = await panelFrame(page);
   // speedscope's own toolbar names the profile shown: the first of three.
   await until('speedscope showing "All samples (1/3)"', async () => /All samples\s*\(1\/3\)/.test(await speedscopeRoot(f).innerText()) || undefined);

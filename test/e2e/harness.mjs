@@ -160,3 +160,24 @@ export function poller(getPage) {
     throw new Error(`timed out waiting for ${what}`);
   };
 }
+
+/**
+ * Accepts `file` in code-server's quick-input open dialog. The dialog fills in the folder it lists
+ * once it has read it, which can overwrite text typed earlier: type until the value sticks.
+ */
+export async function pickFileInDialog(page, file, acceptLabel) {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 15000 });
+  const end = Date.now() + 15000;
+  for (;;) {
+    await input.fill(file);
+    await page.waitForTimeout(400);
+    if ((await input.inputValue()) === file) break;
+    if (Date.now() > end) throw new Error(`the open dialog did not take the path ${file}`);
+  }
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(500);
+  const accept = page.locator('.quick-input-widget .monaco-button', { hasText: acceptLabel });
+  if (acceptLabel && (await accept.isVisible().catch(() => false))) await accept.click();
+}

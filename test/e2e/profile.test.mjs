@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { command, goTo, openFile, problems, ROOT, shot, showProblems, startEditor, poller } from './harness.mjs';
+import { command, goTo, openFile, problems, ROOT, shot, showProblems, startEditor, poller, pickFileInDialog } from './harness.mjs';
 
 let ed;
 
@@ -28,20 +28,7 @@ test('Import Profile... marks the hot lines with gutter heat and memcpy/malloc n
   await until('static findings', async () => (await problems(page)).some(r => /large-error/.test(r)) || undefined, 60000);
   await command(page, 'Alloc Lens: Import Profile...');
   // code-server's open dialog is the quick-input file dialog: type the path, accept.
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  // The dialog fills in the current folder once it has listed it; type the path after that.
-  await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
-  const target = join(workspace, 'profile', 'ddsplit.perf-script.txt.gz');
-  await until('the path typed into the dialog', async () => {
-    await input.fill(target);
-    await page.waitForTimeout(400);
-    return (await input.inputValue()) === target || undefined;
-  }, 15000);
-  await page.keyboard.press('Enter');
-  await page.waitForTimeout(500);
-  const accept = page.locator('.quick-input-widget .monaco-button', { hasText: 'Import Profile' });
-  if (await accept.isVisible().catch(() => false)) await accept.click();
+  await pickFileInDialog(page, join(workspace, 'profile', 'ddsplit.perf-script.txt.gz'), 'Import Profile');
   const toast = page.locator('.notifications-toasts', { hasText: 'samples; memcpy' });
   await until('the import to finish', async () => ((await toast.count()) > 0 ? true : undefined), 60000);
   assert.match(await toast.first().innerText(), /4,551 samples; memcpy 62\.\d%, allocator \d+\.\d%\. Hottest: src\/main\.rs:19 \(memcpy 57\.\d%/);
