@@ -74,3 +74,22 @@ test('events, kernel frames, realloc copies, basename srclines, symbol fallback,
   assert.equal(other.report.samples.total, 1);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('raw v0 and legacy symbols without srcline are demangled and mapped to their fn through the index', async () => {
+  const ddsplit = path.join(__dirname, '..', '..', '..', '..', 'examples', 'ddsplit');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-mangled-'));
+  const file = path.join(dir, 'raw.txt');
+  fs.writeFileSync(file, [
+    // real symbols of ddsplit built with -C symbol-mangling-version=v0, and with the default (legacy)
+    sample('cpu-clock', ['\t  16db75 __memcpy_avx512_unaligned_erms (/usr/lib/x86_64-linux-gnu/libc.so.6)', '\t  1d492 _RNCNvXNtCs4ml7NuhJz8U_7ddsplit5splitNtB4_4FastNtB4_8Splitter5split0B6_ (/tmp/v0t/release/ddsplit)']),
+    sample('cpu-clock', ['\t  16db75 __memcpy_avx512_unaligned_erms (/usr/lib/x86_64-linux-gnu/libc.so.6)', '\t  1f63d _ZN7ddsplit9run_batch28_$u7b$$u7b$closure$u7d$$u7d$17h675b24118a2d0efcE (inlined)', '\t  1f63d _ZN7ddsplit4main28_$u7b$$u7b$closure$u7d$$u7d$17h65e454b304e2028aE (inlined)']),
+  ].join('\n'));
+  const p = await analyzeProfile(file, { root: ddsplit, top: 0 });
+  const lines = p.report.hotLines.map(l => `${l.file}:${l.line} ${l.precision} ${l.function}`).sort();
+  assert.deepEqual(lines, [
+    'src/main.rs:13 function ddsplit::run_batch::{{closure}}',
+    'src/split.rs:19 function <ddsplit::split::Fast as ddsplit::split::Splitter>::split::{closure#0}',
+  ]);
+  assert.equal(p.report.samples.copy, 2);
+  fs.rmSync(dir, { recursive: true });
+});
