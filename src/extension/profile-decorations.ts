@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { memoryCost, type HotLine } from '../profile/attribute';
-import { lineNote, pct, topStacks } from '../profile/report';
+import { lineNote, lineShare, pct, topStacks } from '../profile/report';
 import type { LoadedProfile } from './profile';
 
 const LEVELS = 5;
@@ -19,8 +19,7 @@ function bar(level: number): vscode.Uri {
 }
 
 function shareOf(l: LoadedProfile, h: HotLine) {
-  const t = l.result.attribution.totals;
-  return { alloc: t.alloc ? h.samples.alloc / t.alloc : 0, copy: t.copy ? h.samples.copy / t.copy : 0, free: t.free ? h.samples.free / t.free : 0, total: t.total ? h.samples.total / t.total : 0 };
+  return lineShare(h.samples, l.result.attribution.totals);
 }
 
 /** Hot lines worth marking: any allocator/copy sample, or at least 0.5% of all samples. */

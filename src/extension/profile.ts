@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { analyzeProfile, lineReader, type ProfileAnalysis } from '../profile/analyze';
 import { confirmFindings, type Confirmation } from '../profile/confirm';
-import { memoryCost } from '../profile/attribute';
-import { lineNote, pct } from '../profile/report';
+import { rankLines } from '../profile/attribute';
+import { lineNote, lineShare, pct } from '../profile/report';
 import { CancelledError, ProfileInputError, sniffFile } from '../profile/source';
 import type { Analysis, FolderState } from './analysis';
 import { readProfileSettings } from './config';
@@ -188,13 +188,13 @@ export class ProfileSession implements vscode.Disposable {
   openFlamegraph(): void {
     const l = this.loaded;
     if (!l) return void this.noProfile();
-    const hot = [...l.result.attribution.lines.values()].filter(h => memoryCost(h.samples) > 0 || h.samples.total > 0).sort((a, b) => memoryCost(b.samples) - memoryCost(a.samples) || b.samples.total - a.samples.total).slice(0, 100);
+    const hot = rankLines(l.result.attribution).slice(0, 100);
     const t = l.result.attribution.totals;
     FlamegraphPanel.show(this.extensionUri, {
       title: `Flamegraph: ${path.basename(l.file)}`,
       speedscope: l.result.speedscope(true),
       hotLines: hot.map(h => {
-        const share = { alloc: t.alloc ? h.samples.alloc / t.alloc : 0, copy: t.copy ? h.samples.copy / t.copy : 0, free: t.free ? h.samples.free / t.free : 0, total: t.total ? h.samples.total / t.total : 0 };
+        const share = lineShare(h.samples, t);
         return { file: l.result.attribution.resolver.absolute(h.file), line: h.line, label: `${h.file}:${h.line}  ${lineNote({ samples: h.samples, share })}`, detail: `${h.function} · ${h.samples.total} samples` };
       }),
     });

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { memoryCost, rankLines, type Attribution, type HotLine, type SampleCounts } from './attribute';
+import { rankLines, type Attribution, type HotLine, type SampleCounts } from './attribute';
 import type { AllocatorName } from './classify';
 import type { ProfileData, StackRecord } from './model';
 
@@ -50,6 +50,11 @@ export interface ProfileReportJson {
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
+
+/** A line's share of all samples of each kind in the profile. */
+export function lineShare(c: SampleCounts, totals: SampleCounts): HotLineJson['share'] {
+  return { alloc: ratio(c.alloc, totals.alloc), copy: ratio(c.copy, totals.copy), free: ratio(c.free, totals.free), total: ratio(c.total, totals.total) };
+}
 
 export function frameLabel(data: ProfileData, a: Attribution, id: number): string {
   const f = data.frames[id];
@@ -100,7 +105,7 @@ export function buildReport(data: ProfileData, a: Attribution, opts: { input: st
   let fromSymbols: AllocatorName | undefined;
   let best = 0;
   for (const [name, n] of a.allocators) if (n > best) [fromSymbols, best] = [name, n];
-  const lines = rankLines(a).filter(l => opts.top <= 0 || memoryCost(l.samples) > 0 || l.samples.total > 0).slice(0, opts.top > 0 ? opts.top : undefined);
+  const lines = rankLines(a).slice(0, opts.top > 0 ? opts.top : undefined);
   return {
     schema: 'alloc-lens/profile@1',
     input: opts.input,
@@ -116,7 +121,7 @@ export function buildReport(data: ProfileData, a: Attribution, opts: { input: st
       precision: l.precision,
       function: l.function,
       samples: { ...l.samples },
-      share: { alloc: ratio(l.samples.alloc, t.alloc), copy: ratio(l.samples.copy, t.copy), free: ratio(l.samples.free, t.free), total: ratio(l.samples.total, t.total) },
+      share: lineShare(l.samples, t),
       stacks: topStacks(data, a, l, opts.stacks ?? 3),
     })),
     warnings: [...data.warnings, ...(opts.warnings ?? [])],
