@@ -47,7 +47,10 @@ export class ProfileSession implements vscode.Disposable {
   async import(arg?: vscode.Uri | string): Promise<LoadedProfile | undefined> {
     let file = typeof arg === 'string' ? arg : arg?.fsPath;
     if (!file) {
+      // Start in the folder of a profile the workspace already has (perf.data, perf script text, folded).
+      const found = await vscode.workspace.findFiles('**/{perf.data,*.perf-script*,*.folded,*.folded.gz}', '**/{target,node_modules,.git}/**', 1).then(undefined, () => []);
       const pick = await vscode.window.showOpenDialog({
+        defaultUri: found[0] ? vscode.Uri.joinPath(found[0], '..') : undefined,
         canSelectMany: false,
         openLabel: 'Import Profile',
         title: 'Import a perf profile (perf.data, perf script text or folded stacks; .gz accepted)',
