@@ -18,7 +18,7 @@ const JE_FREE = /^(?:_rjem_)?(?:je_)?(?:sdallocx|dallocx|free|free_default|ifree
 const MI_ALLOC = /^_?mi_(?:malloc|zalloc|calloc|realloc|rezalloc|recalloc|heap_malloc|heap_zalloc|heap_realloc|malloc_aligned|zalloc_aligned|realloc_aligned|page_malloc|malloc_generic|new)\w*$/;
 const MI_FREE = /^_?mi_free\w*$/;
 // Rust's allocation shims and the std paths that only allocate
-const RUST_ALLOC = /^(?:__rust_alloc|__rust_alloc_zeroed|__rust_realloc|__rdl_alloc|__rdl_alloc_zeroed|__rdl_realloc|__rg_alloc|__rg_alloc_zeroed|__rg_realloc|__rust_alloc_error_handler)$|^alloc::alloc::(?:alloc|alloc_zeroed|realloc|exchange_malloc|Global::alloc_impl|Global::grow_impl)|^<alloc::alloc::Global as core::alloc::Allocator>::(?:allocate|allocate_zeroed|grow|grow_zeroed)|^<std::alloc::System as core::alloc::global::GlobalAlloc>::(?:alloc|alloc_zeroed|realloc)|^alloc::raw_vec::(?:finish_grow|RawVec(?:Inner)?<.*>::(?:grow_one|grow_amortized|grow_exact|reserve::do_reserve_and_handle|try_allocate_in|allocate_in|with_capacity_in))|^alloc::raw_vec::(?:RawVec(?:Inner)?)::(?:grow_one|grow_amortized|grow_exact|try_allocate_in)|^hashbrown::raw::RawTable(?:Inner)?(?:<.*>)?::(?:reserve_rehash|resize|fallible_with_capacity)/;
+const RUST_ALLOC = /^(?:__rust_alloc|__rust_alloc_zeroed|__rust_realloc|__rdl_alloc|__rdl_alloc_zeroed|__rdl_realloc|__rg_alloc|__rg_alloc_zeroed|__rg_realloc|__rust_alloc_error_handler)$|^alloc::alloc::(?:alloc|alloc_zeroed|realloc|exchange_malloc|Global::alloc_impl|Global::grow_impl)|^<alloc::alloc::Global as core::alloc::Allocator>::(?:allocate|allocate_zeroed|grow|grow_zeroed)|^<std::alloc::System as core::alloc::global::GlobalAlloc>::(?:alloc|alloc_zeroed|realloc)|^alloc::raw_vec::(?:finish_grow|RawVec(?:Inner)?(?:<.*>)?::(?:grow_one|grow_amortized|grow_exact|reserve::do_reserve_and_handle|try_allocate_in|allocate_in|with_capacity_in))|^hashbrown::raw::RawTable(?:Inner)?(?:<.*>)?::(?:reserve_rehash|resize|fallible_with_capacity)/;
 const RUST_FREE = /^(?:__rust_dealloc|__rdl_dealloc|__rg_dealloc)$|^alloc::alloc::(?:dealloc|box_free)|^<alloc::alloc::Global as core::alloc::Allocator>::deallocate|^<std::alloc::System as core::alloc::global::GlobalAlloc>::dealloc/;
 
 /** Symbol without a `@GLIBC_2.2.5` / `@plt` version suffix, ThinLTO `.llvm.123` or `.cold`. */
@@ -26,6 +26,18 @@ export function bareSymbol(sym: string): string {
   let s = sym;
   const at = s.indexOf('@');
   if (at > 0) s = s.slice(0, at);
+  // v0 demangling prints inherent impls as `<alloc::raw_vec::RawVecInner>::grow_one`; legacy as
+  // `alloc::raw_vec::RawVecInner::grow_one`. Match both by dropping the brackets of `<Type>::`.
+  if (s.startsWith('<')) {
+    let depth = 0;
+    for (let i = 0; i < s.length; i++) {
+      if (s[i] === '<') depth++;
+      else if (s[i] === '>' && --depth === 0) {
+        if (s.startsWith('::', i + 1) && !s.slice(1, i).includes(' as ')) s = s.slice(1, i) + s.slice(i + 1);
+        break;
+      }
+    }
+  }
   const dot = s.search(/\.(?:llvm\.\d+|cold(?:\.\d+)?|isra\.\d+|part\.\d+|constprop\.\d+)$/);
   if (dot > 0) s = s.slice(0, dot);
   return s;
