@@ -1,458 +1,311 @@
 /**
- * Walks the item level of one parsed file (or macro body, or inline module) and produces plain
- * items, `use` entries and `mod` declarations. Function bodies are not walked: the index only
- * needs signatures, which keeps whole-crate indexing close to bare parse time.
+ * Item extraction. For an error-free tree (nearly every file) a tree cursor walks the item
+ * level reading only node kinds and offsets, and each item is read from its text by the parsers
+ * in `item-text`: no node objects cross the tree-sitter binding, which is most of what
+ * extraction used to cost. Trees with syntax errors, and single items the text parsers do not
+ * cover, go through the node-based path in `extract-tree`, which also serves as the reference
+ * the fast path is tested against.
  */
 import type { SyntaxNode } from '../parser';
 import { parseRust } from '../parser';
-import type {
-  Attribute,
-  GenericParam,
-  ConstItem,
-  EnumItem,
-  Field,
-  FieldShape,
-  FnItem,
-  FnParam,
-  ImplItem,
-  Item,
-  ModItem,
-  StructItem,
-  TraitItem,
-  TypeAliasItem,
-  UnionItem,
-  UseEntry,
-  Variant,
-} from '../model';
-import { attributeFromText, attributeOf, genericsOf, isTypeNode, reprOf, spanAt, spanOf, typeExprOf as treeTypeExprOf, type SpanBase } from './syntax';
-import { parseFnSignature, parseTypeText } from './type-text';
-import type { TypeExpr } from '../model';
-import { collectUses } from './uses';
+import type { Attribute, ConstItem, EnumItem, Field, FnItem, ImplItem, ModItem, StructItem, TraitItem, TypeAliasItem, TypeExpr, UnionItem, Variant } from '../model';
+import { attributeFromText, reprOf, spanAt, type SpanBase } from './syntax';
+import { bitflagsItems, docText, extractItemsTree, extractMacroTree, fnFromText, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
+import { parseAdtText, parseConstText, parseImplHeaderText, parseTraitHeaderText, parseTypeAliasText, parseUseText, type Range, type TextField } from './item-text';
 
-/** A `mod a;` declaration whose file the module loader has to find. */
-export interface ModDecl {
-  name: string;
-  /** Module path of the declared module. */
-  path: string;
-  /** `#[path = "..."]` value, if any. */
-  pathAttr?: string;
-  /** Directory of inline parent modules, relative to the file's child dir (for `mod a { mod b; }`). */
-  inlineDirs: string[];
-  item: ModItem;
+export { newExtractResult, type ExtractResult, type ModDecl } from './extract-tree';
+
+type Cursor = ReturnType<SyntaxNode['walk']>;
+
+/** Items read by the fast path and by the tree path since start (for tests and the bench). */
+export const extractStats = { fast: 0, tree: 0 };
+
+/** Node kind names and named-ness by kind id, filled as kinds are first seen. */
+const kindNames: string[] = [];
+const kindNamed: boolean[] = [];
+
+function kindOf(c: Cursor): string {
+  const id = c.nodeTypeId;
+  let name = kindNames[id];
+  if (name === undefined) {
+    name = kindNames[id] = c.nodeType;
+    kindNamed[id] = c.nodeIsNamed;
+  }
+  return kindNamed[id] ? name : '';
 }
 
-export interface ExtractResult {
-  items: Item[];
-  /** `use` entries keyed by module path. */
-  uses: Map<string, UseEntry[]>;
-  mods: ModDecl[];
-  /** `extern crate x as y;` renames keyed by module: alias -> crate. */
-  externCrates: Map<string, Map<string, string>>;
-}
-
-interface Ctx {
-  base: SpanBase;
-  /** The text that was parsed (the file, or a macro body). */
-  src: string;
-  module: string;
-  viaMacro?: string;
-  inlineDirs: string[];
-  out: ExtractResult;
-  depth: number;
-}
-
-/** A type node's TypeExpr, parsed from its text (fast path) or from the tree (fallback). */
-function typeOf(node: SyntaxNode, ctx: Ctx): TypeExpr {
-  return parseTypeText(ctx.src.slice(node.startIndex, node.endIndex)) ?? treeTypeExprOf(node);
-}
-
-export function newExtractResult(): ExtractResult {
-  return { items: [], uses: new Map(), mods: [], externCrates: new Map() };
+/** Run `fn` with the cursor on the node's last child, and come back. */
+function inLastChild<T>(c: Cursor, fn: (kind: string) => T): T | undefined {
+  if (!c.gotoLastChild()) return undefined;
+  try {
+    return fn(kindOf(c));
+  } finally {
+    c.gotoParent();
+  }
 }
 
 /** Extract everything at item level of `root` (a `source_file` or `declaration_list`). */
 export function extractItems(root: SyntaxNode, src: string, base: SpanBase, module: string, out: ExtractResult, viaMacro?: string, inlineDirs: string[] = []): void {
-  walkList(root, { base, src, module, viaMacro, inlineDirs, out, depth: 0 });
+  const ctx: Ctx = { base, src, module, viaMacro, inlineDirs, out, depth: 0 };
+  if (root.hasError) extractItemsTree(root, src, base, module, out, viaMacro, inlineDirs);
+  else walkList(root.walk(), ctx);
 }
 
-// The text of an outer doc comment (line or block form), or undefined for other comments.
-function docText(comment: string): string | undefined {
-  if (comment.startsWith('///') && !comment.startsWith('////')) return comment.slice(3).replace(/^ /, '').replace(/\r?\n$/, '');
-  if (comment.startsWith('/**') && !comment.startsWith('/***') && comment !== '/**/') return comment.slice(3, -2).trim();
-  return undefined;
+type Visit = (c: Cursor, kind: string, s: number, e: number, attrs: Attribute[], docs: string | undefined) => void;
+
+/** Visit the items of the list under the cursor with the outer attributes and docs before each. */
+function forEachItem(c: Cursor, ctx: Ctx, visit: Visit): void {
+  if (!c.gotoFirstChild()) return;
+  try {
+    let attrs: Attribute[] = [];
+    let docs: string[] = [];
+    do {
+      const kind = kindOf(c);
+      if (kind === '' || kind === 'inner_attribute_item') continue;
+      const s = c.startIndex;
+      const e = c.endIndex;
+      if (kind === 'attribute_item') {
+        const a = attributeFromText(ctx.src.slice(s, e), spanAt(ctx.base, ctx.base.offset + s, ctx.base.offset + e));
+        if (a) attrs.push(a);
+        continue;
+      }
+      if (kind === 'line_comment' || kind === 'block_comment') {
+        const doc = docText(ctx.src.slice(s, e));
+        if (doc !== undefined) docs.push(doc);
+        continue;
+      }
+      visit(c, kind, s, e, attrs, docs.length ? docs.join('\n') : undefined);
+      attrs = [];
+      docs = [];
+    } while (c.gotoNextSibling());
+  } finally {
+    c.gotoParent();
+  }
 }
 
-/** `pub`, `pub(crate)`, `pub(in a::b)` at the start of an item's text, or `''`. */
-function visibilityOf(itemText: string): string {
-  const m = /^pub\b(\s*\([^)]*\))?/.exec(itemText);
-  return m ? m[0].replace(/\s+/g, '') : '';
-}
-
-/**
- * Visit the named children of an item list (file, module, impl or trait body) with the outer
- * attributes and doc comments that precede each. A cursor is used so that attributes and
- * comments never become node objects.
- */
-function forEachItem(list: SyntaxNode | null, ctx: Ctx, visit: (type: string, node: () => SyntaxNode, attrs: Attribute[], docs: string | undefined) => void): void {
-  let attrs: Attribute[] = [];
-  let docs: string[] = [];
-  const c = list?.walk();
-  if (!c || !c.gotoFirstChild()) return;
-  do {
-    if (!c.nodeIsNamed) continue;
-    const type = c.nodeType;
-    if (type === 'attribute_item') {
-      const start = c.startIndex;
-      const end = c.endIndex;
-      const a = attributeFromText(ctx.src.slice(start, end), spanAt(ctx.base, ctx.base.offset + start, ctx.base.offset + end));
-      if (a) attrs.push(a);
-      continue;
-    }
-    if (type === 'line_comment' || type === 'block_comment') {
-      const doc = docText(ctx.src.slice(c.startIndex, c.endIndex));
-      if (doc !== undefined) docs.push(doc);
-      continue;
-    }
-    if (type === 'inner_attribute_item') continue;
-    visit(type, () => c.currentNode, attrs, docs.length ? docs.join('\n') : undefined);
-    attrs = [];
-    docs = [];
-  } while (c.gotoNextSibling());
-}
-
-function walkList(list: SyntaxNode, ctx: Ctx): void {
-  forEachItem(list, ctx, (_type, node, attrs, docs) => {
+function walkList(c: Cursor, ctx: Ctx): void {
+  forEachItem(c, ctx, (c, kind, s, e, attrs, docs) => {
     try {
-      visitItem(node(), ctx, attrs, docs);
+      if (visitFast(c, kind, s, e, ctx, attrs, docs)) extractStats.fast++;
+      else {
+        extractStats.tree++;
+        visitItem(c.currentNode, ctx, attrs, docs);
+      }
     } catch {
       // A malformed item never stops indexing of the rest of the file.
     }
   });
 }
 
-function base(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, kind: Item['kind'], name: string, nameNode: SyntaxNode | null, path: string) {
-  const start = node.startIndex;
-  const nameEnd = nameNode ? nameNode.endIndex : start;
-  // Only items with `<` right after the name (or a `where`) need the tree for their generics.
-  const after = ctx.src.slice(nameEnd, Math.min(node.endIndex, nameEnd + 400));
-  const generic = kind === 'impl' ? /^\s*impl\s*</.test(ctx.src.slice(start, start + 40)) || /\bwhere\b/.test(after) : /^\s*</.test(after) || /\bwhere\b/.test(after.split('{')[0]);
+/** Fields common to every item, from offsets relative to the parsed text. */
+function common(ctx: Ctx, s: number, e: number, name: Range, attrs: Attribute[], docs: string | undefined) {
+  const o = ctx.base.offset;
   return {
-    kind,
-    name,
-    path,
     module: ctx.module,
-    span: spanOf(node, ctx.base),
-    nameSpan: spanOf(nameNode ?? node, ctx.base),
+    span: spanAt(ctx.base, o + s, o + e),
+    nameSpan: spanAt(ctx.base, o + name.s, o + name.e),
     attrs,
-    generics: generic ? genericsOf(node) : [],
-    visibility: visibilityOf(ctx.src.slice(start, Math.min(start + 40, node.endIndex))),
+    visibility: visibilityOf(ctx.src.slice(s, Math.min(s + 40, e))),
     viaMacro: ctx.viaMacro,
     docs,
   };
 }
 
-function visitItem(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined): void {
-  const { out } = ctx;
-  const nameNode = node.childForFieldName('name');
-  const name = nameNode?.text ?? '';
-  const path = `${ctx.module}::${name}`;
-  switch (node.type) {
-    case 'struct_item': {
-      const body = node.childForFieldName('body');
-      const { shape, fields } = fieldsOf(body, ctx);
-      const item: StructItem = { ...base(node, ctx, attrs, docs, 'struct', name, nameNode, path), kind: 'struct', shape, fields, repr: reprOf(attrs) };
-      out.items.push(item);
-      return;
-    }
-    case 'union_item': {
-      const { fields } = fieldsOf(node.childForFieldName('body'), ctx);
-      const item: UnionItem = { ...base(node, ctx, attrs, docs, 'union', name, nameNode, path), kind: 'union', fields, repr: reprOf(attrs) };
-      out.items.push(item);
-      return;
-    }
+function fieldsAt(ctx: Ctx, at: number, fields: TextField[]): Field[] {
+  const o = ctx.base.offset + at;
+  return fields.map(f => ({
+    name: f.name,
+    type: f.type,
+    span: spanAt(ctx.base, o + f.s, o + f.e),
+    attrs: f.attrs.map(a => attributeFromText(ctx.src.slice(at + a.s, at + a.e), spanAt(ctx.base, o + a.s, o + a.e))).filter((x): x is Attribute => !!x),
+  }));
+}
+
+/** Read one item from its text. False when the text parsers do not cover it (the tree does). */
+function visitFast(c: Cursor, kind: string, s: number, e: number, ctx: Ctx, attrs: Attribute[], docs: string | undefined): boolean {
+  const { out, src } = ctx;
+  const at = (r: Range): Range => ({ s: s + r.s, e: s + r.e });
+  switch (kind) {
+    case 'struct_item':
+    case 'union_item':
     case 'enum_item': {
-      const item: EnumItem = { ...base(node, ctx, attrs, docs, 'enum', name, nameNode, path), kind: 'enum', variants: variantsOf(node.childForFieldName('body'), ctx), repr: reprOf(attrs) };
-      out.items.push(item);
-      return;
+      const adt = parseAdtText(src.slice(s, e));
+      if (!adt) return false;
+      const name = adt.name.text;
+      const head = { ...common(ctx, s, e, at(adt.name), attrs, docs), name, path: `${ctx.module}::${name}`, generics: adt.generics };
+      if (adt.keyword === 'enum') {
+        const o = ctx.base.offset + s;
+        const variants: Variant[] = adt.variants.map(v => ({
+          name: v.name,
+          shape: v.shape,
+          fields: fieldsAt(ctx, s, v.fields),
+          discriminant: v.discriminant,
+          span: spanAt(ctx.base, o + v.s, o + v.e),
+          attrs: fieldsAt(ctx, s, [{ name: '', type: { kind: 'unknown', text: '' }, s: v.s, e: v.e, attrs: v.attrs }])[0].attrs,
+        }));
+        out.items.push({ ...head, kind: 'enum', variants, repr: reprOf(attrs) } satisfies EnumItem);
+      } else if (adt.keyword === 'union') {
+        out.items.push({ ...head, kind: 'union', fields: fieldsAt(ctx, s, adt.fields), repr: reprOf(attrs) } satisfies UnionItem);
+      } else {
+        out.items.push({ ...head, kind: 'struct', shape: adt.shape, fields: fieldsAt(ctx, s, adt.fields), repr: reprOf(attrs) } satisfies StructItem);
+      }
+      return true;
     }
     case 'type_item': {
-      const t = node.childForFieldName('type');
-      const item: TypeAliasItem = { ...base(node, ctx, attrs, docs, 'type', name, nameNode, path), kind: 'type', target: t ? typeOf(t, ctx) : undefined };
-      out.items.push(item);
-      return;
+      const t = parseTypeAliasText(src.slice(s, e));
+      if (!t) return false;
+      const name = t.name.text;
+      out.items.push({ ...common(ctx, s, e, at(t.name), attrs, docs), kind: 'type', name, path: `${ctx.module}::${name}`, generics: t.generics, target: t.target } satisfies TypeAliasItem);
+      return true;
     }
     case 'function_item':
-    case 'function_signature_item':
-      out.items.push(fnOf(node, ctx, attrs, docs, n => `${ctx.module}::${n}`));
-      return;
+    case 'function_signature_item': {
+      const body = kind === 'function_item' ? inLastChild(c, k => (k === 'block' ? c.startIndex : -2)) : -1;
+      if (body === undefined || body === -2) return false;
+      out.items.push(fnFromText(s, e, body, ctx, attrs, docs, n => `${ctx.module}::${n}`, undefined, () => c.currentNode));
+      return true;
+    }
     case 'const_item':
     case 'static_item': {
-      const t = node.childForFieldName('type');
-      const v = node.childForFieldName('value');
-      const kind = node.type === 'const_item' ? 'const' : 'static';
-      const item: ConstItem = { ...base(node, ctx, attrs, docs, kind, name, nameNode, path), kind, type: t ? typeOf(t, ctx) : undefined, value: v?.text };
-      out.items.push(item);
-      return;
+      const k = parseConstText(src.slice(s, e));
+      if (!k) return false;
+      const name = k.name.text;
+      out.items.push({ ...common(ctx, s, e, at(k.name), attrs, docs), kind: kind === 'const_item' ? 'const' : 'static', name, path: `${ctx.module}::${name}`, generics: [], type: k.type, value: k.value } satisfies ConstItem);
+      return true;
     }
-    case 'trait_item':
-      out.items.push(traitOf(node, ctx, attrs, docs, path));
-      return;
     case 'impl_item':
-      out.items.push(implOf(node, ctx, attrs, docs));
-      return;
-    case 'mod_item': {
-      const body = node.childForFieldName('body');
-      const item: ModItem = { ...base(node, ctx, attrs, docs, 'mod', name, nameNode, path), kind: 'mod', inline: !!body };
-      out.items.push(item);
-      const pathAttr = attrs.find(a => a.name === 'path')?.args.replace(/^=?\s*"|"$/g, '');
-      if (body) {
-        walkList(body, { ...ctx, module: path, inlineDirs: [...ctx.inlineDirs, pathAttr ?? name], depth: ctx.depth });
-      } else {
-        out.mods.push({ name, path, pathAttr, inlineDirs: ctx.inlineDirs, item });
-      }
-      return;
-    }
+      return implFast(c, s, e, ctx, attrs, docs);
+    case 'trait_item':
+      return traitFast(c, s, e, ctx, attrs, docs);
+    case 'mod_item':
+      return modFast(c, s, e, ctx, attrs, docs);
     case 'use_declaration': {
+      const entries = parseUseText(src.slice(s, e));
+      if (!entries) return false;
       const list = out.uses.get(ctx.module) ?? [];
-      collectUses(node, ctx.base, visibilityOf(ctx.src.slice(node.startIndex, node.startIndex + 40)), list);
+      const span = spanAt(ctx.base, ctx.base.offset + s, ctx.base.offset + e);
+      const visibility = visibilityOf(src.slice(s, s + 40));
+      for (const u of entries) list.push({ ...u, visibility, span });
       out.uses.set(ctx.module, list);
-      return;
+      return true;
     }
-    case 'extern_crate_declaration': {
-      const crate = node.childForFieldName('name')?.text;
-      const alias = node.childForFieldName('alias')?.text ?? crate;
-      if (crate && alias) {
-        const m = out.externCrates.get(ctx.module) ?? new Map<string, string>();
-        m.set(alias, crate);
-        out.externCrates.set(ctx.module, m);
-      }
-      return;
-    }
-    case 'macro_definition':
-      out.items.push({ ...base(node, ctx, attrs, docs, 'macro', name, nameNode, path), kind: 'macro' });
-      return;
     case 'macro_invocation':
-      visitMacroBody(node, ctx);
-      return;
+      return macroFast(s, e, ctx);
     default:
-      return;
+      // extern crate, macro_rules!: rare, read from the tree.
+      return kind !== 'extern_crate_declaration' && kind !== 'macro_definition';
   }
 }
 
-function fieldsOf(body: SyntaxNode | null, ctx: Ctx): { shape: FieldShape; fields: Field[] } {
-  if (!body) return { shape: 'unit', fields: [] };
-  const fields: Field[] = [];
-  let attrs: Attribute[] = [];
-  if (body.type === 'field_declaration_list') {
-    for (const c of body.namedChildren) {
-      if (c.type === 'attribute_item') {
-        const a = attributeOf(c, ctx.base);
-        if (a) attrs.push(a);
-      } else if (c.type === 'field_declaration') {
-        const t = c.childForFieldName('type');
-        fields.push({ name: c.childForFieldName('name')?.text ?? '', type: t ? typeOf(t, ctx) : { kind: 'unknown', text: '' }, span: spanOf(c, ctx.base), attrs });
-        attrs = [];
-      }
-    }
-    return { shape: 'named', fields };
-  }
-  // ordered_field_declaration_list: `(pub u8, #[attr] Vec<u8>)`
-  for (const c of body.namedChildren) {
-    if (c.type === 'attribute_item') {
-      const a = attributeOf(c, ctx.base);
-      if (a) attrs.push(a);
-    } else if (isTypeNode(c)) {
-      fields.push({ name: String(fields.length), type: typeOf(c, ctx), span: spanOf(c, ctx.base), attrs });
-      attrs = [];
-    }
-  }
-  return { shape: 'tuple', fields };
+/** The body (`declaration_list`) of the item under the cursor: its start, or -1. */
+function bodyStart(c: Cursor): number {
+  return inLastChild(c, k => (k === 'declaration_list' ? c.startIndex : -1)) ?? -1;
 }
 
-function variantsOf(body: SyntaxNode | null, ctx: Ctx): Variant[] {
-  const variants: Variant[] = [];
-  if (!body) return variants;
-  let attrs: Attribute[] = [];
-  for (const c of body.namedChildren) {
-    if (c.type === 'attribute_item') {
-      const a = attributeOf(c, ctx.base);
-      if (a) attrs.push(a);
-      continue;
-    }
-    if (c.type !== 'enum_variant') continue;
-    const { shape, fields } = fieldsOf(c.childForFieldName('body'), ctx);
-    const value = c.childForFieldName('value');
-    variants.push({ name: c.childForFieldName('name')?.text ?? '', shape, fields, discriminant: value?.text, span: spanOf(c, ctx.base), attrs });
-    attrs = [];
-  }
-  return variants;
-}
-
-function fnOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string | ((name: string) => string), owner?: FnItem['owner']): FnItem {
-  const start = node.startIndex;
-  const end = node.endIndex;
-  const body = node.type === 'function_item' ? node.childForFieldName('body') : null;
-  const sigEnd = body ? body.startIndex : end;
-  const sigText = ctx.src.slice(start, sigEnd).replace(/[\s;]+$/, '');
-  const abs = ctx.base.offset + start;
-  const signatureSpan = spanAt(ctx.base, abs, abs + sigText.length);
-  // Fast path: parse the signature text in JS; the tree is the fallback for odd syntax.
-  const sig = parseFnSignature(sigText);
-  if (!sig) return fnOfTree(node, ctx, attrs, docs, typeof path === 'string' ? path : path(node.childForFieldName('name')?.text ?? ''), owner, signatureSpan, !!body);
-  const nameAt = sigText.indexOf(sig.name, sigText.indexOf('fn') + 2);
-  const nameSpan = spanAt(ctx.base, abs + nameAt, abs + nameAt + sig.name.length);
-  const generics: GenericParam[] = sig.generics.map(g => ({ ...g, maybeUnsized: g.kind === 'type' ? g.bounds.some(b => /^\?\s*Sized$/.test(b)) : undefined }));
-  for (const w of sig.where) {
-    const g = generics.find(x => x.kind === 'type' && x.name === w.name);
-    if (g) {
-      g.bounds.push(...w.bounds);
-      if (w.bounds.some(b => /^\?\s*Sized$/.test(b))) g.maybeUnsized = true;
-    }
-  }
-  return {
-    kind: 'fn',
-    name: sig.name,
-    path: typeof path === 'string' ? path : path(sig.name),
-    module: ctx.module,
-    span: spanAt(ctx.base, abs, ctx.base.offset + end),
-    nameSpan,
-    attrs,
-    generics,
-    visibility: sig.visibility,
-    viaMacro: ctx.viaMacro,
-    docs,
-    params: sig.params.map(p => ({ pattern: p.pattern, type: p.type, isSelf: p.isSelf, span: spanAt(ctx.base, abs + p.start, abs + p.end) })),
-    returnType: sig.returnType,
-    isAsync: sig.modifiers.includes('async'),
-    isConst: sig.modifiers.includes('const'),
-    isUnsafe: sig.modifiers.includes('unsafe'),
-    hasBody: !!body,
-    signatureSpan,
-    owner,
-  };
-}
-
-function fnOfTree(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string, owner: FnItem['owner'], signatureSpan: FnItem['signatureSpan'], hasBody: boolean): FnItem {
-  const nameNode = node.childForFieldName('name');
-  const mods = node.namedChildren.find(c => c.type === 'function_modifiers')?.text ?? '';
-  const paramsNode = node.childForFieldName('parameters');
-  const params: FnParam[] = [];
-  for (const p of paramsNode?.namedChildren ?? []) {
-    if (p.type === 'self_parameter') params.push({ pattern: p.text, isSelf: true, span: spanOf(p, ctx.base) });
-    else if (p.type === 'parameter') {
-      const pat = p.childForFieldName('pattern');
-      const t = p.childForFieldName('type');
-      const mut = p.namedChildren.some(x => x.type === 'mutable_specifier') ? 'mut ' : '';
-      params.push({ pattern: mut + (pat?.text ?? ''), type: t ? typeOf(t, ctx) : undefined, isSelf: pat?.type === 'self', span: spanOf(p, ctx.base) });
-    }
-  }
-  const ret = node.childForFieldName('return_type');
-  return {
-    ...base(node, ctx, attrs, docs, 'fn', nameNode?.text ?? '', nameNode, path),
-    kind: 'fn',
-    params,
-    returnType: ret ? typeOf(ret, ctx) : undefined,
-    isAsync: /\basync\b/.test(mods),
-    isConst: /\bconst\b/.test(mods),
-    isUnsafe: /\bunsafe\b/.test(mods),
-    hasBody,
-    signatureSpan,
-    owner,
-  };
-}
-
-function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, t: SyntaxNode | null) => void): string[] {
+/** Walk the members of an impl or trait body: fns become items, associated types are reported. */
+function members(c: Cursor, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, target: TypeExpr | undefined) => void): string[] | undefined {
   const methods: string[] = [];
-  forEachItem(body, ctx, (type, node, attrs, docs) => {
-    if (type === 'function_item' || type === 'function_signature_item') {
-      const f = fnOf(node(), ctx, attrs, docs, n => `${ownerPath}::${n}`, owner);
-      ctx.out.items.push(f);
-      methods.push(f.path);
-    } else if (type === 'associated_type' || type === 'type_item') {
-      const c = node();
-      onAssoc(c.childForFieldName('name')?.text ?? '', c.childForFieldName('type'));
-    }
-  });
-  return methods;
+  let ok = true;
+  inLastChild(c, () =>
+    forEachItem(c, ctx, (c, kind, s, e, attrs, docs) => {
+      if (kind === 'function_item' || kind === 'function_signature_item') {
+        const body = kind === 'function_item' ? inLastChild(c, k => (k === 'block' ? c.startIndex : -2)) : -1;
+        if (body === undefined || body === -2) {
+          ok = false;
+          return;
+        }
+        const f = fnFromText(s, e, body, ctx, attrs, docs, n => `${ownerPath}::${n}`, owner, () => c.currentNode);
+        ctx.out.items.push(f);
+        methods.push(f.path);
+      } else if (kind === 'associated_type' || kind === 'type_item') {
+        const t = parseTypeAliasText(ctx.src.slice(s, e));
+        if (t) onAssoc(t.name.text, t.target);
+        else ok = false;
+      }
+    }),
+  );
+  return ok ? methods : undefined;
 }
 
-function traitOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string): TraitItem {
-  const nameNode = node.childForFieldName('name');
-  const assocTypes: string[] = [];
-  const methods = membersOf(node.childForFieldName('body'), ctx, path, { kind: 'trait', path, traitName: nameNode?.text }, n => assocTypes.push(n));
-  return { ...base(node, ctx, attrs, docs, 'trait', nameNode?.text ?? '', nameNode, path), kind: 'trait', methods, assocTypes };
-}
-
-function implOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined): ImplItem {
-  const selfNode = node.childForFieldName('type');
-  const traitNode = node.childForFieldName('trait');
-  const selfType = selfNode ? typeOf(selfNode, ctx) : ({ kind: 'unknown', text: '' } as const);
-  const trait = traitNode ? typeOf(traitNode, ctx) : undefined;
+function implFast(c: Cursor, s: number, e: number, ctx: Ctx, attrs: Attribute[], docs: string | undefined): boolean {
+  const b = bodyStart(c);
+  if (b < 0) return false;
+  const h = parseImplHeaderText(ctx.src.slice(s, b));
+  if (!h) return false;
+  const { selfType, trait } = h;
   const selfName = selfType.kind === 'path' ? selfType.segments[selfType.segments.length - 1].name : selfType.text;
   const implPath = `${ctx.module}::${selfName}`;
-  const name = trait ? `${trait.text} for ${selfType.text}` : selfType.text;
-  const assocTypes: Record<string, ImplItem['selfType']> = {};
   const traitName = trait?.kind === 'path' ? trait.segments[trait.segments.length - 1].name : undefined;
-  const methods = membersOf(node.childForFieldName('body'), ctx, implPath, { kind: 'impl', path: implPath, selfType, traitName }, (n, t) => {
-    if (t) assocTypes[n] = typeOf(t, ctx);
+  const assocTypes: ImplItem['assocTypes'] = {};
+  const mark = ctx.out.items.length;
+  const methods = members(c, ctx, implPath, { kind: 'impl', path: implPath, selfType, traitName }, (n, t) => {
+    if (t) assocTypes[n] = t;
   });
-  const negative = !!trait && /^impl[^{]*!\s*\w/.test(ctx.src.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 200)));
-  return { ...base(node, ctx, attrs, docs, 'impl', name, selfNode, implPath), kind: 'impl', selfType, trait, negative, methods, assocTypes };
+  if (!methods) {
+    ctx.out.items.length = mark;
+    return false;
+  }
+  const name = trait ? `${trait.text} for ${selfType.text}` : selfType.text;
+  const self = { s: s + h.self.s, e: s + h.self.e };
+  ctx.out.items.push({ ...common(ctx, s, e, self, attrs, docs), kind: 'impl', name, path: implPath, generics: h.generics, selfType, trait, negative: h.negative, methods, assocTypes } satisfies ImplItem);
+  return true;
 }
 
-/** Macros whose bodies are not Rust items, so re-parsing them is wasted work. */
-const NON_ITEM_MACROS = new Set(['macro_rules', 'println', 'print', 'eprintln', 'format', 'vec', 'assert', 'assert_eq', 'debug_assert', 'compile_error', 'include', 'concat', 'stringify', 'matches', 'write', 'writeln', 'thread_local', 'lazy_static']);
+function traitFast(c: Cursor, s: number, e: number, ctx: Ctx, attrs: Attribute[], docs: string | undefined): boolean {
+  const b = bodyStart(c);
+  if (b < 0) return false;
+  const h = parseTraitHeaderText(ctx.src.slice(s, b));
+  if (!h) return false;
+  const name = h.name.text;
+  const path = `${ctx.module}::${name}`;
+  const assocTypes: string[] = [];
+  const mark = ctx.out.items.length;
+  const methods = members(c, ctx, path, { kind: 'trait', path, traitName: name }, n => assocTypes.push(n));
+  if (!methods) {
+    ctx.out.items.length = mark;
+    return false;
+  }
+  ctx.out.items.push({ ...common(ctx, s, e, { s: s + h.name.s, e: s + h.name.e }, attrs, docs), kind: 'trait', name, path, generics: h.generics, methods, assocTypes } satisfies TraitItem);
+  return true;
+}
 
-function visitMacroBody(node: SyntaxNode, ctx: Ctx): void {
-  const macroName = node.childForFieldName('macro')?.text ?? node.namedChildren[0]?.text ?? '';
-  const simple = macroName.split('::').pop() ?? macroName;
-  const tt = node.namedChildren.find(c => c.type === 'token_tree');
-  if (!tt || NON_ITEM_MACROS.has(simple) || ctx.depth > 8) return;
-  const inner = tt.text.slice(1, -1);
-  if (inner.trim() === '') return;
-  const innerBase: SpanBase = { file: ctx.base.file, offset: ctx.base.offset + tt.startIndex + 1, lines: ctx.base.lines };
+function modFast(c: Cursor, s: number, e: number, ctx: Ctx, attrs: Attribute[], docs: string | undefined): boolean {
+  const text = ctx.src.slice(s, e);
+  const m = /^(?:pub\s*(?:\([^)]*\))?\s*)?(?:unsafe\s+)?mod\s+((?:r#)?[A-Za-z_]\w*)\s*([;{])/.exec(text);
+  if (!m) return false;
+  const name = m[1];
+  const nameAt = m[0].lastIndexOf(name, m[0].length - 1);
+  const path = `${ctx.module}::${name}`;
+  const inline = m[2] === '{';
+  const item: ModItem = { ...common(ctx, s, e, { s: s + nameAt, e: s + nameAt + name.length }, attrs, docs), kind: 'mod', name, path, generics: [], inline };
+  ctx.out.items.push(item);
+  const pathAttr = attrs.find(a => a.name === 'path')?.args.replace(/^=?\s*"|"$/g, '');
+  if (inline) inLastChild(c, () => walkList(c, { ...ctx, module: path, inlineDirs: [...ctx.inlineDirs, pathAttr ?? name] }));
+  else ctx.out.mods.push({ name, path, pathAttr, inlineDirs: ctx.inlineDirs, item });
+  return true;
+}
+
+/** Items declared in an item-level macro's body (`cfg_rt! { ... }`), parsed again as items. */
+function macroFast(s: number, e: number, ctx: Ctx): boolean {
+  const m = /^((?:\$?[A-Za-z_]\w*\s*::\s*)*[A-Za-z_]\w*)\s*!\s*/.exec(ctx.src.slice(s, Math.min(e, s + 200)));
+  if (!m) return false;
+  const simple = m[1].slice(m[1].lastIndexOf(':') + 1).trim();
+  if (NON_ITEM_MACROS.has(simple) || ctx.depth > 8) return true;
+  const open = s + m[0].length;
+  const close = ctx.src[open] === '{' ? '}' : ctx.src[open] === '(' ? ')' : ctx.src[open] === '[' ? ']' : '';
+  let end = e;
+  while (end > open && /\s|;/.test(ctx.src[end - 1])) end--;
+  if (!close || ctx.src[end - 1] !== close) return false;
+  const inner = ctx.src.slice(open + 1, end - 1);
+  if (inner.trim() === '') return true;
+  const innerBase: SpanBase = { file: ctx.base.file, offset: ctx.base.offset + open + 1, lines: ctx.base.lines };
   if (simple === 'bitflags') {
     bitflagsItems(inner, innerBase, ctx);
-    return;
+    return true;
   }
-  const tree = parseRust(inner);
-  const sub: Ctx = { ...ctx, base: innerBase, src: inner, viaMacro: simple, depth: ctx.depth + 1 };
-  // Keep only items that parsed cleanly: macro bodies often contain non-item syntax.
-  const clean = { ...sub, out: newExtractResult() };
-  walkList(tree.rootNode, clean);
-  const errors = tree.rootNode.hasError ? tree.rootNode.children.filter(c => c.hasError).map(c => [c.startIndex, c.endIndex]) : [];
-  const errorFree = (p: { span: { startOffset: number; endOffset: number } }) => {
-    const start = p.span.startOffset - innerBase.offset;
-    const end = p.span.endOffset - innerBase.offset;
-    return !errors.some(([s, e]) => e > start && s < end);
-  };
-  for (const it of clean.out.items) if (it.kind === 'mod' || it.kind === 'impl' || it.kind === 'fn' || errorFree(it)) ctx.out.items.push(it);
-  for (const [k, v] of clean.out.uses) ctx.out.uses.set(k, [...(ctx.out.uses.get(k) ?? []), ...v]);
-  ctx.out.mods.push(...clean.out.mods);
-  for (const [k, v] of clean.out.externCrates) ctx.out.externCrates.set(k, v);
-}
-
-/** `bitflags! { pub struct Flags: u32 { const A = 1; } }` declares a newtype over the integer. */
-function bitflagsItems(inner: string, b: SpanBase, ctx: Ctx): void {
-  const re = /((?:#\[[^\]]*\]\s*)*)(pub(?:\([^)]*\))?\s+)?struct\s+(\w+)\s*:\s*([\w:]+)/g;
-  for (let m = re.exec(inner); m; m = re.exec(inner)) {
-    const nameStart = m.index + m[0].indexOf(m[3], m[1].length + (m[2]?.length ?? 0) + 6);
-    const span = spanAt(b, b.offset + nameStart, b.offset + nameStart + m[3].length);
-    const ty = { kind: 'path' as const, segments: m[4].split('::').map(name => ({ name, args: [] })), global: false, text: m[4] };
-    ctx.out.items.push({
-      kind: 'struct',
-      name: m[3],
-      path: `${ctx.module}::${m[3]}`,
-      module: ctx.module,
-      span,
-      nameSpan: span,
-      attrs: [],
-      generics: [],
-      visibility: (m[2] ?? '').trim(),
-      viaMacro: 'bitflags',
-      shape: 'tuple',
-      fields: [{ name: '0', type: ty, span, attrs: [] }],
-      repr: { c: false, transparent: true },
-    });
-  }
+  const root = parseRust(inner).rootNode;
+  // Macro bodies often contain non-item syntax: the tree path keeps only the items that parsed.
+  if (root.hasError) extractMacroTree(root, inner, innerBase, simple, ctx);
+  else walkList(root.walk(), { ...ctx, base: innerBase, src: inner, viaMacro: simple, depth: ctx.depth + 1 });
+  return true;
 }
