@@ -8,7 +8,7 @@ import type { FnItem, Item, StructItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
 import { spanOf } from '../index/syntax';
 import { commentAllows, fileLines, isAllowed, rangeOf, wanted, type RuleContext } from './context';
-import { derefType, fnNodes, localTypes, receiverType } from './locals';
+import { derefType, fnScan, receiverType } from './locals';
 import type { Finding, Severity } from './types';
 import { inLoop, visitNodes } from './walk';
 import { cloneOnlyBorrowed } from './borrow';
@@ -74,11 +74,11 @@ export function cloneHotspot(ctx: RuleContext): Finding[] {
     const allowed = () => (allowedMemo ??= isAllowed(ctx, fn, 'clone-hotspot'));
     const src = ctx.index.fileText(fn.span.file)?.slice(fn.span.startOffset, fn.span.endOffset) ?? '';
     if (!/\.(clone|to_string|to_owned|to_vec)\(\)|\b(Rc|Arc)\b/.test(src)) continue;
-    const nodes = fnNodes(ctx, fn);
+    const nodes = fnScan(ctx, fn);
     if (!nodes) continue;
     const fl = fileLines(ctx, fn.span.file)!;
     const base = { file: fn.span.file, offset: 0, lines: fl.starts };
-    const locals = localTypes(fn, nodes.body);
+    const locals = nodes.locals;
     for (const [name, lt] of locals) {
       const better = doubleAlloc(ctx, fn.module, lt.type);
       if (!better) continue;

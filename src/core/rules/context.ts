@@ -4,7 +4,8 @@
  */
 import type { WorkspaceIndex } from '../index/workspace';
 import type { LayoutEngine } from '../layout/engine';
-import type { Item, Span } from '../model';
+import type { FnItem, Item, Span } from '../model';
+import type { FnScan } from './locals';
 import type { RuleSettings } from '../config/settings';
 import type { Finding, Range, RuleCode } from './types';
 import { lineStarts } from '../index/syntax';
@@ -17,11 +18,15 @@ export interface RuleContext {
   files?: Set<string>;
   /** Per-file line tables, computed once per run. */
   cache?: Map<string, FileLines>;
+  /** Per-fn body nodes and local types, computed once per run (null: the fn has no body). */
+  fnScans?: Map<FnItem, FnScan | null>;
 }
 
 export interface FileLines {
   starts: number[];
   lines: string[];
+  /** Arguments of a file-level `#![allow(...)]` near the top, null when there is none. */
+  innerAllow?: string | null;
 }
 
 /** Line starts and line texts of a file, cached for the duration of a rule run. */
@@ -82,9 +87,10 @@ export function isAllowed(ctx: RuleContext, item: Item, code: RuleCode, owner?: 
     if (m && m.kind === 'mod' && m.attrs.some(a => a.name === 'allow' && allowsIn(a.args, code))) return true;
     mod = mod.slice(0, mod.lastIndexOf('::'));
   }
-  const head = fileLines(ctx, item.span.file)?.lines.slice(0, 40).join('\n');
-  const inner = head ? /^\s*(?:\/\/[^\n]*\n\s*)*#!\[allow\(([^)]*)\)\]/m.exec(head) : null;
-  return !!inner && allowsIn(inner[1], code);
+  const fl = fileLines(ctx, item.span.file);
+  if (!fl) return false;
+  fl.innerAllow ??= /^\s*(?:\/\/[^\n]*\n\s*)*#!\[allow\(([^)]*)\)\]/m.exec(fl.lines.slice(0, 40).join('\n'))?.[1] ?? null;
+  return fl.innerAllow !== null && allowsIn(fl.innerAllow, code);
 }
 
 export function wanted(ctx: RuleContext, file: string): boolean {

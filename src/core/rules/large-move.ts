@@ -6,7 +6,7 @@
 import type { FnItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
 import { commentAllows, fileLines, fmt, isAllowed, rangeOf, wanted, type RuleContext } from './context';
-import { derefType, fnNodes, localTypes, receiverType } from './locals';
+import { derefType, fnScan, receiverType } from './locals';
 import type { Finding, Severity } from './types';
 import { inLoop, visitNodes } from './walk';
 import { spanOf } from '../index/syntax';
@@ -52,9 +52,9 @@ export function largeMove(ctx: RuleContext): Finding[] {
     // Cheap text test first: most bodies have no container call or match at all.
     const src = ctx.index.fileText(fn.span.file)?.slice(fn.span.startOffset, fn.span.endOffset) ?? '';
     if (!/\.(push|pop|insert|remove|swap_remove)\w*\(|\bmatch\s/.test(src)) continue;
-    const nodes = fnNodes(ctx, fn);
+    const nodes = fnScan(ctx, fn);
     if (!nodes) continue;
-    const locals = localTypes(fn, nodes.body);
+    const locals = nodes.locals;
     const fl = fileLines(ctx, fn.span.file)!;
     const base = { file: fn.span.file, offset: 0, lines: fl.starts };
     const push = (node: SyntaxNode, what: string, ty: TypeExpr, size: number, loop: boolean, kind: string) => {

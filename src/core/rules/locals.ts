@@ -118,6 +118,23 @@ export function derefType(t: TypeExpr): TypeExpr {
   return t;
 }
 
+export interface FnScan {
+  node: SyntaxNode;
+  body: SyntaxNode;
+  locals: Map<string, LocalType>;
+}
+
+/** `fnNodes` plus `localTypes`, computed once per fn and rule run (several rules need both). */
+export function fnScan(ctx: RuleContext, fn: FnItem): FnScan | undefined {
+  ctx.fnScans ??= new Map();
+  const memo = ctx.fnScans.get(fn);
+  if (memo !== undefined) return memo ?? undefined;
+  const nodes = fnNodes(ctx, fn);
+  const scan = nodes ? { ...nodes, locals: localTypes(fn, nodes.body) } : undefined;
+  ctx.fnScans.set(fn, scan ?? null);
+  return scan;
+}
+
 /** The function_item node of an indexed fn, and its body. */
 export function fnNodes(ctx: RuleContext, fn: FnItem): { node: SyntaxNode; body: SyntaxNode } | undefined {
   const tree = ctx.index.tree(fn.span.file);

@@ -3,17 +3,13 @@
  */
 import type { SyntaxNode, Tree } from '../parser';
 
-/** Visit every node whose type is in `types` (depth-first, source order). */
+/**
+ * Visit every node whose type is in `types` (depth-first, source order, `root` included). The
+ * search runs inside tree-sitter (`descendantsOfType`): only the matches cross into JS, where a
+ * JS-driven cursor would cross the binding several times per node of every body.
+ */
 export function visitNodes(root: SyntaxNode, types: ReadonlySet<string>, cb: (node: SyntaxNode) => void): void {
-  const c = root.walk();
-  for (;;) {
-    if (types.has(c.nodeType)) cb(c.currentNode);
-    if (c.gotoFirstChild()) continue;
-    // A cursor made from `root` cannot leave it: gotoParent fails at the root.
-    while (c.currentDepth === 0 || !c.gotoNextSibling()) {
-      if (c.currentDepth === 0 || !c.gotoParent()) return;
-    }
-  }
+  for (const node of root.descendantsOfType([...types])) cb(node);
 }
 
 /** The smallest named node covering [start, end). */
