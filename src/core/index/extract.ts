@@ -162,7 +162,7 @@ function visitFast(c: Cursor, kind: string, s: number, e: number, ctx: Ctx, attr
     case 'function_signature_item': {
       const body = kind === 'function_item' ? inLastChild(c, k => (k === 'block' ? c.startIndex : -2)) : -1;
       if (body === undefined || body === -2) return false;
-      out.items.push(fnFromText(s, e, body, ctx, attrs, docs, n => `${ctx.module}::${n}`, undefined, () => c.currentNode));
+      out.items.push(fnFromText(s, e, body, ctx, attrs, docs, n => `${ctx.module}::${n}`, undefined, () => c.currentNode, true));
       return true;
     }
     case 'const_item':
@@ -214,7 +214,7 @@ function members(c: Cursor, ctx: Ctx, ownerPath: string, owner: FnItem['owner'],
           ok = false;
           return;
         }
-        const f = fnFromText(s, e, body, ctx, attrs, docs, n => `${ownerPath}::${n}`, owner, () => c.currentNode);
+        const f = fnFromText(s, e, body, ctx, attrs, docs, n => `${ownerPath}::${n}`, owner, () => c.currentNode, true);
         ctx.out.items.push(f);
         methods.push(f.path);
       } else if (kind === 'associated_type' || kind === 'type_item') {

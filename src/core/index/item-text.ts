@@ -6,7 +6,8 @@
  * then falls back to the tree. Offsets are relative to the parsed text.
  */
 import type { FieldShape, GenericParam, TypeExpr } from '../model';
-import { P, parseGenericParams, tokenize } from './type-text';
+import { tokenize } from './tokens';
+import { P, parseGenericParams } from './type-text';
 
 /** An offset range in the parsed text. */
 export interface Range {

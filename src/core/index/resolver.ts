@@ -97,7 +97,18 @@ export class ScopeResolver implements TypeResolver {
     }
   }
 
+  /** Resolved paths by module and path text: the scopes never change under one resolver. */
+  private readonly memo = new Map<string, Target | undefined>();
+
   private resolveSegments(module: string, segs: string[], global: boolean): Target | undefined {
+    const key = `${module}\0${global ? '::' : ''}${segs.join('::')}`;
+    if (this.memo.has(key)) return this.memo.get(key);
+    const target = this.resolveSegmentsUncached(module, segs, global);
+    this.memo.set(key, target);
+    return target;
+  }
+
+  private resolveSegmentsUncached(module: string, segs: string[], global: boolean): Target | undefined {
     if (segs.length === 0) return undefined;
     let cur: Target | undefined;
     const first = segs[0];

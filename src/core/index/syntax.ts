@@ -47,6 +47,13 @@ export function spanOf(node: SyntaxNode, base: SpanBase): Span {
 
 /** Collapse whitespace the way rustc prints types (`Vec < u8 >` stays as written but single-spaced). */
 export function normText(text: string): string {
+  // Most type texts (`Vec<u8>`, `Option<Box<T>>`) have nothing to normalise.
+  let plain = true;
+  for (let i = 0; i < text.length && plain; i++) {
+    const c = text.charCodeAt(i);
+    plain = c > 32 && c !== 44 && c !== 59 && c < 128;
+  }
+  if (plain) return text;
   return text.replace(/\s+/g, ' ').replace(/\s*([<>,;()[\]])\s*/g, (_m, c: string) => (c === ',' || c === ';' ? `${c} ` : c)).trim();
 }
 

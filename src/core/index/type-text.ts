@@ -7,33 +7,10 @@
  */
 import type { GenericArg, PathSegment, TypeExpr } from '../model';
 import { normText } from './syntax';
+import type { Tok } from './tokens';
+import { tokenize } from './tokens';
 
-export type Tok = { t: string; s: number; e: number };
-
-const TOKEN_RE = /\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/|(::|->|=>|'[A-Za-z_]\w*|r#[A-Za-z_]\w*|[A-Za-z_]\w*|\d[\w.]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])'|[<>(),[\];&*!+=?{}:#\-/%|^.@])/y;
-
-/**
- * Tokens of `src` (comments and whitespace dropped), or undefined for text this tokenizer cannot
- * split safely: raw strings, byte/char literals it confuses with lifetimes, nested block comments.
- * Callers then fall back to the tree.
- */
-export function tokenize(src: string): Tok[] | undefined {
-  const out: Tok[] = [];
-  let pos = 0;
-  while (pos < src.length) {
-    TOKEN_RE.lastIndex = pos;
-    const m = TOKEN_RE.exec(src);
-    if (!m) return undefined;
-    if (m[1] !== undefined) {
-      const t = m[1];
-      // Raw strings (`r"..."`, `br#"..."#`) are not in the token grammar.
-      if ((t === 'r' || t === 'br' || t === 'cr') && (src[TOKEN_RE.lastIndex] === '"' || src[TOKEN_RE.lastIndex] === '#')) return undefined;
-      out.push({ t, s: pos + (m[0].length - t.length), e: TOKEN_RE.lastIndex });
-    } else if (m[0].startsWith('/*') && m[0].indexOf('/*', 2) !== -1) return undefined;
-    pos = TOKEN_RE.lastIndex;
-  }
-  return out;
-}
+export { tokenize, type Tok } from './tokens';
 
 /** A cursor over tokens with the recursive-descent type grammar; throws on anything else. */
 export class P {

@@ -7,7 +7,7 @@ import { listRustFiles } from '../../../src/core/index/crates';
 import { extractItems, extractStats, newExtractResult, type ExtractResult } from '../../../src/core/index/extract';
 import { extractItemsTree } from '../../../src/core/index/extract-tree';
 import { lineStarts } from '../../../src/core/index/syntax';
-import type { EnumItem, ImplItem, StructItem, TraitItem } from '../../../src/core/model';
+import type { EnumItem, FnItem, ImplItem, StructItem, TraitItem } from '../../../src/core/model';
 
 const REGISTRY = '/usr/share/cargo/registry';
 // What CI installs (scripts/ci-deps.sh); a developer machine may have many more crates.
@@ -37,6 +37,7 @@ mk! { Foo }
 cfg_x! { pub struct InMacro { a: u8 } impl InMacro { pub fn new() -> Self { InMacro { a: 0 } } } }
 extern crate alloc as a2;
 fn generic<T, U>(x: T) -> impl Fn(U) -> T where T: Clone, U: Copy { move |_| x.clone() }
+pub(crate) const unsafe fn with_char<const C: char = 'x'>(p: *const u8) -> u8 { *p }
 `;
 
 /** Every item, use and mod, as plain data (dropping undefined fields). */
@@ -82,6 +83,10 @@ test('fast extraction equals the node-by-node tree extraction on edge cases', ()
   assert.equal(byName.get('InMacro')?.viaMacro, 'cfg_x');
   assert.deepEqual(r.fast.uses.get('c::m')?.map(u => [u.path.join('::'), u.alias, u.glob]), [['super', 'top', false], ['super::E', '*', true], ['super::Tuple', 'T2', false], ['std::vec::Vec', 'Vec', false]]);
   assert.deepEqual(r.fast.mods.map(m => m.path), ['c::m::n']);
+  // A signature the text parser cannot read (a char literal) is read from its own tree, lazily.
+  const withChar = byName.get('with_char') as FnItem;
+  assert.deepEqual([withChar.visibility, withChar.isConst, withChar.isUnsafe, withChar.returnType?.text, withChar.params[0].type?.text], ['pub(crate)', true, true, 'u8', '*const u8']);
+  assert.deepEqual(withChar.generics.map(g => [g.kind, g.name, g.defaultConst]), [['const', 'C', "'x'"]]);
 });
 
 test('fast extraction equals the tree extraction on every file of real crates and the fixtures', t => {
