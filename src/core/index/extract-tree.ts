@@ -11,7 +11,6 @@ import type { SyntaxNode } from '../parser';
 import { parseRust } from '../parser';
 import type {
   Attribute,
-  GenericParam,
   ConstItem,
   EnumItem,
   Field,
@@ -29,7 +28,8 @@ import type {
   Variant,
 } from '../model';
 import { attributeFromText, attributeOf, genericsOf, isTypeNode, reprOf, spanAt, spanOf, typeExprOf as treeTypeExprOf, type SpanBase } from './syntax';
-import { parseFnSignature, parseTypeText, type ParsedSignature } from './type-text';
+import { parseTypeText } from './type-text';
+import { fnFromText } from './fn-text';
 import type { TypeExpr } from '../model';
 import { collectUses } from './uses';
 
@@ -294,113 +294,11 @@ function variantsOf(body: SyntaxNode | null, ctx: Ctx): Variant[] {
 
 function fnOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string | ((name: string) => string), owner?: FnItem['owner']): FnItem {
   const body = node.type === 'function_item' ? node.childForFieldName('body') : null;
-  return fnFromText(node.startIndex, node.endIndex, body ? body.startIndex : -1, ctx, attrs, docs, path, owner, () => node);
+  return fnFromText(node.startIndex, node.endIndex, body ? body.startIndex : -1, ctx, attrs, docs, path, owner, { node: () => node, build: fnOfTree });
 }
 
-/** What a signature parse adds to a fn's name and spans. */
-type SigParts = Pick<FnItem, 'generics' | 'visibility' | 'params' | 'returnType' | 'isAsync' | 'isConst' | 'isUnsafe'>;
-
-const FN_NAME = /\bfn\s+((?:r#)?[A-Za-z_]\w*)/;
-
-/**
- * A fn from the text of its signature (`start` up to `bodyStart`, or `end` without a body);
- * `node` gives the tree for signatures the text parser does not cover.
- *
- * With `lazy`, only the name and spans are read now; generics, visibility, params, return type
- * and modifiers are parsed on first access (layouts never need them, rules and hovers do). The
- * tree path builds fns eagerly, and a test checks both give the same fns.
- */
-export function fnFromText(start: number, end: number, bodyStart: number, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string | ((name: string) => string), owner: FnItem['owner'] | undefined, node: () => SyntaxNode, lazy = false): FnItem {
-  const sigEnd = bodyStart >= 0 ? bodyStart : end;
-  const sigText = ctx.src.slice(start, sigEnd).replace(/[\s;]+$/, '');
-  const abs = ctx.base.offset + start;
-  const signatureSpan = spanAt(ctx.base, abs, abs + sigText.length);
-  const hasBody = bodyStart >= 0;
-  const named = lazy ? FN_NAME.exec(sigText)?.[1] : undefined;
-  // Fast path: parse the signature text in JS; the tree is the fallback for odd syntax.
-  const sig = named ? undefined : parseFnSignature(sigText);
-  const name = named ?? sig?.name;
-  if (name === undefined) {
-    const n = node();
-    return fnOfTree(n, ctx, attrs, docs, typeof path === 'string' ? path : path(n.childForFieldName('name')?.text ?? ''), owner, signatureSpan, hasBody);
-  }
-  const nameAt = sigText.indexOf(name, sigText.indexOf('fn') + 2);
-  const head = {
-    kind: 'fn' as const,
-    name,
-    path: typeof path === 'string' ? path : path(name),
-    module: ctx.module,
-    span: spanAt(ctx.base, abs, ctx.base.offset + end),
-    nameSpan: spanAt(ctx.base, abs + nameAt, abs + nameAt + name.length),
-    attrs,
-    viaMacro: ctx.viaMacro,
-    docs,
-    hasBody,
-    signatureSpan,
-    owner,
-  };
-  if (sig) return { ...head, ...sigParts(sig, abs, ctx.base) };
-  let parts: SigParts | undefined;
-  const get = (): SigParts => (parts ??= lazySigParts(sigText, abs, hasBody, ctx, attrs, docs, owner, signatureSpan));
-  return {
-    ...head,
-    get generics() {
-      return get().generics;
-    },
-    get visibility() {
-      return get().visibility;
-    },
-    get params() {
-      return get().params;
-    },
-    get returnType() {
-      return get().returnType;
-    },
-    get isAsync() {
-      return get().isAsync;
-    },
-    get isConst() {
-      return get().isConst;
-    },
-    get isUnsafe() {
-      return get().isUnsafe;
-    },
-  };
-}
-
-function sigParts(sig: ParsedSignature, abs: number, base: SpanBase): SigParts {
-  const generics: GenericParam[] = sig.generics.map(g => ({ ...g, maybeUnsized: g.kind === 'type' ? g.bounds.some(b => /^\?\s*Sized$/.test(b)) : undefined }));
-  for (const w of sig.where) {
-    const g = generics.find(x => x.kind === 'type' && x.name === w.name);
-    if (g) {
-      g.bounds.push(...w.bounds);
-      if (w.bounds.some(b => /^\?\s*Sized$/.test(b))) g.maybeUnsized = true;
-    }
-  }
-  return {
-    generics,
-    visibility: sig.visibility,
-    params: sig.params.map(p => ({ pattern: p.pattern, type: p.type, isSelf: p.isSelf, span: spanAt(base, abs + p.start, abs + p.end) })),
-    returnType: sig.returnType,
-    isAsync: sig.modifiers.includes('async'),
-    isConst: sig.modifiers.includes('const'),
-    isUnsafe: sig.modifiers.includes('unsafe'),
-  };
-}
-
-/** The deferred half of a lazy fn: the text parser, or the tree of the signature parsed alone. */
-function lazySigParts(sigText: string, abs: number, hasBody: boolean, ctx: Ctx, attrs: Attribute[], docs: string | undefined, owner: FnItem['owner'], signatureSpan: FnItem['signatureSpan']): SigParts {
-  const sig = parseFnSignature(sigText);
-  if (sig) return sigParts(sig, abs, ctx.base);
-  const src = sigText + (hasBody ? ' {}' : ';');
-  const root = parseRust(src).rootNode;
-  const n = root.namedChildren.find(c => c.type === 'function_item' || c.type === 'function_signature_item');
-  if (!n) return { generics: [], visibility: '', params: [], isAsync: false, isConst: false, isUnsafe: false };
-  const f = fnOfTree(n, { ...ctx, src, base: { ...ctx.base, offset: abs } }, attrs, docs, '', owner, signatureSpan, hasBody);
-  return { generics: f.generics, visibility: f.visibility, params: f.params, returnType: f.returnType, isAsync: f.isAsync, isConst: f.isConst, isUnsafe: f.isUnsafe };
-}
-
-function fnOfTree(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string, owner: FnItem['owner'], signatureSpan: FnItem['signatureSpan'], hasBody: boolean): FnItem {
+/** A fn read from its node (for signatures the text parser does not cover). */
+export function fnOfTree(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string, owner: FnItem['owner'], signatureSpan: FnItem['signatureSpan'], hasBody: boolean): FnItem {
   const nameNode = node.childForFieldName('name');
   const mods = node.namedChildren.find(c => c.type === 'function_modifiers')?.text ?? '';
   const paramsNode = node.childForFieldName('parameters');

@@ -10,7 +10,8 @@ import type { SyntaxNode } from '../parser';
 import { parseRust } from '../parser';
 import type { Attribute, ConstItem, EnumItem, Field, FnItem, ImplItem, ModItem, StructItem, TraitItem, TypeAliasItem, TypeExpr, UnionItem, Variant } from '../model';
 import { attributeFromText, reprOf, spanAt, type SpanBase } from './syntax';
-import { bitflagsItems, docText, extractItemsTree, extractMacroTree, fnFromText, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
+import { bitflagsItems, docText, extractItemsTree, extractMacroTree, fnOfTree, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
+import { fnFromText } from './fn-text';
 import { parseAdtText, parseConstText, parseImplHeaderText, parseTraitHeaderText, parseTypeAliasText, parseUseText, type Range, type TextField } from './item-text';
 
 export { newExtractResult, type ExtractResult, type ModDecl } from './extract-tree';
@@ -162,7 +163,7 @@ function visitFast(c: Cursor, kind: string, s: number, e: number, ctx: Ctx, attr
     case 'function_signature_item': {
       const body = kind === 'function_item' ? inLastChild(c, k => (k === 'block' ? c.startIndex : -2)) : -1;
       if (body === undefined || body === -2) return false;
-      out.items.push(fnFromText(s, e, body, ctx, attrs, docs, n => `${ctx.module}::${n}`, undefined, () => c.currentNode, true));
+      out.items.push(fnFromText(s, e, body, ctx, attrs, docs, n => `${ctx.module}::${n}`, undefined, { node: () => c.currentNode, build: fnOfTree }, true));
       return true;
     }
     case 'const_item':
@@ -214,7 +215,7 @@ function members(c: Cursor, ctx: Ctx, ownerPath: string, owner: FnItem['owner'],
           ok = false;
           return;
         }
-        const f = fnFromText(s, e, body, ctx, attrs, docs, n => `${ownerPath}::${n}`, owner, () => c.currentNode, true);
+        const f = fnFromText(s, e, body, ctx, attrs, docs, n => `${ownerPath}::${n}`, owner, { node: () => c.currentNode, build: fnOfTree }, true);
         ctx.out.items.push(f);
         methods.push(f.path);
       } else if (kind === 'associated_type' || kind === 'type_item') {
