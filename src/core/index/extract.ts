@@ -35,6 +35,16 @@ function kindOf(c: Cursor): string {
   return kindNamed[id] ? name : '';
 }
 
+/** The text of the `///` doc comment at `s` (what `docText` gives for the whole comment). */
+function docLine(src: string, s: number): string {
+  let a = s + 3;
+  if (src.charCodeAt(a) === 32) a++;
+  let b = src.indexOf('\n', a);
+  if (b === -1) b = src.length;
+  else if (src.charCodeAt(b - 1) === 13) b--;
+  return src.slice(a, Math.max(a, b));
+}
+
 /** Run `fn` with the cursor on the node's last child, and come back. */
 function inLastChild<T>(c: Cursor, fn: (kind: string) => T): T | undefined {
   if (!c.gotoLastChild()) return undefined;
@@ -64,13 +74,18 @@ function forEachItem(c: Cursor, ctx: Ctx, visit: Visit): void {
       const kind = kindOf(c);
       if (kind === '' || kind === 'inner_attribute_item') continue;
       const s = c.startIndex;
+      if (kind === 'line_comment') {
+        // Only `///` lines are docs; a line comment runs to the end of its line.
+        if (ctx.src.charCodeAt(s + 2) === 47 && ctx.src.charCodeAt(s + 3) !== 47) docs.push(docLine(ctx.src, s));
+        continue;
+      }
       const e = c.endIndex;
       if (kind === 'attribute_item') {
         const a = attributeFromText(ctx.src.slice(s, e), spanAt(ctx.base, ctx.base.offset + s, ctx.base.offset + e));
         if (a) attrs.push(a);
         continue;
       }
-      if (kind === 'line_comment' || kind === 'block_comment') {
+      if (kind === 'block_comment') {
         const doc = docText(ctx.src.slice(s, e));
         if (doc !== undefined) docs.push(doc);
         continue;
