@@ -6,6 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 const require = createRequire(import.meta.url);
 const repo = join(import.meta.dirname, '..');
@@ -36,6 +38,16 @@ async function benchCore() {
   const files = listRustFiles(join(TOKIO, 'src'));
   const texts = files.map(f => readFileSync(f, 'utf8'));
   const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
+  // Every timed phase starts from a collected heap, so that none pays for freeing what an
+  // earlier phase dropped (the parse-only runs drop 297 trees whose native memory is released
+  // by whichever GC runs next).
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc');
+  const settle = async () => {
+    gc();
+    gc();
+    await new Promise(r => setImmediate(r));
+  };
   // Cold numbers are the first run in this process; the medians of 5 warm runs follow.
   const parseRun = () => {
     const t0 = performance.now();
@@ -60,13 +72,19 @@ async function benchCore() {
     typeCount = defs.length;
     return { ms: performance.now() - t0, index };
   };
+  await settle();
   const coldParse = parseRun();
+  await settle();
   const coldFull = (await fullRun()).ms;
   const parse = [], full = [], readParse = [];
   let index;
   for (let i = 0; i < 5; i++) {
+    index = undefined;
+    await settle();
     parse.push(parseRun());
+    await settle();
     readParse.push(readParseRun());
+    await settle();
     const r = await fullRun();
     full.push(r.ms);
     index = r.index;
@@ -89,6 +107,7 @@ async function benchCore() {
   const checkRuns = [];
   let findings = 0;
   for (let i = 0; i < 5; i++) {
+    await settle();
     const t0 = performance.now();
     const idx = await loadWorkspace(TOKIO);
     const engine = new LayoutEngine(idx);
