@@ -3,7 +3,7 @@
  * until the variant is small enough) and wrap every construction site in the workspace in
  * `Box::new(..)`. Not offered for `Copy` enums (a `Box` is not `Copy`).
  */
-import type { EnumItem, Field } from '../model';
+import type { EnumItem, Field, ImplItem } from '../model';
 import type { SyntaxNode } from '../parser';
 import type { RuleContext } from '../rules/context';
 import type { Fix, TextEdit } from '../rules/types';
@@ -12,7 +12,11 @@ import { editAt } from './edits';
 
 export function isCopy(ctx: RuleContext, item: EnumItem): boolean {
   if (item.attrs.some(a => a.name === 'derive' && /\bCopy\b/.test(a.args))) return true;
-  return ctx.index.items.some(i => i.kind === 'impl' && (i as { trait?: { text: string } }).trait?.text.replace(/^.*::/, '') === 'Copy' && (i as { selfType: { text: string } }).selfType.text.replace(/<.*$/, '') === item.name);
+  // Names of the types with an `impl Copy for ..`, collected once per rule run.
+  ctx.copyImpls ??= new Set(
+    ctx.index.items.filter(i => i.kind === 'impl' && (i as ImplItem).trait?.text.replace(/^.*::/, '') === 'Copy').map(i => (i as ImplItem).selfType.text.replace(/<.*$/, '')),
+  );
+  return ctx.copyImpls.has(item.name);
 }
 
 /** Offset range of a field's type inside its declaration. */

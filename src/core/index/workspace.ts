@@ -47,6 +47,8 @@ interface FileEntry {
   file: string;
   text: string;
   tree: Tree;
+  /** Offsets at which each line starts. */
+  lines: number[];
   crate: string;
   /** Module path of the file itself. */
   module: string;
@@ -95,24 +97,34 @@ export class WorkspaceIndex implements TypeResolver {
   }
 
   hasFile(file: string): boolean {
-    return this.files.has(path.resolve(file));
+    return !!this.entry(file);
   }
 
   itemsInFile(file: string): Item[] {
-    return this.files.get(path.resolve(file))?.result.items ?? [];
+    return this.entry(file)?.result.items ?? [];
   }
 
   fileText(file: string): string | undefined {
-    return this.files.get(path.resolve(file))?.text;
+    return this.entry(file)?.text;
+  }
+
+  /** The entry of a file given by any path (item spans hold absolute paths: try those first). */
+  private entry(file: string): FileEntry | undefined {
+    return this.files.get(file) ?? this.files.get(path.resolve(file));
+  }
+
+  /** Offsets at which each line of a file starts (see `lineStarts`). */
+  lineStarts(file: string): number[] | undefined {
+    return this.entry(file)?.lines;
   }
 
   tree(file: string): Tree | undefined {
-    return this.files.get(path.resolve(file))?.tree;
+    return this.entry(file)?.tree;
   }
 
   /** Module path of a file (`mycrate::a::b`). */
   moduleOf(file: string): string | undefined {
-    return this.files.get(path.resolve(file))?.module;
+    return this.entry(file)?.module;
   }
 
   itemByPath(p: string): Item | undefined {
@@ -241,8 +253,9 @@ export class WorkspaceIndex implements TypeResolver {
 
   private makeEntry(file: string, text: string, tree: Tree, crate: string, module: string, childDir: string): FileEntry {
     const result = newExtractResult();
-    extractItems(tree.rootNode, text, { file, offset: 0, lines: lineStarts(text) }, module, result);
-    return { file, text, tree, crate, module, childDir, result };
+    const lines = lineStarts(text);
+    extractItems(tree.rootNode, text, { file, offset: 0, lines }, module, result);
+    return { file, text, tree, lines, crate, module, childDir, result };
   }
 
   private findModFile(entry: FileEntry, m: ModDecl): { file: string; childDir: string } | undefined {

@@ -10,7 +10,7 @@ import { spanOf } from '../index/syntax';
 import { commentAllows, fileLines, isAllowed, rangeOf, wanted, type RuleContext } from './context';
 import { derefType, fnScan, receiverType } from './locals';
 import type { Finding, Severity } from './types';
-import { inLoop, visitNodes } from './walk';
+import { inLoop } from './walk';
 import { cloneOnlyBorrowed } from './borrow';
 import { editAt } from '../fixes/edits';
 
@@ -82,21 +82,22 @@ export function cloneHotspot(ctx: RuleContext): Finding[] {
     for (const [name, lt] of locals) {
       const better = doubleAlloc(ctx, fn.module, lt.type);
       if (!better) continue;
-      const decl = findLet(nodes.body, name);
+      const decl = findLet(nodes.nodes, name);
       if (decl && !allowed()) out.push(doubleAllocFinding(spanOf(decl, base), lt.type.text, lt.type.text, better, lt.guessed));
     }
-    visitNodes(nodes.body, new Set(['call_expression']), call => {
+    for (const call of nodes.nodes) {
+      if (call.type !== 'call_expression') continue;
       const f = call.childForFieldName('function');
-      if (f?.type !== 'field_expression') return;
+      if (f?.type !== 'field_expression') continue;
       const method = f.childForFieldName('field')?.text ?? '';
-      if (!CLONE_METHODS.has(method)) return;
-      if ((call.childForFieldName('arguments')?.namedChildren.length ?? 0) > 0) return;
+      if (!CLONE_METHODS.has(method)) continue;
+      if ((call.childForFieldName('arguments')?.namedChildren.length ?? 0) > 0) continue;
       const loop = inLoop(call, nodes.body);
       const borrowable = method === 'clone' ? cloneOnlyBorrowed(call) : undefined;
-      if (!loop && !borrowable) return;
+      if (!loop && !borrowable) continue;
       const span = spanOf(call, base);
       if (borrowable) {
-        if (commentAllows(fl.lines, span.line, 'clone-hotspot') || allowed()) return;
+        if (commentAllows(fl.lines, span.line, 'clone-hotspot') || allowed()) continue;
         const text = ctx.index.fileText(fn.span.file)!;
         const pat = call.parent!.childForFieldName('pattern')!.text;
         out.push({
@@ -108,9 +109,9 @@ export function cloneHotspot(ctx: RuleContext): Finding[] {
           fixes: [{ title: `Borrow \`${borrowable.text}\` instead of cloning it`, preferred: true, edits: [editAt(fn.span.file, text, call.startIndex, call.endIndex, `&${borrowable.text}`)] }],
           data: { method, borrow: true, inLoop: loop },
         });
-        return;
+        continue;
       }
-      if (commentAllows(fl.lines, span.line, 'clone-hotspot')) return;
+      if (commentAllows(fl.lines, span.line, 'clone-hotspot')) continue;
       const recv = f.childForFieldName('value')!;
       const rt = receiverType(ctx, fn, locals, recv);
       const k: Kind = rt ? classify(ctx, fn.module, rt.type) : { kind: 'unknown' };
@@ -118,7 +119,7 @@ export function cloneHotspot(ctx: RuleContext): Finding[] {
       let sev: Severity;
       let msg: string;
       if (k.kind === 'rc' || k.kind === 'arc') {
-        if (method !== 'clone') return;
+        if (method !== 'clone') continue;
         sev = 'info';
         msg = k.kind === 'arc'
           ? `\`${recv.text}.clone()\` in a loop bumps the atomic reference count of an \`${k.name}\` on every iteration${guess}: no allocation, but the count's cache line is contended across threads; borrow \`&${recv.text}\` inside the loop if the handle does not need to outlive it`
@@ -127,10 +128,10 @@ export function cloneHotspot(ctx: RuleContext): Finding[] {
         const what = k.kind === 'heap' ? `a \`${k.name}\`` : method === 'to_vec' ? 'a `Vec`' : 'a `String`';
         sev = rt && !rt.guessed && k.kind !== 'unknown' ? 'warning' : 'info';
         msg = `\`${recv.text}.${method}()\` in a loop allocates and copies ${what} on every iteration${k.kind === 'unknown' ? ' (receiver type not known; judged by the method)' : guess}; hoist it out of the loop, borrow, or reuse a buffer (\`clone_from\`)`;
-      } else return;
-      if (allowed()) return;
+      } else continue;
+      if (allowed()) continue;
       out.push({ code: 'clone-hotspot', severity: sev, message: msg, range: rangeOf(span), related: [], fixes: [], data: { method, receiverKind: k.kind, guessed: !!rt?.guessed || k.kind === 'unknown' } });
-    });
+    }
   }
   return out;
 }
@@ -161,11 +162,10 @@ function doubleAllocFinding(span: Parameters<typeof rangeOf>[0], written: string
   };
 }
 
-function findLet(body: SyntaxNode, name: string): SyntaxNode | undefined {
-  let found: SyntaxNode | undefined;
-  visitNodes(body, new Set(['let_declaration']), d => {
+function findLet(nodes: SyntaxNode[], name: string): SyntaxNode | undefined {
+  return nodes.find(d => {
+    if (d.type !== 'let_declaration') return false;
     const p = d.childForFieldName('pattern');
-    if (!found && (p?.text === name || p?.text === `mut ${name}`)) found = d;
+    return p?.text === name || p?.text === `mut ${name}`;
   });
-  return found;
 }

@@ -8,7 +8,7 @@ import type { SyntaxNode } from '../parser';
 import { commentAllows, fileLines, fmt, isAllowed, rangeOf, wanted, type RuleContext } from './context';
 import { derefType, fnScan, receiverType } from './locals';
 import type { Finding, Severity } from './types';
-import { inLoop, visitNodes } from './walk';
+import { inLoop } from './walk';
 import { spanOf } from '../index/syntax';
 
 const ELEMENT_METHODS: Record<string, 'in' | 'out'> = { push: 'in', push_back: 'in', push_front: 'in', insert: 'in', pop: 'out', pop_back: 'out', pop_front: 'out', remove: 'out', swap_remove: 'out' };
@@ -49,9 +49,9 @@ export function largeMove(ctx: RuleContext): Finding[] {
         data: { size: l.size, limit, kind: 'param' },
       });
     }
-    // Cheap text test first: most bodies have no container call or match at all.
+    // Cheap text test first: most bodies have no container call or `match local {` at all.
     const src = ctx.index.fileText(fn.span.file)?.slice(fn.span.startOffset, fn.span.endOffset) ?? '';
-    if (!/\.(push|pop|insert|remove|swap_remove)\w*\(|\bmatch\s/.test(src)) continue;
+    if (!/\.(push|pop|insert|remove|swap_remove)\w*\(|\bmatch\s+(?:r#)?[A-Za-z_]\w*\s*\{/.test(src)) continue;
     const nodes = fnScan(ctx, fn);
     if (!nodes) continue;
     const locals = nodes.locals;
@@ -74,29 +74,29 @@ export function largeMove(ctx: RuleContext): Finding[] {
         data: { size, limit, kind, inLoop: loop },
       });
     };
-    visitNodes(nodes.body, new Set(['call_expression', 'match_expression']), node => {
+    for (const node of nodes.nodes) {
       if (node.type === 'call_expression') {
         const f = node.childForFieldName('function');
-        if (f?.type !== 'field_expression') return;
+        if (f?.type !== 'field_expression') continue;
         const method = f.childForFieldName('field')?.text ?? '';
-        if (!(method in ELEMENT_METHODS)) return;
+        if (!(method in ELEMENT_METHODS)) continue;
         const recv = f.childForFieldName('value');
         const rt = recv ? receiverType(ctx, fn, locals, recv) : undefined;
         const elem = rt ? elementOf(ctx, fn.module, rt.type) : undefined;
-        if (!elem) return;
+        if (!elem) continue;
         const l = sizeOf(elem);
-        if (l.error || l.size < limit) return;
+        if (l.error || l.size < limit) continue;
         push(node, `\`${recv!.text}.${method}(..)\``, elem, l.size, inLoop(node, nodes.body), method);
-      } else {
+      } else if (node.type === 'match_expression') {
         const v = node.childForFieldName('value');
-        if (v?.type !== 'identifier') return;
+        if (v?.type !== 'identifier') continue;
         const lt = locals.get(v.text);
-        if (!lt || lt.type.kind === 'ref') return;
+        if (!lt || lt.type.kind === 'ref') continue;
         const l = sizeOf(lt.type);
-        if (l.error || l.size < limit) return;
+        if (l.error || l.size < limit) continue;
         push(v, `\`match ${v.text}\``, lt.type, l.size, inLoop(node, nodes.body), 'match');
       }
-    });
+    }
   }
   return out;
 }

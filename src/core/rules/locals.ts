@@ -7,7 +7,6 @@ import type { FnItem, StructItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
 import { parseTypeText } from '../index/type-text';
 import type { RuleContext } from './context';
-import { visitNodes } from './walk';
 
 export interface LocalType {
   type: TypeExpr;
@@ -28,38 +27,35 @@ const INIT_GUESS: [RegExp, string][] = [
   [/^Box::new\(/, 'Box<_>'],
 ];
 
-/** Map of local names to their types, for one fn body. */
-export function localTypes(fn: FnItem, body: SyntaxNode): Map<string, LocalType> {
+/** Map of local names to their types, for one fn body (`nodes`: its `BODY_KINDS` nodes). */
+export function localTypes(fn: FnItem, nodes: SyntaxNode[]): Map<string, LocalType> {
   const m = new Map<string, LocalType>();
   for (const p of fn.params) {
     const name = p.pattern.replace(/^mut\s+/, '');
     if (p.type && /^\w+$/.test(name)) m.set(name, { type: p.type, guessed: false });
   }
   const fors: SyntaxNode[] = [];
-  visitNodes(body, new Set(['let_declaration', 'for_expression']), decl => {
+  for (const decl of nodes) {
     if (decl.type === 'for_expression') {
       fors.push(decl);
-      return;
+      continue;
     }
+    if (decl.type !== 'let_declaration') continue;
     const pat = decl.childForFieldName('pattern');
     const name = pat?.type === 'identifier' ? pat.text : pat?.type === 'mut_pattern' ? pat.namedChildren[0]?.text : undefined;
-    if (!name) return;
+    if (!name) continue;
     const t = decl.childForFieldName('type');
     if (t) {
       const te = parseTypeText(t.text);
       if (te) m.set(name, { type: te, guessed: false });
-      return;
+      continue;
     }
     const v = decl.childForFieldName('value')?.text.replace(/\s+/g, ' ');
-    if (!v) return;
-    for (const [re, ty] of INIT_GUESS) {
-      if (re.test(v)) {
-        const te = parseTypeText(ty);
-        if (te) m.set(name, { type: te, guessed: true });
-        return;
-      }
-    }
-  });
+    if (!v) continue;
+    const guess = INIT_GUESS.find(([re]) => re.test(v));
+    const te = guess && parseTypeText(guess[1]);
+    if (te) m.set(name, { type: te, guessed: true });
+  }
   // `for x in xs` / `for x in xs.iter()` / `for x in &xs`: x is an element (a reference when iterating by reference).
   for (const f of fors) {
     const pat = f.childForFieldName('pattern');
@@ -118,9 +114,14 @@ export function derefType(t: TypeExpr): TypeExpr {
   return t;
 }
 
+/** The body nodes the rules look at, found in one search of each body. */
+const BODY_KINDS = ['let_declaration', 'for_expression', 'call_expression', 'match_expression'];
+
 export interface FnScan {
   node: SyntaxNode;
   body: SyntaxNode;
+  /** The body's `BODY_KINDS` nodes in source order. */
+  nodes: SyntaxNode[];
   locals: Map<string, LocalType>;
 }
 
@@ -130,7 +131,8 @@ export function fnScan(ctx: RuleContext, fn: FnItem): FnScan | undefined {
   const memo = ctx.fnScans.get(fn);
   if (memo !== undefined) return memo ?? undefined;
   const nodes = fnNodes(ctx, fn);
-  const scan = nodes ? { ...nodes, locals: localTypes(fn, nodes.body) } : undefined;
+  const found = nodes?.body.descendantsOfType(BODY_KINDS);
+  const scan = nodes && found ? { ...nodes, nodes: found, locals: localTypes(fn, found) } : undefined;
   ctx.fnScans.set(fn, scan ?? null);
   return scan;
 }
