@@ -7,7 +7,7 @@
  */
 import type { FieldShape, GenericParam, TypeExpr } from '../model';
 import { tokenize } from './tokens';
-import { P, parseGenericParams } from './type-text';
+import { P, parseGenericParams, parseWherePredicates } from './type-text';
 
 /** An offset range in the parsed text. */
 export interface Range {
@@ -86,43 +86,15 @@ function generics(p: P): GenericParam[] {
   );
 }
 
-/**
- * A `where` clause up to a top-level `{`, `;` or `=` (or the end): each predicate's bounds are
- * added to the type parameter it names, as the tree conversion does.
- */
+/** A `where` clause: each predicate's bounds go to the type parameter it names, as in the tree conversion. */
 function whereClause(p: P, params: GenericParam[]): void {
   if (!p.eat('where')) return;
-  const slice = raw(p);
-  const stop = (t: string | undefined) => t === undefined || t === '{' || t === ';' || t === '=';
-  while (!stop(p.peek())) {
-    const s = p.i;
-    let depth = 0;
-    while (p.peek() !== undefined && !(depth === 0 && (p.peek() === ':' || stop(p.peek())))) {
-      const t = p.next().t;
-      if (t === '<' || t === '(' || t === '[') depth++;
-      else if (t === '>' || t === ')' || t === ']') depth--;
-    }
-    const lhs = slice(s, p.i);
-    if (!p.eat(':')) p.fail();
-    const bounds: string[] = [];
-    let bs = p.i;
-    depth = 0;
-    while (p.peek() !== undefined && !(depth === 0 && (p.peek() === ',' || stop(p.peek())))) {
-      const t = p.next().t;
-      if (t === '<' || t === '(' || t === '[') depth++;
-      else if (t === '>' || t === ')' || t === ']') depth--;
-      if (depth === 0 && t === '+') {
-        bounds.push(slice(bs, p.i - 1));
-        bs = p.i;
-      }
-    }
-    if (p.i > bs) bounds.push(slice(bs, p.i));
-    const g = params.find(x => x.kind === 'type' && x.name === lhs);
+  for (const { name, bounds } of parseWherePredicates(p, raw(p))) {
+    const g = params.find(x => x.kind === 'type' && x.name === name);
     if (g) {
       g.bounds.push(...bounds);
       if (bounds.some(b => UNSIZED.test(b))) g.maybeUnsized = true;
     }
-    if (!p.eat(',')) break;
   }
 }
 

@@ -358,39 +358,47 @@ export function parseFnSignature(text: string): ParsedSignature | undefined {
     }
     let returnType: TypeExpr | undefined;
     if (p.eat('->')) returnType = p.type();
-    const where: { name: string; bounds: string[] }[] = [];
-    if (p.eat('where')) {
-      while (p.peek() !== undefined) {
-        const s = p.i;
-        let depth = 0;
-        while (p.peek() !== undefined && !(depth === 0 && p.peek() === ':')) {
-          const t = p.next().t;
-          if (t === '<' || t === '(' || t === '[') depth++;
-          else if (t === '>' || t === ')' || t === ']') depth--;
-        }
-        const lhs = slice(s, p.i);
-        if (!p.eat(':')) break;
-        const bounds: string[] = [];
-        let bs = p.i;
-        depth = 0;
-        while (p.peek() !== undefined && !(depth === 0 && p.peek() === ',')) {
-          const t = p.next().t;
-          if (t === '<' || t === '(' || t === '[') depth++;
-          else if (t === '>' || t === ')' || t === ']') depth--;
-          if (depth === 0 && t === '+') {
-            bounds.push(slice(bs, p.i - 1));
-            bs = p.i;
-          }
-        }
-        if (p.i > bs) bounds.push(slice(bs, p.i));
-        where.push({ name: lhs, bounds });
-        if (!p.eat(',')) break;
-      }
-    }
+    const where = p.eat('where') ? parseWherePredicates(p, slice) : [];
     return { visibility, modifiers, name, generics, params, returnType, where };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The predicates of a `where` clause (after the keyword), up to a top-level `{`, `;` or `=` or
+ * the end of the tokens: each left-hand side with its `+`-separated bounds.
+ */
+export function parseWherePredicates(p: P, slice: (a: number, b: number) => string): { name: string; bounds: string[] }[] {
+  const out: { name: string; bounds: string[] }[] = [];
+  const stop = (t: string | undefined) => t === undefined || t === '{' || t === ';' || t === '=';
+  while (!stop(p.peek())) {
+    const s = p.i;
+    let depth = 0;
+    while (p.peek() !== undefined && !(depth === 0 && (p.peek() === ':' || stop(p.peek())))) {
+      const t = p.next().t;
+      if (t === '<' || t === '(' || t === '[') depth++;
+      else if (t === '>' || t === ')' || t === ']') depth--;
+    }
+    const name = slice(s, p.i);
+    if (!p.eat(':')) break;
+    const bounds: string[] = [];
+    let bs = p.i;
+    depth = 0;
+    while (p.peek() !== undefined && !(depth === 0 && (p.peek() === ',' || stop(p.peek())))) {
+      const t = p.next().t;
+      if (t === '<' || t === '(' || t === '[') depth++;
+      else if (t === '>' || t === ')' || t === ']') depth--;
+      if (depth === 0 && t === '+') {
+        bounds.push(slice(bs, p.i - 1));
+        bs = p.i;
+      }
+    }
+    if (p.i > bs) bounds.push(slice(bs, p.i));
+    out.push({ name, bounds });
+    if (!p.eat(',')) break;
+  }
+  return out;
 }
 
 export function parseGenericParams(p: P, slice: (a: number, b: number) => string): ParsedGeneric[] {
