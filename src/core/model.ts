@@ -190,6 +190,11 @@ export interface FnParam {
   span: Span;
 }
 
+/**
+ * A fn. The index may give an object whose signature fields (generics, visibility, params,
+ * returnType, is*) are getters parsed on first use: read them or `JSON.stringify` it, but do not
+ * copy it with `{ ...fn }`, which skips getters on the prototype.
+ */
 export interface FnItem extends ItemBase {
   kind: 'fn';
   params: FnParam[];
