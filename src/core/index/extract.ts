@@ -127,14 +127,15 @@ function common(ctx: Ctx, s: number, e: number, name: Range, attrs: Attribute[],
   };
 }
 
+/** Attributes from ranges relative to offset `at` of the parsed text. */
+function attrsAt(ctx: Ctx, at: number, ranges: Range[]): Attribute[] {
+  const o = ctx.base.offset + at;
+  return ranges.map(a => attributeFromText(ctx.src.slice(at + a.s, at + a.e), spanAt(ctx.base, o + a.s, o + a.e))).filter((x): x is Attribute => !!x);
+}
+
 function fieldsAt(ctx: Ctx, at: number, fields: TextField[]): Field[] {
   const o = ctx.base.offset + at;
-  return fields.map(f => ({
-    name: f.name,
-    type: f.type,
-    span: spanAt(ctx.base, o + f.s, o + f.e),
-    attrs: f.attrs.map(a => attributeFromText(ctx.src.slice(at + a.s, at + a.e), spanAt(ctx.base, o + a.s, o + a.e))).filter((x): x is Attribute => !!x),
-  }));
+  return fields.map(f => ({ name: f.name, type: f.type, span: spanAt(ctx.base, o + f.s, o + f.e), attrs: attrsAt(ctx, at, f.attrs) }));
 }
 
 /** Read one item from its text. False when the text parsers do not cover it (the tree does). */
@@ -157,7 +158,7 @@ function visitFast(c: Cursor, kind: string, s: number, e: number, ctx: Ctx, attr
           fields: fieldsAt(ctx, s, v.fields),
           discriminant: v.discriminant,
           span: spanAt(ctx.base, o + v.s, o + v.e),
-          attrs: fieldsAt(ctx, s, [{ name: '', type: { kind: 'unknown', text: '' }, s: v.s, e: v.e, attrs: v.attrs }])[0].attrs,
+          attrs: attrsAt(ctx, s, v.attrs),
         }));
         out.items.push({ ...head, kind: 'enum', variants, repr: reprOf(attrs) } satisfies EnumItem);
       } else if (adt.keyword === 'union') {
@@ -176,10 +177,9 @@ function visitFast(c: Cursor, kind: string, s: number, e: number, ctx: Ctx, attr
     }
     case 'function_item':
     case 'function_signature_item': {
-      const body = kind === 'function_item' ? inLastChild(c, k => (k === 'block' ? c.startIndex : -2)) : -1;
-      if (body === undefined || body === -2) return false;
-      out.items.push(fnFromText(s, e, body, ctx, attrs, docs, n => `${ctx.module}::${n}`, undefined, { node: () => c.currentNode, build: fnOfTree }, true));
-      return true;
+      const f = fnAt(c, kind, s, e, ctx, attrs, docs, ctx.module);
+      if (f) out.items.push(f);
+      return !!f;
     }
     case 'const_item':
     case 'static_item': {
@@ -218,6 +218,13 @@ function bodyStart(c: Cursor): number {
   return inLastChild(c, k => (k === 'declaration_list' ? c.startIndex : -1)) ?? -1;
 }
 
+/** A fn (or signature) under the cursor, lazily parsed; undefined when its body is not where expected. */
+function fnAt(c: Cursor, kind: string, s: number, e: number, ctx: Ctx, attrs: Attribute[], docs: string | undefined, ownerPath: string, owner?: FnItem['owner']): FnItem | undefined {
+  const body = kind === 'function_item' ? inLastChild(c, k => (k === 'block' ? c.startIndex : -2)) : -1;
+  if (body === undefined || body === -2) return undefined;
+  return fnFromText(s, e, body, ctx, attrs, docs, n => `${ownerPath}::${n}`, owner, { node: () => c.currentNode, build: fnOfTree }, true);
+}
+
 /** Walk the members of an impl or trait body: fns become items, associated types are reported. */
 function members(c: Cursor, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, target: TypeExpr | undefined) => void): string[] | undefined {
   const methods: string[] = [];
@@ -225,12 +232,11 @@ function members(c: Cursor, ctx: Ctx, ownerPath: string, owner: FnItem['owner'],
   inLastChild(c, () =>
     forEachItem(c, ctx, (c, kind, s, e, attrs, docs) => {
       if (kind === 'function_item' || kind === 'function_signature_item') {
-        const body = kind === 'function_item' ? inLastChild(c, k => (k === 'block' ? c.startIndex : -2)) : -1;
-        if (body === undefined || body === -2) {
+        const f = fnAt(c, kind, s, e, ctx, attrs, docs, ownerPath, owner);
+        if (!f) {
           ok = false;
           return;
         }
-        const f = fnFromText(s, e, body, ctx, attrs, docs, n => `${ownerPath}::${n}`, owner, { node: () => c.currentNode, build: fnOfTree }, true);
         ctx.out.items.push(f);
         methods.push(f.path);
       } else if (kind === 'associated_type' || kind === 'type_item') {
