@@ -9,8 +9,9 @@ import { analyzeProfile, type ProfileAnalysis } from '../../profile/analyze';
 import { ProfileInputError, CancelledError } from '../../profile/source';
 import { renderText, pct } from '../../profile/report';
 import { parseRemap } from '../../profile/paths';
+import { compareReports, renderCompareText } from '../../profile/compare';
 
-const USAGE = 'usage: alloc-lens profile <perf.data|perf-script.txt[.gz]|stacks.folded[.gz]> [--root <workspace>] [--json] [--top N] [--stacks N] [--folded <out>] [--speedscope <out.json>] [--event <name>] [--remap FROM=TO[,FROM=TO]] [--check] [--perf <exe>]';
+const USAGE = 'usage: alloc-lens profile <perf.data|perf-script.txt[.gz]|stacks.folded[.gz]> [--root <workspace>] [--json] [--top N] [--stacks N] [--folded <out>] [--speedscope <out.json>] [--event <name>] [--remap FROM=TO[,FROM=TO]] [--check] [--perf <exe>] [--baseline <older profile>]';
 
 /** The nearest directory upwards from `start` that has a Cargo.toml, else undefined. */
 function findCrateRoot(start: string): string | undefined {
@@ -51,7 +52,7 @@ function renderConfirmed(p: ProfileAnalysis): string {
 }
 
 export async function runProfile(args: string[], io: CliIo): Promise<number> {
-  const { positional, flags } = parseArgs(args, ['root', 'top', 'stacks', 'folded', 'speedscope', 'event', 'remap', 'perf'], ['json', 'check']);
+  const { positional, flags } = parseArgs(args, ['root', 'top', 'stacks', 'folded', 'speedscope', 'event', 'remap', 'perf', 'baseline'], ['json', 'check']);
   if (positional.length !== 1) throw new UsageError(USAGE);
   const input = positional[0];
   const root = flags.has('root') ? path.resolve(String(flags.get('root'))) : findCrateRoot(path.dirname(path.resolve(input))) ?? process.cwd();
@@ -70,14 +71,20 @@ export async function runProfile(args: string[], io: CliIo): Promise<number> {
   const onSig = () => ac.abort();
   process.once('SIGINT', onSig);
   let p: ProfileAnalysis;
+  let base: ProfileAnalysis | undefined;
+  const baseline = flags.has('baseline') ? String(flags.get('baseline')) : undefined;
   try {
+    if (baseline !== undefined) {
+      // Every line of both profiles: a line cut from one top-N would look like it vanished.
+      base = await analyzeProfile(baseline, { root, remaps, event: flags.has('event') ? String(flags.get('event')) : undefined, top: 0, stacks: 0, perf: flags.has('perf') ? String(flags.get('perf')) : undefined, signal: ac.signal });
+    }
     p = await analyzeProfile(input, {
       root,
       remaps,
       event: flags.has('event') ? String(flags.get('event')) : undefined,
       fold: flags.has('folded'),
       check: flags.has('check'),
-      top,
+      top: base ? 0 : top,
       stacks,
       perf: flags.has('perf') ? String(flags.get('perf')) : undefined,
       signal: ac.signal,
@@ -95,6 +102,11 @@ export async function runProfile(args: string[], io: CliIo): Promise<number> {
   } finally {
     process.removeListener('SIGINT', onSig);
     if (showProgress) io.stderr.write('\r\x1b[K');
+  }
+  if (base) {
+    const cmp = compareReports(base.report, p.report);
+    io.stdout.write(json ? `${JSON.stringify({ ...cmp, root: p.root }, null, 2)}\n` : renderCompareText(cmp, top));
+    return 0;
   }
   if (flags.has('folded')) writeOut(String(flags.get('folded')), p.folded!.lines().map(l => `${l}\n`).join(''));
   if (flags.has('speedscope')) writeOut(String(flags.get('speedscope')), JSON.stringify(p.speedscope()));
