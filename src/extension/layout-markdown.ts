@@ -1,4 +1,11 @@
-/** Markdown rendering of a layout for hovers and "Explain layout" (pure, no vscode import). */
+/**
+ * Markdown rendering of a layout for hovers and "Explain layout" (pure, no vscode import).
+ *
+ * Shaped like rust-analyzer's layout hover: one compact line first
+ * (`size = 50,008 (0xC358), align = 8, niches = 253`), then the tables. The tables are fenced
+ * text with padded columns, not markdown tables: VS Code's hover renders markdown tables with no
+ * cell padding, so `8` and `252 invalid values` ran together.
+ */
 import type { TypeDefItem } from '../core/model';
 import type { TypeLayout } from '../core/layout/types';
 
@@ -10,8 +17,56 @@ export function sizeLabel(l: TypeLayout): string {
   return `${l.status === 'lower-bound' ? '≥ ' : ''}${n(l.size)} B`;
 }
 
-function esc(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/`/g, "'");
+/**
+ * A niche count a person can read: `253`, `65,535`, `2^64 − 2`, `2^32 − 1,114,112` (`char`). Counts
+ * within 1/1024 of a power of two are written from it; others over a million as `≈ 1.2e9`.
+ */
+export function nicheCount(v: bigint): string {
+  if (v < 1_000_000n) return n(Number(v));
+  const bits = v.toString(2).length;
+  for (const k of [bits - 1, bits]) {
+    const p = 1n << BigInt(k);
+    const m = p - v;
+    if (m >= 0n && m * 1024n <= p) return m === 0n ? `2^${k}` : `2^${k} − ${n(Number(m))}`;
+  }
+  return `≈ ${Number(v).toPrecision(2).replace('e+', 'e')}`;
+}
+
+/** Markdown-safe inline code: backticks cannot be escaped inside a code span, so they are swapped. */
+function code(s: string): string {
+  return `\`${s.replace(/`/g, "'")}\``;
+}
+
+/** Padded text table (first column left-aligned, numbers right-aligned). */
+function table(head: string[], rows: string[][], right: boolean[]): string[] {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i])))
+      .join('  ')
+      .trimEnd();
+  return ['```text', fmt(head), ...rows.map(fmt), '```'];
+}
+
+/** The compact first line, as rust-analyzer prints it. */
+export function layoutSummary(l: TypeLayout): string {
+  if (l.error) return `error: ${l.error}`;
+  if (l.status === 'unknown') return 'size = unknown';
+  const atLeast = l.status === 'lower-bound' ? '≥ ' : '';
+  const parts = [`size = ${atLeast}${n(l.size)} (0x${l.size.toString(16).toUpperCase()})`, `align = ${l.align}`];
+  if (l.niche) parts.push(`niches = ${nicheCount(l.niche.available)}`);
+  if (l.unsized) parts.push('unsized');
+  return parts.join(', ');
+}
+
+/** Share of the whole a contributor path carries, from the size in its text (`: [u8; 300]`). */
+function largestLine(l: TypeLayout): string | undefined {
+  if (!l.largest || l.size === 0) return undefined;
+  // A largest field of a pointer's size in a big type is no cause: the size is spread out.
+  const fields = l.fields ?? [];
+  const top = fields.reduce((m, f) => Math.max(m, f.size), 0);
+  if (fields.length > 3 && top * 4 < l.size) return `No single large contributor: ${fields.length} fields, the largest ${n(top)} B.`;
+  return `Largest contributor: ${code(l.largest)}`;
 }
 
 export function layoutMarkdown(item: TypeDefItem, l: TypeLayout, opts: { title?: string } = {}): string {
@@ -22,19 +77,31 @@ export function layoutMarkdown(item: TypeDefItem, l: TypeLayout, opts: { title?:
     out.push(`⚠ ${l.error}`);
     return out.join('\n');
   }
-  const status = l.confirmed ? 'rustc-confirmed' : l.status === 'exact' ? 'exact (rustc 1.95 rules, x86_64)' : l.status === 'lower-bound' ? 'at least (some parts unknown, counted as 0)' : 'unknown';
-  const niche = l.niche ? `${l.niche.available.toString()} invalid values @${l.niche.offset} (${l.niche.bytes} B)` : 'none';
-  out.push('| size | align | niche | padding | status |', '|---:|---:|---|---:|---|');
-  out.push(`| ${sizeLabel(l)} | ${l.align} | ${niche} | ${l.padding ?? '–'} | ${status} |`);
-  if (l.largest) out.push('', `Largest contributor: \`${esc(l.largest)}\``);
-  if (l.unknownParts?.length) out.push('', `Unknown parts: ${l.unknownParts.map(u => `\`${esc(u)}\``).join(', ')}`);
+  out.push('```rust', `// ${layoutSummary(l)}`, '```');
+  const status = l.confirmed
+    ? '✔ rustc-confirmed'
+    : l.status === 'exact'
+      ? 'exact (rustc 1.95 layout rules, x86_64)'
+      : l.status === 'lower-bound'
+        ? 'at least: some parts are unknown and counted as 0 B'
+        : 'unknown';
+  const extra: string[] = [];
+  if (l.niche) extra.push(`niche: ${nicheCount(l.niche.available)} invalid values in ${l.niche.bytes} B at offset ${l.niche.offset}`);
+  if (l.padding !== undefined && l.padding > 0) extra.push(`padding: ${n(l.padding)} B`);
+  out.push(`${status}${extra.length ? ` · ${extra.join(' · ')}` : ''}`);
+  const largest = largestLine(l);
+  if (largest) out.push('', largest);
+  if (l.unknownParts?.length) out.push('', `Unknown parts: ${l.unknownParts.map(code).join(', ')}`);
   if (l.fields?.length) {
-    out.push('', '| field | type | offset | size |', '|---|---|---:|---:|');
-    for (const f of [...l.fields].sort((a, b) => a.offset - b.offset).slice(0, 24)) out.push(`| ${esc(f.name)} | \`${esc(f.type)}\` | ${f.offset} | ${n(f.size)} |`);
+    const fs = [...l.fields].sort((a, b) => a.offset - b.offset);
+    out.push('', ...table(['offset', 'size', 'field', 'type'], fs.slice(0, 24).map(f => [n(f.offset), n(f.size), f.name, f.type]), [true, true, false, false]));
+    if (fs.length > 24) out.push(`… ${fs.length - 24} more fields`);
   }
   if (l.variants?.length) {
-    out.push('', `| variant | size | field bytes |${l.tag ? ` tag ${l.tag.size} B @${l.tag.offset} |` : ' niche-encoded |'}`, '|---|---:|---:|---|');
-    for (const v of l.variants.slice(0, 24)) out.push(`| ${esc(v.name)}${v.uninhabited ? ' (uninhabited)' : ''} | ${n(v.size)} | ${n(v.fieldsSize)} | ${v.fields.map(f => `\`${esc(f.type)}\``).join(', ')} |`);
+    const tag = l.tag ? `tag: ${l.tag.size} B at offset ${l.tag.offset}` : 'no tag (niche-encoded)';
+    const rows = l.variants.slice(0, 24).map(v => [`${v.name}${v.uninhabited ? ' (uninhabited)' : ''}`, n(v.size), n(v.fieldsSize), v.fields.map(f => f.type).join(', ')]);
+    out.push('', tag, ...table(['variant', 'size', 'fields', 'types'], rows, [false, true, true, false]));
+    if (l.variants.length > 24) out.push(`… ${l.variants.length - 24} more variants`);
   }
   return out.join('\n');
 }

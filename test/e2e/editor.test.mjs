@@ -38,7 +38,7 @@ test('hovering the error type shows its size', async () => {
   await page.keyboard.press('Control+K');
   await page.keyboard.press('Control+I');
   const hover = page.locator('.monaco-hover:not(.hidden)');
-  await until('a hover with the layout', async () => ((await hover.count()) > 0 && /50,008 B/.test(await hover.first().innerText())) || undefined, 20000);
+  await until('a hover with the layout', async () => ((await hover.count()) > 0 && /size = 50,008 \(0xC358\), align = 8/.test(await hover.first().innerText())) || undefined, 20000);
   const text = await hover.first().innerText();
   assert.match(text, /DistriErr/);
   assert.match(text, /Corrupt/);
