@@ -55,7 +55,9 @@
   } catch (e) {
     // no storage: speedscope falls back to prefers-color-scheme
   }
-  history.replaceState(history.state, '', '#localProfilePath=alloc-lens-profile.js');
+  // `view=left-heavy`: open merged (stacks with the same frames summed), not in time order, which
+  // for sampled profiles is just noise.
+  history.replaceState(history.state, '', '#localProfilePath=alloc-lens-profile.js&view=left-heavy');
 
   // 2. speedscope's mount appends <script src="file:///alloc-lens-profile.js"> to <head>; swallow it.
   let speedscopeReady = false;
@@ -91,6 +93,21 @@
     }, 2000);
   });
 
+  // speedscope's own Import/Export (files come from the host) and color-scheme toggle (the panel
+  // follows VS Code's theme) are hidden. Its class names are generated, so the tabs are found by
+  // their text, again after each of its re-renders.
+  const HIDDEN_TABS = /^\W*(Import|Export|Help|Light|Dark|System)\s*$/;
+  function hideForeignTabs() {
+    for (const d of document.querySelectorAll('body > div:not(.al-ui) div')) {
+      if (d.childElementCount < 1 || d.childElementCount > 2) continue;
+      // speedscope's (aphrodite) rules are all !important: only an !important inline style wins.
+      if (HIDDEN_TABS.test(d.textContent || '') && d.style.getPropertyPriority('display') !== 'important') {
+        d.style.setProperty('display', 'none', 'important');
+      }
+    }
+  }
+  new MutationObserver(hideForeignTabs).observe(document.body, { childList: true, subtree: true });
+
   // 3. State, and the host's messages.
   let profile = null; // { title, file (parsed speedscope File), count, index, hotLines }
 
@@ -100,7 +117,8 @@
     if (m.type === 'load') {
       try {
         const file = JSON.parse(m.speedscopeJson);
-        profile = { title: m.title, file, count: m.profileCount, index: clampIndex(m.activeProfileIndex, m.profileCount), hotLines: m.hotLines || [] };
+        const byView = Array.isArray(m.hotLinesByView) ? m.hotLinesByView : null;
+        profile = { title: m.title, file, count: m.profileCount, index: clampIndex(m.activeProfileIndex, m.profileCount), hotLines: m.hotLines || [], byView };
         renderToolbar();
         renderHotLines();
         showProfile(profile.index);
@@ -130,6 +148,11 @@
     const name = (profile.title || 'profile').replace(/[^\w.-]+/g, '_') + '.speedscope.json';
     window.speedscope.loadFileFromBase64(name, utf8ToBase64(JSON.stringify(file)));
     updateToolbar();
+    // The hot-line list follows the view: the Copy view lists lines by memcpy samples.
+    if (profile.byView && profile.byView[index]) {
+      profile.hotLines = profile.byView[index];
+      renderHotLines();
+    }
     const p = profile.file.profiles[index];
     post({ type: 'shown', profileIndex: index, profileName: (p && p.name) || '' });
   }

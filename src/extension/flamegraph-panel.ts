@@ -18,6 +18,7 @@ export interface FlamegraphData {
   /** The speedscope File JSON (https://www.speedscope.app/file-format-schema.json). */
   speedscope: object;
   hotLines: HotLineItem[];
+  hotLinesByView?: HotLineItem[][];
 }
 
 const VIEW_TYPE = 'allocLens.flamegraph';
@@ -142,6 +143,7 @@ ${assets.js.map(j => `<script nonce="${n}" src="${uri(vscode.Uri.joinPath(dir, j
       profileCount: Array.isArray(ss.profiles) ? ss.profiles.length : 0,
       activeProfileIndex: this.shownIndex ?? (typeof ss.activeProfileIndex === 'number' ? ss.activeProfileIndex : 0),
       hotLines: d.hotLines,
+      hotLinesByView: d.hotLinesByView,
     };
     void this.panel.webview.postMessage(msg);
   }

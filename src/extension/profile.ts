@@ -4,11 +4,11 @@
  * Clear Profile. All analysis is `src/profile` (no vscode there); this file only adapts.
  */
 import * as path from 'node:path';
+import { hotLinesByView } from '../profile/hot-views';
 import * as vscode from 'vscode';
 import { analyzeProfile, lineReader, type ProfileAnalysis } from '../profile/analyze';
 import { confirmFindings, type Confirmation } from '../profile/confirm';
-import { rankLines } from '../profile/attribute';
-import { lineNote, lineShare, pct } from '../profile/report';
+import { lineNote, pct } from '../profile/report';
 import { CancelledError, ProfileInputError, sniffFile } from '../profile/source';
 import type { Analysis, FolderState } from './analysis';
 import { readProfileSettings } from './config';
@@ -191,15 +191,15 @@ export class ProfileSession implements vscode.Disposable {
   openFlamegraph(): void {
     const l = this.loaded;
     if (!l) return void this.noProfile();
-    const hot = rankLines(l.result.attribution).slice(0, 100);
-    const t = l.result.attribution.totals;
+    const a = l.result.attribution;
+    const byView = hotLinesByView(a.lines.values(), a.totals).map(list =>
+      list.map(h => ({ file: a.resolver.absolute(h.file), line: h.line, label: `${h.file}:${h.line}  ${h.note}`, detail: h.function })),
+    );
     FlamegraphPanel.show(this.extensionUri, {
       title: `Flamegraph: ${path.basename(l.file)}`,
       speedscope: l.result.speedscope(true),
-      hotLines: hot.map(h => {
-        const share = lineShare(h.samples, t);
-        return { file: l.result.attribution.resolver.absolute(h.file), line: h.line, label: `${h.file}:${h.line}  ${lineNote({ samples: h.samples, share })}`, detail: `${h.function} · ${h.samples.total} samples` };
-      }),
+      hotLines: byView[0],
+      hotLinesByView: byView,
     });
   }
 

@@ -28,6 +28,8 @@ export type HostMessage =
       /** Index into `profiles[]` to show first. */
       activeProfileIndex: number;
       hotLines: HotLineItem[];
+      /** Hot lines per entry of `profiles[]` (All / Allocator / Copy); the list follows the view. */
+      hotLinesByView?: HotLineItem[][];
     };
 
 /** Webview -> host. */

@@ -79,8 +79,9 @@ test('static findings the profile confirms say so and are raised to errors', asy
   await page.keyboard.press('Escape');
 });
 
-test('Open Flamegraph shows the profile in speedscope', async () => {
+test('Open Flamegraph shows the profile in speedscope, merged (left heavy), without Import/Export', async () => {
   const { page } = ed;
+  const started = Date.now();
   await command(page, 'Alloc Lens: Open Flamegraph');
   const frame = await until('speedscope in the webview', async () => {
     for (const f of page.frames()) {
@@ -89,13 +90,33 @@ test('Open Flamegraph shows the profile in speedscope', async () => {
     }
     return undefined;
   }, 60000);
+  // First draw: from the command to a canvas with the profile's frames in it.
+  console.log(`flamegraph first draw: ${Date.now() - started} ms`);
   await page.waitForTimeout(1000);
-  assert.match(await frame.evaluate(() => document.body.innerText), /src\/main\.rs:19/);
+  const text = await frame.evaluate(() => document.body.innerText);
+  assert.match(text, /src\/main\.rs:19/);
+  // speedscope's own file buttons and color toggle are hidden (files come from the editor).
+  assert.doesNotMatch(text, /\b(Import|Export)\b/);
+  // Opened merged: the "Left Heavy" tab carries the active class that "Time Order" lacks.
+  const tabs = await frame.evaluate(() => {
+    const find = label => [...document.querySelectorAll('body > div:not(.al-ui) div')].find(d => d.childElementCount === 1 && new RegExp(`^\\W*${label}$`).test(d.textContent || ''));
+    return { heavy: find('Left Heavy')?.className, time: find('Time Order')?.className, sandwich: find('Sandwich')?.className };
+  });
+  // speedscope's (aphrodite) class names are generated: the active tab is the odd one out.
+  assert.ok(tabs.heavy && tabs.time && tabs.sandwich, JSON.stringify(tabs));
+  assert.ok(tabs.time === tabs.sandwich && tabs.heavy !== tabs.time, `Left Heavy is not the active view: ${JSON.stringify(tabs)}`);
+  // The hot-line list of the "All" view ranks by all samples, in one unit with counts.
+  const allRows = await frame.locator('.al-hot-line .al-hot-label').allInnerTexts();
+  assert.match(allRows[0], /^src\/main\.rs:19 {2}1,7\d\d samples \(3\d\.\d%\)$/);
   await page.mouse.move(10, 10);
   await shot(page, 'profile-5-flamegraph');
   // the copy view: only memcpy/memmove samples (2,853 of them in this recording)
   await frame.locator('.al-view[data-view=copy]').click();
   await until('the copy view', async () => /Copy samples \(memcpy\/memmove\) · cpu-clock:ppp · 2853 samples/.test(await frame.evaluate(() => document.body.innerText)) || undefined, 15000);
+  // ...and the list follows the view: lines ranked by their memcpy samples.
+  const copyRows = await frame.locator('.al-hot-line .al-hot-label').allInnerTexts();
+  assert.match(copyRows[0], /^src\/main\.rs:19 {2}memcpy 1,638 samples \(57\.\d% of memcpy\)$/);
+  assert.ok(copyRows.every(r => /memcpy [\d,]+ samples/.test(r)), copyRows.join('\n'));
   await page.waitForTimeout(500);
   await shot(page, 'profile-6-flamegraph-copy');
 });
