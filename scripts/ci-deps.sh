@@ -1,18 +1,34 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests and benchmarks need (idempotent; skips what is present).
+# `npm test` runs this first (scripts/run-tests.mjs). As root it installs through apt; otherwise it
+# prints the exact apt-get command and fails, so a test never silently skips for a missing tool.
+#   ALLOC_LENS_REGISTRY          crate source dir to check (default /usr/share/cargo/registry)
+#   ALLOC_LENS_CI_DEPS_NO_INSTALL=1  only report what is missing (used by the test of this script)
 set -euo pipefail
+REG="${ALLOC_LENS_REGISTRY:-/usr/share/cargo/registry}"
 need=()
 command -v c++filt >/dev/null || need+=(binutils)
 command -v perf >/dev/null || need+=(linux-perf)
-[ -d /usr/share/cargo/registry/tokio-1.24.2 ] || need+=(librust-tokio-dev)
-[ -d /usr/share/cargo/registry/async-trait-0.1.56 ] || need+=(librust-async-trait-dev)
-[ -d /usr/share/cargo/registry/bytes-1.2.1 ] || need+=(librust-bytes-dev)
+command -v cargo >/dev/null || need+=(cargo)
+# Crate sources: directory in the registry => Debian package.
+crates=(tokio-1.24.2:librust-tokio-dev async-trait-0.1.56:librust-async-trait-dev
+  bytes-1.2.1:librust-bytes-dev)
+for c in "${crates[@]}"; do
+  [ -d "$REG/${c%%:*}" ] || need+=("${c##*:}")
+done
 if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
+  if [ "$(id -u)" = 0 ] && [ "${ALLOC_LENS_CI_DEPS_NO_INSTALL:-}" != 1 ]; then
+    echo "ci-deps: installing ${need[*]}" >&2
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    # --reinstall: a package whose files were removed is still "installed" for dpkg.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --reinstall "${need[@]}" >/dev/null
   else
-    echo "ci-deps: missing ${need[*]} and not root; install them with apt-get" >&2
+    echo "ci-deps: missing system packages; run as root:" >&2
+    echo "  apt-get install -y ${need[*]}" >&2
+    exit 1
   fi
+  for c in "${crates[@]}"; do
+    [ -d "$REG/${c%%:*}" ] || { echo "ci-deps: $REG/${c%%:*} still missing after installing ${c##*:}" >&2; exit 1; }
+  done
 fi
-command -v rustc >/dev/null || { echo "ci-deps: rustc is missing: the layout differential tests need it" >&2; exit 1; }
+command -v rustc >/dev/null || { echo "ci-deps: rustc is missing: the layout differential tests need it (apt-get install -y rustc)" >&2; exit 1; }

@@ -60,8 +60,8 @@ export type TypeExpr =
   | { kind: 'dyn'; traits: TypeExpr[]; text: string }
   /** `impl Trait`: opaque; size unknown from syntax. */
   | { kind: 'impl'; traits: TypeExpr[]; text: string }
-  /** `_`, macros in type position, anything unrecognised. */
-  | { kind: 'unknown'; text: string };
+  /** `_`, macros in type position, anything unrecognised; `error`: rustc rejects it (too deep). */
+  | { kind: 'unknown'; text: string; error?: string };
 
 /** A parsed `#[...]` or `#![...]` attribute. */
 export interface Attribute {

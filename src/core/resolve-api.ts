@@ -37,6 +37,11 @@ export interface TypeResolver {
    */
   evalConst(module: string, text: string, env?: ReadonlyMap<string, bigint>): bigint | undefined;
   /**
+   * evalConst that also says when rustc rejects the expression (`error`, in rustc's words:
+   * division by zero, overflow, a const cycle). Optional: without it errors read as unknown.
+   */
+  evalConstChecked?(module: string, text: string, env?: ReadonlyMap<string, bigint>): { value?: bigint; error?: string };
+  /**
    * Whether something with these attributes is compiled in a default build for the layout
    * target (its `#[cfg(...)]` predicates hold). Optional: without it everything counts.
    */

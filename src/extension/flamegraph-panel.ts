@@ -6,8 +6,9 @@
  */
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
-import { containingFolder, prepareSpeedscopeFile, speedscopeAssets } from './flamegraph-file';
+import { prepareSpeedscopeFile, speedscopeAssets } from './flamegraph-file';
+import { resolveWorkspaceFile } from '../core/secure/workspace-path';
+import { escapeLinkedText } from '../core/secure/escape';
 import { errorText, log } from './log';
 import { type HostMessage, type HotLineItem, isWebviewMessage, type WebviewMessage } from './webview-protocol';
 
@@ -191,17 +192,14 @@ ${assets.js.map(j => `<script nonce="${n}" src="${uri(vscode.Uri.joinPath(dir, j
 /** Opens `file` at 1-based `line` if it lies inside a workspace folder. */
 export async function openSource(file: string, line: number, column?: number, viewColumn: vscode.ViewColumn = vscode.ViewColumn.Active): Promise<boolean> {
   const folders = (vscode.workspace.workspaceFolders ?? []).filter(f => f.uri.scheme === 'file').map(f => f.uri.fsPath);
-  if (!containingFolder(file, folders)) {
-    void vscode.window.showWarningMessage(`Alloc Lens: ${file} is not inside a workspace folder; not opened.`);
+  // Symlinks resolved before the check: a link inside the workspace must not open a file outside.
+  const where = resolveWorkspaceFile(file, folders);
+  if (!where.ok) {
+    const why = where.reason === 'missing' ? 'does not exist' : 'is not inside a workspace folder';
+    void vscode.window.showWarningMessage(escapeLinkedText(`Alloc Lens: ${file} ${why}; not opened.`));
     return false;
   }
-  const uri = vscode.Uri.file(path.resolve(file));
-  try {
-    await vscode.workspace.fs.stat(uri);
-  } catch {
-    void vscode.window.showWarningMessage(`Alloc Lens: ${file} does not exist.`);
-    return false;
-  }
+  const uri = vscode.Uri.file(where.real);
   const doc = await vscode.workspace.openTextDocument(uri);
   const l = Math.min(Math.max(1, Math.floor(line)), doc.lineCount) - 1;
   const c = column !== undefined && column >= 1 ? Math.floor(column) - 1 : doc.lineAt(l).firstNonWhitespaceCharacterIndex;

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { memoryCost, type HotLine } from '../profile/attribute';
 import { lineNote, lineShare, pct, topStacks } from '../profile/report';
 import type { LoadedProfile } from './profile';
+import { profileHoverMarkdown } from '../profile/hover-markdown';
 
 const LEVELS = 5;
 
@@ -94,12 +95,11 @@ export class ProfileHover implements vscode.HoverProvider {
     if (!h) return undefined;
     const s = h.samples;
     const share = shareOf(l, h);
-    const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**Alloc Lens profile** · ${rel}:${h.line}${h.precision === 'function' ? ' (function-level: no srcline)' : ''}\n\n`);
-    md.appendMarkdown(`${s.total.toLocaleString('en-US')} samples (${pct(share.total)} of all): memcpy ${s.copy.toLocaleString('en-US')} (${pct(share.copy)} of memcpy) · malloc ${s.alloc.toLocaleString('en-US')} (${pct(share.alloc)}) · free ${s.free.toLocaleString('en-US')} (${pct(share.free)})\n\n`);
-    md.appendMarkdown(`in \`${h.function}\`\n\nTop stacks (leaf first):\n`);
+    const counts = `${s.total.toLocaleString('en-US')} samples (${pct(share.total)} of all): memcpy ${s.copy.toLocaleString('en-US')} (${pct(share.copy)} of memcpy) · malloc ${s.alloc.toLocaleString('en-US')} (${pct(share.alloc)}) · free ${s.free.toLocaleString('en-US')} (${pct(share.free)})`;
     const stacks = topStacks(l.result.data, l.result.attribution, h, 3, 3);
-    md.appendCodeblock(stacks.map(st => `${st.samples} samples\n${st.frames.map(f => `  ${f}`).join('\n')}`).join('\n\n'), 'text');
+    // Symbol names come from the profile file: escaped (a hostile profile could add links/images).
+    const md = new vscode.MarkdownString(profileHoverMarkdown({ rel, line: h.line, functionLevel: h.precision === 'function', countsLine: counts, fn: h.function, stacks }));
+    md.supportHtml = false;
     md.isTrusted = false;
     return new vscode.Hover(md, doc.lineAt(pos.line).range);
   }

@@ -15,6 +15,7 @@ import { readProfileSettings } from './config';
 import { FlamegraphPanel, openSource } from './flamegraph-panel';
 import { ProfileDecorations } from './profile-decorations';
 import { errorText, log } from './log';
+import { escapeIcons, escapeLinkedText } from '../core/secure/escape';
 import type { ProfileEvidence } from './convert';
 
 export interface LoadedProfile {
@@ -108,7 +109,8 @@ export class ProfileSession implements vscode.Disposable {
       const msg = top
         ? `Alloc Lens: ${r.samples.total.toLocaleString('en-US')} samples; memcpy ${pct(r.shares.copy)}, allocator ${pct(r.shares.allocator)}. Hottest: ${top.file}:${top.line} (${lineNote(top)}).`
         : `Alloc Lens: ${r.samples.total.toLocaleString('en-US')} samples, none in ${folder.root}. ${r.warnings[r.warnings.length - 1] ?? ''}`;
-      void vscode.window.showInformationMessage(msg, 'Open Flamegraph', 'Show Ranked Findings').then(c => {
+      // File names and warnings come from the profile: no links in the notification.
+      void vscode.window.showInformationMessage(escapeLinkedText(msg), 'Open Flamegraph', 'Show Ranked Findings').then(c => {
         if (c === 'Open Flamegraph') this.openFlamegraph();
         else if (c === 'Show Ranked Findings') void this.showRankedFindings();
       });
@@ -118,10 +120,10 @@ export class ProfileSession implements vscode.Disposable {
         log().info(`import of ${file} cancelled`);
         return undefined;
       }
-      if (e instanceof ProfileInputError) void vscode.window.showErrorMessage(`Alloc Lens: ${e.message}`);
+      if (e instanceof ProfileInputError) void vscode.window.showErrorMessage(escapeLinkedText(`Alloc Lens: ${e.message}`));
       else {
         log().error(`import of ${file} failed: ${errorText(e)}`);
-        void vscode.window.showErrorMessage(`Alloc Lens could not import ${path.basename(file)}: ${(e as Error).message}`, 'Open Log').then(c => c && log().show());
+        void vscode.window.showErrorMessage(escapeLinkedText(`Alloc Lens could not import ${path.basename(file)}: ${(e as Error).message}`), 'Open Log').then(c => c && log().show());
       }
       return undefined;
     }
@@ -179,9 +181,9 @@ export class ProfileSession implements vscode.Disposable {
       return;
     }
     const items = list.map(c => ({
-      label: `${c.confirmed ? '$(flame)' : '$(circle-outline)'} ${c.finding.code}  ${path.relative(this.loaded!.folder.root, c.finding.range.file)}:${c.finding.range.line}`,
+      label: `${c.confirmed ? '$(flame)' : '$(circle-outline)'} ${c.finding.code}  ${escapeIcons(path.relative(this.loaded!.folder.root, c.finding.range.file))}:${c.finding.range.line}`,
       description: c.confirmed ? `${pct(c.share)} of ${c.measure === 'copy' ? 'memcpy' : c.measure === 'allocator' ? 'allocator' : 'allocator + memcpy'} samples` : c.samples > 0 ? `${pct(c.share)} (below threshold)` : 'no samples',
-      detail: c.finding.message,
+      detail: escapeIcons(c.finding.message),
       c,
     }));
     const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Findings ranked by measured cost (profile-confirmed first)', matchOnDetail: true });

@@ -4,8 +4,9 @@
  *
  * Cargo crates are built with `cargo rustc --offline -j1 -p PKG --lib|--bin NAME -- -Zprint-type-sizes`
  * (the lib target when there is one, else the first bin)
- * into a separate target directory under the OS temp dir, after `cargo clean -p NAME` there, so
- * the crate itself is always recompiled and the user's own `target/` is never touched.
+ * into a separate, private target directory under the user's cache dir (secure/private-dir.ts),
+ * after `cargo clean -p NAME` there, so the crate itself is always recompiled and the user's own
+ * `target/` is never touched.
  */
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -13,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ExactParse, PrintTypeSizesParser } from './print-type-sizes';
+import { privateCacheDir } from '../secure/private-dir';
 
 /** Options of {@link runExact}: exactly one of `crateDir` and `file`. */
 export interface ExactOptions {
@@ -107,8 +109,7 @@ export function firstError(stderr: string): string {
 }
 
 function defaultCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'alloc-lens', 'exact');
+  return privateCacheDir('exact');
 }
 
 const SKIP_DIRS = new Set(['target', '.git', 'node_modules']);
@@ -128,9 +129,13 @@ export function sourceFiles(dir: string): string[] {
   return out;
 }
 
-/** The separate cargo target directory exact mode uses for a crate (the user's `target/` is untouched). */
+/**
+ * The separate cargo target directory exact mode uses for a crate (the user's `target/` is
+ * untouched): private to the user (see secure/private-dir.ts), created and checked here.
+ */
 export function exactTargetDir(crateRoot: string): string {
-  return path.join(os.tmpdir(), 'alloc-lens-exact-target', crypto.createHash('sha256').update(path.resolve(crateRoot)).digest('hex').slice(0, 16));
+  const hash = crypto.createHash('sha256').update(path.resolve(crateRoot)).digest('hex').slice(0, 16);
+  return privateCacheDir('exact-target', hash);
 }
 
 /** Cache key: rustc version + mode + relative path and contents of every source file. */

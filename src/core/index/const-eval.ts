@@ -6,6 +6,15 @@
 
 type Lookup = (path: string[]) => bigint | undefined;
 
+/** An expression rustc rejects (division by zero, overflow, a cycle): its wording, not "unknown". */
+export class ConstEvalError extends Error {}
+
+// Every Rust integer fits in 128 bits: a larger intermediate overflows in rustc, and bounding it
+// keeps hostile input (`1 << 1000000000`, long products) from building huge BigInts.
+const LIMIT = 1n << 128n;
+// Deeper parentheses than this are left unevaluated (unknown) instead of recursing further.
+const MAX_DEPTH = 256;
+
 const TOKEN = /\s*(0x[0-9a-fA-F_]+(?:[ui](?:8|16|32|64|128|size))?|0o[0-7_]+\w*|0b[01_]+\w*|\d\w*|b'(?:\\.|[^'])'|'(?:\\.|[^'])'|[A-Za-z_][\w]*(?:\s*::\s*[A-Za-z_][\w]*)*|<<|>>|[-+*/%()&|^!{}])/y;
 
 function tokenize(text: string): string[] | undefined {
@@ -51,16 +60,38 @@ function literal(tok: string): bigint | undefined {
 
 /** Returns undefined when the expression is not a plain integer expression we can evaluate. */
 export function evalConstExpr(text: string, lookup: Lookup): bigint | undefined {
+  return evalConstExprChecked(text, lookup).value;
+}
+
+/**
+ * Like evalConstExpr, but tells an expression rustc rejects (`error`: division by zero, a shift
+ * or value beyond 128 bits, a const cycle reported by `lookup` throwing ConstEvalError) from one
+ * that is merely not evaluable here (neither field set).
+ */
+export function evalConstExprChecked(text: string, lookup: Lookup): { value?: bigint; error?: string } {
+  try {
+    const value = evalInner(text, lookup);
+    return value === undefined ? {} : { value };
+  } catch (e) {
+    if (e instanceof ConstEvalError) return { error: e.message };
+    throw e;
+  }
+}
+
+function evalInner(text: string, lookup: Lookup): bigint | undefined {
   const toks = tokenize(text.trim());
   if (!toks || toks.length === 0) return undefined;
   let i = 0;
   const peek = () => toks[i];
   const PREC: Record<string, number> = { '|': 1, '^': 2, '&': 3, '<<': 4, '>>': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6 };
+  let depth = 0;
   const primary = (): bigint | undefined => {
     const t = toks[i++];
     if (t === undefined) return undefined;
     if (t === '(' || t === '{') {
+      if (++depth > MAX_DEPTH) return undefined;
       const v = expr(0);
+      depth--;
       const close = toks[i++];
       if (close !== (t === '(' ? ')' : '}')) return undefined;
       return v;
@@ -102,14 +133,29 @@ export function evalConstExpr(text: string, lookup: Lookup): bigint | undefined 
         case '+': left = left + right; break;
         case '-': left = left - right; break;
         case '*': left = left * right; break;
-        case '/': if (right === 0n) return undefined; left = left / right; break;
-        case '%': if (right === 0n) return undefined; left = left % right; break;
-        case '<<': left = left << right; break;
-        case '>>': left = left >> right; break;
+        case '/':
+          if (right === 0n) throw new ConstEvalError(`attempt to divide \`${left}\` by zero`);
+          left = left / right;
+          break;
+        case '%':
+          if (right === 0n) {
+            throw new ConstEvalError(`attempt to calculate the remainder of \`${left}\` with a divisor of zero`);
+          }
+          left = left % right;
+          break;
+        case '<<':
+        case '>>':
+          if (right < 0n || right >= 128n) {
+            const dir = op === '<<' ? 'left' : 'right';
+            throw new ConstEvalError(`attempt to shift ${dir} by \`${right}\`, which would overflow`);
+          }
+          left = op === '<<' ? left << right : left >> right;
+          break;
         case '&': left = left & right; break;
         case '^': left = left ^ right; break;
         case '|': left = left | right; break;
       }
+      if (left >= LIMIT || left <= -LIMIT) throw new ConstEvalError('attempt to compute a value beyond 128 bits, which would overflow');
     }
   };
   const v = expr(0);

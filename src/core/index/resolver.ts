@@ -6,7 +6,7 @@ import type { Item, TypeDefItem, TypeExpr, UseEntry } from '../model';
 import { isTypeDef } from '../model';
 import type { Resolution, TypeResolver } from '../resolve-api';
 import { canonicalStdPath, isStdRoot, PRELUDE, PRIMITIVES } from './std-paths';
-import { evalConstExpr } from './const-eval';
+import { ConstEvalError, evalConstExpr, evalConstExprChecked } from './const-eval';
 import { isStdTablePath } from '../layout/std-table';
 
 /** The names one module defines and imports. */
@@ -63,6 +63,15 @@ export class ScopeResolver implements TypeResolver {
     });
   }
 
+  /** evalConst that also reports what rustc rejects (division by zero, overflow, a const cycle). */
+  evalConstChecked(module: string, text: string, env?: ReadonlyMap<string, bigint>): { value?: bigint; error?: string } {
+    return evalConstExprChecked(text, (path: string[]) => {
+      if (path.length === 1 && env?.has(path[0])) return env.get(path[0]);
+      return this.constValue(module, path, new Set());
+    });
+  }
+
+  /** `seen`: the consts being evaluated on this chain; meeting one again is a cycle (E0391). */
   private constValue(module: string, path: string[], seen: Set<string>): bigint | undefined {
     const last = path[path.length - 1];
     if (path.length === 2 && PRIMITIVES.has(path[0])) return primitiveConst(path[0], last);
@@ -71,10 +80,16 @@ export class ScopeResolver implements TypeResolver {
     }
     const t = this.resolveSegments(module, path, false);
     if (t?.kind !== 'item' || (t.item.kind !== 'const' && t.item.kind !== 'static') || !t.item.value) return undefined;
-    if (seen.has(t.item.path)) return undefined;
+    if (seen.has(t.item.path)) throw new ConstEvalError(`cycle detected when const-evaluating \`${t.item.name}\``);
     seen.add(t.item.path);
     const item = t.item;
-    return evalConstExpr(item.value!, p => this.constValue(item.module, p, seen));
+    try {
+      const r = evalConstExprChecked(item.value!, p => this.constValue(item.module, p, seen));
+      if (r.error) throw new ConstEvalError(r.error);
+      return r.value;
+    } finally {
+      seen.delete(item.path);
+    }
   }
 
   private toResolution(target: Target | undefined, text: string): Resolution {

@@ -126,8 +126,28 @@ function unknownType(text: string): TypeExpr {
   return { kind: 'unknown', text: normText(text) };
 }
 
+/**
+ * rustc stops at types nested about 128 deep ("queries overflow the depth limit!", measured with
+ * rustc 1.95: `Option<...>` 127 deep compiles in a field read by size_of, fails inside println!).
+ * Deeper than MAX_TYPE_DEPTH, a type becomes an `unknown` with an error, never a size; this also
+ * bounds the work per type (each level copies its text).
+ */
+export const MAX_TYPE_DEPTH = 100;
+export const TOO_DEEP = `type nested deeper than ${MAX_TYPE_DEPTH} levels: not analysed (rustc's query depth limit rejects nesting near 128)`;
+let typeDepth = 0;
+
 /** Convert a type node to a `TypeExpr`. Never throws: unrecognised syntax becomes `unknown`. */
 export function typeExprOf(node: SyntaxNode): TypeExpr {
+  if (typeDepth >= MAX_TYPE_DEPTH) return { kind: 'unknown', text: normText(node.text), error: TOO_DEEP };
+  typeDepth++;
+  try {
+    return typeExprAt(node);
+  } finally {
+    typeDepth--;
+  }
+}
+
+function typeExprAt(node: SyntaxNode): TypeExpr {
   const text = normText(node.text);
   switch (node.type) {
     case 'primitive_type':

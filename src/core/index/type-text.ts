@@ -6,15 +6,19 @@
  * and a test checks both agree on every type of a real crate.
  */
 import type { GenericArg, PathSegment, TypeExpr } from '../model';
-import { normText } from './syntax';
+import { MAX_TYPE_DEPTH, normText } from './syntax';
 import type { Tok } from './tokens';
 import { tokenize } from './tokens';
 
 export { tokenize, type Tok } from './tokens';
 
-/** A cursor over tokens with the recursive-descent type grammar; throws on anything else. */
+/**
+ * A cursor over tokens with the recursive-descent type grammar; throws on anything else,
+ * including types nested MAX_TYPE_DEPTH deep (the tree path then reports them, see syntax.ts).
+ */
 export class P {
   i = 0;
+  private depth = 0;
   constructor(
     readonly src: string,
     readonly toks: Tok[],
@@ -65,6 +69,16 @@ export class P {
 
   /** One type without a trailing `+ Bound` list. */
   bound(): TypeExpr {
+    if (this.depth >= MAX_TYPE_DEPTH - 1) this.fail();
+    this.depth++;
+    try {
+      return this.boundAt();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private boundAt(): TypeExpr {
     const start = this.i;
     const t = this.peek();
     if (t === undefined) this.fail();

@@ -152,6 +152,10 @@ export class WorkspaceIndex implements TypeResolver {
     return this.resolver.evalConst(module, text, env);
   }
 
+  evalConstChecked(module: string, text: string, env?: ReadonlyMap<string, bigint>): { value?: bigint; error?: string } {
+    return this.resolver.evalConstChecked(module, text, env);
+  }
+
   isActive(module: string, attrs: readonly Attribute[]): boolean {
     let active = true;
     for (const a of attrs) {
@@ -245,7 +249,14 @@ export class WorkspaceIndex implements TypeResolver {
       return undefined;
     }
     if (text === undefined) return undefined;
-    const entry = this.makeEntry(file, text, parseRust(text), crate, module, childDir);
+    let entry: FileEntry;
+    try {
+      entry = this.makeEntry(file, text, parseRust(text), crate, module, childDir);
+    } catch (e) {
+      // One file that tree-sitter gives up on (or that breaks extraction) must not lose the crate.
+      this.warnings.push({ file, message: `skipped: ${(e as Error).message}` });
+      return undefined;
+    }
     this.files.set(file, entry);
     this.allItems = undefined;
     return entry;

@@ -10,6 +10,8 @@ import { layoutEnum, layoutStruct, layoutUnion } from './adt';
 import { errorLay, fixed, toTypeLayout, unknownLay, type LazyArg, type Lay } from './lay';
 import { pointerTo, stdLayout, UNSIZED_STD } from './std-table';
 import type { TypeLayout } from './types';
+import { TOO_DEEP } from '../index/syntax';
+import { aliasCycleError, arrayLengthError, itemError } from './validate';
 
 const PRIM: Record<string, [number, number]> = {
   bool: [1, 1], char: [4, 4], u8: [1, 1], i8: [1, 1], u16: [2, 2], i16: [2, 2], u32: [4, 4], i32: [4, 4], f32: [4, 4],
@@ -34,6 +36,9 @@ export interface Env {
 
 type PathExpr = Extract<TypeExpr, { kind: 'path' }>;
 
+/** Items laid out inside each other at most this deep (rustc's query depth limit is near 128). */
+const MAX_ITEM_DEPTH = 100;
+
 export class LayoutEngine {
   private readonly memo = new Map<string, Lay>();
   private readonly inProgress = new Set<string>();
@@ -44,6 +49,7 @@ export class LayoutEngine {
   /** Forget memoised results (after the index changed). */
   invalidate(): void {
     this.memo.clear();
+    this.aliasCycles.clear();
   }
 
   /**
@@ -79,7 +85,14 @@ export class LayoutEngine {
     const hit = this.memo.get(key);
     if (hit) return hit;
     if (this.inProgress.has(key)) {
+      if (item.kind === 'type') return errorLay(text, `cycle detected when expanding type alias \`${item.name}\``);
       return errorLay(text, `recursive type \`${item.name}\` has infinite size (insert some indirection, e.g. Box)`);
+    }
+    // Polymorphic recursion by value (`struct S<T>(T, Option<S<Option<T>>>)`) makes a new key at
+    // every level; rustc gives up at its query depth limit (about 128), the engine a little earlier.
+    if (this.inProgress.size >= MAX_ITEM_DEPTH) {
+      const recursive = [...this.inProgress].some(k => k.startsWith(`${item.path}<`));
+      return errorLay(text, recursive ? `recursive type \`${item.name}\` has infinite size` : TOO_DEEP);
     }
     this.inProgress.add(key);
     let result: Lay;
@@ -104,6 +117,9 @@ export class LayoutEngine {
     const active = <T extends { attrs: Attribute[] }>(xs: T[]): T[] => (this.resolver.isActive ? xs.filter(x => x.attrs.length === 0 || this.resolver.isActive!(item.module, x.attrs)) : xs);
     if (item.kind === 'struct' || item.kind === 'union') item = { ...item, fields: active((item as StructItem).fields) } as TypeDefItem;
     else if (item.kind === 'enum') item = { ...item, variants: active((item as EnumItem).variants) } as TypeDefItem;
+    // What rustc rejects outright (repr values, discriminants) is an error, never a layout.
+    const invalid = itemError(item, d => this.constChecked(item.module, d, env.consts)) ?? this.aliasCycle(item);
+    if (invalid) return { ...errorLay(text, invalid), key };
     let l: Lay;
     switch (item.kind) {
       case 'struct': {
@@ -247,8 +263,11 @@ export class LayoutEngine {
         return fixed(expr.text, 8, 8, { offset: 0, bytes: 8, available: 1n });
       case 'array': {
         const elem = this.evalType(expr.elem, env);
-        const n = this.resolver.evalConst(env.module, expr.len, env.consts);
+        const c = this.constChecked(env.module, expr.len, env.consts);
+        const n = c.value;
         const text = `[${elem.text}; ${n ?? expr.len}]`;
+        const invalid = c.error ?? (n !== undefined ? arrayLengthError(expr.len, n) : undefined);
+        if (invalid) return errorLay(text, invalid);
         if (n === undefined) return { ...unknownLay(text, `${expr.len} (array length)`), status: 'lower-bound' };
         const a: Abi = arrayLayout(elem, n);
         return { ...a, text, key: `[${elem.key};${n}]`, status: elem.status, unknownParts: elem.unknownParts, error: elem.error, largest: elem.largest };
@@ -260,7 +279,7 @@ export class LayoutEngine {
       case 'impl':
         return unknownLay(expr.text, `${expr.text} (opaque type)`);
       case 'unknown':
-        return unknownLay(expr.text);
+        return expr.error ? errorLay(expr.text, expr.error) : unknownLay(expr.text);
       case 'path':
         return this.evalPath(expr, env);
     }
@@ -297,6 +316,28 @@ export class LayoutEngine {
       case 'unresolved':
         return unknownLay(expr.text, `${expr.text} (unresolved)`);
     }
+  }
+
+  private readonly aliasCycles = new Map<string, string | undefined>();
+
+  /** rustc's alias-cycle error for a type alias (memoised per alias), else undefined. */
+  private aliasCycle(item: TypeDefItem): string | undefined {
+    if (item.kind !== 'type') return undefined;
+    if (!this.aliasCycles.has(item.path)) {
+      const resolveAlias = (module: string, p: PathExpr) => {
+        const r = this.resolver.resolveType(module, p);
+        return r.kind === 'item' && r.item.kind === 'type' ? r.item : undefined;
+      };
+      this.aliasCycles.set(item.path, aliasCycleError(item, resolveAlias));
+    }
+    return this.aliasCycles.get(item.path);
+  }
+
+  /** A const expression's value, or rustc's error for it when the resolver can tell. */
+  private constChecked(module: string, text: string, consts: ReadonlyMap<string, bigint>): { value?: bigint; error?: string } {
+    if (this.resolver.evalConstChecked) return this.resolver.evalConstChecked(module, text, consts);
+    const value = this.resolver.evalConst(module, text, consts);
+    return value === undefined ? {} : { value };
   }
 
   private constArg(text: string, env: Env): LazyArg {

@@ -8,8 +8,8 @@ import { extractItems, extractStats, newExtractResult, type ExtractResult } from
 import { extractItemsTree } from '../../../src/core/index/extract-tree';
 import { lineStarts } from '../../../src/core/index/syntax';
 import type { EnumItem, FnItem, ImplItem, StructItem, TraitItem } from '../../../src/core/model';
+import { crateDir } from '../helpers/registry';
 
-const REGISTRY = '/usr/share/cargo/registry';
 // What CI installs (scripts/ci-deps.sh); a developer machine may have many more crates.
 const CRATES = ['tokio-1.24.2', 'bytes-1.2.1', 'async-trait-0.1.56'];
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
@@ -89,13 +89,8 @@ test('fast extraction equals the node-by-node tree extraction on edge cases', ()
   assert.deepEqual(withChar.generics.map(g => [g.kind, g.name, g.defaultConst]), [['const', 'C', "'x'"]]);
 });
 
-test('fast extraction equals the tree extraction on every file of real crates and the fixtures', t => {
-  const roots = [...CRATES.map(c => path.join(REGISTRY, c)).filter(d => fs.existsSync(d)), FIXTURES];
-  if (roots.length < CRATES.length + 1) {
-    t.skip(`crate sources missing under ${REGISTRY} (scripts/ci-deps.sh installs them)`);
-    return;
-  }
-  const before = { ...extractStats };
+/** Compares both extractions on every file under `roots`; returns files, items and disagreements. */
+function agreeOn(roots: string[]): { files: number; items: number; bad: string[] } {
   let files = 0;
   let items = 0;
   const bad: string[] = [];
@@ -112,6 +107,19 @@ test('fast extraction equals the tree extraction on every file of real crates an
       }
     }
   }
+  return { files, items, bad };
+}
+
+test('fast extraction equals the tree extraction on every file of the fixtures', () => {
+  const r = agreeOn([FIXTURES]);
+  assert.deepEqual(r.bad, []);
+  assert.ok(r.files > 10, `${r.files} fixture files`);
+});
+
+test('fast extraction equals the tree extraction on every file of real crates', () => {
+  const roots = CRATES.map(crateDir);
+  const before = { ...extractStats };
+  const { files, items, bad } = agreeOn(roots);
   assert.deepEqual(bad, []);
   assert.ok(files > 400 && items > 7000, `${files} files, ${items} items`);
   const fast = extractStats.fast - before.fast;

@@ -6,8 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyse } from './helpers';
 import { applyEdits, byFile } from '../../../src/core/fixes/edits';
+import { crateDir, REGISTRY } from '../helpers/registry';
 
-const REGISTRY = '/usr/share/cargo/registry';
 const LIB = `use async_trait::async_trait;
 
 pub struct Query(pub u64);
@@ -51,9 +51,7 @@ function cargoCheck(dir: string): { ok: boolean; out: string } {
 }
 
 test('#[async_trait] -> native async fn: the rewrite compiles with the real async-trait crate removed from the trait', { timeout: 300_000 }, t => {
-  if (!fs.existsSync(path.join(REGISTRY, 'async-trait-0.1.56'))) {
-    assert.fail('librust-async-trait-dev is not installed: run scripts/ci-deps.sh (CI installs it)');
-  }
+  crateDir('async-trait-0.1.56');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-async-'));
   fs.mkdirSync(path.join(dir, 'src'));
   fs.mkdirSync(path.join(dir, '.cargo'));
