@@ -2,6 +2,7 @@
  * Folded stacks (`root;...;leaf count`): export compatible with FlameGraph's stackcollapse-perf.pl /
  * inferno's `collapse-perf` defaults, and import of folded files.
  */
+import { ProfileInputError } from './source';
 import type { PerfSample, RawFrame } from './types';
 
 export interface FoldOptions {
@@ -66,7 +67,8 @@ function tidyJava(func: string): string {
   return func.startsWith('L') && func.includes('/') ? func.slice(1) : func;
 }
 
-const ESCAPES: Record<string, string> = { SP: '@', BP: '*', RF: '&', LT: '<', GT: '>', LP: '(', RP: ')', C: ',' };
+/** A Map, not an object literal: `$constructor$` must not decode through Object.prototype. */
+const ESCAPES = new Map<string, string>([['SP', '@'], ['BP', '*'], ['RF', '&'], ['LT', '<'], ['GT', '>'], ['LP', '('], ['RP', ')'], ['C', ',']]);
 
 /**
  * inferno's repair of a half-demangled legacy Rust symbol (`GcBox$LT$T$GT$::new::h0123..` ->
@@ -94,7 +96,7 @@ export function fixPartiallyDemangledInferno(sym: string): string {
     } else if (c === '$') {
       const end = rest.indexOf('$', i + 1);
       const code = end > i ? rest.slice(i + 1, end) : '';
-      const esc = ESCAPES[code] ?? (/^u[0-9a-fA-F]{1,6}$/.test(code) ? String.fromCodePoint(parseInt(code.slice(1), 16)) : undefined);
+      const esc = ESCAPES.get(code) ?? (/^u[0-9a-fA-F]{1,6}$/.test(code) ? String.fromCodePoint(parseInt(code.slice(1), 16)) : undefined);
       if (esc === undefined) return sym; // not a legacy Rust escape after all
       out += esc;
       i = end + 1;
@@ -160,13 +162,27 @@ export class FoldedCollapser {
   }
 }
 
-/** One folded line -> root-first frames and a count, or undefined when malformed. */
+/**
+ * One folded line -> root-first frames and a count, or undefined when malformed. The count is
+ * digits with an optional fraction; one above 2^53 cannot be summed exactly (and `1e400` would be
+ * Infinity): that is an error (ProfileInputError), not a skipped line.
+ */
 export function parseFoldedLine(line: string): { frames: string[]; count: number } | undefined {
   const t = line.trimEnd();
   const sp = t.lastIndexOf(' ');
   if (sp <= 0) return undefined;
-  const count = Number(t.slice(sp + 1));
-  if (!Number.isFinite(count) || count < 0) return undefined;
+  const text = t.slice(sp + 1);
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 && i > 0 && i < text.length - 1) dots++;
+    else if (c < 48 || c > 57) return undefined;
+  }
+  if (text.length === 0 || dots > 1) return undefined;
+  const count = Number(text);
+  if (!(count <= Number.MAX_SAFE_INTEGER)) {
+    throw new ProfileInputError(`folded count ${text.slice(0, 40)}${text.length > 40 ? '...' : ''} is larger than 2^53: not a sample count`);
+  }
   return { frames: t.slice(0, sp).split(';'), count };
 }
 
