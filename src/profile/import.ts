@@ -68,12 +68,18 @@ export async function importProfile(file: string, opts: ProfileImportOptions = {
     }, { signal: opts.signal, onBytes: progress, onWarning: warn });
   } else if (sn.format === 'perf-script') {
     const parser = new PerfScriptParser(onSample, warn);
-    await fileLines(file, sn.gzip, l => parser.line(l), { signal: opts.signal, onBytes: progress, onWarning: warn });
+    await fileLines(file, sn.gzip, l => {
+      parser.line(l);
+      folded?.line(l);
+    }, { signal: opts.signal, onBytes: progress, onWarning: warn });
     parser.end();
     lines = parser.lines;
   } else {
     const parser = new PerfScriptParser(onSample, warn);
-    await runPerfScript(file, opts.perf ?? 'perf', l => parser.line(l), { signal: opts.signal, onBytes: progress, onWarning: warn });
+    await runPerfScript(file, opts.perf ?? 'perf', l => {
+      parser.line(l);
+      folded?.line(l);
+    }, { signal: opts.signal, onBytes: progress, onWarning: warn });
     parser.end();
     lines = parser.lines;
   }
