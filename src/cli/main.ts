@@ -15,11 +15,12 @@ usage:
       Allocation-hotspot findings (large-error, large-enum-variant, large-move,
       async-trait-box, clone-hotspot).
   alloc-lens profile <perf.data|perf-script.txt[.gz]|stacks.folded[.gz]> [--root <workspace>]
-                     [--json] [--top N] [--stacks N] [--folded <out>] [--speedscope <out.json>]
-                     [--event <name>] [--remap FROM=TO[,FROM=TO]] [--check] [--perf <exe>]
+                     [--json] [--top N] [--stacks N] [--folded <out>] [--folded-demangled <out>]
+                     [--speedscope <out.json>] [--event <name>] [--remap FROM=TO[,FROM=TO]] [--check] [--perf <exe>]
       Imports a perf profile, charges allocator (malloc/free) and copy (memcpy) samples to the
       workspace source lines they come from and ranks them. --check confirms the static
-      findings with the measured cost; --folded writes FlameGraph folded stacks,
+      findings with the measured cost; --folded writes FlameGraph folded stacks
+      (stackcollapse-perf.pl's output byte for byte; --folded-demangled: Rust names demangled),
       --speedscope a speedscope JSON file.
 
 exit codes: 0 ok / clean, 1 findings at or above --fail-on, 2 usage or input error

@@ -11,7 +11,7 @@ import { runRules } from '../core/rules/run';
 import type { Finding } from '../core/rules/types';
 import { attribute, type Attribution } from './attribute';
 import { confirmFindings, type Confirmation, type ConfirmOptions } from './confirm';
-import type { FoldedCollapser } from './folded';
+import type { FoldedCollapser, FoldOptions } from './folded';
 import { importProfile } from './import';
 import type { ProfileData } from './model';
 import { ProfileInputError } from './source';
@@ -24,8 +24,8 @@ export interface AnalyzeOptions {
   readonly root: string;
   readonly remaps?: readonly PathRemap[];
   readonly event?: string;
-  /** Also collapse into FlameGraph folded stacks. */
-  readonly fold?: boolean;
+  /** Also collapse into FlameGraph folded stacks (true: inferno flavour; or the options). */
+  readonly fold?: boolean | FoldOptions;
   /** Run the static rules and confirm them with the profile. */
   readonly check?: boolean;
   /** Findings computed elsewhere (the editor), confirmed instead of running the rules. */
@@ -53,7 +53,7 @@ export interface ProfileAnalysis {
 export async function analyzeProfile(input: string, opts: AnalyzeOptions): Promise<ProfileAnalysis> {
   const root = path.resolve(opts.root);
   const warnings: string[] = [];
-  const imported = await importProfile(input, { signal: opts.signal, onProgress: opts.onProgress, fold: opts.fold ? {} : undefined, perf: opts.perf });
+  const imported = await importProfile(input, { signal: opts.signal, onProgress: opts.onProgress, fold: typeof opts.fold === 'object' ? opts.fold : opts.fold ? {} : undefined, perf: opts.perf });
   let index = opts.index;
   if (!index && fs.existsSync(path.join(root, 'Cargo.toml'))) {
     try {

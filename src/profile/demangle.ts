@@ -7,12 +7,18 @@
 import { demangleV0 } from './demangle-v0';
 import { isSymbolSuffix } from './demangle-v0-lex';
 
+/** Symbols longer than this are shown as they are, not demangled. */
+export const MAX_SYMBOL = 64 * 1024;
+
 /**
  * The demangled, hash-free name of a Rust symbol (`_ZN`/`ZN`/`__ZN` legacy, `_R`/`R`/`__R` v0;
  * a `.llvm.1234` or other `.suffix` is accepted and dropped, as c++filt does); any other name
  * goes through {@link fixPartiallyDemangled}.
  */
 export function demangle(sym: string): string {
+  // Real symbols stay under a few KB (the longest in a tokio binary: 3.9 KB); longer text is not
+  // a symbol worth the work, and the v0 grammar recurses.
+  if (sym.length > MAX_SYMBOL) return sym;
   const c = sym.charCodeAt(0);
   if (c === 95 /* _ */ || c === 90 /* Z */ || c === 82 /* R */) {
     const r = demangleRust(sym);
@@ -80,7 +86,8 @@ function isLegacyHash(s: string, from = 0): boolean {
   return true;
 }
 
-const ESCAPES: Record<string, string> = { SP: '@', BP: '*', RF: '&', LT: '<', GT: '>', LP: '(', RP: ')', C: ',' };
+/** A Map, not an object literal: `$constructor$` must not decode through Object.prototype. */
+const ESCAPES = new Map<string, string>([['SP', '@'], ['BP', '*'], ['RF', '&'], ['LT', '<'], ['GT', '>'], ['LP', '('], ['RP', ')'], ['C', ',']]);
 
 /**
  * Decodes one legacy path element: `$LT$`-style and `$u7b$` escapes, `..` -> `::`, and the `_`
@@ -88,31 +95,36 @@ const ESCAPES: Record<string, string> = { SP: '@', BP: '*', RF: '&', LT: '<', GT
  * or, when `strict`, makes the whole element invalid (undefined).
  */
 function unescapeElement(el: string, strict: boolean): string | undefined {
-  let rest = el.charCodeAt(0) === 95 && el.charCodeAt(1) === 36 ? el.slice(1) : el;
+  // One left-to-right pass (repeated indexOf over the rest was quadratic on `$$$$...`).
+  const from = el.charCodeAt(0) === 95 && el.charCodeAt(1) === 36 ? 1 : 0;
   let out = '';
-  for (;;) {
-    const dollar = rest.indexOf('$');
-    const dot = rest.indexOf('.');
-    const at = dollar < 0 ? dot : dot < 0 ? dollar : Math.min(dollar, dot);
-    if (at < 0) return out + rest;
-    out += rest.slice(0, at);
-    rest = rest.slice(at);
-    if (at === dot) {
-      const double = rest.charCodeAt(1) === 46;
+  let run = from;
+  let i = from;
+  while (i < el.length) {
+    const c = el.charCodeAt(i);
+    if (c === 46 /* . */) {
+      out += el.slice(run, i);
+      const double = el.charCodeAt(i + 1) === 46;
       out += double ? '::' : '.';
-      rest = rest.slice(double ? 2 : 1);
-      continue;
-    }
-    const end = rest.indexOf('$', 1);
-    const ch = end < 0 ? undefined : legacyEscape(rest.slice(1, end));
-    if (ch === undefined) return strict ? undefined : out + rest;
-    out += ch;
-    rest = rest.slice(end + 1);
+      i += double ? 2 : 1;
+      run = i;
+    } else if (c === 36 /* $ */) {
+      out += el.slice(run, i);
+      // Escapes are at most `$u10ffff$` (9 chars): look no further, so a `$` without its closing
+      // `$` costs O(1), not a scan to the end.
+      const end = el.indexOf('$', i + 1);
+      const ch = end < 0 || end - i > 8 ? undefined : legacyEscape(el.slice(i + 1, end));
+      if (ch === undefined) return strict ? undefined : out + el.slice(i);
+      out += ch;
+      i = end + 1;
+      run = i;
+    } else i++;
   }
+  return out + el.slice(run);
 }
 
 function legacyEscape(code: string): string | undefined {
-  const fixed = ESCAPES[code];
+  const fixed = ESCAPES.get(code);
   if (fixed !== undefined) return fixed;
   if (code.length < 2 || code.length > 7 || code.charCodeAt(0) !== 117 /* u */) return undefined;
   let v = 0;
@@ -136,6 +148,23 @@ function endsWithHash(name: string): boolean {
 }
 
 /**
+ * Start of the trailing run of ` [clone .x]` groups (`body.length` when there is none): a scan
+ * from the end, each group checked once (the regex it replaces was quadratic on long names).
+ */
+function cloneSuffixStart(body: string): number {
+  let end = body.length;
+  for (;;) {
+    if (body.charCodeAt(end - 1) !== 93 /* ] */) return end;
+    // ` [clone .x]`, `x` without `]` or space
+    let i = end - 2;
+    while (i >= 0 && body.charCodeAt(i) !== 93 && body.charCodeAt(i) !== 32) i--;
+    if (i < 7 || body.charCodeAt(i) !== 32 || body.charCodeAt(i + 1) !== 46 || i + 2 > end - 2) return end;
+    if (!body.startsWith(' [clone ', i - 7)) return end;
+    end = i - 7;
+  }
+}
+
+/**
  * Repairs a Rust name a C++ demangler (or perf) only half demangled, as inferno does:
  * `_$LT$alloc..vec..Vec$LT$T$GT$$u20$as$u20$core..ops..drop..Drop$GT$::drop::h0123456789abcdef`
  * -> `<alloc::vec::Vec<T> as core::ops::drop::Drop>::drop`. Drops the `::h<16 hex>` hash and a
@@ -148,8 +177,8 @@ export function fixPartiallyDemangled(name: string): string {
   let body = name;
   if (body.charCodeAt(body.length - 1) === 93 /* ] */) {
     // c++filt prints LLVM's `.llvm.N` / `.cold.N` clones as ` [clone .llvm.N]`.
-    const clone = /( \[clone \.[^\] ]+\])+$/.exec(body);
-    if (clone && endsWithHash(body.slice(0, clone.index))) body = body.slice(0, clone.index);
+    const at = cloneSuffixStart(body);
+    if (at < body.length && endsWithHash(body.slice(0, at))) body = body.slice(0, at);
   }
   const hashed = endsWithHash(body);
   if (!hashed && !hasDollar) return name;

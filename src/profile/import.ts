@@ -68,12 +68,18 @@ export async function importProfile(file: string, opts: ProfileImportOptions = {
     }, { signal: opts.signal, onBytes: progress, onWarning: warn });
   } else if (sn.format === 'perf-script') {
     const parser = new PerfScriptParser(onSample, warn);
-    await fileLines(file, sn.gzip, l => parser.line(l), { signal: opts.signal, onBytes: progress, onWarning: warn });
+    await fileLines(file, sn.gzip, l => {
+      parser.line(l);
+      folded?.line(l);
+    }, { signal: opts.signal, onBytes: progress, onWarning: warn });
     parser.end();
     lines = parser.lines;
   } else {
     const parser = new PerfScriptParser(onSample, warn);
-    await runPerfScript(file, opts.perf ?? 'perf', l => parser.line(l), { signal: opts.signal, onBytes: progress, onWarning: warn });
+    await runPerfScript(file, opts.perf ?? 'perf', l => {
+      parser.line(l);
+      folded?.line(l);
+    }, { signal: opts.signal, onBytes: progress, onWarning: warn });
     parser.end();
     lines = parser.lines;
   }
@@ -112,7 +118,7 @@ export function runPerfScript(file: string, perf: string, onLine: (l: string) =>
           const msg = stderr.trim().split('\n').filter(l => l.trim()).slice(-3).join(' / ');
           return reject(new ProfileInputError(`perf script failed on ${file} (exit ${code}): ${msg || 'no message'}`));
         }
-        for (const l of stderr.split('\n')) if (/^(?:Warning|warning):/.test(l.trim())) opts.onWarning?.(`perf: ${l.trim()}`);
+        for (const w of perfWarnings(stderr)) opts.onWarning?.(`perf: ${w}`);
         resolve();
       },
       async e => {
@@ -123,4 +129,27 @@ export function runPerfScript(file: string, perf: string, onLine: (l: string) =>
       },
     );
   });
+}
+
+/**
+ * perf's warnings from its stderr. perf prints `Warning:` alone on a line and the text on the
+ * next lines (`Processed 1234 events and lost 5 chunks!`): keep that text, up to a blank line.
+ */
+export function perfWarnings(stderr: string): string[] {
+  const out: string[] = [];
+  let cur: string[] | undefined;
+  for (const raw of stderr.split('\n')) {
+    const l = raw.trim();
+    const head = /^(?:Warning|warning):/.exec(l);
+    if (head) {
+      if (cur) out.push(cur.join(' '));
+      cur = [l];
+    } else if (cur && l.length > 0) cur.push(l);
+    else if (cur) {
+      out.push(cur.join(' '));
+      cur = undefined;
+    }
+  }
+  if (cur) out.push(cur.join(' '));
+  return out.filter(w => w.length > 'Warning:'.length);
 }

@@ -4,6 +4,7 @@
  */
 import { demangle } from './demangle';
 import { frameKind, isKernelFrame, type FrameKind } from './classify';
+import { ProfileInputError } from './source';
 import type { PerfSample, RawFrame } from './types';
 
 export interface FrameInfo {
@@ -99,6 +100,9 @@ export class ProfileData {
     } else ev.stacks.set(key, { frames: ids, comm: s.comm, count: n, weight: s.period });
     ev.samples += n;
     ev.weight += s.period;
+    if (ev.samples > Number.MAX_SAFE_INTEGER) {
+      throw new ProfileInputError(`the sample counts of ${s.event} add up to more than 2^53: they cannot be counts of samples`);
+    }
   }
 
   /** The event to analyse: the requested one, else the one with the most samples. */

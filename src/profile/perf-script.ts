@@ -5,12 +5,10 @@
  */
 import type { PerfSample, RawFrame } from './types';
 
-// comm  [pid[/tid]]  [[cpu]]  [time:]  [period]  event:  [payload]
-const HEADER = /^\s*(.*?)(?:\s+(-?\d+)(?:\/(-?\d+))?)?(?:\s+\[(\d+)\])?(?:\s+(\d+\.\d+):)?(?:\s+(\d+))?\s+([^\s:][^\s]*?):(?:\s+(.*))?$/;
-const HEADER_NOCOMM = /^\s*(-?\d+)(?:\/(-?\d+))?(?:\s+\[(\d+)\])?(?:\s+(\d+\.\d+):)?(?:\s+(\d+))?\s+([^\s:][^\s]*?):(?:\s+(.*))?$/;
+// Header: comm  [pid[/tid]]  [[cpu]]  [time:]  [period]  event:  [payload]. Parsed by a token
+// scanner, not a regex: the regex it replaces backtracked cubically (2,000 spaces: 35 s).
 const FRAME = /^\s*([0-9a-fA-F]+)\s(.*)$/;
 const OFFSET = /\+0x[0-9a-fA-F]+$/;
-const SRCLINE = /^(.*):(\d+)$/;
 
 interface MutableFrame {
   ip?: string;
@@ -65,25 +63,127 @@ export interface HeaderFields {
   payload: string;
 }
 
+/** JS `\s` (the characters the old header regex treated as blanks). */
+export function isBlank(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+function isDigits(s: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** `-?\d+` */
+function isInt(s: string, from: number, to: number): boolean {
+  return s.charCodeAt(from) === 45 ? isDigits(s, from + 1, to) : isDigits(s, from, to);
+}
+
+type Fields = [pid?: string, tid?: string, cpu?: string, time?: string, period?: string];
+
+/**
+ * Matches tokens[k..] against `[pid[/tid]] [[cpu]] [time:] [period] event:`, trying each optional
+ * field taken before skipped (the regex's order). At most 5 tokens are looked at: O(1) per k.
+ */
+function matchFields(line: string, toks: number[], k: number, group: number, f: Fields): number {
+  const n = toks.length / 2;
+  if (k >= n) return -1;
+  const s = toks[2 * k];
+  const e = toks[2 * k + 1];
+  if (group <= 0) {
+    const slash = line.indexOf('/', s);
+    const ok = slash >= 0 && slash < e ? isInt(line, s, slash) && isInt(line, slash + 1, e) : isInt(line, s, e);
+    if (ok) {
+      const r = matchFields(line, toks, k + 1, 1, f);
+      if (r >= 0) {
+        f[0] = slash >= 0 && slash < e ? line.slice(s, slash) : line.slice(s, e);
+        f[1] = slash >= 0 && slash < e ? line.slice(slash + 1, e) : undefined;
+        return r;
+      }
+    }
+  }
+  if (group <= 1 && line.charCodeAt(s) === 91 && line.charCodeAt(e - 1) === 93 && isDigits(line, s + 1, e - 1)) {
+    const r = matchFields(line, toks, k + 1, 2, f);
+    if (r >= 0) {
+      f[2] = line.slice(s + 1, e - 1);
+      return r;
+    }
+  }
+  if (group <= 2 && line.charCodeAt(e - 1) === 58) {
+    const dot = line.indexOf('.', s);
+    if (dot > s && dot < e - 2 && isDigits(line, s, dot) && isDigits(line, dot + 1, e - 1)) {
+      const r = matchFields(line, toks, k + 1, 3, f);
+      if (r >= 0) {
+        f[3] = line.slice(s, e - 1);
+        return r;
+      }
+    }
+  }
+  if (group <= 3 && isDigits(line, s, e)) {
+    const r = matchFields(line, toks, k + 1, 4, f);
+    if (r >= 0) {
+      f[4] = line.slice(s, e);
+      return r;
+    }
+  }
+  // event: `[^\s:]\S*:` followed by a blank or the end of the line
+  if (e - s >= 2 && line.charCodeAt(s) !== 58 && line.charCodeAt(e - 1) === 58) return k;
+  return -1;
+}
+
 export function parseHeader(line: string): HeaderFields | undefined {
   if (line.length > 8192) return undefined;
-  let m = HEADER.exec(line);
-  let comm: string;
-  let pid: string | undefined, tid: string | undefined, cpu: string | undefined, time: string | undefined, period: string | undefined, event: string, payload: string | undefined;
-  if (m) {
-    [, comm, pid, tid, cpu, time, period, event, payload] = m;
-    // `-F` without comm: the "comm" is then the pid.
-    const bare = pid === undefined ? /^\s*(-?\d+)(?:\/(-?\d+))?\s*$/.exec(comm) : null;
-    if (bare) {
-      [, pid, tid] = bare;
-      comm = '';
-    }
-  } else {
-    m = HEADER_NOCOMM.exec(line);
-    if (!m) return undefined;
-    comm = '';
-    [, pid, tid, cpu, time, period, event, payload] = m;
+  // token start/end offsets
+  const toks: number[] = [];
+  for (let i = 0; i < line.length; ) {
+    while (i < line.length && isBlank(line.charCodeAt(i))) i++;
+    if (i >= line.length) break;
+    const s = i;
+    while (i < line.length && !isBlank(line.charCodeAt(i))) i++;
+    toks.push(s, i);
   }
+  const n = toks.length / 2;
+  if (n === 0) return undefined;
+  const leading = toks[0] > 0;
+  let f: Fields = [];
+  let ev = -1;
+  let k = leading ? 0 : 1;
+  // The shortest comm that lets the rest parse (comm may hold spaces: `V8 WorkerThread`).
+  for (; k < n; k++) {
+    f = [];
+    ev = matchFields(line, toks, k, 0, f);
+    if (ev >= 0) break;
+  }
+  let comm: string;
+  if (ev < 0) {
+    // No comm at all (`-F pid,...`): the line starts with the pid.
+    f = [];
+    ev = matchFields(line, toks, 0, 0, f);
+    if (ev < 0 || f[0] === undefined) return undefined;
+    comm = '';
+  } else {
+    comm = k === 0 ? '' : line.slice(0, toks[2 * k - 1]);
+    // `-F` without comm: a one-token "comm" that is a number is the pid.
+    if (f[0] === undefined && k === 1) {
+      const s0 = toks[0];
+      const e0 = toks[1];
+      const slash = line.indexOf('/', s0);
+      const split = slash >= 0 && slash < e0;
+      if (split ? isInt(line, s0, slash) && isInt(line, slash + 1, e0) : isInt(line, s0, e0)) {
+        f[0] = line.slice(s0, split ? slash : e0);
+        f[1] = split ? line.slice(slash + 1, e0) : undefined;
+        comm = '';
+      }
+    }
+  }
+  const [pid, tid, cpu, time, period] = f;
+  const evStart = toks[2 * ev];
+  const evEnd = toks[2 * ev + 1];
+  const payload = ev + 1 < n ? line.slice(toks[2 * ev + 2]).trim() : '';
   // A lone number is the pid or the tid (perf prints one of them); keep it as both.
   const p = pid === undefined ? undefined : Number(pid);
   return {
@@ -93,8 +193,8 @@ export function parseHeader(line: string): HeaderFields | undefined {
     cpu: cpu === undefined ? undefined : Number(cpu),
     time: time === undefined ? undefined : Number(time),
     period: period === undefined ? 1 : Number(period),
-    event,
-    payload: (payload ?? '').trim(),
+    event: line.slice(evStart, evEnd - 1),
+    payload,
   };
 }
 
@@ -220,10 +320,15 @@ function applySrcline(f: MutableFrame, text: string): void {
     f.inlined = true;
     t = t.slice(0, -10);
   }
-  const m = SRCLINE.exec(t);
-  if (m && m[1].length > 0 && m[1] !== '??' && m[2] !== '0') {
-    f.file = m[1];
-    f.line = Number(m[2]);
+  // `file:LINE` (a scan from the end: the file may hold colons)
+  const colon = t.lastIndexOf(':');
+  if (colon > 0 && isDigits(t, colon + 1, t.length)) {
+    const file = t.slice(0, colon);
+    const line = Number(t.slice(colon + 1));
+    if (file !== '??' && line > 0) {
+      f.file = file;
+      f.line = line;
+    }
   }
 }
 

@@ -43,18 +43,68 @@ function looksBinary(b: Buffer): boolean {
   return b.length > 0 && bad / b.length > 0.02;
 }
 
-/** Detects the format of a text sample (decompressed). */
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isHex = (c: number) => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+
+/** `^\s+[0-9a-fA-F]+\s`: an indented perf script frame line. */
+function isFrameLine(l: string): boolean {
+  let i = 0;
+  while (i < l.length && isSpace(l.charCodeAt(i))) i++;
+  if (i === 0) return false;
+  const h = i;
+  while (i < l.length && isHex(l.charCodeAt(i))) i++;
+  return i > h && i < l.length && isSpace(l.charCodeAt(i));
+}
+
+/** Folded: `\S.*\s\d+(\.\d+)?\r?` (a count after the last blank). Returns whether the count is an integer. */
+function foldedShape(l: string): 'int' | 'dec' | undefined {
+  let end = l.length;
+  if (end > 0 && l.charCodeAt(end - 1) === 13) end--;
+  if (end === 0 || isSpace(l.charCodeAt(0))) return undefined;
+  let i = end;
+  while (i > 0 && isDigit(l.charCodeAt(i - 1))) i--;
+  if (i === end) return undefined;
+  let kind: 'int' | 'dec' = 'int';
+  if (i > 0 && l.charCodeAt(i - 1) === 46) {
+    const dot = i - 1;
+    i = dot;
+    while (i > 0 && isDigit(l.charCodeAt(i - 1))) i--;
+    if (i === dot) return undefined;
+    kind = 'dec';
+  }
+  return i >= 2 && isSpace(l.charCodeAt(i - 1)) ? kind : undefined;
+}
+
+/** `:\s*$` or `\d+\.\d+:\s` anywhere: a perf script header. One pass, no backtracking. */
+function looksLikeHeader(l: string): boolean {
+  let end = l.length;
+  while (end > 0 && isSpace(l.charCodeAt(end - 1))) end--;
+  if (end > 0 && l.charCodeAt(end - 1) === 58) return true;
+  // digits '.' digits ':' blank
+  let state = 0; // 0: none, 1: in int digits, 2: after '.', 3: in frac digits
+  for (let i = 0; i < l.length; i++) {
+    const c = l.charCodeAt(i);
+    if (isDigit(c)) state = state === 2 || state === 3 ? 3 : 1;
+    else if (c === 46) state = state === 1 ? 2 : 0;
+    else if (c === 58 && state === 3 && i + 1 < l.length && isSpace(l.charCodeAt(i + 1))) return true;
+    else state = 0;
+  }
+  return false;
+}
+
+/** Detects the format of a text sample (decompressed). Linear in the text (it is untrusted). */
 export function sniffText(text: string): InputFormat | undefined {
   const lines = text.split('\n').filter(l => l.trim() !== '' && !l.startsWith('#'));
   if (lines.length === 0) return undefined;
+  const frames = lines.some(isFrameLine);
   // folded: `frame;frame;frame <count>` on every line (the last one may be cut by the sample window)
-  const folded = /^\S.*\s\d+(?:\.\d+)?\r?$/;
   const checked = lines.slice(0, Math.max(1, lines.length - 1));
-  if (checked.every(l => folded.test(l) && !/^\s/.test(l)) && checked.some(l => l.includes(';') || /\s\d+\r?$/.test(l))) {
+  if (checked.every(l => foldedShape(l) !== undefined) && checked.some(l => l.includes(';') || foldedShape(l) === 'int')) {
     // perf script headers end with `event:` and are followed by indented frames; folded never is.
-    if (!lines.some(l => /^\s+[0-9a-fA-F]+\s/.test(l))) return 'folded';
+    if (!frames) return 'folded';
   }
-  if (lines.some(l => /^\s+[0-9a-fA-F]+\s/.test(l)) || lines.some(l => /:\s*$/.test(l) || /\d+\.\d+:\s/.test(l))) return 'perf-script';
+  if (frames || lines.some(looksLikeHeader)) return 'perf-script';
   return undefined;
 }
 
@@ -66,6 +116,8 @@ export async function sniffFile(file: string): Promise<Sniffed> {
     throw new ProfileInputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   if (st.isDirectory()) throw new ProfileInputError(`${file} is a directory; give a perf.data, perf script text or folded stacks file`);
+  // A FIFO or device (/dev/zero) would block or never end: only regular files are imported.
+  if (!st.isFile()) throw new ProfileInputError(`${file} is not a regular file (a FIFO, socket or device); save the profile to a file first`);
   if (st.size === 0) throw new ProfileInputError(`${file} is empty: no samples to import`);
   const b = head(file, 64 * 1024);
   if (b.subarray(0, 8).toString('latin1') === PERF_DATA) return { format: 'perf-data', gzip: false, size: st.size };
@@ -114,18 +166,41 @@ export interface LineSinkOptions {
   /** Bytes read from the underlying source (compressed bytes for gzip). */
   onBytes?: (bytes: number) => void;
   onWarning?: (message: string) => void;
+  /** Longest line accepted, in UTF-16 units (default {@link MAX_LINE}). */
+  maxLine?: number;
 }
+
+/**
+ * perf script and folded lines are short (a 64 KB symbol is already absurd); V8 cannot hold a
+ * string over ~512 MB at all. A longer line means the input is not a profile text.
+ */
+export const MAX_LINE = 16 << 20;
+/**
+ * A gzip that expands more than this is a decompression bomb, not a
+ * profile: real `perf script` text and folded stacks compress 40-51x (ddsplit's recording, FlameGraph's
+ * vertx stacks at gzip -9); deflate's ceiling is 1,032x. Checked from 1 MB of output on, against
+ * the compressed bytes zlib consumed, so a bomb stops after about 1 MB.
+ */
+export const MAX_GZIP_RATIO = 200;
+const GZIP_RATIO_AFTER = 1 << 20;
 
 /**
  * Feeds every line of a stream to `onLine` (without the `\n`, `\r` removed). Resolves at the end;
  * rejects with `CancelledError` when the signal aborts, or `ProfileInputError` for a broken
- * stream (a truncated gzip keeps the lines decoded before the damage and reports it).
+ * stream or a line over `maxLine` (a truncated gzip keeps the lines decoded before the damage and
+ * reports it). Each chunk is searched once: a pending partial line is kept as pieces, never
+ * rescanned (a 32 MB line used to take 31 s).
  */
 export function streamLines(stream: Readable, onLine: (line: string) => void, opts: LineSinkOptions & { rawSource?: Readable; what?: string } = {}): Promise<void> {
+  const maxLine = opts.maxLine ?? MAX_LINE;
   return new Promise((resolve, reject) => {
     const dec = new StringDecoder('utf8');
-    let rest = '';
+    /** Pieces of the current unfinished line. */
+    let pending: string[] = [];
+    let pendingLen = 0;
+    let lineNo = 0;
     let bytes = 0;
+    let outBytes = 0;
     let settled = false;
     const finish = (err?: Error) => {
       if (settled) return;
@@ -140,17 +215,35 @@ export function streamLines(stream: Readable, onLine: (line: string) => void, op
     const abort = () => finish(new CancelledError());
     if (opts.signal?.aborted) return finish(new CancelledError());
     opts.signal?.addEventListener('abort', abort);
+    const tooLong = () =>
+      new ProfileInputError(`${opts.what ?? 'input'}: line ${lineNo + 1} is longer than ${Math.round(maxLine / (1 << 20))} MB: this is not \`perf script\` text or folded stacks (their lines are short)`);
+    const line = (text: string) => {
+      lineNo++;
+      onLine(text.length > 0 && text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text);
+    };
     const emit = (text: string) => {
       let start = 0;
       let nl = text.indexOf('\n');
       while (nl !== -1) {
-        let end = nl;
-        if (end > start && text.charCodeAt(end - 1) === 13) end--;
-        onLine(text.slice(start, end));
+        if (pendingLen > 0) {
+          if (pendingLen + nl - start > maxLine) throw tooLong();
+          pending.push(text.slice(start, nl));
+          const whole = pending.join('');
+          pending = [];
+          pendingLen = 0;
+          line(whole);
+        } else {
+          if (nl - start > maxLine) throw tooLong();
+          line(text.slice(start, nl));
+        }
         start = nl + 1;
         nl = text.indexOf('\n', start);
       }
-      rest = text.slice(start);
+      if (start < text.length) {
+        pending.push(text.slice(start));
+        pendingLen += text.length - start;
+        if (pendingLen > maxLine) throw tooLong();
+      }
     };
     (opts.rawSource ?? stream).on('data', (c: Buffer) => {
       bytes += c.length;
@@ -159,15 +252,20 @@ export function streamLines(stream: Readable, onLine: (line: string) => void, op
     stream.on('data', (chunk: Buffer) => {
       if (settled) return;
       try {
-        emit(rest + dec.write(chunk));
+        outBytes += chunk.length;
+        // zlib's bytesWritten: compressed bytes the engine has consumed (not merely read from disk)
+        const consumed = (stream as unknown as { bytesWritten?: number }).bytesWritten ?? bytes;
+        if (opts.rawSource && outBytes > GZIP_RATIO_AFTER && outBytes > consumed * MAX_GZIP_RATIO) {
+          throw new ProfileInputError(`${opts.what ?? 'input'}: the gzip data expands more than ${MAX_GZIP_RATIO}x (${(outBytes / 1e6).toFixed(1)} MB from ${Math.round(consumed / 1e3)} KB): a decompression bomb, not a profile. Decompress it yourself if it is genuine`);
+        }
+        emit(dec.write(chunk));
       } catch (e) {
         finish(e as Error);
       }
     });
     const flush = () => {
-      const tail = rest + dec.end();
-      rest = '';
-      if (tail.length > 0) emit(tail + '\n');
+      const tail = dec.end();
+      if (tail.length > 0 || pendingLen > 0) emit(`${tail}\n`);
     };
     stream.on('end', () => {
       if (settled) return;

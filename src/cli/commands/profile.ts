@@ -10,8 +10,9 @@ import { ProfileInputError, CancelledError } from '../../profile/source';
 import { renderText, pct } from '../../profile/report';
 import { parseRemap } from '../../profile/paths';
 import { compareReports, renderCompareText } from '../../profile/compare';
+import { demangle } from '../../profile/demangle';
 
-const USAGE = 'usage: alloc-lens profile <perf.data|perf-script.txt[.gz]|stacks.folded[.gz]> [--root <workspace>] [--json] [--top N] [--stacks N] [--folded <out>] [--speedscope <out.json>] [--event <name>] [--remap FROM=TO[,FROM=TO]] [--check] [--perf <exe>] [--baseline <older profile>]';
+const USAGE = 'usage: alloc-lens profile <perf.data|perf-script.txt[.gz]|stacks.folded[.gz]> [--root <workspace>] [--json] [--top N] [--stacks N] [--folded <out>] [--folded-demangled <out>] [--speedscope <out.json>] [--event <name>] [--remap FROM=TO[,FROM=TO]] [--check] [--perf <exe>] [--baseline <older profile>]';
 
 /** The nearest directory upwards from `start` that has a Cargo.toml, else undefined. */
 function findCrateRoot(start: string): string | undefined {
@@ -52,7 +53,7 @@ function renderConfirmed(p: ProfileAnalysis): string {
 }
 
 export async function runProfile(args: string[], io: CliIo): Promise<number> {
-  const { positional, flags } = parseArgs(args, ['root', 'top', 'stacks', 'folded', 'speedscope', 'event', 'remap', 'perf', 'baseline'], ['json', 'check']);
+  const { positional, flags } = parseArgs(args, ['root', 'top', 'stacks', 'folded', 'folded-demangled', 'speedscope', 'event', 'remap', 'perf', 'baseline'], ['json', 'check']);
   if (positional.length !== 1) throw new UsageError(USAGE);
   const input = positional[0];
   const root = flags.has('root') ? path.resolve(String(flags.get('root'))) : findCrateRoot(path.dirname(path.resolve(input))) ?? process.cwd();
@@ -82,7 +83,11 @@ export async function runProfile(args: string[], io: CliIo): Promise<number> {
       root,
       remaps,
       event: flags.has('event') ? String(flags.get('event')) : undefined,
-      fold: flags.has('folded'),
+      // --folded: stackcollapse-perf.pl's output byte for byte (raw names, first event only);
+      // --folded-demangled: the same with Rust names demangled, for reading.
+      fold: flags.has('folded') || flags.has('folded-demangled')
+        ? { flavor: 'flamegraph', demangle: flags.has('folded-demangled') ? demangle : undefined }
+        : undefined,
       check: flags.has('check'),
       top: base ? 0 : top,
       stacks,
@@ -108,7 +113,8 @@ export async function runProfile(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(json ? `${JSON.stringify({ ...cmp, root: p.root }, null, 2)}\n` : renderCompareText(cmp, top));
     return 0;
   }
-  if (flags.has('folded')) writeOut(String(flags.get('folded')), p.folded!.lines().map(l => `${l}\n`).join(''));
+  const foldedOut = flags.has('folded') ? 'folded' : flags.has('folded-demangled') ? 'folded-demangled' : undefined;
+  if (foldedOut) writeOut(String(flags.get(foldedOut)), p.folded!.lines().map(l => `${l}\n`).join(''));
   if (flags.has('speedscope')) writeOut(String(flags.get('speedscope')), JSON.stringify(p.speedscope()));
   if (json) {
     const out = { ...p.report, root: p.root, findings: p.confirmations?.map(c => ({ code: c.finding.code, file: path.relative(p.root, c.finding.range.file).split(path.sep).join('/'), line: c.finding.range.line, column: c.finding.range.column, severity: c.severity, staticSeverity: c.finding.severity, confirmed: c.confirmed, measure: c.measure, samples: c.samples, share: c.share, note: c.note, message: c.finding.message })) };
@@ -116,7 +122,13 @@ export async function runProfile(args: string[], io: CliIo): Promise<number> {
   } else {
     io.stdout.write(renderText(p.report));
     if (p.confirmations) io.stdout.write(`\n${renderConfirmed(p)}`);
-    if (flags.has('folded')) io.stdout.write(`folded stacks: ${flags.get('folded')}\n`);
+    if (foldedOut) {
+      const skipped = p.folded?.skippedEvent;
+      const only = p.folded?.srclineFallback
+        ? ' (the input has srcline lines, which stackcollapse-perf.pl misreads without --srcline: written as inferno collapses them)'
+        : skipped ? ` (event ${p.folded?.keptEvent} only, as stackcollapse-perf.pl; ${skipped} and other events left out)` : '';
+      io.stdout.write(`folded stacks: ${flags.get(foldedOut)}${only}\n`);
+    }
     if (flags.has('speedscope')) io.stdout.write(`speedscope profile: ${flags.get('speedscope')} (views: all ${p.report.samples.total}, allocator ${pct(p.report.shares.allocator)}, copy ${pct(p.report.shares.copy)})\n`);
   }
   return 0;
