@@ -43,9 +43,11 @@ export function registerCommands(ctx: vscode.ExtensionContext, analysis: Analysi
       let def = folder.index.typeRefAt(u.fsPath, p.line + 1, p.character + 1)?.item;
       if (!def) {
         // On a function name (large-error): explain its error type.
-        const f = analysis.findingsFor(u.fsPath).find(x => x.range.line === p.line + 1 && typeof x.data?.errType === 'string');
-        const name = f ? String(f.data!.errType).replace(/<.*$/, '').split('::').pop() : undefined;
-        def = folder.index.typeDefs().find(t => t.name === name);
+        // On a function name (large-error): its error type, by the path the rule resolved.
+        const f = analysis.findingsFor(u.fsPath).find(x => x.range.line === p.line + 1 && x.code === 'large-error');
+        const errPath = f?.code === 'large-error' ? f.data.errPath : undefined;
+        const item = errPath ? folder.index.itemByPath(errPath) : undefined;
+        def = item && ['struct', 'enum', 'union', 'type'].includes(item.kind) ? (item as TypeDefItem) : undefined;
       }
       if (!def) {
         void vscode.window.showInformationMessage('Alloc Lens: place the cursor on a type name to explain its layout.');

@@ -5,6 +5,8 @@
 import * as vscode from 'vscode';
 import type { SettingsOverrides } from '../core/config/settings';
 import type { RuleCode } from '../core/rules/types';
+import { ALL_RULES } from '../core/rules/registry';
+import { TEST_CODE_MODES, type TestCodeMode } from '../core/config/settings';
 import type { PathRemap } from '../profile/paths';
 
 export const SECTION = 'allocLens';
@@ -17,7 +19,6 @@ export interface EditorSettings {
   debounceMs: number;
 }
 
-const RULES: RuleCode[] = ['large-error', 'large-enum-variant', 'large-move', 'async-trait-box', 'clone-hotspot'];
 
 export function readSettings(scope?: vscode.ConfigurationScope): EditorSettings {
   const c = vscode.workspace.getConfiguration(SECTION, scope);
@@ -27,12 +28,13 @@ export function readSettings(scope?: vscode.ConfigurationScope): EditorSettings 
   };
   const rules = c.get<Record<string, boolean>>('rules', {});
   const enabled: Partial<Record<RuleCode, boolean>> = {};
-  for (const r of RULES) if (typeof rules[r] === 'boolean') enabled[r] = rules[r];
+  for (const r of ALL_RULES) if (typeof rules[r] === 'boolean') enabled[r] = rules[r];
   return {
     overrides: {
       largeErrorThreshold: num('largeErrorThreshold'),
       enumVariantSizeThreshold: num('enumVariantSizeThreshold'),
       passByValueSizeLimit: num('passByValueSizeLimit'),
+      testCode: TEST_CODE_MODES.includes(c.get<TestCodeMode>('testCode', 'hint')) ? c.get<TestCodeMode>('testCode', 'hint') : undefined,
       enabled,
     },
     exclude: c.get<string[]>('exclude', []),

@@ -1,7 +1,7 @@
 /** Conversions between the core's plain data and VS Code types (the only place that does it). */
 import * as vscode from 'vscode';
 import type { Finding, Range, Severity, TextEdit } from '../core/rules/types';
-import { ruleDocPath } from '../core/rules/types';
+import { fullMessage, ruleDocPath } from '../core/rules/types';
 
 export function toRange(r: Pick<Range, 'line' | 'column' | 'endLine' | 'endColumn'>): vscode.Range {
   return new vscode.Range(r.line - 1, r.column - 1, r.endLine - 1, r.endColumn - 1);
@@ -27,7 +27,8 @@ export interface ProfileEvidence {
 }
 
 export function toDiagnostic(f: Finding, extensionUri: vscode.Uri, evidence?: ProfileEvidence): vscode.Diagnostic {
-  const msg = evidence?.confirmed ? `${f.message} [${evidence.note}]` : f.message;
+  // The Problems view shows one line: the profile's confirmation first, then headline and notes.
+  const msg = evidence?.confirmed ? `${evidence.note}: ${fullMessage(f)}` : fullMessage(f);
   const d = new vscode.Diagnostic(toRange(f.range), msg, SEVERITY[evidence?.confirmed ? evidence.severity : f.severity]);
   d.source = 'alloc-lens';
   d.code = { value: f.code, target: docsUri(extensionUri, f.code) };

@@ -7,7 +7,9 @@ import type { Finding, Severity } from '../core/rules/types';
 import type { Attribution, HotLine, SampleCounts } from './attribute';
 import { splitPath } from '../core/index/symbols';
 
-export type Measure = 'copy' | 'allocator' | 'alloc+copy';
+export type { Measure } from '../core/rules/context';
+import type { Measure } from '../core/rules/context';
+import { RULE_BY_CODE } from '../core/rules/registry';
 
 export interface Evidence {
   readonly file: string;
@@ -35,14 +37,6 @@ export interface ConfirmOptions {
   /** Minimum samples (default 5). */
   readonly minSamples?: number;
 }
-
-const MEASURE: Record<Finding['code'], Measure> = {
-  'large-error': 'copy',
-  'large-enum-variant': 'copy',
-  'large-move': 'copy',
-  'async-trait-box': 'allocator',
-  'clone-hotspot': 'alloc+copy',
-};
 
 const RAISE: Record<Severity, Severity> = { hint: 'info', info: 'warning', warning: 'error', error: 'error' };
 
@@ -78,23 +72,15 @@ export function confirmFindings(findings: readonly Finding[], a: Attribution, ro
     return (h: HotLine) => h.file === file && h.line >= f.range.line && h.line <= f.range.endLine;
   };
   const evidenceOf = (f: Finding): HotLine[] => {
-    const preds: ((h: HotLine) => boolean)[] = [inRange(f)];
-    const d = f.data ?? {};
-    if (f.code === 'large-error' && typeof d.fn === 'string') preds.push(calls([d.fn]), inFn([d.fn]));
-    if (f.code === 'async-trait-box' && typeof d.methodNames === 'string') {
-      const names = d.methodNames.split(',').filter(Boolean);
-      preds.push(calls(names));
-    }
-    if (f.code === 'large-enum-variant' && typeof d.type === 'string') {
-      preds.push(mentions(d.type));
-      const fns = findings.filter(g => g.code === 'large-error' && typeof g.data?.errType === 'string' && new RegExp(`\\b${escape(d.type as string)}\\b`).test(g.data.errType as string)).map(g => g.data!.fn as string).filter(Boolean);
-      if (fns.length) preds.push(calls(fns), inFn(fns));
-    }
+    // Each rule says which other lines are evidence (its fn's call sites, its type's uses).
+    const rule = RULE_BY_CODE[f.code];
+    const extra = rule.profile.evidence?.<HotLine>(f as never, { calls, inFn, mentions, findings }) ?? [];
+    const preds: ((h: HotLine) => boolean)[] = [inRange(f), ...extra];
     return hot.filter(h => preds.some(p => p(h)));
   };
   const out: Confirmation[] = [];
   for (const f of findings) {
-    const m = MEASURE[f.code];
+    const m = RULE_BY_CODE[f.code].profile.measure;
     const total = measured(a.totals, m);
     const ev = evidenceOf(f)
       .map(h => ({ file: h.file, line: h.line, samples: measured(h.samples, m) }))

@@ -30,6 +30,7 @@ function renderText(findings: Finding[], root: string, source: (f: string) => st
       const n = String(f.range.line);
       out.push(`${' '.repeat(n.length)} |`, `${n} | ${line}`, `${' '.repeat(n.length)} | ${' '.repeat(f.range.column - 1)}${'^'.repeat(width)}`);
     }
+    for (const n of f.notes ?? []) out.push(`  = note: ${n}`);
     for (const r of f.related) out.push(`  = note: ${rel(root, r.range.file)}:${r.range.line}:${r.range.column}: ${r.message}`);
     if (f.fixes.length) out.push(`  = help: quick fix available: ${f.fixes[0].title}`);
     out.push(`  = docs: docs/rules/${f.code}.md`, '');
@@ -48,6 +49,7 @@ export function toJson(findings: Finding[], root: string) {
       code: f.code,
       severity: f.severity,
       message: f.message,
+      notes: f.notes ?? [],
       file: rel(root, f.range.file),
       line: f.range.line,
       column: f.range.column,

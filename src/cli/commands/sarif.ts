@@ -4,15 +4,8 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Finding } from '../../core/rules/types';
-import { ALL_RULES } from '../../core/config/settings';
-
-const DESCRIPTIONS: Record<string, string> = {
-  'large-error': 'A function returns Result<T, E> with a large E: every return copies it.',
-  'large-enum-variant': 'One enum variant is much larger than the others: every value occupies the largest size.',
-  'large-move': 'A large value is moved by value (parameter, container push/pop, match).',
-  'async-trait-box': '#[async_trait] allocates a boxed future on every call of each async method.',
-  'clone-hotspot': 'Clones of heap-owning or reference-counted values inside loops.',
-};
+import { ALL_RULES, RULE_BY_CODE, ruleHelpUri } from '../../core/rules/registry';
+import { fullMessage } from '../../core/rules/types';
 
 function level(s: Finding['severity']): 'error' | 'warning' | 'note' {
   return s === 'error' ? 'error' : s === 'warning' ? 'warning' : 'note';
@@ -39,8 +32,8 @@ export function toSarif(findings: Finding[], root: string, source: (file: string
             rules: ALL_RULES.map(id => ({
               id,
               name: id.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase()),
-              shortDescription: { text: DESCRIPTIONS[id] },
-              helpUri: `https://github.com/alloc-lens/alloc-lens/blob/main/docs/rules/${id}.md`,
+              shortDescription: { text: RULE_BY_CODE[id].summary },
+              helpUri: ruleHelpUri(id),
             })),
           },
         },
@@ -49,7 +42,7 @@ export function toSarif(findings: Finding[], root: string, source: (file: string
           ruleId: f.code,
           ruleIndex: ALL_RULES.indexOf(f.code),
           level: level(f.severity),
-          message: { text: f.message },
+          message: { text: fullMessage(f) },
           locations: [loc(f.range)],
           relatedLocations: f.related.map((r, i) => ({ id: i, ...loc(r.range), message: { text: r.message } })),
           ...(f.fixes.length

@@ -17,13 +17,24 @@ export interface RuleSettings {
   enumVariantSizeThreshold: number;
   /** clippy `pass-by-value-size-limit`: values at least this large moved by value are flagged. */
   passByValueSizeLimit: number;
+  /** clippy `avoid-breaking-exported-api` (default true): exported signatures are not flagged. */
+  avoidBreakingExportedApi: boolean;
+  /**
+   * Findings in test code (`tests/`, `#[cfg(test)]`, `#[test]` fns): `report` as usual, `hint`
+   * (lowered to hint severity, the default) or `off`. The same setting in the CLI and the editor.
+   */
+  testCode: TestCodeMode;
   /** Rules switched on (all by default). */
   enabled: Record<RuleCode, boolean>;
   /** Where each threshold came from, for messages and "Explain". */
   sources: Partial<Record<'largeErrorThreshold' | 'enumVariantSizeThreshold' | 'passByValueSizeLimit' | 'largeErrorIgnored', string>>;
 }
 
-export const ALL_RULES: RuleCode[] = ['large-error', 'large-enum-variant', 'large-move', 'async-trait-box', 'clone-hotspot'];
+export type TestCodeMode = 'report' | 'hint' | 'off';
+export const TEST_CODE_MODES: TestCodeMode[] = ['report', 'hint', 'off'];
+
+export { ALL_RULES } from '../rules/registry';
+import { ALL_RULES } from '../rules/registry';
 
 export function defaultSettings(): RuleSettings {
   return {
@@ -31,6 +42,8 @@ export function defaultSettings(): RuleSettings {
     largeErrorIgnored: [],
     enumVariantSizeThreshold: 200,
     passByValueSizeLimit: 256,
+    avoidBreakingExportedApi: true,
+    testCode: 'hint',
     enabled: Object.fromEntries(ALL_RULES.map(r => [r, true])) as Record<RuleCode, boolean>,
     sources: {},
   };
@@ -67,6 +80,11 @@ export function applyClippyToml(s: RuleSettings, file: string): RuleSettings {
   if (v !== undefined) [out.enumVariantSizeThreshold, out.sources.enumVariantSizeThreshold] = [v, file];
   const p = num('pass-by-value-size-limit');
   if (p !== undefined) [out.passByValueSizeLimit, out.sources.passByValueSizeLimit] = [p, file];
+  if ('avoid-breaking-exported-api' in top) {
+    const a = top['avoid-breaking-exported-api'];
+    if (typeof a !== 'boolean') throw new Error(`${file}: \`avoid-breaking-exported-api\` must be true or false, got ${JSON.stringify(a)}`);
+    out.avoidBreakingExportedApi = a;
+  }
   if ('large-error-ignored' in top) {
     const ig = top['large-error-ignored'];
     if (!Array.isArray(ig)) throw new Error(`${file}: \`large-error-ignored\` must be an array of paths`);
@@ -76,7 +94,7 @@ export function applyClippyToml(s: RuleSettings, file: string): RuleSettings {
 }
 
 /** Overrides from the editor or the command line; undefined fields keep the lower layers. */
-export type SettingsOverrides = Partial<Pick<RuleSettings, 'largeErrorThreshold' | 'largeErrorIgnored' | 'enumVariantSizeThreshold' | 'passByValueSizeLimit'>> & { enabled?: Partial<Record<RuleCode, boolean>> };
+export type SettingsOverrides = Partial<Pick<RuleSettings, 'largeErrorThreshold' | 'largeErrorIgnored' | 'enumVariantSizeThreshold' | 'passByValueSizeLimit' | 'testCode'>> & { enabled?: Partial<Record<RuleCode, boolean>> };
 
 export function resolveSettings(opts: { dir?: string; clippyToml?: string; overrides?: SettingsOverrides } = {}): RuleSettings {
   let s = defaultSettings();
@@ -89,6 +107,7 @@ export function resolveSettings(opts: { dir?: string; clippyToml?: string; overr
       s.sources[k] = 'settings';
     }
   }
+  if (o.testCode !== undefined) s.testCode = o.testCode;
   if (o.enabled) s.enabled = { ...s.enabled, ...Object.fromEntries(Object.entries(o.enabled).filter(([, v]) => v !== undefined)) };
   return s;
 }

@@ -3,14 +3,38 @@
  * until the variant is small enough) and wrap every construction site in the workspace in
  * `Box::new(..)`. Not offered for `Copy` enums (a `Box` is not `Copy`).
  */
-import type { EnumItem, Field, ImplItem } from '../model';
+import type { EnumItem, Field, ImplItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
 import type { RuleContext } from '../rules/context';
 import type { Fix, TextEdit } from '../rules/types';
 import { visitNodes } from '../rules/walk';
 import { editAt } from './edits';
 
-export function isCopy(ctx: RuleContext, item: EnumItem): boolean {
+/** Whether a type is `Copy`: primitives, shared refs, arrays/tuples of Copy, workspace Copy types. */
+export function isCopyType(ctx: RuleContext, module: string, t: TypeExpr, depth = 0): boolean {
+  if (depth > 8) return false;
+  switch (t.kind) {
+    case 'array':
+      return isCopyType(ctx, module, t.elem, depth + 1);
+    case 'tuple':
+      return t.elems.every(e => isCopyType(ctx, module, e, depth + 1));
+    case 'ref':
+      return !t.mutable;
+    case 'ptr':
+      return true;
+    case 'path': {
+      const r = ctx.index.resolveType(module, t);
+      if (r.kind === 'primitive') return r.name !== 'str';
+      if (r.kind === 'item' && r.item.kind !== 'type') return isCopy(ctx, r.item as EnumItem);
+      if (r.kind === 'item' && r.item.kind === 'type' && r.item.target) return isCopyType(ctx, r.item.module, r.item.target, depth + 1);
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+export function isCopy(ctx: RuleContext, item: Pick<EnumItem, 'attrs' | 'name'>): boolean {
   if (item.attrs.some(a => a.name === 'derive' && /\bCopy\b/.test(a.args))) return true;
   // Names of the types with an `impl Copy for ..`, collected once per rule run.
   ctx.copyImpls ??= new Set(

@@ -4,8 +4,9 @@
  * Since Rust 1.75 traits can declare async methods natively; the fix is offered only where it is
  * safe (the trait is never used as `dyn Trait`, and no impl can live outside the workspace).
  */
-import type { Attribute, FnItem, ImplItem, Item, TraitItem } from '../model';
-import { fmt, isAllowed, rangeOf, wanted, type RuleContext } from './context';
+import type { Attribute, FnItem, ImplItem, Item, TraitItem, TypeExpr } from '../model';
+import { parseTypeText } from '../index/type-text';
+import { fmt, isAllowed, rangeOf, wanted, type RuleContext, type RuleModule } from './context';
 import type { Finding, RelatedInfo } from './types';
 import { nativeAsyncFix } from '../fixes/async-trait';
 
@@ -13,9 +14,16 @@ export function asyncTraitAttr(item: Item): Attribute | undefined {
   return item.attrs.find(a => /(^|::)async_trait$/.test(a.name));
 }
 
-/** Places where `dyn Trait` names the trait (by simple name), as ranges. */
-export function dynUses(ctx: RuleContext, name: string): { file: string; line: number; column: number }[] {
-  const re = new RegExp(`\\bdyn\\s+(?:[\\w:]+::)?${name}\\b`, 'g');
+/** The trait a path names, resolved from `module` (undefined when it is not a workspace trait). */
+function traitItem(ctx: RuleContext, module: string, t: TypeExpr | undefined): Item | undefined {
+  if (t?.kind !== 'path' || t.qself) return undefined;
+  const it = ctx.index.resolveItem(module, t.segments.map(s => s.name));
+  return it?.kind === 'trait' ? it : undefined;
+}
+
+/** Places where `dyn Trait` names the trait (resolved from the use site when `trait` is given). */
+export function dynUses(ctx: RuleContext, name: string, trait?: Item): { file: string; line: number; column: number }[] {
+  const re = new RegExp(`\\bdyn\\s+((?:[\\w:]+::)?${name})\\b`, 'g');
   const out: { file: string; line: number; column: number }[] = [];
   for (const file of ctx.index.fileNames()) {
     const text = ctx.index.fileText(file);
@@ -23,25 +31,33 @@ export function dynUses(ctx: RuleContext, name: string): { file: string; line: n
     for (let m = re.exec(text); m; m = re.exec(text)) {
       const before = text.slice(0, m.index);
       const line = (before.match(/\n/g) ?? []).length + 1;
+      if (trait) {
+        const te = parseTypeText(m[1]);
+        const module = ctx.index.moduleAt(file, line);
+        if (!te || traitItem(ctx, module, te) !== trait) continue;
+      }
       out.push({ file, line, column: m.index - before.lastIndexOf('\n') });
     }
   }
   return out;
 }
 
-export function asyncTraitBox(ctx: RuleContext): Finding[] {
-  const out: Finding[] = [];
+type AsyncTraitFinding = Extract<Finding, { code: 'async-trait-box' }>;
+
+export function asyncTraitBox(ctx: RuleContext): AsyncTraitFinding[] {
+  const out: AsyncTraitFinding[] = [];
   const fnsByPath = new Map<string, FnItem>();
   for (const i of ctx.index.items) if (i.kind === 'fn') fnsByPath.set(i.path, i as FnItem);
   const traits = ctx.index.items.filter(i => i.kind === 'trait' && asyncTraitAttr(i)) as TraitItem[];
   const impls = ctx.index.items.filter(i => i.kind === 'impl' && asyncTraitAttr(i)) as ImplItem[];
-  const traitNames = new Set(traits.map(t => t.name));
+  const implTrait = new Map(impls.map(i => [i, traitItem(ctx, i.module, i.trait)]));
   for (const t of traits) {
     if (!wanted(ctx, t.span.file) || isAllowed(ctx, t, 'async-trait-box')) continue;
     const methods = t.methods.map(p => fnsByPath.get(p)).filter((f): f is FnItem => !!f && f.isAsync);
     if (methods.length === 0) continue;
-    const myImpls = impls.filter(i => i.trait?.kind === 'path' && i.trait.segments[i.trait.segments.length - 1].name === t.name);
-    const dyns = dynUses(ctx, t.name);
+    // Impls and `dyn` uses of this very trait (resolved), not of every trait with its name.
+    const myImpls = impls.filter(i => implTrait.get(i) === t);
+    const dyns = dynUses(ctx, t.name, t);
     const noSend = /\?\s*Send/.test(asyncTraitAttr(t)!.args);
     const related: RelatedInfo[] = myImpls.map(i => ({ range: rangeOf(i.nameSpan), message: `implemented for \`${i.selfType.text}\` here (each call boxes)` }));
     for (const d of dyns.slice(0, 5)) related.push({ range: { file: d.file, line: d.line, column: d.column, endLine: d.line, endColumn: d.column + 4 + t.name.length }, message: `used as \`dyn ${t.name}\` here` });
@@ -60,7 +76,11 @@ export function asyncTraitBox(ctx: RuleContext): Finding[] {
     out.push({
       code: 'async-trait-box',
       severity: 'warning',
-      message: `\`#[async_trait]\` boxes the future of every call to ${methods.length === 1 ? 'its async method' : `its ${fmt(methods.length)} async methods`} (${methods.map(m => `\`${m.name}\``).join(', ')}): one heap allocation of a \`Pin<Box<dyn Future${noSend ? '' : ' + Send'}>>\` per call, across ${myImpls.length} impl${myImpls.length === 1 ? '' : 's'}; ${advice}`,
+      message: `\`#[async_trait]\` allocates a boxed future on every call of ${methods.length === 1 ? `\`${methods[0].name}\`` : `its ${fmt(methods.length)} async methods`}`,
+      notes: [
+        `each call of ${methods.map(m => `\`${m.name}\``).join(', ')} heap-allocates a \`Pin<Box<dyn Future${noSend ? '' : ' + Send'}>>\`, across ${myImpls.length} impl${myImpls.length === 1 ? '' : 's'}`,
+        advice,
+      ],
       range: rangeOf(t.nameSpan),
       related,
       fixes,
@@ -70,18 +90,30 @@ export function asyncTraitBox(ctx: RuleContext): Finding[] {
   // Impls of traits defined outside the workspace: the boxing happens here too.
   for (const i of impls) {
     const name = i.trait?.kind === 'path' ? i.trait.segments[i.trait.segments.length - 1].name : undefined;
-    if (!name || traitNames.has(name) || !wanted(ctx, i.span.file) || isAllowed(ctx, i, 'async-trait-box')) continue;
+    if (!name || implTrait.get(i) || !wanted(ctx, i.span.file) || isAllowed(ctx, i, 'async-trait-box')) continue;
     const methods = i.methods.map(p => fnsByPath.get(p)).filter((f): f is FnItem => !!f && f.isAsync);
     if (methods.length === 0) continue;
     out.push({
       code: 'async-trait-box',
       severity: 'info',
-      message: `\`#[async_trait]\` impl of \`${name}\` (defined outside this workspace) boxes the future of every call to ${methods.map(m => `\`${m.name}\``).join(', ')}: one heap allocation per call; the trait's crate decides whether this can change`,
+      message: `\`#[async_trait]\` impl of \`${name}\` allocates a boxed future on every call`,
+      notes: [`${methods.map(m => `\`${m.name}\``).join(', ')} each allocate once per call`, `\`${name}\` is defined outside this workspace: its crate decides whether this can change`],
       range: rangeOf(i.nameSpan),
       related: [],
       fixes: [],
-      data: { methods: methods.length, methodNames: methods.map(m => m.name).join(',') },
+      data: { methods: methods.length, methodNames: methods.map(m => m.name).join(','), external: true },
     });
   }
   return out;
 }
+
+export const asyncTraitBoxRule: RuleModule<'async-trait-box'> = {
+  code: 'async-trait-box',
+  summary: '#[async_trait] allocates a boxed future on every call of each async method.',
+  settings: { editor: ['allocLens.testCode'], clippyToml: [] },
+  profile: {
+    measure: 'allocator',
+    evidence: (f, h) => [h.calls(f.data.methodNames.split(',').filter(Boolean))],
+  },
+  check: asyncTraitBox,
+};

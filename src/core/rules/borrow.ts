@@ -12,6 +12,8 @@ const FORMAT_MACROS = new Set(['println', 'print', 'eprintln', 'eprint', 'format
 function isBorrowUse(id: SyntaxNode): boolean {
   const p = id.parent;
   if (!p) return false;
+  // `*x` reads through the handle (`*rc as usize`); `*x = v` writes and is not a borrow.
+  if (p.type === 'unary_expression' && p.text.startsWith('*')) return !(p.parent?.type === 'assignment_expression' && p.parent.childForFieldName('left')?.id === p.id) && p.parent?.type !== 'compound_assignment_expr';
   if (p.type === 'reference_expression') return !p.children.some(c => c.type === 'mutable_specifier');
   if (p.type === 'field_expression' && p.childForFieldName('value')?.id === id.id) {
     const call = p.parent;
@@ -25,6 +27,14 @@ function isBorrowUse(id: SyntaxNode): boolean {
     return FORMAT_MACROS.has(name);
   }
   if (p.type === 'binary_expression' && ['==', '!=', '<', '>', '<=', '>='].includes(p.children.find(c => !c.isNamed)?.text ?? '')) return true;
+  return false;
+}
+
+function movedIntoClosure(id: SyntaxNode): boolean {
+  for (let p = id.parent; p; p = p.parent) {
+    if ((p.type === 'closure_expression' || p.type === 'async_block') && p.children.some(c => c.type === 'move')) return true;
+    if (p.type === 'function_item') return false;
+  }
   return false;
 }
 
@@ -48,10 +58,75 @@ export function cloneOnlyBorrowed(call: SyntaxNode): SyntaxNode | undefined {
   const scope = let_.parent;
   if (!scope) return undefined;
   const xs = usesAfter(scope, pat.text, let_.endIndex);
-  if (xs.length === 0 || !xs.every(isBorrowUse)) return undefined;
+  // A use inside a `move` closure or `async move` block moves the clone into it (`thread::spawn`).
+  if (xs.length === 0 || !xs.every(isBorrowUse) || xs.some(movedIntoClosure)) return undefined;
   // While `x` lives (until its last use), `y` may only be borrowed too.
   const lastUse = xs[xs.length - 1].endIndex;
   const ys = usesAfter(scope, recv.text, let_.endIndex).filter(u => u.startIndex <= lastUse);
   if (!ys.every(isBorrowUse)) return undefined;
   return recv;
+}
+
+/** Arithmetic and comparison operators: `x.f + 1` reads a (Copy) field. */
+const READ_OPS = new Set(['+', '-', '*', '/', '%', '==', '!=', '<', '>', '<=', '>=', '&', '|', '^', '<<', '>>', '&&', '||']);
+
+/** `x`, `x.f`, `x.f.g`, `x[i]`, `x.f[i]`: the outermost place expression rooted at `id`. */
+function placeOf(id: SyntaxNode): SyntaxNode {
+  let n = id;
+  for (let p = n.parent; p; p = p.parent) {
+    const rooted = (p.type === 'field_expression' && p.childForFieldName('value')?.id === n.id) || (p.type === 'index_expression' && p.namedChildren[0]?.id === n.id);
+    // `x.f.len()`: `x.f.len` is the method, not a place.
+    if (!rooted || (p.type === 'field_expression' && p.parent?.type === 'call_expression' && p.parent.childForFieldName('function')?.id === p.id)) break;
+    n = p;
+  }
+  return n;
+}
+
+function isReadOfPlace(place: SyntaxNode, isRoot: boolean): boolean {
+  const p = place.parent;
+  if (!p) return false;
+  if (p.type === 'reference_expression') return !p.children.some(c => c.type === 'mutable_specifier');
+  if (p.type === 'field_expression' && p.childForFieldName('value')?.id === place.id) {
+    const call = p.parent;
+    const m = p.childForFieldName('field')?.text ?? '';
+    return call?.type === 'call_expression' && call.childForFieldName('function')?.id === p.id && BORROW_METHODS.has(m);
+  }
+  if (p.type === 'binary_expression') {
+    const op = p.children.find(c => !c.isNamed)?.text ?? '';
+    // A whole non-Copy value on the left of `+` would be moved (`String + &str`); a field read is a copy.
+    return ['==', '!=', '<', '>', '<=', '>='].includes(op) || (!isRoot && READ_OPS.has(op));
+  }
+  if (p.type === 'token_tree') {
+    let t: SyntaxNode | null = p;
+    while (t && t.type === 'token_tree') t = t.parent;
+    const name = t?.type === 'macro_invocation' ? (t.childForFieldName('macro')?.text ?? '') : '';
+    return FORMAT_MACROS.has(name);
+  }
+  if (!isRoot && p.type === 'type_cast_expression') return true;
+  // `if x.flag {`, `while x.n > 0`: conditions of Copy fields.
+  if (!isRoot && (p.type === 'if_expression' || p.type === 'while_expression') && p.childForFieldName('condition')?.id === place.id) return true;
+  return false;
+}
+
+/**
+ * Whether a by-value parameter `name` is only read in `body`: borrowed (`&x`, `x.len()`, format
+ * macros, comparisons) or its fields read, never moved, stored, returned, mutated or passed on by
+ * value. Conservative: any use it does not recognise counts as a move.
+ */
+export function onlyRead(body: SyntaxNode, name: string): boolean {
+  let uses = 0;
+  let ok = true;
+  visitNodes(body, new Set(['identifier', 'self']), id => {
+    if (!ok || id.text !== name) return;
+    uses++;
+    // A shadowing `let name = ..`/closure parameter: give up rather than track scopes.
+    const par = id.parent;
+    if (par && (par.type === 'let_declaration' || par.type === 'parameter' || par.type === 'closure_parameters')) {
+      ok = false;
+      return;
+    }
+    const place = placeOf(id);
+    if (!isReadOfPlace(place, place.id === id.id)) ok = false;
+  });
+  return ok && uses > 0;
 }

@@ -7,10 +7,10 @@
 import type { FnItem, Item, StructItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
 import { spanOf } from '../index/syntax';
-import { commentAllows, fileLines, isAllowed, rangeOf, wanted, type RuleContext } from './context';
+import { commentAllows, fileLines, isAllowed, rangeOf, wanted, type RuleContext, type RuleModule } from './context';
 import { derefType, fnScan, receiverType } from './locals';
-import type { Finding, Severity } from './types';
-import { inLoop } from './walk';
+import type { Finding, Fix, RelatedInfo } from './types';
+import { loopAround } from './walk';
 import { cloneOnlyBorrowed } from './borrow';
 import { editAt } from '../fixes/edits';
 
@@ -57,8 +57,32 @@ function doubleAlloc(ctx: RuleContext, module: string, t: TypeExpr): string | un
   return undefined;
 }
 
-export function cloneHotspot(ctx: RuleContext): Finding[] {
-  const out: Finding[] = [];
+type CloneFinding = Extract<Finding, { code: 'clone-hotspot' }>;
+
+const BORROW_RESULT_METHODS = new Set(['len', 'is_empty', 'as_str', 'as_slice', 'as_bytes', 'contains', 'contains_key', 'starts_with', 'ends_with', 'iter', 'chars', 'bytes', 'first', 'last', 'get', 'eq', 'cmp', 'capacity', 'trim', 'lines', 'split', 'find', 'hash', 'as_ref', 'deref']);
+
+/**
+ * Whether the clone's result is only borrowed where it is made: `&x.clone()`, `x.clone().len()`,
+ * a comparison operand. Then the clone buys nothing: the original could be borrowed instead.
+ * A clone moved anywhere (a call argument, a push, a struct field, a return value, `collect`, a
+ * `move` closure or spawned task) may be needed, and is not reported.
+ */
+function resultOnlyBorrowed(call: SyntaxNode): boolean {
+  let n = call;
+  while (n.parent?.type === 'parenthesized_expression') n = n.parent;
+  const p = n.parent;
+  if (!p) return false;
+  if (p.type === 'reference_expression') return !p.children.some(c => c.type === 'mutable_specifier');
+  if (p.type === 'field_expression' && p.childForFieldName('value')?.id === n.id) {
+    const outer = p.parent;
+    return outer?.type === 'call_expression' && outer.childForFieldName('function')?.id === p.id && BORROW_RESULT_METHODS.has(p.childForFieldName('field')?.text ?? '');
+  }
+  if (p.type === 'binary_expression') return ['==', '!=', '<', '>', '<=', '>='].includes(p.children.find(c => !c.isNamed)?.text ?? '');
+  return false;
+}
+
+export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
+  const out: CloneFinding[] = [];
   // Struct fields of type Rc<String> and friends.
   for (const item of ctx.index.items) {
     if (!wanted(ctx, item.span.file)) continue;
@@ -92,48 +116,73 @@ export function cloneHotspot(ctx: RuleContext): Finding[] {
       const method = f.childForFieldName('field')?.text ?? '';
       if (!CLONE_METHODS.has(method)) continue;
       if ((call.childForFieldName('arguments')?.namedChildren.length ?? 0) > 0) continue;
-      const loop = inLoop(call, nodes.body);
-      const borrowable = method === 'clone' ? cloneOnlyBorrowed(call) : undefined;
-      if (!loop && !borrowable) continue;
+      const loopNode = loopAround(call, nodes.body);
+      const loop = !!loopNode;
+      const borrowable = cloneOnlyBorrowed(call);
+      const onlyBorrowed = !!borrowable || resultOnlyBorrowed(call);
+      // Outside loops only the fixable `let x = y.clone()` (only borrowed) is worth a note.
+      if (!onlyBorrowed || (!loop && !borrowable)) continue;
       const span = spanOf(call, base);
-      if (borrowable) {
-        if (commentAllows(fl.lines, span.line, 'clone-hotspot') || allowed()) continue;
-        const text = ctx.index.fileText(fn.span.file)!;
-        const pat = call.parent!.childForFieldName('pattern')!.text;
-        out.push({
-          code: 'clone-hotspot',
-          severity: loop ? 'warning' : 'info',
-          message: `\`${pat}\` is a clone of \`${borrowable.text}\` that is only borrowed afterwards${loop ? ', on every loop iteration' : ''}: borrow \`&${borrowable.text}\` instead and skip the allocation and copy`,
-          range: rangeOf(span),
-          related: [],
-          fixes: [{ title: `Borrow \`${borrowable.text}\` instead of cloning it`, preferred: true, edits: [editAt(fn.span.file, text, call.startIndex, call.endIndex, `&${borrowable.text}`)] }],
-          data: { method, borrow: true, inLoop: loop },
-        });
-        continue;
-      }
-      if (commentAllows(fl.lines, span.line, 'clone-hotspot')) continue;
+      if (commentAllows(fl.lines, span.line, 'clone-hotspot') || allowed()) continue;
       const recv = f.childForFieldName('value')!;
       const rt = receiverType(ctx, fn, locals, recv);
       const k: Kind = rt ? classify(ctx, fn.module, rt.type) : { kind: 'unknown' };
+      // `.clone()` of an unknown type may be a cheap Copy/handle clone: only the String/Vec
+      // producing methods are judged by name.
+      if (k.kind === 'unknown' && method === 'clone' && !borrowable) continue;
       const guess = rt?.guessed ? ' (type inferred from its initialiser)' : '';
-      let sev: Severity;
-      let msg: string;
+      const related: RelatedInfo[] = loopNode ? [{ range: rangeOf(spanOf(loopNode, base)), message: 'runs on every iteration of this loop' }] : [];
+      const data = { kind: 'clone' as const, method, receiverKind: k.kind, guessed: !!rt?.guessed || k.kind === 'unknown', inLoop: loop, ...(borrowable && method === 'clone' ? { borrow: true } : {}) };
       if (k.kind === 'rc' || k.kind === 'arc') {
         if (method !== 'clone') continue;
-        sev = 'info';
-        msg = k.kind === 'arc'
-          ? `\`${recv.text}.clone()\` in a loop bumps the atomic reference count of an \`${k.name}\` on every iteration${guess}: no allocation, but the count's cache line is contended across threads; borrow \`&${recv.text}\` inside the loop if the handle does not need to outlive it`
-          : `\`${recv.text}.clone()\` in a loop bumps the reference count of an \`${k.name}\` on every iteration${guess} (no allocation); write \`Rc::clone(&${recv.text})\` to make it explicit, or borrow if the handle does not need to outlive the iteration`;
-      } else if (k.kind === 'heap' || k.kind === 'str' || (k.kind === 'unknown' && method !== 'clone')) {
-        const what = k.kind === 'heap' ? `a \`${k.name}\`` : method === 'to_vec' ? 'a `Vec`' : 'a `String`';
-        sev = rt && !rt.guessed && k.kind !== 'unknown' ? 'warning' : 'info';
-        msg = `\`${recv.text}.${method}()\` in a loop allocates and copies ${what} on every iteration${k.kind === 'unknown' ? ' (receiver type not known; judged by the method)' : guess}; hoist it out of the loop, borrow, or reuse a buffer (\`clone_from\`)`;
-      } else continue;
-      if (allowed()) continue;
-      out.push({ code: 'clone-hotspot', severity: sev, message: msg, range: rangeOf(span), related: [], fixes: [], data: { method, receiverKind: k.kind, guessed: !!rt?.guessed || k.kind === 'unknown' } });
+        out.push({
+          code: 'clone-hotspot',
+          severity: 'info',
+          message: `this \`${k.kind === 'arc' ? 'Arc' : 'Rc'}\` clone is only borrowed${loop ? ', on every iteration' : ''}`,
+          notes: [
+            k.kind === 'arc'
+              ? `no allocation, but an atomic reference-count increment and decrement of \`${k.name}\`${guess}, contended across threads`
+              : `no allocation, but a reference-count increment and decrement of \`${k.name}\`${guess}`,
+            `borrow \`&${recv.text}\` instead`,
+          ],
+          range: rangeOf(span),
+          related,
+          fixes: borrowable && method === 'clone' ? [borrowFix(ctx, fn, call, borrowable)] : [],
+          data,
+        });
+        continue;
+      }
+      if (!(k.kind === 'heap' || k.kind === 'str' || k.kind === 'unknown')) continue;
+      const what = k.kind === 'heap' ? `a \`${k.name}\`` : method === 'to_vec' ? 'a `Vec`' : k.kind === 'unknown' && method === 'clone' ? 'a value' : 'a `String`';
+      const sure = rt && !rt.guessed && k.kind !== 'unknown';
+      out.push({
+        code: 'clone-hotspot',
+        severity: loop && sure ? 'warning' : 'info',
+        message: `\`${recv.text}.${method}()\` allocates ${what}${loop ? ' on every iteration' : ''} that is only borrowed`,
+        notes: [
+          k.kind === 'unknown' ? 'receiver type not known; judged by the method' : `an allocation and a copy of the contents${guess}`,
+          `borrow \`${recv.text}\` instead${loop ? ', or hoist the clone out of the loop' : ''}`,
+        ],
+        range: rangeOf(span),
+        related,
+        // `let x = &y;` for `let x = y.clone();` compiles where x is only borrowed; for
+        // `to_string`/`to_vec` the borrowed type differs (`&&str` for `String`): no fix.
+        fixes: borrowable && method === 'clone' ? [borrowFix(ctx, fn, call, borrowable)] : [],
+        data,
+      });
     }
   }
   return out;
+}
+
+function borrowFix(ctx: RuleContext, fn: FnItem, call: SyntaxNode, recv: SyntaxNode): Fix {
+  const text = ctx.index.fileText(fn.span.file)!;
+  return { title: `Borrow \`${recv.text}\` instead of cloning it (one allocation and copy less per ${inLoopText(call)})`, preferred: true, edits: [editAt(fn.span.file, text, call.startIndex, call.endIndex, `&${recv.text}`)] };
+}
+
+function inLoopText(call: SyntaxNode): string {
+  for (let p = call.parent; p; p = p.parent) if (p.type === 'function_item') break; else if (p.type === 'for_expression' || p.type === 'while_expression' || p.type === 'loop_expression') return 'iteration';
+  return 'call';
 }
 
 function typeDoubleAlloc(ctx: RuleContext, item: Item, t: TypeExpr): { found: string; suggest: string } | undefined {
@@ -150,17 +199,29 @@ function typeDoubleAlloc(ctx: RuleContext, item: Item, t: TypeExpr): { found: st
   return undefined;
 }
 
-function doubleAllocFinding(span: Parameters<typeof rangeOf>[0], written: string, found: string, suggest: string, guessed = false): Finding {
+function doubleAllocFinding(span: Parameters<typeof rangeOf>[0], written: string, found: string, suggest: string, guessed = false): CloneFinding {
   return {
     code: 'clone-hotspot',
     severity: guessed ? 'hint' : 'info',
-    message: `\`${found}\`${written !== found ? ` (in \`${written}\`)` : ''} is two allocations (the reference-counted box, then the buffer) and two pointer hops per access${guessed ? ' (type inferred from its initialiser)' : ''}; \`${suggest}\` holds the data in one allocation`,
+    message: `\`${found}\` is two allocations where \`${suggest}\` is one`,
+    notes: [
+      `${written !== found ? `in \`${written}\`: ` : ''}the reference-counted box, then the buffer, and two pointer hops per access${guessed ? ' (type inferred from its initialiser)' : ''}`,
+      `\`${suggest}\` holds the data in one allocation (unless the buffer is mutated in place through \`make_mut\`)`,
+    ],
     range: rangeOf(span),
     related: [],
     fixes: [],
-    data: { suggest, guessed },
+    data: { kind: 'double-alloc', suggest, guessed },
   };
 }
+
+export const cloneHotspotRule: RuleModule<'clone-hotspot'> = {
+  code: 'clone-hotspot',
+  summary: 'Clones in loops whose result is only borrowed, and Rc<String>-like double allocations.',
+  settings: { editor: [], clippyToml: [] },
+  profile: { measure: 'alloc+copy' },
+  check: cloneHotspot,
+};
 
 function findLet(nodes: SyntaxNode[], name: string): SyntaxNode | undefined {
   return nodes.find(d => {

@@ -22,6 +22,10 @@ export interface RuleContext {
   fnScans?: Map<FnItem, FnScan | null>;
   /** Names of types with an `impl Copy for ..` (see `isCopy`), collected once per run. */
   copyImpls?: Set<string>;
+  /** Impl and trait blocks per file, for `ownerOf`. */
+  owners?: Map<string, Item[]>;
+  /** Names of `macro_rules!` macros defined in the workspace (see `fromForeignMacro`). */
+  localMacros?: Set<string>;
 }
 
 export interface FileLines {
@@ -55,15 +59,8 @@ export function rangeOf(s: Span): Range {
   return { file: s.file, line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn };
 }
 
-/** The clippy lint whose `#[allow]` also silences our rule. */
-export const CLIPPY_LINT: Partial<Record<RuleCode, string>> = {
-  'large-error': 'clippy::result_large_err',
-  'large-enum-variant': 'clippy::large_enum_variant',
-  'large-move': 'clippy::large_types_passed_by_value',
-};
-
 function allowsIn(args: string, code: RuleCode): boolean {
-  const lint = CLIPPY_LINT[code];
+  const lint = clippyLints[code];
   return args.split(',').map(a => a.trim().replace(/\s+/g, '')).some(a => a === lint || a === 'clippy::all' || a === `alloc_lens::${code.replace(/-/g, '_')}`);
 }
 
@@ -81,11 +78,64 @@ export function commentAllows(text: string | string[] | undefined, line: number,
   return false;
 }
 
-/** Whether `code` is silenced for `item` (its attributes, its owner's, its modules', or a comment). */
+/** The impl or trait block enclosing a method (for its `#[allow]`s), found by span. */
+export function ownerOf(ctx: RuleContext, item: Item): Item | undefined {
+  if (item.kind !== 'fn' || !(item as FnItem).owner) return undefined;
+  ctx.owners ??= new Map();
+  let list = ctx.owners.get(item.span.file);
+  if (!list) {
+    list = ctx.index.itemsInFile(item.span.file).filter(i => i.kind === 'impl' || i.kind === 'trait');
+    ctx.owners.set(item.span.file, list);
+  }
+  const s = item.span;
+  return list.find(o => o.span.startOffset <= s.startOffset && o.span.endOffset >= s.endOffset);
+}
+
+const allowAttr = (a: { name: string }) => a.name === 'allow' || a.name === 'expect';
+
+/** Arguments of every `#![allow(..)]`/`#![expect(..)]` at the top of a file, joined by commas. */
+function innerAllows(fl: FileLines): string | null {
+  if (fl.innerAllow === undefined) {
+    // Inner attributes come before the first item: read comments, blank lines and `#![..]`
+    // attributes from the top and stop at anything else (an inline `mod m { #![allow] }` is not
+    // the file's).
+    const text = fl.lines.slice(0, 400).join('\n');
+    const found: string[] = [];
+    const skip = /(?:\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*/y;
+    const attr = /#!\[\s*(allow|expect|[\w:]+)\s*(\(((?:[^()]|\([^()]*\))*)\))?[^\]]*\]/y;
+    let i = 0;
+    for (;;) {
+      skip.lastIndex = i;
+      skip.exec(text);
+      i = skip.lastIndex;
+      attr.lastIndex = i;
+      const m = attr.exec(text);
+      if (!m) break;
+      if ((m[1] === 'allow' || m[1] === 'expect') && m[3]) found.push(m[3]);
+      i = attr.lastIndex;
+    }
+    fl.innerAllow = found.length ? found.join(',') : null;
+  }
+  return fl.innerAllow;
+}
+
+/** The root file of the crate an item belongs to (its `#![allow]`s cover every module). */
+function crateRoot(ctx: RuleContext, item: Item): string | undefined {
+  const name = item.module.split('::')[0];
+  const ts = ctx.index.targets.filter(t => t.name === name);
+  return (ts.find(t => t.root === item.span.file) ?? ts.find(t => t.kind === 'lib') ?? ts[0])?.root;
+}
+
+/**
+ * Whether `code` is silenced for `item`, scoped as clippy scopes lint levels: `#[allow]` or
+ * `#[expect]` on the item, on its impl/trait block, on any enclosing `mod`, `#![allow]` at the
+ * top of its file (a module file) or of its crate root, or our `// alloc-lens: allow(code)`.
+ */
 export function isAllowed(ctx: RuleContext, item: Item, code: RuleCode, owner?: Item): boolean {
+  owner ??= ownerOf(ctx, item);
   for (const it of [item, owner]) {
     if (!it) continue;
-    if (it.attrs.some(a => a.name === 'allow' && allowsIn(a.args, code))) return true;
+    if (it.attrs.some(a => allowAttr(a) && allowsIn(a.args, code))) return true;
     const first = Math.min(it.span.line, ...it.attrs.map(a => a.span.line));
     if (commentAllows(fileLines(ctx, it.span.file)?.lines, first, code)) return true;
   }
@@ -93,16 +143,15 @@ export function isAllowed(ctx: RuleContext, item: Item, code: RuleCode, owner?: 
   let mod = item.module;
   while (mod.includes('::')) {
     const m = ctx.index.itemByPath(mod);
-    if (m && m.kind === 'mod' && m.attrs.some(a => a.name === 'allow' && allowsIn(a.args, code))) return true;
+    if (m && m.kind === 'mod' && m.attrs.some(a => allowAttr(a) && allowsIn(a.args, code))) return true;
     mod = mod.slice(0, mod.lastIndexOf('::'));
   }
-  const fl = fileLines(ctx, item.span.file);
-  if (!fl) return false;
-  if (fl.innerAllow === undefined) {
-    const head = fl.lines.slice(0, 40).join('\n');
-    fl.innerAllow = head.includes('#![allow') ? (/^\s*(?:\/\/[^\n]*\n\s*)*#!\[allow\(([^)]*)\)\]/m.exec(head)?.[1] ?? null) : null;
+  for (const file of new Set([item.span.file, crateRoot(ctx, item)])) {
+    const fl = file ? fileLines(ctx, file) : undefined;
+    const inner = fl ? innerAllows(fl) : null;
+    if (inner !== null && allowsIn(inner, code)) return true;
   }
-  return fl.innerAllow !== null && allowsIn(fl.innerAllow, code);
+  return false;
 }
 
 export function wanted(ctx: RuleContext, file: string): boolean {
@@ -115,3 +164,62 @@ export function fmt(n: number): string {
 }
 
 export type Rule = (ctx: RuleContext) => Finding[];
+
+/** What a profile measures to confirm a finding: memcpy samples, allocator samples, or both. */
+export type Measure = 'copy' | 'allocator' | 'alloc+copy';
+
+/** Predicates over profile hot lines, built by the profile confirmation for a rule's `evidence`. */
+export interface EvidenceHelpers<L> {
+  /** Lines that call one of these fns. */
+  calls(names: string[]): (h: L) => boolean;
+  /** Lines inside one of these fns. */
+  inFn(names: string[]): (h: L) => boolean;
+  /** Lines that mention this name. */
+  mentions(name: string): (h: L) => boolean;
+  /** Every finding of the run (a large enum is hot where a large-error fn returns it). */
+  findings: readonly Finding[];
+}
+
+/**
+ * Everything about one rule. The registry (`registry.ts`) lists them; every other list (settings
+ * schema, SARIF descriptions, README table, editor lists, profile measures) derives from it.
+ */
+export interface RuleModule<C extends RuleCode = RuleCode> {
+  code: C;
+  /** One sentence: SARIF `shortDescription`, README table, package.json schema. */
+  summary: string;
+  /** The clippy lint whose `#[allow]` also silences the rule, and whose behaviour it follows. */
+  clippyLint?: string;
+  /** Settings that tune it: `allocLens.*` keys and clippy.toml keys. */
+  settings: { editor: string[]; clippyToml: string[] };
+  profile: {
+    measure: Measure;
+    /** Extra hot lines (besides the finding's own range) that count as evidence. */
+    evidence?: <L>(f: Extract<Finding, { code: C }>, h: EvidenceHelpers<L>) => ((h: L) => boolean)[];
+  };
+  check: (ctx: RuleContext) => Extract<Finding, { code: C }>[];
+}
+
+/** Clippy lints per rule code, registered by the registry (context cannot import it: a cycle). */
+const clippyLints: Partial<Record<RuleCode, string>> = {};
+export function registerClippyLint(code: RuleCode, lint: string | undefined): void {
+  if (lint) clippyLints[code] = lint;
+}
+
+/**
+ * Whether an item comes from a macro defined outside the workspace (`pin_project!` of
+ * pin-project-lite): clippy skips those (`in_external_macro`), since the user cannot change them.
+ */
+export function fromForeignMacro(ctx: RuleContext, item: Item): boolean {
+  if (!item.viaMacro) return false;
+  if (!ctx.localMacros) {
+    ctx.localMacros = new Set();
+    const re = /macro_rules!\s*(?:r#)?([A-Za-z_]\w*)/g;
+    for (const f of ctx.index.fileNames()) {
+      const t = ctx.index.fileText(f);
+      if (!t || !t.includes('macro_rules!')) continue;
+      for (let m = re.exec(t); m; m = re.exec(t)) ctx.localMacros.add(m[1]);
+    }
+  }
+  return !ctx.localMacros.has(item.viaMacro.replace(/^.*::/, ''));
+}

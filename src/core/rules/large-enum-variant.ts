@@ -4,39 +4,51 @@
  * sizes). Every value of the enum, whichever variant it holds, occupies the largest size.
  */
 import type { EnumItem } from '../model';
-import { fmt, isAllowed, rangeOf, wanted, type RuleContext } from './context';
+import { fmt, fromForeignMacro, isAllowed, rangeOf, wanted, type RuleContext, type RuleModule } from './context';
 import type { Finding } from './types';
 import { boxVariantFix, isCopy } from '../fixes/box-variant';
 
-export function largeEnumVariant(ctx: RuleContext): Finding[] {
-  const out: Finding[] = [];
+type LargeEnumFinding = Extract<Finding, { code: 'large-enum-variant' }>;
+
+export function largeEnumVariant(ctx: RuleContext): LargeEnumFinding[] {
+  const out: LargeEnumFinding[] = [];
   const threshold = ctx.settings.enumVariantSizeThreshold;
   for (const item of ctx.index.items) {
     if (item.kind !== 'enum' || !wanted(ctx, item.span.file)) continue;
     const e = item as EnumItem;
     if (e.variants.length < 2) continue;
+    // Clippy skips enums expanded from another crate's macro (`pin_project!`): not the user's code.
+    if (fromForeignMacro(ctx, e)) continue;
     const l = ctx.engine.layoutOfItem(e);
     if (!l.variants || l.error) continue;
     const sorted = l.variants.map((v, i) => ({ ...v, i })).sort((a, b) => b.fieldsSize - a.fieldsSize);
     if (sorted.length < 2) continue;
     const [big, second] = sorted;
+    // The verdict holds only when every other variant's size is exact: a lower bound on the
+    // second largest could hide a smaller difference. (The largest may be a lower bound: its
+    // true size is larger still.)
+    // The enum's own unbound type parameters count as 0 bytes, as in clippy (which measures the
+    // generic definition): `enum E<T> { A(T), B([u8; 512]) }` is reported.
+    const params = new Set(e.generics.filter(g => g.kind === 'type').map(g => g.name));
+    const onlyParams = (l.unknownParts ?? []).every(u => params.has(u.replace(/ \(generic parameter\)$/, ''))) && !!l.unknownParts?.length;
+    if (!onlyParams && sorted.slice(1).some(v => v.status !== 'exact')) continue;
     // Layout variants are the compiled ones (inactive #[cfg] variants are left out): match by name.
     const decl = (name: string) => e.variants.find(v => v.name === name)!;
     const diff = big.fieldsSize - second.fieldsSize;
     if (diff <= threshold) continue;
     if (isAllowed(ctx, e, 'large-enum-variant')) continue;
-    const atLeast = l.status === 'exact' ? '' : 'at least ';
+    const atLeast = big.status === 'exact' ? '' : 'at least ';
     const sizes = sorted.slice(0, 4).map(v => `${v.name} ${fmt(v.fieldsSize)}`).join(', ') + (sorted.length > 4 ? ', ...' : '');
     const copy = isCopy(ctx, e);
-    const msg =
-      `large size difference between variants of \`${e.name}\`: \`${big.name}\` holds ${atLeast}${fmt(big.fieldsSize)} bytes, ${fmt(diff)} more than \`${second.name}\` (threshold ${fmt(threshold)}); ` +
-      `every \`${e.name}\` is ${atLeast}${fmt(l.size)} bytes (variant field bytes: ${sizes})` +
-      (copy ? '; boxing a variant would require the type to no longer be `Copy`' : `; box the payload of \`${big.name}\``);
     const fix = copy ? undefined : boxVariantFix(ctx, e, second.fieldsSize + threshold);
     out.push({
       code: 'large-enum-variant',
       severity: 'warning',
-      message: msg,
+      message: `large size difference between variants: \`${e.name}::${big.name}\` holds ${atLeast}${fmt(diff)} bytes more than the next largest`,
+      notes: [
+        `every \`${e.name}\` is ${l.status === 'exact' ? '' : 'at least '}${fmt(l.size)} bytes, whichever variant it holds (field bytes per variant: ${sizes})`,
+        copy ? 'boxing a variant would make the type no longer `Copy`' : `box the payload of \`${big.name}\` (threshold ${fmt(threshold)} bytes)`,
+      ],
       range: rangeOf(e.nameSpan),
       related: [
         { range: rangeOf(decl(big.name).span), message: `the largest variant \`${big.name}\` holds ${atLeast}${fmt(big.fieldsSize)} bytes` },
@@ -48,3 +60,21 @@ export function largeEnumVariant(ctx: RuleContext): Finding[] {
   }
   return out;
 }
+
+export const largeEnumVariantRule: RuleModule<'large-enum-variant'> = {
+  code: 'large-enum-variant',
+  summary: 'One enum variant is much larger than the others: every value occupies the largest size.',
+  clippyLint: 'clippy::large_enum_variant',
+  settings: { editor: ['allocLens.enumVariantSizeThreshold'], clippyToml: ['enum-variant-size-threshold'] },
+  profile: {
+    measure: 'copy',
+    // Hot where the type is named, and where large-error fns returning it are called.
+    evidence: (f, h) => {
+      const name = f.data.type;
+      const re = new RegExp(`\\b${name}\\b`);
+      const fns = h.findings.flatMap(g => (g.code === 'large-error' && re.test(g.data.errType) ? [g.data.fn] : []));
+      return [h.mentions(name), ...(fns.length ? [h.calls(fns), h.inFn(fns)] : [])];
+    },
+  },
+  check: largeEnumVariant,
+};

@@ -1,64 +1,128 @@
 /**
- * `large-error`: a function returning `Result<T, E>` whose `E` is at least
- * `large-error-threshold` bytes (clippy `result_large_err`). Every return moves the whole
- * `Result`, whose size is at least that of `E`, even on the happy path.
+ * `large-error`: a function (or a closure with a declared return type) returning `Result<T, E>`
+ * whose `E` is at least `large-error-threshold` bytes (clippy `result_large_err`). Every return
+ * moves the whole `Result`, whose size is at least that of `E`, even on the happy path.
  */
-import type { FnItem, Item } from '../model';
-import { fmt, isAllowed, rangeOf, wanted, type RuleContext } from './context';
-import { errPartOf } from './result-type';
-import type { Finding, RelatedInfo } from './types';
+import type { EnumItem, FnItem } from '../model';
+import type { SyntaxNode } from '../parser';
+import { spanOf } from '../index/syntax';
+import { parseTypeText } from '../index/type-text';
+import { commentAllows, fileLines, fmt, isAllowed, rangeOf, wanted, type RuleContext, type RuleModule } from './context';
+import { errPartOf, type ErrPart } from './result-type';
+import { fnScan } from './locals';
+import type { Finding, Fix, Range, RelatedInfo } from './types';
 import { boxVariantFix } from '../fixes/box-variant';
 import { boxErrorFix } from '../fixes/box-error';
-import type { EnumItem } from '../model';
 
-export function largeError(ctx: RuleContext): Finding[] {
-  const out: Finding[] = [];
+type LargeErrorFinding = Extract<Finding, { code: 'large-error' }>;
+
+/** What clippy compares: for an enum, its largest variant's field bytes (generic args bound). */
+function measuredErr(part: ErrPart): number {
+  const vs = part.err.variants;
+  return vs && vs.length ? Math.max(...vs.map(v => v.fieldsSize)) : part.err.size;
+}
+
+function okSize(ctx: RuleContext, part: ErrPart, module: string): number {
+  const ret = part.resultExpr;
+  if (ret?.kind !== 'path') return 0;
+  const ok = ret.segments[ret.segments.length - 1].args.find(a => a.kind === 'type');
+  if (!ok || ok.kind !== 'type') return 0;
+  const l = ctx.engine.evalType(ok.type, { module, types: new Map(), consts: new Map() });
+  return l.error ? 0 : l.size;
+}
+
+function finding(ctx: RuleContext, part: ErrPart, range: Range, fnName: string, module: string, fixes: Fix[], closure: boolean): LargeErrorFinding {
   const threshold = ctx.settings.largeErrorThreshold;
-  // Impl/trait blocks per file, to find the one enclosing a method (for its #[allow]s).
-  const owners = new Map<string, Item[]>();
-  for (const it of ctx.index.items) if (it.kind === 'impl' || it.kind === 'trait') owners.set(it.span.file, [...(owners.get(it.span.file) ?? []), it]);
+  const atLeast = part.err.status === 'exact' ? '' : 'at least ';
+  const errName = part.errExpr.text;
+  const ok = okSize(ctx, part, module);
+  const notes = [
+    `every \`${part.resultText}\` returned by ${closure ? 'this closure' : `\`${fnName}\``} is ${atLeast}${fmt(part.result.size)} bytes, copied on every return, \`Ok\` or not`,
+  ];
+  if (part.err.largest) notes.push(`largest contributor: \`${part.err.largest}\``);
+  // Boxing `E` leaves a Result of about max(Ok, 8) bytes plus a tag: say so when Ok is large too.
+  if (ok >= threshold || ok * 4 >= part.err.size * 3) notes.push(`the \`Ok\` type is ${fmt(ok)} bytes too, so boxing the error shrinks the \`Result\` only to about ${fmt(ok + 8)} bytes: shrink or box the \`Ok\` value as well`);
+  else notes.push(`box the large part of \`${errName}\` or return \`Result<_, Box<${errName}>>\` (threshold ${fmt(threshold)} bytes)`);
+  const related: RelatedInfo[] = [];
+  if (part.errItem) related.push({ range: rangeOf(part.errItem.nameSpan), message: `\`${part.errItem.name}\` is defined here (${atLeast}${fmt(part.err.size)} bytes)` });
+  if (fixes.length > 0) fixes[0].preferred = true;
+  return {
+    code: 'large-error',
+    severity: 'warning',
+    message: `the \`Err\` type of this \`Result\` is ${atLeast}${fmt(part.err.size)} bytes`,
+    notes,
+    range,
+    related,
+    fixes,
+    data: { errSize: part.err.size, resultSize: part.result.size, okSize: ok, threshold, exact: part.err.status === 'exact', errType: errName, errPath: part.errItem?.path, fn: fnName, ...(closure ? { closure } : {}) },
+  };
+}
+
+/** Whether a Result's error part is reported at all (size, ignore list). */
+function isLarge(ctx: RuleContext, part: ErrPart | undefined): part is ErrPart {
+  if (!part || part.err.uninhabited || part.err.error) return false;
+  if (measuredErr(part) < ctx.settings.largeErrorThreshold) return false;
+  return !(part.errItem && ctx.settings.largeErrorIgnored.includes(part.errItem.path));
+}
+
+export function largeError(ctx: RuleContext): LargeErrorFinding[] {
+  const out: LargeErrorFinding[] = [];
   for (const item of ctx.index.items) {
     if (item.kind !== 'fn' || !wanted(ctx, item.span.file)) continue;
     const fn = item as FnItem;
     // Like clippy, trait impl methods are reported at the trait declaration, not at each impl.
-    if (fn.owner?.kind === 'impl' && fn.owner.traitName) continue;
-    if (!fn.returnType) continue;
-    const part = errPartOf(ctx, fn.returnType, fn.module, fn);
-    if (!part || part.err.uninhabited) continue;
-    const errEnum = part.errItem?.kind === 'enum' ? (part.errItem as EnumItem) : undefined;
-    const errLayout = part.errItem ? ctx.engine.layoutOfItem(part.errItem) : undefined;
-    // For a local enum, clippy compares its largest variant (sum of field sizes).
-    const measured = errEnum && errLayout?.variants?.length ? Math.max(...errLayout.variants.map(v => v.fieldsSize)) : part.err.size;
-    if (measured < threshold || part.err.error) continue;
-    if (part.errItem && ctx.settings.largeErrorIgnored.includes(part.errItem.path)) continue;
-    const owner = fn.owner ? owners.get(fn.span.file)?.find(o => o.span.startOffset <= fn.span.startOffset && o.span.endOffset >= fn.span.endOffset) : undefined;
-    if (isAllowed(ctx, fn, 'large-error', owner)) continue;
-    const atLeast = part.err.status === 'exact' ? '' : 'at least ';
-    const errName = part.errExpr.text;
-    const largest = part.err.largest ?? errLayout?.largest;
-    const msg =
-      `the \`Err\` type \`${errName}\` is ${atLeast}${fmt(part.err.size)} bytes, so every \`${part.resultText}\` returned by \`${fn.name}\` is ${atLeast}${fmt(part.result.size)} bytes and is copied on every return` +
-      (largest ? `; largest contributor: ${largest}` : '') +
-      ` (threshold ${fmt(threshold)}): box the large part or return \`Result<_, Box<${errName}>>\``;
-    const related: RelatedInfo[] = [];
-    if (part.errItem) related.push({ range: rangeOf(part.errItem.nameSpan), message: `\`${part.errItem.name}\` is defined here (${fmt(errLayout?.size ?? part.err.size)} bytes)` });
-    const fixes = [];
-    if (errEnum) {
-      const f = boxVariantFix(ctx, errEnum, threshold - 1, true);
-      if (f) fixes.push(f);
+    const implOfTrait = fn.owner?.kind === 'impl' && !!fn.owner.traitName;
+    if (!implOfTrait && fn.returnType) {
+      const part = errPartOf(ctx, fn.returnType, fn.module, fn);
+      if (isLarge(ctx, part) && !isAllowed(ctx, fn, 'large-error')) {
+        const fixes: Fix[] = [];
+        const errEnum = part.errItem?.kind === 'enum' && part.errItem.generics.every(g => g.kind === 'lifetime') ? (part.errItem as EnumItem) : undefined;
+        if (errEnum) {
+          const f = boxVariantFix(ctx, errEnum, ctx.settings.largeErrorThreshold - 1, true);
+          if (f) fixes.push(f);
+        }
+        const be = boxErrorFix(ctx, fn, part);
+        if (be) fixes.push(be);
+        out.push(finding(ctx, part, rangeOf(fn.nameSpan), fn.name, fn.module, fixes, false));
+      }
     }
-    const be = boxErrorFix(ctx, fn, part);
-    if (be) fixes.push(be);
-    if (fixes.length > 0) fixes[0].preferred = true;
-    out.push({
-      code: 'large-error',
-      severity: 'warning',
-      message: msg,
-      range: rangeOf(fn.nameSpan),
-      related,
-      fixes,
-      data: { errSize: part.err.size, resultSize: part.result.size, threshold, exact: part.err.status === 'exact', errType: errName, fn: fn.name },
-    });
+    out.push(...closures(ctx, fn));
   }
   return out;
 }
+
+/** Closures with a declared `-> Result<..>` return type (clippy lints them too). */
+function closures(ctx: RuleContext, fn: FnItem): LargeErrorFinding[] {
+  const src = ctx.index.fileText(fn.span.file)?.slice(fn.span.startOffset, fn.span.endOffset) ?? '';
+  if (!/\|\s*->/.test(src)) return [];
+  const scan = fnScan(ctx, fn);
+  if (!scan) return [];
+  const fl = fileLines(ctx, fn.span.file)!;
+  const base = { file: fn.span.file, offset: 0, lines: fl.starts };
+  const out: LargeErrorFinding[] = [];
+  for (const c of scan.nodes) {
+    if (c.type !== 'closure_expression') continue;
+    const rt: SyntaxNode | null = c.childForFieldName('return_type');
+    const te = rt ? parseTypeText(rt.text) : undefined;
+    if (!rt || !te) continue;
+    const part = errPartOf(ctx, te, fn.module);
+    if (!isLarge(ctx, part)) continue;
+    const span = spanOf(rt, base);
+    if (isAllowed(ctx, fn, 'large-error') || commentAllows(fl.lines, span.line, 'large-error')) continue;
+    out.push(finding(ctx, part, rangeOf(span), fn.name, fn.module, [], true));
+  }
+  return out;
+}
+
+export const largeErrorRule: RuleModule<'large-error'> = {
+  code: 'large-error',
+  summary: 'A function returns Result<T, E> with a large E: every return copies it, Ok or not.',
+  clippyLint: 'clippy::result_large_err',
+  settings: { editor: ['allocLens.largeErrorThreshold'], clippyToml: ['large-error-threshold', 'large-error-ignored'] },
+  profile: {
+    measure: 'copy',
+    // The copies happen at the fn's call sites and inside it.
+    evidence: (f, h) => [h.calls([f.data.fn]), h.inFn([f.data.fn])],
+  },
+  check: largeError,
+};

@@ -10,6 +10,8 @@ import type { RuleContext } from './context';
 export interface ErrPart {
   /** The whole `Result` as written. */
   resultText: string;
+  /** The `Result<T, E>` (or alias) expression itself, for its `Ok` type. */
+  resultExpr?: TypeExpr;
   /** Layout of the whole `Result`. */
   result: Lay;
   /** Layout of `E`. */
@@ -72,7 +74,7 @@ export function errPartOf(ctx: RuleContext, ret: TypeExpr, module: string, fn?: 
     if (!errExpr) return undefined;
     const err = ctx.engine.evalType(errExpr, e);
     const er = errExpr.kind === 'path' ? ctx.index.resolveType(module, errExpr) : undefined;
-    return { resultText: ret.text, result: ctx.engine.evalType(ret, e), err, errExpr, errItem: er?.kind === 'item' ? er.item : undefined, direct: true };
+    return { resultText: ret.text, resultExpr: ret, result: ctx.engine.evalType(ret, e), err, errExpr, errItem: er?.kind === 'item' ? er.item : undefined, direct: true };
   }
   if (r.kind === 'item' && r.item.kind === 'type' && r.item.target?.kind === 'path') {
     // `type Res<T> = Result<T, BigErr>`: bind the alias's parameters to the use-site arguments.

@@ -1,31 +1,59 @@
 /**
  * Runs the enabled rules over the workspace (or some files of it).
  */
+import * as path from 'node:path';
 import type { WorkspaceIndex } from '../index/workspace';
 import type { LayoutEngine } from '../layout/engine';
 import type { RuleSettings } from '../config/settings';
-import type { RuleContext, Rule } from './context';
-import type { Finding, RuleCode } from './types';
-import { largeError } from './large-error';
-import { largeEnumVariant } from './large-enum-variant';
-import { largeMove } from './large-move';
-import { asyncTraitBox } from './async-trait-box';
-import { cloneHotspot } from './clone-hotspot';
+import type { Item } from '../model';
+import type { RuleContext } from './context';
+import type { Finding } from './types';
+import { RULE_MODULES } from './registry';
 
-export const RULES: Record<RuleCode, Rule> = {
-  'large-error': largeError,
-  'large-enum-variant': largeEnumVariant,
-  'large-move': largeMove,
-  'async-trait-box': asyncTraitBox,
-  'clone-hotspot': cloneHotspot,
-};
+export { RULE_BY_CODE as RULES } from './registry';
+
+const TEST_ATTR = /^(test|cfg)$|(^|::)test$/;
+
+function isTestAttr(a: { name: string; args: string }): boolean {
+  if (a.name === 'cfg') return /(^|[^\w])test([^\w]|$)/.test(a.args) && !/not\s*\(\s*test/.test(a.args);
+  return TEST_ATTR.test(a.name) && a.name !== 'cfg';
+}
+
+/**
+ * Whether a finding lies in test code: a file under a package's `tests/` directory, a file whose
+ * module is `#[cfg(test)]`, or inside a `#[cfg(test)] mod` or a `#[test]`/`#[tokio::test]` fn.
+ */
+export function inTestCode(index: WorkspaceIndex, f: Finding, memo: Map<string, Item[]>): boolean {
+  const file = f.range.file;
+  const t = index.targets.find(x => file.startsWith(x.packageDir + path.sep));
+  if (t && path.relative(t.packageDir, file).split(path.sep)[0] === 'tests') return true;
+  let marked = memo.get(file);
+  if (!marked) {
+    marked = index.itemsInFile(file).filter(i => (i.kind === 'mod' || i.kind === 'fn' || i.kind === 'impl') && i.attrs.some(isTestAttr));
+    // The file's own module declared `#[cfg(test)] mod tests;` in its parent.
+    let mod = index.moduleOf(file);
+    while (mod && mod.includes('::')) {
+      const m = index.itemByPath(mod);
+      if (m && m.kind === 'mod' && m.attrs.some(isTestAttr)) marked.push({ ...m, span: { ...m.span, file, line: 1, endLine: Number.MAX_SAFE_INTEGER } } as Item);
+      mod = mod.slice(0, mod.lastIndexOf('::'));
+    }
+    memo.set(file, marked);
+  }
+  const line = f.range.line;
+  return marked.some(i => i.span.line <= line && i.span.endLine >= line);
+}
 
 export function runRules(index: WorkspaceIndex, engine: LayoutEngine, settings: RuleSettings, files?: string[]): Finding[] {
   const ctx: RuleContext = { index, engine, settings, files: files ? new Set(files) : undefined };
-  const out: Finding[] = [];
-  for (const [code, rule] of Object.entries(RULES) as [RuleCode, Rule][]) {
-    if (!settings.enabled[code]) continue;
-    out.push(...rule(ctx));
+  let out: Finding[] = [];
+  for (const rule of RULE_MODULES) {
+    if (!settings.enabled[rule.code]) continue;
+    out.push(...rule.check(ctx));
+  }
+  if (settings.testCode !== 'report') {
+    const memo = new Map<string, Item[]>();
+    const test = (f: Finding) => inTestCode(index, f, memo);
+    out = settings.testCode === 'off' ? out.filter(f => !test(f)) : out.map(f => (test(f) ? { ...f, severity: 'hint' } : f));
   }
   const sev = { error: 0, warning: 1, info: 2, hint: 3 };
   return out.sort((a, b) => a.range.file.localeCompare(b.range.file) || a.range.line - b.range.line || a.range.column - b.range.column || sev[a.severity] - sev[b.severity]);

@@ -44,16 +44,69 @@ export interface RelatedInfo {
   message: string;
 }
 
-export interface Finding {
-  code: RuleCode;
+/** What each rule records behind its message (JSON output, profile confirmation, editor). */
+export interface FindingDataOf {
+  'large-error': {
+    errSize: number;
+    resultSize: number;
+    /** Size of the `Ok` type (0 when unknown or `()`). */
+    okSize: number;
+    threshold: number;
+    exact: boolean;
+    /** `E` as written in the signature. */
+    errType: string;
+    /** Canonical path of `E` when it is a workspace type (for "Explain layout"). */
+    errPath?: string;
+    fn: string;
+    closure?: boolean;
+  };
+  'large-enum-variant': {
+    enumSize: number;
+    largest: number;
+    second: number;
+    threshold: number;
+    exact: boolean;
+    type: string;
+  };
+  'large-move': {
+    size: number;
+    limit: number;
+    kind: 'param' | 'match' | string;
+    inLoop?: boolean;
+    copy?: boolean;
+  };
+  'async-trait-box': {
+    methods: number;
+    impls?: number;
+    dynUses?: number;
+    methodNames: string;
+    external?: boolean;
+  };
+  'clone-hotspot':
+    | { kind: 'clone'; method: string; receiverKind: string; guessed: boolean; inLoop: boolean; borrow?: boolean }
+    | { kind: 'double-alloc'; suggest: string; guessed: boolean };
+}
+
+interface FindingOf<C extends RuleCode> {
+  code: C;
   severity: Severity;
-  /** One line, with concrete sizes ("the `Err` type `DistriErr` is 50,001 bytes ..."). */
+  /** Short headline with concrete sizes, like clippy's (`the Err type of this Result is 50,008 bytes`). */
   message: string;
+  /** Details, each one line (clippy's `= note:`); shown after the headline. */
+  notes?: string[];
   range: Range;
   related: RelatedInfo[];
   fixes: Fix[];
   /** Sizes behind the message, for JSON output and profile confirmation. */
-  data?: Record<string, number | string | boolean>;
+  data: FindingDataOf[C];
+}
+
+/** A finding, discriminated by `code`: `data` is typed per rule. */
+export type Finding = { [C in RuleCode]: FindingOf<C> }[RuleCode];
+
+/** Headline and notes as one line (the editor's Problems view shows one line). */
+export function fullMessage(f: Pick<Finding, 'message' | 'notes'>): string {
+  return f.notes?.length ? `${f.message}; ${f.notes.join('; ')}` : f.message;
 }
 
 /** Docs page of a rule (relative to the repository root); the editor turns it into a link. */

@@ -21,23 +21,62 @@ export const LOOP_TYPES = new Set(['for_expression', 'while_expression', 'loop_e
 /** Iterator adapters whose closure runs once per element. */
 export const ITER_CLOSURE_METHODS = new Set(['map', 'for_each', 'filter_map', 'flat_map', 'filter', 'fold', 'try_for_each', 'any', 'all', 'find', 'inspect', 'scan', 'take_while', 'skip_while', 'map_while', 'retain', 'sort_by', 'sort_by_key', 'then']);
 
-/** Whether `node` runs repeatedly: inside a loop body or an iterator-adapter closure, within `fnBody`. */
+/** Methods that make an iterator over many items (the start of an adapter chain). */
+const ITER_SOURCES = new Set(['iter', 'iter_mut', 'into_iter', 'chars', 'char_indices', 'bytes', 'lines', 'split', 'split_whitespace', 'splitn', 'rsplit', 'keys', 'values', 'values_mut', 'drain', 'windows', 'chunks', 'chunks_exact', 'enumerate', 'zip', 'rev', 'skip', 'take', 'step_by', 'cloned', 'copied', 'flatten', 'peekable', 'par_iter', 'par_iter_mut', 'into_par_iter', 'matches', 'match_indices', 'entries', 'readdir', 'incoming', 'split_terminator']);
+/** Methods on collections themselves whose closure runs per element. */
+const COLLECTION_CLOSURE_METHODS = new Set(['retain', 'retain_mut', 'sort_by', 'sort_by_key', 'sort_unstable_by', 'sort_unstable_by_key', 'dedup_by', 'dedup_by_key', 'binary_search_by']);
+
+/**
+ * Whether a method call's receiver is an iterator over many items: its chain contains an
+ * iterator source (`.iter()`, `.chars()`, `.into_iter()`) or starts at a range (`(0..n)`).
+ * `opt.map(..)`, `res.map_err(..)`, `fut.map(..)` are not.
+ */
+export function isIteratorChain(recv: SyntaxNode | null): boolean {
+  for (let n = recv; n; ) {
+    if (n.type === 'range_expression') return true;
+    if (n.type === 'parenthesized_expression') {
+      n = n.namedChildren[0] ?? null;
+      continue;
+    }
+    if (n.type !== 'call_expression') return false;
+    const f = n.childForFieldName('function');
+    if (f?.type === 'field_expression') {
+      if (ITER_SOURCES.has(f.childForFieldName('field')?.text ?? '')) return true;
+      n = f.childForFieldName('value');
+      continue;
+    }
+    // `std::iter::repeat(x)`, `iter::from_fn(..)`
+    return /(^|::)(repeat|repeat_with|from_fn|successors)$/.test(f?.text ?? '');
+  }
+  return false;
+}
+
+/** Whether a closure runs once per element: passed to an adapter of an iterator chain. */
+export function isPerItemClosure(closure: SyntaxNode): boolean {
+  const call = closure.parent?.parent;
+  if (call?.type !== 'call_expression' || closure.parent?.type !== 'arguments') return false;
+  const f = call.childForFieldName('function');
+  if (f?.type !== 'field_expression') return false;
+  const name = f.childForFieldName('field')?.text ?? '';
+  if (COLLECTION_CLOSURE_METHODS.has(name)) return true;
+  return ITER_CLOSURE_METHODS.has(name) && isIteratorChain(f.childForFieldName('value'));
+}
+
+/** Whether `node` runs repeatedly: inside a loop body or a per-item iterator closure, within `fnBody`. */
 export function inLoop(node: SyntaxNode, fnBody: SyntaxNode): boolean {
+  return loopAround(node, fnBody) !== undefined;
+}
+
+/** The innermost loop or per-item closure around `node` within `fnBody`. */
+export function loopAround(node: SyntaxNode, fnBody: SyntaxNode): SyntaxNode | undefined {
   for (let p: SyntaxNode | null = node.parent; p && p.id !== fnBody.id; p = p.parent) {
-    if (p.type === 'while_expression') return true;
+    if (p.type === 'while_expression') return p;
     if (LOOP_TYPES.has(p.type)) {
       // A `for` loop's iterated expression runs once; its body (and a while's condition) repeatedly.
       const body = p.childForFieldName('body');
-      if (body && node.startIndex >= body.startIndex && node.endIndex <= body.endIndex) return true;
+      if (body && node.startIndex >= body.startIndex && node.endIndex <= body.endIndex) return p;
     }
-    if (p.type === 'closure_expression') {
-      const call = p.parent?.parent;
-      if (call?.type === 'call_expression') {
-        const f = call.childForFieldName('function');
-        const name = f?.type === 'field_expression' ? f.childForFieldName('field')?.text : undefined;
-        if (name && ITER_CLOSURE_METHODS.has(name)) return true;
-      }
-    }
+    if (p.type === 'closure_expression' && isPerItemClosure(p)) return p;
   }
-  return false;
+  return undefined;
 }

@@ -14,7 +14,7 @@ const MULTITOOL = path.join(REPO, 'node_modules', '@microsoft', 'sarif-multitool
 test('check: text output in rustc style with a caret, exit 1 on warnings', async () => {
   const c = capture();
   assert.equal(await main(['check', EXAMPLE], c.io), 1);
-  assert.match(c.out(), /^src\/proto\.rs:65:8: warning\[large-error\]: the `Err` type `DistriErr` is 50,008 bytes/m);
+  assert.match(c.out(), /^src\/proto\.rs:65:8: warning\[large-error\]: the `Err` type of this `Result` is 50,008 bytes$/m);
   assert.match(c.out(), /^65 \| pub fn verify\(block: &\[u8; BLOCK\], expect: u32\) -> Result<SuccessCode, DistriErr> \{\n {3}\| {8}\^{6}$/m);
   assert.match(c.out(), /warning\[async-trait-box\]/);
   assert.match(c.out(), /alloc-lens: \d+ findings \(\d+ warning/);

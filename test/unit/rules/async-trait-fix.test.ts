@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { analyse } from './helpers';
 import { applyEdits, byFile } from '../../../src/core/fixes/edits';
 import { crateDir, REGISTRY } from '../helpers/registry';
+import { fullMessage } from '../../../src/core/rules/types';
 
 const LIB = `use async_trait::async_trait;
 
@@ -83,5 +84,5 @@ test('no native-async fix when the trait is used as dyn', () => {
   const f = analyse([{ path: '/v/src/lib.rs', text }]).findings.find(x => x.code === 'async-trait-box');
   assert.ok(f);
   assert.equal(f.fixes.length, 0);
-  assert.match(f.message, /used as `dyn Splitter`/);
+  assert.match(fullMessage(f), /used as `dyn Splitter`/);
 });

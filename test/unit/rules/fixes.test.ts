@@ -81,7 +81,7 @@ test('borrow instead of clone: offered only when the clone is only borrowed, and
   requireRustc();
   const file = path.join(FIXES, 'borrow_clone.rs');
   const text = fs.readFileSync(file, 'utf8');
-  const findings = analyse([{ path: file, text }]).findings.filter(f => f.code === 'clone-hotspot' && f.data?.borrow);
+  const findings = analyse([{ path: file, text }]).findings.filter(f => f.code === 'clone-hotspot' && f.data.kind === 'clone' && f.data.borrow);
   assert.deepEqual(findings.map(f => [f.range.line, f.severity]), [[5, 'warning'], [9, 'info']]);
   let fixed = text;
   for (const f of [...findings].reverse()) fixed = applyFix(file, fixed, f.fixes[0]);
