@@ -31,12 +31,28 @@ type Target =
 
 const TYPE_NS = new Set(['struct', 'enum', 'union', 'type', 'trait', 'mod']);
 
+/** How the index supplies dependency crates lazily while a path is being walked. */
+export interface ResolverHooks {
+  /** Root module of dependency `name` of the crate rooted at `crate` (loading it), if known. */
+  externCrate(crate: string, name: string): string | undefined;
+  /** Make sure the scope of `module` is loaded (a dependency module is read on first use). */
+  ensureModule(module: string): void;
+}
+
 export class ScopeResolver implements TypeResolver {
   constructor(
     private readonly modules: Map<string, ModuleScope>,
     /** Workspace crate names -> root module path. */
     private readonly crates: Map<string, string>,
+    private readonly hooks?: ResolverHooks,
   ) {}
+
+  private scopeOf(module: string): ModuleScope | undefined {
+    const s = this.modules.get(module);
+    if (s || !this.hooks) return s;
+    this.hooks.ensureModule(module);
+    return this.modules.get(module);
+  }
 
   resolveType(module: string, expr: Extract<TypeExpr, { kind: 'path' }>): Resolution {
     const text = expr.segments.map(s => s.name).join('::');
@@ -112,7 +128,7 @@ export class ScopeResolver implements TypeResolver {
     if (segs.length === 0) return undefined;
     let cur: Target | undefined;
     const first = segs[0];
-    const scope = this.modules.get(module);
+    const scope = this.scopeOf(module);
     if (global) cur = this.crateTarget(first, scope);
     else if (first === 'crate') cur = scope ? { kind: 'module', path: scope.crate } : undefined;
     else if (first === 'self') cur = { kind: 'module', path: module };
@@ -125,9 +141,13 @@ export class ScopeResolver implements TypeResolver {
   }
 
   private crateTarget(name: string, scope: ModuleScope | undefined): Target | undefined {
+    const dep = scope && this.hooks?.externCrate(scope.crate, name);
+    if (dep) return { kind: 'module', path: dep };
     if (this.crates.has(name)) return { kind: 'module', path: this.crates.get(name)! };
     if (isStdRoot(name)) return { kind: 'std', segments: [name] };
     const ext = scope?.externCrates.get(name);
+    const extDep = ext && ext !== name && this.hooks?.externCrate(scope!.crate, ext);
+    if (extDep) return { kind: 'module', path: extDep };
     if (ext) return this.crateTarget(ext, undefined);
     if (PRIMITIVES.has(name)) return { kind: 'primitive', name };
     if (/^[a-z_][a-z0-9_]*$/.test(name)) return { kind: 'external', segments: [name] };
@@ -138,7 +158,7 @@ export class ScopeResolver implements TypeResolver {
     switch (cur.kind) {
       case 'module':
         if (name === 'super') {
-          const p = this.modules.get(cur.path)?.parent;
+          const p = this.scopeOf(cur.path)?.parent;
           return p ? { kind: 'module', path: p } : undefined;
         }
         return this.lookupName(cur.path, name, new Set(), last, true);
@@ -160,7 +180,7 @@ export class ScopeResolver implements TypeResolver {
     const key = `${module}#${name}`;
     if (seen.has(key)) return undefined;
     seen.add(key);
-    const scope = this.modules.get(module);
+    const scope = this.scopeOf(module);
     if (!scope) return undefined;
     const own = scope.items.get(name);
     if (own && own.length > 0) {
@@ -200,7 +220,7 @@ export class ScopeResolver implements TypeResolver {
   }
 
   private resolveUse(module: string, path: string[], seen: Set<string>): Target | undefined {
-    const scope = this.modules.get(module);
+    const scope = this.scopeOf(module);
     const [first, ...rest] = path;
     let cur: Target | undefined;
     if (first === 'crate') cur = scope ? { kind: 'module', path: scope.crate } : undefined;
@@ -219,7 +239,7 @@ export class ScopeResolver implements TypeResolver {
     }
     for (let i = 0; i < rest.length && cur; i++) {
       if (rest[i] === 'super' && cur.kind === 'module') {
-        const p = this.modules.get(cur.path)?.parent;
+        const p = this.scopeOf(cur.path)?.parent;
         cur = p ? { kind: 'module', path: p } : undefined;
       } else cur = cur.kind === 'module' ? this.lookupName(cur.path, rest[i], seen, i === rest.length - 1, true) : this.step(cur, rest[i], i === rest.length - 1);
     }
