@@ -9,7 +9,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildScriptCfgs, evalCfgIn, type CfgTarget } from '../index/cfg';
+import { evalCfgIn, type CfgTarget } from '../index/cfg';
+import { buildScriptCfgs } from './build-script';
 import { readManifest, type Dependency, type Manifest } from './manifest';
 import { bestMatch } from './semver';
 import { RegistryIndex, sourceDirs } from './sources';
@@ -97,7 +98,7 @@ export function resolveGraph(rootDirs: string[], target: CfgTarget, req: Feature
       const build = manifest.targets.find(t => t.kind === 'build');
       if (build) {
         try {
-          buildCfgs = buildScriptCfgs(fs.readFileSync(build.root, 'utf8'));
+          buildCfgs = buildScriptCfgs(fs.readFileSync(build.root, 'utf8'), target.triple);
         } catch {
           buildCfgs = new Map([['*', 'maybe']]);
         }

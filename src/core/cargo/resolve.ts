@@ -7,7 +7,8 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildScriptCfgs, cfgTarget, type CfgTarget } from '../index/cfg';
+import { cfgTarget, type CfgTarget } from '../index/cfg';
+import { buildScriptCfgs } from './build-script';
 import { resolveGraph, type CrateGraph, type FeatureRequest, type ResolvedPackage } from './graph';
 import { readManifest } from './manifest';
 
@@ -51,7 +52,7 @@ function runCargoMetadata(manifest: string, opts: GraphOptions, triple: string):
   });
 }
 
-function fromMetadata(meta: Meta, rootDirs: string[]): CrateGraph {
+function fromMetadata(meta: Meta, rootDirs: string[], target: CfgTarget): CrateGraph {
   const dirOf = new Map(meta.packages.map(p => [p.id, path.dirname(p.manifest_path)]));
   const packages = new Map<string, ResolvedPackage>();
   const members = new Set(meta.workspace_members);
@@ -62,7 +63,7 @@ function fromMetadata(meta: Meta, rootDirs: string[]): CrateGraph {
     const build = manifest.targets.find(t => t.kind === 'build');
     if (build) {
       try {
-        buildCfgs = buildScriptCfgs(fs.readFileSync(build.root, 'utf8'));
+        buildCfgs = buildScriptCfgs(fs.readFileSync(build.root, 'utf8'), target.triple);
       } catch {
         buildCfgs = new Map([['*', 'maybe']]);
       }
@@ -84,7 +85,7 @@ export async function resolveCrateGraph(rootDirs: string[], opts: GraphOptions =
   if (opts.trusted && opts.cargoMetadata !== false && rootDirs.length > 0) {
     try {
       const meta = await runCargoMetadata(path.join(rootDirs[0], 'Cargo.toml'), opts, target.triple);
-      const graph = fromMetadata(meta, rootDirs);
+      const graph = fromMetadata(meta, rootDirs, target);
       if (rootDirs.every(d => graph.packages.has(d))) return { graph, target, notices };
     } catch (e) {
       if (opts.signal?.aborted) throw e;

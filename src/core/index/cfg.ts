@@ -160,38 +160,6 @@ export function evalCfg(pred: string, features: ReadonlySet<string>): boolean {
   return evalCfgIn(pred, { target: HOST, features }) !== 'no';
 }
 
-/** The rustc whose rules the layouts follow (1.95): version probes in build scripts pass. */
-const RUSTC_MINOR = 95;
-
-/**
- * Custom cfgs a build script sets (`cargo:rustc-cfg=NAME`, autocfg's `emit("NAME")`), decided
- * where the script's own condition can be read without running it:
- * - `if rustc_minor_ver >= N` (libc's style): set, since the compiler is 1.95;
- * - a name that marks a missing compiler capability (`no_*`, `*_no_*`: tokio_no_atomic_u64,
- *   syn_no_const_vec_new, serde's and proc-macro2's `no_*`) is never set on a 64-bit target
- *   with a current rustc: the ecosystem emits those for old compilers and 32-bit targets only,
- *   so they are left out (off);
- * - anything else (a target probe, `{}`-formatted names, autocfg's derived names) is `maybe`.
- */
-export function buildScriptCfgs(buildRs: string): Map<string, 'yes' | 'maybe'> {
-  const out = new Map<string, 'yes' | 'maybe'>();
-  const lines = buildRs.split('\n');
-  lines.forEach((line, i) => {
-    const names: string[] = [];
-    for (const m of line.matchAll(/rustc-cfg=(\{|[A-Za-z_][\w]*)/g)) names.push(m[1] === '{' ? '*' : m[1]);
-    for (const m of line.matchAll(/(?:\.|::|\b)emit\(\s*"([A-Za-z_][\w]*)"/g)) names.push(m[1]);
-    if (/\.emit_\w+\(/.test(line)) names.push('*');
-    for (const n of names) {
-      if (n !== '*' && /(^|_)no_/.test(n)) continue;
-      const cond = lines.slice(Math.max(0, i - 3), i + 1).reverse().find(l => /\bif\b/.test(l)) ?? '';
-      const ge = /minor\w*\s*>=\s*(\d+)/.exec(cond);
-      const decided = n !== '*' && ge && Number(ge[1]) <= RUSTC_MINOR;
-      if (!decided || out.get(n) !== 'maybe') out.set(n, decided ? 'yes' : 'maybe');
-    }
-  });
-  return out;
-}
-
 /** The features a package builds with by default: `default` expanded through `[features]`. */
 export function defaultFeatures(table: Record<string, unknown> | undefined): string[] {
   if (!table) return [];

@@ -48,9 +48,8 @@ export class ScopeResolver implements TypeResolver {
   ) {}
 
   private scopeOf(module: string): ModuleScope | undefined {
-    const s = this.modules.get(module);
-    if (s || !this.hooks) return s;
-    this.hooks.ensureModule(module);
+    // A module's scope may exist (declared by `mod x;`) before its file is read: always ask.
+    this.hooks?.ensureModule(module);
     return this.modules.get(module);
   }
 
@@ -191,15 +190,15 @@ export class ScopeResolver implements TypeResolver {
     }
     for (const u of scope.uses) {
       if (u.glob || u.alias !== name) continue;
-      const t = this.resolveUse(module, u.path, seen);
+      const t = this.resolveUse(module, u.path, new Set(seen));
       if (t) return t;
     }
     const stdGlobs: string[][] = [];
     for (const u of scope.uses) {
       if (!u.glob) continue;
-      const base = this.resolveUse(module, u.path, seen);
+      const base = this.resolveUse(module, u.path, new Set(seen));
       if (base?.kind === 'module') {
-        const t = this.lookupName(base.path, name, seen, preferType, true);
+        const t = this.lookupName(base.path, name, new Set(seen), preferType, true);
         if (t) return t;
       } else if ((base?.kind === 'std' || base?.kind === 'external') && base.segments[base.segments.length - 1] !== 'prelude') {
         stdGlobs.push(base.kind === 'std' ? base.segments : ['\0ext', ...base.segments]);
@@ -241,7 +240,11 @@ export class ScopeResolver implements TypeResolver {
       if (rest[i] === 'super' && cur.kind === 'module') {
         const p = this.scopeOf(cur.path)?.parent;
         cur = p ? { kind: 'module', path: p } : undefined;
-      } else cur = cur.kind === 'module' ? this.lookupName(cur.path, rest[i], seen, i === rest.length - 1, true) : this.step(cur, rest[i], i === rest.length - 1);
+      } else {
+        // `seen` guards one chain of imports against cycles; sibling steps of a path each get
+        // their own copy (`crate::loom::sync::Mutex` re-enters `tokio#loom` legitimately).
+        cur = cur.kind === 'module' ? this.lookupName(cur.path, rest[i], new Set(seen), i === rest.length - 1, true) : this.step(cur, rest[i], i === rest.length - 1);
+      }
     }
     return cur;
   }

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Attribute, EnumItem, Item, IndexWarning, StructItem, TypeAliasItem, TypeDefItem, TypeExpr } from '../model';
-import { cfgTarget, type CfgContext, type CfgTarget } from './cfg';
+import { cfgTarget, evalCfgIn, type CfgContext, type CfgTarget } from './cfg';
 import { applyCfg, cfgOf } from './cfg-apply';
 import { depCrate, libRoot, loadDepFile, type DepCrate, type DepFile } from './deps';
 import { resolveCrateGraph, type GraphResult } from '../cargo/resolve';
@@ -62,6 +62,8 @@ interface FileEntry {
   /** Directory in which `mod x;` of this file looks for `x.rs` / `x/mod.rs`. */
   childDir: string;
   result: ExtractResult;
+  /** The cfg predicate (off) under which this file's `mod` is declared: its items are not named. */
+  inactive?: string;
 }
 
 export interface LoadOptions {
@@ -107,6 +109,10 @@ export class WorkspaceIndex implements TypeResolver {
   private readonly externs = new Map<string, Map<string, string>>();
   private readonly depByPkg = new Map<string, DepCrate>();
   private readonly depByRoot = new Map<string, DepCrate>();
+  /** Module files behind a cfg that is off (file -> predicate): indexed on request, never named. */
+  private readonly inactiveFiles = new Map<string, string>();
+  /** Module paths whose dependency file has been looked for (each is read at most once). */
+  private readonly ensured = new Set<string>();
   /** Dependency files whose scopes are in `modules`. */
   private readonly depScoped = new Map<string, DepFile>();
   private allItems: Item[] | undefined;
@@ -282,15 +288,13 @@ export class WorkspaceIndex implements TypeResolver {
 
   /** Make a dependency module's scope available, reading its file if needed. */
   private ensureModule(module: string): void {
-    if (this.modules.has(module)) return;
+    if (this.ensured.has(module)) return;
+    this.ensured.add(module);
     const cut = module.indexOf('::');
     const dc = this.depByRoot.get(cut < 0 ? module : module.slice(0, cut));
     if (!dc) return;
     const parent = module.lastIndexOf('::');
-    if (parent > 0) {
-      this.ensureModule(module.slice(0, parent));
-      if (this.modules.has(module)) return;
-    }
+    if (parent > 0) this.ensureModule(module.slice(0, parent));
     let f = dc.byModule.get(module);
     if (!f) {
       const p = dc.pending.get(module);
@@ -369,7 +373,13 @@ export class WorkspaceIndex implements TypeResolver {
       yield next.file;
       if (!entry) continue;
       for (const m of entry.result.mods) {
+        const cfg = m.item.attrs.length > 0 ? cfgOf(m.item.attrs, this.cfgOf(t.name)) : 'yes';
         const target = this.findModFile(entry, m);
+        if (cfg === 'no') {
+          // `#[cfg(windows)] mod windows;`: not compiled for this target and features.
+          if (target) this.inactiveFiles.set(target.file, m.item.attrs.find(a => a.name === 'cfg')?.args ?? '');
+          continue;
+        }
         if (!target) {
           this.warnings.push({ file: entry.file, line: m.item.span.line, message: `module file for \`mod ${m.name};\` not found` });
           continue;
@@ -469,8 +479,10 @@ export class WorkspaceIndex implements TypeResolver {
     const stem = path.basename(f, '.rs');
     const module = pkg ? `${crate}::${stem === 'mod' ? path.basename(path.dirname(f)) : stem}` : crate;
     if (!pkg) this.crateRoots.set(crate, crate);
+    const off = this.inactiveFiles.get(f);
     const e = this.indexFile(f, crate, module, path.join(path.dirname(f), stem));
-    if (e && pkg) this.warnings.push({ file: f, message: `not reachable from a crate root (no \`mod\` declares it); indexed as \`${module}\`` });
+    if (e && off !== undefined) e.inactive = off;
+    else if (e && pkg) this.warnings.push({ file: f, message: `not reachable from a crate root (no \`mod\` declares it); indexed as \`${module}\`` });
     this.rebuildScopes();
     return !!e;
   }
@@ -518,14 +530,19 @@ export class WorkspaceIndex implements TypeResolver {
       delete (alias as unknown as Partial<EnumItem>).variants;
       list.unshift(alias);
     }
-    for (const [m, uses] of e.result.uses) this.scope(m, e.crate).uses.push(...uses);
+    for (const [m, uses] of e.result.uses) {
+      const ctx = this.cfgOf(e.crate);
+      // `#[cfg(feature = "parking_lot")] use ..::Mutex;` next to the std one: keep the compiled import.
+      const on = uses.filter(u => !u.cfg || u.cfg.every(p => evalCfgIn(p, ctx) !== 'no'));
+      this.scope(m, e.crate).uses.push(...on);
+    }
     for (const [m, ext] of e.result.externCrates) for (const [k, v] of ext) this.scope(m, e.crate).externCrates.set(k, v);
   }
 
   private rebuildScopes(): void {
     this.modules.clear();
     this.moduleFiles.clear();
-    for (const e of this.files.values()) this.addScopes(e);
+    for (const e of this.files.values()) if (e.inactive === undefined) this.addScopes(e);
     for (const f of this.depScoped.values()) this.addScopes(f);
     this.resolver = new ScopeResolver(this.modules, this.crateRoots, this.hooks);
   }
