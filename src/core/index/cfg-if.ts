@@ -4,6 +4,10 @@
  * the items (and `mod x;` declarations) of each branch carry that cfg and only the active
  * alternative is named. Brace matching skips strings, chars and comments; bounded by the text.
  */
+import type { Attribute } from '../model';
+import { parseRust, type SyntaxNode } from '../parser';
+import { newExtractResult, type Ctx } from './extract-tree';
+import { spanAt, type SpanBase } from './syntax';
 
 export interface CfgIfBranch {
   pred: string;
@@ -86,4 +90,26 @@ export function cfgIfBranches(inner: string): CfgIfBranch[] | undefined {
   }
   ws();
   return out.length > 0 && i >= inner.length ? out : undefined;
+}
+
+/**
+ * Extract every branch of a cfg_if body with `walk` (the fast or the tree extractor, so both
+ * paths agree), each item and import carrying its branch's cfg. False when not cfg_if-shaped.
+ */
+export function expandCfgIf(inner: string, innerBase: SpanBase, ctx: Ctx, walk: (root: SyntaxNode, body: string, base: SpanBase, sub: Ctx) => void): boolean {
+  const branches = cfgIfBranches(inner);
+  if (!branches) return false;
+  for (const b of branches) {
+    const body = inner.slice(b.start, b.end);
+    const base: SpanBase = { file: ctx.base.file, offset: innerBase.offset + b.start, lines: ctx.base.lines };
+    const sub: Ctx = { ...ctx, out: newExtractResult() };
+    walk(parseRust(body).rootNode, body, base, sub);
+    const cfg: Attribute = { name: 'cfg', args: b.pred, inner: false, span: spanAt(base, base.offset, base.offset) };
+    for (const it of sub.out.items) it.attrs = [...it.attrs, cfg];
+    ctx.out.items.push(...sub.out.items);
+    for (const [k, v] of sub.out.uses) ctx.out.uses.set(k, [...(ctx.out.uses.get(k) ?? []), ...v.map(u => ({ ...u, cfg: [...(u.cfg ?? []), b.pred] }))]);
+    ctx.out.mods.push(...sub.out.mods);
+    for (const [k, v] of sub.out.externCrates) ctx.out.externCrates.set(k, v);
+  }
+  return true;
 }

@@ -10,9 +10,9 @@ import type { SyntaxNode } from '../parser';
 import { parseRust } from '../parser';
 import type { Attribute, ConstItem, EnumItem, Field, FnItem, ImplItem, ModItem, StructItem, TraitItem, TypeAliasItem, TypeExpr, UnionItem, Variant } from '../model';
 import { attributeFromText, reprOf, spanAt, type SpanBase } from './syntax';
-import { bitflagsItems, newExtractResult, docText, extractItemsTree, extractMacroTree, fnOfTree, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
+import { bitflagsItems, docText, extractItemsTree, extractMacroTree, fnOfTree, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
 import { fnFromText } from './fn-text';
-import { cfgIfBranches, type CfgIfBranch } from './cfg-if';
+import { expandCfgIf } from './cfg-if';
 import { parseAdtText, parseConstText, parseImplHeaderText, parseTraitHeaderText, parseTypeAliasText, parseUseText, type Range, type TextField } from './item-text';
 
 export { newExtractResult, type ExtractResult, type ModDecl } from './extract-tree';
@@ -327,13 +327,9 @@ function macroFast(s: number, e: number, ctx: Ctx): boolean {
     bitflagsItems(inner, innerBase, ctx);
     return true;
   }
-  if (simple === 'cfg_if') {
-    const branches = cfgIfBranches(inner);
-    if (branches) {
-      for (const b of branches) cfgIfBranch(inner, innerBase, b, ctx);
-      return true;
-    }
-  }
+  const fast = (root: SyntaxNode, body: string, base: SpanBase, sub: Ctx) =>
+    root.hasError ? extractMacroTree(root, body, base, 'cfg_if', sub) : walkList(root.walk(), { ...sub, base, src: body, viaMacro: 'cfg_if', depth: sub.depth + 1 });
+  if (simple === 'cfg_if' && expandCfgIf(inner, innerBase, ctx, fast)) return true;
   const root = parseRust(inner).rootNode;
   // Macro bodies often contain non-item syntax: the tree path keeps only the items that parsed.
   if (root.hasError) extractMacroTree(root, inner, innerBase, simple, ctx);
@@ -341,18 +337,3 @@ function macroFast(s: number, e: number, ctx: Ctx): boolean {
   return true;
 }
 
-/** Items of one cfg_if branch, each carrying the branch's predicate as a `#[cfg]`. */
-function cfgIfBranch(inner: string, innerBase: SpanBase, b: CfgIfBranch, ctx: Ctx): void {
-  const body = inner.slice(b.start, b.end);
-  const base: SpanBase = { file: ctx.base.file, offset: innerBase.offset + b.start, lines: ctx.base.lines };
-  const sub: Ctx = { ...ctx, base, src: body, viaMacro: ctx.viaMacro, depth: ctx.depth + 1, out: newExtractResult() };
-  const root = parseRust(body).rootNode;
-  if (root.hasError) extractMacroTree(root, body, base, 'cfg_if', sub);
-  else walkList(root.walk(), sub);
-  const cfg: Attribute = { name: 'cfg', args: b.pred, inner: false, span: spanAt(base, base.offset, base.offset) };
-  for (const it of sub.out.items) it.attrs = [...it.attrs, cfg];
-  ctx.out.items.push(...sub.out.items);
-  for (const [k, v] of sub.out.uses) ctx.out.uses.set(k, [...(ctx.out.uses.get(k) ?? []), ...v.map(u => ({ ...u, cfg: [...(u.cfg ?? []), b.pred] }))]);
-  ctx.out.mods.push(...sub.out.mods);
-  for (const [k, v] of sub.out.externCrates) ctx.out.externCrates.set(k, v);
-}
