@@ -279,6 +279,8 @@ export interface UseEntry {
   /** `pub use`. */
   visibility: string;
   span: Span;
+  /** `#[cfg(..)]` predicates the import is compiled under (also from a `cfg_if!` branch). */
+  cfg?: string[];
 }
 
 /** A warning produced while indexing (non-UTF-8 file, missing module file, ...). */

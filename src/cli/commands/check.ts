@@ -3,13 +3,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadWorkspace } from '../../core/index/workspace';
 import { LayoutEngine } from '../../core/layout/engine';
 import { resolveSettings } from '../../core/config/settings';
 import { runRules } from '../../core/rules/run';
 import type { Finding, Severity } from '../../core/rules/types';
 import { parseArgs, UsageError, type CliIo } from '../io';
-import { rustFilesFor } from './layout';
+import { loadWorkspaceOrFail, rustFilesFor } from './layout';
+import { cargoLoadOptions, CARGO_BOOL_FLAGS, CARGO_USAGE, CARGO_VALUE_FLAGS } from '../cargo-flags';
 import { toSarif } from './sarif';
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1, hint: 0 };
@@ -64,8 +64,8 @@ export function toJson(findings: Finding[], root: string) {
 }
 
 export async function runCheck(args: string[], io: CliIo): Promise<number> {
-  const { positional, flags } = parseArgs(args, ['format', 'config', 'fail-on'], []);
-  if (positional.length !== 1) throw new UsageError('usage: alloc-lens check <path> [--format text|json|sarif] [--config <clippy.toml>] [--fail-on warning|error]');
+  const { positional, flags } = parseArgs(args, ['format', 'config', 'fail-on', ...CARGO_VALUE_FLAGS], CARGO_BOOL_FLAGS);
+  if (positional.length !== 1) throw new UsageError(`usage: alloc-lens check <path> [--format text|json|sarif] [--config <clippy.toml>] [--fail-on warning|error] ${CARGO_USAGE}`);
   const format = String(flags.get('format') ?? 'text');
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format must be text, json or sarif (got ${format})`);
   const failOn = String(flags.get('fail-on') ?? 'warning');
@@ -79,7 +79,8 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const index = await loadWorkspace(positional[0]);
+  const index = await loadWorkspaceOrFail(positional[0], cargoLoadOptions(flags));
+  for (const n of index.notices) io.stderr.write(`alloc-lens: warning: ${n}\n`);
   for (const f of files) if (!index.hasFile(f)) index.ensureFile(f);
   const engine = new LayoutEngine(index);
   const findings = runRules(index, engine, settings, files);

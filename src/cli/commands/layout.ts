@@ -4,7 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadWorkspace } from '../../core/index/workspace';
+import { loadWorkspace, type LoadOptions, type TypeOrigin, type WorkspaceIndex } from '../../core/index/workspace';
+import { CargoFileError } from '../../core/cargo/toml';
+import { cargoLoadOptions, CARGO_BOOL_FLAGS, CARGO_USAGE, CARGO_VALUE_FLAGS } from '../cargo-flags';
 import { LayoutEngine } from '../../core/layout/engine';
 import type { TypeDefItem } from '../../core/model';
 import type { TypeLayout } from '../../core/layout/types';
@@ -32,6 +34,20 @@ export interface LayoutJsonType {
   fields?: { name: string; type: string; offset: number; size: number; align: number }[];
   variants?: { name: string; size: number; fieldsSize: number; discriminant?: string; uninhabited: boolean; fields: { name: string; type: string; offset: number; size: number }[] }[];
   tag?: { offset: number; size: number };
+  /** Where the type is defined: a workspace crate, or a dependency package and version. */
+  origin?: TypeOrigin;
+  /** Why the status is not `exact` (the unknown parts, or the error); absent when exact. */
+  reason?: string;
+}
+
+/** Load the workspace; a malformed Cargo.toml/Cargo.lock is a usage error naming file and line. */
+export async function loadWorkspaceOrFail(target: string, opts: LoadOptions): Promise<WorkspaceIndex> {
+  try {
+    return await loadWorkspace(target, opts);
+  } catch (e) {
+    if (e instanceof CargoFileError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 /** Resolve the CLI path argument to the files whose types are reported. */
@@ -52,7 +68,7 @@ export function rustFilesFor(target: string): { files: string[]; root: string } 
   return { files, root: enclosingPackage(abs) ?? abs };
 }
 
-export function layoutJson(item: TypeDefItem, l: TypeLayout, root: string): LayoutJsonType {
+export function layoutJson(item: TypeDefItem, l: TypeLayout, root: string, origin?: TypeOrigin): LayoutJsonType {
   const known = l.status !== 'unknown';
   return {
     name: item.name,
@@ -81,6 +97,8 @@ export function layoutJson(item: TypeDefItem, l: TypeLayout, root: string): Layo
       fields: v.fields.map(f => ({ name: f.name, type: f.type, offset: f.offset, size: f.size })),
     })),
     tag: l.tag,
+    origin,
+    reason: l.status === 'exact' && !l.error ? undefined : l.error ?? (l.unknownParts?.length ? `unknown (counted as 0): ${l.unknownParts.join('; ')}` : 'unknown'),
   };
 }
 
@@ -105,11 +123,11 @@ function renderText(t: LayoutJsonType, l: TypeLayout): string {
 }
 
 export async function runLayout(args: string[], io: CliIo): Promise<number> {
-  const { positional, flags } = parseArgs(args, [], ['json', 'exact']);
-  if (positional.length !== 1) throw new UsageError('usage: alloc-lens layout <file-or-dir> [--json] [--exact]');
+  const { positional, flags } = parseArgs(args, CARGO_VALUE_FLAGS, ['json', 'exact', ...CARGO_BOOL_FLAGS]);
+  if (positional.length !== 1) throw new UsageError(`usage: alloc-lens layout <file-or-dir> [--json] [--exact] ${CARGO_USAGE}`);
   const { files, root } = rustFilesFor(positional[0]);
   if (flags.has('exact')) return runExactLayout(positional[0], root, files, flags.has('json'), io);
-  const index = await loadWorkspace(positional[0]);
+  const index = await loadWorkspaceOrFail(positional[0], cargoLoadOptions(flags));
   const wanted = new Set(files);
   for (const f of files) if (!index.hasFile(f)) index.ensureFile(f);
   const engine = new LayoutEngine(index);
@@ -118,9 +136,10 @@ export async function runLayout(args: string[], io: CliIo): Promise<number> {
     .filter(t => wanted.has(t.span.file))
     .sort((a, b) => a.span.file.localeCompare(b.span.file) || a.span.startOffset - b.span.startOffset);
   const results = defs.map(item => ({ item, l: engine.layoutOfItem(item) }));
+  for (const n of index.notices) io.stderr.write(`alloc-lens: warning: ${n}\n`);
   for (const w of index.warnings) if (wanted.has(w.file)) io.stderr.write(`alloc-lens: warning: ${path.relative(root, w.file)}${w.line ? `:${w.line}` : ''}: ${w.message}\n`);
   if (flags.has('json')) {
-    io.stdout.write(JSON.stringify({ root, types: results.map(r => layoutJson(r.item, r.l, root)) }, null, 2) + '\n');
+    io.stdout.write(JSON.stringify({ root, types: results.map(r => layoutJson(r.item, r.l, root, index.originOf(r.item))) }, null, 2) + '\n');
   } else {
     if (results.length === 0) io.stdout.write('no struct, enum, union or type alias defined here\n');
     io.stdout.write(results.map(r => renderText(layoutJson(r.item, r.l, root), r.l)).join('\n\n') + '\n');

@@ -10,7 +10,7 @@ import { defaultFeatures } from './cfg';
 export interface CrateTarget {
   /** Crate name as code refers to it (`-` replaced by `_`). */
   name: string;
-  kind: 'lib' | 'bin' | 'file';
+  kind: 'lib' | 'bin' | 'file' | 'test' | 'bench' | 'example' | 'build';
   /** Absolute path of the crate root file. */
   root: string;
   /** Directory of the package (where Cargo.toml is), or the root file's directory. */

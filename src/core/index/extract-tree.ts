@@ -27,6 +27,7 @@ import type {
   UseEntry,
   Variant,
 } from '../model';
+import { expandCfgIf } from './cfg-if';
 import { attributeFromText, attributeOf, genericsOf, isTypeNode, reprOf, spanAt, spanOf, typeExprOf as treeTypeExprOf, type SpanBase } from './syntax';
 import { parseTypeText } from './type-text';
 import { fnFromText } from './fn-text';
@@ -218,7 +219,10 @@ export function visitItem(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: 
     }
     case 'use_declaration': {
       const list = out.uses.get(ctx.module) ?? [];
+      const from = list.length;
       collectUses(node, ctx.base, visibilityOf(ctx.src.slice(node.startIndex, node.startIndex + 40)), list);
+      const cfg = attrs.filter(a => a.name === 'cfg').map(a => a.args);
+      if (cfg.length) for (let i = from; i < list.length; i++) list[i] = { ...list[i], cfg };
       out.uses.set(ctx.module, list);
       return;
     }
@@ -381,6 +385,7 @@ function visitMacroBody(node: SyntaxNode, ctx: Ctx): void {
     bitflagsItems(inner, innerBase, ctx);
     return;
   }
+  if (simple === 'cfg_if' && expandCfgIf(inner, innerBase, ctx, (root, body, base, sub) => extractMacroTree(root, body, base, 'cfg_if', sub))) return;
   extractMacroTree(parseRust(inner).rootNode, inner, innerBase, simple, ctx);
 }
 

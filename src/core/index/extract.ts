@@ -12,6 +12,7 @@ import type { Attribute, ConstItem, EnumItem, Field, FnItem, ImplItem, ModItem, 
 import { attributeFromText, reprOf, spanAt, type SpanBase } from './syntax';
 import { bitflagsItems, docText, extractItemsTree, extractMacroTree, fnOfTree, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
 import { fnFromText } from './fn-text';
+import { expandCfgIf } from './cfg-if';
 import { parseAdtText, parseConstText, parseImplHeaderText, parseTraitHeaderText, parseTypeAliasText, parseUseText, type Range, type TextField } from './item-text';
 
 export { newExtractResult, type ExtractResult, type ModDecl } from './extract-tree';
@@ -201,7 +202,8 @@ function visitFast(c: Cursor, kind: string, s: number, e: number, ctx: Ctx, attr
       const list = out.uses.get(ctx.module) ?? [];
       const span = spanAt(ctx.base, ctx.base.offset + s, ctx.base.offset + e);
       const visibility = visibilityOf(src.slice(s, s + 40));
-      for (const u of entries) list.push({ ...u, visibility, span });
+      const cfg = attrs.filter(a => a.name === 'cfg').map(a => a.args);
+      for (const u of entries) list.push(cfg.length ? { ...u, visibility, span, cfg } : { ...u, visibility, span });
       out.uses.set(ctx.module, list);
       return true;
     }
@@ -325,9 +327,13 @@ function macroFast(s: number, e: number, ctx: Ctx): boolean {
     bitflagsItems(inner, innerBase, ctx);
     return true;
   }
+  const fast = (root: SyntaxNode, body: string, base: SpanBase, sub: Ctx) =>
+    root.hasError ? extractMacroTree(root, body, base, 'cfg_if', sub) : walkList(root.walk(), { ...sub, base, src: body, viaMacro: 'cfg_if', depth: sub.depth + 1 });
+  if (simple === 'cfg_if' && expandCfgIf(inner, innerBase, ctx, fast)) return true;
   const root = parseRust(inner).rootNode;
   // Macro bodies often contain non-item syntax: the tree path keeps only the items that parsed.
   if (root.hasError) extractMacroTree(root, inner, innerBase, simple, ctx);
   else walkList(root.walk(), { ...ctx, base: innerBase, src: inner, viaMacro: simple, depth: ctx.depth + 1 });
   return true;
 }
+

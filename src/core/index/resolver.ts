@@ -31,12 +31,27 @@ type Target =
 
 const TYPE_NS = new Set(['struct', 'enum', 'union', 'type', 'trait', 'mod']);
 
+/** How the index supplies dependency crates lazily while a path is being walked. */
+export interface ResolverHooks {
+  /** Root module of dependency `name` of the crate rooted at `crate` (loading it), if known. */
+  externCrate(crate: string, name: string): string | undefined;
+  /** Make sure the scope of `module` is loaded (a dependency module is read on first use). */
+  ensureModule(module: string): void;
+}
+
 export class ScopeResolver implements TypeResolver {
   constructor(
     private readonly modules: Map<string, ModuleScope>,
     /** Workspace crate names -> root module path. */
     private readonly crates: Map<string, string>,
+    private readonly hooks?: ResolverHooks,
   ) {}
+
+  private scopeOf(module: string): ModuleScope | undefined {
+    // A module's scope may exist (declared by `mod x;`) before its file is read: always ask.
+    this.hooks?.ensureModule(module);
+    return this.modules.get(module);
+  }
 
   resolveType(module: string, expr: Extract<TypeExpr, { kind: 'path' }>): Resolution {
     const text = expr.segments.map(s => s.name).join('::');
@@ -127,7 +142,7 @@ export class ScopeResolver implements TypeResolver {
     if (segs.length === 0) return undefined;
     let cur: Target | undefined;
     const first = segs[0];
-    const scope = this.modules.get(module);
+    const scope = this.scopeOf(module);
     if (global) cur = this.crateTarget(first, scope);
     else if (first === 'crate') cur = scope ? { kind: 'module', path: scope.crate } : undefined;
     else if (first === 'self') cur = { kind: 'module', path: module };
@@ -140,9 +155,13 @@ export class ScopeResolver implements TypeResolver {
   }
 
   private crateTarget(name: string, scope: ModuleScope | undefined): Target | undefined {
+    const dep = scope && this.hooks?.externCrate(scope.crate, name);
+    if (dep) return { kind: 'module', path: dep };
     if (this.crates.has(name)) return { kind: 'module', path: this.crates.get(name)! };
     if (isStdRoot(name)) return { kind: 'std', segments: [name] };
     const ext = scope?.externCrates.get(name);
+    const extDep = ext && ext !== name && this.hooks?.externCrate(scope!.crate, ext);
+    if (extDep) return { kind: 'module', path: extDep };
     if (ext) return this.crateTarget(ext, undefined);
     if (PRIMITIVES.has(name)) return { kind: 'primitive', name };
     if (/^[a-z_][a-z0-9_]*$/.test(name)) return { kind: 'external', segments: [name] };
@@ -153,7 +172,7 @@ export class ScopeResolver implements TypeResolver {
     switch (cur.kind) {
       case 'module':
         if (name === 'super') {
-          const p = this.modules.get(cur.path)?.parent;
+          const p = this.scopeOf(cur.path)?.parent;
           return p ? { kind: 'module', path: p } : undefined;
         }
         return this.lookupName(cur.path, name, new Set(), last, true);
@@ -175,7 +194,7 @@ export class ScopeResolver implements TypeResolver {
     const key = `${module}#${name}`;
     if (seen.has(key)) return undefined;
     seen.add(key);
-    const scope = this.modules.get(module);
+    const scope = this.scopeOf(module);
     if (!scope) return undefined;
     const own = scope.items.get(name);
     if (own && own.length > 0) {
@@ -186,15 +205,15 @@ export class ScopeResolver implements TypeResolver {
     }
     for (const u of scope.uses) {
       if (u.glob || u.alias !== name) continue;
-      const t = this.resolveUse(module, u.path, seen);
+      const t = this.resolveUse(module, u.path, new Set(seen));
       if (t) return t;
     }
     const stdGlobs: string[][] = [];
     for (const u of scope.uses) {
       if (!u.glob) continue;
-      const base = this.resolveUse(module, u.path, seen);
+      const base = this.resolveUse(module, u.path, new Set(seen));
       if (base?.kind === 'module') {
-        const t = this.lookupName(base.path, name, seen, preferType, true);
+        const t = this.lookupName(base.path, name, new Set(seen), preferType, true);
         if (t) return t;
       } else if ((base?.kind === 'std' || base?.kind === 'external') && base.segments[base.segments.length - 1] !== 'prelude') {
         stdGlobs.push(base.kind === 'std' ? base.segments : ['\0ext', ...base.segments]);
@@ -215,7 +234,7 @@ export class ScopeResolver implements TypeResolver {
   }
 
   private resolveUse(module: string, path: string[], seen: Set<string>): Target | undefined {
-    const scope = this.modules.get(module);
+    const scope = this.scopeOf(module);
     const [first, ...rest] = path;
     let cur: Target | undefined;
     if (first === 'crate') cur = scope ? { kind: 'module', path: scope.crate } : undefined;
@@ -234,9 +253,13 @@ export class ScopeResolver implements TypeResolver {
     }
     for (let i = 0; i < rest.length && cur; i++) {
       if (rest[i] === 'super' && cur.kind === 'module') {
-        const p = this.modules.get(cur.path)?.parent;
+        const p = this.scopeOf(cur.path)?.parent;
         cur = p ? { kind: 'module', path: p } : undefined;
-      } else cur = cur.kind === 'module' ? this.lookupName(cur.path, rest[i], seen, i === rest.length - 1, true) : this.step(cur, rest[i], i === rest.length - 1);
+      } else {
+        // `seen` guards one chain of imports against cycles; sibling steps of a path each get
+        // their own copy (`crate::loom::sync::Mutex` re-enters `tokio#loom` legitimately).
+        cur = cur.kind === 'module' ? this.lookupName(cur.path, rest[i], new Set(seen), i === rest.length - 1, true) : this.step(cur, rest[i], i === rest.length - 1);
+      }
     }
     return cur;
   }

@@ -5,14 +5,21 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Attribute, Item, IndexWarning, TypeDefItem, TypeExpr } from '../model';
-import { evalCfg } from './cfg';
+import type { Attribute, EnumItem, Item, IndexWarning, StructItem, TypeAliasItem, TypeDefItem, TypeExpr } from '../model';
+import { cfgTarget, evalCfgIn, type CfgContext, type CfgTarget } from './cfg';
+import { applyCfg, cfgOf } from './cfg-apply';
+import { depCrate, libRoot, loadDepFile, type DepCrate, type DepFile } from './deps';
+import { resolveCrateGraph, type GraphResult } from '../cargo/resolve';
+import { readManifest, type Manifest } from '../cargo/manifest';
+import { CargoFileError } from '../cargo/toml';
+import type { CrateGraph } from '../cargo/graph';
 import { isTypeDef } from '../model';
 import type { Resolution, TypeResolver } from '../resolve-api';
 import { diffText, parseRust, reparse, type TextChange, type Tree } from '../parser';
 import { extractItems, newExtractResult, type ExtractResult, type ModDecl } from './extract';
-import { enclosingPackage, findPackages, listRustFiles, packageTargets, type CrateTarget } from './crates';
-import { ScopeResolver, type ModuleScope } from './resolver';
+import { enclosingPackage, findPackages, listRustFiles, type CrateTarget } from './crates';
+import { defaultFeatures } from './cfg';
+import { ScopeResolver, type ModuleScope, type ResolverHooks } from './resolver';
 import { locateInTree } from './locate';
 import { lineStarts } from './syntax';
 
@@ -55,6 +62,8 @@ interface FileEntry {
   /** Directory in which `mod x;` of this file looks for `x.rs` / `x/mod.rs`. */
   childDir: string;
   result: ExtractResult;
+  /** The cfg predicate (off) under which this file's `mod` is declared: its items are not named. */
+  inactive?: string;
 }
 
 export interface LoadOptions {
@@ -64,7 +73,22 @@ export interface LoadOptions {
   host?: SourceHost;
   /** Features enabled on top of the defaults (as `cargo build --features`), for `#[cfg(feature)]`. */
   features?: string[];
+  allFeatures?: boolean;
+  noDefaultFeatures?: boolean;
+  /** Target triple for `#[cfg]` (the host by default; 64-bit little-endian targets only). */
+  target?: string;
+  /**
+   * Whether the workspace is trusted: only then may `cargo metadata` run (it reads the
+   * workspace's config). Untrusted workspaces use Cargo.lock and the manifests. Default false.
+   */
+  trusted?: boolean;
+  /** Resolve and read dependency sources (default true). */
+  dependencies?: boolean;
 }
+
+/** Where a type is defined: a workspace crate, or a dependency with its version. */
+export type TypeOrigin = { kind: 'workspace'; crate: string } | { kind: 'dependency'; crate: string; package: string; version: string };
+
 
 export class WorkspaceIndex implements TypeResolver {
   readonly warnings: IndexWarning[] = [];
@@ -72,7 +96,25 @@ export class WorkspaceIndex implements TypeResolver {
   private readonly modules = new Map<string, ModuleScope>();
   private readonly moduleFiles = new Map<string, Set<string>>();
   private readonly crateRoots = new Map<string, string>();
-  private resolver = new ScopeResolver(this.modules, this.crateRoots);
+  private readonly hooks: ResolverHooks = { externCrate: (c, n) => this.externRoot(c, n), ensureModule: m => this.ensureModule(m) };
+  private resolver = new ScopeResolver(this.modules, this.crateRoots, this.hooks);
+  /** Warnings about the whole workspace (missing dependency sources, cargo metadata failures). */
+  readonly notices: string[] = [];
+  /** Informational notes (why cargo metadata was not used). */
+  readonly notes: string[] = [];
+  private graph: CrateGraph | undefined;
+  private cfgTarget: CfgTarget = cfgTarget();
+  private readonly cfgByCrate = new Map<string, CfgContext>();
+  /** Crate root -> (name as code writes it -> package id). */
+  private readonly externs = new Map<string, Map<string, string>>();
+  private readonly depByPkg = new Map<string, DepCrate>();
+  private readonly depByRoot = new Map<string, DepCrate>();
+  /** Module files behind a cfg that is off (file -> predicate): indexed on request, never named. */
+  private readonly inactiveFiles = new Map<string, string>();
+  /** Module paths whose dependency file has been looked for (each is read at most once). */
+  private readonly ensured = new Set<string>();
+  /** Dependency files whose scopes are in `modules`. */
+  private readonly depScoped = new Map<string, DepFile>();
   private allItems: Item[] | undefined;
   private byPath: Map<string, Item> | undefined;
 
@@ -157,14 +199,119 @@ export class WorkspaceIndex implements TypeResolver {
   }
 
   isActive(module: string, attrs: readonly Attribute[]): boolean {
-    let active = true;
-    for (const a of attrs) {
-      if (a.name !== 'cfg') continue;
-      const crate = module.split('::')[0];
-      const feats = this.targets.find(t => t.name === crate)?.features ?? [];
-      active &&= evalCfg(a.args, new Set(feats));
+    if (!attrs.some(a => a.name === 'cfg')) return true;
+    return cfgOf(attrs, this.cfgOf(module.split('::')[0])) !== 'no';
+  }
+
+  /** The cfg context of a crate root (its features, the target, its build script's cfgs). */
+  private cfgOf(crate: string): CfgContext {
+    let c = this.cfgByCrate.get(crate);
+    if (!c) {
+      c = { target: this.cfgTarget, features: new Set(this.targets.find(t => t.name === crate)?.features ?? []) };
+      this.cfgByCrate.set(crate, c);
     }
-    return active;
+    return c;
+  }
+
+  /**
+   * Use a resolved dependency graph: workspace targets see their packages' dependencies
+   * (test, bench and example targets also the dev-dependencies and their own library).
+   */
+  setGraph(graph: CrateGraph, target: CfgTarget): void {
+    this.graph = graph;
+    this.cfgTarget = target;
+    this.cfgByCrate.clear();
+    for (const t of this.targets) {
+      const pkg = graph.packages.get(t.packageDir);
+      if (!pkg) continue;
+      this.cfgByCrate.set(t.name, { target, features: pkg.features, buildScriptCfgs: pkg.buildCfgs });
+      const ext = new Map(pkg.deps);
+      if (t.kind === 'test' || t.kind === 'bench' || t.kind === 'example') for (const [k, v] of pkg.devDeps) if (!ext.has(k)) ext.set(k, v);
+      if (t.kind === 'build') ext.clear();
+      this.externs.set(t.name, ext);
+    }
+  }
+
+  /** The cfg target without a dependency graph (dependencies off). */
+  setTarget(target: CfgTarget): void {
+    this.cfgTarget = target;
+    this.cfgByCrate.clear();
+  }
+
+  /** Where a type is defined (for JSON output and hover). */
+  originOf(item: Item): TypeOrigin {
+    const crate = item.path.split('::')[0];
+    const dep = this.depByRoot.get(crate);
+    return dep ? { kind: 'dependency', crate, package: dep.pkg.name, version: dep.pkg.version } : { kind: 'workspace', crate };
+  }
+
+  /** Root module of dependency `name` of crate `crate`, reading its root file on first use. */
+  private externRoot(crate: string, name: string): string | undefined {
+    const id = this.externs.get(crate)?.get(name);
+    const pkg = id ? this.graph?.packages.get(id) : undefined;
+    if (!pkg) return undefined;
+    if (pkg.workspace) return this.targets.find(t => t.packageDir === pkg.id && t.kind === 'lib')?.name;
+    let dc = this.depByPkg.get(pkg.id);
+    if (!dc) {
+      const lib = libRoot(pkg);
+      if (!lib || pkg.manifest.procMacro) return undefined;
+      let root = pkg.manifest.libName;
+      if (this.crateRoots.has(root) || this.depByRoot.has(root)) root = `${root}@${pkg.version}`;
+      dc = depCrate(pkg, root, { target: this.cfgTarget, features: pkg.features, buildScriptCfgs: pkg.buildCfgs });
+      this.depByPkg.set(pkg.id, dc);
+      this.depByRoot.set(root, dc);
+      this.cfgByCrate.set(root, dc.ctx);
+      this.externs.set(root, pkg.deps);
+      if (!dc.byModule.has(root)) this.readDepFile(dc, lib, root, path.dirname(lib));
+    }
+    this.ensureModule(dc.root);
+    return this.modules.has(dc.root) ? dc.root : undefined;
+  }
+
+  private readDepFile(dc: DepCrate, file: string, module: string, childDir: string): DepFile | undefined {
+    if (dc.failed.has(file)) return undefined;
+    let text: string | undefined;
+    try {
+      text = this.host.read(file);
+    } catch (e) {
+      text = undefined;
+      this.warnings.push({ file, message: (e as Error).message });
+    }
+    if (text === undefined) {
+      dc.failed.add(file);
+      return undefined;
+    }
+    try {
+      return loadDepFile(dc, file, module, childDir, text);
+    } catch (e) {
+      dc.failed.add(file);
+      this.warnings.push({ file, message: `skipped: ${(e as Error).message}` });
+      return undefined;
+    }
+  }
+
+  /** Make a dependency module's scope available, reading its file if needed. */
+  private ensureModule(module: string): void {
+    if (this.ensured.has(module)) return;
+    this.ensured.add(module);
+    const cut = module.indexOf('::');
+    const dc = this.depByRoot.get(cut < 0 ? module : module.slice(0, cut));
+    if (!dc) return;
+    const parent = module.lastIndexOf('::');
+    if (parent > 0) this.ensureModule(module.slice(0, parent));
+    let f = dc.byModule.get(module);
+    if (!f) {
+      const p = dc.pending.get(module);
+      if (!p) return;
+      dc.pending.delete(module);
+      const target = this.findModFile(p, p.decl);
+      if (!target) return;
+      f = this.readDepFile(dc, target.file, module, target.childDir);
+    }
+    if (f && !this.depScoped.has(f.file)) {
+      this.depScoped.set(f.file, f);
+      this.addScopes(f);
+    }
   }
 
   /** The type definition whose name is at (line, column), 1-based. */
@@ -230,7 +377,13 @@ export class WorkspaceIndex implements TypeResolver {
       yield next.file;
       if (!entry) continue;
       for (const m of entry.result.mods) {
+        const cfg = m.item.attrs.length > 0 ? cfgOf(m.item.attrs, this.cfgOf(t.name)) : 'yes';
         const target = this.findModFile(entry, m);
+        if (cfg === 'no') {
+          // `#[cfg(windows)] mod windows;`: not compiled for this target and features.
+          if (target) this.inactiveFiles.set(target.file, m.item.attrs.find(a => a.name === 'cfg')?.args ?? '');
+          continue;
+        }
         if (!target) {
           this.warnings.push({ file: entry.file, line: m.item.span.line, message: `module file for \`mod ${m.name};\` not found` });
           continue;
@@ -266,10 +419,11 @@ export class WorkspaceIndex implements TypeResolver {
     const result = newExtractResult();
     const lines = lineStarts(text);
     extractItems(tree.rootNode, text, { file, offset: 0, lines }, module, result);
+    result.items = applyCfg(result.items, this.cfgOf(crate));
     return { file, text, tree, lines, crate, module, childDir, result };
   }
 
-  private findModFile(entry: FileEntry, m: ModDecl): { file: string; childDir: string } | undefined {
+  private findModFile(entry: { file: string; childDir: string }, m: ModDecl): { file: string; childDir: string } | undefined {
     const dir = path.join(entry.childDir, ...m.inlineDirs);
     if (m.pathAttr) {
       const base = m.inlineDirs.length > 0 ? dir : path.dirname(entry.file);
@@ -336,40 +490,72 @@ export class WorkspaceIndex implements TypeResolver {
     const stem = path.basename(f, '.rs');
     const module = pkg ? `${crate}::${stem === 'mod' ? path.basename(path.dirname(f)) : stem}` : crate;
     if (!pkg) this.crateRoots.set(crate, crate);
+    const off = this.inactiveFiles.get(f);
     const e = this.indexFile(f, crate, module, path.join(path.dirname(f), stem));
-    if (e && pkg) this.warnings.push({ file: f, message: `not reachable from a crate root (no \`mod\` declares it); indexed as \`${module}\`` });
+    if (e && off !== undefined) e.inactive = off;
+    else if (e && pkg) this.warnings.push({ file: f, message: `not reachable from a crate root (no \`mod\` declares it); indexed as \`${module}\`` });
     this.rebuildScopes();
     return !!e;
+  }
+
+  private scope(p: string, crate: string): ModuleScope {
+    let s = this.modules.get(p);
+    if (!s) {
+      const cut = p.lastIndexOf('::');
+      s = { path: p, crate, parent: cut > 0 ? p.slice(0, cut) : undefined, items: new Map(), uses: [], externCrates: new Map() };
+      this.modules.set(p, s);
+    }
+    return s;
+  }
+
+  /** Add one file's items, `use`s and `extern crate`s to the module scopes. */
+  private addScopes(e: { module: string; crate: string; result: ExtractResult }): void {
+    this.scope(e.module, e.crate);
+    let undecided: Item[] | undefined;
+    for (const it of e.result.items) {
+      if (it.kind === 'impl' || (it.kind === 'fn' && (it as { owner?: unknown }).owner)) continue;
+      // `#[cfg(windows)] struct X` next to `#[cfg(unix)] struct X`: only the compiled one is named.
+      let state = 'yes';
+      if (it.attrs.length > 0) state = cfgOf(it.attrs, this.cfgOf(it.module.split('::')[0]));
+      if (state === 'no') continue;
+      if (state === 'maybe' && isTypeDef(it)) (undecided ??= []).push(it);
+      const s = this.scope(it.module, e.crate);
+      const list = s.items.get(it.name) ?? [];
+      list.push(it);
+      s.items.set(it.name, list);
+      if (it.kind === 'mod') this.scope(it.path, e.crate);
+    }
+    for (const it of undecided ?? []) {
+      // Two definitions, one chosen by a build script's cfg: neither may be reported as exact.
+      const list = this.modules.get(it.module)!.items.get(it.name)!;
+      const defs = list.filter(isTypeDef);
+      if (defs.length < 2 || list[0].attrs.some(a => a.name === 'alloc_lens_undecided')) continue;
+      const pred = it.attrs.find(a => a.name === 'cfg')?.args ?? '';
+      const alias: TypeAliasItem = {
+        ...(it as TypeAliasItem),
+        kind: 'type',
+        attrs: [{ name: 'alloc_lens_undecided', args: '', inner: false, span: it.span }],
+        target: { kind: 'unknown', text: `\`${it.name}\`: ${defs.length} definitions, chosen by cfg(${pred}) set by a build script` },
+      };
+      delete (alias as unknown as Partial<StructItem>).fields;
+      delete (alias as unknown as Partial<EnumItem>).variants;
+      list.unshift(alias);
+    }
+    for (const [m, uses] of e.result.uses) {
+      const ctx = this.cfgOf(e.crate);
+      // `#[cfg(feature = "parking_lot")] use ..::Mutex;` next to the std one: keep the compiled import.
+      const on = uses.filter(u => !u.cfg || u.cfg.every(p => evalCfgIn(p, ctx) !== 'no'));
+      this.scope(m, e.crate).uses.push(...on);
+    }
+    for (const [m, ext] of e.result.externCrates) for (const [k, v] of ext) this.scope(m, e.crate).externCrates.set(k, v);
   }
 
   private rebuildScopes(): void {
     this.modules.clear();
     this.moduleFiles.clear();
-    const scope = (p: string, crate: string): ModuleScope => {
-      let s = this.modules.get(p);
-      if (!s) {
-        const cut = p.lastIndexOf('::');
-        s = { path: p, crate, parent: cut > 0 ? p.slice(0, cut) : undefined, items: new Map(), uses: [], externCrates: new Map() };
-        this.modules.set(p, s);
-      }
-      return s;
-    };
-    for (const e of this.files.values()) {
-      scope(e.module, e.crate);
-      for (const it of e.result.items) {
-        if (it.kind === 'impl' || (it.kind === 'fn' && (it as { owner?: unknown }).owner)) continue;
-        // `#[cfg(windows)] struct X` next to `#[cfg(unix)] struct X`: only the compiled one is named.
-        if (it.attrs.length > 0 && !this.isActive(it.module, it.attrs)) continue;
-        const s = scope(it.module, e.crate);
-        const list = s.items.get(it.name) ?? [];
-        list.push(it);
-        s.items.set(it.name, list);
-        if (it.kind === 'mod') scope(it.path, e.crate);
-      }
-      for (const [m, uses] of e.result.uses) scope(m, e.crate).uses.push(...uses);
-      for (const [m, ext] of e.result.externCrates) for (const [k, v] of ext) scope(m, e.crate).externCrates.set(k, v);
-    }
-    this.resolver = new ScopeResolver(this.modules, this.crateRoots);
+    for (const e of this.files.values()) if (e.inactive === undefined) this.addScopes(e);
+    for (const f of this.depScoped.values()) this.addScopes(f);
+    this.resolver = new ScopeResolver(this.modules, this.crateRoots, this.hooks);
   }
 }
 
@@ -414,14 +600,27 @@ export async function loadWorkspace(root: string, opts: LoadOptions = {}): Promi
   const pkg = enclosingPackage(abs);
   let pkgDirs = pkg ? [pkg] : findPackages(abs);
   if (pkg && fs.statSync(abs).isDirectory() && abs === pkg) pkgDirs = findPackages(abs);
-  const targets = pkgDirs.flatMap(d => {
+  // A malformed manifest is an error naming the file and line (CargoFileError), not a silent skip.
+  const manifests = pkgDirs.map(d => readManifest(d)).filter(m => !m.virtual);
+  const notices: string[] = [];
+  let graph: GraphResult | undefined;
+  if (opts.dependencies !== false && manifests.length > 0) {
     try {
-      return packageTargets(d, opts.features);
-    } catch {
-      return [];
+      graph = await resolveCrateGraph(manifests.map(m => m.dir), { ...opts });
+    } catch (e) {
+      if (e instanceof CargoFileError || opts.signal?.aborted) throw e;
+      notices.push(`dependencies not resolved: ${(e as Error).message}`);
     }
-  });
+  }
+  const target = graph?.target ?? cfgTarget(opts.target);
+  const targets = manifests.flatMap(m => manifestTargets(m, graph?.graph.packages.get(m.dir)?.features ?? fallbackFeatures(m, opts)));
   const index = new WorkspaceIndex(targets, opts.host ?? diskHost);
+  index.notices.push(...notices);
+  if (graph) {
+    index.setGraph(graph.graph, graph.target);
+    index.notes.push(...graph.notices);
+    if (graph.graph.missing.length > 0) index.notices.push(`dependency sources not found (their types count as unknown, sizes are lower bounds): ${graph.graph.missing.join(', ')}`);
+  } else index.setTarget(target);
   const counter = { n: 0 };
   for (const t of targets) await index.addTarget(t, opts, counter);
   if (targets.length === 0) {
@@ -435,4 +634,32 @@ export async function loadWorkspace(root: string, opts: LoadOptions = {}): Promi
     index.ensureFile(abs);
   }
   return index;
+}
+
+/** Features without a graph: defaults (unless turned off) plus the requested ones, expanded. */
+function fallbackFeatures(m: Manifest, opts: LoadOptions): string[] {
+  const table: Record<string, unknown> = { ...m.features };
+  const base = opts.allFeatures ? Object.keys(m.features) : opts.noDefaultFeatures ? [] : (m.features.default ?? []);
+  return defaultFeatures({ ...table, default: [...base, ...(opts.features ?? [])] });
+}
+
+/**
+ * Every cargo target of a package as a crate root: the library, binaries, tests, benches,
+ * examples and the build script. A name taken by an earlier target gets its kind appended
+ * (`foo_test`); a binary named like its library shares the library's crate name, as before.
+ */
+function manifestTargets(m: Manifest, features: Iterable<string>): CrateTarget[] {
+  const feats = [...features];
+  const deps = [...new Set(m.deps.map(d => d.codeName))];
+  const out: CrateTarget[] = [];
+  const used = new Set<string>();
+  for (const t of m.targets) {
+    let name = t.name;
+    if (t.kind === 'build') name = `${m.libName}_build_script`;
+    else if (used.has(name) && !(t.kind === 'bin' && name === m.libName)) name = `${name}_${t.kind}`;
+    used.add(name);
+    const kind = t.kind;
+    out.push({ name, kind, root: t.root, packageDir: m.dir, dependencies: kind === 'lib' ? deps : [...deps, m.libName], features: feats });
+  }
+  return out;
 }

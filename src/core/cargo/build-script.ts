@@ -1,0 +1,147 @@
+/**
+ * Which custom cfgs a build script sets, read without running it. Each emission
+ * (`cargo:rustc-cfg=NAME`, autocfg's `emit("NAME")`) is placed inside its enclosing `if`/`else`
+ * blocks; a condition is decided when it tests the target triple (`target.starts_with("wasm")`,
+ * `.contains`, `.ends_with`, `==`) or the compiler version (`rustc_minor_ver >= 25`,
+ * `probe_rustc_version(1, 52)`) against rustc 1.95. An emission under a false condition never
+ * happens; one directly in `fn main` under true conditions always does; anything else is
+ * `maybe` (the caller then refuses to call a layout exact).
+ * Names that mark a missing compiler capability (`no_*`, `*_no_*`: tokio_no_atomic_u64, serde's
+ * and proc-macro2's `no_*`) are emitted only for old compilers or 32-bit targets and are
+ * treated as unset: layouts are for a current rustc on 64-bit targets.
+ */
+
+const RUSTC_MINOR = 95;
+
+type V = 'yes' | 'no' | 'maybe';
+
+function evalCond(cond: string, triple: string): V {
+  const c = cond.trim();
+  if (/\|\||&&/.test(c)) {
+    const ors = c.split('||').map(p => p.trim());
+    if (ors.length > 1) {
+      const vs = ors.map(p => evalCond(p, triple));
+      return vs.includes('yes') ? 'yes' : vs.every(v => v === 'no') ? 'no' : 'maybe';
+    }
+    const vs = c.split('&&').map(p => evalCond(p, triple));
+    return vs.includes('no') ? 'no' : vs.every(v => v === 'yes') ? 'yes' : 'maybe';
+  }
+  const neg = /^!\s*(.*)$/.exec(c);
+  if (neg) {
+    const v = evalCond(neg[1].replace(/^\((.*)\)$/s, '$1'), triple);
+    return v === 'yes' ? 'no' : v === 'no' ? 'yes' : 'maybe';
+  }
+  let m = /^target\w*\s*\.\s*(starts_with|contains|ends_with)\(\s*"([^"]*)"\s*\)$/.exec(c);
+  if (m) {
+    const ok = m[1] === 'starts_with' ? triple.startsWith(m[2]) : m[1] === 'ends_with' ? triple.endsWith(m[2]) : triple.includes(m[2]);
+    return ok ? 'yes' : 'no';
+  }
+  m = /^target\w*\s*==\s*"([^"]*)"$/.exec(c);
+  if (m) return m[1] === triple ? 'yes' : 'no';
+  m = /^\w*minor\w*\s*(>=|>|<|<=)\s*(\d+)$/.exec(c);
+  if (m) {
+    const n = Number(m[2]);
+    const r = m[1] === '>=' ? RUSTC_MINOR >= n : m[1] === '>' ? RUSTC_MINOR > n : m[1] === '<' ? RUSTC_MINOR < n : RUSTC_MINOR <= n;
+    return r ? 'yes' : 'no';
+  }
+  m = /^\w+\s*\.\s*probe_rustc_version\(\s*1\s*,\s*(\d+)\s*\)$/.exec(c);
+  if (m) return Number(m[1]) <= RUSTC_MINOR ? 'yes' : 'no';
+  return 'maybe';
+}
+
+interface Block {
+  /** Value of the condition under which this block runs (`yes` for plain blocks). */
+  v: V;
+  /** For an `if` chain: the conditions of earlier branches (an `else` runs when all are false). */
+  chain?: V[];
+  main?: boolean;
+  fn?: boolean;
+}
+
+const not = (v: V): V => (v === 'yes' ? 'no' : v === 'no' ? 'yes' : 'maybe');
+
+/** Strip comments and string contents except the emission strings we look for. */
+function code(text: string): string {
+  return text.replace(/\/\/[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
+}
+
+export function buildScriptCfgs(buildRs: string, triple: string): Map<string, 'yes' | 'maybe'> {
+  const src = code(buildRs);
+  const out = new Map<string, 'yes' | 'maybe'>();
+  const stack: Block[] = [];
+  let lastChain: V[] | undefined;
+  const set = (name: string, v: V) => {
+    if (v === 'no' || (name !== '*' && /(^|_)no_/.test(name))) return;
+    if (v === 'yes' && out.get(name) !== 'maybe') out.set(name, 'yes');
+    else out.set(name, 'maybe');
+  };
+  const tokens = /"(?:\\.|[^"\\])*"|\bfn\s+(\w+)|\belse\s+if\b|\belse\b|\bif\b|[{}]|\.emit_\w+\(|(?:\.|::|\b)emit\(\s*"([A-Za-z_]\w*)"/g;
+  let pendingIf: { cond: string; isElseIf: boolean; isElse: boolean } | undefined;
+  let pendingFn: string | undefined;
+  let condStart = -1;
+  for (let m = tokens.exec(src); m; m = tokens.exec(src)) {
+    const t = m[0];
+    if (t.startsWith('"')) {
+      const e = /rustc-cfg=(\{|[A-Za-z_]\w*)/.exec(t);
+      if (e && !pendingIf) set(e[1] === '{' ? '*' : e[1], here());
+      continue;
+    }
+    if (m[1]) {
+      pendingFn = m[1];
+      continue;
+    }
+    if (m[2]) {
+      if (!pendingIf) set(m[2], here());
+      continue;
+    }
+    if (t.startsWith('.emit_')) {
+      set('*', 'maybe');
+      continue;
+    }
+    if (t === 'if' || /^else\s+if$/.test(t)) {
+      pendingIf = { cond: '', isElseIf: t !== 'if', isElse: false };
+      condStart = m.index + t.length;
+      continue;
+    }
+    if (t === 'else') {
+      pendingIf = { cond: '', isElseIf: false, isElse: true };
+      condStart = -1;
+      continue;
+    }
+    if (t === '{') {
+      if (pendingIf) {
+        const cond = condStart >= 0 ? src.slice(condStart, m.index) : '';
+        const prior = pendingIf.isElse || pendingIf.isElseIf ? (lastChain ?? []) : [];
+        const priorNone = prior.reduce<V>((acc, v) => (acc === 'no' || not(v) === 'no' ? 'no' : acc === 'maybe' || v === 'maybe' ? 'maybe' : 'yes'), 'yes');
+        const own = pendingIf.isElse ? 'yes' : /\blet\b/.test(cond) ? 'maybe' : evalCond(cond, triple);
+        const v: V = priorNone === 'no' || own === 'no' ? 'no' : priorNone === 'maybe' || own === 'maybe' ? 'maybe' : 'yes';
+        stack.push({ v, chain: [...prior, own] });
+        pendingIf = undefined;
+      } else if (pendingFn) {
+        stack.push({ v: 'yes', fn: true, main: pendingFn === 'main' });
+        pendingFn = undefined;
+      } else {
+        // A `match`, an arm, a loop that may not run, a closure: not known to run.
+        const head = src.slice(Math.max(src.lastIndexOf(';', m.index), src.lastIndexOf('{', m.index - 1), src.lastIndexOf('}', m.index)) + 1, m.index);
+        stack.push({ v: /\bmatch\b|=>|\||\bfor\b|\bwhile\b/.test(head) ? 'maybe' : 'yes' });
+      }
+      lastChain = undefined;
+      continue;
+    }
+    if (t === '}') {
+      const b = stack.pop();
+      lastChain = b?.chain;
+    }
+  }
+  function here(): V {
+    let v: V = 'yes';
+    for (let i = stack.length - 1; i >= 0; i--) {
+      const b = stack[i];
+      if (b.v === 'no') return 'no';
+      if (b.v === 'maybe') v = 'maybe';
+      if (b.fn) return b.main ? v : 'maybe';
+    }
+    return 'maybe';
+  }
+  return out;
+}
