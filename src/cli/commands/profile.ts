@@ -9,8 +9,10 @@ import { analyzeProfile, type ProfileAnalysis } from '../../profile/analyze';
 import { ProfileInputError, CancelledError } from '../../profile/source';
 import { renderText, pct } from '../../profile/report';
 import { parseRemap } from '../../profile/paths';
+import { detectImporter } from '../../profile/import';
+import { runHeapProfile } from './profile-heap';
 
-const USAGE = 'usage: alloc-lens profile <perf.data|perf-script.txt[.gz]|stacks.folded[.gz]> [--root <workspace>] [--json] [--top N] [--stacks N] [--folded <out>] [--speedscope <out.json>] [--event <name>] [--remap FROM=TO[,FROM=TO]] [--check] [--perf <exe>]';
+const USAGE = 'usage: alloc-lens profile <perf.data|perf-script.txt[.gz]|stacks.folded[.gz]|dhat.json|heaptrack.*.zst|*.pb.gz> [--root <workspace>] [--json] [--top N] [--stacks N] [--folded <out>] [--speedscope <out.json>] [--event <name>] [--remap FROM=TO[,FROM=TO]] [--check] [--perf <exe>]';
 
 /** The nearest directory upwards from `start` that has a Cargo.toml, else undefined. */
 function findCrateRoot(start: string): string | undefined {
@@ -65,6 +67,12 @@ export async function runProfile(args: string[], io: CliIo): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   const json = flags.has('json');
+  const kind = await detectImporter(input).then(d => d.importer.kind, e => {
+    throw e instanceof ProfileInputError ? new UsageError(e.message) : e;
+  });
+  if (kind === 'heap') {
+    return runHeapProfile({ input, root, remaps, json, top, stacks, check: flags.has('check'), folded: flags.has('folded') ? String(flags.get('folded')) : undefined, speedscope: flags.has('speedscope') ? String(flags.get('speedscope')) : undefined }, io);
+  }
   const showProgress = !json && (io.stderr as NodeJS.WriteStream).isTTY === true;
   const ac = new AbortController();
   const onSig = () => ac.abort();

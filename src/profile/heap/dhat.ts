@@ -131,6 +131,7 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
   if (header.bkacc === true) heap.measures.add('access');
   heap.timeUnit = typeof header.tu === 'string' ? header.tu : '';
   heap.command = typeof header.cmd === 'string' ? header.cmd : undefined;
+  if (typeof header.te === 'number') heap.duration = header.te;
   let badRefs = 0;
   for (const p of pending) {
     const frames: number[] = [];
