@@ -11,6 +11,11 @@ export interface JsonStreamHandlers {
   member(key: string, value: unknown): void;
   /** One element of a streamed array. */
   element(key: string, value: unknown, index: number): void;
+  /**
+   * Optional fast path: the raw bytes of an element (`bytes[start, end)`); return false to have
+   * it parsed with JSON.parse and passed to `element` instead.
+   */
+  rawElement?(key: string, bytes: Buffer, start: number, end: number, index: number): boolean;
 }
 
 const QUOTE = 34;
@@ -155,6 +160,18 @@ export class JsonObjectStream {
 
   private endElement(chunk: Buffer, i: number): void {
     if (this.elemStart < 0 && this.elemParts.length === 0) return;
+    if (this.h.rawElement) {
+      const whole = this.elemParts.length === 0;
+      const bytes = whole ? chunk : Buffer.concat([...this.elemParts, chunk.subarray(0, i + 1)]);
+      const start = whole ? this.elemStart : 0;
+      const end = whole ? i + 1 : bytes.length;
+      if (this.h.rawElement(this.array!, bytes, start, end, this.index)) {
+        this.index++;
+        this.elemStart = -1;
+        this.elemParts = [];
+        return;
+      }
+    }
     const t = this.text(this.elemParts, chunk, this.elemParts.length > 0 ? 0 : this.elemStart, i + 1);
     this.elemStart = -1;
     this.elemParts = [];

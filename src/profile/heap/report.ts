@@ -94,7 +94,7 @@ export function lineJson(heap: HeapProfile, a: HeapAttribution, l: HeapLine, sta
     stacks: l.sites.slice(0, stacks).map(i => {
       const s = heap.sites[i];
       const info = a.siteInfo[i];
-      return { bytes: s.bytes, blocks: s.blocks, frames: s.frames.map(id => frameLabel(heap, id)), userFrame: info.user ?? -1, ...(info.dependency ? { via: info.dependency } : {}) };
+      return { bytes: s.bytes, blocks: s.blocks, frames: Array.from(s.frames, id => frameLabel(heap, id)), userFrame: info.user ?? -1, ...(info.dependency ? { via: info.dependency } : {}) };
     }),
   };
 }
@@ -111,7 +111,12 @@ export function buildHeapReport(heap: HeapProfile, a: HeapAttribution, diagnosti
     if (info.category !== 'dependency') return;
     const s = heap.sites[i];
     deps += s.bytes;
-    if (s.frames.some(id => heap.frames[id].file)) depsSource += s.bytes;
+    for (const id of s.frames) {
+      if (heap.frames[id].file) {
+        depsSource += s.bytes;
+        break;
+      }
+    }
   });
   const ranked = rankHeapLines(a);
   return {

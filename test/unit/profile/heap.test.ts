@@ -15,6 +15,7 @@ import { decompress } from 'fzstd';
 import { Profile, ValueType, StringTable } from 'pprof-format';
 import { analyzeHeap, type HeapAnalysis } from '../../../src/profile/heap/analyze';
 import { detectImporter, importAny } from '../../../src/profile/import';
+import { importDhat, parseDhatFrame } from '../../../src/profile/heap/dhat';
 
 const FIX = path.resolve(__dirname, '../../../../test/fixtures/heap');
 const PROGRAMS = ['pipeline', 'jsonbatch', 'strbuild'] as const;
@@ -221,4 +222,32 @@ test('bad input: truncated JSON, wrong dhatFileVersion, heaptrack without symbol
   fs.writeFileSync(cpuFile, gzipSync(cpu.encode()));
   await assert.rejects(importAny(cpuFile), /pprof sample types "samples", "cpu" are not heap data/);
   fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('DHAT streaming: elements cut across tiny chunks, and odd program points (strings, exponents) read the same', async () => {
+  const file = path.join(FIX, 'jsonbatch', 'dhat.json.gz');
+  const whole = await importDhat(file, true);
+  const tiny = await importDhat(file, true, { chunkSize: 7 });
+  assert.equal(tiny.sites.length, whole.sites.length);
+  assert.deepEqual(tiny.totals(), whole.totals());
+  // A program point the byte reader refuses (a string member, an exponent) goes through JSON.parse.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'heap-odd-'));
+  const odd = path.join(tmp, 'odd.json');
+  fs.writeFileSync(odd, '{"dhatFileVersion":2,"mode":"heap","tu":"µs","te":1000,"pps":[{"tb":1e3,"tbk":2,"note":"x}]","fs":[1,2]},{"tb":5,"tbk":1,"fs":[2]}],"ftbl":["[root]","0x1: a::b (src/x.rs:3:9)","0x2: main (in /bin/app)"]}');
+  const h = await importDhat(odd, false);
+  assert.equal(h.totals().bytes, 1005);
+  assert.equal(h.totals().blocks, 3);
+  assert.deepEqual(h.frames.map(f => [f.name, f.file, f.line, f.object]), [['a::b', 'src/x.rs', 3, undefined], ['main', undefined, undefined, '/bin/app']]);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('DHAT frame strings: file:line[:col], objects, generics with " (" inside, mangled names', () => {
+  assert.deepEqual(parseDhatFrame('0x11DB1E: strbuild::main (main.rs:32)'), { name: 'strbuild::main', file: 'main.rs', line: 32, object: undefined });
+  assert.deepEqual(parseDhatFrame('0x1: f (C:/src/a.rs:4:7)'), { name: 'f', file: 'C:/src/a.rs', line: 4, object: undefined });
+  assert.deepEqual(parseDhatFrame('0x48417B4: malloc (in /usr/libexec/valgrind/vgpreload_dhat-amd64-linux.so)').object, '/usr/libexec/valgrind/vgpreload_dhat-amd64-linux.so');
+  const g = parseDhatFrame('0x145FA7: call_once<fn(&str) -> alloc::boxed::Box<str, alloc::alloc::Global>, (&str)> (function.rs:250)');
+  assert.equal(g.name, 'call_once<fn(&str) -> alloc::boxed::Box<str, alloc::alloc::Global>, (&str)>');
+  assert.equal(g.line, 250);
+  assert.equal(parseDhatFrame('0x1: _ZN4core3ptr13drop_in_place17h0123456789abcdefE (mod.rs:1)').name, 'core::ptr::drop_in_place');
+  assert.equal(parseDhatFrame('0x1: ??? (in /lib/x.so)').name, '[unknown]');
 });
