@@ -100,7 +100,8 @@
     if (m.type === 'load') {
       try {
         const file = JSON.parse(m.speedscopeJson);
-        profile = { title: m.title, file, count: m.profileCount, index: clampIndex(m.activeProfileIndex, m.profileCount), hotLines: m.hotLines || [] };
+        const views = Array.isArray(m.views) ? m.views.map((v, i) => ({ index: i, id: 'v' + i, label: String(v.label), title: String(v.title) })) : VIEWS;
+        profile = { title: m.title, file, count: m.profileCount, index: clampIndex(m.activeProfileIndex, m.profileCount), hotLines: m.hotLines || [], views };
         renderToolbar();
         renderHotLines();
         showProfile(profile.index);
@@ -141,7 +142,7 @@
     const group = el('div', 'al-views');
     group.setAttribute('role', 'group');
     group.setAttribute('aria-label', 'Samples shown');
-    for (const v of VIEWS) {
+    for (const v of profile.views) {
       const b = el('button', 'al-view');
       b.type = 'button';
       b.dataset.index = String(v.index);

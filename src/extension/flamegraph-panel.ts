@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { containingFolder, prepareSpeedscopeFile, speedscopeAssets } from './flamegraph-file';
 import { errorText, log } from './log';
-import { type HostMessage, type HotLineItem, isWebviewMessage, type WebviewMessage } from './webview-protocol';
+import { type HostMessage, type HotLineItem, isWebviewMessage, type ViewLabel, type WebviewMessage } from './webview-protocol';
 
 export type { HotLineItem } from './webview-protocol';
 
@@ -18,6 +18,8 @@ export interface FlamegraphData {
   /** The speedscope File JSON (https://www.speedscope.app/file-format-schema.json). */
   speedscope: object;
   hotLines: HotLineItem[];
+  /** View button labels (heap profiles: Total / At peak / At exit). */
+  views?: ViewLabel[];
 }
 
 const VIEW_TYPE = 'allocLens.flamegraph';
@@ -142,6 +144,7 @@ ${assets.js.map(j => `<script nonce="${n}" src="${uri(vscode.Uri.joinPath(dir, j
       profileCount: Array.isArray(ss.profiles) ? ss.profiles.length : 0,
       activeProfileIndex: this.shownIndex ?? (typeof ss.activeProfileIndex === 'number' ? ss.activeProfileIndex : 0),
       hotLines: d.hotLines,
+      ...(d.views ? { views: d.views } : {}),
     };
     void this.panel.webview.postMessage(msg);
   }

@@ -28,7 +28,15 @@ export type HostMessage =
       /** Index into `profiles[]` to show first. */
       activeProfileIndex: number;
       hotLines: HotLineItem[];
+      /** Labels of the view buttons, one per profile (default: All / Allocator / Copy). */
+      views?: ViewLabel[];
     };
+
+/** A view button: short label and tooltip. */
+export interface ViewLabel {
+  label: string;
+  title: string;
+}
 
 /** Webview -> host. */
 export type WebviewMessage =
