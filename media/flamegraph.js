@@ -118,7 +118,8 @@
       try {
         const file = JSON.parse(m.speedscopeJson);
         const byView = Array.isArray(m.hotLinesByView) ? m.hotLinesByView : null;
-        profile = { title: m.title, file, count: m.profileCount, index: clampIndex(m.activeProfileIndex, m.profileCount), hotLines: m.hotLines || [], byView };
+        const views = Array.isArray(m.views) ? m.views.map((v, i) => ({ index: i, id: 'v' + i, label: String(v.label), title: String(v.title) })) : VIEWS;
+        profile = { title: m.title, file, count: m.profileCount, index: clampIndex(m.activeProfileIndex, m.profileCount), hotLines: m.hotLines || [], views, byView };
         renderToolbar();
         renderHotLines();
         showProfile(profile.index);
@@ -164,7 +165,7 @@
     const group = el('div', 'al-views');
     group.setAttribute('role', 'group');
     group.setAttribute('aria-label', 'Samples shown');
-    for (const v of VIEWS) {
+    for (const v of profile.views) {
       const b = el('button', 'al-view');
       b.type = 'button';
       b.dataset.index = String(v.index);

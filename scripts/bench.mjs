@@ -155,7 +155,7 @@ async function benchCore() {
   return result;
 }
 
-const extra = ['bench-check.mjs', 'bench-editor.mjs', 'bench-profile.mjs'];
+const extra = ['bench-check.mjs', 'bench-editor.mjs', 'bench-profile.mjs', 'bench-heap.mjs'];
 if (!ensureTokio()) {
   console.error('bench: tokio sources are missing and could not be installed (apt-get install librust-tokio-dev)');
   process.exit(1);

@@ -10,9 +10,13 @@ need=()
 command -v c++filt >/dev/null || need+=(binutils)
 command -v perf >/dev/null || need+=(linux-perf)
 command -v cargo >/dev/null || need+=(cargo)
+command -v valgrind >/dev/null || need+=(valgrind)
+command -v heaptrack >/dev/null || need+=(heaptrack)
+command -v zstd >/dev/null || need+=(zstd)
 # Crate sources: directory in the registry => Debian package.
 crates=(tokio-1.24.2:librust-tokio-dev async-trait-0.1.56:librust-async-trait-dev
-  bytes-1.2.1:librust-bytes-dev)
+  bytes-1.2.1:librust-bytes-dev rayon-1.6.1:librust-rayon-dev
+  serde_json-1.0.87:librust-serde-json-dev)
 for c in "${crates[@]}"; do
   [ -d "$REG/${c%%:*}" ] || need+=("${c##*:}")
 done

@@ -10,7 +10,7 @@ import { prepareSpeedscopeFile, speedscopeAssets } from './flamegraph-file';
 import { resolveWorkspaceFile } from '../core/secure/workspace-path';
 import { escapeLinkedText } from '../core/secure/escape';
 import { errorText, log } from './log';
-import { type HostMessage, type HotLineItem, isWebviewMessage, type WebviewMessage } from './webview-protocol';
+import { type HostMessage, type HotLineItem, isWebviewMessage, type ViewLabel, type WebviewMessage } from './webview-protocol';
 
 export type { HotLineItem } from './webview-protocol';
 
@@ -20,6 +20,8 @@ export interface FlamegraphData {
   speedscope: object;
   hotLines: HotLineItem[];
   hotLinesByView?: HotLineItem[][];
+  /** View button labels (heap profiles: Total / At peak / At exit). */
+  views?: ViewLabel[];
 }
 
 const VIEW_TYPE = 'allocLens.flamegraph';
@@ -145,6 +147,7 @@ ${assets.js.map(j => `<script nonce="${n}" src="${uri(vscode.Uri.joinPath(dir, j
       activeProfileIndex: this.shownIndex ?? (typeof ss.activeProfileIndex === 'number' ? ss.activeProfileIndex : 0),
       hotLines: d.hotLines,
       hotLinesByView: d.hotLinesByView,
+      ...(d.views ? { views: d.views } : {}),
     };
     void this.panel.webview.postMessage(msg);
   }

@@ -88,6 +88,7 @@ export function activate(ctx: vscode.ExtensionContext): { analysis: Analysis; ac
       vscode.commands.registerCommand('allocLens.showRankedFindings', () => profile.showRankedFindings()),
       vscode.commands.registerCommand('allocLens.clearProfile', () => profile.clear()),
       vscode.languages.registerHoverProvider(RUST, new ProfileHover(() => profile.current)),
+      vscode.languages.registerHoverProvider(RUST, { provideHover: (d, p) => profile.heap.hover(d, p) }),
       vscode.window.onDidChangeVisibleTextEditors(() => profile.refreshEditors()),
     );
     refreshStatus();

@@ -9,7 +9,9 @@ import * as vscode from 'vscode';
 import { analyzeProfile, lineReader, type ProfileAnalysis } from '../profile/analyze';
 import { confirmFindings, type Confirmation } from '../profile/confirm';
 import { lineNote, pct } from '../profile/report';
-import { CancelledError, ProfileInputError, sniffFile } from '../profile/source';
+import { CancelledError, ProfileInputError } from '../profile/source';
+import { detectImporter, IMPORTERS } from '../profile/import';
+import { HeapView } from './heap-decorations';
 import type { Analysis, FolderState } from './analysis';
 import { readProfileSettings } from './config';
 import { FlamegraphPanel, openSource } from './flamegraph-panel';
@@ -29,17 +31,22 @@ export class ProfileSession implements vscode.Disposable {
   private readonly decorations = new ProfileDecorations();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  /** Heap profiles (DHAT, heaptrack, pprof) live in their own view: heap-decorations.ts. */
+  readonly heap: HeapView;
 
   constructor(
     private readonly analysis: Analysis,
     private readonly extensionUri: vscode.Uri,
-  ) {}
+  ) {
+    this.heap = new HeapView(analysis, extensionUri);
+  }
 
   get current(): LoadedProfile | undefined {
     return this.loaded;
   }
 
   dispose(): void {
+    this.heap.dispose();
     this.decorations.dispose();
     this.changed.dispose();
   }
@@ -49,20 +56,23 @@ export class ProfileSession implements vscode.Disposable {
     let file = typeof arg === 'string' ? arg : arg?.fsPath;
     if (!file) {
       // Start in the folder of a profile the workspace already has (perf.data, perf script text, folded).
-      const found = await vscode.workspace.findFiles('**/{perf.data,*.perf-script*,*.folded,*.folded.gz}', '**/{target,node_modules,.git}/**', 1).then(undefined, () => []);
+      const found = await vscode.workspace.findFiles('**/{perf.data,*.perf-script*,*.folded,*.folded.gz,dhat*.json,heaptrack.*,*.pb.gz}', '**/{target,node_modules,.git}/**', 1).then(undefined, () => []);
       const pick = await vscode.window.showOpenDialog({
         defaultUri: found[0] ? vscode.Uri.joinPath(found[0], '..') : undefined,
         canSelectMany: false,
         openLabel: 'Import Profile',
-        title: 'Import a perf profile (perf.data, perf script text or folded stacks; .gz accepted)',
-        filters: { Profiles: ['data', 'txt', 'gz', 'folded', 'perf', 'script'], 'All files': ['*'] },
+        title: 'Import a profile: perf (perf.data, perf script text, folded stacks) or heap (DHAT JSON, heaptrack, pprof)',
+        filters: { Profiles: [...new Set(IMPORTERS.flatMap(i => i.extensions.map(e => e.split('.').pop()!)))], 'All files': ['*'] },
       });
       file = pick?.[0]?.fsPath;
     }
     if (!file) return undefined;
     let format;
+    let kind;
     try {
-      format = (await sniffFile(file)).format;
+      const d = await detectImporter(file);
+      format = d.importer.id;
+      kind = d.importer.kind;
     } catch (e) {
       void vscode.window.showErrorMessage(`Alloc Lens: ${(e as Error).message}`);
       return undefined;
@@ -77,6 +87,7 @@ export class ProfileSession implements vscode.Disposable {
       void vscode.window.showErrorMessage('Alloc Lens: open the Rust workspace the profile was recorded from, then import it again.');
       return undefined;
     }
+    if (kind === 'heap') return this.importHeap(file, folder);
     const settings = readProfileSettings(vscode.Uri.file(folder.root));
     const started = Date.now();
     try {
@@ -101,6 +112,7 @@ export class ProfileSession implements vscode.Disposable {
         },
       );
       this.loaded = { file, folder, result };
+      this.heap.clear();
       const r = result.report;
       log().info(`imported ${file} (${r.format}) in ${Date.now() - started} ms: ${r.samples.total} samples of ${r.event}, ${r.hotLines.length} hot lines, copy ${pct(r.shares.copy)}, allocator ${pct(r.shares.allocator)}`);
       for (const w of r.warnings) log().warn(`${path.basename(file)}: ${w}`);
@@ -129,6 +141,27 @@ export class ProfileSession implements vscode.Disposable {
     }
   }
 
+  /** A heap profile replaces a loaded CPU profile (one profile at a time). */
+  private async importHeap(file: string, folder: FolderState): Promise<undefined> {
+    try {
+      const l = await this.heap.import(file, folder);
+      if (l) {
+        this.loaded = undefined;
+        this.decorations.clear();
+        this.heap.show();
+        this.changed.fire();
+      }
+    } catch (e) {
+      if (e instanceof CancelledError) log().info(`import of ${file} cancelled`);
+      else if (e instanceof ProfileInputError) void vscode.window.showErrorMessage(escapeLinkedText(`Alloc Lens: ${e.message}`));
+      else {
+        log().error(`import of ${file} failed: ${errorText(e)}`);
+        void vscode.window.showErrorMessage(`Alloc Lens could not import ${path.basename(file)}: ${(e as Error).message}`, 'Open Log').then(c => c && log().show());
+      }
+    }
+    return undefined;
+  }
+
   private async pickFolder(): Promise<FolderState | undefined> {
     const folders = this.analysis.allFolders();
     if (folders.length <= 1) return folders[0];
@@ -155,11 +188,13 @@ export class ProfileSession implements vscode.Disposable {
   /** Re-apply decorations when editors become visible. */
   refreshEditors(): void {
     if (this.loaded) this.decorations.show(this.loaded);
+    this.heap.show();
   }
 
   clear(): void {
     this.loaded = undefined;
     this.decorations.clear();
+    this.heap.clear();
     this.analysis.setConfirmer(undefined);
     FlamegraphPanel.current?.dispose();
     this.changed.fire();
@@ -192,6 +227,7 @@ export class ProfileSession implements vscode.Disposable {
 
   openFlamegraph(): void {
     const l = this.loaded;
+    if (!l && this.heap.openFlamegraph()) return;
     if (!l) return void this.noProfile();
     const a = l.result.attribution;
     const byView = hotLinesByView(a.lines.values(), a.totals).map(list =>

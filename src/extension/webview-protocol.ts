@@ -30,7 +30,15 @@ export type HostMessage =
       hotLines: HotLineItem[];
       /** Hot lines per entry of `profiles[]` (All / Allocator / Copy); the list follows the view. */
       hotLinesByView?: HotLineItem[][];
+      /** Labels of the view buttons, one per profile (default: All / Allocator / Copy). */
+      views?: ViewLabel[];
     };
+
+/** A view button: short label and tooltip. */
+export interface ViewLabel {
+  label: string;
+  title: string;
+}
 
 /** Webview -> host. */
 export type WebviewMessage =

@@ -36,6 +36,8 @@ export interface ConfirmOptions {
   readonly minShare?: number;
   /** Minimum samples (default 5). */
   readonly minSamples?: number;
+  /** What `samples` count: CPU samples (default) or allocated bytes from a heap profile. */
+  readonly unit?: 'samples' | 'bytes';
 }
 
 const RAISE: Record<Severity, Severity> = { hint: 'info', info: 'warning', warning: 'error', error: 'error' };
@@ -53,7 +55,7 @@ export function fnNameOf(symbol: string): string | undefined {
   return last?.replace(/<.*$/, '');
 }
 
-export function confirmFindings(findings: readonly Finding[], a: Attribution, root: string, lineText: (rel: string, line: number) => string | undefined, opts: ConfirmOptions = {}): Confirmation[] {
+export function confirmFindings(findings: readonly Finding[], a: Pick<Attribution, 'lines' | 'totals'>, root: string, lineText: (rel: string, line: number) => string | undefined, opts: ConfirmOptions = {}): Confirmation[] {
   const minShare = opts.minShare ?? 0.01;
   const minSamples = opts.minSamples ?? 5;
   const hot = [...a.lines.values()];
@@ -90,7 +92,9 @@ export function confirmFindings(findings: readonly Finding[], a: Attribution, ro
     const share = total > 0 ? samples / total : 0;
     const confirmed = samples >= minSamples && share >= minShare;
     const pc = (x: number) => (x > 0 && x < 0.0005 ? '<0.1%' : `${(x * 100).toFixed(1)}%`);
-    const kind = m === 'copy' ? 'memcpy' : m === 'allocator' ? 'allocator (malloc/free)' : 'allocator + memcpy';
+    const bytes = opts.unit === 'bytes';
+    const kind = bytes ? 'allocated' : m === 'copy' ? 'memcpy' : m === 'allocator' ? 'allocator (malloc/free)' : 'allocator + memcpy';
+    const what = bytes ? 'bytes' : 'samples';
     const where = ev.slice(0, 3).map(e => `${e.samples.toLocaleString('en-US')} at ${e.file}:${e.line}`).join(', ') + (ev.length > 3 ? ', ...' : '');
     out.push({
       finding: f,
@@ -100,7 +104,7 @@ export function confirmFindings(findings: readonly Finding[], a: Attribution, ro
       confirmed,
       severity: confirmed ? RAISE[f.severity] : f.severity,
       evidence: ev,
-      note: confirmed ? `confirmed by profile: ${pc(share)} of ${kind} samples (${where})` : samples > 0 ? `profile: ${pc(share)} of ${kind} samples (below the ${(minShare * 100).toFixed(0)}% confirmation threshold)` : 'profile: no samples on this code',
+      note: confirmed ? `confirmed by ${bytes ? 'heap ' : ''}profile: ${pc(share)} of ${kind} ${what} (${where})` : samples > 0 ? `profile: ${pc(share)} of ${kind} ${what} (below the ${(minShare * 100).toFixed(0)}% confirmation threshold)` : `profile: no ${bytes ? 'allocations' : 'samples'} on this code`,
     });
   }
   return out.sort((x, y) => Number(y.confirmed) - Number(x.confirmed) || y.share - x.share);

@@ -1,13 +1,23 @@
 /**
- * Imports a profile file of any supported format into `ProfileData`, streaming, with progress,
+ * Profile importers behind one interface, in one registry. Every format, perf ones included,
+ * implements `sniff(head, name)` and `import(file, sink, options)`. CPU formats hand samples to
+ * the sink (measure: samples weighted by period); heap formats hand over a `HeapProfile` whose
+ * sites carry declared measures (allocated bytes, blocks, live bytes). Streaming, with progress,
  * cancellation and warnings.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, openSync, readSync } from 'node:fs';
+import * as path from 'node:path';
+import { constants as zc, gunzipSync } from 'node:zlib';
 import { FoldedCollapser, foldedToSample, parseFoldedLine, type FoldOptions } from './folded';
 import { ProfileData } from './model';
 import { PerfScriptParser } from './perf-script';
-import { CancelledError, ProfileInputError, fileLines, sniffFile, streamLines, type InputFormat } from './source';
+import { CancelledError, ProfileInputError, fileLines, sniffFile, sniffText, streamLines, type InputFormat } from './source';
 import type { ImportOptions, PerfSample, RawFrame } from './types';
+import { importDhat } from './heap/dhat';
+import { compressionOf, importHeaptrack } from './heap/heaptrack';
+import type { HeapProfile } from './heap/model';
+import { importPprof } from './heap/pprof';
 
 export interface ImportResult {
   readonly data: ProfileData;
@@ -27,65 +37,308 @@ export interface ProfileImportOptions extends ImportOptions {
 }
 
 /** The `perf script` fields Alloc Lens asks for when it runs perf itself. */
-export const PERF_SCRIPT_ARGS = ['script', '-F', 'comm,pid,tid,time,period,event,ip,sym,dso,srcline', '--full-source-path'];
+export const PERF_SCRIPT_ARGS = ['script', '-F', 'comm,pid,tid,time,period,event,ip,sym,dso,srcline', '--full-source-path', '--header'];
 
-export async function importProfile(file: string, opts: ProfileImportOptions = {}): Promise<ImportResult> {
-  const sn = await sniffFile(file);
-  const data = new ProfileData();
-  const folded = opts.fold ? new FoldedCollapser(opts.fold) : undefined;
-  const warn = (m: string) => {
-    if (data.warnings.length < 50) data.warnings.push(m);
-    opts.onWarning?.(m);
-  };
-  let samples = 0;
-  let bytes = 0;
-  let lastReport = 0;
-  const progress = (b: number) => {
-    bytes = b;
-    if (opts.onProgress && b - lastReport >= 4 << 20) {
-      lastReport = b;
-      opts.onProgress({ bytesRead: b, bytesTotal: sn.format === 'perf-data' ? undefined : sn.size, samples });
+
+export type HeapFormat = 'dhat' | 'heaptrack' | 'pprof';
+export type ImporterId = InputFormat | HeapFormat;
+
+/** Where an importer puts what it reads. */
+export interface ProfileSink {
+  /** One CPU sample (measure: samples, weighted by period). */
+  sample(s: PerfSample): void;
+  /** A whole heap profile (measures declared in `HeapProfile.measures`). */
+  heap(h: HeapProfile): void;
+  /** A line or record that was skipped; the import goes on. */
+  warn(message: string): void;
+  /** Input bytes read so far (compressed bytes for compressed input). */
+  bytes(n: number): void;
+  /** Each raw `perf script` line (the FlameGraph-exact folded collapse works on lines). */
+  line?(l: string): void;
+}
+
+export interface ImporterOptions {
+  readonly signal?: AbortSignal;
+  /** `perf` executable for perf.data input. */
+  readonly perf?: string;
+  /** The first bytes of the file, as given to `sniff`. */
+  readonly head: Buffer;
+}
+
+export interface ImportStats {
+  /** Text lines read (0 for binary formats). */
+  readonly lines: number;
+  readonly gzip: boolean;
+}
+
+export interface ProfileImporter {
+  readonly id: ImporterId;
+  readonly kind: 'cpu' | 'heap';
+  /** For file pickers and messages. */
+  readonly description: string;
+  readonly extensions: readonly string[];
+  /** True when `head` (the first 64 KiB, as stored) named `name` is this format. */
+  sniff(head: Buffer, name: string): boolean;
+  import(file: string, sink: ProfileSink, options: ImporterOptions): Promise<ImportStats>;
+}
+
+const isGzip = (b: Buffer) => b[0] === 0x1f && b[1] === 0x8b;
+
+/** Decompresses what a gzip head holds (a cut stream yields its prefix). */
+function gunzipHead(b: Buffer): Buffer {
+  try {
+    return gunzipSync(b, { finishFlush: zc.Z_SYNC_FLUSH });
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+function textHead(head: Buffer): string {
+  return (isGzip(head) ? gunzipHead(head) : head).toString('utf8');
+}
+
+/** A perf text format: sniffed by the perf sniffer, read line by line. */
+const perfText = (id: 'perf-script' | 'folded', description: string, extensions: string[]): ProfileImporter => ({
+  id,
+  kind: 'cpu',
+  description,
+  extensions,
+  sniff: head => sniffText(textHead(head)) === id,
+  async import(file, sink, o) {
+    const gzip = isGzip(o.head);
+    const io = { signal: o.signal, onBytes: (n: number) => sink.bytes(n), onWarning: (m: string) => sink.warn(m) };
+    if (id === 'perf-script') {
+      const parser = new PerfScriptParser(s => sink.sample(s), m => sink.warn(m));
+      await fileLines(file, gzip, l => {
+        parser.line(l);
+        sink.line?.(l);
+      }, io);
+      parser.end();
+      return { lines: parser.lines, gzip };
     }
-  };
-  const onSample = (s: PerfSample) => {
-    samples++;
-    data.add(s);
-    folded?.add(s);
-  };
-  let lines = 0;
-  if (sn.format === 'folded') {
+    let lines = 0;
     let bad = 0;
     const intern = new Map<string, RawFrame>();
-    await fileLines(file, sn.gzip, line => {
+    await fileLines(file, gzip, line => {
       lines++;
       if (line.length === 0 || line.startsWith('#')) return;
       const p = parseFoldedLine(line);
       if (!p) {
-        if (bad++ < 20) warn(`line ${lines}: not a folded stack (\`a;b;c 12\`), skipped: ${line.slice(0, 100)}`);
+        if (bad++ < 20) sink.warn(`line ${lines}: not a folded stack (\`a;b;c 12\`), skipped: ${line.slice(0, 100)}`);
         return;
       }
-      onSample(foldedToSample(p.frames, p.count, intern));
-    }, { signal: opts.signal, onBytes: progress, onWarning: warn });
-  } else if (sn.format === 'perf-script') {
-    const parser = new PerfScriptParser(onSample, warn);
-    await fileLines(file, sn.gzip, l => {
+      sink.sample(foldedToSample(p.frames, p.count, intern));
+    }, io);
+    return { lines, gzip };
+  },
+});
+
+const perfData: ProfileImporter = {
+  id: 'perf-data',
+  kind: 'cpu',
+  description: 'perf.data (read through `perf script`)',
+  extensions: ['data'],
+  sniff: head => head.subarray(0, 8).toString('latin1') === 'PERFILE2',
+  async import(file, sink, o) {
+    const parser = new PerfScriptParser(s => sink.sample(s), m => sink.warn(m));
+    await runPerfScript(file, o.perf ?? 'perf', l => {
       parser.line(l);
-      folded?.line(l);
-    }, { signal: opts.signal, onBytes: progress, onWarning: warn });
+      sink.line?.(l);
+    }, { signal: o.signal, onBytes: n => sink.bytes(n), onWarning: m => sink.warn(m) });
     parser.end();
-    lines = parser.lines;
-  } else {
-    const parser = new PerfScriptParser(onSample, warn);
-    await runPerfScript(file, opts.perf ?? 'perf', l => {
-      parser.line(l);
-      folded?.line(l);
-    }, { signal: opts.signal, onBytes: progress, onWarning: warn });
-    parser.end();
-    lines = parser.lines;
+    return { lines: parser.lines, gzip: false };
+  },
+};
+
+const dhat: ProfileImporter = {
+  id: 'dhat',
+  kind: 'heap',
+  description: 'DHAT JSON (valgrind --tool=dhat, dhat-rs)',
+  extensions: ['json'],
+  sniff(head) {
+    const t = textHead(head).slice(0, 4096);
+    return /^\s*\{/.test(t) && t.includes('"dhatFileVersion"');
+  },
+  async import(file, sink, o) {
+    const gzip = isGzip(o.head);
+    sink.heap(await importDhat(file, gzip, { signal: o.signal, onBytes: n => sink.bytes(n) }));
+    return { lines: 0, gzip };
+  },
+};
+
+/** heaptrack's first line: `v <heaptrack version> <file version>` (hex). */
+const HEAPTRACK_HEAD = /^v [0-9a-f]+ [0-9a-f]+\n/;
+
+const heaptrack: ProfileImporter = {
+  id: 'heaptrack',
+  kind: 'heap',
+  description: 'heaptrack (heaptrack.*.zst / .gz)',
+  extensions: ['zst', 'gz'],
+  sniff(head, name) {
+    const c = compressionOf(head);
+    if (c === 'zstd') return /^heaptrack\./.test(path.basename(name)) || zstdHead(head).startsWith('v ');
+    return HEAPTRACK_HEAD.test(c === 'gzip' ? gunzipHead(head).toString('latin1', 0, 64) : head.toString('latin1', 0, 64));
+  },
+  async import(file, sink, o) {
+    const c = compressionOf(o.head);
+    sink.heap(await importHeaptrack(file, c, { signal: o.signal, onBytes: n => sink.bytes(n) }));
+    return { lines: 0, gzip: c === 'gzip' };
+  },
+};
+
+function zstdHead(head: Buffer): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Decompress } = require('fzstd') as typeof import('fzstd');
+    let out = '';
+    const d = new Decompress(chunk => {
+      if (out.length < 64) out += Buffer.from(chunk).toString('latin1', 0, 64);
+    });
+    d.push(head.subarray(0, 64 * 1024));
+    return out;
+  } catch {
+    return '';
   }
+}
+
+const pprof: ProfileImporter = {
+  id: 'pprof',
+  kind: 'heap',
+  description: 'pprof heap profile (*.pb.gz)',
+  extensions: ['pb.gz', 'pb', 'pprof'],
+  sniff(head, name) {
+    if (/\.(pb|pprof)(\.gz)?$/.test(name)) return true;
+    // profile.proto starts with field 1 (sample_type, length-delimited): tag 0x0a.
+    return isGzip(head) && gunzipHead(head)[0] === 0x0a && !HEAPTRACK_HEAD.test(gunzipHead(head).toString('latin1', 0, 64));
+  },
+  async import(file, sink) {
+    sink.heap(await importPprof(file));
+    return { lines: 0, gzip: true };
+  },
+};
+
+/** All importers; heap formats first (their sniffers are specific), perf text formats last. */
+export const IMPORTERS: readonly ProfileImporter[] = [
+  dhat,
+  heaptrack,
+  pprof,
+  perfData,
+  perfText('perf-script', '`perf script` text', ['txt', 'perf', 'script']),
+  perfText('folded', 'folded stacks', ['folded']),
+];
+
+export function importerFor(id: ImporterId): ProfileImporter {
+  return IMPORTERS.find(i => i.id === id)!;
+}
+
+function readHead(file: string, n = 64 * 1024): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    return buf.subarray(0, readSync(fd, buf, 0, n, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The importer for a file. Heap formats are recognised by their own sniffers; everything else
+ * goes through the perf sniffer, whose errors (empty, directory, binary, prose) are the messages
+ * users see.
+ */
+export async function detectImporter(file: string): Promise<{ importer: ProfileImporter; head: Buffer; size: number }> {
+  const sn = await sniffFile(file).catch(e => e as Error);
+  if (!(sn instanceof Error) && sn.format === 'perf-data') return { importer: perfData, head: readHead(file), size: sn.size };
+  let head: Buffer | undefined;
+  try {
+    head = readHead(file);
+  } catch {
+    // sniffFile's error says why
+  }
+  if (head && head.length > 0) {
+    for (const imp of IMPORTERS) if (imp.kind === 'heap' && imp.sniff(head, file)) return { importer: imp, head, size: sizeOf(file) };
+  }
+  if (sn instanceof Error) {
+    if (head && /\.json$/i.test(file) && /^\s*\{/.test(head.toString('utf8', 0, 256))) {
+      throw new ProfileInputError(`${file}: a JSON file without "dhatFileVersion" in its first 4 KB; Alloc Lens reads DHAT JSON (valgrind --tool=dhat, dhat-rs)`);
+    }
+    throw sn;
+  }
+  return { importer: importerFor(sn.format), head: head ?? Buffer.alloc(0), size: sn.size };
+}
+
+function sizeOf(file: string): number {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:fs') as typeof import('node:fs')).statSync(file).size;
+}
+
+export type AnyImport =
+  | ({ readonly kind: 'cpu' } & ImportResult)
+  | { readonly kind: 'heap'; readonly heap: HeapProfile; readonly format: HeapFormat; readonly gzip: boolean; readonly bytes: number };
+
+/** Imports any supported file: CPU formats into `ProfileData`, heap formats into `HeapProfile`. */
+export async function importAny(file: string, opts: ProfileImportOptions = {}): Promise<AnyImport> {
+  const { importer, head, size } = await detectImporter(file);
+  if (importer.kind === 'cpu') return { kind: 'cpu', ...(await importCpu(file, importer, head, size, opts)) };
+  let heap: HeapProfile | undefined;
+  let lastReport = 0;
+  const stats = await importer.import(file, {
+    sample: () => {},
+    heap: h => (heap = h),
+    warn: m => opts.onWarning?.(m),
+    bytes: b => {
+      if (opts.onProgress && b - lastReport >= 4 << 20) {
+        lastReport = b;
+        opts.onProgress({ bytesRead: b, bytesTotal: size, samples: 0 });
+      }
+    },
+  }, { signal: opts.signal, head });
+  if (!heap || heap.sites.length === 0) throw new ProfileInputError(`${file}: no allocations found in this ${importer.description} file`);
+  for (const w of heap.warnings) opts.onWarning?.(w);
+  opts.onProgress?.({ bytesRead: size, bytesTotal: size, samples: heap.sites.length });
+  return { kind: 'heap', heap, format: importer.id as HeapFormat, gzip: stats.gzip, bytes: size };
+}
+
+/** Imports a CPU profile (perf.data, `perf script` text, folded stacks) into `ProfileData`. */
+export async function importProfile(file: string, opts: ProfileImportOptions = {}): Promise<ImportResult> {
+  const { importer, head, size } = await detectImporter(file);
+  if (importer.kind !== 'cpu') throw new ProfileInputError(`${file} is a heap profile (${importer.description}); it has allocation sites, not CPU samples`);
+  return importCpu(file, importer, head, size, opts);
+}
+
+async function importCpu(file: string, importer: ProfileImporter, head: Buffer, size: number, opts: ProfileImportOptions): Promise<ImportResult> {
+  const format = importer.id as InputFormat;
+  const data = new ProfileData();
+  const folded = opts.fold ? new FoldedCollapser(opts.fold) : undefined;
+  let samples = 0;
+  let bytes = 0;
+  let lastReport = 0;
+  const sink: ProfileSink = {
+    sample(s) {
+      samples++;
+      data.add(s);
+      folded?.add(s);
+    },
+    heap() {
+      throw new Error('a CPU importer produced a heap profile');
+    },
+    line: folded ? l => folded.line(l) : undefined,
+    warn(m) {
+      if (data.warnings.length < 50) data.warnings.push(m);
+      opts.onWarning?.(m);
+    },
+    bytes(b) {
+      bytes = b;
+      if (opts.onProgress && b - lastReport >= 4 << 20) {
+        lastReport = b;
+        opts.onProgress({ bytesRead: b, bytesTotal: format === 'perf-data' ? undefined : size, samples });
+      }
+    },
+  };
+  const { lines, gzip } = await importer.import(file, sink, { signal: opts.signal, perf: opts.perf, head });
   if (samples === 0) throw new ProfileInputError(`${file}: no samples found (${lines} lines read). Record with \`perf record -g --call-graph dwarf\` and export with \`perf script\`.`);
-  opts.onProgress?.({ bytesRead: bytes, bytesTotal: sn.format === 'perf-data' ? undefined : sn.size, samples });
-  return { data, format: sn.format, gzip: sn.gzip, bytes, lines, folded };
+  opts.onProgress?.({ bytesRead: bytes, bytesTotal: format === 'perf-data' ? undefined : size, samples });
+  return { data, format, gzip, bytes, lines, folded };
 }
 
 /** Runs `perf script` on a perf.data file (argument array, no shell) and streams its output. */

@@ -11,8 +11,10 @@ import { renderText, pct } from '../../profile/report';
 import { parseRemap } from '../../profile/paths';
 import { compareReports, renderCompareText } from '../../profile/compare';
 import { demangle } from '../../profile/demangle';
+import { detectImporter } from '../../profile/import';
+import { runHeapProfile } from './profile-heap';
 
-const USAGE = 'usage: alloc-lens profile <perf.data|perf-script.txt[.gz]|stacks.folded[.gz]> [--root <workspace>] [--json] [--top N] [--stacks N] [--folded <out>] [--folded-demangled <out>] [--speedscope <out.json>] [--event <name>] [--remap FROM=TO[,FROM=TO]] [--check] [--perf <exe>] [--baseline <older profile>]';
+const USAGE = 'usage: alloc-lens profile <perf.data|perf-script.txt[.gz]|stacks.folded[.gz]|dhat.json|heaptrack.*.zst|*.pb.gz> [--root <workspace>] [--json] [--top N] [--stacks N] [--folded <out>] [--folded-demangled <out>] [--speedscope <out.json>] [--event <name>] [--remap FROM=TO[,FROM=TO]] [--check] [--perf <exe>] [--baseline <older profile>]';
 
 /** The nearest directory upwards from `start` that has a Cargo.toml, else undefined. */
 function findCrateRoot(start: string): string | undefined {
@@ -67,6 +69,13 @@ export async function runProfile(args: string[], io: CliIo): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   const json = flags.has('json');
+  const kind = await detectImporter(input).then(d => d.importer.kind, e => {
+    throw e instanceof ProfileInputError ? new UsageError(e.message) : e;
+  });
+  if (kind === 'heap') {
+    if (flags.has('baseline')) throw new UsageError('--baseline compares CPU profiles (perf); heap profiles cannot be compared yet');
+    return runHeapProfile({ input, root, remaps, json, top, stacks, check: flags.has('check'), folded: flags.has('folded') ? String(flags.get('folded')) : undefined, speedscope: flags.has('speedscope') ? String(flags.get('speedscope')) : undefined }, io);
+  }
   const showProgress = !json && (io.stderr as NodeJS.WriteStream).isTTY === true;
   const ac = new AbortController();
   const onSig = () => ac.abort();

@@ -1,0 +1,76 @@
+/**
+ * `alloc-lens profile <dhat.json | heaptrack.*.zst | *.pb.gz> --root <crate> [--json]
+ *   [--top N] [--stacks N] [--folded <out>] [--speedscope <out.json>] [--remap FROM=TO] [--check]`
+ * Hot lines ranked by bytes with blocks, average size, peak contribution, bytes at exit and
+ * average lifetime; heap diagnostics; byte-weighted speedscope and folded exports.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError, type CliIo } from '../io';
+import { analyzeHeap, type HeapAnalysis } from '../../profile/heap/analyze';
+import type { PathRemap } from '../../profile/paths';
+import { CancelledError, ProfileInputError } from '../../profile/source';
+import { renderHeapText } from '../../profile/heap/report';
+
+export interface HeapCliOptions {
+  readonly input: string;
+  readonly root: string;
+  readonly remaps: PathRemap[];
+  readonly json: boolean;
+  readonly top: number;
+  readonly stacks: number;
+  readonly check: boolean;
+  readonly folded?: string;
+  readonly speedscope?: string;
+}
+
+function writeOut(file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch (e) {
+    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
+  }
+}
+
+export async function runHeapProfile(o: HeapCliOptions, io: CliIo): Promise<number> {
+  const ac = new AbortController();
+  const onSig = () => ac.abort();
+  process.once('SIGINT', onSig);
+  const showProgress = !o.json && (io.stderr as NodeJS.WriteStream).isTTY === true;
+  let p: HeapAnalysis;
+  try {
+    p = await analyzeHeap(o.input, {
+      root: o.root,
+      remaps: o.remaps,
+      top: o.top,
+      stacks: o.stacks,
+      check: o.check,
+      signal: ac.signal,
+      onProgress: showProgress ? pr => io.stderr.write(`\rimporting ${o.input}: ${(pr.bytesRead / 1e6).toFixed(0)}${pr.bytesTotal ? `/${(pr.bytesTotal / 1e6).toFixed(0)}` : ''} MB`) : undefined,
+    });
+  } catch (e) {
+    if (e instanceof ProfileInputError) throw new UsageError(e.message);
+    if (e instanceof CancelledError) {
+      io.stderr.write('\nalloc-lens: cancelled\n');
+      return 130;
+    }
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSig);
+    if (showProgress) io.stderr.write('\r\x1b[K');
+  }
+  if (o.folded) writeOut(o.folded, p.folded().map(l => `${l}\n`).join(''));
+  if (o.speedscope) writeOut(o.speedscope, JSON.stringify(p.speedscope()));
+  const findings = p.confirmations?.map(c => ({ code: c.finding.code, file: path.relative(p.root, c.finding.range.file).split(path.sep).join('/'), line: c.finding.range.line, column: c.finding.range.column, severity: c.severity, staticSeverity: c.finding.severity, confirmed: c.confirmed, measure: 'bytes', bytes: c.samples, share: c.share, note: c.note, message: c.finding.message }));
+  if (o.json) io.stdout.write(`${JSON.stringify({ ...p.report, root: p.root, ...(findings ? { findings } : {}) }, null, 2)}\n`);
+  else {
+    io.stdout.write(renderHeapText(p.report));
+    if (findings) {
+      io.stdout.write('\nstatic findings ranked by allocated bytes:\n');
+      for (const f of findings) io.stdout.write(`  ${f.confirmed ? '✔' : ' '} ${f.file}:${f.line}:${f.column} ${f.severity}[${f.code}] ${f.note}\n`);
+    }
+    if (o.folded) io.stdout.write(`folded stacks (bytes): ${o.folded}\n`);
+    if (o.speedscope) io.stdout.write(`speedscope profile (bytes: total, at peak, at exit): ${o.speedscope}\n`);
+  }
+  return 0;
+}
