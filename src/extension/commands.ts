@@ -1,7 +1,7 @@
 /** Palette commands: Analyze Workspace, Show Layout of Type..., Explain Layout, Open Log. */
 import * as vscode from 'vscode';
 import type { Analysis } from './analysis';
-import { layoutMarkdown, sizeLabel } from './layout-markdown';
+import { layoutMarkdown, sizeLabel } from '../core/layout/markdown';
 import { log } from './log';
 import type { TypeDefItem } from '../core/model';
 

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { Analysis } from './analysis';
 import { readSettings } from './config';
 import { toRange, toWorkspaceEdit } from './convert';
-import { layoutMarkdown, sizeLabel } from './layout-markdown';
+import { layoutMarkdown, sizeLabel } from '../core/layout/markdown';
 import type { TypeDefItem, TypeExpr } from '../core/model';
 import { isTypeDef } from '../core/model';
 import type { ExactLayouts } from './exact';

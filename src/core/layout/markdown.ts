@@ -1,6 +1,6 @@
 /** Markdown rendering of a layout for hovers and "Explain layout" (pure, no vscode import). */
-import type { TypeDefItem } from '../core/model';
-import type { TypeLayout } from '../core/layout/types';
+import type { TypeDefItem } from '../model';
+import type { TypeLayout } from './types';
 
 const n = (x: number) => x.toLocaleString('en-US');
 

@@ -1,0 +1,26 @@
+/**
+ * Entry of the language server as a node module (dist/server.js, started by the VS Code client
+ * with `--node-ipc`) and of `alloc-lens lsp` (stdio by default). An exception that escapes a
+ * handler is logged and the server keeps serving the other files and requests.
+ */
+import { createConnection, ProposedFeatures, type Connection } from 'vscode-languageserver/node';
+import { startServer } from './server';
+
+export function runServer(argv: string[] = process.argv): Connection {
+  // createConnection() picks the transport from --node-ipc / --stdio / --socket=N / --pipe=NAME.
+  const explicit = argv.some(a => /^--(node-ipc|stdio|socket|pipe)/.test(a));
+  const conn = explicit ? createConnection(ProposedFeatures.all) : createConnection(ProposedFeatures.all, process.stdin, process.stdout);
+  const survive = (kind: string) => (e: unknown) => {
+    try {
+      conn.console.error(`${kind}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    } catch {
+      process.stderr.write(`alloc-lens lsp: ${kind}: ${String(e)}\n`);
+    }
+  };
+  process.on('uncaughtException', survive('uncaught exception'));
+  process.on('unhandledRejection', survive('unhandled rejection'));
+  startServer(conn);
+  return conn;
+}
+
+if (require.main === module) runServer();
