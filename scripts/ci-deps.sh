@@ -4,6 +4,8 @@ set -euo pipefail
 need=()
 command -v c++filt >/dev/null || need+=(binutils)
 command -v perf >/dev/null || need+=(linux-perf)
+# The language server test drives the server from Neovim's built-in LSP client (0.7+).
+command -v nvim >/dev/null || need+=(neovim)
 [ -d /usr/share/cargo/registry/tokio-1.24.2 ] || need+=(librust-tokio-dev)
 [ -d /usr/share/cargo/registry/async-trait-0.1.56 ] || need+=(librust-async-trait-dev)
 [ -d /usr/share/cargo/registry/bytes-1.2.1 ] || need+=(librust-bytes-dev)
