@@ -70,6 +70,7 @@ test('Neovim (headless, built-in LSP client) gets diagnostics, a hover, code act
     assert.match(res.applied, /^Box `DistriErr::Corrupt\.0`/);
     const proto = fs.readFileSync(path.join(ws, 'src', 'proto.rs'), 'utf8');
     assert.match(proto, /Corrupt\(Box<\[u8; BLOCK\]>\)/);
+    assert.match(proto, /Err\(DistriErr::Corrupt\(Box::new\(\*block\)\)\)/, 'the construction site is boxed');
     assert.notEqual(proto, fs.readFileSync(path.join(EXAMPLE, 'src', 'proto.rs'), 'utf8'));
     assert.ok(res.finding_gone, `large-enum-variant still reported after the fix: ${JSON.stringify(res.after_fix)}`);
     assert.ok(!res.after_fix.some(d => d.code === 'large-error' && /DistriErr/.test(d.message)), 'large-error on DistriErr gone too');
