@@ -13,42 +13,12 @@ import type { ImportProgress } from '../profile/types';
 import type { Finding } from '../core/rules/types';
 import type { FolderState, ProfileEvidence, WorkspaceAnalysis } from './analysis';
 import { fileUri } from './convert';
-
-/** Heat levels of the gutter bar (0 = coolest). */
-export const HEAT_LEVELS = 5;
-
-/** One marked line, as the `allocLens/profileHotLines` notification sends it. */
-export interface HotLineNote {
-  uri: string;
-  /** 0-based line. */
-  line: number;
-  note: string;
-  level: number;
-}
-
-export interface ProfileHotLinesParams {
-  /** Empty when the profile was cleared. */
-  lines: HotLineNote[];
-  summary?: string;
-}
+import { HEAT_LEVELS, type HotLineNote, type ImportSummary } from './protocol';
 
 export interface LoadedProfile {
   readonly file: string;
   readonly folder: FolderState;
   readonly result: ProfileAnalysis;
-}
-
-export interface ImportSummary {
-  file: string;
-  format: string;
-  samples: number;
-  event: string;
-  copyShare: number;
-  allocatorShare: number;
-  hottest?: { file: string; line: number; note: string };
-  warnings: string[];
-  /** The one-line message editors show. */
-  message: string;
 }
 
 export class ProfileState {

@@ -31,7 +31,8 @@ import { WorkspaceAnalysis, type FolderState } from './analysis';
 import { DOCS_BASE, fileUri, SOURCE, toDiagnostic, uriPath } from './convert';
 import { ExactLayouts } from './exact';
 import { codeActions, codeLenses, EXPLAIN_COMMAND, inlayHints, layoutHover, typeAt } from './features';
-import { ProfileState, type ProfileHotLinesParams } from './profile';
+import { ProfileState } from './profile';
+import type { ProfileHotLinesParams, StatusParams } from './protocol';
 
 /** `initializationOptions` a client may send (all optional). */
 export interface InitOptions {
@@ -117,7 +118,8 @@ export function startServer(conn: Connection): void {
     if (usePull && caps.diagRefresh) conn.languages.diagnostics.refresh();
     if (caps.inlayRefresh) void conn.languages.inlayHint.refresh().catch(() => undefined);
     if (caps.lensRefresh) void conn.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
-    void conn.sendNotification('allocLens/status', { findings: analysis.findingCount, profile: profile.summary() });
+    const status: StatusParams = { findings: analysis.findingCount, profile: profile.summary() };
+    void conn.sendNotification('allocLens/status', status);
   };
 
   const settingsFor = async (root: string): Promise<EditorSettings> => {
@@ -254,7 +256,7 @@ export function startServer(conn: Connection): void {
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
         ...(usePull ? { diagnosticProvider: { identifier: SOURCE, interFileDependencies: true, workspaceDiagnostics: true } } : {}),
       },
-      serverInfo: { name: 'alloc-lens', version: String(require('../../../package.json').version) },
+      serverInfo: { name: 'alloc-lens' },
     };
     return result;
   });

@@ -89,7 +89,7 @@ export async function startEditor(fixture) {
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
     mkdirSync(SHOTS, { recursive: true });
-    return { page, workspace, cleanup, serverLog: () => serverLog };
+    return { page, workspace, userData, cleanup, serverLog: () => serverLog };
   } catch (e) {
     await cleanup();
     throw e;
