@@ -130,7 +130,8 @@ export function startServer(conn: Connection): void {
         log.warn(`workspace/configuration failed, using defaults: ${(e as Error).message}`);
       }
     }
-    const s = pushedSettings ?? init.settings;
+    // Helix sends its `config` table as initializationOptions: `{ allocLens: { ... } }`.
+    const s = pushedSettings ?? init.settings ?? (init as { allocLens?: unknown }).allocLens;
     return parseEditorSettings((s as { allocLens?: unknown } | undefined)?.allocLens ?? s);
   };
 
@@ -495,33 +496,32 @@ export function startServer(conn: Connection): void {
     }),
   );
 
-  // Requests the VS Code client's UI uses (any client may).
-  conn.onRequest(
-    'allocLens/types',
-    guarded('type list', async (_p: unknown, token) => {
-      await whenReady(token);
-      return analysis.folders.flatMap(folder =>
-        folder.index.typeDefs().map(def => ({
-          name: def.name,
-          path: def.path,
-          size: sizeLabel(folder.engine.layoutOfItem(def)),
-          uri: fileUri(def.span.file),
-          line: def.nameSpan.line - 1,
-          character: def.nameSpan.column - 1,
-          relative: `${path.relative(folder.root, def.span.file)}:${def.nameSpan.line}`,
-        })),
-      );
-    }),
-  );
-  conn.onRequest(
-    'allocLens/drift',
-    guarded('drift report', async (_p: unknown, token) => {
-      await whenReady(token);
-      return exact.driftMarkdown(analysis);
-    }),
-  );
-  conn.onRequest('allocLens/rankedFindings', guarded('ranked findings', () => profile.ranked()));
-  conn.onRequest('allocLens/flamegraph', guarded('flamegraph', () => profile.flamegraph() ?? null));
+  // Requests the VS Code client's UI uses (any client may). Sent without params, the handler
+  // gets only the cancellation token (vscode-jsonrpc passes params only when there are some).
+  const custom = <R>(method: string, what: string, fn: (token: CancellationToken) => Promise<R> | R) => {
+    const handler = guarded(what, (_p: unknown, token: CancellationToken) => fn(token));
+    conn.onRequest(method, (...args: unknown[]) => handler(args.length > 1 ? args[0] : undefined, args[args.length - 1] as CancellationToken));
+  };
+  custom('allocLens/types', 'type list', async token => {
+    await whenReady(token);
+    return analysis.folders.flatMap(folder =>
+      folder.index.typeDefs().map(def => ({
+        name: def.name,
+        path: def.path,
+        size: sizeLabel(folder.engine.layoutOfItem(def)),
+        uri: fileUri(def.span.file),
+        line: def.nameSpan.line - 1,
+        character: def.nameSpan.column - 1,
+        relative: `${path.relative(folder.root, def.span.file)}:${def.nameSpan.line}`,
+      })),
+    );
+  });
+  custom('allocLens/drift', 'drift report', async token => {
+    await whenReady(token);
+    return exact.driftMarkdown(analysis);
+  });
+  custom('allocLens/rankedFindings', 'ranked findings', () => profile.ranked());
+  custom('allocLens/flamegraph', 'flamegraph', () => profile.flamegraph() ?? null);
 
   conn.onShutdown(() => {
     running?.abort();
