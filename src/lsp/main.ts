@@ -3,13 +3,29 @@
  * with `--node-ipc`) and of `alloc-lens lsp` (stdio by default). An exception that escapes a
  * handler is logged and the server keeps serving the other files and requests.
  */
-import { createConnection, ProposedFeatures, type Connection } from 'vscode-languageserver/node';
+import {
+  createConnection,
+  ProposedFeatures,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type Connection,
+} from 'vscode-languageserver/node';
 import { startServer } from './server';
 
 export function runServer(argv: string[] = process.argv): Connection {
   // createConnection() picks the transport from --node-ipc / --stdio / --socket=N / --pipe=NAME.
   const explicit = argv.some(a => /^--(node-ipc|stdio|socket|pipe)/.test(a));
-  const conn = explicit ? createConnection(ProposedFeatures.all) : createConnection(ProposedFeatures.all, process.stdin, process.stdout);
+  let conn: Connection;
+  if (explicit) conn = createConnection(ProposedFeatures.all);
+  else {
+    const reader = new StreamMessageReader(process.stdin);
+    const writer = new StreamMessageWriter(process.stdout);
+    // A body that is not JSON gets JSON-RPC's Parse error (id null); the stream goes on.
+    reader.onError(e => void writer.write({ jsonrpc: '2.0', id: null, error: { code: -32700, message: `Parse error: ${e.message}` } } as never));
+    conn = createConnection(ProposedFeatures.all, reader, writer);
+    // The stdin-end exit of createConnection(streams) is kept: the client went away.
+    process.stdin.on('end', () => process.exit(0));
+  }
   const survive = (kind: string) => (e: unknown) => {
     try {
       conn.console.error(`${kind}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

@@ -111,3 +111,18 @@ test('code actions: the quick fix, a suppression above the attributes, Explain l
   const explain = await conn.sendRequest<{ markdown: string }>('workspace/executeCommand', { command: actions[2].command!.command, arguments: actions[2].command!.arguments });
   assert.match(explain.markdown, /\| Corrupt \| [\d,]+ \| 50,000 \|/);
 });
+
+test('a body that is not JSON gets a Parse error (id null) and the next message is still served', async () => {
+  const p = spawn(process.execPath, [path.join(REPO, 'bin', 'alloc-lens.js'), 'lsp'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  let out = '';
+  p.stdout!.on('data', d => (out += d));
+  const send = (s: string) => p.stdin!.write(`Content-Length: ${Buffer.byteLength(s)}\r\n\r\n${s}`);
+  send('{bad json');
+  send('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":null,"rootUri":null,"capabilities":{}}}');
+  const end = Date.now() + 20000;
+  while (!/"id":1,"result"/.test(out) && Date.now() < end) await new Promise(r => setTimeout(r, 50));
+  p.stdin!.end();
+  await new Promise(r => p.once('exit', r));
+  assert.match(out, /"id":null,"error":\{"code":-32700,"message":"Parse error/);
+  assert.match(out, /"id":1,"result":\{"capabilities"/);
+});
