@@ -1,24 +1,27 @@
 #!/usr/bin/env node
-// Bundles the extension into dist/extension.js. The native tree-sitter bindings stay external:
+// Bundles the extension (a language client) into dist/extension.js and the language server into
+// dist/server.js (run by the client as a node module). The native tree-sitter bindings stay external:
 // they are shipped as files (with their prebuilds for every desktop platform) in the VSIX.
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-await build({
-  entryPoints: [join(root, 'src', 'extension', 'main.ts')],
-  bundle: true,
-  outfile: join(root, 'dist', 'extension.js'),
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  external: ['vscode', 'tree-sitter', 'tree-sitter-rust'],
-  sourcemap: false,
-  minify: true,
-  logLevel: 'warning',
-});
-console.log('bundled dist/extension.js');
+for (const [entry, out] of [[['extension', 'main.ts'], 'extension.js'], [['lsp', 'main.ts'], 'server.js']]) {
+  await build({
+    entryPoints: [join(root, 'src', ...entry)],
+    bundle: true,
+    outfile: join(root, 'dist', out),
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['vscode', 'tree-sitter', 'tree-sitter-rust'],
+    sourcemap: false,
+    minify: true,
+    logLevel: 'warning',
+  });
+  console.log(`bundled dist/${out}`);
+}
 
 // speedscope's packaged web app (dist/release, unmodified) for the flamegraph panel, with its
 // license. Left out: the example profile, source maps, favicons (the panel's page does not link

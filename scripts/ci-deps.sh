@@ -13,6 +13,8 @@ command -v cargo >/dev/null || need+=(cargo)
 command -v valgrind >/dev/null || need+=(valgrind)
 command -v heaptrack >/dev/null || need+=(heaptrack)
 command -v zstd >/dev/null || need+=(zstd)
+# The language server test drives the server from Neovim's built-in LSP client (0.7+).
+command -v nvim >/dev/null || need+=(neovim)
 # Crate sources: directory in the registry => Debian package.
 crates=(tokio-1.24.2:librust-tokio-dev async-trait-0.1.56:librust-async-trait-dev
   bytes-1.2.1:librust-bytes-dev rayon-1.6.1:librust-rayon-dev

@@ -22,6 +22,9 @@ usage:
       findings with the measured cost; --folded writes FlameGraph folded stacks
       (stackcollapse-perf.pl's output byte for byte; --folded-demangled: Rust names demangled),
       --speedscope a speedscope JSON file.
+  alloc-lens lsp [--stdio]
+      Language server over stdio: diagnostics, hover, code actions, inlay hints, CodeLens and
+      profile import for any LSP editor (README "Other editors").
 
 exit codes: 0 ok / clean, 1 findings at or above --fail-on, 2 usage or input error
 `;
@@ -44,6 +47,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await (await lazy('./commands/check', 'runCheck'))(rest, io);
       case 'profile':
         return await (await lazy('./commands/profile', 'runProfile'))(rest, io);
+      case 'lsp':
+        return await (await lazy('./commands/lsp', 'runLsp'))(rest, io);
       case '--version':
       case '-V':
         io.stdout.write(`alloc-lens ${require('../../../package.json').version}\n`);

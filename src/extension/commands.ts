@@ -1,59 +1,98 @@
-/** Palette commands: Analyze Workspace, Show Layout of Type..., Explain Layout, Open Log. */
+/**
+ * Palette commands whose UI lives in VS Code: Show Layout of Type..., Explain Layout (a read-only
+ * virtual document, no Untitled tab), the drift report, Open Log. The layouts come from the server.
+ */
 import * as vscode from 'vscode';
-import type { Analysis } from './analysis';
-import { layoutMarkdown, sizeLabel } from './layout-markdown';
+import type { LanguageClient } from 'vscode-languageclient/node';
 import { log } from './log';
-import type { TypeDefItem } from '../core/model';
 
-async function showMarkdown(md: string): Promise<void> {
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: md });
-  await vscode.commands.executeCommand('markdown.showPreview', doc.uri).then(undefined, async () => {
-    await vscode.window.showTextDocument(doc, { preview: true });
-  });
+const SCHEME = 'alloc-lens-layout';
+
+/** Read-only markdown documents (`alloc-lens-layout:/DistriErr.md`), rendered by the preview. */
+export class LayoutDocuments implements vscode.TextDocumentContentProvider {
+  private readonly docs = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private n = 0;
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.docs.get(uri.toString()) ?? '';
+  }
+
+  async show(title: string, markdown: string): Promise<void> {
+    // One document per title; a counter in the query keeps reopened ones fresh.
+    const uri = vscode.Uri.from({ scheme: SCHEME, path: `/${title.replace(/[^\w.-]+/g, '_')}.md`, query: String(++this.n) });
+    // Bounded: documents of earlier explanations are dropped (a preview keeps its own copy).
+    if (this.docs.size >= 20) this.docs.delete(this.docs.keys().next().value!);
+    this.docs.set(uri.toString(), markdown);
+    await vscode.commands.executeCommand('markdown.showPreview', uri).then(undefined, async () => {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc, { preview: true });
+    });
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
 }
 
-export function registerCommands(ctx: vscode.ExtensionContext, analysis: Analysis): void {
+interface TypeRow {
+  name: string;
+  path: string;
+  size: string;
+  uri: string;
+  line: number;
+  character: number;
+  relative: string;
+}
+
+export interface ExplainResult {
+  markdown?: string;
+  title?: string;
+  message?: string;
+}
+
+/**
+ * Middleware of the server's `allocLens.explainLayout`: fills in the cursor when run from the
+ * palette, and shows the markdown the server returns in a read-only virtual document.
+ */
+export async function explainLayout(layouts: LayoutDocuments, args: unknown[], next: (args: unknown[]) => Promise<ExplainResult | undefined>): Promise<ExplainResult | undefined> {
+  let [uri, pos] = args as [unknown, unknown];
+  const ed = vscode.window.activeTextEditor;
+  if (!uri && ed) {
+    uri = ed.document.uri;
+    pos = ed.selection.active;
+  }
+  if (!uri || !pos) {
+    void vscode.window.showInformationMessage('Alloc Lens: place the cursor on a type name to explain its layout.');
+    return undefined;
+  }
+  const p = pos as { line: number; character: number };
+  const res = await next([uri instanceof vscode.Uri ? uri.toString() : uri, { line: p.line, character: p.character }]);
+  if (res?.markdown) await layouts.show(res.title ?? 'layout', res.markdown);
+  else if (res?.message) void vscode.window.showInformationMessage(res.message);
+  return res;
+}
+
+export function registerCommands(ctx: vscode.ExtensionContext, client: LanguageClient, layouts: LayoutDocuments): void {
   ctx.subscriptions.push(
-    vscode.commands.registerCommand('allocLens.analyzeWorkspace', () => analysis.analyzeWorkspace()),
+    layouts,
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, layouts),
     vscode.commands.registerCommand('allocLens.openLog', () => log().show()),
     vscode.commands.registerCommand('allocLens.showLayout', async () => {
-      const items: (vscode.QuickPickItem & { def: TypeDefItem; folder: NonNullable<ReturnType<Analysis['folderFor']>> })[] = [];
-      for (const ed of vscode.workspace.workspaceFolders ?? []) {
-        const folder = analysis.folderFor(ed.uri.fsPath);
-        if (!folder) continue;
-        for (const def of folder.index.typeDefs()) {
-          const l = folder.engine.layoutOfItem(def);
-          items.push({ label: def.name, description: sizeLabel(l), detail: `${def.path}  ${vscode.workspace.asRelativePath(def.span.file)}:${def.nameSpan.line}`, def, folder });
-        }
-      }
-      if (items.length === 0) {
-        void vscode.window.showInformationMessage('Alloc Lens: no Rust types indexed yet. Run "Alloc Lens: Analyze Workspace".');
+      const rows = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Alloc Lens: listing types' }, () => client.sendRequest<TypeRow[]>('allocLens/types'));
+      if (rows.length === 0) {
+        void vscode.window.showInformationMessage('Alloc Lens: no Rust types found in this workspace (is there a Cargo.toml?).');
         return;
       }
+      const items = rows.map(r => ({ label: r.name, description: r.size, detail: `${r.path}  ${r.relative}`, r }));
       const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Type to lay out', matchOnDetail: true });
-      if (pick) await showMarkdown(layoutMarkdown(pick.def, pick.folder.engine.layoutOfItem(pick.def)));
+      if (!pick) return;
+      // The server's explainLayout command (shown by the client middleware, see explainLayout).
+      await vscode.commands.executeCommand('allocLens.explainLayout', pick.r.uri, { line: pick.r.line, character: pick.r.character });
     }),
-    vscode.commands.registerCommand('allocLens.explainLayout', async (uri?: vscode.Uri, pos?: vscode.Position) => {
-      const editor = vscode.window.activeTextEditor;
-      const u = uri ?? editor?.document.uri;
-      const p = pos ?? editor?.selection.active;
-      if (!u || !p) return;
-      const folder = analysis.folderFor(u.fsPath);
-      if (!folder) return;
-      let def = folder.index.typeRefAt(u.fsPath, p.line + 1, p.character + 1)?.item;
-      if (!def) {
-        // On a function name (large-error): explain its error type.
-        // On a function name (large-error): its error type, by the path the rule resolved.
-        const f = analysis.findingsFor(u.fsPath).find(x => x.range.line === p.line + 1 && x.code === 'large-error');
-        const errPath = f?.code === 'large-error' ? f.data.errPath : undefined;
-        const item = errPath ? folder.index.itemByPath(errPath) : undefined;
-        def = item && ['struct', 'enum', 'union', 'type'].includes(item.kind) ? (item as TypeDefItem) : undefined;
-      }
-      if (!def) {
-        void vscode.window.showInformationMessage('Alloc Lens: place the cursor on a type name to explain its layout.');
-        return;
-      }
-      await showMarkdown(layoutMarkdown(def, folder.engine.layoutOfItem(def)));
+    vscode.commands.registerCommand('allocLens.showDrift', async () => {
+      await layouts.show('drift-report', await client.sendRequest<string>('allocLens/drift'));
     }),
   );
 }

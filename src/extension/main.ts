@@ -1,103 +1,98 @@
 /**
- * Extension entry point: wires the core to VS Code. Activation only registers things; the
- * workspace analysis starts right after, off the activation path.
+ * Extension entry point: a client of the Alloc Lens language server (dist/server.js), which does
+ * all the analysis off the extension host. What stays here is VS Code UI: the status bar, the
+ * layout documents, profile decorations, the flamegraph panel and the commands that open them.
  */
 import * as vscode from 'vscode';
-import { Analysis } from './analysis';
-import { ExactLayouts } from './exact';
-import { registerCommands } from './commands';
+import { ExecuteCommandRequest } from 'vscode-languageclient/node';
+import { ClientMetrics, createClient, type Metrics } from './client';
+import { explainLayout, LayoutDocuments, registerCommands, type ExplainResult } from './commands';
 import { registerFlamegraphCommands } from './flamegraph-panel';
 import { ProfileSession } from './profile';
-import { ProfileHover } from './profile-decorations';
-import { FindingActions, LayoutHover, SizeInlayHints } from './providers';
 import { errorText, log } from './log';
-import { SECTION } from './config';
+import type { ProfileHotLinesParams } from '../lsp/protocol';
 
-const RUST: vscode.DocumentSelector = { language: 'rust', scheme: 'file' };
+export interface AllocLensApi {
+  activationMs: number;
+  metrics(): Metrics;
+}
 
-export function activate(ctx: vscode.ExtensionContext): { analysis: Analysis; activationMs: number } {
+export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
   const t0 = performance.now();
   try {
-    const analysis = new Analysis(ctx.extensionUri);
-    const exact = new ExactLayouts();
+    const metrics = new ClientMetrics();
+    const layouts = new LayoutDocuments();
+    const profile = new ProfileSession(ctx.extensionUri);
+    const client = createClient(
+      ctx,
+      {
+        executeCommand: async (command, args, next) => {
+          switch (command) {
+            case 'allocLens.explainLayout':
+              return explainLayout(layouts, args, a => Promise.resolve(next(command, a)) as Promise<ExplainResult | undefined>);
+            case 'allocLens.importProfile':
+              return profile.import(args);
+            case 'allocLens.verifyLayouts':
+              if (!vscode.workspace.isTrusted) {
+                void vscode.window.showWarningMessage('Alloc Lens: verifying layouts builds the crate with rustc (build scripts and proc macros run). Trust this workspace to allow it; static analysis keeps working without.');
+                return undefined;
+              }
+              return vscode.window.withProgress(
+                { location: vscode.ProgressLocation.Notification, title: 'Alloc Lens: verifying layouts with rustc', cancellable: true },
+                (_p, token) => client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token).then(undefined, e => {
+                  if ((e as { code?: number }).code !== -32800) void vscode.window.showErrorMessage(`Alloc Lens: ${(e as Error).message}`);
+                }),
+              );
+            default:
+              return next(command, args);
+          }
+        },
+      },
+      metrics,
+    );
+    profile.client = client;
     const status = vscode.window.createStatusBarItem('allocLens.status', vscode.StatusBarAlignment.Left, 10);
     status.name = 'Alloc Lens';
     status.command = 'workbench.actions.view.problems';
-    let profileSummary: (() => string | undefined) | undefined;
+    let findings = 0;
     const refreshStatus = () => {
-      const n = analysis.findingCount;
-      const p = profileSummary?.();
-      status.text = `$(pulse) Alloc Lens: ${n}${p ? ' $(flame)' : ''}`;
-      status.tooltip = `${n} allocation/copy finding${n === 1 ? '' : 's'} (click for the Problems panel)${p ? `\nProfile: ${p}` : ''}`;
+      const p = profile.current;
+      status.text = `$(pulse) Alloc Lens: ${findings}${p ? ' $(flame)' : ''}`;
+      status.tooltip = `${findings} allocation/copy finding${findings === 1 ? '' : 's'} (click for the Problems panel)${p ? `\nProfile: ${p}` : ''}`;
       status.show();
     };
     ctx.subscriptions.push(
-      analysis,
+      client,
       status,
-      analysis.onDidChange(refreshStatus),
-      vscode.languages.registerHoverProvider(RUST, new LayoutHover(analysis, exact)),
-      vscode.languages.registerInlayHintsProvider(RUST, new SizeInlayHints(analysis, exact)),
-      vscode.commands.registerCommand('allocLens.verifyLayouts', () => exact.verify(analysis)),
-      vscode.commands.registerCommand('allocLens.showDrift', async () => {
-        const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: exact.driftMarkdown(analysis) });
-        await vscode.commands.executeCommand('markdown.showPreview', doc.uri).then(undefined, () => vscode.window.showTextDocument(doc));
-      }),
-      vscode.languages.registerCodeActionsProvider(RUST, new FindingActions(analysis), { providedCodeActionKinds: FindingActions.kinds }),
-      vscode.workspace.onDidChangeTextDocument(e => {
-        if (e.document.languageId === 'rust' && e.document.uri.scheme === 'file' && e.contentChanges.length > 0) analysis.scheduleUpdate(e.document);
-      }),
-      vscode.workspace.onDidChangeConfiguration(e => {
-        if (e.affectsConfiguration(SECTION)) void analysis.analyzeWorkspace();
-      }),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => void analysis.analyzeWorkspace()),
-    );
-    // Files changed outside the editor (git checkout, formatter, deletes, renames).
-    const watcher = vscode.workspace.createFileSystemWatcher('**/*.rs');
-    const fromDisk = async (uri: vscode.Uri) => {
-      if (vscode.workspace.textDocuments.some(d => d.uri.toString() === uri.toString() && d.isDirty)) return;
-      try {
-        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        analysis.updateFile(uri.fsPath, text);
-      } catch (e) {
-        log().warn(`could not read ${uri.fsPath}: ${errorText(e)}`);
-      }
-    };
-    const manifests = vscode.workspace.createFileSystemWatcher('**/{Cargo.toml,clippy.toml,.clippy.toml}');
-    ctx.subscriptions.push(
-      watcher,
-      manifests,
-      watcher.onDidChange(fromDisk),
-      watcher.onDidCreate(fromDisk),
-      watcher.onDidDelete(uri => analysis.removeFile(uri.fsPath)),
-      manifests.onDidChange(() => void analysis.analyzeWorkspace()),
-      manifests.onDidCreate(() => void analysis.analyzeWorkspace()),
-      manifests.onDidDelete(() => void analysis.analyzeWorkspace()),
-    );
-    registerCommands(ctx, analysis);
-    registerFlamegraphCommands(ctx);
-    const profile = new ProfileSession(analysis, ctx.extensionUri);
-    profileSummary = () => {
-      const r = profile.current?.result.report;
-      return r && `${r.samples.total.toLocaleString('en-US')} samples of ${r.event}: memcpy ${(r.shares.copy * 100).toFixed(1)}%, allocator ${(r.shares.allocator * 100).toFixed(1)}% (${profile.current!.file})`;
-    };
-    ctx.subscriptions.push(
+      { dispose: () => metrics.dispose() },
       profile,
       profile.onDidChange(refreshStatus),
-      vscode.commands.registerCommand('allocLens.importProfile', (arg?: vscode.Uri | string) => profile.import(arg)),
+      vscode.window.onDidChangeVisibleTextEditors(() => profile.refreshEditors()),
       vscode.commands.registerCommand('allocLens.openFlamegraph', () => profile.openFlamegraph()),
       vscode.commands.registerCommand('allocLens.showRankedFindings', () => profile.showRankedFindings()),
-      vscode.commands.registerCommand('allocLens.clearProfile', () => profile.clear()),
-      vscode.languages.registerHoverProvider(RUST, new ProfileHover(() => profile.current)),
-      vscode.languages.registerHoverProvider(RUST, { provideHover: (d, p) => profile.heap.hover(d, p) }),
-      vscode.window.onDidChangeVisibleTextEditors(() => profile.refreshEditors()),
+      // Not in the palette: read by the e2e test (responsiveness numbers of the extension host).
+      vscode.commands.registerCommand('allocLens.internal.metrics', () => metrics.read()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void client.restart()),
     );
+    registerCommands(ctx, client, layouts);
+    registerFlamegraphCommands(ctx);
+    client.onNotification('allocLens/status', (p: { findings: number; profile?: string }) => {
+      findings = p.findings;
+      refreshStatus();
+      if (metrics.analysisDone()) {
+        const m = metrics.read();
+        log().info(`metrics: first diagnostics ${m.firstDiagnosticsMs?.toFixed(0) ?? 'none'} ms after activation; analysis done after ${m.analysedMs?.toFixed(0)} ms; longest extension-host event-loop block ${m.maxBlockMs.toFixed(1)} ms (p99 ${m.p99BlockMs.toFixed(1)} ms)`);
+      }
+    });
+    client.onNotification('allocLens/profileHotLines', (p: ProfileHotLinesParams) => profile.hotLines(p));
     refreshStatus();
+    client.start().then(undefined, e => {
+      log().error(`the Alloc Lens server did not start: ${errorText(e)}`);
+      void vscode.window.showErrorMessage(`Alloc Lens: the language server did not start: ${(e as Error).message}`, 'Open Log').then(c => c && log().show());
+    });
     const activationMs = performance.now() - t0;
-    log().info(`activated in ${activationMs.toFixed(1)} ms (workspace trusted: ${vscode.workspace.isTrusted}; static analysis only, nothing is executed)`);
-    setTimeout(() => {
-      analysis.analyzeWorkspace().then(undefined, e => log().error(`analysis failed: ${errorText(e)}`));
-    }, 0);
-    return { analysis, activationMs };
+    log().info(`activated in ${activationMs.toFixed(1)} ms (workspace trusted: ${vscode.workspace.isTrusted}); analysis runs in the language server`);
+    return { activationMs, metrics: () => metrics.read() };
   } catch (e) {
     void vscode.window.showErrorMessage(`Cannot activate Alloc Lens: ${(e as Error).message}`);
     throw e;
@@ -105,5 +100,5 @@ export function activate(ctx: vscode.ExtensionContext): { analysis: Analysis; ac
 }
 
 export function deactivate(): void {
-  // Disposables registered on the context are released by VS Code.
+  // Disposables registered on the context (the client stops the server) are released by VS Code.
 }

@@ -1,247 +1,117 @@
 /**
- * Editor side of profiles: Import Profile..., line heat and end-of-line notes, hover with the top
- * stacks, profile-confirmed diagnostics, findings ranked by measured cost, the flamegraph panel,
- * Clear Profile. All analysis is `src/profile` (no vscode there); this file only adapts.
+ * Editor side of profiles. The server imports and attributes them (`allocLens.importProfile`);
+ * this file picks the file, shows progress with cancel and the result, draws the hot lines it
+ * is sent (`allocLens/profileHotLines`), and opens the flamegraph panel and the ranked findings.
  */
 import * as path from 'node:path';
-import { hotLinesByView } from '../profile/hot-views';
 import * as vscode from 'vscode';
-import { analyzeProfile, lineReader, type ProfileAnalysis } from '../profile/analyze';
-import { confirmFindings, type Confirmation } from '../profile/confirm';
-import { lineNote, pct } from '../profile/report';
-import { CancelledError, ProfileInputError } from '../profile/source';
-import { detectImporter, IMPORTERS } from '../profile/import';
-import { HeapView } from './heap-decorations';
-import type { Analysis, FolderState } from './analysis';
-import { readProfileSettings } from './config';
-import { FlamegraphPanel, openSource } from './flamegraph-panel';
+import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
+import type { ImportSummary, ProfileHotLinesParams } from '../lsp/protocol';
+import { FlamegraphPanel, openSource, type FlamegraphData } from './flamegraph-panel';
 import { ProfileDecorations } from './profile-decorations';
 import { errorText, log } from './log';
-import { escapeIcons, escapeLinkedText } from '../core/secure/escape';
-import type { ProfileEvidence } from './convert';
 
-export interface LoadedProfile {
-  readonly file: string;
-  readonly folder: FolderState;
-  readonly result: ProfileAnalysis;
+interface RankedRow {
+  label: string;
+  description: string;
+  detail: string;
+  uri: string;
+  line: number;
+  character: number;
+  confirmed: boolean;
 }
 
 export class ProfileSession implements vscode.Disposable {
-  private loaded: LoadedProfile | undefined;
   private readonly decorations = new ProfileDecorations();
+  private summary: string | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
-  /** Heap profiles (DHAT, heaptrack, pprof) live in their own view: heap-decorations.ts. */
-  readonly heap: HeapView;
+  client: LanguageClient | undefined;
 
-  constructor(
-    private readonly analysis: Analysis,
-    private readonly extensionUri: vscode.Uri,
-  ) {
-    this.heap = new HeapView(analysis, extensionUri);
-  }
+  constructor(private readonly extensionUri: vscode.Uri) {}
 
-  get current(): LoadedProfile | undefined {
-    return this.loaded;
+  get current(): string | undefined {
+    return this.summary;
   }
 
   dispose(): void {
-    this.heap.dispose();
     this.decorations.dispose();
     this.changed.dispose();
   }
 
-  /** Asks for a file (unless given), imports it with progress and cancel, shows the results. */
-  async import(arg?: vscode.Uri | string): Promise<LoadedProfile | undefined> {
+  /** From the server: the hot lines of the loaded profile (empty when cleared). */
+  hotLines(p: ProfileHotLinesParams): void {
+    this.summary = p.summary;
+    this.decorations.set(p.lines);
+    if (p.lines.length === 0) FlamegraphPanel.current?.dispose();
+    this.changed.fire();
+  }
+
+  refreshEditors(): void {
+    this.decorations.refresh();
+  }
+
+  /** Middleware of the server's import command: asks for a file, shows progress and the result. */
+  async import(args: unknown[]): Promise<ImportSummary | undefined> {
+    const arg = args[0] as vscode.Uri | string | undefined;
     let file = typeof arg === 'string' ? arg : arg?.fsPath;
     if (!file) {
       // Start in the folder of a profile the workspace already has (perf.data, perf script text, folded).
-      const found = await vscode.workspace.findFiles('**/{perf.data,*.perf-script*,*.folded,*.folded.gz,dhat*.json,heaptrack.*,*.pb.gz}', '**/{target,node_modules,.git}/**', 1).then(undefined, () => []);
+      const found = await vscode.workspace.findFiles('**/{perf.data,*.perf-script*,*.folded,*.folded.gz}', '**/{target,node_modules,.git}/**', 1).then(undefined, () => []);
       const pick = await vscode.window.showOpenDialog({
         defaultUri: found[0] ? vscode.Uri.joinPath(found[0], '..') : undefined,
         canSelectMany: false,
         openLabel: 'Import Profile',
-        title: 'Import a profile: perf (perf.data, perf script text, folded stacks) or heap (DHAT JSON, heaptrack, pprof)',
-        filters: { Profiles: [...new Set(IMPORTERS.flatMap(i => i.extensions.map(e => e.split('.').pop()!)))], 'All files': ['*'] },
+        title: 'Import a perf profile (perf.data, perf script text or folded stacks; .gz accepted)',
+        filters: { Profiles: ['data', 'txt', 'gz', 'folded', 'perf', 'script'], 'All files': ['*'] },
       });
       file = pick?.[0]?.fsPath;
     }
     if (!file) return undefined;
-    let format;
-    let kind;
-    try {
-      const d = await detectImporter(file);
-      format = d.importer.id;
-      kind = d.importer.kind;
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Alloc Lens: ${(e as Error).message}`);
-      return undefined;
-    }
-    if (format === 'perf-data' && !vscode.workspace.isTrusted) {
+    if (!vscode.workspace.isTrusted && /(^|[\\/])[^\\/]*\.data$/.test(file)) {
       void vscode.window.showWarningMessage('Alloc Lens: reading perf.data runs `perf script`, which is not done in an untrusted workspace. Trust the workspace, or import the output of `perf script` (text) instead.');
       return undefined;
     }
-    if (this.analysis.allFolders().length === 0) await this.analysis.analyzeWorkspace();
-    const folder = this.analysis.folderFor(file) ?? (await this.pickFolder());
-    if (!folder) {
-      void vscode.window.showErrorMessage('Alloc Lens: open the Rust workspace the profile was recorded from, then import it again.');
-      return undefined;
-    }
-    if (kind === 'heap') return this.importHeap(file, folder);
-    const settings = readProfileSettings(vscode.Uri.file(folder.root));
-    const started = Date.now();
     try {
-      const result = await vscode.window.withProgress(
+      const summary = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Alloc Lens: importing ${path.basename(file)}`, cancellable: true },
-        async (progress, token) => {
-          const abort = new AbortController();
-          token.onCancellationRequested(() => abort.abort());
-          let lastPct = 0;
-          return analyzeProfile(file!, {
-            root: folder.root,
-            index: folder.index,
-            remaps: settings.remaps,
-            top: 0,
-            signal: abort.signal,
-            onProgress: p => {
-              const done = p.bytesTotal ? Math.min(100, Math.floor((p.bytesRead / p.bytesTotal) * 100)) : undefined;
-              progress.report({ message: `${(p.bytesRead / 1e6).toFixed(0)} MB, ${p.samples.toLocaleString('en-US')} samples`, increment: done !== undefined ? done - lastPct : undefined });
-              if (done !== undefined) lastPct = done;
-            },
-          });
-        },
+        // Cancelling the notification cancels the request: the server aborts the import.
+        (_progress, token) => this.client!.sendRequest(ExecuteCommandRequest.type, { command: 'allocLens.importProfile', arguments: [file] }, token) as Promise<ImportSummary | undefined>,
       );
-      this.loaded = { file, folder, result };
-      this.heap.clear();
-      const r = result.report;
-      log().info(`imported ${file} (${r.format}) in ${Date.now() - started} ms: ${r.samples.total} samples of ${r.event}, ${r.hotLines.length} hot lines, copy ${pct(r.shares.copy)}, allocator ${pct(r.shares.allocator)}`);
-      for (const w of r.warnings) log().warn(`${path.basename(file)}: ${w}`);
-      this.apply();
-      const top = r.hotLines[0];
-      const msg = top
-        ? `Alloc Lens: ${r.samples.total.toLocaleString('en-US')} samples; memcpy ${pct(r.shares.copy)}, allocator ${pct(r.shares.allocator)}. Hottest: ${top.file}:${top.line} (${lineNote(top)}).`
-        : `Alloc Lens: ${r.samples.total.toLocaleString('en-US')} samples, none in ${folder.root}. ${r.warnings[r.warnings.length - 1] ?? ''}`;
-      // File names and warnings come from the profile: no links in the notification.
-      void vscode.window.showInformationMessage(escapeLinkedText(msg), 'Open Flamegraph', 'Show Ranked Findings').then(c => {
-        if (c === 'Open Flamegraph') this.openFlamegraph();
+      if (!summary) return undefined;
+      void vscode.window.showInformationMessage(summary.message, 'Open Flamegraph', 'Show Ranked Findings').then(c => {
+        if (c === 'Open Flamegraph') void this.openFlamegraph();
         else if (c === 'Show Ranked Findings') void this.showRankedFindings();
       });
-      return this.loaded;
+      return summary;
     } catch (e) {
-      if (e instanceof CancelledError) {
-        log().info(`import of ${file} cancelled`);
-        return undefined;
-      }
-      if (e instanceof ProfileInputError) void vscode.window.showErrorMessage(escapeLinkedText(`Alloc Lens: ${e.message}`));
-      else {
-        log().error(`import of ${file} failed: ${errorText(e)}`);
-        void vscode.window.showErrorMessage(escapeLinkedText(`Alloc Lens could not import ${path.basename(file)}: ${(e as Error).message}`), 'Open Log').then(c => c && log().show());
-      }
+      if ((e as { code?: number }).code === -32800) return undefined;
+      log().error(`import of ${file} failed: ${errorText(e)}`);
+      void vscode.window.showErrorMessage(`Alloc Lens: ${(e as Error).message}`, 'Open Log').then(c => c && log().show());
       return undefined;
     }
-  }
-
-  /** A heap profile replaces a loaded CPU profile (one profile at a time). */
-  private async importHeap(file: string, folder: FolderState): Promise<undefined> {
-    try {
-      const l = await this.heap.import(file, folder);
-      if (l) {
-        this.loaded = undefined;
-        this.decorations.clear();
-        this.heap.show();
-        this.changed.fire();
-      }
-    } catch (e) {
-      if (e instanceof CancelledError) log().info(`import of ${file} cancelled`);
-      else if (e instanceof ProfileInputError) void vscode.window.showErrorMessage(escapeLinkedText(`Alloc Lens: ${e.message}`));
-      else {
-        log().error(`import of ${file} failed: ${errorText(e)}`);
-        void vscode.window.showErrorMessage(`Alloc Lens could not import ${path.basename(file)}: ${(e as Error).message}`, 'Open Log').then(c => c && log().show());
-      }
-    }
-    return undefined;
-  }
-
-  private async pickFolder(): Promise<FolderState | undefined> {
-    const folders = this.analysis.allFolders();
-    if (folders.length <= 1) return folders[0];
-    const pick = await vscode.window.showQuickPick(folders.map(f => ({ label: path.basename(f.root), description: f.root, f })), { placeHolder: 'Workspace folder the profile was recorded from' });
-    return pick?.f;
-  }
-
-  /** Decorations, hover data and confirmed diagnostics from the loaded profile. */
-  private apply(): void {
-    const l = this.loaded;
-    if (!l) return;
-    this.decorations.show(l);
-    const settings = readProfileSettings(vscode.Uri.file(l.folder.root));
-    const text = lineReader(l.folder.root, l.folder.index);
-    this.analysis.setConfirmer((root, findings) => {
-      const out = new Map<import('../core/rules/types').Finding, ProfileEvidence>();
-      if (!this.loaded || root !== this.loaded.folder.root) return out;
-      for (const c of confirmFindings(findings, this.loaded.result.attribution, root, text, { minShare: settings.confirmMinShare })) out.set(c.finding, c);
-      return out;
-    });
-    this.changed.fire();
-  }
-
-  /** Re-apply decorations when editors become visible. */
-  refreshEditors(): void {
-    if (this.loaded) this.decorations.show(this.loaded);
-    this.heap.show();
-  }
-
-  clear(): void {
-    this.loaded = undefined;
-    this.decorations.clear();
-    this.heap.clear();
-    this.analysis.setConfirmer(undefined);
-    FlamegraphPanel.current?.dispose();
-    this.changed.fire();
-  }
-
-  confirmations(): Confirmation[] {
-    const l = this.loaded;
-    if (!l) return [];
-    const settings = readProfileSettings(vscode.Uri.file(l.folder.root));
-    const mine = this.analysis.allFindings().filter(f => f.range.file.startsWith(l.folder.root + path.sep));
-    return confirmFindings(mine, l.result.attribution, l.folder.root, lineReader(l.folder.root, l.folder.index), { minShare: settings.confirmMinShare });
   }
 
   async showRankedFindings(): Promise<void> {
-    if (!this.loaded) return this.noProfile();
-    const list = this.confirmations();
-    if (list.length === 0) {
+    if (!this.summary || !this.client) return this.noProfile();
+    const rows = await this.client.sendRequest<RankedRow[]>('allocLens/rankedFindings');
+    if (rows.length === 0) {
       void vscode.window.showInformationMessage('Alloc Lens: no static findings in this workspace to rank.');
       return;
     }
-    const items = list.map(c => ({
-      label: `${c.confirmed ? '$(flame)' : '$(circle-outline)'} ${c.finding.code}  ${escapeIcons(path.relative(this.loaded!.folder.root, c.finding.range.file))}:${c.finding.range.line}`,
-      description: c.confirmed ? `${pct(c.share)} of ${c.measure === 'copy' ? 'memcpy' : c.measure === 'allocator' ? 'allocator' : 'allocator + memcpy'} samples` : c.samples > 0 ? `${pct(c.share)} (below threshold)` : 'no samples',
-      detail: escapeIcons(c.finding.message),
-      c,
-    }));
+    const items = rows.map(r => ({ label: `${r.confirmed ? '$(flame)' : '$(circle-outline)'} ${r.label}`, description: r.description, detail: r.detail, r }));
     const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Findings ranked by measured cost (profile-confirmed first)', matchOnDetail: true });
-    if (pick) await openSource(pick.c.finding.range.file, pick.c.finding.range.line, pick.c.finding.range.column);
+    if (pick) await openSource(vscode.Uri.parse(pick.r.uri).fsPath, pick.r.line + 1, pick.r.character + 1);
   }
 
-  openFlamegraph(): void {
-    const l = this.loaded;
-    if (!l && this.heap.openFlamegraph()) return;
-    if (!l) return void this.noProfile();
-    const a = l.result.attribution;
-    const byView = hotLinesByView(a.lines.values(), a.totals).map(list =>
-      list.map(h => ({ file: a.resolver.absolute(h.file), line: h.line, label: `${h.file}:${h.line}  ${h.note}`, detail: h.function })),
-    );
-    FlamegraphPanel.show(this.extensionUri, {
-      title: `Flamegraph: ${path.basename(l.file)}`,
-      speedscope: l.result.speedscope(true),
-      hotLines: byView[0],
-      hotLinesByView: byView,
-    });
+  async openFlamegraph(): Promise<void> {
+    if (!this.summary || !this.client) return this.noProfile();
+    const data = await this.client.sendRequest<FlamegraphData | null>('allocLens/flamegraph');
+    if (!data) return this.noProfile();
+    FlamegraphPanel.show(this.extensionUri, data);
   }
 
   private noProfile(): void {
-    void vscode.window.showInformationMessage('Alloc Lens: no profile loaded. Run "Alloc Lens: Import Profile..." first.', 'Import Profile...').then(c => c && this.import());
+    void vscode.window.showInformationMessage('Alloc Lens: no profile loaded. Run "Alloc Lens: Import Profile..." first.', 'Import Profile...').then(c => c && vscode.commands.executeCommand('allocLens.importProfile'));
   }
 }

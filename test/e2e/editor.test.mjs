@@ -111,3 +111,30 @@ test('Verify Layouts with rustc confirms the estimates in the hover', async () =
   await until('a rustc-confirmed hover', async () => ((await hover.count()) > 0 && /rustc-confirmed/.test(await hover.first().innerText())) || undefined, 20000);
   await shot(page, '7-confirmed-hover');
 });
+
+test('Show Layout of Type... lists the types of the crate opened as the folder itself', async () => {
+  const { page } = ed;
+  await command(page, 'Alloc Lens: Show Layout of Type...');
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  await until('the type list', async () => ((await rows.count()) > 0 && /DistriErr/.test((await rows.allTextContents()).join('\n'))) || undefined, 20000);
+  const text = (await rows.allTextContents()).join('\n');
+  assert.match(text, /Packet/);
+  await shot(page, '8-show-layout');
+  await page.locator('.quick-input-widget input').fill('DistriErr');
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+  await until('the layout preview', async () => (await page.locator('.tab', { hasText: 'DistriErr' }).count()) > 0 || undefined, 20000);
+  await page.keyboard.press('Escape');
+});
+
+test('Explain Layout opens a read-only preview and leaves no Untitled tab', async () => {
+  const { page } = ed;
+  await openFile(page, 'errors.rs');
+  await goTo(page, 2, 12);
+  await command(page, 'Alloc Lens: Explain Layout');
+  await until('the layout preview', async () => (await page.locator('.tab', { hasText: /Preview .*DistriErr/ }).count()) > 0 || undefined, 20000);
+  await page.waitForTimeout(500);
+  const tabs = await page.locator('.tab').allTextContents();
+  assert.ok(!tabs.some(t => /Untitled/.test(t)), `tabs: ${tabs.join(' | ')}`);
+  await shot(page, '9-explain-layout');
+});

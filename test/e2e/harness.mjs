@@ -89,7 +89,7 @@ export async function startEditor(fixture) {
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
     mkdirSync(SHOTS, { recursive: true });
-    return { page, workspace, cleanup, serverLog: () => serverLog };
+    return { page, workspace, userData, cleanup, serverLog: () => serverLog };
   } catch (e) {
     await cleanup();
     throw e;
@@ -98,9 +98,17 @@ export async function startEditor(fixture) {
 
 /** Run a command from the command palette. */
 export async function command(page, title) {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
+  // A key pressed while the workbench is still starting (a loaded machine) is lost: press again.
+  for (let i = 0; ; i++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      break;
+    } catch (e) {
+      if (i >= 6) throw e;
+    }
+  }
   await input.fill(`>${title}`);
   await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
   await page.keyboard.press('Enter');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { layoutMarkdown, nicheCount, sizeLabel } from '../../../src/extension/layout-markdown';
+import { layoutMarkdown, nicheCount, sizeLabel } from '../../../src/core/layout/markdown';
 import { buildIndexFromSources } from '../../../src/core/index/workspace';
 import { LayoutEngine } from '../../../src/core/layout/engine';
 import { defaultSettings } from '../../../src/core/config/settings';

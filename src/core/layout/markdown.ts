@@ -6,8 +6,8 @@
  * text with padded columns, not markdown tables: VS Code's hover renders markdown tables with no
  * cell padding, so `8` and `252 invalid values` ran together.
  */
-import type { TypeDefItem } from '../core/model';
-import type { TypeLayout } from '../core/layout/types';
+import type { TypeDefItem } from '../model';
+import type { TypeLayout } from './types';
 
 const n = (x: number) => x.toLocaleString('en-US');
 

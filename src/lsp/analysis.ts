@@ -1,0 +1,166 @@
+/**
+ * The analysis state of an open workspace, shared by every editor through the language server:
+ * one index + layout engine per workspace folder, the findings per file, full and incremental
+ * re-analysis. No LSP or VS Code types here: the server converts what `onPublish` reports.
+ */
+import * as path from 'node:path';
+import { loadWorkspace, type WorkspaceIndex } from '../core/index/workspace';
+import { LayoutEngine } from '../core/layout/engine';
+import { resolveSettings, type RuleSettings } from '../core/config/settings';
+import { matchesGlob, type EditorSettings } from '../core/config/editor-settings';
+import { runRules } from '../core/rules/run';
+import { reanalyzeFile } from '../core/incremental';
+import type { Finding } from '../core/rules/types';
+
+export interface FolderState {
+  root: string;
+  index: WorkspaceIndex;
+  engine: LayoutEngine;
+  settings: RuleSettings;
+  editor: EditorSettings;
+}
+
+/** What a loaded profile says about a finding. */
+export interface ProfileEvidence {
+  readonly severity: Finding['severity'];
+  /** `confirmed by profile: 57.6% of memcpy samples (...)` */
+  readonly note: string;
+  readonly confirmed: boolean;
+}
+
+export type Confirmer = (root: string, findings: Finding[]) => Map<Finding, ProfileEvidence>;
+
+export interface AnalysisEvents {
+  /** Replace every finding of `file` (an empty list clears it). */
+  onPublish(file: string, findings: Finding[], evidence: Map<Finding, ProfileEvidence> | undefined): void;
+  onWarning(message: string): void;
+}
+
+export class WorkspaceAnalysis {
+  private folderList: FolderState[] = [];
+  private readonly findings = new Map<string, Finding[]>();
+  private confirmer: Confirmer | undefined;
+
+  constructor(private readonly events: AnalysisEvents) {}
+
+  get folders(): readonly FolderState[] {
+    return this.folderList;
+  }
+
+  get findingCount(): number {
+    let n = 0;
+    for (const f of this.findings.values()) n += f.length;
+    return n;
+  }
+
+  allFindings(): Finding[] {
+    return [...this.findings.values()].flat();
+  }
+
+  findingsFor(file: string): Finding[] {
+    return this.findings.get(file) ?? [];
+  }
+
+  /** Files that currently have findings (for workspace diagnostics). */
+  filesWithFindings(): string[] {
+    return [...this.findings.keys()].filter(f => this.findings.get(f)!.length > 0);
+  }
+
+  folderFor(file: string): FolderState | undefined {
+    const f = path.resolve(file);
+    return this.folderList.find(x => x.index.hasFile(f)) ?? this.folderList.find(x => f === x.root || f.startsWith(x.root + path.sep));
+  }
+
+  /** Installs (or removes) the profile confirmation and re-publishes every diagnostic. */
+  setConfirmer(fn: Confirmer | undefined): void {
+    this.confirmer = fn;
+    this.recheckAll();
+  }
+
+  /**
+   * Index every root and check the rules. Throws when `signal` aborts; a root that fails to
+   * index is reported through `onError` and skipped, the others are still analysed.
+   */
+  async analyze(
+    roots: string[],
+    settingsFor: (root: string) => Promise<EditorSettings>,
+    opts: { signal?: AbortSignal; onProgress?: (message: string) => void; onError?: (root: string, e: unknown) => void } = {},
+  ): Promise<void> {
+    const folders: FolderState[] = [];
+    for (const root of roots) {
+      try {
+        const editor = await settingsFor(root);
+        const index = await loadWorkspace(root, {
+          signal: opts.signal,
+          onProgress: (n, file) => opts.onProgress?.(`indexing ${n} files (${path.basename(file)})`),
+        });
+        const settings = resolveSettings({ dir: root, overrides: editor.overrides });
+        folders.push({ root, index, engine: new LayoutEngine(index), settings, editor });
+        for (const w of index.warnings) this.events.onWarning(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
+      } catch (e) {
+        if (opts.signal?.aborted) throw e;
+        opts.onError?.(root, e);
+      }
+    }
+    opts.onProgress?.('checking rules');
+    await new Promise(r => setImmediate(r));
+    if (opts.signal?.aborted) throw new Error('cancelled');
+    const stale = new Set(this.findings.keys());
+    this.folderList = folders;
+    this.findings.clear();
+    for (const f of folders) {
+      const files = this.publish(f, runRules(f.index, f.engine, f.settings));
+      for (const x of files) stale.delete(x);
+    }
+    for (const file of stale) this.events.onPublish(file, [], undefined);
+  }
+
+  /** Re-check every folder (after the layout engine learned exact sizes, or a profile loaded). */
+  recheckAll(): void {
+    for (const f of this.folderList) this.publish(f, runRules(f.index, f.engine, f.settings), new Set(f.index.fileNames()));
+  }
+
+  /** Re-index one file (incremental re-parse) and re-check it plus the files that use what changed. */
+  updateFile(file: string, text: string): boolean {
+    const folder = this.folderFor(file);
+    if (!folder) return false;
+    const r = reanalyzeFile(folder.index, folder.engine, folder.settings, path.resolve(file), text);
+    this.publish(folder, r.findings, r.files);
+    return true;
+  }
+
+  removeFile(file: string): void {
+    const folder = this.folderFor(file);
+    if (!folder) return;
+    folder.index.removeFile(path.resolve(file));
+    folder.engine.invalidate();
+    this.findings.delete(file);
+    this.events.onPublish(file, [], undefined);
+    this.publish(folder, runRules(folder.index, folder.engine, folder.settings), new Set(folder.index.fileNames()));
+  }
+
+  /** Publishes `findings` (minus excluded files); `files` lists every file they replace. */
+  private publish(folder: FolderState, findings: Finding[], files?: Set<string>): Set<string> {
+    const byFile = new Map<string, Finding[]>();
+    for (const f of findings) {
+      const rel = path.relative(folder.root, f.range.file).split(path.sep).join('/');
+      if (folder.editor.exclude.some(g => matchesGlob(rel, g))) continue;
+      byFile.set(f.range.file, [...(byFile.get(f.range.file) ?? []), f]);
+    }
+    let evidence: Map<Finding, ProfileEvidence> | undefined;
+    try {
+      evidence = this.confirmer?.(folder.root, findings);
+    } catch (e) {
+      this.events.onWarning(`profile confirmation failed: ${(e as Error).message}`);
+    }
+    const out = files ?? new Set(byFile.keys());
+    for (const file of out) {
+      const list = byFile.get(file) ?? [];
+      const had = this.findings.get(file);
+      this.findings.set(file, list);
+      // Files that never had findings and still have none need no (empty) publish.
+      if (list.length > 0 || (had && had.length > 0)) this.events.onPublish(file, list, evidence);
+    }
+    return out;
+  }
+}
