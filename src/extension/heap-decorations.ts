@@ -133,7 +133,7 @@ export class HeapView implements vscode.Disposable {
     const byFile = new Map<string, vscode.Diagnostic[]>();
     for (const d of l.result.report.diagnostics) {
       const abs = l.result.attribution.resolver.absolute(d.file);
-      const diag = new vscode.Diagnostic(new vscode.Range(d.line - 1, 0, d.line - 1, Number.MAX_SAFE_INTEGER), `${d.message}. ${d.advice}`, d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information);
+      const diag = new vscode.Diagnostic(new vscode.Range(d.line - 1, 0, d.line - 1, Number.MAX_SAFE_INTEGER), `${d.message}. ${d.advice[0].toUpperCase()}${d.advice.slice(1)}.`, d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information);
       diag.source = 'alloc-lens';
       diag.code = { value: d.code, target: vscode.Uri.parse(HEAP_DIAGNOSTIC_DOCS) };
       byFile.set(abs, [...(byFile.get(abs) ?? []), diag]);
