@@ -9,12 +9,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { analyzeHeap, type HeapAnalysis } from '../profile/heap/analyze';
 import { rankHeapLines, type HeapLine } from '../profile/heap/attribute';
-import { heapAsAttribution } from '../profile/heap/confirm';
+import { confirmWithHeap } from '../profile/heap/confirm';
 import { HEAP_DIAGNOSTIC_DOCS } from '../profile/heap/diagnose';
 import { HEAP_VIEWS } from '../profile/heap/export';
 import { fmtBytes, fmtCount, fmtPct, fmtTime } from '../profile/heap/format';
 import { heapLineNote, lineJson } from '../profile/heap/report';
-import { confirmFindings } from '../profile/confirm';
 import { lineReader } from '../profile/analyze';
 import type { Finding } from '../core/rules/types';
 import type { Analysis, FolderState } from './analysis';
@@ -120,8 +119,7 @@ export class HeapView implements vscode.Disposable {
     this.analysis.setConfirmer((root, findings) => {
       const out = new Map<Finding, ProfileEvidence>();
       if (!this.loaded || root !== this.loaded.folder.root) return out;
-      const attr = heapAsAttribution(this.loaded.result.attribution);
-      for (const c of confirmFindings(findings, attr, root, text, { minShare: settings.confirmMinShare, unit: 'bytes' })) out.set(c.finding, c);
+      for (const c of confirmWithHeap(findings, this.loaded.result.attribution, root, text, { minShare: settings.confirmMinShare })) out.set(c.finding, c);
       return out;
     });
   }
