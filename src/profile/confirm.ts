@@ -37,7 +37,7 @@ export interface ConfirmOptions {
   /** Minimum samples (default 5). */
   readonly minSamples?: number;
   /** What `samples` count: CPU samples (default) or allocated bytes from a heap profile. */
-  readonly unit?: 'samples' | 'bytes';
+  readonly unit?: 'samples' | 'bytes' | 'blocks';
 }
 
 const RAISE: Record<Severity, Severity> = { hint: 'info', info: 'warning', warning: 'error', error: 'error' };
@@ -92,9 +92,9 @@ export function confirmFindings(findings: readonly Finding[], a: Pick<Attributio
     const share = total > 0 ? samples / total : 0;
     const confirmed = samples >= minSamples && share >= minShare;
     const pc = (x: number) => (x > 0 && x < 0.0005 ? '<0.1%' : `${(x * 100).toFixed(1)}%`);
-    const bytes = opts.unit === 'bytes';
+    const bytes = opts.unit === 'bytes' || opts.unit === 'blocks';
     const kind = bytes ? 'allocated' : m === 'copy' ? 'memcpy' : m === 'allocator' ? 'allocator (malloc/free)' : 'allocator + memcpy';
-    const what = bytes ? 'bytes' : 'samples';
+    const what = opts.unit === 'blocks' ? 'blocks' : bytes ? 'bytes' : 'samples';
     const where = ev.slice(0, 3).map(e => `${e.samples.toLocaleString('en-US')} at ${e.file}:${e.line}`).join(', ') + (ev.length > 3 ? ', ...' : '');
     out.push({
       finding: f,

@@ -45,7 +45,7 @@ test('hovering a hot line shows bytes, peak, lifetime and the top allocation sta
   const hover = page.locator('.monaco-hover:not(.hidden)');
   const text = await until('the heap hover', async () => {
     if ((await hover.count()) === 0) return undefined;
-    const t = await hover.first().innerText();
+    const t = (await hover.first().innerText()).replace(/\u00a0/g, ' ');
     return /Alloc Lens heap profile/.test(t) ? t : undefined;
   }, 20000);
   assert.match(text, /2\.27 MB in 19,200 blocks \(avg 118 B/);

@@ -61,7 +61,7 @@ export async function runHeapProfile(o: HeapCliOptions, io: CliIo): Promise<numb
   }
   if (o.folded) writeOut(o.folded, p.folded().map(l => `${l}\n`).join(''));
   if (o.speedscope) writeOut(o.speedscope, JSON.stringify(p.speedscope()));
-  const findings = p.confirmations?.map(c => ({ code: c.finding.code, file: path.relative(p.root, c.finding.range.file).split(path.sep).join('/'), line: c.finding.range.line, column: c.finding.range.column, severity: c.severity, staticSeverity: c.finding.severity, confirmed: c.confirmed, measure: 'bytes', bytes: c.samples, share: c.share, note: c.note, message: c.finding.message }));
+  const findings = p.confirmations?.map(c => ({ code: c.finding.code, file: path.relative(p.root, c.finding.range.file).split(path.sep).join('/'), line: c.finding.range.line, column: c.finding.range.column, severity: c.severity, staticSeverity: c.finding.severity, confirmed: c.confirmed, measure: c.finding.code === 'async-trait-box' ? 'blocks' : 'bytes', amount: c.samples, share: c.share, note: c.note, message: c.finding.message }));
   if (o.json) io.stdout.write(`${JSON.stringify({ ...p.report, root: p.root, ...(findings ? { findings } : {}) }, null, 2)}\n`);
   else {
     io.stdout.write(renderHeapText(p.report));

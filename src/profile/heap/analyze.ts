@@ -10,13 +10,13 @@ import { resolveSettings } from '../../core/config/settings';
 import { runRules } from '../../core/rules/run';
 import type { Finding } from '../../core/rules/types';
 import { lineReader } from '../analyze';
-import { confirmFindings, type Confirmation, type ConfirmOptions } from '../confirm';
+import type { Confirmation, ConfirmOptions } from '../confirm';
 import { importAny } from '../import';
 import type { PathRemap, WorkspaceContext } from '../paths';
 import { ProfileInputError } from '../source';
 import type { ImportProgress } from '../types';
 import { attributeHeap, rankHeapLines, type HeapAttribution } from './attribute';
-import { heapAsAttribution } from './confirm';
+import { confirmWithHeap } from './confirm';
 import { diagnoseHeap } from './diagnose';
 import { heapToFolded, heapToSpeedscope, type HeapSpeedscopeFile } from './export';
 import type { HeapProfile } from './model';
@@ -68,13 +68,12 @@ export async function analyzeHeap(input: string, opts: HeapAnalyzeOptions): Prom
   const report = buildHeapReport(heap, a, diagnostics, { input, format: imported.gzip && imported.format !== 'pprof' ? `${imported.format}+gzip` : imported.format, top: opts.top ?? 10, stacks: opts.stacks, warnings });
   let confirmations: Confirmation[] | undefined;
   const text = lineReader(root, index);
-  const asAttr = heapAsAttribution(a);
-  const confirm = { ...opts.confirm, unit: 'bytes' as const };
-  if (opts.findings) confirmations = confirmFindings(opts.findings, asAttr, root, text, confirm);
+  const confirm = opts.confirm ?? {};
+  if (opts.findings) confirmations = confirmWithHeap(opts.findings, a, root, text, confirm);
   else if (opts.check && index) {
     const engine = new LayoutEngine(index);
     const findings = runRules(index, engine, resolveSettings({ dir: root }), index.fileNames());
-    confirmations = confirmFindings(findings, asAttr, root, text, confirm);
+    confirmations = confirmWithHeap(findings, a, root, text, confirm);
   }
   return {
     kind: 'heap',

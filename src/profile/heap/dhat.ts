@@ -233,7 +233,8 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
         sawVersion = true;
         if (v !== 2) throw new ProfileInputError(`${what}: dhatFileVersion ${JSON.stringify(v)} is not supported (Alloc Lens reads version 2, written by valgrind ≥ 3.15 and dhat-rs)`);
       }
-      if (k === 'mode' && v !== 'heap') throw new ProfileInputError(`${what}: a DHAT ${JSON.stringify(v)}-mode profile; only heap mode (the default, \`valgrind --tool=dhat\` without --mode) has allocation sites`);
+      // valgrind writes "heap", dhat-rs "rust-heap"; copy and ad-hoc modes count other things.
+      if (k === 'mode' && v !== 'heap' && v !== 'rust-heap') throw new ProfileInputError(`${what}: a DHAT ${JSON.stringify(v)}-mode profile; only heap mode (valgrind's default, dhat-rs's \`dhat::Profiler::new_heap()\`) has allocation sites`);
     },
     element(k, v, i) {
       if (!sawVersion) throw new ProfileInputError(`${what}: "${k}" before dhatFileVersion; not a DHAT file`);

@@ -83,11 +83,21 @@ export function diagnoseHeap(heap: HeapProfile, a: HeapAttribution, lines: reado
         advice: 'to lower the peak, free or shrink this data before the peak (drop it earlier, process in smaller batches, or stream instead of collecting)',
       });
     }
-    // leaked at exit
-    if (heap.liveIsExit && heap.measures.has('endBytes') && c.endBytes >= LEAK_MIN_BYTES) {
+    // leaked at exit: only what the line itself allocates (directly or through std); a dependency's
+    // global state (rayon's thread pool, a lazy static) is that crate's business, not a finding.
+    let ownEnd = 0;
+    let ownEndBlocks = 0;
+    for (const i of l.sites) {
+      const dep = a.siteInfo[i].dependency;
+      if (dep === undefined || dep === 'std') {
+        ownEnd += heap.sites[i].endBytes;
+        ownEndBlocks += heap.sites[i].endBlocks;
+      }
+    }
+    if (heap.liveIsExit && heap.measures.has('endBytes') && ownEnd >= LEAK_MIN_BYTES) {
       out.push({
-        code: 'heap-leak', ...where(l), severity: 'info', bytes: c.endBytes,
-        message: `${fmtBytes(c.endBytes)} in ${fmtCount(c.endBlocks)} blocks allocated here are still live at exit`,
+        code: 'heap-leak', ...where(l), severity: 'info', bytes: ownEnd,
+        message: `${fmtBytes(ownEnd)} in ${fmtCount(ownEndBlocks)} blocks allocated here are still live at exit`,
         advice: 'if this is not an intentional leak (Box::leak, a static cache), find the owner that is never dropped (a cycle of Rc, mem::forget, a global collection)',
       });
     }

@@ -157,6 +157,7 @@ test('diagnostics: churn, growth, peak holder and leak land on the lines that do
   assert.ok(has(p, 'heap-peak', 7), 'the 1 MiB frames hold the peak');
   assert.ok(has(p, 'heap-churn', 16), 'the 118-byte records churn');
   assert.ok(!has(p, 'heap-churn', 7), 'the frames are few and big: not churn');
+  assert.ok(!has(p, 'heap-leak', 38), "rayon's global thread pool, live at exit inside rayon-core: not the workspace's leak");
   const h = await analysis('heaptrack.strbuild.zst', 'strbuild');
   assert.ok(has(h, 'heap-churn', 6), 'heaptrack: churn from temporary allocations');
   // bytes decide the order
@@ -250,4 +251,36 @@ test('DHAT frame strings: file:line[:col], objects, generics with " (" inside, m
   assert.equal(g.line, 250);
   assert.equal(parseDhatFrame('0x1: _ZN4core3ptr13drop_in_place17h0123456789abcdefE (mod.rs:1)').name, 'core::ptr::drop_in_place');
   assert.equal(parseDhatFrame('0x1: ??? (in /lib/x.so)').name, '[unknown]');
+});
+
+test('dhat-rs output (mode "rust-heap", µs, file:line:col frames, no access data) imports', async () => {
+  // Shaped like dhat-rs's own test (nnethercote/dhat-rs tests/heap.rs): not a recording.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'heap-dhatrs-'));
+  fs.mkdirSync(path.join(tmp, 'src'));
+  fs.writeFileSync(path.join(tmp, 'Cargo.toml'), '[package]\nname = "heap"\nversion = "0.1.0"\n');
+  fs.writeFileSync(path.join(tmp, 'src', 'main.rs'), Array.from({ length: 50 }, (_, i) => (i === 37 ? 'fn main() { let v5 = vec![0u8; 1000]; }' : '//')).join('\n'));
+  const file = path.join(tmp, 'dhat-heap.json');
+  fs.writeFileSync(file, JSON.stringify({
+    dhatFileVersion: 2, mode: 'rust-heap', verb: 'Allocated', bklt: true, bkacc: false, tu: 'µs', Mtu: 's', tuth: 10, cmd: 'target/debug/heap', pid: 42, tg: 100, te: 200,
+    pps: [{ tb: 1000, tbk: 1, tl: 50, mb: 1000, mbk: 1, gb: 1000, gbk: 1, eb: 0, ebk: 0, fs: [1, 2] }, { tb: 32, tbk: 1, tl: 150, mb: 32, mbk: 1, gb: 32, gbk: 1, eb: 32, ebk: 1, fs: [3] }],
+    ftbl: ['[root]', '0x55f4f2e3f5e6: alloc::vec::from_elem (/rustc/abc/library/alloc/src/vec/mod.rs:2525:5)', '0x55f4f2e3f000: heap::main (src/main.rs:38:18)', '0x55f4f2e3f111: alloc::vec::Vec<T,A>::push (/rustc/abc/library/alloc/src/vec/mod.rs:1800:13)'],
+  }));
+  const a = await analyzeHeap(file, { root: tmp, top: 0 });
+  assert.equal(a.report.timeUnit, 'µs');
+  assert.ok(!a.report.measures.includes('access'));
+  assert.deepEqual(a.report.hotLines.map(l => [l.file, l.line, l.heap.bytes, l.heap.avgLifetime, l.via[0]?.crate]), [['src/main.rs', 38, 1000, 50, 'std']]);
+  assert.equal(a.report.dependencies[0].crate, 'std');
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('--check: a clone-hotspot that heap data confirms is raised, with its measured bytes', async () => {
+  const root = path.join(FIX, 'jsonbatch');
+  const a = await analyzeHeap(path.join(root, 'dhat.json.gz'), { root, check: true, top: 0 });
+  const oracle = dhatOracle(path.join(root, 'dhat.json.gz'));
+  const c = a.confirmations?.find(x => x.finding.code === 'clone-hotspot' && x.finding.range.line === 43);
+  assert.ok(c, `clone-hotspot at src/main.rs:43 (region.clone() in a loop): ${JSON.stringify(a.confirmations?.map(x => [x.finding.code, x.finding.range.line]))}`);
+  assert.equal(c.samples, oracle.lines.get(43)!.bytes, 'measured bytes = the bytes DHAT charges to that line');
+  assert.equal(c.confirmed, true);
+  assert.equal(c.severity, 'error');
+  assert.match(c.note, /^confirmed by heap profile: \d+\.\d% of allocated bytes \(92,000 at src\/main\.rs:43\)/);
 });
