@@ -57,13 +57,13 @@ export class ProfileSession implements vscode.Disposable {
     let file = typeof arg === 'string' ? arg : arg?.fsPath;
     if (!file) {
       // Start in the folder of a profile the workspace already has (perf.data, perf script text, folded).
-      const found = await vscode.workspace.findFiles('**/{perf.data,*.perf-script*,*.folded,*.folded.gz}', '**/{target,node_modules,.git}/**', 1).then(undefined, () => []);
+      const found = await vscode.workspace.findFiles('**/{perf.data,*.perf-script*,*.folded,*.folded.gz,dhat*.json,dhat*.json.gz,heaptrack.*,*.pb.gz}', '**/{target,node_modules,.git}/**', 1).then(undefined, () => []);
       const pick = await vscode.window.showOpenDialog({
         defaultUri: found[0] ? vscode.Uri.joinPath(found[0], '..') : undefined,
         canSelectMany: false,
         openLabel: 'Import Profile',
-        title: 'Import a perf profile (perf.data, perf script text or folded stacks; .gz accepted)',
-        filters: { Profiles: ['data', 'txt', 'gz', 'folded', 'perf', 'script'], 'All files': ['*'] },
+        title: 'Import a profile: perf (perf.data, perf script text, folded stacks) or heap (DHAT JSON, heaptrack, pprof); .gz accepted',
+        filters: { Profiles: ['data', 'txt', 'gz', 'folded', 'perf', 'script', 'json', 'zst', 'pb'], 'All files': ['*'] },
       });
       file = pick?.[0]?.fsPath;
     }

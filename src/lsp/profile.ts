@@ -15,6 +15,9 @@ import type { ImportProgress } from '../profile/types';
 import type { Finding } from '../core/rules/types';
 import type { FolderState, ProfileEvidence, WorkspaceAnalysis } from './analysis';
 import { fileUri } from './convert';
+import { heapConfirmations, heapDiagnostics, heapFlamegraph, heapHotLines, heapHover, heapSummary, importHeap, type LoadedHeap } from './heap';
+import { detectImporter } from '../profile/import';
+import type { Diagnostic } from 'vscode-languageserver';
 import { HEAT_LEVELS, type HotLineNote, type ImportSummary } from './protocol';
 
 export interface LoadedProfile {
@@ -25,10 +28,24 @@ export interface LoadedProfile {
 
 export class ProfileState {
   current: LoadedProfile | undefined;
+  /** A loaded heap profile (one profile at a time: CPU or heap). */
+  heap: LoadedHeap | undefined;
 
   constructor(private readonly analysis: WorkspaceAnalysis) {}
 
   async import(file: string, folder: FolderState, opts: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void }): Promise<ImportSummary> {
+    if ((await detectImporter(file)).importer.kind === 'heap') {
+      const { loaded, summary } = await importHeap(file, folder, opts);
+      this.current = undefined;
+      this.heap = loaded;
+      this.analysis.setConfirmer((root, findings) => {
+        const out = new Map<Finding, ProfileEvidence>();
+        if (!this.heap || root !== this.heap.folder.root) return out;
+        for (const c of heapConfirmations(this.heap, findings)) out.set(c.finding, c);
+        return out;
+      });
+      return summary;
+    }
     const result = await analyzeProfile(file, {
       root: folder.root,
       index: folder.index,
@@ -38,6 +55,7 @@ export class ProfileState {
       onProgress: opts.onProgress,
     });
     this.current = { file, folder, result };
+    this.heap = undefined;
     const text = lineReader(folder.root, folder.index);
     this.analysis.setConfirmer((root, findings) => {
       const out = new Map<Finding, ProfileEvidence>();
@@ -67,10 +85,17 @@ export class ProfileState {
 
   clear(): void {
     this.current = undefined;
+    this.heap = undefined;
     this.analysis.setConfirmer(undefined);
   }
 
+  /** Heap diagnostics (churn, growth, peak holders, leaks) by absolute file; empty for CPU. */
+  diagnostics(source: string): Map<string, Diagnostic[]> {
+    return this.heap ? heapDiagnostics(this.heap, source) : new Map();
+  }
+
   summary(): string | undefined {
+    if (this.heap) return heapSummary(this.heap);
     const c = this.current;
     if (!c) return undefined;
     const r = c.result.report;
@@ -79,6 +104,7 @@ export class ProfileState {
 
   /** Hot lines worth marking: any allocator/copy sample, or at least 0.5% of all samples. */
   hotLines(): HotLineNote[] {
+    if (this.heap) return heapHotLines(this.heap);
     const c = this.current;
     if (!c) return [];
     const a = c.result.attribution;
@@ -95,6 +121,7 @@ export class ProfileState {
 
   /** Markdown for a hover on a hot line (counts and top stacks), or undefined. */
   hover(file: string, line0: number): string | undefined {
+    if (this.heap) return heapHover(this.heap, file, line0);
     const c = this.current;
     if (!c) return undefined;
     const rel = path.relative(c.folder.root, file).split(path.sep).join('/');
@@ -117,6 +144,10 @@ export class ProfileState {
   }
 
   confirmations(): Confirmation[] {
+    if (this.heap) {
+      const h = this.heap;
+      return heapConfirmations(h, this.analysis.allFindings().filter(f => f.range.file.startsWith(h.folder.root + path.sep)));
+    }
     const c = this.current;
     if (!c) return [];
     const mine = this.analysis.allFindings().filter(f => f.range.file.startsWith(c.folder.root + path.sep));
@@ -125,7 +156,7 @@ export class ProfileState {
 
   /** Findings ranked by measured cost, as rows an editor can list. */
   ranked(): { label: string; description: string; detail: string; uri: string; line: number; character: number; confirmed: boolean }[] {
-    const c = this.current;
+    const c = this.current ?? this.heap;
     if (!c) return [];
     return this.confirmations().map(x => ({
       label: `${x.finding.code}  ${path.relative(c.folder.root, x.finding.range.file)}:${x.finding.range.line}`,
@@ -146,7 +177,8 @@ export class ProfileState {
    * What the flamegraph panel shows: speedscope JSON and, per view (All / Allocator / Copy), the
    * top 100 hot lines ranked by that view's samples (the list follows the view).
    */
-  flamegraph(): { title: string; speedscope: object; hotLines: PanelHotLine[]; hotLinesByView: PanelHotLine[][] } | undefined {
+  flamegraph(): { title: string; speedscope: object; hotLines: PanelHotLine[]; hotLinesByView?: PanelHotLine[][]; views?: { label: string; title: string }[] } | undefined {
+    if (this.heap) return heapFlamegraph(this.heap);
     const c = this.current;
     if (!c) return undefined;
     const a = c.result.attribution;

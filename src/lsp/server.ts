@@ -26,7 +26,8 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseEditorSettings, type EditorSettings } from '../core/config/editor-settings';
 import { layoutMarkdown, sizeLabel } from '../core/layout/markdown';
-import { CancelledError, ProfileInputError, sniffFile } from '../profile/source';
+import { CancelledError, ProfileInputError } from '../profile/source';
+import { detectImporter } from '../profile/import';
 import { WorkspaceAnalysis, type FolderState } from './analysis';
 import { DOCS_BASE, fileUri, SOURCE, toDiagnostic, uriPath } from './convert';
 import { ExactLayouts } from './exact';
@@ -405,6 +406,8 @@ export function startServer(conn: Connection): void {
         hints.set(file, [...(hints.get(file) ?? []), d]);
       }
     }
+    // Heap diagnostics (churn, growth, peak holders, leaks) are real findings: always sent.
+    for (const [file, ds] of profile.diagnostics(SOURCE)) hints.set(file, [...(hints.get(file) ?? []), ...ds]);
     for (const f of new Set([...before, ...hints.keys()])) push(f);
   };
 
@@ -442,7 +445,7 @@ export function startServer(conn: Connection): void {
           if (typeof file !== 'string' || file.length === 0) throw invalid('allocLens.importProfile takes the path of a profile');
           const abs = path.resolve(roots[0] ?? '.', file);
           await whenReady(token);
-          const format = (await sniffFile(abs).catch((e: Error) => Promise.reject(invalid(e.message)))).format;
+          const format = (await detectImporter(abs).catch((e: Error) => Promise.reject(invalid(e.message)))).importer.id;
           if (format === 'perf-data' && init.trusted === false) {
             throw invalid('reading perf.data runs `perf script`, which is not done in an untrusted workspace. Trust the workspace, or import the output of `perf script` (text) instead.');
           }
