@@ -89,6 +89,7 @@ export class FutureAnalyzer {
   private readonly inProgress = new Set<string>();
   private methods?: Map<string, FnItem[]>;
   private fnByStart?: Map<string, FnItem>;
+  private readonly snippets = new Map<FnItem, SyntaxNode>();
 
   constructor(readonly index: WorkspaceIndex, readonly engine: LayoutEngine) {}
 
@@ -103,6 +104,11 @@ export class FutureAnalyzer {
         const f = this.ofNode(file, n);
         if (f) out.push(f);
       }
+      for (const i of this.index.itemsInFile(file)) {
+        if (i.kind !== 'fn' || !i.viaMacro || !i.isAsync || !i.hasBody) continue;
+        const f = this.ofFn(i);
+        if (f) out.push(f);
+      }
     }
     return out.sort((a, b) => b.size - a.size || a.file.localeCompare(b.file) || a.line - b.line);
   }
@@ -112,7 +118,18 @@ export class FutureAnalyzer {
     const tree = this.index.tree(item.span.file);
     if (!tree || !item.isAsync || !item.hasBody) return undefined;
     const n = tree.rootNode.namedDescendantForIndex(item.nameSpan.startOffset)?.parent;
-    return n?.type === 'function_item' ? this.ofNode(item.span.file, n) : undefined;
+    if (n?.type === 'function_item') return this.ofNode(item.span.file, n);
+    // Inside a macro body (`cfg_rt! { .. }`) the tree holds tokens: parse the fn on its own.
+    const text = this.index.fileText(item.span.file)?.slice(item.span.startOffset, item.span.endOffset);
+    if (!text) return undefined;
+    let snip = this.snippets.get(item);
+    if (!snip) {
+      const { parseRust } = require('../parser') as typeof import('../parser');
+      const f = parseRust(text).rootNode.namedChildren.find(c => c.type === 'function_item');
+      if (!f) return undefined;
+      this.snippets.set(item, (snip = f));
+    }
+    return this.ofNode(item.span.file, snip, 0, item.span.startOffset);
   }
 
   private isAsyncFn(n: SyntaxNode): boolean {
@@ -129,28 +146,28 @@ export class FutureAnalyzer {
   }
 
   /** The innermost fn item around `n` (for module, `Self` and the path of blocks). */
-  private siteOf(file: string, n: SyntaxNode): Site {
+  private siteOf(file: string, n: SyntaxNode, base = 0): Site {
     const text = this.index.fileText(file) ?? '';
     for (let p: SyntaxNode | null = n; p; p = p.parent) {
       if (p.type === 'function_item') {
         const name = p.childForFieldName('name');
-        const fn = name ? this.fnAt(file, name.startIndex) : undefined;
+        const fn = name ? this.fnAt(file, base + name.startIndex) : undefined;
         if (fn) return { file, module: fn.module, fn, text };
       }
     }
     const starts = this.index.lineStarts(file) ?? [0];
-    return { file, module: this.index.moduleAt(file, lineCol(starts, n.startIndex).line), text };
+    return { file, module: this.index.moduleAt(file, lineCol(starts, base + n.startIndex).line), text };
   }
 
   /** Sizes the coroutine at node `n` (fn item, async block or async closure) of `file`. */
-  ofNode(file: string, n: SyntaxNode, depth = 0): FutureInfo | undefined {
-    const key = `${file}\0${n.startIndex}`;
+  ofNode(file: string, n: SyntaxNode, depth = 0, base = 0): FutureInfo | undefined {
+    const key = `${file}\0${base + n.startIndex}`;
     const hit = this.memo.get(key);
     if (hit) return hit;
     if (this.inProgress.has(key) || depth > MAX_DEPTH) return undefined;
     this.inProgress.add(key);
     try {
-      const info = this.compute(file, n, depth);
+      const info = this.compute(file, n, depth, base);
       if (info) this.memo.set(key, info);
       return info;
     } finally {
@@ -158,9 +175,10 @@ export class FutureAnalyzer {
     }
   }
 
-  private compute(file: string, n: SyntaxNode, depth: number): FutureInfo | undefined {
-    const site = this.siteOf(file, n);
-    const starts = this.index.lineStarts(file) ?? [0];
+  private compute(file: string, n: SyntaxNode, depth: number, base: number): FutureInfo | undefined {
+    const site = this.siteOf(file, n, base);
+    const starts0 = this.index.lineStarts(file) ?? [0];
+    const starts = base ? starts0.map(s => s - base) : starts0;
     const isFn = n.type === 'function_item';
     const body = n.childForFieldName('body') ?? n.namedChildren.find(c => c.type === 'block');
     if (!body) return undefined;
@@ -171,7 +189,8 @@ export class FutureAnalyzer {
       for (const p of fn.params) {
         const name = p.isSelf ? 'self' : p.pattern.replace(/^mut\s+/, '');
         const selfTy = fn.owner?.selfType;
-        const t: Ty | undefined = p.type ? { expr: p.type, module: fn.module, self: selfTy } : p.isSelf ? (p.pattern.includes('&') ? ty('&u8') : selfTy && { expr: selfTy, module: fn.module, self: selfTy }) : undefined;
+        const selfRef = p.isSelf && p.pattern.includes('&') ? parseTypeText(p.pattern.includes('mut') ? '&mut Self' : '&Self') : undefined;
+        const t: Ty | undefined = p.type ? { expr: p.type, module: fn.module, self: selfTy } : selfRef ? { expr: selfRef, module: fn.module, self: selfTy } : p.isSelf && selfTy ? { expr: selfTy, module: fn.module, self: selfTy } : undefined;
         params.push({ name, type: t });
       }
     } else if (kind === 'async-closure') {
@@ -183,7 +202,7 @@ export class FutureAnalyzer {
       }
     }
     const scan = scanBody(n, body, params.map(p => p.name));
-    const ctx: Ctx = { site, scan, params, depth, starts };
+    const ctx: Ctx = { site, scan, params, depth, starts, base };
     const at = lineCol(starts, isFn ? (n.childForFieldName('name')?.startIndex ?? n.startIndex) : n.startIndex);
     const bodyAt = lineCol(starts, body.startIndex);
     const info: FutureInfo = {
@@ -200,8 +219,8 @@ export class FutureAnalyzer {
       awaits: [],
       upvars: [],
       generic: !!fn && fn.generics.some(g => g.kind !== 'lifetime'),
-      startOffset: n.startIndex,
-      endOffset: n.endIndex,
+      startOffset: base + n.startIndex,
+      endOffset: base + n.endIndex,
     };
     // Upvars: an async fn's (and async closure's) arguments; a block's captured variables,
     // by value under `move`, else by reference.
@@ -266,10 +285,10 @@ export class FutureAnalyzer {
         target: fut.target ? { file: fut.target.file, line: fut.target.line, column: fut.target.column } : undefined,
         recursive: fut.recursive || undefined,
         held,
-        startOffset: a.start,
-        endOffset: a.end,
-        operandStart: a.operand.startIndex,
-        operandEnd: a.operand.endIndex,
+        startOffset: base + a.start,
+        endOffset: base + a.end,
+        operandStart: base + a.operand.startIndex,
+        operandEnd: base + a.operand.endIndex,
       });
     }
     const l = layoutCoroutine({ upvars, variants });
@@ -307,7 +326,7 @@ export class FutureAnalyzer {
           for (const q of site.fn.params) params.push({ name: q.isSelf ? 'self' : q.pattern.replace(/^mut\s+/, ''), type: q.type ? { expr: q.type, module: site.fn.module, self: site.fn.owner?.selfType } : undefined });
         }
         const scan = scanBody(p, body, params.map(x => x.name));
-        return { ctx: { site, scan, params, depth: MAX_DEPTH, starts: this.index.lineStarts(file) ?? [0] } };
+        return { ctx: { site, scan, params, depth: MAX_DEPTH, starts: this.index.lineStarts(file) ?? [0], base: 0 } };
       }
     }
     return undefined;
@@ -461,6 +480,11 @@ export class FutureAnalyzer {
   }
 
   private sizeOfTy(t: Ty): { size: number; align: number } {
+    if (t.expr.kind === 'ref' || t.expr.kind === 'ptr') {
+      const i = t.expr.inner;
+      const wide = i.kind === 'slice' || i.kind === 'dyn' || (i.kind === 'path' && i.segments.length === 1 && (i.segments[0].name === 'str' || i.segments[0].name === 'Path'));
+      return { size: wide ? 16 : 8, align: 8 };
+    }
     try {
       const l = this.engine.layOfType(t.expr, t.module, t.self ? { self: this.selfEnv(t) } : undefined);
       if (l.status === 'exact' && !l.unsized) return { size: l.size, align: l.align };
@@ -626,7 +650,7 @@ export class FutureAnalyzer {
       case 'parenthesized_expression':
         return this.futureOf(ctx, e.namedChildren[0], depth + 1);
       case 'async_block': {
-        const f = this.ofNode(ctx.site.file, e, ctx.depth + 1);
+        const f = this.ofNode(ctx.site.file, e, ctx.depth + 1, ctx.base);
         return f ? { size: f.size, align: f.align, status: f.status === 'lower-bound' ? 'lower-bound' : 'estimate', callee: 'async block', target: f } : unknown('async block');
       }
       case 'identifier': {
@@ -650,6 +674,7 @@ export class FutureAnalyzer {
         const segs = this.pathSegments(fnode);
         if (!segs) return unknown(fnode.text.slice(0, 40));
         const last2 = segs.slice(-2).join('::');
+        if (segs[segs.length - 1] === 'poll_fn' && args[0]?.type === 'closure_expression') return { ...this.closureSize(ctx, args[0]), status: 'estimate', callee: 'poll_fn' };
         if (last2 === 'Box::pin' || segs.join('::') === 'pin') return { size: 8, align: 8, status: 'estimate', callee: 'Box::pin' };
         const fn = this.resolveFn(ctx, segs);
         if (fn) return this.futureOfFn(ctx, fn, fn.path);
@@ -661,6 +686,12 @@ export class FutureAnalyzer {
       }
       case 'macro_invocation':
         return unknown(`${e.childForFieldName('macro')?.text ?? ''}!`);
+      case 'struct_expression': {
+        const t = this.typeOf(ctx, e, depth + 1);
+        const item = t && this.typeItem(t);
+        if (t && item) return { ...this.sizeOfTy(t), status: 'estimate', callee: item.path };
+        return unknown(e.childForFieldName('name')?.text ?? '?');
+      }
       default:
         return unknown(e.text.replace(/\s+/g, ' ').slice(0, 40));
     }
@@ -671,7 +702,9 @@ export class FutureAnalyzer {
     const recv = fnode.childForFieldName('value');
     const rt = recv ? this.typeOf(ctx, recv, depth + 1) : undefined;
     if (rt) {
-      const fn = this.methodOf(rt, name);
+      // Deref wrappers (`slab::Ref<ScheduledIo>`): try the first type argument too.
+      const inner = firstTypeArg(stripRefs(rt.expr));
+      const fn = this.methodOf(rt, name) ?? (inner ? this.methodOf({ ...rt, expr: inner }, name) : undefined);
       if (fn) return this.futureOfFn(ctx, fn, fn.path);
       const ext = this.externalPath(rt);
       const known = ext ? knownFuture(`${ext}::${name}`, args.map(a => () => this.futureOf(ctx, a, depth + 1))) : undefined;
@@ -683,6 +716,31 @@ export class FutureAnalyzer {
     const cands = (this.buildMethods().get(name) ?? []).filter(f => f.isAsync || this.isAsyncTrait(f));
     if (cands.length === 1) return this.futureOfFn(ctx, cands[0], cands[0].path);
     return { size: 0, align: 1, status: 'lower-bound', callee: `.${name}()` };
+  }
+
+  /** A closure's captures: one reference per captured name, or the values under `move`. */
+  private closureSize(ctx: Ctx, c: SyntaxNode): { size: number; align: number } {
+    const body = c.childForFieldName('body');
+    if (!body) return { size: 0, align: 1 };
+    const params = new Set<string>();
+    for (const id of c.childForFieldName('parameters')?.descendantsOfType('identifier') ?? []) params.add(id.text);
+    const names = new Set<string>();
+    for (const id of body.descendantsOfType(['identifier', 'self'])) {
+      const p = id.parent;
+      if (p && (p.type === 'scoped_identifier' || p.type === 'call_expression' && p.childForFieldName('function')?.id === id.id)) continue;
+      if (params.has(id.text) || !/^[a-z_]/.test(id.text)) continue;
+      if (id.type === 'self' || declFor(ctx.scan, id.text, c.startIndex) || ctx.params.some(q => q.name === id.text)) names.add(id.text);
+    }
+    const byMove = /^move\b/.test(c.text);
+    let size = 0;
+    let align = 1;
+    for (const n of names) {
+      const t = byMove ? this.localType(ctx, n, c.startIndex) : undefined;
+      const s = t ? this.sizeOfTy(t) : GUESS;
+      align = Math.max(align, s.align);
+      size = Math.ceil(size / s.align) * s.align + s.size;
+    }
+    return { size: Math.ceil(size / align) * align, align };
   }
 
   private awaitee(ctx: Ctx, a: AwaitPoint): FutSize {
@@ -713,4 +771,6 @@ export interface Ctx {
   params: { name: string; type?: Ty }[];
   depth: number;
   starts: number[];
+  /** Offset of the parsed snippet in its file (fns inside macro bodies), else 0. */
+  base: number;
 }

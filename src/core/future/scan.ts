@@ -197,5 +197,6 @@ export function liveAcross(scan: BodyScan, l: LocalDecl, a: AwaitPoint, needsDro
     if (a.start >= s && a.end <= e && l.declEnd <= s && list.some(u => u.offset >= s && u.offset < e)) return true;
   }
   if (!needsDrop) return false;
-  return !list.some(u => u.move && u.offset < a.start);
+  // A move inside the awaited expression happens before the suspension.
+  return !list.some(u => u.move && u.offset < a.end);
 }
