@@ -636,10 +636,13 @@ export class FutureAnalyzer {
     return off >= fn.span.startOffset && off < fn.span.endOffset;
   }
 
-  private isAsyncTrait(fn: FnItem): boolean {
+  private asyncTraitOwners?: Item[];
+
+  /** The method sits in an `#[async_trait]` impl or trait: callers await a boxed future. */
+  isAsyncTrait(fn: FnItem): boolean {
     if (!fn.owner) return false;
-    const owner = this.index.items.find(i => (i.kind === 'impl' || i.kind === 'trait') && i.span.file === fn.span.file && i.span.startOffset <= fn.span.startOffset && i.span.endOffset >= fn.span.endOffset);
-    return !!owner?.attrs.some(a => a.name === 'async_trait' || a.name.endsWith('::async_trait'));
+    this.asyncTraitOwners ??= this.index.items.filter(i => (i.kind === 'impl' || i.kind === 'trait') && i.attrs.some(a => a.name === 'async_trait' || a.name.endsWith('::async_trait')));
+    return this.asyncTraitOwners.some(i => i.span.file === fn.span.file && i.span.startOffset <= fn.span.startOffset && i.span.endOffset >= fn.span.endOffset);
   }
 
   /** Size of the future an expression evaluates to. */
