@@ -13,7 +13,7 @@ import type { FnItem, Item, StructItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
 import { parseTypeText } from '../index/type-text';
 import { layoutCoroutine, type SavedPart } from './coroutine';
-import { declFor, isCoroutineNode, liveAcross, scanBody, type AwaitPoint, type BodyScan, type LocalDecl } from './scan';
+import { declFor, isCoroutineNode, liveAcross, registerSource, scanBody, textOf, type AwaitPoint, type BodyScan, type LocalDecl } from './scan';
 import { joinSize, knownFuture, knownTypeSize, selectSize, splitJoinArgs, splitSelectFutures } from './tables';
 import type { FutureInfo, FutureStatus, HeldLocal } from './types';
 
@@ -46,6 +46,8 @@ interface Site {
 }
 
 const GUESS = { size: 8, align: 8 };
+/** Types named by the analyzer itself (`String`, `Vec<u8>`) resolve through the std prelude. */
+const STD_MODULE = '';
 const MAX_DEPTH = 12;
 
 function lineCol(starts: number[], offset: number): { line: number; column: number } {
@@ -79,7 +81,7 @@ function firstTypeArg(t: TypeExpr): TypeExpr | undefined {
   return a && a.kind === 'type' ? a.type : undefined;
 }
 
-const ty = (text: string, module = ''): Ty | undefined => {
+const ty = (text: string, module = STD_MODULE): Ty | undefined => {
   const e = parseTypeText(text);
   return e ? { expr: e, module } : undefined;
 };
@@ -97,7 +99,7 @@ export class FutureAnalyzer {
   all(files?: string[]): FutureInfo[] {
     const out: FutureInfo[] = [];
     for (const file of files ?? this.index.fileNames()) {
-      const tree = this.index.tree(file);
+      const tree = this.treeOf(file);
       if (!tree) continue;
       for (const n of tree.rootNode.descendantsOfType(['function_item', 'async_block', 'closure_expression'])) {
         if (n.type === 'function_item' ? !this.isAsyncFn(n) : !isCoroutineNode(n)) continue;
@@ -115,7 +117,7 @@ export class FutureAnalyzer {
 
   /** The future of the async fn `item`. */
   ofFn(item: FnItem): FutureInfo | undefined {
-    const tree = this.index.tree(item.span.file);
+    const tree = this.treeOf(item.span.file);
     if (!tree || !item.isAsync || !item.hasBody) return undefined;
     const n = tree.rootNode.namedDescendantForIndex(item.nameSpan.startOffset)?.parent;
     if (n?.type === 'function_item') return this.ofNode(item.span.file, n);
@@ -125,16 +127,25 @@ export class FutureAnalyzer {
     let snip = this.snippets.get(item);
     if (!snip) {
       const { parseRust } = require('../parser') as typeof import('../parser');
-      const f = parseRust(text).rootNode.namedChildren.find(c => c.type === 'function_item');
+      const snipTree = parseRust(text);
+      registerSource(snipTree, text);
+      const f = snipTree.rootNode.namedChildren.find(c => c.type === 'function_item');
       if (!f) return undefined;
       this.snippets.set(item, (snip = f));
     }
     return this.ofNode(item.span.file, snip, 0, item.span.startOffset);
   }
 
+  private treeOf(file: string) {
+    const tree = this.index.tree(file);
+    const text = this.index.fileText(file);
+    if (tree && text !== undefined) registerSource(tree, text);
+    return tree;
+  }
+
   private isAsyncFn(n: SyntaxNode): boolean {
     const mods = n.namedChildren.find(c => c.type === 'function_modifiers');
-    return !!mods && /\basync\b/.test(mods.text) && !!n.childForFieldName('body');
+    return !!mods && /\basync\b/.test(textOf(mods)) && !!n.childForFieldName('body');
   }
 
   private fnAt(file: string, offset: number): FnItem | undefined {
@@ -198,7 +209,7 @@ export class FutureAnalyzer {
       for (const p of ps?.namedChildren ?? []) {
         const pat = p.type === 'parameter' ? p.childForFieldName('pattern') : p;
         const t = p.type === 'parameter' ? p.childForFieldName('type') : null;
-        if (pat) params.push({ name: pat.text.replace(/^mut\s+/, ''), type: t ? ty(t.text, site.module) : undefined });
+        if (pat) params.push({ name: textOf(pat).replace(/^mut\s+/, ''), type: t ? ty(textOf(t), site.module) : undefined });
       }
     }
     const scan = scanBody(n, body, params.map(p => p.name));
@@ -225,7 +236,7 @@ export class FutureAnalyzer {
     // Upvars: an async fn's (and async closure's) arguments; a block's captured variables,
     // by value under `move`, else by reference.
     const upvars: { size: number; align: number }[] = [];
-    const byMove = kind === 'async-block' && /^async\s+move\b/.test(n.text);
+    const byMove = kind === 'async-block' && /^async\s+move\b/.test(textOf(n));
     if (kind === 'async-block' || kind === 'async-closure') {
       const outer = this.outerScan(file, n);
       for (const c of kind === 'async-block' ? scan.captures : scan.captures.filter(x => !params.some(p => p.name === x))) {
@@ -370,11 +381,11 @@ export class FutureAnalyzer {
       case 'reference_expression':
         return ty('&u8');
       case 'integer_literal': {
-        const s = /(u8|u16|u32|u64|u128|usize|i8|i16|i32|i64|i128|isize)$/.exec(e.text);
+        const s = /(u8|u16|u32|u64|u128|usize|i8|i16|i32|i64|i128|isize)$/.exec(textOf(e));
         return ty(s ? s[1] : 'i32');
       }
       case 'float_literal':
-        return ty(/f32$/.test(e.text) ? 'f32' : 'f64');
+        return ty(/f32$/.test(textOf(e)) ? 'f32' : 'f64');
       case 'boolean_literal':
         return ty('bool');
       case 'char_literal':
@@ -384,7 +395,7 @@ export class FutureAnalyzer {
       case 'unit_expression':
         return ty('()');
       case 'identifier':
-        return this.localType(ctx, e.text, e.startIndex);
+        return this.localType(ctx, textOf(e), e.startIndex);
       case 'self':
         return ctx.params.find(p => p.name === 'self')?.type ?? this.selfTy(ctx);
       case 'array_expression': {
@@ -392,7 +403,7 @@ export class FutureAnalyzer {
         const first = e.namedChildren.find(c => c.id !== len?.id);
         const et = first ? this.typeOf(ctx, first, depth + 1) : undefined;
         if (!et) return undefined;
-        const n = len ? len.text : String(e.namedChildren.length);
+        const n = len ? textOf(len) : String(e.namedChildren.length);
         const t = parseTypeText(`[${et.expr.text}; ${n}]`);
         return t ? { expr: t, module: len ? m : et.module, self: et.self } : undefined;
       }
@@ -471,7 +482,8 @@ export class FutureAnalyzer {
   }
 
   /** The workspace struct/enum a type names (through references and smart pointers). */
-  private typeItem(t: Ty): Item | undefined {
+  private typeItem(t0: Ty): Item | undefined {
+    const t = this.fix(t0);
     let e = stripRefs(t.expr);
     if (e.kind === 'path' && e.segments.length === 1 && e.segments[0].name === 'Self' && t.self) e = stripRefs(t.self);
     if (e.kind !== 'path') return undefined;
@@ -479,7 +491,17 @@ export class FutureAnalyzer {
     return r.kind === 'item' ? r.item : undefined;
   }
 
-  private sizeOfTy(t: Ty): { size: number; align: number } {
+  private rootModule?: string;
+
+  /** Analyzer-made types (`String`, `Vec<u8>`) carry no module: read them at a crate root. */
+  private fix(t: Ty): Ty {
+    if (t.module) return t;
+    this.rootModule ??= (this.index.moduleOf(this.index.fileNames()[0] ?? '') ?? '').split('::')[0];
+    return { ...t, module: this.rootModule };
+  }
+
+  private sizeOfTy(t0: Ty): { size: number; align: number } {
+    const t = this.fix(t0);
     if (t.expr.kind === 'ref' || t.expr.kind === 'ptr') {
       const i = t.expr.inner;
       const wide = i.kind === 'slice' || i.kind === 'dyn' || (i.kind === 'path' && i.segments.length === 1 && (i.segments[0].name === 'str' || i.segments[0].name === 'Path'));
@@ -504,7 +526,8 @@ export class FutureAnalyzer {
   }
 
   /** `tokio::sync::MutexGuard` for a type written as `MutexGuard<'_, T>` and imported from tokio. */
-  private externalPath(t: Ty): string | undefined {
+  private externalPath(t0: Ty): string | undefined {
+    const t = this.fix(t0);
     const e = stripRefs(t.expr);
     if (e.kind !== 'path') return undefined;
     const r = this.index.resolveType(t.module, e as PathExpr);
@@ -554,7 +577,7 @@ export class FutureAnalyzer {
       return f ? this.pathSegments(f) : undefined;
     }
     if (n.type !== 'identifier' && n.type !== 'scoped_identifier') return undefined;
-    return n.text.replace(/<[^<>]*(?:<[^<>]*>[^<>]*)*>/g, '').replace(/\s+/g, '').split('::').filter(s => s !== '');
+    return textOf(n).replace(/<[^<>]*(?:<[^<>]*>[^<>]*)*>/g, '').replace(/\s+/g, '').split('::').filter(s => s !== '');
   }
 
   private buildMethods(): Map<string, FnItem[]> {
@@ -618,7 +641,7 @@ export class FutureAnalyzer {
       return { size: s.size, align: s.align, status: 'estimate', callee };
     }
     if (rt?.kind === 'impl') {
-      const tree = this.index.tree(fn.span.file);
+      const tree = this.treeOf(fn.span.file);
       const node = tree?.rootNode.namedDescendantForIndex(fn.nameSpan.startOffset)?.parent;
       const blk = node?.childForFieldName('body');
       const tail = blk?.namedChildren[blk.namedChildren.length - 1];
@@ -657,31 +680,36 @@ export class FutureAnalyzer {
         return f ? { size: f.size, align: f.align, status: f.status === 'lower-bound' ? 'lower-bound' : 'estimate', callee: 'async block', target: f } : unknown('async block');
       }
       case 'identifier': {
-        const d = declFor(ctx.scan, e.text, e.startIndex);
+        const d = declFor(ctx.scan, textOf(e), e.startIndex);
         if (d?.init) return { ...this.futureOf(ctx, d.init, depth + 1) };
-        const t = d ? this.declType(ctx, d) : ctx.params.find(p => p.name === e.text)?.type;
+        const t = d ? this.declType(ctx, d) : ctx.params.find(p => p.name === textOf(e))?.type;
         const known = t && knownFuture(this.externalPath(t) ?? '', []);
-        if (known) return { ...known, callee: this.externalPath(t!) ?? e.text };
+        if (known) return { ...known, callee: this.externalPath(t!) ?? textOf(e) };
         if (t) {
           const s = this.sizeOfTy(t);
           const item = this.typeItem(t);
           if (item) return { ...s, status: 'estimate', callee: item.path };
         }
-        return unknown(e.text);
+        return unknown(textOf(e));
       }
       case 'call_expression': {
         const fnode = e.childForFieldName('function');
         const args = e.childForFieldName('arguments')?.namedChildren ?? [];
-        if (!fnode) return unknown(e.text.slice(0, 40));
+        if (!fnode) return unknown(textOf(e).slice(0, 40));
         if (fnode.type === 'field_expression') return this.methodFuture(ctx, fnode, args, depth);
         const segs = this.pathSegments(fnode);
-        if (!segs) return unknown(fnode.text.slice(0, 40));
+        if (!segs) return unknown(textOf(fnode).slice(0, 40));
         const last2 = segs.slice(-2).join('::');
         if (segs[segs.length - 1] === 'poll_fn' && args[0]?.type === 'closure_expression') return { ...this.closureSize(ctx, args[0]), status: 'estimate', callee: 'poll_fn' };
         if (last2 === 'Box::pin' || segs.join('::') === 'pin') return { size: 8, align: 8, status: 'estimate', callee: 'Box::pin' };
         const fn = this.resolveFn(ctx, segs);
         if (fn) return this.futureOfFn(ctx, fn, fn.path);
         const r = this.index.resolvePath(ctx.site.module, segs);
+        // A tuple-struct future built in place: `Sleep(deadline).await`.
+        if (r.kind === 'item') {
+          const s = this.sizeOfTy({ expr: parseTypeText(segs.join('::'))!, module: ctx.site.module });
+          return { ...s, status: 'estimate', callee: r.item.path };
+        }
         const full = r.kind === 'external' || r.kind === 'std' ? r.path : segs.join('::');
         const known = knownFuture(full, args.map(a => () => this.futureOf(ctx, a, depth + 1)));
         if (known) return { ...known, callee: full };
@@ -696,7 +724,7 @@ export class FutureAnalyzer {
         return unknown(e.childForFieldName('name')?.text ?? '?');
       }
       default:
-        return unknown(e.text.replace(/\s+/g, ' ').slice(0, 40));
+        return unknown(textOf(e).replace(/\s+/g, ' ').slice(0, 40));
     }
   }
 
@@ -726,15 +754,15 @@ export class FutureAnalyzer {
     const body = c.childForFieldName('body');
     if (!body) return { size: 0, align: 1 };
     const params = new Set<string>();
-    for (const id of c.childForFieldName('parameters')?.descendantsOfType('identifier') ?? []) params.add(id.text);
+    for (const id of c.childForFieldName('parameters')?.descendantsOfType('identifier') ?? []) params.add(textOf(id));
     const names = new Set<string>();
     for (const id of body.descendantsOfType(['identifier', 'self'])) {
       const p = id.parent;
       if (p && (p.type === 'scoped_identifier' || p.type === 'call_expression' && p.childForFieldName('function')?.id === id.id)) continue;
-      if (params.has(id.text) || !/^[a-z_]/.test(id.text)) continue;
-      if (id.type === 'self' || declFor(ctx.scan, id.text, c.startIndex) || ctx.params.some(q => q.name === id.text)) names.add(id.text);
+      if (params.has(textOf(id)) || !/^[a-z_]/.test(textOf(id))) continue;
+      if (id.type === 'self' || declFor(ctx.scan, textOf(id), c.startIndex) || ctx.params.some(q => q.name === textOf(id))) names.add(textOf(id));
     }
-    const byMove = /^move\b/.test(c.text);
+    const byMove = /^move\b/.test(textOf(c));
     let size = 0;
     let align = 1;
     for (const n of names) {
@@ -749,7 +777,7 @@ export class FutureAnalyzer {
   private awaitee(ctx: Ctx, a: AwaitPoint): FutSize {
     if (a.kind === 'await') return this.futureOf(ctx, a.operand, 0);
     const tt = a.operand.namedChildren.find(c => c.type === 'token_tree');
-    const inner = tt ? tt.text.slice(1, -1) : '';
+    const inner = tt ? textOf(tt).slice(1, -1) : '';
     const exprs = a.kind === 'join' ? splitJoinArgs(inner) : splitSelectFutures(inner);
     const futs = exprs.map(x => this.futureOfText(ctx, x));
     const macro = a.operand.childForFieldName('macro')?.text ?? a.kind;
@@ -761,7 +789,9 @@ export class FutureAnalyzer {
   /** Sizes a future written as text inside a macro (re-parsed on its own). */
   private futureOfText(ctx: Ctx, text: string): FutSize {
     const { parseRust } = require('../parser') as typeof import('../parser');
-    const tree = parseRust(`fn __f() { (${text}); }`);
+    const src = `fn __f() { (${text}); }`;
+    const tree = parseRust(src);
+    registerSource(tree, src);
     const e = tree.rootNode.descendantsOfType('parenthesized_expression')[0]?.namedChildren[0];
     // Names inside refer to the enclosing body: resolve them as if written at the macro.
     return this.futureOf({ ...ctx, scan: { ...ctx.scan, locals: [] } }, e, 1);

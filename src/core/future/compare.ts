@@ -53,7 +53,8 @@ export function matchFutures(bodies: readonly ExactType[], futures: readonly Fut
     } else {
       const m = LOC_RE.exec(b.name);
       if (m) {
-        const file = m[2].split(path.sep).join('/');
+        // rustc prints the path it was given: relative to the crate root, or absolute.
+        const file = (path.isAbsolute(m[2]) ? path.relative(root, m[2]) : m[2]).split(path.sep).join('/');
         info = m[1] === 'async block' ? byLoc.get(`${file}:${m[3]}:${m[4]}`) ?? byLoc.get(`body ${file}:${m[3]}:${m[4]}`) : byLoc.get(`body ${file}:${m[3]}:${m[4]}`);
       }
     }

@@ -74,16 +74,27 @@ export function layoutCoroutine(shape: CoroutineShape): CoroutineLayout {
   const nVariants = 3 + shape.variants.length;
   const tag: Abi = { size: 1, align: 1, uninhabited: false, niche: { offset: 0, bytes: 1, available: BigInt(256 - nVariants) } };
   const prefixFields = [...shape.upvars.map(u => abi(u.size, u.align)), tag, ...[...promoted].map(k => abi(parts.get(k)!.size, parts.get(k)!.align))];
-  const prefix = univariant(prefixFields, { inhibitReorder: false }, { kind: 'always' });
+  const laid = univariant(prefixFields, { inhibitReorder: false }, { kind: 'always' });
+  // Variants start right after the last prefix byte, not at the aligned prefix size:
+  // `async fn leaf(x: u64)` awaiting a 1-byte future is 24 bytes (awaitee at offset 9).
+  const end = prefixFields.reduce((m, f, i) => Math.max(m, laid.offsets[i] + f.size), 0);
+  const prefix = { size: end, align: laid.align };
   let size = prefix.size;
   let align = prefix.align;
   const variantSizes: number[] = [];
   for (const vs of shape.variants) {
-    const own = vs.filter(p => !promoted.has(p.key)).map(p => abi(p.size, p.align));
-    const v = univariant(own, { inhibitReorder: false }, { kind: 'prefixed', size: prefix.size, align: prefix.align });
-    variantSizes.push(v.size);
-    size = Math.max(size, v.size);
-    align = Math.max(align, v.align);
+    // rustc's `Prefixed` ordering: smallest alignment first, to fill the bytes after the prefix.
+    const own = vs.filter(p => !promoted.has(p.key)).sort((a, b) => a.align - b.align);
+    let off = prefix.size;
+    let va = prefix.align;
+    for (const p of own) {
+      off = alignUp(off, p.align) + p.size;
+      va = Math.max(va, p.align);
+    }
+    const vsize = alignUp(off, va);
+    variantSizes.push(vsize);
+    size = Math.max(size, vsize);
+    align = Math.max(align, va);
   }
   return { size: alignUp(size, align), align, prefix: prefix.size, promoted, variantSizes };
 }

@@ -5,7 +5,20 @@
  * code: a local is saved across an `.await` when it is declared before it, is still in scope, and
  * is used after it (or anywhere in a loop around it), or has drop glue and was not moved before.
  */
-import type { SyntaxNode } from '../parser';
+import type { SyntaxNode, Tree } from '../parser';
+
+const SOURCES = new WeakMap<Tree, string>();
+
+/** Remember the text a tree was parsed from: `node.text` re-reads it through the binding. */
+export function registerSource(tree: Tree, text: string): void {
+  SOURCES.set(tree, text);
+}
+
+/** A node's text, sliced from the registered source (much cheaper than `node.text`). */
+export function textOf(n: SyntaxNode): string {
+  const s = SOURCES.get(n.tree);
+  return s !== undefined ? s.slice(n.startIndex, n.endIndex) : n.text;
+}
 
 /** A binding inside the body: a `let`, a `for`/`while let`/`if let` pattern or a parameter. */
 export interface LocalDecl {
@@ -61,13 +74,14 @@ const SELECT_MACROS = new Set(['select', 'select_biased']);
 /** Whether `n` starts a coroutine of its own: an async block or an async closure. */
 export function isCoroutineNode(n: SyntaxNode): boolean {
   if (n.type === 'async_block') return true;
-  return n.type === 'closure_expression' && /^(?:static\s+)?async\b/.test(n.text);
+  return n.type === 'closure_expression' && /^(?:static\s+)?async\b/.test(textOf(n).slice(0, 16));
 }
 
 /** `tokio::join!` -> `join` when the macro is a join/select of tokio or futures. */
 export function joinSelectKind(n: SyntaxNode): 'join' | 'select' | undefined {
   if (n.type !== 'macro_invocation') return undefined;
-  const name = n.childForFieldName('macro')?.text.replace(/\s+/g, '') ?? '';
+  const m = n.childForFieldName('macro');
+  const name = m ? textOf(m).replace(/\s+/g, '') : '';
   const last = name.split('::').pop() ?? '';
   if (JOIN_MACROS.has(last)) return 'join';
   if (SELECT_MACROS.has(last)) return 'select';
@@ -85,14 +99,15 @@ function ownerOf(n: SyntaxNode, root: SyntaxNode): SyntaxNode {
 
 function patternNames(pat: SyntaxNode | null): string[] {
   if (!pat) return [];
-  if (pat.type === 'identifier') return [pat.text];
+  if (pat.type === 'identifier') return [textOf(pat)];
   const out: string[] = [];
   for (const id of pat.descendantsOfType(['identifier', 'shorthand_field_identifier'])) {
     const p = id.parent;
     // `Some(x)`: `Some` is the pattern's type; `a::B { .. }` path segments are not bindings.
     if (p && (p.type === 'scoped_identifier' || p.childForFieldName('type')?.id === id.id)) continue;
-    if (/^[A-Z]/.test(id.text)) continue;
-    out.push(id.text);
+    const s = textOf(id);
+    if (/^[A-Z]/.test(s)) continue;
+    out.push(s);
   }
   return out;
 }
@@ -117,7 +132,7 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[]): 
         const p = n.parent;
         if (p && (p.type === 'scoped_identifier' || p.type === 'scoped_type_identifier')) break;
         if (p?.type === 'macro_invocation' && p.childForFieldName('macro')?.id === n.id) break;
-        const name = n.text;
+        const name = textOf(n);
         let list = uses.get(name);
         if (!list) uses.set(name, (list = []));
         list.push({ name, offset: n.startIndex, move: !!p && MOVE_PARENTS.has(p.type) && p.childForFieldName('pattern')?.id !== n.id });
