@@ -17,7 +17,7 @@ export interface EditorSettings {
   debounceMs: number;
 }
 
-const RULES: RuleCode[] = ['large-error', 'large-enum-variant', 'large-move', 'async-trait-box', 'clone-hotspot'];
+const RULES: RuleCode[] = ['large-error', 'large-enum-variant', 'large-move', 'async-trait-box', 'clone-hotspot', 'large-future'];
 
 export function readSettings(scope?: vscode.ConfigurationScope): EditorSettings {
   const c = vscode.workspace.getConfiguration(SECTION, scope);
@@ -33,6 +33,8 @@ export function readSettings(scope?: vscode.ConfigurationScope): EditorSettings 
       largeErrorThreshold: num('largeErrorThreshold'),
       enumVariantSizeThreshold: num('enumVariantSizeThreshold'),
       passByValueSizeLimit: num('passByValueSizeLimit'),
+      futureSizeThreshold: num('futureSizeThreshold'),
+      futureBoxThreshold: num('futureBoxThreshold'),
       enabled,
     },
     exclude: c.get<string[]>('exclude', []),

@@ -42,6 +42,7 @@ const MEASURE: Record<Finding['code'], Measure> = {
   'large-move': 'copy',
   'async-trait-box': 'allocator',
   'clone-hotspot': 'alloc+copy',
+  'large-future': 'copy',
 };
 
 const RAISE: Record<Severity, Severity> = { hint: 'info', info: 'warning', warning: 'error', error: 'error' };

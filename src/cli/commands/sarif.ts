@@ -10,6 +10,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'large-error': 'A function returns Result<T, E> with a large E: every return copies it.',
   'large-enum-variant': 'One enum variant is much larger than the others: every value occupies the largest size.',
   'large-move': 'A large value is moved by value (parameter, container push/pop, match).',
+  'large-future': 'An awaited future is large: it is stored inside the caller\'s own future.',
   'async-trait-box': '#[async_trait] allocates a boxed future on every call of each async method.',
   'clone-hotspot': 'Clones of heap-owning or reference-counted values inside loops.',
 };

@@ -17,13 +17,17 @@ export interface RuleSettings {
   enumVariantSizeThreshold: number;
   /** clippy `pass-by-value-size-limit`: values at least this large moved by value are flagged. */
   passByValueSizeLimit: number;
+  /** clippy `future-size-threshold`: an awaited future of at least this many bytes (16384). */
+  futureSizeThreshold?: number;
+  /** Lower, informational level for `large-future` (tokio boxes spawned futures above 2 KiB). */
+  futureBoxThreshold?: number;
   /** Rules switched on (all by default). */
   enabled: Record<RuleCode, boolean>;
   /** Where each threshold came from, for messages and "Explain". */
   sources: Partial<Record<'largeErrorThreshold' | 'enumVariantSizeThreshold' | 'passByValueSizeLimit' | 'largeErrorIgnored', string>>;
 }
 
-export const ALL_RULES: RuleCode[] = ['large-error', 'large-enum-variant', 'large-move', 'async-trait-box', 'clone-hotspot'];
+export const ALL_RULES: RuleCode[] = ['large-error', 'large-enum-variant', 'large-move', 'async-trait-box', 'clone-hotspot', 'large-future'];
 
 export function defaultSettings(): RuleSettings {
   return {
@@ -65,6 +69,8 @@ export function applyClippyToml(s: RuleSettings, file: string): RuleSettings {
   if (e !== undefined) [out.largeErrorThreshold, out.sources.largeErrorThreshold] = [e, file];
   const v = num('enum-variant-size-threshold');
   if (v !== undefined) [out.enumVariantSizeThreshold, out.sources.enumVariantSizeThreshold] = [v, file];
+  const fu = num('future-size-threshold');
+  if (fu !== undefined) out.futureSizeThreshold = fu;
   const p = num('pass-by-value-size-limit');
   if (p !== undefined) [out.passByValueSizeLimit, out.sources.passByValueSizeLimit] = [p, file];
   if ('large-error-ignored' in top) {
@@ -76,7 +82,7 @@ export function applyClippyToml(s: RuleSettings, file: string): RuleSettings {
 }
 
 /** Overrides from the editor or the command line; undefined fields keep the lower layers. */
-export type SettingsOverrides = Partial<Pick<RuleSettings, 'largeErrorThreshold' | 'largeErrorIgnored' | 'enumVariantSizeThreshold' | 'passByValueSizeLimit'>> & { enabled?: Partial<Record<RuleCode, boolean>> };
+export type SettingsOverrides = Partial<Pick<RuleSettings, 'largeErrorThreshold' | 'largeErrorIgnored' | 'enumVariantSizeThreshold' | 'passByValueSizeLimit' | 'futureSizeThreshold' | 'futureBoxThreshold'>> & { enabled?: Partial<Record<RuleCode, boolean>> };
 
 export function resolveSettings(opts: { dir?: string; clippyToml?: string; overrides?: SettingsOverrides } = {}): RuleSettings {
   let s = defaultSettings();
@@ -89,6 +95,8 @@ export function resolveSettings(opts: { dir?: string; clippyToml?: string; overr
       s.sources[k] = 'settings';
     }
   }
+  if (o.futureSizeThreshold !== undefined) s.futureSizeThreshold = o.futureSizeThreshold;
+  if (o.futureBoxThreshold !== undefined) s.futureBoxThreshold = o.futureBoxThreshold;
   if (o.enabled) s.enabled = { ...s.enabled, ...Object.fromEntries(Object.entries(o.enabled).filter(([, v]) => v !== undefined)) };
   return s;
 }

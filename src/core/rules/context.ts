@@ -60,6 +60,7 @@ export const CLIPPY_LINT: Partial<Record<RuleCode, string>> = {
   'large-error': 'clippy::result_large_err',
   'large-enum-variant': 'clippy::large_enum_variant',
   'large-move': 'clippy::large_types_passed_by_value',
+  'large-future': 'clippy::large_futures',
 };
 
 function allowsIn(args: string, code: RuleCode): boolean {

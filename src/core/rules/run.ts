@@ -11,6 +11,7 @@ import { largeEnumVariant } from './large-enum-variant';
 import { largeMove } from './large-move';
 import { asyncTraitBox } from './async-trait-box';
 import { cloneHotspot } from './clone-hotspot';
+import { largeFuture } from './large-future';
 
 export const RULES: Record<RuleCode, Rule> = {
   'large-error': largeError,
@@ -18,6 +19,7 @@ export const RULES: Record<RuleCode, Rule> = {
   'large-move': largeMove,
   'async-trait-box': asyncTraitBox,
   'clone-hotspot': cloneHotspot,
+  'large-future': largeFuture,
 };
 
 export function runRules(index: WorkspaceIndex, engine: LayoutEngine, settings: RuleSettings, files?: string[]): Finding[] {

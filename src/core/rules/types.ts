@@ -9,7 +9,8 @@ export type RuleCode =
   | 'large-enum-variant'
   | 'large-move'
   | 'async-trait-box'
-  | 'clone-hotspot';
+  | 'clone-hotspot'
+  | 'large-future';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
