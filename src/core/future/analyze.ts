@@ -99,10 +99,20 @@ export class FutureAnalyzer {
   all(files?: string[]): FutureInfo[] {
     const out: FutureInfo[] = [];
     for (const file of files ?? this.index.fileNames()) {
+      const text = this.index.fileText(file);
       const tree = this.treeOf(file);
-      if (!tree) continue;
-      for (const n of tree.rootNode.descendantsOfType(['function_item', 'async_block', 'closure_expression'])) {
+      if (!tree || !text || !text.includes('async')) continue;
+      // Find coroutines from the `async` keywords in the text: asking the tree for every fn
+      // and closure crosses N-API thousands of times on a crate like tokio.
+      const seen = new Set<number>();
+      for (const m of text.matchAll(/\basync\b/g)) {
+        const kw = tree.rootNode.descendantForIndex(m.index!, m.index! + 5);
+        if (kw.type !== 'async') continue;
+        let n: SyntaxNode | null = kw.parent;
+        if (n?.type === 'function_modifiers') n = n.parent;
+        if (!n || seen.has(n.startIndex)) continue;
         if (n.type === 'function_item' ? !this.isAsyncFn(n) : !isCoroutineNode(n)) continue;
+        seen.add(n.startIndex);
         const f = this.ofNode(file, n);
         if (f) out.push(f);
       }
@@ -326,7 +336,17 @@ export class FutureAnalyzer {
   }
 
   /** The body scan of the coroutine or fn around a nested block (for the types of captures). */
+  private readonly outerScans = new Map<string, { ctx: Ctx } | undefined>();
+
   private outerScan(file: string, n: SyntaxNode): { ctx: Ctx } | undefined {
+    const key = `${file}\0${n.startIndex}`;
+    if (this.outerScans.has(key)) return this.outerScans.get(key);
+    const r = this.outerScanUncached(file, n);
+    this.outerScans.set(key, r);
+    return r;
+  }
+
+  private outerScanUncached(file: string, n: SyntaxNode): { ctx: Ctx } | undefined {
     for (let p = n.parent; p; p = p.parent) {
       if (p.type === 'function_item' || isCoroutineNode(p) || p.type === 'closure_expression') {
         const body = p.childForFieldName('body');

@@ -88,13 +88,14 @@ export function joinSelectKind(n: SyntaxNode): 'join' | 'select' | undefined {
   return undefined;
 }
 
-/** The coroutine (or plain closure / fn) that directly contains `n`. */
-function ownerOf(n: SyntaxNode, root: SyntaxNode): SyntaxNode {
-  for (let p = n.parent; p; p = p.parent) {
-    if (p.id === root.id) return root;
-    if (p.type === 'async_block' || p.type === 'closure_expression' || p.type === 'function_item') return p;
-  }
-  return root;
+/**
+ * Whether `n` belongs to the body directly, not to a nested block, closure or fn. Decided from
+ * offsets against the nested ranges: walking `parent` crosses N-API once per level.
+ */
+function directIn(n: SyntaxNode, nestedRanges: [number, number][]): boolean {
+  const s = n.startIndex;
+  for (const [a, b] of nestedRanges) if (s > a && s < b) return false;
+  return true;
 }
 
 function patternNames(pat: SyntaxNode | null): string[] {
@@ -122,10 +123,11 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[]): 
   const loops: [number, number][] = [];
   const nested: SyntaxNode[] = [];
   for (const p of params) locals.push({ name: p, declEnd: body.startIndex, scopeStart: body.startIndex, scopeEnd: body.endIndex, param: true });
+  // A nested block/closure/fn starts a region owned by it (its own start node stays direct).
+  const nestedRanges: [number, number][] = body.descendantsOfType(['async_block', 'closure_expression', 'function_item']).map(x => [x.startIndex, x.endIndex]);
   const kinds = ['await_expression', 'let_declaration', 'for_expression', 'while_expression', 'loop_expression', 'let_condition', 'macro_invocation', 'async_block', 'closure_expression', 'identifier', 'self'];
   for (const n of body.descendantsOfType(kinds)) {
-    const owner = ownerOf(n, root);
-    const direct = owner.id === root.id;
+    const direct = directIn(n, nestedRanges);
     switch (n.type) {
       case 'identifier':
       case 'self': {
