@@ -222,7 +222,7 @@ export class FutureAnalyzer {
         if (pat) params.push({ name: textOf(pat).replace(/^mut\s+/, ''), type: t ? ty(textOf(t), site.module) : undefined });
       }
     }
-    const scan = scanBody(n, body, params.map(p => p.name));
+    const scan = scanBody(n, body, params.map(p => p.name), this.cfgCheck(site.module));
     const ctx: Ctx = { site, scan, params, depth, starts, base };
     const at = lineCol(starts, isFn ? (n.childForFieldName('name')?.startIndex ?? n.startIndex) : n.startIndex);
     const bodyAt = lineCol(starts, body.startIndex);
@@ -277,7 +277,7 @@ export class FutureAnalyzer {
       for (const l of scan.locals) {
         const t = this.declType(ctx, l);
         const s = t ? this.sizeOfTy(t) : GUESS;
-        if (!liveAcross(scan, l, a, this.needsDrop(t))) continue;
+        if (!liveAcross(scan, l, a, this.needsDrop(t), !!t && (t.expr.kind === 'ref' || t.expr.kind === 'ptr'))) continue;
         const to = this.storageEnd(scan, l);
         parts.push({ key: `l${l.declEnd}:${l.name}`, size: s.size, align: s.align, from: l.declEnd, to });
         const line = lineCol(starts, l.declEnd).line;
@@ -320,6 +320,16 @@ export class FutureAnalyzer {
     info.largest = largest?.text;
     if (unknown.length) info.unknown = unknown;
     return info;
+  }
+
+  /** `#[cfg(..)]` on a statement, evaluated like the index does for items. */
+  private cfgCheck(module: string): (attr: string) => boolean {
+    return (text: string) => {
+      const m = /^#\[\s*cfg\s*\(([\s\S]*)\)\s*\]$/.exec(text.trim());
+      if (!m) return true;
+      const span = { file: '', line: 1, column: 1, endLine: 1, endColumn: 1, startOffset: 0, endOffset: 0 };
+      return this.index.isActive(module, [{ name: 'cfg', args: m[1], inner: false, span }]);
+    };
   }
 
   private rootOf(file: string): string {

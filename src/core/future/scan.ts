@@ -41,6 +41,12 @@ export interface NameUse {
   name: string;
   offset: number;
   move: boolean;
+  /** `&x` / `&mut x`: the local itself is borrowed. */
+  borrow: boolean;
+  /** Inside a nested closure or block (captured, by reference unless `move`). */
+  nested: boolean;
+  /** Receiver of a method call (`x.m()`): auto-referenced when `x` is not a reference. */
+  receiver: boolean;
 }
 
 /** A suspension point: `expr.await` or a `join!`/`select!` macro. */
@@ -92,10 +98,16 @@ export function joinSelectKind(n: SyntaxNode): 'join' | 'select' | undefined {
  * Whether `n` belongs to the body directly, not to a nested block, closure or fn. Decided from
  * offsets against the nested ranges: walking `parent` crosses N-API once per level.
  */
-function directIn(n: SyntaxNode, nestedRanges: [number, number][]): boolean {
+function directIn(n: SyntaxNode, nestedRanges: [number, number, boolean][]): boolean {
   const s = n.startIndex;
   for (const [a, b] of nestedRanges) if (s > a && s < b) return false;
   return true;
+}
+
+/** Inside a nested `move` closure or `async move` block: the capture moves the value. */
+function inMove(n: SyntaxNode, nestedRanges: [number, number, boolean][]): boolean {
+  const s = n.startIndex;
+  return nestedRanges.some(([a, b, mv]) => mv && s > a && s < b);
 }
 
 function patternNames(pat: SyntaxNode | null): string[] {
@@ -113,10 +125,10 @@ function patternNames(pat: SyntaxNode | null): string[] {
   return out;
 }
 
-const MOVE_PARENTS = new Set(['arguments', 'let_declaration', 'field_initializer', 'return_expression', 'tuple_expression', 'array_expression']);
+const MOVE_PARENTS = new Set(['await_expression', 'arguments', 'let_declaration', 'field_initializer', 'return_expression', 'tuple_expression', 'array_expression']);
 
 /** Scans a coroutine body. `params` are parameter names (async fn / async closure). */
-export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[]): BodyScan {
+export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], isActive?: (attr: string) => boolean): BodyScan {
   const awaits: AwaitPoint[] = [];
   const locals: LocalDecl[] = [];
   const uses = new Map<string, NameUse[]>();
@@ -124,7 +136,7 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[]): 
   const nested: SyntaxNode[] = [];
   for (const p of params) locals.push({ name: p, declEnd: body.startIndex, scopeStart: body.startIndex, scopeEnd: body.endIndex, param: true });
   // A nested block/closure/fn starts a region owned by it (its own start node stays direct).
-  const nestedRanges: [number, number][] = body.descendantsOfType(['async_block', 'closure_expression', 'function_item']).map(x => [x.startIndex, x.endIndex]);
+  const nestedRanges: [number, number, boolean][] = body.descendantsOfType(['async_block', 'closure_expression', 'function_item']).map(x => [x.startIndex, x.endIndex, /^(?:async\s+)?move\b/.test(textOf(x).slice(0, 12))]);
   const kinds = ['await_expression', 'let_declaration', 'for_expression', 'while_expression', 'loop_expression', 'let_condition', 'macro_invocation', 'async_block', 'closure_expression', 'identifier', 'self'];
   for (const n of body.descendantsOfType(kinds)) {
     const direct = directIn(n, nestedRanges);
@@ -137,7 +149,9 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[]): 
         const name = textOf(n);
         let list = uses.get(name);
         if (!list) uses.set(name, (list = []));
-        list.push({ name, offset: n.startIndex, move: !!p && MOVE_PARENTS.has(p.type) && p.childForFieldName('pattern')?.id !== n.id });
+        const receiver = p?.type === 'field_expression' && p.parent?.type === 'call_expression' && p.childForFieldName('value')?.id === n.id;
+        const moved = !direct && inMove(n, nestedRanges);
+        list.push({ name, offset: n.startIndex, move: moved || (!!p && MOVE_PARENTS.has(p.type) && p.childForFieldName('pattern')?.id !== n.id), borrow: p?.type === 'reference_expression', nested: !direct && !moved, receiver });
         break;
       }
       case 'async_block':
@@ -154,6 +168,9 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[]): 
       }
       case 'let_declaration': {
         if (!direct) break;
+        // `#[cfg(..)] let x = ..;` that is compiled out does not exist.
+        const prev = n.previousNamedSibling;
+        if (isActive && prev?.type === 'attribute_item' && !isActive(textOf(prev))) break;
         const pat = n.childForFieldName('pattern');
         const scope = n.parent;
         const end = scope ? scope.endIndex : body.endIndex;
@@ -206,10 +223,15 @@ export function declFor(scan: BodyScan, name: string, offset: number): LocalDecl
  * Whether `l` is held across the suspension point `a`. `needsDrop`: the local's type has drop
  * glue (its drop at the end of the scope is a use).
  */
-export function liveAcross(scan: BodyScan, l: LocalDecl, a: AwaitPoint, needsDrop: boolean): boolean {
+export function liveAcross(scan: BodyScan, l: LocalDecl, a: AwaitPoint, needsDrop: boolean, isRef = false): boolean {
   if (l.declEnd > a.start || a.end > l.scopeEnd || a.start < l.scopeStart) return false;
   const list = (scan.uses.get(l.name) ?? []).filter(u => declFor(scan, l.name, u.offset) === l);
   if (list.some(u => u.offset >= a.end)) return true;
+  // The awaited future borrows it: `read(&mut buf).await`, `poll_fn(|cx| x.poll(cx)).await`,
+  // `stream.read_u32().await` on an owned stream.
+  const os = a.operand.startIndex;
+  const oe = a.operand.endIndex;
+  if (a.kind === 'await' && list.some(u => u.offset >= os && u.offset < oe && (u.borrow || u.nested || (u.receiver && !isRef)))) return true;
   for (const [s, e] of scan.loops) {
     if (a.start >= s && a.end <= e && l.declEnd <= s && list.some(u => u.offset >= s && u.offset < e)) return true;
   }
