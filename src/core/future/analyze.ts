@@ -249,10 +249,11 @@ export class FutureAnalyzer {
     const byMove = kind === 'async-block' && /^async\s+move\b/.test(textOf(n));
     if (kind === 'async-block' || kind === 'async-closure') {
       const outer = this.outerScan(file, n);
+      ctx.outer = outer?.ctx;
       for (const c of kind === 'async-block' ? scan.captures : scan.captures.filter(x => !params.some(p => p.name === x))) {
         let s = GUESS;
         let tt = '&_';
-        if (byMove) {
+        if (byMove || scan.movedCaptures.has(c)) {
           const t = outer ? this.localType(outer.ctx, c, n.startIndex) : undefined;
           s = t ? this.sizeOfTy(t) : GUESS;
           tt = t ? t.expr.text : '?';
@@ -393,7 +394,10 @@ export class FutureAnalyzer {
   private localType(ctx: Ctx, name: string, offset: number): Ty | undefined {
     const d = declFor(ctx.scan, name, offset);
     if (d) return this.declType(ctx, d);
-    return ctx.params.find(p => p.name === name)?.type;
+    const p = ctx.params.find(q => q.name === name)?.type;
+    if (p) return p;
+    // A capture of a nested block: its type is the enclosing body's local.
+    return ctx.outer ? this.localType(ctx.outer, name, ctx.scan.root.startIndex) : undefined;
   }
 
   private selfTy(ctx: Ctx): Ty | undefined {
@@ -836,4 +840,6 @@ export interface Ctx {
   starts: number[];
   /** Offset of the parsed snippet in its file (fns inside macro bodies), else 0. */
   base: number;
+  /** The enclosing body, for the types of a nested block's captures. */
+  outer?: Ctx;
 }

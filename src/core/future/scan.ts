@@ -70,6 +70,8 @@ export interface BodyScan {
   loops: [number, number][];
   /** Names used in the body but bound outside it (captures of an async block / closure). */
   captures: string[];
+  /** Captures moved somewhere inside (captured by value even without `move`). */
+  movedCaptures: Set<string>;
   /** Nested async blocks and closures (sized separately, captured by the parent). */
   nested: SyntaxNode[];
 }
@@ -203,10 +205,16 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
       }
     }
   }
-  const bound = new Set(locals.map(l => l.name));
-  const captures = [...uses.keys()].filter(n => !bound.has(n) && n !== 'self' && /^[a-z_]/.test(n));
-  if (uses.has('self') && !bound.has('self')) captures.push('self');
-  return { root, body, awaits, locals, uses, loops, captures, nested };
+  const scan: BodyScan = { root, body, awaits, locals, uses, loops, captures: [], movedCaptures: new Set(), nested };
+  // A capture is a use with no binding in scope inside the body (`let x = x?;` captures `x`).
+  for (const [name, list] of uses) {
+    if (name !== 'self' && !/^[a-z_]/.test(name)) continue;
+    const free = list.filter(u => !declFor(scan, name, u.offset));
+    if (!free.length) continue;
+    scan.captures.push(name);
+    if (free.some(u => u.move)) scan.movedCaptures.add(name);
+  }
+  return scan;
 }
 
 /** The declaration a use at `offset` refers to: the innermost, latest one in scope. */
