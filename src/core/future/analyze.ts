@@ -674,16 +674,20 @@ export class FutureAnalyzer {
       const s = this.sizeOfTy({ expr: rt, module: fn.module, self: fn.owner?.selfType });
       return { size: s.size, align: s.align, status: 'estimate', callee };
     }
-    if (rt?.kind === 'impl') {
+    if (rt && (rt.kind === 'impl' || /\bimpl\s+(?:std::future::|core::future::)?Future\b/.test((rt as { text: string }).text))) {
+      // `-> impl Future` (or `Result<impl Future, E>`) built by an `async` block in the body:
+      // the outermost such block is the returned future.
       const tree = this.treeOf(fn.span.file);
       const node = tree?.rootNode.namedDescendantForIndex(fn.nameSpan.startOffset)?.parent;
-      const blk = node?.childForFieldName('body');
-      const tail = blk?.namedChildren[blk.namedChildren.length - 1];
-      const ab = tail?.type === 'async_block' ? tail : tail?.type === 'expression_statement' ? tail.namedChildren[0] : undefined;
-      if (ab?.type === 'async_block') {
+      const blk = node?.type === 'function_item' ? node.childForFieldName('body') : undefined;
+      const blocks = blk?.descendantsOfType('async_block') ?? [];
+      const outer = blocks.filter(b => !blocks.some(o => o.startIndex < b.startIndex && o.endIndex >= b.endIndex));
+      let best: FutureInfo | undefined;
+      for (const ab of outer) {
         const f = this.ofNode(fn.span.file, ab, ctx.depth + 1);
-        if (f) return { size: f.size, align: f.align, status: f.status === 'lower-bound' ? 'lower-bound' : 'estimate', callee, target: f };
+        if (f && (!best || f.size > best.size)) best = f;
       }
+      if (best) return { size: best.size, align: best.align, status: best.status === 'lower-bound' ? 'lower-bound' : 'estimate', callee, target: best };
     }
     return { size: 0, align: 1, status: 'lower-bound', callee };
   }
@@ -708,6 +712,8 @@ export class FutureAnalyzer {
     if (!e || depth > 8) return unknown(e?.text.slice(0, 40) ?? '?');
     switch (e.type) {
       case 'parenthesized_expression':
+      case 'try_expression':
+        // `make_fut()?.await`: the future inside the `Result`.
         return this.futureOf(ctx, e.namedChildren[0], depth + 1);
       case 'async_block': {
         const f = this.ofNode(ctx.site.file, e, ctx.depth + 1, ctx.base);

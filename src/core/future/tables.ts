@@ -137,6 +137,14 @@ export function knownFuture(p: string, args: (() => Sized)[]): KnownFuture | und
     return m ? { size: m[1], align: m[2], status: 'estimate', callee: m[0] } : undefined;
   }
   const n = normalise(p);
+  if ((n === 'futures::future::select' || n === 'futures::future::join' || n === 'futures::future::try_join') && args.length === 2) {
+    // Select<A, B> = Option<(A, B)>; Join<A, B> keeps both (as MaybeDone).
+    const a = args[0]();
+    const b = args[1]();
+    const align = Math.max(a.align, b.align, 1);
+    const lb = a.status === 'lower-bound' || b.status === 'lower-bound';
+    return { size: alignUp(alignUp(a.size, b.align) + b.size, align), align, status: lb ? 'lower-bound' : 'estimate', callee: n };
+  }
   if (n === 'tokio::time::timeout' && args[1]) {
     // Timeout<F> = { value: F, delay: Sleep }.
     const f = args[1]();
