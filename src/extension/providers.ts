@@ -7,6 +7,7 @@ import { layoutMarkdown, sizeLabel } from './layout-markdown';
 import type { TypeDefItem, TypeExpr } from '../core/model';
 import { isTypeDef } from '../core/model';
 import type { ExactLayouts } from './exact';
+import { futureAt, futureHoverMarkdown, futureInlayHints } from '../core/future/present';
 
 export class LayoutHover implements vscode.HoverProvider {
   constructor(
@@ -17,6 +18,8 @@ export class LayoutHover implements vscode.HoverProvider {
   provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
     const folder = this.analysis.folderFor(doc.uri.fsPath);
     if (!folder) return undefined;
+    const fut = futureAt(folder.index, folder.engine, doc.uri.fsPath, pos.line + 1, pos.character + 1);
+    if (fut) return new vscode.Hover(new vscode.MarkdownString(futureHoverMarkdown(fut)));
     const ref = folder.index.typeRefAt(doc.uri.fsPath, pos.line + 1, pos.character + 1);
     if (!ref) return undefined;
     // A use with generic arguments (`Wrapper<u16>`) is laid out as written; a name as its definition.
@@ -56,6 +59,13 @@ export class SizeInlayHints implements vscode.InlayHintsProvider {
       const h = new vscode.InlayHint(new vscode.Position(item.nameSpan.endLine - 1, item.nameSpan.endColumn - 1), label, vscode.InlayHintKind.Type);
       h.tooltip = new vscode.MarkdownString(layoutMarkdown(item as TypeDefItem, l));
       h.paddingLeft = false;
+      hints.push(h);
+    }
+    // Async fns whose future is large (same minimum size as type hints).
+    for (const fh of futureInlayHints(folder.index, folder.engine, doc.uri.fsPath, Math.max(s.inlayHintsMinSize, 1024))) {
+      if (fh.line - 1 < range.start.line || fh.line - 1 > range.end.line) continue;
+      const h = new vscode.InlayHint(new vscode.Position(fh.line - 1, fh.column - 1), fh.label, vscode.InlayHintKind.Type);
+      h.tooltip = new vscode.MarkdownString(fh.tooltip);
       hints.push(h);
     }
     return hints;

@@ -89,3 +89,17 @@ pub async fn ext(c: &Client) -> u8 { let buf = [0u8; 100]; c.fetch_remote().awai
   assert.deepEqual(ext.unknown, ['.fetch_remote()']);
   assert.ok(ext.size >= 100);
 });
+
+test('editor presentation: hover names the biggest awaitee with a link; inlay hint after the signature of large ones', async () => {
+  const { futureAt, futureHoverMarkdown, futureInlayHints } = await import('../../../src/core/future/present');
+  const index = await loadWorkspace(fixture);
+  const engine = new LayoutEngine(index);
+  const conn = path.join(fixture, 'src/conn.rs');
+  const echo = futureAt(index, engine, conn, 24, 15)!;
+  assert.equal(echo.fn, 'futures_service::conn::echo');
+  const md = futureHoverMarkdown(echo);
+  assert.match(md, /\*\*future of `echo`\*\*: ≈ 16,504 B, align 8 \(estimate\)/);
+  assert.match(md, /line 27: \[`futures_service::conn::read_frame`\]\(file:\/\/.*conn\.rs#L11\) 16,432 B/);
+  const hints = futureInlayHints(index, engine, conn, 16384);
+  assert.deepEqual(hints.map(h => `${h.line}:${h.column}${h.label}`), ['11:74 future ≈ 16,432 B', '24:65 future ≈ 16,504 B', '36:68 future ≈ 16,560 B']);
+});
