@@ -75,3 +75,19 @@ export function futureAt(index: WorkspaceIndex, engine: LayoutEngine, file: stri
 export function relFile(root: string, file: string): string {
   return path.relative(root, file) || path.basename(file);
 }
+
+/**
+ * What an `#[async_trait]` impl boxes per call: the size range of its methods' futures (the
+ * async block inside each `Box::pin`), e.g. `boxed futures of 144-208 B, largest put`.
+ */
+export function asyncTraitBoxedText(index: WorkspaceIndex, engine: LayoutEngine, methods: readonly FnItem[]): string | undefined {
+  const analyzer = new FutureAnalyzer(index, engine);
+  const sized = methods.map(m => ({ m, f: analyzer.ofFn(m) })).filter((x): x is { m: FnItem; f: FutureInfo } => !!x.f);
+  if (!sized.length) return undefined;
+  sized.sort((a, b) => b.f.size - a.f.size);
+  const lo = sized[sized.length - 1].f;
+  const hi = sized[0].f;
+  const atLeast = sized.some(x => x.f.status === 'lower-bound') ? 'at least ' : '';
+  const range = lo.size === hi.size ? `${fmt(hi.size)} B` : `${fmt(lo.size)}-${fmt(hi.size)} B`;
+  return `boxed futures of ${atLeast}${range}, largest \`${sized[0].m.name}\``;
+}

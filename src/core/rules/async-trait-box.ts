@@ -8,6 +8,7 @@ import type { Attribute, FnItem, ImplItem, Item, TraitItem } from '../model';
 import { fmt, isAllowed, rangeOf, wanted, type RuleContext } from './context';
 import type { Finding, RelatedInfo } from './types';
 import { nativeAsyncFix } from '../fixes/async-trait';
+import { asyncTraitBoxedText } from '../future/present';
 
 export function asyncTraitAttr(item: Item): Attribute | undefined {
   return item.attrs.find(a => /(^|::)async_trait$/.test(a.name));
@@ -57,10 +58,13 @@ export function asyncTraitBox(ctx: RuleContext): Finding[] {
       const f = nativeAsyncFix(ctx, t, methods, myImpls, noSend);
       if (f) fixes = [f];
     }
+    // The impls' method bodies are what gets boxed: say how big.
+    const implFns = myImpls.flatMap(i => i.methods.map(p => fnsByPath.get(p)).filter((f): f is FnItem => !!f && f.isAsync));
+    const boxed = asyncTraitBoxedText(ctx.index, ctx.engine, implFns);
     out.push({
       code: 'async-trait-box',
       severity: 'warning',
-      message: `\`#[async_trait]\` boxes the future of every call to ${methods.length === 1 ? 'its async method' : `its ${fmt(methods.length)} async methods`} (${methods.map(m => `\`${m.name}\``).join(', ')}): one heap allocation of a \`Pin<Box<dyn Future${noSend ? '' : ' + Send'}>>\` per call, across ${myImpls.length} impl${myImpls.length === 1 ? '' : 's'}; ${advice}`,
+      message: `\`#[async_trait]\` boxes the future of every call to ${methods.length === 1 ? 'its async method' : `its ${fmt(methods.length)} async methods`} (${methods.map(m => `\`${m.name}\``).join(', ')}): one heap allocation of a \`Pin<Box<dyn Future${noSend ? '' : ' + Send'}>>\` per call${boxed ? ` (${boxed})` : ''}, across ${myImpls.length} impl${myImpls.length === 1 ? '' : 's'}; ${advice}`,
       range: rangeOf(t.nameSpan),
       related,
       fixes,

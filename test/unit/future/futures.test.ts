@@ -103,3 +103,12 @@ test('editor presentation: hover names the biggest awaitee with a link; inlay hi
   const hints = futureInlayHints(index, engine, conn, 16384);
   assert.deepEqual(hints.map(h => `${h.line}:${h.column}${h.label}`), ['11:74 future ≈ 16,432 B', '24:65 future ≈ 16,504 B', '36:68 future ≈ 16,560 B']);
 });
+
+test('#[async_trait] findings state the size of the boxed futures (rustc: 144 and 208 B)', async () => {
+  const { resolveSettings } = await import('../../../src/core/config/settings');
+  const { runRules } = await import('../../../src/core/rules/run');
+  const index = await loadWorkspace(fixture);
+  const findings = runRules(index, new LayoutEngine(index), resolveSettings({}));
+  const f = findings.find(x => x.code === 'async-trait-box')!;
+  assert.match(f.message, /per call \(boxed futures of 144-208 B, largest `put`\)/);
+});
