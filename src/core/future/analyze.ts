@@ -257,6 +257,12 @@ export class FutureAnalyzer {
           const t = outer ? this.localType(outer.ctx, c, n.startIndex) : undefined;
           s = t ? this.sizeOfTy(t) : GUESS;
           tt = t ? t.expr.text : '?';
+          // A captured future (`let fut = sock.connect(a); async move { fut.await }`).
+          const d = !t && outer ? declFor(outer.ctx.scan, c, n.startIndex) : undefined;
+          if (d?.init && outer) {
+            const fs = this.futureOf(outer.ctx, d.init, 1);
+            if (fs.status !== 'lower-bound') [s, tt] = [{ size: fs.size, align: fs.align }, `future of ${fs.callee}`];
+          }
         }
         upvars.push(s);
         info.upvars.push({ name: c, type: tt, size: s.size });
@@ -670,11 +676,12 @@ export class FutureAnalyzer {
     // A plain fn returning a named future type (`fn acquire(&self) -> Acquire<'_>`), or
     // `impl Future` built by an `async` block in its tail.
     const rt = fn.returnType;
-    if (rt && rt.kind !== 'impl') {
+    const implFuture = !!rt && (rt.kind === 'impl' || /\bimpl\s+(?:std::future::|core::future::)?Future\b/.test((rt as { text: string }).text));
+    if (rt && !implFuture) {
       const s = this.sizeOfTy({ expr: rt, module: fn.module, self: fn.owner?.selfType });
       return { size: s.size, align: s.align, status: 'estimate', callee };
     }
-    if (rt && (rt.kind === 'impl' || /\bimpl\s+(?:std::future::|core::future::)?Future\b/.test((rt as { text: string }).text))) {
+    if (implFuture) {
       // `-> impl Future` (or `Result<impl Future, E>`) built by an `async` block in the body:
       // the outermost such block is the returned future.
       const tree = this.treeOf(fn.span.file);

@@ -46,6 +46,7 @@ const FIXED: Record<string, [number, number]> = {
   'tokio::net::TcpStream::connect': [184, 8],
   'tokio::net::TcpListener::bind': [56, 8],
   'tokio::net::TcpListener::accept': [152, 8],
+  'tokio::net::TcpSocket::connect': [120, 8],
   'tokio::fs::read': [80, 8],
   'tokio::fs::write': [120, 8],
   'tokio::fs::read_to_string': [80, 8],
@@ -72,6 +73,7 @@ const BY_METHOD: Record<string, [string, number, number]> = {
   reserve: ['tokio::sync::mpsc::Sender::reserve', 96, 8],
   changed: ['tokio::sync::watch::Receiver::changed', 88, 8],
   accept: ['tokio::net::TcpListener::accept', 152, 8],
+  connect: ['tokio::net::TcpSocket::connect', 120, 8],
   read: ['tokio::io::AsyncReadExt::read', 24, 8],
   read_exact: ['tokio::io::AsyncReadExt::read_exact', 40, 8],
   read_u8: ['tokio::io::AsyncReadExt::read_u8', 8, 8],
@@ -109,6 +111,8 @@ const TYPES: Record<string, [number, number]> = {
   'tokio::task::JoinHandle': [8, 8],
   'tokio::time::Sleep': [640, 128],
   'tokio::time::Instant': [16, 8],
+  'bytes::Bytes': [32, 8],
+  'bytes::BytesMut': [32, 8],
 };
 
 /** `tokio::sync::mutex::Mutex` and re-export spellings to the documented path. */
