@@ -7,6 +7,10 @@ command -v perf >/dev/null || need+=(linux-perf)
 [ -d /usr/share/cargo/registry/tokio-1.24.2 ] || need+=(librust-tokio-dev)
 [ -d /usr/share/cargo/registry/async-trait-0.1.56 ] || need+=(librust-async-trait-dev)
 [ -d /usr/share/cargo/registry/bytes-1.2.1 ] || need+=(librust-bytes-dev)
+# npm run measure:futures (h2, hyper) and its --regen of the fixture service (futures).
+[ -d /usr/share/cargo/registry/h2-0.3.13 ] || need+=(librust-h2-dev)
+[ -d /usr/share/cargo/registry/hyper-0.14.19 ] || need+=(librust-hyper-dev)
+[ -d /usr/share/cargo/registry/futures-0.3.21 ] || need+=(librust-futures-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
