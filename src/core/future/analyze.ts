@@ -462,6 +462,14 @@ export class FutureAnalyzer {
         if (name === 'format') return ty('String');
         return undefined;
       }
+      case 'match_expression': {
+        // `match opt { Some(r) => r, None => return .. }`: the payload of the scrutinee.
+        const v = e.childForFieldName('value');
+        const arm = e.childForFieldName('body')?.namedChildren.find(a => /^(Some|Ok)\s*\(\s*\w+\s*\)$/.test(textOf(a.childForFieldName('pattern') ?? a).trim()));
+        const st = arm && v ? this.typeOf(ctx, v, depth + 1) : undefined;
+        const a = st && firstTypeArg(stripRefs(st.expr));
+        return a && st ? { ...st, expr: a } : undefined;
+      }
       case 'try_expression': {
         const inner = e.namedChildren[0] ? this.typeOf(ctx, e.namedChildren[0], depth + 1) : undefined;
         const a = inner && firstTypeArg(inner.expr);
@@ -744,6 +752,14 @@ export class FutureAnalyzer {
         const args = e.childForFieldName('arguments')?.namedChildren ?? [];
         if (!fnode) return unknown(textOf(e).slice(0, 40));
         if (fnode.type === 'field_expression') return this.methodFuture(ctx, fnode, args, depth);
+        // Calling a local async closure: `let add = async |x| ..; add(1).await`.
+        if (fnode.type === 'identifier') {
+          const d = declFor(ctx.scan, textOf(fnode), fnode.startIndex);
+          if (d?.init && isCoroutineNode(d.init)) {
+            const f = this.ofNode(ctx.site.file, d.init, ctx.depth + 1, ctx.base);
+            if (f) return { size: f.size, align: f.align, status: f.status === 'lower-bound' ? 'lower-bound' : 'estimate', callee: 'async closure', target: f };
+          }
+        }
         const segs = this.pathSegments(fnode);
         if (!segs) return unknown(textOf(fnode).slice(0, 40));
         const last2 = segs.slice(-2).join('::');

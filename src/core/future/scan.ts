@@ -127,6 +127,8 @@ function patternNames(pat: SyntaxNode | null): string[] {
   return out;
 }
 
+const PATTERN_PARENTS = new Set(['mut_pattern', 'tuple_pattern', 'tuple_struct_pattern', 'field_pattern', 'ref_pattern', 'or_pattern', 'slice_pattern', 'captured_pattern', 'parameter', 'closure_parameters', 'match_pattern']);
+
 const MOVE_PARENTS = new Set(['await_expression', 'arguments', 'let_declaration', 'field_initializer', 'return_expression', 'tuple_expression', 'array_expression']);
 
 /** Scans a coroutine body. `params` are parameter names (async fn / async closure). */
@@ -148,6 +150,8 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
         const p = n.parent;
         if (p && (p.type === 'scoped_identifier' || p.type === 'scoped_type_identifier')) break;
         if (p?.type === 'macro_invocation' && p.childForFieldName('macro')?.id === n.id) break;
+        // Bindings are not uses: `let x`, `Some(x)`, `(a, b)`, closure parameters.
+        if (p && (PATTERN_PARENTS.has(p.type) || (p.type === 'let_declaration' && p.childForFieldName('pattern')?.id === n.id) || (p.type === 'for_expression' && p.childForFieldName('pattern')?.id === n.id) || (p.type === 'let_condition' && p.childForFieldName('pattern')?.id === n.id))) break;
         const name = textOf(n);
         let list = uses.get(name);
         if (!list) uses.set(name, (list = []));
