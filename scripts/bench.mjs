@@ -115,6 +115,18 @@ async function benchCore() {
     findings = runRules(idx, engine, defaultSettings()).length;
     checkRuns.push(performance.now() - t0);
   }
+  // futures = sizing every async fn/block/closure on top of a warm layout analysis.
+  const { FutureAnalyzer } = require(join(out, 'core', 'future', 'analyze.js'));
+  const futureRuns = [];
+  let futureCount = 0;
+  for (let i = 0; i < 5; i++) {
+    await settle();
+    const engine = new LayoutEngine(index);
+    for (const d of index.typeDefs()) engine.layoutOfItem(d);
+    const t0 = performance.now();
+    futureCount = new FutureAnalyzer(index, engine).all().length;
+    futureRuns.push(performance.now() - t0);
+  }
   const rss = process.memoryUsage().rss;
   const result = {
     corpus: 'tokio 1.24.2 (src/)',
@@ -133,6 +145,7 @@ async function benchCore() {
     reanalysisMs: { largestFile: biggest[0].slice(TOKIO.length + 1), lines: biggest[1].split('\n').length, median: +median(reanalysis).toFixed(2), max: +Math.max(...reanalysis).toFixed(2) },
     peakRssMb: +(rss / 1048576).toFixed(1),
     check: { ms: +median(checkRuns).toFixed(1), ratioToLayout: +(median(checkRuns) / median(full)).toFixed(2), findings },
+    futures: { ms: +median(futureRuns).toFixed(1), count: futureCount },
   };
   writeFileSync(join(repo, '.bench', 'core.json'), JSON.stringify(result, null, 2));
   table('core: parse vs parse + index + layout of every type (tokio 1.24.2)', [
@@ -151,6 +164,7 @@ async function benchCore() {
     ['check (analysis + all rules), warm median (ms)', result.check.ms],
     ['check / layout-only ratio', result.check.ratioToLayout, '< 1.5'],
     ['check findings on tokio', result.check.findings],
+    [`futures (${result.futures.count} async bodies) on top of layout, warm median (ms)`, result.futures.ms, '<= 1000'],
   ]);
   return result;
 }

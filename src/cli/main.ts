@@ -11,6 +11,10 @@ usage:
       Layout (size, align, niche, field offsets, variant sizes) of every struct, enum, union
       and type alias defined in the path. --exact builds the crate with rustc
       (RUSTC_BOOTSTRAP=1 -Zprint-type-sizes) and reports where the estimates differ.
+  alloc-lens futures <file-or-dir> [--json] [--features a,b] [--exact]
+      Size of every async fn, async block and async closure (the state machine rustc
+      builds), largest first, with the biggest awaitee or local held across an .await.
+      --exact confirms them with rustc (-Zprint-type-sizes).
   alloc-lens check <path> [--format text|json|sarif] [--config <clippy.toml>] [--fail-on warning|error]
       Allocation-hotspot findings (large-error, large-enum-variant, large-move,
       async-trait-box, clone-hotspot).
@@ -43,6 +47,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     switch (cmd) {
       case 'layout':
         return await runLayout(rest, io);
+      case 'futures':
+        return await (await lazy('./commands/futures', 'runFutures'))(rest, io);
       case 'check':
         return await (await lazy('./commands/check', 'runCheck'))(rest, io);
       case 'profile':

@@ -14,6 +14,7 @@ import type { Finding } from '../core/rules/types';
 import type { FolderState, WorkspaceAnalysis } from './analysis';
 import { fileUri, sameRange, SOURCE, toRange, toWorkspaceEdit } from './convert';
 import type { ExactLayouts } from './exact';
+import { futureAt, futureHoverMarkdown, futureInlayHints } from '../core/future/present';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -21,6 +22,9 @@ export const EXPLAIN_COMMAND = 'allocLens.explainLayout';
 
 /** Layout markdown of the type under (0-based) `line`/`character`, with rustc's word if verified. */
 export function layoutHover(folder: FolderState, exact: ExactLayouts, file: string, line: number, character: number): string | undefined {
+  // On an async fn's name: the size of its future and its biggest awaitees.
+  const fut = futureAt(folder.index, folder.engine, file, line + 1, character + 1);
+  if (fut) return futureHoverMarkdown(fut);
   const ref = folder.index.typeRefAt(file, line + 1, character + 1);
   if (!ref) return undefined;
   // A use with generic arguments (`Wrapper<u16>`) is laid out as written; a name as its definition.
@@ -64,13 +68,18 @@ function largeTypes(folder: FolderState, exact: ExactLayouts, file: string, from
 
 export function inlayHints(folder: FolderState, exact: ExactLayouts, file: string, range: LspRange): InlayHint[] {
   if (!folder.editor.inlayHintsEnabled) return [];
-  return largeTypes(folder, exact, file, range.start.line, range.end.line).map(t => ({
+  const types: InlayHint[] = largeTypes(folder, exact, file, range.start.line, range.end.line).map(t => ({
     position: { line: t.item.nameSpan.endLine - 1, character: t.item.nameSpan.endColumn - 1 },
     label: ` = ${t.label}`,
     kind: InlayHintKind.Type,
     tooltip: { kind: 'markdown', value: layoutMarkdown(t.item, folder.engine.layoutOfItem(t.item)) },
     paddingLeft: false,
   }));
+  // Async fns whose future is large (at least 1 KiB, and at least the type-hint minimum).
+  const futures: InlayHint[] = futureInlayHints(folder.index, folder.engine, file, Math.max(folder.editor.inlayHintsMinSize, 1024))
+    .filter(h => h.line - 1 >= range.start.line && h.line - 1 <= range.end.line)
+    .map(h => ({ position: { line: h.line - 1, character: h.column - 1 }, label: h.label, kind: InlayHintKind.Type, tooltip: { kind: 'markdown', value: h.tooltip } }));
+  return [...types, ...futures];
 }
 
 /** A lens above every large type: its size and how many findings it causes here. */

@@ -60,6 +60,8 @@ export function parseEditorSettings(raw: unknown): EditorSettings {
       largeErrorThreshold: num('largeErrorThreshold'),
       enumVariantSizeThreshold: num('enumVariantSizeThreshold'),
       passByValueSizeLimit: num('passByValueSizeLimit'),
+      futureSizeThreshold: num('futureSizeThreshold'),
+      futureBoxThreshold: num('futureBoxThreshold'),
       testCode: testCodeMode(lookup(raw, 'testCode')),
       enabled,
     },

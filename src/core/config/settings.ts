@@ -24,6 +24,10 @@ export interface RuleSettings {
    * (lowered to hint severity, the default) or `off`. The same setting in the CLI and the editor.
    */
   testCode: TestCodeMode;
+  /** clippy `future-size-threshold`: an awaited future of at least this many bytes (16384). */
+  futureSizeThreshold?: number;
+  /** Lower, informational level for `large-future` (tokio boxes spawned futures above 2 KiB). */
+  futureBoxThreshold?: number;
   /** Rules switched on (all by default). */
   enabled: Record<RuleCode, boolean>;
   /** Where each threshold came from, for messages and "Explain". */
@@ -78,6 +82,8 @@ export function applyClippyToml(s: RuleSettings, file: string): RuleSettings {
   if (e !== undefined) [out.largeErrorThreshold, out.sources.largeErrorThreshold] = [e, file];
   const v = num('enum-variant-size-threshold');
   if (v !== undefined) [out.enumVariantSizeThreshold, out.sources.enumVariantSizeThreshold] = [v, file];
+  const fu = num('future-size-threshold');
+  if (fu !== undefined) out.futureSizeThreshold = fu;
   const p = num('pass-by-value-size-limit');
   if (p !== undefined) [out.passByValueSizeLimit, out.sources.passByValueSizeLimit] = [p, file];
   if ('avoid-breaking-exported-api' in top) {
@@ -94,7 +100,7 @@ export function applyClippyToml(s: RuleSettings, file: string): RuleSettings {
 }
 
 /** Overrides from the editor or the command line; undefined fields keep the lower layers. */
-export type SettingsOverrides = Partial<Pick<RuleSettings, 'largeErrorThreshold' | 'largeErrorIgnored' | 'enumVariantSizeThreshold' | 'passByValueSizeLimit' | 'testCode'>> & { enabled?: Partial<Record<RuleCode, boolean>> };
+export type SettingsOverrides = Partial<Pick<RuleSettings, 'largeErrorThreshold' | 'largeErrorIgnored' | 'enumVariantSizeThreshold' | 'passByValueSizeLimit' | 'testCode' | 'futureSizeThreshold' | 'futureBoxThreshold'>> & { enabled?: Partial<Record<RuleCode, boolean>> };
 
 export function resolveSettings(opts: { dir?: string; clippyToml?: string; overrides?: SettingsOverrides } = {}): RuleSettings {
   let s = defaultSettings();
@@ -108,6 +114,8 @@ export function resolveSettings(opts: { dir?: string; clippyToml?: string; overr
     }
   }
   if (o.testCode !== undefined) s.testCode = o.testCode;
+  if (o.futureSizeThreshold !== undefined) s.futureSizeThreshold = o.futureSizeThreshold;
+  if (o.futureBoxThreshold !== undefined) s.futureBoxThreshold = o.futureBoxThreshold;
   if (o.enabled) s.enabled = { ...s.enabled, ...Object.fromEntries(Object.entries(o.enabled).filter(([, v]) => v !== undefined)) };
   return s;
 }

@@ -2,7 +2,9 @@
  * Exact mode in one call, for `alloc-lens layout <dir> --exact [--json]`: compile with
  * `-Zprint-type-sizes`, index the workspace, map and compare with the layout engine.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { planProbes, probeScratchDir, writeProbedCopy } from './probes';
 import { loadWorkspace } from '../index/workspace';
 import { LayoutEngine } from '../layout/engine';
 import { compareExact, DriftReport, renderDrift } from './compare';
@@ -24,22 +26,49 @@ export interface ExactLayoutReport {
   root: string;
   result: ExactResult;
   drift: DriftReport;
+  /** Concrete types probed in the scratch copy and how many rustc reported (goal: all). */
+  coverage?: { concrete: number; reported: number; missing: string[]; skipped: Record<string, number> };
 }
 
-/** Runs exact mode on a crate directory or file and compares it with the layout engine. */
-export async function exactLayoutReport(opts: ExactOptions): Promise<ExactLayoutReport> {
-  const result = await runExact(opts);
+/**
+ * Runs exact mode on a crate directory or file and compares it with the layout engine. With
+ * `probes` (the default) rustc compiles a scratch copy with a `size_of` probe after every
+ * concrete type, so that it lays out all of them, not only the used ones.
+ */
+export async function exactLayoutReport(opts: ExactOptions & { probes?: boolean }): Promise<ExactLayoutReport> {
   const root = path.resolve(opts.crateDir ?? path.dirname(opts.file!));
   const index = await loadWorkspace(opts.crateDir ?? opts.file!, { features: opts.features });
   if (opts.file && !index.hasFile(path.resolve(opts.file))) index.ensureFile(path.resolve(opts.file));
-  const drift = compareExact(result, index.typeDefs(), new LayoutEngine(index), index);
-  return { root, result, drift };
+  const engine = new LayoutEngine(index);
+  if (opts.probes === false) {
+    const result = await runExact(opts);
+    return { root, result, drift: compareExact(result, index.typeDefs(), engine, index) };
+  }
+  const files = opts.file ? [path.resolve(opts.file)] : undefined;
+  const plan = planProbes(index, engine, files);
+  const scratch = probeScratchDir(root);
+  if (opts.file) {
+    fs.rmSync(scratch, { recursive: true, force: true });
+    fs.mkdirSync(scratch, { recursive: true, mode: 0o700 });
+    const f = path.resolve(opts.file);
+    fs.writeFileSync(path.join(scratch, path.basename(f)), plan.texts.get(f) ?? index.fileText(f) ?? fs.readFileSync(f, 'utf8'));
+  } else writeProbedCopy(root, scratch, plan);
+  const result = await runExact(opts.file ? { ...opts, file: path.join(scratch, path.basename(opts.file)) } : { ...opts, crateDir: scratch });
+  const drift = compareExact(result, index.typeDefs(), engine, index);
+  // `a::A1<'_>`: lifetime arguments only are the definition itself.
+  const seen = new Set(drift.map.mapped.filter(m => m.item && (m.args === undefined || /^'\w+(\s*,\s*'\w+)*$/.test(m.args))).map(m => m.item!.path));
+  const missing = plan.probed.filter(i => !seen.has(i.path)).map(i => i.path);
+  const skipped: Record<string, number> = {};
+  for (const s of plan.skipped) skipped[s.reason.startsWith('inside ') ? 'inside a macro' : s.reason] = (skipped[s.reason.startsWith('inside ') ? 'inside a macro' : s.reason] ?? 0) + 1;
+  return { root, result, drift, coverage: { concrete: plan.probed.length, reported: plan.probed.length - missing.length, missing, skipped } };
 }
 
 /** Text form: the drift summary and disagreements, files relative to the root. */
 export function renderExactText(r: ExactLayoutReport): string {
   const head = `exact: ${r.result.rustcVersion}, ${r.result.types.length} types, ${r.result.closures.length} closures, ${r.result.asyncBodies.length} async bodies${r.result.cached ? ' (cached)' : ` in ${r.result.millis} ms`}`;
-  return `${head}\n${renderDrift(r.drift, f => path.relative(r.root, f))}\n`;
+  const c = r.coverage;
+  const cov = c ? `\nexact: rustc laid out ${c.reported} of ${c.concrete} concrete types (${c.concrete ? ((c.reported / c.concrete) * 100).toFixed(1) : '100.0'}%)${c.missing.length ? `; missing: ${c.missing.slice(0, 10).join(', ')}` : ''}${Object.keys(c.skipped).length ? `; not concrete: ${Object.entries(c.skipped).map(([k, v]) => `${v} ${k}`).join(', ')}` : ''}` : '';
+  return `${head}${cov}\n${renderDrift(r.drift, f => path.relative(r.root, f))}\n`;
 }
 
 /** JSON form (stable field names; files relative to the root). */
@@ -51,6 +80,7 @@ export function exactJson(r: ExactLayoutReport): object {
     crate: r.result.crateName,
     cached: r.result.cached,
     mapped: { own: r.drift.map.own.length, mapped: r.drift.map.mapped.length, ratio: r.drift.map.ratio },
+    coverage: r.coverage,
     types: r.drift.map.own.map(m => ({
       name: m.exact.name,
       path: m.path,

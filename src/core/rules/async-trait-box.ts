@@ -9,6 +9,7 @@ import { parseTypeText } from '../index/type-text';
 import { fmt, isAllowed, rangeOf, wanted, type RuleContext, type RuleModule } from './context';
 import type { Finding, RelatedInfo } from './types';
 import { nativeAsyncFix } from '../fixes/async-trait';
+import { asyncTraitBoxedText } from '../future/present';
 
 export function asyncTraitAttr(item: Item): Attribute | undefined {
   return item.attrs.find(a => /(^|::)async_trait$/.test(a.name));
@@ -73,12 +74,15 @@ export function asyncTraitBox(ctx: RuleContext): AsyncTraitFinding[] {
       const f = nativeAsyncFix(ctx, t, methods, myImpls, noSend);
       if (f) fixes = [f];
     }
+    // The impls' method bodies are what gets boxed: say how big.
+    const implFns = myImpls.flatMap(i => i.methods.map(p => fnsByPath.get(p)).filter((f): f is FnItem => !!f && f.isAsync));
+    const boxed = asyncTraitBoxedText(ctx.index, ctx.engine, implFns);
     out.push({
       code: 'async-trait-box',
       severity: 'warning',
       message: `\`#[async_trait]\` allocates a boxed future on every call of ${methods.length === 1 ? `\`${methods[0].name}\`` : `its ${fmt(methods.length)} async methods`}`,
       notes: [
-        `each call of ${methods.map(m => `\`${m.name}\``).join(', ')} heap-allocates a \`Pin<Box<dyn Future${noSend ? '' : ' + Send'}>>\`, across ${myImpls.length} impl${myImpls.length === 1 ? '' : 's'}`,
+        `each call of ${methods.map(m => `\`${m.name}\``).join(', ')} heap-allocates a \`Pin<Box<dyn Future${noSend ? '' : ' + Send'}>>\`${boxed ? ` (${boxed})` : ''}, across ${myImpls.length} impl${myImpls.length === 1 ? '' : 's'}`,
         advice,
       ],
       range: rangeOf(t.nameSpan),

@@ -10,6 +10,7 @@ import { largeEnumVariantRule } from './large-enum-variant';
 import { largeMoveRule } from './large-move';
 import { asyncTraitBoxRule } from './async-trait-box';
 import { cloneHotspotRule } from './clone-hotspot';
+import { largeFutureRule } from './large-future';
 
 export const RULE_MODULES: readonly RuleModule[] = [
   largeErrorRule,
@@ -17,6 +18,7 @@ export const RULE_MODULES: readonly RuleModule[] = [
   largeMoveRule,
   asyncTraitBoxRule,
   cloneHotspotRule,
+  largeFutureRule,
 ] as RuleModule[];
 
 export const ALL_RULES: RuleCode[] = RULE_MODULES.map(r => r.code);

@@ -9,7 +9,8 @@ export type RuleCode =
   | 'large-enum-variant'
   | 'large-move'
   | 'async-trait-box'
-  | 'clone-hotspot';
+  | 'clone-hotspot'
+  | 'large-future';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
@@ -85,6 +86,15 @@ export interface FindingDataOf {
   'clone-hotspot':
     | { kind: 'clone'; method: string; receiverKind: string; guessed: boolean; inLoop: boolean; borrow?: boolean }
     | { kind: 'double-alloc'; suggest: string; guessed: boolean };
+  'large-future': {
+    /** Size of the awaited future, stored inside the caller's own future. */
+    awaiteeSize: number;
+    /** Size of the caller's future (the state machine that holds it). */
+    futureSize: number;
+    threshold: number;
+    exact: boolean;
+    callee: string;
+  };
 }
 
 interface FindingOf<C extends RuleCode> {

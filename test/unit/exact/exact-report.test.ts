@@ -24,5 +24,6 @@ test('exactLayoutReport on a single file: JSON lists own types with rustc offset
   assert.deepEqual(j.types.find(t => t.name === 'H')!.fields, [{ name: 'm', offset: 0, size: 1 }, { name: 'l', offset: 4, size: 4 }, { name: 'c', offset: 8, size: 2 }]);
   assert.deepEqual(j.closures.find(c => c.name.startsWith('{closure@'))!.location, { file: 'sample.rs', line: 7, column: 55 });
   assert.deepEqual([j.mapped.ratio, j.drift.compared, j.drift.disagreements], [1, 4, []]);
-  assert.match(renderExactText(r), /^exact: rustc \d+\.\d+\.\d+.*\nexact: 4 own types printed by rustc, 4 mapped to definitions \(100\.0%\)\nexact: 4 compared, 4 agree, 0 disagree\n$/);
+  assert.deepEqual(r.coverage, { concrete: 3, reported: 3, missing: [], skipped: { generic: 1, 'type alias': 1 } });
+  assert.match(renderExactText(r), /^exact: rustc \d+\.\d+\.\d+.*\nexact: rustc laid out 3 of 3 concrete types \(100\.0%\); not concrete: 1 generic, 1 type alias\nexact: 4 own types printed by rustc, 4 mapped to definitions \(100\.0%\)\nexact: 4 compared, 4 agree, 0 disagree\n$/);
 });

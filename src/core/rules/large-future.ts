@@ -1,0 +1,73 @@
+/**
+ * `large-future`: an `.await` whose awaited future is at least `future-size-threshold` bytes
+ * (clippy `large_futures`, default 16 KiB). The awaited future lives inside the caller's own
+ * state machine, so the caller grows by that much and every move of it (spawn, select!, join!,
+ * return) copies it. Between the lower level (default 2 KiB: tokio boxes spawned futures above
+ * it) and the threshold the finding is informational.
+ */
+import type { FnItem, Item } from '../model';
+import { FutureAnalyzer } from '../future/analyze';
+import type { FutureInfo } from '../future/types';
+import { editAt } from '../fixes/edits';
+import { fmt, isAllowed, wanted, type RuleContext, type RuleModule } from './context';
+import type { Finding, Fix } from './types';
+
+/** tokio's `BOX_FUTURE_THRESHOLD` (tokio 1.24 `runtime::task`): spawned futures above are boxed. */
+export const TOKIO_BOX_THRESHOLD = 2048;
+
+function enclosingFn(ctx: RuleContext, f: FutureInfo): Item | undefined {
+  let p = f.fn.replace(/::\{async (block|closure)\}$/, '');
+  for (;;) {
+    const it = ctx.index.itemByPath(p);
+    if (it?.kind === 'fn') return it;
+    if (!p.includes('::')) return undefined;
+    p = p.slice(0, p.lastIndexOf('::'));
+  }
+}
+
+export function largeFuture(ctx: RuleContext): Extract<Finding, { code: 'large-future' }>[] {
+  const threshold = ctx.settings.futureSizeThreshold ?? 16384;
+  const low = Math.min(ctx.settings.futureBoxThreshold ?? TOKIO_BOX_THRESHOLD, threshold);
+  const files = ctx.index.fileNames().filter(f => wanted(ctx, f));
+  const futures = new FutureAnalyzer(ctx.index, ctx.engine).all(files);
+  const out: Extract<Finding, { code: 'large-future' }>[] = [];
+  for (const f of futures) {
+    const owner = enclosingFn(ctx, f);
+    for (const a of f.awaits) {
+      if (a.size === null || a.size < low || a.kind !== 'await') continue;
+      const text = ctx.index.fileText(f.file);
+      if (!text) continue;
+      const operand = text.slice(a.operandStart, a.operandEnd);
+      if (/^Box::pin\s*\(/.test(operand)) continue;
+      if (owner && isAllowed(ctx, owner as FnItem, 'large-future')) continue;
+      const big = a.size >= threshold;
+      const atLeast = a.status === 'lower-bound' ? 'at least ' : '';
+      const fix: Fix = { title: `Box the awaited future: \`Box::pin(${operand.length > 40 ? operand.slice(0, 37) + '...' : operand}).await\``, preferred: true, edits: [editAt(f.file, text, a.operandStart, a.operandEnd, `Box::pin(${operand})`)] };
+      const range = editAt(f.file, text, a.operandStart, a.endOffset, '').range;
+      out.push({
+        code: 'large-future',
+        severity: big ? 'warning' : 'info',
+        message: `awaiting \`${a.callee}\` stores its ${atLeast}${fmt(a.size)}-byte future in this future`,
+        notes: [
+          `\`${f.fn.split('::').slice(-1)[0]}\`'s own future is ${fmt(f.size)} bytes, and every spawn, \`select!\`, \`join!\` and return moves it`,
+          big ? `the threshold is ${fmt(threshold)} bytes (clippy \`future-size-threshold\`)` : `above tokio's ${fmt(low)}-byte boxing level (tokio boxes spawned futures larger than that)`,
+          'box it with `Box::pin(..).await` so only a pointer is stored',
+        ],
+        range,
+        related: a.target ? [{ range: { file: a.target.file, line: a.target.line, column: a.target.column, endLine: a.target.line, endColumn: a.target.column + 1 }, message: `\`${a.callee}\`'s future is defined here (${fmt(a.size)} bytes)` }] : [],
+        fixes: [fix],
+        data: { awaiteeSize: a.size, futureSize: f.size, threshold, exact: false, callee: a.callee },
+      });
+    }
+  }
+  return out;
+}
+
+export const largeFutureRule: RuleModule<'large-future'> = {
+  code: 'large-future',
+  summary: 'An awaited future is large: it is stored inside the caller\'s own future and moved with it.',
+  clippyLint: 'clippy::large_futures',
+  settings: { editor: ['allocLens.futureSizeThreshold', 'allocLens.futureBoxThreshold'], clippyToml: ['future-size-threshold'] },
+  profile: { measure: 'copy' },
+  check: largeFuture,
+};

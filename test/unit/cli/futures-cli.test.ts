@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { main } from '../../../src/cli/main';
+import { capture } from '../helpers/capture';
+
+const fixture = path.resolve(__dirname, '../../../../test/fixtures/futures-service');
+
+test('futures --json: the documented shape, largest first, lines relative to the crate root', async () => {
+  const c = capture();
+  assert.equal(await main(['futures', fixture, '--json'], c.io), 0, c.err());
+  const j = JSON.parse(c.out()) as { root: string; futures: Record<string, unknown>[] };
+  assert.equal(j.root, fixture);
+  const sizes = j.futures.map(f => f.size as number);
+  assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a));
+  const rf = j.futures.find(f => f.fn === 'futures_service::conn::read_frame')!;
+  assert.deepEqual(
+    { fn: rf.fn, file: rf.file, line: rf.line, column: rf.column, kind: rf.kind, size: rf.size, align: rf.align, status: rf.status },
+    { fn: 'futures_service::conn::read_frame', file: 'src/conn.rs', line: 11, column: 14, kind: 'async-fn', size: 16432, align: 8, status: 'estimate' },
+  );
+  const awaits = rf.awaits as { line: number; callee: string; size: number }[];
+  assert.deepEqual(awaits.map(a => [a.line, a.callee, a.size]), [[13, 'tokio::io::AsyncReadExt::read', 24], [14, 'tokio::io::AsyncReadExt::read_u32', 16]]);
+  const block = j.futures.find(f => f.kind === 'async-block' && f.file === 'src/server.rs' && f.line === 41)!;
+  assert.equal(block.column, 26);
+  assert.equal(block.fn, 'futures_service::server::spawn_workers::{async block}');
+  assert.ok(j.futures.some(f => f.kind === 'async-closure'));
+});
+
+test('futures: bad input gets exit code 2 and a message', async () => {
+  const c = capture();
+  assert.equal(await main(['futures', '/nonexistent/x'], c.io), 2);
+  assert.match(c.err(), /no such file or directory/);
+  const d = capture();
+  assert.equal(await main(['futures'], d.io), 2);
+  assert.match(d.err(), /usage: alloc-lens futures/);
+});
