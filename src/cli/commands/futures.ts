@@ -64,7 +64,7 @@ export async function runFutures(args: string[], io: CliIo): Promise<number> {
   const analyzer = new FutureAnalyzer(index, new LayoutEngine(index));
   const futures = analyzer.all(files);
   const out = futures.map(f => futureJson(f, root));
-  if (flags.has('exact')) await confirm(root, features, futures, out, io);
+  if (flags.has('exact')) await confirm(root, features, futures, out, io, files.length === 1 ? files[0] : undefined);
   out.sort((a, b) => b.size - a.size || a.file.localeCompare(b.file) || a.line - b.line);
   if (flags.has('json')) {
     io.stdout.write(JSON.stringify({ root, futures: out }, null, 2) + '\n');
@@ -82,13 +82,15 @@ export async function runFutures(args: string[], io: CliIo): Promise<number> {
 }
 
 /** `--exact`: rustc's `-Zprint-type-sizes` confirms every non-generic future it laid out. */
-async function confirm(root: string, features: string[], futures: FutureInfo[], out: FutureJson[], io: CliIo): Promise<void> {
+async function confirm(root: string, features: string[], futures: FutureInfo[], out: FutureJson[], io: CliIo, file?: string): Promise<void> {
   const { runExact } = await import('../../core/exact/run');
   const { matchFutures } = await import('../../core/future/compare');
-  if (!fs.existsSync(path.join(root, 'Cargo.toml'))) throw new UsageError(`--exact needs a Cargo package: no Cargo.toml in ${root}`);
+  const isCrate = fs.existsSync(path.join(root, 'Cargo.toml'));
+  if (!isCrate && !file) throw new UsageError(`--exact needs a Cargo package or a single .rs file: no Cargo.toml in ${root}`);
   let r;
   try {
-    r = await runExact({ crateDir: root, features, onProgress: m => io.stderr.write(`alloc-lens: ${m}\n`) });
+    const onProgress = (m: string) => io.stderr.write(`alloc-lens: ${m}\n`);
+    r = await runExact(isCrate ? { crateDir: root, features, onProgress } : { file, onProgress });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

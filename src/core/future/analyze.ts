@@ -283,7 +283,7 @@ export class FutureAnalyzer {
       const parts: SavedPart[] = [];
       for (const l of scan.locals) {
         const t = this.declType(ctx, l);
-        const s = t ? this.sizeOfTy(t) : GUESS;
+        const s = t ? this.sizeOfTy(t) : (l.init && this.valueOfCall(ctx, l.init)) || GUESS;
         if (!liveAcross(scan, l, a, this.needsDrop(t), !!t && (t.expr.kind === 'ref' || t.expr.kind === 'ptr'))) continue;
         const to = this.storageEnd(scan, l);
         parts.push({ key: `l${l.declEnd}:${l.name}`, size: s.size, align: s.align, from: l.declEnd, to });
@@ -810,6 +810,17 @@ export class FutureAnalyzer {
     const cands = (this.buildMethods().get(name) ?? []).filter(f => f.isAsync || this.isAsyncTrait(f));
     if (cands.length === 1) return this.futureOfFn(ctx, cands[0], cands[0].path);
     return { size: 0, align: 1, status: 'lower-bound', callee: `.${name}()` };
+  }
+
+  /**
+   * Size of what a call returns when its type is not known otherwise: a future (async fn,
+   * `impl Future` built by a block) or a fn's named return type. Undefined when unknown.
+   */
+  private valueOfCall(ctx: Ctx, init: SyntaxNode): { size: number; align: number } | undefined {
+    if (init.type !== 'call_expression' && init.type !== 'async_block') return undefined;
+    const f = this.futureOf(ctx, init, 1);
+    // A partly known future still has its known part (the caller is then a lower bound too).
+    return f.size > 0 ? { size: f.size, align: f.align } : undefined;
   }
 
   /** A closure's captures: one reference per captured name, or the values under `move`. */

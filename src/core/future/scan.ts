@@ -72,6 +72,8 @@ export interface BodyScan {
   captures: string[];
   /** Captures moved somewhere inside (captured by value even without `move`). */
   movedCaptures: Set<string>;
+  /** Locals pinned in place by `pin!`/`pin_mut!`: they stay until the end of their scope. */
+  pinned: Set<string>;
   /** Nested async blocks and closures (sized separately, captured by the parent). */
   nested: SyntaxNode[];
 }
@@ -138,6 +140,7 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
   const uses = new Map<string, NameUse[]>();
   const loops: [number, number][] = [];
   const nested: SyntaxNode[] = [];
+  const pinned = new Set<string>();
   for (const p of params) locals.push({ name: p, declEnd: body.startIndex, scopeStart: body.startIndex, scopeEnd: body.endIndex, param: true });
   // A nested block/closure/fn starts a region owned by it (its own start node stays direct).
   const nestedRanges: [number, number, boolean][] = body.descendantsOfType(['async_block', 'closure_expression', 'function_item']).map(x => [x.startIndex, x.endIndex, /^(?:async\s+)?move\b/.test(textOf(x).slice(0, 12))]);
@@ -170,6 +173,10 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
       case 'macro_invocation': {
         const k = joinSelectKind(n);
         if (k && direct) awaits.push({ node: n, operand: n, start: n.startIndex, end: n.endIndex, kind: k });
+        const m = n.childForFieldName('macro');
+        if (direct && m && /(^|::)(pin_mut|pin)$/.test(textOf(m).replace(/\s+/g, ''))) {
+          for (const id of n.descendantsOfType('identifier')) if (id.id !== m.id && id.parent?.type === 'token_tree') pinned.add(textOf(id));
+        }
         break;
       }
       case 'let_declaration': {
@@ -209,7 +216,7 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
       }
     }
   }
-  const scan: BodyScan = { root, body, awaits, locals, uses, loops, captures: [], movedCaptures: new Set(), nested };
+  const scan: BodyScan = { root, body, awaits, locals, uses, loops, captures: [], movedCaptures: new Set(), pinned, nested };
   // A capture is a use with no binding in scope inside the body (`let x = x?;` captures `x`).
   for (const [name, list] of uses) {
     if (name !== 'self' && !/^[a-z_]/.test(name)) continue;
@@ -247,6 +254,8 @@ export function liveAcross(scan: BodyScan, l: LocalDecl, a: AwaitPoint, needsDro
   for (const [s, e] of scan.loops) {
     if (a.start >= s && a.end <= e && l.declEnd <= s && list.some(u => u.offset >= s && u.offset < e)) return true;
   }
+  // Pinned in place (`pin_mut!(fut)`): later uses go through the pin, the value stays put.
+  if (scan.pinned.has(l.name)) return true;
   if (!needsDrop) return false;
   // A move inside the awaited expression happens before the suspension.
   return !list.some(u => u.move && u.offset < a.end);

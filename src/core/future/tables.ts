@@ -73,7 +73,6 @@ const BY_METHOD: Record<string, [string, number, number]> = {
   reserve: ['tokio::sync::mpsc::Sender::reserve', 96, 8],
   changed: ['tokio::sync::watch::Receiver::changed', 88, 8],
   accept: ['tokio::net::TcpListener::accept', 152, 8],
-  connect: ['tokio::net::TcpSocket::connect', 120, 8],
   read: ['tokio::io::AsyncReadExt::read', 24, 8],
   read_exact: ['tokio::io::AsyncReadExt::read_exact', 40, 8],
   read_u8: ['tokio::io::AsyncReadExt::read_u8', 8, 8],

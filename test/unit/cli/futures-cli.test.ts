@@ -34,3 +34,20 @@ test('futures: bad input gets exit code 2 and a message', async () => {
   assert.equal(await main(['futures'], d.io), 2);
   assert.match(d.err(), /usage: alloc-lens futures/);
 });
+
+test('futures --exact on a single file: rustc confirms every non-generic body, drift and suspend variants reported', { timeout: 120_000 }, async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-fut-exact-'));
+  const file = path.join(dir, 'lib.rs');
+  fs.writeFileSync(file, 'pub async fn leaf() {}\npub async fn big() -> u8 { let b = [0u8; 5000]; leaf().await; b[0] }\npub async fn top(x: u64) -> u64 { big().await as u64 + x }\n');
+  const c = capture();
+  assert.equal(await main(['futures', file, '--exact', '--json'], c.io), 0, c.err());
+  const j = JSON.parse(c.out()) as { futures: { fn: string; size: number; status: string; estimate?: number; variants?: { name: string; awaitee?: { size: number } }[] }[] };
+  assert.deepEqual(j.futures.map(f => f.status), ['exact', 'exact', 'exact']);
+  const top = j.futures.find(f => f.fn.endsWith('::top'))!;
+  const big = j.futures.find(f => f.fn.endsWith('::big'))!;
+  assert.equal(top.variants![0].awaitee!.size, big.size);
+  assert.ok(Math.abs(top.estimate! - top.size) <= 0.25 * top.size, `${top.estimate} vs ${top.size}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
