@@ -195,7 +195,14 @@ export class HeapView implements vscode.Disposable {
     md.appendMarkdown('\n\n');
     md.appendText(`in ${h.function}${j.via.length ? `, via ${j.via.map(v => `${v.crate} ${fmtBytes(v.bytes)}`).join(', ')}` : ''}`);
     md.appendMarkdown('\n\nTop allocation stacks (leaf first):\n');
-    md.appendCodeblock(j.stacks.map(st => `${fmtBytes(st.bytes)} in ${fmtCount(st.blocks)} blocks\n${st.frames.slice(0, Math.max(0, st.userFrame) + 3).map((f, i) => `${i === st.userFrame ? '> ' : '  '}${f}`).join('\n')}`).join('\n\n'), 'text');
+    // The allocator and std internals below the workspace frame collapse to one line.
+    const show = (st: (typeof j.stacks)[number]) => {
+      const u = Math.max(0, st.userFrame);
+      const from = Math.max(0, u - 2);
+      const head = from > 0 ? [`  ... ${from} frames inside ${st.via ?? 'the allocator'}`] : [];
+      return [...head, ...st.frames.slice(from, u + 3).map((f, i) => `${from + i === u ? '> ' : '  '}${f}`)].join('\n');
+    };
+    md.appendCodeblock(j.stacks.map(st => `${fmtBytes(st.bytes)} in ${fmtCount(st.blocks)} blocks\n${show(st)}`).join('\n\n'), 'text');
     md.isTrusted = false;
     return new vscode.Hover(md, doc.lineAt(pos.line).range);
   }
