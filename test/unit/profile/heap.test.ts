@@ -128,6 +128,8 @@ for (const prog of PROGRAMS) {
     const dh = await analysis('dhat.json.gz', prog);
     const oracle = heaptrackOracle(path.join(FIX, prog, `heaptrack.${prog}.zst`));
     assert.equal(ht.report.totals.bytes, oracle.totalBytes);
+    const hs = ht.report.sourceShares;
+    assert.ok(hs.workspace + hs.dependencies >= 0.95, `heaptrack ${prog}: ${hs.workspace + hs.dependencies}`);
     for (const [line, w] of top(oracle, 10)) {
       const l = ht.report.hotLines.find(h => h.file === 'src/main.rs' && h.line === line);
       assert.ok(l, `heaptrack: src/main.rs:${line} is missing`);
