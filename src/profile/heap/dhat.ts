@@ -118,16 +118,25 @@ const COMMA = 44;
 const MINUS = 45;
 
 /**
- * Reads one program point straight from its bytes (`{"tb":1,"tbk":2,...,"fs":[1,2]}`) into the
- * store, without a string or an object per element. Returns false (store untouched) for anything
- * unexpected (a string value, an exponent, a nested object): JSON.parse then reads it.
+ * Reads one program point straight from its bytes (`{"tb":1,"tbk":2,...,"fs":[1,2]}` from
+ * `start`, its `{`) into the store, without a string or an object per element, and returns the
+ * index after its `}`. Returns -1 (store untouched) when the element does not end before `end`
+ * or has anything unexpected (a string value, an exponent, a nested object): the generic scanner
+ * and JSON.parse then read it.
  */
-export function parsePpBytes(b: Buffer, start: number, end: number, st: PpStore): boolean {
+export function parsePpBytes(b: Buffer, start: number, end: number, st: PpStore): number {
   st.begin();
   let sawFs = false;
   let i = start + 1;
   while (i < end) {
-    if (b[i] !== Q) {
+    const ch = b[i];
+    if (ch !== Q) {
+      if (ch === 125 /* } */) {
+        if (!sawFs) break;
+        st.end();
+        return i + 1;
+      }
+      if (ch === 123 /* { */) break;
       i++;
       continue;
     }
@@ -158,12 +167,12 @@ export function parsePpBytes(b: Buffer, start: number, end: number, st: PpStore)
             v = 0;
             digits = 0;
             if (d === RB) break;
-          } else if (d > 32) return (st.rollback(), false);
+          } else if (d > 32) return (st.rollback(), -1);
         }
       } else {
         // `acc` and unknown arrays of numbers: skip to the closing bracket.
         while (i < end && b[i] !== RB) {
-          if (b[i] === LB || b[i] === Q || b[i] === 123) return (st.rollback(), false);
+          if (b[i] === LB || b[i] === Q || b[i] === 123) return (st.rollback(), -1);
           i++;
         }
       }
@@ -184,7 +193,7 @@ export function parsePpBytes(b: Buffer, start: number, end: number, st: PpStore)
         digits++;
       } else break;
     }
-    if (digits === 0 || (b[i] !== COMMA && b[i] !== 125 && b[i] > 32)) return (st.rollback(), false);
+    if (digits === 0 || (b[i] !== COMMA && b[i] !== 125 && b[i] > 32)) return (st.rollback(), -1);
     if (neg) v = -v;
     if (len === 2) {
       if (k1 === 98 /* b */) {
@@ -201,9 +210,9 @@ export function parsePpBytes(b: Buffer, start: number, end: number, st: PpStore)
       else if (k0 === 101) st.set(7, v); // ebk
     }
   }
-  if (!sawFs) return (st.rollback(), false);
-  st.end();
-  return true;
+  // The element did not close before `end` (cut by the chunk), or had no frame list.
+  st.rollback();
+  return -1;
 }
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
@@ -225,7 +234,11 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
   const parser = new JsonObjectStream(new Set(['pps', 'ftbl']), {
     rawElement(k, b, start, end) {
       if (k !== 'pps' || !sawVersion) return false;
-      return parsePpBytes(b, start, end, pending);
+      return parsePpBytes(b, start, end, pending) === end;
+    },
+    rawScan(k, b, start) {
+      if (k !== 'pps' || !sawVersion) return -1;
+      return parsePpBytes(b, start, b.length, pending);
     },
     member(k, v) {
       header[k] = v;

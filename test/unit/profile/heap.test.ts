@@ -230,9 +230,11 @@ test('bad input: truncated JSON, wrong dhatFileVersion, heaptrack without symbol
 test('DHAT streaming: elements cut across tiny chunks, and odd program points (strings, exponents) read the same', async () => {
   const file = path.join(FIX, 'jsonbatch', 'dhat.json.gz');
   const whole = await importDhat(file, true);
-  const tiny = await importDhat(file, true, { chunkSize: 7 });
-  assert.equal(tiny.sites.length, whole.sites.length);
-  assert.deepEqual(tiny.totals(), whole.totals());
+  for (const chunkSize of [7, 97, 1009, 4093]) {
+    const cut = await importDhat(file, true, { chunkSize });
+    assert.equal(cut.sites.length, whole.sites.length, `chunks of ${chunkSize}`);
+    assert.deepEqual(cut.totals(), whole.totals(), `chunks of ${chunkSize}`);
+  }
   // A program point the byte reader refuses (a string member, an exponent) goes through JSON.parse.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'heap-odd-'));
   const odd = path.join(tmp, 'odd.json');
