@@ -219,6 +219,15 @@ test('bad input: truncated JSON, wrong dhatFileVersion, heaptrack without symbol
   const nosym = path.join(tmp, 'heaptrack.app.1.gz');
   fs.writeFileSync(nosym, gzipSync('v 10400 3\nX ./app\ns 5 ./app\ni 1000 1\nt 1 0\na 20 1\n+ 0\n- 0\n'));
   await assert.rejects(importAny(nosym), /heaptrack file without symbols/);
+  // File version 2 (heaptrack 1.1-1.3): strings without a length prefix, spaces kept.
+  const v2 = path.join(tmp, 'heaptrack.old.2.gz');
+  fs.writeFileSync(v2, gzipSync('v 10300 2\nX ./app\ns ./app\ns app::main\ns src/main.rs\ns operator new(unsigned long)\ni 1000 1 2 3 7\nt 1 0\na 20 1\n+ 0\n+ 0\n- 0\n'));
+  const old = await importAny(v2);
+  assert.ok(old.kind === 'heap');
+  assert.deepEqual(old.heap.frames.map(f => [f.name, f.file, f.line]), [['app::main', 'src/main.rs', 7]]);
+  assert.equal(old.heap.totals().bytes, 64);
+  assert.equal(old.heap.totals().endBytes, 32);
+  assert.equal(old.heap.peakTotal, 64);
   const st = new StringTable();
   const cpu = new Profile({ sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })], stringTable: st });
   const cpuFile = path.join(tmp, 'cpu.pb.gz');
