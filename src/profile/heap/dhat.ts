@@ -10,7 +10,7 @@ import { createGunzip } from 'node:zlib';
 import { demangle } from '../demangle';
 import { CancelledError, ProfileInputError } from '../source';
 import { JsonObjectStream } from './json-stream';
-import { HeapProfile } from './model';
+import { HeapProfile, type HeapCounts } from './model';
 
 export interface ParsedFrame {
   name: string;
@@ -296,7 +296,7 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
   heap.command = typeof header.cmd === 'string' ? header.cmd : undefined;
   if (typeof header.te === 'number') heap.duration = header.te;
   let badRefs = 0;
-  const c: Record<(typeof METRICS)[number], number> = { bytes: 0, blocks: 0, lifetime: 0, maxBytes: 0, peakBytes: 0, peakBlocks: 0, endBytes: 0, endBlocks: 0, reads: 0, writes: 0 };
+  const c: HeapCounts = { bytes: 0, blocks: 0, lifetime: 0, maxBytes: 0, peakBytes: 0, peakBlocks: 0, endBytes: 0, endBlocks: 0, reads: 0, writes: 0, temporary: 0 };
   for (let k = 0; k < pending.n; k++) {
     const from = pending.fsOff[k];
     const to = pending.fsOff[k + 1];
@@ -310,9 +310,7 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
     }
     const frames = fs.subarray(from, n);
     for (let m = 0; m < M; m++) c[METRICS[m]] = pending.metrics[k * M + m];
-    // Each program point is one stack already; equal frame lists (same name/file/line at two
-    // addresses) are merged by add().
-    heap.add(frames, c);
+    heap.addUnique(frames, c);
     heap.peakTotal += c.peakBytes;
   }
   if (badRefs > 0) heap.warn(`${badRefs} frame references point outside the frame table; those frames were dropped`);
