@@ -108,7 +108,14 @@ export function heapHover(l: LoadedHeap, file: string, line0: number): string | 
   if (x.avgLifetime !== null) parts.push(`avg lifetime ${fmtTime(x.avgLifetime, l.result.report.timeUnit)}`);
   const via = j.via.length ? `, via ${j.via.map(v => `${v.crate} ${fmtBytes(v.bytes)}`).join(', ')}` : '';
   // Symbols and paths come from the profile: escaped, or inside a code block.
-  const stacks = j.stacks.map(st => `${fmtBytes(st.bytes)} in ${fmtCount(st.blocks)} blocks\n${st.frames.slice(0, Math.max(0, st.userFrame) + 3).map((f, i) => `${i === st.userFrame ? '> ' : '  '}${f}`).join('\n')}`);
+  // The allocator and std internals below the workspace frame collapse to one line.
+  const show = (st: (typeof j.stacks)[number]) => {
+    const u = Math.max(0, st.userFrame);
+    const from = Math.max(0, u - 2);
+    const head = from > 0 ? [`  ... ${from} frames inside ${st.via ?? 'the allocator'}`] : [];
+    return [...head, ...st.frames.slice(from, u + 3).map((f, i) => `${from + i === u ? '> ' : '  '}${f}`)].join('\n');
+  };
+  const stacks = j.stacks.map(st => `${fmtBytes(st.bytes)} in ${fmtCount(st.blocks)} blocks\n${show(st)}`);
   return [
     `**Alloc Lens heap profile** · ${escapeMarkdown(rel)}:${h.line}`,
     '',

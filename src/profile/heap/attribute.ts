@@ -56,6 +56,8 @@ const REGISTRY = /\/registry\/(?:[^/]+\/)*?([A-Za-z0-9_-]+?)-\d+\.\d+\.\d+[^/]*\
 const LIBRARY = /(?:^|\/)library\/([a-z_]+)\/src\//;
 const GROWTH = /(?:^|[^\w])(?:grow_amortized|grow_one|finish_grow|do_reserve_and_handle|reserve_for_push|realloc)(?:$|[^\w])/;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The profilers' malloc interposers: never the owner of an allocation. */
+const PRELOAD = /^(?:vgpreload_|libheaptrack)/;
 
 /** The crate a frame belongs to, from its source path or its qualified name; std-family -> std. */
 export function crateOf(name: string, file?: string): string | undefined {
@@ -229,6 +231,13 @@ export function attributeHeap(heap: HeapProfile, ws: WorkspaceContext): HeapAttr
     }
     let dep: string | undefined;
     for (let i = 0; i < s.frames.length && !dep; i++) dep = foreignCrate(s.frames[i]);
+    // No Rust crate on the stack (a C/C++ library's own allocation, e.g. libstdc++'s emergency
+    // pool at startup): the innermost shared library, the profilers' own preloads excepted.
+    for (let i = 0; i < s.frames.length && !dep; i++) {
+      const o = heap.frames[s.frames[i]].object;
+      const base = o ? o.slice(o.lastIndexOf('/') + 1) : '';
+      if (/\.so(?:\.|$)/.test(base) && !PRELOAD.test(base)) dep = base;
+    }
     if (dep) {
       let d = dependencies.get(dep);
       if (!d) dependencies.set(dep, (d = emptyHeapCounts()));

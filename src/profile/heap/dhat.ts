@@ -10,7 +10,7 @@ import { createGunzip } from 'node:zlib';
 import { demangle } from '../demangle';
 import { CancelledError, ProfileInputError } from '../source';
 import { JsonObjectStream } from './json-stream';
-import { HeapProfile } from './model';
+import { HeapProfile, type HeapCounts } from './model';
 
 export interface ParsedFrame {
   name: string;
@@ -118,16 +118,25 @@ const COMMA = 44;
 const MINUS = 45;
 
 /**
- * Reads one program point straight from its bytes (`{"tb":1,"tbk":2,...,"fs":[1,2]}`) into the
- * store, without a string or an object per element. Returns false (store untouched) for anything
- * unexpected (a string value, an exponent, a nested object): JSON.parse then reads it.
+ * Reads one program point straight from its bytes (`{"tb":1,"tbk":2,...,"fs":[1,2]}` from
+ * `start`, its `{`) into the store, without a string or an object per element, and returns the
+ * index after its `}`. Returns -1 (store untouched) when the element does not end before `end`
+ * or has anything unexpected (a string value, an exponent, a nested object): the generic scanner
+ * and JSON.parse then read it.
  */
-export function parsePpBytes(b: Buffer, start: number, end: number, st: PpStore): boolean {
+export function parsePpBytes(b: Buffer, start: number, end: number, st: PpStore): number {
   st.begin();
   let sawFs = false;
   let i = start + 1;
   while (i < end) {
-    if (b[i] !== Q) {
+    const ch = b[i];
+    if (ch !== Q) {
+      if (ch === 125 /* } */) {
+        if (!sawFs) break;
+        st.end();
+        return i + 1;
+      }
+      if (ch === 123 /* { */) break;
       i++;
       continue;
     }
@@ -158,12 +167,12 @@ export function parsePpBytes(b: Buffer, start: number, end: number, st: PpStore)
             v = 0;
             digits = 0;
             if (d === RB) break;
-          } else if (d > 32) return (st.rollback(), false);
+          } else if (d > 32) return (st.rollback(), -1);
         }
       } else {
         // `acc` and unknown arrays of numbers: skip to the closing bracket.
         while (i < end && b[i] !== RB) {
-          if (b[i] === LB || b[i] === Q || b[i] === 123) return (st.rollback(), false);
+          if (b[i] === LB || b[i] === Q || b[i] === 123) return (st.rollback(), -1);
           i++;
         }
       }
@@ -184,7 +193,7 @@ export function parsePpBytes(b: Buffer, start: number, end: number, st: PpStore)
         digits++;
       } else break;
     }
-    if (digits === 0 || (b[i] !== COMMA && b[i] !== 125 && b[i] > 32)) return (st.rollback(), false);
+    if (digits === 0 || (b[i] !== COMMA && b[i] !== 125 && b[i] > 32)) return (st.rollback(), -1);
     if (neg) v = -v;
     if (len === 2) {
       if (k1 === 98 /* b */) {
@@ -201,9 +210,9 @@ export function parsePpBytes(b: Buffer, start: number, end: number, st: PpStore)
       else if (k0 === 101) st.set(7, v); // ebk
     }
   }
-  if (!sawFs) return (st.rollback(), false);
-  st.end();
-  return true;
+  // The element did not close before `end` (cut by the chunk), or had no frame list.
+  st.rollback();
+  return -1;
 }
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
@@ -225,7 +234,11 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
   const parser = new JsonObjectStream(new Set(['pps', 'ftbl']), {
     rawElement(k, b, start, end) {
       if (k !== 'pps' || !sawVersion) return false;
-      return parsePpBytes(b, start, end, pending);
+      return parsePpBytes(b, start, end, pending) === end;
+    },
+    rawScan(k, b, start) {
+      if (k !== 'pps' || !sawVersion) return -1;
+      return parsePpBytes(b, start, b.length, pending);
     },
     member(k, v) {
       header[k] = v;
@@ -283,7 +296,7 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
   heap.command = typeof header.cmd === 'string' ? header.cmd : undefined;
   if (typeof header.te === 'number') heap.duration = header.te;
   let badRefs = 0;
-  const c: Record<(typeof METRICS)[number], number> = { bytes: 0, blocks: 0, lifetime: 0, maxBytes: 0, peakBytes: 0, peakBlocks: 0, endBytes: 0, endBlocks: 0, reads: 0, writes: 0 };
+  const c: HeapCounts = { bytes: 0, blocks: 0, lifetime: 0, maxBytes: 0, peakBytes: 0, peakBlocks: 0, endBytes: 0, endBlocks: 0, reads: 0, writes: 0, temporary: 0 };
   for (let k = 0; k < pending.n; k++) {
     const from = pending.fsOff[k];
     const to = pending.fsOff[k + 1];
@@ -297,9 +310,7 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
     }
     const frames = fs.subarray(from, n);
     for (let m = 0; m < M; m++) c[METRICS[m]] = pending.metrics[k * M + m];
-    // Each program point is one stack already; equal frame lists (same name/file/line at two
-    // addresses) are merged by add().
-    heap.add(frames, c);
+    heap.addUnique(frames, c);
     heap.peakTotal += c.peakBytes;
   }
   if (badRefs > 0) heap.warn(`${badRefs} frame references point outside the frame table; those frames were dropped`);

@@ -1,10 +1,10 @@
 /**
  * heaptrack files (`heaptrack.<app>.<pid>.zst` or `.gz`, the interpreted text format, file
- * versions 2 and 3). Lines (indices in hex): `s <len> <text>` string #1, #2, ...;
+ * versions 1 to 3). Lines (indices in hex): `s <len> <text>` string #1, #2, ...;
  * `i <ip> <module> [<fn> <file> <line>]...` instruction pointer #1, ... (first frame innermost,
  * then the functions it is inlined into); `t <ip> <parent trace>` trace #1, ... (0 = root);
  * `a <size> <trace>` allocation info #0, ...; `+ <info>` an allocation; `- <info>` a free;
- * `c <ms>` time. Two streamed passes: the first counts and finds the moment of the global peak,
+ * `c <ms>` time (file version 3 prefixes strings with their length: `s <len> <text>`). Two streamed passes: the first counts and finds the moment of the global peak,
  * the second replays the +/- lines up to it to get what each site held then.
  */
 import { createReadStream } from 'node:fs';
@@ -139,7 +139,8 @@ export async function importHeaptrack(file: string, comp: Compression, opts: Str
     const rest = line.slice(sp + 1);
     switch (line[0]) {
       case 's':
-        strings.push(rest.slice(rest.indexOf(' ') + 1));
+        // File version 3 writes `s <hex length> <text>`; older ones the text alone.
+        strings.push(version >= 3 ? rest.slice(rest.indexOf(' ') + 1) : rest);
         break;
       case 'i': {
         const p = rest.split(' ');
@@ -173,7 +174,7 @@ export async function importHeaptrack(file: string, comp: Compression, opts: Str
       case 'v': {
         const p = rest.split(' ');
         version = p.length > 1 ? hex(p[1]) : 1;
-        if (version < 2 || version > 3) throw new ProfileInputError(`${file}: heaptrack file version ${version} is not supported (Alloc Lens reads versions 2 and 3, written by heaptrack ≥ 1.1)`);
+        if (version < 1 || version > 3) throw new ProfileInputError(`${file}: heaptrack file version ${version} is not supported (Alloc Lens reads versions 1 to 3, written by heaptrack 1.0 and later)`);
         break;
       }
       case 'X':

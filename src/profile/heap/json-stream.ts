@@ -16,6 +16,11 @@ export interface JsonStreamHandlers {
    * it parsed with JSON.parse and passed to `element` instead.
    */
   rawElement?(key: string, bytes: Buffer, start: number, end: number, index: number): boolean;
+  /**
+   * Optional faster path: an element starts at `bytes[start]` (`{`); read it and return the index
+   * after its end, or -1 to have the scanner find its end (and call rawElement/element).
+   */
+  rawScan?(key: string, bytes: Buffer, start: number, index: number): number;
 }
 
 const QUOTE = 34;
@@ -100,7 +105,17 @@ export class JsonObjectStream {
             continue;
           }
         }
-        if (this.array !== undefined && this.depth === 2 && this.elemStart < 0) this.elemStart = i;
+        if (this.array !== undefined && this.depth === 2 && this.elemStart < 0) {
+          if (c === LBRACE && this.h.rawScan) {
+            const end = this.h.rawScan(this.array, chunk, i, this.index);
+            if (end > i) {
+              this.index++;
+              i = end - 1;
+              continue;
+            }
+          }
+          this.elemStart = i;
+        }
         this.depth++;
       } else if (c === RBRACE || c === RBRACKET) {
         this.depth--;

@@ -52,6 +52,8 @@ export interface HeapReportJson {
   measure: 'bytes';
   measures: HeapMeasure[];
   timeUnit: string;
+  /** What `endBytes` means: live at program exit (DHAT, heaptrack) or when the profile was written (pprof). */
+  endBytesAt: 'exit' | 'profile-written';
   command?: string;
   totals: { bytes: number; blocks: number; peakBytes: number | null; endBytes: number | null; sites: number };
   /** Shares of allocated bytes (0..1): workspace lines, named dependencies, unknown. */
@@ -126,6 +128,7 @@ export function buildHeapReport(heap: HeapProfile, a: HeapAttribution, diagnosti
     measure: 'bytes',
     measures: [...heap.measures],
     timeUnit: heap.timeUnit,
+    endBytesAt: heap.liveIsExit ? 'exit' : 'profile-written',
     ...(heap.command ? { command: heap.command } : {}),
     totals: {
       bytes: t.bytes,
@@ -155,7 +158,7 @@ export function renderHeapText(r: HeapReportJson): string {
   const out: string[] = [];
   const t = r.totals;
   out.push(`heap profile ${r.input} (${r.format}): ${fmtBytes(t.bytes)} allocated in ${fmtCount(t.blocks)} blocks at ${fmtCount(t.sites)} sites` +
-    (t.peakBytes !== null ? `; peak ${fmtBytes(t.peakBytes)}` : '') + (t.endBytes !== null ? `; live at exit ${fmtBytes(t.endBytes)}` : ''));
+    (t.peakBytes !== null ? `; peak ${fmtBytes(t.peakBytes)}` : '') + (t.endBytes !== null ? `; live at ${r.endBytesAt === 'exit' ? 'exit' : 'the dump'} ${fmtBytes(t.endBytes)}` : ''));
   const deps = r.dependencies.slice(0, 4).map(d => `${d.crate} ${fmtPct(d.bytes / (t.bytes || 1))}`).join(', ');
   out.push(`bytes charged to: workspace lines ${fmtPct(r.shares.workspace)}, named dependencies ${fmtPct(r.shares.dependencies)}${deps ? ` (${deps})` : ''}, unknown ${fmtPct(r.shares.unknown)}`);
   out.push('');
@@ -170,7 +173,7 @@ export function renderHeapText(r: HeapReportJson): string {
         `${fmtCount(h.blocks)} blocks`,
         `avg ${fmtBytes(h.avgSize)}`,
         h.peakBytes !== null ? `peak ${fmtBytes(h.peakBytes)} (${fmtPct(h.peakShare ?? 0)})` : 'peak ?',
-        h.endBytes !== null ? `exit ${fmtBytes(h.endBytes)}` : 'exit ?',
+        h.endBytes !== null ? `${r.endBytesAt === 'exit' ? 'exit' : 'live'} ${fmtBytes(h.endBytes)}` : 'exit ?',
         h.avgLifetime !== null ? `life ${fmtTime(h.avgLifetime, r.timeUnit)}` : '',
         `${l.function}${l.via.length ? ` via ${l.via[0].crate}` : ''}`,
       ];

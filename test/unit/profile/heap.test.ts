@@ -129,6 +129,8 @@ for (const prog of PROGRAMS) {
     const dh = await analysis('dhat.json.gz', prog);
     const oracle = heaptrackOracle(path.join(FIX, prog, `heaptrack.${prog}.zst`));
     assert.equal(ht.report.totals.bytes, oracle.totalBytes);
+    const hs = ht.report.sourceShares;
+    assert.ok(hs.workspace + hs.dependencies >= 0.95, `heaptrack ${prog}: ${hs.workspace + hs.dependencies}`);
     for (const [line, w] of top(oracle, 10)) {
       const l = ht.report.hotLines.find(h => h.file === 'src/main.rs' && h.line === line);
       assert.ok(l, `heaptrack: src/main.rs:${line} is missing`);
@@ -218,6 +220,15 @@ test('bad input: truncated JSON, wrong dhatFileVersion, heaptrack without symbol
   const nosym = path.join(tmp, 'heaptrack.app.1.gz');
   fs.writeFileSync(nosym, gzipSync('v 10400 3\nX ./app\ns 5 ./app\ni 1000 1\nt 1 0\na 20 1\n+ 0\n- 0\n'));
   await assert.rejects(importAny(nosym), /heaptrack file without symbols/);
+  // File version 2 (heaptrack 1.1-1.3): strings without a length prefix, spaces kept.
+  const v2 = path.join(tmp, 'heaptrack.old.2.gz');
+  fs.writeFileSync(v2, gzipSync('v 10300 2\nX ./app\ns ./app\ns app::main\ns src/main.rs\ns operator new(unsigned long)\ni 1000 1 2 3 7\nt 1 0\na 20 1\n+ 0\n+ 0\n- 0\n'));
+  const old = await importAny(v2);
+  assert.ok(old.kind === 'heap');
+  assert.deepEqual(old.heap.frames.map(f => [f.name, f.file, f.line]), [['app::main', 'src/main.rs', 7]]);
+  assert.equal(old.heap.totals().bytes, 64);
+  assert.equal(old.heap.totals().endBytes, 32);
+  assert.equal(old.heap.peakTotal, 64);
   const st = new StringTable();
   const cpu = new Profile({ sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })], stringTable: st });
   const cpuFile = path.join(tmp, 'cpu.pb.gz');
@@ -229,9 +240,11 @@ test('bad input: truncated JSON, wrong dhatFileVersion, heaptrack without symbol
 test('DHAT streaming: elements cut across tiny chunks, and odd program points (strings, exponents) read the same', async () => {
   const file = path.join(FIX, 'jsonbatch', 'dhat.json.gz');
   const whole = await importDhat(file, true);
-  const tiny = await importDhat(file, true, { chunkSize: 7 });
-  assert.equal(tiny.sites.length, whole.sites.length);
-  assert.deepEqual(tiny.totals(), whole.totals());
+  for (const chunkSize of [7, 97, 1009, 4093]) {
+    const cut = await importDhat(file, true, { chunkSize });
+    assert.equal(cut.sites.length, whole.sites.length, `chunks of ${chunkSize}`);
+    assert.deepEqual(cut.totals(), whole.totals(), `chunks of ${chunkSize}`);
+  }
   // A program point the byte reader refuses (a string member, an exponent) goes through JSON.parse.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'heap-odd-'));
   const odd = path.join(tmp, 'odd.json');
