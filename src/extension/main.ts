@@ -81,7 +81,7 @@ export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
       refreshStatus();
       if (metrics.analysisDone()) {
         const m = metrics.read();
-        log().info(`metrics: first diagnostics ${m.firstDiagnosticsMs?.toFixed(0) ?? 'none'} ms after activation; analysis done after ${m.analysedMs?.toFixed(0)} ms; longest extension-host event-loop block ${m.maxBlockMs.toFixed(1)} ms (p99 ${m.p99BlockMs.toFixed(1)} ms)`);
+        log().info(`metrics: first diagnostics ${m.firstDiagnosticsMs?.toFixed(0) ?? 'none'} ms after activation; analysis done after ${m.analysedMs?.toFixed(0)} ms; longest extension-host event-loop block ${m.maxBlockMs.toFixed(1)} ms (p99 ${m.p99BlockMs.toFixed(1)} ms); extension-host CPU ${m.hostCpuMs.toFixed(0)} ms`);
       }
     });
     client.onNotification('allocLens/profileHotLines', (p: ProfileHotLinesParams) => profile.hotLines(p));
