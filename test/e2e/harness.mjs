@@ -118,7 +118,11 @@ export async function command(page, title) {
     const label = (await first.getAttribute('aria-label', { timeout: 5000 }).catch(() => null)) ?? '';
     if (label.replace(/\s+/g, ' ').includes(title)) break;
     if (Date.now() > end) throw new Error(`the command palette does not offer "${title}" (first row: "${label}")`);
-    await page.waitForTimeout(250);
+    // The palette computes its command list when it opens: close it and open it again.
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(500);
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 5000 }).catch(() => undefined);
     await input.fill(`>${title}`);
   }
   await page.keyboard.press('Enter');
