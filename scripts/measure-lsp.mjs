@@ -11,7 +11,8 @@ import * as rpc from 'vscode-languageserver-protocol/node.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CRATES = { ddsplit: join(ROOT, 'examples', 'ddsplit'), tokio: '/usr/share/cargo/registry/tokio-1.24.2' };
-const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
+const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || 3;
+const only = process.argv.includes("--crate") ? process.argv[process.argv.indexOf("--crate") + 1] : undefined;
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function once(root) {
@@ -42,18 +43,22 @@ async function once(root) {
   await c.sendRequest('shutdown');
   c.sendNotification('exit');
   await new Promise(r => cp.once('exit', r));
-  return { first, analysed, cpu, hover: median(hovers), hwm, findings, types: types.length };
+  return { first: first ?? NaN, analysed, cpu, hover: median(hovers), hwm, findings, types: types.length };
 }
 
 const { loadavg } = await import('node:os');
 console.log(`load average ${loadavg().map(x => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
-for (const [name, root] of Object.entries(CRATES)) {
+for (const [name, root] of Object.entries(CRATES).filter(([n]) => !only || n === only)) {
   if (!existsSync(root)) {
     console.error(`${root} is missing: run scripts/ci-deps.sh`);
     process.exit(1);
   }
   const rs = [];
-  for (let i = 0; i < runs; i++) rs.push(await once(root));
+  if (process.env.DEBUG_MEASURE) console.error('start', name);
+  for (let i = 0; i < runs; i++) {
+    rs.push(await once(root));
+    if (process.env.DEBUG_MEASURE) console.error(JSON.stringify(rs[rs.length - 1]));
+  }
   const m = k => median(rs.map(r => r[k]));
   console.log(`${name}: first diagnostics ${m('first').toFixed(0)} ms after spawn, analysis done ${m('analysed').toFixed(0)} ms (server CPU ${m('cpu').toFixed(0)} ms), hover ${m('hover').toFixed(1)} ms (median of 20 x ${runs}), peak RSS ${m('hwm').toFixed(0)} MB; ${rs[0].findings} findings, ${rs[0].types} types; runs: ${rs.map(r => r.first.toFixed(0)).join(', ')} ms`);
 }

@@ -81,12 +81,12 @@ export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
       refreshStatus();
       if (metrics.analysisDone()) {
         const m = metrics.read();
-        log().info(`metrics: first diagnostics ${m.firstDiagnosticsMs?.toFixed(0) ?? 'none'} ms after activation; analysis done after ${m.analysedMs?.toFixed(0)} ms; longest extension-host event-loop block ${m.maxBlockMs.toFixed(1)} ms (p99 ${m.p99BlockMs.toFixed(1)} ms)`);
+        log().info(`metrics: first diagnostics ${m.firstDiagnosticsMs?.toFixed(0) ?? 'none'} ms after activation; analysis done after ${m.analysedMs?.toFixed(0)} ms; longest extension-host event-loop block ${m.maxBlockMs.toFixed(1)} ms (p99 ${m.p99BlockMs.toFixed(1)} ms); extension-host CPU ${m.hostCpuMs.toFixed(0)} ms; since activation (other extensions starting too) longest block ${m.maxBlockSinceActivationMs.toFixed(1)} ms`);
       }
     });
     client.onNotification('allocLens/profileHotLines', (p: ProfileHotLinesParams) => profile.hotLines(p));
     refreshStatus();
-    client.start().then(undefined, e => {
+    client.start().then(() => metrics.analysisStarted(), e => {
       log().error(`the Alloc Lens server did not start: ${errorText(e)}`);
       void vscode.window.showErrorMessage(`Alloc Lens: the language server did not start: ${(e as Error).message}`, 'Open Log').then(c => c && log().show());
     });

@@ -14,6 +14,8 @@ import {
   ErrorCodes,
   FileChangeType,
   LSPErrorCodes,
+  MessageType,
+  ShowMessageNotification,
   ResponseError,
   TextDocumentSyncKind,
   TextDocuments,
@@ -83,6 +85,9 @@ export function startServer(conn: Connection): void {
   let ready: Promise<void> = Promise.resolve();
   let lastShown = 0;
 
+  // window/showMessage (a notification): clients show it without waiting for an answer.
+  const show = (type: MessageType, message: string) => void conn.sendNotification(ShowMessageNotification.type, { type, message });
+
   const log = {
     info: (m: string) => conn.console.info(m),
     warn: (m: string) => conn.console.warn(m),
@@ -94,7 +99,7 @@ export function startServer(conn: Connection): void {
     log.error(`${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     if (Date.now() - lastShown > 10_000) {
       lastShown = Date.now();
-      void conn.window.showErrorMessage(`Alloc Lens: ${what} failed: ${e instanceof Error ? e.message : String(e)} (details in the log)`);
+      show(MessageType.Error, `Alloc Lens: ${what} failed: ${e instanceof Error ? e.message : String(e)} (details in the log)`);
     }
   };
 
@@ -437,7 +442,7 @@ export function startServer(conn: Connection): void {
           const def = folder && typeAt(analysis, folder, file, pos.line, pos.character);
           if (!folder || !def) return { markdown: undefined, message: 'Alloc Lens: place the cursor on a type name to explain its layout.' };
           const markdown = layoutMarkdown(def, folder.engine.layoutOfItem(def));
-          if (init.client !== 'vscode') void conn.window.showInformationMessage(markdown);
+          if (init.client !== 'vscode') show(MessageType.Info, markdown);
           return { markdown, title: def.name };
         }
         case 'allocLens.importProfile': {
@@ -464,7 +469,7 @@ export function startServer(conn: Connection): void {
             for (const w of summary.warnings) log.warn(`${path.basename(abs)}: ${w}`);
             sendHotLines();
             changed();
-            if (init.client !== 'vscode') void conn.window.showInformationMessage(summary.message);
+            if (init.client !== 'vscode') show(MessageType.Info, summary.message);
             return summary;
           } catch (e) {
             if (e instanceof CancelledError || signal.aborted) throw cancelled();
@@ -482,8 +487,8 @@ export function startServer(conn: Connection): void {
           const progress = await startProgress('Alloc Lens: verifying layouts with rustc', abort);
           try {
             const r = await exact.verify(analysis, { signal, onProgress: m => progress?.report(m), log: (lv, m) => log[lv](m) });
-            for (const f of r.failures) void conn.window.showErrorMessage(`Alloc Lens: ${f}`);
-            void conn.window.showInformationMessage(r.message);
+            for (const f of r.failures) show(MessageType.Error, `Alloc Lens: ${f}`);
+            show(MessageType.Info, r.message);
             changed();
             return r;
           } catch (e) {

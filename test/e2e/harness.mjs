@@ -110,7 +110,21 @@ export async function command(page, title) {
     }
   }
   await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+  // Until the extensions are registered the palette fuzzy-matches other commands (`...JSON` ran
+  // "Open User Settings (JSON)"): wait until the first row is the command asked for.
+  const first = page.locator('.quick-input-list .monaco-list-row').first();
+  const end = Date.now() + 30000;
+  for (;;) {
+    const label = (await first.getAttribute('aria-label', { timeout: 5000 }).catch(() => null)) ?? '';
+    if (label.replace(/\s+/g, ' ').includes(title)) break;
+    if (Date.now() > end) throw new Error(`the command palette does not offer "${title}" (first row: "${label}")`);
+    // The palette computes its command list when it opens: close it and open it again.
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(500);
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 5000 }).catch(() => undefined);
+    await input.fill(`>${title}`);
+  }
   await page.keyboard.press('Enter');
 }
 

@@ -4,6 +4,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as rpc from 'vscode-languageserver-protocol/node';
@@ -125,4 +127,62 @@ test('a body that is not JSON gets a Parse error (id null) and the next message 
   await new Promise(r => p.once('exit', r));
   assert.match(out, /"id":null,"error":\{"code":-32700,"message":"Parse error/);
   assert.match(out, /"id":1,"result":\{"capabilities"/);
+});
+
+test('an edited buffer is re-analysed after the debounce; closing it puts the disk text back', async () => {
+  const u = uri('src/proto.rs');
+  const disk = fs.readFileSync(path.join(EXAMPLE, 'src', 'proto.rs'), 'utf8');
+  const pull = async () => (await conn.sendRequest<{ items: rpc.Diagnostic[] }>('textDocument/diagnostic', { textDocument: { uri: u } })).items;
+  const waitFor = async (what: string, ok: (d: rpc.Diagnostic[]) => boolean) => {
+    const end = Date.now() + 20000;
+    for (;;) {
+      const d = await pull();
+      if (ok(d)) return d;
+      assert.ok(Date.now() < end, `timed out waiting for ${what}: ${JSON.stringify(d.map(x => x.code))}`);
+      await new Promise(r => setTimeout(r, 100));
+    }
+  };
+  const lev = (d: rpc.Diagnostic[]) => d.some(x => x.code === 'large-enum-variant');
+  conn.sendNotification('textDocument/didOpen', { textDocument: { uri: u, languageId: 'rust', version: 1, text: disk } });
+  // An incremental change: `Corrupt([u8; BLOCK])` (proto.rs:18) becomes `Corrupt(Box<[u8; BLOCK]>)`.
+  const line = disk.split('\n')[17];
+  const col = line.indexOf('[u8; BLOCK]');
+  conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: u, version: 2 },
+    contentChanges: [{ range: { start: { line: 17, character: col }, end: { line: 17, character: col + '[u8; BLOCK]'.length } }, text: 'Box<[u8; BLOCK]>' }],
+  });
+  await waitFor('large-enum-variant to go after the edit', d => !lev(d));
+  conn.sendNotification('textDocument/didClose', { textDocument: { uri: u } });
+  await waitFor('large-enum-variant back from the disk text after close', lev);
+});
+
+test('a folder whose analysis crashes is reported (log + message) and the other folder is still served', async () => {
+  const p = spawn(process.execPath, [path.join(REPO, 'bin', 'alloc-lens.js'), 'lsp'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const c = rpc.createProtocolConnection(new rpc.StreamMessageReader(p.stdout!), new rpc.StreamMessageWriter(p.stdin!));
+  const messages: { type: number; message: string }[] = [];
+  const errors: string[] = [];
+  const diags = new Map<string, number>();
+  c.onNotification('window/showMessage', (m: { type: number; message: string }) => messages.push(m));
+  c.onNotification('window/logMessage', (m: { type: number; message: string }) => m.type === 1 && errors.push(m.message));
+  c.onNotification('textDocument/publishDiagnostics', (d: rpc.PublishDiagnosticsParams) => diags.set(path.basename(d.uri), d.diagnostics.length));
+  const status = new Promise(r => c.onNotification('allocLens/status', r));
+  c.listen();
+  // A workspace folder deleted while the editor had it open.
+  const gone = path.join(os.tmpdir(), `alloc-lens-gone-${process.pid}`);
+  await c.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: null,
+    workspaceFolders: [{ uri: pathToFileURL(gone).toString(), name: 'gone' }, { uri: pathToFileURL(EXAMPLE).toString(), name: 'ddsplit' }],
+    capabilities: {},
+  });
+  c.sendNotification('initialized', {});
+  await status;
+  assert.ok(messages.some(m => m.type === rpc.MessageType.Error && m.message.includes(`analysis of ${gone} failed`)), JSON.stringify(messages));
+  assert.ok(errors.some(e => /ENOENT/.test(e) && /\n\s+at /.test(e)), 'the log has the error with its stack');
+  assert.ok((diags.get('proto.rs') ?? 0) > 0, 'ddsplit still gets its diagnostics');
+  const h = await c.sendRequest<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: uri('src/proto.rs') }, position: { line: 15, character: 11 } });
+  assert.match(h.contents.value, /50,008 B/);
+  await c.sendRequest('shutdown');
+  c.sendNotification('exit');
+  await new Promise(r => p.once('exit', r));
 });
