@@ -100,13 +100,19 @@ export class Analysis implements vscode.Disposable {
         const folders: FolderState[] = [];
         for (const root of roots) {
           try {
+            const cargo = readSettings(vscode.Uri.file(root)).cargo;
             const index = await loadWorkspace(root, {
+              ...cargo,
+              // cargo metadata reads the workspace's config: only in a trusted workspace.
+              trusted: vscode.workspace.isTrusted,
               signal: abort.signal,
               onProgress: (n, file) => progress.report({ message: `indexing ${n} files (${path.basename(file)})` }),
             });
             const settings = resolveSettings({ dir: root, overrides: readSettings(vscode.Uri.file(root)).overrides });
             folders.push({ root, index, engine: new LayoutEngine(index), settings });
             for (const w of index.warnings) log().warn(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
+            for (const n of index.notices) log().warn(n);
+            for (const n of index.notes) log().info(n);
           } catch (e) {
             if (abort.signal.aborted) {
               log().info('analysis cancelled');

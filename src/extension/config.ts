@@ -15,6 +15,15 @@ export interface EditorSettings {
   inlayHintsEnabled: boolean;
   inlayHintsMinSize: number;
   debounceMs: number;
+  /** Cargo options for dependency resolution and `#[cfg]` (allocLens.cargo.*). */
+  cargo: CargoSettings;
+}
+
+export interface CargoSettings {
+  features?: string[];
+  allFeatures: boolean;
+  noDefaultFeatures: boolean;
+  target?: string;
 }
 
 const RULES: RuleCode[] = ['large-error', 'large-enum-variant', 'large-move', 'async-trait-box', 'clone-hotspot'];
@@ -39,6 +48,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): EditorSettings 
     inlayHintsEnabled: c.get<boolean>('inlayHints.enabled', true),
     inlayHintsMinSize: num('inlayHints.minSize') ?? 128,
     debounceMs: num('debounceMs') ?? 250,
+    cargo: cargoSettings(c),
   };
 }
 
@@ -56,4 +66,12 @@ export function readProfileSettings(scope?: vscode.ConfigurationScope): ProfileS
   for (const [from, to] of Object.entries(raw ?? {})) if (typeof to === 'string' && from.length > 0) remaps.push({ from, to });
   const pctSetting = c.get<number>('profile.confirmThreshold', 1);
   return { remaps, confirmMinShare: typeof pctSetting === 'number' && pctSetting >= 0 ? pctSetting / 100 : 0.01 };
+}
+
+function cargoSettings(c: vscode.WorkspaceConfiguration): CargoSettings {
+  const raw = c.get<string[] | string>('cargo.features', []);
+  const all = raw === 'all';
+  const list = Array.isArray(raw) ? raw.filter(f => typeof f === 'string' && f.length > 0) : [];
+  const target = c.get<string | null>('cargo.target', null);
+  return { features: all ? undefined : list, allFeatures: all, noDefaultFeatures: c.get<boolean>('cargo.noDefaultFeatures', false) === true, target: typeof target === 'string' && target.trim() ? target.trim() : undefined };
 }
