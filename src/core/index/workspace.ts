@@ -372,9 +372,17 @@ export class WorkspaceIndex implements TypeResolver {
       opts.onProgress?.(counter.n, next.file);
       yield next.file;
       if (!entry) continue;
+      const twice = duplicateMods(entry.result.mods, this.cfgOf(t.name));
       for (const m of entry.result.mods) {
         const cfg = m.item.attrs.length > 0 ? cfgOf(m.item.attrs, this.cfgOf(t.name)) : 'yes';
         const target = this.findModFile(entry, m);
+        if (twice.has(m.path) && cfg !== 'no') {
+          // `cfg_a! { #[path = "x.rs"] mod imp; } cfg_b! { #[path = "y.rs"] mod imp; }`: which
+          // one compiles is decided by a cfg inside a macro; neither file's items are named.
+          if (target) this.inactiveFiles.set(target.file, 'declared twice');
+          this.warnings.push({ file: entry.file, line: m.item.span.line, message: `module \`${m.name}\` is declared twice (its cfg is inside a macro); its types count as unknown` });
+          continue;
+        }
         if (cfg === 'no') {
           // `#[cfg(windows)] mod windows;`: not compiled for this target and features.
           if (target) this.inactiveFiles.set(target.file, m.item.attrs.find(a => a.name === 'cfg')?.args ?? '');
@@ -501,15 +509,24 @@ export class WorkspaceIndex implements TypeResolver {
   private addScopes(e: { module: string; crate: string; result: ExtractResult }): void {
     this.scope(e.module, e.crate);
     let undecided: Item[] | undefined;
+    const ctx = this.cfgOf(e.crate);
+    // `#[cfg(all(test, loom))] mod sync { .. }` next to the compiled `mod sync { .. }`: both have
+    // one path, so what lies inside the inactive one is recognised by its span.
+    const off: [number, number][] = [];
+    for (const it of e.result.items) if (it.kind === 'mod' && (it as { inline?: boolean }).inline && it.attrs.length > 0 && cfgOf(it.attrs, ctx) === 'no') off.push([it.span.startOffset, it.span.endOffset]);
+    const inOff = (sp: { startOffset: number }) => off.length > 0 && off.some(([a, b]) => sp.startOffset > a && sp.startOffset < b);
     for (const it of e.result.items) {
       if (it.kind === 'impl' || (it.kind === 'fn' && (it as { owner?: unknown }).owner)) continue;
       // `#[cfg(windows)] struct X` next to `#[cfg(unix)] struct X`: only the compiled one is named.
       let state = 'yes';
-      if (it.attrs.length > 0) state = cfgOf(it.attrs, this.cfgOf(it.module.split('::')[0]));
-      if (state === 'no') continue;
-      if (state === 'maybe' && isTypeDef(it)) (undecided ??= []).push(it);
+      if (it.attrs.length > 0) state = cfgOf(it.attrs, ctx);
+      if (state === 'no' || inOff(it.span)) continue;
       const s = this.scope(it.module, e.crate);
       const list = s.items.get(it.name) ?? [];
+      // Two compiled definitions of one type name cannot both exist: a cfg we cannot see (one
+      // inside a crate's own macro, `cfg_has_atomic_u64! { type X = u32; }`) or a build
+      // script's picks one. Unless they are identical, neither may be used as exact.
+      if (isTypeDef(it) && (state === 'maybe' || list.some(isTypeDef))) (undecided ??= []).push(it);
       list.push(it);
       s.items.set(it.name, list);
       if (it.kind === 'mod') this.scope(it.path, e.crate);
@@ -519,21 +536,21 @@ export class WorkspaceIndex implements TypeResolver {
       const list = this.modules.get(it.module)!.items.get(it.name)!;
       const defs = list.filter(isTypeDef);
       if (defs.length < 2 || list[0].attrs.some(a => a.name === 'alloc_lens_undecided')) continue;
-      const pred = it.attrs.find(a => a.name === 'cfg')?.args ?? '';
+      if (defs.every(d => sameDefinition(d, defs[0]))) continue;
+      const pred = defs.flatMap(d => d.attrs.filter(a => a.name === 'cfg').map(a => a.args)).join(' / ') || 'a cfg inside a macro';
       const alias: TypeAliasItem = {
         ...(it as TypeAliasItem),
         kind: 'type',
         attrs: [{ name: 'alloc_lens_undecided', args: '', inner: false, span: it.span }],
-        target: { kind: 'unknown', text: `\`${it.name}\`: ${defs.length} definitions, chosen by cfg(${pred}) set by a build script` },
+        target: { kind: 'unknown', text: `\`${it.name}\`: ${defs.length} definitions, chosen by ${pred.startsWith('a cfg') ? pred : `cfg(${pred})`} that cannot be decided (build script or macro)` },
       };
       delete (alias as unknown as Partial<StructItem>).fields;
       delete (alias as unknown as Partial<EnumItem>).variants;
       list.unshift(alias);
     }
     for (const [m, uses] of e.result.uses) {
-      const ctx = this.cfgOf(e.crate);
       // `#[cfg(feature = "parking_lot")] use ..::Mutex;` next to the std one: keep the compiled import.
-      const on = uses.filter(u => !u.cfg || u.cfg.every(p => evalCfgIn(p, ctx) !== 'no'));
+      const on = uses.filter(u => (!u.cfg || u.cfg.every(p => evalCfgIn(p, ctx) !== 'no')) && !inOff(u.span));
       this.scope(m, e.crate).uses.push(...on);
     }
     for (const [m, ext] of e.result.externCrates) for (const [k, v] of ext) this.scope(m, e.crate).externCrates.set(k, v);
@@ -546,6 +563,30 @@ export class WorkspaceIndex implements TypeResolver {
     for (const f of this.depScoped.values()) this.addScopes(f);
     this.resolver = new ScopeResolver(this.modules, this.crateRoots, this.hooks);
   }
+}
+
+/**
+ * Module paths declared more than once, with different files (`#[path]`), among the declarations
+ * a cfg does not switch off. (`cfg_rt! { pub mod runtime; } cfg_not_rt! { pub(crate) mod
+ * runtime; }` declares one file twice: that is fine.)
+ */
+export function duplicateMods(mods: readonly ModDecl[], ctx: CfgContext): Set<string> {
+  const seen = new Map<string, string>();
+  const twice = new Set<string>();
+  for (const m of mods) {
+    if (m.item.attrs.length > 0 && cfgOf(m.item.attrs, ctx) === 'no') continue;
+    const where = `${m.inlineDirs.join('/')}|${m.pathAttr ?? ''}`;
+    const prev = seen.get(m.path);
+    if (prev !== undefined && prev !== where) twice.add(m.path);
+    seen.set(m.path, where);
+  }
+  return twice;
+}
+
+/** Two definitions with the same shape (spans, docs and attributes aside). */
+function sameDefinition(a: Item, b: Item): boolean {
+  const strip = (i: Item) => ({ ...i, attrs: i.attrs.filter(x => x.name !== 'cfg' && x.name !== 'doc') });
+  return signature(strip(a)) === signature(strip(b));
 }
 
 function contains(s: { line: number; column: number; endLine: number; endColumn: number }, line: number, column: number): boolean {
