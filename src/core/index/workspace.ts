@@ -228,6 +228,11 @@ export class WorkspaceIndex implements TypeResolver {
     }
   }
 
+  /** Where the dependency graph came from (undefined when dependencies were not resolved). */
+  get dependencySource(): CrateGraph['source'] | undefined {
+    return this.graph?.source;
+  }
+
   /** The cfg target without a dependency graph (dependencies off). */
   setTarget(target: CfgTarget): void {
     this.cfgTarget = target;
@@ -406,7 +411,14 @@ export class WorkspaceIndex implements TypeResolver {
       return undefined;
     }
     if (text === undefined) return undefined;
-    const entry = this.makeEntry(file, text, parseRust(text), crate, module, childDir);
+    let entry: FileEntry;
+    try {
+      entry = this.makeEntry(file, text, parseRust(text), crate, module, childDir);
+    } catch (e) {
+      // One file that cannot be read as Rust is skipped; the rest of the crate is indexed.
+      this.warnings.push({ file, message: `skipped: ${(e as Error).message}` });
+      return undefined;
+    }
     this.files.set(file, entry);
     this.allItems = undefined;
     return entry;
@@ -649,6 +661,7 @@ export async function loadWorkspace(root: string, opts: LoadOptions = {}): Promi
   if (graph) {
     index.setGraph(graph.graph, graph.target);
     index.notes.push(...graph.notices);
+    if (graph.graph.missingDev?.length) index.notes.push(`dev-dependency sources not found (test, bench and example targets only): ${graph.graph.missingDev.join(', ')}`);
     if (graph.graph.missing.length > 0) index.notices.push(`dependency sources not found (their types count as unknown, sizes are lower bounds): ${graph.graph.missing.join(', ')}`);
   } else index.setTarget(target);
   const counter = { n: 0 };

@@ -196,3 +196,29 @@ test('semver requirements and cfg_if branch predicates', () => {
   const b = cfgIfBranches('if #[cfg(unix)] { mod a; } else if #[cfg(windows)] { mod b; /* } */ } else { mod c; }')!;
   assert.deepEqual(b.map(x => x.pred), ['unix', 'all(windows, not(any(unix)))', 'not(any(unix, windows))']);
 });
+
+test('trusted: cargo metadata is the graph when it works; without cargo the lockfile path is used', async () => {
+  const ws = tree({
+    'Cargo.toml': pkg('app', '0.1.0', '[dependencies]\nlocal = { path = "local" }\n'),
+    'src/lib.rs': 'pub struct App { pub l: local::L, pub b: u8 }\n',
+    'local/Cargo.toml': pkg('local', '0.1.0', '[features]\nbig = []\n'),
+    'local/src/lib.rs': '#[cfg(feature = "big")] pub struct L(pub [u64; 2]);\n#[cfg(not(feature = "big"))] pub struct L(pub u16);\n',
+  });
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('cargo', ['generate-lockfile', '--offline'], { cwd: ws, stdio: 'ignore' });
+  const viaCargo = await loadWorkspace(ws, { trusted: true, features: ['local/big'] });
+  assert.equal(viaCargo.dependencySource, 'cargo-metadata', viaCargo.notes.join('; '));
+  assert.equal(layoutOf(viaCargo, 'App').size, 24);
+  const savedPath = process.env.PATH;
+  process.env.PATH = fs.mkdtempSync(path.join(os.tmpdir(), 'no-cargo-'));
+  try {
+    const noCargo = await loadWorkspace(ws, { trusted: true, features: ['local/big'] });
+    assert.equal(noCargo.dependencySource, 'lockfile');
+    assert.match(noCargo.notes.join('; '), /cargo is not installed/);
+    assert.equal(layoutOf(noCargo, 'App').size, 24);
+  } finally {
+    process.env.PATH = savedPath;
+  }
+  const untrusted = await loadWorkspace(ws, { features: ['local/big'] });
+  assert.equal(untrusted.dependencySource, 'lockfile', 'an untrusted workspace never runs cargo');
+});
