@@ -10,6 +10,8 @@ import { buildScriptCfgs } from '../../../src/core/cargo/build-script';
 import { cfgIfBranches } from '../../../src/core/index/cfg-if';
 import { bestMatch, satisfies } from '../../../src/core/cargo/semver';
 import type { StructItem, TypeDefItem } from '../../../src/core/model';
+import { runRules } from '../../../src/core/rules/run';
+import { defaultSettings } from '../../../src/core/config/settings';
 
 /** Write a tree of files under a fresh temp dir; returns its path. */
 function tree(files: Record<string, string>): string {
@@ -127,6 +129,8 @@ test('cfg: target triple, cfg_if with mod declarations, #[path], cfg_attr repr, 
       '#[cfg(fast)] pub struct Alt(u8);',
       '#[cfg(not(fast))] pub struct Alt(u64);',
       'pub struct UsesAlt { pub a: Alt }',
+      '#[cfg_attr(unix, inline(never))]',
+      'pub fn takes(big: [u8; 4096]) -> usize { big.len() }',
     ].join('\n'),
     'src/win.rs': 'pub struct Sys(pub [u8; 12]);\n',
     'src/unix.rs': 'pub struct Sys(pub [u8; 20]);\n',
@@ -144,6 +148,9 @@ test('cfg: target triple, cfg_if with mod declarations, #[path], cfg_attr repr, 
   const alt = layoutOf(linux, 'UsesAlt');
   assert.notEqual(alt.status, 'exact');
   assert.ok(alt.unknownParts?.some(p => /2 definitions.*build script/.test(p)), JSON.stringify(alt.unknownParts));
+  // A fn whose attributes a cfg_attr expanded keeps its signature (the rules read it).
+  const findings = runRules(linux, new LayoutEngine(linux), defaultSettings());
+  assert.ok(findings.some(f => f.code === 'large-move' && f.message.includes('4,096')), JSON.stringify(findings.map(f => f.message)));
   await assert.rejects(loadWorkspace(dir, { target: 'i686-unknown-linux-gnu' }), /64-bit/);
 });
 
