@@ -345,7 +345,7 @@ export class WorkspaceIndex implements TypeResolver {
   }
 
   /** Index one crate target: its root file and every module file it reaches (yields to the event loop). */
-  async addTarget(t: CrateTarget, opts: LoadOptions = {}, counter = { n: 0 }): Promise<void> {
+  async addTarget(t: CrateTarget, opts: LoadOptions = {}, counter = { n: 0 }, rebuild = true): Promise<void> {
     // Yield to the event loop about every 20 ms so an editor host stays responsive.
     let last = performance.now();
     for (const _file of this.walkTarget(t, opts, counter)) {
@@ -354,7 +354,8 @@ export class WorkspaceIndex implements TypeResolver {
         last = performance.now();
       }
     }
-    this.rebuildScopes();
+    // Scopes are rebuilt once after the last target (tokio has 120 targets with its tests).
+    if (rebuild) this.rebuildScopes();
   }
 
   /** Synchronous variant of `addTarget` for small in-memory crates. */
@@ -490,6 +491,24 @@ export class WorkspaceIndex implements TypeResolver {
     return new Set(old.result.items.map(i => i.path));
   }
 
+  /** Rebuild the scopes after `addTarget(.., rebuild = false)` calls. */
+  finishLoading(): void {
+    this.rebuildScopes();
+  }
+
+  /** `ensureFile` for many files, rebuilding the scopes once. */
+  ensureFiles(files: readonly string[]): void {
+    this.batching = true;
+    try {
+      for (const f of files) if (!this.hasFile(f)) this.ensureFile(f);
+    } finally {
+      this.batching = false;
+    }
+    this.rebuildScopes();
+  }
+
+  private batching = false;
+
   /** Index a file that is not part of any crate's module tree (e.g. a new or orphaned file). */
   ensureFile(file: string): boolean {
     const f = path.resolve(file);
@@ -503,7 +522,7 @@ export class WorkspaceIndex implements TypeResolver {
     const e = this.indexFile(f, crate, module, path.join(path.dirname(f), stem));
     if (e && off !== undefined) e.inactive = off;
     else if (e && pkg) this.warnings.push({ file: f, message: `not reachable from a crate root (no \`mod\` declares it); indexed as \`${module}\`` });
-    this.rebuildScopes();
+    if (!this.batching) this.rebuildScopes();
     return !!e;
   }
 
@@ -665,7 +684,8 @@ export async function loadWorkspace(root: string, opts: LoadOptions = {}): Promi
     if (graph.graph.missing.length > 0) index.notices.push(`dependency sources not found (their types count as unknown, sizes are lower bounds): ${graph.graph.missing.join(', ')}`);
   } else index.setTarget(target);
   const counter = { n: 0 };
-  for (const t of targets) await index.addTarget(t, opts, counter);
+  for (const t of targets) await index.addTarget(t, opts, counter, false);
+  index.finishLoading();
   if (targets.length === 0) {
     // No Cargo.toml: index the loose .rs files, each file its own crate root.
     const files = fs.statSync(abs).isDirectory() ? listRustFiles(abs) : [abs];
