@@ -466,19 +466,53 @@ export class WorkspaceIndex implements TypeResolver {
   }
 
   private replaceEntry(old: FileEntry, next: FileEntry): Set<string> {
+    const prev = { all: this.allItems, byPath: this.byPath };
     this.files.set(next.file, next);
     this.allItems = undefined;
     const changed = diffItems(old.result.items, next.result.items);
     // New `mod x;` declarations may bring new files in.
+    let added = false;
     for (const m of next.result.mods) {
       const target = this.findModFile(next, m);
       if (target && !this.files.has(target.file)) {
         const e = this.indexFile(target.file, next.crate, m.path, target.childDir);
         e?.result.items.forEach(i => changed.add(i.path));
+        added ||= !!e;
       }
     }
+    if (!added && changed.size === 0 && this.swapItems(old, next, prev)) return changed;
     this.rebuildScopes();
     return changed;
+  }
+
+  /**
+   * A keystroke inside a fn body changes no item: put the new item objects (new spans) in place
+   * of the old ones instead of rebuilding every scope of the workspace and its dependencies.
+   * False when the items or imports differ in any way but their positions.
+   */
+  private swapItems(old: FileEntry, next: FileEntry, prev: { all?: Item[]; byPath?: Map<string, Item> }): boolean {
+    const a = old.result.items;
+    const b = next.result.items;
+    if (old.inactive !== undefined || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i].path !== b[i].path || a[i].kind !== b[i].kind) return false;
+    const noSpan = (x: unknown) => JSON.stringify(x, (k, v) => (k === 'span' ? undefined : v));
+    if (noSpan([...old.result.uses]) !== noSpan([...next.result.uses]) || noSpan([...old.result.externCrates].map(([k, v]) => [k, [...v]])) !== noSpan([...next.result.externCrates].map(([k, v]) => [k, [...v]]))) return false;
+    const map = new Map<Item, Item>(a.map((x, i) => [x, b[i]]));
+    for (const it of a) {
+      const list = this.modules.get(it.module)?.items.get(it.name);
+      if (!list) continue;
+      for (let i = 0; i < list.length; i++) list[i] = map.get(list[i]) ?? list[i];
+    }
+    // The item list and the by-path map are patched too (rules look modules up per finding).
+    if (prev.all) {
+      this.allItems = prev.all.map(x => map.get(x) ?? x);
+      if (prev.byPath) {
+        for (const [o, n] of map) if (prev.byPath.get(o.path) === o) prev.byPath.set(o.path, n);
+        this.byPath = prev.byPath;
+      }
+    }
+    this.resolver = new ScopeResolver(this.modules, this.crateRoots, this.hooks);
+    return true;
   }
 
   removeFile(file: string): Set<string> {
