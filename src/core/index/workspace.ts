@@ -386,7 +386,7 @@ export class WorkspaceIndex implements TypeResolver {
           // `cfg_a! { #[path = "x.rs"] mod imp; } cfg_b! { #[path = "y.rs"] mod imp; }`: which
           // one compiles is decided by a cfg inside a macro; neither file's items are named.
           if (target) this.inactiveFiles.set(target.file, 'declared twice');
-          this.warnings.push({ file: entry.file, line: m.item.span.line, message: `module \`${m.name}\` is declared twice (its cfg is inside a macro); its types count as unknown` });
+          if (entry.result.mods.find(x => x.path === m.path) === m) this.warnings.push({ file: entry.file, line: m.item.span.line, message: `module \`${m.name}\` is declared twice (its cfg is inside a macro); its types count as unknown` });
           continue;
         }
         if (cfg === 'no') {
@@ -543,6 +543,15 @@ export class WorkspaceIndex implements TypeResolver {
 
   private batching = false;
 
+  /** A file below the directory of an inactive module (`#[cfg(test)] mod tests;` -> tests/x.rs). */
+  private insideInactive(f: string): string | undefined {
+    for (const [file, pred] of this.inactiveFiles) {
+      const dir = path.basename(file) === 'mod.rs' ? path.dirname(file) : file.slice(0, -3);
+      if (f.startsWith(dir + path.sep)) return pred;
+    }
+    return undefined;
+  }
+
   /** Index a file that is not part of any crate's module tree (e.g. a new or orphaned file). */
   ensureFile(file: string): boolean {
     const f = path.resolve(file);
@@ -552,7 +561,7 @@ export class WorkspaceIndex implements TypeResolver {
     const stem = path.basename(f, '.rs');
     const module = pkg ? `${crate}::${stem === 'mod' ? path.basename(path.dirname(f)) : stem}` : crate;
     if (!pkg) this.crateRoots.set(crate, crate);
-    const off = this.inactiveFiles.get(f);
+    const off = this.inactiveFiles.get(f) ?? this.insideInactive(f);
     const e = this.indexFile(f, crate, module, path.join(path.dirname(f), stem));
     if (e && off !== undefined) e.inactive = off;
     else if (e && pkg) this.warnings.push({ file: f, message: `not reachable from a crate root (no \`mod\` declares it); indexed as \`${module}\`` });
