@@ -705,8 +705,20 @@ export async function loadWorkspace(root: string, opts: LoadOptions = {}): Promi
   let pkgDirs = pkg ? [pkg] : findPackages(abs);
   if (pkg && fs.statSync(abs).isDirectory() && abs === pkg) pkgDirs = findPackages(abs);
   // A malformed manifest is an error naming the file and line (CargoFileError), not a silent skip.
-  const manifests = pkgDirs.map(d => readManifest(d)).filter(m => !m.virtual);
   const notices: string[] = [];
+  const manifests = pkgDirs
+    .map(d => {
+      try {
+        return readManifest(d);
+      } catch (e) {
+        // The package asked for must parse; a nested one found by scanning (a test fixture)
+        // is skipped with a warning.
+        if (d === pkg || d === abs || !(e instanceof CargoFileError)) throw e;
+        notices.push(`${(e as Error).message}; package skipped`);
+        return undefined;
+      }
+    })
+    .filter((m): m is Manifest => !!m && !m.virtual);
   let graph: GraphResult | undefined;
   if (opts.dependencies !== false && manifests.length > 0) {
     try {
