@@ -19,7 +19,8 @@ command -v nvim >/dev/null || need+=(neovim)
 crates=(tokio-1.24.2:librust-tokio-dev async-trait-0.1.56:librust-async-trait-dev
   bytes-1.2.1:librust-bytes-dev rayon-1.6.1:librust-rayon-dev
   serde_json-1.0.87:librust-serde-json-dev h2-0.3.13:librust-h2-dev
-  hyper-0.14.19:librust-hyper-dev futures-0.3.21:librust-futures-dev)
+  hyper-0.14.19:librust-hyper-dev futures-0.3.21:librust-futures-dev
+  regex-1.7.1:librust-regex-dev)
 for c in "${crates[@]}"; do
   [ -d "$REG/${c%%:*}" ] || need+=("${c##*:}")
 done

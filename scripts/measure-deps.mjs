@@ -15,6 +15,12 @@ const out = path.join(import.meta.dirname, '..', 'out', 'src', 'core');
 const { loadWorkspace } = require(path.join(out, 'index', 'workspace.js'));
 const { LayoutEngine } = require(path.join(out, 'layout', 'engine.js'));
 const { runExact, compareExact } = require(path.join(out, 'exact', 'index.js'));
+// BEFORE_OUT=/path/to/other/out/src/core measures "before" with another build (e.g. main
+// before this change); by default "before" is this build with dependencies switched off.
+const beforeOut = process.env.BEFORE_OUT;
+const before = beforeOut
+  ? { loadWorkspace: require(path.join(beforeOut, 'index', 'workspace.js')).loadWorkspace, LayoutEngine: require(path.join(beforeOut, 'layout', 'engine.js')).LayoutEngine, compareExact: require(path.join(beforeOut, 'exact', 'index.js')).compareExact }
+  : undefined;
 
 const REG = '/usr/share/cargo/registry';
 const DEFAULT = ['tokio-1.24.2:full', 'hyper-0.14.19:full', 'h2-0.3.13', 'serde_json-1.0.87', 'regex-1.7.1'];
@@ -68,8 +74,9 @@ for (const spec of specs) {
   const row = { crate: name, features: features.join(',') };
   const reports = {};
   for (const deps of [false, true]) {
-    const index = await loadWorkspace(dir, { features, dependencies: deps, trusted: false });
-    const report = compareExact(exact, index.typeDefs(), new LayoutEngine(index), index);
+    const api = !deps && before ? before : { loadWorkspace, LayoutEngine, compareExact };
+    const index = await api.loadWorkspace(dir, { features, dependencies: deps, trusted: false });
+    const report = api.compareExact(exact, index.typeDefs(), new api.LayoutEngine(index), index);
     reports[deps] = report;
     row[deps ? 'after' : 'before'] = tally(report);
   }

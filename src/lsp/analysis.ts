@@ -34,6 +34,8 @@ export interface AnalysisEvents {
   /** Replace every finding of `file` (an empty list clears it). */
   onPublish(file: string, findings: Finding[], evidence: Map<Finding, ProfileEvidence> | undefined): void;
   onWarning(message: string): void;
+  /** Whether the workspace is trusted: only then may `cargo metadata` run. */
+  trusted?(): boolean;
 }
 
 export class WorkspaceAnalysis {
@@ -91,12 +93,16 @@ export class WorkspaceAnalysis {
       try {
         const editor = await settingsFor(root);
         const index = await loadWorkspace(root, {
+          ...editor.cargo,
+          // cargo metadata reads the workspace's config: only in a trusted workspace.
+          trusted: this.events.trusted?.() === true,
           signal: opts.signal,
           onProgress: (n, file) => opts.onProgress?.(`indexing ${n} files (${path.basename(file)})`),
         });
         const settings = resolveSettings({ dir: root, overrides: editor.overrides });
         folders.push({ root, index, engine: new LayoutEngine(index), settings, editor });
         for (const w of index.warnings) this.events.onWarning(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
+        for (const n of index.notices) this.events.onWarning(n);
       } catch (e) {
         if (opts.signal?.aborted) throw e;
         opts.onError?.(root, e);

@@ -110,6 +110,7 @@ export function startServer(conn: Connection): void {
       push(file);
     },
     onWarning: m => log.warn(m),
+    trusted: () => init.trusted !== false,
   });
   const exact = new ExactLayouts();
   const profile = new ProfileState(analysis);

@@ -81,7 +81,7 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   }
   const index = await loadWorkspaceOrFail(positional[0], cargoLoadOptions(flags));
   for (const n of index.notices) io.stderr.write(`alloc-lens: warning: ${n}\n`);
-  for (const f of files) if (!index.hasFile(f)) index.ensureFile(f);
+  index.ensureFiles(files);
   const engine = new LayoutEngine(index);
   const findings = runRules(index, engine, settings, files);
   if (format === 'json') io.stdout.write(JSON.stringify(toJson(findings, root), null, 2) + '\n');

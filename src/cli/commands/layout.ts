@@ -129,7 +129,7 @@ export async function runLayout(args: string[], io: CliIo): Promise<number> {
   if (flags.has('exact')) return runExactLayout(positional[0], root, files, flags.has('json'), io);
   const index = await loadWorkspaceOrFail(positional[0], cargoLoadOptions(flags));
   const wanted = new Set(files);
-  for (const f of files) if (!index.hasFile(f)) index.ensureFile(f);
+  index.ensureFiles(files);
   const engine = new LayoutEngine(index);
   const defs = index
     .typeDefs()

@@ -23,6 +23,29 @@ export interface EditorSettings {
   remaps: PathRemap[];
   /** A finding is "confirmed" when its code has at least this share of the measured samples. */
   confirmMinShare: number;
+  /** Cargo options for dependency resolution and `#[cfg]` (allocLens.cargo.*). */
+  cargo: CargoSettings;
+}
+
+export interface CargoSettings {
+  features?: string[];
+  allFeatures: boolean;
+  noDefaultFeatures: boolean;
+  target?: string;
+}
+
+/** `allocLens.cargo.features` is a list, or `"all"` (like rust-analyzer's setting). */
+function cargoSettings(raw: unknown): CargoSettings {
+  const f = lookup(raw, 'cargo.features');
+  const all = f === 'all';
+  const list = Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string' && x.length > 0) : [];
+  const target = lookup(raw, 'cargo.target');
+  return {
+    features: all ? undefined : list,
+    allFeatures: all,
+    noDefaultFeatures: lookup(raw, 'cargo.noDefaultFeatures') === true,
+    target: typeof target === 'string' && target.trim() ? target.trim() : undefined,
+  };
 }
 
 function lookup(raw: unknown, key: string): unknown {
@@ -72,6 +95,7 @@ export function parseEditorSettings(raw: unknown): EditorSettings {
     debounceMs: Math.min(5000, num('debounceMs') ?? 250),
     remaps,
     confirmMinShare: confirmPct !== undefined && confirmPct <= 100 ? confirmPct / 100 : 0.01,
+    cargo: cargoSettings(raw),
   };
 }
 

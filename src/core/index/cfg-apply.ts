@@ -86,24 +86,24 @@ function variantsIn(vs: Variant[], ctx: CfgContext): Variant[] {
   });
 }
 
-/** Returns the items with cfg_attr expanded and undecidable parts marked (new objects only where changed). */
+/**
+ * Expands cfg_attr and marks undecidable parts, in place: items are fresh from extraction, and
+ * some carry lazy getters (fn signatures) that a copy would lose.
+ */
 export function applyCfg(items: Item[], ctx: CfgContext): Item[] {
-  return items.map(it => {
+  for (const it of items) {
     const ex = expandCfgAttr(it.attrs, ctx);
-    let out: Item = ex ? ({ ...it, attrs: ex.attrs } as Item) : it;
-    if (out.kind === 'struct' || out.kind === 'union' || out.kind === 'enum') {
-      const adt = out as Item & { repr: ReturnType<typeof reprOf>; fields?: Field[]; variants?: Variant[] };
-      const next = { ...adt } as typeof adt;
-      if (ex) next.repr = reprOf(ex.attrs);
-      if (adt.fields) next.fields = fieldsIn(adt.fields, ctx);
-      if (adt.variants) next.variants = variantsIn(adt.variants, ctx);
-      if (ex?.uncertain) {
+    if (ex) it.attrs = ex.attrs;
+    if (it.kind === 'struct' || it.kind === 'union' || it.kind === 'enum') {
+      const adt = it as Item & { repr: ReturnType<typeof reprOf>; fields?: Field[]; variants?: Variant[] };
+      if (ex) adt.repr = reprOf(ex.attrs);
+      if (adt.fields) adt.fields = fieldsIn(adt.fields, ctx);
+      if (adt.variants) adt.variants = variantsIn(adt.variants, ctx);
+      if (ex?.uncertain && adt.fields) {
         // The representation itself is undecided: no field arithmetic can be trusted.
-        const f: Field = { name: '0', type: unknownType(`repr under cfg_attr(${ex.uncertain}), set by a build script`), span: it.span, attrs: [] };
-        if (next.fields) next.fields = [...next.fields, f];
+        adt.fields = [...adt.fields, { name: '0', type: unknownType(`repr under cfg_attr(${ex.uncertain}), set by a build script`), span: it.span, attrs: [] }];
       }
-      out = next;
     }
-    return out;
-  });
+  }
+  return items;
 }

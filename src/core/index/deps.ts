@@ -13,6 +13,7 @@ import { applyCfg, cfgOf } from './cfg-apply';
 import type { CfgContext } from './cfg';
 import { extractItems, newExtractResult, type ExtractResult, type ModDecl } from './extract';
 import { lineStarts } from './syntax';
+import { duplicateMods } from './workspace';
 
 export interface DepFile {
   file: string;
@@ -56,9 +57,12 @@ export function loadDepFile(c: DepCrate, file: string, module: string, childDir:
   result.items = applyCfg(result.items, c.ctx);
   const f: DepFile = { file, crate: c.root, module, childDir, result };
   c.byModule.set(module, f);
+  const twice = duplicateMods(result.mods, c.ctx);
   for (const m of result.mods) {
-    // A module behind an inactive cfg (`#[cfg(windows)] mod windows;`) is never read.
+    // A module behind an inactive cfg (`#[cfg(windows)] mod windows;`) is never read; one
+    // declared twice (its cfg inside a macro) neither: its types stay unknown.
     if (m.item.attrs.length > 0 && cfgOf(m.item.attrs, c.ctx) === 'no') continue;
+    if (twice.has(m.path)) continue;
     if (!c.pending.has(m.path) && !c.byModule.has(m.path)) c.pending.set(m.path, { decl: m, file, childDir });
   }
   return f;

@@ -203,8 +203,17 @@ export class ScopeResolver implements TypeResolver {
       if (pick.kind === 'mod') return { kind: 'module', path: pick.path };
       return { kind: 'item', item: pick };
     }
-    for (const u of scope.uses) {
-      if (u.glob || u.alias !== name) continue;
+    const named = scope.uses.filter(u => !u.glob && u.alias === name);
+    if (named.length > 1) {
+      // Two imports of one name (`cfg_metrics! { use worker::WorkerMetrics; }` next to
+      // `cfg_not_metrics! { use mock::WorkerMetrics; }`): a cfg we cannot see picks one. Only
+      // when they agree is the name known.
+      const ts = named.map(u => this.resolveUse(module, u.path, new Set(seen))).filter((t): t is Target => !!t);
+      const keys = new Set(ts.map(targetKey));
+      if (keys.size === 1) return ts[0];
+      if (keys.size > 1) return undefined;
+    }
+    for (const u of named) {
       const t = this.resolveUse(module, u.path, new Set(seen));
       if (t) return t;
     }
@@ -262,6 +271,19 @@ export class ScopeResolver implements TypeResolver {
       }
     }
     return cur;
+  }
+}
+
+function targetKey(t: Target): string {
+  switch (t.kind) {
+    case 'item':
+      return `item:${t.item.path}`;
+    case 'module':
+      return `mod:${t.path}`;
+    case 'primitive':
+      return `prim:${t.name}`;
+    default:
+      return `${t.kind}:${t.segments.join('::')}`;
   }
 }
 

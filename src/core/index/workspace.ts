@@ -232,6 +232,11 @@ export class WorkspaceIndex implements TypeResolver {
     }
   }
 
+  /** Where the dependency graph came from (undefined when dependencies were not resolved). */
+  get dependencySource(): CrateGraph['source'] | undefined {
+    return this.graph?.source;
+  }
+
   /** The cfg target without a dependency graph (dependencies off). */
   setTarget(target: CfgTarget): void {
     this.cfgTarget = target;
@@ -344,7 +349,7 @@ export class WorkspaceIndex implements TypeResolver {
   }
 
   /** Index one crate target: its root file and every module file it reaches (yields to the event loop). */
-  async addTarget(t: CrateTarget, opts: LoadOptions = {}, counter = { n: 0 }): Promise<void> {
+  async addTarget(t: CrateTarget, opts: LoadOptions = {}, counter = { n: 0 }, rebuild = true): Promise<void> {
     // Yield to the event loop about every 20 ms so an editor host stays responsive.
     let last = performance.now();
     for (const _file of this.walkTarget(t, opts, counter)) {
@@ -353,7 +358,8 @@ export class WorkspaceIndex implements TypeResolver {
         last = performance.now();
       }
     }
-    this.rebuildScopes();
+    // Scopes are rebuilt once after the last target (tokio has 120 targets with its tests).
+    if (rebuild) this.rebuildScopes();
   }
 
   /** Synchronous variant of `addTarget` for small in-memory crates. */
@@ -376,9 +382,17 @@ export class WorkspaceIndex implements TypeResolver {
       opts.onProgress?.(counter.n, next.file);
       yield next.file;
       if (!entry) continue;
+      const twice = duplicateMods(entry.result.mods, this.cfgOf(t.name));
       for (const m of entry.result.mods) {
         const cfg = m.item.attrs.length > 0 ? cfgOf(m.item.attrs, this.cfgOf(t.name)) : 'yes';
         const target = this.findModFile(entry, m);
+        if (twice.has(m.path) && cfg !== 'no') {
+          // `cfg_a! { #[path = "x.rs"] mod imp; } cfg_b! { #[path = "y.rs"] mod imp; }`: which
+          // one compiles is decided by a cfg inside a macro; neither file's items are named.
+          if (target) this.inactiveFiles.set(target.file, 'declared twice');
+          if (entry.result.mods.find(x => x.path === m.path) === m) this.warnings.push({ file: entry.file, line: m.item.span.line, message: `module \`${m.name}\` is declared twice (its cfg is inside a macro); its types count as unknown` });
+          continue;
+        }
         if (cfg === 'no') {
           // `#[cfg(windows)] mod windows;`: not compiled for this target and features.
           if (target) this.inactiveFiles.set(target.file, m.item.attrs.find(a => a.name === 'cfg')?.args ?? '');
@@ -456,19 +470,53 @@ export class WorkspaceIndex implements TypeResolver {
   }
 
   private replaceEntry(old: FileEntry, next: FileEntry): Set<string> {
+    const prev = { all: this.allItems, byPath: this.byPath };
     this.files.set(next.file, next);
     this.allItems = undefined;
     const changed = diffItems(old.result.items, next.result.items);
     // New `mod x;` declarations may bring new files in.
+    let added = false;
     for (const m of next.result.mods) {
       const target = this.findModFile(next, m);
       if (target && !this.files.has(target.file)) {
         const e = this.indexFile(target.file, next.crate, m.path, target.childDir);
         e?.result.items.forEach(i => changed.add(i.path));
+        added ||= !!e;
       }
     }
+    if (!added && changed.size === 0 && this.swapItems(old, next, prev)) return changed;
     this.rebuildScopes();
     return changed;
+  }
+
+  /**
+   * A keystroke inside a fn body changes no item: put the new item objects (new spans) in place
+   * of the old ones instead of rebuilding every scope of the workspace and its dependencies.
+   * False when the items or imports differ in any way but their positions.
+   */
+  private swapItems(old: FileEntry, next: FileEntry, prev: { all?: Item[]; byPath?: Map<string, Item> }): boolean {
+    const a = old.result.items;
+    const b = next.result.items;
+    if (old.inactive !== undefined || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i].path !== b[i].path || a[i].kind !== b[i].kind) return false;
+    const noSpan = (x: unknown) => JSON.stringify(x, (k, v) => (k === 'span' ? undefined : v));
+    if (noSpan([...old.result.uses]) !== noSpan([...next.result.uses]) || noSpan([...old.result.externCrates].map(([k, v]) => [k, [...v]])) !== noSpan([...next.result.externCrates].map(([k, v]) => [k, [...v]]))) return false;
+    const map = new Map<Item, Item>(a.map((x, i) => [x, b[i]]));
+    for (const it of a) {
+      const list = this.modules.get(it.module)?.items.get(it.name);
+      if (!list) continue;
+      for (let i = 0; i < list.length; i++) list[i] = map.get(list[i]) ?? list[i];
+    }
+    // The item list and the by-path map are patched too (rules look modules up per finding).
+    if (prev.all) {
+      this.allItems = prev.all.map(x => map.get(x) ?? x);
+      if (prev.byPath) {
+        for (const [o, n] of map) if (prev.byPath.get(o.path) === o) prev.byPath.set(o.path, n);
+        this.byPath = prev.byPath;
+      }
+    }
+    this.resolver = new ScopeResolver(this.modules, this.crateRoots, this.hooks);
+    return true;
   }
 
   removeFile(file: string): Set<string> {
@@ -481,6 +529,33 @@ export class WorkspaceIndex implements TypeResolver {
     return new Set(old.result.items.map(i => i.path));
   }
 
+  /** Rebuild the scopes after `addTarget(.., rebuild = false)` calls. */
+  finishLoading(): void {
+    this.rebuildScopes();
+  }
+
+  /** `ensureFile` for many files, rebuilding the scopes once. */
+  ensureFiles(files: readonly string[]): void {
+    this.batching = true;
+    try {
+      for (const f of files) if (!this.hasFile(f)) this.ensureFile(f);
+    } finally {
+      this.batching = false;
+    }
+    this.rebuildScopes();
+  }
+
+  private batching = false;
+
+  /** A file below the directory of an inactive module (`#[cfg(test)] mod tests;` -> tests/x.rs). */
+  private insideInactive(f: string): string | undefined {
+    for (const [file, pred] of this.inactiveFiles) {
+      const dir = path.basename(file) === 'mod.rs' ? path.dirname(file) : file.slice(0, -3);
+      if (f.startsWith(dir + path.sep)) return pred;
+    }
+    return undefined;
+  }
+
   /** Index a file that is not part of any crate's module tree (e.g. a new or orphaned file). */
   ensureFile(file: string): boolean {
     const f = path.resolve(file);
@@ -490,11 +565,11 @@ export class WorkspaceIndex implements TypeResolver {
     const stem = path.basename(f, '.rs');
     const module = pkg ? `${crate}::${stem === 'mod' ? path.basename(path.dirname(f)) : stem}` : crate;
     if (!pkg) this.crateRoots.set(crate, crate);
-    const off = this.inactiveFiles.get(f);
+    const off = this.inactiveFiles.get(f) ?? this.insideInactive(f);
     const e = this.indexFile(f, crate, module, path.join(path.dirname(f), stem));
     if (e && off !== undefined) e.inactive = off;
     else if (e && pkg) this.warnings.push({ file: f, message: `not reachable from a crate root (no \`mod\` declares it); indexed as \`${module}\`` });
-    this.rebuildScopes();
+    if (!this.batching) this.rebuildScopes();
     return !!e;
   }
 
@@ -512,15 +587,24 @@ export class WorkspaceIndex implements TypeResolver {
   private addScopes(e: { module: string; crate: string; result: ExtractResult }): void {
     this.scope(e.module, e.crate);
     let undecided: Item[] | undefined;
+    const ctx = this.cfgOf(e.crate);
+    // `#[cfg(all(test, loom))] mod sync { .. }` next to the compiled `mod sync { .. }`: both have
+    // one path, so what lies inside the inactive one is recognised by its span.
+    const off: [number, number][] = [];
+    for (const it of e.result.items) if (it.kind === 'mod' && (it as { inline?: boolean }).inline && it.attrs.length > 0 && cfgOf(it.attrs, ctx) === 'no') off.push([it.span.startOffset, it.span.endOffset]);
+    const inOff = (sp: { startOffset: number }) => off.length > 0 && off.some(([a, b]) => sp.startOffset > a && sp.startOffset < b);
     for (const it of e.result.items) {
       if (it.kind === 'impl' || (it.kind === 'fn' && (it as { owner?: unknown }).owner)) continue;
       // `#[cfg(windows)] struct X` next to `#[cfg(unix)] struct X`: only the compiled one is named.
       let state = 'yes';
-      if (it.attrs.length > 0) state = cfgOf(it.attrs, this.cfgOf(it.module.split('::')[0]));
-      if (state === 'no') continue;
-      if (state === 'maybe' && isTypeDef(it)) (undecided ??= []).push(it);
+      if (it.attrs.length > 0) state = cfgOf(it.attrs, ctx);
+      if (state === 'no' || inOff(it.span)) continue;
       const s = this.scope(it.module, e.crate);
       const list = s.items.get(it.name) ?? [];
+      // Two compiled definitions of one type name cannot both exist: a cfg we cannot see (one
+      // inside a crate's own macro, `cfg_has_atomic_u64! { type X = u32; }`) or a build
+      // script's picks one. Unless they are identical, neither may be used as exact.
+      if (isTypeDef(it) && (state === 'maybe' || list.some(isTypeDef))) (undecided ??= []).push(it);
       list.push(it);
       s.items.set(it.name, list);
       if (it.kind === 'mod') this.scope(it.path, e.crate);
@@ -530,21 +614,21 @@ export class WorkspaceIndex implements TypeResolver {
       const list = this.modules.get(it.module)!.items.get(it.name)!;
       const defs = list.filter(isTypeDef);
       if (defs.length < 2 || list[0].attrs.some(a => a.name === 'alloc_lens_undecided')) continue;
-      const pred = it.attrs.find(a => a.name === 'cfg')?.args ?? '';
+      if (defs.every(d => sameDefinition(d, defs[0]))) continue;
+      const pred = defs.flatMap(d => d.attrs.filter(a => a.name === 'cfg').map(a => a.args)).join(' / ') || 'a cfg inside a macro';
       const alias: TypeAliasItem = {
         ...(it as TypeAliasItem),
         kind: 'type',
         attrs: [{ name: 'alloc_lens_undecided', args: '', inner: false, span: it.span }],
-        target: { kind: 'unknown', text: `\`${it.name}\`: ${defs.length} definitions, chosen by cfg(${pred}) set by a build script` },
+        target: { kind: 'unknown', text: `\`${it.name}\`: ${defs.length} definitions, chosen by ${pred.startsWith('a cfg') ? pred : `cfg(${pred})`} that cannot be decided (build script or macro)` },
       };
       delete (alias as unknown as Partial<StructItem>).fields;
       delete (alias as unknown as Partial<EnumItem>).variants;
       list.unshift(alias);
     }
     for (const [m, uses] of e.result.uses) {
-      const ctx = this.cfgOf(e.crate);
       // `#[cfg(feature = "parking_lot")] use ..::Mutex;` next to the std one: keep the compiled import.
-      const on = uses.filter(u => !u.cfg || u.cfg.every(p => evalCfgIn(p, ctx) !== 'no'));
+      const on = uses.filter(u => (!u.cfg || u.cfg.every(p => evalCfgIn(p, ctx) !== 'no')) && !inOff(u.span));
       this.scope(m, e.crate).uses.push(...on);
     }
     for (const [m, ext] of e.result.externCrates) for (const [k, v] of ext) this.scope(m, e.crate).externCrates.set(k, v);
@@ -557,6 +641,30 @@ export class WorkspaceIndex implements TypeResolver {
     for (const f of this.depScoped.values()) this.addScopes(f);
     this.resolver = new ScopeResolver(this.modules, this.crateRoots, this.hooks);
   }
+}
+
+/**
+ * Module paths declared more than once, with different files (`#[path]`), among the declarations
+ * a cfg does not switch off. (`cfg_rt! { pub mod runtime; } cfg_not_rt! { pub(crate) mod
+ * runtime; }` declares one file twice: that is fine.)
+ */
+export function duplicateMods(mods: readonly ModDecl[], ctx: CfgContext): Set<string> {
+  const seen = new Map<string, string>();
+  const twice = new Set<string>();
+  for (const m of mods) {
+    if (m.item.attrs.length > 0 && cfgOf(m.item.attrs, ctx) === 'no') continue;
+    const where = `${m.inlineDirs.join('/')}|${m.pathAttr ?? ''}`;
+    const prev = seen.get(m.path);
+    if (prev !== undefined && prev !== where) twice.add(m.path);
+    seen.set(m.path, where);
+  }
+  return twice;
+}
+
+/** Two definitions with the same shape (spans, docs and attributes aside). */
+function sameDefinition(a: Item, b: Item): boolean {
+  const strip = (i: Item) => ({ ...i, attrs: i.attrs.filter(x => x.name !== 'cfg' && x.name !== 'doc') });
+  return signature(strip(a)) === signature(strip(b));
 }
 
 function contains(s: { line: number; column: number; endLine: number; endColumn: number }, line: number, column: number): boolean {
@@ -601,8 +709,20 @@ export async function loadWorkspace(root: string, opts: LoadOptions = {}): Promi
   let pkgDirs = pkg ? [pkg] : findPackages(abs);
   if (pkg && fs.statSync(abs).isDirectory() && abs === pkg) pkgDirs = findPackages(abs);
   // A malformed manifest is an error naming the file and line (CargoFileError), not a silent skip.
-  const manifests = pkgDirs.map(d => readManifest(d)).filter(m => !m.virtual);
   const notices: string[] = [];
+  const manifests = pkgDirs
+    .map(d => {
+      try {
+        return readManifest(d);
+      } catch (e) {
+        // The package asked for must parse; a nested one found by scanning (a test fixture)
+        // is skipped with a warning.
+        if (d === pkg || d === abs || !(e instanceof CargoFileError)) throw e;
+        notices.push(`${(e as Error).message}; package skipped`);
+        return undefined;
+      }
+    })
+    .filter((m): m is Manifest => !!m && !m.virtual);
   let graph: GraphResult | undefined;
   if (opts.dependencies !== false && manifests.length > 0) {
     try {
@@ -619,10 +739,12 @@ export async function loadWorkspace(root: string, opts: LoadOptions = {}): Promi
   if (graph) {
     index.setGraph(graph.graph, graph.target);
     index.notes.push(...graph.notices);
+    if (graph.graph.missingDev?.length) index.notes.push(`dev-dependency sources not found (test, bench and example targets only): ${graph.graph.missingDev.join(', ')}`);
     if (graph.graph.missing.length > 0) index.notices.push(`dependency sources not found (their types count as unknown, sizes are lower bounds): ${graph.graph.missing.join(', ')}`);
   } else index.setTarget(target);
   const counter = { n: 0 };
-  for (const t of targets) await index.addTarget(t, opts, counter);
+  for (const t of targets) await index.addTarget(t, opts, counter, false);
+  index.finishLoading();
   if (targets.length === 0) {
     // No Cargo.toml: index the loose .rs files, each file its own crate root.
     const files = fs.statSync(abs).isDirectory() ? listRustFiles(abs) : [abs];
