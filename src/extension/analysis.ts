@@ -12,6 +12,7 @@ import { runRules } from '../core/rules/run';
 import { reanalyzeFile } from '../core/incremental';
 import type { Finding } from '../core/rules/types';
 import { readSettings } from './config';
+import { matchesGlob, selectFiles } from '../core/config/files';
 import { toDiagnostic, type ProfileEvidence } from './convert';
 import { errorText, log } from './log';
 
@@ -104,7 +105,10 @@ export class Analysis implements vscode.Disposable {
               signal: abort.signal,
               onProgress: (n, file) => progress.report({ message: `indexing ${n} files (${path.basename(file)})` }),
             });
-            const settings = resolveSettings({ dir: root, overrides: readSettings(vscode.Uri.file(root)).overrides });
+            const editor = readSettings(vscode.Uri.file(root));
+            const settings = resolveSettings({ dir: root, overrides: editor.overrides });
+            // The same files as `alloc-lens check <root>` (tests/ included, `exclude` left out).
+            selectFiles(index, root, editor.exclude);
             folders.push({ root, index, engine: new LayoutEngine(index), settings });
             for (const w of index.warnings) log().warn(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
           } catch (e) {
@@ -189,8 +193,4 @@ export class Analysis implements vscode.Disposable {
   }
 }
 
-/** Minimal glob matching for exclude settings (`**`, `*`, `?`). */
-export function matchesGlob(rel: string, glob: string): boolean {
-  const re = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\/?/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\u0000/g, '.*');
-  return new RegExp(`^${re}$`).test(rel.split(path.sep).join('/'));
-}
+export { matchesGlob } from '../core/config/files';
