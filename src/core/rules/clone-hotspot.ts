@@ -127,12 +127,14 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
       const recv = f.childForFieldName('value')!;
       const rt = receiverType(ctx, fn, locals, recv);
       const k: Kind = rt ? classify(ctx, fn.module, rt.type) : { kind: 'unknown' };
-      // `.clone()` of an unknown type may be a cheap Copy/handle clone: only the String/Vec
-      // producing methods are judged by name.
-      if (k.kind === 'unknown' && method === 'clone' && !borrowable) continue;
+      // Only a receiver of known type: `.clone()` of an unknown type may be a cheap handle
+      // (a channel `Sender`, `Bytes`), and `.to_string()` of one formats a number or a
+      // `Display` value, which borrowing cannot replace.
+      if (k.kind === 'unknown') continue;
+      if (method === 'to_string' && k.kind !== 'str' && !(k.kind === 'heap' && k.name === 'String')) continue;
       const guess = rt?.guessed ? ' (type inferred from its initialiser)' : '';
       const related: RelatedInfo[] = loopNode ? [{ range: rangeOf(spanOf(loopNode, base)), message: 'runs on every iteration of this loop' }] : [];
-      const data = { kind: 'clone' as const, method, receiverKind: k.kind, guessed: !!rt?.guessed || k.kind === 'unknown', inLoop: loop, ...(borrowable && method === 'clone' ? { borrow: true } : {}) };
+      const data = { kind: 'clone' as const, method, receiverKind: k.kind, guessed: !!rt?.guessed, inLoop: loop, ...(borrowable && method === 'clone' ? { borrow: true } : {}) };
       if (k.kind === 'rc' || k.kind === 'arc') {
         if (method !== 'clone') continue;
         out.push({
@@ -152,15 +154,15 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
         });
         continue;
       }
-      if (!(k.kind === 'heap' || k.kind === 'str' || k.kind === 'unknown')) continue;
-      const what = k.kind === 'heap' ? `a \`${k.name}\`` : method === 'to_vec' ? 'a `Vec`' : k.kind === 'unknown' && method === 'clone' ? 'a value' : 'a `String`';
-      const sure = rt && !rt.guessed && k.kind !== 'unknown';
+      if (!(k.kind === 'heap' || k.kind === 'str')) continue;
+      const what = k.kind === 'heap' ? `a \`${k.name}\`` : method === 'to_vec' ? 'a `Vec`' : 'a `String`';
+      const sure = rt && !rt.guessed;
       out.push({
         code: 'clone-hotspot',
         severity: loop && sure ? 'warning' : 'info',
         message: `\`${recv.text}.${method}()\` allocates ${what}${loop ? ' on every iteration' : ''} that is only borrowed`,
         notes: [
-          k.kind === 'unknown' ? 'receiver type not known; judged by the method' : `an allocation and a copy of the contents${guess}`,
+          `an allocation and a copy of the contents${guess}`,
           `borrow \`${recv.text}\` instead${loop ? ', or hoist the clone out of the loop' : ''}`,
         ],
         range: rangeOf(span),
