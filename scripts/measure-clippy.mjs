@@ -8,8 +8,9 @@
 //     files and clippy's findings to test/fixtures/clippy-truth/<crate>.json (committed).
 //  2. Run alloc-lens's rules on the crate, keep findings in the files clippy compiled, and print
 //     recall and precision per lint. A finding matches a clippy one of the same lint in the same
-//     file when clippy's primary span starts at most 3 lines from ours (clippy points at the
-//     return type or the whole enum; we point at the name), one to one.
+//     file when ours starts at most 12 lines before clippy's primary span (clippy points at the
+//     return type, which may end a long signature, or at the whole enum; we point at the name)
+//     and at most 3 after its end, nearest first, one to one.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -121,7 +122,7 @@ export function match(theirs, mine) {
     mine.forEach((m, i) => {
       if (used.has(i) || m.lint !== t.lint || m.file !== t.file) return;
       const d = m.line < t.line ? t.line - m.line : m.line > t.endLine ? m.line - t.endLine : 0;
-      if (d <= 3 && (best < 0 || Math.abs(mine[best].line - t.line) > Math.abs(m.line - t.line))) best = i;
+      if (d <= (m.line < t.line ? 12 : 3) && (best < 0 || Math.abs(mine[best].line - t.line) > Math.abs(m.line - t.line))) best = i;
     });
     if (best >= 0) {
       used.add(best);

@@ -34,7 +34,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): EditorSettings 
       largeErrorThreshold: num('largeErrorThreshold'),
       enumVariantSizeThreshold: num('enumVariantSizeThreshold'),
       passByValueSizeLimit: num('passByValueSizeLimit'),
-      testCode: TEST_CODE_MODES.includes(c.get<TestCodeMode>('testCode', 'hint')) ? c.get<TestCodeMode>('testCode', 'hint') : undefined,
+      testCode: TEST_CODE_MODES.includes(c.get<TestCodeMode>('testCode', 'off')) ? c.get<TestCodeMode>('testCode', 'off') : undefined,
       enabled,
     },
     exclude: c.get<string[]>('exclude', []),

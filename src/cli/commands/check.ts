@@ -71,7 +71,7 @@ export function toJson(findings: Finding[], root: string) {
 export async function runCheck(args: string[], io: CliIo): Promise<number> {
   const { positional, flags } = parseArgs(args, ['format', 'config', 'fail-on', 'exclude', 'test-code'], []);
   if (positional.length !== 1) throw new UsageError(USAGE);
-  const testCode = String(flags.get('test-code') ?? 'hint') as TestCodeMode;
+  const testCode = String(flags.get('test-code') ?? 'off') as TestCodeMode;
   if (!TEST_CODE_MODES.includes(testCode)) throw new UsageError(`--test-code must be report, hint or off (got ${testCode})`);
   const exclude = [...DEFAULT_EXCLUDE, ...String(flags.get('exclude') ?? '').split(',').filter(Boolean)];
   const format = String(flags.get('format') ?? 'text');

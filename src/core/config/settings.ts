@@ -21,7 +21,7 @@ export interface RuleSettings {
   avoidBreakingExportedApi: boolean;
   /**
    * Findings in test code (`tests/`, `#[cfg(test)]`, `#[test]` fns): `report` as usual, `hint`
-   * (lowered to hint severity, the default) or `off`. The same setting in the CLI and the editor.
+   * (lowered to hint severity) or `off` (the default). The same setting in the CLI and the editor.
    */
   testCode: TestCodeMode;
   /** Rules switched on (all by default). */
@@ -43,7 +43,7 @@ export function defaultSettings(): RuleSettings {
     enumVariantSizeThreshold: 200,
     passByValueSizeLimit: 256,
     avoidBreakingExportedApi: true,
-    testCode: 'hint',
+    testCode: 'off',
     enabled: Object.fromEntries(ALL_RULES.map(r => [r, true])) as Record<RuleCode, boolean>,
     sources: {},
   };
