@@ -21,6 +21,8 @@ export interface FolderState {
   index: WorkspaceIndex;
   engine: LayoutEngine;
   settings: RuleSettings;
+  /** The files checked: `selectFiles`, the same as `alloc-lens check <root>`. */
+  files: string[];
 }
 
 export class Analysis implements vscode.Disposable {
@@ -68,7 +70,7 @@ export class Analysis implements vscode.Disposable {
 
   /** Re-check every folder (after the layout engine learned exact sizes). */
   recheckAll(): void {
-    for (const f of this.folders) this.publish(f, runRules(f.index, f.engine, f.settings), new Set(f.index.fileNames()));
+    for (const f of this.folders) this.publish(f, runRules(f.index, f.engine, f.settings, f.files), new Set(f.index.fileNames()));
     this.changed.fire();
   }
 
@@ -108,8 +110,8 @@ export class Analysis implements vscode.Disposable {
             const editor = readSettings(vscode.Uri.file(root));
             const settings = resolveSettings({ dir: root, overrides: editor.overrides });
             // The same files as `alloc-lens check <root>` (tests/ included, `exclude` left out).
-            selectFiles(index, root, editor.exclude);
-            folders.push({ root, index, engine: new LayoutEngine(index), settings });
+            const files = selectFiles(index, root, editor.exclude);
+            folders.push({ root, index, engine: new LayoutEngine(index), settings, files });
             for (const w of index.warnings) log().warn(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
           } catch (e) {
             if (abort.signal.aborted) {
@@ -125,7 +127,7 @@ export class Analysis implements vscode.Disposable {
         await new Promise(r => setImmediate(r));
         this.findings.clear();
         this.diagnostics.clear();
-        for (const f of folders) this.publish(f, runRules(f.index, f.engine, f.settings));
+        for (const f of folders) this.publish(f, runRules(f.index, f.engine, f.settings, f.files));
         log().info(`analysed ${folders.reduce((a, f) => a + f.index.fileNames().length, 0)} files in ${Date.now() - t0} ms: ${this.findingCount} findings`);
         this.changed.fire();
       },
@@ -188,7 +190,8 @@ export class Analysis implements vscode.Disposable {
     folder.engine.invalidate();
     this.findings.delete(file);
     this.diagnostics.delete(vscode.Uri.file(file));
-    this.publish(folder, runRules(folder.index, folder.engine, folder.settings), new Set(folder.index.fileNames()));
+    folder.files = folder.files.filter(f => f !== file);
+    this.publish(folder, runRules(folder.index, folder.engine, folder.settings, folder.files), new Set(folder.index.fileNames()));
     this.changed.fire();
   }
 }

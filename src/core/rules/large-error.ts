@@ -91,10 +91,41 @@ export function largeError(ctx: RuleContext): LargeErrorFinding[] {
   return out;
 }
 
-/** Closures with a declared `-> Result<..>` return type (clippy lints them too). */
+/** Whether `node` is in tail position of `body`: its value is what the fn returns. */
+function inTail(node: SyntaxNode, body: SyntaxNode): boolean {
+  let n = node;
+  for (let p = n.parent; p; n = p, p = p.parent) {
+    if (p.id === body.id) return p.lastNamedChild?.id === n.id;
+    if (p.type === 'return_expression') return true;
+    if (p.type === 'block' && p.lastNamedChild?.id !== n.id) return false;
+    // A trailing `match`/`if` without `;` is an expression_statement in tree-sitter's grammar.
+    if (p.type === 'expression_statement' && p.text.trimEnd().endsWith(';')) return false;
+    if (!['expression_statement', 'match_arm', 'match_block', 'match_expression', 'block', 'if_expression', 'else_clause', 'parenthesized_expression'].includes(p.type)) return false;
+    if (p.type === 'match_expression' && p.childForFieldName('value')?.id === n.id) return false;
+    if (p.type === 'if_expression' && p.childForFieldName('condition')?.id === n.id) return false;
+  }
+  return false;
+}
+
+/**
+ * The `Result` type of a closure without a declared return type, when rustc would infer the
+ * fn's own: `let f = |..| Ok(..)` whose calls are the fn's return value (`match c { 'a' => f(..) }`).
+ */
+function inferredResult(fn: FnItem, c: SyntaxNode, body: SyntaxNode, nodes: SyntaxNode[]): boolean {
+  const let_ = c.parent;
+  if (let_?.type !== 'let_declaration' || !fn.returnType) return false;
+  const name = let_.childForFieldName('pattern');
+  const cb = c.childForFieldName('body');
+  const tail = cb?.type === 'block' ? cb.lastNamedChild : cb;
+  if (name?.type !== 'identifier' || !tail || !/^(Ok|Err)\s*\(/.test(tail.text)) return false;
+  const calls = nodes.filter(n => n.type === 'call_expression' && n.childForFieldName('function')?.text === name.text);
+  return calls.length > 0 && calls.some(call => inTail(call, body));
+}
+
+/** Closures returning `Result` (a declared `-> Result<..>`, or the fn's own, inferred): clippy lints them too. */
 function closures(ctx: RuleContext, fn: FnItem): LargeErrorFinding[] {
   const src = ctx.index.fileText(fn.span.file)?.slice(fn.span.startOffset, fn.span.endOffset) ?? '';
-  if (!/\|\s*->/.test(src)) return [];
+  if (!/\|\s*->|\|[^|\n]*\|\s*\{?\s*(Ok|Err)\s*\(/.test(src)) return [];
   const scan = fnScan(ctx, fn);
   if (!scan) return [];
   const fl = fileLines(ctx, fn.span.file)!;
@@ -103,11 +134,12 @@ function closures(ctx: RuleContext, fn: FnItem): LargeErrorFinding[] {
   for (const c of scan.nodes) {
     if (c.type !== 'closure_expression') continue;
     const rt: SyntaxNode | null = c.childForFieldName('return_type');
-    const te = rt ? parseTypeText(rt.text) : undefined;
-    if (!rt || !te) continue;
-    const part = errPartOf(ctx, te, fn.module);
+    const inferred = !rt && inferredResult(fn, c, scan.body, scan.nodes);
+    const te = rt ? parseTypeText(rt.text) : inferred ? fn.returnType : undefined;
+    if (!te) continue;
+    const part = errPartOf(ctx, te, fn.module, inferred ? fn : undefined);
     if (!isLarge(ctx, part)) continue;
-    const span = spanOf(rt, base);
+    const span = spanOf(rt ?? c.childForFieldName('parameters') ?? c, base);
     if (isAllowed(ctx, fn, 'large-error') || commentAllows(fl.lines, span.line, 'large-error')) continue;
     out.push(finding(ctx, part, rangeOf(span), fn.name, fn.module, [], true));
   }
