@@ -7,6 +7,14 @@ command -v perf >/dev/null || need+=(linux-perf)
 [ -d /usr/share/cargo/registry/tokio-1.24.2 ] || need+=(librust-tokio-dev)
 [ -d /usr/share/cargo/registry/async-trait-0.1.56 ] || need+=(librust-async-trait-dev)
 [ -d /usr/share/cargo/registry/bytes-1.2.1 ] || need+=(librust-bytes-dev)
+# Real crates for the clippy agreement (test/fixtures/clippy-truth) and the judged corpus
+# (test/fixtures/judged): their sources land in /usr/share/cargo/registry with their dependencies.
+for p in hyper h2 clap syn serde-json regex futures tracing-subscriber crossbeam rayon indexmap mio \
+  gimli object http time petgraph dashmap env-logger backtrace cpp-demangle addr2line flate2 bumpalo \
+  hashbrown tokio-util quickcheck lru toml nom pest serde-yaml csv tera globset ignore zip tar png image \
+  rustls trust-dns-proto pulldown-cmark xml-rs quick-xml sequoia-openpgp; do
+  dpkg -s "librust-$p-dev" >/dev/null 2>&1 || need+=("librust-$p-dev")
+done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq

@@ -175,4 +175,7 @@ async function main() {
   }
 }
 
-if (process.argv[1] === import.meta.filename) await main();
+if (process.argv[1] === import.meta.filename) main().catch(e => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -113,4 +113,7 @@ async function main() {
   else await measure(corpus);
 }
 
-if (process.argv[1] === import.meta.filename) await main();
+if (process.argv[1] === import.meta.filename) main().catch(e => {
+  console.error(e);
+  process.exitCode = 1;
+});
