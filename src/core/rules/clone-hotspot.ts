@@ -9,7 +9,7 @@ import type { SyntaxNode } from '../parser';
 import { spanOf } from '../index/syntax';
 import { commentAllows, fileLines, isAllowed, rangeOf, wanted, type RuleContext, type RuleModule } from './context';
 import { derefType, fnScan, receiverType } from './locals';
-import type { Finding, Fix, RelatedInfo } from './types';
+import type { Finding, Fix, Range, RelatedInfo } from './types';
 import { loopAround } from './walk';
 import { cloneOnlyBorrowed } from './borrow';
 import { editAt } from '../fixes/edits';
@@ -110,6 +110,12 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
       if (decl && !allowed()) out.push(doubleAllocFinding(spanOf(decl, base), lt.type.text, lt.type.text, better, lt.guessed));
     }
     for (const call of nodes.nodes) {
+      const fmtd = formattedOnlyBorrowed(call, nodes.body);
+      if (fmtd) {
+        const span = spanOf(call, base);
+        if (!commentAllows(fl.lines, span.line, 'clone-hotspot') && !allowed()) out.push(formatFinding(call, fmtd, rangeOf(span), rangeOf(spanOf(fmtd.loop, base))));
+        continue;
+      }
       if (call.type !== 'call_expression') continue;
       const f = call.childForFieldName('function');
       if (f?.type !== 'field_expression') continue;
@@ -175,6 +181,52 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
     }
   }
   return out;
+}
+
+/**
+ * `callee(&format!(..))` or `callee(&x.to_string())` inside a loop: a `String` is formatted and
+ * freed on every iteration only to be borrowed by the call. `push_str` can `write!` into its
+ * buffer instead (clippy `format_push_string`); `expect` formats even on success
+ * (`expect_fun_call`): `unwrap_or_else(|| panic!(..))` formats only on failure.
+ */
+function formattedOnlyBorrowed(node: SyntaxNode, body: SyntaxNode): { callee: string; loop: SyntaxNode } | undefined {
+  const isFormat = node.type === 'macro_invocation' && node.childForFieldName('macro')?.text === 'format';
+  const isToString = node.type === 'call_expression' && node.childForFieldName('function')?.type === 'field_expression' && node.childForFieldName('function')?.childForFieldName('field')?.text === 'to_string' && (node.childForFieldName('arguments')?.namedChildren.length ?? 0) === 0;
+  if (!isFormat && !isToString) return undefined;
+  let n = node;
+  // `&format!(..)[..]` borrows a slice of it: the same.
+  if (n.parent?.type === 'index_expression' && n.parent.namedChildren[0]?.id === n.id && n.parent.namedChildren[1]?.type === 'range_expression') n = n.parent;
+  const ref = n.parent;
+  if (ref?.type !== 'reference_expression' || ref.children.some(c => c.type === 'mutable_specifier')) return undefined;
+  const args = ref.parent;
+  const call = args?.parent;
+  if (args?.type !== 'arguments' || call?.type !== 'call_expression') return undefined;
+  const f = call.childForFieldName('function');
+  const callee = f?.type === 'field_expression' ? (f.childForFieldName('field')?.text ?? '') : (f?.text ?? '');
+  // `Err(other(&format!(..)))` and `return`/`?` paths run once, on failure: not per iteration.
+  for (let p = call.parent; p && p.id !== body.id; p = p.parent) if (p.type === 'return_expression' || p.type === 'try_expression' || (p.type === 'call_expression' && /^(Err|panic)$/.test(p.childForFieldName('function')?.text ?? ''))) return undefined;
+  const loop = loopAround(call, body);
+  return loop ? { callee, loop } : undefined;
+}
+
+function formatFinding(node: SyntaxNode, f: { callee: string }, range: Range, loopRange: Range): CloneFinding {
+  const what = node.type === 'macro_invocation' ? '`format!`' : `\`${node.text.length > 40 ? '..' : node.text}\``;
+  const help =
+    f.callee === 'push_str'
+      ? 'write into the buffer with `write!(s, ..)` (`std::fmt::Write`) instead'
+      : f.callee === 'expect'
+        ? 'use `unwrap_or_else(|| panic!(..))`, which formats only on failure'
+        : 'format once outside the loop, into a reused buffer, or pass the `Display` value itself';
+  return {
+    code: 'clone-hotspot',
+    severity: 'info',
+    message: `${what} allocates a \`String\` on every iteration only to lend it to \`${f.callee}\``,
+    notes: ['an allocation, a formatting pass and a free per iteration', help],
+    range,
+    related: [{ range: loopRange, message: 'runs on every iteration of this loop' }],
+    fixes: [],
+    data: { kind: 'clone', method: node.type === 'macro_invocation' ? 'format' : 'to_string', receiverKind: 'unknown', guessed: false, inLoop: true },
+  };
 }
 
 function borrowFix(ctx: RuleContext, fn: FnItem, call: SyntaxNode, recv: SyntaxNode): Fix {
