@@ -131,6 +131,9 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
       const span = spanOf(call, base);
       if (commentAllows(fl.lines, span.line, 'clone-hotspot') || allowed()) continue;
       const recv = f.childForFieldName('value')!;
+      // `let x = x.to_string();` shadows: the local table knows only the new `x`.
+      const pat = call.parent?.type === 'let_declaration' ? call.parent.childForFieldName('pattern')?.text.replace(/^mut\s+/, '') : undefined;
+      if (pat !== undefined && pat === recv.text) continue;
       const rt = receiverType(ctx, fn, locals, recv);
       const k: Kind = rt ? classify(ctx, fn.module, rt.type) : { kind: 'unknown' };
       // Only a receiver of known type: `.clone()` of an unknown type may be a cheap handle
