@@ -150,6 +150,7 @@ export const largeErrorRule: RuleModule<'large-error'> = {
   code: 'large-error',
   summary: 'A function returns Result<T, E> with a large E: every return copies it, Ok or not.',
   clippyLint: 'clippy::result_large_err',
+  clippyGroup: 'clippy::perf',
   settings: { editor: ['allocLens.largeErrorThreshold'], clippyToml: ['large-error-threshold', 'large-error-ignored'] },
   profile: {
     measure: 'copy',

@@ -183,6 +183,7 @@ export const largeMoveRule: RuleModule<'large-move'> = {
   code: 'large-move',
   summary: 'A large value is moved by value: a parameter that is only read, or container push/pop/match in a loop.',
   clippyLint: 'clippy::large_types_passed_by_value',
+  clippyGroup: 'clippy::pedantic',
   settings: { editor: ['allocLens.passByValueSizeLimit'], clippyToml: ['pass-by-value-size-limit', 'avoid-breaking-exported-api'] },
   profile: { measure: 'copy' },
   check: largeMove,
