@@ -113,7 +113,7 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
       const fmtd = formattedOnlyBorrowed(call, nodes.body);
       if (fmtd) {
         const span = spanOf(call, base);
-        if (!commentAllows(fl.lines, span.line, 'clone-hotspot') && !allowed()) out.push(formatFinding(call, fmtd, rangeOf(span), rangeOf(spanOf(fmtd.loop, base))));
+        if (!commentAllows(fl.lines, span.line, 'clone-hotspot') && !allowed()) out.push(formatFinding(call, fmtd, rangeOf(span), fmtd.loop && rangeOf(spanOf(fmtd.loop, base))));
         continue;
       }
       if (call.type !== 'call_expression') continue;
@@ -192,7 +192,7 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
  * buffer instead (clippy `format_push_string`); `expect` formats even on success
  * (`expect_fun_call`): `unwrap_or_else(|| panic!(..))` formats only on failure.
  */
-function formattedOnlyBorrowed(node: SyntaxNode, body: SyntaxNode): { callee: string; loop: SyntaxNode } | undefined {
+function formattedOnlyBorrowed(node: SyntaxNode, body: SyntaxNode): { callee: string; loop?: SyntaxNode } | undefined {
   const isFormat = node.type === 'macro_invocation' && node.childForFieldName('macro')?.text === 'format';
   const isToString = node.type === 'call_expression' && node.childForFieldName('function')?.type === 'field_expression' && node.childForFieldName('function')?.childForFieldName('field')?.text === 'to_string' && (node.childForFieldName('arguments')?.namedChildren.length ?? 0) === 0;
   if (!isFormat && !isToString) return undefined;
@@ -209,26 +209,29 @@ function formattedOnlyBorrowed(node: SyntaxNode, body: SyntaxNode): { callee: st
   // `Err(other(&format!(..)))` and `return`/`?` paths run once, on failure: not per iteration.
   for (let p = call.parent; p && p.id !== body.id; p = p.parent) if (p.type === 'return_expression' || p.type === 'try_expression' || (p.type === 'call_expression' && /^(Err|panic)$/.test(p.childForFieldName('function')?.text ?? ''))) return undefined;
   const loop = loopAround(call, body);
+  // `s.push_str(&format!(..))`, `f.write_str(&x.to_string())`: a temporary String where
+  // `write!` formats straight into the destination; worth a note even outside loops.
+  if (!loop && (callee === 'push_str' || callee === 'write_str')) return { callee };
   return loop ? { callee, loop } : undefined;
 }
 
-function formatFinding(node: SyntaxNode, f: { callee: string }, range: Range, loopRange: Range): CloneFinding {
+function formatFinding(node: SyntaxNode, f: { callee: string }, range: Range, loopRange: Range | undefined): CloneFinding {
   const what = node.type === 'macro_invocation' ? '`format!`' : `\`${node.text.length > 40 ? '..' : node.text}\``;
   const help =
-    f.callee === 'push_str'
-      ? 'write into the buffer with `write!(s, ..)` (`std::fmt::Write`) instead'
+    f.callee === 'push_str' || f.callee === 'write_str'
+      ? `write into the destination with \`write!(${f.callee === 'write_str' ? 'f' : 's'}, ..)\` instead (\`std::fmt::Write\`)`
       : f.callee === 'expect'
         ? 'use `unwrap_or_else(|| panic!(..))`, which formats only on failure'
         : 'format once outside the loop, into a reused buffer, or pass the `Display` value itself';
   return {
     code: 'clone-hotspot',
     severity: 'info',
-    message: `${what} allocates a \`String\` on every iteration only to lend it to \`${f.callee}\``,
-    notes: ['an allocation, a formatting pass and a free per iteration', help],
+    message: `${what} allocates a \`String\`${loopRange ? ' on every iteration' : ''} only to lend it to \`${f.callee}\``,
+    notes: [`an allocation, a formatting pass and a free${loopRange ? ' per iteration' : ''}`, help],
     range,
-    related: [{ range: loopRange, message: 'runs on every iteration of this loop' }],
+    related: loopRange ? [{ range: loopRange, message: 'runs on every iteration of this loop' }] : [],
     fixes: [],
-    data: { kind: 'clone', method: node.type === 'macro_invocation' ? 'format' : 'to_string', receiverKind: 'unknown', guessed: false, inLoop: true },
+    data: { kind: 'clone', method: node.type === 'macro_invocation' ? 'format' : 'to_string', receiverKind: 'unknown', guessed: false, inLoop: !!loopRange },
   };
 }
 
