@@ -26,7 +26,7 @@ export const CRATES = [
   'regex-1.7.1', 'regex-syntax-0.6.27', 'futures-util-0.3.21', 'tracing-subscriber-0.3.16',
   'crossbeam-channel-0.5.6', 'rayon-core-1.10.1', 'indexmap-1.9.2', 'mio-0.8.4', 'gimli-0.27.0',
   'object-0.30.0', 'http-0.2.7', 'time-0.3.9', 'toml-0.5.11', 'pest-2.5.2', 'serde_yaml-0.8.26',
-  'globset-0.4.9', 'ignore-0.4.18', 'tar-0.4.38', 'png-0.17.7', 'rustls-0.20.8', 'trust-dns-proto-0.22.0',
+  'globset-0.4.9', 'ignore-0.4.18', 'tar-0.4.38', 'png-0.17.7', 'trust-dns-proto-0.22.0',
   'pulldown-cmark-0.9.2', 'quick-xml-0.26.0', 'tera-1.17.1',
 ];
 // Features clippy compiles with (alloc-lens evaluates the crate's defaults unless told).
