@@ -96,7 +96,9 @@ export async function measure(corpus, log = console.log) {
     if (j.label) r.truePos++;
     else r.falsePos++;
   }
+  const judged = new Set(corpus.findings.map(key));
   for (const m of corpus.missed) {
+    if (judged.has(key(m))) continue; // sampled too: counted once
     const r = row(m.code);
     r.trueCases++;
     if (now.has(key(m))) r.trueReported++;
