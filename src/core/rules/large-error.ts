@@ -3,7 +3,7 @@
  * whose `E` is at least `large-error-threshold` bytes (clippy `result_large_err`). Every return
  * moves the whole `Result`, whose size is at least that of `E`, even on the happy path.
  */
-import type { EnumItem, FnItem } from '../model';
+import type { EnumItem, FnItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
 import { spanOf } from '../index/syntax';
 import { parseTypeText } from '../index/type-text';
@@ -122,10 +122,24 @@ function inferredResult(fn: FnItem, c: SyntaxNode, body: SyntaxNode, nodes: Synt
   return calls.length > 0 && calls.some(call => inTail(call, body));
 }
 
+/** Replace names of fn-local `type X = ..;` aliases (the index keeps only module items). */
+function withLocalAliases(te: TypeExpr, body: SyntaxNode): TypeExpr {
+  if (!body.text.includes('type ')) return te;
+  const aliases = new Map<string, string>();
+  for (const t of body.descendantsOfType('type_item')) {
+    const name = t.childForFieldName('name')?.text;
+    const ty = t.childForFieldName('type')?.text;
+    if (name && ty && !t.childForFieldName('type_parameters')) aliases.set(name, ty);
+  }
+  if (aliases.size === 0) return te;
+  const text = te.text.replace(/\b[A-Za-z_]\w*\b/g, w => aliases.get(w) ?? w);
+  return text === te.text ? te : (parseTypeText(text) ?? te);
+}
+
 /** Closures returning `Result` (a declared `-> Result<..>`, or the fn's own, inferred): clippy lints them too. */
 function closures(ctx: RuleContext, fn: FnItem): LargeErrorFinding[] {
   const src = ctx.index.fileText(fn.span.file)?.slice(fn.span.startOffset, fn.span.endOffset) ?? '';
-  if (!/\|\s*->|\|[^|\n]*\|\s*\{?\s*(Ok|Err)\s*\(/.test(src)) return [];
+  if (!/\|\s*->|\|[^|\n]*\|\s*\{?\s*(Ok|Err)\s*(::\s*<[^>\n]*>\s*)?\(/.test(src)) return [];
   const scan = fnScan(ctx, fn);
   if (!scan) return [];
   const fl = fileLines(ctx, fn.span.file)!;
@@ -135,8 +149,13 @@ function closures(ctx: RuleContext, fn: FnItem): LargeErrorFinding[] {
     if (c.type !== 'closure_expression') continue;
     const rt: SyntaxNode | null = c.childForFieldName('return_type');
     const inferred = !rt && inferredResult(fn, c, scan.body, scan.nodes);
-    const te = rt ? parseTypeText(rt.text) : inferred ? fn.returnType : undefined;
+    // `|| Ok::<T, E>(..)`: the turbofish names the Result.
+    const cb = c.childForFieldName('body');
+    const tail = cb?.type === 'block' ? cb.lastNamedChild : cb;
+    const fish = !rt && !inferred && tail ? /^(Ok|Err)\s*::\s*(<[\s\S]*>)\s*\(/.exec(tail.text) : null;
+    let te = rt ? parseTypeText(rt.text) : inferred ? fn.returnType : fish ? parseTypeText(`Result${fish[2]}`) : undefined;
     if (!te) continue;
+    te = withLocalAliases(te, scan.body);
     const part = errPartOf(ctx, te, fn.module, inferred ? fn : undefined);
     if (!isLarge(ctx, part)) continue;
     const span = spanOf(rt ?? c.childForFieldName('parameters') ?? c, base);
