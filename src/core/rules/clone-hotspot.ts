@@ -86,7 +86,8 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
   // Struct fields of type Rc<String> and friends.
   for (const item of ctx.index.items) {
     if (!wanted(ctx, item.span.file)) continue;
-    if (item.kind === 'struct' && !isAllowed(ctx, item, 'clone-hotspot')) {
+    // `Rc::make_mut`/`get_mut` in the file: the buffer is mutated in place, which `Rc<str>`/`Rc<[T]>` cannot.
+    if (item.kind === 'struct' && !isAllowed(ctx, item, 'clone-hotspot') && !/\b(Rc|Arc)::(make_mut|get_mut)\b/.test(ctx.index.fileText(item.span.file) ?? '')) {
       for (const f of (item as StructItem).fields) {
         const better = typeDoubleAlloc(ctx, item, f.type);
         if (better) out.push(doubleAllocFinding(f.span, f.type.text, better.found, better.suggest));
