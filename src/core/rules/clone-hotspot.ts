@@ -209,6 +209,9 @@ function formattedOnlyBorrowed(node: SyntaxNode, body: SyntaxNode): { callee: st
   const callee = f?.type === 'field_expression' ? (f.childForFieldName('field')?.text ?? '') : (f?.text ?? '');
   // `Err(other(&format!(..)))` and `return`/`?` paths run once, on failure: not per iteration.
   for (let p = call.parent; p && p.id !== body.id; p = p.parent) if (p.type === 'return_expression' || p.type === 'try_expression' || (p.type === 'call_expression' && /^(Err|panic)$/.test(p.childForFieldName('function')?.text ?? ''))) return undefined;
+  // Only callees that copy the text out of the borrow into a buffer they already own, or format
+  // only to panic: `Ident::new(&format!(..))` or `cmd.arg(&format!(..))` need the String anyway.
+  if (!['push_str', 'write_str', 'insert_str', 'expect'].includes(callee)) return undefined;
   const loop = loopAround(call, body);
   // `s.push_str(&format!(..))`, `f.write_str(&x.to_string())`: a temporary String where
   // `write!` formats straight into the destination; worth a note even outside loops.
