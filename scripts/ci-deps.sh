@@ -24,6 +24,14 @@ crates=(tokio-1.24.2:librust-tokio-dev async-trait-0.1.56:librust-async-trait-de
 for c in "${crates[@]}"; do
   [ -d "$REG/${c%%:*}" ] || need+=("${c##*:}")
 done
+# Real crates for the clippy agreement (test/fixtures/clippy-truth) and the judged corpus
+# (test/fixtures/judged): their sources land in /usr/share/cargo/registry with their dependencies.
+for p in hyper h2 clap syn serde-json regex futures tracing-subscriber crossbeam rayon indexmap mio \
+  gimli object http time petgraph dashmap env-logger backtrace cpp-demangle addr2line flate2 bumpalo \
+  hashbrown tokio-util quickcheck lru toml nom pest serde-yaml csv tera globset ignore zip tar png image \
+  rustls trust-dns-proto pulldown-cmark xml-rs quick-xml sequoia-openpgp; do
+  dpkg -s "librust-$p-dev" >/dev/null 2>&1 || need+=("librust-$p-dev")
+done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && [ "${ALLOC_LENS_CI_DEPS_NO_INSTALL:-}" != 1 ]; then
     echo "ci-deps: installing ${need[*]}" >&2

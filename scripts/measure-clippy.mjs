@@ -8,8 +8,9 @@
 //     files and clippy's findings to test/fixtures/clippy-truth/<crate>.json (committed).
 //  2. Run alloc-lens's rules on the crate, keep findings in the files clippy compiled, and print
 //     recall and precision per lint. A finding matches a clippy one of the same lint in the same
-//     file when clippy's primary span starts at most 3 lines from ours (clippy points at the
-//     return type or the whole enum; we point at the name), one to one.
+//     file when ours starts at most 12 lines before clippy's primary span (clippy points at the
+//     return type, which may end a long signature, or at the whole enum; we point at the name)
+//     and at most 3 after its end, nearest first, one to one.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,7 +25,9 @@ export const CRATES = [
   'tokio-1.24.2', 'hyper-0.14.19', 'h2-0.3.13', 'clap-4.0.32', 'syn-1.0.107', 'serde_json-1.0.87',
   'regex-1.7.1', 'regex-syntax-0.6.27', 'futures-util-0.3.21', 'tracing-subscriber-0.3.16',
   'crossbeam-channel-0.5.6', 'rayon-core-1.10.1', 'indexmap-1.9.2', 'mio-0.8.4', 'gimli-0.27.0',
-  'object-0.30.0', 'http-0.2.7', 'time-0.3.9',
+  'object-0.30.0', 'http-0.2.7', 'time-0.3.9', 'toml-0.5.11', 'pest-2.5.2', 'serde_yaml-0.8.26',
+  'globset-0.4.9', 'ignore-0.4.18', 'tar-0.4.38', 'png-0.17.7', 'trust-dns-proto-0.22.0',
+  'pulldown-cmark-0.9.2', 'quick-xml-0.26.0', 'tera-1.17.1',
 ];
 // Features clippy compiles with (alloc-lens evaluates the crate's defaults unless told).
 const FEATURES = { 'tokio-1.24.2': 'full', 'syn-1.0.107': 'full,visit,fold,extra-traits', 'mio-0.8.4': 'os-poll,net' };
@@ -121,7 +124,7 @@ export function match(theirs, mine) {
     mine.forEach((m, i) => {
       if (used.has(i) || m.lint !== t.lint || m.file !== t.file) return;
       const d = m.line < t.line ? t.line - m.line : m.line > t.endLine ? m.line - t.endLine : 0;
-      if (d <= 3 && (best < 0 || Math.abs(mine[best].line - t.line) > Math.abs(m.line - t.line))) best = i;
+      if (d <= (m.line < t.line ? 12 : 3) && (best < 0 || Math.abs(mine[best].line - t.line) > Math.abs(m.line - t.line))) best = i;
     });
     if (best >= 0) {
       used.add(best);
@@ -172,4 +175,7 @@ async function main() {
   }
 }
 
-if (process.argv[1] === import.meta.filename) await main();
+if (process.argv[1] === import.meta.filename) main().catch(e => {
+  console.error(e);
+  process.exitCode = 1;
+});

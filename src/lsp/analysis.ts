@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { loadWorkspace, type WorkspaceIndex } from '../core/index/workspace';
 import { LayoutEngine } from '../core/layout/engine';
 import { resolveSettings, type RuleSettings } from '../core/config/settings';
-import { matchesGlob, type EditorSettings } from '../core/config/editor-settings';
+import type { EditorSettings } from '../core/config/editor-settings';
+import { matchesGlob, selectFiles } from '../core/config/files';
 import { runRules } from '../core/rules/run';
 import { reanalyzeFile } from '../core/incremental';
 import type { Finding } from '../core/rules/types';
@@ -18,6 +19,8 @@ export interface FolderState {
   engine: LayoutEngine;
   settings: RuleSettings;
   editor: EditorSettings;
+  /** The files checked: `selectFiles`, the same as `alloc-lens check <root>` (`exclude` left out). */
+  files: string[];
 }
 
 /** What a loaded profile says about a finding. */
@@ -100,7 +103,7 @@ export class WorkspaceAnalysis {
           onProgress: (n, file) => opts.onProgress?.(`indexing ${n} files (${path.basename(file)})`),
         });
         const settings = resolveSettings({ dir: root, overrides: editor.overrides });
-        folders.push({ root, index, engine: new LayoutEngine(index), settings, editor });
+        folders.push({ root, index, engine: new LayoutEngine(index), settings, editor, files: selectFiles(index, root, editor.exclude) });
         for (const w of index.warnings) this.events.onWarning(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
         for (const n of index.notices) this.events.onWarning(n);
       } catch (e) {
@@ -115,7 +118,7 @@ export class WorkspaceAnalysis {
     this.folderList = folders;
     this.findings.clear();
     for (const f of folders) {
-      const files = this.publish(f, runRules(f.index, f.engine, f.settings));
+      const files = this.publish(f, runRules(f.index, f.engine, f.settings, f.files));
       for (const x of files) stale.delete(x);
     }
     for (const file of stale) this.events.onPublish(file, [], undefined);
@@ -123,7 +126,7 @@ export class WorkspaceAnalysis {
 
   /** Re-check every folder (after the layout engine learned exact sizes, or a profile loaded). */
   recheckAll(): void {
-    for (const f of this.folderList) this.publish(f, runRules(f.index, f.engine, f.settings), new Set(f.index.fileNames()));
+    for (const f of this.folderList) this.publish(f, runRules(f.index, f.engine, f.settings, f.files), new Set(f.index.fileNames()));
   }
 
   /** Re-index one file (incremental re-parse) and re-check it plus the files that use what changed. */
@@ -142,7 +145,8 @@ export class WorkspaceAnalysis {
     folder.engine.invalidate();
     this.findings.delete(file);
     this.events.onPublish(file, [], undefined);
-    this.publish(folder, runRules(folder.index, folder.engine, folder.settings), new Set(folder.index.fileNames()));
+    folder.files = folder.files.filter(f => f !== path.resolve(file));
+    this.publish(folder, runRules(folder.index, folder.engine, folder.settings, folder.files), new Set(folder.index.fileNames()));
   }
 
   /** Publishes `findings` (minus excluded files); `files` lists every file they replace. */

@@ -1,5 +1,6 @@
 /**
- * `alloc-lens check <path> [--format text|json|sarif] [--config <clippy.toml>] [--fail-on warning|error]`
+ * `alloc-lens check <path> [--format text|json|sarif] [--config <clippy.toml>] [--fail-on warning|error]
+ * [--exclude <glob,...>] [--test-code report|hint|off]`
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +12,10 @@ import { parseArgs, UsageError, type CliIo } from '../io';
 import { loadWorkspaceOrFail, rustFilesFor } from './layout';
 import { cargoLoadOptions, CARGO_BOOL_FLAGS, CARGO_USAGE, CARGO_VALUE_FLAGS } from '../cargo-flags';
 import { toSarif } from './sarif';
+import { DEFAULT_EXCLUDE, selectFiles } from '../../core/config/files';
+import { TEST_CODE_MODES, type TestCodeMode } from '../../core/config/settings';
+
+const USAGE = 'usage: alloc-lens check <path> [--format text|json|sarif] [--config <clippy.toml>] [--fail-on warning|error] [--exclude <glob,...>] [--test-code report|hint|off]';
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1, hint: 0 };
 
@@ -64,8 +69,11 @@ export function toJson(findings: Finding[], root: string) {
 }
 
 export async function runCheck(args: string[], io: CliIo): Promise<number> {
-  const { positional, flags } = parseArgs(args, ['format', 'config', 'fail-on', ...CARGO_VALUE_FLAGS], CARGO_BOOL_FLAGS);
-  if (positional.length !== 1) throw new UsageError(`usage: alloc-lens check <path> [--format text|json|sarif] [--config <clippy.toml>] [--fail-on warning|error] ${CARGO_USAGE}`);
+  const { positional, flags } = parseArgs(args, ['format', 'config', 'fail-on', 'exclude', 'test-code', ...CARGO_VALUE_FLAGS], CARGO_BOOL_FLAGS);
+  if (positional.length !== 1) throw new UsageError(`${USAGE} ${CARGO_USAGE}`);
+  const testCode = String(flags.get('test-code') ?? 'off') as TestCodeMode;
+  if (!TEST_CODE_MODES.includes(testCode)) throw new UsageError(`--test-code must be report, hint or off (got ${testCode})`);
+  const exclude = [...DEFAULT_EXCLUDE, ...String(flags.get('exclude') ?? '').split(',').filter(Boolean)];
   const format = String(flags.get('format') ?? 'text');
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format must be text, json or sarif (got ${format})`);
   const failOn = String(flags.get('fail-on') ?? 'warning');
@@ -75,15 +83,16 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   const { files, root } = rustFilesFor(positional[0]);
   let settings;
   try {
-    settings = resolveSettings({ dir: root, clippyToml: config === undefined ? undefined : String(config) });
+    settings = resolveSettings({ dir: root, clippyToml: config === undefined ? undefined : String(config), overrides: { testCode } });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
   const index = await loadWorkspaceOrFail(positional[0], cargoLoadOptions(flags));
   for (const n of index.notices) io.stderr.write(`alloc-lens: warning: ${n}\n`);
   index.ensureFiles(files);
+  const checked = selectFiles(index, root, exclude, files);
   const engine = new LayoutEngine(index);
-  const findings = runRules(index, engine, settings, files);
+  const findings = runRules(index, engine, settings, checked);
   if (format === 'json') io.stdout.write(JSON.stringify(toJson(findings, root), null, 2) + '\n');
   else if (format === 'sarif') io.stdout.write(JSON.stringify(toSarif(findings, root, f => index.fileText(f)), null, 2) + '\n');
   else io.stdout.write(renderText(findings, root, f => index.fileText(f)));

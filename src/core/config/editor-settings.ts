@@ -99,13 +99,4 @@ export function parseEditorSettings(raw: unknown): EditorSettings {
   };
 }
 
-/** Minimal glob matching for exclude settings (`**`, `*`, `?`); `rel` uses `/` separators. */
-export function matchesGlob(rel: string, glob: string): boolean {
-  const re = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*\*\/?/g, '\u0000')
-    .replace(/\*/g, '[^/]*')
-    .replace(/\?/g, '[^/]')
-    .replace(/\u0000/g, '.*');
-  return new RegExp(`^${re}$`).test(rel);
-}
+export { matchesGlob } from './files';

@@ -21,7 +21,7 @@ export interface RuleSettings {
   avoidBreakingExportedApi: boolean;
   /**
    * Findings in test code (`tests/`, `#[cfg(test)]`, `#[test]` fns): `report` as usual, `hint`
-   * (lowered to hint severity, the default) or `off`. The same setting in the CLI and the editor.
+   * (lowered to hint severity) or `off` (the default). The same setting in the CLI and the editor.
    */
   testCode: TestCodeMode;
   /** clippy `future-size-threshold`: an awaited future of at least this many bytes (16384). */
@@ -47,7 +47,7 @@ export function defaultSettings(): RuleSettings {
     enumVariantSizeThreshold: 200,
     passByValueSizeLimit: 256,
     avoidBreakingExportedApi: true,
-    testCode: 'hint',
+    testCode: 'off',
     enabled: Object.fromEntries(ALL_RULES.map(r => [r, true])) as Record<RuleCode, boolean>,
     sources: {},
   };

@@ -10,6 +10,9 @@ import type { ErrPart } from '../rules/result-type';
 import type { Fix, TextEdit } from '../rules/types';
 import { visitNodes } from '../rules/walk';
 import { editAt } from './edits';
+import { parseTypeText } from '../index/type-text';
+
+const fmtB = (n: number) => `${n.toLocaleString('en-US')} B`;
 
 /** Offsets of `E` in `... -> Result<T, E>` within the file text. */
 function errRange(text: string, fn: FnItem): [number, number] | undefined {
@@ -81,8 +84,13 @@ export function boxErrorFix(ctx: RuleContext, fn: FnItem, part: ErrPart): Fix | 
     const arg = call.childForFieldName('arguments')?.namedChildren[0];
     if (arg && !/^Box::new\(/.test(arg.text)) edits.push(editAt(fn.span.file, text, arg.startIndex, arg.endIndex, `Box::new(${arg.text})`));
   });
+  // The boxed Result's size, computed by the engine from the rewritten type.
+  const ok = part.resultExpr?.kind === 'path' ? part.resultExpr.segments[part.resultExpr.segments.length - 1].args.find(a => a.kind === 'type') : undefined;
+  const boxedType = ok && ok.kind === 'type' ? parseTypeText(`Result<${ok.type.text}, Box<${part.errExpr.text}>>`) : undefined;
+  const after = boxedType && part.direct ? ctx.engine.evalType(boxedType, { module: fn.module, types: new Map(), consts: new Map() }) : undefined;
+  const sizes = after && after.status === 'exact' && part.result.status === 'exact' ? ` (${fmtB(part.result.size)} → ${fmtB(after.size)})` : ` (now ${fmtB(part.result.size)})`;
   return {
-    title: `Return \`Result<_, Box<${part.errExpr.text}>>\` from \`${fn.name}\`: the Result shrinks from ${part.result.size.toLocaleString('en-US')} bytes`,
+    title: `Return \`Result<_, Box<${part.errExpr.text}>>\` from \`${fn.name}\`${sizes}`,
     preferred: false,
     edits,
   };

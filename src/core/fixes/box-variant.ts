@@ -10,6 +10,8 @@ import type { Fix, TextEdit } from '../rules/types';
 import { visitNodes } from '../rules/walk';
 import { editAt } from './edits';
 
+const fmtB = (n: number) => `${n.toLocaleString('en-US')} B`;
+
 /** Whether a type is `Copy`: primitives, shared refs, arrays/tuples of Copy, workspace Copy types. */
 export function isCopyType(ctx: RuleContext, module: string, t: TypeExpr, depth = 0): boolean {
   if (depth > 8) return false;
@@ -96,8 +98,13 @@ export function boxVariantFix(ctx: RuleContext, item: EnumItem, goal: number, al
     }
     edits.push(...constructionEdits(ctx, item, variant.name, variant.shape, [...set].map(i => variant.fields[i].name)));
   });
+  // After boxing, the enum is about its largest remaining variant plus the tag, rounded to its
+  // alignment: an estimate (a niche may save the tag), hence the `≈`.
+  const align = Math.max(8, layout.align); // a Box field makes it at least pointer-aligned
+  const after = Math.ceil((Math.max(...remaining) + (layout.tag?.size ?? 0)) / align) * align;
+  const payload = boxed.map((set, vi) => (set.size ? `${item.name}::${layout.variants![vi].name}` : '')).filter(Boolean);
   return {
-    title: `Box ${names.map(n => `\`${item.name}::${n}\``).join(', ')}: ${item.name} shrinks from ${layout.size.toLocaleString('en-US')} bytes`,
+    title: `Box the payload of ${payload.map(p => `\`${p}\``).join(', ')} (${item.name}: ${fmtB(layout.size)} → ≈ ${fmtB(after)})`,
     preferred: true,
     edits,
   };

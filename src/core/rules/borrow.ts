@@ -20,14 +20,24 @@ function isBorrowUse(id: SyntaxNode): boolean {
     const m = p.childForFieldName('field')?.text ?? '';
     return call?.type === 'call_expression' && call.childForFieldName('function')?.id === p.id && BORROW_METHODS.has(m);
   }
-  if (p.type === 'token_tree') {
-    let t: SyntaxNode | null = p;
-    while (t && t.type === 'token_tree') t = t.parent;
-    const name = t?.type === 'macro_invocation' ? (t.childForFieldName('macro')?.text ?? '') : '';
-    return FORMAT_MACROS.has(name);
-  }
+  if (p.type === 'token_tree') return isMacroArg(id);
   if (p.type === 'binary_expression' && ['==', '!=', '<', '>', '<=', '>='].includes(p.children.find(c => !c.isNamed)?.text ?? '')) return true;
   return false;
+}
+
+/**
+ * A whole argument of a format/assert macro (`println!("{}", x)`, `assert_eq!(x, y)`), which
+ * the macro only borrows. Not `x.push(..)` or `x[i] = ..` inside one: those are expressions.
+ */
+function isMacroArg(id: SyntaxNode): boolean {
+  let t: SyntaxNode | null = id.parent;
+  if (t?.parent?.type !== 'macro_invocation') return false;
+  while (t && t.type === 'token_tree') t = t.parent;
+  const name = t?.type === 'macro_invocation' ? (t.childForFieldName('macro')?.text ?? '') : '';
+  if (!FORMAT_MACROS.has(name)) return false;
+  const before = id.previousSibling?.text ?? '';
+  const after = id.nextSibling?.text ?? '';
+  return (before === ',' || before === '(' || before === '&') && (after === ',' || after === ')');
 }
 
 function movedIntoClosure(id: SyntaxNode): boolean {
@@ -96,12 +106,7 @@ function isReadOfPlace(place: SyntaxNode, isRoot: boolean): boolean {
     // A whole non-Copy value on the left of `+` would be moved (`String + &str`); a field read is a copy.
     return ['==', '!=', '<', '>', '<=', '>='].includes(op) || (!isRoot && READ_OPS.has(op));
   }
-  if (p.type === 'token_tree') {
-    let t: SyntaxNode | null = p;
-    while (t && t.type === 'token_tree') t = t.parent;
-    const name = t?.type === 'macro_invocation' ? (t.childForFieldName('macro')?.text ?? '') : '';
-    return FORMAT_MACROS.has(name);
-  }
+  if (p.type === 'token_tree') return isMacroArg(place);
   if (!isRoot && p.type === 'type_cast_expression') return true;
   // `if x.flag {`, `while x.n > 0`: conditions of Copy fields.
   if (!isRoot && (p.type === 'if_expression' || p.type === 'while_expression') && p.childForFieldName('condition')?.id === place.id) return true;

@@ -9,7 +9,7 @@ import type { SyntaxNode } from '../parser';
 import { spanOf } from '../index/syntax';
 import { commentAllows, fileLines, isAllowed, rangeOf, wanted, type RuleContext, type RuleModule } from './context';
 import { derefType, fnScan, receiverType } from './locals';
-import type { Finding, Fix, RelatedInfo } from './types';
+import type { Finding, Fix, Range, RelatedInfo } from './types';
 import { loopAround } from './walk';
 import { cloneOnlyBorrowed } from './borrow';
 import { editAt } from '../fixes/edits';
@@ -86,7 +86,8 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
   // Struct fields of type Rc<String> and friends.
   for (const item of ctx.index.items) {
     if (!wanted(ctx, item.span.file)) continue;
-    if (item.kind === 'struct' && !isAllowed(ctx, item, 'clone-hotspot')) {
+    // `Rc::make_mut`/`get_mut` in the file: the buffer is mutated in place, which `Rc<str>`/`Rc<[T]>` cannot.
+    if (item.kind === 'struct' && !isAllowed(ctx, item, 'clone-hotspot') && !/\b(Rc|Arc)::(make_mut|get_mut)\b/.test(ctx.index.fileText(item.span.file) ?? '')) {
       for (const f of (item as StructItem).fields) {
         const better = typeDoubleAlloc(ctx, item, f.type);
         if (better) out.push(doubleAllocFinding(f.span, f.type.text, better.found, better.suggest));
@@ -110,6 +111,12 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
       if (decl && !allowed()) out.push(doubleAllocFinding(spanOf(decl, base), lt.type.text, lt.type.text, better, lt.guessed));
     }
     for (const call of nodes.nodes) {
+      const fmtd = formattedOnlyBorrowed(call, nodes.body);
+      if (fmtd) {
+        const span = spanOf(call, base);
+        if (!commentAllows(fl.lines, span.line, 'clone-hotspot') && !allowed()) out.push(formatFinding(call, fmtd, rangeOf(span), fmtd.loop && rangeOf(spanOf(fmtd.loop, base))));
+        continue;
+      }
       if (call.type !== 'call_expression') continue;
       const f = call.childForFieldName('function');
       if (f?.type !== 'field_expression') continue;
@@ -125,14 +132,19 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
       const span = spanOf(call, base);
       if (commentAllows(fl.lines, span.line, 'clone-hotspot') || allowed()) continue;
       const recv = f.childForFieldName('value')!;
+      // `let x = x.to_string();` shadows: the local table knows only the new `x`.
+      const pat = call.parent?.type === 'let_declaration' ? call.parent.childForFieldName('pattern')?.text.replace(/^mut\s+/, '') : undefined;
+      if (pat !== undefined && pat === recv.text) continue;
       const rt = receiverType(ctx, fn, locals, recv);
       const k: Kind = rt ? classify(ctx, fn.module, rt.type) : { kind: 'unknown' };
-      // `.clone()` of an unknown type may be a cheap Copy/handle clone: only the String/Vec
-      // producing methods are judged by name.
-      if (k.kind === 'unknown' && method === 'clone' && !borrowable) continue;
+      // Only a receiver of known type: `.clone()` of an unknown type may be a cheap handle
+      // (a channel `Sender`, `Bytes`), and `.to_string()` of one formats a number or a
+      // `Display` value, which borrowing cannot replace.
+      if (k.kind === 'unknown') continue;
+      if (method === 'to_string' && k.kind !== 'str' && !(k.kind === 'heap' && k.name === 'String')) continue;
       const guess = rt?.guessed ? ' (type inferred from its initialiser)' : '';
       const related: RelatedInfo[] = loopNode ? [{ range: rangeOf(spanOf(loopNode, base)), message: 'runs on every iteration of this loop' }] : [];
-      const data = { kind: 'clone' as const, method, receiverKind: k.kind, guessed: !!rt?.guessed || k.kind === 'unknown', inLoop: loop, ...(borrowable && method === 'clone' ? { borrow: true } : {}) };
+      const data = { kind: 'clone' as const, method, receiverKind: k.kind, guessed: !!rt?.guessed, inLoop: loop, ...(borrowable && method === 'clone' ? { borrow: true } : {}) };
       if (k.kind === 'rc' || k.kind === 'arc') {
         if (method !== 'clone') continue;
         out.push({
@@ -152,15 +164,15 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
         });
         continue;
       }
-      if (!(k.kind === 'heap' || k.kind === 'str' || k.kind === 'unknown')) continue;
-      const what = k.kind === 'heap' ? `a \`${k.name}\`` : method === 'to_vec' ? 'a `Vec`' : k.kind === 'unknown' && method === 'clone' ? 'a value' : 'a `String`';
-      const sure = rt && !rt.guessed && k.kind !== 'unknown';
+      if (!(k.kind === 'heap' || k.kind === 'str')) continue;
+      const what = k.kind === 'heap' ? `a \`${k.name}\`` : method === 'to_vec' ? 'a `Vec`' : 'a `String`';
+      const sure = rt && !rt.guessed;
       out.push({
         code: 'clone-hotspot',
         severity: loop && sure ? 'warning' : 'info',
         message: `\`${recv.text}.${method}()\` allocates ${what}${loop ? ' on every iteration' : ''} that is only borrowed`,
         notes: [
-          k.kind === 'unknown' ? 'receiver type not known; judged by the method' : `an allocation and a copy of the contents${guess}`,
+          `an allocation and a copy of the contents${guess}`,
           `borrow \`${recv.text}\` instead${loop ? ', or hoist the clone out of the loop' : ''}`,
         ],
         range: rangeOf(span),
@@ -173,6 +185,58 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
     }
   }
   return out;
+}
+
+/**
+ * `callee(&format!(..))` or `callee(&x.to_string())` inside a loop: a `String` is formatted and
+ * freed on every iteration only to be borrowed by the call. `push_str` can `write!` into its
+ * buffer instead (clippy `format_push_string`); `expect` formats even on success
+ * (`expect_fun_call`): `unwrap_or_else(|| panic!(..))` formats only on failure.
+ */
+function formattedOnlyBorrowed(node: SyntaxNode, body: SyntaxNode): { callee: string; loop?: SyntaxNode } | undefined {
+  const isFormat = node.type === 'macro_invocation' && node.childForFieldName('macro')?.text === 'format';
+  const isToString = node.type === 'call_expression' && node.childForFieldName('function')?.type === 'field_expression' && node.childForFieldName('function')?.childForFieldName('field')?.text === 'to_string' && (node.childForFieldName('arguments')?.namedChildren.length ?? 0) === 0;
+  if (!isFormat && !isToString) return undefined;
+  let n = node;
+  // `&format!(..)[..]` borrows a slice of it: the same.
+  if (n.parent?.type === 'index_expression' && n.parent.namedChildren[0]?.id === n.id && n.parent.namedChildren[1]?.type === 'range_expression') n = n.parent;
+  const ref = n.parent;
+  if (ref?.type !== 'reference_expression' || ref.children.some(c => c.type === 'mutable_specifier')) return undefined;
+  const args = ref.parent;
+  const call = args?.parent;
+  if (args?.type !== 'arguments' || call?.type !== 'call_expression') return undefined;
+  const f = call.childForFieldName('function');
+  const callee = f?.type === 'field_expression' ? (f.childForFieldName('field')?.text ?? '') : (f?.text ?? '');
+  // `Err(other(&format!(..)))` and `return`/`?` paths run once, on failure: not per iteration.
+  for (let p = call.parent; p && p.id !== body.id; p = p.parent) if (p.type === 'return_expression' || p.type === 'try_expression' || (p.type === 'call_expression' && /^(Err|panic)$/.test(p.childForFieldName('function')?.text ?? ''))) return undefined;
+  // Only callees that copy the text out of the borrow into a buffer they already own, or format
+  // only to panic: `Ident::new(&format!(..))` or `cmd.arg(&format!(..))` need the String anyway.
+  if (!['push_str', 'write_str', 'insert_str', 'expect'].includes(callee)) return undefined;
+  const loop = loopAround(call, body);
+  // `s.push_str(&format!(..))`, `f.write_str(&x.to_string())`: a temporary String where
+  // `write!` formats straight into the destination; worth a note even outside loops.
+  if (!loop && (callee === 'push_str' || callee === 'write_str')) return { callee };
+  return loop ? { callee, loop } : undefined;
+}
+
+function formatFinding(node: SyntaxNode, f: { callee: string }, range: Range, loopRange: Range | undefined): CloneFinding {
+  const what = node.type === 'macro_invocation' ? '`format!`' : `\`${node.text.length > 40 ? '..' : node.text}\``;
+  const help =
+    f.callee === 'push_str' || f.callee === 'write_str'
+      ? `write into the destination with \`write!(${f.callee === 'write_str' ? 'f' : 's'}, ..)\` instead (\`std::fmt::Write\`)`
+      : f.callee === 'expect'
+        ? 'use `unwrap_or_else(|| panic!(..))`, which formats only on failure'
+        : 'format once outside the loop, into a reused buffer, or pass the `Display` value itself';
+  return {
+    code: 'clone-hotspot',
+    severity: 'info',
+    message: `${what} allocates a \`String\`${loopRange ? ' on every iteration' : ''} only to lend it to \`${f.callee}\``,
+    notes: [`an allocation, a formatting pass and a free${loopRange ? ' per iteration' : ''}`, help],
+    range,
+    related: loopRange ? [{ range: loopRange, message: 'runs on every iteration of this loop' }] : [],
+    fixes: [],
+    data: { kind: 'clone', method: node.type === 'macro_invocation' ? 'format' : 'to_string', receiverKind: 'unknown', guessed: false, inLoop: !!loopRange },
+  };
 }
 
 function borrowFix(ctx: RuleContext, fn: FnItem, call: SyntaxNode, recv: SyntaxNode): Fix {

@@ -61,7 +61,8 @@ export function rangeOf(s: Span): Range {
 
 function allowsIn(args: string, code: RuleCode): boolean {
   const lint = clippyLints[code];
-  return args.split(',').map(a => a.trim().replace(/\s+/g, '')).some(a => a === lint || a === 'clippy::all' || a === `alloc_lens::${code.replace(/-/g, '_')}`);
+  const group = clippyGroups[code];
+  return args.split(',').map(a => a.trim().replace(/\s+/g, '')).some(a => a === lint || a === 'clippy::all' || (!!group && a === group) || a === `alloc_lens::${code.replace(/-/g, '_')}`);
 }
 
 /** `// alloc-lens: allow(code)` on the line just above `line` (1-based), or on an attribute block above. */
@@ -190,6 +191,8 @@ export interface RuleModule<C extends RuleCode = RuleCode> {
   summary: string;
   /** The clippy lint whose `#[allow]` also silences the rule, and whose behaviour it follows. */
   clippyLint?: string;
+  /** The lint's clippy group (`clippy::perf`): `#[allow(clippy::perf)]` silences it too. */
+  clippyGroup?: string;
   /** Settings that tune it: `allocLens.*` keys and clippy.toml keys. */
   settings: { editor: string[]; clippyToml: string[] };
   profile: {
@@ -202,8 +205,10 @@ export interface RuleModule<C extends RuleCode = RuleCode> {
 
 /** Clippy lints per rule code, registered by the registry (context cannot import it: a cycle). */
 const clippyLints: Partial<Record<RuleCode, string>> = {};
-export function registerClippyLint(code: RuleCode, lint: string | undefined): void {
+const clippyGroups: Partial<Record<RuleCode, string>> = {};
+export function registerClippyLint(code: RuleCode, lint: string | undefined, group?: string): void {
   if (lint) clippyLints[code] = lint;
+  if (group) clippyGroups[code] = group;
 }
 
 /**

@@ -65,6 +65,7 @@ export const largeEnumVariantRule: RuleModule<'large-enum-variant'> = {
   code: 'large-enum-variant',
   summary: 'One enum variant is much larger than the others: every value occupies the largest size.',
   clippyLint: 'clippy::large_enum_variant',
+  clippyGroup: 'clippy::perf',
   settings: { editor: ['allocLens.enumVariantSizeThreshold'], clippyToml: ['enum-variant-size-threshold'] },
   profile: {
     measure: 'copy',

@@ -3,7 +3,7 @@
  * whose `E` is at least `large-error-threshold` bytes (clippy `result_large_err`). Every return
  * moves the whole `Result`, whose size is at least that of `E`, even on the happy path.
  */
-import type { EnumItem, FnItem } from '../model';
+import type { EnumItem, FnItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
 import { spanOf } from '../index/syntax';
 import { parseTypeText } from '../index/type-text';
@@ -91,10 +91,55 @@ export function largeError(ctx: RuleContext): LargeErrorFinding[] {
   return out;
 }
 
-/** Closures with a declared `-> Result<..>` return type (clippy lints them too). */
+/** Whether `node` is in tail position of `body`: its value is what the fn returns. */
+function inTail(node: SyntaxNode, body: SyntaxNode): boolean {
+  let n = node;
+  for (let p = n.parent; p; n = p, p = p.parent) {
+    if (p.id === body.id) return p.lastNamedChild?.id === n.id;
+    if (p.type === 'return_expression') return true;
+    if (p.type === 'block' && p.lastNamedChild?.id !== n.id) return false;
+    // A trailing `match`/`if` without `;` is an expression_statement in tree-sitter's grammar.
+    if (p.type === 'expression_statement' && p.text.trimEnd().endsWith(';')) return false;
+    if (!['expression_statement', 'match_arm', 'match_block', 'match_expression', 'block', 'if_expression', 'else_clause', 'parenthesized_expression'].includes(p.type)) return false;
+    if (p.type === 'match_expression' && p.childForFieldName('value')?.id === n.id) return false;
+    if (p.type === 'if_expression' && p.childForFieldName('condition')?.id === n.id) return false;
+  }
+  return false;
+}
+
+/**
+ * The `Result` type of a closure without a declared return type, when rustc would infer the
+ * fn's own: `let f = |..| Ok(..)` whose calls are the fn's return value (`match c { 'a' => f(..) }`).
+ */
+function inferredResult(fn: FnItem, c: SyntaxNode, body: SyntaxNode, nodes: SyntaxNode[]): boolean {
+  const let_ = c.parent;
+  if (let_?.type !== 'let_declaration' || !fn.returnType) return false;
+  const name = let_.childForFieldName('pattern');
+  const cb = c.childForFieldName('body');
+  const tail = cb?.type === 'block' ? cb.lastNamedChild : cb;
+  if (name?.type !== 'identifier' || !tail || !/^(Ok|Err)\s*\(/.test(tail.text)) return false;
+  const calls = nodes.filter(n => n.type === 'call_expression' && n.childForFieldName('function')?.text === name.text);
+  return calls.length > 0 && calls.some(call => inTail(call, body));
+}
+
+/** Replace names of fn-local `type X = ..;` aliases (the index keeps only module items). */
+function withLocalAliases(te: TypeExpr, body: SyntaxNode): TypeExpr {
+  if (!body.text.includes('type ')) return te;
+  const aliases = new Map<string, string>();
+  for (const t of body.descendantsOfType('type_item')) {
+    const name = t.childForFieldName('name')?.text;
+    const ty = t.childForFieldName('type')?.text;
+    if (name && ty && !t.childForFieldName('type_parameters')) aliases.set(name, ty);
+  }
+  if (aliases.size === 0) return te;
+  const text = te.text.replace(/\b[A-Za-z_]\w*\b/g, w => aliases.get(w) ?? w);
+  return text === te.text ? te : (parseTypeText(text) ?? te);
+}
+
+/** Closures returning `Result` (a declared `-> Result<..>`, or the fn's own, inferred): clippy lints them too. */
 function closures(ctx: RuleContext, fn: FnItem): LargeErrorFinding[] {
   const src = ctx.index.fileText(fn.span.file)?.slice(fn.span.startOffset, fn.span.endOffset) ?? '';
-  if (!/\|\s*->/.test(src)) return [];
+  if (!/\|\s*->|\|[^|\n]*\|\s*\{?\s*(Ok|Err)\s*(::\s*<[^>\n]*>\s*)?\(/.test(src)) return [];
   const scan = fnScan(ctx, fn);
   if (!scan) return [];
   const fl = fileLines(ctx, fn.span.file)!;
@@ -103,11 +148,17 @@ function closures(ctx: RuleContext, fn: FnItem): LargeErrorFinding[] {
   for (const c of scan.nodes) {
     if (c.type !== 'closure_expression') continue;
     const rt: SyntaxNode | null = c.childForFieldName('return_type');
-    const te = rt ? parseTypeText(rt.text) : undefined;
-    if (!rt || !te) continue;
-    const part = errPartOf(ctx, te, fn.module);
+    const inferred = !rt && inferredResult(fn, c, scan.body, scan.nodes);
+    // `|| Ok::<T, E>(..)`: the turbofish names the Result.
+    const cb = c.childForFieldName('body');
+    const tail = cb?.type === 'block' ? cb.lastNamedChild : cb;
+    const fish = !rt && !inferred && tail ? /^(Ok|Err)\s*::\s*(<[\s\S]*>)\s*\(/.exec(tail.text) : null;
+    let te = rt ? parseTypeText(rt.text) : inferred ? fn.returnType : fish ? parseTypeText(`Result${fish[2]}`) : undefined;
+    if (!te) continue;
+    te = withLocalAliases(te, scan.body);
+    const part = errPartOf(ctx, te, fn.module, inferred ? fn : undefined);
     if (!isLarge(ctx, part)) continue;
-    const span = spanOf(rt, base);
+    const span = spanOf(rt ?? c.childForFieldName('parameters') ?? c, base);
     if (isAllowed(ctx, fn, 'large-error') || commentAllows(fl.lines, span.line, 'large-error')) continue;
     out.push(finding(ctx, part, rangeOf(span), fn.name, fn.module, [], true));
   }
@@ -118,6 +169,7 @@ export const largeErrorRule: RuleModule<'large-error'> = {
   code: 'large-error',
   summary: 'A function returns Result<T, E> with a large E: every return copies it, Ok or not.',
   clippyLint: 'clippy::result_large_err',
+  clippyGroup: 'clippy::perf',
   settings: { editor: ['allocLens.largeErrorThreshold'], clippyToml: ['large-error-threshold', 'large-error-ignored'] },
   profile: {
     measure: 'copy',

@@ -115,7 +115,7 @@ export function derefType(t: TypeExpr): TypeExpr {
 }
 
 /** The body nodes the rules look at, found in one search of each body. */
-const BODY_KINDS = ['let_declaration', 'for_expression', 'call_expression', 'match_expression', 'closure_expression'];
+const BODY_KINDS = ['let_declaration', 'for_expression', 'call_expression', 'match_expression', 'closure_expression', 'macro_invocation'];
 
 export interface FnScan {
   node: SyntaxNode;

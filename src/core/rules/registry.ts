@@ -25,7 +25,7 @@ export const ALL_RULES: RuleCode[] = RULE_MODULES.map(r => r.code);
 
 export const RULE_BY_CODE = Object.fromEntries(RULE_MODULES.map(r => [r.code, r])) as Record<RuleCode, RuleModule>;
 
-for (const r of RULE_MODULES) registerClippyLint(r.code, r.clippyLint);
+for (const r of RULE_MODULES) registerClippyLint(r.code, r.clippyLint, r.clippyGroup);
 
 /** The docs link of a rule on the project site (SARIF `helpUri`, editor diagnostics). */
 export function ruleHelpUri(code: RuleCode): string {

@@ -31,6 +31,9 @@ const COLLECTION_CLOSURE_METHODS = new Set(['retain', 'retain_mut', 'sort_by', '
  * iterator source (`.iter()`, `.chars()`, `.into_iter()`) or starts at a range (`(0..n)`).
  * `opt.map(..)`, `res.map_err(..)`, `fut.map(..)` are not.
  */
+/** Methods that consume an iterator into one value (`position` gives an `Option`, not items). */
+const ITER_TERMINALS = new Set(['position', 'rposition', 'find', 'find_map', 'next', 'next_back', 'last', 'nth', 'max', 'min', 'max_by_key', 'min_by_key', 'max_by', 'min_by', 'count', 'sum', 'product', 'collect', 'fold', 'reduce', 'any', 'all', 'get', 'first', 'pop', 'peek']);
+
 export function isIteratorChain(recv: SyntaxNode | null): boolean {
   for (let n = recv; n; ) {
     if (n.type === 'range_expression') return true;
@@ -41,7 +44,9 @@ export function isIteratorChain(recv: SyntaxNode | null): boolean {
     if (n.type !== 'call_expression') return false;
     const f = n.childForFieldName('function');
     if (f?.type === 'field_expression') {
-      if (ITER_SOURCES.has(f.childForFieldName('field')?.text ?? '')) return true;
+      const m = f.childForFieldName('field')?.text ?? '';
+      if (ITER_TERMINALS.has(m)) return false;
+      if (ITER_SOURCES.has(m)) return true;
       n = f.childForFieldName('value');
       continue;
     }
