@@ -27,7 +27,7 @@ export interface ProfileImportOptions extends ImportOptions {
 }
 
 /** The `perf script` fields Alloc Lens asks for when it runs perf itself. */
-export const PERF_SCRIPT_ARGS = ['script', '-F', 'comm,pid,tid,time,period,event,ip,sym,dso,srcline', '--full-source-path'];
+export const PERF_SCRIPT_ARGS = ['script', '-F', 'comm,pid,tid,time,period,event,ip,sym,dso,srcline', '--full-source-path', '--header'];
 
 export async function importProfile(file: string, opts: ProfileImportOptions = {}): Promise<ImportResult> {
   const sn = await sniffFile(file);

@@ -215,6 +215,10 @@ export class PerfScriptParser {
   /** The input prints stacks on the header line (no `-g`); right-aligned comms then start with spaces. */
   private singleLine = false;
   private warnings = 0;
+  /** `fp` when the `# cmdline` header (perf script --header) shows `perf record -g` without dwarf/lbr. */
+  callGraph: 'fp' | 'dwarf' | 'lbr' | undefined;
+  /** Samples whose leaf is glibc's memcpy/memmove (their direct caller is lost in fp stacks). */
+  private copyLeaves = 0;
   lines = 0;
   samples = 0;
   skippedLines = 0;
@@ -275,6 +279,7 @@ export class PerfScriptParser {
     }
     if (raw.length === 0 || c0 === 35 /* # */ || raw.trim().length === 0) {
       if (c0 !== 35) this.flush();
+      else if (raw.startsWith('# cmdline :') && raw.length < 65536) this.callGraph = callGraphOf(raw);
       return;
     }
     if (raw.startsWith('PERF_RECORD_')) return;
@@ -303,6 +308,8 @@ export class PerfScriptParser {
     const h = this.header;
     if (h) {
       this.samples++;
+      const leaf = this.frames[0];
+      if (leaf && (leaf.sym.includes('memcpy') || leaf.sym.includes('memmove'))) this.copyLeaves++;
       this.onSample({ ...h, frames: this.frames });
     }
     this.header = undefined;
@@ -311,7 +318,26 @@ export class PerfScriptParser {
 
   end(): void {
     this.flush();
+    if (this.callGraph === 'fp' && this.copyLeaves > 0) {
+      this.onWarning(
+        `recorded with frame-pointer call graphs (perf record -g): glibc's memcpy sets up no frame, so the function that called it is missing from ${this.copyLeaves.toLocaleString('en-US')} memcpy stacks and those samples are charged to its caller (the call that led to the copy). Record with --call-graph dwarf for the exact line`,
+      );
+    }
   }
+}
+
+/** The call-graph mode of `perf record` from its `# cmdline :` header line. */
+export function callGraphOf(cmdline: string): 'fp' | 'dwarf' | 'lbr' | undefined {
+  const args = cmdline.slice(cmdline.indexOf(':') + 1).trim().split(/\s+/);
+  let mode: 'fp' | 'dwarf' | 'lbr' | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') break;
+    if (a === '-g' || a === '--call-graph=fp' || (a === '--call-graph' && args[i + 1]?.startsWith('fp'))) mode ??= 'fp';
+    const v = a.startsWith('--call-graph=') ? a.slice(13) : a === '--call-graph' ? args[i + 1] ?? '' : undefined;
+    if (v !== undefined) mode = v.startsWith('dwarf') ? 'dwarf' : v.startsWith('lbr') ? 'lbr' : 'fp';
+  }
+  return mode;
 }
 
 function applySrcline(f: MutableFrame, text: string): void {
