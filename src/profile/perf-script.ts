@@ -211,7 +211,7 @@ export class PerfScriptParser {
   private frames: RawFrame[] = [];
   /** Frame line waiting for a possible srcline continuation. */
   private pending: string | undefined;
-  private readonly cache = new Map<string, RawFrame | null>();
+  private readonly cache = new Map<string, { bare: RawFrame | null | undefined; bySrc: Map<string, RawFrame | null> | undefined }>();
   /** The input prints stacks on the header line (no `-g`); right-aligned comms then start with spaces. */
   private singleLine = false;
   private warnings = 0;
@@ -235,10 +235,21 @@ export class PerfScriptParser {
     else if (this.warnings === this.maxWarnings + 1) this.onWarning('more malformed lines were skipped (warnings stop here)');
   }
 
-  /** Parses (or finds) the frame of a frame line plus optional srcline text; null if malformed. */
+  /**
+   * Parses (or finds) the frame of a frame line plus optional srcline text; null if malformed.
+   * Two-level cache (frame line, then srcline): no key string is built per line (that
+   * concatenation was the importer's largest cost).
+   */
   private frame(raw: string, src: string | undefined): RawFrame | null {
-    const key = src === undefined ? raw : `${raw}\n${src}`;
-    let f = this.cache.get(key);
+    let slot = this.cache.get(raw);
+    if (slot === undefined) {
+      if (this.cache.size >= 1_000_000) this.cache.clear();
+      slot = { bare: undefined, bySrc: undefined };
+      this.cache.set(raw, slot);
+    }
+    let f: RawFrame | null | undefined;
+    if (src === undefined) f = slot.bare;
+    else f = slot.bySrc?.get(src);
     if (f !== undefined) return f;
     const m = FRAME.exec(raw);
     if (!m) f = null;
@@ -247,8 +258,11 @@ export class PerfScriptParser {
       if (src !== undefined) applySrcline(mf, src);
       f = mf;
     }
-    if (this.cache.size >= 1_000_000) this.cache.clear();
-    this.cache.set(key, f);
+    if (src === undefined) slot.bare = f;
+    else {
+      slot.bySrc ??= new Map();
+      if (slot.bySrc.size < 4096) slot.bySrc.set(src, f);
+    }
     return f;
   }
 
