@@ -36,8 +36,10 @@ function relative(text) {
 }
 
 // ---- ground truth (independent of src/profile) ----
-const ALLOC = /^(?:__libc_malloc|malloc|calloc|realloc|_int_malloc|_int_realloc|__libc_calloc|__libc_realloc|__rust_alloc|__rust_alloc_zeroed|__rust_realloc|__rdl_alloc|__rdl_realloc|alloc::alloc::(?!dealloc)|<?alloc::raw_vec::(?:finish_grow|RawVec(?:Inner)?(?:<[^>]*>)?>?::(?:grow|reserve|try_allocate|allocate|with_capacity))|<alloc::alloc::Global as core::alloc::Allocator>::(?:allocate|grow))/;
-const FREE = /^(?:free|cfree|__libc_free|_int_free|__rust_dealloc|__rdl_dealloc|alloc::alloc::dealloc)/;
+// glibc names its entry points __GI___libc_malloc etc. in perf output; sysmalloc, malloc_consolidate,
+// tcache_init and unlink_chunk are malloc/free internals.
+const ALLOC = /^(?:__GI_)?(?:__libc_malloc|malloc|calloc|realloc|_int_malloc|_int_realloc|__libc_calloc|__libc_realloc|sysmalloc|malloc_consolidate|tcache_init|__rust_alloc|__rust_alloc_zeroed|__rust_realloc|__rdl_alloc|__rdl_realloc|alloc::alloc::(?!dealloc)|<?alloc::raw_vec::(?:finish_grow|RawVec(?:Inner)?(?:<[^>]*>)?>?::(?:grow|reserve|try_allocate|allocate|with_capacity))|<alloc::alloc::Global as core::alloc::Allocator>::(?:allocate|grow))/;
+const FREE = /^(?:__GI_)?(?:free|cfree|__libc_free|_int_free|unlink_chunk|munmap_chunk|__rust_dealloc|__rdl_dealloc|alloc::alloc::dealloc)/;
 const COPY = /^(?:__)?mem(?:cpy|move)/;
 const REHASH = /::(?:reserve_rehash|rehash_in_place|resize)$/;
 

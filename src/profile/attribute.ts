@@ -84,7 +84,9 @@ function siteOf(f: FrameInfo, resolver: PathResolver, ws: WorkspaceContext): Use
     const rel = relInRoot(resolver.root, loc.file);
     return rel ? { file: rel, line: loc.line, precision: 'function' } : null;
   }
-  const self = derivedSelfType(f.name);
+  // Derive code with a srcline in a dependency (serde's visitor internals) is the dependency's
+  // work: the sample goes on to the caller, as addr2line's inline chain would have it.
+  const self = f.file === undefined ? derivedSelfType(f.name) : undefined;
   const item = self !== undefined ? ws.locateType?.(self) : undefined;
   if (item) {
     const rel = relInRoot(resolver.root, item.file);
@@ -104,6 +106,26 @@ function relInRoot(root: string, file: string): string | undefined {
  * __Visitor as serde::de::Visitor>::visit_map` -> `app::Rec`. Generic arguments are dropped.
  */
 export function derivedSelfType(name: string): string | undefined {
+  // rustc's own form for derive impls: `batch::_::<impl serde::de::Deserialize for batch::Event>::...`
+  const impl = name.indexOf('<impl ');
+  if (impl >= 0) {
+    let depth = 0;
+    let forAt = -1;
+    for (let k = impl; k < name.length && k < impl + 4096; k++) {
+      const c = name.charCodeAt(k);
+      if (c === 60) depth++;
+      else if (c === 62 && name.charCodeAt(k - 1) !== 45) {
+        if (--depth === 0) {
+          if (forAt < 0) return undefined;
+          const self = name.slice(forAt + 5, k);
+          const g = self.indexOf('<');
+          const bare = g > 0 ? self.slice(0, g) : self;
+          return bare.includes('::') && !bare.startsWith('&') ? bare : undefined;
+        }
+      } else if (depth === 1 && c === 32 && name.startsWith(' for ', k)) forAt = k;
+    }
+    return undefined;
+  }
   let i = 0;
   while (name.charCodeAt(i) === 60 /* < */) i++;
   if (i === 0) return undefined;

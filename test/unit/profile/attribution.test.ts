@@ -122,20 +122,22 @@ test('every call-graph mode: srclines inside std fall back to the fn, rehash is 
     sample('cycles', [`\t  cc malloc (/usr/lib/x86_64-linux-gnu/libc.so.6)`, `\t  bb hashbrown::raw::RawTable<T,A>::reserve_rehash ${bin}`, `\t  1d5ea app::rec::index ${bin}`, '  /ci/app/src/rec.rs:11']),
     // derive-generated code without srcline -> the struct carrying #[derive(Deserialize)]
     sample('cycles', [`\t  cc malloc (/usr/lib/x86_64-linux-gnu/libc.so.6)`, `\t  dd <<app::rec::Record as serde::de::Deserialize>::deserialize::__Visitor as serde::de::Visitor>::visit_map ${bin}`]),
+    // rustc 1.95's form of the same (examples/realprof's batch recording)
+    sample('cycles', [`\t  cc malloc (/usr/lib/x86_64-linux-gnu/libc.so.6)`, `\t  de <app::rec::_::<impl serde::de::Deserialize for app::rec::Record>::deserialize::__Visitor as serde::de::Visitor>::visit_seq ${bin}`]),
   ].join('\n');
   const file = path.join(dir, 'prof.txt');
   fs.writeFileSync(file, text);
   const p = await analyzeProfile(file, { root: dir, top: 0 });
   const r = p.report;
-  assert.equal(r.samples.total, 4);
-  assert.equal(r.samples.attributed, 4);
-  assert.deepEqual({ alloc: r.samples.alloc, copy: r.samples.copy, rehash: r.samples.rehash }, { alloc: 2, copy: 1, rehash: 1 });
+  assert.equal(r.samples.total, 5);
+  assert.equal(r.samples.attributed, 5);
+  assert.deepEqual({ alloc: r.samples.alloc, copy: r.samples.copy, rehash: r.samples.rehash }, { alloc: 3, copy: 1, rehash: 1 });
   const fnLine = r.hotLines.find(l => l.file === 'src/rec.rs' && l.line === 8)!;
   assert.equal(fnLine.precision, 'function');
   assert.equal(fnLine.samples.copy, 1);
   const l11 = r.hotLines.find(l => l.file === 'src/rec.rs' && l.line === 11)!;
   assert.deepEqual(l11.samples, { total: 2, alloc: 1, copy: 0, free: 0, rehash: 1 });
   const derive = r.hotLines.find(l => l.precision === 'item')!;
-  assert.deepEqual([derive.file, derive.line, derive.samples.alloc], ['src/rec.rs', 4, 1]);
+  assert.deepEqual([derive.file, derive.line, derive.samples.alloc], ['src/rec.rs', 4, 2]);
   assert.equal(r.warnings.filter(w => /perf record -g.*memcpy.*--call-graph dwarf/.test(w)).length, 1, r.warnings.join('\n'));
 });
