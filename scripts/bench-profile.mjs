@@ -87,6 +87,35 @@ function importRun(file, extra = '') {
   return JSON.parse(r.stdout);
 }
 const runs = [importRun(big), importRun(big), importRun(big)].sort((a, b) => a.importMs - b.importMs);
+
+// Baseline in the same run: FlameGraph's stackcollapse-perf.pl on the same file, run from a local
+// FlameGraph clone (never copied into this repository): ALLOC_LENS_FLAMEGRAPH=<checkout or git dir>.
+function perlRun(file) {
+  const src = process.env.ALLOC_LENS_FLAMEGRAPH ?? '/work/.mirror/brendangregg+FlameGraph/repo';
+  let pl = join(src, 'stackcollapse-perf.pl');
+  if (!existsSync(pl)) {
+    const g = spawnSync('git', ['--git-dir', src, 'show', 'HEAD:stackcollapse-perf.pl'], { maxBuffer: 1 << 24 });
+    if (g.status !== 0) return undefined;
+    pl = join(work, 'stackcollapse-perf.pl');
+    writeFileSync(pl, g.stdout);
+  }
+  const t0 = performance.now();
+  const r = spawnSync('perl', [pl, file], { stdio: ['ignore', 'ignore', 'ignore'] });
+  return r.status === 0 ? performance.now() - t0 : undefined;
+}
+const perlMsBig = perlRun(big);
+
+// Peak RSS on a 2 GB input (ALLOC_LENS_BENCH_BIG_GB, 0 to skip)
+const hugeGb = Number(process.env.ALLOC_LENS_BENCH_BIG_GB ?? 2);
+let huge;
+if (hugeGb > 0) {
+  const hugeFile = join(work, 'huge.perf-script.txt');
+  const fdH = openSync(hugeFile, 'w');
+  for (let i = 0; i < Math.ceil((hugeGb * 1e9) / chunk.length); i++) writeSync(fdH, chunk);
+  closeSync(fdH);
+  huge = { gb: +(statSync(hugeFile).size / 1e9).toFixed(2), ...importRun(hugeFile) };
+  rmSync(hugeFile, { force: true });
+}
 const med = runs[1];
 const q = importRun(quarter);
 const withAnalysis = importRun(script, 'analyze');
@@ -110,6 +139,8 @@ const result = {
   },
   perfDataDirect: { ms: +direct.importMs.toFixed(0), ratioToBarePerfScript: +(direct.importMs / perfMs).toFixed(2) },
   analyzeOneRecordingMs: +withAnalysis.analyzeMs.toFixed(0),
+  perl: perlMsBig === undefined ? null : { ms: +perlMsBig.toFixed(0), mbPerS: +(mb / (perlMsBig / 1000)).toFixed(1), speedup: +(perlMsBig / med.importMs).toFixed(2) },
+  huge: huge ? { gb: huge.gb, ms: +huge.importMs.toFixed(0), mbPerS: +((huge.bytes / 1e6) / (huge.importMs / 1000)).toFixed(0), peakRssMb: +huge.maxRssMb.toFixed(0) } : null,
 };
 mkdirSync(join(repo, '.bench'), { recursive: true });
 writeFileSync(join(repo, '.bench', 'profile.json'), JSON.stringify(result, null, 2));
@@ -118,10 +149,14 @@ table([
   ['recording: samples / perf.data MB / text MB', `${result.recording.samples} / ${result.recording.perfDataMb} / ${result.recording.scriptMb}`],
   ['perf script: ms / MB/s (perf.data -> text)', `${result.perfScript.ms} / ${result.perfScript.mbPerS}`],
   [`import of ${result.import.mb} MB text (${result.import.samples} samples), ms`, result.import.ms],
-  ['import throughput (MB/s)', result.import.mbPerS, '>= 100'],
+  ['import throughput (MB/s)', result.import.mbPerS, '>= 150'],
+  ['stackcollapse-perf.pl, same file: MB/s', result.perl ? result.perl.mbPerS : 'no FlameGraph clone'],
+  ['import speed / stackcollapse-perf.pl', result.perl ? result.perl.speedup : '-', '>= 5'],
   ['import time / perf script time for the same text', result.import.ratioToPerfScript, 'a fraction'],
   [`peak RSS, ${result.import.mb} MB input (MB)`, result.import.peakRssMb],
   [`peak RSS, ${Math.round(result.import.mb / 4)} MB input (MB)`, result.import.quarterSizePeakRssMb],
+  [`peak RSS, ${result.huge ? result.huge.gb : '-'} GB input (MB)`, result.huge ? result.huge.peakRssMb : 'skipped', '<= 500'],
+  [`import throughput, ${result.huge ? result.huge.gb : '-'} GB input (MB/s)`, result.huge ? result.huge.mbPerS : 'skipped'],
   ['perf.data import (runs perf script), ms', result.perfDataDirect.ms],
   ['perf.data import / bare perf script', result.perfDataDirect.ratioToBarePerfScript],
   ['analyze (import + index + attribution + check), ms', result.analyzeOneRecordingMs],

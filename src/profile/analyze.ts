@@ -63,7 +63,7 @@ export async function analyzeProfile(input: string, opts: AnalyzeOptions): Promi
     }
   } else if (!index) warnings.push(`${root} has no Cargo.toml: symbols cannot be mapped to definitions (srcline paths are still used); pass --root <crate or workspace>`);
   const files = index ? index.fileNames() : [];
-  const ws: WorkspaceContext = { root, files, locate: index ? createSymbolLocator(index.items) : undefined, remaps: opts.remaps };
+  const ws: WorkspaceContext = { root, files, locate: index ? createSymbolLocator(index.items) : undefined, locateType: index ? typeLocator(index) : undefined, remaps: opts.remaps };
   const ev = imported.data.primaryEvent(opts.event);
   if (!ev) throw new ProfileInputError(`no samples of event ${JSON.stringify(opts.event)}; the profile has: ${imported.data.eventOrder.join(', ')}`);
   const a = attribute(imported.data, ev, ws);
@@ -86,6 +86,15 @@ export async function analyzeProfile(input: string, opts: AnalyzeOptions): Promi
     confirmations,
     speedscope: (absolute = false) => toSpeedscope(imported.data, a, path.basename(input), absolute ? { absolute: rel => a.resolver.absolute(rel) } : {}),
   };
+}
+
+/** Struct/enum/union definitions by path, for code a derive generated (it has no fn in the sources). */
+function typeLocator(index: WorkspaceIndex): (p: string) => { file: string; line: number } | undefined {
+  const types = new Map<string, { file: string; line: number }>();
+  for (const it of index.items) {
+    if ((it.kind === 'struct' || it.kind === 'enum' || it.kind === 'union') && !types.has(it.path)) types.set(it.path, { file: it.span.file, line: it.nameSpan.line });
+  }
+  return p => types.get(p);
 }
 
 /** Line text of a workspace-relative file (index text first, disk otherwise), cached per file. */

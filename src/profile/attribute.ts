@@ -13,6 +13,8 @@ export interface SampleCounts {
   alloc: number;
   copy: number;
   free: number;
+  /** Hash-table growth (hashbrown `reserve_rehash`...) outside its allocator calls: not allocation. */
+  rehash: number;
 }
 
 export interface UserSite {
@@ -20,8 +22,12 @@ export interface UserSite {
   readonly file: string;
   /** 1-based. */
   readonly line: number;
-  /** `line` when perf had a srcline for the frame; `function` when only the symbol was mapped (the fn's line). */
-  readonly precision: 'line' | 'function';
+  /**
+   * `line` when perf had a srcline for the frame; `function` when only the symbol was mapped (the
+   * fn's line: no srcline, or one inside std/a dependency inlined into the fn); `item` for
+   * derive-generated code, charged to the type that carries the derive.
+   */
+  readonly precision: 'line' | 'function' | 'item';
 }
 
 export interface HotLine extends UserSite {
@@ -48,7 +54,7 @@ export interface Attribution {
 }
 
 export function emptyCounts(): SampleCounts {
-  return { total: 0, alloc: 0, copy: 0, free: 0 };
+  return { total: 0, alloc: 0, copy: 0, free: 0, rehash: 0 };
 }
 
 function bump(c: SampleCounts, kind: FrameKind, n: number): void {
@@ -56,21 +62,90 @@ function bump(c: SampleCounts, kind: FrameKind, n: number): void {
   if (kind === 'alloc') c.alloc += n;
   else if (kind === 'copy') c.copy += n;
   else if (kind === 'free') c.free += n;
+  else if (kind === 'rehash') c.rehash += n;
 }
 
-/** The workspace site of a frame, or null. Srcline first; symbol lookup when there is none. */
+/**
+ * The workspace site of a frame, or null. Srcline first; when there is none, or it points into
+ * std/core/alloc or a dependency inlined into the frame's function (`perf script --no-inline`, or
+ * `-g` stacks, print the innermost inlined location for the whole frame), the frame's function
+ * through the index; derive-generated code (`<app::Rec as serde::de::Deserialize>::deserialize::
+ * __Visitor`) goes to the type carrying the derive.
+ */
 function siteOf(f: FrameInfo, resolver: PathResolver, ws: WorkspaceContext): UserSite | null {
   if (f.kernel) return null;
   if (f.file !== undefined && f.line !== undefined) {
     const rel = resolver.resolve(f.file, f.name);
-    return rel ? { file: rel, line: f.line, precision: 'line' } : null;
+    if (rel) return { file: rel, line: f.line, precision: 'line' };
   }
-  if (f.kind !== 'other' || !ws.locate || !f.name.includes('::')) return null;
-  const loc = ws.locate(f.name);
-  if (!loc) return null;
-  const rel = path.relative(resolver.root, loc.file).split(path.sep).join('/');
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
-  return { file: rel, line: loc.line, precision: 'function' };
+  if (f.kind !== 'other' || !f.name.includes('::')) return null;
+  const loc = ws.locate?.(f.name);
+  if (loc) {
+    const rel = relInRoot(resolver.root, loc.file);
+    return rel ? { file: rel, line: loc.line, precision: 'function' } : null;
+  }
+  // Derive code with a srcline in a dependency (serde's visitor internals) is the dependency's
+  // work: the sample goes on to the caller, as addr2line's inline chain would have it.
+  const self = f.file === undefined ? derivedSelfType(f.name) : undefined;
+  const item = self !== undefined ? ws.locateType?.(self) : undefined;
+  if (item) {
+    const rel = relInRoot(resolver.root, item.file);
+    return rel ? { file: rel, line: item.line, precision: 'item' } : null;
+  }
+  return null;
+}
+
+function relInRoot(root: string, file: string): string | undefined {
+  const rel = path.relative(root, file).split(path.sep).join('/');
+  return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : rel;
+}
+
+/**
+ * The self type of the innermost `<Type as Trait>` of a symbol whose trait impl is not in the
+ * sources (a derive or macro wrote it): `<<app::Rec as serde::de::Deserialize>::deserialize::
+ * __Visitor as serde::de::Visitor>::visit_map` -> `app::Rec`. Generic arguments are dropped.
+ */
+export function derivedSelfType(name: string): string | undefined {
+  // rustc's own form for derive impls: `batch::_::<impl serde::de::Deserialize for batch::Event>::...`
+  const impl = name.indexOf('<impl ');
+  if (impl >= 0) {
+    let depth = 0;
+    let forAt = -1;
+    for (let k = impl; k < name.length && k < impl + 4096; k++) {
+      const c = name.charCodeAt(k);
+      if (c === 60) depth++;
+      else if (c === 62 && name.charCodeAt(k - 1) !== 45) {
+        if (--depth === 0) {
+          if (forAt < 0) return undefined;
+          const self = name.slice(forAt + 5, k);
+          const g = self.indexOf('<');
+          const bare = g > 0 ? self.slice(0, g) : self;
+          return bare.includes('::') && !bare.startsWith('&') ? bare : undefined;
+        }
+      } else if (depth === 1 && c === 32 && name.startsWith(' for ', k)) forAt = k;
+    }
+    return undefined;
+  }
+  let i = 0;
+  while (name.charCodeAt(i) === 60 /* < */) i++;
+  if (i === 0) return undefined;
+  let depth = 0;
+  let end = -1;
+  for (let k = i; k < name.length && k < i + 4096; k++) {
+    const c = name.charCodeAt(k);
+    if (c === 60) depth++;
+    else if (c === 62 && name.charCodeAt(k - 1) !== 45) depth--;
+    else if (depth === 0 && c === 32 && name.startsWith(' as ', k)) {
+      end = k;
+      break;
+    }
+    if (depth < 0) return undefined;
+  }
+  if (end < 0) return undefined;
+  let self = name.slice(i, end);
+  const g = self.indexOf('<');
+  if (g > 0) self = self.slice(0, g);
+  return self.includes('::') && !self.startsWith('&') && !self.startsWith('[') ? self : undefined;
 }
 
 export function attribute(data: ProfileData, ev: EventProfile, ws: WorkspaceContext): Attribution {
@@ -103,6 +178,12 @@ export function attribute(data: ProfileData, ev: EventProfile, ws: WorkspaceCont
     const end = user < 0 ? fr.length : user;
     for (let i = 0; i < end; i++) {
       const f = data.frames[fr[i]];
+      if (f.kind === 'rehash') {
+        // hash-table growth bounds the search: its malloc/memcpy children keep their kind,
+        // its own work (hashing, moving entries) is `rehash`
+        if (kind === 'other') kind = 'rehash';
+        break;
+      }
       if (f.kind !== 'other') {
         kind = f.kind;
         if (f.kind === 'alloc' || f.kind === 'free') {

@@ -36,10 +36,26 @@ export interface EventProfile {
   readonly name: string;
   samples: number;
   weight: number;
+  /** Unique stacks (keys are insertion numbers; the interning is a trie keyed by comm and frame ids). */
   readonly stacks: Map<string, StackRecord>;
 }
 
+interface TrieNode {
+  kids: Map<number | string, TrieNode>;
+  rec?: StackRecord;
+}
+
+function child(n: TrieNode, k: number | string): TrieNode {
+  let c = n.kids.get(k);
+  if (!c) {
+    c = { kids: new Map() };
+    n.kids.set(k, c);
+  }
+  return c;
+}
+
 export class ProfileData {
+  private readonly tries = new Map<EventProfile, TrieNode>();
   readonly frames: FrameInfo[] = [];
   readonly events = new Map<string, EventProfile>();
   private readonly frameIds = new Map<string, number>();
@@ -87,17 +103,27 @@ export class ProfileData {
       this.events.set(s.event, ev);
       this.eventOrder.push(s.event);
     }
-    const ids = new Array<number>(s.frames.length);
-    for (let i = 0; i < s.frames.length; i++) ids[i] = this.frameId(s.frames[i]);
     const last = s.frames[s.frames.length - 1];
     if (last && last.sym === '[unknown]' && (last.ip === 'ffffffffffffffff' || last.ip === '0')) this.truncatedStacks++;
-    const key = `${s.comm}\u0000${ids.join(',')}`;
+    // Stacks are interned in a trie (comm, then frame ids leaf first): no key string per sample.
+    let node = this.tries.get(ev);
+    if (!node) {
+      node = { kids: new Map() };
+      this.tries.set(ev, node);
+    }
+    node = child(node, s.comm);
+    for (let i = 0; i < s.frames.length; i++) node = child(node, this.frameId(s.frames[i]));
     const n = s.count ?? 1;
-    const rec = ev.stacks.get(key);
+    const rec = node.rec;
     if (rec) {
       rec.count += n;
       rec.weight += s.period;
-    } else ev.stacks.set(key, { frames: ids, comm: s.comm, count: n, weight: s.period });
+    } else {
+      const ids = new Array<number>(s.frames.length);
+      for (let i = 0; i < s.frames.length; i++) ids[i] = this.frameId(s.frames[i]);
+      node.rec = { frames: ids, comm: s.comm, count: n, weight: s.period };
+      ev.stacks.set(String(ev.stacks.size), node.rec);
+    }
     ev.samples += n;
     ev.weight += s.period;
     if (ev.samples > Number.MAX_SAFE_INTEGER) {

@@ -18,6 +18,8 @@ export interface WorkspaceContext {
   readonly files: readonly string[];
   /** Maps a demangled symbol to its fn definition in the workspace. */
   readonly locate?: (symbol: string) => { file: string; line: number; path: string } | undefined;
+  /** Maps a type path (`app::Record`) to its struct/enum/union definition (derive-generated code). */
+  readonly locateType?: (path: string) => { file: string; line: number } | undefined;
   readonly remaps?: readonly PathRemap[];
 }
 

@@ -63,6 +63,12 @@ export interface HeaderFields {
   payload: string;
 }
 
+/** `line.trim() === ''` without building a string (it runs on every frame line). */
+function allBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) if (!isBlank(line.charCodeAt(i))) return false;
+  return true;
+}
+
 /** JS `\s` (the characters the old header regex treated as blanks). */
 export function isBlank(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
@@ -211,10 +217,14 @@ export class PerfScriptParser {
   private frames: RawFrame[] = [];
   /** Frame line waiting for a possible srcline continuation. */
   private pending: string | undefined;
-  private readonly cache = new Map<string, RawFrame | null>();
+  private readonly cache = new Map<string, { bare: RawFrame | null | undefined; bySrc: Map<string, RawFrame | null> | undefined }>();
   /** The input prints stacks on the header line (no `-g`); right-aligned comms then start with spaces. */
   private singleLine = false;
   private warnings = 0;
+  /** `fp` when the `# cmdline` header (perf script --header) shows `perf record -g` without dwarf/lbr. */
+  callGraph: 'fp' | 'dwarf' | 'lbr' | undefined;
+  /** Samples whose leaf is glibc's memcpy/memmove (their direct caller is lost in fp stacks). */
+  private copyLeaves = 0;
   lines = 0;
   samples = 0;
   skippedLines = 0;
@@ -231,10 +241,21 @@ export class PerfScriptParser {
     else if (this.warnings === this.maxWarnings + 1) this.onWarning('more malformed lines were skipped (warnings stop here)');
   }
 
-  /** Parses (or finds) the frame of a frame line plus optional srcline text; null if malformed. */
+  /**
+   * Parses (or finds) the frame of a frame line plus optional srcline text; null if malformed.
+   * Two-level cache (frame line, then srcline): no key string is built per line (that
+   * concatenation was the importer's largest cost).
+   */
   private frame(raw: string, src: string | undefined): RawFrame | null {
-    const key = src === undefined ? raw : `${raw}\n${src}`;
-    let f = this.cache.get(key);
+    let slot = this.cache.get(raw);
+    if (slot === undefined) {
+      if (this.cache.size >= 1_000_000) this.cache.clear();
+      slot = { bare: undefined, bySrc: undefined };
+      this.cache.set(raw, slot);
+    }
+    let f: RawFrame | null | undefined;
+    if (src === undefined) f = slot.bare;
+    else f = slot.bySrc?.get(src);
     if (f !== undefined) return f;
     const m = FRAME.exec(raw);
     if (!m) f = null;
@@ -243,8 +264,11 @@ export class PerfScriptParser {
       if (src !== undefined) applySrcline(mf, src);
       f = mf;
     }
-    if (this.cache.size >= 1_000_000) this.cache.clear();
-    this.cache.set(key, f);
+    if (src === undefined) slot.bare = f;
+    else {
+      slot.bySrc ??= new Map();
+      if (slot.bySrc.size < 4096) slot.bySrc.set(src, f);
+    }
     return f;
   }
 
@@ -266,15 +290,16 @@ export class PerfScriptParser {
         return;
       }
       if (this.pending !== undefined) this.takePending(undefined);
-      if (raw.trim().length === 0) {
+      if (allBlank(raw)) {
         this.flush();
         return;
       }
       this.pending = raw;
       return;
     }
-    if (raw.length === 0 || c0 === 35 /* # */ || raw.trim().length === 0) {
+    if (raw.length === 0 || c0 === 35 /* # */ || allBlank(raw)) {
       if (c0 !== 35) this.flush();
+      else if (raw.startsWith('# cmdline :') && raw.length < 65536) this.callGraph = callGraphOf(raw);
       return;
     }
     if (raw.startsWith('PERF_RECORD_')) return;
@@ -303,6 +328,8 @@ export class PerfScriptParser {
     const h = this.header;
     if (h) {
       this.samples++;
+      const leaf = this.frames[0];
+      if (leaf && (leaf.sym.includes('memcpy') || leaf.sym.includes('memmove'))) this.copyLeaves++;
       this.onSample({ ...h, frames: this.frames });
     }
     this.header = undefined;
@@ -311,7 +338,26 @@ export class PerfScriptParser {
 
   end(): void {
     this.flush();
+    if (this.callGraph === 'fp' && this.copyLeaves > 0) {
+      this.onWarning(
+        `recorded with frame-pointer call graphs (perf record -g): glibc's memcpy sets up no frame, so the function that called it is missing from ${this.copyLeaves.toLocaleString('en-US')} memcpy stacks and those samples are charged to its caller (the call that led to the copy). Record with --call-graph dwarf for the exact line`,
+      );
+    }
   }
+}
+
+/** The call-graph mode of `perf record` from its `# cmdline :` header line. */
+export function callGraphOf(cmdline: string): 'fp' | 'dwarf' | 'lbr' | undefined {
+  const args = cmdline.slice(cmdline.indexOf(':') + 1).trim().split(/\s+/);
+  let mode: 'fp' | 'dwarf' | 'lbr' | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') break;
+    if (a === '-g' || a === '--call-graph=fp' || (a === '--call-graph' && args[i + 1]?.startsWith('fp'))) mode ??= 'fp';
+    const v = a.startsWith('--call-graph=') ? a.slice(13) : a === '--call-graph' ? args[i + 1] ?? '' : undefined;
+    if (v !== undefined) mode = v.startsWith('dwarf') ? 'dwarf' : v.startsWith('lbr') ? 'lbr' : 'fp';
+  }
+  return mode;
 }
 
 function applySrcline(f: MutableFrame, text: string): void {

@@ -19,7 +19,7 @@ export interface StackJson {
 export interface HotLineJson {
   file: string;
   line: number;
-  precision: 'line' | 'function';
+  precision: 'line' | 'function' | 'item';
   function: string;
   samples: SampleCounts;
   /** Share of all samples of that kind in the profile (0..1). */
@@ -43,7 +43,7 @@ export interface ProfileReportJson {
   event: string;
   events: { name: string; samples: number }[];
   samples: SampleCounts & { attributed: number; truncatedStacks: number };
-  shares: { alloc: number; free: number; copy: number; allocator: number };
+  shares: { alloc: number; free: number; copy: number; allocator: number; rehash: number };
   allocator: AllocatorInfo;
   hotLines: HotLineJson[];
   warnings: string[];
@@ -113,7 +113,7 @@ export function buildReport(data: ProfileData, a: Attribution, opts: { input: st
     event: a.event,
     events: data.eventOrder.map(e => ({ name: e, samples: data.events.get(e)!.samples })),
     samples: { ...t, attributed: a.attributed, truncatedStacks: data.truncatedStacks },
-    shares: { alloc: ratio(t.alloc, t.total), free: ratio(t.free, t.total), copy: ratio(t.copy, t.total), allocator: ratio(t.alloc + t.free, t.total) },
+    shares: { alloc: ratio(t.alloc, t.total), free: ratio(t.free, t.total), copy: ratio(t.copy, t.total), allocator: ratio(t.alloc + t.free, t.total), rehash: ratio(t.rehash, t.total) },
     allocator: { fromSymbols, fromSource: findGlobalAllocators(opts.files, opts.root), share: ratio(t.alloc + t.free, t.total) },
     hotLines: lines.map(l => ({
       file: l.file,
@@ -148,12 +148,13 @@ export function renderText(r: ProfileReportJson): string {
   out.push(`  allocator:   ${alloc}`);
   out.push(`  allocation:  ${pct(r.shares.allocator)} of samples (malloc ${s.alloc.toLocaleString('en-US')}, free ${s.free.toLocaleString('en-US')})`);
   out.push(`  memcpy:      ${pct(r.shares.copy)} of samples (${s.copy.toLocaleString('en-US')})`);
+  if (s.rehash > 0) out.push(`  hash growth: ${pct(r.shares.rehash)} of samples (${s.rehash.toLocaleString('en-US')}; hashbrown rehashing, not counted as allocation)`);
   out.push(`  attributed:  ${pct(s.total > 0 ? s.attributed / s.total : 0)} of samples have a workspace frame${s.truncatedStacks > 0 ? `; ${s.truncatedStacks.toLocaleString('en-US')} stacks end in an unknown frame (unwinding stopped early)` : ''}`);
   out.push('');
   if (r.hotLines.length === 0) out.push('no samples were attributed to workspace source lines (is --root the crate the binary was built from?)');
   else out.push('hot lines by allocation + copy samples:');
   r.hotLines.forEach((l, i) => {
-    out.push(`${String(i + 1).padStart(3)}. ${l.file}:${l.line}${l.precision === 'function' ? ' (fn)' : ''}  ${lineNote(l)}  [${l.samples.total} samples: ${l.samples.copy} copy, ${l.samples.alloc} alloc, ${l.samples.free} free]`);
+    out.push(`${String(i + 1).padStart(3)}. ${l.file}:${l.line}${l.precision === 'function' ? ' (fn)' : l.precision === 'item' ? ' (derive)' : ''}  ${lineNote(l)}  [${l.samples.total} samples: ${l.samples.copy} copy, ${l.samples.alloc} alloc, ${l.samples.free} free]`);
     out.push(`     in ${l.function}`);
     for (const st of l.stacks.slice(0, 2)) {
       // leaf .. workspace frame .. one caller; locations only for workspace frames

@@ -121,7 +121,7 @@ export function mutate(r: () => number, base: Buffer): { data: Buffer; kind: str
         // one frame line repeated thousands of times: a very deep stack
         const text = d.toString('latin1');
         const m = /\n(\s+[0-9a-f]+ [^\n]*)\n/.exec(text);
-        const line = m ? m[1] : '\t7f00 deep (/bin/x)';
+        const line = m && m[1].length < 500 ? m[1] : '\t7f00 deep (/bin/x)';
         const n = Math.floor(10 ** (2 + r() * 2.4));
         d = Buffer.concat([d.subarray(0, at), Buffer.from(`\n${`${line}\n`.repeat(n)}`, 'latin1'), d.subarray(at)]);
         break;

@@ -67,7 +67,7 @@ test('events, kernel frames, realloc copies, basename srclines, symbol fallback,
   assert.equal(r.allocator.fromSymbols, 'jemalloc');
   assert.deepEqual(r.allocator.fromSource, [{ file: 'src/main.rs', line: 3, type: 'Jemalloc' }]);
   const l4 = r.hotLines.find(l => l.file === 'src/store.rs' && l.line === 4)!;
-  assert.deepEqual(l4.samples, { total: 2, alloc: 1, copy: 1, free: 0 });
+  assert.deepEqual(l4.samples, { total: 2, alloc: 1, copy: 1, free: 0, rehash: 0 });
   const fn = r.hotLines.find(l => l.precision === 'function')!;
   assert.deepEqual([fn.file, fn.line, fn.samples.free], ['src/store.rs', 1, 1]);
   const other = await analyzeProfile(file, { root: dir, event: 'instructions' });
@@ -92,4 +92,52 @@ test('raw v0 and legacy symbols without srcline are demangled and mapped to thei
   ]);
   assert.equal(p.report.samples.copy, 2);
   fs.rmSync(dir, { recursive: true });
+});
+
+const REC = `use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct Record {
+    pub name: String,
+}
+
+pub fn index(words: &[String]) -> std::collections::HashMap<String, usize> {
+    let mut m = std::collections::HashMap::new();
+    for w in words {
+        *m.entry(w.clone()).or_insert(0) += 1;
+    }
+    m
+}
+`;
+
+test('every call-graph mode: srclines inside std fall back to the fn, rehash is its own kind, derive code goes to the type, -g memcpy warned once', async () => {
+  const dir = crate({ 'src/main.rs': 'mod rec;\nfn main() {}\n', 'src/rec.rs': REC });
+  const bin = '(/ci/app/target/release/app)';
+  const text = [
+    '# cmdline : /usr/bin/perf record -g -o perf.data ./app',
+    // --no-inline / -g: the program frame's srcline is std code inlined into it -> its fn (line 8)
+    sample('cycles', [`\t  16db75 __memmove_avx_unaligned_erms (/usr/lib/x86_64-linux-gnu/libc.so.6)`, `\t  1d5ea app::rec::index ${bin}`, '  /rustc/17067e9ac6d7e98f18d4e4f2ab6c6b8b8a0f8f5a/library/core/src/ptr/mod.rs:1421', `\t  1f000 app::main ${bin}`, '  /ci/app/src/main.rs:2']),
+    // rehash: hashing is `rehash`, its malloc child is allocation
+    sample('cycles', [`\t  aa core::hash::BuildHasher::hash_one ${bin}`, `\t  bb hashbrown::raw::RawTable<T,A>::reserve_rehash ${bin}`, `\t  1d5ea app::rec::index ${bin}`, '  /ci/app/src/rec.rs:11']),
+    sample('cycles', [`\t  cc malloc (/usr/lib/x86_64-linux-gnu/libc.so.6)`, `\t  bb hashbrown::raw::RawTable<T,A>::reserve_rehash ${bin}`, `\t  1d5ea app::rec::index ${bin}`, '  /ci/app/src/rec.rs:11']),
+    // derive-generated code without srcline -> the struct carrying #[derive(Deserialize)]
+    sample('cycles', [`\t  cc malloc (/usr/lib/x86_64-linux-gnu/libc.so.6)`, `\t  dd <<app::rec::Record as serde::de::Deserialize>::deserialize::__Visitor as serde::de::Visitor>::visit_map ${bin}`]),
+    // rustc 1.95's form of the same (examples/realprof's batch recording)
+    sample('cycles', [`\t  cc malloc (/usr/lib/x86_64-linux-gnu/libc.so.6)`, `\t  de <app::rec::_::<impl serde::de::Deserialize for app::rec::Record>::deserialize::__Visitor as serde::de::Visitor>::visit_seq ${bin}`]),
+  ].join('\n');
+  const file = path.join(dir, 'prof.txt');
+  fs.writeFileSync(file, text);
+  const p = await analyzeProfile(file, { root: dir, top: 0 });
+  const r = p.report;
+  assert.equal(r.samples.total, 5);
+  assert.equal(r.samples.attributed, 5);
+  assert.deepEqual({ alloc: r.samples.alloc, copy: r.samples.copy, rehash: r.samples.rehash }, { alloc: 3, copy: 1, rehash: 1 });
+  const fnLine = r.hotLines.find(l => l.file === 'src/rec.rs' && l.line === 8)!;
+  assert.equal(fnLine.precision, 'function');
+  assert.equal(fnLine.samples.copy, 1);
+  const l11 = r.hotLines.find(l => l.file === 'src/rec.rs' && l.line === 11)!;
+  assert.deepEqual(l11.samples, { total: 2, alloc: 1, copy: 0, free: 0, rehash: 1 });
+  const derive = r.hotLines.find(l => l.precision === 'item')!;
+  assert.deepEqual([derive.file, derive.line, derive.samples.alloc], ['src/rec.rs', 4, 2]);
+  assert.equal(r.warnings.filter(w => /perf record -g.*memcpy.*--call-graph dwarf/.test(w)).length, 1, r.warnings.join('\n'));
 });

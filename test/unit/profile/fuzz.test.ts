@@ -11,12 +11,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
 import { fuzzProfiles } from '../helpers/profile-fuzz';
 import { capture } from '../helpers/capture';
 import { main } from '../../../src/cli/main';
 import { parseHeader } from '../../../src/profile/perf-script';
-import { sniffText, streamLines, ProfileInputError } from '../../../src/profile/source';
-import { perfWarnings } from '../../../src/profile/import';
+import { sniffText, streamLines, ProfileInputError, CancelledError } from '../../../src/profile/source';
+import { importProfile, perfWarnings } from '../../../src/profile/import';
 import { demangle } from '../../../src/profile/demangle';
 
 /** CPU milliseconds of `f` (the test machines are shared; a hang burns CPU either way). */
@@ -97,4 +98,23 @@ test('a FIFO or a device is "not a regular file"; folded counts are validated; e
 test("perf's multi-line warnings keep their text", () => {
   const stderr = 'Warning:\nProcessed 1234 events and lost 5 chunks!\n\nCheck IO/CPU overload!\n\nwarning: one-liner here\n';
   assert.deepEqual(perfWarnings(stderr), ['Warning: Processed 1234 events and lost 5 chunks!', 'warning: one-liner here']);
+});
+
+test('a long import yields to the event loop: Cancel in the middle of a 24 MB text stops it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alloc-lens-cancel-'));
+  try {
+    const REPO = path.join(__dirname, '..', '..', '..', '..');
+    const one = zlib.gunzipSync(fs.readFileSync(path.join(REPO, 'examples', 'ddsplit', 'profile', 'ddsplit.perf-script.txt.gz')));
+    const file = path.join(dir, 'big.txt');
+    fs.writeFileSync(file, Buffer.concat(Array.from({ length: Math.ceil((24 << 20) / one.length) }, () => one)));
+    const ac = new AbortController();
+    let seen = 0;
+    // a timer, not the progress callback, aborts: it only fires if the import yields
+    const timer = setInterval(() => seen > 0 && ac.abort(), 1);
+    await assert.rejects(importProfile(file, { signal: ac.signal, onProgress: p => (seen = p.bytesRead) }), (e: Error) => e instanceof CancelledError);
+    clearInterval(timer);
+    assert.ok(seen > 0 && seen < fs.statSync(file).size, `aborted after ${seen} bytes`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
