@@ -86,7 +86,7 @@ export function isAllowed(ctx: RuleContext, item: Item, code: RuleCode, owner?: 
   for (const it of [item, owner]) {
     if (!it) continue;
     if (it.attrs.some(a => a.name === 'allow' && allowsIn(a.args, code))) return true;
-    const first = Math.min(it.span.line, ...it.attrs.map(a => a.span.line));
+    const first = it.attrs.reduce((m, a) => Math.min(m, a.span.line), it.span.line);
     if (commentAllows(fileLines(ctx, it.span.file)?.lines, first, code)) return true;
   }
   // `#[allow(...)] mod x;` or `mod x { }` above the item.

@@ -28,7 +28,7 @@ export function largeError(ctx: RuleContext): Finding[] {
     const errEnum = part.errItem?.kind === 'enum' ? (part.errItem as EnumItem) : undefined;
     const errLayout = part.errItem ? ctx.engine.layoutOfItem(part.errItem) : undefined;
     // For a local enum, clippy compares its largest variant (sum of field sizes).
-    const measured = errEnum && errLayout?.variants?.length ? Math.max(...errLayout.variants.map(v => v.fieldsSize)) : part.err.size;
+    const measured = errEnum && errLayout?.variants?.length ? errLayout.variants.reduce((m, v) => Math.max(m, v.fieldsSize), -Infinity) : part.err.size;
     if (measured < threshold || part.err.error) continue;
     if (part.errItem && ctx.settings.largeErrorIgnored.includes(part.errItem.path)) continue;
     const owner = fn.owner ? owners.get(fn.span.file)?.find(o => o.span.startOffset <= fn.span.startOffset && o.span.endOffset >= fn.span.endOffset) : undefined;
