@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { memoryCost, type HotLine } from '../profile/attribute';
 import { lineNote, lineShare, pct, topStacks } from '../profile/report';
-import type { LoadedProfile } from './profile';
+import type { LoadedProfile } from './loaded-profile';
 import { profileHoverMarkdown } from '../profile/hover-markdown';
 
 const LEVELS = 5;

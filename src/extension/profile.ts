@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyzeProfile, lineReader, type ProfileAnalysis } from '../profile/analyze';
+import { analyzeProfile, lineReader } from '../profile/analyze';
 import { confirmFindings, type Confirmation } from '../profile/confirm';
 import { rankLines } from '../profile/attribute';
 import { lineNote, lineShare, pct } from '../profile/report';
@@ -18,11 +18,9 @@ import { errorText, log } from './log';
 import { escapeIcons, escapeLinkedText } from '../core/secure/escape';
 import type { ProfileEvidence } from './convert';
 
-export interface LoadedProfile {
-  readonly file: string;
-  readonly folder: FolderState;
-  readonly result: ProfileAnalysis;
-}
+// In loaded-profile.ts so that profile-decorations.ts need not import this file (a cycle).
+export type { LoadedProfile } from './loaded-profile';
+import type { LoadedProfile } from './loaded-profile';
 
 export class ProfileSession implements vscode.Disposable {
   private loaded: LoadedProfile | undefined;

@@ -10,6 +10,7 @@ import type { SyntaxNode } from '../parser';
 import { parseRust } from '../parser';
 import type { Attribute, ConstItem, EnumItem, Field, FnItem, ImplItem, ModItem, StructItem, TraitItem, TypeAliasItem, TypeExpr, UnionItem, Variant } from '../model';
 import { attributeFromText, reprOf, spanAt, type SpanBase } from './syntax';
+import { skippedItem } from './extract-types';
 import { bitflagsItems, docText, extractItemsTree, extractMacroTree, fnOfTree, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
 import { fnFromText } from './fn-text';
 import { parseAdtText, parseConstText, parseImplHeaderText, parseTraitHeaderText, parseTypeAliasText, parseUseText, type Range, type TextField } from './item-text';
@@ -107,8 +108,9 @@ function walkList(c: Cursor, ctx: Ctx): void {
         extractStats.tree++;
         visitItem(c.currentNode, ctx, attrs, docs);
       }
-    } catch {
-      // A malformed item never stops indexing of the rest of the file.
+    } catch (e) {
+      // A malformed item never stops indexing of the rest of the file; it is reported.
+      skippedItem(ctx, s, e);
     }
   });
 }

@@ -7,7 +7,7 @@ import { parseRust, type SyntaxNode } from '../parser';
 import type { Attribute, FnItem, GenericParam, Span } from '../model';
 import { spanAt, type SpanBase } from './syntax';
 import { parseFnSignature, type ParsedSignature } from './type-text';
-import type { Ctx } from './extract-tree';
+import type { Ctx } from './extract-types';
 
 /** What a signature parse adds to a fn's name and spans. */
 type SigParts = Pick<FnItem, 'generics' | 'visibility' | 'params' | 'returnType' | 'isAsync' | 'isConst' | 'isUnsafe'>;

@@ -6,7 +6,8 @@
  * and a test checks both agree on every type of a real crate.
  */
 import type { GenericArg, PathSegment, TypeExpr } from '../model';
-import { MAX_TYPE_DEPTH, normText } from './syntax';
+import { normText } from './syntax';
+import { MAX_TYPE_DEPTH } from '../limits';
 import type { Tok } from './tokens';
 import { tokenize } from './tokens';
 

@@ -266,6 +266,7 @@ export class WorkspaceIndex implements TypeResolver {
     const result = newExtractResult();
     const lines = lineStarts(text);
     extractItems(tree.rootNode, text, { file, offset: 0, lines }, module, result);
+    for (const w of result.warnings ?? []) this.warnings.push({ file, line: w.line, message: w.message });
     return { file, text, tree, lines, crate, module, childDir, result };
   }
 
