@@ -269,7 +269,8 @@ function variantsOf(body: SyntaxNode | null, ctx: Ctx): Variant[] {
 
 function fnOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string | ((name: string) => string), owner?: FnItem['owner']): FnItem {
   const body = node.type === 'function_item' ? node.childForFieldName('body') : null;
-  return fnFromText(node.startIndex, node.endIndex, body ? body.startIndex : -1, ctx, attrs, docs, path, owner, { node: () => node, build: fnOfTree });
+  const tree = { node: () => node, build: fnOfTree };
+  return fnFromText({ start: node.startIndex, end: node.endIndex, bodyStart: body ? body.startIndex : -1, ctx, attrs, docs, path, owner, tree });
 }
 
 /** A fn read from its node (for signatures the text parser does not cover). */

@@ -224,7 +224,9 @@ function bodyStart(c: Cursor): number {
 function fnAt(c: Cursor, kind: string, s: number, e: number, ctx: Ctx, attrs: Attribute[], docs: string | undefined, ownerPath: string, owner?: FnItem['owner']): FnItem | undefined {
   const body = kind === 'function_item' ? inLastChild(c, k => (k === 'block' ? c.startIndex : -2)) : -1;
   if (body === undefined || body === -2) return undefined;
-  return fnFromText(s, e, body, ctx, attrs, docs, n => `${ownerPath}::${n}`, owner, { node: () => c.currentNode, build: fnOfTree }, true);
+  const tree = { node: () => c.currentNode, build: fnOfTree };
+  const path = (n: string) => `${ownerPath}::${n}`;
+  return fnFromText({ start: s, end: e, bodyStart: body, ctx, attrs, docs, path, owner, tree, lazy: true });
 }
 
 /** Walk the members of an impl or trait body: fns become items, associated types are reported. */
