@@ -27,8 +27,6 @@ import type {
   Variant,
 } from '../model';
 import { attributeFromText, attributeOf, genericsOf, isTypeNode, reprOf, spanAt, spanOf, typeExprOf as treeTypeExprOf, type SpanBase } from './syntax';
-import { parseTypeText } from './type-text';
-import { fnFromText } from './fn-text';
 import type { TypeExpr } from '../model';
 import { collectUses } from './uses';
 
@@ -38,8 +36,9 @@ export type { Ctx, ExtractResult, ModDecl } from './extract-types';
 import { skippedItem, type Ctx, type ExtractResult } from './extract-types';
 
 /** A type node's TypeExpr, parsed from its text (fast path) or from the tree (fallback). */
-function typeOf(node: SyntaxNode, ctx: Ctx): TypeExpr {
-  return parseTypeText(ctx.src.slice(node.startIndex, node.endIndex)) ?? treeTypeExprOf(node);
+function typeOf(node: SyntaxNode, _ctx: Ctx): TypeExpr {
+  // The reference path reads types from the tree only (the text parsers are checked against it).
+  return treeTypeExprOf(node);
 }
 
 export function newExtractResult(): ExtractResult {
@@ -269,8 +268,12 @@ function variantsOf(body: SyntaxNode | null, ctx: Ctx): Variant[] {
 
 function fnOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string | ((name: string) => string), owner?: FnItem['owner']): FnItem {
   const body = node.type === 'function_item' ? node.childForFieldName('body') : null;
-  const tree = { node: () => node, build: fnOfTree };
-  return fnFromText({ start: node.startIndex, end: node.endIndex, bodyStart: body ? body.startIndex : -1, ctx, attrs, docs, path, owner, tree });
+  // The reference path reads the signature from the tree only (no fn-text / type-text parsing).
+  const sigEnd = body ? body.startIndex : node.endIndex;
+  const sigLen = ctx.src.slice(node.startIndex, sigEnd).replace(/[\s;]+$/, '').length;
+  const abs = ctx.base.offset + node.startIndex;
+  const name = node.childForFieldName('name')?.text ?? '';
+  return fnOfTree(node, ctx, attrs, docs, typeof path === 'string' ? path : path(name), owner, spanAt(ctx.base, abs, abs + sigLen), !!body);
 }
 
 /** A fn read from its node (for signatures the text parser does not cover). */

@@ -178,7 +178,7 @@ function typeExprAt(node: SyntaxNode): TypeExpr {
       const len = node.childForFieldName('length');
       const elem = elemNode ? typeExprOf(elemNode) : unknownType('');
       if (!len) return { kind: 'slice', elem, text };
-      return { kind: 'array', elem, len: len.type === 'block' ? len.text.slice(1, -1).trim() : len.text, text };
+      return { kind: 'array', elem, len: normText(len.type === 'block' ? len.text.slice(1, -1).trim() : len.text), text };
     }
     case 'tuple_type': {
       const elems = node.namedChildren.filter(isTypeNode).map(typeExprOf);
