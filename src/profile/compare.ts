@@ -42,7 +42,7 @@ export interface ProfileCompareJson {
   readonly warnings: string[];
 }
 
-const ZERO: SampleCounts = { total: 0, alloc: 0, copy: 0, free: 0 };
+const ZERO: SampleCounts = { total: 0, alloc: 0, copy: 0, free: 0, rehash: 0 };
 const share = (n: number, total: number) => (total > 0 ? n / total : 0);
 const kd = (before: number, after: number): KindDelta => ({ before, after, delta: after - before });
 

@@ -24,51 +24,22 @@ import type {
   TraitItem,
   TypeAliasItem,
   UnionItem,
-  UseEntry,
   Variant,
 } from '../model';
 import { expandCfgIf } from './cfg-if';
 import { attributeFromText, attributeOf, genericsOf, isTypeNode, reprOf, spanAt, spanOf, typeExprOf as treeTypeExprOf, type SpanBase } from './syntax';
-import { parseTypeText } from './type-text';
-import { fnFromText } from './fn-text';
 import type { TypeExpr } from '../model';
 import { collectUses } from './uses';
 
-/** A `mod a;` declaration whose file the module loader has to find. */
-export interface ModDecl {
-  name: string;
-  /** Module path of the declared module. */
-  path: string;
-  /** `#[path = "..."]` value, if any. */
-  pathAttr?: string;
-  /** Directory of inline parent modules, relative to the file's child dir (for `mod a { mod b; }`). */
-  inlineDirs: string[];
-  item: ModItem;
-}
-
-export interface ExtractResult {
-  items: Item[];
-  /** `use` entries keyed by module path. */
-  uses: Map<string, UseEntry[]>;
-  mods: ModDecl[];
-  /** `extern crate x as y;` renames keyed by module: alias -> crate. */
-  externCrates: Map<string, Map<string, string>>;
-}
-
-export interface Ctx {
-  base: SpanBase;
-  /** The text that was parsed (the file, or a macro body). */
-  src: string;
-  module: string;
-  viaMacro?: string;
-  inlineDirs: string[];
-  out: ExtractResult;
-  depth: number;
-}
+// The extraction's shared types live in extract-types.ts (fn-text.ts needs them too; importing
+// them from here made a cycle). Re-exported for existing importers.
+export type { Ctx, ExtractResult, ModDecl } from './extract-types';
+import { skippedItem, type Ctx, type ExtractResult } from './extract-types';
 
 /** A type node's TypeExpr, parsed from its text (fast path) or from the tree (fallback). */
-function typeOf(node: SyntaxNode, ctx: Ctx): TypeExpr {
-  return parseTypeText(ctx.src.slice(node.startIndex, node.endIndex)) ?? treeTypeExprOf(node);
+function typeOf(node: SyntaxNode, _ctx: Ctx): TypeExpr {
+  // The reference path reads types from the tree only (the text parsers are checked against it).
+  return treeTypeExprOf(node);
 }
 
 export function newExtractResult(): ExtractResult {
@@ -127,10 +98,13 @@ function forEachItem(list: SyntaxNode | null, ctx: Ctx, visit: (type: string, no
 
 function walkList(list: SyntaxNode, ctx: Ctx): void {
   forEachItem(list, ctx, (_type, node, attrs, docs) => {
+    let n: SyntaxNode | undefined;
     try {
-      visitItem(node(), ctx, attrs, docs);
-    } catch {
-      // A malformed item never stops indexing of the rest of the file.
+      n = node();
+      visitItem(n, ctx, attrs, docs);
+    } catch (e) {
+      // A malformed item never stops indexing of the rest of the file; it is reported.
+      skippedItem(ctx, n?.startIndex ?? 0, e);
     }
   });
 }
@@ -298,7 +272,12 @@ function variantsOf(body: SyntaxNode | null, ctx: Ctx): Variant[] {
 
 function fnOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string | ((name: string) => string), owner?: FnItem['owner']): FnItem {
   const body = node.type === 'function_item' ? node.childForFieldName('body') : null;
-  return fnFromText(node.startIndex, node.endIndex, body ? body.startIndex : -1, ctx, attrs, docs, path, owner, { node: () => node, build: fnOfTree });
+  // The reference path reads the signature from the tree only (no fn-text / type-text parsing).
+  const sigEnd = body ? body.startIndex : node.endIndex;
+  const sigLen = ctx.src.slice(node.startIndex, sigEnd).replace(/[\s;]+$/, '').length;
+  const abs = ctx.base.offset + node.startIndex;
+  const name = node.childForFieldName('name')?.text ?? '';
+  return fnOfTree(node, ctx, attrs, docs, typeof path === 'string' ? path : path(name), owner, spanAt(ctx.base, abs, abs + sigLen), !!body);
 }
 
 /** A fn read from its node (for signatures the text parser does not cover). */

@@ -10,6 +10,7 @@ import type { SyntaxNode } from '../parser';
 import { parseRust } from '../parser';
 import type { Attribute, ConstItem, EnumItem, Field, FnItem, ImplItem, ModItem, StructItem, TraitItem, TypeAliasItem, TypeExpr, UnionItem, Variant } from '../model';
 import { attributeFromText, reprOf, spanAt, type SpanBase } from './syntax';
+import { skippedItem } from './extract-types';
 import { bitflagsItems, docText, extractItemsTree, extractMacroTree, fnOfTree, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
 import { fnFromText } from './fn-text';
 import { expandCfgIf } from './cfg-if';
@@ -108,8 +109,9 @@ function walkList(c: Cursor, ctx: Ctx): void {
         extractStats.tree++;
         visitItem(c.currentNode, ctx, attrs, docs);
       }
-    } catch {
-      // A malformed item never stops indexing of the rest of the file.
+    } catch (e) {
+      // A malformed item never stops indexing of the rest of the file; it is reported.
+      skippedItem(ctx, s, e);
     }
   });
 }
@@ -224,7 +226,9 @@ function bodyStart(c: Cursor): number {
 function fnAt(c: Cursor, kind: string, s: number, e: number, ctx: Ctx, attrs: Attribute[], docs: string | undefined, ownerPath: string, owner?: FnItem['owner']): FnItem | undefined {
   const body = kind === 'function_item' ? inLastChild(c, k => (k === 'block' ? c.startIndex : -2)) : -1;
   if (body === undefined || body === -2) return undefined;
-  return fnFromText(s, e, body, ctx, attrs, docs, n => `${ownerPath}::${n}`, owner, { node: () => c.currentNode, build: fnOfTree }, true);
+  const tree = { node: () => c.currentNode, build: fnOfTree };
+  const path = (n: string) => `${ownerPath}::${n}`;
+  return fnFromText({ start: s, end: e, bodyStart: body, ctx, attrs, docs, path, owner, tree, lazy: true });
 }
 
 /** Walk the members of an impl or trait body: fns become items, associated types are reported. */

@@ -7,7 +7,7 @@ import { parseRust, type SyntaxNode } from '../parser';
 import type { Attribute, FnItem, GenericParam, Span } from '../model';
 import { spanAt, type SpanBase } from './syntax';
 import { parseFnSignature, type ParsedSignature } from './type-text';
-import type { Ctx } from './extract-tree';
+import type { Ctx } from './extract-types';
 
 /** What a signature parse adds to a fn's name and spans. */
 type SigParts = Pick<FnItem, 'generics' | 'visibility' | 'params' | 'returnType' | 'isAsync' | 'isConst' | 'isUnsafe'>;
@@ -21,12 +21,27 @@ export interface FnTree {
 const FN_NAME = /\bfn\s+((?:r#)?[A-Za-z_]\w*)/;
 const UNSIZED = /^\?\s*Sized$/;
 
-/**
- * A fn from the text of its signature (`start` up to `bodyStart`, or `end` without a body);
- * `tree` reads signatures the text parser does not cover. With `lazy`, generics, visibility,
- * params, return type and modifiers are parsed on first access.
- */
-export function fnFromText(start: number, end: number, bodyStart: number, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string | ((name: string) => string), owner: FnItem['owner'] | undefined, tree: FnTree, lazy = false): FnItem {
+/** Where a fn is in the parsed text and what the item walk already knows about it. */
+export interface FnTextSource {
+  /** Offsets in `ctx.src`: the item, and its body (`bodyStart` -1 without a body). */
+  start: number;
+  end: number;
+  bodyStart: number;
+  ctx: Ctx;
+  attrs: Attribute[];
+  docs: string | undefined;
+  /** The fn's path, or how to make it from the name. */
+  path: string | ((name: string) => string);
+  owner: FnItem['owner'] | undefined;
+  /** Reads signatures the text parser does not cover. */
+  tree: FnTree;
+  /** Parse generics, visibility, params, return type and modifiers on first access. */
+  lazy?: boolean;
+}
+
+/** A fn from the text of its signature (`start` up to `bodyStart`, or `end` without a body). */
+export function fnFromText(src: FnTextSource): FnItem {
+  const { start, end, bodyStart, ctx, attrs, docs, path, owner, tree, lazy = false } = src;
   const sigEnd = bodyStart >= 0 ? bodyStart : end;
   const sigText = ctx.src.slice(start, sigEnd).replace(/[\s;]+$/, '');
   const abs = ctx.base.offset + start;

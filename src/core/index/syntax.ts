@@ -4,6 +4,7 @@
  * `SpanBase` that shifts them back into the real file.
  */
 import type { SyntaxNode } from '../parser';
+import { MAX_TYPE_DEPTH, TOO_DEEP } from '../limits';
 import type { Attribute, GenericArg, GenericParam, PathSegment, Repr, Span, TypeExpr } from '../model';
 
 /** Where the parsed text starts in the real file (non-zero for macro bodies). */
@@ -126,14 +127,7 @@ function unknownType(text: string): TypeExpr {
   return { kind: 'unknown', text: normText(text) };
 }
 
-/**
- * rustc stops at types nested about 128 deep ("queries overflow the depth limit!", measured with
- * rustc 1.95: `Option<...>` 127 deep compiles in a field read by size_of, fails inside println!).
- * Deeper than MAX_TYPE_DEPTH, a type becomes an `unknown` with an error, never a size; this also
- * bounds the work per type (each level copies its text).
- */
-export const MAX_TYPE_DEPTH = 100;
-export const TOO_DEEP = `type nested deeper than ${MAX_TYPE_DEPTH} levels: not analysed (rustc's query depth limit rejects nesting near 128)`;
+// MAX_TYPE_DEPTH and TOO_DEEP: see ../limits.ts (the layout engine uses them too).
 let typeDepth = 0;
 
 /** Convert a type node to a `TypeExpr`. Never throws: unrecognised syntax becomes `unknown`. */
@@ -184,7 +178,7 @@ function typeExprAt(node: SyntaxNode): TypeExpr {
       const len = node.childForFieldName('length');
       const elem = elemNode ? typeExprOf(elemNode) : unknownType('');
       if (!len) return { kind: 'slice', elem, text };
-      return { kind: 'array', elem, len: len.type === 'block' ? len.text.slice(1, -1).trim() : len.text, text };
+      return { kind: 'array', elem, len: normText(len.type === 'block' ? len.text.slice(1, -1).trim() : len.text), text };
     }
     case 'tuple_type': {
       const elems = node.namedChildren.filter(isTypeNode).map(typeExprOf);

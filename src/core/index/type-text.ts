@@ -6,7 +6,8 @@
  * and a test checks both agree on every type of a real crate.
  */
 import type { GenericArg, PathSegment, TypeExpr } from '../model';
-import { MAX_TYPE_DEPTH, normText } from './syntax';
+import { normText } from './syntax';
+import { MAX_TYPE_DEPTH } from '../limits';
 import type { Tok } from './tokens';
 import { tokenize } from './tokens';
 
@@ -329,6 +330,8 @@ export function parseFnSignature(text: string): ParsedSignature | undefined {
   if (!toks) return undefined;
   const p = new P(text, toks);
   const slice = (a: number, b: number) => normText(text.slice(toks[a].s, toks[b - 1].e));
+  // Bounds as written, like item-text.ts and the tree (fn-signature agreement test).
+  const raw = (a: number, b: number) => text.slice(toks[a].s, toks[b - 1].e);
   try {
     let visibility = '';
     if (p.peek() === 'pub') {
@@ -346,7 +349,7 @@ export function parseFnSignature(text: string): ParsedSignature | undefined {
     }
     p.next();
     const name = p.next().t;
-    const generics = p.peek() === '<' ? parseGenericParams(p, slice) : [];
+    const generics = p.peek() === '<' ? parseGenericParams(p, raw) : [];
     if (!p.eat('(')) return undefined;
     const params: ParsedParam[] = [];
     while (!p.eat(')')) {
@@ -372,7 +375,7 @@ export function parseFnSignature(text: string): ParsedSignature | undefined {
     }
     let returnType: TypeExpr | undefined;
     if (p.eat('->')) returnType = p.type();
-    const where = p.eat('where') ? parseWherePredicates(p, slice) : [];
+    const where = p.eat('where') ? parseWherePredicates(p, raw) : [];
     return { visibility, modifiers, name, generics, params, returnType, where };
   } catch {
     return undefined;

@@ -434,6 +434,7 @@ export class WorkspaceIndex implements TypeResolver {
     const lines = lineStarts(text);
     extractItems(tree.rootNode, text, { file, offset: 0, lines }, module, result);
     result.items = applyCfg(result.items, this.cfgOf(crate));
+    for (const w of result.warnings ?? []) this.warnings.push({ file, line: w.line, message: w.message });
     return { file, text, tree, lines, crate, module, childDir, result };
   }
 

@@ -66,7 +66,9 @@ function univariantBiased(fields: Abi[], repr: ReprOpts, kind: StructKind, bias:
     const end = kind.kind === 'maybe-unsized' ? n - 1 : n;
     const sortable = order.slice(0, end);
     const excl = fields.slice(0, end);
-    const maxFieldAlign = Math.max(1, ...excl.map(f => f.align));
+    // A loop, not Math.max(...spread): a 250,000-field tuple overflowed the stack (fuzzing).
+    let maxFieldAlign = 1;
+    for (const f of excl) if (f.align > maxFieldAlign) maxFieldAlign = f.align;
     let largestNiche = 0n;
     for (const f of excl) if (avail(f) > largestNiche) largestNiche = avail(f);
     const group = (f: Abi): number => {

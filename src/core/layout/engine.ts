@@ -10,7 +10,7 @@ import { layoutEnum, layoutStruct, layoutUnion } from './adt';
 import { errorLay, fixed, toTypeLayout, unknownLay, type LazyArg, type Lay } from './lay';
 import { pointerTo, stdLayout, UNSIZED_STD } from './std-table';
 import type { TypeLayout } from './types';
-import { TOO_DEEP } from '../index/syntax';
+import { TOO_DEEP } from '../limits';
 import { aliasCycleError, arrayLengthError, itemError } from './validate';
 
 const PRIM: Record<string, [number, number]> = {

@@ -5,7 +5,7 @@
 import type { WorkspaceIndex } from '../index/workspace';
 import type { LayoutEngine } from '../layout/engine';
 import type { FnItem, Item, Span } from '../model';
-import type { FnScan } from './locals';
+import type { FnScan } from './fn-scan-types';
 import type { RuleSettings } from '../config/settings';
 import type { Finding, Range, RuleCode } from './types';
 import { lineStarts } from '../index/syntax';
@@ -137,7 +137,7 @@ export function isAllowed(ctx: RuleContext, item: Item, code: RuleCode, owner?: 
   for (const it of [item, owner]) {
     if (!it) continue;
     if (it.attrs.some(a => allowAttr(a) && allowsIn(a.args, code))) return true;
-    const first = Math.min(it.span.line, ...it.attrs.map(a => a.span.line));
+    const first = it.attrs.reduce((m, a) => Math.min(m, a.span.line), it.span.line);
     if (commentAllows(fileLines(ctx, it.span.file)?.lines, first, code)) return true;
   }
   // `#[allow(...)] mod x;` or `mod x { }` above the item.

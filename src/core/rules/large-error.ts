@@ -19,7 +19,7 @@ type LargeErrorFinding = Extract<Finding, { code: 'large-error' }>;
 /** What clippy compares: for an enum, its largest variant's field bytes (generic args bound). */
 function measuredErr(part: ErrPart): number {
   const vs = part.err.variants;
-  return vs && vs.length ? Math.max(...vs.map(v => v.fieldsSize)) : part.err.size;
+  return vs && vs.length ? vs.reduce((m, v) => Math.max(m, v.fieldsSize), -Infinity) : part.err.size;
 }
 
 function okSize(ctx: RuleContext, part: ErrPart, module: string): number {

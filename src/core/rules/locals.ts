@@ -8,11 +8,10 @@ import type { SyntaxNode } from '../parser';
 import { parseTypeText } from '../index/type-text';
 import type { RuleContext } from './context';
 
-export interface LocalType {
-  type: TypeExpr;
-  /** Inferred from an initialiser rather than written. */
-  guessed: boolean;
-}
+// LocalType and FnScan live in fn-scan-types.ts: context.ts needs FnScan, and importing it from
+// here made a cycle (context.ts <-> locals.ts).
+export type { FnScan, LocalType } from './fn-scan-types';
+import type { FnScan, LocalType } from './fn-scan-types';
 
 const INIT_GUESS: [RegExp, string][] = [
   [/^Rc::new\(\s*(String::from|format!|.*\.to_string\(\)|.*\.to_owned\(\)|String::new)/, 'Rc<String>'],
@@ -117,13 +116,6 @@ export function derefType(t: TypeExpr): TypeExpr {
 /** The body nodes the rules look at, found in one search of each body. */
 const BODY_KINDS = ['let_declaration', 'for_expression', 'call_expression', 'match_expression', 'closure_expression', 'macro_invocation'];
 
-export interface FnScan {
-  node: SyntaxNode;
-  body: SyntaxNode;
-  /** The body's `BODY_KINDS` nodes in source order. */
-  nodes: SyntaxNode[];
-  locals: Map<string, LocalType>;
-}
 
 /** `fnNodes` plus `localTypes`, computed once per fn and rule run (several rules need both). */
 export function fnScan(ctx: RuleContext, fn: FnItem): FnScan | undefined {

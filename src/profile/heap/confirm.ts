@@ -14,10 +14,10 @@ export function heapAsAttribution(a: HeapAttribution, measure: 'bytes' | 'blocks
   const lines = new Map<string, HotLine>();
   for (const [k, l] of a.lines) {
     const n = l.counts[measure];
-    lines.set(k, { file: l.file, line: l.line, precision: 'line', function: l.function, samples: { total: n, alloc: n, copy: 0, free: 0 }, stacks: new Map() });
+    lines.set(k, { file: l.file, line: l.line, precision: 'line', function: l.function, samples: { total: n, alloc: n, copy: 0, free: 0, rehash: 0 }, stacks: new Map() });
   }
   const t = a.totals[measure];
-  return { lines, totals: { total: t, alloc: t, copy: 0, free: 0 } };
+  return { lines, totals: { total: t, alloc: t, copy: 0, free: 0, rehash: 0 } };
 }
 
 /** Findings confirmed and ranked by heap data (confirmed first, then by share). */

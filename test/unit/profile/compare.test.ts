@@ -25,8 +25,8 @@ test('compare (real recordings): the boxed variant removes the 50 KB Result copy
   for (const l of c.lines) {
     const hb = b.report.hotLines.find(h => h.file === l.file && h.line === l.line);
     const ha = a.report.hotLines.find(h => h.file === l.file && h.line === l.line);
-    assert.deepEqual(l.samplesBefore, hb ? hb.samples : { total: 0, alloc: 0, copy: 0, free: 0 });
-    assert.deepEqual(l.samplesAfter, ha ? ha.samples : { total: 0, alloc: 0, copy: 0, free: 0 });
+    assert.deepEqual(l.samplesBefore, hb ? hb.samples : { total: 0, alloc: 0, copy: 0, free: 0, rehash: 0 });
+    assert.deepEqual(l.samplesAfter, ha ? ha.samples : { total: 0, alloc: 0, copy: 0, free: 0, rehash: 0 });
     assert.equal(l.presence, hb && ha ? 'both' : hb ? 'gone' : 'new');
     assert.ok(Math.abs(l.shares.copy.before - l.samplesBefore.copy / b.report.samples.total) < 1e-12);
     assert.ok(Math.abs(l.shares.copy.after - l.samplesAfter.copy / a.report.samples.total) < 1e-12);
@@ -67,10 +67,10 @@ test('profile --baseline: text and JSON output, with the current profile named',
 function report(input: string, total: number, lines: [string, number, number][]): ProfileReportJson {
   return {
     schema: 'alloc-lens/profile@1', input, format: 'folded', event: 'cycles', events: [{ name: 'cycles', samples: total }],
-    samples: { total, alloc: 0, copy: lines.reduce((s, l) => s + l[2], 0), free: 0, attributed: total, truncatedStacks: 0 },
-    shares: { alloc: 0, free: 0, copy: 0, allocator: 0 },
+    samples: { total, alloc: 0, copy: lines.reduce((s, l) => s + l[2], 0), free: 0, rehash: 0, attributed: total, truncatedStacks: 0 },
+    shares: { alloc: 0, free: 0, copy: 0, allocator: 0, rehash: 0 },
     allocator: { fromSource: [], share: 0 },
-    hotLines: lines.map(([file, line, copy]) => ({ file, line, precision: 'line', function: 'f', samples: { total: copy, alloc: 0, copy, free: 0 }, share: { alloc: 0, copy: 0, free: 0, total: 0 }, stacks: [] })),
+    hotLines: lines.map(([file, line, copy]) => ({ file, line, precision: 'line', function: 'f', samples: { total: copy, alloc: 0, copy, free: 0, rehash: 0 }, share: { alloc: 0, copy: 0, free: 0, total: 0 }, stacks: [] })),
     warnings: [],
   };
 }
