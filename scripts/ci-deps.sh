@@ -7,6 +7,9 @@ command -v perf >/dev/null || need+=(linux-perf)
 [ -d /usr/share/cargo/registry/tokio-1.24.2 ] || need+=(librust-tokio-dev)
 [ -d /usr/share/cargo/registry/async-trait-0.1.56 ] || need+=(librust-async-trait-dev)
 [ -d /usr/share/cargo/registry/bytes-1.2.1 ] || need+=(librust-bytes-dev)
+# Real-crate layout test (test/unit/layout/real-crates.test.ts) and `npm run measure:layouts`.
+[ -d /usr/share/cargo/registry/log-0.4.17 ] || need+=(librust-log-dev)
+[ -d /usr/share/cargo/registry/http-0.2.7 ] || need+=(librust-http-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
