@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import { loadWorkspace, WorkspaceIndex } from '../../src/core/index/workspace';
 import { LayoutEngine } from '../../src/core/layout/engine';
 import type { TypeDefItem } from '../../src/core/model';
-import { parseRust, SyntaxNode } from '../../src/core/parser';
+import { parseRust, rustParser, SyntaxNode } from '../../src/core/parser';
 
 export const REGISTRY = process.env.ALLOC_LENS_REGISTRY || '/usr/share/cargo/registry';
 export const TRUTH_DIR = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'layout-truth');
@@ -68,6 +68,11 @@ export interface TruthType {
   path: string;
   size: number;
   align: number;
+  /**
+   * False for a type rustc compiles (seen in `-Zunpretty=expanded`) that the index did not find;
+   * its probe went at the end of its module's file, and `line` is 0.
+   */
+  indexed?: false;
 }
 
 /** Committed ground truth of one crate (`test/fixtures/layout-truth/<name>-<version>.json`). */
@@ -82,6 +87,8 @@ export interface CrateTruth {
   dropped: { file: string; line: number; name: string; error: string }[];
   /** Candidate types rustc never compiled (cfg'd off, or in files outside the lib target). */
   notCompiled: number;
+  /** Concrete types of the expanded crate the index does not have and no probe could reach. */
+  unreached: string[];
 }
 
 export function crateDir(spec: CrateSpec): string {
@@ -98,6 +105,8 @@ export function concreteTypes(index: WorkspaceIndex, dir: string): TypeDefItem[]
   return index
     .typeDefs()
     .filter(t => t.kind !== 'type' && t.span.file.startsWith(root) && t.generics.every(g => g.kind === 'lifetime'))
+    // Of two `#[cfg]` alternatives only the compiled one is a type (as the index decides).
+    .filter(t => t.attrs.length === 0 || index.isActive(t.module, t.attrs))
     .sort((a, b) => a.span.file.localeCompare(b.span.file) || a.span.startOffset - b.span.startOffset);
 }
 
@@ -115,6 +124,8 @@ interface Probe {
   /** Anchor node key, to find probes of macro-made types that share a scope and a name. */
   scope: string;
   viaMacro: boolean;
+  /** A type only the expanded crate showed (no index item): `item` is a stand-in. */
+  extra?: boolean;
   /** 1-based line of the probe in the scratch copy. */
   line?: number;
 }
@@ -255,6 +266,76 @@ export function typeKey(t: { file: string; line: number; name: string }): string
   return `${t.file}:${t.line}:${t.name}`;
 }
 
+/**
+ * Paths (`<crate>::a::b::Name`) of the concrete structs, enums and unions of a crate as rustc
+ * expanded it (`-Zunpretty=expanded`: cfgs applied, macros expanded, modules inlined). Types in
+ * fn bodies and const blocks (derive helpers) are not counted.
+ */
+export function expandedTypePaths(expanded: string, crate: string): string[] {
+  // The expansion of a big crate is megabytes: lift the editor's 2 s parse limit meanwhile.
+  const parser = rustParser();
+  parser.setTimeoutMicros(0);
+  const tree = parser.parse(expanded, undefined, { bufferSize: expanded.length * 2 + 16 });
+  parser.setTimeoutMicros(2_000_000);
+  const out: string[] = [];
+  const walk = (n: SyntaxNode, mod: string) => {
+    for (const c of n.namedChildren) {
+      if (c.type === 'mod_item') {
+        const body = c.childForFieldName('body');
+        const name = c.childForFieldName('name')?.text;
+        if (body && name) walk(body, `${mod}::${name.replace(/^r#/, '')}`);
+      } else if (c.type === 'struct_item' || c.type === 'enum_item' || c.type === 'union_item') {
+        const tp = c.childForFieldName('type_parameters');
+        const generic = tp?.namedChildren.some(g => g.type !== 'lifetime' && g.type !== 'lifetime_parameter' && g.type !== 'attribute_item');
+        const name = c.childForFieldName('name')?.text;
+        if (!generic && name) out.push(`${mod}::${name.replace(/^r#/, '')}`);
+      }
+    }
+  };
+  walk(tree.rootNode, crate);
+  return out;
+}
+
+function scratchCopy(spec: CrateSpec): string {
+  const src = crateDir(spec);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), `al-truth-${spec.name}-`));
+  fs.cpSync(src, work, { recursive: true });
+  fs.writeFileSync(path.join(work, 'Cargo.toml'), stripManifest(fs.readFileSync(path.join(src, 'Cargo.toml'), 'utf8')));
+  fs.rmSync(path.join(work, 'Cargo.lock'), { force: true });
+  fs.mkdirSync(path.join(work, '.cargo'), { recursive: true });
+  fs.writeFileSync(path.join(work, '.cargo', 'config.toml'), CARGO_CONFIG(REGISTRY));
+  return work;
+}
+
+/** Probes for types rustc has and the index lacks: at the end of the nearest file module. */
+function extraProbes(missing: string[], index: WorkspaceIndex, dir: string, first: number, crate: string): { probes: Probe[]; unreached: string[] } {
+  const fileOf = new Map<string, string>();
+  for (const f of index.fileNames()) {
+    const m = index.moduleOf(f);
+    if (m && f.startsWith(path.resolve(dir) + path.sep) && !fileOf.has(m)) fileOf.set(m, f);
+  }
+  const probes: Probe[] = [];
+  const unreached: string[] = [];
+  for (const p of missing) {
+    const segs = p.split('::');
+    let k = segs.length - 1;
+    while (k > 0 && !fileOf.has(segs.slice(0, k).join('::'))) k--;
+    const file = fileOf.get(segs.slice(0, k).join('::'));
+    if (!file) {
+      unreached.push(p);
+      continue;
+    }
+    const id = first + probes.length;
+    const rel = ['self', ...segs.slice(k)].join('::');
+    const text = `const _: () = { let _ = crate::__al_core::mem::size_of::<crate::__AlProbe<${id}, ${rel}>>(); };`;
+    const name = segs[segs.length - 1];
+    const stand = { name, path: p, kind: 'struct', span: { file }, nameSpan: { line: 0 }, generics: [] } as unknown as TypeDefItem;
+    probes.push({ id, item: stand, rel: path.relative(dir, file), at: fs.readFileSync(file, 'utf8').length, text, scope: '', viaMacro: false, extra: true });
+  }
+  void crate;
+  return { probes, unreached };
+}
+
 /** Builds the ground truth of one crate with rustc (offline, `cargo rustc --profile check`). */
 export async function measureTruth(spec: CrateSpec, opts: TruthOptions): Promise<CrateTruth> {
   const src = crateDir(spec);
@@ -270,14 +351,27 @@ export async function measureTruth(spec: CrateSpec, opts: TruthOptions): Promise
   const env = { ...process.env, RUSTC_BOOTSTRAP: '1', CARGO_INCREMENTAL: '0', CARGO_TARGET_DIR: opts.targetDir, CARGO_TERM_COLOR: 'never' };
   const feat = spec.features?.length ? ['--features', spec.features.join(',')] : [];
   const nodef = spec.noDefaultFeatures ? ['--no-default-features'] : [];
-  for (let round = 1; ; round++) {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), `al-truth-${spec.name}-`));
+  let unreached: string[] = [];
+  if (!opts.only) {
+    // Every concrete type rustc compiles, found independently of the index.
+    const work = scratchCopy(spec);
     try {
-      fs.cpSync(src, work, { recursive: true });
-      fs.writeFileSync(path.join(work, 'Cargo.toml'), stripManifest(fs.readFileSync(path.join(src, 'Cargo.toml'), 'utf8')));
-      fs.rmSync(path.join(work, 'Cargo.lock'), { force: true });
-      fs.mkdirSync(path.join(work, '.cargo'), { recursive: true });
-      fs.writeFileSync(path.join(work, '.cargo', 'config.toml'), CARGO_CONFIG(REGISTRY));
+      progress(`${spec.name}: expanding with rustc`);
+      const r = await run('cargo', ['rustc', '--offline', '--lib', '--profile', 'check', '-j2', ...feat, ...nodef, '--', '-Zunpretty=expanded', '--cap-lints', 'allow'], work, env);
+      if (r.code !== 0) throw new Error(`${spec.name}: -Zunpretty=expanded failed: ${r.stderr.split('\n').find(l => l.startsWith('error')) ?? r.stderr.slice(-1000)}`);
+      const crate = index.moduleOf(libRoot(src)) ?? spec.name.replace(/-/g, '_');
+      const known = new Set(index.typeDefs().map(t => t.path));
+      const missing = [...new Set(expandedTypePaths(r.stdout, crate))].filter(p => !known.has(p));
+      const extra = extraProbes(missing, index, src, probes.length, crate);
+      probes = [...probes, ...extra.probes];
+      unreached = extra.unreached;
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }
+  for (let round = 1; ; round++) {
+    const work = scratchCopy(spec);
+    try {
       writeProbes(src, work, probes);
       progress(`${spec.name}: rustc round ${round}, ${probes.length} probes`);
       const args = ['rustc', '--offline', '--lib', '--profile', 'check', '-j2', ...feat, ...nodef, '--', '-Zprint-type-sizes', '--cap-lints', 'allow'];
@@ -292,9 +386,11 @@ export async function measureTruth(spec: CrateSpec, opts: TruthOptions): Promise
         const types: TruthType[] = [];
         for (const p of probes) {
           const s = sizes.get(p.id);
-          if (s) types.push({ file: p.rel, line: p.item.nameSpan.line, name: p.item.name, path: p.item.path, ...s });
+          if (s) types.push({ file: p.rel, line: p.item.nameSpan.line, name: p.item.name, path: p.item.path, ...s, ...(p.extra ? { indexed: false as const } : {}) });
+          else if (p.extra) unreached.push(p.item.path);
         }
-        return { crate: spec.name, version: spec.version, features: spec.features ?? [], noDefaultFeatures: !!spec.noDefaultFeatures, rustc: vv, types, dropped, notCompiled: probes.length - types.length };
+        const notCompiled = probes.filter(p => !p.extra).length - types.filter(t => t.indexed !== false).length;
+        return { crate: spec.name, version: spec.version, features: spec.features ?? [], noDefaultFeatures: !!spec.noDefaultFeatures, rustc: vv, types, dropped, notCompiled, unreached };
       }
       // Drop the probes the errors point at; any other error means the crate itself fails.
       const bad = new Map<number, string>();
@@ -312,7 +408,8 @@ export async function measureTruth(spec: CrateSpec, opts: TruthOptions): Promise
         const first = foreign || r.stderr.split('\n').find(l => l.startsWith('error')) || r.stderr.slice(-2000);
         throw new Error(`${spec.name}: the build failed: ${first}`);
       }
-      for (const p of probes) if (bad.has(p.id)) dropped.push({ file: p.rel, line: p.item.nameSpan.line, name: p.item.name, error: bad.get(p.id)! });
+      for (const p of probes) if (bad.has(p.id) && p.extra) unreached.push(p.item.path);
+      for (const p of probes) if (bad.has(p.id) && !p.extra) dropped.push({ file: p.rel, line: p.item.nameSpan.line, name: p.item.name, error: bad.get(p.id)! });
       probes = probes.filter(p => !bad.has(p.id));
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
@@ -325,7 +422,7 @@ export type Verdict = 'exact' | 'wrong-exact' | 'lower-bound' | 'lower-bound-abo
 
 export interface Compared extends TruthType {
   verdict: Verdict;
-  engine?: { size: number; align: number; status: string; error?: string };
+  engine?: { size: number; align: number; status: string; error?: string; unknownParts?: string[] };
 }
 
 export interface CrateScore {
@@ -342,16 +439,22 @@ export function compareTruth(spec: CrateSpec, truth: CrateTruth, index: Workspac
   const src = crateDir(spec);
   const engine = new LayoutEngine(index);
   const byKey = new Map<string, TypeDefItem>();
-  for (const t of concreteTypes(index, src)) byKey.set(typeKey({ file: path.relative(src, t.span.file), line: t.nameSpan.line, name: t.name }), t);
+  const byPath = new Map<string, TypeDefItem>();
+  for (const t of concreteTypes(index, src)) {
+    byKey.set(typeKey({ file: path.relative(src, t.span.file), line: t.nameSpan.line, name: t.name }), t);
+    if (!byPath.has(t.path)) byPath.set(t.path, t);
+  }
   const counts: Record<Verdict, number> = { exact: 0, 'wrong-exact': 0, 'lower-bound': 0, 'lower-bound-above-truth': 0, unknown: 0, missing: 0 };
   const entries: Compared[] = [];
   for (const t of truth.types) {
-    const item = byKey.get(typeKey(t));
+    // A type the index lacked when the truth was made may be found now (by path).
+    // Spans move (a type found in a macro expansion is at the call): fall back to the path.
+    const item = (t.indexed === false ? undefined : byKey.get(typeKey(t))) ?? byPath.get(t.path);
     let verdict: Verdict = 'missing';
     let est: Compared['engine'];
     if (item) {
       const l = engine.layoutOfItem(item);
-      est = { size: l.size, align: l.align, status: l.status, ...(l.error ? { error: l.error } : {}) };
+      est = { size: l.size, align: l.align, status: l.status, ...(l.error ? { error: l.error } : {}), ...(l.unknownParts?.length ? { unknownParts: l.unknownParts.slice(0, 4) } : {}) };
       if (l.status === 'exact') verdict = l.size === t.size && l.align === t.align ? 'exact' : 'wrong-exact';
       else if (l.status === 'lower-bound') verdict = l.size > t.size ? 'lower-bound-above-truth' : 'lower-bound';
       else verdict = 'unknown';
@@ -359,7 +462,9 @@ export function compareTruth(spec: CrateSpec, truth: CrateTruth, index: Workspac
     counts[verdict]++;
     entries.push({ ...t, verdict, engine: est });
   }
-  return { crate: spec.name, version: spec.version, area: spec.area, total: truth.types.length, counts, entries };
+  // Types rustc has that no probe reached are misses too (no size known, so no entry).
+  counts.missing += truth.unreached?.length ?? 0;
+  return { crate: spec.name, version: spec.version, area: spec.area, total: truth.types.length + (truth.unreached?.length ?? 0), counts, entries };
 }
 
 /** The committed form: one type per line, so that a diff shows which types changed. */

@@ -18,6 +18,7 @@ import type {
   FnItem,
   FnParam,
   ImplItem,
+  IndexWarning,
   Item,
   ModItem,
   StructItem,
@@ -32,6 +33,7 @@ import { parseTypeText } from './type-text';
 import { fnFromText } from './fn-text';
 import type { TypeExpr } from '../model';
 import { collectUses } from './uses';
+import { expandItemMacro } from './macro-expand';
 
 /** A `mod a;` declaration whose file the module loader has to find. */
 export interface ModDecl {
@@ -52,6 +54,8 @@ export interface ExtractResult {
   mods: ModDecl[];
   /** `extern crate x as y;` renames keyed by module: alias -> crate. */
   externCrates: Map<string, Map<string, string>>;
+  /** Problems met while extracting (macro expansion capped); the index reports them. */
+  warnings?: IndexWarning[];
 }
 
 export interface Ctx {
@@ -63,6 +67,8 @@ export interface Ctx {
   inlineDirs: string[];
   out: ExtractResult;
   depth: number;
+  /** How many `macro_rules!` expansions enclose this text (see macro-expand.ts). */
+  expandDepth?: number;
 }
 
 /** A type node's TypeExpr, parsed from its text (fast path) or from the tree (fallback). */
@@ -72,6 +78,11 @@ function typeOf(node: SyntaxNode, ctx: Ctx): TypeExpr {
 
 export function newExtractResult(): ExtractResult {
   return { items: [], uses: new Map(), mods: [], externCrates: new Map() };
+}
+
+/** Like {@link extractItemsTree} with a given context (macro expansions keep their depth). */
+export function extractItemsTreeCtx(root: SyntaxNode, ctx: Ctx): void {
+  walkList(root, ctx);
 }
 
 /** Extract everything at item level of `root` (a `source_file` or `declaration_list`) from its nodes. */
@@ -236,7 +247,11 @@ export function visitItem(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: 
       out.items.push({ ...base(node, ctx, attrs, docs, 'macro', name, nameNode, path), kind: 'macro' });
       return;
     case 'macro_invocation':
-      visitMacroBody(node, ctx);
+      visitMacroBody(node, ctx, attrs);
+      return;
+    case 'expression_statement':
+      // `name!(...);` at item level parses as a statement holding the call.
+      if (node.namedChildren[0]?.type === 'macro_invocation') visitMacroBody(node.namedChildren[0], ctx, attrs);
       return;
     default:
       return;
@@ -369,12 +384,14 @@ function implOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | u
 /** Macros whose bodies are not Rust items, so re-parsing them is wasted work. */
 export const NON_ITEM_MACROS = new Set(['macro_rules', 'println', 'print', 'eprintln', 'format', 'vec', 'assert', 'assert_eq', 'debug_assert', 'compile_error', 'include', 'concat', 'stringify', 'matches', 'write', 'writeln', 'thread_local', 'lazy_static']);
 
-function visitMacroBody(node: SyntaxNode, ctx: Ctx): void {
+function visitMacroBody(node: SyntaxNode, ctx: Ctx, attrs: Attribute[] = []): void {
   const macroName = node.childForFieldName('macro')?.text ?? node.namedChildren[0]?.text ?? '';
   const simple = macroName.split('::').pop() ?? macroName;
   const tt = node.namedChildren.find(c => c.type === 'token_tree');
-  if (!tt || NON_ITEM_MACROS.has(simple) || ctx.depth > 8) return;
+  if (!tt || NON_ITEM_MACROS.has(simple)) return;
   const inner = tt.text.slice(1, -1);
+  if (expandItemMacro(simple, inner, node.startIndex, node.endIndex, ctx, attrs, (text, sub) => walkList(parseRust(text).rootNode, sub))) return;
+  if (ctx.depth > 8) return;
   if (inner.trim() === '') return;
   const innerBase: SpanBase = { file: ctx.base.file, offset: ctx.base.offset + tt.startIndex + 1, lines: ctx.base.lines };
   if (simple === 'bitflags') {

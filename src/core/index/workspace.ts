@@ -255,6 +255,7 @@ export class WorkspaceIndex implements TypeResolver {
     const result = newExtractResult();
     const lines = lineStarts(text);
     extractItems(tree.rootNode, text, { file, offset: 0, lines }, module, result);
+    if (result.warnings) this.warnings.push(...result.warnings);
     return { file, text, tree, lines, crate, module, childDir, result };
   }
 
