@@ -8,7 +8,7 @@ import type { TypeResolver } from '../resolve-api';
 import { arrayLayout, LayoutOverflow, type Abi } from './abi';
 import { layoutEnum, layoutStruct, layoutUnion } from './adt';
 import { errorLay, fixed, toTypeLayout, unknownLay, type LazyArg, type Lay } from './lay';
-import { pointerTo, stdLayout, UNSIZED_STD } from './std-table';
+import { pointerTo, stdLayout, UNSIZED_STD, UNSIZED_WRAPPERS } from './std-table';
 import type { TypeLayout } from './types';
 
 const PRIM: Record<string, [number, number]> = {
@@ -194,15 +194,24 @@ export class LayoutEngine {
           if (last.name === 'Self' && env.self) return this.itemUnsized(env.self.item, env.self.args, seen);
         }
         const r = this.resolver.resolveType(env.module, expr);
-        if (r.kind === 'std') return UNSIZED_STD.has(r.path);
+        if (r.kind === 'std') {
+          if (UNSIZED_STD.has(r.path)) return true;
+          // `Mutex<dyn Write>`, `NoDrop<ManuallyDrop<dyn Trait>>`: unsized when the wrapped type is.
+          const inner = last.args.find(a => a.kind === 'type');
+          return UNSIZED_WRAPPERS.has(r.path) && inner ? this.isUnsized((inner as { type: TypeExpr }).type, env, seen) : false;
+        }
         if (r.kind === 'primitive') return r.name === 'str';
         if (r.kind === 'trait') return true;
         if (r.kind === 'item') {
           const args = last.args.filter(a => a.kind === 'type').map(a => this.lazy((a as { type: TypeExpr }).type, env));
           return this.itemUnsized(r.item, args, seen);
         }
-        return false;
+        // A dependency's type, an associated type (`R::Text`) or a name we cannot resolve may be
+        // unsized: a pointer to it is at least thin, maybe fat.
+        return undefined;
       }
+      case 'unknown':
+        return undefined;
       default:
         return false;
     }
