@@ -165,12 +165,16 @@ function typeText(item: TypeDefItem): string {
 /** Builds the probes for `items` (skipping those with no item-position anchor). */
 export function planProbes(items: TypeDefItem[], dir: string): { probes: Probe[]; skipped: TypeDefItem[] } {
   const trees = new Map<string, SyntaxNode>();
+  const texts = new Map<string, string>();
   const probes: Probe[] = [];
   const skipped: TypeDefItem[] = [];
   for (const item of items) {
     const file = item.span.file;
     let root = trees.get(file);
-    if (!root) trees.set(file, (root = parseRust(fs.readFileSync(file, 'utf8')).rootNode));
+    if (!root) {
+      texts.set(file, fs.readFileSync(file, 'utf8'));
+      trees.set(file, (root = parseRust(texts.get(file)!).rootNode));
+    }
     const a = anchorOf(root, item);
     if (!a) {
       skipped.push(item);
@@ -179,7 +183,12 @@ export function planProbes(items: TypeDefItem[], dir: string): { probes: Probe[]
     const id = probes.length;
     const attrs = a.type === 'struct_item' || a.type === 'enum_item' || a.type === 'union_item' || a.type === 'expression_statement' || a.type === 'macro_invocation' ? cfgAttrs(a) : [];
     const text = `${attrs.join(' ')} const _: () = { let _ = crate::__al_core::mem::size_of::<crate::__AlProbe<${id}, ${typeText(item)}>>(); };`.trim();
-    probes.push({ id, item, rel: path.relative(dir, file), at: a.endIndex, text, scope: `${file}:${a.parent!.startIndex}`, viaMacro: a.type !== item.kind + '_item' });
+    // `name!(...)` ends at its `;`, which tree-sitter may leave outside the node.
+    const src = texts.get(file)!;
+    let at = a.endIndex;
+    const after = /^\s*;/.exec(src.slice(at, at + 200));
+    if (a.type === 'macro_invocation' && after) at += after[0].length;
+    probes.push({ id, item, rel: path.relative(dir, file), at, text, scope: `${file}:${a.parent!.startIndex}`, viaMacro: a.type !== item.kind + '_item' });
   }
   // Two macro-made types of one name in one scope (cfg alternatives inside macro bodies): a probe
   // cannot tell which one the name resolves to, so neither is measured.

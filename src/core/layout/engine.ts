@@ -180,7 +180,7 @@ export class LayoutEngine {
   }
 
   /** Whether a type is dynamically sized, decided from syntax (never computes layouts). */
-  isUnsized(expr: TypeExpr, env: Env, seen: Set<string>): boolean | undefined {
+  isUnsized(expr: TypeExpr, env: Env, seen: Set<string>, opaque: false | undefined = undefined): boolean | undefined {
     switch (expr.kind) {
       case 'slice':
       case 'dyn':
@@ -198,7 +198,7 @@ export class LayoutEngine {
           if (UNSIZED_STD.has(r.path)) return true;
           // `Mutex<dyn Write>`, `NoDrop<ManuallyDrop<dyn Trait>>`: unsized when the wrapped type is.
           const inner = last.args.find(a => a.kind === 'type');
-          return UNSIZED_WRAPPERS.has(r.path) && inner ? this.isUnsized((inner as { type: TypeExpr }).type, env, seen) : false;
+          return UNSIZED_WRAPPERS.has(r.path) && inner ? this.isUnsized((inner as { type: TypeExpr }).type, env, seen, opaque) : false;
         }
         if (r.kind === 'primitive') return r.name === 'str';
         if (r.kind === 'trait') return true;
@@ -207,11 +207,12 @@ export class LayoutEngine {
           return this.itemUnsized(r.item, args, seen);
         }
         // A dependency's type, an associated type (`R::Text`) or a name we cannot resolve may be
-        // unsized: a pointer to it is at least thin, maybe fat.
-        return undefined;
+        // unsized: a pointer to it is at least thin, maybe fat. As a struct's last field it is
+        // taken as sized: a dependency type with an unsized tail is very rare.
+        return opaque;
       }
       case 'unknown':
-        return undefined;
+        return opaque;
       default:
         return false;
     }
@@ -224,7 +225,7 @@ export class LayoutEngine {
     if (item.kind === 'type') return item.target ? this.isUnsized(item.target, env, seen) : false;
     if (item.kind !== 'struct') return false;
     const lastField = (item as StructItem).fields[(item as StructItem).fields.length - 1];
-    return lastField ? this.isUnsized(lastField.type, env, seen) : false;
+    return lastField ? this.isUnsized(lastField.type, env, seen, false) : false;
   }
 
   evalType(expr: TypeExpr, env: Env): Lay {
