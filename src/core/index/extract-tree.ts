@@ -80,6 +80,15 @@ export function newExtractResult(): ExtractResult {
   return { items: [], uses: new Map(), mods: [], externCrates: new Map() };
 }
 
+/**
+ * Items of an inline `#[cfg(x)] mod m { ... }` get its cfgs: of two alternative `mod inner`
+ * blocks (clap's `Str`), only the compiled one's items may be named.
+ */
+export function inheritCfg(items: Item[], from: number, attrs: readonly Attribute[]): void {
+  const cfgs = attrs.filter(a => a.name === 'cfg');
+  if (cfgs.length) for (let i = from; i < items.length; i++) items[i].attrs = [...cfgs, ...items[i].attrs];
+}
+
 /** Like {@link extractItemsTree} with a given context (macro expansions keep their depth). */
 export function extractItemsTreeCtx(root: SyntaxNode, ctx: Ctx): void {
   walkList(root, ctx);
@@ -221,7 +230,9 @@ export function visitItem(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: 
       out.items.push(item);
       const pathAttr = attrs.find(a => a.name === 'path')?.args.replace(/^=?\s*"|"$/g, '');
       if (body) {
+        const from = out.items.length;
         walkList(body, { ...ctx, module: path, inlineDirs: [...ctx.inlineDirs, pathAttr ?? name], depth: ctx.depth });
+        inheritCfg(out.items, from, attrs);
       } else {
         out.mods.push({ name, path, pathAttr, inlineDirs: ctx.inlineDirs, item });
       }

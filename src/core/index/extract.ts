@@ -11,7 +11,7 @@ import { parseRust } from '../parser';
 import type { Attribute, ConstItem, EnumItem, Field, FnItem, ImplItem, ModItem, StructItem, TraitItem, TypeAliasItem, TypeExpr, UnionItem, Variant } from '../model';
 import { attributeFromText, reprOf, spanAt, type SpanBase } from './syntax';
 import { expandItemMacro } from './macro-expand';
-import { extractItemsTreeCtx } from './extract-tree';
+import { extractItemsTreeCtx, inheritCfg } from './extract-tree';
 import { bitflagsItems, docText, extractItemsTree, extractMacroTree, fnOfTree, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
 import { fnFromText } from './fn-text';
 import { parseAdtText, parseConstText, parseImplHeaderText, parseTraitHeaderText, parseTypeAliasText, parseUseText, type Range, type TextField } from './item-text';
@@ -307,7 +307,9 @@ function modFast(c: Cursor, s: number, e: number, ctx: Ctx, attrs: Attribute[], 
   const item: ModItem = { ...common(ctx, s, e, { s: s + nameAt, e: s + nameAt + name.length }, attrs, docs), kind: 'mod', name, path, generics: [], inline };
   ctx.out.items.push(item);
   const pathAttr = attrs.find(a => a.name === 'path')?.args.replace(/^=?\s*"|"$/g, '');
+  const from = ctx.out.items.length;
   if (inline) inLastChild(c, () => walkList(c, { ...ctx, module: path, inlineDirs: [...ctx.inlineDirs, pathAttr ?? name] }));
+  if (inline) inheritCfg(ctx.out.items, from, attrs);
   else ctx.out.mods.push({ name, path, pathAttr, inlineDirs: ctx.inlineDirs, item });
   return true;
 }
