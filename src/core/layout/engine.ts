@@ -10,6 +10,7 @@ import { layoutEnum, layoutStruct, layoutUnion } from './adt';
 import { errorLay, fixed, toTypeLayout, unknownLay, type LazyArg, type Lay } from './lay';
 import { pointerTo, stdLayout, UNSIZED_STD, UNSIZED_WRAPPERS } from './std-table';
 import type { TypeLayout } from './types';
+import { parseTypeText } from '../index/type-text';
 
 const PRIM: Record<string, [number, number]> = {
   bool: [1, 1], char: [4, 4], u8: [1, 1], i8: [1, 1], u16: [2, 2], i16: [2, 2], u32: [4, 4], i32: [4, 4], f32: [4, 4],
@@ -162,6 +163,7 @@ export class LayoutEngine {
       constValue: expr.kind === 'path' ? () => this.resolver.evalConst(env.module, expr.text, env.consts) : undefined,
       lay: () => (cached ??= this.evalType(expr, env)),
       unsized: () => this.isUnsized(expr, env, new Set()),
+      tail: () => this.unsizedTail(expr, env, new Set()),
     };
   }
 
@@ -218,6 +220,35 @@ export class LayoutEngine {
     }
   }
 
+  /** The pointer metadata of an unsized type (see `LazyArg.tail`). */
+  unsizedTail(expr: TypeExpr, env: Env, seen: Set<string>): 'dyn' | 'len' | undefined {
+    if (expr.kind === 'dyn') return 'dyn';
+    if (expr.kind === 'slice') return 'len';
+    if (expr.kind !== 'path') return undefined;
+    const last = expr.segments[expr.segments.length - 1];
+    if (expr.segments.length === 1) {
+      const g = env.types.get(last.name);
+      if (g) return g.tail?.();
+      if (last.name === 'str') return 'len';
+    }
+    const r = this.resolver.resolveType(env.module, expr);
+    if (r.kind === 'primitive') return r.name === 'str' ? 'len' : undefined;
+    if (r.kind === 'trait') return 'dyn';
+    if (r.kind === 'std') {
+      if (UNSIZED_STD.has(r.path)) return 'len';
+      const inner = last.args.find(a => a.kind === 'type');
+      return UNSIZED_WRAPPERS.has(r.path) && inner ? this.unsizedTail((inner as { type: TypeExpr }).type, env, seen) : undefined;
+    }
+    if (r.kind !== 'item' || seen.has(r.item.path)) return undefined;
+    seen.add(r.item.path);
+    const args = last.args.filter(a => a.kind === 'type').map(a => this.lazy((a as { type: TypeExpr }).type, env));
+    const ienv = this.bindGenerics(r.item, args, r.item.name);
+    if (r.item.kind === 'type') return r.item.target ? this.unsizedTail(r.item.target, ienv, seen) : undefined;
+    if (r.item.kind !== 'struct') return undefined;
+    const fields = (r.item as StructItem).fields;
+    return fields.length ? this.unsizedTail(fields[fields.length - 1].type, ienv, seen) : undefined;
+  }
+
   private itemUnsized(item: TypeDefItem, args: LazyArg[], seen: Set<string>): boolean | undefined {
     if (seen.has(item.path)) return false;
     seen.add(item.path);
@@ -257,7 +288,8 @@ export class LayoutEngine {
         return fixed(expr.text, 8, 8, { offset: 0, bytes: 8, available: 1n });
       case 'array': {
         const elem = this.evalType(expr.elem, env);
-        const n = this.resolver.evalConst(env.module, expr.len, env.consts);
+        const len = /\b(?:size|align)_of\s*::/.test(expr.len) ? this.sizeOfCalls(expr.len, env) : expr.len;
+        const n = len === undefined ? undefined : this.resolver.evalConst(env.module, len, env.consts);
         const text = `[${elem.text}; ${n ?? expr.len}]`;
         if (n === undefined) return { ...unknownLay(text, `${expr.len} (array length)`), status: 'lower-bound' };
         const a: Abi = arrayLayout(elem, n);
@@ -307,6 +339,33 @@ export class LayoutEngine {
       case 'unresolved':
         return unknownLay(expr.text, `${expr.text} (unresolved)`);
     }
+  }
+
+  /**
+   * `[u32; size_of::<u64>()]`: replaces `(core|std::)(mem::)size_of::<T>()` and `align_of` calls
+   * with T's exact size or alignment; undefined when T is not exact.
+   */
+  private sizeOfCalls(text: string, env: Env): string | undefined {
+    const re = /(?:(?:::\s*)?(?:core|std)\s*::\s*)?(?:mem\s*::\s*)?\b(size_of|align_of)\s*::\s*</g;
+    let out = '';
+    let last = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      let depth = 1;
+      let j = m.index + m[0].length;
+      for (; j < text.length && depth > 0; j++) {
+        if (text[j] === '<') depth++;
+        else if (text[j] === '>' && text[j - 1] !== '-') depth--;
+      }
+      const call = /^\s*\(\s*\)/.exec(text.slice(j));
+      const ty = depth === 0 && call ? parseTypeText(text.slice(m.index + m[0].length, j - 1)) : undefined;
+      if (!ty || !call) return undefined;
+      const l = this.evalType(ty, env);
+      if (l.status !== 'exact' || l.unsized) return undefined;
+      out += `${text.slice(last, m.index)}${m[1] === 'size_of' ? l.size : l.align}`;
+      last = j + call[0].length;
+      re.lastIndex = last;
+    }
+    return out + text.slice(last);
   }
 
   private constArg(text: string, env: Env): LazyArg {

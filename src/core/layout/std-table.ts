@@ -70,8 +70,11 @@ export function enumOf(text: string, variants: Lay[][]): Lay {
 export function pointerTo(text: string, pointee: LazyArg | undefined, nonNull: boolean): Lay {
   const u = pointee ? pointee.unsized() : false;
   const size = u ? 16 : 8;
-  const l = fixed(text, size, 8, nonNull ? N1() : undefined);
+  // A raw pointer may be null, but the vtable pointer of `*const dyn Trait` may not: a niche.
+  const tail = u && !nonNull ? pointee!.tail?.() : undefined;
+  const l = fixed(text, size, 8, nonNull ? N1() : tail === 'dyn' ? N1(8) : undefined);
   if (u === undefined) return { ...l, status: 'lower-bound', unknownParts: [`${pointee!.text} (may be unsized)`] };
+  if (u && !nonNull && !tail) return { ...l, status: 'lower-bound', unknownParts: [`${pointee!.text} (unsized, metadata unknown)`] };
   return l;
 }
 
