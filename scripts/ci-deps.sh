@@ -20,7 +20,7 @@ crates=(tokio-1.24.2:librust-tokio-dev async-trait-0.1.56:librust-async-trait-de
   bytes-1.2.1:librust-bytes-dev rayon-1.6.1:librust-rayon-dev
   serde_json-1.0.87:librust-serde-json-dev h2-0.3.13:librust-h2-dev
   hyper-0.14.19:librust-hyper-dev futures-0.3.21:librust-futures-dev
-  regex-1.7.1:librust-regex-dev)
+  regex-1.7.1:librust-regex-dev log-0.4.17:librust-log-dev http-0.2.7:librust-http-dev)
 for c in "${crates[@]}"; do
   [ -d "$REG/${c%%:*}" ] || need+=("${c##*:}")
 done

@@ -59,6 +59,18 @@ function literal(tok: string): bigint | undefined {
 }
 
 /** Returns undefined when the expression is not a plain integer expression we can evaluate. */
+const PRIM_SIZE: Record<string, number> = {
+  u8: 1, i8: 1, bool: 1, u16: 2, i16: 2, u32: 4, i32: 4, f32: 4, char: 4, u64: 8, i64: 8, f64: 8, usize: 8, isize: 8, u128: 16, i128: 16,
+};
+
+/** `size_of::<u64>()` / `align_of::<u32>()` of a primitive (x86_64: size and alignment agree). */
+function primitiveSizeOf(text: string): string {
+  if (!text.includes('_of')) return text;
+  return text.replace(/(?:(?:::\s*)?(?:core|std)\s*::\s*)?(?:mem\s*::\s*)?\b(?:size|align)_of\s*::\s*<\s*(\w+)\s*>\s*\(\s*\)/g, (all, t: string) =>
+    PRIM_SIZE[t] !== undefined ? String(PRIM_SIZE[t]) : all,
+  );
+}
+
 export function evalConstExpr(text: string, lookup: Lookup): bigint | undefined {
   return evalConstExprChecked(text, lookup).value;
 }
@@ -79,7 +91,7 @@ export function evalConstExprChecked(text: string, lookup: Lookup): { value?: bi
 }
 
 function evalInner(text: string, lookup: Lookup): bigint | undefined {
-  const toks = tokenize(text.trim());
+  const toks = tokenize(primitiveSizeOf(text.trim()));
   if (!toks || toks.length === 0) return undefined;
   let i = 0;
   const peek = () => toks[i];

@@ -30,6 +30,7 @@ import { expandCfgIf } from './cfg-if';
 import { attributeFromText, attributeOf, genericsOf, isTypeNode, reprOf, spanAt, spanOf, typeExprOf as treeTypeExprOf, type SpanBase } from './syntax';
 import type { TypeExpr } from '../model';
 import { collectUses } from './uses';
+import { expandItemMacro } from './macro-expand';
 
 // The extraction's shared types live in extract-types.ts (fn-text.ts needs them too; importing
 // them from here made a cycle). Re-exported for existing importers.
@@ -44,6 +45,20 @@ function typeOf(node: SyntaxNode, _ctx: Ctx): TypeExpr {
 
 export function newExtractResult(): ExtractResult {
   return { items: [], uses: new Map(), mods: [], externCrates: new Map() };
+}
+
+/**
+ * Items of an inline `#[cfg(x)] mod m { ... }` get its cfgs: of two alternative `mod inner`
+ * blocks (clap's `Str`), only the compiled one's items may be named.
+ */
+export function inheritCfg(items: Item[], from: number, attrs: readonly Attribute[]): void {
+  const cfgs = attrs.filter(a => a.name === 'cfg');
+  if (cfgs.length) for (let i = from; i < items.length; i++) items[i].attrs = [...cfgs, ...items[i].attrs];
+}
+
+/** Like {@link extractItemsTree} with a given context (macro expansions keep their depth). */
+export function extractItemsTreeCtx(root: SyntaxNode, ctx: Ctx): void {
+  walkList(root, ctx);
 }
 
 /** Extract everything at item level of `root` (a `source_file` or `declaration_list`) from its nodes. */
@@ -185,7 +200,9 @@ export function visitItem(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: 
       out.items.push(item);
       const pathAttr = attrs.find(a => a.name === 'path')?.args.replace(/^=?\s*"|"$/g, '');
       if (body) {
+        const from = out.items.length;
         walkList(body, { ...ctx, module: path, inlineDirs: [...ctx.inlineDirs, pathAttr ?? name], depth: ctx.depth });
+        inheritCfg(out.items, from, attrs);
       } else {
         out.mods.push({ name, path, pathAttr, inlineDirs: ctx.inlineDirs, item });
       }
@@ -214,7 +231,11 @@ export function visitItem(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: 
       out.items.push({ ...base(node, ctx, attrs, docs, 'macro', name, nameNode, path), kind: 'macro' });
       return;
     case 'macro_invocation':
-      visitMacroBody(node, ctx);
+      visitMacroBody(node, ctx, attrs);
+      return;
+    case 'expression_statement':
+      // `name!(...);` at item level parses as a statement holding the call.
+      if (node.namedChildren[0]?.type === 'macro_invocation') visitMacroBody(node.namedChildren[0], ctx, attrs);
       return;
     default:
       return;
@@ -352,12 +373,14 @@ function implOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | u
 /** Macros whose bodies are not Rust items, so re-parsing them is wasted work. */
 export const NON_ITEM_MACROS = new Set(['macro_rules', 'println', 'print', 'eprintln', 'format', 'vec', 'assert', 'assert_eq', 'debug_assert', 'compile_error', 'include', 'concat', 'stringify', 'matches', 'write', 'writeln', 'thread_local', 'lazy_static']);
 
-function visitMacroBody(node: SyntaxNode, ctx: Ctx): void {
+function visitMacroBody(node: SyntaxNode, ctx: Ctx, attrs: Attribute[] = []): void {
   const macroName = node.childForFieldName('macro')?.text ?? node.namedChildren[0]?.text ?? '';
   const simple = macroName.split('::').pop() ?? macroName;
   const tt = node.namedChildren.find(c => c.type === 'token_tree');
-  if (!tt || NON_ITEM_MACROS.has(simple) || ctx.depth > 8) return;
+  if (!tt || NON_ITEM_MACROS.has(simple)) return;
   const inner = tt.text.slice(1, -1);
+  if (expandItemMacro(simple, inner, node.startIndex, node.endIndex, ctx, attrs, (text, sub) => walkList(parseRust(text).rootNode, sub))) return;
+  if (ctx.depth > 8) return;
   if (inner.trim() === '') return;
   const innerBase: SpanBase = { file: ctx.base.file, offset: ctx.base.offset + tt.startIndex + 1, lines: ctx.base.lines };
   if (simple === 'bitflags') {

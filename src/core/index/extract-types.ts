@@ -45,4 +45,6 @@ export interface Ctx {
   inlineDirs: string[];
   out: ExtractResult;
   depth: number;
+  /** How many `macro_rules!` expansions enclose this text (see macro-expand.ts). */
+  expandDepth?: number;
 }

@@ -11,6 +11,8 @@ import { parseRust } from '../parser';
 import type { Attribute, ConstItem, EnumItem, Field, FnItem, ImplItem, ModItem, StructItem, TraitItem, TypeAliasItem, TypeExpr, UnionItem, Variant } from '../model';
 import { attributeFromText, reprOf, spanAt, type SpanBase } from './syntax';
 import { skippedItem } from './extract-types';
+import { expandItemMacro } from './macro-expand';
+import { extractItemsTreeCtx, inheritCfg } from './extract-tree';
 import { bitflagsItems, docText, extractItemsTree, extractMacroTree, fnOfTree, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
 import { fnFromText } from './fn-text';
 import { expandCfgIf } from './cfg-if';
@@ -210,7 +212,10 @@ function visitFast(c: Cursor, kind: string, s: number, e: number, ctx: Ctx, attr
       return true;
     }
     case 'macro_invocation':
-      return macroFast(s, e, ctx);
+      return macroFast(s, e, ctx, attrs);
+    case 'expression_statement':
+      // `name!(...);` at item level parses as a statement holding the call.
+      return /^[\w:$]+\s*!\s*[([{]/.test(src.slice(s, s + 120)) ? macroFast(s, e, ctx, attrs) : true;
     default:
       // extern crate, macro_rules!: rare, read from the tree.
       return kind !== 'extern_crate_declaration' && kind !== 'macro_definition';
@@ -308,17 +313,32 @@ function modFast(c: Cursor, s: number, e: number, ctx: Ctx, attrs: Attribute[], 
   const item: ModItem = { ...common(ctx, s, e, { s: s + nameAt, e: s + nameAt + name.length }, attrs, docs), kind: 'mod', name, path, generics: [], inline };
   ctx.out.items.push(item);
   const pathAttr = attrs.find(a => a.name === 'path')?.args.replace(/^=?\s*"|"$/g, '');
+  const from = ctx.out.items.length;
   if (inline) inLastChild(c, () => walkList(c, { ...ctx, module: path, inlineDirs: [...ctx.inlineDirs, pathAttr ?? name] }));
+  if (inline) inheritCfg(ctx.out.items, from, attrs);
   else ctx.out.mods.push({ name, path, pathAttr, inlineDirs: ctx.inlineDirs, item });
   return true;
 }
 
 /** Items declared in an item-level macro's body (`cfg_rt! { ... }`), parsed again as items. */
-function macroFast(s: number, e: number, ctx: Ctx): boolean {
+function macroFast(s: number, e: number, ctx: Ctx, attrs: Attribute[]): boolean {
   const m = /^((?:\$?[A-Za-z_]\w*\s*::\s*)*[A-Za-z_]\w*)\s*!\s*/.exec(ctx.src.slice(s, Math.min(e, s + 200)));
   if (!m) return false;
   const simple = m[1].slice(m[1].lastIndexOf(':') + 1).trim();
-  if (NON_ITEM_MACROS.has(simple) || ctx.depth > 8) return true;
+  if (NON_ITEM_MACROS.has(simple)) return true;
+  const body = ctx.src[s + m[0].length];
+  if (body === '{' || body === '(' || body === '[') {
+    let last = e;
+    while (last > s && /\s|;/.test(ctx.src[last - 1])) last--;
+    const inner = ctx.src.slice(s + m[0].length + 1, last - 1);
+    const walk = (text: string, sub: Ctx) => {
+      const root = parseRust(text).rootNode;
+      if (root.hasError) extractItemsTreeCtx(root, sub);
+      else walkList(root.walk(), sub);
+    };
+    if (expandItemMacro(simple, inner, s, last, ctx, attrs, walk)) return true;
+  }
+  if (ctx.depth > 8) return true;
   const open = s + m[0].length;
   const close = ctx.src[open] === '{' ? '}' : ctx.src[open] === '(' ? ')' : ctx.src[open] === '[' ? ']' : '';
   let end = e;

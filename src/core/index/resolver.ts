@@ -193,7 +193,17 @@ export class ScopeResolver implements TypeResolver {
   private lookupName(module: string, name: string, seen: Set<string>, preferType: boolean, qualified = false): Target | undefined {
     const key = `${module}#${name}`;
     if (seen.has(key)) return undefined;
+    // `seen` holds the lookups in progress (a cycle of imports), not every lookup made: tokio's
+    // `crate::loom::sync::atomic::AtomicUsize` looks `std` up in `loom` twice, on two steps.
     seen.add(key);
+    try {
+      return this.lookupNameIn(module, name, seen, preferType, qualified);
+    } finally {
+      seen.delete(key);
+    }
+  }
+
+  private lookupNameIn(module: string, name: string, seen: Set<string>, preferType: boolean, qualified: boolean): Target | undefined {
     const scope = this.scopeOf(module);
     if (!scope) return undefined;
     const own = scope.items.get(name);

@@ -8,10 +8,11 @@ import type { TypeResolver } from '../resolve-api';
 import { arrayLayout, LayoutOverflow, type Abi } from './abi';
 import { layoutEnum, layoutStruct, layoutUnion } from './adt';
 import { errorLay, fixed, toTypeLayout, unknownLay, type LazyArg, type Lay } from './lay';
-import { pointerTo, stdLayout, UNSIZED_STD } from './std-table';
+import { pointerTo, stdLayout, UNSIZED_STD, UNSIZED_WRAPPERS } from './std-table';
 import type { TypeLayout } from './types';
 import { TOO_DEEP } from '../limits';
 import { aliasCycleError, arrayLengthError, itemError } from './validate';
+import { parseTypeText } from '../index/type-text';
 
 const PRIM: Record<string, [number, number]> = {
   bool: [1, 1], char: [4, 4], u8: [1, 1], i8: [1, 1], u16: [2, 2], i16: [2, 2], u32: [4, 4], i32: [4, 4], f32: [4, 4],
@@ -178,6 +179,7 @@ export class LayoutEngine {
       constValue: expr.kind === 'path' ? () => this.resolver.evalConst(env.module, expr.text, env.consts) : undefined,
       lay: () => (cached ??= this.evalType(expr, env)),
       unsized: () => this.isUnsized(expr, env, new Set()),
+      tail: () => this.unsizedTail(expr, env, new Set()),
     };
   }
 
@@ -196,7 +198,7 @@ export class LayoutEngine {
   }
 
   /** Whether a type is dynamically sized, decided from syntax (never computes layouts). */
-  isUnsized(expr: TypeExpr, env: Env, seen: Set<string>): boolean | undefined {
+  isUnsized(expr: TypeExpr, env: Env, seen: Set<string>, opaque: false | undefined = undefined): boolean | undefined {
     switch (expr.kind) {
       case 'slice':
       case 'dyn':
@@ -210,18 +212,57 @@ export class LayoutEngine {
           if (last.name === 'Self' && env.self) return this.itemUnsized(env.self.item, env.self.args, seen);
         }
         const r = this.resolver.resolveType(env.module, expr);
-        if (r.kind === 'std') return UNSIZED_STD.has(r.path);
+        if (r.kind === 'std') {
+          if (UNSIZED_STD.has(r.path)) return true;
+          // `Mutex<dyn Write>`, `NoDrop<ManuallyDrop<dyn Trait>>`: unsized when the wrapped type is.
+          const inner = last.args.find(a => a.kind === 'type');
+          return UNSIZED_WRAPPERS.has(r.path) && inner ? this.isUnsized((inner as { type: TypeExpr }).type, env, seen, opaque) : false;
+        }
         if (r.kind === 'primitive') return r.name === 'str';
         if (r.kind === 'trait') return true;
         if (r.kind === 'item') {
           const args = last.args.filter(a => a.kind === 'type').map(a => this.lazy((a as { type: TypeExpr }).type, env));
           return this.itemUnsized(r.item, args, seen);
         }
-        return false;
+        // A dependency's type, an associated type (`R::Text`) or a name we cannot resolve may be
+        // unsized: a pointer to it is at least thin, maybe fat. As a struct's last field it is
+        // taken as sized: a dependency type with an unsized tail is very rare.
+        return opaque;
       }
+      case 'unknown':
+        return opaque;
       default:
         return false;
     }
+  }
+
+  /** The pointer metadata of an unsized type (see `LazyArg.tail`). */
+  unsizedTail(expr: TypeExpr, env: Env, seen: Set<string>): 'dyn' | 'len' | undefined {
+    if (expr.kind === 'dyn') return 'dyn';
+    if (expr.kind === 'slice') return 'len';
+    if (expr.kind !== 'path') return undefined;
+    const last = expr.segments[expr.segments.length - 1];
+    if (expr.segments.length === 1) {
+      const g = env.types.get(last.name);
+      if (g) return g.tail?.();
+      if (last.name === 'str') return 'len';
+    }
+    const r = this.resolver.resolveType(env.module, expr);
+    if (r.kind === 'primitive') return r.name === 'str' ? 'len' : undefined;
+    if (r.kind === 'trait') return 'dyn';
+    if (r.kind === 'std') {
+      if (UNSIZED_STD.has(r.path)) return 'len';
+      const inner = last.args.find(a => a.kind === 'type');
+      return UNSIZED_WRAPPERS.has(r.path) && inner ? this.unsizedTail((inner as { type: TypeExpr }).type, env, seen) : undefined;
+    }
+    if (r.kind !== 'item' || seen.has(r.item.path)) return undefined;
+    seen.add(r.item.path);
+    const args = last.args.filter(a => a.kind === 'type').map(a => this.lazy((a as { type: TypeExpr }).type, env));
+    const ienv = this.bindGenerics(r.item, args, r.item.name);
+    if (r.item.kind === 'type') return r.item.target ? this.unsizedTail(r.item.target, ienv, seen) : undefined;
+    if (r.item.kind !== 'struct') return undefined;
+    const fields = (r.item as StructItem).fields;
+    return fields.length ? this.unsizedTail(fields[fields.length - 1].type, ienv, seen) : undefined;
   }
 
   private itemUnsized(item: TypeDefItem, args: LazyArg[], seen: Set<string>): boolean | undefined {
@@ -231,7 +272,7 @@ export class LayoutEngine {
     if (item.kind === 'type') return item.target ? this.isUnsized(item.target, env, seen) : false;
     if (item.kind !== 'struct') return false;
     const lastField = (item as StructItem).fields[(item as StructItem).fields.length - 1];
-    return lastField ? this.isUnsized(lastField.type, env, seen) : false;
+    return lastField ? this.isUnsized(lastField.type, env, seen, false) : false;
   }
 
   evalType(expr: TypeExpr, env: Env): Lay {
@@ -263,7 +304,9 @@ export class LayoutEngine {
         return fixed(expr.text, 8, 8, { offset: 0, bytes: 8, available: 1n });
       case 'array': {
         const elem = this.evalType(expr.elem, env);
-        const c = this.constChecked(env.module, expr.len, env.consts);
+        // `[u32; size_of::<u64>()]`: the calls become T's exact size first.
+        const len = /\b(?:size|align)_of\s*::/.test(expr.len) ? this.sizeOfCalls(expr.len, env) : expr.len;
+        const c = len === undefined ? {} : this.constChecked(env.module, len, env.consts);
         const n = c.value;
         const text = `[${elem.text}; ${n ?? expr.len}]`;
         const invalid = c.error ?? (n !== undefined ? arrayLengthError(expr.len, n) : undefined);
@@ -338,6 +381,33 @@ export class LayoutEngine {
     if (this.resolver.evalConstChecked) return this.resolver.evalConstChecked(module, text, consts);
     const value = this.resolver.evalConst(module, text, consts);
     return value === undefined ? {} : { value };
+  }
+
+  /**
+   * `[u32; size_of::<u64>()]`: replaces `(core|std::)(mem::)size_of::<T>()` and `align_of` calls
+   * with T's exact size or alignment; undefined when T is not exact.
+   */
+  private sizeOfCalls(text: string, env: Env): string | undefined {
+    const re = /(?:(?:::\s*)?(?:core|std)\s*::\s*)?(?:mem\s*::\s*)?\b(size_of|align_of)\s*::\s*</g;
+    let out = '';
+    let last = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      let depth = 1;
+      let j = m.index + m[0].length;
+      for (; j < text.length && depth > 0; j++) {
+        if (text[j] === '<') depth++;
+        else if (text[j] === '>' && text[j - 1] !== '-') depth--;
+      }
+      const call = /^\s*\(\s*\)/.exec(text.slice(j));
+      const ty = depth === 0 && call ? parseTypeText(text.slice(m.index + m[0].length, j - 1)) : undefined;
+      if (!ty || !call) return undefined;
+      const l = this.evalType(ty, env);
+      if (l.status !== 'exact' || l.unsized) return undefined;
+      out += `${text.slice(last, m.index)}${m[1] === 'size_of' ? l.size : l.align}`;
+      last = j + call[0].length;
+      re.lastIndex = last;
+    }
+    return out + text.slice(last);
   }
 
   private constArg(text: string, env: Env): LazyArg {

@@ -29,6 +29,11 @@ export interface LazyArg {
   lay(): Lay;
   /** true: dynamically sized; false: sized; undefined: cannot tell (`T: ?Sized` unbound). */
   unsized(): boolean | undefined;
+  /**
+   * The pointer metadata of an unsized type: `dyn` (a vtable pointer, never null, so a raw
+   * pointer to it has a niche) or `len` (slices, `str`); undefined when unknown or sized.
+   */
+  tail?(): 'dyn' | 'len' | undefined;
   /** For const generic arguments: the value, evaluated where the argument was written. */
   constValue?: () => bigint | undefined;
 }

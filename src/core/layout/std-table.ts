@@ -36,6 +36,13 @@ const GENERIC_PATHS = [
 
 /** Types that are dynamically sized like `str`. */
 export const UNSIZED_STD = new Set(['std::path::Path', 'std::ffi::OsStr', 'std::ffi::CStr']);
+/** std types declared `<T: ?Sized>` whose last field holds a T: as unsized as their argument. */
+export const UNSIZED_WRAPPERS = new Set([
+  'std::mem::ManuallyDrop', 'std::cell::Cell', 'std::cell::UnsafeCell', 'std::cell::SyncUnsafeCell', 'std::cell::RefCell',
+  'std::sync::Mutex', 'std::sync::RwLock',
+]);
+/** Table types declared `<'a, T: ?Sized>` that point at their T (sizes in the table are for a sized T). */
+const GUARDS = new Set(['std::sync::MutexGuard', 'std::sync::RwLockReadGuard', 'std::sync::RwLockWriteGuard', 'std::cell::Ref', 'std::cell::RefMut']);
 const KNOWN = new Set([...GENERIC_PATHS, ...UNSIZED_STD]);
 
 /** Whether `path` (canonical) is a std type the table knows; the resolver uses it for `use std::x::*`. */
@@ -63,8 +70,11 @@ export function enumOf(text: string, variants: Lay[][]): Lay {
 export function pointerTo(text: string, pointee: LazyArg | undefined, nonNull: boolean): Lay {
   const u = pointee ? pointee.unsized() : false;
   const size = u ? 16 : 8;
-  const l = fixed(text, size, 8, nonNull ? N1() : undefined);
+  // A raw pointer may be null, but the vtable pointer of `*const dyn Trait` may not: a niche.
+  const tail = u && !nonNull ? pointee!.tail?.() : undefined;
+  const l = fixed(text, size, 8, nonNull ? N1() : tail === 'dyn' ? N1(8) : undefined);
   if (u === undefined) return { ...l, status: 'lower-bound', unknownParts: [`${pointee!.text} (may be unsized)`] };
+  if (u && !nonNull && !tail) return { ...l, status: 'lower-bound', unknownParts: [`${pointee!.text} (unsized, metadata unknown)`] };
   return l;
 }
 
@@ -78,7 +88,12 @@ const I64 = fixed('isize', 8, 8);
  */
 export function stdLayout(path: string, args: LazyArg[], text: string): Lay | undefined {
   const f = FIXED[path];
-  if (f) return fixed(text, f[0], f[1], f[2]);
+  if (f) {
+    const l = fixed(text, f[0], f[1], f[2]);
+    // `MutexGuard<'_, dyn Trait>` holds a fat pointer: the table's size is for a sized argument.
+    if (GUARDS.has(path) && args[0] && args[0].unsized() !== false) return { ...l, status: 'lower-bound', unknownParts: [`${args[0].text} (may be unsized)`] };
+    return l;
+  }
   const a = (i: number): Lay => (args[i] ? args[i].lay() : unknownLay(`${text} (missing generic argument)`));
   switch (path) {
     case 'std::option::Option':

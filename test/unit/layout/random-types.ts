@@ -22,7 +22,12 @@ const LEAVES = [
   "&'static u8", '*const u8', '*mut [u8]', 'fn(u8) -> u8', 'NonZeroU8', 'NonZeroU16', 'NonZeroU32', 'NonZeroU64', 'Duration', 'Cell<u16>',
   'RefCell<u32>', 'std::io::Error', 'HashMap<u8, u8>', 'Option<bool>', 'std::cmp::Ordering', 'PhantomData<u64>', 'ManuallyDrop<u16>',
   'Mutex<u8>', 'Infallible', 'Box<dyn std::fmt::Debug>', 'Option<Box<u8>>', 'Cow<\'static, str>', 'Instant', 'VecDeque<u8>', 'BTreeMap<u8, u8>',
+  // Fat pointers (issue #11): raw pointers to slices, str and trait objects, unsized wrappers.
+  '*const [u32]', '*mut str', '*const dyn std::fmt::Debug', 'Box<Mutex<dyn std::fmt::Debug>>', "&'static Mutex<[u8]>", 'Option<*const [u8]>',
+  "std::slice::Iter<'static, u32>", "std::sync::MutexGuard<'static, u8>", 'std::task::Waker', 'std::net::TcpStream',
 ];
+/** Array lengths: literals, and `size_of`/`align_of` calls (issue #11). */
+const LENGTHS = ['0', '1', '2', '3', 'size_of::<u16>()', 'std::mem::size_of::<u32>()', 'core::mem::align_of::<u64>()', 'size_of::<(u8, u32)>() / 4', 'size_of::<NonZeroU8>()'];
 const COPY_LEAVES = ['u8', 'i8', 'u16', 'u32', 'u64', 'u128', 'f32', 'f64', 'bool', 'char', '[u8; 3]', '[u16; 5]', '(u8, u32)'];
 
 export const PRELUDE = `use std::rc::Rc;
@@ -35,6 +40,7 @@ use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::convert::Infallible;
 use std::borrow::Cow;
+use std::mem::size_of;
 `;
 
 export interface Generated {
@@ -59,7 +65,7 @@ export function generateTypes(seed: number, count: number): Generated {
       if (choices.length > 0) return pick(choices);
       return pick(LEAVES);
     }
-    if (x < 0.58) return `[${ty(depth + 1)}; ${Math.floor(r() * 4)}]`;
+    if (x < 0.58) return `[${ty(depth + 1)}; ${pick(LENGTHS)}]`;
     if (x < 0.68) {
       const n = Math.floor(r() * 4);
       const elems = Array.from({ length: n }, () => ty(depth + 1));

@@ -1,0 +1,182 @@
+/**
+ * Expansion of item-position `macro_rules!` invocations during extraction: the macro's
+ * definition is looked up among the package's files, the call is expanded (macro-rules.ts), and
+ * the items of the expansion are extracted as if written at the call, every span pointing at the
+ * call (diagnostics and hover land on `cfg_rt! {`/`ast_struct! {`). `#[cfg]` attributes on the
+ * call apply to every expanded item. Fn items of an expansion are dropped: their bodies have no
+ * place in the file for the rules to point at.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Attribute, IndexWarning, Span } from '../model';
+import { enclosingPackage, listRustFiles } from './crates';
+import type { Ctx, ExtractResult } from './extract-tree';
+import { expandMacro, MacroDef, MacroError, parseMacroDef, Tok, tokenize } from './macro-rules';
+import { lineStarts, spanAt } from './syntax';
+
+/** Nested expansions deeper than this stop with a warning (rustc's default limit is 128). */
+export const MAX_EXPANSION_DEPTH = 64;
+
+interface PackageMacros {
+  files: string[];
+  /** name -> definition, filled per file on first use. */
+  defs?: Map<string, MacroDef>;
+}
+
+const packages = new Map<string, PackageMacros | null>();
+const pkgOfDir = new Map<string, string | null>();
+
+function packageOf(file: string): string | undefined {
+  const dir = path.dirname(file);
+  let p = pkgOfDir.get(dir);
+  if (p === undefined) {
+    p = enclosingPackage(dir) ?? null;
+    pkgOfDir.set(dir, p);
+  }
+  return p ?? undefined;
+}
+
+/** Every `macro_rules!` of the package holding `file`, by name (the first definition wins). */
+function macrosOf(file: string): Map<string, MacroDef> | undefined {
+  const pkg = packageOf(file);
+  if (!pkg) return undefined;
+  let m = packages.get(pkg);
+  if (m === undefined) {
+    m = { files: listRustFiles(pkg) };
+    packages.set(pkg, m);
+  }
+  if (!m) return undefined;
+  if (!m.defs) {
+    m.defs = new Map();
+    for (const f of m.files) {
+      let text: string;
+      try {
+        text = fs.readFileSync(f, 'utf8');
+      } catch {
+        continue;
+      }
+      if (!text.includes('macro_rules!')) continue;
+      let toks: Tok[];
+      try {
+        toks = tokenize(text);
+      } catch {
+        continue;
+      }
+      collectDefs(toks, m.defs);
+    }
+  }
+  return m.defs;
+}
+
+function collectDefs(toks: Tok[], out: Map<string, MacroDef>): void {
+  for (let k = 0; k < toks.length; k++) {
+    const t = toks[k];
+    if (t.kind === 'ident' && t.text === 'macro_rules' && toks[k + 1]?.text === '!' && toks[k + 2]?.kind === 'ident' && toks[k + 3]?.kind === 'group') {
+      const name = toks[k + 2].text;
+      if (!out.has(name)) {
+        try {
+          out.set(name, parseMacroDef(name, toks[k + 3].children!));
+        } catch {
+          // An arm we cannot read: the heuristic reading of the call's body applies.
+        }
+      }
+      k += 3;
+    } else if (t.kind === 'group') collectDefs(t.children!, out);
+  }
+}
+
+/** Forget cached definitions (tests, or after files of a package changed on disk). */
+export function clearMacroCache(): void {
+  packages.clear();
+  pkgOfDir.clear();
+}
+
+function warn(out: ExtractResult, w: IndexWarning): void {
+  const o = out as ExtractResult & { warnings?: IndexWarning[] };
+  (o.warnings ??= []).push(w);
+}
+
+function isSpan(x: unknown): x is Span {
+  return !!x && typeof x === 'object' && 'file' in x && 'startOffset' in x && 'endOffset' in x && 'line' in x;
+}
+
+/** Points every span inside `x` (plain objects and arrays) at `call`. */
+function respan(x: unknown, call: Span, seen: Set<object>): void {
+  if (!x || typeof x !== 'object' || seen.has(x as object)) return;
+  seen.add(x as object);
+  if (Array.isArray(x)) {
+    x.forEach((v, i) => (isSpan(v) ? (x[i] = { ...call }) : respan(v, call, seen)));
+    return;
+  }
+  if (x instanceof Map) {
+    for (const v of x.values()) respan(v, call, seen);
+    return;
+  }
+  for (const k of Object.keys(x)) {
+    const v = (x as Record<string, unknown>)[k];
+    if (isSpan(v)) (x as Record<string, unknown>)[k] = { ...call };
+    else respan(v, call, seen);
+  }
+}
+
+/**
+ * Expands `name!{inner}` written at [callStart, callEnd) of `ctx.src` when the package defines
+ * `macro_rules! name`. `walk` extracts items from the expansion text with the given context.
+ * Returns false when the macro is unknown or no arm matches (the caller falls back to reading
+ * the body as items).
+ */
+export function expandItemMacro(
+  name: string,
+  inner: string,
+  callStart: number,
+  callEnd: number,
+  ctx: Ctx,
+  attrs: readonly Attribute[],
+  walk: (text: string, sub: Ctx) => void,
+): boolean {
+  const def = macrosOf(ctx.base.file)?.get(name);
+  if (!def) return false;
+  const call = spanAt(ctx.base, ctx.base.offset + callStart, ctx.base.offset + callEnd);
+  const depth = (ctx.expandDepth ?? 0) + 1;
+  if (depth > MAX_EXPANSION_DEPTH) {
+    warn(ctx.out, { file: call.file, line: call.line, message: `macro expansion of \`${name}!\` nested deeper than ${MAX_EXPANSION_DEPTH} levels: stopped (items beyond are not indexed)` });
+    return true;
+  }
+  let text: string;
+  try {
+    text = expandMacro(def, tokenize(inner));
+  } catch (e) {
+    if (!(e instanceof MacroError)) throw e;
+    if (/too many steps|too large/.test(e.message)) {
+      warn(ctx.out, { file: call.file, line: call.line, message: `\`${name}!\`: ${e.message}; its items are not indexed` });
+      return true;
+    }
+    return false;
+  }
+  const sub: Ctx = {
+    ...ctx,
+    base: { file: ctx.base.file, offset: 0, lines: lineStarts(text) },
+    src: text,
+    viaMacro: ctx.viaMacro ?? name,
+    out: { items: [], uses: new Map(), mods: [], externCrates: new Map() },
+    depth: ctx.depth + 1,
+    expandDepth: depth,
+  };
+  walk(text, sub);
+  const cfgs = attrs.filter(a => a.name === 'cfg');
+  const items = sub.out.items.filter(it => it.kind !== 'fn');
+  respan(items, call, new Set());
+  respan(sub.out.mods, call, new Set());
+  respan(sub.out.uses, call, new Set());
+  for (const it of items) {
+    if (cfgs.length) it.attrs = [...cfgs, ...it.attrs];
+    ctx.out.items.push(it);
+  }
+  for (const [k, v] of sub.out.uses) ctx.out.uses.set(k, [...(ctx.out.uses.get(k) ?? []), ...v]);
+  // A mod's item is one of `items` (already given the call's cfgs).
+  ctx.out.mods.push(...sub.out.mods);
+  for (const [k, v] of sub.out.externCrates) ctx.out.externCrates.set(k, v);
+  const w = (sub.out as ExtractResult & { warnings?: IndexWarning[] }).warnings;
+  if (w) for (const x of w) warn(ctx.out, x);
+  return true;
+}

@@ -1,0 +1,502 @@
+/**
+ * A bounded `macro_rules!` expander over token trees, for item-producing macros (`cfg_rt! {}`,
+ * syn's `ast_struct!`/`define_keywords!`, libc's `s! {}`): tokenise, match the arms in order,
+ * transcribe. Fragments (`ty`, `expr`, `item`...) are read as token runs up to the tokens that
+ * may follow them, which is what the macros that declare types need. Work is bounded: a matcher
+ * step budget, an output size cap, and the caller caps the recursion depth.
+ */
+
+/** A token; groups hold their delimiter and children. `ws` is the whitespace written before it. */
+export interface Tok {
+  kind: 'ident' | 'lifetime' | 'literal' | 'punct' | 'group';
+  text: string;
+  ws: string;
+  open?: string;
+  close?: string;
+  children?: Tok[];
+  /** Whitespace before the closing delimiter of a group. */
+  closeWs?: string;
+}
+
+const PUNCTS = ['<<=', '>>=', '...', '..=', '::', '->', '=>', '==', '!=', '<=', '>=', '&&', '||', '+=', '-=', '*=', '/=', '%=', '^=', '&=', '|=', '<<', '>>', '..'];
+const OPEN: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+
+export class MacroError extends Error {}
+
+/** Tokenises Rust source into token trees (doc comments become `#[doc = "..."]`). */
+export function tokenize(src: string): Tok[] {
+  let i = 0;
+  const n = src.length;
+  const readList = (close: string | undefined): { toks: Tok[]; ws: string } => {
+    const toks: Tok[] = [];
+    for (;;) {
+      const wsStart = i;
+      // Whitespace and (non-doc) comments.
+      for (;;) {
+        while (i < n && /\s/.test(src[i])) i++;
+        if (src.startsWith('//', i) && !(src.startsWith('///', i) && !src.startsWith('////', i)) && !src.startsWith('//!', i)) {
+          const e = src.indexOf('\n', i);
+          i = e < 0 ? n : e + 1;
+        } else if (src.startsWith('/*', i) && !((src.startsWith('/**', i) && !src.startsWith('/***', i) && !src.startsWith('/**/', i)) || src.startsWith('/*!', i))) {
+          let depth = 1;
+          i += 2;
+          while (i < n && depth > 0) {
+            if (src.startsWith('/*', i)) (depth++, (i += 2));
+            else if (src.startsWith('*/', i)) (depth--, (i += 2));
+            else i++;
+          }
+        } else break;
+      }
+      const ws = src.slice(wsStart, i).replace(/\S[\s\S]*/, ' ') || (wsStart < i ? ' ' : '');
+      if (i >= n) {
+        if (close) throw new MacroError(`unclosed delimiter, expected \`${close}\``);
+        return { toks, ws };
+      }
+      const c = src[i];
+      if (c === ')' || c === ']' || c === '}') {
+        if (c !== close) throw new MacroError(`unexpected \`${c}\``);
+        i++;
+        return { toks, ws };
+      }
+      if (OPEN[c]) {
+        i++;
+        const inner = readList(OPEN[c]);
+        toks.push({ kind: 'group', text: c, ws, open: c, close: OPEN[c], children: inner.toks, closeWs: inner.ws });
+        continue;
+      }
+      // Doc comments: `///`, `//!`, `/** */`, `/*! */`.
+      if (src.startsWith('///', i) || src.startsWith('//!', i)) {
+        const inner = src[i + 2] === '!';
+        const e = src.indexOf('\n', i);
+        const body = src.slice(i + 3, e < 0 ? n : e);
+        i = e < 0 ? n : e + 1;
+        toks.push(...docToks(body, inner, ws));
+        continue;
+      }
+      if (src.startsWith('/**', i) || src.startsWith('/*!', i)) {
+        const inner = src[i + 2] === '!';
+        const e = src.indexOf('*/', i + 3);
+        const body = src.slice(i + 3, e < 0 ? n : e);
+        i = e < 0 ? n : e + 2;
+        toks.push(...docToks(body, inner, ws));
+        continue;
+      }
+      const start = i;
+      // Raw and byte strings, then plain strings and chars.
+      const raw = /^(?:b|c)?r(#*)"/.exec(src.slice(i, i + 300));
+      if (raw) {
+        const end = src.indexOf(`"${raw[1]}`, i + raw[0].length);
+        i = end < 0 ? n : end + 1 + raw[1].length;
+        toks.push({ kind: 'literal', text: src.slice(start, i), ws });
+        continue;
+      }
+      if (c === '"' || ((c === 'b' || c === 'c') && src[i + 1] === '"')) {
+        i += c === '"' ? 1 : 2;
+        while (i < n && src[i] !== '"') i += src[i] === '\\' ? 2 : 1;
+        i++;
+        i = suffix(src, i);
+        toks.push({ kind: 'literal', text: src.slice(start, i), ws });
+        continue;
+      }
+      if (c === "'" || (c === 'b' && src[i + 1] === "'")) {
+        const q = c === 'b' ? i + 1 : i;
+        if (src[q + 1] === '\\' || (src[q + 2] === "'" && src[q + 1] !== "'") || c === 'b') {
+          i = q + 1;
+          while (i < n && src[i] !== "'") i += src[i] === '\\' ? 2 : 1;
+          i++;
+          toks.push({ kind: 'literal', text: src.slice(start, i), ws });
+          continue;
+        }
+        // A char like 'é' (one code point, maybe two UTF-16 units).
+        const cp = src.codePointAt(q + 1);
+        const w = cp !== undefined && cp > 0xffff ? 2 : 1;
+        if (src[q + 1 + w] === "'") {
+          i = q + 2 + w;
+          toks.push({ kind: 'literal', text: src.slice(start, i), ws });
+          continue;
+        }
+        i = q + 1;
+        while (i < n && /[\p{L}\p{N}_]/u.test(src[i])) i++;
+        toks.push({ kind: 'lifetime', text: src.slice(start, i), ws });
+        continue;
+      }
+      if (/[0-9]/.test(c)) {
+        i++;
+        while (i < n && (/[\w]/.test(src[i]) || (src[i] === '.' && /[0-9]/.test(src[i + 1] ?? '') && !src.slice(start, i).includes('.')) || ((src[i] === '+' || src[i] === '-') && /[eE]/.test(src[i - 1]) && !/^0x/i.test(src.slice(start, i)))))
+          i++;
+        toks.push({ kind: 'literal', text: src.slice(start, i), ws });
+        continue;
+      }
+      if (/[\p{L}_]/u.test(c) || (c === 'r' && src[i + 1] === '#')) {
+        if (c === 'r' && src[i + 1] === '#') i += 2;
+        i++;
+        while (i < n && /[\p{L}\p{N}_]/u.test(src[i])) i++;
+        toks.push({ kind: 'ident', text: src.slice(start, i), ws });
+        continue;
+      }
+      const p = PUNCTS.find(q => src.startsWith(q, i));
+      const text = p ?? c;
+      i += text.length;
+      toks.push({ kind: 'punct', text, ws });
+    }
+  };
+  return readList(undefined).toks;
+}
+
+function suffix(src: string, i: number): number {
+  while (i < src.length && /\w/.test(src[i])) i++;
+  return i;
+}
+
+function docToks(body: string, inner: boolean, ws: string): Tok[] {
+  const lit: Tok = { kind: 'literal', text: JSON.stringify(body), ws: ' ' };
+  const group: Tok = { kind: 'group', text: '[', ws: '', open: '[', close: ']', children: [{ kind: 'ident', text: 'doc', ws: '' }, { kind: 'punct', text: '=', ws: ' ' }, lit], closeWs: '' };
+  return inner ? [{ kind: 'punct', text: '#', ws }, { kind: 'punct', text: '!', ws: '' }, group] : [{ kind: 'punct', text: '#', ws }, group];
+}
+
+/** Source text of tokens, keeping the whitespace they were written with. */
+export function render(toks: readonly Tok[]): string {
+  const parts: string[] = [];
+  const put = (ws: string, text: string) => {
+    const last = parts.length ? parts[parts.length - 1] : '';
+    // Two words (or a `'a` and a word, `#` and `[`) must stay apart, or be glued as written.
+    if (!ws && last && /[\w'"]$/.test(last) && /^[\w'"]/.test(text)) ws = ' ';
+    else if (!ws && last && /[-+*/%^!&|<>=.:]$/.test(last) && /^[-+*/%^!&|<>=.:]/.test(text)) ws = ' ';
+    parts.push(ws, text);
+  };
+  const walk = (ts: readonly Tok[]) => {
+    for (const t of ts) {
+      if (t.kind === 'group') {
+        put(t.ws, t.open!);
+        walk(t.children!);
+        put(t.closeWs ?? '', t.close!);
+      } else put(t.ws, t.text);
+    }
+  };
+  walk(toks);
+  return parts.join('').replace(/^\s+/, '');
+}
+
+// Matcher ----------------------------------------------------------------------------------
+
+type Pat =
+  | { kind: 'tok'; tok: Tok }
+  | { kind: 'group'; open: string; pats: Pat[] }
+  | { kind: 'var'; name: string; frag: string }
+  | { kind: 'rep'; pats: Pat[]; sep?: Tok; op: string };
+
+/** One arm of a macro: matcher patterns and the transcriber tokens. */
+export interface MacroRule {
+  pats: Pat[];
+  body: Tok[];
+}
+
+export interface MacroDef {
+  name: string;
+  rules: MacroRule[];
+}
+
+function parsePats(toks: Tok[]): Pat[] {
+  const out: Pat[] = [];
+  for (let k = 0; k < toks.length; k++) {
+    const t = toks[k];
+    if (t.kind === 'punct' && t.text === '$' && k + 1 < toks.length) {
+      const nx = toks[k + 1];
+      if (nx.kind === 'ident' && toks[k + 2]?.text === ':' && toks[k + 3]?.kind === 'ident') {
+        out.push({ kind: 'var', name: nx.text, frag: toks[k + 3].text });
+        k += 3;
+        continue;
+      }
+      if (nx.kind === 'group' && nx.open === '(') {
+        let j = k + 2;
+        let sep: Tok | undefined;
+        const isOp = (x?: Tok) => !!x && x.kind === 'punct' && (x.text === '*' || x.text === '+' || x.text === '?');
+        if (!isOp(toks[j]) && toks[j] && toks[j].kind !== 'group' && isOp(toks[j + 1])) sep = toks[j++];
+        const op = isOp(toks[j]) ? toks[j].text : '*';
+        out.push({ kind: 'rep', pats: parsePats(nx.children!), sep, op });
+        k = j;
+        continue;
+      }
+    }
+    if (t.kind === 'group') out.push({ kind: 'group', open: t.open!, pats: parsePats(t.children!) });
+    else out.push({ kind: 'tok', tok: t });
+  }
+  return out;
+}
+
+/** Parses the body of `macro_rules! name { ... }` (the tokens inside the braces). */
+export function parseMacroDef(name: string, body: Tok[]): MacroDef {
+  const rules: MacroRule[] = [];
+  for (let k = 0; k < body.length; ) {
+    const m = body[k];
+    const arrow = body[k + 1];
+    const b = body[k + 2];
+    if (m?.kind !== 'group' || arrow?.text !== '=>' || b?.kind !== 'group') throw new MacroError(`macro_rules! ${name}: cannot read arm ${rules.length + 1}`);
+    rules.push({ pats: parsePats(m.children!), body: b.children! });
+    k += 3;
+    if (body[k]?.text === ';') k++;
+  }
+  return { name, rules };
+}
+
+type Binding = { kind: 'leaf'; toks: Tok[]; frag: string } | { kind: 'seq'; items: Binding[] };
+type Bindings = Map<string, Binding>;
+
+const KEYWORD_STOPS = new Set(['where', 'as', 'in', 'if', 'else']);
+
+/** End index of a fragment starting at `i`, or -1. */
+function fragEnd(frag: string, toks: Tok[], i: number): number {
+  const t = toks[i];
+  const isP = (x: Tok | undefined, s: string) => !!x && x.kind === 'punct' && x.text === s;
+  switch (frag) {
+    case 'tt':
+      return t ? i + 1 : -1;
+    case 'ident':
+      return t && t.kind === 'ident' && t.text !== '_' ? i + 1 : -1;
+    case 'lifetime':
+      return t && t.kind === 'lifetime' ? i + 1 : -1;
+    case 'literal':
+      if (t && isP(t, '-') && toks[i + 1]?.kind === 'literal') return i + 2;
+      return t && (t.kind === 'literal' || t.text === 'true' || t.text === 'false') ? i + 1 : -1;
+    case 'block':
+      return t && t.kind === 'group' && t.open === '{' ? i + 1 : -1;
+    case 'vis':
+      if (t && t.text === 'pub') return toks[i + 1]?.kind === 'group' && toks[i + 1].open === '(' && /^(crate|self|super|in)\b/.test(render(toks[i + 1].children!)) ? i + 2 : i + 1;
+      return i;
+    case 'meta': {
+      let j = pathEnd(toks, i);
+      if (j < 0) return -1;
+      if (toks[j]?.kind === 'group') return j + 1;
+      if (isP(toks[j], '=')) {
+        j++;
+        while (j < toks.length && !isP(toks[j], ',')) j++;
+      }
+      return j;
+    }
+    case 'path':
+      return pathEnd(toks, i);
+    case 'ty': {
+      if (!t) return -1;
+      let j = i;
+      let angle = 0;
+      for (; j < toks.length; j++) {
+        const x = toks[j];
+        if (x.kind === 'punct') {
+          if (x.text === '<' || x.text === '<<') angle += x.text.length;
+          else if (x.text === '>' || x.text === '>>') {
+            if (angle < x.text.length) break;
+            angle -= x.text.length;
+          } else if (x.text === '->') continue;
+          else if (angle === 0 && [',', ';', '=', '=>', '|', ':', '>=', '>>='].includes(x.text)) break;
+        } else if (angle === 0 && x.kind === 'group' && x.open === '{') break;
+        else if (angle === 0 && x.kind === 'ident' && KEYWORD_STOPS.has(x.text)) break;
+      }
+      return j > i ? j : -1;
+    }
+    case 'expr':
+    case 'stmt':
+    case 'pat':
+    case 'pat_param': {
+      if (!t) return -1;
+      let j = i;
+      for (; j < toks.length; j++) {
+        const x = toks[j];
+        if (x.kind !== 'punct' && !(x.kind === 'ident' && (frag === 'pat' || frag === 'pat_param') && (x.text === 'if' || x.text === 'in'))) continue;
+        if (x.kind === 'ident') break;
+        if (x.text === ';' || x.text === ',' || x.text === '=>') break;
+        if ((frag === 'pat' || frag === 'pat_param') && (x.text === '=' || (frag === 'pat_param' && x.text === '|'))) break;
+      }
+      return j > i ? j : -1;
+    }
+    case 'item': {
+      let j = i;
+      while (isP(toks[j], '#') && toks[j + 1]?.kind === 'group') j += 2;
+      for (; j < toks.length; j++) {
+        const x = toks[j];
+        if (isP(x, ';')) return j + 1;
+        if (x.kind === 'group' && x.open === '{') return isP(toks[j + 1], ';') ? j + 2 : j + 1;
+      }
+      return -1;
+    }
+    default:
+      return -1;
+  }
+}
+
+function pathEnd(toks: Tok[], i: number): number {
+  let j = i;
+  if (toks[j]?.text === '::') j++;
+  if (toks[j]?.kind !== 'ident') return -1;
+  j++;
+  for (;;) {
+    if (toks[j]?.text === '::' && toks[j + 1]?.kind === 'ident') j += 2;
+    else if ((toks[j]?.text === '<' || (toks[j]?.text === '::' && toks[j + 1]?.text === '<'))) {
+      j += toks[j].text === '::' ? 2 : 1;
+      let angle = 1;
+      while (j < toks.length && angle > 0) {
+        const x = toks[j++].text;
+        if (x === '<') angle++;
+        else if (x === '>') angle--;
+        else if (x === '>>') angle -= 2;
+      }
+      if (angle > 0) return -1;
+    } else return j;
+  }
+}
+
+interface MatchState {
+  steps: number;
+}
+
+const STEP_BUDGET = 200_000;
+
+/** Matches `pats` against all of `toks` from `i`; calls `k` with each way to finish. */
+function matchSeq(pats: Pat[], pi: number, toks: Tok[], i: number, b: Bindings, st: MatchState, k: (i: number, b: Bindings) => boolean): boolean {
+  if (++st.steps > STEP_BUDGET) throw new MacroError('macro matching gave up (too many steps)');
+  if (pi === pats.length) return k(i, b);
+  const p = pats[pi];
+  switch (p.kind) {
+    case 'tok': {
+      const t = toks[i];
+      if (!t || t.kind === 'group' || t.text !== p.tok.text) return false;
+      return matchSeq(pats, pi + 1, toks, i + 1, b, st, k);
+    }
+    case 'group': {
+      const t = toks[i];
+      if (!t || t.kind !== 'group' || t.open !== p.open) return false;
+      return matchSeq(p.pats, 0, t.children!, 0, b, st, (j, b2) => j === t.children!.length && matchSeq(pats, pi + 1, toks, i + 1, b2, st, k));
+    }
+    case 'var': {
+      const e = fragEnd(p.frag, toks, i);
+      if (e < 0) return false;
+      const nb = new Map(b);
+      nb.set(p.name, { kind: 'leaf', toks: toks.slice(i, e), frag: p.frag });
+      return matchSeq(pats, pi + 1, toks, e, nb, st, k);
+    }
+    case 'rep': {
+      const names = varNames(p.pats);
+      const iter = (j: number, acc: Bindings[]): boolean => {
+        // Try one more repetition first (greedy), then stopping here.
+        const more = (from: number) =>
+          matchSeq(p.pats, 0, toks, from, new Map(), st, (e, bi) => e > j && !(p.op === '?' && acc.length >= 1) && iter(e, [...acc, bi]));
+        if (p.op !== '?' || acc.length === 0) {
+          if (acc.length > 0 && p.sep) {
+            const t = toks[j];
+            if (t && t.kind !== 'group' && t.text === p.sep.text && more(j + 1)) return true;
+          } else if (more(j)) return true;
+        }
+        if (p.op === '+' && acc.length === 0) return false;
+        const nb = new Map(b);
+        for (const nm of names) nb.set(nm, { kind: 'seq', items: acc.map(a => a.get(nm) ?? { kind: 'seq', items: [] }) });
+        return matchSeq(pats, pi + 1, toks, j, nb, st, k);
+      };
+      return iter(i, []);
+    }
+  }
+}
+
+function varNames(pats: Pat[]): string[] {
+  const out: string[] = [];
+  for (const p of pats) {
+    if (p.kind === 'var') out.push(p.name);
+    else if (p.kind === 'group' || p.kind === 'rep') out.push(...varNames(p.pats));
+  }
+  return out;
+}
+
+const OUTPUT_CAP = 4_000_000;
+
+/** Transcribes `body` with bindings `b` (at repetition indices `idx`). */
+function transcribe(body: Tok[], b: Bindings, idx: number[], out: Tok[], budget: { chars: number }): void {
+  const lookup = (name: string): Binding | undefined => {
+    let x = b.get(name);
+    for (let d = 0; x && x.kind === 'seq' && d < idx.length; d++) x = x.items[idx[d]];
+    return x;
+  };
+  for (let k = 0; k < body.length; k++) {
+    const t = body[k];
+    if (t.kind === 'punct' && t.text === '$' && k + 1 < body.length) {
+      const nx = body[k + 1];
+      if (nx.kind === 'ident') {
+        k++;
+        if (nx.text === 'crate') {
+          out.push({ kind: 'ident', text: 'crate', ws: t.ws });
+          continue;
+        }
+        const v = lookup(nx.text);
+        if (!v) {
+          out.push({ ...t }, { ...nx });
+          continue;
+        }
+        if (v.kind !== 'leaf') throw new MacroError(`variable \`$${nx.text}\` is still repeating at this depth`);
+        v.toks.forEach((x, j) => out.push(j === 0 ? { ...x, ws: t.ws || x.ws } : x));
+        budget.chars += render(v.toks).length;
+        if (budget.chars > OUTPUT_CAP) throw new MacroError('macro expansion too large (over 4 MB)');
+        continue;
+      }
+      if (nx.kind === 'group' && nx.open === '(') {
+        let j = k + 2;
+        let sep: Tok | undefined;
+        const isOp = (x?: Tok) => !!x && x.kind === 'punct' && (x.text === '*' || x.text === '+' || x.text === '?');
+        if (!isOp(body[j]) && body[j] && body[j].kind !== 'group' && isOp(body[j + 1])) sep = body[j++];
+        if (!isOp(body[j])) {
+          // `$( ... )` without an operator: plain tokens.
+          out.push({ ...t });
+          continue;
+        }
+        k = j;
+        const inner = nx.children!;
+        let count: number | undefined;
+        for (const nm of bodyVars(inner)) {
+          const v = lookup(nm);
+          if (v && v.kind === 'seq') count = count === undefined ? v.items.length : Math.min(count, v.items.length);
+        }
+        if (count === undefined) throw new MacroError('repetition without a repeating variable');
+        for (let r = 0; r < count; r++) {
+          if (r > 0 && sep) out.push({ ...sep });
+          transcribe(inner, b, [...idx, r], out, budget);
+        }
+        continue;
+      }
+    }
+    if (t.kind === 'group') {
+      const children: Tok[] = [];
+      transcribe(t.children!, b, idx, children, budget);
+      out.push({ ...t, children });
+    } else out.push(t);
+    budget.chars += t.text.length + 1;
+    if (budget.chars > OUTPUT_CAP) throw new MacroError('macro expansion too large (over 4 MB)');
+  }
+}
+
+function bodyVars(toks: Tok[]): string[] {
+  const out: string[] = [];
+  toks.forEach((t, k) => {
+    if (t.kind === 'punct' && t.text === '$' && toks[k + 1]?.kind === 'ident') out.push(toks[k + 1].text);
+    if (t.kind === 'group') out.push(...bodyVars(t.children!));
+  });
+  return out;
+}
+
+/**
+ * Expands one invocation: the first arm whose matcher matches all of `input` (the tokens inside
+ * the call's delimiters). Returns the expansion's source text; throws {@link MacroError} when no
+ * arm matches or a bound is hit.
+ */
+export function expandMacro(def: MacroDef, input: Tok[]): string {
+  const st: MatchState = { steps: 0 };
+  for (const rule of def.rules) {
+    let found: Bindings | undefined;
+    matchSeq(rule.pats, 0, input, 0, new Map(), st, (i, b) => {
+      if (i !== input.length) return false;
+      found = b;
+      return true;
+    });
+    if (found) {
+      const out: Tok[] = [];
+      transcribe(rule.body, found, [], out, { chars: 0 });
+      return render(out);
+    }
+  }
+  throw new MacroError(`no rule of \`${def.name}!\` matches this invocation`);
+}
