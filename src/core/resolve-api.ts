@@ -42,6 +42,11 @@ export interface TypeResolver {
    */
   evalConstChecked?(module: string, text: string, env?: ReadonlyMap<string, bigint>): { value?: bigint; error?: string };
   /**
+   * Parse a type written as text (`u64` in `size_of::<u64>()`). Optional: the engine then leaves
+   * such array lengths unknown. The index provides it, so layout/ needs no import of index/.
+   */
+  parseType?(text: string): TypeExpr | undefined;
+  /**
    * Whether something with these attributes is compiled in a default build for the layout
    * target (its `#[cfg(...)]` predicates hold). Optional: without it everything counts.
    */

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { evalCfgIn, type CfgTarget } from '../index/cfg';
+import { evalCfgIn, type CfgTarget } from './cfg';
 import { buildScriptCfgs } from './build-script';
 import { readManifest, type Dependency, type Manifest } from './manifest';
 import { bestMatch } from './semver';

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cfgTarget, type CfgTarget } from '../index/cfg';
+import { cfgTarget, type CfgTarget } from './cfg';
 import { buildScriptCfgs } from './build-script';
 import { resolveGraph, type CrateGraph, type FeatureRequest, type ResolvedPackage } from './graph';
 import { readManifest } from './manifest';

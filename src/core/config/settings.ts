@@ -37,8 +37,8 @@ export interface RuleSettings {
 export type TestCodeMode = 'report' | 'hint' | 'off';
 export const TEST_CODE_MODES: TestCodeMode[] = ['report', 'hint', 'off'];
 
-export { ALL_RULES } from '../rules/registry';
-import { ALL_RULES } from '../rules/registry';
+export { ALL_RULES } from '../rules/codes';
+import { ALL_RULES } from '../rules/codes';
 
 export function defaultSettings(): RuleSettings {
   return {

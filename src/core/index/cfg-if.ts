@@ -6,7 +6,7 @@
  */
 import type { Attribute } from '../model';
 import { parseRust, type SyntaxNode } from '../parser';
-import { newExtractResult, type Ctx } from './extract-tree';
+import { newExtractResult, type Ctx } from './extract-types';
 import { spanAt, type SpanBase } from './syntax';
 
 export interface CfgIfBranch {

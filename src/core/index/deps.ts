@@ -13,7 +13,7 @@ import { applyCfg, cfgOf } from './cfg-apply';
 import type { CfgContext } from './cfg';
 import { extractItems, newExtractResult, type ExtractResult, type ModDecl } from './extract';
 import { lineStarts } from './syntax';
-import { duplicateMods } from './workspace';
+import { duplicateMods } from './mod-dups';
 
 export interface DepFile {
   file: string;

@@ -35,7 +35,7 @@ import { expandItemMacro } from './macro-expand';
 // The extraction's shared types live in extract-types.ts (fn-text.ts needs them too; importing
 // them from here made a cycle). Re-exported for existing importers.
 export type { Ctx, ExtractResult, ModDecl } from './extract-types';
-import { skippedItem, type Ctx, type ExtractResult } from './extract-types';
+import { newExtractResult, skippedItem, type Ctx, type ExtractResult } from './extract-types';
 
 /** A type node's TypeExpr, parsed from its text (fast path) or from the tree (fallback). */
 function typeOf(node: SyntaxNode, _ctx: Ctx): TypeExpr {
@@ -43,9 +43,7 @@ function typeOf(node: SyntaxNode, _ctx: Ctx): TypeExpr {
   return treeTypeExprOf(node);
 }
 
-export function newExtractResult(): ExtractResult {
-  return { items: [], uses: new Map(), mods: [], externCrates: new Map() };
-}
+export { newExtractResult } from './extract-types';
 
 /**
  * Items of an inline `#[cfg(x)] mod m { ... }` get its cfgs: of two alternative `mod inner`

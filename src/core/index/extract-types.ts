@@ -48,3 +48,7 @@ export interface Ctx {
   /** How many `macro_rules!` expansions enclose this text (see macro-expand.ts). */
   expandDepth?: number;
 }
+
+export function newExtractResult(): ExtractResult {
+  return { items: [], uses: new Map(), mods: [], externCrates: new Map() };
+}

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Attribute, IndexWarning, Span } from '../model';
 import { enclosingPackage, listRustFiles } from './crates';
-import type { Ctx, ExtractResult } from './extract-tree';
+import type { Ctx, ExtractResult } from './extract-types';
 import { expandMacro, MacroDef, MacroError, parseMacroDef, Tok, tokenize } from './macro-rules';
 import { lineStarts, spanAt } from './syntax';
 

@@ -8,6 +8,7 @@ import type { Resolution, TypeResolver } from '../resolve-api';
 import { canonicalStdPath, isStdRoot, PRELUDE, PRIMITIVES } from './std-paths';
 import { ConstEvalError, evalConstExpr, evalConstExprChecked } from './const-eval';
 import { isStdTablePath } from '../layout/std-table';
+import { parseTypeText } from './type-text';
 
 /** The names one module defines and imports. */
 export interface ModuleScope {
@@ -79,6 +80,10 @@ export class ScopeResolver implements TypeResolver {
   }
 
   /** evalConst that also reports what rustc rejects (division by zero, overflow, a const cycle). */
+  parseType(text: string): TypeExpr | undefined {
+    return parseTypeText(text);
+  }
+
   evalConstChecked(module: string, text: string, env?: ReadonlyMap<string, bigint>): { value?: bigint; error?: string } {
     return evalConstExprChecked(text, (path: string[]) => {
       if (path.length === 1 && env?.has(path[0])) return env.get(path[0]);

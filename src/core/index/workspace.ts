@@ -17,6 +17,7 @@ import { isTypeDef } from '../model';
 import type { Resolution, TypeResolver } from '../resolve-api';
 import { diffText, parseRust, reparse, type TextChange, type Tree } from '../parser';
 import { extractItems, newExtractResult, type ExtractResult, type ModDecl } from './extract';
+import { duplicateMods } from './mod-dups';
 import { enclosingPackage, findPackages, listRustFiles, type CrateTarget } from './crates';
 import { defaultFeatures } from './cfg';
 import { ScopeResolver, type ModuleScope, type ResolverHooks } from './resolver';
@@ -644,23 +645,6 @@ export class WorkspaceIndex implements TypeResolver {
   }
 }
 
-/**
- * Module paths declared more than once, with different files (`#[path]`), among the declarations
- * a cfg does not switch off. (`cfg_rt! { pub mod runtime; } cfg_not_rt! { pub(crate) mod
- * runtime; }` declares one file twice: that is fine.)
- */
-export function duplicateMods(mods: readonly ModDecl[], ctx: CfgContext): Set<string> {
-  const seen = new Map<string, string>();
-  const twice = new Set<string>();
-  for (const m of mods) {
-    if (m.item.attrs.length > 0 && cfgOf(m.item.attrs, ctx) === 'no') continue;
-    const where = `${m.inlineDirs.join('/')}|${m.pathAttr ?? ''}`;
-    const prev = seen.get(m.path);
-    if (prev !== undefined && prev !== where) twice.add(m.path);
-    seen.set(m.path, where);
-  }
-  return twice;
-}
 
 /** Two definitions with the same shape (spans, docs and attributes aside). */
 function sameDefinition(a: Item, b: Item): boolean {

@@ -12,7 +12,6 @@ import { pointerTo, stdLayout, UNSIZED_STD, UNSIZED_WRAPPERS } from './std-table
 import type { TypeLayout } from './types';
 import { TOO_DEEP } from '../limits';
 import { aliasCycleError, arrayLengthError, itemError } from './validate';
-import { parseTypeText } from '../index/type-text';
 
 const PRIM: Record<string, [number, number]> = {
   bool: [1, 1], char: [4, 4], u8: [1, 1], i8: [1, 1], u16: [2, 2], i16: [2, 2], u32: [4, 4], i32: [4, 4], f32: [4, 4],
@@ -399,7 +398,7 @@ export class LayoutEngine {
         else if (text[j] === '>' && text[j - 1] !== '-') depth--;
       }
       const call = /^\s*\(\s*\)/.exec(text.slice(j));
-      const ty = depth === 0 && call ? parseTypeText(text.slice(m.index + m[0].length, j - 1)) : undefined;
+      const ty = depth === 0 && call ? this.resolver.parseType?.(text.slice(m.index + m[0].length, j - 1)) : undefined;
       if (!ty || !call) return undefined;
       const l = this.evalType(ty, env);
       if (l.status !== 'exact' || l.unsized) return undefined;

@@ -5,6 +5,7 @@
  */
 import { registerClippyLint, type RuleModule } from './context';
 import type { RuleCode } from './types';
+import { ALL_RULES } from './codes';
 import { largeErrorRule } from './large-error';
 import { largeEnumVariantRule } from './large-enum-variant';
 import { largeMoveRule } from './large-move';
@@ -21,7 +22,10 @@ export const RULE_MODULES: readonly RuleModule[] = [
   largeFutureRule,
 ] as RuleModule[];
 
-export const ALL_RULES: RuleCode[] = RULE_MODULES.map(r => r.code);
+export { ALL_RULES };
+if (RULE_MODULES.map(r => r.code).join() !== ALL_RULES.join()) {
+  throw new Error(`rules/codes.ts lists ${ALL_RULES.join(', ')} but the registry has ${RULE_MODULES.map(r => r.code).join(', ')}`);
+}
 
 export const RULE_BY_CODE = Object.fromEntries(RULE_MODULES.map(r => [r.code, r])) as Record<RuleCode, RuleModule>;
 
