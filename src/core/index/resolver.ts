@@ -218,7 +218,8 @@ export class ScopeResolver implements TypeResolver {
       if (pick.kind === 'mod') return { kind: 'module', path: pick.path };
       return { kind: 'item', item: pick };
     }
-    const named = scope.uses.filter(u => !u.glob && u.alias === name);
+    const byAlias = usesByAlias(scope.uses);
+    const named = byAlias.named.get(name) ?? [];
     if (named.length > 1) {
       // Two imports of one name (`cfg_metrics! { use worker::WorkerMetrics; }` next to
       // `cfg_not_metrics! { use mock::WorkerMetrics; }`): a cfg we cannot see picks one. Only
@@ -233,8 +234,7 @@ export class ScopeResolver implements TypeResolver {
       if (t) return t;
     }
     const stdGlobs: string[][] = [];
-    for (const u of scope.uses) {
-      if (!u.glob) continue;
+    for (const u of byAlias.globs) {
       const base = this.resolveUse(module, u.path, new Set(seen));
       if (base?.kind === 'module') {
         const t = this.lookupName(base.path, name, new Set(seen), preferType, true);
@@ -311,4 +311,27 @@ function primitiveConst(ty: string, name: string): bigint | undefined {
   if (name === 'MIN') return signed ? -(1n << (bits - 1n)) : 0n;
   if (name === 'BITS') return bits;
   return undefined;
+}
+
+/**
+ * A module's imports by alias, built once per `uses` array: a lookup scanned every import of the
+ * module, quadratic in files with thousands of `use` lines (a 50,000-line file took 2.5 s).
+ */
+const aliasIndex = new WeakMap<readonly UseEntry[], { n: number; named: Map<string, UseEntry[]>; globs: UseEntry[] }>();
+function usesByAlias(uses: readonly UseEntry[]): { named: Map<string, UseEntry[]>; globs: UseEntry[] } {
+  let x = aliasIndex.get(uses);
+  // Scopes only ever append imports (a dependency module read later): a new length rebuilds.
+  if (!x || x.n !== uses.length) {
+    x = { n: uses.length, named: new Map(), globs: [] };
+    for (const u of uses) {
+      if (u.glob) x.globs.push(u);
+      else {
+        const l = x.named.get(u.alias);
+        if (l) l.push(u);
+        else x.named.set(u.alias, [u]);
+      }
+    }
+    aliasIndex.set(uses, x);
+  }
+  return x;
 }
