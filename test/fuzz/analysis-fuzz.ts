@@ -225,7 +225,7 @@ export interface FuzzReport {
 }
 
 /** Runs `n` mutated files from `seeds` with `seed`; `onProgress` is called every 100 files. */
-export function runFuzz(seeds: { file: string; text: string }[], seed: number, n: number, limitMs = 1000, onProgress?: (done: number) => void): FuzzReport {
+export function runFuzz(seeds: { file: string; text: string }[], seed: number, n: number, limitMs = 1000, onProgress?: (done: number, rep: FuzzReport) => void): FuzzReport {
   const r = rng(seed);
   const rep: FuzzReport = { files: 0, crashes: [], slow: [], falseExact: [], maxCpuMs: 0, byKind: {} };
   for (let k = 0; k < n; k++) {
@@ -240,7 +240,7 @@ export function runFuzz(seeds: { file: string; text: string }[], seed: number, n
     if (o.cpuMs > limitMs) rep.slow.push(`${id}: ${o.cpuMs.toFixed(0)} ms CPU`);
     for (const f of o.falseExact) rep.falseExact.push(`${id}: ${f}`);
     rep.maxCpuMs = Math.max(rep.maxCpuMs, o.cpuMs);
-    if (onProgress && (k + 1) % 100 === 0) onProgress(k + 1);
+    if (onProgress && (k + 1) % 100 === 0) onProgress(k + 1, rep);
   }
   return rep;
 }

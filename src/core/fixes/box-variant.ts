@@ -7,7 +7,6 @@ import type { EnumItem, Field, ImplItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
 import type { RuleContext } from '../rules/context';
 import type { Fix, TextEdit } from '../rules/types';
-import { visitNodes } from '../rules/walk';
 import { editAt } from './edits';
 
 const fmtB = (n: number) => `${n.toLocaleString('en-US')} B`;
@@ -110,6 +109,21 @@ export function boxVariantFix(ctx: RuleContext, item: EnumItem, goal: number, al
   };
 }
 
+/**
+ * Call and struct expressions of a tree, searched once per tree (WeakMap: edits make new trees).
+ * Searching each file again per enum was quadratic: 4,000 lines of repeated enums took 1.6 s,
+ * a 50,000-line file never finished (analysis fuzz).
+ */
+const CONSTRUCTIONS = new WeakMap<object, SyntaxNode[]>();
+function constructionNodes(tree: { rootNode: SyntaxNode }, types: Set<string>): SyntaxNode[] {
+  let nodes = CONSTRUCTIONS.get(tree);
+  if (!nodes) {
+    nodes = tree.rootNode.descendantsOfType([...types]);
+    CONSTRUCTIONS.set(tree, nodes);
+  }
+  return nodes;
+}
+
 function constructionEdits(ctx: RuleContext, item: EnumItem, variant: string, shape: string, fields: string[]): TextEdit[] {
   const edits: TextEdit[] = [];
   const types = new Set(['call_expression', 'struct_expression']);
@@ -124,7 +138,7 @@ function constructionEdits(ctx: RuleContext, item: EnumItem, variant: string, sh
       if (t === `Self::${variant}`) return insideImplOf(node, item.name);
       return t === variant && bareOk;
     };
-    visitNodes(tree.rootNode, types, node => {
+    constructionNodes(tree, types).forEach(node => {
       if (node.type === 'call_expression' && shape === 'tuple') {
         const f = node.childForFieldName('function');
         if (!f || !matches(f.text, node)) return;

@@ -290,7 +290,8 @@ export function reprOf(attrs: Attribute[]): Repr {
       if (key === 'C') repr.c = true;
       else if (key === 'transparent') repr.transparent = true;
       else if (key === 'packed') repr.packed = n ? Number(n) : 1;
-      else if (key === 'align' && n) repr.align = Math.max(repr.align ?? 1, Number(n));
+      // No floor of 1: `align(0)` must reach the validation (rustc: not a power of two).
+      else if (key === 'align' && n) repr.align = Math.max(repr.align ?? 0, Number(n));
       else if (INT_TYPES.has(key)) repr.int = key;
     }
   }

@@ -21,6 +21,7 @@ const REJECTED: [string, string, RegExp, RegExp?][] = [
   ['pub struct S { a: [u8; -1] }', 'S', /cannot apply unary operator `-` to type `usize`/],
   ['#[repr(align(3))] pub struct S { a: u8 }', 'S', /invalid `repr\(align\)` attribute: not a power of two/],
   ['#[repr(packed(3))] pub struct S { a: u32 }', 'S', /invalid `repr\(packed\)` attribute: not a power of two/],
+  ['#[repr(align(0))] pub struct S { a: u8 }', 'S', /invalid `repr\(align\)` attribute: not a power of two/],
   ['#[repr(align(1073741824))] pub struct S { a: u8 }', 'S', /invalid `repr\(align\)` attribute: larger than 2\^29/],
   ['#[repr(u8)] pub enum S { A = 255, B }', 'S', /enum discriminant overflowed/],
   ['#[repr(u8)] pub enum S { A = 1, B = 1 }', 'S', /discriminant value `1` assigned more than once/],
