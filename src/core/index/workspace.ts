@@ -195,6 +195,10 @@ export class WorkspaceIndex implements TypeResolver {
     return this.resolver.evalConst(module, text, env);
   }
 
+  parseType(text: string): TypeExpr | undefined {
+    return this.resolver.parseType(text);
+  }
+
   evalConstChecked(module: string, text: string, env?: ReadonlyMap<string, bigint>): { value?: bigint; error?: string } {
     return this.resolver.evalConstChecked(module, text, env);
   }
