@@ -36,12 +36,12 @@ before(async () => {
     // A client with pull diagnostics: the server must not push findings as well.
     capabilities: { textDocument: { diagnostic: { dynamicRegistration: false } } },
   });
-  conn.sendNotification('initialized', {});
+  void conn.sendNotification('initialized', {});
 });
 
 after(async () => {
   await conn.sendRequest('shutdown').catch(() => undefined);
-  conn.sendNotification('exit');
+  void conn.sendNotification('exit');
   await new Promise(r => cp.once('exit', r));
 });
 
@@ -143,16 +143,16 @@ test('an edited buffer is re-analysed after the debounce; closing it puts the di
     }
   };
   const lev = (d: rpc.Diagnostic[]) => d.some(x => x.code === 'large-enum-variant');
-  conn.sendNotification('textDocument/didOpen', { textDocument: { uri: u, languageId: 'rust', version: 1, text: disk } });
+  void conn.sendNotification('textDocument/didOpen', { textDocument: { uri: u, languageId: 'rust', version: 1, text: disk } });
   // An incremental change: `Corrupt([u8; BLOCK])` (proto.rs:18) becomes `Corrupt(Box<[u8; BLOCK]>)`.
   const line = disk.split('\n')[17];
   const col = line.indexOf('[u8; BLOCK]');
-  conn.sendNotification('textDocument/didChange', {
+  void conn.sendNotification('textDocument/didChange', {
     textDocument: { uri: u, version: 2 },
     contentChanges: [{ range: { start: { line: 17, character: col }, end: { line: 17, character: col + '[u8; BLOCK]'.length } }, text: 'Box<[u8; BLOCK]>' }],
   });
   await waitFor('large-enum-variant to go after the edit', d => !lev(d));
-  conn.sendNotification('textDocument/didClose', { textDocument: { uri: u } });
+  void conn.sendNotification('textDocument/didClose', { textDocument: { uri: u } });
   await waitFor('large-enum-variant back from the disk text after close', lev);
 });
 
@@ -175,7 +175,7 @@ test('a folder whose analysis crashes is reported (log + message) and the other 
     workspaceFolders: [{ uri: pathToFileURL(gone).toString(), name: 'gone' }, { uri: pathToFileURL(EXAMPLE).toString(), name: 'ddsplit' }],
     capabilities: {},
   });
-  c.sendNotification('initialized', {});
+  void c.sendNotification('initialized', {});
   await status;
   assert.ok(messages.some(m => m.type === rpc.MessageType.Error && m.message.includes(`analysis of ${gone} failed`)), JSON.stringify(messages));
   assert.ok(errors.some(e => /ENOENT/.test(e) && /\n\s+at /.test(e)), 'the log has the error with its stack');
@@ -183,6 +183,6 @@ test('a folder whose analysis crashes is reported (log + message) and the other 
   const h = await c.sendRequest<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: uri('src/proto.rs') }, position: { line: 15, character: 11 } });
   assert.match(h.contents.value, /size = 50,008 \(0xC358\)/);
   await c.sendRequest('shutdown');
-  c.sendNotification('exit');
+  void c.sendNotification('exit');
   await new Promise(r => p.once('exit', r));
 });
