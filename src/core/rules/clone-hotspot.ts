@@ -94,6 +94,7 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
       }
     }
     if (item.kind !== 'fn') continue;
+    if (ctx.skipFn?.(item as FnItem)) continue;
     const fn = item as FnItem;
     let allowedMemo: boolean | undefined;
     const allowed = () => (allowedMemo ??= isAllowed(ctx, fn, 'clone-hotspot'));

@@ -26,6 +26,8 @@ export interface RuleContext {
   owners?: Map<string, Item[]>;
   /** Names of `macro_rules!` macros defined in the workspace (see `fromForeignMacro`). */
   localMacros?: Set<string>;
+  /** Fns whose findings would be dropped anyway (test code with `testCode: off`): not scanned. */
+  skipFn?: (fn: FnItem) => boolean;
 }
 
 export interface FileLines {

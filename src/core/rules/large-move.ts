@@ -112,6 +112,7 @@ export function largeMove(ctx: RuleContext): LargeMoveFinding[] {
   const limit = ctx.settings.passByValueSizeLimit;
   for (const item of ctx.index.items) {
     if (item.kind !== 'fn' || !wanted(ctx, item.span.file)) continue;
+    if (ctx.skipFn?.(item as FnItem)) continue;
     const fn = item as FnItem;
     let allowedMemo: boolean | undefined;
     const allowed = () => (allowedMemo ??= isAllowed(ctx, fn, 'large-move'));
