@@ -6,7 +6,7 @@
  * cancellation and warnings.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { constants as zc, gunzipSync } from 'node:zlib';
 import { FoldedCollapser, foldedToSample, parseFoldedLine, type FoldOptions } from './folded';
@@ -251,7 +251,9 @@ export async function detectImporter(file: string): Promise<{ importer: ProfileI
   if (!(sn instanceof Error) && sn.format === 'perf-data') return { importer: perfData, head: readHead(file), size: sn.size };
   let head: Buffer | undefined;
   try {
-    head = readHead(file);
+    // Only a regular file is read: opening a FIFO blocks until a writer comes (the import hung);
+    // sniffFile's error says "not a regular file".
+    if (statSync(file).isFile()) head = readHead(file);
   } catch {
     // sniffFile's error says why
   }
