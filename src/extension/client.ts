@@ -92,6 +92,8 @@ export function createClient(ctx: vscode.ExtensionContext, middleware: Middlewar
       profileHints: false,
       docsBase: ctx.extensionUri.toString() + '/',
       trusted: vscode.workspace.isTrusted,
+      // Registered by the extension itself (main.ts), so that they wait for the server.
+      clientCommands: true,
     },
     middleware: {
       ...middleware,

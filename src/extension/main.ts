@@ -10,7 +10,7 @@ import { explainLayout, LayoutDocuments, registerCommands, type ExplainResult } 
 import { registerFlamegraphCommands } from './flamegraph-panel';
 import { ProfileSession } from './profile';
 import { errorText, log } from './log';
-import type { ProfileHotLinesParams } from '../lsp/protocol';
+import { WORKSPACE_COMMANDS, type ProfileHotLinesParams } from '../lsp/protocol';
 
 export interface AllocLensApi {
   activationMs: number;
@@ -23,33 +23,35 @@ export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
     const metrics = new ClientMetrics();
     const layouts = new LayoutDocuments();
     const profile = new ProfileSession(ctx.extensionUri);
-    const client = createClient(
-      ctx,
-      {
-        executeCommand: async (command, args, next) => {
-          switch (command) {
-            case 'allocLens.explainLayout':
-              return explainLayout(layouts, args, a => Promise.resolve(next(command, a)) as Promise<ExplainResult | undefined>);
-            case 'allocLens.importProfile':
-              return profile.import(args);
-            case 'allocLens.verifyLayouts':
-              if (!vscode.workspace.isTrusted) {
-                void vscode.window.showWarningMessage('Alloc Lens: verifying layouts builds the crate with rustc (build scripts and proc macros run). Trust this workspace to allow it; static analysis keeps working without.');
-                return undefined;
-              }
-              return vscode.window.withProgress(
-                { location: vscode.ProgressLocation.Notification, title: 'Alloc Lens: verifying layouts with rustc', cancellable: true },
-                (_p, token) => client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token).then(undefined, e => {
-                  if ((e as { code?: number }).code !== -32800) void vscode.window.showErrorMessage(`Alloc Lens: ${(e as Error).message}`);
-                }),
-              );
-            default:
-              return next(command, args);
+    const client = createClient(ctx, {}, metrics);
+    // The server's workspace commands are registered here, not by the client when the server answers
+    // `initialize`: run before that (a loaded machine, a big workspace) they would fail with
+    // "command not found". Each waits for the server instead.
+    let started: Promise<void> | undefined;
+    const toServer = (command: string, args: unknown[], token?: vscode.CancellationToken) => client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token);
+    const run = async (command: (typeof WORKSPACE_COMMANDS)[number], args: unknown[]): Promise<unknown> => {
+      await started;
+      switch (command) {
+        case 'allocLens.explainLayout':
+          return explainLayout(layouts, args, a => toServer(command, a) as Promise<ExplainResult | undefined>);
+        case 'allocLens.importProfile':
+          return profile.import(args);
+        case 'allocLens.verifyLayouts':
+          if (!vscode.workspace.isTrusted) {
+            void vscode.window.showWarningMessage('Alloc Lens: verifying layouts builds the crate with rustc (build scripts and proc macros run). Trust this workspace to allow it; static analysis keeps working without.');
+            return undefined;
           }
-        },
-      },
-      metrics,
-    );
+          return vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: 'Alloc Lens: verifying layouts with rustc', cancellable: true },
+            (_p, token) => toServer(command, args, token).then(undefined, e => {
+              if ((e as { code?: number }).code !== -32800) void vscode.window.showErrorMessage(`Alloc Lens: ${(e as Error).message}`);
+            }),
+          );
+        default:
+          return toServer(command, args);
+      }
+    };
+    for (const id of WORKSPACE_COMMANDS) ctx.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => run(id, args)));
     profile.client = client;
     const status = vscode.window.createStatusBarItem('allocLens.status', vscode.StatusBarAlignment.Left, 10);
     status.name = 'Alloc Lens';
@@ -86,7 +88,8 @@ export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
     });
     client.onNotification('allocLens/profileHotLines', (p: ProfileHotLinesParams) => profile.hotLines(p));
     refreshStatus();
-    client.start().then(() => metrics.analysisStarted(), e => {
+    started = client.start();
+    started.then(() => metrics.analysisStarted(), e => {
       log().error(`the Alloc Lens server did not start: ${errorText(e)}`);
       void vscode.window.showErrorMessage(`Alloc Lens: the language server did not start: ${(e as Error).message}`, 'Open Log').then(c => c && log().show());
     });

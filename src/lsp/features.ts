@@ -15,10 +15,11 @@ import type { FolderState, WorkspaceAnalysis } from './analysis';
 import { fileUri, sameRange, SOURCE, toRange, toWorkspaceEdit } from './convert';
 import type { ExactLayouts } from './exact';
 import { futureAt, futureHoverMarkdown, futureInlayHints } from '../core/future/present';
+import type { WORKSPACE_COMMANDS } from './protocol';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-export const EXPLAIN_COMMAND = 'allocLens.explainLayout';
+export const EXPLAIN_COMMAND: (typeof WORKSPACE_COMMANDS)[number] = 'allocLens.explainLayout';
 
 /** Layout markdown of the type under (0-based) `line`/`character`, with rustc's word if verified. */
 export function layoutHover(folder: FolderState, exact: ExactLayouts, file: string, line: number, character: number): string | undefined {

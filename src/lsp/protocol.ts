@@ -5,8 +5,15 @@
  * - notification `allocLens/status` (server → client): `StatusParams` after every change.
  * - notification `allocLens/profileHotLines` (server → client): `ProfileHotLinesParams`.
  * - requests `allocLens/types`, `allocLens/drift`, `allocLens/rankedFindings`, `allocLens/flamegraph`.
- * - workspace commands: see `COMMANDS` in server.ts.
+ * - workspace commands: `WORKSPACE_COMMANDS`.
  */
+
+/**
+ * Workspace commands (`workspace/executeCommand`). The server advertises them unless the client
+ * says it registers them itself (`clientCommands`): VS Code does, so that a command run before the
+ * server has answered `initialize` waits for it instead of failing with "command not found".
+ */
+export const WORKSPACE_COMMANDS = ['allocLens.analyzeWorkspace', 'allocLens.importProfile', 'allocLens.clearProfile', 'allocLens.explainLayout', 'allocLens.verifyLayouts'] as const;
 
 /** Heat levels of the gutter bar (0 = coolest). */
 export const HEAT_LEVELS = 5;

@@ -35,7 +35,7 @@ import { DOCS_BASE, fileUri, SOURCE, toDiagnostic, uriPath } from './convert';
 import { ExactLayouts } from './exact';
 import { codeActions, codeLenses, EXPLAIN_COMMAND, inlayHints, layoutHover, typeAt } from './features';
 import { ProfileState } from './profile';
-import type { ProfileHotLinesParams, StatusParams } from './protocol';
+import { WORKSPACE_COMMANDS, type ProfileHotLinesParams, type StatusParams } from './protocol';
 
 /** `initializationOptions` a client may send (all optional). */
 export interface InitOptions {
@@ -51,9 +51,9 @@ export interface InitOptions {
   client?: string;
   /** Settings for clients without `workspace/configuration` (`{ allocLens: {...} }` or the section). */
   settings?: unknown;
+  /** The client registers `WORKSPACE_COMMANDS` itself: they are handled but not advertised. */
+  clientCommands?: boolean;
 }
-
-export const COMMANDS = ['allocLens.analyzeWorkspace', 'allocLens.importProfile', 'allocLens.clearProfile', EXPLAIN_COMMAND, 'allocLens.verifyLayouts'];
 
 const cancelled = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
 const invalid = (m: string) => new ResponseError(ErrorCodes.InvalidParams, m);
@@ -260,7 +260,7 @@ export function startServer(conn: Connection): void {
         codeActionProvider: { codeActionKinds: ['quickfix'], resolveProvider: false },
         inlayHintProvider: true,
         codeLensProvider: { resolveProvider: false },
-        executeCommandProvider: { commands: COMMANDS },
+        executeCommandProvider: { commands: init.clientCommands ? [] : [...WORKSPACE_COMMANDS] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
         ...(usePull ? { diagnosticProvider: { identifier: SOURCE, interFileDependencies: true, workspaceDiagnostics: true } } : {}),
       },

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as rpc from 'vscode-languageserver-protocol/node';
+import { WORKSPACE_COMMANDS } from '../../../src/lsp/protocol';
 
 const REPO = path.join(__dirname, '..', '..', '..', '..');
 const EXAMPLE = path.join(REPO, 'examples', 'ddsplit');
@@ -16,6 +17,7 @@ const uri = (rel: string) => pathToFileURL(path.join(EXAMPLE, rel)).toString();
 
 let cp: ChildProcess;
 let conn: rpc.ProtocolConnection;
+let advertised: string[] | undefined;
 const pushed: rpc.PublishDiagnosticsParams[] = [];
 const hotLines: { lines: unknown[] }[] = [];
 const logs: string[] = [];
@@ -29,13 +31,14 @@ before(async () => {
   conn.onNotification('window/logMessage', (p: { message: string }) => logs.push(p.message));
   conn.onNotification('window/showMessage', (p: { message: string }) => shown.push(p.message));
   conn.listen();
-  await conn.sendRequest('initialize', {
+  const init = await conn.sendRequest<{ capabilities: { executeCommandProvider?: { commands: string[] } } }>('initialize', {
     processId: process.pid,
     rootUri: pathToFileURL(EXAMPLE).toString(),
     workspaceFolders: [{ uri: pathToFileURL(EXAMPLE).toString(), name: 'ddsplit' }],
     // A client with pull diagnostics: the server must not push findings as well.
     capabilities: { textDocument: { diagnostic: { dynamicRegistration: false } } },
   });
+  advertised = init.capabilities.executeCommandProvider?.commands;
   void conn.sendNotification('initialized', {});
 });
 
@@ -185,4 +188,24 @@ test('a folder whose analysis crashes is reported (log + message) and the other 
   await c.sendRequest('shutdown');
   void c.sendNotification('exit');
   await new Promise(r => p.once('exit', r));
+});
+
+test('workspace commands: advertised to a plain client; a client that registers them itself (VS Code) gets none advertised and they still run', async () => {
+  assert.deepEqual(advertised, [...WORKSPACE_COMMANDS]);
+  const p = spawn(process.execPath, [path.join(REPO, 'bin', 'alloc-lens.js'), 'lsp'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const c = rpc.createProtocolConnection(new rpc.StreamMessageReader(p.stdout!), new rpc.StreamMessageWriter(p.stdin!));
+  c.listen();
+  const r = await c.sendRequest<{ capabilities: { executeCommandProvider?: { commands: string[] } } }>('initialize', {
+    processId: process.pid,
+    rootUri: pathToFileURL(EXAMPLE).toString(),
+    capabilities: {},
+    initializationOptions: { client: 'vscode', clientCommands: true },
+  });
+  assert.deepEqual(r.capabilities.executeCommandProvider?.commands, []);
+  void c.sendNotification('initialized', {});
+  const explained = await c.sendRequest<{ markdown?: string }>('workspace/executeCommand', { command: 'allocLens.explainLayout', arguments: [uri('src/proto.rs'), { line: 15, character: 11 }] });
+  assert.match(explained.markdown ?? '', /50,008/);
+  await c.sendRequest('shutdown');
+  void c.sendNotification('exit');
+  await new Promise(x => p.once('exit', x));
 });
