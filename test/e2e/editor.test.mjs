@@ -134,7 +134,15 @@ test('Explain Layout opens a read-only preview and leaves no Untitled tab', asyn
   await goTo(page, 2, 12);
   await command(page, 'Alloc Lens: Explain Layout');
   await until('the layout preview', async () => (await page.locator('.tab', { hasText: /Preview .*DistriErr/ }).count()) > 0 || undefined, 20000);
-  await page.waitForTimeout(500);
+  // The preview is a webview: its text is in a frame of its own. A screenshot once showed it blank.
+  const text = await until('the layout in the preview', async () => {
+    for (const f of page.frames()) {
+      const t = await f.evaluate(() => document.body?.innerText ?? '').catch(() => '');
+      if (/DistriErr/.test(t) && /size = \d/.test(t)) return t;
+    }
+    return undefined;
+  }, 20000);
+  assert.match(text, /size = 24 \(0x18\), align = 8/);
   const tabs = await page.locator('.tab').allTextContents();
   assert.ok(!tabs.some(t => /Untitled/.test(t)), `tabs: ${tabs.join(' | ')}`);
   await shot(page, '9-explain-layout');
