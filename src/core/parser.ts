@@ -145,3 +145,12 @@ export function diffText(a: string, b: string): TextChange | undefined {
   }
   return { startOffset: start, oldEndOffset: endA, newText: b.slice(start, endB) };
 }
+
+/**
+ * Visit every node whose type is in `types` (depth-first, source order, `root` included). The
+ * search runs inside tree-sitter (`descendantsOfType`): only the matches cross into JS, where a
+ * JS-driven cursor would cross the binding several times per node of every body.
+ */
+export function visitNodes(root: SyntaxNode, types: ReadonlySet<string>, cb: (node: SyntaxNode) => void): void {
+  for (const node of root.descendantsOfType([...types])) cb(node);
+}

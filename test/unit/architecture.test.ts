@@ -11,10 +11,10 @@ import * as path from 'node:path';
 
 const SRC = path.join(__dirname, '..', '..', '..', 'src');
 /**
- * Folder cycles not broken yet, all through types: rules offer fixes while fixes read
- * RuleContext, Fix/TextEdit and walk.ts from rules/; config/settings.ts names RuleCode.
+ * Folder cycles allowed: none. The last one (config <-> fixes <-> rules, all through types) was
+ * broken by giving fixes their own types (fixes/types.ts) and the rules their settings type.
  */
-const KNOWN_FOLDER_CYCLES = ['core/config <-> core/fixes <-> core/rules'];
+const KNOWN_FOLDER_CYCLES: string[] = [];
 
 function tsFiles(dir: string, out: string[] = []): string[] {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {

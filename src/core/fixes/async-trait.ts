@@ -5,11 +5,10 @@
  * `#[async_trait]` attribute on the trait and its impls is removed.
  */
 import type { Attribute, FnItem, ImplItem, TraitItem } from '../model';
-import type { RuleContext } from '../rules/context';
-import type { Fix, TextEdit } from '../rules/types';
+import type { Fix, FixContext, TextEdit } from './types';
 import { editAt } from './edits';
 
-function removeAttr(ctx: RuleContext, a: Attribute): TextEdit | undefined {
+function removeAttr(ctx: FixContext, a: Attribute): TextEdit | undefined {
   const text = ctx.index.fileText(a.span.file);
   if (!text) return undefined;
   let end = a.span.endOffset;
@@ -23,7 +22,7 @@ function removeAttr(ctx: RuleContext, a: Attribute): TextEdit | undefined {
   return editAt(a.span.file, text, a.span.startOffset, end, '');
 }
 
-function rewriteDecl(ctx: RuleContext, fn: FnItem, noSend: boolean): TextEdit[] {
+function rewriteDecl(ctx: FixContext, fn: FnItem, noSend: boolean): TextEdit[] {
   const text = ctx.index.fileText(fn.span.file);
   if (!text) return [];
   const s = fn.signatureSpan.startOffset;
@@ -61,7 +60,7 @@ function rewriteDecl(ctx: RuleContext, fn: FnItem, noSend: boolean): TextEdit[] 
   return edits;
 }
 
-export function nativeAsyncFix(ctx: RuleContext, t: TraitItem, methods: FnItem[], impls: ImplItem[], noSend: boolean): Fix | undefined {
+export function nativeAsyncFix(ctx: FixContext, t: TraitItem, methods: FnItem[], impls: ImplItem[], noSend: boolean): Fix | undefined {
   const edits: TextEdit[] = [];
   for (const item of [t, ...impls]) {
     for (const a of item.attrs.filter(x => /(^|::)async_trait$/.test(x.name))) {

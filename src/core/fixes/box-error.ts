@@ -4,11 +4,8 @@
  * Offered only where every caller in the workspace just propagates the error with `?`.
  */
 import type { FnItem } from '../model';
-import type { SyntaxNode } from '../parser';
-import type { RuleContext } from '../rules/context';
-import type { ErrPart } from '../rules/result-type';
-import type { Fix, TextEdit } from '../rules/types';
-import { visitNodes } from '../rules/walk';
+import { visitNodes, type SyntaxNode } from '../parser';
+import type { ErrPart, Fix, FixContext, TextEdit } from './types';
 import { editAt } from './edits';
 import { parseTypeText } from '../index/type-text';
 
@@ -40,7 +37,7 @@ function errRange(text: string, fn: FnItem): [number, number] | undefined {
   return [fn.signatureSpan.startOffset + s, fn.signatureSpan.startOffset + e];
 }
 
-function fnBodyNode(ctx: RuleContext, fn: FnItem): SyntaxNode | undefined {
+function fnBodyNode(ctx: FixContext, fn: FnItem): SyntaxNode | undefined {
   const tree = ctx.index.tree(fn.span.file);
   if (!tree) return undefined;
   const rel = ctx.index.fileText(fn.span.file) === undefined ? undefined : tree.rootNode.namedDescendantForIndex(fn.span.startOffset, fn.span.endOffset - 1);
@@ -50,7 +47,7 @@ function fnBodyNode(ctx: RuleContext, fn: FnItem): SyntaxNode | undefined {
 }
 
 /** Every call of `fn` in the workspace is `call(..)?`. */
-function callersOnlyPropagate(ctx: RuleContext, fn: FnItem): boolean {
+function callersOnlyPropagate(ctx: FixContext, fn: FnItem): boolean {
   for (const file of ctx.index.fileNames()) {
     const text = ctx.index.fileText(file);
     const tree = ctx.index.tree(file);
@@ -68,7 +65,7 @@ function callersOnlyPropagate(ctx: RuleContext, fn: FnItem): boolean {
   return true;
 }
 
-export function boxErrorFix(ctx: RuleContext, fn: FnItem, part: ErrPart): Fix | undefined {
+export function boxErrorFix(ctx: FixContext, fn: FnItem, part: ErrPart): Fix | undefined {
   if (!part.direct || fn.owner?.kind === 'trait' || !fn.hasBody) return undefined;
   const text = ctx.index.fileText(fn.span.file);
   if (!text) return undefined;

@@ -5,14 +5,13 @@
  */
 import type { EnumItem, Field, ImplItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
-import type { RuleContext } from '../rules/context';
-import type { Fix, TextEdit } from '../rules/types';
+import type { Fix, FixContext, TextEdit } from './types';
 import { editAt } from './edits';
 
 const fmtB = (n: number) => `${n.toLocaleString('en-US')} B`;
 
 /** Whether a type is `Copy`: primitives, shared refs, arrays/tuples of Copy, workspace Copy types. */
-export function isCopyType(ctx: RuleContext, module: string, t: TypeExpr, depth = 0): boolean {
+export function isCopyType(ctx: FixContext, module: string, t: TypeExpr, depth = 0): boolean {
   if (depth > 8) return false;
   switch (t.kind) {
     case 'array':
@@ -35,7 +34,7 @@ export function isCopyType(ctx: RuleContext, module: string, t: TypeExpr, depth 
   }
 }
 
-export function isCopy(ctx: RuleContext, item: Pick<EnumItem, 'attrs' | 'name'>): boolean {
+export function isCopy(ctx: FixContext, item: Pick<EnumItem, 'attrs' | 'name'>): boolean {
   if (item.attrs.some(a => a.name === 'derive' && /\bCopy\b/.test(a.args))) return true;
   // Names of the types with an `impl Copy for ..`, collected once per rule run.
   ctx.copyImpls ??= new Set(
@@ -58,7 +57,7 @@ function fieldTypeRange(text: string, f: Field): [number, number] {
  * `goal`: the variant's remaining field bytes must drop to at most this (0 = box every field
  * larger than a pointer).
  */
-export function boxVariantFix(ctx: RuleContext, item: EnumItem, goal: number, allVariants = false): Fix | undefined {
+export function boxVariantFix(ctx: FixContext, item: EnumItem, goal: number, allVariants = false): Fix | undefined {
   if (isCopy(ctx, item)) return undefined;
   // Positional construction sites cannot be rewritten safely around #[cfg]'d fields.
   if (item.variants.some(v => v.fields.some(f => f.attrs.some(a => a.name === 'cfg')))) return undefined;
@@ -124,7 +123,7 @@ function constructionNodes(tree: { rootNode: SyntaxNode }, types: Set<string>): 
   return nodes;
 }
 
-function constructionEdits(ctx: RuleContext, item: EnumItem, variant: string, shape: string, fields: string[]): TextEdit[] {
+function constructionEdits(ctx: FixContext, item: EnumItem, variant: string, shape: string, fields: string[]): TextEdit[] {
   const edits: TextEdit[] = [];
   const types = new Set(['call_expression', 'struct_expression']);
   for (const file of ctx.index.fileNames()) {

@@ -3,7 +3,7 @@
  * apply them to strings).
  */
 import { lineStarts, spanAt } from '../index/syntax';
-import type { TextEdit } from '../rules/types';
+import type { TextEdit } from './types';
 
 let cachedText: string | undefined;
 let cachedLines: number[] = [];

@@ -6,7 +6,7 @@ import type { WorkspaceIndex } from '../index/workspace';
 import type { LayoutEngine } from '../layout/engine';
 import type { FnItem, Item, Span } from '../model';
 import type { FnScan } from './fn-scan-types';
-import type { RuleSettings } from '../config/settings';
+import type { RuleSettings } from './settings';
 import type { Finding, Range, RuleCode } from './types';
 import { lineStarts } from '../index/syntax';
 

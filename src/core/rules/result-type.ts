@@ -3,26 +3,12 @@
  * (`type Res<T> = Result<T, MyErr>`, `io::Result`), and `impl Future<Output = Result<..>>`.
  */
 import type { Env } from '../layout/engine';
-import type { Lay } from '../layout/lay';
-import type { FnItem, TypeDefItem, TypeExpr } from '../model';
+import type { FnItem, TypeExpr } from '../model';
 import type { RuleContext } from './context';
+import type { ErrPart } from '../fixes/types';
 
-export interface ErrPart {
-  /** The whole `Result` as written. */
-  resultText: string;
-  /** The `Result<T, E>` (or alias) expression itself, for its `Ok` type. */
-  resultExpr?: TypeExpr;
-  /** Layout of the whole `Result`. */
-  result: Lay;
-  /** Layout of `E`. */
-  err: Lay;
-  /** `E` as written at its definition site. */
-  errExpr: TypeExpr;
-  /** The workspace type `E` resolves to, if any. */
-  errItem?: TypeDefItem;
-  /** The return type expression `Result<..>` in the signature (for the Box<E> rewrite). */
-  direct: boolean;
-}
+export type { ErrPart };
+
 
 type PathExpr = Extract<TypeExpr, { kind: 'path' }>;
 

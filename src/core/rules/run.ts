@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import type { WorkspaceIndex } from '../index/workspace';
 import type { LayoutEngine } from '../layout/engine';
-import type { RuleSettings } from '../config/settings';
+import type { RuleSettings } from './settings';
 import type { Item } from '../model';
 import type { RuleContext } from './context';
 import type { Finding } from './types';

@@ -14,31 +14,10 @@ export type RuleCode =
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
-/** A source range: 1-based lines, 1-based columns (UTF-16 code units), end exclusive. */
-export interface Range {
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-}
+import type { Range } from '../range';
+import type { Fix, TextEdit } from '../fixes/types';
 
-/** One replacement in one file: offsets into the file text as a JS string (UTF-16 units), plus the range. */
-export interface TextEdit {
-  range: Range;
-  startOffset: number;
-  endOffset: number;
-  newText: string;
-}
-
-export interface Fix {
-  /** Shown in the light bulb, e.g. "Box the payload of `DistriErr::Corrupt`". */
-  title: string;
-  /** The fix that should be applied by "auto fix" (VS Code `isPreferred`). */
-  preferred: boolean;
-  /** Edits across the workspace (construction sites may be in other files). */
-  edits: TextEdit[];
-}
+export type { Fix, Range, TextEdit };
 
 export interface RelatedInfo {
   range: Range;

@@ -3,14 +3,7 @@
  */
 import type { SyntaxNode, Tree } from '../parser';
 
-/**
- * Visit every node whose type is in `types` (depth-first, source order, `root` included). The
- * search runs inside tree-sitter (`descendantsOfType`): only the matches cross into JS, where a
- * JS-driven cursor would cross the binding several times per node of every body.
- */
-export function visitNodes(root: SyntaxNode, types: ReadonlySet<string>, cb: (node: SyntaxNode) => void): void {
-  for (const node of root.descendantsOfType([...types])) cb(node);
-}
+export { visitNodes } from '../parser';
 
 /** The smallest named node covering [start, end). */
 export function nodeCovering(tree: Tree, start: number, end: number): SyntaxNode {
