@@ -127,7 +127,7 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
       if (this.sort === 'size') fs.sort((a, b) => (b.size ?? 0) - (a.size ?? 0) || b.cost - a.cost);
       return fs.map(f => ({ t: 'finding', f, g: node.g }));
     }
-    if (node.t === 'compare') return [...node.c.totals.map(text => ({ t: 'total' as const, text })), ...node.c.lines.slice(0, 20).map(l => ({ t: 'line' as const, l }))];
+    if (node.t === 'compare') return [...node.c.totals.map(text => ({ t: 'total' as const, text })), ...node.c.lines.slice(0, 10).map(l => ({ t: 'line' as const, l }))];
     return [];
   }
 

@@ -113,6 +113,12 @@ export function causeOf(folder: FolderState, f: Finding): Cause {
       const name = /^[A-Za-z_]\w*/.exec(text ?? '')?.[0] ?? 'trait';
       return { id: `trait:${module}::${name}`, label: name, kind: 'trait', at: { file, line, column } };
     }
+    case 'clone-hotspot': {
+      // `Rc<String>`-like double allocations: one cause per pattern (every field and local of that type).
+      if (f.data.kind !== 'double-alloc') return own;
+      const ty = /`([^`]+)`/.exec(f.message)?.[1];
+      return ty ? { id: `double-alloc:${ty}`, label: ty, kind: 'type', at: { file, line, column } } : own;
+    }
     case 'large-future':
       return { id: `future:${module}::${f.data.callee}`, label: `${f.data.callee}(..).await`, kind: 'future', at: { file, line, column } };
     default:

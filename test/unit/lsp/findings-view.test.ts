@@ -56,6 +56,9 @@ test('findings are grouped by root cause: DistriErr causes the large-error retur
   assert.equal(query.sizeLabel, '4,112 B');
   const trait = t.groups.find(g => g.label === 'Splitter');
   assert.equal(trait?.kind, 'trait');
+  // both `Rc<String>` double allocations are one pattern
+  assert.deepEqual(t.groups.find(g => g.label === 'Rc<String>')?.findings.map(f => f.where).sort(), ['src/store.rs:17', 'src/store.rs:6']);
+  assert.equal(t.groups.length, 4);
   // every finding is in exactly one group
   const all = t.groups.flatMap(g => g.findings.map(f => `${f.code} ${f.where}`));
   assert.equal(new Set(all).size, all.length);
