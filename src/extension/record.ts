@@ -97,6 +97,7 @@ export class Recorder {
     }
     const cwd = folder.uri.fsPath;
     const cfg = vscode.workspace.getConfiguration('allocLens.record', folder.uri);
+    let output: string | undefined;
     try {
       const targets = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Alloc Lens: reading cargo targets' }, (_p, token) =>
         run('cargo', metadataArgs(), { cwd, token }).then(s => {
@@ -123,7 +124,7 @@ export class Recorder {
       if (argLine === undefined) return undefined;
       const programArgs = splitArgs(argLine);
       await this.state.update(lastKey, { target: `${pick.t.kind}:${pick.t.package}:${pick.t.name}`, args: argLine });
-      const output = recordingPath(targets.dir ?? path.join(cwd, 'target'), pick.t, new Date());
+      output = recordingPath(targets.dir ?? path.join(cwd, 'target'), pick.t, new Date());
       fs.mkdirSync(path.dirname(output), { recursive: true });
       out().show(true);
       const file = await vscode.window.withProgress(
@@ -134,8 +135,8 @@ export class Recorder {
           const exe = executableFromMessages(messages, pick.t);
           if (!exe) throw new Error(`cargo built no executable for ${pick.t.name}`);
           progress.report({ message: `perf record ${path.basename(exe)} ${argLine}`.trim() });
-          await run('perf', perfRecordArgs(exe, programArgs, output, { frequency: cfg.get<number>('frequency', 2000), stackBytes: cfg.get<number>('dwarfStackBytes', 65528) }), { cwd, token, echoStdout: true });
-          return output;
+          await run('perf', perfRecordArgs(exe, programArgs, output!, { frequency: cfg.get<number>('frequency', 2000), stackBytes: cfg.get<number>('dwarfStackBytes', 65528) }), { cwd, token, echoStdout: true });
+          return output!;
         },
       );
       out().appendLine(`recorded ${file}; importing it`);
@@ -143,6 +144,8 @@ export class Recorder {
       return file;
     } catch (e) {
       if (e instanceof Cancelled) {
+        // A cancelled recording is cut short: it is not imported, and not left behind.
+        if (output) fs.rmSync(output, { force: true });
         out().appendLine('cancelled');
         void vscode.window.showInformationMessage('Alloc Lens: recording cancelled.');
         return undefined;

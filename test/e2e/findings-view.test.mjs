@@ -110,10 +110,12 @@ test('sort by size and filter by rule', async () => {
   await page.locator('.part.sidebar .composite.title .action-label[aria-label="Filter by Rule and Severity..."]').first().click();
   const pick = page.locator('.quick-input-widget');
   await pick.waitFor({ state: 'visible' });
-  // Uncheck all, then check large-move only.
-  await page.locator('.quick-input-widget .quick-input-check-all').click();
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'large-move' }).locator('input[type=checkbox]').check();
-  for (const s of ['error', 'warning', 'info', 'hint']) await page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^\\s*${s}\\s*severity`) }).locator('input[type=checkbox]').check().catch(() => undefined);
+  // Everything starts checked; clicking a row of a multi-select pick toggles it: leave large-move.
+  for (const rule of ['large-error', 'large-enum-variant', 'async-trait-box', 'clone-hotspot', 'large-future']) {
+    await page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${rule}$`) }) }).first().click();
+  }
+  await page.waitForTimeout(300);
+  await shot(page, 'view-4a-filter-pick');
   await page.keyboard.press('Enter');
   const rows = await until('only large-move findings', async () => {
     const r = await viewRows(page);
@@ -173,7 +175,12 @@ test('Compare with Baseline Profile: the fixed recording against the original, i
   await openFile(page, 'src/main.rs');
   await until('the delta note on src/main.rs:19', async () => /Δ memcpy \d+\.\d% → 0\.0% \(1,638 → 0 samples\)/.test(await cssText(page)) || undefined, 20000);
   await page.mouse.move(700, 500);
-  await shot(page, 'compare-1-view-and-gutter');
+  await shot(page, 'compare-1-view');
+  // The gutter and the notes, with the editor at full width (the sidebar hidden, then shown again).
+  await page.keyboard.press('Control+B');
+  await page.waitForTimeout(800);
+  await shot(page, 'compare-2-gutter-notes');
+  await page.keyboard.press('Control+B');
 });
 
 test('the walkthrough covers opening a crate, findings, fixes, recording and comparing', async () => {
