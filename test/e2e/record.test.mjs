@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { command, ROOT, shot, startEditor, poller } from './harness.mjs';
+import { command, goTo, openFile, ROOT, shot, startEditor, poller } from './harness.mjs';
 
 let ed;
 
@@ -56,9 +56,13 @@ test('Record Profile builds the example with line tables, records it with perf a
   // The user's manifest is untouched; the binary has line tables (perf found src/ lines).
   assert.equal(readFileSync(join(workspace, 'Cargo.toml'), 'utf8'), manifest);
   // The "Alloc Lens: Record" output (its last lines are visible; long lines wrap).
-  const out = (await page.locator('.part.panel').innerText()).replace(/\n/g, '');
+  const out = (await page.locator('.part.panel').innerText()).replace(/\n/g, '').replace(/\u00a0/g, ' ');
   assert.match(out, /Finished `release` profile/);
   assert.match(out, /\$ perf record -F 2000 -g --call-graph dwarf,65528 -o \S+perf-ddsplit-\S+\.data -- \S+\/target\/release\/ddsplit 3000/);
+  // The hottest line the import names gets its note in the editor.
+  const hottest = /Hottest: (src\/\w+\.rs):(\d+)/.exec(msg);
+  await openFile(page, hottest[1]);
+  await goTo(page, Number(hottest[2]), 1);
   await until('line heat from the recording', async () => /memcpy \d+\.\d%/.test(await cssText(page)) || undefined, 30000);
   await shot(page, 'record-3-imported');
 });
