@@ -9,6 +9,8 @@ import { ClientMetrics, createClient, type Metrics } from './client';
 import { explainLayout, LayoutDocuments, registerCommands, type ExplainResult } from './commands';
 import { registerFlamegraphCommands } from './flamegraph-panel';
 import { ProfileSession } from './profile';
+import { explainCause, FindingsView, quickFixAt } from './findings-view';
+import { Recorder } from './record';
 import { errorText, log } from './log';
 import { WORKSPACE_COMMANDS, type ProfileHotLinesParams } from '../lsp/protocol';
 
@@ -36,6 +38,8 @@ export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
           return explainLayout(layouts, args, a => toServer(command, a) as Promise<ExplainResult | undefined>);
         case 'allocLens.importProfile':
           return profile.import(args);
+        case 'allocLens.compareProfiles':
+          return profile.compare(args);
         case 'allocLens.verifyLayouts':
           if (!vscode.workspace.isTrusted) {
             void vscode.window.showWarningMessage('Alloc Lens: verifying layouts builds the crate with rustc (build scripts and proc macros run). Trust this workspace to allow it; static analysis keeps working without.');
@@ -53,14 +57,16 @@ export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
     };
     for (const id of WORKSPACE_COMMANDS) ctx.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => run(id, args)));
     profile.client = client;
+    const view = new FindingsView(client);
+    const recorder = new Recorder(ctx.workspaceState);
     const status = vscode.window.createStatusBarItem('allocLens.status', vscode.StatusBarAlignment.Left, 10);
     status.name = 'Alloc Lens';
-    status.command = 'workbench.actions.view.problems';
+    status.command = 'allocLens.findings.focus';
     let findings = 0;
     const refreshStatus = () => {
       const p = profile.current;
       status.text = `$(pulse) Alloc Lens: ${findings}${p ? ' $(flame)' : ''}`;
-      status.tooltip = `${findings} allocation/copy finding${findings === 1 ? '' : 's'} (click for the Problems panel)${p ? `\nProfile: ${p}` : ''}`;
+      status.tooltip = `${findings} allocation/copy finding${findings === 1 ? '' : 's'} (click for the Alloc Lens view)${p ? `\nProfile: ${p}` : ''}`;
       status.show();
     };
     ctx.subscriptions.push(
@@ -72,6 +78,16 @@ export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
       vscode.window.onDidChangeVisibleTextEditors(() => profile.refreshEditors()),
       vscode.commands.registerCommand('allocLens.openFlamegraph', () => profile.openFlamegraph()),
       vscode.commands.registerCommand('allocLens.showRankedFindings', () => profile.showRankedFindings()),
+      view,
+      recorder,
+      vscode.commands.registerCommand('allocLens.recordProfile', () => recorder.record()),
+      vscode.commands.registerCommand('allocLens.findings.refresh', () => view.refresh()),
+      vscode.commands.registerCommand('allocLens.findings.sortByCost', () => view.setSort('cost')),
+      vscode.commands.registerCommand('allocLens.findings.sortBySize', () => view.setSort('size')),
+      vscode.commands.registerCommand('allocLens.findings.filter', () => view.pickFilter()),
+      vscode.commands.registerCommand('allocLens.findings.clearFilter', () => view.clearFilter()),
+      vscode.commands.registerCommand('allocLens.findings.quickFix', node => quickFixAt(node)),
+      vscode.commands.registerCommand('allocLens.findings.explain', node => explainCause(node)),
       // Not in the palette: read by the e2e test (responsiveness numbers of the extension host).
       vscode.commands.registerCommand('allocLens.internal.metrics', () => metrics.read()),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void client.restart()),
@@ -81,6 +97,7 @@ export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
     client.onNotification('allocLens/status', (p: { findings: number; profile?: string }) => {
       findings = p.findings;
       refreshStatus();
+      view.refresh();
       if (metrics.analysisDone()) {
         const m = metrics.read();
         log().info(`metrics: first diagnostics ${m.firstDiagnosticsMs?.toFixed(0) ?? 'none'} ms after activation; analysis done after ${m.analysedMs?.toFixed(0)} ms; longest extension-host event-loop block ${m.maxBlockMs.toFixed(1)} ms (p99 ${m.p99BlockMs.toFixed(1)} ms); extension-host CPU ${m.hostCpuMs.toFixed(0)} ms; since activation (other extensions starting too) longest block ${m.maxBlockSinceActivationMs.toFixed(1)} ms`);

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
-import type { ImportSummary, ProfileHotLinesParams } from '../lsp/protocol';
+import type { ComparisonView, ImportSummary, ProfileHotLinesParams } from '../lsp/protocol';
 import { FlamegraphPanel, openSource, type FlamegraphData } from './flamegraph-panel';
 import { ProfileDecorations } from './profile-decorations';
 import { errorText, log } from './log';
@@ -87,6 +87,51 @@ export class ProfileSession implements vscode.Disposable {
     } catch (e) {
       if ((e as { code?: number }).code === -32800) return undefined;
       log().error(`import of ${file} failed: ${errorText(e)}`);
+      void vscode.window.showErrorMessage(`Alloc Lens: ${(e as Error).message}`, 'Open Log').then(c => c && log().show());
+      return undefined;
+    }
+  }
+
+  /**
+   * Middleware of the server's compare command: the loaded profile is the new one (asked for
+   * first when none is loaded); picks the baseline, shows progress with cancel and the result.
+   */
+  async compare(args: unknown[]): Promise<ComparisonView | undefined> {
+    const arg = args[0] as vscode.Uri | string | undefined;
+    let file = typeof arg === 'string' ? arg : arg?.fsPath;
+    if (!this.summary) {
+      const pick = await vscode.window.showInformationMessage('Alloc Lens: Compare Profiles compares the loaded profile (the new one) with a baseline. Load the new profile first.', 'Import Profile...', 'Record Profile...');
+      if (pick === 'Import Profile...') await vscode.commands.executeCommand('allocLens.importProfile');
+      else if (pick === 'Record Profile...') await vscode.commands.executeCommand('allocLens.recordProfile');
+      if (!this.summary) return undefined;
+    }
+    if (!file) {
+      const found = await vscode.workspace.findFiles('**/{perf.data,*.perf-script*,*.folded,*.folded.gz}', '**/{node_modules,.git}/**', 1).then(undefined, () => []);
+      const pick = await vscode.window.showOpenDialog({
+        defaultUri: found[0] ? vscode.Uri.joinPath(found[0], '..') : undefined,
+        canSelectMany: false,
+        openLabel: 'Compare with Baseline',
+        title: 'The baseline (older) CPU profile to compare the loaded one with: perf.data, perf script text or folded stacks',
+        filters: { Profiles: ['data', 'txt', 'gz', 'folded', 'perf', 'script'], 'All files': ['*'] },
+      });
+      file = pick?.[0]?.fsPath;
+    }
+    if (!file) return undefined;
+    if (!vscode.workspace.isTrusted && /(^|[\\/])[^\\/]*\.data$/.test(file)) {
+      void vscode.window.showWarningMessage('Alloc Lens: reading perf.data runs `perf script`, which is not done in an untrusted workspace. Trust the workspace, or compare with the output of `perf script` (text) instead.');
+      return undefined;
+    }
+    try {
+      const view = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Alloc Lens: comparing with ${path.basename(file)}`, cancellable: true },
+        (_progress, token) => this.client!.sendRequest(ExecuteCommandRequest.type, { command: 'allocLens.compareProfiles', arguments: [file] }, token) as Promise<ComparisonView | undefined>,
+      );
+      if (!view) return undefined;
+      void vscode.window.showInformationMessage(view.message, 'Show in Alloc Lens View').then(c => c && vscode.commands.executeCommand('allocLens.findings.focus'));
+      return view;
+    } catch (e) {
+      if ((e as { code?: number }).code === -32800) return undefined;
+      log().error(`comparison with ${file} failed: ${errorText(e)}`);
       void vscode.window.showErrorMessage(`Alloc Lens: ${(e as Error).message}`, 'Open Log').then(c => c && log().show());
       return undefined;
     }

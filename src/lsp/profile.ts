@@ -15,10 +15,15 @@ import type { ImportProgress } from '../profile/types';
 import type { Finding } from '../core/rules/types';
 import type { FolderState, ProfileEvidence, WorkspaceAnalysis } from './analysis';
 import { fileUri } from './convert';
+import { fmtBytes } from '../profile/heap/format';
+import { ProfileInputError } from '../profile/source';
 import { heapConfirmations, heapDiagnostics, heapFlamegraph, heapHotLines, heapHover, heapSummary, importHeap, type LoadedHeap } from './heap';
 import { detectImporter } from '../profile/import';
 import type { Diagnostic } from 'vscode-languageserver';
-import { HEAT_LEVELS, type HotLineNote, type ImportSummary } from './protocol';
+import { HEAT_LEVELS, type ComparisonView, type FindingsTree, type HotLineNote, type ImportSummary } from './protocol';
+import { compareReports, lineDeltaNote, pp, type ProfileCompareJson } from '../profile/compare';
+import { findingsTree, pctOf, type LineCounts, type ProfileLines } from './causes';
+import type { FnItem } from '../core/model';
 
 export interface LoadedProfile {
   readonly file: string;
@@ -30,6 +35,8 @@ export class ProfileState {
   current: LoadedProfile | undefined;
   /** A loaded heap profile (one profile at a time: CPU or heap). */
   heap: LoadedHeap | undefined;
+  /** The baseline the current CPU profile is compared with (Compare Profiles). */
+  baseline: { file: string; result: ProfileAnalysis; compare: ProfileCompareJson } | undefined;
 
   constructor(private readonly analysis: WorkspaceAnalysis) {}
 
@@ -37,6 +44,7 @@ export class ProfileState {
     if ((await detectImporter(file)).importer.kind === 'heap') {
       const { loaded, summary } = await importHeap(file, folder, opts);
       this.current = undefined;
+      this.baseline = undefined;
       this.heap = loaded;
       this.analysis.setConfirmer((root, findings) => {
         const out = new Map<Finding, ProfileEvidence>();
@@ -56,6 +64,7 @@ export class ProfileState {
     });
     this.current = { file, folder, result };
     this.heap = undefined;
+    this.baseline = undefined;
     const text = lineReader(folder.root, folder.index);
     this.analysis.setConfirmer((root, findings) => {
       const out = new Map<Finding, ProfileEvidence>();
@@ -86,6 +95,7 @@ export class ProfileState {
   clear(): void {
     this.current = undefined;
     this.heap = undefined;
+    this.baseline = undefined;
     this.analysis.setConfirmer(undefined);
   }
 
@@ -111,12 +121,155 @@ export class ProfileState {
     const lines = [...a.lines.values()].filter(h => memoryCost(h.samples) > 0 || h.samples.total >= a.totals.total * 0.005);
     const weight = (h: HotLine) => memoryCost(h.samples) || h.samples.total * 0.01;
     const max = Math.max(1, ...lines.map(weight));
-    return lines.map(h => ({
+    const out = lines.map(h => ({
       uri: fileUri(a.resolver.absolute(h.file)),
       line: h.line - 1,
       note: `${lineNote({ samples: h.samples, share: lineShare(h.samples, a.totals) })}${h.precision === 'function' ? ' (fn)' : ''}`,
       level: Math.min(HEAT_LEVELS - 1, Math.floor(Math.sqrt(weight(h) / max) * HEAT_LEVELS)),
     }));
+    const b = this.baseline;
+    if (!b) return out;
+    // Compared: every line that moved carries its delta (`memcpy 36.0% → 0.4% (1,638 → 12 samples)`),
+    // lines only the baseline had included (at the coolest level: they cost nothing now).
+    const byKey = new Map(out.map(l => [`${l.uri}:${l.line}`, l]));
+    for (const d of b.compare.lines) {
+      if (Math.max(Math.abs(d.shares.copy.delta), Math.abs(d.shares.alloc.delta), Math.abs(d.shares.free.delta), Math.abs(d.shares.total.delta)) < 0.0005) continue;
+      const uri = fileUri(a.resolver.absolute(d.file));
+      const note = `Δ ${lineDeltaNote(d)}`;
+      const cur = byKey.get(`${uri}:${d.line - 1}`);
+      if (cur) cur.note = note;
+      else {
+        const l = { uri, line: d.line - 1, note, level: 0 };
+        out.push(l);
+        byKey.set(`${uri}:${l.line}`, l);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Compare Profiles: loads `file` as the baseline of the current CPU profile (same workspace
+   * index, every line kept) and returns the totals and the lines that changed most.
+   */
+  async compare(file: string, opts: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void }): Promise<ComparisonView> {
+    const c = this.current;
+    if (!c) throw new ProfileInputError(this.heap ? 'Compare Profiles compares CPU profiles (perf); a heap profile is loaded' : 'load the newer profile first (Import Profile... or Record Profile...), then compare it with a baseline');
+    if ((await detectImporter(file)).importer.kind === 'heap') throw new ProfileInputError('Compare Profiles compares CPU profiles (perf); the baseline is a heap profile');
+    const result = await analyzeProfile(file, { root: c.folder.root, index: c.folder.index, remaps: c.folder.editor.remaps, top: 0, signal: opts.signal, onProgress: opts.onProgress });
+    const compare = compareReports(result.report, c.result.report);
+    this.baseline = { file, result, compare };
+    return this.comparison()!;
+  }
+
+  comparison(): ComparisonView | undefined {
+    const b = this.baseline;
+    const c = this.current;
+    if (!b || !c) return undefined;
+    const cmp = b.compare;
+    const totals = (['copy', 'alloc', 'free'] as const).map(k => {
+      const d = cmp.shares[k];
+      return `${k === 'copy' ? 'memcpy' : k === 'alloc' ? 'malloc' : 'free'} ${pct(d.before)} → ${pct(d.after)} (${pp(d.delta)})`;
+    });
+    const moved = cmp.lines.filter(l => Math.max(Math.abs(l.shares.copy.delta), Math.abs(l.shares.alloc.delta), Math.abs(l.shares.free.delta)) >= 0.0005);
+    const a = c.result.attribution;
+    return {
+      baseline: b.file,
+      current: c.file,
+      totals,
+      lines: moved.slice(0, 50).map(l => ({ label: `${l.file}:${l.line}`, note: lineDeltaNote(l), uri: fileUri(a.resolver.absolute(l.file)), line: l.line - 1, presence: l.presence })),
+      message: `Alloc Lens: ${path.basename(b.file)} → ${path.basename(c.file)}: ${totals[0]}, ${totals[1]}.${moved[0] ? ` Largest change: ${moved[0].file}:${moved[0].line} (${lineDeltaNote(moved[0], 1)}).` : ''}`,
+    };
+  }
+
+  /** Per-line counts of the loaded profile (and the baseline), as the findings view sums them. */
+  profileLines(): ProfileLines | undefined {
+    if (this.heap) {
+      const a = this.heap.result.attribution;
+      return {
+        kind: 'heap',
+        totals: { copy: 0, allocator: a.totals.bytes, total: a.totals.bytes },
+        line: (rel, line) => {
+          const h = a.lines.get(`${rel}:${line}`);
+          return h && { copy: 0, allocator: h.counts.bytes, total: h.counts.bytes };
+        },
+      };
+    }
+    const c = this.current;
+    if (!c) return undefined;
+    const cpu = (a: ProfileAnalysis['attribution']) => ({
+      totals: { copy: a.totals.copy, allocator: a.totals.alloc + a.totals.free, total: a.totals.total },
+      line: (rel: string, line: number): LineCounts | undefined => {
+        const h = a.lines.get(`${rel}:${line}`);
+        return h && { copy: h.samples.copy, allocator: h.samples.alloc + h.samples.free, total: h.samples.total };
+      },
+    });
+    const b = this.baseline;
+    return { kind: 'cpu', ...cpu(c.result.attribution), baseline: b && { ...cpu(b.result.attribution), name: path.basename(b.file) } };
+  }
+
+  /** The findings view: every finding by root cause, with this profile's evidence. */
+  findingsTree(): FindingsTree {
+    const loaded = this.current ?? this.heap;
+    const tree = findingsTree(
+      this.analysis.folders,
+      root => this.analysis.allFindings().filter(f => f.range.file.startsWith(root + path.sep)),
+      loaded ? this.confirmations() : [],
+      this.profileLines(),
+      loaded ? path.basename(loaded.file) : undefined,
+      this.baselineConfirmations(),
+    );
+    return { ...tree, comparison: this.comparison() };
+  }
+
+  /**
+   * CodeLens titles of the hot functions of `file` (0-based line of the fn): the samples of the
+   * lines inside each fn (its innermost fn: a nested fn's lines are its own), when they carry at
+   * least 1 % of the run's samples or of its allocator/memcpy samples (heap: of the bytes).
+   */
+  hotFunctions(file: string, findingsIn: (fn: FnItem) => number): { line: number; character: number; title: string }[] {
+    const loaded = this.current ?? this.heap;
+    const p = this.profileLines();
+    if (!loaded || !p) return [];
+    const folder = loaded.folder;
+    if (!file.startsWith(folder.root + path.sep)) return [];
+    const rel = path.relative(folder.root, file).split(path.sep).join('/');
+    const fns = folder.index.itemsInFile(file).filter((i): i is FnItem => i.kind === 'fn' && (i as FnItem).hasBody);
+    if (fns.length === 0) return [];
+    const sums = new Map<FnItem, LineCounts>();
+    const lines = this.heap ? this.heap.result.attribution.lines : this.current!.result.attribution.lines;
+    for (const [key] of lines) {
+      const colon = key.lastIndexOf(':');
+      if (key.slice(0, colon) !== rel) continue;
+      const line = Number(key.slice(colon + 1));
+      // The innermost fn holding the line.
+      let best: FnItem | undefined;
+      for (const f of fns) if (f.span.line <= line && f.span.endLine >= line && (!best || f.span.line >= best.span.line)) best = f;
+      const c = best && p.line(rel, line);
+      if (!best || !c) continue;
+      const s = sums.get(best) ?? { copy: 0, allocator: 0, total: 0 };
+      s.copy += c.copy;
+      s.allocator += c.allocator;
+      s.total += c.total;
+      sums.set(best, s);
+    }
+    const out: { line: number; character: number; title: string }[] = [];
+    const cnt = (x: number) => x.toLocaleString('en-US');
+    for (const [fn, s] of sums) {
+      const k = findingsIn(fn);
+      const tail = k > 0 ? ` · ${k} finding${k === 1 ? '' : 's'}` : '';
+      if (p.kind === 'heap') {
+        if (s.total < p.totals.total * 0.01) continue;
+        out.push({ line: fn.span.line - 1, character: 0, title: `$(flame) ${fn.name}: ${fmtBytes(s.total)} allocated (${pctOf(s.total, p.totals.total)})${tail}` });
+        continue;
+      }
+      const hot = s.total >= p.totals.total * 0.01 || (s.copy > 0 && s.copy >= p.totals.copy * 0.01) || (s.allocator > 0 && s.allocator >= p.totals.allocator * 0.01);
+      if (!hot) continue;
+      const parts = [`${cnt(s.total)} samples (${pctOf(s.total, p.totals.total)})`];
+      if (s.copy > 0) parts.push(`memcpy ${cnt(s.copy)} (${pctOf(s.copy, p.totals.total)})`);
+      if (s.allocator > 0) parts.push(`allocator ${cnt(s.allocator)} (${pctOf(s.allocator, p.totals.total)})`);
+      out.push({ line: fn.span.line - 1, character: 0, title: `$(flame) ${fn.name}: ${parts.join(' · ')}${tail}` });
+    }
+    return out.sort((x, y) => x.line - y.line);
   }
 
   /** Markdown for a hover on a hot line (counts and top stacks), or undefined. */
@@ -152,6 +305,15 @@ export class ProfileState {
     if (!c) return [];
     const mine = this.analysis.allFindings().filter(f => f.range.file.startsWith(c.folder.root + path.sep));
     return confirmFindings(mine, c.result.attribution, c.folder.root, lineReader(c.folder.root, c.folder.index), { minShare: c.folder.editor.confirmMinShare });
+  }
+
+  /** The current findings confirmed against the baseline profile (their evidence lines there). */
+  private baselineConfirmations(): Confirmation[] {
+    const b = this.baseline;
+    const c = this.current;
+    if (!b || !c) return [];
+    const mine = this.analysis.allFindings().filter(f => f.range.file.startsWith(c.folder.root + path.sep));
+    return confirmFindings(mine, b.result.attribution, c.folder.root, lineReader(c.folder.root, c.folder.index), { minShare: c.folder.editor.confirmMinShare });
   }
 
   /** Findings ranked by measured cost, as rows an editor can list. */

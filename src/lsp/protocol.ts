@@ -13,7 +13,7 @@
  * says it registers them itself (`clientCommands`): VS Code does, so that a command run before the
  * server has answered `initialize` waits for it instead of failing with "command not found".
  */
-export const WORKSPACE_COMMANDS = ['allocLens.analyzeWorkspace', 'allocLens.importProfile', 'allocLens.clearProfile', 'allocLens.explainLayout', 'allocLens.verifyLayouts'] as const;
+export const WORKSPACE_COMMANDS = ['allocLens.analyzeWorkspace', 'allocLens.importProfile', 'allocLens.compareProfiles', 'allocLens.clearProfile', 'allocLens.explainLayout', 'allocLens.verifyLayouts'] as const;
 
 /** Heat levels of the gutter bar (0 = coolest). */
 export const HEAT_LEVELS = 5;
@@ -52,5 +52,80 @@ export interface ImportSummary {
   hottest?: { file: string; line: number; note: string };
   warnings: string[];
   /** The one-line message editors show. */
+  message: string;
+}
+
+/** One finding under its root cause in the findings view (`allocLens/findingsTree`). */
+export interface CauseFinding {
+  code: string;
+  /** After profile confirmation (a confirmed finding is raised one level). */
+  severity: 'error' | 'warning' | 'info' | 'hint';
+  message: string;
+  uri: string;
+  /** 0-based range of the finding. */
+  line: number;
+  character: number;
+  endLine: number;
+  endCharacter: number;
+  /** `src/main.rs:20` */
+  where: string;
+  /** Measured evidence of the loaded profile (`memcpy 1,638 samples (36.0% of all)`). */
+  evidence?: string;
+  /** Against the baseline profile (`memcpy 36.0% → 0.4% of all samples`). */
+  delta?: string;
+  /** Share of the run (allocator + memcpy samples, or heap bytes), 0..1; 0 without a profile. */
+  cost: number;
+  confirmed: boolean;
+  /** Number of quick fixes. */
+  fixes: number;
+  /** Static size the finding is about (bytes). */
+  size?: number;
+}
+
+/** A root cause (a type, a trait, an awaited fn, or a single site) and the findings it causes. */
+export interface CauseGroup {
+  id: string;
+  label: string;
+  kind: 'type' | 'trait' | 'future' | 'site';
+  /** `enum`, `struct`... for a workspace type. */
+  itemKind?: string;
+  path?: string;
+  /** Static size in bytes and its label (`50,008 B`, `≥ 24 B`). */
+  size?: number;
+  sizeLabel?: string;
+  /** The definition (or the site), 0-based. */
+  uri?: string;
+  line?: number;
+  character?: number;
+  where?: string;
+  /** Measured evidence over the distinct lines of all its findings (a shared line counts once). */
+  evidence?: string;
+  delta?: string;
+  cost: number;
+  confirmed: boolean;
+  /** The most severe of its findings. */
+  severity: CauseFinding['severity'];
+  findings: CauseFinding[];
+}
+
+export interface FindingsTree {
+  /** The loaded profile, if any. */
+  profile?: string;
+  /** The baseline it is compared with, if any. */
+  baseline?: string;
+  unit?: 'samples' | 'bytes';
+  groups: CauseGroup[];
+  /** Present after Compare: the totals and the lines that changed most. */
+  comparison?: ComparisonView;
+}
+
+/** What `allocLens.compareProfiles` returns and the view shows. */
+export interface ComparisonView {
+  baseline: string;
+  current: string;
+  /** `memcpy 62.7% → 39.0% (−23.7 pp)` per kind. */
+  totals: string[];
+  /** The lines that changed most, with their delta note. */
+  lines: { label: string; note: string; uri: string; line: number; presence: 'gone' | 'new' | 'both' }[];
   message: string;
 }

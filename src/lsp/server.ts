@@ -377,7 +377,20 @@ export function startServer(conn: Connection): void {
       const file = docFile(p);
       await whenReady(token);
       const folder = folderOf(file);
-      return folder ? codeLenses(analysis, folder, exact, file) : [];
+      if (!folder) return [];
+      const lenses = codeLenses(analysis, folder, exact, file);
+      if (!folder.editor.codeLensEnabled) return lenses;
+      // Hot functions of a loaded profile: their samples (or heap bytes) and findings.
+      const mine = analysis.findingsFor(file);
+      const hot = profile.hotFunctions(file, fn => mine.filter(f => f.range.line >= fn.span.line && f.range.line <= fn.span.endLine).length);
+      return [
+        ...lenses,
+        ...hot.map(h => ({
+          range: { start: { line: h.line, character: h.character }, end: { line: h.line, character: h.character } },
+          // VS Code's client opens the flamegraph panel; other editors show the title only.
+          command: { title: h.title, command: init.client === 'vscode' ? 'allocLens.openFlamegraph' : '' },
+        })),
+      ];
     }),
   );
 
@@ -480,6 +493,33 @@ export function startServer(conn: Connection): void {
             progress?.done();
           }
         }
+        case 'allocLens.compareProfiles': {
+          const file = args[0];
+          if (typeof file !== 'string' || file.length === 0) throw invalid('allocLens.compareProfiles takes the path of the baseline profile');
+          const abs = path.resolve(roots[0] ?? '.', file);
+          await whenReady(token);
+          const format = (await detectImporter(abs).catch((e: Error) => Promise.reject(invalid(e.message)))).importer.id;
+          if (format === 'perf-data' && init.trusted === false) {
+            throw invalid('reading perf.data runs `perf script`, which is not done in an untrusted workspace. Trust the workspace, or compare with the output of `perf script` (text) instead.');
+          }
+          const abort = new AbortController();
+          const signal = commandSignal(token, abort);
+          const progress = await startProgress(`Alloc Lens: comparing with ${path.basename(abs)}`, abort);
+          try {
+            const view = await profile.compare(abs, { signal, onProgress: pr => progress?.report(pr.bytesTotal ? Math.min(100, Math.floor((pr.bytesRead / pr.bytesTotal) * 100)) : 0) });
+            log.info(`compared ${profile.current?.file} with baseline ${abs}: ${view.totals.join(', ')}`);
+            sendHotLines();
+            changed();
+            if (init.client !== 'vscode') show(MessageType.Info, view.message);
+            return view;
+          } catch (e) {
+            if (e instanceof CancelledError || signal.aborted) throw cancelled();
+            if (e instanceof ProfileInputError) throw invalid(e.message);
+            throw e;
+          } finally {
+            progress?.done();
+          }
+        }
         case 'allocLens.verifyLayouts': {
           if (init.trusted === false) throw invalid('verifying layouts builds the crate with rustc (build scripts and proc macros run): trust the workspace first');
           await whenReady(token);
@@ -531,6 +571,10 @@ export function startServer(conn: Connection): void {
   });
   custom('allocLens/rankedFindings', 'ranked findings', () => profile.ranked());
   custom('allocLens/flamegraph', 'flamegraph', () => profile.flamegraph() ?? null);
+  custom('allocLens/findingsTree', 'findings view', async token => {
+    await whenReady(token);
+    return profile.findingsTree();
+  });
 
   conn.onShutdown(() => {
     running?.abort();

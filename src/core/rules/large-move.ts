@@ -101,7 +101,7 @@ function paramFindings(ctx: RuleContext, fn: FnItem, allowed: () => boolean): La
       range: rangeOf(p.span),
       related: [],
       fixes: [],
-      data: { size: l.size, limit, kind: 'param', copy },
+      data: { size: l.size, limit, kind: 'param', copy, type: p.type!.text },
     });
   }
   return out;
@@ -150,7 +150,7 @@ export function largeMove(ctx: RuleContext): LargeMoveFinding[] {
         range: rangeOf(spanOf(node, base)),
         related,
         fixes: [],
-        data: { size, limit, kind, inLoop: loop },
+        data: { size, limit, kind, inLoop: loop, type: ty.text },
       });
     };
     for (const node of nodes.nodes) {

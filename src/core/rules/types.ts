@@ -54,6 +54,8 @@ export interface FindingDataOf {
     kind: 'param' | 'match' | string;
     inLoop?: boolean;
     copy?: boolean;
+    /** The moved type as written or inferred (`Query`, `Result<SuccessCode, DistriErr>`): the editor groups findings by the type behind them. */
+    type?: string;
   };
   'async-trait-box': {
     methods: number;
