@@ -36,6 +36,22 @@ export interface Env {
 
 type PathExpr = Extract<TypeExpr, { kind: 'path' }>;
 
+/** `arg` bound to a parameter that is implicitly `Sized`. */
+function sizedArg(arg: LazyArg): LazyArg {
+  return {
+    get text() {
+      return arg.text;
+    },
+    get key() {
+      return arg.key;
+    },
+    lay: () => arg.lay(),
+    unsized: () => false,
+    tail: () => undefined,
+    constValue: arg.constValue,
+  };
+}
+
 /** Items laid out inside each other at most this deep (rustc's query depth limit is near 128). */
 const MAX_ITEM_DEPTH = 100;
 
@@ -149,7 +165,9 @@ export class LayoutEngine {
     for (const g of item.generics) {
       if (g.kind === 'lifetime') continue;
       const arg = args[i++];
-      if (g.kind === 'type') env.types.set(g.name, arg ?? this.defaultOrUnknown(g, env));
+      // A type parameter without `?Sized` is Sized whatever the argument's own text says
+      // (`NonNull<T>` with `T = <W as Link>::Target` is thin: rustc checked the bound).
+      if (g.kind === 'type') env.types.set(g.name, arg ? (g.maybeUnsized ? arg : sizedArg(arg)) : this.defaultOrUnknown(g, env));
       else {
         const v = arg ? (arg.constValue ? arg.constValue() : this.resolver.evalConst(item.module, arg.text, env.consts)) : g.defaultConst !== undefined ? this.resolver.evalConst(item.module, g.defaultConst, env.consts) : undefined;
         if (v !== undefined) env.consts.set(g.name, v);
