@@ -236,6 +236,11 @@ export interface ImplItem extends ItemBase {
   methods: string[];
   /** Associated types defined in the impl: name -> type. */
   assocTypes: Record<string, TypeExpr>;
+  /**
+   * Associated consts with a value (`const MAX: usize = 15;`): name -> initializer text. Consts
+   * behind a `#[cfg]` are left out (the value the compiler uses is not known).
+   */
+  assocConsts?: Record<string, string>;
 }
 
 export interface ModItem extends ItemBase {

@@ -329,7 +329,7 @@ export function fnOfTree(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: s
   };
 }
 
-function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, t: SyntaxNode | null) => void): string[] {
+function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, t: SyntaxNode | null) => void, onConst?: (name: string, value: string) => void): string[] {
   const methods: string[] = [];
   forEachItem(body, ctx, (type, node, attrs, docs) => {
     if (type === 'function_item' || type === 'function_signature_item') {
@@ -339,6 +339,11 @@ function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: 
     } else if (type === 'associated_type' || type === 'type_item') {
       const c = node();
       onAssoc(c.childForFieldName('name')?.text ?? '', c.childForFieldName('type'));
+    } else if (type === 'const_item' && onConst && !attrs.some(a => a.name === 'cfg' || a.name === 'cfg_attr')) {
+      const c = node();
+      const v = c.childForFieldName('value');
+      const n = c.childForFieldName('name')?.text;
+      if (v && n) onConst(n, v.text);
     }
   });
   return methods;
@@ -361,11 +366,12 @@ function implOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | u
   const name = trait ? `${trait.text} for ${selfType.text}` : selfType.text;
   const assocTypes: Record<string, ImplItem['selfType']> = {};
   const traitName = trait?.kind === 'path' ? trait.segments[trait.segments.length - 1].name : undefined;
+  let assocConsts: Record<string, string> | undefined;
   const methods = membersOf(node.childForFieldName('body'), ctx, implPath, { kind: 'impl', path: implPath, selfType, traitName }, (n, t) => {
     if (t) assocTypes[n] = typeOf(t, ctx);
-  });
+  }, trait ? undefined : (n, v) => ((assocConsts ??= {})[n] = v));
   const negative = !!trait && /^impl[^{]*!\s*\w/.test(ctx.src.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 200)));
-  return { ...base(node, ctx, attrs, docs, 'impl', name, selfNode, implPath), kind: 'impl', selfType, trait, negative, methods, assocTypes };
+  return { ...base(node, ctx, attrs, docs, 'impl', name, selfNode, implPath), kind: 'impl', selfType, trait, negative, methods, assocTypes, ...(assocConsts ? { assocConsts } : {}) };
 }
 
 /** Macros whose bodies are not Rust items, so re-parsing them is wasted work. */

@@ -237,7 +237,7 @@ function fnAt(c: Cursor, kind: string, s: number, e: number, ctx: Ctx, attrs: At
 }
 
 /** Walk the members of an impl or trait body: fns become items, associated types are reported. */
-function members(c: Cursor, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, target: TypeExpr | undefined) => void): string[] | undefined {
+function members(c: Cursor, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, target: TypeExpr | undefined) => void, onConst?: (name: string, value: string) => void): string[] | undefined {
   const methods: string[] = [];
   let ok = true;
   inLastChild(c, () =>
@@ -254,6 +254,9 @@ function members(c: Cursor, ctx: Ctx, ownerPath: string, owner: FnItem['owner'],
         const t = parseTypeAliasText(ctx.src.slice(s, e));
         if (t) onAssoc(t.name.text, t.target);
         else ok = false;
+      } else if (kind === 'const_item' && onConst && !attrs.some(a => a.name === 'cfg' || a.name === 'cfg_attr')) {
+        const k = parseConstText(ctx.src.slice(s, e));
+        if (k?.value) onConst(k.name.text, k.value);
       }
     }),
   );
@@ -271,16 +274,17 @@ function implFast(c: Cursor, s: number, e: number, ctx: Ctx, attrs: Attribute[],
   const traitName = trait?.kind === 'path' ? trait.segments[trait.segments.length - 1].name : undefined;
   const assocTypes: ImplItem['assocTypes'] = {};
   const mark = ctx.out.items.length;
+  let assocConsts: Record<string, string> | undefined;
   const methods = members(c, ctx, implPath, { kind: 'impl', path: implPath, selfType, traitName }, (n, t) => {
     if (t) assocTypes[n] = t;
-  });
+  }, trait ? undefined : (n, v) => ((assocConsts ??= {})[n] = v));
   if (!methods) {
     ctx.out.items.length = mark;
     return false;
   }
   const name = trait ? `${trait.text} for ${selfType.text}` : selfType.text;
   const self = { s: s + h.self.s, e: s + h.self.e };
-  ctx.out.items.push({ ...common(ctx, s, e, self, attrs, docs), kind: 'impl', name, path: implPath, generics: h.generics, selfType, trait, negative: h.negative, methods, assocTypes } satisfies ImplItem);
+  ctx.out.items.push({ ...common(ctx, s, e, self, attrs, docs), kind: 'impl', name, path: implPath, generics: h.generics, selfType, trait, negative: h.negative, methods, assocTypes, ...(assocConsts ? { assocConsts } : {}) } satisfies ImplItem);
   return true;
 }
 

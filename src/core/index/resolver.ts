@@ -2,7 +2,7 @@
  * Name resolution the way a reader does it: items of the module, `use` (simple, groups, renames,
  * globs, `self`/`super`/`crate`), other workspace crates, the std prelude and std paths.
  */
-import type { Item, TypeDefItem, TypeExpr, UseEntry } from '../model';
+import type { ConstItem, ImplItem, Item, TypeDefItem, TypeExpr, UseEntry } from '../model';
 import { isTypeDef } from '../model';
 import type { Resolution, TypeResolver } from '../resolve-api';
 import { canonicalStdPath, isStdRoot, PRELUDE, PRIMITIVES } from './std-paths';
@@ -20,6 +20,8 @@ export interface ModuleScope {
   items: Map<string, Item[]>;
   uses: UseEntry[];
   externCrates: Map<string, string>;
+  /** Inherent impls of this module that define associated consts (`impl X { const MAX: usize = 15; }`). */
+  impls?: ImplItem[];
 }
 
 /** What a name or path leads to while walking a path. */
@@ -185,10 +187,36 @@ export class ScopeResolver implements TypeResolver {
         return { kind: 'std', segments: [...cur.segments, name] };
       case 'external':
         return { kind: 'external', segments: [...cur.segments, name] };
+      case 'item':
+        // `InlineExtension::MAX`: an associated const of an inherent impl (for array lengths).
+        // Associated types (`T::Assoc`) and variants are not types we can name.
+        return last && isTypeDef(cur.item) ? this.assocConst(cur.item as TypeDefItem, name) : undefined;
       default:
-        // Associated items (`T::Assoc`, `Enum::Variant`) are not types we can name.
         return undefined;
     }
+  }
+
+  /**
+   * The associated const `name` of an inherent impl of `item` in the item's crate (impls of the
+   * crate's modules read so far). Undefined when none or more than one impl defines it.
+   */
+  private assocConst(item: TypeDefItem, name: string): Target | undefined {
+    const crate = this.modules.get(item.module)?.crate;
+    if (!crate) return undefined;
+    const found: ConstItem[] = [];
+    for (const s of this.modules.values()) {
+      if (s.crate !== crate || !s.impls) continue;
+      for (const im of s.impls) {
+        const value = im.assocConsts?.[name];
+        if (value === undefined || im.selfType.kind !== 'path') continue;
+        const segs = im.selfType.segments;
+        if (segs[segs.length - 1].name !== item.name) continue;
+        const r = this.resolveSegments(im.module, segs.map(x => x.name), im.selfType.global);
+        if (r?.kind !== 'item' || r.item.path !== item.path) continue;
+        found.push({ kind: 'const', name, path: `${item.path}::${name}`, module: im.module, span: im.span, nameSpan: im.nameSpan, attrs: [], generics: [], visibility: '', value });
+      }
+    }
+    return found.length === 1 ? { kind: 'item', item: found[0] } : undefined;
   }
 
   /**
