@@ -7,7 +7,7 @@ import { isTypeDef } from '../model';
 import type { Resolution, TypeResolver } from '../resolve-api';
 import { canonicalStdPath, isStdRoot, PRELUDE, PRIMITIVES } from './std-paths';
 import { ConstEvalError, evalConstExpr, evalConstExprChecked } from './const-eval';
-import { isStdTablePath } from '../layout/std-table';
+import { isStdTableModule, isStdTablePath } from '../layout/std-table';
 import { parseTypeText } from './type-text';
 
 /** The names one module defines and imports. */
@@ -274,7 +274,9 @@ export class ScopeResolver implements TypeResolver {
     // `use std::num::*;` brings std's public types: a name resolves there when the std table
     // knows that path. Globs of external crates cannot be checked, so they are not guessed.
     for (const g of stdGlobs) {
-      if (g[0] !== '\0ext' && isStdTablePath(canonicalStdPath([...g, name]))) return { kind: 'std', segments: [...g, name] };
+      // A std module through a glob (`pub(crate) use std::*;` in tracing-core's `stdlib`, then
+      // `crate::stdlib::num::NonZeroU64`) leads on into std.
+      if (g[0] !== '\0ext' && (isStdTablePath(canonicalStdPath([...g, name])) || isStdTableModule(canonicalStdPath([...g, name])))) return { kind: 'std', segments: [...g, name] };
     }
     if (qualified) return undefined;
     if (scope.externCrates.has(name) || this.crates.has(name)) return this.crateTarget(name, scope);

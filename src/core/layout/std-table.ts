@@ -59,6 +59,19 @@ export function isStdTablePath(path: string): boolean {
   return path in FIXED || KNOWN.has(path);
 }
 
+let MODULES: Set<string> | undefined;
+/** Whether `path` (canonical) is a std module holding a type of the table (`std::num`, `std::sync::mpsc`). */
+export function isStdTableModule(path: string): boolean {
+  if (!MODULES) {
+    MODULES = new Set();
+    for (const p of [...Object.keys(FIXED), ...KNOWN]) {
+      const segs = p.split('::');
+      for (let i = 1; i < segs.length; i++) MODULES.add(segs.slice(0, i).join('::'));
+    }
+  }
+  return MODULES.has(path);
+}
+
 const PTR_ALIASES = new Set(['std::boxed::Box', 'std::rc::Rc', 'std::sync::Arc', 'std::rc::Weak', 'std::sync::Weak', 'std::ptr::NonNull', 'std::ptr::Unique']);
 
 function withText(l: Lay, text: string): Lay {
