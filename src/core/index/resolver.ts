@@ -40,6 +40,8 @@ export interface ResolverHooks {
   externCrate(crate: string, name: string): string | undefined;
   /** Make sure the scope of `module` is loaded (a dependency module is read on first use). */
   ensureModule(module: string): void;
+  /** Whether the crate rooted at `crate` is edition 2015 (`::x` and `use x` start at its root). */
+  edition2015?(crate: string): boolean;
 }
 
 export class ScopeResolver implements TypeResolver {
@@ -150,7 +152,8 @@ export class ScopeResolver implements TypeResolver {
     let cur: Target | undefined;
     const first = segs[0];
     const scope = this.scopeOf(module);
-    if (global) cur = this.crateTarget(first, scope);
+    if (global && scope && this.hooks?.edition2015?.(scope.crate)) cur = this.lookupName(scope.crate, first, new Set(), segs.length === 1, true) ?? this.crateTarget(first, scope);
+    else if (global) cur = this.crateTarget(first, scope);
     else if (first === 'crate') cur = scope ? { kind: 'module', path: scope.crate } : undefined;
     else if (first === 'self') cur = { kind: 'module', path: module };
     else if (first === 'super') cur = scope?.parent ? { kind: 'module', path: scope.parent } : undefined;
@@ -297,7 +300,10 @@ export class ScopeResolver implements TypeResolver {
     else {
       // 2018 paths: a local name (module/item in scope) wins over an extern crate of the same name.
       const local = scope?.items.get(first);
-      if (local && local.length > 0) {
+      // 2015 `use a::b;` starts at the crate root (libc's `use unix::...` in submodules).
+      const root2015 = scope && scope.crate !== module && this.hooks?.edition2015?.(scope.crate) ? this.lookupName(scope.crate, first, seen, rest.length === 0, true) : undefined;
+      if (root2015) cur = root2015;
+      else if (local && local.length > 0) {
         const m = local.find(i => i.kind === 'mod');
         cur = m ? { kind: 'module', path: m.path } : { kind: 'item', item: local[0] };
       } else {

@@ -97,7 +97,11 @@ export class WorkspaceIndex implements TypeResolver {
   private readonly modules = new Map<string, ModuleScope>();
   private readonly moduleFiles = new Map<string, Set<string>>();
   private readonly crateRoots = new Map<string, string>();
-  private readonly hooks: ResolverHooks = { externCrate: (c, n) => this.externRoot(c, n), ensureModule: m => this.ensureModule(m) };
+  private readonly hooks: ResolverHooks = {
+    externCrate: (c, n) => this.externRoot(c, n),
+    ensureModule: m => this.ensureModule(m),
+    edition2015: c => (this.depByRoot.get(c)?.pkg.manifest.edition ?? this.targets.find(t => t.name === c)?.edition) === '2015',
+  };
   private resolver = new ScopeResolver(this.modules, this.crateRoots, this.hooks);
   /** Warnings about the whole workspace (missing dependency sources, cargo metadata failures). */
   readonly notices: string[] = [];
@@ -774,7 +778,7 @@ function manifestTargets(m: Manifest, features: Iterable<string>): CrateTarget[]
     else if (used.has(name) && !(t.kind === 'bin' && name === m.libName)) name = `${name}_${t.kind}`;
     used.add(name);
     const kind = t.kind;
-    out.push({ name, kind, root: t.root, packageDir: m.dir, dependencies: kind === 'lib' ? deps : [...deps, m.libName], features: feats });
+    out.push({ name, kind, root: t.root, packageDir: m.dir, dependencies: kind === 'lib' ? deps : [...deps, m.libName], features: feats, edition: m.edition });
   }
   return out;
 }
