@@ -281,8 +281,10 @@ export class ScopeResolver implements TypeResolver {
       // `crate::stdlib::num::NonZeroU64`) leads on into std.
       if (g[0] !== '\0ext' && (isStdTablePath(canonicalStdPath([...g, name])) || isStdTableModule(canonicalStdPath([...g, name])))) return { kind: 'std', segments: [...g, name] };
     }
+    // `extern crate regex;` in a module is an item of it: `use self::regex::Regex` (env_logger).
+    if (scope.externCrates.has(name)) return this.crateTarget(name, scope);
     if (qualified) return undefined;
-    if (scope.externCrates.has(name) || this.crates.has(name)) return this.crateTarget(name, scope);
+    if (this.crates.has(name)) return this.crateTarget(name, scope);
     const prelude = PRELUDE[name];
     if (prelude) {
       return prelude.startsWith('trait:') ? { kind: 'std', segments: ['trait:' + prelude.slice(6)] } : { kind: 'std', segments: prelude.split('::') };

@@ -449,9 +449,11 @@ export class WorkspaceIndex implements TypeResolver {
 
   private findModFile(entry: { file: string; childDir: string }, m: ModDecl): { file: string; childDir: string } | undefined {
     const dir = path.join(entry.childDir, ...m.inlineDirs);
-    if (m.pathAttr) {
+    // `#[cfg_attr(feature = "x", path = "a.rs")]` is a `path` once the cfg context expanded it.
+    const pathAttr = m.item.attrs.find(a => a.name === 'path')?.args.replace(/^=?\s*"|"$/g, '') ?? m.pathAttr;
+    if (pathAttr) {
       const base = m.inlineDirs.length > 0 ? dir : path.dirname(entry.file);
-      const file = path.resolve(base, m.pathAttr);
+      const file = path.resolve(base, pathAttr);
       return this.host.exists(file) ? { file, childDir: path.join(path.dirname(file), path.basename(file, '.rs') === 'mod' ? '' : path.basename(file, '.rs')) } : undefined;
     }
     const flat = path.join(dir, `${m.name}.rs`);
