@@ -260,8 +260,10 @@ export function stdLayout(path: string, args: LazyArg[], text: string): Lay | un
     case 'std::io::LineWriter':
       return withText(structOf(text, [fixed('Vec<u8>', 24, 8, CAP), BOOL, a(0)]), text);
     case 'std::io::Cursor':
-    case 'std::io::Take':
       return structOf(text, [a(0), U64]);
+    // `Take { inner: T, len: u64, limit: u64 }`.
+    case 'std::io::Take':
+      return structOf(text, [a(0), U64, U64]);
     case 'std::io::Chain':
       return structOf(text, [a(0), a(1), BOOL]);
     case 'std::sync::mpsc::TrySendError':
