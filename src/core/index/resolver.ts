@@ -22,6 +22,8 @@ export interface ModuleScope {
   externCrates: Map<string, string>;
   /** Inherent impls of this module that define associated consts (`impl X { const MAX: usize = 15; }`). */
   impls?: ImplItem[];
+  /** Trait impls of this module that define associated types (`impl IntoIterator for X { type IntoIter = .. }`). */
+  traitImpls?: ImplItem[];
 }
 
 /** What a name or path leads to while walking a path. */
@@ -197,6 +199,23 @@ export class ScopeResolver implements TypeResolver {
       default:
         return undefined;
     }
+  }
+
+  traitImplsOf(item: TypeDefItem): ImplItem[] {
+    const crate = this.modules.get(item.module)?.crate;
+    if (!crate) return [];
+    const out: ImplItem[] = [];
+    for (const s of this.modules.values()) {
+      if (s.crate !== crate || !s.traitImpls) continue;
+      for (const im of s.traitImpls) {
+        let self = im.selfType;
+        while (self.kind === 'ref') self = self.inner;
+        if (self.kind !== 'path' || self.segments[self.segments.length - 1].name !== item.name) continue;
+        const r = this.resolveSegments(im.module, self.segments.map(x => x.name), self.global);
+        if (r?.kind === 'item' && r.item.path === item.path) out.push(im);
+      }
+    }
+    return out;
   }
 
   /**

@@ -199,6 +199,10 @@ export class WorkspaceIndex implements TypeResolver {
     return this.resolver.evalConst(module, text, env);
   }
 
+  traitImplsOf(item: TypeDefItem): ImplItem[] {
+    return this.resolver.traitImplsOf(item);
+  }
+
   parseType(text: string): TypeExpr | undefined {
     return this.resolver.parseType(text);
   }
@@ -606,9 +610,10 @@ export class WorkspaceIndex implements TypeResolver {
     for (const it of e.result.items) if (it.kind === 'mod' && (it as { inline?: boolean }).inline && it.attrs.length > 0 && cfgOf(it.attrs, ctx) === 'no') off.push([it.span.startOffset, it.span.endOffset]);
     const inOff = (sp: { startOffset: number }) => off.length > 0 && off.some(([a, b]) => sp.startOffset > a && sp.startOffset < b);
     for (const it of e.result.items) {
-      if (it.kind === 'impl' && (it as ImplItem).assocConsts && !inOff(it.span) && (it.attrs.length === 0 || cfgOf(it.attrs, ctx) === 'yes')) {
-        const s = this.scope(it.module, e.crate);
-        (s.impls ??= []).push(it as ImplItem);
+      if (it.kind === 'impl' && !inOff(it.span) && (it.attrs.length === 0 || cfgOf(it.attrs, ctx) === 'yes')) {
+        const im = it as ImplItem;
+        if (im.assocConsts) (this.scope(it.module, e.crate).impls ??= []).push(im);
+        if (im.trait && (Object.keys(im.assocTypes).length > 0 || im.cfgAssocTypes)) (this.scope(it.module, e.crate).traitImpls ??= []).push(im);
       }
       if (it.kind === 'impl' || (it.kind === 'fn' && (it as { owner?: unknown }).owner)) continue;
       // `#[cfg(windows)] struct X` next to `#[cfg(unix)] struct X`: only the compiled one is named.

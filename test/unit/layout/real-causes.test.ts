@@ -189,3 +189,40 @@ test('measure: the module path of a type in the expanded crate does not depend o
   const expanded = 'mod parser {\n  mod parser {\n    fn f() { let x = builtin # offset_of(A, b); }\n    pub(crate) enum ParseState { A }\n    struct G<T>(T);\n    struct L<\'a>(&\'a u8);\n  }\n  pub struct Validator<\'a, const N: usize>([u8; N], &\'a u8);\n}\nunion U { a: u8 }\nfn union() {}\n';
   assert.deepEqual(expandedTypePaths(expanded, 'clap'), ['clap::parser::parser::ParseState', 'clap::parser::parser::L', 'clap::U']);
 });
+
+test('<X as Trait>::Assoc resolves through the one matching impl (refs, mutability, generic impls, cfg alternatives); A::Item of a Sized associated type is thin', () => {
+  requireRustc();
+  const src = `
+pub trait IntoIt { type Item; type IntoIter; }
+pub struct Map<K, V> { k: Vec<K>, v: Vec<V> }
+pub struct Iter<'a> { a: std::slice::Iter<'a, u8>, n: usize }
+pub struct IterMut<'a> { a: std::slice::IterMut<'a, u8> }
+pub struct IntoIter { a: std::vec::IntoIter<u8>, b: u64 }
+impl<'a> IntoIt for &'a Map<String, u8> { type Item = &'a u8; type IntoIter = Iter<'a>; }
+impl<'a> IntoIt for &'a mut Map<String, u8> { type Item = &'a mut u8; type IntoIter = IterMut<'a>; }
+impl IntoIt for Map<String, u8> { type Item = u8; type IntoIter = IntoIter; }
+impl IntoIt for Map<u8, u8> { type Item = u8; type IntoIter = u8; }
+pub struct ByValue { it: <Map<String, u8> as IntoIt>::IntoIter, v: Option<u8> }
+pub struct ByRef<'de> { it: <&'de Map<String, u8> as IntoIt>::IntoIter }
+pub struct ByMut<'de> { it: <&'de mut Map<String, u8> as IntoIt>::IntoIter, f: bool }
+pub struct Set<T> { d: Vec<T>, x: u8 }
+impl<T> IntoIt for Set<T> {
+    type Item = T;
+    #[cfg(not(any()))]
+    type IntoIter = std::iter::Chain<std::vec::IntoIter<T>, std::option::IntoIter<T>>;
+    #[cfg(any())]
+    type IntoIter = std::vec::IntoIter<T>;
+}
+pub struct Generic(<Set<String> as IntoIt>::IntoIter);
+pub trait Array { type Item; }
+impl Array for [u32; 4] { type Item = u32; }
+pub union Data<A: Array> { inline: std::mem::ManuallyDrop<A>, heap: (*mut A::Item, usize) }
+pub struct Small { d: Data<[u32; 4]>, len: usize }
+`;
+  const r = compareWithRustc(src);
+  assert.deepEqual(r.mismatches, []);
+  for (const n of ['ByValue', 'ByRef', 'ByMut', 'Generic', 'Small']) assert.ok(!r.skipped.some(s => s.name === n), `${n}: ${JSON.stringify(r.skipped)}`);
+  // An associated type declared ?Sized keeps the pointer unknown (it may be fat).
+  const index = buildIndexFromSources([{ path: '/v/lib.rs', text: 'pub trait Input { type Text: ?Sized; }\npub struct R<I: Input> { t: *const I::Text }\npub struct S;\nimpl Input for S { type Text = str; }\npub struct U { r: R<S> }\n' }], { crateName: 'k' });
+  assert.equal(new LayoutEngine(index).layoutOfItem(index.typeDefs().find(t => t.name === 'U')!).status, 'lower-bound');
+});
