@@ -8,7 +8,7 @@ import type { TypeResolver } from '../resolve-api';
 import { arrayLayout, LayoutOverflow, type Abi } from './abi';
 import { layoutEnum, layoutStruct, layoutUnion } from './adt';
 import { errorLay, fixed, toTypeLayout, unknownLay, type LazyArg, type Lay } from './lay';
-import { pointerTo, stdLayout, UNSIZED_STD, UNSIZED_WRAPPERS } from './std-table';
+import { pointerTo, stdLayout, structOf, UNSIZED_STD, UNSIZED_WRAPPERS } from './std-table';
 import type { TypeLayout } from './types';
 import { TOO_DEEP } from '../limits';
 import { aliasCycleError, arrayLengthError, itemError } from './validate';
@@ -375,6 +375,7 @@ export class LayoutEngine {
       case 'std': {
         const text = expr.text;
         if (UNSIZED_STD.has(r.path)) return { ...fixed(text, 0, 1), unsized: true };
+        if (r.path === 'std::iter::Flatten') return this.flatten(last.args.flatMap(a => (a.kind === 'type' ? [a.type] : []))[0], env, text);
         return stdLayout(r.path, args, text) ?? unknownLay(text, `${r.path} (std type not in the table)`);
       }
       case 'item':
@@ -386,6 +387,30 @@ export class LayoutEngine {
       case 'unresolved':
         return unknownLay(expr.text, `${expr.text} (unresolved)`);
     }
+  }
+
+  /**
+   * `Flatten<I>` is `{ iter: Fuse<I>, frontiter: Option<U>, backiter: Option<U> }` with U the
+   * `IntoIter` of I's items. U is known for std iterators over vectors and options: slice
+   * iterators yield `&Vec<T>` (U = `slice::Iter<T>`), `vec::IntoIter` yields `Vec<T>`
+   * (U = `vec::IntoIter<T>`), and likewise `&Option<T>`/`Option<T>`. Otherwise unknown.
+   */
+  private flatten(inner: TypeExpr | undefined, env: Env, text: string): Lay {
+    const why = unknownLay(text, `${text} (items of the inner iterator not known)`);
+    if (!inner || inner.kind !== 'path') return why;
+    const ir = this.resolver.resolveType(env.module, inner);
+    const elem = inner.segments[inner.segments.length - 1].args.flatMap(a => (a.kind === 'type' ? [a.type] : []))[0];
+    if (ir.kind !== 'std' || !elem || elem.kind !== 'path') return why;
+    const by = ir.path === 'std::slice::Iter' ? 'ref' : ir.path === 'std::slice::IterMut' ? 'mut' : ir.path === 'std::vec::IntoIter' ? 'value' : undefined;
+    const er = this.resolver.resolveType(env.module, elem);
+    if (!by || er.kind !== 'std') return why;
+    const elemArg = elem.segments[elem.segments.length - 1].args.flatMap(a => (a.kind === 'type' ? [a.type] : []))[0];
+    let u: Lay | undefined;
+    if (er.path === 'std::vec::Vec') u = stdLayout(by === 'ref' ? 'std::slice::Iter' : by === 'mut' ? 'std::slice::IterMut' : 'std::vec::IntoIter', [], 'U');
+    else if (er.path === 'std::option::Option' && elemArg) u = by === 'value' ? stdLayout('std::option::IntoIter', [this.lazy(elemArg, env)], 'U') : stdLayout(by === 'ref' ? 'std::option::Iter' : 'std::option::IterMut', [], 'U');
+    if (!u) return why;
+    const opt = (l: Lay) => stdLayout('std::option::Option', [{ text: l.text, key: l.key, lay: () => l, unsized: () => false }], `Option<${l.text}>`)!;
+    return structOf(text, [opt(this.evalType(inner, env)), opt(u), opt(u)]);
   }
 
   private readonly projecting = new Set<string>();

@@ -36,7 +36,7 @@ const GENERIC_PATHS = [
   'std::option::IntoIter', 'std::iter::Once', 'std::iter::Repeat', 'std::iter::Empty', 'std::iter::Map', 'std::iter::Filter',
   'std::iter::FilterMap', 'std::iter::Inspect', 'std::iter::MapWhile', 'std::iter::Cloned', 'std::iter::Copied', 'std::iter::Rev',
   'std::iter::Enumerate', 'std::iter::Take', 'std::iter::Skip', 'std::iter::StepBy', 'std::iter::TakeWhile', 'std::iter::SkipWhile',
-  'std::iter::Fuse', 'std::iter::Chain', 'std::iter::Zip', 'std::iter::Cycle',
+  'std::iter::Fuse', 'std::iter::Chain', 'std::iter::Zip', 'std::iter::Cycle', 'std::iter::Flatten',
   'std::collections::btree_map::Entry', 'std::collections::btree_map::VacantEntry', 'std::collections::btree_map::OccupiedEntry',
   'std::collections::hash_map::Entry', 'std::collections::hash_map::VacantEntry', 'std::collections::hash_map::OccupiedEntry',
   'std::io::BufReader', 'std::io::BufWriter', 'std::io::LineWriter', 'std::io::Cursor', 'std::io::Take', 'std::io::Chain',

@@ -226,3 +226,20 @@ pub struct Small { d: Data<[u32; 4]>, len: usize }
   const index = buildIndexFromSources([{ path: '/v/lib.rs', text: 'pub trait Input { type Text: ?Sized; }\npub struct R<I: Input> { t: *const I::Text }\npub struct S;\nimpl Input for S { type Text = str; }\npub struct U { r: R<S> }\n' }], { crateName: 'k' });
   assert.equal(new LayoutEngine(index).layoutOfItem(index.typeDefs().find(t => t.name === 'U')!).status, 'lower-bound');
 });
+
+test('Flatten over std iterators of vectors and options: exact and equal to rustc; other items stay unknown', () => {
+  requireRustc();
+  const src = `
+use std::ffi::{OsStr, OsString};
+use std::iter::{Flatten, Map};
+use std::slice::Iter;
+pub struct RawValues<'a> { iter: Map<Flatten<Iter<'a, Vec<OsString>>>, fn(&OsString) -> &OsStr>, len: usize }
+pub struct F2 { a: Flatten<std::vec::IntoIter<Vec<u8>>>, b: Flatten<Iter<'static, Option<u32>>> }
+pub struct F3 { a: Flatten<std::vec::IntoIter<Option<String>>>, b: Option<Flatten<std::slice::IterMut<'static, Vec<u16>>>> }
+pub struct F4 { a: Flatten<std::vec::IntoIter<[u8; 4]>> }
+`;
+  const r = compareWithRustc(src);
+  assert.deepEqual(r.mismatches, []);
+  assert.equal(r.compared, 3);
+  assert.deepEqual(r.skipped.map(s => s.name), ['F4']);
+});
