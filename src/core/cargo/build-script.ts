@@ -171,7 +171,7 @@ export function buildScriptCfgs(buildRs: string, triple: string): Map<string, 'y
         pendingFn = undefined;
       } else {
         // A `match`, an arm, a loop that may not run, a closure: not known to run.
-        const head = src.slice(Math.max(src.lastIndexOf(';', m.index), src.lastIndexOf('{', m.index - 1), src.lastIndexOf('}', m.index), src.lastIndexOf(',', m.index)) + 1, m.index);
+        const head = src.slice(Math.max(src.lastIndexOf(';', m.index), src.lastIndexOf('{', m.index - 1), src.lastIndexOf('}', m.index)) + 1, m.index);
         const top = stack[stack.length - 1];
         if (/^\s*match\b/.test(head) || /[=(]\s*match\b/.test(head)) stack.push({ v: 'yes', arms: [] });
         // An arm's body block runs when its arm is taken (the arm is accounted for by the match).
