@@ -224,6 +224,8 @@ export interface TraitItem extends ItemBase {
   methods: string[];
   /** Associated type names. */
   assocTypes: string[];
+  /** Associated types declared `?Sized` (`type Text: ?Sized;`); the others are Sized. */
+  unsizedAssoc?: string[];
 }
 
 export interface ImplItem extends ItemBase {
@@ -234,8 +236,15 @@ export interface ImplItem extends ItemBase {
   negative: boolean;
   /** Paths of methods defined in the impl. */
   methods: string[];
-  /** Associated types defined in the impl: name -> type. */
+  /** Associated types defined in the impl: name -> type (those without a `#[cfg]`). */
   assocTypes: Record<string, TypeExpr>;
+  /** Associated types under `#[cfg]`/`#[cfg_attr]` (alternatives: the active one applies). */
+  cfgAssocTypes?: { name: string; type: TypeExpr; attrs: Attribute[] }[];
+  /**
+   * Associated consts with a value (`const MAX: usize = 15;`): name -> initializer text. Consts
+   * behind a `#[cfg]` are left out (the value the compiler uses is not known).
+   */
+  assocConsts?: Record<string, string>;
 }
 
 export interface ModItem extends ItemBase {

@@ -2,7 +2,7 @@
  * The contract between the workspace index (which knows items, modules and `use` declarations)
  * and the consumers that need to turn a written type into a definition (layout engine, rules).
  */
-import type { Attribute, TypeDefItem, TypeExpr } from './model';
+import type { Attribute, ImplItem, Item, TypeDefItem, TypeExpr } from './model';
 
 /** What a path type such as `Vec<u8>`, `crate::a::B` or `io::Error` refers to. */
 export type Resolution =
@@ -51,4 +51,11 @@ export interface TypeResolver {
    * target (its `#[cfg(...)]` predicates hold). Optional: without it everything counts.
    */
   isActive?(module: string, attrs: readonly Attribute[]): boolean;
+  /**
+   * Trait impls with associated types whose self type is `item` (in the item's crate, modules
+   * read so far), for projections like `<Map<String, Value> as IntoIterator>::IntoIter`.
+   */
+  traitImplsOf?(item: TypeDefItem): ImplItem[];
+  /** The item (any kind: trait, fn, const) a path names from `module`, if any. */
+  resolveItem?(module: string, segments: string[]): Item | undefined;
 }

@@ -23,7 +23,8 @@ import * as path from 'node:path';
 import { loadWorkspace, WorkspaceIndex } from '../../src/core/index/workspace';
 import { LayoutEngine } from '../../src/core/layout/engine';
 import type { TypeDefItem } from '../../src/core/model';
-import { parseRust, rustParser, SyntaxNode } from '../../src/core/parser';
+import { parseRust, SyntaxNode } from '../../src/core/parser';
+import { tokenize, type Tok } from '../../src/core/index/macro-rules';
 
 export const REGISTRY = process.env.ALLOC_LENS_REGISTRY || '/usr/share/cargo/registry';
 export const TRUTH_DIR = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'layout-truth');
@@ -281,28 +282,52 @@ export function typeKey(t: { file: string; line: number; name: string }): string
  * fn bodies and const blocks (derive helpers) are not counted.
  */
 export function expandedTypePaths(expanded: string, crate: string): string[] {
-  // The expansion of a big crate is megabytes: lift the editor's 2 s parse limit meanwhile.
-  const parser = rustParser();
-  parser.setTimeoutMicros(0);
-  const tree = parser.parse(expanded, undefined, { bufferSize: expanded.length * 2 + 16 });
-  parser.setTimeoutMicros(2_000_000);
+  // Read as token trees, not with tree-sitter: where tree-sitter meets syntax of the expansion it
+  // cannot parse, it closes the enclosing `mod` early and the types after it land in the parent
+  // module (`clap::ParseState` for `clap::parser::parser::ParseState`), counted twice.
   const out: string[] = [];
-  const walk = (n: SyntaxNode, mod: string) => {
-    for (const c of n.namedChildren) {
-      if (c.type === 'mod_item') {
-        const body = c.childForFieldName('body');
-        const name = c.childForFieldName('name')?.text;
-        if (body && name) walk(body, `${mod}::${name.replace(/^r#/, '')}`);
-      } else if (c.type === 'struct_item' || c.type === 'enum_item' || c.type === 'union_item') {
-        const tp = c.childForFieldName('type_parameters');
-        const generic = tp?.namedChildren.some(g => g.type !== 'lifetime' && g.type !== 'lifetime_parameter' && g.type !== 'attribute_item');
-        const name = c.childForFieldName('name')?.text;
-        if (!generic && name) out.push(`${mod}::${name.replace(/^r#/, '')}`);
+  const strip = (n: string) => n.replace(/^r#/, '');
+  const walk = (toks: Tok[], mod: string) => {
+    for (let k = 0; k < toks.length; k++) {
+      const t = toks[k];
+      const name = toks[k + 1];
+      if (t.kind !== 'ident' || name?.kind !== 'ident') continue;
+      const next = toks[k + 2];
+      if (t.text === 'mod' && next?.kind === 'group' && next.open === '{') {
+        walk(next.children!, `${mod}::${strip(name.text)}`);
+        k += 2;
+      } else if (t.text === 'struct' || t.text === 'enum' || (t.text === 'union' && (next?.text === '<' || next?.text === 'where' || next?.open === '{'))) {
+        if (!hasTypeOrConstParams(toks, k + 2)) out.push(`${mod}::${strip(name.text)}`);
+        k += 1;
       }
     }
   };
-  walk(tree.rootNode, crate);
+  walk(tokenize(expanded), crate);
   return out;
+}
+
+/** Whether the generic parameter list starting at `toks[j]` (if `<`) has a type or const parameter. */
+function hasTypeOrConstParams(toks: Tok[], j: number): boolean {
+  if (toks[j]?.text !== '<') return false;
+  let depth = 0;
+  let start = true;
+  for (; j < toks.length; j++) {
+    const x = toks[j].text;
+    if (toks[j].kind === 'punct') {
+      if (x === '<' || x === '<<') depth += x.length;
+      else if (x === '>' || x === '>>') {
+        depth -= x.length;
+        if (depth <= 0) return false;
+      } else if (x === ',' && depth === 1) start = true;
+      else if (x === '#' && depth === 1 && start) j++;
+      continue;
+    }
+    if (start && depth === 1) {
+      if (toks[j].kind !== 'lifetime') return true;
+      start = false;
+    }
+  }
+  return false;
 }
 
 function scratchCopy(spec: CrateSpec): string {

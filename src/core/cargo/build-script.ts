@@ -52,6 +52,11 @@ function evalCond(cond: string, triple: string): V {
 interface Block {
   /** Value of the condition under which this block runs (`yes` for plain blocks). */
   v: V;
+  /**
+   * A `match` body: the emissions of each arm (name -> value relative to the match). A match is
+   * exhaustive, so what every arm emits for sure is emitted whenever the match runs.
+   */
+  arms?: Map<string, V>[];
   /** For an `if` chain: the conditions of earlier branches (an `else` runs when all are false). */
   chain?: V[];
   main?: boolean;
@@ -65,17 +70,46 @@ function code(text: string): string {
   return text.replace(/\/\/[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
 }
 
+/** Whether the target has the sysroot crate `name` (std and alloc: every target but `*-none*`). */
+function hasSysrootCrate(name: string, triple: string): V {
+  if (name === 'core') return 'yes';
+  if (name === 'std' || name === 'alloc') return /-none|uefi/.test(triple) ? 'maybe' : 'yes';
+  return 'maybe';
+}
+
 export function buildScriptCfgs(buildRs: string, triple: string): Map<string, 'yes' | 'maybe'> {
   const src = code(buildRs);
   const out = new Map<string, 'yes' | 'maybe'>();
   const stack: Block[] = [];
   let lastChain: V[] | undefined;
-  const set = (name: string, v: V) => {
+  const record = (name: string, v: V) => {
     if (v === 'no' || (name !== '*' && /(^|_)no_/.test(name))) return;
     if (v === 'yes' && out.get(name) !== 'maybe') out.set(name, 'yes');
     else out.set(name, 'maybe');
   };
-  const tokens = /"(?:\\.|[^"\\])*"|\bfn\s+(\w+)|\belse\s+if\b|\belse\b|\bif\b|[{}]|\.emit_\w+\(|(?:\.|::|\b)emit\(\s*"([A-Za-z_]\w*)"/g;
+  /** An emission at the current point, `cond` being its own condition (a probe that may fail). */
+  const set = (name: string, cond: V = 'yes') => {
+    if (cond === 'no') return;
+    // Inside a match arm: noted for the arm, decided when the match closes.
+    for (let i = stack.length - 1; i >= 0; i--) {
+      const b = stack[i];
+      if (b.fn) break;
+      if (b.arms) {
+        const arm = b.arms[b.arms.length - 1];
+        if (!arm) break;
+        let v: V = cond;
+        for (let j = i + 1; j < stack.length; j++) {
+          if (stack[j].v === 'no') return;
+          if (stack[j].v === 'maybe' || stack[j].fn) v = 'maybe';
+        }
+        if (arm.get(name) !== 'yes') arm.set(name, v);
+        return;
+      }
+    }
+    const h = here();
+    record(name, h === 'no' ? 'no' : cond === 'maybe' ? 'maybe' : h);
+  };
+  const tokens = /"(?:\\.|[^"\\])*"|\bfn\s+(\w+)|\belse\s+if\b|\belse\b|\bif\b|[{}]|=>|\.emit_(sysroot_crate|rustc_version)\(\s*(?:"(\w+)"|1\s*,\s*(\d+))\s*\)|\.emit_\w+\(|(?:\.|::|\b)emit\(\s*"([A-Za-z_]\w*)"/g;
   let pendingIf: { cond: string; isElseIf: boolean; isElse: boolean } | undefined;
   let pendingFn: string | undefined;
   let condStart = -1;
@@ -83,19 +117,34 @@ export function buildScriptCfgs(buildRs: string, triple: string): Map<string, 'y
     const t = m[0];
     if (t.startsWith('"')) {
       const e = /rustc-cfg=(\{|[A-Za-z_]\w*)/.exec(t);
-      if (e && !pendingIf) set(e[1] === '{' ? '*' : e[1], here());
+      if (e && !pendingIf) set(e[1] === '{' ? '*' : e[1], e[1] === '{' ? 'maybe' : 'yes');
       continue;
     }
     if (m[1]) {
       pendingFn = m[1];
       continue;
     }
-    if (m[2]) {
-      if (!pendingIf) set(m[2], here());
+    if (m[5]) {
+      if (!pendingIf) set(m[5]);
+      continue;
+    }
+    // autocfg: `emit_sysroot_crate("std")` emits `has_std` when the target has std;
+    // `emit_rustc_version(1, 52)` emits `rustc_1_52` on rustc 1.52 and later.
+    if (m[2] === 'sysroot_crate' && m[3]) {
+      if (!pendingIf) set(`has_${m[3]}`, hasSysrootCrate(m[3], triple));
+      continue;
+    }
+    if (m[2] === 'rustc_version' && m[4]) {
+      if (!pendingIf) set(`rustc_1_${m[4]}`, Number(m[4]) <= RUSTC_MINOR ? 'yes' : 'no');
       continue;
     }
     if (t.startsWith('.emit_')) {
       set('*', 'maybe');
+      continue;
+    }
+    if (t === '=>') {
+      const top = stack[stack.length - 1];
+      if (top?.arms) top.arms.push(new Map());
       continue;
     }
     if (t === 'if' || /^else\s+if$/.test(t)) {
@@ -123,7 +172,11 @@ export function buildScriptCfgs(buildRs: string, triple: string): Map<string, 'y
       } else {
         // A `match`, an arm, a loop that may not run, a closure: not known to run.
         const head = src.slice(Math.max(src.lastIndexOf(';', m.index), src.lastIndexOf('{', m.index - 1), src.lastIndexOf('}', m.index)) + 1, m.index);
-        stack.push({ v: /\bmatch\b|=>|\||\bfor\b|\bwhile\b/.test(head) ? 'maybe' : 'yes' });
+        const top = stack[stack.length - 1];
+        if (/^\s*match\b/.test(head) || /[=(]\s*match\b/.test(head)) stack.push({ v: 'yes', arms: [] });
+        // An arm's body block runs when its arm is taken (the arm is accounted for by the match).
+        else if (top?.arms && /=>\s*$/.test(head)) stack.push({ v: 'yes' });
+        else stack.push({ v: /\bmatch\b|=>|\||\bfor\b|\bwhile\b/.test(head) ? 'maybe' : 'yes' });
       }
       lastChain = undefined;
       continue;
@@ -131,6 +184,11 @@ export function buildScriptCfgs(buildRs: string, triple: string): Map<string, 'y
     if (t === '}') {
       const b = stack.pop();
       lastChain = b?.chain;
+      if (b?.arms) {
+        // Sure in every arm: emitted when the match runs; in some arms only: maybe.
+        const names = new Set(b.arms.flatMap(a => [...a.keys()]));
+        for (const n of names) set(n, b.arms.length > 0 && b.arms.every(a => a.get(n) === 'yes') ? 'yes' : 'maybe');
+      }
     }
   }
   function here(): V {

@@ -42,6 +42,8 @@ export interface Manifest {
   name: string;
   version: string;
   libName: string;
+  /** `package.edition` (`2015` when absent, as cargo reads it). */
+  edition: string;
   procMacro: boolean;
   deps: Dependency[];
   features: Record<string, string[]>;
@@ -179,6 +181,7 @@ export function readManifest(dir: string): Manifest {
     name,
     version,
     libName: normal(String(table(t.lib)?.name ?? name)),
+    edition: typeof pkg?.edition === 'string' ? pkg.edition : table(pkg?.edition)?.workspace === true ? String(table(wsTable()?.package)?.edition ?? '2015') : '2015',
     procMacro: table(t.lib)?.['proc-macro'] === true || table(t.lib)?.proc_macro === true,
     deps: all,
     features,

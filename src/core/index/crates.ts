@@ -19,6 +19,8 @@ export interface CrateTarget {
   dependencies: string[];
   /** Features enabled in a default build (for `#[cfg(feature = "...")]`). */
   features?: string[];
+  /** Rust edition (`2015` changes what `::name` and `use` paths start from). */
+  edition?: string;
 }
 
 interface TomlDoc {

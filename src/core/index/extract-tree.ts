@@ -329,7 +329,7 @@ export function fnOfTree(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: s
   };
 }
 
-function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, t: SyntaxNode | null) => void): string[] {
+function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, t: SyntaxNode | null, text: string, attrs: Attribute[]) => void, onConst?: (name: string, value: string) => void): string[] {
   const methods: string[] = [];
   forEachItem(body, ctx, (type, node, attrs, docs) => {
     if (type === 'function_item' || type === 'function_signature_item') {
@@ -338,7 +338,12 @@ function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: 
       methods.push(f.path);
     } else if (type === 'associated_type' || type === 'type_item') {
       const c = node();
-      onAssoc(c.childForFieldName('name')?.text ?? '', c.childForFieldName('type'));
+      onAssoc(c.childForFieldName('name')?.text ?? '', c.childForFieldName('type'), c.text, attrs);
+    } else if (type === 'const_item' && onConst && !attrs.some(a => a.name === 'cfg' || a.name === 'cfg_attr')) {
+      const c = node();
+      const v = c.childForFieldName('value');
+      const n = c.childForFieldName('name')?.text;
+      if (v && n) onConst(n, v.text);
     }
   });
   return methods;
@@ -347,8 +352,12 @@ function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: 
 function traitOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string): TraitItem {
   const nameNode = node.childForFieldName('name');
   const assocTypes: string[] = [];
-  const methods = membersOf(node.childForFieldName('body'), ctx, path, { kind: 'trait', path, traitName: nameNode?.text }, n => assocTypes.push(n));
-  return { ...base(node, ctx, attrs, docs, 'trait', nameNode?.text ?? '', nameNode, path), kind: 'trait', methods, assocTypes };
+  let unsizedAssoc: string[] | undefined;
+  const methods = membersOf(node.childForFieldName('body'), ctx, path, { kind: 'trait', path, traitName: nameNode?.text }, (n, _t, text) => {
+    assocTypes.push(n);
+    if (/\?\s*Sized\b/.test(text)) (unsizedAssoc ??= []).push(n);
+  });
+  return { ...base(node, ctx, attrs, docs, 'trait', nameNode?.text ?? '', nameNode, path), kind: 'trait', methods, assocTypes, ...(unsizedAssoc ? { unsizedAssoc } : {}) };
 }
 
 function implOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined): ImplItem {
@@ -361,11 +370,14 @@ function implOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | u
   const name = trait ? `${trait.text} for ${selfType.text}` : selfType.text;
   const assocTypes: Record<string, ImplItem['selfType']> = {};
   const traitName = trait?.kind === 'path' ? trait.segments[trait.segments.length - 1].name : undefined;
-  const methods = membersOf(node.childForFieldName('body'), ctx, implPath, { kind: 'impl', path: implPath, selfType, traitName }, (n, t) => {
-    if (t) assocTypes[n] = typeOf(t, ctx);
-  });
+  let assocConsts: Record<string, string> | undefined;
+  let cfgAssocTypes: ImplItem['cfgAssocTypes'];
+  const methods = membersOf(node.childForFieldName('body'), ctx, implPath, { kind: 'impl', path: implPath, selfType, traitName }, (n, t, _text, at) => {
+    if (t && at.some(a => a.name === 'cfg' || a.name === 'cfg_attr')) (cfgAssocTypes ??= []).push({ name: n, type: typeOf(t, ctx), attrs: at });
+    else if (t) assocTypes[n] = typeOf(t, ctx);
+  }, trait ? undefined : (n, v) => ((assocConsts ??= {})[n] = v));
   const negative = !!trait && /^impl[^{]*!\s*\w/.test(ctx.src.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 200)));
-  return { ...base(node, ctx, attrs, docs, 'impl', name, selfNode, implPath), kind: 'impl', selfType, trait, negative, methods, assocTypes };
+  return { ...base(node, ctx, attrs, docs, 'impl', name, selfNode, implPath), kind: 'impl', selfType, trait, negative, methods, assocTypes, ...(cfgAssocTypes ? { cfgAssocTypes } : {}), ...(assocConsts ? { assocConsts } : {}) };
 }
 
 /** Macros whose bodies are not Rust items, so re-parsing them is wasted work. */

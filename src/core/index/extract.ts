@@ -237,7 +237,9 @@ function fnAt(c: Cursor, kind: string, s: number, e: number, ctx: Ctx, attrs: At
 }
 
 /** Walk the members of an impl or trait body: fns become items, associated types are reported. */
-function members(c: Cursor, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, target: TypeExpr | undefined) => void): string[] | undefined {
+const UNSIZED_BOUND = /\?\s*Sized\b/;
+
+function members(c: Cursor, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, target: TypeExpr | undefined, text: string, attrs: Attribute[]) => void, onConst?: (name: string, value: string) => void): string[] | undefined {
   const methods: string[] = [];
   let ok = true;
   inLastChild(c, () =>
@@ -252,8 +254,11 @@ function members(c: Cursor, ctx: Ctx, ownerPath: string, owner: FnItem['owner'],
         methods.push(f.path);
       } else if (kind === 'associated_type' || kind === 'type_item') {
         const t = parseTypeAliasText(ctx.src.slice(s, e));
-        if (t) onAssoc(t.name.text, t.target);
+        if (t) onAssoc(t.name.text, t.target, ctx.src.slice(s, e), attrs);
         else ok = false;
+      } else if (kind === 'const_item' && onConst && !attrs.some(a => a.name === 'cfg' || a.name === 'cfg_attr')) {
+        const k = parseConstText(ctx.src.slice(s, e));
+        if (k?.value) onConst(k.name.text, k.value);
       }
     }),
   );
@@ -271,16 +276,19 @@ function implFast(c: Cursor, s: number, e: number, ctx: Ctx, attrs: Attribute[],
   const traitName = trait?.kind === 'path' ? trait.segments[trait.segments.length - 1].name : undefined;
   const assocTypes: ImplItem['assocTypes'] = {};
   const mark = ctx.out.items.length;
-  const methods = members(c, ctx, implPath, { kind: 'impl', path: implPath, selfType, traitName }, (n, t) => {
-    if (t) assocTypes[n] = t;
-  });
+  let assocConsts: Record<string, string> | undefined;
+  let cfgAssocTypes: ImplItem['cfgAssocTypes'];
+  const methods = members(c, ctx, implPath, { kind: 'impl', path: implPath, selfType, traitName }, (n, t, _text, at) => {
+    if (t && at.some(a => a.name === 'cfg' || a.name === 'cfg_attr')) (cfgAssocTypes ??= []).push({ name: n, type: t, attrs: at });
+    else if (t) assocTypes[n] = t;
+  }, trait ? undefined : (n, v) => ((assocConsts ??= {})[n] = v));
   if (!methods) {
     ctx.out.items.length = mark;
     return false;
   }
   const name = trait ? `${trait.text} for ${selfType.text}` : selfType.text;
   const self = { s: s + h.self.s, e: s + h.self.e };
-  ctx.out.items.push({ ...common(ctx, s, e, self, attrs, docs), kind: 'impl', name, path: implPath, generics: h.generics, selfType, trait, negative: h.negative, methods, assocTypes } satisfies ImplItem);
+  ctx.out.items.push({ ...common(ctx, s, e, self, attrs, docs), kind: 'impl', name, path: implPath, generics: h.generics, selfType, trait, negative: h.negative, methods, assocTypes, ...(cfgAssocTypes ? { cfgAssocTypes } : {}), ...(assocConsts ? { assocConsts } : {}) } satisfies ImplItem);
   return true;
 }
 
@@ -293,12 +301,16 @@ function traitFast(c: Cursor, s: number, e: number, ctx: Ctx, attrs: Attribute[]
   const path = `${ctx.module}::${name}`;
   const assocTypes: string[] = [];
   const mark = ctx.out.items.length;
-  const methods = members(c, ctx, path, { kind: 'trait', path, traitName: name }, n => assocTypes.push(n));
+  let unsizedAssoc: string[] | undefined;
+  const methods = members(c, ctx, path, { kind: 'trait', path, traitName: name }, (n, _t, text) => {
+    assocTypes.push(n);
+    if (UNSIZED_BOUND.test(text)) (unsizedAssoc ??= []).push(n);
+  });
   if (!methods) {
     ctx.out.items.length = mark;
     return false;
   }
-  ctx.out.items.push({ ...common(ctx, s, e, { s: s + h.name.s, e: s + h.name.e }, attrs, docs), kind: 'trait', name, path, generics: h.generics, methods, assocTypes } satisfies TraitItem);
+  ctx.out.items.push({ ...common(ctx, s, e, { s: s + h.name.s, e: s + h.name.e }, attrs, docs), kind: 'trait', name, path, generics: h.generics, methods, assocTypes, ...(unsizedAssoc ? { unsizedAssoc } : {}) } satisfies TraitItem);
   return true;
 }
 

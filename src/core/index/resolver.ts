@@ -2,12 +2,12 @@
  * Name resolution the way a reader does it: items of the module, `use` (simple, groups, renames,
  * globs, `self`/`super`/`crate`), other workspace crates, the std prelude and std paths.
  */
-import type { Item, TypeDefItem, TypeExpr, UseEntry } from '../model';
+import type { ConstItem, ImplItem, Item, TypeDefItem, TypeExpr, UseEntry } from '../model';
 import { isTypeDef } from '../model';
 import type { Resolution, TypeResolver } from '../resolve-api';
 import { canonicalStdPath, isStdRoot, PRELUDE, PRIMITIVES } from './std-paths';
 import { ConstEvalError, evalConstExpr, evalConstExprChecked } from './const-eval';
-import { isStdTablePath } from '../layout/std-table';
+import { isStdTableModule, isStdTablePath } from '../layout/std-table';
 import { parseTypeText } from './type-text';
 
 /** The names one module defines and imports. */
@@ -20,6 +20,10 @@ export interface ModuleScope {
   items: Map<string, Item[]>;
   uses: UseEntry[];
   externCrates: Map<string, string>;
+  /** Inherent impls of this module that define associated consts (`impl X { const MAX: usize = 15; }`). */
+  impls?: ImplItem[];
+  /** Trait impls of this module that define associated types (`impl IntoIterator for X { type IntoIter = .. }`). */
+  traitImpls?: ImplItem[];
 }
 
 /** What a name or path leads to while walking a path. */
@@ -38,6 +42,8 @@ export interface ResolverHooks {
   externCrate(crate: string, name: string): string | undefined;
   /** Make sure the scope of `module` is loaded (a dependency module is read on first use). */
   ensureModule(module: string): void;
+  /** Whether the crate rooted at `crate` is edition 2015 (`::x` and `use x` start at its root). */
+  edition2015?(crate: string): boolean;
 }
 
 export class ScopeResolver implements TypeResolver {
@@ -148,7 +154,8 @@ export class ScopeResolver implements TypeResolver {
     let cur: Target | undefined;
     const first = segs[0];
     const scope = this.scopeOf(module);
-    if (global) cur = this.crateTarget(first, scope);
+    if (global && scope && this.hooks?.edition2015?.(scope.crate)) cur = this.lookupName(scope.crate, first, new Set(), segs.length === 1, true) ?? this.crateTarget(first, scope);
+    else if (global) cur = this.crateTarget(first, scope);
     else if (first === 'crate') cur = scope ? { kind: 'module', path: scope.crate } : undefined;
     else if (first === 'self') cur = { kind: 'module', path: module };
     else if (first === 'super') cur = scope?.parent ? { kind: 'module', path: scope.parent } : undefined;
@@ -185,10 +192,53 @@ export class ScopeResolver implements TypeResolver {
         return { kind: 'std', segments: [...cur.segments, name] };
       case 'external':
         return { kind: 'external', segments: [...cur.segments, name] };
+      case 'item':
+        // `InlineExtension::MAX`: an associated const of an inherent impl (for array lengths).
+        // Associated types (`T::Assoc`) and variants are not types we can name.
+        return last && isTypeDef(cur.item) ? this.assocConst(cur.item as TypeDefItem, name) : undefined;
       default:
-        // Associated items (`T::Assoc`, `Enum::Variant`) are not types we can name.
         return undefined;
     }
+  }
+
+  traitImplsOf(item: TypeDefItem): ImplItem[] {
+    const crate = this.modules.get(item.module)?.crate;
+    if (!crate) return [];
+    const out: ImplItem[] = [];
+    for (const s of this.modules.values()) {
+      if (s.crate !== crate || !s.traitImpls) continue;
+      for (const im of s.traitImpls) {
+        let self = im.selfType;
+        while (self.kind === 'ref') self = self.inner;
+        if (self.kind !== 'path' || self.segments[self.segments.length - 1].name !== item.name) continue;
+        const r = this.resolveSegments(im.module, self.segments.map(x => x.name), self.global);
+        if (r?.kind === 'item' && r.item.path === item.path) out.push(im);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The associated const `name` of an inherent impl of `item` in the item's crate (impls of the
+   * crate's modules read so far). Undefined when none or more than one impl defines it.
+   */
+  private assocConst(item: TypeDefItem, name: string): Target | undefined {
+    const crate = this.modules.get(item.module)?.crate;
+    if (!crate) return undefined;
+    const found: ConstItem[] = [];
+    for (const s of this.modules.values()) {
+      if (s.crate !== crate || !s.impls) continue;
+      for (const im of s.impls) {
+        const value = im.assocConsts?.[name];
+        if (value === undefined || im.selfType.kind !== 'path') continue;
+        const segs = im.selfType.segments;
+        if (segs[segs.length - 1].name !== item.name) continue;
+        const r = this.resolveSegments(im.module, segs.map(x => x.name), im.selfType.global);
+        if (r?.kind !== 'item' || r.item.path !== item.path) continue;
+        found.push({ kind: 'const', name, path: `${item.path}::${name}`, module: im.module, span: im.span, nameSpan: im.nameSpan, attrs: [], generics: [], visibility: '', value });
+      }
+    }
+    return found.length === 1 ? { kind: 'item', item: found[0] } : undefined;
   }
 
   /**
@@ -246,10 +296,14 @@ export class ScopeResolver implements TypeResolver {
     // `use std::num::*;` brings std's public types: a name resolves there when the std table
     // knows that path. Globs of external crates cannot be checked, so they are not guessed.
     for (const g of stdGlobs) {
-      if (g[0] !== '\0ext' && isStdTablePath(canonicalStdPath([...g, name]))) return { kind: 'std', segments: [...g, name] };
+      // A std module through a glob (`pub(crate) use std::*;` in tracing-core's `stdlib`, then
+      // `crate::stdlib::num::NonZeroU64`) leads on into std.
+      if (g[0] !== '\0ext' && (isStdTablePath(canonicalStdPath([...g, name])) || isStdTableModule(canonicalStdPath([...g, name])))) return { kind: 'std', segments: [...g, name] };
     }
+    // `extern crate regex;` in a module is an item of it: `use self::regex::Regex` (env_logger).
+    if (scope.externCrates.has(name)) return this.crateTarget(name, scope);
     if (qualified) return undefined;
-    if (scope.externCrates.has(name) || this.crates.has(name)) return this.crateTarget(name, scope);
+    if (this.crates.has(name)) return this.crateTarget(name, scope);
     const prelude = PRELUDE[name];
     if (prelude) {
       return prelude.startsWith('trait:') ? { kind: 'std', segments: ['trait:' + prelude.slice(6)] } : { kind: 'std', segments: prelude.split('::') };
@@ -267,7 +321,10 @@ export class ScopeResolver implements TypeResolver {
     else {
       // 2018 paths: a local name (module/item in scope) wins over an extern crate of the same name.
       const local = scope?.items.get(first);
-      if (local && local.length > 0) {
+      // 2015 `use a::b;` starts at the crate root (libc's `use unix::...` in submodules).
+      const root2015 = scope && scope.crate !== module && this.hooks?.edition2015?.(scope.crate) ? this.lookupName(scope.crate, first, seen, rest.length === 0, true) : undefined;
+      if (root2015) cur = root2015;
+      else if (local && local.length > 0) {
         const m = local.find(i => i.kind === 'mod');
         cur = m ? { kind: 'module', path: m.path } : { kind: 'item', item: local[0] };
       } else {

@@ -84,6 +84,11 @@ const ALIASES: Record<string, string> = {
   'std::alloc::layout::Layout': 'std::alloc::Layout',
   'std::ptr::non_null::NonNull': 'std::ptr::NonNull',
   'std::boxed::ThinBox': 'std::boxed::ThinBox',
+  'std::os::unix::io::RawFd': 'std::os::fd::RawFd',
+  'std::os::unix::prelude::RawFd': 'std::os::fd::RawFd',
+  'std::os::fd::raw::RawFd': 'std::os::fd::RawFd',
+  'std::os::unix::io::OwnedFd': 'std::os::fd::OwnedFd',
+  'std::os::unix::io::BorrowedFd': 'std::os::fd::BorrowedFd',
 };
 
 const STD_ROOTS = new Set(['std', 'core', 'alloc']);

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Attribute, EnumItem, Item, IndexWarning, StructItem, TypeAliasItem, TypeDefItem, TypeExpr } from '../model';
+import type { Attribute, EnumItem, ImplItem, Item, IndexWarning, StructItem, TypeAliasItem, TypeDefItem, TypeExpr } from '../model';
 import { cfgTarget, evalCfgIn, type CfgContext, type CfgTarget } from './cfg';
 import { applyCfg, cfgOf } from './cfg-apply';
 import { depCrate, libRoot, loadDepFile, type DepCrate, type DepFile } from './deps';
@@ -97,7 +97,11 @@ export class WorkspaceIndex implements TypeResolver {
   private readonly modules = new Map<string, ModuleScope>();
   private readonly moduleFiles = new Map<string, Set<string>>();
   private readonly crateRoots = new Map<string, string>();
-  private readonly hooks: ResolverHooks = { externCrate: (c, n) => this.externRoot(c, n), ensureModule: m => this.ensureModule(m) };
+  private readonly hooks: ResolverHooks = {
+    externCrate: (c, n) => this.externRoot(c, n),
+    ensureModule: m => this.ensureModule(m),
+    edition2015: c => (this.depByRoot.get(c)?.pkg.manifest.edition ?? this.targets.find(t => t.name === c)?.edition) === '2015',
+  };
   private resolver = new ScopeResolver(this.modules, this.crateRoots, this.hooks);
   /** Warnings about the whole workspace (missing dependency sources, cargo metadata failures). */
   readonly notices: string[] = [];
@@ -193,6 +197,10 @@ export class WorkspaceIndex implements TypeResolver {
 
   evalConst(module: string, text: string, env?: ReadonlyMap<string, bigint>): bigint | undefined {
     return this.resolver.evalConst(module, text, env);
+  }
+
+  traitImplsOf(item: TypeDefItem): ImplItem[] {
+    return this.resolver.traitImplsOf(item);
   }
 
   parseType(text: string): TypeExpr | undefined {
@@ -445,9 +453,11 @@ export class WorkspaceIndex implements TypeResolver {
 
   private findModFile(entry: { file: string; childDir: string }, m: ModDecl): { file: string; childDir: string } | undefined {
     const dir = path.join(entry.childDir, ...m.inlineDirs);
-    if (m.pathAttr) {
+    // `#[cfg_attr(feature = "x", path = "a.rs")]` is a `path` once the cfg context expanded it.
+    const pathAttr = m.item.attrs.find(a => a.name === 'path')?.args.replace(/^=?\s*"|"$/g, '') ?? m.pathAttr;
+    if (pathAttr) {
       const base = m.inlineDirs.length > 0 ? dir : path.dirname(entry.file);
-      const file = path.resolve(base, m.pathAttr);
+      const file = path.resolve(base, pathAttr);
       return this.host.exists(file) ? { file, childDir: path.join(path.dirname(file), path.basename(file, '.rs') === 'mod' ? '' : path.basename(file, '.rs')) } : undefined;
     }
     const flat = path.join(dir, `${m.name}.rs`);
@@ -600,6 +610,11 @@ export class WorkspaceIndex implements TypeResolver {
     for (const it of e.result.items) if (it.kind === 'mod' && (it as { inline?: boolean }).inline && it.attrs.length > 0 && cfgOf(it.attrs, ctx) === 'no') off.push([it.span.startOffset, it.span.endOffset]);
     const inOff = (sp: { startOffset: number }) => off.length > 0 && off.some(([a, b]) => sp.startOffset > a && sp.startOffset < b);
     for (const it of e.result.items) {
+      if (it.kind === 'impl' && !inOff(it.span) && (it.attrs.length === 0 || cfgOf(it.attrs, ctx) === 'yes')) {
+        const im = it as ImplItem;
+        if (im.assocConsts) (this.scope(it.module, e.crate).impls ??= []).push(im);
+        if (im.trait && (Object.keys(im.assocTypes).length > 0 || im.cfgAssocTypes)) (this.scope(it.module, e.crate).traitImpls ??= []).push(im);
+      }
       if (it.kind === 'impl' || (it.kind === 'fn' && (it as { owner?: unknown }).owner)) continue;
       // `#[cfg(windows)] struct X` next to `#[cfg(unix)] struct X`: only the compiled one is named.
       let state = 'yes';
@@ -770,7 +785,7 @@ function manifestTargets(m: Manifest, features: Iterable<string>): CrateTarget[]
     else if (used.has(name) && !(t.kind === 'bin' && name === m.libName)) name = `${name}_${t.kind}`;
     used.add(name);
     const kind = t.kind;
-    out.push({ name, kind, root: t.root, packageDir: m.dir, dependencies: kind === 'lib' ? deps : [...deps, m.libName], features: feats });
+    out.push({ name, kind, root: t.root, packageDir: m.dir, dependencies: kind === 'lib' ? deps : [...deps, m.libName], features: feats, edition: m.edition });
   }
   return out;
 }

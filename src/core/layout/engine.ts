@@ -3,12 +3,12 @@
  * resolving names through a `TypeResolver`, substituting generic arguments, and memoising per
  * item instantiation.
  */
-import type { Attribute, EnumItem, GenericParam, StructItem, TypeDefItem, TypeExpr, UnionItem } from '../model';
+import type { Attribute, EnumItem, GenericParam, StructItem, TraitItem, TypeDefItem, TypeExpr, UnionItem } from '../model';
 import type { TypeResolver } from '../resolve-api';
 import { arrayLayout, LayoutOverflow, type Abi } from './abi';
 import { layoutEnum, layoutStruct, layoutUnion } from './adt';
 import { errorLay, fixed, toTypeLayout, unknownLay, type LazyArg, type Lay } from './lay';
-import { pointerTo, stdLayout, UNSIZED_STD, UNSIZED_WRAPPERS } from './std-table';
+import { pointerTo, stdLayout, structOf, UNSIZED_STD, UNSIZED_WRAPPERS } from './std-table';
 import type { TypeLayout } from './types';
 import { TOO_DEEP } from '../limits';
 import { aliasCycleError, arrayLengthError, itemError } from './validate';
@@ -35,6 +35,22 @@ export interface Env {
 }
 
 type PathExpr = Extract<TypeExpr, { kind: 'path' }>;
+
+/** `arg` bound to a parameter that is implicitly `Sized`. */
+function sizedArg(arg: LazyArg): LazyArg {
+  return {
+    get text() {
+      return arg.text;
+    },
+    get key() {
+      return arg.key;
+    },
+    lay: () => arg.lay(),
+    unsized: () => false,
+    tail: () => undefined,
+    constValue: arg.constValue,
+  };
+}
 
 /** Items laid out inside each other at most this deep (rustc's query depth limit is near 128). */
 const MAX_ITEM_DEPTH = 100;
@@ -149,7 +165,9 @@ export class LayoutEngine {
     for (const g of item.generics) {
       if (g.kind === 'lifetime') continue;
       const arg = args[i++];
-      if (g.kind === 'type') env.types.set(g.name, arg ?? this.defaultOrUnknown(g, env));
+      // A type parameter without `?Sized` is Sized whatever the argument's own text says
+      // (`NonNull<T>` with `T = <W as Link>::Target` is thin: rustc checked the bound).
+      if (g.kind === 'type') env.types.set(g.name, arg ? (g.maybeUnsized ? arg : sizedArg(arg)) : this.defaultOrUnknown(g, env));
       else {
         const v = arg ? (arg.constValue ? arg.constValue() : this.resolver.evalConst(item.module, arg.text, env.consts)) : g.defaultConst !== undefined ? this.resolver.evalConst(item.module, g.defaultConst, env.consts) : undefined;
         if (v !== undefined) env.consts.set(g.name, v);
@@ -209,6 +227,12 @@ export class LayoutEngine {
           if (g) return g.unsized();
           if (last.name === 'str') return true;
           if (last.name === 'Self' && env.self) return this.itemUnsized(env.self.item, env.self.args, seen);
+        }
+        if (expr.qself || (expr.segments.length === 2 && env.types.has(expr.segments[0].name))) {
+          const p = expr.qself ? this.projection(expr, env) : undefined;
+          if (p) return this.isUnsized(p.type, p.env, seen, opaque);
+          // `A::Item` with `A: Array` and `type Item;` in the trait: Sized.
+          return this.assocDeclaredSized(expr, env) ? false : opaque;
         }
         const r = this.resolver.resolveType(env.module, expr);
         if (r.kind === 'std') {
@@ -329,6 +353,10 @@ export class LayoutEngine {
 
   private evalPath(expr: PathExpr, env: Env): Lay {
     const last = expr.segments[expr.segments.length - 1];
+    if (expr.qself) {
+      const p = this.projection(expr, env);
+      if (p) return { ...this.evalType(p.type, p.env), text: expr.text };
+    }
     if (expr.segments.length === 1 && !expr.qself) {
       const g = env.types.get(last.name);
       if (g && last.args.length === 0) return g.lay();
@@ -347,6 +375,7 @@ export class LayoutEngine {
       case 'std': {
         const text = expr.text;
         if (UNSIZED_STD.has(r.path)) return { ...fixed(text, 0, 1), unsized: true };
+        if (r.path === 'std::iter::Flatten') return this.flatten(last.args.flatMap(a => (a.kind === 'type' ? [a.type] : []))[0], env, text);
         return stdLayout(r.path, args, text) ?? unknownLay(text, `${r.path} (std type not in the table)`);
       }
       case 'item':
@@ -358,6 +387,104 @@ export class LayoutEngine {
       case 'unresolved':
         return unknownLay(expr.text, `${expr.text} (unresolved)`);
     }
+  }
+
+  /**
+   * `Flatten<I>` is `{ iter: Fuse<I>, frontiter: Option<U>, backiter: Option<U> }` with U the
+   * `IntoIter` of I's items. U is known for std iterators over vectors and options: slice
+   * iterators yield `&Vec<T>` (U = `slice::Iter<T>`), `vec::IntoIter` yields `Vec<T>`
+   * (U = `vec::IntoIter<T>`), and likewise `&Option<T>`/`Option<T>`. Otherwise unknown.
+   */
+  private flatten(inner: TypeExpr | undefined, env: Env, text: string): Lay {
+    const why = unknownLay(text, `${text} (items of the inner iterator not known)`);
+    if (!inner || inner.kind !== 'path') return why;
+    const ir = this.resolver.resolveType(env.module, inner);
+    const elem = inner.segments[inner.segments.length - 1].args.flatMap(a => (a.kind === 'type' ? [a.type] : []))[0];
+    if (ir.kind !== 'std' || !elem || elem.kind !== 'path') return why;
+    const by = ir.path === 'std::slice::Iter' ? 'ref' : ir.path === 'std::slice::IterMut' ? 'mut' : ir.path === 'std::vec::IntoIter' ? 'value' : undefined;
+    const er = this.resolver.resolveType(env.module, elem);
+    if (!by || er.kind !== 'std') return why;
+    const elemArg = elem.segments[elem.segments.length - 1].args.flatMap(a => (a.kind === 'type' ? [a.type] : []))[0];
+    let u: Lay | undefined;
+    if (er.path === 'std::vec::Vec') u = stdLayout(by === 'ref' ? 'std::slice::Iter' : by === 'mut' ? 'std::slice::IterMut' : 'std::vec::IntoIter', [], 'U');
+    else if (er.path === 'std::option::Option' && elemArg) u = by === 'value' ? stdLayout('std::option::IntoIter', [this.lazy(elemArg, env)], 'U') : stdLayout(by === 'ref' ? 'std::option::Iter' : 'std::option::IterMut', [], 'U');
+    if (!u) return why;
+    const opt = (l: Lay) => stdLayout('std::option::Option', [{ text: l.text, key: l.key, lay: () => l, unsized: () => false }], `Option<${l.text}>`)!;
+    return structOf(text, [opt(this.evalType(inner, env)), opt(u), opt(u)]);
+  }
+
+  private readonly projecting = new Set<string>();
+
+  /**
+   * `<X as Trait>::Assoc` with X a type of the crate (or `&X`): the associated type of the one
+   * impl of Trait whose self type matches X, its generic parameters bound from X's arguments.
+   * Undefined when no impl or several match, or an argument cannot be compared.
+   */
+  private projection(expr: PathExpr, env: Env): { type: TypeExpr; env: Env } | undefined {
+    if (!expr.qself || expr.segments.length < 2 || !this.resolver.traitImplsOf) return undefined;
+    const assoc = expr.segments[expr.segments.length - 1].name;
+    const traitSegs = expr.segments.slice(0, -1);
+    const tr = this.resolver.resolveType(env.module, { kind: 'path', segments: traitSegs, global: expr.global, text: traitSegs.map(x => x.name).join('::') });
+    if (tr.kind !== 'trait') return undefined;
+    let q = expr.qself;
+    let refs = '';
+    for (; q.kind === 'ref'; q = q.inner) refs += q.mutable ? 'm' : 's';
+    if (q.kind !== 'path' || q.qself || (q.segments.length === 1 && env.types.has(q.segments[0].name))) return undefined;
+    const qr = this.resolver.resolveType(env.module, q);
+    if (qr.kind !== 'item') return undefined;
+    const key = `${this.keyOf(expr.qself, env)} as ${tr.path}::${assoc}`;
+    if (this.projecting.has(key)) return undefined;
+    const qargs = q.segments[q.segments.length - 1].args.flatMap(a => (a.kind === 'type' ? [a.type] : []));
+    const found: { type: TypeExpr; env: Env }[] = [];
+    this.projecting.add(key);
+    try {
+      for (const im of this.resolver.traitImplsOf(qr.item)) {
+        // `#[cfg(feature = "smallvec")] type IntoIter = ..;` next to the `not(..)` one: the active one.
+        const alts = [...(im.assocTypes[assoc] ? [im.assocTypes[assoc]] : []), ...(im.cfgAssocTypes ?? []).filter(a => a.name === assoc && (this.resolver.isActive?.(im.module, a.attrs) ?? false)).map(a => a.type)];
+        if (alts.length !== 1 || !im.trait || im.trait.kind !== 'path') continue;
+        const target = alts[0];
+        const itr = this.resolver.resolveType(im.module, im.trait);
+        if (itr.kind !== 'trait' || itr.path !== tr.path) continue;
+        let self = im.selfType;
+        let r2 = '';
+        for (; self.kind === 'ref'; self = self.inner) r2 += self.mutable ? 'm' : 's';
+        if (r2 !== refs || self.kind !== 'path') continue;
+        const sargs = self.segments[self.segments.length - 1].args.flatMap(a => (a.kind === 'type' ? [a.type] : []));
+        if (sargs.length !== qargs.length) continue;
+        const ienv: Env = { module: im.module, types: new Map(), consts: new Map() };
+        let ok = true;
+        sargs.forEach((st, i) => {
+          const g = st.kind === 'path' && !st.qself && st.segments.length === 1 && st.segments[0].args.length === 0 ? im.generics.find(x => x.kind === 'type' && x.name === st.segments[0].name) : undefined;
+          if (g) {
+            const arg = this.lazy(qargs[i], env);
+            ienv.types.set(g.name, g.maybeUnsized ? arg : sizedArg(arg));
+          } else if (this.keyOf(st, ienv) !== this.keyOf(qargs[i], env)) ok = false;
+        });
+        if (!ok) continue;
+        for (const g of im.generics) if (g.kind === 'type' && !ienv.types.has(g.name)) ienv.types.set(g.name, this.defaultOrUnknown(g, ienv));
+        found.push({ type: target, env: ienv });
+      }
+    } finally {
+      this.projecting.delete(key);
+    }
+    return found.length === 1 ? found[0] : undefined;
+  }
+
+  /**
+   * Whether the associated type of `A::Assoc` (A a parameter of the item being laid out, bound
+   * by a trait of the crates) or `<X as Trait>::Assoc` is declared without `?Sized`, so Sized.
+   */
+  private assocDeclaredSized(expr: PathExpr, env: Env): boolean {
+    const assoc = expr.segments[expr.segments.length - 1].name;
+    let traits: string[][];
+    if (expr.qself) traits = [expr.segments.slice(0, -1).map(x => x.name)];
+    else {
+      const g = env.self?.item.generics.find(x => x.kind === 'type' && x.name === expr.segments[0].name);
+      if (!g) return false;
+      traits = g.bounds.map(b => b.replace(/<[\s\S]*$/, '').trim()).filter(b => /^(::)?[A-Za-z_][\w]*(::[A-Za-z_]\w*)*$/.test(b)).map(b => b.replace(/^::/, '').split('::'));
+    }
+    const declaring = traits.map(t => this.resolver.resolveItem?.(env.module, t)).filter((t): t is TraitItem => t?.kind === 'trait' && (t as TraitItem).assocTypes.includes(assoc));
+    return declaring.length > 0 && declaring.every(t => !t.unsizedAssoc?.includes(assoc));
   }
 
   private readonly aliasCycles = new Map<string, string | undefined>();

@@ -32,6 +32,15 @@ const GENERIC_PATHS = [
   'std::collections::HashSet', 'std::hash::BuildHasherDefault', 'std::ops::Range', 'std::ops::RangeInclusive', 'std::ops::RangeFrom',
   'std::ops::RangeTo', 'std::ops::RangeToInclusive', 'std::ops::RangeFull', 'std::convert::Infallible',
   'std::boxed::Box', 'std::rc::Rc', 'std::sync::Arc', 'std::rc::Weak', 'std::sync::Weak', 'std::ptr::NonNull', 'std::ptr::Unique',
+  // Iterator adapters and other generic wrappers (fields as in library/core, rustc 1.95).
+  'std::option::IntoIter', 'std::iter::Once', 'std::iter::Repeat', 'std::iter::Empty', 'std::iter::Map', 'std::iter::Filter',
+  'std::iter::FilterMap', 'std::iter::Inspect', 'std::iter::MapWhile', 'std::iter::Cloned', 'std::iter::Copied', 'std::iter::Rev',
+  'std::iter::Enumerate', 'std::iter::Take', 'std::iter::Skip', 'std::iter::StepBy', 'std::iter::TakeWhile', 'std::iter::SkipWhile',
+  'std::iter::Fuse', 'std::iter::Chain', 'std::iter::Zip', 'std::iter::Cycle', 'std::iter::Flatten',
+  'std::collections::btree_map::Entry', 'std::collections::btree_map::VacantEntry', 'std::collections::btree_map::OccupiedEntry',
+  'std::collections::hash_map::Entry', 'std::collections::hash_map::VacantEntry', 'std::collections::hash_map::OccupiedEntry',
+  'std::io::BufReader', 'std::io::BufWriter', 'std::io::LineWriter', 'std::io::Cursor', 'std::io::Take', 'std::io::Chain',
+  'std::sync::mpsc::SendError', 'std::sync::mpsc::TrySendError', 'std::sync::PoisonError', 'std::sync::TryLockError', 'std::ops::Bound',
 ];
 
 /** Types that are dynamically sized like `str`. */
@@ -48,6 +57,19 @@ const KNOWN = new Set([...GENERIC_PATHS, ...UNSIZED_STD]);
 /** Whether `path` (canonical) is a std type the table knows; the resolver uses it for `use std::x::*`. */
 export function isStdTablePath(path: string): boolean {
   return path in FIXED || KNOWN.has(path);
+}
+
+let MODULES: Set<string> | undefined;
+/** Whether `path` (canonical) is a std module holding a type of the table (`std::num`, `std::sync::mpsc`). */
+export function isStdTableModule(path: string): boolean {
+  if (!MODULES) {
+    MODULES = new Set();
+    for (const p of [...Object.keys(FIXED), ...KNOWN]) {
+      const segs = p.split('::');
+      for (let i = 1; i < segs.length; i++) MODULES.add(segs.slice(0, i).join('::'));
+    }
+  }
+  return MODULES.has(path);
 }
 
 const PTR_ALIASES = new Set(['std::boxed::Box', 'std::rc::Rc', 'std::sync::Arc', 'std::rc::Weak', 'std::sync::Weak', 'std::ptr::NonNull', 'std::ptr::Unique']);
@@ -81,6 +103,11 @@ export function pointerTo(text: string, pointee: LazyArg | undefined, nonNull: b
 const U32: Lay = fixed('u32', 4, 4);
 const BOOL: Lay = fixed('bool', 1, 1, { offset: 0, bytes: 1, available: 254n });
 const I64 = fixed('isize', 8, 8);
+const USIZE = fixed('usize', 8, 8);
+const U64 = fixed('u64', 8, 8);
+const NONNULL = fixed('NonNull', 8, 8, N1());
+/** btree's `Handle { node: NodeRef { height: usize, node: NonNull }, idx: usize }`. */
+const BTREE_HANDLE = structOf('Handle', [structOf('NodeRef', [USIZE, NONNULL]), USIZE]);
 
 /**
  * Layout of a std type by canonical path with lazily evaluated generic arguments; undefined
@@ -172,6 +199,79 @@ export function stdLayout(path: string, args: LazyArg[], text: string): Lay | un
       return fixed(text, 0, 1);
     case 'std::convert::Infallible':
       return { ...fixed(text, 0, 1), uninhabited: true };
+    // `Option<T>`'s and `Once<T>`'s iterators hold an `Option<T>`; `Repeat<T>` a `T`.
+    case 'std::option::IntoIter':
+    case 'std::iter::Once':
+      return withText(enumOf(text, [[], [a(0)]]), text);
+    case 'std::iter::Repeat':
+    case 'std::iter::Cloned':
+    case 'std::iter::Copied':
+    case 'std::iter::Rev':
+    case 'std::sync::mpsc::SendError':
+    case 'std::sync::PoisonError':
+      return withText(a(0), text);
+    case 'std::iter::Empty':
+      return fixed(text, 0, 1);
+    // `{ iter: I, f: F }` (F is a fn pointer or a named type: closures have no name to write).
+    case 'std::iter::Map':
+    case 'std::iter::Filter':
+    case 'std::iter::FilterMap':
+    case 'std::iter::Inspect':
+    case 'std::iter::MapWhile':
+      return structOf(text, [a(0), a(1)]);
+    case 'std::iter::TakeWhile':
+    case 'std::iter::SkipWhile':
+      return structOf(text, [a(0), BOOL, a(1)]);
+    case 'std::iter::Enumerate':
+    case 'std::iter::Take':
+    case 'std::iter::Skip':
+      return structOf(text, [a(0), USIZE]);
+    case 'std::iter::StepBy':
+      return structOf(text, [a(0), USIZE, BOOL]);
+    case 'std::iter::Fuse':
+      return withText(enumOf(text, [[], [a(0)]]), text);
+    case 'std::iter::Chain':
+      return structOf(text, [enumOf('Option', [[], [a(0)]]), enumOf('Option', [[], [a(1)]])]);
+    case 'std::iter::Zip':
+      return structOf(text, [a(0), a(1), USIZE, USIZE]);
+    case 'std::iter::Cycle':
+      return structOf(text, [a(0), a(0)]);
+    // btree_map: `VacantEntry { key: K, handle: Option<Handle>, dormant_map, alloc }`,
+    // `OccupiedEntry { handle: Handle<NodeRef, KV>, dormant_map, alloc }`.
+    case 'std::collections::btree_map::VacantEntry':
+      return structOf(text, [a(0), enumOf('Option<Handle>', [[], [BTREE_HANDLE]]), NONNULL]);
+    case 'std::collections::btree_map::OccupiedEntry':
+      return structOf(text, [BTREE_HANDLE, NONNULL]);
+    case 'std::collections::btree_map::Entry':
+      return enumOf(text, [[structOf('VacantEntry', [a(0), enumOf('Option<Handle>', [[], [BTREE_HANDLE]]), NONNULL])], [structOf('OccupiedEntry', [BTREE_HANDLE, NONNULL])]]);
+    // hash_map (hashbrown's rustc entries): `VacantEntry { hash: u64, key: K, table: &mut }`,
+    // `OccupiedEntry { elem: Bucket, table: &mut }`.
+    case 'std::collections::hash_map::VacantEntry':
+      return structOf(text, [U64, a(0), NONNULL]);
+    case 'std::collections::hash_map::OccupiedEntry':
+      return structOf(text, [NONNULL, NONNULL]);
+    case 'std::collections::hash_map::Entry':
+      return enumOf(text, [[structOf('OccupiedEntry', [NONNULL, NONNULL])], [structOf('VacantEntry', [U64, a(0), NONNULL])]]);
+    // `BufReader { buf: Buffer { buf: Box<[MaybeUninit<u8>]>, pos, filled, initialized }, inner: R }`.
+    case 'std::io::BufReader':
+      return structOf(text, [structOf('Buffer', [fixed('Box<[u8]>', 16, 8, N1()), USIZE, USIZE, USIZE]), a(0)]);
+    // `BufWriter { buf: Vec<u8>, panicked: bool, inner: W }`; `LineWriter { inner: BufWriter<W> }`.
+    case 'std::io::BufWriter':
+    case 'std::io::LineWriter':
+      return withText(structOf(text, [fixed('Vec<u8>', 24, 8, CAP), BOOL, a(0)]), text);
+    case 'std::io::Cursor':
+      return structOf(text, [a(0), U64]);
+    // `Take { inner: T, len: u64, limit: u64 }`.
+    case 'std::io::Take':
+      return structOf(text, [a(0), U64, U64]);
+    case 'std::io::Chain':
+      return structOf(text, [a(0), a(1), BOOL]);
+    case 'std::sync::mpsc::TrySendError':
+      return enumOf(text, [[a(0)], [a(0)]]);
+    case 'std::sync::TryLockError':
+      return enumOf(text, [[a(0)], []]);
+    case 'std::ops::Bound':
+      return enumOf(text, [[a(0)], [a(0)], []]);
     default:
       if (PTR_ALIASES.has(path)) return pointerTo(text, args[0], true);
       if (path === 'std::sync::atomic::AtomicPtr') return fixed(text, 8, 8);
