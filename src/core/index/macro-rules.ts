@@ -229,6 +229,16 @@ export function parseMacroDef(name: string, body: Tok[]): MacroDef {
   const rules: MacroRule[] = [];
   for (let k = 0; k < body.length; ) {
     const m = body[k];
+    // `$($rule => { .. };)*`: arms made by an enclosing macro (syn's `Token!` is written inside
+    // `export_token_macro!`, whose call supplies the `await` arm). Such arms are left out; the
+    // other arms match as written.
+    if (m?.kind === 'punct' && m.text === '$' && body[k + 1]?.kind === 'group' && body[k + 1].open === '(') {
+      k += 2;
+      if (body[k] && /^[*+?]$/.test(body[k].text)) k++;
+      else if (body[k + 1] && /^[*+?]$/.test(body[k + 1].text)) k += 2;
+      if (body[k]?.text === ';') k++;
+      continue;
+    }
     const arrow = body[k + 1];
     const b = body[k + 2];
     if (m?.kind !== 'group' || arrow?.text !== '=>' || b?.kind !== 'group') throw new MacroError(`macro_rules! ${name}: cannot read arm ${rules.length + 1}`);

@@ -23,6 +23,7 @@ import { defaultFeatures } from './cfg';
 import { ScopeResolver, type ModuleScope, type ResolverHooks } from './resolver';
 import { locateInTree } from './locate';
 import { lineStarts } from './syntax';
+import { expandTypeMacroText, MAX_EXPANSION_DEPTH } from './macro-expand';
 
 /** Reads source files; the default reads the disk, tests pass in-memory sources. */
 export interface SourceHost {
@@ -197,6 +198,38 @@ export class WorkspaceIndex implements TypeResolver {
 
   parseType(text: string): TypeExpr | undefined {
     return this.resolver.parseType(text);
+  }
+
+  /** Expanded type-position macro calls, by crate and call text (null: cannot be expanded). */
+  private readonly typeMacros = new Map<string, TypeExpr | null>();
+
+  expandTypeMacro(module: string, text: string): TypeExpr | undefined {
+    return this.typeMacro(module.split('::')[0], text, 0);
+  }
+
+  /**
+   * `Token![::]` -> `crate::token::Colon2`: the call is expanded with the `macro_rules!` of the
+   * crate it is written in, and so is every macro call the expansion contains, up to
+   * MAX_EXPANSION_DEPTH levels; a call that expands (directly or not) to itself stays unknown.
+   */
+  private typeMacro(crate: string, text: string, depth: number): TypeExpr | undefined {
+    const key = `${crate}\0${text}`;
+    const hit = this.typeMacros.get(key);
+    if (hit !== undefined || this.typeMacros.has(key)) return hit ?? undefined;
+    if (depth > MAX_EXPANSION_DEPTH) return undefined;
+    this.typeMacros.set(key, null);
+    const file = this.fileOfCrate(crate);
+    const out = file ? expandTypeMacroText(file, text) : undefined;
+    const parsed = out !== undefined ? this.parseType(out) : undefined;
+    const result = parsed ? mapUnknownTypes(parsed, u => this.typeMacro(crate, u.text, depth + 1)) : undefined;
+    this.typeMacros.set(key, result ?? null);
+    return result;
+  }
+
+  private fileOfCrate(crate: string): string | undefined {
+    for (const e of this.files.values()) if (e.crate === crate) return e.file;
+    for (const f of this.depScoped.values()) if (f.crate === crate) return f.file;
+    return undefined;
   }
 
   evalConstChecked(module: string, text: string, env?: ReadonlyMap<string, bigint>): { value?: bigint; error?: string } {
@@ -643,12 +676,41 @@ export class WorkspaceIndex implements TypeResolver {
   private rebuildScopes(): void {
     this.modules.clear();
     this.moduleFiles.clear();
+    this.typeMacros.clear();
     for (const e of this.files.values()) if (e.inactive === undefined) this.addScopes(e);
     for (const f of this.depScoped.values()) this.addScopes(f);
     this.resolver = new ScopeResolver(this.modules, this.crateRoots, this.hooks);
   }
 }
 
+
+/** `t` with every `unknown` part that `f` can replace replaced (a copy; `t` is not changed). */
+function mapUnknownTypes(t: TypeExpr, f: (u: Extract<TypeExpr, { kind: 'unknown' }>) => TypeExpr | undefined): TypeExpr {
+  const m = (x: TypeExpr): TypeExpr => mapUnknownTypes(x, f);
+  switch (t.kind) {
+    case 'unknown':
+      return (!t.error && f(t)) || t;
+    case 'path':
+      return {
+        ...t,
+        ...(t.qself ? { qself: m(t.qself) } : {}),
+        segments: t.segments.map(s => ({ ...s, args: s.args.map(a => (a.kind === 'type' || a.kind === 'binding' ? { ...a, type: m(a.type) } : a)) })),
+      };
+    case 'ref':
+    case 'ptr':
+      return { ...t, inner: m(t.inner) };
+    case 'array':
+    case 'slice':
+      return { ...t, elem: m(t.elem) };
+    case 'tuple':
+      return { ...t, elems: t.elems.map(m) };
+    case 'dyn':
+    case 'impl':
+      return { ...t, traits: t.traits.map(m) };
+    default:
+      return t;
+  }
+}
 
 /** Two definitions with the same shape (spans, docs and attributes aside). */
 function sameDefinition(a: Item, b: Item): boolean {

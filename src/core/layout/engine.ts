@@ -228,17 +228,28 @@ export class LayoutEngine {
         // taken as sized: a dependency type with an unsized tail is very rare.
         return opaque;
       }
-      case 'unknown':
-        return opaque;
+      case 'unknown': {
+        const x = this.macroType(expr, env);
+        return x ? this.isUnsized(x, env, seen, opaque) : opaque;
+      }
       default:
         return false;
     }
+  }
+
+  /** What a type-position macro call (`Token![::]`) expands to, when the resolver can tell. */
+  private macroType(expr: Extract<TypeExpr, { kind: 'unknown' }>, env: Env): TypeExpr | undefined {
+    return !expr.error && expr.text.includes('!') ? this.resolver.expandTypeMacro?.(env.module, expr.text) : undefined;
   }
 
   /** The pointer metadata of an unsized type (see `LazyArg.tail`). */
   unsizedTail(expr: TypeExpr, env: Env, seen: Set<string>): 'dyn' | 'len' | undefined {
     if (expr.kind === 'dyn') return 'dyn';
     if (expr.kind === 'slice') return 'len';
+    if (expr.kind === 'unknown') {
+      const x = this.macroType(expr, env);
+      return x ? this.unsizedTail(x, env, seen) : undefined;
+    }
     if (expr.kind !== 'path') return undefined;
     const last = expr.segments[expr.segments.length - 1];
     if (expr.segments.length === 1) {
@@ -320,8 +331,11 @@ export class LayoutEngine {
         return { ...fixed(expr.text, 0, 1), unsized: true };
       case 'impl':
         return unknownLay(expr.text, `${expr.text} (opaque type)`);
-      case 'unknown':
-        return expr.error ? errorLay(expr.text, expr.error) : unknownLay(expr.text);
+      case 'unknown': {
+        if (expr.error) return errorLay(expr.text, expr.error);
+        const x = this.macroType(expr, env);
+        return x ? { ...this.evalType(x, env), text: expr.text } : unknownLay(expr.text);
+      }
       case 'path':
         return this.evalPath(expr, env);
     }
