@@ -230,10 +230,23 @@ export class LayoutEngine {
       }
       case 'unknown': {
         const x = this.macroType(expr, env);
-        return x ? this.isUnsized(x, env, seen, opaque) : opaque;
+        return x ? this.expanding(expr.text, () => this.isUnsized(x, env, seen, opaque), () => opaque) : opaque;
       }
       default:
         return false;
+    }
+  }
+
+  /** Type macro calls being evaluated: `Loop!()` -> `Option<Loop!()>` meets itself and stops. */
+  private readonly inExpansion = new Set<string>();
+
+  private expanding<T>(call: string, f: () => T, again: () => T): T {
+    if (this.inExpansion.has(call)) return again();
+    this.inExpansion.add(call);
+    try {
+      return f();
+    } finally {
+      this.inExpansion.delete(call);
     }
   }
 
@@ -248,7 +261,7 @@ export class LayoutEngine {
     if (expr.kind === 'slice') return 'len';
     if (expr.kind === 'unknown') {
       const x = this.macroType(expr, env);
-      return x ? this.unsizedTail(x, env, seen) : undefined;
+      return x ? this.expanding(expr.text, () => this.unsizedTail(x, env, seen), () => undefined) : undefined;
     }
     if (expr.kind !== 'path') return undefined;
     const last = expr.segments[expr.segments.length - 1];
@@ -334,7 +347,7 @@ export class LayoutEngine {
       case 'unknown': {
         if (expr.error) return errorLay(expr.text, expr.error);
         const x = this.macroType(expr, env);
-        return x ? { ...this.evalType(x, env), text: expr.text } : unknownLay(expr.text);
+        return x ? { ...this.expanding(expr.text, () => this.evalType(x, env), () => unknownLay(expr.text)), text: expr.text } : unknownLay(expr.text);
       }
       case 'path':
         return this.evalPath(expr, env);

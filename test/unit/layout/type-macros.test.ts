@@ -1,0 +1,178 @@
+/**
+ * Type-position macro calls (`Token![::]`, as syn writes its field types), types of the sysroot
+ * crate `proc_macro` (what proc-macro2 wraps) and the two namespaces of a module (syn's
+ * `pub fn Ident` next to `pub use proc_macro2::Ident`): the engine against rustc.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadWorkspace } from '../../../src/core/index/workspace';
+import { clearMacroCache } from '../../../src/core/index/macro-expand';
+import { LayoutEngine } from '../../../src/core/layout/engine';
+import type { TypeDefItem } from '../../../src/core/model';
+import { compareWithRustc, requireRustc, rustcSizes } from './rustc-oracle';
+import { compareTruth, CRATES, crateDir, indexCrate, readTruth } from '../../measure/real-layouts';
+
+// Written as syn writes them: `Token!` is defined inside another macro's body, whose call adds
+// one more arm through a `$(...)*` repetition (syn's `await` arm); token structs come from an
+// item macro; `Wrapped!` expands to a type holding another type macro.
+const TYPE_MACROS = `
+pub mod token {
+    macro_rules! define_punct {
+        ($($tok:tt pub struct $name:ident / $len:tt)*) => {
+            $(pub struct $name { pub spans: [u32; $len] })*
+        };
+    }
+    define_punct! {
+        "::" pub struct Colon2 / 2
+        "#" pub struct Pound / 1
+        "..=" pub struct DotDotEq / 3
+    }
+    pub struct Pub { pub span: u32 }
+    pub struct Extra { pub a: u64 }
+}
+
+macro_rules! export_token_macro {
+    ($($extra_rule:tt)*) => {
+        #[macro_export]
+        macro_rules! Token {
+            [::] => { $crate::token::Colon2 };
+            [#] => { $crate::token::Pound };
+            $($extra_rule => { $crate::token::Extra };)*
+            [..=] => { $crate::token::DotDotEq };
+            [pub] => { $crate::token::Pub };
+        }
+    };
+}
+export_token_macro! {[extra]}
+
+macro_rules! Wrapped {
+    ($t:ty) => { Option<($t, Token![::])> };
+}
+
+pub struct Path {
+    pub leading: Option<Token![::]>,
+    pub segments: Vec<(u8, Token![::])>,
+}
+
+pub struct Attr {
+    pub pound: Token![#],
+    pub style: Option<Token![pub]>,
+    pub dots: [Token![..=]; 2],
+    pub path: Path,
+    pub flag: bool,
+}
+
+pub struct Nested {
+    pub w: Wrapped!(u16),
+    pub r: &'static Token![#],
+    pub b: Box<Token![pub]>,
+    pub tag: u8,
+}
+`;
+
+/** A crate on disk (macro definitions are looked up in the package's files). */
+function crate(lib: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-type-macros-'));
+  fs.mkdirSync(path.join(dir, 'src'));
+  fs.writeFileSync(path.join(dir, 'Cargo.toml'), '[package]\nname = "tm"\nversion = "0.1.0"\nedition = "2021"\n');
+  fs.writeFileSync(path.join(dir, 'src', 'lib.rs'), lib);
+  return dir;
+}
+
+function layouts(index: Awaited<ReturnType<typeof loadWorkspace>>, names: string[]) {
+  const engine = new LayoutEngine(index);
+  return names.map(n => {
+    const item = index.typeDefs().find(t => t.name === n && t.module === 'tm') as TypeDefItem | undefined;
+    assert.ok(item, `${n} is not indexed`);
+    return { name: n, l: engine.layoutOfItem(item) };
+  });
+}
+
+test('type-position macro calls expand through the crate macro_rules! and agree with rustc', async () => {
+  requireRustc();
+  clearMacroCache();
+  const dir = crate(TYPE_MACROS);
+  try {
+    const index = await loadWorkspace(dir);
+    const names = ['Path', 'Attr', 'Nested'];
+    const truth = rustcSizes(TYPE_MACROS, names);
+    for (const { name, l } of layouts(index, names)) {
+      assert.equal(l.status, 'exact', `${name}: ${l.unknownParts?.join(', ')}`);
+      assert.deepEqual([l.size, l.align], truth.get(name), `${name}: engine ${l.size}/${l.align}, rustc ${truth.get(name)}`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a type macro that expands to itself, or that no arm matches, stays a lower bound (and ends)', async () => {
+  clearMacroCache();
+  const dir = crate(`
+macro_rules! Loop { () => { Option<Loop!()> }; }
+macro_rules! Pick { (a) => { u64 }; }
+pub struct S { pub a: Loop!(), pub b: Pick!(b), pub c: Pick!(a), pub d: Undefined![x] }
+`);
+  try {
+    const index = await loadWorkspace(dir);
+    const [{ l }] = layouts(index, ['S']);
+    assert.equal(l.status, 'lower-bound');
+    // `Pick!(a)` is u64, and `Option<Loop!()>` at least a tag: 8 + 1, aligned to 8.
+    assert.equal(l.size, 16);
+    assert.deepEqual([...(l.unknownParts ?? [])].sort(), ['Loop!()', 'Pick!(b)', 'Undefined![x]']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('proc_macro types (what proc-macro2 wraps) are sized as rustc sizes them', () => {
+  requireRustc();
+  const src = `
+extern crate proc_macro;
+use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+pub enum Wrapper { Compiler(proc_macro::Span), Fallback(u32) }
+pub struct Spans { pub a: Span, pub b: Option<Span>, pub c: Option<Option<Span>> }
+pub struct Idents { pub i: Ident, pub o: Option<Ident>, pub l: Literal, pub p: Option<Punct> }
+pub enum Tree { G(Group), I(Ident), P(Punct), L(Literal) }
+pub struct Streams { pub s: TokenStream, pub o: Option<TokenStream>, pub t: TokenTree, pub d: Delimiter, pub sp: Spacing }
+pub struct Iter { pub it: proc_macro::token_stream::IntoIter, pub e: Option<proc_macro::LexError> }
+`;
+  const r = compareWithRustc(src);
+  assert.deepEqual(r.mismatches, []);
+  assert.deepEqual(r.skipped, []);
+  assert.equal(r.compared, 6);
+});
+
+test('a fn in the value namespace does not hide a type imported under its name (syn::Ident)', () => {
+  requireRustc();
+  const src = `
+mod m { pub struct Id { pub a: u64, pub b: u8 } }
+mod n {
+    pub use crate::m::Id;
+    #[allow(non_snake_case)]
+    pub fn Id(x: u8) -> u8 { x }
+    pub struct Field { pub id: Id, pub other: Option<Id> }
+}
+pub struct Outer { pub f: n::Field, pub id: n::Id }
+`;
+  const r = compareWithRustc(src);
+  assert.deepEqual(r.mismatches, []);
+  assert.deepEqual(r.skipped, []);
+  assert.equal(r.compared, 1);
+});
+
+test('syn 1.0.107 (full): Token![..] fields and proc-macro2 types make every type exact, as rustc says', { timeout: 240_000 }, async () => {
+  const s = CRATES.find(c => c.name === 'syn')!;
+  assert.ok(fs.existsSync(crateDir(s)), `${crateDir(s)} is missing: run scripts/ci-deps.sh (it installs librust-syn-dev)`);
+  const truth = readTruth(s);
+  assert.ok(truth && truth.types.length > 300, 'no committed ground truth for syn: run npm run measure:layouts -- --truth syn');
+  const score = compareTruth(s, truth, await indexCrate(s));
+  const bad = score.entries.filter(e => e.verdict !== 'exact');
+  assert.deepEqual(
+    bad.slice(0, 10).map(e => `${e.file}:${e.line} ${e.name}: rustc ${e.size}/${e.align}, engine ${e.engine?.size}/${e.engine?.align} ${e.engine?.status} ${e.engine?.unknownParts?.join(', ') ?? ''}`),
+    [],
+  );
+  assert.ok(score.counts.exact >= 0.95 * score.total, `${score.counts.exact}/${score.total}`);
+});
