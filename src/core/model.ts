@@ -236,6 +236,11 @@ export interface ImplItem extends ItemBase {
   methods: string[];
   /** Associated types defined in the impl: name -> type. */
   assocTypes: Record<string, TypeExpr>;
+  /**
+   * Associated consts defined in the impl: name -> initializer text (`const MAX: usize = 15;`);
+   * undefined for one under a `#[cfg]`, whose value is not known. Absent when there are none.
+   */
+  assocConsts?: Record<string, string | undefined>;
 }
 
 export interface ModItem extends ItemBase {

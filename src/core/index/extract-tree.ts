@@ -329,9 +329,22 @@ export function fnOfTree(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: s
   };
 }
 
-function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, t: SyntaxNode | null) => void): string[] {
+function membersOf(
+  body: SyntaxNode | null,
+  ctx: Ctx,
+  ownerPath: string,
+  owner: FnItem['owner'],
+  onAssoc: (name: string, t: SyntaxNode | null) => void,
+  onConst?: (name: string, value: string | undefined, attrs: Attribute[]) => void,
+): string[] {
   const methods: string[] = [];
   forEachItem(body, ctx, (type, node, attrs, docs) => {
+    if (type === 'const_item' && onConst) {
+      const c = node();
+      const name = c.childForFieldName('name')?.text;
+      if (name) onConst(name, c.childForFieldName('value')?.text, attrs);
+      return;
+    }
     if (type === 'function_item' || type === 'function_signature_item') {
       const f = fnOf(node(), ctx, attrs, docs, n => `${ownerPath}::${n}`, owner);
       ctx.out.items.push(f);
@@ -361,11 +374,24 @@ function implOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | u
   const name = trait ? `${trait.text} for ${selfType.text}` : selfType.text;
   const assocTypes: Record<string, ImplItem['selfType']> = {};
   const traitName = trait?.kind === 'path' ? trait.segments[trait.segments.length - 1].name : undefined;
-  const methods = membersOf(node.childForFieldName('body'), ctx, implPath, { kind: 'impl', path: implPath, selfType, traitName }, (n, t) => {
-    if (t) assocTypes[n] = typeOf(t, ctx);
-  });
+  let assocConsts: ImplItem['assocConsts'];
+  const methods = membersOf(
+    node.childForFieldName('body'),
+    ctx,
+    implPath,
+    { kind: 'impl', path: implPath, selfType, traitName },
+    (n, t) => {
+      if (t) assocTypes[n] = typeOf(t, ctx);
+    },
+    (n, v, a) => addAssocConst((assocConsts ??= {}), n, v, a),
+  );
   const negative = !!trait && /^impl[^{]*!\s*\w/.test(ctx.src.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 200)));
-  return { ...base(node, ctx, attrs, docs, 'impl', name, selfNode, implPath), kind: 'impl', selfType, trait, negative, methods, assocTypes };
+  return { ...base(node, ctx, attrs, docs, 'impl', name, selfNode, implPath), kind: 'impl', selfType, trait, negative, methods, assocTypes, ...(assocConsts ? { assocConsts } : {}) };
+}
+
+/** Records an impl's `const NAME = value;`: one under a `#[cfg]` (or defined twice) has no known value. */
+export function addAssocConst(to: Record<string, string | undefined>, name: string, value: string | undefined, attrs: readonly Attribute[]): void {
+  to[name] = name in to || attrs.some(a => a.name === 'cfg' || a.name === 'cfg_attr') ? undefined : value;
 }
 
 /** Macros whose bodies are not Rust items, so re-parsing them is wasted work. */

@@ -13,7 +13,7 @@ import { attributeFromText, reprOf, spanAt, type SpanBase } from './syntax';
 import { skippedItem } from './extract-types';
 import { expandItemMacro } from './macro-expand';
 import { extractItemsTreeCtx, inheritCfg } from './extract-tree';
-import { bitflagsItems, docText, extractItemsTree, extractMacroTree, fnOfTree, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
+import { addAssocConst, bitflagsItems, docText, extractItemsTree, extractMacroTree, fnOfTree, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
 import { fnFromText } from './fn-text';
 import { expandCfgIf } from './cfg-if';
 import { parseAdtText, parseConstText, parseImplHeaderText, parseTraitHeaderText, parseTypeAliasText, parseUseText, type Range, type TextField } from './item-text';
@@ -237,11 +237,24 @@ function fnAt(c: Cursor, kind: string, s: number, e: number, ctx: Ctx, attrs: At
 }
 
 /** Walk the members of an impl or trait body: fns become items, associated types are reported. */
-function members(c: Cursor, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, target: TypeExpr | undefined) => void): string[] | undefined {
+function members(
+  c: Cursor,
+  ctx: Ctx,
+  ownerPath: string,
+  owner: FnItem['owner'],
+  onAssoc: (name: string, target: TypeExpr | undefined) => void,
+  onConst?: (name: string, value: string | undefined, attrs: Attribute[]) => void,
+): string[] | undefined {
   const methods: string[] = [];
   let ok = true;
   inLastChild(c, () =>
     forEachItem(c, ctx, (c, kind, s, e, attrs, docs) => {
+      if (kind === 'const_item' && onConst) {
+        const k = parseConstText(ctx.src.slice(s, e));
+        if (k) onConst(k.name.text, k.value, attrs);
+        else ok = false;
+        return;
+      }
       if (kind === 'function_item' || kind === 'function_signature_item') {
         const f = fnAt(c, kind, s, e, ctx, attrs, docs, ownerPath, owner);
         if (!f) {
@@ -271,16 +284,24 @@ function implFast(c: Cursor, s: number, e: number, ctx: Ctx, attrs: Attribute[],
   const traitName = trait?.kind === 'path' ? trait.segments[trait.segments.length - 1].name : undefined;
   const assocTypes: ImplItem['assocTypes'] = {};
   const mark = ctx.out.items.length;
-  const methods = members(c, ctx, implPath, { kind: 'impl', path: implPath, selfType, traitName }, (n, t) => {
-    if (t) assocTypes[n] = t;
-  });
+  let assocConsts: ImplItem['assocConsts'];
+  const methods = members(
+    c,
+    ctx,
+    implPath,
+    { kind: 'impl', path: implPath, selfType, traitName },
+    (n, t) => {
+      if (t) assocTypes[n] = t;
+    },
+    (n, v, a) => addAssocConst((assocConsts ??= {}), n, v, a),
+  );
   if (!methods) {
     ctx.out.items.length = mark;
     return false;
   }
   const name = trait ? `${trait.text} for ${selfType.text}` : selfType.text;
   const self = { s: s + h.self.s, e: s + h.self.e };
-  ctx.out.items.push({ ...common(ctx, s, e, self, attrs, docs), kind: 'impl', name, path: implPath, generics: h.generics, selfType, trait, negative: h.negative, methods, assocTypes } satisfies ImplItem);
+  ctx.out.items.push({ ...common(ctx, s, e, self, attrs, docs), kind: 'impl', name, path: implPath, generics: h.generics, selfType, trait, negative: h.negative, methods, assocTypes, ...(assocConsts ? { assocConsts } : {}) } satisfies ImplItem);
   return true;
 }
 

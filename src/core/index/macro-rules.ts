@@ -384,23 +384,38 @@ function matchSeq(pats: Pat[], pi: number, toks: Tok[], i: number, b: Bindings, 
       return matchSeq(pats, pi + 1, toks, e, nb, st, k);
     }
     case 'rep': {
+      // Repetitions are matched in a loop, not by recursion per repetition: http's
+      // `standard_headers!` has about 90 and overflowed the stack. Each repetition takes the
+      // first way its pattern matches (rustc's matcher does not backtrack into a fragment
+      // either); then the rest is tried after as many repetitions as possible, then fewer.
       const names = varNames(p.pats);
-      const iter = (j: number, acc: Bindings[]): boolean => {
-        // Try one more repetition first (greedy), then stopping here.
-        const more = (from: number) =>
-          matchSeq(p.pats, 0, toks, from, new Map(), st, (e, bi) => e > j && !(p.op === '?' && acc.length >= 1) && iter(e, [...acc, bi]));
-        if (p.op !== '?' || acc.length === 0) {
-          if (acc.length > 0 && p.sep) {
-            const t = toks[j];
-            if (t && t.kind !== 'group' && t.text === p.sep.text && more(j + 1)) return true;
-          } else if (more(j)) return true;
+      const accs: Bindings[] = [];
+      const ends: number[] = [i];
+      let j = i;
+      while (!(p.op === '?' && accs.length >= 1)) {
+        let from = j;
+        if (accs.length > 0 && p.sep) {
+          const t = toks[j];
+          if (!t || t.kind === 'group' || t.text !== p.sep.text) break;
+          from = j + 1;
         }
-        if (p.op === '+' && acc.length === 0) return false;
+        let got: { e: number; bi: Bindings } | undefined;
+        matchSeq(p.pats, 0, toks, from, new Map(), st, (e, bi) => {
+          if (e <= j) return false;
+          got = { e, bi };
+          return true;
+        });
+        if (!got) break;
+        accs.push(got.bi);
+        j = got.e;
+        ends.push(j);
+      }
+      for (let n = accs.length; n >= (p.op === '+' ? 1 : 0); n--) {
         const nb = new Map(b);
-        for (const nm of names) nb.set(nm, { kind: 'seq', items: acc.map(a => a.get(nm) ?? { kind: 'seq', items: [] }) });
-        return matchSeq(pats, pi + 1, toks, j, nb, st, k);
-      };
-      return iter(i, []);
+        for (const nm of names) nb.set(nm, { kind: 'seq', items: accs.slice(0, n).map(a => a.get(nm) ?? { kind: 'seq', items: [] }) });
+        if (matchSeq(pats, pi + 1, toks, ends[n], nb, st, k)) return true;
+      }
+      return false;
     }
   }
 }

@@ -2,7 +2,7 @@
  * Name resolution the way a reader does it: items of the module, `use` (simple, groups, renames,
  * globs, `self`/`super`/`crate`), other workspace crates, the std prelude and std paths.
  */
-import type { Item, TypeDefItem, TypeExpr, UseEntry } from '../model';
+import type { ImplItem, Item, TypeDefItem, TypeExpr, UseEntry } from '../model';
 import { isTypeDef } from '../model';
 import type { Resolution, TypeResolver } from '../resolve-api';
 import { canonicalStdPath, isStdRoot, PRELUDE, PRIMITIVES } from './std-paths';
@@ -20,6 +20,8 @@ export interface ModuleScope {
   items: Map<string, Item[]>;
   uses: UseEntry[];
   externCrates: Map<string, string>;
+  /** Inherent impls written in the module that define associated consts (`impl X { const N: usize = 4; }`). */
+  constImpls?: ImplItem[];
 }
 
 /** What a name or path leads to while walking a path. */
@@ -99,6 +101,7 @@ export class ScopeResolver implements TypeResolver {
       return primitiveConst(path[path.length - 2], last);
     }
     const t = this.resolveSegments(module, path, false);
+    if (!t && path.length >= 2) return this.assocConstValue(module, path, seen);
     if (t?.kind !== 'item' || (t.item.kind !== 'const' && t.item.kind !== 'static') || !t.item.value) return undefined;
     if (seen.has(t.item.path)) throw new ConstEvalError(`cycle detected when const-evaluating \`${t.item.name}\``);
     seen.add(t.item.path);
@@ -109,6 +112,50 @@ export class ScopeResolver implements TypeResolver {
       return r.value;
     } finally {
       seen.delete(item.path);
+    }
+  }
+
+  /** Inherent impls with associated consts, by the path of the type they are for. */
+  private constImplsByType: Map<string, ImplItem[]> | undefined;
+  private constImplsSeen = 0;
+
+  /**
+   * `InlineExtension::MAX` (http's `[u8; InlineExtension::MAX]`): the const of an inherent impl
+   * of the type. Only inherent impls count: a trait's const (`<T as Tr>::N`, or `T::N` through
+   * a trait in scope) is not decided here, and neither is a const defined by two impls.
+   */
+  private assocConstValue(module: string, path: string[], seen: Set<string>): bigint | undefined {
+    const ty = this.resolveSegments(module, path.slice(0, -1), false);
+    if (ty?.kind !== 'item' || !isTypeDef(ty.item)) return undefined;
+    // Dependency modules are read on demand: a new module may bring impls.
+    if (!this.constImplsByType || this.constImplsSeen !== this.modules.size) {
+      this.constImplsByType = new Map();
+      this.constImplsSeen = this.modules.size;
+      for (const scope of this.modules.values()) {
+        for (const impl of scope.constImpls ?? []) {
+          if (impl.selfType.kind !== 'path') continue;
+          const r = this.resolveSegments(impl.module, impl.selfType.segments.map((x: { name: string }) => x.name), impl.selfType.global);
+          if (r?.kind !== 'item') continue;
+          this.constImplsByType.set(r.item.path, [...(this.constImplsByType.get(r.item.path) ?? []), impl]);
+        }
+      }
+    }
+    const name = path[path.length - 1];
+    const defs = (this.constImplsByType.get(ty.item.path) ?? []).filter(i => i.assocConsts && name in i.assocConsts);
+    if (defs.length !== 1) return undefined;
+    const impl = defs[0];
+    const value = impl.assocConsts![name];
+    if (value === undefined) return undefined;
+    const key = `${impl.module}::${impl.name}::${name}`;
+    if (seen.has(key)) throw new ConstEvalError(`cycle detected when const-evaluating \`${name}\``);
+    seen.add(key);
+    try {
+      // Inside the impl, `Self::OTHER` names a sibling const.
+      const r = evalConstExprChecked(value, p => (p.length === 2 && p[0] === 'Self' ? this.assocConstValue(impl.module, [...path.slice(0, -1), p[1]], seen) : this.constValue(impl.module, p, seen)));
+      if (r.error) throw new ConstEvalError(r.error);
+      return r.value;
+    } finally {
+      seen.delete(key);
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Attribute, EnumItem, Item, IndexWarning, StructItem, TypeAliasItem, TypeDefItem, TypeExpr } from '../model';
+import type { Attribute, EnumItem, ImplItem, Item, IndexWarning, StructItem, TypeAliasItem, TypeDefItem, TypeExpr } from '../model';
 import { cfgTarget, evalCfgIn, type CfgContext, type CfgTarget } from './cfg';
 import { applyCfg, cfgOf } from './cfg-apply';
 import { depCrate, libRoot, loadDepFile, type DepCrate, type DepFile } from './deps';
@@ -633,6 +633,12 @@ export class WorkspaceIndex implements TypeResolver {
     for (const it of e.result.items) if (it.kind === 'mod' && (it as { inline?: boolean }).inline && it.attrs.length > 0 && cfgOf(it.attrs, ctx) === 'no') off.push([it.span.startOffset, it.span.endOffset]);
     const inOff = (sp: { startOffset: number }) => off.length > 0 && off.some(([a, b]) => sp.startOffset > a && sp.startOffset < b);
     for (const it of e.result.items) {
+      if (it.kind === 'impl' && (it as ImplItem).assocConsts && !(it as ImplItem).trait && !inOff(it.span)) {
+        const state = it.attrs.length > 0 ? cfgOf(it.attrs, ctx) : 'yes';
+        // An impl under a cfg that cannot be decided: its consts have no known value.
+        if (state === 'maybe') (this.scope(it.module, e.crate).constImpls ??= []).push({ ...(it as ImplItem), assocConsts: Object.fromEntries(Object.keys((it as ImplItem).assocConsts!).map(k => [k, undefined])) });
+        else if (state === 'yes') (this.scope(it.module, e.crate).constImpls ??= []).push(it as ImplItem);
+      }
       if (it.kind === 'impl' || (it.kind === 'fn' && (it as { owner?: unknown }).owner)) continue;
       // `#[cfg(windows)] struct X` next to `#[cfg(unix)] struct X`: only the compiled one is named.
       let state = 'yes';

@@ -176,3 +176,65 @@ test('syn 1.0.107 (full): Token![..] fields and proc-macro2 types make every typ
   );
   assert.ok(score.counts.exact >= 0.95 * score.total, `${score.counts.exact}/${score.total}`);
 });
+
+test('a macro call with hundreds of repetitions expands (the matcher loops; it overflowed the stack)', async () => {
+  requireRustc();
+  clearMacroCache();
+  const calls = Array.from({ length: 400 }, (_, i) => `    /// variant ${i}\n    (V${i}, b"v${i}");`).join('\n');
+  const src = `
+macro_rules! many {
+    ($( $(#[$doc:meta])* ($v:ident, $bytes:literal); )+) => {
+        pub enum Many { $($(#[$doc])* $v,)+ }
+        pub struct Holder { pub m: Many, pub x: u16, pub o: Option<Many> }
+    };
+}
+many! {
+${calls}
+}
+`;
+  const dir = crate(src);
+  try {
+    const index = await loadWorkspace(dir);
+    assert.deepEqual(index.warnings.map(w => w.message), []);
+    const truth = rustcSizes(src, ['Many', 'Holder']);
+    for (const { name, l } of layouts(index, ['Many', 'Holder'])) {
+      assert.equal(l.status, 'exact', `${name}: ${l.unknownParts?.join(', ')}`);
+      assert.deepEqual([l.size, l.align], truth.get(name), name);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('associated consts of inherent impls in array lengths agree with rustc; cfg and trait consts stay lower bounds', () => {
+  requireRustc();
+  const src = `
+pub struct Inline([u8; Inline::MAX], u8);
+impl Inline {
+    pub const MAX: usize = 15;
+    const TWICE: usize = Self::MAX * 2 + 1;
+    pub fn len(&self) -> usize { self.1 as usize }
+}
+pub struct Twice { pub a: [u16; Inline::TWICE], pub b: u8 }
+mod m {
+    pub struct K;
+    impl K { pub const N: usize = 3; }
+}
+pub struct UsesPath { pub a: [u32; m::K::N], pub b: [u8; crate::m::K::N + Inline::MAX] }
+pub struct Cfgd;
+impl Cfgd {
+    #[cfg(unix)] const N: usize = 2;
+    #[cfg(not(unix))] const N: usize = 4;
+}
+pub struct UsesCfgd(pub [u8; Cfgd::N]);
+trait Tr { const N: usize; }
+pub struct Q;
+impl Tr for Q { const N: usize = 5; }
+pub struct UsesTrait(pub [u8; <Q as Tr>::N]);
+`;
+  const r = compareWithRustc(src);
+  assert.deepEqual(r.mismatches, []);
+  assert.deepEqual(r.skipped.map(s => `${s.name} ${s.why.split(':')[0]}`).sort(), ['UsesCfgd lower-bound', 'UsesTrait lower-bound']);
+  // Inline, Twice, UsesPath, Cfgd, Q
+  assert.equal(r.compared, 5);
+});
