@@ -53,6 +53,12 @@ export interface TypeResolver {
    */
   expandTypeMacro?(module: string, text: string): TypeExpr | undefined;
   /**
+   * `<Map<String, Value> as IntoIterator>::IntoIter` written in `module`: the associated type of
+   * the one impl of that trait for that (concrete) type, with the module it is written in.
+   * Undefined unless exactly one compiled impl matches. Optional.
+   */
+  resolveProjection?(module: string, expr: Extract<TypeExpr, { kind: 'path' }>): { type: TypeExpr; module: string } | undefined;
+  /**
    * Whether something with these attributes is compiled in a default build for the layout
    * target (its `#[cfg(...)]` predicates hold). Optional: without it everything counts.
    */

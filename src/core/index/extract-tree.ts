@@ -381,7 +381,9 @@ function implOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | u
     implPath,
     { kind: 'impl', path: implPath, selfType, traitName },
     (n, t) => {
-      if (t) assocTypes[n] = typeOf(t, ctx);
+      // Two definitions (cfg alternatives): which one is compiled is not known here.
+      if (n in assocTypes) assocTypes[n] = { kind: 'unknown', text: `${n} (defined twice, under cfgs)` };
+      else if (t) assocTypes[n] = typeOf(t, ctx);
     },
     (n, v, a) => addAssocConst((assocConsts ??= {}), n, v, a),
   );

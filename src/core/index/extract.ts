@@ -291,7 +291,9 @@ function implFast(c: Cursor, s: number, e: number, ctx: Ctx, attrs: Attribute[],
     implPath,
     { kind: 'impl', path: implPath, selfType, traitName },
     (n, t) => {
-      if (t) assocTypes[n] = t;
+      // Two definitions (cfg alternatives): which one is compiled is not known here.
+      if (n in assocTypes) assocTypes[n] = { kind: 'unknown', text: `${n} (defined twice, under cfgs)` };
+      else if (t) assocTypes[n] = t;
     },
     (n, v, a) => addAssocConst((assocConsts ??= {}), n, v, a),
   );

@@ -226,6 +226,97 @@ export class WorkspaceIndex implements TypeResolver {
     return result;
   }
 
+  /** Trait impls with associated types, by the trait's last path segment (built on first use). */
+  private implsByTrait: Map<string, ImplItem[]> | undefined;
+
+  resolveProjection(module: string, expr: Extract<TypeExpr, { kind: 'path' }>): { type: TypeExpr; module: string } | undefined {
+    if (!expr.qself || expr.segments.length < 2) return undefined;
+    const assoc = expr.segments[expr.segments.length - 1];
+    if (assoc.args.length) return undefined;
+    const traitPath: Extract<TypeExpr, { kind: 'path' }> = { kind: 'path', segments: expr.segments.slice(0, -1), global: expr.global, text: '' };
+    const trait = this.resolveType(module, traitPath);
+    if (trait.kind !== 'trait') return undefined;
+    const self = this.typeKey(module, expr.qself);
+    if (!self) return undefined;
+    if (!this.implsByTrait) {
+      this.implsByTrait = new Map();
+      // Impls of files under a cfg that is off are not compiled.
+      for (const it of [...this.files.values()].filter(e => e.inactive === undefined).flatMap(e => e.result.items)) {
+        if (it.kind !== 'impl') continue;
+        const impl = it as ImplItem;
+        if (impl.trait?.kind !== 'path' || Object.keys(impl.assocTypes).length === 0) continue;
+        const name = impl.trait.segments[impl.trait.segments.length - 1].name;
+        this.implsByTrait.set(name, [...(this.implsByTrait.get(name) ?? []), impl]);
+      }
+    }
+    const found: ImplItem[] = [];
+    for (const impl of this.implsByTrait.get(traitPath.segments[traitPath.segments.length - 1].name) ?? []) {
+      if (!(assoc.name in impl.assocTypes)) continue;
+      const tr = this.resolveType(impl.module, impl.trait as Extract<TypeExpr, { kind: 'path' }>);
+      if (tr.kind !== 'trait' || tr.path !== trait.path) continue;
+      if (impl.generics.some(g => g.kind !== 'lifetime')) {
+        // A generic impl (`impl<K, V> Tr for Map<K, V>`, `impl<T> Tr for T`) would need its
+        // parameters inferred: when it may apply to this type, nothing is decided.
+        const head = this.headKey(impl.module, impl.selfType);
+        const selfHead = this.headKey(module, expr.qself);
+        if (!head || !selfHead || head === selfHead) return undefined;
+        continue;
+      }
+      if (this.typeKey(impl.module, impl.selfType) !== self) continue;
+      const state = impl.attrs.length ? cfgOf(impl.attrs, this.cfgOf(impl.module.split('::')[0])) : 'yes';
+      if (state === 'maybe') return undefined;
+      if (state === 'yes') found.push(impl);
+    }
+    return found.length === 1 ? { type: found[0].assocTypes[assoc.name], module: found[0].module } : undefined;
+  }
+
+  /** The outer shape of a type: its item or std path without arguments, `&`, `*`, `[]`, `()`. */
+  private headKey(module: string, t: TypeExpr): string | undefined {
+    if (t.kind === 'path') return this.typeKey(module, { ...t, segments: t.segments.map(s => ({ ...s, args: [] })) });
+    return t.kind === 'ref' || t.kind === 'ptr' ? `${t.kind}${t.mutable ? ' mut' : ''}` : t.kind === 'slice' || t.kind === 'tuple' || t.kind === 'array' ? t.kind : undefined;
+  }
+
+  /**
+   * A key that two spellings of one concrete type share (`Map<String, Value>` in two modules);
+   * undefined when a part cannot be resolved (a generic parameter, a projection, `impl Trait`).
+   */
+  private typeKey(module: string, t: TypeExpr): string | undefined {
+    switch (t.kind) {
+      case 'path': {
+        if (t.qself) return undefined;
+        const r = this.resolveType(module, t);
+        const head = r.kind === 'item' ? `item:${r.item.path}` : r.kind === 'std' ? `std:${r.path}` : r.kind === 'primitive' ? `prim:${r.name}` : undefined;
+        if (!head) return undefined;
+        const args: string[] = [];
+        for (const a of t.segments[t.segments.length - 1].args) {
+          if (a.kind === 'lifetime') continue;
+          if (a.kind !== 'type') return undefined;
+          const k = this.typeKey(module, a.type);
+          if (!k) return undefined;
+          args.push(k);
+        }
+        // Arguments written on an earlier segment (`Vec::<u8>::X`) are not compared.
+        if (t.segments.slice(0, -1).some(s => s.args.length)) return undefined;
+        return args.length ? `${head}<${args.join(',')}>` : head;
+      }
+      case 'ref':
+      case 'ptr': {
+        const k = this.typeKey(module, t.inner);
+        return k && `${t.kind === 'ref' ? '&' : '*'}${t.mutable ? 'mut ' : ''}${k}`;
+      }
+      case 'slice': {
+        const k = this.typeKey(module, t.elem);
+        return k && `[${k}]`;
+      }
+      case 'tuple': {
+        const ks = t.elems.map(e => this.typeKey(module, e));
+        return ks.every(k => k) ? `(${ks.join(',')})` : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
   private fileOfCrate(crate: string): string | undefined {
     for (const e of this.files.values()) if (e.crate === crate) return e.file;
     for (const f of this.depScoped.values()) if (f.crate === crate) return f.file;
@@ -683,6 +774,7 @@ export class WorkspaceIndex implements TypeResolver {
     this.modules.clear();
     this.moduleFiles.clear();
     this.typeMacros.clear();
+    this.implsByTrait = undefined;
     for (const e of this.files.values()) if (e.inactive === undefined) this.addScopes(e);
     for (const f of this.depScoped.values()) this.addScopes(f);
     this.resolver = new ScopeResolver(this.modules, this.crateRoots, this.hooks);

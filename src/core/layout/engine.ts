@@ -237,6 +237,34 @@ export class LayoutEngine {
     }
   }
 
+  /**
+   * `<Map<String, Value> as IntoIterator>::IntoIter`: the associated type of the impl, when the
+   * self type names no generic parameter and exactly one impl applies (the resolver decides).
+   */
+  private projection(expr: PathExpr, env: Env): { type: TypeExpr; module: string } | undefined {
+    if (!expr.qself || !this.resolver.resolveProjection || this.mentionsGeneric(expr.qself, env)) return undefined;
+    return this.expanding(`<projection>${env.module}:${expr.text}`, () => this.resolver.resolveProjection!(env.module, expr), () => undefined);
+  }
+
+  private mentionsGeneric(t: TypeExpr, env: Env): boolean {
+    switch (t.kind) {
+      case 'path':
+        if (t.segments.length === 1 && (env.types.has(t.segments[0].name) || env.consts.has(t.segments[0].name) || t.segments[0].name === 'Self')) return true;
+        if (t.qself && this.mentionsGeneric(t.qself, env)) return true;
+        return t.segments.some(s => s.args.some(a => (a.kind === 'type' || a.kind === 'binding' ? this.mentionsGeneric(a.type, env) : a.kind === 'const' && env.consts.has(a.text))));
+      case 'ref':
+      case 'ptr':
+        return this.mentionsGeneric(t.inner, env);
+      case 'array':
+      case 'slice':
+        return this.mentionsGeneric(t.elem, env);
+      case 'tuple':
+        return t.elems.some(e => this.mentionsGeneric(e, env));
+      default:
+        return false;
+    }
+  }
+
   /** Type macro calls being evaluated: `Loop!()` -> `Option<Loop!()>` meets itself and stops. */
   private readonly inExpansion = new Set<string>();
 
@@ -355,6 +383,10 @@ export class LayoutEngine {
   }
 
   private evalPath(expr: PathExpr, env: Env): Lay {
+    if (expr.qself) {
+      const p = this.projection(expr, env);
+      if (p) return { ...this.evalType(p.type, { module: p.module, types: new Map(), consts: new Map() }), text: expr.text };
+    }
     const last = expr.segments[expr.segments.length - 1];
     if (expr.segments.length === 1 && !expr.qself) {
       const g = env.types.get(last.name);

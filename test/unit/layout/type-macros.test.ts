@@ -238,3 +238,40 @@ pub struct UsesTrait(pub [u8; <Q as Tr>::N]);
   // Inline, Twice, UsesPath, Cfgd, Q
   assert.equal(r.compared, 5);
 });
+
+test('<T as Trait>::Assoc of one concrete impl agrees with rustc; generic impls are not guessed', () => {
+  requireRustc();
+  const src = `
+pub trait Tr { type A; }
+pub struct S;
+pub struct G<T>(pub T);
+impl Tr for S { type A = [u16; 3]; }
+impl<'a> Tr for &'a S { type A = (u8, &'a S); }
+impl Tr for G<u8> { type A = u64; }
+impl Tr for G<u16> { type A = u8; }
+mod m {
+    pub struct V;
+    impl IntoIterator for V {
+        type Item = u8;
+        type IntoIter = std::vec::IntoIter<u8>;
+        fn into_iter(self) -> Self::IntoIter { Vec::new().into_iter() }
+    }
+}
+pub struct Uses {
+    pub a: <S as Tr>::A,
+    pub b: <&'static S as Tr>::A,
+    pub c: <G<u8> as Tr>::A,
+    pub d: <G<u16> as Tr>::A,
+    pub e: <m::V as IntoIterator>::IntoIter,
+    pub f: Option<<G<u16> as Tr>::A>,
+}
+pub struct H<T>(pub T);
+impl<T> Tr for H<T> { type A = T; }
+pub struct UsesGeneric { pub a: <H<u32> as Tr>::A }
+`;
+  const r = compareWithRustc(src);
+  assert.deepEqual(r.mismatches, []);
+  assert.deepEqual(r.skipped.map(s => `${s.name} ${s.why.split(':')[0]}`), ['UsesGeneric lower-bound']);
+  // S, Uses
+  assert.equal(r.compared, 2);
+});
