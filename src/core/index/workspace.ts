@@ -23,7 +23,7 @@ import { defaultFeatures } from './cfg';
 import { ScopeResolver, type ModuleScope, type ResolverHooks } from './resolver';
 import { locateInTree } from './locate';
 import { lineStarts } from './syntax';
-import { expandTypeMacroText, MAX_EXPANSION_DEPTH } from './macro-expand';
+import { expandTypeMacroText, macroCallPath, MAX_EXPANSION_DEPTH } from './macro-expand';
 
 /** Reads source files; the default reads the disk, tests pass in-memory sources. */
 export interface SourceHost {
@@ -204,7 +204,37 @@ export class WorkspaceIndex implements TypeResolver {
   private readonly typeMacros = new Map<string, TypeExpr | null>();
 
   expandTypeMacro(module: string, text: string): TypeExpr | undefined {
-    return this.typeMacro(module.split('::')[0], text, 0);
+    return this.typeMacro(module.split('::')[0], text, 0) ?? this.depTypeMacro(module, text);
+  }
+
+  /**
+   * A dependency's exported type macro: `syn::Token![,]`, or `Token![,]` after `use syn::Token;`.
+   * Its `$crate` becomes the name the calling crate gives the dependency; every other path of the
+   * expansion resolves where the call is written, as rustc resolves `macro_rules!` output.
+   * Macro calls inside the expansion are not expanded further.
+   */
+  private depTypeMacro(module: string, text: string): TypeExpr | undefined {
+    const key = `${module}\0dep\0${text}`;
+    if (this.typeMacros.has(key)) return this.typeMacros.get(key) ?? undefined;
+    this.typeMacros.set(key, null);
+    const segs = macroCallPath(text);
+    if (!segs) return undefined;
+    let dep: string | undefined = segs.length >= 2 ? segs[0] : undefined;
+    if (!dep) {
+      const imports = (this.modules.get(module)?.uses ?? []).filter(u => !u.glob && u.alias === segs[0] && u.path.length >= 2);
+      if (imports.length !== 1) return undefined;
+      dep = imports[0].path[0];
+    }
+    if (dep === 'crate' || dep === 'self' || dep === 'super') return undefined;
+    const crate = module.split('::')[0];
+    const root = this.externRoot(crate, dep);
+    const dc = root ? this.depByRoot.get(root) : undefined;
+    // A workspace member's library is indexed like the calling crate.
+    const lib = dc ? libRoot(dc.pkg) : root ? this.fileOfCrate(root) : undefined;
+    const out = lib ? expandTypeMacroText(lib, text, dep) : undefined;
+    const parsed = out !== undefined ? this.parseType(out) : undefined;
+    if (parsed) this.typeMacros.set(key, parsed);
+    return parsed;
   }
 
   /**
@@ -601,6 +631,9 @@ export class WorkspaceIndex implements TypeResolver {
 
   private replaceEntry(old: FileEntry, next: FileEntry): Set<string> {
     const prev = { all: this.allItems, byPath: this.byPath };
+    // An edited impl or macro call: projections and type macros are looked up again.
+    this.implsByTrait = undefined;
+    this.typeMacros.clear();
     this.files.set(next.file, next);
     this.allItems = undefined;
     const changed = diffItems(old.result.items, next.result.items);

@@ -275,3 +275,56 @@ pub struct UsesGeneric { pub a: <H<u32> as Tr>::A }
   // S, Uses
   assert.equal(r.compared, 2);
 });
+
+test("a dependency's exported type macro (use mac::Token; mac::Pair!(T)) expands with $crate as the dependency", async () => {
+  requireRustc();
+  clearMacroCache();
+  const macLib = `
+pub mod token {
+    pub struct Comma { pub span: u32 }
+    pub struct Colon2 { pub spans: [u32; 2] }
+}
+#[macro_export]
+macro_rules! Token {
+    [,] => { $crate::token::Comma };
+    [::] => { $crate::token::Colon2 };
+}
+#[macro_export]
+macro_rules! Pair {
+    ($t:ty) => { ($t, $crate::token::Comma) };
+}
+`;
+  const appLib = `
+use mac::Token;
+pub struct Local { pub x: u64 }
+pub struct Args { pub sep: Token![,], pub path: Option<mac::Token![::]>, pub pair: mac::Pair!(Local), pub tag: u8 }
+`;
+  const reg = fs.mkdtempSync(path.join(os.tmpdir(), 'al-dep-macros-'));
+  const write = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(reg, rel)), { recursive: true });
+    fs.writeFileSync(path.join(reg, rel), text);
+  };
+  try {
+    write('mac-1.0.0/Cargo.toml', '[package]\nname = "mac"\nversion = "1.0.0"\nedition = "2021"\n');
+    write('mac-1.0.0/src/lib.rs', macLib);
+    write('app-0.1.0/Cargo.toml', '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n[dependencies]\nmac = "1"\n');
+    write('app-0.1.0/src/lib.rs', appLib);
+    // rustc's answer: the dependency compiled as an rlib, the app against it.
+    const out = path.join(reg, 'out');
+    fs.mkdirSync(out);
+    const { spawnSync, execFileSync } = await import('node:child_process');
+    const lib = spawnSync('rustc', ['--edition', '2021', '--crate-type', 'rlib', '--crate-name', 'mac', '-A', 'warnings', '--out-dir', out, path.join(reg, 'mac-1.0.0/src/lib.rs')], { encoding: 'utf8' });
+    assert.equal(lib.status, 0, lib.stderr);
+    write('main.rs', `${appLib}\nfn main() { println!("{} {}", std::mem::size_of::<Args>(), std::mem::align_of::<Args>()); }\n`);
+    const bin = spawnSync('rustc', ['--edition', '2021', '-A', 'warnings', '--extern', `mac=${path.join(out, 'libmac.rlib')}`, '-o', path.join(out, 'main'), path.join(reg, 'main.rs')], { encoding: 'utf8' });
+    assert.equal(bin.status, 0, bin.stderr);
+    const [size, align] = execFileSync(path.join(out, 'main'), { encoding: 'utf8' }).trim().split(' ').map(Number);
+    const index = await loadWorkspace(path.join(reg, 'app-0.1.0'));
+    const item = index.typeDefs().find(t => t.name === 'Args') as TypeDefItem;
+    const l = new LayoutEngine(index).layoutOfItem(item);
+    assert.equal(l.status, 'exact', l.unknownParts?.join(', '));
+    assert.deepEqual([l.size, l.align], [size, align]);
+  } finally {
+    fs.rmSync(reg, { recursive: true, force: true });
+  }
+});
