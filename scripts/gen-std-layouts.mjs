@@ -14,7 +14,8 @@ export function measure(entries) {
   const dir = mkdtempSync(join(tmpdir(), 'al-std-'));
   try {
     const lines = entries.map((e, i) => `println!("${i} {} {}", std::mem::size_of::<${e.example}>(), std::mem::align_of::<${e.example}>());`);
-    writeFileSync(join(dir, 'm.rs'), `#![allow(deprecated)]\nfn main() {\n${lines.join('\n')}\n}\n`);
+    // `proc_macro::*` types need the sysroot crate named (at the end: line numbers stay put).
+    writeFileSync(join(dir, 'm.rs'), `#![allow(deprecated)]\nfn main() {\n${lines.join('\n')}\n}\nextern crate proc_macro;\n`);
     const r = spawnSync('rustc', ['--edition', '2021', '-A', 'warnings', '-o', join(dir, 'm'), join(dir, 'm.rs')], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`rustc failed:\n${r.stderr}`);
     const out = execFileSync(join(dir, 'm'), { encoding: 'utf8' }).trim().split('\n').map(l => l.split(' '));
@@ -31,7 +32,7 @@ export function measure(entries) {
  */
 function measureNiches(dir, entries) {
   const aliases = entries.map((e, i) => `#[rustc_layout(debug)] type T${i}<'a> = ${e.example.replace(/'static/g, "'a")};`);
-  const src = `#![feature(rustc_attrs)]\n#![allow(deprecated, dead_code)]\n#![crate_type = "lib"]\n${aliases.join('\n')}\n`;
+  const src = `#![feature(rustc_attrs)]\n#![allow(deprecated, dead_code)]\n#![crate_type = "lib"]\n${aliases.join('\n')}\nextern crate proc_macro;\n`;
   writeFileSync(join(dir, 'l.rs'), src);
   const r = spawnSync('rustc', ['--edition', '2021', '-A', 'warnings', '--out-dir', dir, join(dir, 'l.rs')], { encoding: 'utf8', env: { ...process.env, RUSTC_BOOTSTRAP: '1' } });
   const out = [];

@@ -47,6 +47,12 @@ export interface TypeResolver {
    */
   parseType?(text: string): TypeExpr | undefined;
   /**
+   * The type a type-position macro call (`Token![::]`, kept as an `unknown` type with its text)
+   * written in `module` expands to, through the crate's `macro_rules!`; undefined when it cannot
+   * be expanded. Optional: without it such types stay unknown.
+   */
+  expandTypeMacro?(module: string, text: string): TypeExpr | undefined;
+  /**
    * Whether something with these attributes is compiled in a default build for the layout
    * target (its `#[cfg(...)]` predicates hold). Optional: without it everything counts.
    */

@@ -3,9 +3,15 @@
  * (`cargo:rustc-cfg=NAME`, autocfg's `emit("NAME")`) is placed inside its enclosing `if`/`else`
  * blocks; a condition is decided when it tests the target triple (`target.starts_with("wasm")`,
  * `.contains`, `.ends_with`, `==`) or the compiler version (`rustc_minor_ver >= 25`,
- * `probe_rustc_version(1, 52)`) against rustc 1.95. An emission under a false condition never
- * happens; one directly in `fn main` under true conditions always does; anything else is
- * `maybe` (the caller then refuses to call a layout exact).
+ * `probe_rustc_version(1, 52)`) against rustc 1.95, a stable compiler (`version.nightly` is false),
+ * the package's features (`cfg!(feature = "span-locations")`), a custom cfg (`cfg!(x)`: unset,
+ * as RUSTFLAGS are not read), docs.rs's `DOCS_RS` variable (unset), a local `let x = cond;` or a
+ * local `fn f(..) -> bool` made of `if cond { return false; }` steps and a final condition.
+ * An `if cond { return; }` in `fn main` guards the emissions after it. A `match` emits for sure
+ * what every arm emits. autocfg's `emit_sysroot_crate("std")` and `emit_rustc_version(1, N)` are
+ * decided from the target and rustc 1.95. An emission under a false
+ * condition never happens; one directly in `fn main` under true conditions always does; anything
+ * else is `maybe` (the caller then refuses to call a layout exact).
  * Names that mark a missing compiler capability (`no_*`, `*_no_*`: tokio_no_atomic_u64, serde's
  * and proc-macro2's `no_*`) are emitted only for old compilers or 32-bit targets and are
  * treated as unset: layouts are for a current rustc on 64-bit targets.
@@ -15,20 +21,44 @@ const RUSTC_MINOR = 95;
 
 type V = 'yes' | 'no' | 'maybe';
 
-function evalCond(cond: string, triple: string): V {
-  const c = cond.trim();
+/** What a condition may refer to: the target, the features, local bindings and bool fns. */
+interface CondEnv {
+  triple: string;
+  features?: ReadonlySet<string>;
+  lets: Map<string, string>;
+  fns: Map<string, string>;
+  depth: number;
+}
+
+/** cfg names rustc or cargo set (their value in a build script is the host's, not decided here). */
+const BUILTIN_CFG = /^(unix|windows|test|debug_assertions|doc|doctest|miri|proc_macro|panic|overflow_checks|ub_checks|target_\w+|relocation_model|sanitize\w*|fmt_debug|emscripten_wasm_eh|contract_checks)$/;
+
+function evalCond(cond: string, triple: string | CondEnv): V {
+  const env: CondEnv = typeof triple === 'string' ? { triple, lets: new Map(), fns: new Map(), depth: 0 } : triple;
+  if (env.depth > 16) return 'maybe';
+  return evalCondIn(cond, env);
+}
+
+function evalCondIn(cond: string, env: CondEnv): V {
+  const triple = env.triple;
+  const deeper = (c: string): V => evalCond(c, { ...env, depth: env.depth + 1 });
+  let c = cond.trim();
+  while (/^\(.*\)$/s.test(c) && balanced(c.slice(1, -1))) c = c.slice(1, -1).trim();
   if (/\|\||&&/.test(c)) {
-    const ors = c.split('||').map(p => p.trim());
+    const ors = splitTop(c, '||');
     if (ors.length > 1) {
-      const vs = ors.map(p => evalCond(p, triple));
+      const vs = ors.map(p => evalCond(p, env));
       return vs.includes('yes') ? 'yes' : vs.every(v => v === 'no') ? 'no' : 'maybe';
     }
-    const vs = c.split('&&').map(p => evalCond(p, triple));
-    return vs.includes('no') ? 'no' : vs.every(v => v === 'yes') ? 'yes' : 'maybe';
+    const ands = splitTop(c, '&&');
+    if (ands.length > 1) {
+      const vs = ands.map(p => evalCond(p, env));
+      return vs.includes('no') ? 'no' : vs.every(v => v === 'yes') ? 'yes' : 'maybe';
+    }
   }
   const neg = /^!\s*(.*)$/.exec(c);
   if (neg) {
-    const v = evalCond(neg[1].replace(/^\((.*)\)$/s, '$1'), triple);
+    const v = evalCond(neg[1], env);
     return v === 'yes' ? 'no' : v === 'no' ? 'yes' : 'maybe';
   }
   let m = /^target\w*\s*\.\s*(starts_with|contains|ends_with)\(\s*"([^"]*)"\s*\)$/.exec(c);
@@ -38,7 +68,7 @@ function evalCond(cond: string, triple: string): V {
   }
   m = /^target\w*\s*==\s*"([^"]*)"$/.exec(c);
   if (m) return m[1] === triple ? 'yes' : 'no';
-  m = /^\w*minor\w*\s*(>=|>|<|<=)\s*(\d+)$/.exec(c);
+  m = /^(?:\w+\s*\.\s*)?\w*minor\w*\s*(>=|>|<|<=)\s*(\d+)$/.exec(c);
   if (m) {
     const n = Number(m[2]);
     const r = m[1] === '>=' ? RUSTC_MINOR >= n : m[1] === '>' ? RUSTC_MINOR > n : m[1] === '<' ? RUSTC_MINOR < n : RUSTC_MINOR <= n;
@@ -46,7 +76,108 @@ function evalCond(cond: string, triple: string): V {
   }
   m = /^\w+\s*\.\s*probe_rustc_version\(\s*1\s*,\s*(\d+)\s*\)$/.exec(c);
   if (m) return Number(m[1]) <= RUSTC_MINOR ? 'yes' : 'no';
+  if (c === 'true' || c === 'false') return c === 'true' ? 'yes' : 'no';
+  if (/^(?:\w+\s*\.\s*)?nightly$/.test(c)) return 'no';
+  m = /^cfg!\(\s*feature\s*=\s*"([^"]*)"\s*\)$/.exec(c);
+  if (m) return env.features ? (env.features.has(m[1]) ? 'yes' : 'no') : 'maybe';
+  m = /^cfg!\(\s*([A-Za-z_]\w*)\s*\)$/.exec(c);
+  if (m) return BUILTIN_CFG.test(m[1]) ? 'maybe' : 'no';
+  if (/^(?:std\s*::\s*)?env\s*::\s*var(?:_os)?\(\s*"DOCS_RS"\s*\)\s*\.\s*(?:is_some|is_ok)\(\s*\)$/.test(c)) return 'no';
+  if (/^[A-Za-z_]\w*$/.test(c)) {
+    const bound = env.lets.get(c);
+    return bound !== undefined ? deeper(bound) : 'maybe';
+  }
+  m = /^([A-Za-z_]\w*)\s*\([^()]*\)$/.exec(c);
+  if (m && env.fns.has(m[1])) return boolFn(env.fns.get(m[1])!, deeper);
   return 'maybe';
+}
+
+/** `s` split at `op` outside parentheses and strings. */
+function splitTop(s: string, op: string): string[] {
+  const out: string[] = [];
+  let d = 0;
+  let from = 0;
+  let str = false;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (str) {
+      if (ch === '\\') i++;
+      else if (ch === '"') str = false;
+    } else if (ch === '"') str = true;
+    else if (ch === '(') d++;
+    else if (ch === ')') d--;
+    else if (d === 0 && s.startsWith(op, i)) {
+      out.push(s.slice(from, i).trim());
+      from = i + op.length;
+      i += op.length - 1;
+    }
+  }
+  out.push(s.slice(from).trim());
+  return out;
+}
+
+function balanced(s: string): boolean {
+  let d = 0;
+  for (const ch of s) {
+    if (ch === '(') d++;
+    else if (ch === ')' && --d < 0) return false;
+  }
+  return d === 0;
+}
+
+/**
+ * The value of a local bool fn's body: `if cond { return false; }` steps, then a final
+ * condition (proc-macro2's `enable_use_proc_macro`). Anything else is `maybe`.
+ */
+function boolFn(body: string, ev: (c: string) => V): V {
+  let i = 0;
+  let acc: V = 'yes';
+  for (;;) {
+    while (i < body.length && /\s/.test(body[i])) i++;
+    if (!body.startsWith('if', i) || /\w/.test(body[i + 2] ?? '')) break;
+    const open = body.indexOf('{', i);
+    const close = open < 0 ? -1 : body.indexOf('}', open);
+    if (close < 0) return 'maybe';
+    const ret = /^\s*return\s+(true|false)\s*;?\s*$/.exec(body.slice(open + 1, close));
+    if (!ret) return 'maybe';
+    const v = ev(body.slice(i + 2, open));
+    // Reaching the rest needs the condition false; a `return true` makes the result true.
+    if (ret[1] === 'true') {
+      if (v === 'yes') return acc === 'no' ? 'no' : acc === 'maybe' ? 'maybe' : 'yes';
+      if (v === 'maybe') acc = 'maybe';
+    } else acc = acc === 'no' || v === 'yes' ? 'no' : acc === 'maybe' || v === 'maybe' ? 'maybe' : 'yes';
+    i = close + 1;
+  }
+  const rest = body.slice(i).trim();
+  if (!rest || /[;{}]/.test(rest)) return 'maybe';
+  const v = ev(rest);
+  return acc === 'no' || v === 'no' ? 'no' : acc === 'maybe' || v === 'maybe' ? 'maybe' : 'yes';
+}
+
+/** `let x = <expr without braces>;` bound once in the script, and `fn f(..) -> bool { .. }` bodies. */
+function locals(src: string): { lets: Map<string, string>; fns: Map<string, string> } {
+  const lets = new Map<string, string>();
+  const twice = new Set<string>();
+  // `let mut` bindings are assigned later (bytecheck's `has_atomic64 = false` in match arms).
+  const letRe = /\blet\s+(mut\s+)?([A-Za-z_]\w*)\s*=\s*([^;{}]*);/g;
+  for (let m = letRe.exec(src); m; m = letRe.exec(src)) {
+    if (lets.has(m[2]) || m[1]) twice.add(m[2]);
+    lets.set(m[2], m[3]);
+  }
+  // Any other binding of the name (a pattern, a `let x = match ..`) makes it unknown.
+  for (const n of [...lets.keys()]) if (twice.has(n) || new RegExp(`\\blet\\s+(?:mut\\s+)?${n}\\s*[:=]`, 'g').exec(src.replace(letRe, '')) ) lets.delete(n);
+  const fns = new Map<string, string>();
+  const fnRe = /\bfn\s+([A-Za-z_]\w*)\s*\([^()]*\)\s*->\s*bool\s*\{/g;
+  for (let m = fnRe.exec(src); m; m = fnRe.exec(src)) {
+    let d = 1;
+    let j = m.index + m[0].length;
+    for (; j < src.length && d > 0; j++) {
+      if (src[j] === '{') d++;
+      else if (src[j] === '}') d--;
+    }
+    if (d === 0) fns.set(m[1], src.slice(m.index + m[0].length, j - 1));
+  }
+  return { lets, fns };
 }
 
 interface Block {
@@ -61,6 +192,10 @@ interface Block {
   chain?: V[];
   main?: boolean;
   fn?: boolean;
+  /** A `return` written directly in this block. */
+  returns?: boolean;
+  /** For `fn main`: the conditions under which no earlier `if c { return; }` returned. */
+  guard?: V;
 }
 
 const not = (v: V): V => (v === 'yes' ? 'no' : v === 'no' ? 'yes' : 'maybe');
@@ -77,8 +212,9 @@ function hasSysrootCrate(name: string, triple: string): V {
   return 'maybe';
 }
 
-export function buildScriptCfgs(buildRs: string, triple: string): Map<string, 'yes' | 'maybe'> {
+export function buildScriptCfgs(buildRs: string, triple: string, features?: ReadonlySet<string>): Map<string, 'yes' | 'maybe'> {
   const src = code(buildRs);
+  const env: CondEnv = { triple, features, ...locals(src), depth: 0 };
   const out = new Map<string, 'yes' | 'maybe'>();
   const stack: Block[] = [];
   let lastChain: V[] | undefined;
@@ -109,7 +245,7 @@ export function buildScriptCfgs(buildRs: string, triple: string): Map<string, 'y
     const h = here();
     record(name, h === 'no' ? 'no' : cond === 'maybe' ? 'maybe' : h);
   };
-  const tokens = /"(?:\\.|[^"\\])*"|\bfn\s+(\w+)|\belse\s+if\b|\belse\b|\bif\b|[{}]|=>|\.emit_(sysroot_crate|rustc_version)\(\s*(?:"(\w+)"|1\s*,\s*(\d+))\s*\)|\.emit_\w+\(|(?:\.|::|\b)emit\(\s*"([A-Za-z_]\w*)"/g;
+  const tokens = /"(?:\\.|[^"\\])*"|\bfn\s+(\w+)|\breturn\b|\belse\s+if\b|\belse\b|\bif\b|[{}]|=>|\.emit_(sysroot_crate|rustc_version)\(\s*(?:"(\w+)"|1\s*,\s*(\d+))\s*\)|\.emit_\w+\(|(?:\.|::|\b)emit\(\s*"([A-Za-z_]\w*)"/g;
   let pendingIf: { cond: string; isElseIf: boolean; isElse: boolean } | undefined;
   let pendingFn: string | undefined;
   let condStart = -1;
@@ -147,6 +283,10 @@ export function buildScriptCfgs(buildRs: string, triple: string): Map<string, 'y
       if (top?.arms) top.arms.push(new Map());
       continue;
     }
+    if (t === 'return') {
+      if (stack.length) stack[stack.length - 1].returns = true;
+      continue;
+    }
     if (t === 'if' || /^else\s+if$/.test(t)) {
       pendingIf = { cond: '', isElseIf: t !== 'if', isElse: false };
       condStart = m.index + t.length;
@@ -162,7 +302,7 @@ export function buildScriptCfgs(buildRs: string, triple: string): Map<string, 'y
         const cond = condStart >= 0 ? src.slice(condStart, m.index) : '';
         const prior = pendingIf.isElse || pendingIf.isElseIf ? (lastChain ?? []) : [];
         const priorNone = prior.reduce<V>((acc, v) => (acc === 'no' || not(v) === 'no' ? 'no' : acc === 'maybe' || v === 'maybe' ? 'maybe' : 'yes'), 'yes');
-        const own = pendingIf.isElse ? 'yes' : /\blet\b/.test(cond) ? 'maybe' : evalCond(cond, triple);
+        const own = pendingIf.isElse ? 'yes' : /\blet\b/.test(cond) ? 'maybe' : evalCond(cond, env);
         const v: V = priorNone === 'no' || own === 'no' ? 'no' : priorNone === 'maybe' || own === 'maybe' ? 'maybe' : 'yes';
         stack.push({ v, chain: [...prior, own] });
         pendingIf = undefined;
@@ -189,13 +329,23 @@ export function buildScriptCfgs(buildRs: string, triple: string): Map<string, 'y
         const names = new Set(b.arms.flatMap(a => [...a.keys()]));
         for (const n of names) set(n, b.arms.length > 0 && b.arms.every(a => a.get(n) === 'yes') ? 'yes' : 'maybe');
       }
+      // `if !enable_use_proc_macro(&target) { return; }` in main: what follows runs only when
+      // the condition is false. (A `return` in a `match` arm is not followed: as before, the
+      // emissions after it count as reached.)
+      const top = stack[stack.length - 1];
+      if (b?.returns && b.chain && top?.main) {
+        const g = not(b.v);
+        const prev = top.guard ?? 'yes';
+        top.guard = prev === 'no' || g === 'no' ? 'no' : prev === 'maybe' || g === 'maybe' ? 'maybe' : 'yes';
+      }
     }
   }
   function here(): V {
     let v: V = 'yes';
     for (let i = stack.length - 1; i >= 0; i--) {
       const b = stack[i];
-      if (b.v === 'no') return 'no';
+      if (b.v === 'no' || b.guard === 'no') return 'no';
+      if (b.guard === 'maybe') v = 'maybe';
       if (b.v === 'maybe') v = 'maybe';
       if (b.fn) return b.main ? v : 'maybe';
     }

@@ -94,15 +94,8 @@ export function resolveGraph(rootDirs: string[], target: CfgTarget, req: Feature
     let p = packages.get(dir);
     if (!p) {
       const manifest = readManifest(dir);
-      let buildCfgs = new Map<string, 'yes' | 'maybe'>();
-      const build = manifest.targets.find(t => t.kind === 'build');
-      if (build) {
-        try {
-          buildCfgs = buildScriptCfgs(fs.readFileSync(build.root, 'utf8'), target.triple);
-        } catch {
-          buildCfgs = new Map([['*', 'maybe']]);
-        }
-      }
+      // Filled once the features are final (a build script may test `cfg!(feature = "..")`).
+      const buildCfgs = new Map<string, 'yes' | 'maybe'>();
       p = { id: dir, name: manifest.name, version: manifest.version, manifest, workspace, features: new Set(), deps: new Map(), devDeps: new Map(), buildCfgs };
       packages.set(dir, p);
     }
@@ -243,6 +236,15 @@ export function resolveGraph(rootDirs: string[], target: CfgTarget, req: Feature
   // Dev-dependencies: resolved for test targets, without changing the library's features.
   frozen = new Set(packages.keys());
   for (const p of roots) for (const d of p.manifest.deps) if (d.kind === 'dev' && applies(d)) activateDep(p, d);
+  for (const p of packages.values()) {
+    const build = p.manifest.targets.find(t => t.kind === 'build');
+    if (!build) continue;
+    try {
+      for (const [k, v] of buildScriptCfgs(fs.readFileSync(build.root, 'utf8'), target.triple, p.features)) p.buildCfgs.set(k, v);
+    } catch {
+      p.buildCfgs.set('*', 'maybe');
+    }
+  }
   return { packages, roots: rootDirs, missing: [...missing].sort(), missingDev: [...missingDev].sort(), source: lock ? 'lockfile' : 'manifests' };
 }
 

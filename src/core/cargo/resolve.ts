@@ -63,7 +63,7 @@ function fromMetadata(meta: Meta, rootDirs: string[], target: CfgTarget): CrateG
     const build = manifest.targets.find(t => t.kind === 'build');
     if (build) {
       try {
-        buildCfgs = buildScriptCfgs(fs.readFileSync(build.root, 'utf8'), target.triple);
+        buildCfgs = buildScriptCfgs(fs.readFileSync(build.root, 'utf8'), target.triple, new Set(node.features));
       } catch {
         buildCfgs = new Map([['*', 'maybe']]);
       }

@@ -80,9 +80,57 @@ function collectDefs(toks: Tok[], out: Map<string, MacroDef>): void {
           // An arm we cannot read: the heuristic reading of the call's body applies.
         }
       }
+      // A macro written inside a macro's body (syn's `Token!` inside `export_token_macro!`).
+      collectDefs(toks[k + 3].children!, out);
       k += 3;
     } else if (t.kind === 'group') collectDefs(t.children!, out);
   }
+}
+
+/**
+ * Expands a type-position macro call written as `text` (`Token![::]`, `path::m!(u8)`) with the
+ * `macro_rules!` of the package holding `file`. Returns the expansion's text (one level; the
+ * caller expands what it contains), or undefined when the text is not a macro call, the macro is
+ * not defined in the package, or no arm matches.
+ */
+export function expandTypeMacroText(file: string, text: string, dollarCrate?: string): string | undefined {
+  if (!text.includes('!')) return undefined;
+  let toks: Tok[];
+  try {
+    toks = tokenize(text);
+  } catch {
+    return undefined;
+  }
+  const n = toks.length;
+  if (n < 3 || toks[n - 1].kind !== 'group' || toks[n - 2].text !== '!' || toks[n - 3].kind !== 'ident') return undefined;
+  // Only a path may precede the `!`: `a::b::m!(..)` (the macro is looked up by its last name).
+  for (let k = 0; k < n - 3; k++) if (!(toks[k].kind === 'ident' || toks[k].text === '::')) return undefined;
+  const def = macrosOf(file)?.get(toks[n - 3].text);
+  if (!def) return undefined;
+  try {
+    return expandMacro(def, toks[n - 1].children!, dollarCrate);
+  } catch (e) {
+    if (e instanceof MacroError) return undefined;
+    throw e;
+  }
+}
+
+/** The path written before the `!` of a macro call's text (`syn::Token![,]` -> [syn, Token]). */
+export function macroCallPath(text: string): string[] | undefined {
+  let toks: Tok[];
+  try {
+    toks = tokenize(text);
+  } catch {
+    return undefined;
+  }
+  const n = toks.length;
+  if (n < 3 || toks[n - 1].kind !== 'group' || toks[n - 2].text !== '!') return undefined;
+  const out: string[] = [];
+  for (let k = 0; k < n - 2; k++) {
+    if (toks[k].kind === 'ident') out.push(toks[k].text);
+    else if (toks[k].text !== '::') return undefined;
+  }
+  return out.length ? out : undefined;
 }
 
 /** Forget cached definitions (tests, or after files of a package changed on disk). */

@@ -229,6 +229,16 @@ export function parseMacroDef(name: string, body: Tok[]): MacroDef {
   const rules: MacroRule[] = [];
   for (let k = 0; k < body.length; ) {
     const m = body[k];
+    // `$($rule => { .. };)*`: arms made by an enclosing macro (syn's `Token!` is written inside
+    // `export_token_macro!`, whose call supplies the `await` arm). Such arms are left out; the
+    // other arms match as written.
+    if (m?.kind === 'punct' && m.text === '$' && body[k + 1]?.kind === 'group' && body[k + 1].open === '(') {
+      k += 2;
+      if (body[k] && /^[*+?]$/.test(body[k].text)) k++;
+      else if (body[k + 1] && /^[*+?]$/.test(body[k + 1].text)) k += 2;
+      if (body[k]?.text === ';') k++;
+      continue;
+    }
     const arrow = body[k + 1];
     const b = body[k + 2];
     if (m?.kind !== 'group' || arrow?.text !== '=>' || b?.kind !== 'group') throw new MacroError(`macro_rules! ${name}: cannot read arm ${rules.length + 1}`);
@@ -422,7 +432,7 @@ function varNames(pats: Pat[]): string[] {
 const OUTPUT_CAP = 4_000_000;
 
 /** Transcribes `body` with bindings `b` (at repetition indices `idx`). */
-function transcribe(body: Tok[], b: Bindings, idx: number[], out: Tok[], budget: { chars: number }): void {
+function transcribe(body: Tok[], b: Bindings, idx: number[], out: Tok[], budget: { chars: number; crate?: string }): void {
   const lookup = (name: string): Binding | undefined => {
     let x = b.get(name);
     for (let d = 0; x && x.kind === 'seq' && d < idx.length; d++) x = x.items[idx[d]];
@@ -435,7 +445,7 @@ function transcribe(body: Tok[], b: Bindings, idx: number[], out: Tok[], budget:
       if (nx.kind === 'ident') {
         k++;
         if (nx.text === 'crate') {
-          out.push({ kind: 'ident', text: 'crate', ws: t.ws });
+          out.push({ kind: 'ident', text: budget.crate ?? 'crate', ws: t.ws });
           continue;
         }
         const v = lookup(nx.text);
@@ -496,9 +506,10 @@ function bodyVars(toks: Tok[]): string[] {
 /**
  * Expands one invocation: the first arm whose matcher matches all of `input` (the tokens inside
  * the call's delimiters). Returns the expansion's source text; throws {@link MacroError} when no
- * arm matches or a bound is hit.
+ * arm matches or a bound is hit. `$crate` becomes `dollarCrate` (default `crate`: a call in the
+ * macro's own crate; a dependency's macro gets the name the calling crate knows it by).
  */
-export function expandMacro(def: MacroDef, input: Tok[]): string {
+export function expandMacro(def: MacroDef, input: Tok[], dollarCrate?: string): string {
   const st: MatchState = { steps: 0 };
   for (const rule of def.rules) {
     let found: Bindings | undefined;
@@ -509,7 +520,7 @@ export function expandMacro(def: MacroDef, input: Tok[]): string {
     });
     if (found) {
       const out: Tok[] = [];
-      transcribe(rule.body, found, [], out, { chars: 0 });
+      transcribe(rule.body, found, [], out, { chars: 0, crate: dollarCrate });
       return render(out);
     }
   }

@@ -262,12 +262,22 @@ export class ScopeResolver implements TypeResolver {
     const scope = this.scopeOf(module);
     if (!scope) return undefined;
     const own = scope.items.get(name);
+    // Types and values are two namespaces: syn's `pub fn Ident(..)` next to
+    // `pub use proc_macro2::Ident;` leaves the type to the import.
+    const valuesOnly = preferType && !!own && own.length > 0 && own.every(i => i.kind === 'fn' || i.kind === 'const' || i.kind === 'static');
+    const imported = valuesOnly ? this.lookupImported(module, scope, name, seen, preferType, qualified) : undefined;
+    if (imported) return imported;
     if (own && own.length > 0) {
       const ty = own.find(i => TYPE_NS.has(i.kind));
       const pick = preferType ? (ty ?? own[0]) : (own.find(i => i.kind === 'mod') ?? ty ?? own[0]);
       if (pick.kind === 'mod') return { kind: 'module', path: pick.path };
       return { kind: 'item', item: pick };
     }
+    return this.lookupImported(module, scope, name, seen, preferType, qualified);
+  }
+
+  /** `name` through the imports of `module` (named, then globs), then extern crates and the prelude. */
+  private lookupImported(module: string, scope: ModuleScope, name: string, seen: Set<string>, preferType: boolean, qualified: boolean): Target | undefined {
     const byAlias = usesByAlias(scope.uses);
     const named = byAlias.named.get(name) ?? [];
     if (named.length > 1) {

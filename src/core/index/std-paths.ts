@@ -93,8 +93,12 @@ const ALIASES: Record<string, string> = {
 
 const STD_ROOTS = new Set(['std', 'core', 'alloc']);
 
+/**
+ * Crates of the sysroot whose types the std table holds: std/core/alloc, and `proc_macro`
+ * (proc-macro2 wraps its `Span`, `Ident`, ...), whose paths stay `proc_macro::..`.
+ */
 export function isStdRoot(name: string): boolean {
-  return STD_ROOTS.has(name);
+  return STD_ROOTS.has(name) || name === 'proc_macro';
 }
 
 /** `core::num::NonZeroU32` -> `std::num::NonZeroU32`; `alloc::collections::...` likewise. */

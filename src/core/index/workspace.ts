@@ -23,6 +23,7 @@ import { defaultFeatures } from './cfg';
 import { ScopeResolver, type ModuleScope, type ResolverHooks } from './resolver';
 import { locateInTree } from './locate';
 import { lineStarts } from './syntax';
+import { expandTypeMacroText, macroCallPath, MAX_EXPANSION_DEPTH } from './macro-expand';
 
 /** Reads source files; the default reads the disk, tests pass in-memory sources. */
 export interface SourceHost {
@@ -205,6 +206,68 @@ export class WorkspaceIndex implements TypeResolver {
 
   parseType(text: string): TypeExpr | undefined {
     return this.resolver.parseType(text);
+  }
+
+  /** Expanded type-position macro calls, by crate and call text (null: cannot be expanded). */
+  private readonly typeMacros = new Map<string, TypeExpr | null>();
+
+  expandTypeMacro(module: string, text: string): TypeExpr | undefined {
+    return this.typeMacro(module.split('::')[0], text, 0) ?? this.depTypeMacro(module, text);
+  }
+
+  /**
+   * A dependency's exported type macro: `syn::Token![,]`, or `Token![,]` after `use syn::Token;`.
+   * Its `$crate` becomes the name the calling crate gives the dependency; every other path of the
+   * expansion resolves where the call is written, as rustc resolves `macro_rules!` output.
+   * Macro calls inside the expansion are not expanded further.
+   */
+  private depTypeMacro(module: string, text: string): TypeExpr | undefined {
+    const key = `${module}\0dep\0${text}`;
+    if (this.typeMacros.has(key)) return this.typeMacros.get(key) ?? undefined;
+    this.typeMacros.set(key, null);
+    const segs = macroCallPath(text);
+    if (!segs) return undefined;
+    let dep: string | undefined = segs.length >= 2 ? segs[0] : undefined;
+    if (!dep) {
+      const imports = (this.modules.get(module)?.uses ?? []).filter(u => !u.glob && u.alias === segs[0] && u.path.length >= 2);
+      if (imports.length !== 1) return undefined;
+      dep = imports[0].path[0];
+    }
+    if (dep === 'crate' || dep === 'self' || dep === 'super') return undefined;
+    const crate = module.split('::')[0];
+    const root = this.externRoot(crate, dep);
+    const dc = root ? this.depByRoot.get(root) : undefined;
+    // A workspace member's library is indexed like the calling crate.
+    const lib = dc ? libRoot(dc.pkg) : root ? this.fileOfCrate(root) : undefined;
+    const out = lib ? expandTypeMacroText(lib, text, dep) : undefined;
+    const parsed = out !== undefined ? this.parseType(out) : undefined;
+    if (parsed) this.typeMacros.set(key, parsed);
+    return parsed;
+  }
+
+  /**
+   * `Token![::]` -> `crate::token::Colon2`: the call is expanded with the `macro_rules!` of the
+   * crate it is written in, and so is every macro call the expansion contains, up to
+   * MAX_EXPANSION_DEPTH levels; a call that expands (directly or not) to itself stays unknown.
+   */
+  private typeMacro(crate: string, text: string, depth: number): TypeExpr | undefined {
+    const key = `${crate}\0${text}`;
+    const hit = this.typeMacros.get(key);
+    if (hit !== undefined || this.typeMacros.has(key)) return hit ?? undefined;
+    if (depth > MAX_EXPANSION_DEPTH) return undefined;
+    this.typeMacros.set(key, null);
+    const file = this.fileOfCrate(crate);
+    const out = file ? expandTypeMacroText(file, text) : undefined;
+    const parsed = out !== undefined ? this.parseType(out) : undefined;
+    const result = parsed ? mapUnknownTypes(parsed, u => this.typeMacro(crate, u.text, depth + 1)) : undefined;
+    this.typeMacros.set(key, result ?? null);
+    return result;
+  }
+
+  private fileOfCrate(crate: string): string | undefined {
+    for (const e of this.files.values()) if (e.crate === crate) return e.file;
+    for (const f of this.depScoped.values()) if (f.crate === crate) return f.file;
+    return undefined;
   }
 
   evalConstChecked(module: string, text: string, env?: ReadonlyMap<string, bigint>): { value?: bigint; error?: string } {
@@ -487,6 +550,8 @@ export class WorkspaceIndex implements TypeResolver {
 
   private replaceEntry(old: FileEntry, next: FileEntry): Set<string> {
     const prev = { all: this.allItems, byPath: this.byPath };
+    // An edited macro call: type macros are expanded again.
+    this.typeMacros.clear();
     this.files.set(next.file, next);
     this.allItems = undefined;
     const changed = diffItems(old.result.items, next.result.items);
@@ -658,12 +723,41 @@ export class WorkspaceIndex implements TypeResolver {
   private rebuildScopes(): void {
     this.modules.clear();
     this.moduleFiles.clear();
+    this.typeMacros.clear();
     for (const e of this.files.values()) if (e.inactive === undefined) this.addScopes(e);
     for (const f of this.depScoped.values()) this.addScopes(f);
     this.resolver = new ScopeResolver(this.modules, this.crateRoots, this.hooks);
   }
 }
 
+
+/** `t` with every `unknown` part that `f` can replace replaced (a copy; `t` is not changed). */
+function mapUnknownTypes(t: TypeExpr, f: (u: Extract<TypeExpr, { kind: 'unknown' }>) => TypeExpr | undefined): TypeExpr {
+  const m = (x: TypeExpr): TypeExpr => mapUnknownTypes(x, f);
+  switch (t.kind) {
+    case 'unknown':
+      return (!t.error && f(t)) || t;
+    case 'path':
+      return {
+        ...t,
+        ...(t.qself ? { qself: m(t.qself) } : {}),
+        segments: t.segments.map(s => ({ ...s, args: s.args.map(a => (a.kind === 'type' || a.kind === 'binding' ? { ...a, type: m(a.type) } : a)) })),
+      };
+    case 'ref':
+    case 'ptr':
+      return { ...t, inner: m(t.inner) };
+    case 'array':
+    case 'slice':
+      return { ...t, elem: m(t.elem) };
+    case 'tuple':
+      return { ...t, elems: t.elems.map(m) };
+    case 'dyn':
+    case 'impl':
+      return { ...t, traits: t.traits.map(m) };
+    default:
+      return t;
+  }
+}
 
 /** Two definitions with the same shape (spans, docs and attributes aside). */
 function sameDefinition(a: Item, b: Item): boolean {

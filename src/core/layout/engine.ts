@@ -252,17 +252,41 @@ export class LayoutEngine {
         // taken as sized: a dependency type with an unsized tail is very rare.
         return opaque;
       }
-      case 'unknown':
-        return opaque;
+      case 'unknown': {
+        const x = this.macroType(expr, env);
+        return x ? this.expanding(expr.text, () => this.isUnsized(x, env, seen, opaque), () => opaque) : opaque;
+      }
       default:
         return false;
     }
+  }
+
+  /** Type macro calls being evaluated: `Loop!()` -> `Option<Loop!()>` meets itself and stops. */
+  private readonly inExpansion = new Set<string>();
+
+  private expanding<T>(call: string, f: () => T, again: () => T): T {
+    if (this.inExpansion.has(call)) return again();
+    this.inExpansion.add(call);
+    try {
+      return f();
+    } finally {
+      this.inExpansion.delete(call);
+    }
+  }
+
+  /** What a type-position macro call (`Token![::]`) expands to, when the resolver can tell. */
+  private macroType(expr: Extract<TypeExpr, { kind: 'unknown' }>, env: Env): TypeExpr | undefined {
+    return !expr.error && expr.text.includes('!') ? this.resolver.expandTypeMacro?.(env.module, expr.text) : undefined;
   }
 
   /** The pointer metadata of an unsized type (see `LazyArg.tail`). */
   unsizedTail(expr: TypeExpr, env: Env, seen: Set<string>): 'dyn' | 'len' | undefined {
     if (expr.kind === 'dyn') return 'dyn';
     if (expr.kind === 'slice') return 'len';
+    if (expr.kind === 'unknown') {
+      const x = this.macroType(expr, env);
+      return x ? this.expanding(expr.text, () => this.unsizedTail(x, env, seen), () => undefined) : undefined;
+    }
     if (expr.kind !== 'path') return undefined;
     const last = expr.segments[expr.segments.length - 1];
     if (expr.segments.length === 1) {
@@ -344,8 +368,11 @@ export class LayoutEngine {
         return { ...fixed(expr.text, 0, 1), unsized: true };
       case 'impl':
         return unknownLay(expr.text, `${expr.text} (opaque type)`);
-      case 'unknown':
-        return expr.error ? errorLay(expr.text, expr.error) : unknownLay(expr.text);
+      case 'unknown': {
+        if (expr.error) return errorLay(expr.text, expr.error);
+        const x = this.macroType(expr, env);
+        return x ? { ...this.expanding(expr.text, () => this.evalType(x, env), () => unknownLay(expr.text)), text: expr.text } : unknownLay(expr.text);
+      }
       case 'path':
         return this.evalPath(expr, env);
     }
