@@ -235,7 +235,9 @@ export class ScopeResolver implements TypeResolver {
         if (segs[segs.length - 1].name !== item.name) continue;
         const r = this.resolveSegments(im.module, segs.map(x => x.name), im.selfType.global);
         if (r?.kind !== 'item' || r.item.path !== item.path) continue;
-        found.push({ kind: 'const', name, path: `${item.path}::${name}`, module: im.module, span: im.span, nameSpan: im.nameSpan, attrs: [], generics: [], visibility: '', value });
+        // Inside the impl, `Self::OTHER` names a sibling const (`const TWICE: usize = Self::MAX * 2`).
+        const own = `crate::${item.path.split('::').slice(1).join('::')}::`;
+        found.push({ kind: 'const', name, path: `${item.path}::${name}`, module: im.module, span: im.span, nameSpan: im.nameSpan, attrs: [], generics: [], visibility: '', value: value.replace(/\bSelf\s*::/g, own) });
       }
     }
     return found.length === 1 ? { kind: 'item', item: found[0] } : undefined;
