@@ -640,7 +640,15 @@ export class WorkspaceIndex implements TypeResolver {
     for (const [m, ext] of e.result.externCrates) for (const [k, v] of ext) this.scope(m, e.crate).externCrates.set(k, v);
   }
 
+  /**
+   * Bumped whenever every scope is rebuilt (a file added or removed, items or imports changed):
+   * name resolution may then differ, so memoised layouts must go. A keystroke that changes no
+   * item keeps it (`swapItems`).
+   */
+  scopeGeneration = 0;
+
   private rebuildScopes(): void {
+    this.scopeGeneration++;
     this.modules.clear();
     this.moduleFiles.clear();
     for (const e of this.files.values()) if (e.inactive === undefined) this.addScopes(e);
