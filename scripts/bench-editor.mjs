@@ -154,10 +154,10 @@ async function latencyTokio() {
     }
     // The files that use an item the edits changed are re-checked in the background, after the
     // edited file's diagnostics; here, once typing stops.
-    const files = analysis.pendingRechecks;
+    const files = analysis.pendingRechecks ?? 0;
     const c0 = cpuMs();
     const t0 = performance.now();
-    analysis.flushPending();
+    analysis.flushPending?.();
     background.push({ kind, files, ms: +(performance.now() - t0).toFixed(1), cpuMs: +(cpuMs() - c0).toFixed(1) });
   }
   const stat = xs => ({ p50: +pct(xs, 50).toFixed(2), p95: +pct(xs, 95).toFixed(2), max: +Math.max(...xs).toFixed(2) });
