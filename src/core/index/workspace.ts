@@ -65,6 +65,8 @@ interface FileEntry {
   result: ExtractResult;
   /** The cfg predicate (off) under which this file's `mod` is declared: its items are not named. */
   inactive?: string;
+  /** Signatures of `result.items` (see `diffItems`), computed on the first edit. */
+  signatures?: Map<string, string>;
 }
 
 export interface LoadOptions {
@@ -479,7 +481,7 @@ export class WorkspaceIndex implements TypeResolver {
     const prev = { all: this.allItems, byPath: this.byPath };
     this.files.set(next.file, next);
     this.allItems = undefined;
-    const changed = diffItems(old.result.items, next.result.items);
+    const changed = diffItems(old, next);
     // New `mod x;` declarations may bring new files in.
     let added = false;
     for (const m of next.result.mods) {
@@ -675,9 +677,14 @@ function signature(i: Item): string {
   return JSON.stringify(i, (k, v) => (k === 'span' || k === 'nameSpan' || k === 'signatureSpan' || k === 'startOffset' || k === 'endOffset' || k === 'line' || k === 'column' || k === 'endLine' || k === 'endColumn' ? undefined : typeof v === 'bigint' ? String(v) : v));
 }
 
-function diffItems(a: Item[], b: Item[]): Set<string> {
-  const sa = new Map(a.map(i => [i.path + '#' + i.kind, signature(i)]));
-  const sb = new Map(b.map(i => [i.path + '#' + i.kind, signature(i)]));
+/** Item signatures by `path#kind`, kept on the entry: the next edit of the file compares against them. */
+function signatures(e: FileEntry): Map<string, string> {
+  return (e.signatures ??= new Map(e.result.items.map(i => [i.path + '#' + i.kind, signature(i)])));
+}
+
+function diffItems(old: FileEntry, next: FileEntry): Set<string> {
+  const sa = signatures(old);
+  const sb = signatures(next);
   const out = new Set<string>();
   for (const [k, v] of sa) if (sb.get(k) !== v) out.add(k.split('#')[0]);
   for (const k of sb.keys()) if (!sa.has(k)) out.add(k.split('#')[0]);
