@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -51,9 +52,18 @@ async function benchCore() {
     await new Promise(r => setImmediate(r));
   };
   // Cold numbers are the first run in this process; the medians of 5 warm runs follow.
+  // CPU time of this process next to wall-clock time: on a loaded machine the wall clock counts
+  // waiting for a core, CPU time counts the work.
+  const cpuNow = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const cpu = { parse: [], full: [] };
   const parseRun = () => {
+    const c0 = cpuNow();
     const t0 = performance.now();
     for (const t of texts) parseRust(t);
+    cpu.parse.push(cpuNow() - c0);
     return performance.now() - t0;
   };
   // The same, reading the files from disk as the analysis does.
@@ -66,6 +76,7 @@ async function benchCore() {
   let exact = 0;
   let depFiles = 0;
   const fullRun = async () => {
+    const c0 = cpuNow();
     const t0 = performance.now();
     const reads = [];
     const host = { read: f => (reads.push(f), diskHost.read(f)), exists: diskHost.exists };
@@ -77,6 +88,7 @@ async function benchCore() {
     for (const d of defs) if (engine.layoutOfItem(d).status === 'exact') exact++;
     typeCount = defs.length;
     depFiles ||= reads.filter(f => !f.startsWith(TOKIO + '/')).length;
+    cpu.full.push(cpuNow() - c0);
     return { ms: performance.now() - t0, index };
   };
   await settle();
@@ -150,6 +162,15 @@ async function benchCore() {
     readParseMs: +median(readParse).toFixed(1),
     ratioWithReads: +(median(full) / median(readParse)).toFixed(2),
     coldRatio: +(coldFull / coldParse).toFixed(2),
+    cpu: {
+      coldParseMs: +cpu.parse[0].toFixed(1),
+      coldAnalysisMs: +cpu.full[0].toFixed(1),
+      coldRatio: +(cpu.full[0] / cpu.parse[0]).toFixed(2),
+      parseMs: +median(cpu.parse.slice(1)).toFixed(1),
+      analysisMs: +median(cpu.full.slice(1)).toFixed(1),
+      ratio: +(median(cpu.full.slice(1)) / median(cpu.parse.slice(1))).toFixed(2),
+    },
+    loadAverage: os.loadavg().map(x => +x.toFixed(2)),
     reanalysisMs: { largestFile: biggest[0].slice(TOKIO.length + 1), lines: biggest[1].split('\n').length, median: +median(reanalysis).toFixed(2), max: +Math.max(...reanalysis).toFixed(2) },
     peakRssMb: +(rss / 1048576).toFixed(1),
     check: { ms: +median(checkRuns).toFixed(1), ratioToLayout: +(median(checkRuns) / median(full)).toFixed(2), findings },
@@ -163,6 +184,11 @@ async function benchCore() {
     ['parse only, cold (ms)', result.coldParseMs],
     ['analysis, cold (ms)', result.coldAnalysisMs, '< 1000'],
     ['cold ratio', result.coldRatio, '<= 2.0'],
+    ['CPU: parse only / analysis, cold (ms)', `${result.cpu.coldParseMs} / ${result.cpu.coldAnalysisMs}`],
+    ['CPU: cold ratio', result.cpu.coldRatio, '<= 2.0'],
+    ['CPU: parse only / analysis, warm median (ms)', `${result.cpu.parseMs} / ${result.cpu.analysisMs}`],
+    ['CPU: warm ratio', result.cpu.ratio, '<= 2.0'],
+    ['load average (1, 5, 15 min)', result.loadAverage.join(', ')],
     ['parse only, warm median (ms)', result.parseMs],
     ['analysis, warm median (ms)', result.analysisMs, '< 1000'],
     ['warm ratio', result.ratio, '<= 2.0'],
@@ -178,7 +204,9 @@ async function benchCore() {
   return result;
 }
 
-const extra = ['bench-check.mjs', 'bench-editor.mjs', 'bench-profile.mjs', 'bench-heap.mjs'];
+// BENCH_EXTRA=editor,heap runs only those of the other benches (default: all of them).
+const only = process.env.BENCH_EXTRA?.split(',').map(x => `bench-${x.trim()}.mjs`);
+const extra = ['bench-check.mjs', 'bench-editor.mjs', 'bench-profile.mjs', 'bench-heap.mjs'].filter(x => !only || only.includes(x));
 if (!ensureTokio()) {
   console.error('bench: tokio sources are missing and could not be installed (apt-get install librust-tokio-dev)');
   process.exit(1);

@@ -39,12 +39,22 @@ export interface AnalysisEvents {
   onWarning(message: string): void;
   /** Whether the workspace is trusted: only then may `cargo metadata` run. */
   trusted?(): boolean;
+  /** Files re-checked in the background after an edit were published (refresh what clients cache). */
+  onBackgroundPublish?(): void;
 }
+
+/** Background re-checks run in slices of about this many ms, so requests are served in between. */
+const RECHECK_SLICE_MS = 20;
+/** Files per `runRules` call in the background (they share one future analysis). */
+const RECHECK_BATCH = 8;
 
 export class WorkspaceAnalysis {
   private folderList: FolderState[] = [];
   private readonly findings = new Map<string, Finding[]>();
   private confirmer: Confirmer | undefined;
+  /** Files whose findings are stale because a type they mention changed in another file. */
+  private readonly stale = new Map<FolderState, Set<string>>();
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly events: AnalysisEvents) {}
 
@@ -117,6 +127,7 @@ export class WorkspaceAnalysis {
     const stale = new Set(this.findings.keys());
     this.folderList = folders;
     this.findings.clear();
+    this.stale.clear();
     for (const f of folders) {
       const files = this.publish(f, runRules(f.index, f.engine, f.settings, f.files));
       for (const x of files) stale.delete(x);
@@ -126,16 +137,71 @@ export class WorkspaceAnalysis {
 
   /** Re-check every folder (after the layout engine learned exact sizes, or a profile loaded). */
   recheckAll(): void {
+    this.stale.clear();
     for (const f of this.folderList) this.publish(f, runRules(f.index, f.engine, f.settings, f.files), new Set(f.index.fileNames()));
   }
 
-  /** Re-index one file (incremental re-parse) and re-check it plus the files that use what changed. */
+  /**
+   * Re-index one file (incremental re-parse) and re-check it: its diagnostics are published
+   * before this returns. The other files that mention an item that changed are re-checked in the
+   * background (`RECHECK_SLICE_MS` slices; `flushPending` finishes them at once): a field typed
+   * into tokio's `Core` touches 270 files, seconds of work that must not delay the next keystroke.
+   */
   updateFile(file: string, text: string): boolean {
     const folder = this.folderFor(file);
     if (!folder) return false;
-    const r = reanalyzeFile(folder.index, folder.engine, folder.settings, path.resolve(file), text);
+    const f = path.resolve(file);
+    const r = reanalyzeFile(folder.index, folder.engine, folder.settings, f, text, { deferDependents: true });
     this.publish(folder, r.findings, r.files);
+    const stale = this.stale.get(folder) ?? new Set<string>();
+    stale.delete(f);
+    for (const d of r.dependents) stale.add(d);
+    if (stale.size > 0) {
+      this.stale.set(folder, stale);
+      this.scheduleRecheck();
+    }
     return true;
+  }
+
+  /** Files still waiting for their background re-check. */
+  get pendingRechecks(): number {
+    let n = 0;
+    for (const s of this.stale.values()) n += s.size;
+    return n;
+  }
+
+  /** Re-check every file still waiting (tests, benchmarks, and before a full report). */
+  flushPending(): void {
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+    while (this.stale.size > 0) this.recheckSome(Infinity);
+  }
+
+  private scheduleRecheck(): void {
+    if (this.drainTimer) return;
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = undefined;
+      this.recheckSome(RECHECK_SLICE_MS);
+      if (this.stale.size > 0) this.scheduleRecheck();
+      this.events.onBackgroundPublish?.();
+    }, 0);
+  }
+
+  private recheckSome(budgetMs: number): void {
+    const t0 = performance.now();
+    for (const [folder, files] of this.stale) {
+      if (!this.folderList.includes(folder)) {
+        this.stale.delete(folder);
+        continue;
+      }
+      while (files.size > 0 && performance.now() - t0 < budgetMs) {
+        const batch = [...files].slice(0, RECHECK_BATCH).filter(f => folder.index.hasFile(f));
+        for (const f of [...files].slice(0, RECHECK_BATCH)) files.delete(f);
+        if (batch.length > 0) this.publish(folder, runRules(folder.index, folder.engine, folder.settings, batch), new Set(batch));
+      }
+      if (files.size === 0) this.stale.delete(folder);
+      if (performance.now() - t0 >= budgetMs) return;
+    }
   }
 
   removeFile(file: string): void {
@@ -143,6 +209,7 @@ export class WorkspaceAnalysis {
     if (!folder) return;
     folder.index.removeFile(path.resolve(file));
     folder.engine.invalidate();
+    this.stale.delete(folder);
     this.findings.delete(file);
     this.events.onPublish(file, [], undefined);
     folder.files = folder.files.filter(f => f !== path.resolve(file));

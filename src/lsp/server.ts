@@ -111,6 +111,8 @@ export function startServer(conn: Connection): void {
     },
     onWarning: m => log.warn(m),
     trusted: () => init.trusted !== false,
+    // Files that use a type changed by an edit are re-checked after the edited file is published.
+    onBackgroundPublish: () => changed(),
   });
   const exact = new ExactLayouts();
   const profile = new ProfileState(analysis);

@@ -103,8 +103,29 @@ const and = (a: CfgValue, b: CfgValue): CfgValue => (a === 'no' || b === 'no' ? 
 const or = (a: CfgValue, b: CfgValue): CfgValue => (a === 'yes' || b === 'yes' ? 'yes' : a === 'maybe' || b === 'maybe' ? 'maybe' : 'no');
 const not = (a: CfgValue): CfgValue => (a === 'yes' ? 'no' : a === 'no' ? 'yes' : 'maybe');
 
+/**
+ * Results by context and predicate text: a crate repeats a handful of predicates on thousands of
+ * items (`feature = "rt"`), and the scopes of the workspace are rebuilt when an edit changes an
+ * item. Contexts are not changed once built (a new feature set makes a new context).
+ */
+const memo = new WeakMap<CfgContext, Map<string, CfgValue>>();
+const MEMO_LIMIT = 20_000;
+
 /** Three-valued evaluation of a cfg predicate (`all(unix, feature = "rt")`). */
 export function evalCfgIn(pred: string, ctx: CfgContext): CfgValue {
+  let m = memo.get(ctx);
+  if (!m) {
+    m = new Map();
+    memo.set(ctx, m);
+  }
+  const hit = m.get(pred);
+  if (hit !== undefined) return hit;
+  const v = evalCfgUncached(pred, ctx);
+  if (m.size < MEMO_LIMIT) m.set(pred, v);
+  return v;
+}
+
+function evalCfgUncached(pred: string, ctx: CfgContext): CfgValue {
   const toks = tokenize(pred);
   let i = 0;
   const parse = (depth: number): CfgValue => {

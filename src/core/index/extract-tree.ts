@@ -26,7 +26,7 @@ import type {
   UnionItem,
   Variant,
 } from '../model';
-import { expandCfgIf } from './cfg-if';
+import { cfgIfBranches, expandCfgIf } from './cfg-if';
 import { attributeFromText, attributeOf, genericsOf, isTypeNode, reprOf, spanAt, spanOf, typeExprOf as treeTypeExprOf, type SpanBase } from './syntax';
 import type { TypeExpr } from '../model';
 import { collectUses } from './uses';
@@ -82,8 +82,14 @@ export function visibilityOf(itemText: string): string {
  * attributes and doc comments that precede each. A cursor is used so that attributes and
  * comments never become node objects.
  */
-function forEachItem(list: SyntaxNode | null, ctx: Ctx, visit: (type: string, node: () => SyntaxNode, attrs: Attribute[], docs: string | undefined) => void): void {
-  let attrs: Attribute[] = [];
+function forEachItem(list: SyntaxNode | null, ctx: Ctx, visit: (type: string, node: () => SyntaxNode, attrs: Attribute[], docs: string | undefined) => void, prefix?: readonly string[]): void {
+  // `prefix`: attribute texts written before every item (an item-wrapping macro's, `cfg_rt!`).
+  const start = (): Attribute[] => {
+    if (!prefix) return [];
+    const at = spanAt(ctx.base, ctx.base.offset, ctx.base.offset);
+    return prefix.map(t => attributeFromText(t, at)).filter((x): x is Attribute => !!x);
+  };
+  let attrs: Attribute[] = start();
   let docs: string[] = [];
   const c = list?.walk();
   if (!c || !c.gotoFirstChild()) return;
@@ -104,12 +110,12 @@ function forEachItem(list: SyntaxNode | null, ctx: Ctx, visit: (type: string, no
     }
     if (type === 'inner_attribute_item') continue;
     visit(type, () => c.currentNode, attrs, docs.length ? docs.join('\n') : undefined);
-    attrs = [];
+    attrs = start();
     docs = [];
   } while (c.gotoNextSibling());
 }
 
-function walkList(list: SyntaxNode, ctx: Ctx): void {
+function walkList(list: SyntaxNode, ctx: Ctx, prefix?: readonly string[]): void {
   forEachItem(list, ctx, (_type, node, attrs, docs) => {
     let n: SyntaxNode | undefined;
     try {
@@ -119,7 +125,7 @@ function walkList(list: SyntaxNode, ctx: Ctx): void {
       // A malformed item never stops indexing of the rest of the file; it is reported.
       skippedItem(ctx, n?.startIndex ?? 0, e);
     }
-  });
+  }, prefix);
 }
 
 function base(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, kind: Item['kind'], name: string, nameNode: SyntaxNode | null, path: string) {
@@ -389,7 +395,15 @@ function visitMacroBody(node: SyntaxNode, ctx: Ctx, attrs: Attribute[] = []): vo
   const tt = node.namedChildren.find(c => c.type === 'token_tree');
   if (!tt || NON_ITEM_MACROS.has(simple)) return;
   const inner = tt.text.slice(1, -1);
-  if (expandItemMacro(simple, inner, node.startIndex, node.endIndex, ctx, attrs, (text, sub) => walkList(parseRust(text).rootNode, sub))) return;
+  // The same choices as the fast path (extract.ts `macroFast`): a crate's own `cfg_if!` is read
+  // as the built-in one, an item-wrapping macro from the call's own text.
+  const wrapped = (prefix: readonly string[], sub: Ctx) => {
+    const root = parseRust(inner).rootNode;
+    if (root.hasError) return false;
+    walkList(root, { ...sub, base: { file: ctx.base.file, offset: ctx.base.offset + tt.startIndex + 1, lines: ctx.base.lines }, src: inner }, prefix);
+    return true;
+  };
+  if (!(simple === 'cfg_if' && cfgIfBranches(inner)) && expandItemMacro(simple, inner, node.startIndex, node.endIndex, ctx, attrs, (text, sub) => walkList(parseRust(text).rootNode, sub), wrapped)) return;
   if (ctx.depth > 8) return;
   if (inner.trim() === '') return;
   const innerBase: SpanBase = { file: ctx.base.file, offset: ctx.base.offset + tt.startIndex + 1, lines: ctx.base.lines };

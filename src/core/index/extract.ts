@@ -15,7 +15,7 @@ import { expandItemMacro } from './macro-expand';
 import { extractItemsTreeCtx, inheritCfg } from './extract-tree';
 import { bitflagsItems, docText, extractItemsTree, extractMacroTree, fnOfTree, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
 import { fnFromText } from './fn-text';
-import { expandCfgIf } from './cfg-if';
+import { cfgIfBranches, expandCfgIf } from './cfg-if';
 import { parseAdtText, parseConstText, parseImplHeaderText, parseTraitHeaderText, parseTypeAliasText, parseUseText, type Range, type TextField } from './item-text';
 
 export { newExtractResult, type ExtractResult, type ModDecl } from './extract-tree';
@@ -68,11 +68,19 @@ export function extractItems(root: SyntaxNode, src: string, base: SpanBase, modu
 
 type Visit = (c: Cursor, kind: string, s: number, e: number, attrs: Attribute[], docs: string | undefined) => void;
 
-/** Visit the items of the list under the cursor with the outer attributes and docs before each. */
-function forEachItem(c: Cursor, ctx: Ctx, visit: Visit): void {
+/**
+ * Visit the items of the list under the cursor with the outer attributes and docs before each.
+ * `prefix`: attribute texts written before every item (an item-wrapping macro's, `cfg_rt!`).
+ */
+function forEachItem(c: Cursor, ctx: Ctx, visit: Visit, prefix?: readonly string[]): void {
   if (!c.gotoFirstChild()) return;
+  const start = (): Attribute[] => {
+    if (!prefix) return [];
+    const at = spanAt(ctx.base, ctx.base.offset, ctx.base.offset);
+    return prefix.map(t => attributeFromText(t, at)).filter((x): x is Attribute => !!x);
+  };
   try {
-    let attrs: Attribute[] = [];
+    let attrs: Attribute[] = start();
     let docs: string[] = [];
     do {
       const kind = kindOf(c);
@@ -95,7 +103,7 @@ function forEachItem(c: Cursor, ctx: Ctx, visit: Visit): void {
         continue;
       }
       visit(c, kind, s, e, attrs, docs.length ? docs.join('\n') : undefined);
-      attrs = [];
+      attrs = start();
       docs = [];
     } while (c.gotoNextSibling());
   } finally {
@@ -103,7 +111,7 @@ function forEachItem(c: Cursor, ctx: Ctx, visit: Visit): void {
   }
 }
 
-function walkList(c: Cursor, ctx: Ctx): void {
+function walkList(c: Cursor, ctx: Ctx, prefix?: readonly string[]): void {
   forEachItem(c, ctx, (c, kind, s, e, attrs, docs) => {
     try {
       if (visitFast(c, kind, s, e, ctx, attrs, docs)) extractStats.fast++;
@@ -115,7 +123,7 @@ function walkList(c: Cursor, ctx: Ctx): void {
       // A malformed item never stops indexing of the rest of the file; it is reported.
       skippedItem(ctx, s, e);
     }
-  });
+  }, prefix);
 }
 
 /** Fields common to every item, from offsets relative to the parsed text. */
@@ -348,7 +356,18 @@ function macroFast(s: number, e: number, ctx: Ctx, attrs: Attribute[]): boolean 
       if (root.hasError) extractItemsTreeCtx(root, sub);
       else walkList(root.walk(), sub);
     };
-    if (expandItemMacro(simple, inner, s, last, ctx, attrs, walk)) return true;
+    // An item-wrapping macro: the call's own items, each behind the macro's attributes.
+    const innerAt = s + m[0].length + 1;
+    const wrapped = (prefix: readonly string[], sub: Ctx) => {
+      const root = parseRust(inner).rootNode;
+      if (root.hasError) return false;
+      walkList(root.walk(), { ...sub, base: { file: ctx.base.file, offset: ctx.base.offset + innerAt, lines: ctx.base.lines }, src: inner }, prefix);
+      return true;
+    };
+    // `cfg_if!` defined by the crate itself (libc's copy of the cfg-if crate's macro) is read as
+    // the built-in one below: its `@__items` recursion re-emits every remaining branch at each
+    // level, which rendered and parsed libc's platform tables dozens of times.
+    if (!(simple === 'cfg_if' && cfgIfBranches(inner)) && expandItemMacro(simple, inner, s, last, ctx, attrs, walk, wrapped)) return true;
   }
   if (ctx.depth > 8) return true;
   const open = s + m[0].length;

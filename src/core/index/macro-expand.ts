@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { Attribute, IndexWarning, Span } from '../model';
 import { enclosingPackage, listRustFiles } from './crates';
 import type { Ctx, ExtractResult } from './extract-types';
-import { expandMacro, MacroDef, MacroError, parseMacroDef, Tok, tokenize } from './macro-rules';
+import { expandMacro, MacroDef, MacroError, parseMacroDef, render, Tok, tokenize } from './macro-rules';
 import { lineStarts, spanAt } from './syntax';
 
 /** Nested expansions deeper than this stop with a warning (rustc's default limit is 128). */
@@ -19,8 +19,12 @@ export const MAX_EXPANSION_DEPTH = 64;
 
 interface PackageMacros {
   files: string[];
-  /** name -> definition, filled per file on first use. */
-  defs?: Map<string, MacroDef>;
+  /** Per file: its text when it has a `macro_rules!`, else null (read on first use). */
+  texts?: (string | null)[];
+  /** Per file: its definitions, tokenised on first need (most files' macros are never called). */
+  defs: (Map<string, MacroDef> | undefined)[];
+  /** name -> definition (null: the package has none), as found. */
+  byName: Map<string, MacroDef | null>;
 }
 
 const packages = new Map<string, PackageMacros | null>();
@@ -36,36 +40,48 @@ function packageOf(file: string): string | undefined {
   return p ?? undefined;
 }
 
-/** Every `macro_rules!` of the package holding `file`, by name (the first definition wins). */
-function macrosOf(file: string): Map<string, MacroDef> | undefined {
+/**
+ * The `macro_rules! name` of the package holding `file` (the first definition in file order
+ * wins). Only files whose text names the macro are tokenised, each at most once: tokenising
+ * every file of tokio and libc for their few called macros was a fifth of the time to index.
+ */
+function macroDef(file: string, name: string): MacroDef | undefined {
   const pkg = packageOf(file);
   if (!pkg) return undefined;
   let m = packages.get(pkg);
   if (m === undefined) {
-    m = { files: listRustFiles(pkg) };
+    m = { files: listRustFiles(pkg), defs: [], byName: new Map() };
     packages.set(pkg, m);
   }
   if (!m) return undefined;
-  if (!m.defs) {
-    m.defs = new Map();
-    for (const f of m.files) {
-      let text: string;
-      try {
-        text = fs.readFileSync(f, 'utf8');
-      } catch {
-        continue;
-      }
-      if (!text.includes('macro_rules!')) continue;
-      let toks: Tok[];
-      try {
-        toks = tokenize(text);
-      } catch {
-        continue;
-      }
-      collectDefs(toks, m.defs);
+  const known = m.byName.get(name);
+  if (known !== undefined) return known ?? undefined;
+  m.texts ??= m.files.map(f => {
+    try {
+      const text = fs.readFileSync(f, 'utf8');
+      return text.includes('macro_rules!') ? text : null;
+    } catch {
+      return null;
     }
+  });
+  let found: MacroDef | undefined;
+  for (let k = 0; k < m.files.length && !found; k++) {
+    const text = m.texts[k];
+    if (!text || !text.includes(name)) continue;
+    let defs = m.defs[k];
+    if (!defs) {
+      defs = new Map();
+      try {
+        collectDefs(tokenize(text), defs);
+      } catch {
+        // A file the tokeniser cannot read defines nothing.
+      }
+      m.defs[k] = defs;
+    }
+    found = defs.get(name);
   }
-  return m.defs;
+  m.byName.set(name, found ?? null);
+  return found;
 }
 
 function collectDefs(toks: Tok[], out: Map<string, MacroDef>): void {
@@ -105,10 +121,10 @@ export function expandTypeMacroText(file: string, text: string, dollarCrate?: st
   if (n < 3 || toks[n - 1].kind !== 'group' || toks[n - 2].text !== '!' || toks[n - 3].kind !== 'ident') return undefined;
   // Only a path may precede the `!`: `a::b::m!(..)` (the macro is looked up by its last name).
   for (let k = 0; k < n - 3; k++) if (!(toks[k].kind === 'ident' || toks[k].text === '::')) return undefined;
-  const def = macrosOf(file)?.get(toks[n - 3].text);
+  const def = macroDef(file, toks[n - 3].text);
   if (!def) return undefined;
   try {
-    return expandMacro(def, toks[n - 1].children!, dollarCrate);
+    return expandMacro(def, toks[n - 1].children!, { dollarCrate });
   } catch (e) {
     if (e instanceof MacroError) return undefined;
     throw e;
@@ -168,8 +184,49 @@ function respan(x: unknown, call: Span, seen: Set<object>): void {
 }
 
 /**
+ * The attribute texts of an item-wrapping macro, `macro_rules! cfg_rt { ($($item:item)*) => {
+ * $( #[cfg(feature = "rt")] #[cfg_attr(..)] $item )* } }` (tokio's `cfg_*!`): its expansion is
+ * every item of the call, each behind those attributes. Undefined for any other macro.
+ */
+const wrappers = new WeakMap<MacroDef, string[] | null>();
+
+function wrapperAttrs(def: MacroDef): string[] | undefined {
+  let w = wrappers.get(def);
+  if (w === undefined) {
+    w = null;
+    const r = def.rules.length === 1 ? def.rules[0] : undefined;
+    const p = r?.pats.length === 1 ? r.pats[0] : undefined;
+    const v = p?.kind === 'rep' && !p.sep && (p.op === '*' || p.op === '+') && p.pats.length === 1 ? p.pats[0] : undefined;
+    const b = r?.body;
+    if (v?.kind === 'var' && v.frag === 'item' && b?.length === 3 && b[0].text === '$' && b[1].kind === 'group' && b[1].open === '(' && (b[2].text === '*' || b[2].text === '+')) {
+      const ch = b[1].children!;
+      const n = ch.length;
+      const attrs: string[] = [];
+      let ok = n >= 2 && ch[n - 2].kind === 'punct' && ch[n - 2].text === '$' && ch[n - 1].kind === 'ident' && ch[n - 1].text === v.name;
+      for (let k = 0; ok && k < n - 2; k += 2) {
+        const g = ch[k + 1];
+        ok = ch[k].kind === 'punct' && ch[k].text === '#' && g?.kind === 'group' && g.open === '[' && !hasDollar(g.children!);
+        if (ok) attrs.push(render([{ ...ch[k], ws: '' }, g]));
+      }
+      if (ok) w = attrs;
+    }
+    wrappers.set(def, w);
+  }
+  return w ?? undefined;
+}
+
+function hasDollar(toks: Tok[]): boolean {
+  return toks.some(t => (t.kind === 'punct' && t.text === '$') || (t.kind === 'group' && hasDollar(t.children!)));
+}
+
+/**
  * Expands `name!{inner}` written at [callStart, callEnd) of `ctx.src` when the package defines
  * `macro_rules! name`. `walk` extracts items from the expansion text with the given context.
+ * For an item-wrapping macro (`cfg_rt!`), `walkWrapped` may extract the call's own text instead,
+ * each top-level item behind the macro's attributes: the same items as the expansion, without
+ * tokenising, matching, rendering and parsing the expansion again (tokio wraps most of its code
+ * in such macros, nested: expanding them was half of the time to index the crate). It returns
+ * false when it cannot (a body that does not parse): the expansion is used.
  * Returns false when the macro is unknown or no arm matches (the caller falls back to reading
  * the body as items).
  */
@@ -181,8 +238,9 @@ export function expandItemMacro(
   ctx: Ctx,
   attrs: readonly Attribute[],
   walk: (text: string, sub: Ctx) => void,
+  walkWrapped?: (prefix: readonly string[], sub: Ctx) => boolean,
 ): boolean {
-  const def = macrosOf(ctx.base.file)?.get(name);
+  const def = macroDef(ctx.base.file, name);
   if (!def) return false;
   const call = spanAt(ctx.base, ctx.base.offset + callStart, ctx.base.offset + callEnd);
   const depth = (ctx.expandDepth ?? 0) + 1;
@@ -190,9 +248,17 @@ export function expandItemMacro(
     warn(ctx.out, { file: call.file, line: call.line, message: `macro expansion of \`${name}!\` nested deeper than ${MAX_EXPANSION_DEPTH} levels: stopped (items beyond are not indexed)` });
     return true;
   }
+  const prefix = walkWrapped ? wrapperAttrs(def) : undefined;
+  if (prefix) {
+    const sub: Ctx = { ...ctx, viaMacro: ctx.viaMacro ?? name, out: { items: [], uses: new Map(), mods: [], externCrates: new Map() }, depth: ctx.depth + 1, expandDepth: depth };
+    if (walkWrapped!(prefix, sub)) {
+      merge(sub, ctx, attrs, call);
+      return true;
+    }
+  }
   let text: string;
   try {
-    text = expandMacro(def, tokenize(inner));
+    text = expandMacro(def, tokenize(inner), { stripFnBodies: true });
   } catch (e) {
     if (!(e instanceof MacroError)) throw e;
     if (/too many steps|too large/.test(e.message)) {
@@ -211,6 +277,12 @@ export function expandItemMacro(
     expandDepth: depth,
   };
   walk(text, sub);
+  merge(sub, ctx, attrs, call);
+  return true;
+}
+
+/** Moves what an expansion declared (`sub.out`) into `ctx.out`, every span pointing at the call. */
+function merge(sub: Ctx, ctx: Ctx, attrs: readonly Attribute[], call: Span): void {
   const cfgs = attrs.filter(a => a.name === 'cfg');
   const items = sub.out.items.filter(it => it.kind !== 'fn');
   respan(items, call, new Set());
@@ -226,5 +298,4 @@ export function expandItemMacro(
   for (const [k, v] of sub.out.externCrates) ctx.out.externCrates.set(k, v);
   const w = (sub.out as ExtractResult & { warnings?: IndexWarning[] }).warnings;
   if (w) for (const x of w) warn(ctx.out, x);
-  return true;
 }

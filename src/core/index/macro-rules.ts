@@ -384,6 +384,21 @@ function matchSeq(pats: Pat[], pi: number, toks: Tok[], i: number, b: Bindings, 
       return matchSeq(pats, pi + 1, toks, e, nb, st, k);
     }
     case 'rep': {
+      const only = p.pats.length === 1 ? p.pats[0] : undefined;
+      if (only?.kind === 'var' && only.frag === 'tt' && !p.sep && p.op !== '?') {
+        // `$($t:tt)*`: the same greedy order as below (all remaining tokens first, then one
+        // fewer...), as a loop: matching one token per nested call made the stack as deep as the
+        // input, and libc's 300-line `s! { .. }` overflowed it whenever the matcher was not yet
+        // optimised by V8 (its frames are larger before).
+        st.steps += toks.length - i;
+        for (let n = toks.length - i; n >= (p.op === '+' ? 1 : 0); n--) {
+          if (++st.steps > STEP_BUDGET) throw new MacroError('macro matching gave up (too many steps)');
+          const nb = new Map(b);
+          nb.set(only.name, { kind: 'seq', items: toks.slice(i, i + n).map(t => ({ kind: 'leaf', toks: [t], frag: 'tt' })) });
+          if (matchSeq(pats, pi + 1, toks, i + n, nb, st, k)) return true;
+        }
+        return false;
+      }
       // Repetitions are matched greedily one iteration at a time (each iteration takes its
       // first way to match), then the rest of the pattern is tried after the most iterations
       // first, then fewer. A loop, not a recursion per iteration: http's `standard_headers!`
@@ -509,7 +524,7 @@ function bodyVars(toks: Tok[]): string[] {
  * arm matches or a bound is hit. `$crate` becomes `dollarCrate` (default `crate`: a call in the
  * macro's own crate; a dependency's macro gets the name the calling crate knows it by).
  */
-export function expandMacro(def: MacroDef, input: Tok[], dollarCrate?: string): string {
+export function expandMacro(def: MacroDef, input: Tok[], opts: { stripFnBodies?: boolean; dollarCrate?: string } = {}): string {
   const st: MatchState = { steps: 0 };
   for (const rule of def.rules) {
     let found: Bindings | undefined;
@@ -520,9 +535,34 @@ export function expandMacro(def: MacroDef, input: Tok[], dollarCrate?: string): 
     });
     if (found) {
       const out: Tok[] = [];
-      transcribe(rule.body, found, [], out, { chars: 0, crate: dollarCrate });
-      return render(out);
+      transcribe(rule.body, found, [], out, { chars: 0, crate: opts.dollarCrate });
+      return render(opts.stripFnBodies ? stripFnBodies(out) : out);
     }
   }
   throw new MacroError(`no rule of \`${def.name}!\` matches this invocation`);
+}
+
+/**
+ * The tokens with every fn body emptied (`fn f(..) -> T { .. }` becomes `fn f(..) -> T {}`), in
+ * nested groups too. The index reads items from an expansion, never statements: a test macro's
+ * hundreds of lines of bodies need not be rendered and parsed again.
+ */
+export function stripFnBodies(toks: readonly Tok[]): Tok[] {
+  const out: Tok[] = [];
+  for (let k = 0; k < toks.length; k++) {
+    const t = toks[k];
+    if (t.kind === 'ident' && t.text === 'fn' && toks[k + 1]?.kind === 'ident') {
+      // Signature up to the body: the first `{` group before a `;` at this level.
+      let j = k + 2;
+      while (j < toks.length && !(toks[j].kind === 'group' && toks[j].open === '{') && !(toks[j].kind === 'punct' && toks[j].text === ';')) j++;
+      for (let x = k; x < j; x++) out.push(toks[x].kind === 'group' ? { ...toks[x], children: stripFnBodies(toks[x].children!) } : toks[x]);
+      if (j < toks.length && toks[j].kind === 'group') {
+        out.push({ ...toks[j], children: [], closeWs: '' });
+        k = j;
+      } else k = j - 1;
+      continue;
+    }
+    out.push(t.kind === 'group' ? { ...t, children: stripFnBodies(t.children!) } : t);
+  }
+  return out;
 }

@@ -66,6 +66,8 @@ interface FileEntry {
   result: ExtractResult;
   /** The cfg predicate (off) under which this file's `mod` is declared: its items are not named. */
   inactive?: string;
+  /** Signatures of `result.items` (see `diffItems`), computed on the first edit. */
+  signatures?: Map<string, string>;
 }
 
 export interface LoadOptions {
@@ -554,7 +556,7 @@ export class WorkspaceIndex implements TypeResolver {
     this.typeMacros.clear();
     this.files.set(next.file, next);
     this.allItems = undefined;
-    const changed = diffItems(old.result.items, next.result.items);
+    const changed = diffItems(old, next);
     // New `mod x;` declarations may bring new files in.
     let added = false;
     for (const m of next.result.mods) {
@@ -720,7 +722,15 @@ export class WorkspaceIndex implements TypeResolver {
     for (const [m, ext] of e.result.externCrates) for (const [k, v] of ext) this.scope(m, e.crate).externCrates.set(k, v);
   }
 
+  /**
+   * Bumped whenever every scope is rebuilt (a file added or removed, items or imports changed):
+   * name resolution may then differ, so memoised layouts must go. A keystroke that changes no
+   * item keeps it (`swapItems`).
+   */
+  scopeGeneration = 0;
+
   private rebuildScopes(): void {
+    this.scopeGeneration++;
     this.modules.clear();
     this.moduleFiles.clear();
     this.typeMacros.clear();
@@ -776,9 +786,14 @@ function signature(i: Item): string {
   return JSON.stringify(i, (k, v) => (k === 'span' || k === 'nameSpan' || k === 'signatureSpan' || k === 'startOffset' || k === 'endOffset' || k === 'line' || k === 'column' || k === 'endLine' || k === 'endColumn' ? undefined : typeof v === 'bigint' ? String(v) : v));
 }
 
-function diffItems(a: Item[], b: Item[]): Set<string> {
-  const sa = new Map(a.map(i => [i.path + '#' + i.kind, signature(i)]));
-  const sb = new Map(b.map(i => [i.path + '#' + i.kind, signature(i)]));
+/** Item signatures by `path#kind`, kept on the entry: the next edit of the file compares against them. */
+function signatures(e: FileEntry): Map<string, string> {
+  return (e.signatures ??= new Map(e.result.items.map(i => [i.path + '#' + i.kind, signature(i)])));
+}
+
+function diffItems(old: FileEntry, next: FileEntry): Set<string> {
+  const sa = signatures(old);
+  const sb = signatures(next);
   const out = new Set<string>();
   for (const [k, v] of sa) if (sb.get(k) !== v) out.add(k.split('#')[0]);
   for (const k of sb.keys()) if (!sa.has(k)) out.add(k.split('#')[0]);
