@@ -15,7 +15,7 @@ import { parseTypeText } from '../index/type-text';
 import { layoutCoroutine, type SavedPart } from './coroutine';
 import { declFor, isCoroutineNode, liveAcross, registerSource, scanBody, textOf, type AwaitPoint, type BodyScan, type LocalDecl } from './scan';
 import { joinSize, knownFuture, knownTypeSize, selectSize, splitJoinArgs, splitSelectFutures } from './tables';
-import type { FutureInfo, FutureStatus, HeldLocal } from './types';
+import type { AwaitInfo, FutureInfo, FutureLayout, FutureStatus, HeldLocal } from './types';
 
 type PathExpr = Extract<TypeExpr, { kind: 'path' }>;
 
@@ -123,6 +123,40 @@ export class FutureAnalyzer {
       }
     }
     return out.sort((a, b) => b.size - a.size || a.file.localeCompare(b.file) || a.line - b.line);
+  }
+
+  /**
+   * Spawn sites in `file`: `tokio::spawn(fut)`, `task::spawn_local(fut)`, `set.spawn(fut)`, ...
+   * whose single argument is a future sized from its definition (a closure, as given to
+   * `std::thread::spawn`, is no future and is left out; so is an argument already boxed).
+   */
+  spawnSites(file: string): SpawnSite[] {
+    const text = this.index.fileText(file);
+    if (!text || !text.includes('spawn')) return [];
+    const tree = this.treeOf(file);
+    if (!tree) return [];
+    const out: SpawnSite[] = [];
+    for (const m of text.matchAll(/\bspawn(?:_local)?\s*\(/g)) {
+      const id = tree.rootNode.descendantForIndex(m.index!, m.index! + 5);
+      if (id.type !== 'identifier' && id.type !== 'field_identifier') continue;
+      let fnode: SyntaxNode | null = id;
+      while (fnode?.parent && (fnode.parent.type === 'scoped_identifier' || fnode.parent.type === 'field_expression' || fnode.parent.type === 'generic_function')) fnode = fnode.parent;
+      const call = fnode?.parent;
+      if (!fnode || call?.type !== 'call_expression' || call.childForFieldName('function')?.id !== fnode.id) continue;
+      const callee = textOf(fnode).replace(/\s+/g, '');
+      if (/(^|::)thread::|^std::/.test(callee)) continue;
+      const args = call.childForFieldName('arguments')?.namedChildren.filter(c => c.type !== 'line_comment' && c.type !== 'block_comment') ?? [];
+      if (args.length !== 1) continue;
+      const arg = args[0];
+      if (/^Box::pin\s*\(/.test(textOf(arg))) continue;
+      const outer = this.outerScan(file, arg);
+      if (!outer) continue;
+      const fut = this.futureOf({ ...outer.ctx, depth: 0 }, arg, 0);
+      if (fut.status === 'lower-bound' || fut.size === 0) continue;
+      const at = lineCol(this.index.lineStarts(file) ?? [0], arg.startIndex);
+      out.push({ file, line: at.line, column: at.column, spawn: callee, callee: fut.callee, size: fut.size, align: fut.align, future: fut.target, callStart: call.startIndex, callEnd: call.endIndex, argStart: arg.startIndex, argEnd: arg.endIndex });
+    }
+    return out;
   }
 
   /** The future of the async fn `item`. */
@@ -286,13 +320,21 @@ export class FutureAnalyzer {
         const s = t ? this.sizeOfTy(t) : (l.init && this.valueOfCall(ctx, l.init)) || GUESS;
         if (!liveAcross(scan, l, a, this.needsDrop(t), !!t && (t.expr.kind === 'ref' || t.expr.kind === 'ptr'))) continue;
         const to = this.storageEnd(scan, l);
-        parts.push({ key: `l${l.declEnd}:${l.name}`, size: s.size, align: s.align, from: l.declEnd, to });
+        const key = `l${l.declEnd}:${l.name}`;
+        parts.push({ key, size: s.size, align: s.align, from: l.declEnd, to });
         const line = lineCol(starts, l.declEnd).line;
-        held.push({ name: l.name, type: t?.expr.text ?? '?', size: s.size, line });
+        const h: HeldLocal = { name: l.name, type: t?.expr.text ?? '?', size: s.size, line, key };
+        if (l.declStart !== undefined) {
+          h.declStart = base + l.declStart;
+          h.declEnd = base + l.declEnd;
+          h.uses = (scan.uses.get(l.name) ?? []).filter(u => declFor(scan, l.name, u.offset) === l).map(u => base + u.offset);
+        }
+        held.push(h);
         if (s.size > (largest?.size ?? -1)) largest = { size: s.size, text: `${l.name}: ${t?.expr.text ?? '?'} held across .await at line ${lineCol(starts, a.start).line}` };
       }
       parts.push(...this.macroLocals(ctx, a, fut));
-      parts.push({ key: `a${a.start}`, size: fut.size, align: fut.align, from: a.start, to: a.end });
+      const akey = `a${a.start}`;
+      parts.push({ key: akey, size: fut.size, align: fut.align, from: a.start, to: a.end });
       variants.push(parts);
       if (fut.status === 'lower-bound') {
         status = 'lower-bound';
@@ -302,7 +344,7 @@ export class FutureAnalyzer {
       if (fut.recursive) info.recursive = true;
       const rel = path.relative(this.rootOf(file), file) || path.basename(file);
       if (fut.size > (largest?.size ?? -1)) largest = { size: fut.size, text: `__awaitee at ${rel}:${pos.line} (${fut.callee.split('::').pop()}: ${fut.size.toLocaleString('en-US')} B)` };
-      info.awaits.push({
+      const ai: AwaitInfo = {
         line: pos.line,
         column: pos.column,
         kind: a.kind,
@@ -317,9 +359,15 @@ export class FutureAnalyzer {
         endOffset: base + a.end,
         operandStart: base + a.operand.startIndex,
         operandEnd: base + a.operand.endIndex,
-      });
+        key: akey,
+      };
+      if (fut.target) Object.defineProperty(ai, 'future', { value: fut.target, enumerable: false });
+      info.awaits.push(ai);
     }
-    const l = layoutCoroutine({ upvars, variants });
+    const shape = { upvars, variants };
+    const l = layoutCoroutine(shape);
+    const layout: FutureLayout = { prefix: l.prefix, variantSizes: l.variantSizes, promoted: [...l.promoted], shape };
+    Object.defineProperty(info, 'layout', { value: layout, enumerable: false });
     for (const [i, u] of info.upvars.entries()) if (u.size > (largest?.size ?? -1)) largest = { size: u.size, text: `upvar ${u.name}: ${u.type}` }, void i;
     info.size = l.size;
     info.align = l.align;
@@ -870,6 +918,26 @@ export class FutureAnalyzer {
     // Names inside refer to the enclosing body: resolve them as if written at the macro.
     return this.futureOf({ ...ctx, scan: { ...ctx.scan, locals: [] } }, e, 1);
   }
+}
+
+/** A future handed to a spawn function (`tokio::spawn(big())`). */
+export interface SpawnSite {
+  file: string;
+  /** 1-based position of the spawned expression. */
+  line: number;
+  column: number;
+  /** The spawn function as written: `tokio::spawn`, `set.spawn`. */
+  spawn: string;
+  /** What the future is: `crate::conn::echo`, `async block`. */
+  callee: string;
+  size: number;
+  align: number;
+  /** The spawned future's own analysis, when it is defined in the workspace. */
+  future?: FutureInfo;
+  callStart: number;
+  callEnd: number;
+  argStart: number;
+  argEnd: number;
 }
 
 export interface Ctx {

@@ -34,6 +34,8 @@ export interface LocalDecl {
   init?: SyntaxNode;
   /** An async fn / async closure parameter (moved into a local at the first resume). */
   param?: boolean;
+  /** Start of its `let` statement (simple `let x = ..` only: the box-local fix rewrites it). */
+  declStart?: number;
 }
 
 /** One use of a name: `move` when the value is moved there (a call argument, `let y = x`). */
@@ -189,7 +191,7 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
         const end = scope ? scope.endIndex : body.endIndex;
         const simple = pat?.type === 'identifier' || pat?.type === 'mut_pattern';
         for (const name of patternNames(pat)) {
-          locals.push({ name, declEnd: n.endIndex, scopeStart: n.endIndex, scopeEnd: end, typeNode: simple ? n.childForFieldName('type') ?? undefined : undefined, init: simple ? n.childForFieldName('value') ?? undefined : undefined });
+          locals.push({ name, declEnd: n.endIndex, scopeStart: n.endIndex, scopeEnd: end, typeNode: simple ? n.childForFieldName('type') ?? undefined : undefined, init: simple ? n.childForFieldName('value') ?? undefined : undefined, declStart: simple ? n.startIndex : undefined });
         }
         break;
       }
