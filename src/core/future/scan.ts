@@ -135,8 +135,13 @@ const PATTERN_PARENTS = new Set(['mut_pattern', 'tuple_pattern', 'tuple_struct_p
 
 const MOVE_PARENTS = new Set(['await_expression', 'arguments', 'let_declaration', 'field_initializer', 'return_expression', 'tuple_expression', 'array_expression']);
 
-/** Scans a coroutine body. `params` are parameter names (async fn / async closure). */
-export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], isActive?: (attr: string) => boolean): BodyScan {
+/**
+ * Scans a coroutine body. `params` are parameter names (async fn / async closure). `declsOnly`:
+ * only the bindings (no uses, awaits or captures), for bodies whose locals are only looked up
+ * (the enclosing fn of an async block, an async fn without suspension points): names are most
+ * of the nodes, and each crosses N-API.
+ */
+export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], isActive?: (attr: string) => boolean, declsOnly = false): BodyScan {
   const awaits: AwaitPoint[] = [];
   const locals: LocalDecl[] = [];
   const uses = new Map<string, NameUse[]>();
@@ -146,7 +151,9 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
   for (const p of params) locals.push({ name: p, declEnd: body.startIndex, scopeStart: body.startIndex, scopeEnd: body.endIndex, param: true });
   // A nested block/closure/fn starts a region owned by it (its own start node stays direct).
   const nestedRanges: [number, number, boolean][] = body.descendantsOfType(['async_block', 'closure_expression', 'function_item']).map(x => [x.startIndex, x.endIndex, /^(?:async\s+)?move\b/.test(textOf(x).slice(0, 12))]);
-  const kinds = ['await_expression', 'let_declaration', 'for_expression', 'while_expression', 'loop_expression', 'let_condition', 'macro_invocation', 'async_block', 'closure_expression', 'identifier', 'self'];
+  const kinds = declsOnly
+    ? ['let_declaration', 'for_expression', 'while_expression', 'loop_expression', 'let_condition']
+    : ['await_expression', 'let_declaration', 'for_expression', 'while_expression', 'loop_expression', 'let_condition', 'macro_invocation', 'async_block', 'closure_expression', 'identifier', 'self'];
   for (const n of body.descendantsOfType(kinds)) {
     const direct = directIn(n, nestedRanges);
     switch (n.type) {
