@@ -259,7 +259,9 @@ export class FutureAnalyzer {
     // An async fn with no suspension point (none in nested blocks either) is its arguments:
     // its locals matter only to nested closures, so only its bindings are read.
     const noSuspend = kind === 'async-fn' && !/\.\s*await\b|\b(?:join|try_join|select|select_biased)\s*!/.test(textOf(body));
-    const scan = scanBody(n, body, params.map(p => p.name), this.cfgCheck(site.module), noSuspend);
+    // Names neither bound in the body nor outside it are items: their uses are not recorded.
+    const outside = base ? undefined : isFn ? () => false : (name: string) => this.boundOutside(file, n, name);
+    const scan = scanBody(n, body, params.map(p => p.name), this.cfgCheck(site.module), noSuspend, outside);
     const ctx: Ctx = { site, scan, params, depth, starts, base };
     // Nested blocks look their captures up in this body: keep its scan (scanning is most of the cost).
     if (!base) this.bodyCtxs.set(`${file}\0${n.startIndex}`, ctx);
@@ -317,14 +319,21 @@ export class FutureAnalyzer {
     const unknown: string[] = [];
     let status: FutureStatus = 'estimate';
     let largest: { size: number; text: string } | undefined;
+    const localInfo = new Map<LocalDecl, { t: Ty | undefined; s: { size: number; align: number }; drop: boolean; isRef: boolean }>();
     for (const a of scan.awaits) {
       const fut = this.awaitee(ctx, a);
       const held: HeldLocal[] = [];
       const parts: SavedPart[] = [];
       for (const l of scan.locals) {
-        const t = this.declType(ctx, l);
-        const s = t ? this.sizeOfTy(t) : (l.init && this.valueOfCall(ctx, l.init)) || GUESS;
-        if (!liveAcross(scan, l, a, this.needsDrop(t), !!t && (t.expr.kind === 'ref' || t.expr.kind === 'ptr'))) continue;
+        // A local's type and size are the same at every await: worked out once.
+        let lt = localInfo.get(l);
+        if (!lt) {
+          const t0 = this.declType(ctx, l);
+          lt = { t: t0, s: t0 ? this.sizeOfTy(t0) : (l.init && this.valueOfCall(ctx, l.init)) || GUESS, drop: this.needsDrop(t0), isRef: !!t0 && (t0.expr.kind === 'ref' || t0.expr.kind === 'ptr') };
+          localInfo.set(l, lt);
+        }
+        const { t, s } = lt;
+        if (!liveAcross(scan, l, a, lt.drop, lt.isRef)) continue;
         const to = this.storageEnd(scan, l);
         const key = `l${l.declEnd}:${l.name}`;
         parts.push({ key, size: s.size, align: s.align, from: l.declEnd, to });
