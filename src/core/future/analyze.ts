@@ -233,7 +233,12 @@ export class FutureAnalyzer {
   private compute(file: string, n: SyntaxNode, depth: number, base: number): FutureInfo | undefined {
     const site = this.siteOf(file, n, base);
     const starts0 = this.index.lineStarts(file) ?? [0];
-    const starts = base ? starts0.map(s => s - base) : starts0;
+    let starts = starts0;
+    if (base) {
+      // Line starts relative to a macro-body snippet, shared by the fns of one file and offset.
+      const k = `${file}\0${base}`;
+      starts = this.snippetStarts.get(k) ?? this.snippetStarts.set(k, starts0.map(x => x - base)).get(k)!;
+    }
     const isFn = n.type === 'function_item';
     const body = n.childForFieldName('body') ?? n.namedChildren.find(c => c.type === 'block');
     if (!body) return undefined;
@@ -411,7 +416,16 @@ export class FutureAnalyzer {
     };
   }
 
+  private readonly roots = new Map<string, string>();
+
+  /** The package directory of `file` (tokio has 120 targets: asked once per file). */
   private rootOf(file: string): string {
+    let r = this.roots.get(file);
+    if (r === undefined) this.roots.set(file, (r = this.rootOfUncached(file)));
+    return r;
+  }
+
+  private rootOfUncached(file: string): string {
     for (const t of this.index.targets) if (file.startsWith(t.root + path.sep) || file.startsWith(path.dirname(t.root) + path.sep)) return path.dirname(t.root).endsWith('src') ? path.dirname(path.dirname(t.root)) : path.dirname(t.root);
     return path.dirname(file);
   }
@@ -451,6 +465,8 @@ export class FutureAnalyzer {
     }
     return true;
   }
+
+  private readonly snippetStarts = new Map<string, number[]>();
 
   /** Contexts of the bodies sized so far (file, start offset), reused as outer scans. */
   private readonly bodyCtxs = new Map<string, Ctx>();
