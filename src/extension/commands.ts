@@ -53,10 +53,16 @@ export interface ExplainResult {
 }
 
 /**
- * Middleware of the server's `allocLens.explainLayout`: fills in the cursor when run from the
- * palette, and shows the markdown the server returns in a read-only virtual document.
+ * Middleware of the server's `allocLens.explainLayout` and `allocLens.explainFuture`: fills in the
+ * cursor when run from the palette, and shows the markdown the server returns in a read-only
+ * virtual document.
  */
-export async function explainLayout(layouts: LayoutDocuments, args: unknown[], next: (args: unknown[]) => Promise<ExplainResult | undefined>): Promise<ExplainResult | undefined> {
+export async function explainLayout(
+  layouts: LayoutDocuments,
+  args: unknown[],
+  next: (args: unknown[]) => Promise<ExplainResult | undefined>,
+  noCursor = 'Alloc Lens: place the cursor on a type name to explain its layout.',
+): Promise<ExplainResult | undefined> {
   let [uri, pos] = args as [unknown, unknown];
   const ed = vscode.window.activeTextEditor;
   if (!uri && ed) {
@@ -64,7 +70,7 @@ export async function explainLayout(layouts: LayoutDocuments, args: unknown[], n
     pos = ed.selection.active;
   }
   if (!uri || !pos) {
-    void vscode.window.showInformationMessage('Alloc Lens: place the cursor on a type name to explain its layout.');
+    void vscode.window.showInformationMessage(noCursor);
     return undefined;
   }
   const p = pos as { line: number; character: number };

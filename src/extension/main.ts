@@ -36,6 +36,8 @@ export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
       switch (command) {
         case 'allocLens.explainLayout':
           return explainLayout(layouts, args, a => toServer(command, a) as Promise<ExplainResult | undefined>);
+        case 'allocLens.explainFuture':
+          return explainLayout(layouts, args, a => toServer(command, a) as Promise<ExplainResult | undefined>, 'Alloc Lens: place the cursor in an async fn, async block or async closure to explain its future.');
         case 'allocLens.importProfile':
           return profile.import(args);
         case 'allocLens.compareProfiles':

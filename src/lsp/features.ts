@@ -14,12 +14,14 @@ import type { Finding } from '../core/rules/types';
 import type { FolderState, WorkspaceAnalysis } from './analysis';
 import { fileUri, sameRange, SOURCE, toRange, toWorkspaceEdit } from './convert';
 import type { ExactLayouts } from './exact';
-import { futureAt, futureHoverMarkdown, futureInlayHints } from '../core/future/present';
+import { futureAround, futureAt, futureHoverMarkdown, futureInlayHints, onAsyncSignature } from '../core/future/present';
+import { explainFutureMarkdown } from '../core/future/explain';
 import type { WORKSPACE_COMMANDS } from './protocol';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
 export const EXPLAIN_COMMAND: (typeof WORKSPACE_COMMANDS)[number] = 'allocLens.explainLayout';
+export const EXPLAIN_FUTURE_COMMAND: (typeof WORKSPACE_COMMANDS)[number] = 'allocLens.explainFuture';
 
 /** Layout markdown of the type under (0-based) `line`/`character`, with rustc's word if verified. */
 export function layoutHover(folder: FolderState, exact: ExactLayouts, file: string, line: number, character: number): string | undefined {
@@ -140,9 +142,31 @@ export function codeActions(
       });
     }
     const pos = { line: f.range.line - 1, character: f.range.column - 1 };
-    actions.push({ title: 'Explain layout', kind: CodeActionKind.QuickFix, diagnostics: diags, command: { title: 'Explain layout', command: EXPLAIN_COMMAND, arguments: [fileUri(file), pos] } });
+    if (f.code === 'large-future') actions.push(explainFutureAction(file, pos, diags));
+    else actions.push({ title: 'Explain layout', kind: CodeActionKind.QuickFix, diagnostics: diags, command: { title: 'Explain layout', command: EXPLAIN_COMMAND, arguments: [fileUri(file), pos] } });
+  }
+  // On an async fn's signature: its future's state machine, findings or not.
+  const folder = analysis.folderFor(file);
+  if (!picked.some(p => p.f.code === 'large-future') && folder && onAsyncSignature(folder.index, file, range.start.line)) {
+    actions.push(explainFutureAction(file, range.start));
   }
   return actions;
+}
+
+function explainFutureAction(file: string, pos: { line: number; character: number }, diagnostics?: Diagnostic[]): CodeAction {
+  const title = 'Explain future size';
+  return { title, kind: CodeActionKind.QuickFix, diagnostics, command: { title, command: EXPLAIN_FUTURE_COMMAND, arguments: [fileUri(file), { line: pos.line, character: pos.character }] } };
+}
+
+/**
+ * Explain Future Size at a (0-based) position: the markdown of the future there, or undefined
+ * when the cursor is in no async fn, async block or async closure.
+ */
+export function explainFuture(folder: FolderState, file: string, line: number, character: number): { markdown: string; title: string } | undefined {
+  const f = futureAround(folder.index, folder.engine, file, line + 1, character + 1);
+  if (!f) return undefined;
+  const name = f.kind === 'async-fn' ? f.fn.split('::').pop()! : `${f.fn.split('::').slice(-2).join('-')}-${f.line}`;
+  return { markdown: explainFutureMarkdown(f, folder.root), title: `future-${name}` };
 }
 
 /** Suppressions go above the item's attributes and doc comments. */

@@ -13,7 +13,7 @@
  * says it registers them itself (`clientCommands`): VS Code does, so that a command run before the
  * server has answered `initialize` waits for it instead of failing with "command not found".
  */
-export const WORKSPACE_COMMANDS = ['allocLens.analyzeWorkspace', 'allocLens.importProfile', 'allocLens.compareProfiles', 'allocLens.clearProfile', 'allocLens.explainLayout', 'allocLens.verifyLayouts'] as const;
+export const WORKSPACE_COMMANDS = ['allocLens.analyzeWorkspace', 'allocLens.importProfile', 'allocLens.compareProfiles', 'allocLens.clearProfile', 'allocLens.explainLayout', 'allocLens.explainFuture', 'allocLens.verifyLayouts'] as const;
 
 /** Heat levels of the gutter bar (0 = coolest). */
 export const HEAT_LEVELS = 5;

@@ -33,7 +33,7 @@ import { detectImporter } from '../profile/import';
 import { WorkspaceAnalysis, type FolderState } from './analysis';
 import { DOCS_BASE, fileUri, SOURCE, toDiagnostic, uriPath } from './convert';
 import { ExactLayouts } from './exact';
-import { codeActions, codeLenses, EXPLAIN_COMMAND, inlayHints, layoutHover, typeAt } from './features';
+import { codeActions, codeLenses, EXPLAIN_COMMAND, EXPLAIN_FUTURE_COMMAND, explainFuture, inlayHints, layoutHover, typeAt } from './features';
 import { ProfileState } from './profile';
 import { WORKSPACE_COMMANDS, type ProfileHotLinesParams, type StatusParams } from './protocol';
 
@@ -460,6 +460,17 @@ export function startServer(conn: Connection): void {
           const markdown = layoutMarkdown(def, folder.engine.layoutOfItem(def));
           if (init.client !== 'vscode') show(MessageType.Info, markdown);
           return { markdown, title: def.name };
+        }
+        case EXPLAIN_FUTURE_COMMAND: {
+          const [uri, pos] = args as [unknown, unknown];
+          const file = typeof uri === 'string' ? uriPath(uri) : undefined;
+          if (!file || !isPos(pos)) throw invalid(`${EXPLAIN_FUTURE_COMMAND} takes a file URI and a position`);
+          await whenReady(token);
+          const folder = folderOf(file);
+          const r = folder && explainFuture(folder, file, pos.line, pos.character);
+          if (!r) return { markdown: undefined, message: 'Alloc Lens: place the cursor in an async fn, async block or async closure to explain its future.' };
+          if (init.client !== 'vscode') show(MessageType.Info, r.markdown);
+          return r;
         }
         case 'allocLens.importProfile': {
           const file = args[0];

@@ -15,7 +15,7 @@ import { parseTypeText } from '../index/type-text';
 import { layoutCoroutine, type SavedPart } from './coroutine';
 import { declFor, isCoroutineNode, liveAcross, registerSource, scanBody, textOf, type AwaitPoint, type BodyScan, type LocalDecl } from './scan';
 import { joinSize, knownFuture, knownTypeSize, selectSize, splitJoinArgs, splitSelectFutures } from './tables';
-import type { FutureInfo, FutureStatus, HeldLocal } from './types';
+import type { AwaitInfo, FutureInfo, FutureLayout, FutureStatus, HeldLocal } from './types';
 
 type PathExpr = Extract<TypeExpr, { kind: 'path' }>;
 
@@ -125,6 +125,40 @@ export class FutureAnalyzer {
     return out.sort((a, b) => b.size - a.size || a.file.localeCompare(b.file) || a.line - b.line);
   }
 
+  /**
+   * Spawn sites in `file`: `tokio::spawn(fut)`, `task::spawn_local(fut)`, `set.spawn(fut)`, ...
+   * whose single argument is a future sized from its definition (a closure, as given to
+   * `std::thread::spawn`, is no future and is left out; so is an argument already boxed).
+   */
+  spawnSites(file: string): SpawnSite[] {
+    const text = this.index.fileText(file);
+    if (!text || !text.includes('spawn')) return [];
+    const tree = this.treeOf(file);
+    if (!tree) return [];
+    const out: SpawnSite[] = [];
+    for (const m of text.matchAll(/\bspawn(?:_local)?\s*\(/g)) {
+      const id = tree.rootNode.descendantForIndex(m.index!, m.index! + 5);
+      if (id.type !== 'identifier' && id.type !== 'field_identifier') continue;
+      let fnode: SyntaxNode | null = id;
+      while (fnode?.parent && (fnode.parent.type === 'scoped_identifier' || fnode.parent.type === 'field_expression' || fnode.parent.type === 'generic_function')) fnode = fnode.parent;
+      const call = fnode?.parent;
+      if (!fnode || call?.type !== 'call_expression' || call.childForFieldName('function')?.id !== fnode.id) continue;
+      const callee = textOf(fnode).replace(/\s+/g, '');
+      if (/(^|::)thread::|^std::/.test(callee)) continue;
+      const args = call.childForFieldName('arguments')?.namedChildren.filter(c => c.type !== 'line_comment' && c.type !== 'block_comment') ?? [];
+      if (args.length !== 1) continue;
+      const arg = args[0];
+      if (/^Box::pin\s*\(/.test(textOf(arg))) continue;
+      const outer = this.outerScan(file, arg);
+      if (!outer) continue;
+      const fut = this.futureOf({ ...outer.ctx, depth: 0 }, arg, 0);
+      if (fut.status === 'lower-bound' || fut.size === 0) continue;
+      const at = lineCol(this.index.lineStarts(file) ?? [0], arg.startIndex);
+      out.push({ file, line: at.line, column: at.column, spawn: callee, callee: fut.callee, size: fut.size, align: fut.align, future: fut.target, callStart: call.startIndex, callEnd: call.endIndex, argStart: arg.startIndex, argEnd: arg.endIndex });
+    }
+    return out;
+  }
+
   /** The future of the async fn `item`. */
   ofFn(item: FnItem): FutureInfo | undefined {
     const tree = this.treeOf(item.span.file);
@@ -199,7 +233,12 @@ export class FutureAnalyzer {
   private compute(file: string, n: SyntaxNode, depth: number, base: number): FutureInfo | undefined {
     const site = this.siteOf(file, n, base);
     const starts0 = this.index.lineStarts(file) ?? [0];
-    const starts = base ? starts0.map(s => s - base) : starts0;
+    let starts = starts0;
+    if (base) {
+      // Line starts relative to a macro-body snippet, shared by the fns of one file and offset.
+      const k = `${file}\0${base}`;
+      starts = this.snippetStarts.get(k) ?? this.snippetStarts.set(k, starts0.map(x => x - base)).get(k)!;
+    }
     const isFn = n.type === 'function_item';
     const body = n.childForFieldName('body') ?? n.namedChildren.find(c => c.type === 'block');
     if (!body) return undefined;
@@ -222,8 +261,15 @@ export class FutureAnalyzer {
         if (pat) params.push({ name: textOf(pat).replace(/^mut\s+/, ''), type: t ? ty(textOf(t), site.module) : undefined });
       }
     }
-    const scan = scanBody(n, body, params.map(p => p.name), this.cfgCheck(site.module));
+    // An async fn with no suspension point (none in nested blocks either) is its arguments:
+    // its locals matter only to nested closures, so only its bindings are read.
+    const noSuspend = kind === 'async-fn' && !/\.\s*await\b|\b(?:join|try_join|select|select_biased)\s*!/.test(textOf(body));
+    // Names neither bound in the body nor outside it are items: their uses are not recorded.
+    const outside = base ? undefined : isFn ? () => false : (name: string) => this.boundOutside(file, n, name);
+    const scan = scanBody(n, body, params.map(p => p.name), this.cfgCheck(site.module), noSuspend, outside);
     const ctx: Ctx = { site, scan, params, depth, starts, base };
+    // Nested blocks look their captures up in this body: keep its scan (scanning is most of the cost).
+    if (!base) this.bodyCtxs.set(`${file}\0${n.startIndex}`, ctx);
     const at = lineCol(starts, isFn ? (n.childForFieldName('name')?.startIndex ?? n.startIndex) : n.startIndex);
     const bodyAt = lineCol(starts, body.startIndex);
     const info: FutureInfo = {
@@ -250,7 +296,8 @@ export class FutureAnalyzer {
     if (kind === 'async-block' || kind === 'async-closure') {
       const outer = this.outerScan(file, n);
       ctx.outer = outer?.ctx;
-      for (const c of kind === 'async-block' ? scan.captures : scan.captures.filter(x => !params.some(p => p.name === x))) {
+      const captured = (kind === 'async-block' ? scan.captures : scan.captures.filter(x => !params.some(p => p.name === x))).filter(c => base !== 0 || this.boundOutside(file, n, c));
+      for (const c of captured) {
         let s = GUESS;
         let tt = '&_';
         if (byMove || scan.movedCaptures.has(c)) {
@@ -277,22 +324,46 @@ export class FutureAnalyzer {
     const unknown: string[] = [];
     let status: FutureStatus = 'estimate';
     let largest: { size: number; text: string } | undefined;
+    const localInfo = new Map<LocalDecl, { t: Ty | undefined; s: { size: number; align: number }; drop: boolean; isRef: boolean }>();
     for (const a of scan.awaits) {
       const fut = this.awaitee(ctx, a);
       const held: HeldLocal[] = [];
       const parts: SavedPart[] = [];
       for (const l of scan.locals) {
-        const t = this.declType(ctx, l);
-        const s = t ? this.sizeOfTy(t) : (l.init && this.valueOfCall(ctx, l.init)) || GUESS;
-        if (!liveAcross(scan, l, a, this.needsDrop(t), !!t && (t.expr.kind === 'ref' || t.expr.kind === 'ptr'))) continue;
+        // A local's type and size are the same at every await: worked out once.
+        let lt = localInfo.get(l);
+        if (!lt) {
+          const t0 = this.declType(ctx, l);
+          lt = { t: t0, s: t0 ? this.sizeOfTy(t0) : (l.init && this.valueOfCall(ctx, l.init)) || GUESS, drop: this.needsDrop(t0), isRef: !!t0 && (t0.expr.kind === 'ref' || t0.expr.kind === 'ptr') };
+          localInfo.set(l, lt);
+        }
+        const { t, s } = lt;
+        if (!liveAcross(scan, l, a, lt.drop, lt.isRef)) continue;
         const to = this.storageEnd(scan, l);
-        parts.push({ key: `l${l.declEnd}:${l.name}`, size: s.size, align: s.align, from: l.declEnd, to });
+        const key = `l${l.declEnd}:${l.name}`;
+        parts.push({ key, size: s.size, align: s.align, from: l.declEnd, to });
         const line = lineCol(starts, l.declEnd).line;
-        held.push({ name: l.name, type: t?.expr.text ?? '?', size: s.size, line });
+        const h: HeldLocal = { name: l.name, type: t?.expr.text ?? '?', size: s.size, line, key };
+        if (l.declStart !== undefined) {
+          h.declStart = base + l.declStart;
+          h.declEnd = base + l.declEnd;
+          h.uses = (scan.uses.get(l.name) ?? []).filter(u => declFor(scan, l.name, u.offset) === l).map(u => base + u.offset);
+        }
+        held.push(h);
         if (s.size > (largest?.size ?? -1)) largest = { size: s.size, text: `${l.name}: ${t?.expr.text ?? '?'} held across .await at line ${lineCol(starts, a.start).line}` };
       }
       parts.push(...this.macroLocals(ctx, a, fut));
-      parts.push({ key: `a${a.start}`, size: fut.size, align: fut.align, from: a.start, to: a.end });
+      // `make()?.await`: the `?` desugars to a match on `Try::branch(make())`, a temporary that
+      // lives to the end of the statement, across the await, after its future was moved out
+      // (rustc keeps partly moved locals): a `ControlFlow<Result<Infallible, E>, F>`, about F
+      // plus a tag. hyper's `connect(..)?.await` (1,024 B future) saves 1,152 B more.
+      if (a.kind === 'await' && a.operand.type === 'try_expression' && fut.size > 0) {
+        const q = Math.ceil((fut.size + 1) / Math.max(fut.align, 1)) * Math.max(fut.align, 1);
+        parts.push({ key: `q${a.start}`, size: q, align: fut.align, from: a.start, to: a.end });
+        held.push({ name: `${textOf(a.operand).replace(/\s+/g, ' ').slice(0, 30)} (temporary)`, type: 'ControlFlow<Result<Infallible, E>, F>', size: q, line: lineCol(starts, a.start).line });
+      }
+      const akey = `a${a.start}`;
+      parts.push({ key: akey, size: fut.size, align: fut.align, from: a.start, to: a.end });
       variants.push(parts);
       if (fut.status === 'lower-bound') {
         status = 'lower-bound';
@@ -302,7 +373,7 @@ export class FutureAnalyzer {
       if (fut.recursive) info.recursive = true;
       const rel = path.relative(this.rootOf(file), file) || path.basename(file);
       if (fut.size > (largest?.size ?? -1)) largest = { size: fut.size, text: `__awaitee at ${rel}:${pos.line} (${fut.callee.split('::').pop()}: ${fut.size.toLocaleString('en-US')} B)` };
-      info.awaits.push({
+      const ai: AwaitInfo = {
         line: pos.line,
         column: pos.column,
         kind: a.kind,
@@ -317,9 +388,15 @@ export class FutureAnalyzer {
         endOffset: base + a.end,
         operandStart: base + a.operand.startIndex,
         operandEnd: base + a.operand.endIndex,
-      });
+        key: akey,
+      };
+      if (fut.target) Object.defineProperty(ai, 'future', { value: fut.target, enumerable: false });
+      info.awaits.push(ai);
     }
-    const l = layoutCoroutine({ upvars, variants });
+    const shape = { upvars, variants };
+    const l = layoutCoroutine(shape);
+    const layout: FutureLayout = { prefix: l.prefix, variantSizes: l.variantSizes, promoted: [...l.promoted], shape };
+    Object.defineProperty(info, 'layout', { value: layout, enumerable: false });
     for (const [i, u] of info.upvars.entries()) if (u.size > (largest?.size ?? -1)) largest = { size: u.size, text: `upvar ${u.name}: ${u.type}` }, void i;
     info.size = l.size;
     info.align = l.align;
@@ -339,7 +416,16 @@ export class FutureAnalyzer {
     };
   }
 
+  private readonly roots = new Map<string, string>();
+
+  /** The package directory of `file` (tokio has 120 targets: asked once per file). */
   private rootOf(file: string): string {
+    let r = this.roots.get(file);
+    if (r === undefined) this.roots.set(file, (r = this.rootOfUncached(file)));
+    return r;
+  }
+
+  private rootOfUncached(file: string): string {
     for (const t of this.index.targets) if (file.startsWith(t.root + path.sep) || file.startsWith(path.dirname(t.root) + path.sep)) return path.dirname(t.root).endsWith('src') ? path.dirname(path.dirname(t.root)) : path.dirname(t.root);
     return path.dirname(file);
   }
@@ -363,17 +449,48 @@ export class FutureAnalyzer {
     return r;
   }
 
+  /**
+   * Whether `name`, free in the block or closure `n`, is a local or parameter of an enclosing
+   * body up to the fn item: only those are captured. A fn, const or static named in the block
+   * (`tick().await`) is an item, not an upvar.
+   */
+  private boundOutside(file: string, n: SyntaxNode, name: string): boolean {
+    for (let p = n, i = 0; i < 16; i++) {
+      const o = this.outerScan(file, p);
+      if (!o) return false;
+      const c = o.ctx;
+      if (declFor(c.scan, name, p.startIndex) || c.params.some(q => q.name === name)) return true;
+      if (c.scan.root.type === 'function_item') return false;
+      p = c.scan.root;
+    }
+    return true;
+  }
+
+  private readonly snippetStarts = new Map<string, number[]>();
+
+  /** Contexts of the bodies sized so far (file, start offset), reused as outer scans. */
+  private readonly bodyCtxs = new Map<string, Ctx>();
+
   private outerScanUncached(file: string, n: SyntaxNode): { ctx: Ctx } | undefined {
     for (let p = n.parent; p; p = p.parent) {
       if (p.type === 'function_item' || isCoroutineNode(p) || p.type === 'closure_expression') {
+        const known = this.bodyCtxs.get(`${file}\0${p.startIndex}`);
+        if (known) return { ctx: { ...known, depth: MAX_DEPTH } };
         const body = p.childForFieldName('body');
         if (!body) return undefined;
         const site = this.siteOf(file, p);
         const params: { name: string; type?: Ty }[] = [];
         if (p.type === 'function_item' && site.fn) {
           for (const q of site.fn.params) params.push({ name: q.isSelf ? 'self' : q.pattern.replace(/^mut\s+/, ''), type: q.type ? { expr: q.type, module: site.fn.module, self: site.fn.owner?.selfType } : undefined });
+        } else if (p.type === 'closure_expression') {
+          // `|x| async move { x }`: the closure's parameters are bindings too.
+          for (const q of p.childForFieldName('parameters')?.namedChildren ?? []) {
+            const pat = q.type === 'parameter' ? q.childForFieldName('pattern') : q;
+            const t = q.type === 'parameter' ? q.childForFieldName('type') : null;
+            for (const id of pat ? (pat.type === 'identifier' ? [pat] : pat.descendantsOfType('identifier')) : []) params.push({ name: textOf(id), type: t && pat?.type === 'identifier' ? ty(textOf(t), site.module) : undefined });
+          }
         }
-        const scan = scanBody(p, body, params.map(x => x.name));
+        const scan = scanBody(p, body, params.map(x => x.name), this.cfgCheck(site.module), true);
         return { ctx: { site, scan, params, depth: MAX_DEPTH, starts: this.index.lineStarts(file) ?? [0], base: 0 } };
       }
     }
@@ -436,6 +553,13 @@ export class FutureAnalyzer {
         return ty('()');
       case 'identifier':
         return this.localType(ctx, textOf(e), e.startIndex);
+      case 'unsafe_block':
+      case 'block': {
+        // `unsafe { ..; TcpSocket::from_raw_fd(fd) }`: the tail expression.
+        const blk = e.type === 'unsafe_block' ? e.namedChildren.find(c => c.type === 'block') : e;
+        const tail = blk?.namedChildren[blk.namedChildren.length - 1];
+        return tail && !/statement|declaration|item|comment/.test(tail.type) ? this.typeOf(ctx, tail, depth + 1) : undefined;
+      }
       case 'self':
         return ctx.params.find(p => p.name === 'self')?.type ?? this.selfTy(ctx);
       case 'array_expression': {
@@ -499,7 +623,7 @@ export class FutureAnalyzer {
         if (segs.length >= 2 && ['String', 'Vec', 'HashMap', 'HashSet', 'BTreeMap', 'VecDeque', 'BytesMut', 'Bytes'].includes(segs[segs.length - 2])) return ty(segs[segs.length - 2] === 'String' ? 'String' : `${segs[segs.length - 2]}<u8>`);
         const fn = this.resolveFn(ctx, segs);
         if (fn && !fn.isAsync) return fn.returnType ? { expr: fn.returnType, module: fn.module, self: fn.owner?.selfType } : ty('()');
-        if (segs.length >= 2 && /^(new|default|with_capacity|from)$/.test(last)) {
+        if (segs.length >= 2 && /^(new|default|with_capacity|from|from_raw_fd|from_raw_socket|from_raw_handle)$/.test(last)) {
           const t = segs.slice(0, -1).join('::');
           return t === 'Self' ? this.selfTy(ctx) : ty(t, m);
         }
@@ -580,6 +704,8 @@ export class FutureAnalyzer {
     if (e.kind !== 'path') return undefined;
     const r = this.index.resolveType(t.module, e as PathExpr);
     if (r.kind === 'external' || r.kind === 'std') return r.path;
+    // A dependency's type read from its sources (`tokio::net::tcp::socket::TcpSocket`).
+    if (r.kind === 'item' && this.index.originOf(r.item).kind === 'dependency') return r.item.path;
     return e.segments.map(s => s.name).join('::');
   }
 
@@ -737,6 +863,11 @@ export class FutureAnalyzer {
       case 'identifier': {
         const d = declFor(ctx.scan, textOf(e), e.startIndex);
         if (d?.init) return { ...this.futureOf(ctx, d.init, depth + 1) };
+        // A future captured by a block (`let connect = socket.connect(a); async move { connect.await }`).
+        if (!d && ctx.outer && !ctx.params.some(p => p.name === textOf(e))) {
+          const od = declFor(ctx.outer.scan, textOf(e), ctx.scan.root.startIndex);
+          if (od?.init) return { ...this.futureOf(ctx.outer, od.init, depth + 1) };
+        }
         const t = d ? this.declType(ctx, d) : ctx.params.find(p => p.name === textOf(e))?.type;
         const known = t && knownFuture(this.externalPath(t) ?? '', []);
         if (known) return { ...known, callee: this.externalPath(t!) ?? textOf(e) };
@@ -870,6 +1001,26 @@ export class FutureAnalyzer {
     // Names inside refer to the enclosing body: resolve them as if written at the macro.
     return this.futureOf({ ...ctx, scan: { ...ctx.scan, locals: [] } }, e, 1);
   }
+}
+
+/** A future handed to a spawn function (`tokio::spawn(big())`). */
+export interface SpawnSite {
+  file: string;
+  /** 1-based position of the spawned expression. */
+  line: number;
+  column: number;
+  /** The spawn function as written: `tokio::spawn`, `set.spawn`. */
+  spawn: string;
+  /** What the future is: `crate::conn::echo`, `async block`. */
+  callee: string;
+  size: number;
+  align: number;
+  /** The spawned future's own analysis, when it is defined in the workspace. */
+  future?: FutureInfo;
+  callStart: number;
+  callEnd: number;
+  argStart: number;
+  argEnd: number;
 }
 
 export interface Ctx {

@@ -98,3 +98,14 @@ export function layoutCoroutine(shape: CoroutineShape): CoroutineLayout {
   }
   return { size: alignUp(size, align), align, prefix: prefix.size, promoted, variantSizes };
 }
+
+/**
+ * The size the coroutine would have with the saved part `key` (a held local or an awaitee)
+ * replaced by a `size`/`align` one: a `Box` of it is 8/8. Used for "before → after" of fixes.
+ */
+export function relayout(shape: CoroutineShape, key: string, size: number, align: number): CoroutineLayout {
+  return layoutCoroutine({
+    upvars: shape.upvars,
+    variants: shape.variants.map(vs => vs.map(p => (p.key === key ? { ...p, size, align } : p))),
+  });
+}

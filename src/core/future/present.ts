@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import type { WorkspaceIndex } from '../index/workspace';
 import type { LayoutEngine } from '../layout/engine';
 import type { FnItem } from '../model';
+import type { SyntaxNode } from '../parser';
 import { FutureAnalyzer } from './analyze';
+import { isCoroutineNode, registerSource } from './scan';
 import type { FutureInfo } from './types';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -69,6 +71,44 @@ export function futureAt(index: WorkspaceIndex, engine: LayoutEngine, file: stri
     if (n.line === line && column >= n.column && column <= n.endColumn) return analyzer.ofFn(it as FnItem);
   }
   return undefined;
+}
+
+/**
+ * The future a cursor at (line, column) of `file` (1-based) means: an async fn by its name or
+ * signature, else the innermost async block, async closure or async fn around the cursor.
+ */
+export function futureAround(index: WorkspaceIndex, engine: LayoutEngine, file: string, line: number, column: number, analyzer = new FutureAnalyzer(index, engine)): FutureInfo | undefined {
+  const starts = index.lineStarts(file);
+  const tree = index.tree(file);
+  if (!starts || line < 1 || line > starts.length) return undefined;
+  const offset = starts[line - 1] + column - 1;
+  let fn: FnItem | undefined;
+  for (const it of index.itemsInFile(file)) {
+    if (it.kind !== 'fn' || !(it as FnItem).isAsync || !(it as FnItem).hasBody) continue;
+    if (it.span.startOffset > offset || it.span.endOffset <= offset) continue;
+    if (!fn || it.span.startOffset >= fn.span.startOffset) fn = it as FnItem;
+  }
+  const ofFn = (x: FnItem) => {
+    const r = analyzer.ofFn(x);
+    if (r && analyzer.isAsyncTrait(x)) r.asyncTrait = true;
+    return r;
+  };
+  // On the signature of an async fn: that fn (an async block in its body is not meant).
+  if (fn && line <= fn.signatureSpan.endLine) return ofFn(fn);
+  const text = index.fileText(file);
+  if (tree && text !== undefined) {
+    registerSource(tree, text);
+    for (let n = tree.rootNode.descendantForIndex(offset, offset) as SyntaxNode | null; n; n = n.parent) {
+      if (isCoroutineNode(n)) return analyzer.ofNode(file, n);
+      if (n.type === 'function_item') break;
+    }
+  }
+  return fn ? ofFn(fn) : undefined;
+}
+
+/** Whether (0-based) `line` of `file` is on the signature of an async fn (offer Explain Future Size). */
+export function onAsyncSignature(index: WorkspaceIndex, file: string, line: number): boolean {
+  return index.itemsInFile(file).some(it => it.kind === 'fn' && (it as FnItem).isAsync && (it as FnItem).hasBody && it.span.line - 1 <= line && (it as FnItem).signatureSpan.endLine - 1 >= line);
 }
 
 /** `src/conn.rs` for messages. */

@@ -34,6 +34,8 @@ export interface LocalDecl {
   init?: SyntaxNode;
   /** An async fn / async closure parameter (moved into a local at the first resume). */
   param?: boolean;
+  /** Start of its `let` statement (simple `let x = ..` only: the box-local fix rewrites it). */
+  declStart?: number;
 }
 
 /** One use of a name: `move` when the value is moved there (a call argument, `let y = x`). */
@@ -133,8 +135,13 @@ const PATTERN_PARENTS = new Set(['mut_pattern', 'tuple_pattern', 'tuple_struct_p
 
 const MOVE_PARENTS = new Set(['await_expression', 'arguments', 'let_declaration', 'field_initializer', 'return_expression', 'tuple_expression', 'array_expression']);
 
-/** Scans a coroutine body. `params` are parameter names (async fn / async closure). */
-export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], isActive?: (attr: string) => boolean): BodyScan {
+/**
+ * Scans a coroutine body. `params` are parameter names (async fn / async closure). `declsOnly`:
+ * only the bindings (no uses, awaits or captures), for bodies whose locals are only looked up
+ * (the enclosing fn of an async block, an async fn without suspension points): names are most
+ * of the nodes, and each crosses N-API.
+ */
+export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], isActive?: (attr: string) => boolean, declsOnly = false, boundOutside?: (name: string) => boolean): BodyScan {
   const awaits: AwaitPoint[] = [];
   const locals: LocalDecl[] = [];
   const uses = new Map<string, NameUse[]>();
@@ -142,25 +149,42 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
   const nested: SyntaxNode[] = [];
   const pinned = new Set<string>();
   for (const p of params) locals.push({ name: p, declEnd: body.startIndex, scopeStart: body.startIndex, scopeEnd: body.endIndex, param: true });
+  // With `boundOutside`, only uses of names bound so far in the body (bindings come before their
+  // uses in the walk) or bound outside it are recorded: other names are items (fns, consts,
+  // statics), neither saved nor captured, and skipping them saves a parent lookup each.
+  const declared = new Set(params);
+  const outside = new Map<string, boolean>();
+  const relevant = (name: string) => {
+    if (!boundOutside || declared.has(name)) return true;
+    let r = outside.get(name);
+    if (r === undefined) outside.set(name, (r = boundOutside(name)));
+    return r;
+  };
   // A nested block/closure/fn starts a region owned by it (its own start node stays direct).
   const nestedRanges: [number, number, boolean][] = body.descendantsOfType(['async_block', 'closure_expression', 'function_item']).map(x => [x.startIndex, x.endIndex, /^(?:async\s+)?move\b/.test(textOf(x).slice(0, 12))]);
-  const kinds = ['await_expression', 'let_declaration', 'for_expression', 'while_expression', 'loop_expression', 'let_condition', 'macro_invocation', 'async_block', 'closure_expression', 'identifier', 'self'];
+  const kinds = declsOnly
+    ? ['let_declaration', 'for_expression', 'while_expression', 'loop_expression', 'let_condition']
+    : ['await_expression', 'let_declaration', 'for_expression', 'while_expression', 'loop_expression', 'let_condition', 'macro_invocation', 'async_block', 'closure_expression', 'identifier', 'self'];
   for (const n of body.descendantsOfType(kinds)) {
     const direct = directIn(n, nestedRanges);
     switch (n.type) {
       case 'identifier':
       case 'self': {
+        if (!relevant(textOf(n))) break;
         const p = n.parent;
         if (p && (p.type === 'scoped_identifier' || p.type === 'scoped_type_identifier')) break;
-        if (p?.type === 'macro_invocation' && p.childForFieldName('macro')?.id === n.id) break;
+        // The macro's name (its first child; a path name's parent is a scoped_identifier).
+        if (p?.type === 'macro_invocation' && p.startIndex === n.startIndex) break;
         // Bindings are not uses: `let x`, `Some(x)`, `(a, b)`, closure parameters.
         if (p && (PATTERN_PARENTS.has(p.type) || (p.type === 'let_declaration' && p.childForFieldName('pattern')?.id === n.id) || (p.type === 'for_expression' && p.childForFieldName('pattern')?.id === n.id) || (p.type === 'let_condition' && p.childForFieldName('pattern')?.id === n.id))) break;
         const name = textOf(n);
         let list = uses.get(name);
         if (!list) uses.set(name, (list = []));
-        const receiver = p?.type === 'field_expression' && p.parent?.type === 'call_expression' && p.childForFieldName('value')?.id === n.id;
+        // A name under a field_expression is its value (the field is a field_identifier).
+        const receiver = p?.type === 'field_expression' && p.parent?.type === 'call_expression';
+        // (A binding, the only `pattern` child of these parents, was left out above.)
         const moved = !direct && inMove(n, nestedRanges);
-        list.push({ name, offset: n.startIndex, move: moved || (!!p && MOVE_PARENTS.has(p.type) && p.childForFieldName('pattern')?.id !== n.id), borrow: p?.type === 'reference_expression', nested: !direct && !moved, receiver });
+        list.push({ name, offset: n.startIndex, move: moved || (!!p && MOVE_PARENTS.has(p.type)), borrow: p?.type === 'reference_expression', nested: !direct && !moved, receiver });
         break;
       }
       case 'async_block':
@@ -189,7 +213,8 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
         const end = scope ? scope.endIndex : body.endIndex;
         const simple = pat?.type === 'identifier' || pat?.type === 'mut_pattern';
         for (const name of patternNames(pat)) {
-          locals.push({ name, declEnd: n.endIndex, scopeStart: n.endIndex, scopeEnd: end, typeNode: simple ? n.childForFieldName('type') ?? undefined : undefined, init: simple ? n.childForFieldName('value') ?? undefined : undefined });
+          declared.add(name);
+          locals.push({ name, declEnd: n.endIndex, scopeStart: n.endIndex, scopeEnd: end, typeNode: simple ? n.childForFieldName('type') ?? undefined : undefined, init: simple ? n.childForFieldName('value') ?? undefined : undefined, declStart: simple ? n.startIndex : undefined });
         }
         break;
       }
@@ -199,7 +224,10 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
         const stmt = n.parent?.type === 'let_chain' ? n.parent.parent : n.parent;
         const blk = stmt?.childForFieldName('body') ?? stmt?.childForFieldName('consequence');
         if (!blk) break;
-        for (const name of patternNames(n.childForFieldName('pattern'))) locals.push({ name, declEnd: blk.startIndex, scopeStart: blk.startIndex, scopeEnd: blk.endIndex });
+        for (const name of patternNames(n.childForFieldName('pattern'))) {
+          declared.add(name);
+          locals.push({ name, declEnd: blk.startIndex, scopeStart: blk.startIndex, scopeEnd: blk.endIndex });
+        }
         break;
       }
       case 'for_expression':
@@ -210,7 +238,10 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
         // A `while` condition runs on every iteration too.
         if (b) loops.push([n.type === 'while_expression' ? n.startIndex : b.startIndex, b.endIndex]);
         if (n.type === 'for_expression' && b) {
-          for (const name of patternNames(n.childForFieldName('pattern'))) locals.push({ name, declEnd: b.startIndex, scopeStart: b.startIndex, scopeEnd: b.endIndex });
+          for (const name of patternNames(n.childForFieldName('pattern'))) {
+            declared.add(name);
+            locals.push({ name, declEnd: b.startIndex, scopeStart: b.startIndex, scopeEnd: b.endIndex });
+          }
         }
         break;
       }
@@ -228,15 +259,31 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
   return scan;
 }
 
+const byName = new WeakMap<BodyScan, { n: number; m: Map<string, LocalDecl[]> }>();
+
+/** The locals of `scan` named `name` (indexed once; rebuilt if locals were added). */
+function localsNamed(scan: BodyScan, name: string): LocalDecl[] {
+  let b = byName.get(scan);
+  if (!b || b.n !== scan.locals.length) {
+    b = { n: scan.locals.length, m: new Map() };
+    for (const l of scan.locals) (b.m.get(l.name) ?? b.m.set(l.name, []).get(l.name)!).push(l);
+    byName.set(scan, b);
+  }
+  return b.m.get(name) ?? [];
+}
+
 /** The declaration a use at `offset` refers to: the innermost, latest one in scope. */
 export function declFor(scan: BodyScan, name: string, offset: number): LocalDecl | undefined {
   let best: LocalDecl | undefined;
-  for (const l of scan.locals) {
-    if (l.name !== name || l.declEnd > offset || offset >= l.scopeEnd || offset < l.scopeStart) continue;
+  for (const l of localsNamed(scan, name)) {
+    if (l.declEnd > offset || offset >= l.scopeEnd || offset < l.scopeStart) continue;
     if (!best || l.declEnd >= best.declEnd) best = l;
   }
   return best;
 }
+
+/** The uses that refer to a local (per declaration: scans are not changed after they are made). */
+const ownUses = new WeakMap<LocalDecl, NameUse[]>();
 
 /**
  * Whether `l` is held across the suspension point `a`. `needsDrop`: the local's type has drop
@@ -244,7 +291,8 @@ export function declFor(scan: BodyScan, name: string, offset: number): LocalDecl
  */
 export function liveAcross(scan: BodyScan, l: LocalDecl, a: AwaitPoint, needsDrop: boolean, isRef = false): boolean {
   if (l.declEnd > a.start || a.end > l.scopeEnd || a.start < l.scopeStart) return false;
-  const list = (scan.uses.get(l.name) ?? []).filter(u => declFor(scan, l.name, u.offset) === l);
+  let list = ownUses.get(l);
+  if (!list) ownUses.set(l, (list = (scan.uses.get(l.name) ?? []).filter(u => declFor(scan, l.name, u.offset) === l)));
   if (list.some(u => u.offset >= a.end)) return true;
   // The awaited future borrows it: `read(&mut buf).await`, `poll_fn(|cx| x.poll(cx)).await`,
   // `stream.read_u32().await` on an owned stream.

@@ -119,6 +119,10 @@ function normalise(p: string): string {
   return p
     .replace(/^tokio::sync::(mutex|rwlock|semaphore|notify|barrier|once_cell)::/, 'tokio::sync::')
     .replace(/^tokio::runtime::task::join::/, 'tokio::task::')
+    // Definition paths of dependency types read from tokio's sources, to the documented ones.
+    .replace(/^tokio::net::tcp::(?:socket|stream|listener)::/, 'tokio::net::')
+    .replace(/^tokio::sync::mpsc::(?:bounded|unbounded)::/, 'tokio::sync::mpsc::')
+    .replace(/^tokio::fs::file::/, 'tokio::fs::')
     .replace(/^tokio::time::sleep::Sleep/, 'tokio::time::Sleep')
     .replace(/^futures_util::/, 'futures::')
     .replace(/^core::future::/, 'std::future::');

@@ -2,6 +2,8 @@
  * Results of future sizing (`alloc-lens futures`, the `large-future` rule, hovers).
  */
 
+import type { CoroutineShape } from './coroutine';
+
 export type FutureKind = 'async-fn' | 'async-block' | 'async-closure';
 
 /**
@@ -20,6 +22,12 @@ export interface HeldLocal {
   size: number;
   /** 1-based line of its declaration. */
   line: number;
+  /** Its part in the coroutine layout (`FutureInfo.layout.shape`). */
+  key?: string;
+  /** Offsets of its `let` statement and of its uses in the body (for the box-local fix). */
+  declStart?: number;
+  declEnd?: number;
+  uses?: number[];
 }
 
 export interface AwaitInfo {
@@ -45,6 +53,21 @@ export interface AwaitInfo {
   /** Offsets of the awaited expression. */
   operandStart: number;
   operandEnd: number;
+  /** Its part in the coroutine layout (`FutureInfo.layout.shape`). */
+  key?: string;
+  /** The awaited future, when it was sized from its definition (not enumerable: no JSON). */
+  future?: FutureInfo;
+}
+
+/** rustc's coroutine layout of the parts, for Explain Future Size and the boxing fixes. */
+export interface FutureLayout {
+  /** Bytes of the prefix: upvars, the state tag and promoted locals. */
+  prefix: number;
+  /** Size of each suspend variant (one per entry of `awaits`), prefix included. */
+  variantSizes: number[];
+  /** Keys of the locals promoted to the prefix (saved in several variants, or overlapping). */
+  promoted: string[];
+  shape: CoroutineShape;
 }
 
 export interface FutureInfo {
@@ -80,4 +103,6 @@ export interface FutureInfo {
   bodyColumn: number;
   /** The `#[async_trait]` method whose boxed body this is. */
   asyncTrait?: boolean;
+  /** How the size was laid out (not enumerable: no JSON). */
+  layout?: FutureLayout;
 }

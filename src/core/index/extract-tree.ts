@@ -403,7 +403,22 @@ function visitMacroBody(node: SyntaxNode, ctx: Ctx, attrs: Attribute[] = []): vo
     walkList(root, { ...sub, base: { file: ctx.base.file, offset: ctx.base.offset + tt.startIndex + 1, lines: ctx.base.lines }, src: inner }, prefix);
     return true;
   };
-  if (!(simple === 'cfg_if' && cfgIfBranches(inner)) && expandItemMacro(simple, inner, node.startIndex, node.endIndex, ctx, attrs, (text, sub) => walkList(parseRust(text).rootNode, sub), wrapped)) return;
+  const how = !(simple === 'cfg_if' && cfgIfBranches(inner)) && expandItemMacro(simple, inner, node.startIndex, node.endIndex, ctx, attrs, (text, sub) => walkList(parseRust(text).rootNode, sub), wrapped);
+  if (how) {
+    if (how === 'wrapped') return;
+    // The fns of the body, read in place (as extract.ts `macroBodyFns`: an expansion drops fns).
+    const root = /\bfn\b/.test(inner) ? parseRust(inner).rootNode : undefined;
+    if (!root || root.hasError) return;
+    const out = newExtractResult();
+    walkList(root, { ...ctx, base: { file: ctx.base.file, offset: ctx.base.offset + tt.startIndex + 1, lines: ctx.base.lines }, src: inner, viaMacro: simple, depth: ctx.depth + 1, out });
+    const cfgs = attrs.filter(a => a.name === 'cfg');
+    for (const it of out.items) {
+      if (it.kind !== 'fn') continue;
+      if (cfgs.length) it.attrs = [...cfgs, ...it.attrs];
+      ctx.out.items.push(it);
+    }
+    return;
+  }
   if (ctx.depth > 8) return;
   if (inner.trim() === '') return;
   const innerBase: SpanBase = { file: ctx.base.file, offset: ctx.base.offset + tt.startIndex + 1, lines: ctx.base.lines };

@@ -10,7 +10,7 @@ import type { SyntaxNode } from '../parser';
 import { parseRust } from '../parser';
 import type { Attribute, ConstItem, EnumItem, Field, FnItem, ImplItem, ModItem, StructItem, TraitItem, TypeAliasItem, TypeExpr, UnionItem, Variant } from '../model';
 import { attributeFromText, reprOf, spanAt, type SpanBase } from './syntax';
-import { skippedItem } from './extract-types';
+import { newExtractResult, skippedItem } from './extract-types';
 import { expandItemMacro } from './macro-expand';
 import { extractItemsTreeCtx, inheritCfg } from './extract-tree';
 import { bitflagsItems, docText, extractItemsTree, extractMacroTree, fnOfTree, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
@@ -340,6 +340,26 @@ function modFast(c: Cursor, s: number, e: number, ctx: Ctx, attrs: Attribute[], 
   return true;
 }
 
+/**
+ * The fns written in an expanded macro's body, read in place: an expansion drops its fns (their
+ * spans would all point at the call), but the future analysis sizes the async fns of
+ * `cfg_rt! { impl X { async fn .. } }` from their text, and resolves method calls to them.
+ * Only for bodies that parse as items (pass-through macros such as tokio's `cfg_*!`).
+ */
+function macroBodyFns(inner: string, base: SpanBase, simple: string, ctx: Ctx, attrs: Attribute[]): void {
+  if (!/\bfn\b/.test(inner)) return;
+  const root = parseRust(inner).rootNode;
+  if (root.hasError) return;
+  const out = newExtractResult();
+  walkList(root.walk(), { ...ctx, base, src: inner, viaMacro: simple, depth: ctx.depth + 1, out });
+  const cfgs = attrs.filter(a => a.name === 'cfg');
+  for (const it of out.items) {
+    if (it.kind !== 'fn') continue;
+    if (cfgs.length) it.attrs = [...cfgs, ...it.attrs];
+    ctx.out.items.push(it);
+  }
+}
+
 /** Items declared in an item-level macro's body (`cfg_rt! { ... }`), parsed again as items. */
 function macroFast(s: number, e: number, ctx: Ctx, attrs: Attribute[]): boolean {
   const m = /^((?:\$?[A-Za-z_]\w*\s*::\s*)*[A-Za-z_]\w*)\s*!\s*/.exec(ctx.src.slice(s, Math.min(e, s + 200)));
@@ -367,7 +387,13 @@ function macroFast(s: number, e: number, ctx: Ctx, attrs: Attribute[]): boolean 
     // `cfg_if!` defined by the crate itself (libc's copy of the cfg-if crate's macro) is read as
     // the built-in one below: its `@__items` recursion re-emits every remaining branch at each
     // level, which rendered and parsed libc's platform tables dozens of times.
-    if (!(simple === 'cfg_if' && cfgIfBranches(inner)) && expandItemMacro(simple, inner, s, last, ctx, attrs, walk, wrapped)) return true;
+    const how = !(simple === 'cfg_if' && cfgIfBranches(inner)) && expandItemMacro(simple, inner, s, last, ctx, attrs, walk, wrapped);
+    if (how) {
+      // An expansion drops the fns it renders: the body's own fns are read in place (async fns
+      // in tokio's macros are sized by the future analysis).
+      if (how === 'expanded') macroBodyFns(inner, { file: ctx.base.file, offset: ctx.base.offset + innerAt, lines: ctx.base.lines }, simple, ctx, attrs);
+      return true;
+    }
   }
   if (ctx.depth > 8) return true;
   const open = s + m[0].length;

@@ -239,21 +239,22 @@ export function expandItemMacro(
   attrs: readonly Attribute[],
   walk: (text: string, sub: Ctx) => void,
   walkWrapped?: (prefix: readonly string[], sub: Ctx) => boolean,
-): boolean {
+): false | 'wrapped' | 'expanded' {
   const def = macroDef(ctx.base.file, name);
   if (!def) return false;
   const call = spanAt(ctx.base, ctx.base.offset + callStart, ctx.base.offset + callEnd);
   const depth = (ctx.expandDepth ?? 0) + 1;
   if (depth > MAX_EXPANSION_DEPTH) {
     warn(ctx.out, { file: call.file, line: call.line, message: `macro expansion of \`${name}!\` nested deeper than ${MAX_EXPANSION_DEPTH} levels: stopped (items beyond are not indexed)` });
-    return true;
+    return 'expanded';
   }
   const prefix = walkWrapped ? wrapperAttrs(def) : undefined;
   if (prefix) {
     const sub: Ctx = { ...ctx, viaMacro: ctx.viaMacro ?? name, out: { items: [], uses: new Map(), mods: [], externCrates: new Map() }, depth: ctx.depth + 1, expandDepth: depth };
     if (walkWrapped!(prefix, sub)) {
-      merge(sub, ctx, attrs, call);
-      return true;
+      // Read from the call's own text: its fns keep their real spans (async fns are sized).
+      merge(sub, ctx, attrs, call, true);
+      return 'wrapped';
     }
   }
   let text: string;
@@ -263,7 +264,7 @@ export function expandItemMacro(
     if (!(e instanceof MacroError)) throw e;
     if (/too many steps|too large/.test(e.message)) {
       warn(ctx.out, { file: call.file, line: call.line, message: `\`${name}!\`: ${e.message}; its items are not indexed` });
-      return true;
+      return 'expanded';
     }
     return false;
   }
@@ -278,12 +279,23 @@ export function expandItemMacro(
   };
   walk(text, sub);
   merge(sub, ctx, attrs, call);
-  return true;
+  return 'expanded';
 }
 
-/** Moves what an expansion declared (`sub.out`) into `ctx.out`, every span pointing at the call. */
-function merge(sub: Ctx, ctx: Ctx, attrs: readonly Attribute[], call: Span): void {
+/**
+ * Moves what an expansion declared (`sub.out`) into `ctx.out`, every span pointing at the call.
+ * Fns are dropped (an expansion's text has no place in the file), unless `ownText`: items read
+ * from the call's own text, whose fns keep their spans.
+ */
+function merge(sub: Ctx, ctx: Ctx, attrs: readonly Attribute[], call: Span, ownText = false): void {
   const cfgs = attrs.filter(a => a.name === 'cfg');
+  if (ownText) {
+    for (const it of sub.out.items) {
+      if (it.kind !== 'fn') continue;
+      if (cfgs.length) it.attrs = [...cfgs, ...it.attrs];
+      ctx.out.items.push(it);
+    }
+  }
   const items = sub.out.items.filter(it => it.kind !== 'fn');
   respan(items, call, new Set());
   respan(sub.out.mods, call, new Set());

@@ -38,7 +38,7 @@ function code(s: string): string {
 }
 
 /** Padded text table (first column left-aligned, numbers right-aligned). */
-function table(head: string[], rows: string[][], right: boolean[]): string[] {
+export function table(head: string[], rows: string[][], right: boolean[]): string[] {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
   const fmt = (r: string[]) =>
     r

@@ -9,6 +9,7 @@ import type { FnItem, Item } from '../model';
 import { FutureAnalyzer } from '../future/analyze';
 import type { FutureInfo } from '../future/types';
 import { editAt } from '../fixes/edits';
+import { boxLocalFix, boxSpawnFix } from '../fixes/box-future';
 import { fmt, isAllowed, wanted, type RuleContext, type RuleModule } from './context';
 import type { Finding, Fix } from './types';
 
@@ -47,7 +48,8 @@ export function largeFuture(ctx: RuleContext): Extract<Finding, { code: 'large-f
   const threshold = ctx.settings.futureSizeThreshold ?? 16384;
   const low = Math.min(ctx.settings.futureBoxThreshold ?? TOKIO_BOX_THRESHOLD, threshold);
   const files = ctx.index.fileNames().filter(f => wanted(ctx, f) && withinBudget(ctx, f));
-  const futures = new FutureAnalyzer(ctx.index, ctx.engine).all(files);
+  const analyzer = new FutureAnalyzer(ctx.index, ctx.engine);
+  const futures = analyzer.all(files);
   const out: Extract<Finding, { code: 'large-future' }>[] = [];
   for (const f of futures) {
     const owner = enclosingFn(ctx, f);
@@ -61,6 +63,7 @@ export function largeFuture(ctx: RuleContext): Extract<Finding, { code: 'large-f
       const big = a.size >= threshold;
       const atLeast = a.status === 'lower-bound' ? 'at least ' : '';
       const fix: Fix = { title: `Box the awaited future: \`Box::pin(${operand.length > 40 ? operand.slice(0, 37) + '...' : operand}).await\``, preferred: true, edits: [editAt(f.file, text, a.operandStart, a.operandEnd, `Box::pin(${operand})`)] };
+      const local = a.future && boxLocal(ctx, a.future);
       const range = editAt(f.file, text, a.operandStart, a.endOffset, '').range;
       out.push({
         code: 'large-future',
@@ -73,10 +76,61 @@ export function largeFuture(ctx: RuleContext): Extract<Finding, { code: 'large-f
         ],
         range,
         related: a.target ? [{ range: { file: a.target.file, line: a.target.line, column: a.target.column, endLine: a.target.line, endColumn: a.target.column + 1 }, message: `\`${a.callee}\`'s future is defined here (${fmt(a.size)} bytes)` }] : [],
-        fixes: [fix],
+        fixes: local ? [fix, local] : [fix],
         data: { awaiteeSize: a.size, futureSize: f.size, threshold, exact: false, callee: a.callee },
       });
     }
+  }
+  for (const file of files) out.push(...spawnFindings(ctx, analyzer, file, threshold, low));
+  return out;
+}
+
+/** Boxing the big local of future `f` (in its own file), when that shrinks it by half or more. */
+function boxLocal(ctx: RuleContext, f: FutureInfo): Fix | undefined {
+  const text = ctx.index.fileText(f.file);
+  const tree = ctx.index.tree(f.file);
+  return text !== undefined && tree ? boxLocalFix(f.file, text, tree, f) : undefined;
+}
+
+function fnContaining(ctx: RuleContext, file: string, offset: number): FnItem | undefined {
+  let best: FnItem | undefined;
+  for (const it of ctx.index.itemsInFile(file)) {
+    if (it.kind !== 'fn' || it.span.startOffset > offset || it.span.endOffset <= offset) continue;
+    if (!best || it.span.startOffset >= best.span.startOffset) best = it as FnItem;
+  }
+  return best;
+}
+
+/**
+ * A large future handed to `tokio::spawn` (or `spawn_local`, `JoinSet::spawn`, ...) is moved by
+ * value through the spawn functions into the task (tokio 1.24 boxes it only in debug builds,
+ * above 2 KiB). Fixes: box it at the spawn site, or box the big local that makes it large.
+ */
+function spawnFindings(ctx: RuleContext, analyzer: FutureAnalyzer, file: string, threshold: number, low: number): Extract<Finding, { code: 'large-future' }>[] {
+  const text = ctx.index.fileText(file);
+  if (!text) return [];
+  const out: Extract<Finding, { code: 'large-future' }>[] = [];
+  for (const s of analyzer.spawnSites(file)) {
+    if (s.size < low) continue;
+    const owner = fnContaining(ctx, file, s.callStart);
+    if (owner && isAllowed(ctx, owner, 'large-future')) continue;
+    const big = s.size >= threshold;
+    const local = s.future && boxLocal(ctx, s.future);
+    const name = s.callee.split('::').pop();
+    out.push({
+      code: 'large-future',
+      severity: big ? 'warning' : 'info',
+      message: `spawning \`${name}\` moves its ${fmt(s.size)}-byte future into the task`,
+      notes: [
+        `\`${s.spawn}\` takes the future by value and moves it on into the task's heap cell (tokio boxes it first only in debug builds, above ${fmt(TOKIO_BOX_THRESHOLD)} bytes)`,
+        big ? `the threshold is ${fmt(threshold)} bytes (clippy \`future-size-threshold\`)` : `above tokio's ${fmt(low)}-byte boxing level`,
+        'box it at the spawn site with `Box::pin(..)` so only a pointer is moved',
+      ],
+      range: editAt(file, text, s.argStart, s.argEnd, '').range,
+      related: s.future ? [{ range: { file: s.future.file, line: s.future.line, column: s.future.column, endLine: s.future.line, endColumn: s.future.column + 1 }, message: `the spawned future is defined here (${fmt(s.size)} bytes)` }] : [],
+      fixes: [boxSpawnFix(file, text, s.argStart, s.argEnd, s.size, true), ...(local ? [local] : [])],
+      data: { awaiteeSize: s.size, futureSize: s.size, threshold, exact: false, callee: s.callee },
+    });
   }
   return out;
 }

@@ -117,6 +117,22 @@ test('code actions: the quick fix, a suppression above the attributes, Explain l
   assert.match(explain.markdown, /^Corrupt +[\d,]+ +50,000 +\[u8; 50000\]$/m);
 });
 
+test('Explain future size: offered on an async fn signature, answered by the workspace command', async () => {
+  const actions = await conn.sendRequest<rpc.CodeAction[]>('textDocument/codeAction', { textDocument: { uri: uri('src/split.rs') }, range: { start: { line: 18, character: 14 }, end: { line: 18, character: 14 } }, context: { diagnostics: [] } });
+  const explain = actions.find(a => a.title === 'Explain future size');
+  assert.ok(explain, JSON.stringify(actions.map(a => a.title)));
+  assert.equal(explain.command!.command, 'allocLens.explainFuture');
+  const r = await conn.sendRequest<{ markdown: string; title: string }>('workspace/executeCommand', { command: explain.command!.command, arguments: explain.command!.arguments });
+  assert.match(r.markdown, /^\*\*Future of `split`\*\* \(async fn, src\/split\.rs:19\)/);
+  assert.match(r.markdown, /`#\[async_trait\]` boxes this body on every call/);
+  assert.match(r.markdown, /^argument +q +&Query +8$/m);
+  // Not on a plain fn's line; outside any future the command says where to put the cursor.
+  const none = await conn.sendRequest<rpc.CodeAction[]>('textDocument/codeAction', { textDocument: { uri: uri('src/proto.rs') }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [] } });
+  assert.ok(!none.some(a => a.title === 'Explain future size'));
+  const msg = await conn.sendRequest<{ message: string }>('workspace/executeCommand', { command: 'allocLens.explainFuture', arguments: [uri('src/proto.rs'), { line: 0, character: 0 }] });
+  assert.match(msg.message, /place the cursor in an async fn/);
+});
+
 test('a body that is not JSON gets a Parse error (id null) and the next message is still served', async () => {
   const p = spawn(process.execPath, [path.join(REPO, 'bin', 'alloc-lens.js'), 'lsp'], { stdio: ['pipe', 'pipe', 'ignore'] });
   let out = '';
