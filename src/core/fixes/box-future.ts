@@ -13,7 +13,7 @@
 import { relayout } from '../future/coroutine';
 import type { FutureInfo, HeldLocal } from '../future/types';
 import type { SyntaxNode, Tree } from '../parser';
-import type { Fix, TextEdit } from '../rules/types';
+import type { Fix, TextEdit } from './types';
 import { editAt } from './edits';
 
 const fmtB = (n: number) => `${n.toLocaleString('en-US')} B`;
