@@ -43,6 +43,8 @@ export interface EventProfile {
 interface TrieNode {
   kids: Map<number | string, TrieNode>;
   rec?: StackRecord;
+  /** On comm nodes: the stack's leaf node for each interned frames array (`PerfSample.sharedFrames`). */
+  byFrames?: Map<readonly RawFrame[], TrieNode>;
 }
 
 function child(n: TrieNode, k: number | string): TrieNode {
@@ -112,7 +114,17 @@ export class ProfileData {
       this.tries.set(ev, node);
     }
     node = child(node, s.comm);
-    for (let i = 0; i < s.frames.length; i++) node = child(node, this.frameId(s.frames[i]));
+    if (s.sharedFrames) {
+      // the parser hands out the same array for the same stack text: walk the trie once per array
+      const byFrames: Map<readonly RawFrame[], TrieNode> = (node.byFrames ??= new Map());
+      let leaf: TrieNode | undefined = byFrames.get(s.frames);
+      if (leaf === undefined) {
+        leaf = node;
+        for (let i = 0; i < s.frames.length; i++) leaf = child(leaf, this.frameId(s.frames[i]));
+        if (byFrames.size < 1_000_000) byFrames.set(s.frames, leaf);
+      }
+      node = leaf;
+    } else for (let i = 0; i < s.frames.length; i++) node = child(node, this.frameId(s.frames[i]));
     const n = s.count ?? 1;
     const rec = node.rec;
     if (rec) {
