@@ -24,6 +24,12 @@ export interface FrameInfo {
 export interface StackRecord {
   /** Frame ids, leaf first. */
   readonly frames: readonly number[];
+  /**
+   * 1 where a frame is inlined into the next one (perf printed both for the same address: an
+   * inline chain of `perf script --inline`/srcline output), else 0. Only the last frame of a
+   * chain is a function the CPU was in (a physical frame).
+   */
+  readonly inlinedIntoNext: Uint8Array;
   /** Thread/process name (the flamegraph root). */
   readonly comm: string;
   /** Number of samples. */
@@ -133,7 +139,12 @@ export class ProfileData {
     } else {
       const ids = new Array<number>(s.frames.length);
       for (let i = 0; i < s.frames.length; i++) ids[i] = this.frameId(s.frames[i]);
-      node.rec = { frames: ids, comm: s.comm, count: n, weight: s.period };
+      const inl = new Uint8Array(s.frames.length);
+      for (let i = 0; i + 1 < s.frames.length; i++) {
+        const ip = s.frames[i].ip;
+        if (ip !== undefined && ip === s.frames[i + 1].ip) inl[i] = 1;
+      }
+      node.rec = { frames: ids, inlinedIntoNext: inl, comm: s.comm, count: n, weight: s.period };
       ev.stacks.set(String(ev.stacks.size), node.rec);
     }
     ev.samples += n;

@@ -8,8 +8,10 @@
  * What the text alone cannot give is not asserted, and is measured here instead (see the README):
  * the rayon pipeline's workspace code is inlined into rayon/core frames, so without srcline, or
  * in -g stacks (perf prints one srcline per frame there, no inline chain), 1-52% of its samples
- * with a workspace frame are attributed; the batch job's allocation ranking differs from the
- * truth at rank 1-3 (the derive visitor's line), and its -g/no-srcline function ranking differs.
+ * with a workspace frame are attributed; the batch job's -g/no-srcline function ranking differs.
+ * The kind of a sample comes from its physical frames only, as in the truth: allocator code
+ * inlined into serde's visitors (RawVec growth checks) counted as allocation and put the derive
+ * visitor's line (batch.rs:9) first with 25 samples where the truth ranks it 3rd with 18.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,8 +87,8 @@ test('service and batch: every sample with a workspace frame is attributed, in a
   }
 });
 
-test('dwarf + srcline: memcpy and allocation top-5 lines equal the truth (service, pipeline; batch memcpy)', async () => {
-  for (const [prog, kinds] of [['service', ['copy', 'alloc']], ['pipeline', ['copy', 'alloc']], ['batch', ['copy']]] as const) {
+test('dwarf + srcline: memcpy and allocation top-5 lines equal the truth, in order (service, batch, pipeline)', async () => {
+  for (const [prog, kinds] of [['service', ['copy', 'alloc']], ['pipeline', ['copy', 'alloc']], ['batch', ['copy', 'alloc']]] as const) {
     const t = truth(prog, 'dwarf');
     const r = await report(`${prog}-dwarf-srcline`);
     for (const k of kinds) assert.deepEqual(ourLines(r.hotLines, k), (k === 'copy' ? t.topCopy : t.topAlloc).map(x => x.line), `${prog} ${k}`);
