@@ -34,6 +34,8 @@ export interface ProfileImportOptions extends ImportOptions {
   readonly fold?: FoldOptions;
   /** `perf` executable for perf.data input. */
   readonly perf?: string;
+  /** Rewrites each sample's frames before they are added (inline expansion from the binary). */
+  readonly expandFrames?: (frames: readonly RawFrame[]) => readonly RawFrame[];
 }
 
 /** The `perf script` fields Alloc Lens asks for when it runs perf itself. */
@@ -326,7 +328,9 @@ async function importCpu(file: string, importer: ProfileImporter, head: Buffer, 
   const sink: ProfileSink = {
     sample(s) {
       samples++;
-      data.add(s);
+      const x = opts.expandFrames;
+      // (the expansion returns the same array for the same input array: sharedFrames holds)
+      data.add(x ? { ...s, frames: x(s.frames) } : s);
       folded?.add(s);
     },
     heap() {

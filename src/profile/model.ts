@@ -74,11 +74,21 @@ export class ProfileData {
   truncatedStacks = 0;
   readonly warnings: string[] = [];
 
+  /** Distinct frames with an address per DSO (user-space), for inline expansion from the binary. */
+  readonly framesByDso = new Map<string, RawFrame[]>();
+
   private frameId(f: RawFrame): number {
     const known = this.byObject.get(f);
     if (known !== undefined) return known;
     const id = this.frameIdByKey(f);
-    if (this.byObject.size < 1_000_000) this.byObject.set(f, id);
+    if (this.byObject.size < 1_000_000) {
+      this.byObject.set(f, id);
+      if (f.dso !== undefined && f.ip !== undefined && !f.dso.startsWith('[')) {
+        let l = this.framesByDso.get(f.dso);
+        if (!l) this.framesByDso.set(f.dso, (l = []));
+        if (l.length < 200_000) l.push(f);
+      }
+    }
     return id;
   }
 
