@@ -87,13 +87,16 @@ export async function analyzeProfile(input: string, opts: AnalyzeOptions): Promi
     for (const [rec, info] of a.stackInfo) if (info.user < 0 && rec.frames.some(id => binIds.has(id))) lost += rec.count;
     if (lost > 0) {
       const x = await buildExpansion(bins, imported.data.framesByDso, { addr2line: opts.addr2line, signal: opts.signal, chains: opts.inline?.chains });
-      if (x) {
+      const names = [...bins.values()].map(b => path.relative(root, path.resolve(root, b))).join(', ');
+      if (x && !x.usable) {
+        warnings.push(`${lost.toLocaleString('en-US')} samples ran in ${names} but no frame named workspace code; its inline chains were not used: only ${x.agreed.toLocaleString('en-US')} of ${x.resolved.toLocaleString('en-US')} addresses fall in the function perf names, so the binary was rebuilt since the recording (record again with this build, or keep the binary)`);
+      } else if (x) {
         const again = await importProfile(input, { signal: opts.signal, perf: opts.perf, expandFrames: f => x.expand(f) });
         const ev2 = again.data.primaryEvent(opts.event);
         if (ev2) {
           const a2 = attribute(again.data, ev2, ws);
           if (a2.attributed > a.attributed) {
-            warnings.push(`${lost.toLocaleString('en-US')} samples ran in ${[...bins.values()].map(b => path.relative(root, path.resolve(root, b))).join(', ')} but no frame named workspace code (-g or --no-inline stacks have no inline chains): inline chains were read from the binary with addr2line (${x.agreed.toLocaleString('en-US')} of ${x.resolved.toLocaleString('en-US')} addresses agree with perf's symbols; the others are not used), and ${a2.attributed.toLocaleString('en-US')} samples are attributed instead of ${a.attributed.toLocaleString('en-US')}`);
+            warnings.push(`${lost.toLocaleString('en-US')} samples ran in ${names} but no frame named workspace code (-g or --no-inline stacks have no inline chains): inline chains were read from the binary with addr2line (${x.agreed.toLocaleString('en-US')} of ${x.resolved.toLocaleString('en-US')} addresses agree with perf's symbols; the others are not used), and ${a2.attributed.toLocaleString('en-US')} samples are attributed instead of ${a.attributed.toLocaleString('en-US')}`);
             imported = { ...again, folded: imported.folded };
             ev = ev2;
             a = a2;

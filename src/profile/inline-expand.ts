@@ -20,6 +20,9 @@ export interface InlineLoc {
   readonly line: number;
 }
 
+/** Share of resolved addresses whose physical function must agree with perf's symbol. */
+const MIN_AGREEMENT = 0.9;
+
 /** At most this many addresses go to addr2line (a huge recording keeps its first ones). */
 const MAX_ADDRS = 200_000;
 
@@ -137,6 +140,8 @@ export interface Expansion {
   /** Addresses resolved, and those whose physical function agreed with perf's symbol. */
   readonly resolved: number;
   readonly agreed: number;
+  /** False when too few addresses agree: the binary is not the one recorded (`expand` is then the identity). */
+  readonly usable: boolean;
   /** Replaces each frame in a workspace binary by its inline chain (the same array object for the same input array). */
   expand(frames: readonly RawFrame[]): readonly RawFrame[];
 }
@@ -146,7 +151,8 @@ export interface Expansion {
  * Frame i of a stack is looked up at its address (i = 0, the leaf) or address - 1 (callers:
  * a return address is the instruction after the call).
  */
-export async function buildExpansion(bins: Map<string, string>, frames: Map<string, RawFrame[]>, opts: { addr2line?: string; signal?: AbortSignal; chains?: ChainSource } = {}): Promise<Expansion | undefined> {
+export async function buildExpansion(bins: Map<string, string>, frames: Map<string, RawFrame[]>, opts: { addr2line?: string; signal?: AbortSignal; chains?: ChainSource; minAgreement?: number } = {}): Promise<Expansion | undefined> {
+  // undefined: nothing could be resolved (no addr2line, no address in the binaries)
   const chains = new Map<string, Map<number, InlineLoc[]>>();
   const symOf = new Map<string, Map<number, string>>();
   const vaddrOf = new Map<string, (ip: number) => number>();
@@ -191,7 +197,10 @@ export async function buildExpansion(bins: Map<string, string>, frames: Map<stri
     chains.set(dso, ok);
     symOf.set(dso, syms);
   }
-  if (agreed === 0) return undefined;
+  // A binary rebuilt since the recording agrees on a few addresses by chance (functions that did
+  // not move): unless nearly all agree, none is used.
+  if (resolved === 0) return undefined;
+  if (agreed === 0 || agreed < (opts.minAgreement ?? MIN_AGREEMENT) * resolved) return { resolved, agreed, usable: false, expand: f => f };
   const byKey = new Map<string, RawFrame[] | null>();
   const byArray = new WeakMap<readonly RawFrame[], readonly RawFrame[]>();
   const expandFrame = (f: RawFrame, caller: boolean): RawFrame[] | null => {
@@ -225,6 +234,7 @@ export async function buildExpansion(bins: Map<string, string>, frames: Map<stri
   return {
     resolved,
     agreed,
+    usable: true,
     expand(frames) {
       const hit = byArray.get(frames);
       if (hit) return hit;

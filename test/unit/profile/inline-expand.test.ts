@@ -42,13 +42,17 @@ test('expansion: the leaf at its address, callers at address - 1; a physical nam
   const stale = f('3001', 'not::what::addr2line::says');
   const byDso = new Map([['/w/target/app', [leaf, caller, stale]]]);
   const asked: number[] = [];
+  // (one address of three disagrees: a binary is trusted only when 90% agree, so lower the bar here)
   const x = await buildExpansion(new Map([['/w/target/app', '/w/target/app']]), byDso, {
+    minAgreement: 0.5,
     chains: async (_b, addrs) => {
       asked.push(...addrs);
       return new Map(addrs.filter(a => chains.has(a)).map(a => [a, chains.get(a) as InlineLoc[]]));
     },
   });
-  assert.ok(x);
+  assert.ok(x?.usable);
+  assert.equal(x.resolved, 3);
+  assert.equal(x.agreed, 2);
   assert.ok(asked.includes(0x1000) && asked.includes(0x1fff));
   const out = x.expand([leaf, caller, stale]);
   assert.deepEqual(out.map(r => [r.sym, r.file, r.line, r.inlined, r.dso]), [
@@ -84,4 +88,18 @@ test('elfOffsetToVaddr: PIE file offsets map through PT_LOAD like readelf says',
     assert.equal(to(off + 1), pie ? vaddr + 1 : off + 1);
   }
   assert.equal(elfOffsetToVaddr('/nonexistent')(0x1234), 0x1234);
+});
+
+test('expansion: a binary where fewer than 90% of the addresses agree with perf is not used at all', async () => {
+  const chains = parseAddr2line(A2L);
+  const frames = [
+    { ip: '1000', sym: 'dep::outer', dso: '/w/target/app', inlined: false },
+    { ip: '2000', sym: 'rayon::helper', dso: '/w/target/app', inlined: false },
+    { ip: '3001', sym: 'moved::fn', dso: '/w/target/app', inlined: false },
+  ];
+  const x = await buildExpansion(new Map([['/w/target/app', '/w/target/app']]), new Map([['/w/target/app', frames]]), {
+    chains: async (_b, addrs) => new Map(addrs.filter(a => chains.has(a)).map(a => [a, chains.get(a) as InlineLoc[]])),
+  });
+  assert.equal(x?.usable, false);
+  assert.equal(x.expand(frames), frames);
 });

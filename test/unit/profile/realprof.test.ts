@@ -146,3 +146,19 @@ test('-g rayon pipeline, with and without srcline: inline chains from the binary
   const bare = await analyzeProfile(path.join(DIR, 'pipeline-fp-nosrcline.perf-script.txt.gz'), { root: ROOT, top: 0, expand: false });
   assert.ok(bare.report.samples.attributed < 0.1 * t.withWorkspaceFrame, `${bare.report.samples.attributed}`);
 });
+
+test('-g rayon pipeline: the inline chains of a rebuilt binary (its functions moved) are not used', async () => {
+  const good = inlineReplay('pipeline')!;
+  // another build: each address answers with the chain recorded for another address
+  const moved: NonNullable<AnalyzeOptions['inline']> = {
+    binaries: good.binaries,
+    chains: async (bin, addrs) => {
+      const m = await good.chains(bin, addrs);
+      const keys = [...m.keys()].sort((a, b) => a - b);
+      return new Map(keys.map((a, i) => [a, m.get(keys[(i + 7) % keys.length])!]));
+    },
+  };
+  const r = (await analyzeProfile(path.join(DIR, 'pipeline-fp-nosrcline.perf-script.txt.gz'), { root: ROOT, top: 0, inline: moved })).report;
+  assert.ok(r.samples.attributed <= 2, `${r.samples.attributed}`);
+  assert.ok(r.warnings.some(w => /inline chains were not used: only \d+ of \d+ addresses fall in the function perf names/.test(w)), JSON.stringify(r.warnings));
+});
