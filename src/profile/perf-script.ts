@@ -10,6 +10,7 @@ import type { PerfSample, RawFrame } from './types';
 const FRAME = /^\s*([0-9a-fA-F]+)\s(.*)$/;
 const OFFSET = /\+0x[0-9a-fA-F]+$/;
 const LFLF = Buffer.from('\n\n');
+const NO_FRAMES: RawFrame[] = [];
 /** Cap on the bytes of stack text kept by {@link PerfScriptParser} for its stack interning. */
 const BLOCK_CACHE_BYTES = 64 << 20;
 /** Stacks kept per hash value (a crafted input cannot make lookups long). */
@@ -27,22 +28,18 @@ function lflfFrom(b: Buffer, p: number, end: number): number {
   return q < 0 || q + 1 >= end ? end : q;
 }
 
-/** A hash of `b[s, e)`: aligned 32-bit words (through `words`, a view of `b.buffer`) and the bytes around them. */
-function hashBytes(b: Buffer, words: Int32Array, s: number, e: number): number {
+/**
+ * A hash of `b[s, e)`, the same wherever the bytes sit (a stack text recurs at any alignment):
+ * little-endian 32-bit words through a multiply-xorshift, then the tail bytes.
+ */
+function hashBytes(b: Buffer, s: number, e: number): number {
   let h = Math.imul(e - s, 0x9e3779b1);
-  const a = b.byteOffset + s;
-  const w0 = (a + 3) >>> 2;
-  const w1 = (b.byteOffset + e) >>> 2;
-  if (w1 <= w0) {
-    for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], 0x85ebca6b);
-    return h;
-  }
-  for (let i = s, head = s + (w0 << 2) - a; i < head; i++) h = Math.imul(h ^ b[i], 0x85ebca6b);
-  for (let i = w0; i < w1; i++) {
-    h = Math.imul(h ^ words[i], 0x9e3779b1);
+  let i = s;
+  for (const end4 = e - 3; i < end4; i += 4) {
+    h = Math.imul(h ^ (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)), 0x9e3779b1);
     h ^= h >>> 15;
   }
-  for (let i = (w1 << 2) - b.byteOffset; i < e; i++) h = Math.imul(h ^ b[i], 0x85ebca6b);
+  for (; i < e; i++) h = Math.imul(h ^ b[i], 0x85ebca6b);
   return h;
 }
 const MAX_BLOCK = 64 << 10;
@@ -375,7 +372,7 @@ const TOKS = new Int32Array(128);
  * when the line is not ASCII, has more than 64 tokens or does not parse (the caller then runs
  * `parseHeader` on the decoded text, which gives the same answer or the warning).
  */
-export function parseHeaderBytes(b: Buffer, s: number, e: number, strs: ByteStrings): HeaderFields | undefined {
+export function parseHeaderBytes(b: Buffer, s: number, e: number, strs: ByteStrings, out?: HeaderFields): HeaderFields | undefined {
   if (e - s > 8192) return undefined;
   let n = 0;
   for (let i = s; i < e; ) {
@@ -428,16 +425,23 @@ export function parseHeaderBytes(b: Buffer, s: number, e: number, strs: ByteStri
     }
   }
   const pid = F[0] < 0 ? undefined : bNum(b, F[0], F[1]);
-  return {
-    comm,
-    pid,
-    tid: F[2] < 0 ? pid : bNum(b, F[2], F[3]),
-    cpu: F[4] < 0 ? undefined : bNum(b, F[4], F[5]),
-    time: F[6] < 0 ? undefined : bNum(b, F[6], F[7]),
-    period: F[8] < 0 ? 1 : bNum(b, F[8], F[9]),
-    event: strs.get(b, TOKS[2 * ev], TOKS[2 * ev + 1] - 1),
-    payload: ev + 1 < n ? strs.get(b, TOKS[2 * ev + 2], TOKS[2 * n - 1]) : '',
-  };
+  const tid = F[2] < 0 ? pid : bNum(b, F[2], F[3]);
+  const cpu = F[4] < 0 ? undefined : bNum(b, F[4], F[5]);
+  const time = F[6] < 0 ? undefined : bNum(b, F[6], F[7]);
+  const period = F[8] < 0 ? 1 : bNum(b, F[8], F[9]);
+  const event = strs.get(b, TOKS[2 * ev], TOKS[2 * ev + 1] - 1);
+  const payload = ev + 1 < n ? strs.get(b, TOKS[2 * ev + 2], TOKS[2 * n - 1]) : '';
+  if (out === undefined) return { comm, pid, tid, cpu, time, period, event, payload };
+  // the parser's reused header (no object per sample)
+  out.comm = comm;
+  out.pid = pid;
+  out.tid = tid;
+  out.cpu = cpu;
+  out.time = time;
+  out.period = period;
+  out.event = event;
+  out.payload = payload;
+  return out;
 }
 
 /**
@@ -450,7 +454,8 @@ export function parseHeaderBytes(b: Buffer, s: number, e: number, strs: ByteStri
  */
 export class PerfScriptParser {
   private header: HeaderFields | undefined;
-  private frames: RawFrame[] = [];
+  /** `NO_FRAMES` (shared, never pushed to) until the sample's first frame. */
+  private frames: RawFrame[] = NO_FRAMES;
   /** Frame line waiting for a possible srcline continuation. */
   private pending: string | undefined;
   private readonly cache = new Map<string, { bare: RawFrame | null | undefined; bySrc: Map<string, RawFrame | null> | undefined }>();
@@ -522,6 +527,8 @@ export class PerfScriptParser {
   /** The frames of the sample being built come from `blocks` (shared by every such sample). */
   private sharedFrames = false;
   private readonly strs = new ByteStrings();
+  /** The header of the byte path, filled in place for every sample. */
+  private readonly hb: HeaderFields = { comm: '', pid: undefined, tid: undefined, cpu: undefined, time: undefined, period: 1, event: '', payload: '' };
 
   /**
    * Byte input: every line of `buf[start, end)` (`end` is one past a `\n`), `\r\n` or `\n`
@@ -530,7 +537,6 @@ export class PerfScriptParser {
    */
   feed(buf: Buffer, start: number, end: number): number {
     const lines0 = this.lines;
-    const words = new Int32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2);
     let nextLflf = -1;
     let p = start;
     while (p < end) {
@@ -549,7 +555,7 @@ export class PerfScriptParser {
         if (p >= nextLflf) nextLflf = lflfFrom(buf, p, end);
         const q = nextLflf - p <= MAX_BLOCK ? nextLflf : end;
         if (q < end) {
-          const hash = hashBytes(buf, words, p, q);
+          const hash = hashBytes(buf, p, q);
           let chain = this.blocks.get(hash);
           let hit: StackBlock | undefined;
           if (chain !== undefined) {
@@ -578,6 +584,7 @@ export class PerfScriptParser {
           // the blank line: line('') takes the pending frame, then flushes
           this.lines++;
           if (this.pending !== undefined) this.takePending(undefined);
+          // (a header, blank or `#` line inside the block shows in samples or frameLines)
           if (this.header === h && this.samples === samples && this.skippedLines === skipped && this.frameLines - f0 === n && this.blockBytes + q - p <= BLOCK_CACHE_BYTES && (chain?.length ?? 0) < MAX_CHAIN) {
             const b: StackBlock = { key: Buffer.from(buf.subarray(p, q)), frames: this.frames, lines: n };
             if (chain === undefined) this.blocks.set(hash, [b]);
@@ -593,14 +600,17 @@ export class PerfScriptParser {
       // a header line: ASCII, not `#`, not blank, not `PERF_RECORD_` (what line() would do, on bytes)
       if (c0 > 32 && c0 < 128 && c0 !== 35 && c0 !== 80) {
         const e = nl > p && buf[nl - 1] === 13 ? nl - 1 : nl;
-        const h = parseHeaderBytes(buf, p, e, this.strs);
-        if (h !== undefined) {
-          this.lines++;
-          this.flush();
-          this.setHeader(h);
+        // line() counts the line, then flushes the sample before it (warnings cite the line
+        // before), then parses; the header object is reused, so the flush comes first
+        this.lines++;
+        this.flush();
+        if (parseHeaderBytes(buf, p, e, this.strs, this.hb) !== undefined) {
+          this.setHeader(this.hb);
           p = nl + 1;
           continue;
         }
+        // not parsed on bytes: line() does it again on text (its flush finds nothing left)
+        this.lines--;
       }
       this.lineAt(buf, p, nl);
       p = nl + 1;
@@ -631,7 +641,10 @@ export class PerfScriptParser {
     const raw = this.pending!;
     this.pending = undefined;
     const f = this.frame(raw, src);
-    if (f) this.frames.push(f);
+    if (f) {
+      if (this.frames === NO_FRAMES) this.frames = [];
+      this.frames.push(f);
+    }
     else if (raw.trim().length > 0) this.warn(`line ${this.lines - (src === undefined ? 1 : 2)}: not a stack frame, skipped: ${raw.trim().slice(0, 100)}`);
   }
 
@@ -677,6 +690,7 @@ export class PerfScriptParser {
     if (h.payload.length > 0) {
       const m = /^([0-9a-fA-F]+)\s(.*\))$/.exec(h.payload);
       if (m) {
+        if (this.frames === NO_FRAMES) this.frames = [];
         this.frames.push(parseFrameRest(m[1], m[2]));
         h.payload = '';
         this.singleLine = true;
@@ -705,7 +719,7 @@ export class PerfScriptParser {
       });
     }
     this.header = undefined;
-    this.frames = [];
+    this.frames = NO_FRAMES;
     this.sharedFrames = false;
   }
 
