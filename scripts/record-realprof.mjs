@@ -5,7 +5,7 @@
 // Alloc Lens: `perf script --no-inline --no-demangle` stacks, symbol addresses from `nm`, source
 // lines from `addr2line -i` on the unstripped binaries (return address - 1 for callers).
 // Writes test/fixtures/realprof/<prog>-<dwarf|fp>-<srcline|nosrcline>.perf-script.txt.gz and
-// <prog>-<dwarf|fp>.truth.json, and for -g recordings <prog>-fp.addr2line.txt.gz (addr2line -i on
+// <prog>-<dwarf|fp>.truth.json, and <prog>-<dwarf|fp>.addr2line.txt.gz (addr2line -i on
 // every program address, replayed by the tests). Usage: npm run measure:recordings
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -182,7 +182,7 @@ try {
       writeFileSync(join(out, `${prog}-${mode}-srcline.perf-script.txt.gz`), gzipSync(relative(withSrc), { level: 9 }));
       writeFileSync(join(out, `${prog}-${mode}-nosrcline.perf-script.txt.gz`), gzipSync(relative(noSrc), { level: 9 }));
       const truth = groundTruth(bin, data, join(crate, 'src'));
-      if (mode === 'fp') writeFileSync(join(out, `${prog}-${mode}.addr2line.txt.gz`), gzipSync(relative(chainsFor(bin, noSrc)), { level: 9 }));
+      writeFileSync(join(out, `${prog}-${mode}.addr2line.txt.gz`), gzipSync(relative(chainsFor(bin, noSrc)), { level: 9 }));
       writeFileSync(join(out, `${prog}-${mode}.truth.json`), `${JSON.stringify({ program: prog, mode, frequency: Number(FREQ), ...truth }, null, 2)}\n`);
       console.log(`${prog} ${mode}: ${truth.samples} samples, ${truth.withWorkspaceFrame} with a workspace frame, copy ${truth.copy}, alloc ${truth.alloc}, rehash ${truth.rehash}`);
     }

@@ -8,8 +8,8 @@
  * The rayon pipeline's workspace code is inlined into rayon/core frames: -g stacks (perf prints
  * one srcline per frame there, no inline chain) name it in 1-59% of its samples; Alloc Lens reads
  * the inline chains from the binary with addr2line (replayed here from the recorded output), and
- * then attributes all of them. Not asserted: its dwarf recording without srcline (19%; its binary
- * is not kept), and the batch job's -g/no-srcline function ranking, which differs.
+ * then attributes all of them (its dwarf text without srcline too: 19% from the text alone). Not
+ * asserted: the batch job's -g/no-srcline function ranking, which differs.
  * The kind of a sample comes from its physical frames only, as in the truth: allocator code
  * inlined into serde's visitors (RawVec growth checks) counted as allocation and put the derive
  * visitor's line (batch.rs:9) first with 25 samples where the truth ranks it 3rd with 18.
@@ -58,12 +58,12 @@ const truthFns = (t: { function: string; samples: number }[]) => top5(sum(t.map(
  * output recorded with it (`<prog>-fp.addr2line.txt.gz`); without that file, no expansion (a
  * binary built later is not the recorded one).
  */
-function inlineReplay(prog: string): AnalyzeOptions['inline'] | undefined {
-  const f = path.join(DIR, `${prog}-fp.addr2line.txt.gz`);
+function inlineReplay(prog: string, mode = 'fp'): AnalyzeOptions['inline'] | undefined {
+  const f = path.join(DIR, `${prog}-${mode}.addr2line.txt.gz`);
   if (!fs.existsSync(f)) return undefined;
   const chains = parseAddr2line(zlib.gunzipSync(fs.readFileSync(f)).toString('utf8'));
   return {
-    binaries: dsos => new Map([...dsos].filter(d => d === `target/fp/release/${prog}`).map(d => [d, d])),
+    binaries: dsos => new Map([...dsos].filter(d => d === (mode === 'fp' ? `target/fp/release/${prog}` : `target/release/${prog}`)).map(d => [d, d])),
     chains: async (_bin, addrs) => new Map(addrs.filter(a => chains.has(a)).map(a => [a, chains.get(a)!])),
   };
 }
@@ -72,7 +72,7 @@ const cache = new Map<string, Promise<ProfileReportJson>>();
 function report(name: string): Promise<ProfileReportJson> {
   let p = cache.get(name);
   const [prog, mode] = name.split('-');
-  const inline = mode === 'fp' ? inlineReplay(prog) : undefined;
+  const inline = inlineReplay(prog, mode);
   if (!p) cache.set(name, (p = analyzeProfile(path.join(DIR, `${name}.perf-script.txt.gz`), { root: ROOT, top: 0, ...(inline ? { inline } : { expand: false }) }).then(a => a.report)));
   return p;
 }
@@ -95,8 +95,8 @@ test('12 real recordings: sample counts equal, allocation/free/memcpy shares wit
   }
 });
 
-test('-g recordings of all three programs, and dwarf ones of service and batch: >= 90% of the samples with a workspace frame are attributed (the rayon pipeline through the binary\'s inline chains)', async () => {
-  for (const [prog, modes] of [['service', ['dwarf', 'fp']], ['batch', ['dwarf', 'fp']], ['pipeline', ['fp']]] as const) {
+test('all 12 texts: >= 90% of the samples with a workspace frame are attributed (the rayon pipeline\'s -g and no-srcline texts through the binary\'s inline chains)', async () => {
+  for (const [prog, modes] of [['service', ['dwarf', 'fp']], ['batch', ['dwarf', 'fp']], ['pipeline', ['dwarf', 'fp']]] as const) {
     for (const mode of modes) {
       const t = truth(prog, mode);
       for (const v of ['srcline', 'nosrcline']) {
@@ -132,15 +132,16 @@ test('without srcline and with -g: the top-5 memcpy/allocation functions equal t
   }
 });
 
-test('-g rayon pipeline, with and without srcline: inline chains from the binary give the truth\'s memcpy and allocation top-5 lines, in order', async () => {
+test('rayon pipeline, -g with and without srcline and dwarf without: inline chains from the binary give the truth\'s memcpy and allocation top-5 lines, in order', async () => {
   const t = truth('pipeline', 'fp');
   // (-g: memcpy keeps no frame, so the truth has allocation lines only)
   assert.ok(t.topAlloc.length >= 1, 'the truth has lines to compare');
-  for (const v of ['srcline', 'nosrcline']) {
-    const r = await report(`pipeline-fp-${v}`);
-    assert.deepEqual(ourLines(r.hotLines, 'copy'), t.topCopy.map(x => x.line), `pipeline-fp-${v} copy`);
-    assert.deepEqual(ourLines(r.hotLines, 'alloc'), t.topAlloc.map(x => x.line), `pipeline-fp-${v} alloc`);
-    assert.ok(r.warnings.some(w => /ran in target\/fp\/release\/pipeline but no frame named workspace code.*inline chains were read from the binary with addr2line/.test(w)), v);
+  for (const v of ['fp-srcline', 'fp-nosrcline', 'dwarf-nosrcline']) {
+    const tv = truth('pipeline', v.split('-')[0]);
+    const r = await report(`pipeline-${v}`);
+    assert.deepEqual(ourLines(r.hotLines, 'copy'), tv.topCopy.map(x => x.line), `pipeline-${v} copy`);
+    assert.deepEqual(ourLines(r.hotLines, 'alloc'), tv.topAlloc.map(x => x.line), `pipeline-${v} alloc`);
+    assert.ok(r.warnings.some(w => /ran in target\/(fp\/)?release\/pipeline but no frame named workspace code.*inline chains were read from the binary with addr2line/.test(w)), v);
   }
   // without the binary's chains, the text alone names almost none of them
   const bare = await analyzeProfile(path.join(DIR, 'pipeline-fp-nosrcline.perf-script.txt.gz'), { root: ROOT, top: 0, expand: false });
