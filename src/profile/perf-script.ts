@@ -527,6 +527,11 @@ export class PerfScriptParser {
   /** The frames of the sample being built come from `blocks` (shared by every such sample). */
   private sharedFrames = false;
   private readonly strs = new ByteStrings();
+  /** The last header parsed on bytes (`memoLen` -1: none usable) and its time token's offsets. */
+  private readonly memo = Buffer.alloc(256);
+  private memoLen = -1;
+  private memoT0 = 0;
+  private memoT1 = 0;
   /** The header of the byte path, filled in place for every sample. */
   private readonly hb: HeaderFields = { comm: '', pid: undefined, tid: undefined, cpu: undefined, time: undefined, period: 1, event: '', payload: '' };
 
@@ -604,11 +609,26 @@ export class PerfScriptParser {
         // before), then parses; the header object is reused, so the flush comes first
         this.lines++;
         this.flush();
-        if (parseHeaderBytes(buf, p, e, this.strs, this.hb) !== undefined) {
+        const len = e - p;
+        if (len === this.memoLen && this.sameButTime(buf, p, len)) {
+          // the previous header with other time digits: the same parse, another time
+          this.hb.time = bNum(buf, p + this.memoT0, p + this.memoT1);
           this.setHeader(this.hb);
           p = nl + 1;
           continue;
         }
+        if (parseHeaderBytes(buf, p, e, this.strs, this.hb) !== undefined) {
+          if (F[6] >= 0 && this.hb.payload === '' && len <= this.memo.length) {
+            buf.copy(this.memo, 0, p, e);
+            this.memoLen = len;
+            this.memoT0 = F[6] - p;
+            this.memoT1 = F[7] - p;
+          } else this.memoLen = -1;
+          this.setHeader(this.hb);
+          p = nl + 1;
+          continue;
+        }
+        this.memoLen = -1;
         // not parsed on bytes: line() does it again on text (its flush finds nothing left)
         this.lines--;
       }
@@ -616,6 +636,20 @@ export class PerfScriptParser {
       p = nl + 1;
     }
     return this.lines - lines0;
+  }
+
+  /**
+   * Whether header `buf[p, p + len)` equals the last one parsed on bytes (`memo`) but for digits
+   * inside its time token: tokens, their kinds and every other field are then the same.
+   */
+  private sameButTime(buf: Buffer, p: number, len: number): boolean {
+    const m = this.memo;
+    for (let i = 0; i < len; i++) {
+      const c = buf[p + i];
+      if (c === m[i]) continue;
+      if (i < this.memoT0 || i >= this.memoT1 || c < 48 || c > 57 || m[i] < 48 || m[i] > 57) return false;
+    }
+    return true;
   }
 
   /** The last line of byte input when it has no `\n`. */
