@@ -5,7 +5,8 @@
 // Alloc Lens: `perf script --no-inline --no-demangle` stacks, symbol addresses from `nm`, source
 // lines from `addr2line -i` on the unstripped binaries (return address - 1 for callers).
 // Writes test/fixtures/realprof/<prog>-<dwarf|fp>-<srcline|nosrcline>.perf-script.txt.gz and
-// <prog>-<dwarf|fp>.truth.json. Usage: npm run measure:recordings
+// <prog>-<dwarf|fp>.truth.json, and <prog>-<dwarf|fp>.addr2line.txt.gz (addr2line -i on
+// every program address, replayed by the tests). Usage: npm run measure:recordings
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -137,6 +138,33 @@ function groundTruth(bin, data, srcDir) {
   return { ...t, shares: { alloc: t.alloc / t.samples, copy: t.copy / t.samples, free: t.free / t.samples }, topCopy: top('copy'), topAlloc: top('alloc'), topCopyFn: topFn('copy'), topAllocFn: topFn('alloc') };
 }
 
+/**
+ * addr2line's inline chains for every program address of a recording (perf's ip and ip - 1), so
+ * the tests can replay the expansion Alloc Lens runs on the binary (later builds do not reproduce
+ * it byte for byte). perf prints a PIE's addresses as file offsets: they go to addr2line as
+ * virtual addresses (PT_LOAD segments from readelf) and are printed back as perf's numbers.
+ */
+function chainsFor(bin, perfText) {
+  const loads = [];
+  for (const m of run('readelf', ['-lW', bin]).matchAll(/^\s*LOAD\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)/gm)) {
+    loads.push({ off: parseInt(m[1], 16), vaddr: parseInt(m[2], 16), size: parseInt(m[3], 16) });
+  }
+  const pie = /Type:\s+DYN/.test(run('readelf', ['-hW', bin]));
+  const toVaddr = ip => {
+    if (!pie) return ip;
+    const l = loads.find(l => ip >= l.off && ip < l.off + l.size);
+    return l ? ip - l.off + l.vaddr : ip;
+  };
+  const back = new Map();
+  for (const m of perfText.matchAll(/^\s*([0-9a-f]+) .* \((.*)\)$/gm)) {
+    if (m[2] !== bin) continue;
+    const ip = parseInt(m[1], 16);
+    for (const a of [ip, ip - 1]) back.set(toVaddr(a), a);
+  }
+  const a2l = run('addr2line', ['-i', '-f', '-C', '-a', '-e', bin], { input: [...back.keys()].map(a => `0x${a.toString(16)}`).join('\n') });
+  return a2l.replace(/^0x([0-9a-f]+)$/gm, (_, h) => `0x${back.get(parseInt(h, 16)).toString(16).padStart(16, '0')}`);
+}
+
 try {
   if (!process.env.REALPROF_NOBUILD) build();
   mkdirSync(out, { recursive: true });
@@ -154,6 +182,7 @@ try {
       writeFileSync(join(out, `${prog}-${mode}-srcline.perf-script.txt.gz`), gzipSync(relative(withSrc), { level: 9 }));
       writeFileSync(join(out, `${prog}-${mode}-nosrcline.perf-script.txt.gz`), gzipSync(relative(noSrc), { level: 9 }));
       const truth = groundTruth(bin, data, join(crate, 'src'));
+      writeFileSync(join(out, `${prog}-${mode}.addr2line.txt.gz`), gzipSync(relative(chainsFor(bin, noSrc)), { level: 9 }));
       writeFileSync(join(out, `${prog}-${mode}.truth.json`), `${JSON.stringify({ program: prog, mode, frequency: Number(FREQ), ...truth }, null, 2)}\n`);
       console.log(`${prog} ${mode}: ${truth.samples} samples, ${truth.withWorkspaceFrame} with a workspace frame, copy ${truth.copy}, alloc ${truth.alloc}, rehash ${truth.rehash}`);
     }

@@ -40,7 +40,7 @@ export class ProfileState {
 
   constructor(private readonly analysis: WorkspaceAnalysis) {}
 
-  async import(file: string, folder: FolderState, opts: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void }): Promise<ImportSummary> {
+  async import(file: string, folder: FolderState, opts: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void; trusted?: boolean }): Promise<ImportSummary> {
     if ((await detectImporter(file)).importer.kind === 'heap') {
       const { loaded, summary } = await importHeap(file, folder, opts);
       this.current = undefined;
@@ -59,6 +59,8 @@ export class ProfileState {
       index: folder.index,
       remaps: folder.editor.remaps,
       top: 0,
+      // addr2line on the workspace's binaries: not in an untrusted workspace (nothing is executed)
+      expand: opts.trusted !== false,
       signal: opts.signal,
       onProgress: opts.onProgress,
     });

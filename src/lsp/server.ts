@@ -490,6 +490,7 @@ export function startServer(conn: Connection): void {
           try {
             const summary = await profile.import(abs, folder, {
               signal,
+              trusted: init.trusted !== false,
               onProgress: pr => progress?.report(pr.bytesTotal ? Math.min(100, Math.floor((pr.bytesRead / pr.bytesTotal) * 100)) : 0, `${(pr.bytesRead / 1e6).toFixed(0)} MB, ${pr.samples.toLocaleString('en-US')} samples`),
             });
             log.info(`imported ${abs} (${summary.format}) in ${Date.now() - t0} ms: ${summary.samples} samples of ${summary.event}`);

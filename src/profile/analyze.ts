@@ -13,6 +13,7 @@ import { attribute, type Attribution } from './attribute';
 import { confirmFindings, type Confirmation, type ConfirmOptions } from './confirm';
 import type { FoldedCollapser, FoldOptions } from './folded';
 import { importProfile } from './import';
+import { buildExpansion, workspaceBinaries, type ChainSource } from './inline-expand';
 import type { ProfileData } from './model';
 import { ProfileInputError } from './source';
 import type { PathRemap, WorkspaceContext } from './paths';
@@ -34,6 +35,12 @@ export interface AnalyzeOptions {
   readonly top?: number;
   readonly stacks?: number;
   readonly perf?: string;
+  /** Expand inline chains from workspace binaries with addr2line when stacks lack them (default true). */
+  readonly expand?: boolean;
+  /** `addr2line` executable (binutils). */
+  readonly addr2line?: string;
+  /** Tests: the workspace binaries of a recording and their inline chains, instead of disk and addr2line. */
+  readonly inline?: { binaries: (dsos: Iterable<string>, root: string) => Map<string, string>; chains: ChainSource };
   /** An index already loaded for `root` (the editor's). */
   readonly index?: WorkspaceIndex;
   readonly signal?: AbortSignal;
@@ -53,7 +60,7 @@ export interface ProfileAnalysis {
 export async function analyzeProfile(input: string, opts: AnalyzeOptions): Promise<ProfileAnalysis> {
   const root = path.resolve(opts.root);
   const warnings: string[] = [];
-  const imported = await importProfile(input, { signal: opts.signal, onProgress: opts.onProgress, fold: typeof opts.fold === 'object' ? opts.fold : opts.fold ? {} : undefined, perf: opts.perf });
+  let imported = await importProfile(input, { signal: opts.signal, onProgress: opts.onProgress, fold: typeof opts.fold === 'object' ? opts.fold : opts.fold ? {} : undefined, perf: opts.perf });
   let index = opts.index;
   if (!index && fs.existsSync(path.join(root, 'Cargo.toml'))) {
     try {
@@ -64,9 +71,40 @@ export async function analyzeProfile(input: string, opts: AnalyzeOptions): Promi
   } else if (!index) warnings.push(`${root} has no Cargo.toml: symbols cannot be mapped to definitions (srcline paths are still used); pass --root <crate or workspace>`);
   const files = index ? index.fileNames() : [];
   const ws: WorkspaceContext = { root, files, locate: index ? createSymbolLocator(index.items) : undefined, locateType: index ? typeLocator(index) : undefined, remaps: opts.remaps };
-  const ev = imported.data.primaryEvent(opts.event);
+  let ev = imported.data.primaryEvent(opts.event);
   if (!ev) throw new ProfileInputError(`no samples of event ${JSON.stringify(opts.event)}; the profile has: ${imported.data.eventOrder.join(', ')}`);
-  const a = attribute(imported.data, ev, ws);
+  let a = attribute(imported.data, ev, ws);
+  // Samples with a frame in a workspace binary but no workspace line (-g or --no-inline stacks
+  // whose workspace code was inlined into a dependency's function): expand the binary's inline
+  // chains with addr2line and read the input again.
+  const bins = (opts.inline?.binaries ?? workspaceBinaries)(imported.data.framesByDso.keys(), root);
+  if (bins.size > 0 && opts.expand !== false) {
+    const binIds = new Set<number>();
+    imported.data.frames.forEach(f => {
+      if (f.dso !== undefined && bins.has(f.dso)) binIds.add(f.id);
+    });
+    let lost = 0;
+    for (const [rec, info] of a.stackInfo) if (info.user < 0 && rec.frames.some(id => binIds.has(id))) lost += rec.count;
+    if (lost > 0) {
+      const x = await buildExpansion(bins, imported.data.framesByDso, { addr2line: opts.addr2line, signal: opts.signal, chains: opts.inline?.chains });
+      const names = [...bins.values()].map(b => path.relative(root, path.resolve(root, b))).join(', ');
+      if (x && !x.usable) {
+        warnings.push(`${lost.toLocaleString('en-US')} samples ran in ${names} but no frame named workspace code; its inline chains were not used: only ${x.agreed.toLocaleString('en-US')} of ${x.resolved.toLocaleString('en-US')} addresses fall in the function perf names, so the binary was rebuilt since the recording (record again with this build, or keep the binary)`);
+      } else if (x) {
+        const again = await importProfile(input, { signal: opts.signal, perf: opts.perf, expandFrames: f => x.expand(f) });
+        const ev2 = again.data.primaryEvent(opts.event);
+        if (ev2) {
+          const a2 = attribute(again.data, ev2, ws);
+          if (a2.attributed > a.attributed) {
+            warnings.push(`${lost.toLocaleString('en-US')} samples ran in ${names} but no frame named workspace code (-g or --no-inline stacks have no inline chains): inline chains were read from the binary with addr2line (${x.agreed.toLocaleString('en-US')} of ${x.resolved.toLocaleString('en-US')} addresses agree with perf's symbols; the others are not used), and ${a2.attributed.toLocaleString('en-US')} samples are attributed instead of ${a.attributed.toLocaleString('en-US')}`);
+            imported = { ...again, folded: imported.folded };
+            ev = ev2;
+            a = a2;
+          }
+        }
+      }
+    }
+  }
   if (a.attributed === 0 && a.totals.total > 0) warnings.push(`none of the ${a.totals.total} samples has a frame in ${root}: is this the workspace the binary was built from? Sources recorded elsewhere can be mapped with a path remap (FROM=TO)`);
   const report = buildReport(imported.data, a, { input, format: imported.gzip ? `${imported.format}+gzip` : imported.format, top: opts.top ?? 10, stacks: opts.stacks, files, root, warnings });
   let confirmations: Confirmation[] | undefined;

@@ -173,10 +173,14 @@ export function attribute(data: ProfileData, ev: EventProfile, ws: WorkspaceCont
         break;
       }
     }
-    // outermost allocator/copy frame below the user frame (realloc's memcpy is allocator work)
+    // outermost allocator/copy frame below the user frame (realloc's memcpy is allocator work).
+    // Physical frames only: allocator code inlined into a caller (`RawVec::grow_one`'s capacity
+    // check in serde's visit_seq) runs as the caller, as addr2line's physical function says;
+    // the call it makes into the allocator is a frame of its own.
     let kind: FrameKind = 'other';
     const end = user < 0 ? fr.length : user;
     for (let i = 0; i < end; i++) {
+      if (rec.inlinedIntoNext[i] === 1) continue;
       const f = data.frames[fr[i]];
       if (f.kind === 'rehash') {
         // hash-table growth bounds the search: its malloc/memcpy children keep their kind,

@@ -12,7 +12,7 @@ import { constants as zc, gunzipSync } from 'node:zlib';
 import { FoldedCollapser, foldedToSample, parseFoldedLine, type FoldOptions } from './folded';
 import { ProfileData } from './model';
 import { PerfScriptParser } from './perf-script';
-import { CancelledError, ProfileInputError, fileLines, sniffFile, sniffText, streamLines, type InputFormat } from './source';
+import { CancelledError, ProfileInputError, fileLineBytes, fileLines, sniffFile, sniffText, streamLineBytes, streamLines, type InputFormat } from './source';
 import type { ImportOptions, PerfSample, RawFrame } from './types';
 import { importDhat } from './heap/dhat';
 import { compressionOf, importHeaptrack } from './heap/heaptrack';
@@ -34,6 +34,8 @@ export interface ProfileImportOptions extends ImportOptions {
   readonly fold?: FoldOptions;
   /** `perf` executable for perf.data input. */
   readonly perf?: string;
+  /** Rewrites each sample's frames before they are added (inline expansion from the binary). */
+  readonly expandFrames?: (frames: readonly RawFrame[]) => readonly RawFrame[];
 }
 
 /** The `perf script` fields Alloc Lens asks for when it runs perf itself. */
@@ -109,10 +111,16 @@ const perfText = (id: 'perf-script' | 'folded', description: string, extensions:
     const io = { signal: o.signal, onBytes: (n: number) => sink.bytes(n), onWarning: (m: string) => sink.warn(m) };
     if (id === 'perf-script') {
       const parser = new PerfScriptParser(s => sink.sample(s), m => sink.warn(m));
-      await fileLines(file, gzip, l => {
-        parser.line(l);
-        sink.line?.(l);
-      }, io);
+      const onLine = sink.line;
+      if (onLine) {
+        // the FlameGraph-exact collapse reads every line as text
+        await fileLines(file, gzip, l => {
+          parser.line(l);
+          onLine(l);
+        }, io);
+      } else {
+        await fileLineBytes(file, gzip, (b, s, e) => parser.feed(b, s, e), (b, s, e) => parser.feedLast(b, s, e), io);
+      }
       parser.end();
       return { lines: parser.lines, gzip };
     }
@@ -141,10 +149,12 @@ const perfData: ProfileImporter = {
   sniff: head => head.subarray(0, 8).toString('latin1') === 'PERFILE2',
   async import(file, sink, o) {
     const parser = new PerfScriptParser(s => sink.sample(s), m => sink.warn(m));
-    await runPerfScript(file, o.perf ?? 'perf', l => {
-      parser.line(l);
-      sink.line?.(l);
-    }, { signal: o.signal, onBytes: n => sink.bytes(n), onWarning: m => sink.warn(m) });
+    const onLine = sink.line;
+    // the FlameGraph-exact collapse reads every line as text; otherwise the parser reads bytes
+    const lines: LineReader = onLine
+      ? { text: l => { parser.line(l); onLine(l); } }
+      : { bytes: (b, s, e) => parser.feed(b, s, e), last: (b, s, e) => parser.feedLast(b, s, e) };
+    await runPerfScript(file, o.perf ?? 'perf', lines, { signal: o.signal, onBytes: n => sink.bytes(n), onWarning: m => sink.warn(m) });
     parser.end();
     return { lines: parser.lines, gzip: false };
   },
@@ -318,7 +328,9 @@ async function importCpu(file: string, importer: ProfileImporter, head: Buffer, 
   const sink: ProfileSink = {
     sample(s) {
       samples++;
-      data.add(s);
+      const x = opts.expandFrames;
+      // (the expansion returns the same array for the same input array: sharedFrames holds)
+      data.add(x ? { ...s, frames: x(s.frames) } : s);
       folded?.add(s);
     },
     heap() {
@@ -343,8 +355,13 @@ async function importCpu(file: string, importer: ProfileImporter, head: Buffer, 
   return { data, format, gzip, bytes, lines, folded };
 }
 
+/** How `runPerfScript` hands over perf script's output: decoded lines, or bytes (see `streamLineBytes`). */
+export type LineReader =
+  | { readonly text: (line: string) => void }
+  | { readonly bytes: (buf: Buffer, start: number, end: number) => number; readonly last: (buf: Buffer, start: number, end: number) => void };
+
 /** Runs `perf script` on a perf.data file (argument array, no shell) and streams its output. */
-export function runPerfScript(file: string, perf: string, onLine: (l: string) => void, opts: { signal?: AbortSignal; onBytes?: (n: number) => void; onWarning?: (m: string) => void }): Promise<void> {
+export function runPerfScript(file: string, perf: string, onLine: ((l: string) => void) | LineReader, opts: { signal?: AbortSignal; onBytes?: (n: number) => void; onWarning?: (m: string) => void }): Promise<void> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(new CancelledError());
     const child = spawn(perf, [...PERF_SCRIPT_ARGS, '-i', file], { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
@@ -364,7 +381,9 @@ export function runPerfScript(file: string, perf: string, onLine: (l: string) =>
     });
     const kill = () => child.kill('SIGTERM');
     opts.signal?.addEventListener('abort', kill, { once: true });
-    streamLines(child.stdout, onLine, { signal: opts.signal, onBytes: opts.onBytes, what: `perf script -i ${file}` }).then(
+    const reader: LineReader = typeof onLine === 'function' ? { text: onLine } : onLine;
+    const lineOpts = { signal: opts.signal, onBytes: opts.onBytes, what: `perf script -i ${file}` };
+    ('text' in reader ? streamLines(child.stdout, reader.text, lineOpts) : streamLineBytes(child.stdout, reader.bytes, reader.last, lineOpts)).then(
       async () => {
         const code = await exited;
         opts.signal?.removeEventListener('abort', kill);

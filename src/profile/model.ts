@@ -24,6 +24,12 @@ export interface FrameInfo {
 export interface StackRecord {
   /** Frame ids, leaf first. */
   readonly frames: readonly number[];
+  /**
+   * 1 where a frame is inlined into the next one (perf printed both for the same address: an
+   * inline chain of `perf script --inline`/srcline output), else 0. Only the last frame of a
+   * chain is a function the CPU was in (a physical frame).
+   */
+  readonly inlinedIntoNext: Uint8Array;
   /** Thread/process name (the flamegraph root). */
   readonly comm: string;
   /** Number of samples. */
@@ -43,6 +49,8 @@ export interface EventProfile {
 interface TrieNode {
   kids: Map<number | string, TrieNode>;
   rec?: StackRecord;
+  /** On comm nodes: the stack's leaf node for each interned frames array (`PerfSample.sharedFrames`). */
+  byFrames?: Map<readonly RawFrame[], TrieNode>;
 }
 
 function child(n: TrieNode, k: number | string): TrieNode {
@@ -66,11 +74,21 @@ export class ProfileData {
   truncatedStacks = 0;
   readonly warnings: string[] = [];
 
+  /** Distinct frames with an address per DSO (user-space), for inline expansion from the binary. */
+  readonly framesByDso = new Map<string, RawFrame[]>();
+
   private frameId(f: RawFrame): number {
     const known = this.byObject.get(f);
     if (known !== undefined) return known;
     const id = this.frameIdByKey(f);
-    if (this.byObject.size < 1_000_000) this.byObject.set(f, id);
+    if (this.byObject.size < 1_000_000) {
+      this.byObject.set(f, id);
+      if (f.dso !== undefined && f.ip !== undefined && !f.dso.startsWith('[')) {
+        let l = this.framesByDso.get(f.dso);
+        if (!l) this.framesByDso.set(f.dso, (l = []));
+        if (l.length < 200_000) l.push(f);
+      }
+    }
     return id;
   }
 
@@ -112,7 +130,17 @@ export class ProfileData {
       this.tries.set(ev, node);
     }
     node = child(node, s.comm);
-    for (let i = 0; i < s.frames.length; i++) node = child(node, this.frameId(s.frames[i]));
+    if (s.sharedFrames) {
+      // the parser hands out the same array for the same stack text: walk the trie once per array
+      const byFrames: Map<readonly RawFrame[], TrieNode> = (node.byFrames ??= new Map());
+      let leaf: TrieNode | undefined = byFrames.get(s.frames);
+      if (leaf === undefined) {
+        leaf = node;
+        for (let i = 0; i < s.frames.length; i++) leaf = child(leaf, this.frameId(s.frames[i]));
+        if (byFrames.size < 1_000_000) byFrames.set(s.frames, leaf);
+      }
+      node = leaf;
+    } else for (let i = 0; i < s.frames.length; i++) node = child(node, this.frameId(s.frames[i]));
     const n = s.count ?? 1;
     const rec = node.rec;
     if (rec) {
@@ -121,7 +149,12 @@ export class ProfileData {
     } else {
       const ids = new Array<number>(s.frames.length);
       for (let i = 0; i < s.frames.length; i++) ids[i] = this.frameId(s.frames[i]);
-      node.rec = { frames: ids, comm: s.comm, count: n, weight: s.period };
+      const inl = new Uint8Array(s.frames.length);
+      for (let i = 0; i + 1 < s.frames.length; i++) {
+        const ip = s.frames[i].ip;
+        if (ip !== undefined && ip === s.frames[i + 1].ip) inl[i] = 1;
+      }
+      node.rec = { frames: ids, inlinedIntoNext: inl, comm: s.comm, count: n, weight: s.period };
       ev.stacks.set(String(ev.stacks.size), node.rec);
     }
     ev.samples += n;

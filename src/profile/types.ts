@@ -34,6 +34,11 @@ export interface PerfSample {
   readonly payload: string;
   /** Callchain, leaf first. */
   readonly frames: readonly RawFrame[];
+  /**
+   * True when `frames` is an interned array, the same object for every sample with the same
+   * stack text (consumers may cache per array).
+   */
+  readonly sharedFrames?: boolean;
 }
 
 /** Progress of a streaming import. */

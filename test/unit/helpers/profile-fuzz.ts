@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { main } from '../../../src/cli/main';
 import { demangle, fixPartiallyDemangled } from '../../../src/profile/demangle';
+import { PerfScriptParser } from '../../../src/profile/perf-script';
 import { capture } from './capture';
 
 const REPO = path.join(__dirname, '..', '..', '..', '..');
@@ -159,15 +160,61 @@ export function gzipBombs(): { name: string; data: Buffer }[] {
   ];
 }
 
+/**
+ * Parses `data` (perf script text) as decoded lines through `PerfScriptParser.line()` and as
+ * bytes through `feed()`, in pieces cut at random line boundaries; returns how they differ
+ * (samples, warnings, line counts, call-graph mode), or undefined when they agree.
+ */
+export function parseBothWays(data: Buffer, r: () => number = rng(1)): string | undefined {
+  const run = (byBytes: boolean) => {
+    const samples: unknown[] = [];
+    const warnings: string[] = [];
+    const p = new PerfScriptParser(s => samples.push({ ...s, sharedFrames: undefined, frames: s.frames.map(f => ({ ...f })) }), w => warnings.push(w));
+    if (byBytes) {
+      const nls: number[] = [];
+      for (let i = data.indexOf(10); i >= 0; i = data.indexOf(10, i + 1)) nls.push(i);
+      // pieces of 1 to 40 lines, or the whole input (what the readers hand over)
+      const whole = r() < 0.3;
+      let at = 0;
+      for (let k = 0; k < nls.length; ) {
+        k = whole ? nls.length : Math.min(nls.length, k + 1 + Math.floor(r() * 40));
+        const end = nls[k - 1] + 1;
+        p.feed(data, at, end);
+        at = end;
+      }
+      if (at < data.length) p.feedLast(data, at, data.length);
+    } else {
+      const lines = data.toString('utf8').split('\n');
+      if (lines[lines.length - 1] === '') lines.pop();
+      for (const l of lines) p.line(l.length > 0 && l.charCodeAt(l.length - 1) === 13 ? l.slice(0, -1) : l);
+    }
+    p.end();
+    return { samples, warnings, lines: p.lines, skipped: p.skippedLines, n: p.samples, callGraph: p.callGraph };
+  };
+  const a = run(false);
+  const b = run(true);
+  for (const k of ['lines', 'skipped', 'n', 'callGraph'] as const) if (a[k] !== b[k]) return `${k}: text ${a[k]}, bytes ${b[k]}`;
+  const wa = JSON.stringify(a.warnings);
+  const wb = JSON.stringify(b.warnings);
+  if (wa !== wb) return `warnings differ: text ${wa.slice(0, 300)} / bytes ${wb.slice(0, 300)}`;
+  for (let i = 0; i < a.samples.length; i++) {
+    const x = JSON.stringify(a.samples[i]);
+    const y = JSON.stringify(b.samples[i]);
+    if (x !== y) return `sample ${i} differs: text ${x.slice(0, 300)} / bytes ${y.slice(0, 300)}`;
+  }
+  return undefined;
+}
+
 /** Runs the CLI on one input file; returns a failure description or undefined. */
-async function runOne(file: string, scratch: string): Promise<{ code: number; ms: number; error?: string }> {
+async function runOne(file: string, scratch: string, folded: boolean): Promise<{ code: number; ms: number; error?: string }> {
   const c = capture();
   // CPU time, not wall time: 8 processes share 2 cores here, and a hang burns CPU either way.
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let code: number;
   try {
-    code = await main(['profile', file, '--root', scratch, '--json', '--top', '3', '--folded', path.join(scratch, 'out.folded')], c.io);
+    // --folded reads decoded lines (the FlameGraph-exact collapse); without it the import reads bytes
+    code = await main(['profile', file, '--root', scratch, '--json', '--top', '3', ...(folded ? ['--folded', path.join(scratch, 'out.folded')] : [])], c.io);
   } catch (e) {
     return { code: -1, ms: 0, error: `exception: ${(e as Error).stack?.split('\n').slice(0, 4).join(' | ')}` };
   }
@@ -200,8 +247,13 @@ export async function fuzzProfiles(o: FuzzOptions): Promise<FuzzResult> {
   const record = async (name: string, data: Buffer) => {
     const file = path.join(scratch, 'input');
     fs.writeFileSync(file, data);
-    const out = await runOne(file, scratch);
+    const out = await runOne(file, scratch, res.inputs % 2 === 0);
     res.inputs++;
+    // the byte and text parsers agree (plain text inputs)
+    if (!out.error && !(data[0] === 0x1f && data[1] === 0x8b)) {
+      const diff = parseBothWays(data, rng(res.inputs));
+      if (diff) out.error = `byte and text parsing differ: ${diff}`;
+    }
     if (out.code === 0) res.exit0++;
     else if (out.code === 2) res.exit2++;
     if (out.ms > res.slowestMs) [res.slowestMs, res.slowest] = [out.ms, `${name} (${data.length} B)`];

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { parseHeader, PerfScriptParser, splitSymDso } from '../../../src/profile/perf-script';
+import { rng } from '../helpers/profile-fuzz';
 import type { PerfSample } from '../../../src/profile/types';
 
 function parse(text: string): { samples: PerfSample[]; warnings: string[] } {
@@ -98,4 +102,49 @@ test('single-line stacks (no -g) with right-aligned comms', () => {
   assert.equal(samples.length, 2);
   assert.equal(samples[1].frames[0].sym, '_dl_start');
   assert.equal(samples[1].comm, 'false');
+});
+
+test('byte input (feed) gives the same samples, warnings and counts as decoded lines, on every real recording', async () => {
+  const { parseBothWays, corpus } = await import('../helpers/profile-fuzz');
+  const dir = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'realprof');
+  const inputs = [...corpus(), ...fs.readdirSync(dir).filter(f => f.endsWith('.txt.gz')).map(f => ({ name: f, data: zlib.gunzipSync(fs.readFileSync(path.join(dir, f))) }))];
+  assert.ok(inputs.length >= 25);
+  for (const { name, data } of inputs) assert.equal(parseBothWays(data), undefined, name);
+});
+
+test('byte input: crafted lines (CRLF, blank-ish lines in stacks, bad frames, non-ASCII comms, single-line stacks) agree with decoded lines', async () => {
+  const { parseBothWays } = await import('../helpers/profile-fuzz');
+  const stack = '\t7f01 a (/bin/x)\n  src/a.rs:3\n\t7f02 b (/bin/x)\n';
+  const texts = [
+    `p 1/1 1.5: 10 cycles:\n${stack}\np 1/1 1.6: 10 cycles:\n${stack}\n`.replace(/\n/g, '\r\n'),
+    `p 1/1 1.5: 10 cycles:\n${stack}   \n${stack}\np 1/1 1.6: 10 cycles:\n${stack}\n`,
+    `p 1/1 1.5: 10 cycles:\n\tnot a frame\n${stack}\np 1/1 1.6: 10 cycles:\n\tnot a frame\n${stack}\n`,
+    `Wörker 7/8 [001] 2.25: 3 cpu-clock:\n${stack}\nWörker 7/8 [001] 2.5: 3 cpu-clock:\n${stack}\n`,
+    `V8 WorkerThread 7/8 99999999999999999.5: 12345678901234567890 cpu-clock:\n${stack}\n`,
+    `p 1 1.5: cycles:  7f01 main+0x1 (/bin/x)\np 1 1.6: cycles:  7f01 main+0x1 (/bin/x)\n`,
+    `# cmdline : /usr/bin/perf record -g ./x\np 1/1 1.5: 10 cycles:\n${stack}\np 1/1 1.5: 10 cycles:\n${stack}# cmdline : /usr/bin/perf record --call-graph dwarf ./x\n\n`,
+    `PERF_RECORD_X\np 1/1 1.5: 10 cycles:\n${stack}\n\n\n\tstray 1 (x)\n-5/-6 1.5: 1 e:\n${stack}`,
+    `p 1/1 1.5: 10 cycles:\n${stack}\np 1/1 1.5: 10 cycles:\n${stack}`,
+  ];
+  for (const t of texts) for (let seed = 1; seed < 20; seed++) assert.equal(parseBothWays(Buffer.from(t), rng(seed)), undefined, `${JSON.stringify(t.slice(0, 60))} seed ${seed}`);
+});
+
+test('import: the byte reader (plain and gzip files) and the text reader (taken when folding) build the same profile', async () => {
+  const { importProfile } = await import('../../../src/profile/import');
+  const dir = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'realprof');
+  const tmp = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'alloc-lens-bytes-'));
+  const dump = (r: Awaited<ReturnType<typeof importProfile>>) =>
+    JSON.stringify({ frames: r.data.frames, events: [...r.data.events.values()].map(e => ({ ...e, stacks: [...e.stacks.values()] })), warnings: r.data.warnings, lines: r.lines, trunc: r.data.truncatedStacks });
+  try {
+    for (const f of fs.readdirSync(dir).filter(f => f.endsWith('-srcline.perf-script.txt.gz') || f.endsWith('-nosrcline.perf-script.txt.gz'))) {
+      const gz = path.join(dir, f);
+      const plain = path.join(tmp, f.replace(/\.gz$/, ''));
+      fs.writeFileSync(plain, zlib.gunzipSync(fs.readFileSync(gz)));
+      const text = dump(await importProfile(plain, { fold: {} }));
+      assert.equal(dump(await importProfile(plain)), text, `${f} plain`);
+      assert.equal(dump(await importProfile(gz)), text, `${f} gzip`);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 });
