@@ -4,7 +4,7 @@
 // rejects; compiles a sample of the injected rejected types with rustc to confirm rustc rejects
 // them. Writes test/fuzz/measured.json.
 //
-//   npm run measure:fuzz-analysis [-- N [seed]] [--chunk 500] [--fresh]
+//   npm run measure:fuzz-analysis [-- N [seed]] [--chunk 500] [--jobs 1] [--fresh]
 //   node scripts/measure-fuzz-analysis.mjs --one <seed> <k>   (analyse file k alone; add
 //        --cpu-prof before the script path to profile it)
 //
@@ -82,6 +82,7 @@ if (argv[0] === '--one') {
 }
 
 const chunk = Number(flag('--chunk') ?? 500);
+const jobs = Number(flag('--jobs') ?? 1);
 const fresh = bool('--fresh');
 const n = Number(argv[0] ?? 10_000);
 const seed = Number(argv[1] ?? 20261202);
@@ -126,28 +127,46 @@ const status = done => {
     `${crashes} crashes, ${slow} over 1 s, ${falseExact} false exact`;
 };
 
-for (;;) {
+// Chunks not yet finished (resuming skips the finished files).
+const todo = [];
+{
   const { done } = readLog();
-  let from = 0;
-  while (from < n && done.has(from)) from++;
-  if (from >= n) break;
-  let to = from;
-  while (to < n && to - from < chunk && !done.has(to)) to++;
-  const child = spawn(process.execPath, ['--expose-gc', import.meta.filename, '--child', String(seed), String(from), String(to)], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const timer = setInterval(() => process.stderr.write(`\r${status(readLog().done)}   `), 10_000);
-  const [code, signal] = await new Promise(resolve => child.on('exit', (c, s) => resolve([c, s])));
-  clearInterval(timer);
-  const after = readLog();
-  if (code !== 0) {
-    // The child died on a file: that file is a crash (with how it died), and the run goes on.
+  for (let from = 0; from < n; ) {
+    while (from < n && done.has(from)) from++;
+    if (from >= n) break;
+    let to = from;
+    while (to < n && to - from < chunk && !done.has(to)) to++;
+    todo.push([from, to]);
+    from = to;
+  }
+}
+
+/** One child per chunk; a child that dies is replaced from the file after the one it died on. */
+async function runChunk(from, to) {
+  while (from < to) {
+    const child = spawn(process.execPath, ['--expose-gc', import.meta.filename, '--child', String(seed), String(from), String(to)], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const [code, signal] = await new Promise(resolve => child.on('exit', (c, s) => resolve([c, s])));
+    if (code === 0) return;
+    // The child died on a file: that file is a crash (with how it died), and the chunk goes on.
+    const after = readLog();
     const dead = [...after.started].filter(k => k >= from && k < to).sort((a, b) => a - b)[0] ?? from;
     const c = fuzz.fuzzCase(seedSources(), seed, dead);
     fs.mkdirSync(path.join(WORK, 'cases'), { recursive: true });
     fs.writeFileSync(path.join(WORK, 'cases', `seed-${seed}-${dead}-${c.kind}.rs`), c.text);
     fs.appendFileSync(logFile(seed), JSON.stringify({ k: dead, id: c.id, kind: c.kind, bytes: c.text.length, cpuMs: 0, crashed: `the analysing process died (exit ${code}, signal ${signal})` }) + '\n');
+    from = dead + 1;
+    while (from < to && after.done.has(from)) from++;
   }
-  process.stderr.write(`\r${status(after.done)}   `);
 }
+
+// --jobs children at a time (default 1): each file's CPU time is its own process's, so running
+// chunks side by side changes the wall time only.
+const timer = setInterval(() => process.stderr.write(`\r${status(readLog().done)}   `), 10_000);
+await Promise.all(Array.from({ length: jobs }, async () => {
+  for (let next = todo.shift(); next; next = todo.shift()) await runChunk(...next);
+}));
+clearInterval(timer);
+process.stderr.write(`\r${status(readLog().done)}   `);
 process.stderr.write('\n');
 
 const { done, chunks: childRss } = readLog();

@@ -253,10 +253,16 @@ let gcFn: (() => void) | undefined;
  * (~6 MB for a 50k-line file) only in the N-API finalizer of its JS wrapper, which runs after a
  * GC *and* a turn of the event loop (Node 20 defers finalizers to setImmediate). V8 does not see
  * that native memory, so in a synchronous loop over files nothing was ever freed: the first
- * 10,000-file run grew by ~2.7 MB of RSS per file and died near file 9,400. Forcing a GC and
- * yielding once per file keeps RSS flat.
+ * 10,000-file run grew by ~2.7 MB of RSS per file and died near file 9,400. A forced GC (here
+ * every 4 MB of analysed text, in runFuzz) and a turn of the event loop keep RSS flat.
  */
 export async function collectTrees(): Promise<void> {
+  gcNow();
+  await new Promise(resolve => setImmediate(resolve));
+  await new Promise(resolve => setImmediate(resolve));
+}
+
+function gcNow(): void {
   if (!gcFn) {
     const g = (globalThis as { gc?: () => void }).gc;
     if (g) gcFn = g;
@@ -266,8 +272,6 @@ export async function collectTrees(): Promise<void> {
     }
   }
   gcFn();
-  await new Promise(resolve => setImmediate(resolve));
-  await new Promise(resolve => setImmediate(resolve));
 }
 
 export interface FuzzRunOptions {
@@ -284,13 +288,22 @@ export interface FuzzRunOptions {
   onProgress?: (done: number, rep: FuzzReport) => void;
 }
 
-/** Runs files `from`..`to` - 1 of the run with `seed`, with a collected heap before each file. */
+/** Runs files `from`..`to` - 1 of the run with `seed`, freeing the trees of earlier files. */
 export async function runFuzz(seeds: { file: string; text: string }[], seed: number, o: FuzzRunOptions): Promise<FuzzReport> {
   const limitMs = o.limitMs ?? 1000;
   const rep: FuzzReport = { files: 0, crashes: [], slow: [], falseExact: [], maxCpuMs: 0, byKind: {} };
+  // Text analysed since the last forced GC: a full GC per file cost more CPU than the
+  // analysis of most files; trees take a few times their text in native memory.
+  let sinceGc = Infinity;
   for (let k = o.from ?? 0; k < o.to; k++) {
     const c = fuzzCase(seeds, seed, k);
-    await collectTrees();
+    if (sinceGc > 4_000_000) {
+      gcNow();
+      sinceGc = 0;
+    }
+    sinceGc += c.text.length;
+    // The finalizers of collected trees run on this turn of the event loop.
+    await new Promise(resolve => setImmediate(resolve));
     o.onStart?.(k);
     const out = analyseOne(c.text, c.rejected);
     rep.files++;
