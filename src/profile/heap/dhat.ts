@@ -151,6 +151,7 @@ export class PpStore {
 /** A DHAT allocation site: a view of its program point's columns in the store. */
 class PackedSite implements HeapSite {
   constructor(private readonly st: PpStore, private readonly k: number) {}
+  /** A view made on each access: read it once per site, not per frame. */
   get frames(): Int32Array { return this.st.frames(this.k); }
   get bytes(): number { return this.st.metric(this.k, 0); }
   set bytes(v: number) { this.st.setMetric(this.k, 0, v); }
