@@ -1,6 +1,7 @@
 /**
  * `alloc-lens profile <dhat.json | heaptrack.*.zst | *.pb.gz> --root <crate> [--json]
- *   [--top N] [--stacks N] [--folded <out>] [--speedscope <out.json>] [--remap FROM=TO] [--check]`
+ *   [--top N] [--stacks N] [--folded <out>] [--speedscope <out.json>] [--remap FROM=TO] [--check]
+ *   [--baseline <older heap profile>]`
  * Hot lines ranked by bytes with blocks, average size, peak contribution, bytes at exit and
  * average lifetime; heap diagnostics; byte-weighted speedscope and folded exports.
  */
@@ -9,8 +10,9 @@ import * as path from 'node:path';
 import { UsageError, type CliIo } from '../io';
 import { analyzeHeap, type HeapAnalysis } from '../../profile/heap/analyze';
 import type { PathRemap } from '../../profile/paths';
-import { CancelledError, ProfileInputError } from '../../profile/source';
 import { renderHeapText } from '../../profile/heap/report';
+import { compareHeapReports, renderHeapCompareText } from '../../profile/heap/compare';
+import { progressLine, runCancellable } from './cancellable';
 
 export interface HeapCliOptions {
   readonly input: string;
@@ -22,6 +24,8 @@ export interface HeapCliOptions {
   readonly check: boolean;
   readonly folded?: string;
   readonly speedscope?: string;
+  /** An older heap profile: print the per-line comparison instead of the report. */
+  readonly baseline?: string;
 }
 
 function writeOut(file: string, text: string): void {
@@ -33,31 +37,27 @@ function writeOut(file: string, text: string): void {
 }
 
 export async function runHeapProfile(o: HeapCliOptions, io: CliIo): Promise<number> {
-  const ac = new AbortController();
-  const onSig = () => ac.abort();
-  process.once('SIGINT', onSig);
   const showProgress = !o.json && (io.stderr as NodeJS.WriteStream).isTTY === true;
-  let p: HeapAnalysis;
-  try {
-    p = await analyzeHeap(o.input, {
+  const analysed = await runCancellable(io, showProgress, async signal => {
+    // Every line of both profiles when comparing: a line cut from one top-N would look gone.
+    const base = o.baseline === undefined ? undefined : await analyzeHeap(o.baseline, { root: o.root, remaps: o.remaps, top: 0, stacks: 0, signal });
+    const cur = await analyzeHeap(o.input, {
       root: o.root,
       remaps: o.remaps,
-      top: o.top,
-      stacks: o.stacks,
+      top: base ? 0 : o.top,
+      stacks: base ? 0 : o.stacks,
       check: o.check,
-      signal: ac.signal,
-      onProgress: showProgress ? pr => io.stderr.write(`\rimporting ${o.input}: ${(pr.bytesRead / 1e6).toFixed(0)}${pr.bytesTotal ? `/${(pr.bytesTotal / 1e6).toFixed(0)}` : ''} MB`) : undefined,
+      signal,
+      onProgress: showProgress ? pr => progressLine(io, o.input, pr) : undefined,
     });
-  } catch (e) {
-    if (e instanceof ProfileInputError) throw new UsageError(e.message);
-    if (e instanceof CancelledError) {
-      io.stderr.write('\nalloc-lens: cancelled\n');
-      return 130;
-    }
-    throw e;
-  } finally {
-    process.removeListener('SIGINT', onSig);
-    if (showProgress) io.stderr.write('\r\x1b[K');
+    return { base, cur };
+  });
+  if (!analysed) return 130;
+  const p: HeapAnalysis = analysed.cur;
+  if (analysed.base) {
+    const cmp = compareHeapReports(analysed.base.report, p.report);
+    io.stdout.write(o.json ? `${JSON.stringify({ ...cmp, root: p.root }, null, 2)}\n` : renderHeapCompareText(cmp, o.top));
+    return 0;
   }
   if (o.folded) writeOut(o.folded, p.folded().map(l => `${l}\n`).join(''));
   if (o.speedscope) writeOut(o.speedscope, JSON.stringify(p.speedscope()));

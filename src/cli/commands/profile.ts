@@ -6,15 +6,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, UsageError, type CliIo } from '../io';
 import { analyzeProfile, type ProfileAnalysis } from '../../profile/analyze';
-import { ProfileInputError, CancelledError } from '../../profile/source';
+import { ProfileInputError } from '../../profile/source';
 import { renderText, pct } from '../../profile/report';
 import { parseRemap } from '../../profile/paths';
 import { compareReports, renderCompareText } from '../../profile/compare';
 import { demangle } from '../../profile/demangle';
 import { detectImporter } from '../../profile/import';
 import { runHeapProfile } from './profile-heap';
+import { progressLine, runCancellable } from './cancellable';
 
-const USAGE = 'usage: alloc-lens profile <perf.data|perf-script.txt[.gz]|stacks.folded[.gz]|dhat.json|heaptrack.*.zst|*.pb.gz> [--root <workspace>] [--json] [--top N] [--stacks N] [--folded <out>] [--folded-demangled <out>] [--speedscope <out.json>] [--event <name>] [--remap FROM=TO[,FROM=TO]] [--check] [--perf <exe>] [--baseline <older profile>]';
+const USAGE = 'usage: alloc-lens profile <perf.data|perf-script.txt[.gz]|stacks.folded[.gz]|dhat.json|heaptrack.*.zst|*.pb.gz> [--root <workspace>] [--json] [--top N] [--stacks N] [--folded <out>] [--folded-demangled <out>] [--speedscope <out.json>] [--event <name>] [--remap FROM=TO[,FROM=TO]] [--check] [--perf <exe>] [--baseline <older profile of the same kind>]';
 
 /** The nearest directory upwards from `start` that has a Cargo.toml, else undefined. */
 function findCrateRoot(start: string): string | undefined {
@@ -72,23 +73,21 @@ export async function runProfile(args: string[], io: CliIo): Promise<number> {
   const kind = await detectImporter(input).then(d => d.importer.kind, e => {
     throw e instanceof ProfileInputError ? new UsageError(e.message) : e;
   });
+  const baseline = flags.has('baseline') ? String(flags.get('baseline')) : undefined;
+  if (baseline !== undefined) {
+    const baseKind = await detectImporter(baseline).then(d => d.importer.kind, e => {
+      throw e instanceof ProfileInputError ? new UsageError(e.message) : e;
+    });
+    if (baseKind !== kind) throw new UsageError(`--baseline ${baseline} is a ${baseKind === 'heap' ? 'heap' : 'CPU'} profile and ${input} a ${kind === 'heap' ? 'heap' : 'CPU'} profile: compare two of the same kind`);
+  }
   if (kind === 'heap') {
-    if (flags.has('baseline')) throw new UsageError('--baseline compares CPU profiles (perf); heap profiles cannot be compared yet');
-    return runHeapProfile({ input, root, remaps, json, top, stacks, check: flags.has('check'), folded: flags.has('folded') ? String(flags.get('folded')) : undefined, speedscope: flags.has('speedscope') ? String(flags.get('speedscope')) : undefined }, io);
+    return runHeapProfile({ input, root, remaps, json, top, stacks, check: flags.has('check'), folded: flags.has('folded') ? String(flags.get('folded')) : undefined, speedscope: flags.has('speedscope') ? String(flags.get('speedscope')) : undefined, baseline }, io);
   }
   const showProgress = !json && (io.stderr as NodeJS.WriteStream).isTTY === true;
-  const ac = new AbortController();
-  const onSig = () => ac.abort();
-  process.once('SIGINT', onSig);
-  let p: ProfileAnalysis;
-  let base: ProfileAnalysis | undefined;
-  const baseline = flags.has('baseline') ? String(flags.get('baseline')) : undefined;
-  try {
-    if (baseline !== undefined) {
-      // Every line of both profiles: a line cut from one top-N would look like it vanished.
-      base = await analyzeProfile(baseline, { root, remaps, event: flags.has('event') ? String(flags.get('event')) : undefined, top: 0, stacks: 0, perf: flags.has('perf') ? String(flags.get('perf')) : undefined, signal: ac.signal });
-    }
-    p = await analyzeProfile(input, {
+  const analysed = await runCancellable(io, showProgress, async signal => {
+    // Every line of both profiles: a line cut from one top-N would look like it vanished.
+    const base = baseline === undefined ? undefined : await analyzeProfile(baseline, { root, remaps, event: flags.has('event') ? String(flags.get('event')) : undefined, top: 0, stacks: 0, perf: flags.has('perf') ? String(flags.get('perf')) : undefined, signal });
+    const cur = await analyzeProfile(input, {
       root,
       remaps,
       event: flags.has('event') ? String(flags.get('event')) : undefined,
@@ -101,22 +100,13 @@ export async function runProfile(args: string[], io: CliIo): Promise<number> {
       top: base ? 0 : top,
       stacks,
       perf: flags.has('perf') ? String(flags.get('perf')) : undefined,
-      signal: ac.signal,
-      onProgress: showProgress
-        ? pr => io.stderr.write(`\rimporting ${input}: ${(pr.bytesRead / 1e6).toFixed(0)}${pr.bytesTotal ? `/${(pr.bytesTotal / 1e6).toFixed(0)}` : ''} MB, ${pr.samples.toLocaleString('en-US')} samples`)
-        : undefined,
+      signal,
+      onProgress: showProgress ? pr => progressLine(io, input, pr, `, ${pr.samples.toLocaleString('en-US')} samples`) : undefined,
     });
-  } catch (e) {
-    if (e instanceof ProfileInputError) throw new UsageError(e.message);
-    if (e instanceof CancelledError) {
-      io.stderr.write('\nalloc-lens: cancelled\n');
-      return 130;
-    }
-    throw e;
-  } finally {
-    process.removeListener('SIGINT', onSig);
-    if (showProgress) io.stderr.write('\r\x1b[K');
-  }
+    return { base, cur };
+  });
+  if (!analysed) return 130;
+  const { base, cur: p } = analysed;
   if (base) {
     const cmp = compareReports(base.report, p.report);
     io.stdout.write(json ? `${JSON.stringify({ ...cmp, root: p.root }, null, 2)}\n` : renderCompareText(cmp, top));

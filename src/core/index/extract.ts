@@ -13,7 +13,7 @@ import { attributeFromText, reprOf, spanAt, type SpanBase } from './syntax';
 import { newExtractResult, skippedItem } from './extract-types';
 import { expandItemMacro } from './macro-expand';
 import { extractItemsTreeCtx, inheritCfg } from './extract-tree';
-import { bitflagsItems, docText, extractItemsTree, extractMacroTree, fnOfTree, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
+import { bitflagsItems, docText, extractMacroTree, fnOfTree, NON_ITEM_MACROS, visibilityOf, visitItem, type Ctx, type ExtractResult } from './extract-tree';
 import { fnFromText } from './fn-text';
 import { cfgIfBranches, expandCfgIf } from './cfg-if';
 import { parseAdtText, parseConstText, parseImplHeaderText, parseTraitHeaderText, parseTypeAliasText, parseUseText, type Range, type TextField } from './item-text';
@@ -62,8 +62,10 @@ function inLastChild<T>(c: Cursor, fn: (kind: string) => T): T | undefined {
 /** Extract everything at item level of `root` (a `source_file` or `declaration_list`). */
 export function extractItems(root: SyntaxNode, src: string, base: SpanBase, module: string, out: ExtractResult, viaMacro?: string, inlineDirs: string[] = []): void {
   const ctx: Ctx = { base, src, module, viaMacro, inlineDirs, out, depth: 0 };
-  if (root.hasError) extractItemsTree(root, src, base, module, out, viaMacro, inlineDirs);
-  else walkList(root.walk(), ctx);
+  // A tree with syntax errors: the items that contain an error (and ERROR nodes) take the tree
+  // path, the others the fast one. Sending the whole file down the tree path cost 2 s of CPU on
+  // a fuzzed 50,000-line file whose only error was its cut-off last item.
+  walkList(root.walk(), ctx, undefined, root.hasError);
 }
 
 type Visit = (c: Cursor, kind: string, s: number, e: number, attrs: Attribute[], docs: string | undefined) => void;
@@ -111,10 +113,10 @@ function forEachItem(c: Cursor, ctx: Ctx, visit: Visit, prefix?: readonly string
   }
 }
 
-function walkList(c: Cursor, ctx: Ctx, prefix?: readonly string[]): void {
+function walkList(c: Cursor, ctx: Ctx, prefix?: readonly string[], hasErrors = false): void {
   forEachItem(c, ctx, (c, kind, s, e, attrs, docs) => {
     try {
-      if (visitFast(c, kind, s, e, ctx, attrs, docs)) extractStats.fast++;
+      if ((!hasErrors || !c.currentNode.hasError) && visitFast(c, kind, s, e, ctx, attrs, docs)) extractStats.fast++;
       else {
         extractStats.tree++;
         visitItem(c.currentNode, ctx, attrs, docs);

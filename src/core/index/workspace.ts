@@ -697,12 +697,19 @@ export class WorkspaceIndex implements TypeResolver {
       s.items.set(it.name, list);
       if (it.kind === 'mod') this.scope(it.path, e.crate);
     }
+    // Each name once: a file with the same type defined N times (a fuzzed 50,000-line file had
+    // thousands) compared every definition with the first for every one of them, N² JSON
+    // signatures (minutes of CPU); now N per name.
+    const decided = new Set<Item[]>();
     for (const it of undecided ?? []) {
       // Two definitions, one chosen by a build script's cfg: neither may be reported as exact.
       const list = this.modules.get(it.module)!.items.get(it.name)!;
+      if (decided.has(list)) continue;
+      decided.add(list);
       const defs = list.filter(isTypeDef);
       if (defs.length < 2 || list[0].attrs.some(a => a.name === 'alloc_lens_undecided')) continue;
-      if (defs.every(d => sameDefinition(d, defs[0]))) continue;
+      const first = definitionSignature(defs[0]);
+      if (defs.every(d => d === defs[0] || definitionSignature(d) === first)) continue;
       const pred = defs.flatMap(d => d.attrs.filter(a => a.name === 'cfg').map(a => a.args)).join(' / ') || 'a cfg inside a macro';
       const alias: TypeAliasItem = {
         ...(it as TypeAliasItem),
@@ -769,10 +776,9 @@ function mapUnknownTypes(t: TypeExpr, f: (u: Extract<TypeExpr, { kind: 'unknown'
   }
 }
 
-/** Two definitions with the same shape (spans, docs and attributes aside). */
-function sameDefinition(a: Item, b: Item): boolean {
-  const strip = (i: Item) => ({ ...i, attrs: i.attrs.filter(x => x.name !== 'cfg' && x.name !== 'doc') });
-  return signature(strip(a)) === signature(strip(b));
+/** The shape of a definition (spans, docs and cfg attributes aside): equal for identical ones. */
+function definitionSignature(i: Item): string {
+  return signature({ ...i, attrs: i.attrs.filter(x => x.name !== 'cfg' && x.name !== 'doc') });
 }
 
 function contains(s: { line: number; column: number; endLine: number; endColumn: number }, line: number, column: number): boolean {

@@ -22,25 +22,41 @@ function traitItem(ctx: RuleContext, module: string, t: TypeExpr | undefined): I
   return it?.kind === 'trait' ? it : undefined;
 }
 
-/** Places where `dyn Trait` names the trait (resolved from the use site when `trait` is given). */
-export function dynUses(ctx: RuleContext, name: string, trait?: Item): { file: string; line: number; column: number }[] {
+type DynUse = { file: string; line: number; column: number; item: Item | undefined };
+
+/** Every `dyn <name>` in the workspace with the trait it resolves to, scanned once per name. */
+function dynUsesOf(ctx: RuleContext, name: string, memo?: Map<string, DynUse[]>): DynUse[] {
+  const known = memo?.get(name);
+  if (known) return known;
   const re = new RegExp(`\\bdyn\\s+((?:[\\w:]+::)?${name})\\b`, 'g');
-  const out: { file: string; line: number; column: number }[] = [];
+  const out: DynUse[] = [];
   for (const file of ctx.index.fileNames()) {
     const text = ctx.index.fileText(file);
     if (!text || !text.includes(name)) continue;
+    // Lines counted forward from the previous match: slicing from 0 per match was quadratic.
+    let line = 1;
+    let lineStart = 0;
+    let at = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
-      const before = text.slice(0, m.index);
-      const line = (before.match(/\n/g) ?? []).length + 1;
-      if (trait) {
-        const te = parseTypeText(m[1]);
-        const module = ctx.index.moduleAt(file, line);
-        if (!te || traitItem(ctx, module, te) !== trait) continue;
+      for (let i = text.indexOf('\n', at); i !== -1 && i < m.index; i = text.indexOf('\n', i + 1)) {
+        line++;
+        lineStart = i + 1;
       }
-      out.push({ file, line, column: m.index - before.lastIndexOf('\n') });
+      at = m.index;
+      const te = parseTypeText(m[1]);
+      const item = te ? traitItem(ctx, ctx.index.moduleAt(file, line), te) : undefined;
+      out.push({ file, line, column: m.index - lineStart + 1, item });
     }
   }
+  memo?.set(name, out);
   return out;
+}
+
+/** Places where `dyn Trait` names the trait (resolved from the use site when `trait` is given). */
+export function dynUses(ctx: RuleContext, name: string, trait?: Item, memo?: Map<string, DynUse[]>): { file: string; line: number; column: number }[] {
+  return dynUsesOf(ctx, name, memo)
+    .filter(d => !trait || d.item === trait)
+    .map(d => ({ file: d.file, line: d.line, column: d.column }));
 }
 
 type AsyncTraitFinding = Extract<Finding, { code: 'async-trait-box' }>;
@@ -51,14 +67,25 @@ export function asyncTraitBox(ctx: RuleContext): AsyncTraitFinding[] {
   for (const i of ctx.index.items) if (i.kind === 'fn') fnsByPath.set(i.path, i as FnItem);
   const traits = ctx.index.items.filter(i => i.kind === 'trait' && asyncTraitAttr(i)) as TraitItem[];
   const impls = ctx.index.items.filter(i => i.kind === 'impl' && asyncTraitAttr(i)) as ImplItem[];
+  // Impls grouped by the trait they implement, and `dyn` uses scanned once per trait name: a
+  // file with a thousand copies of one trait spent 4 s here.
   const implTrait = new Map(impls.map(i => [i, traitItem(ctx, i.module, i.trait)]));
+  const implsOf = new Map<Item, ImplItem[]>();
+  for (const i of impls) {
+    const t = implTrait.get(i);
+    if (!t) continue;
+    const list = implsOf.get(t);
+    if (list) list.push(i);
+    else implsOf.set(t, [i]);
+  }
+  const dynMemo = new Map<string, DynUse[]>();
   for (const t of traits) {
     if (!wanted(ctx, t.span.file) || isAllowed(ctx, t, 'async-trait-box')) continue;
     const methods = t.methods.map(p => fnsByPath.get(p)).filter((f): f is FnItem => !!f && f.isAsync);
     if (methods.length === 0) continue;
     // Impls and `dyn` uses of this very trait (resolved), not of every trait with its name.
-    const myImpls = impls.filter(i => implTrait.get(i) === t);
-    const dyns = dynUses(ctx, t.name, t);
+    const myImpls = implsOf.get(t) ?? [];
+    const dyns = dynUses(ctx, t.name, t, dynMemo);
     const noSend = /\?\s*Send/.test(asyncTraitAttr(t)!.args);
     const related: RelatedInfo[] = myImpls.map(i => ({ range: rangeOf(i.nameSpan), message: `implemented for \`${i.selfType.text}\` here (each call boxes)` }));
     for (const d of dyns.slice(0, 5)) related.push({ range: { file: d.file, line: d.line, column: d.column, endLine: d.line, endColumn: d.column + 4 + t.name.length }, message: `used as \`dyn ${t.name}\` here` });

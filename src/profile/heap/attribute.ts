@@ -194,29 +194,31 @@ export function attributeHeap(heap: HeapProfile, ws: WorkspaceContext): HeapAttr
   const siteInfo: SiteInfo[] = [];
   let sourceBytes = 0;
   heap.sites.forEach((s: HeapSite, idx) => {
+    // Read once: a DHAT site's frames are a view made on each access.
+    const fr = s.frames;
     addHeapCounts(totals, s);
     let user = -1;
     let hasSource = false;
-    for (let i = 0; i < s.frames.length; i++) {
-      const f = heap.frames[s.frames[i]];
+    for (let i = 0; i < fr.length; i++) {
+      const f = heap.frames[fr[i]];
       if (f.file) hasSource = true;
-      if (user < 0 && site(s.frames[i])) {
+      if (user < 0 && site(fr[i])) {
         user = i;
         if (hasSource) break;
       }
     }
-    if (!hasSource) for (const id of s.frames) if (heap.frames[id].file) hasSource = true;
+    if (!hasSource) for (const id of fr) if (heap.frames[id].file) hasSource = true;
     if (hasSource) sourceBytes += s.bytes;
     let growth = false;
-    for (let i = 0; i < (user < 0 ? s.frames.length : user) && !growth; i++) growth = isGrowth(s.frames[i]);
+    for (let i = 0; i < (user < 0 ? fr.length : user) && !growth; i++) growth = isGrowth(fr[i]);
     if (user >= 0) {
-      const at = site(s.frames[user])!;
+      const at = site(fr[user])!;
       const key = `${at.file}:${at.line}`;
       let dep: string | undefined;
-      for (let i = user - 1; i >= 0 && !dep; i--) dep = foreignCrate(s.frames[i]);
+      for (let i = user - 1; i >= 0 && !dep; i--) dep = foreignCrate(fr[i]);
       let hl = lines.get(key);
       if (!hl) {
-        hl = { file: at.file, line: at.line, function: heap.frames[s.frames[user]].name, counts: emptyHeapCounts(), sites: [], via: new Map(), growthBytes: 0, growthBlocks: 0 };
+        hl = { file: at.file, line: at.line, function: heap.frames[fr[user]].name, counts: emptyHeapCounts(), sites: [], via: new Map(), growthBytes: 0, growthBlocks: 0 };
         lines.set(key, hl);
       }
       addHeapCounts(hl.counts, s);
@@ -230,11 +232,11 @@ export function attributeHeap(heap: HeapProfile, ws: WorkspaceContext): HeapAttr
       return;
     }
     let dep: string | undefined;
-    for (let i = 0; i < s.frames.length && !dep; i++) dep = foreignCrate(s.frames[i]);
+    for (let i = 0; i < fr.length && !dep; i++) dep = foreignCrate(fr[i]);
     // No Rust crate on the stack (a C/C++ library's own allocation, e.g. libstdc++'s emergency
     // pool at startup): the innermost shared library, the profilers' own preloads excepted.
-    for (let i = 0; i < s.frames.length && !dep; i++) {
-      const o = heap.frames[s.frames[i]].object;
+    for (let i = 0; i < fr.length && !dep; i++) {
+      const o = heap.frames[fr[i]].object;
       const base = o ? o.slice(o.lastIndexOf('/') + 1) : '';
       if (/\.so(?:\.|$)/.test(base) && !PRELOAD.test(base)) dep = base;
     }

@@ -65,7 +65,8 @@ export function heapToSpeedscope(heap: HeapProfile, a: HeapAttribution, title: s
       const w = s[v.key];
       if (w <= 0) continue;
       const stack: number[] = [];
-      for (let i = s.frames.length - 1; i >= 0; i--) stack.push(frameOf(s.frames[i]));
+      const fr = s.frames;
+      for (let i = fr.length - 1; i >= 0; i--) stack.push(frameOf(fr[i]));
       p.samples.push(stack);
       p.weights.push(w);
       p.endValue += w;
@@ -90,7 +91,8 @@ export function heapToFolded(heap: HeapProfile, weight: 'bytes' | 'peakBytes' | 
     const w = s[weight];
     if (w <= 0) continue;
     const names: string[] = [];
-    for (let i = s.frames.length - 1; i >= 0; i--) names.push(clean(heap.frames[s.frames[i]].name));
+    const fr = s.frames;
+    for (let i = fr.length - 1; i >= 0; i--) names.push(clean(heap.frames[fr[i]].name));
     const key = names.join(';');
     merged.set(key, (merged.get(key) ?? 0) + w);
   }

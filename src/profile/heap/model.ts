@@ -148,30 +148,6 @@ export class HeapProfile {
     return site;
   }
 
-  /**
-   * Adds a site known to be a stack of its own (a DHAT program point), without the merge lookup:
-   * 430k hash entries cost more than the rare duplicate (same name/file/line at two addresses),
-   * which only splits one stack in two; per-line totals are the same.
-   */
-  addUnique(frames: Frames, c: HeapCounts): HeapSite {
-    const site: HeapSite = {
-      frames,
-      bytes: c.bytes,
-      blocks: c.blocks,
-      peakBytes: c.peakBytes,
-      peakBlocks: c.peakBlocks,
-      endBytes: c.endBytes,
-      endBlocks: c.endBlocks,
-      lifetime: c.lifetime,
-      maxBytes: c.maxBytes,
-      reads: c.reads,
-      writes: c.writes,
-      temporary: c.temporary,
-    };
-    this.sites.push(site);
-    return site;
-  }
-
   totals(): HeapCounts {
     const t = emptyHeapCounts();
     for (const s of this.sites) addHeapCounts(t, s);

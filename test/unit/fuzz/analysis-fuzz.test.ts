@@ -27,11 +27,11 @@ function compiles(src: string): boolean {
   }
 }
 
-test('analysis fuzz: 100 mutated real files, no crash, <= 1 s CPU each, no false exact', { timeout: 120_000 }, () => {
+test('analysis fuzz: 100 mutated real files, no crash, <= 1 s CPU each, no false exact', { timeout: 120_000 }, async () => {
   const roots = ['tokio-1.24.2', 'bytes-1.2.1', 'async-trait-0.1.56'].map(c => path.join(crateDir(c), 'src'));
   const seeds = seedFiles([...roots, FIXTURES]);
   assert.ok(seeds.length > 300, `${seeds.length} seed files`);
-  const rep = runFuzz(seeds, SEED, 100);
+  const rep = await runFuzz(seeds, SEED, { to: 100 });
   assert.equal(rep.files, 100);
   for (const k of KINDS) assert.ok(rep.byKind[k] >= 1, `mutation ${k} never ran`);
   assert.deepEqual(rep.crashes, []);

@@ -17,38 +17,10 @@ import { Profile, ValueType, StringTable } from 'pprof-format';
 import { analyzeHeap, type HeapAnalysis } from '../../../src/profile/heap/analyze';
 import { detectImporter, importAny } from '../../../src/profile/import';
 import { importDhat, parseDhatFrame } from '../../../src/profile/heap/dhat';
+import { dhatOracle, type Oracle } from '../helpers/heap-oracle';
 
 const FIX = path.resolve(__dirname, '../../../../test/fixtures/heap');
 const PROGRAMS = ['pipeline', 'jsonbatch', 'strbuild'] as const;
-
-interface Oracle {
-  lines: Map<number, { bytes: number; blocks: number; peak: number; end: number }>;
-  totalBytes: number;
-}
-
-/** Innermost frame of each program point in the crate's src/main.rs; sums per line. */
-function dhatOracle(file: string): Oracle {
-  const d = JSON.parse(gunzipSync(fs.readFileSync(file)).toString('utf8'));
-  assert.equal(d.dhatFileVersion, 2);
-  const lines = new Map<number, { bytes: number; blocks: number; peak: number; end: number }>();
-  let totalBytes = 0;
-  for (const pp of d.pps) {
-    totalBytes += pp.tb;
-    for (const i of pp.fs) {
-      const m = /\((?:[^()]*\/)?(?:src\/)?main\.rs:(\d+)(?::\d+)?\)$/.exec(d.ftbl[i]);
-      if (!m) continue;
-      const line = Number(m[1]);
-      const e = lines.get(line) ?? { bytes: 0, blocks: 0, peak: 0, end: 0 };
-      e.bytes += pp.tb;
-      e.blocks += pp.tbk;
-      e.peak += pp.gb;
-      e.end += pp.eb;
-      lines.set(line, e);
-      break;
-    }
-  }
-  return { lines, totalBytes };
-}
 
 /** heaptrack: allocations (`+`) per allocation info times its size; sums per innermost main.rs line. */
 function heaptrackOracle(file: string): Oracle {
