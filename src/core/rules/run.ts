@@ -20,13 +20,21 @@ function isTestAttr(a: { name: string; args: string }): boolean {
 }
 
 /**
- * Whether a finding lies in test code: a file under a package's `tests/` directory, a file whose
- * module is `#[cfg(test)]`, or inside a `#[cfg(test)] mod` or a `#[test]`/`#[tokio::test]` fn.
+ * Package folders that hold no production code: integration tests, and the example and bench
+ * targets, which `cargo clippy` does not check by default either (it checks the lib and bins).
+ * An example's `main` runs once; the library's types it uses are not its to change.
+ */
+const NON_PRODUCTION_DIRS = new Set(['tests', 'examples', 'benches']);
+
+/**
+ * Whether a finding lies in test code: a file under a package's `tests/`, `examples/` or
+ * `benches/` directory, a file whose module is `#[cfg(test)]`, or inside a `#[cfg(test)] mod` or
+ * a `#[test]`/`#[tokio::test]` fn.
  */
 export function inTestCode(index: WorkspaceIndex, f: Finding, memo: Map<string, Item[]>): boolean {
   const file = f.range.file;
   const t = index.targets.find(x => file.startsWith(x.packageDir + path.sep));
-  if (t && path.relative(t.packageDir, file).split(path.sep)[0] === 'tests') return true;
+  if (t && NON_PRODUCTION_DIRS.has(path.relative(t.packageDir, file).split(path.sep)[0])) return true;
   let marked = memo.get(file);
   if (!marked) {
     marked = index.itemsInFile(file).filter(i => (i.kind === 'mod' || i.kind === 'fn' || i.kind === 'impl') && i.attrs.some(isTestAttr));
