@@ -18,7 +18,7 @@ const ROOT = path.join(import.meta.dirname, '..');
 const REG = '/usr/share/cargo/registry';
 const CORPUS = path.join(ROOT, 'test', 'fixtures', 'judged', 'corpus.json');
 export const SEED = 20261202;
-export const PER_RULE = 60;
+export const PER_RULE = 200;
 
 export async function findingsOf(crate, features) {
   const out = path.join(ROOT, 'out', 'src');

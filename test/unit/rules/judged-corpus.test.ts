@@ -17,8 +17,8 @@ test('judged corpus: precision >= 90% per rule; true cases reported >= 75% (targ
   const script = await import(path.join(ROOT, 'scripts', 'measure-corpus.mjs'));
   const corpus = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'judged', 'corpus.json'), 'utf8'));
   const findings: Judged[] = corpus.findings;
-  // The issue asks for 150; the committed sample has 68 (see corpus.json `sample.note`).
-  assert.ok(findings.length >= 60, `${findings.length} judged findings`);
+  // Issue #12 asks for at least 150 judged findings (165 committed; see corpus.json `sample.note`).
+  assert.ok(findings.length >= 150, `${findings.length} judged findings`);
   assert.ok(corpus.missed.length >= 20, `${corpus.missed.length} missed true cases`);
   for (const f of findings) assert.ok(typeof f.label === 'boolean' && f.reason && typeof f.hot === 'boolean', JSON.stringify(f));
   // Only the crates that hold judged cases need re-analysing.
