@@ -25,11 +25,15 @@ for c in "${crates[@]}"; do
   [ -d "$REG/${c%%:*}" ] || need+=("${c##*:}")
 done
 # Real crates for the clippy agreement (test/fixtures/clippy-truth) and the judged corpus
-# (test/fixtures/judged): their sources land in /usr/share/cargo/registry with their dependencies.
+# (test/fixtures/judged, every crate that holds a judged case): their sources land in
+# /usr/share/cargo/registry with their dependencies.
 for p in hyper h2 clap syn serde-json regex futures tracing-subscriber crossbeam rayon indexmap mio \
   gimli object http time petgraph dashmap env-logger backtrace cpp-demangle addr2line flate2 bumpalo \
   hashbrown tokio-util quickcheck lru toml nom pest serde-yaml csv tera globset ignore zip tar png image \
-  rustls trust-dns-proto pulldown-cmark xml-rs quick-xml sequoia-openpgp; do
+  rustls trust-dns-proto pulldown-cmark xml-rs quick-xml sequoia-openpgp \
+  aho-corasick async-std bindgen cc chrono-tz-build clap-2 clap-3 derivative font-kit grep-printer \
+  lalrpop libloading libm openssl proc-macro2 proptest prost-build quinn-proto regex-syntax reqwest \
+  rusqlite syntect tiff wasm-bindgen-backend; do
   dpkg -s "librust-$p-dev" >/dev/null 2>&1 || need+=("librust-$p-dev")
 done
 if [ ${#need[@]} -gt 0 ]; then

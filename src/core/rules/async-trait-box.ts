@@ -61,6 +61,12 @@ export function dynUses(ctx: RuleContext, name: string, trait?: Item, memo?: Map
 
 type AsyncTraitFinding = Extract<Finding, { code: 'async-trait-box' }>;
 
+/** `-> Self`, `-> io::Result<Self>`, `-> Option<Self>`: the method makes the object. */
+function constructs(f: FnItem): boolean {
+  const ret = f.returnType?.text.replace(/\s+/g, '') ?? '';
+  return /^(Self|(\w+::)*(Result|Option)<Self\b)/.test(ret);
+}
+
 export function asyncTraitBox(ctx: RuleContext): AsyncTraitFinding[] {
   const out: AsyncTraitFinding[] = [];
   const fnsByPath = new Map<string, FnItem>();
@@ -81,7 +87,10 @@ export function asyncTraitBox(ctx: RuleContext): AsyncTraitFinding[] {
   const dynMemo = new Map<string, DynUse[]>();
   for (const t of traits) {
     if (!wanted(ctx, t.span.file) || isAllowed(ctx, t, 'async-trait-box')) continue;
-    const methods = t.methods.map(p => fnsByPath.get(p)).filter((f): f is FnItem => !!f && f.isAsync);
+    const all = t.methods.map(p => fnsByPath.get(p)).filter((f): f is FnItem => !!f && f.isAsync);
+    // A constructor (`async fn connect(addr) -> io::Result<Self>`) boxes once per object, beside
+    // the object's own setup (a connect, a bind): only the other methods box per use.
+    const methods = all.filter(f => !constructs(f));
     if (methods.length === 0) continue;
     // Impls and `dyn` uses of this very trait (resolved), not of every trait with its name.
     const myImpls = implsOf.get(t) ?? [];
@@ -98,7 +107,7 @@ export function asyncTraitBox(ctx: RuleContext): AsyncTraitFinding[] {
       advice = `the trait is public in a library, so impls outside this workspace would break: declare \`fn m(..) -> impl Future<Output = R>${noSend ? '' : ' + Send'}\` in a new major version`;
     } else {
       advice = `declare the methods as \`fn m(..) -> impl Future<Output = R>${noSend ? '' : ' + Send'}\` (native since Rust 1.75) and keep \`async fn\` in the impls`;
-      const f = nativeAsyncFix(ctx, t, methods, myImpls, noSend);
+      const f = nativeAsyncFix(ctx, t, all, myImpls, noSend);
       if (f) fixes = [f];
     }
     // The impls' method bodies are what gets boxed: say how big.

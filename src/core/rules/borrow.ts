@@ -116,9 +116,10 @@ function isReadOfPlace(place: SyntaxNode, isRoot: boolean): boolean {
 /**
  * Whether a by-value parameter `name` is only read in `body`: borrowed (`&x`, `x.len()`, format
  * macros, comparisons) or its fields read, never moved, stored, returned, mutated or passed on by
- * value. Conservative: any use it does not recognise counts as a move.
+ * value. Conservative: any use it does not recognise counts as a move. With `copy` (a `Copy`
+ * type) every field use and method call is a read.
  */
-export function onlyRead(body: SyntaxNode, name: string): boolean {
+export function onlyRead(body: SyntaxNode, name: string, copy = false): boolean {
   let uses = 0;
   let ok = true;
   visitNodes(body, new Set(['identifier', 'self']), id => {
@@ -131,6 +132,9 @@ export function onlyRead(body: SyntaxNode, name: string): boolean {
       return;
     }
     const place = placeOf(id);
+    // A `Copy` value's field (`q.id`) is copied out wherever it is used, and a method call on
+    // it (`q.len()`) auto-derefs through `&T`: only the whole value going somewhere copies it.
+    if (copy && (place.id !== id.id || (id.parent?.type === 'field_expression' && id.parent.parent?.type === 'call_expression'))) return;
     if (!isReadOfPlace(place, place.id === id.id)) ok = false;
   });
   return ok && uses > 0;

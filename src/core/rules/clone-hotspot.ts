@@ -8,7 +8,7 @@ import type { FnItem, Item, StructItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
 import { spanOf } from '../index/syntax';
 import { commentAllows, fileLines, isAllowed, rangeOf, wanted, type RuleContext, type RuleModule } from './context';
-import { derefType, fnScan, receiverType } from './locals';
+import { derefType, fnScan, receiverType, type LocalType } from './locals';
 import type { Finding, Fix, Range, RelatedInfo } from './types';
 import { loopAround } from './walk';
 import { cloneOnlyBorrowed } from './borrow';
@@ -106,7 +106,9 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
     let allowedMemo: boolean | undefined;
     const allowed = () => (allowedMemo ??= isAllowed(ctx, fn, 'clone-hotspot'));
     const src = ctx.index.fileText(fn.span.file)?.slice(fn.span.startOffset, fn.span.endOffset) ?? '';
-    if (!/\.(clone|to_string|to_owned|to_vec)\(\)|\b(Rc|Arc)\b/.test(src)) continue;
+    // `format!` too: `f.write_str(&format!(..))` has no clone call (the fn-level pre-filter
+    // skipped every Debug impl that formats into a temporary String).
+    if (!/\.(clone|to_string|to_owned|to_vec)\(\)|\b(Rc|Arc)\b|\bformat!/.test(src)) continue;
     const nodes = fnScan(ctx, fn);
     if (!nodes) continue;
     const fl = fileLines(ctx, fn.span.file)!;
@@ -119,7 +121,7 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
       if (decl && !allowed()) out.push(doubleAllocFinding(spanOf(decl, base), lt.type.text, lt.type.text, better, lt.guessed));
     }
     for (const call of nodes.nodes) {
-      const fmtd = formattedOnlyBorrowed(call, nodes.body);
+      const fmtd = formattedOnlyBorrowed(call, nodes.body, recv => writeTarget(ctx, fn, locals, recv));
       if (fmtd) {
         const span = spanOf(call, base);
         if (!commentAllows(fl.lines, span.line, 'clone-hotspot') && !allowed()) out.push(formatFinding(call, fmtd, rangeOf(span), fmtd.loop && rangeOf(spanOf(fmtd.loop, base))));
@@ -201,7 +203,23 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
  * buffer instead (clippy `format_push_string`); `expect` formats even on success
  * (`expect_fun_call`): `unwrap_or_else(|| panic!(..))` formats only on failure.
  */
-function formattedOnlyBorrowed(node: SyntaxNode, body: SyntaxNode): { callee: string; loop?: SyntaxNode } | undefined {
+/**
+ * Whether `recv.write_str(..)` is `fmt::Write::write_str` on a `Formatter` or a `String`, where
+ * `write!(recv, ..)` formats in place. Other types have inherent `write_str` methods (a terminal
+ * handle's, returning `io::Result`) that `write!` may not reach at all.
+ */
+function writeTarget(ctx: RuleContext, fn: FnItem, locals: Map<string, LocalType>, recv: SyntaxNode): boolean {
+  const t = receiverType(ctx, fn, locals, recv);
+  if (!t || t.guessed) return false;
+  const d = derefType(t.type);
+  if (d.kind !== 'path') return false;
+  const r = ctx.index.resolveType(fn.module, d);
+  if (r.kind === 'std') return r.path === 'std::string::String' || r.path === 'std::fmt::Formatter';
+  // An unresolved `fmt::Formatter` (a std path the table does not list) still names std's.
+  return r.kind !== 'item' && d.segments[d.segments.length - 1].name === 'Formatter' && (d.segments.length === 1 || d.segments[d.segments.length - 2].name === 'fmt');
+}
+
+function formattedOnlyBorrowed(node: SyntaxNode, body: SyntaxNode, writeStrOk: (recv: SyntaxNode) => boolean): { callee: string; loop?: SyntaxNode } | undefined {
   const isFormat = node.type === 'macro_invocation' && node.childForFieldName('macro')?.text === 'format';
   const isToString = node.type === 'call_expression' && node.childForFieldName('function')?.type === 'field_expression' && node.childForFieldName('function')?.childForFieldName('field')?.text === 'to_string' && (node.childForFieldName('arguments')?.namedChildren.length ?? 0) === 0;
   if (!isFormat && !isToString) return undefined;
@@ -220,6 +238,7 @@ function formattedOnlyBorrowed(node: SyntaxNode, body: SyntaxNode): { callee: st
   // Only callees that copy the text out of the borrow into a buffer they already own, or format
   // only to panic: `Ident::new(&format!(..))` or `cmd.arg(&format!(..))` need the String anyway.
   if (!['push_str', 'write_str', 'insert_str', 'expect'].includes(callee)) return undefined;
+  if (callee === 'write_str' && (f?.type !== 'field_expression' || !writeStrOk(f.childForFieldName('value')!))) return undefined;
   const loop = loopAround(call, body);
   // `s.push_str(&format!(..))`, `f.write_str(&x.to_string())`: a temporary String where
   // `write!` formats straight into the destination; worth a note even outside loops.

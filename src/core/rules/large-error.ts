@@ -58,6 +58,25 @@ function finding(ctx: RuleContext, part: ErrPart, range: Range, fnName: string, 
   };
 }
 
+/**
+ * `fn into_inner(self) -> Result<W, IntoInnerError<Self>>`, `fn close(self) -> Result<(), (Self,
+ * Error)>`: a method that consumes `self` and hands it back on failure, so the caller can retry
+ * or recover it. The `Err` is as large as the value passed in by design (std's
+ * `BufWriter::into_inner` has this shape), such a method runs once per object, and boxing would
+ * allocate on every failure to save one copy.
+ */
+function givesSelfBack(fn: FnItem, part: ErrPart): boolean {
+  if (!fn.params.some(p => p.isSelf && !p.type && /^(mut\s+)?self$/.test(p.pattern))) return false;
+  const self = fn.owner?.selfType?.kind === 'path' ? fn.owner.selfType.segments[fn.owner.selfType.segments.length - 1].name : undefined;
+  const names = new Set(['Self', ...(self ? [self] : [])]);
+  const walk = (t: TypeExpr): boolean => {
+    if (t.kind === 'path') return t.segments.some(sg => names.has(sg.name) || sg.args.some(a => a.kind === 'type' && walk(a.type)));
+    if (t.kind === 'tuple') return t.elems.some(walk);
+    return false;
+  };
+  return walk(part.errExpr);
+}
+
 /** Whether a Result's error part is reported at all (size, ignore list). */
 function isLarge(ctx: RuleContext, part: ErrPart | undefined): part is ErrPart {
   if (!part || part.err.uninhabited || part.err.error) return false;
@@ -74,7 +93,7 @@ export function largeError(ctx: RuleContext): LargeErrorFinding[] {
     const implOfTrait = fn.owner?.kind === 'impl' && !!fn.owner.traitName;
     if (!implOfTrait && fn.returnType) {
       const part = errPartOf(ctx, fn.returnType, fn.module, fn);
-      if (isLarge(ctx, part) && !isAllowed(ctx, fn, 'large-error')) {
+      if (isLarge(ctx, part) && !givesSelfBack(fn, part) && !isAllowed(ctx, fn, 'large-error')) {
         const fixes: Fix[] = [];
         const errEnum = part.errItem?.kind === 'enum' && part.errItem.generics.every(g => g.kind === 'lifetime') ? (part.errItem as EnumItem) : undefined;
         if (errEnum) {

@@ -1,7 +1,8 @@
 /**
  * `large-move`: values of more than `pass-by-value-size-limit` bytes moved by value.
  * - Parameters, following clippy `large_types_passed_by_value`: `Copy` types (clippy's case) and
- *   non-`Copy` types that the body only reads (where `&T` is plainly right). Never trait
+ *   non-`Copy` types, only where the body merely reads them (where `&T` is plainly right): a
+ *   parameter stored or passed on by value is copied there whatever the signature says. Never trait
  *   declarations or impls (their signatures cannot change alone), constructors and builders
  *   (they store the value), `mut` bindings, `Self`, nor exported API while clippy's
  *   `avoid-breaking-exported-api` is true (its default).
@@ -85,10 +86,11 @@ function paramFindings(ctx: RuleContext, fn: FnItem, allowed: () => boolean): La
     const l = ctx.engine.evalType(p.type!, env);
     if (l.error || l.size <= limit || allowed()) continue;
     const copy = isCopyType(ctx, fn.module, p.type!);
-    if (!copy) {
-      const nodes = fnNodes(ctx, fn);
-      if (!nodes || !onlyRead(nodes.body, p.pattern)) continue;
-    }
+    // Copy or not, a parameter that is stored, returned or passed on by value is copied there
+    // anyway: `&T` would only move the copy (`self.params = *p`). Only a body that merely reads
+    // it (fields, borrows, comparisons) gains from `&T`.
+    const nodes = fnNodes(ctx, fn);
+    if (!nodes || !onlyRead(nodes.body, p.pattern, copy)) continue;
     const atLeast = l.status === 'exact' ? '' : 'at least ';
     out.push({
       code: 'large-move',

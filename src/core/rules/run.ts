@@ -42,15 +42,23 @@ function testRanges(index: WorkspaceIndex, file: string): TestRanges {
 }
 
 /**
- * Whether a finding lies in test code: a file under a package's `tests/` directory, a file whose
- * module is `#[cfg(test)]`, or inside a `#[cfg(test)] mod` or a `#[test]`/`#[tokio::test]` fn.
- * The ranges are merged and binary-searched: a scan of every test item per query took 12 s on
- * a fuzzed 50,000-line file (thousands of test fns, each asked about once per rule).
+ * Package folders that hold no production code: integration tests, and the example and bench
+ * targets, which `cargo clippy` does not check by default either (it checks the lib and bins).
+ * An example's `main` runs once; the library's types it uses are not its to change.
+ */
+const NON_PRODUCTION_DIRS = new Set(['tests', 'examples', 'benches']);
+
+/**
+ * Whether a finding lies in test code: a file under a package's `tests/`, `examples/` or
+ * `benches/` directory, a file whose module is `#[cfg(test)]`, or inside a `#[cfg(test)] mod` or
+ * a `#[test]`/`#[tokio::test]` fn. The ranges are merged and binary-searched: a scan of every
+ * test item per query took 12 s on a fuzzed 50,000-line file (thousands of test fns, each asked
+ * about once per rule).
  */
 export function inTestCode(index: WorkspaceIndex, f: Finding, memo: Map<string, TestRanges>): boolean {
   const file = f.range.file;
   const t = index.targets.find(x => file.startsWith(x.packageDir + path.sep));
-  if (t && path.relative(t.packageDir, file).split(path.sep)[0] === 'tests') return true;
+  if (t && NON_PRODUCTION_DIRS.has(path.relative(t.packageDir, file).split(path.sep)[0])) return true;
   let r = memo.get(file);
   if (!r) memo.set(file, (r = testRanges(index, file)));
   const line = f.range.line;

@@ -86,3 +86,22 @@ test('no native-async fix when the trait is used as dyn', () => {
   assert.equal(f.fixes.length, 0);
   assert.match(fullMessage(f), /used as `dyn Splitter`/);
 });
+
+test('constructors (`-> io::Result<Self>`) box once per object: not counted; a trait of only constructors is not reported', () => {
+  const text = `use async_trait::async_trait;
+#[async_trait]
+pub(crate) trait Connect: Sized {
+    async fn connect(addr: u32) -> std::io::Result<Self>;
+    async fn connect_with_bind(addr: u32, bind: Option<u32>) -> std::io::Result<Self>;
+}
+#[async_trait]
+pub(crate) trait Socket: Sized {
+    async fn bind(addr: u32) -> std::io::Result<Self>;
+    async fn recv_from(&self, buf: &mut [u8]) -> std::io::Result<usize>;
+    async fn send_to(&self, buf: &[u8]) -> std::io::Result<usize>;
+}
+`;
+  const fs = analyse([{ path: '/v/src/lib.rs', text }]).findings.filter(x => x.code === 'async-trait-box');
+  assert.deepEqual(fs.map(f => [f.range.line, f.message]), [[8, '`#[async_trait]` allocates a boxed future on every call of its 2 async methods']]);
+  assert.match(fullMessage(fs[0]), /each call of `recv_from`, `send_to` heap-allocates/);
+});

@@ -16,13 +16,18 @@ const REG = '/usr/share/cargo/registry';
 interface Truth { crate: string; features: string; files: string[]; findings: { lint: string; file: string; line: number; endLine: number }[] }
 
 /**
- * Clippy findings we miss for a known reason outside the rules: a dependency's type (`http`'s
- * `HeaderMap`, `futures`' `mpsc::Receiver`) is measured as 0 B by the index, so the verdict would
- * rest on lower bounds and the rule stays silent. Any other miss fails the test.
+ * Clippy findings we miss for a known reason outside the rules: the verdict would rest on lower
+ * bounds, so the rule stays silent. Any other miss fails the test.
+ * - trust-dns-proto: `Peekable<St>` holds `Option<St::Item>`; the layout engine does not resolve
+ *   the associated type `<Receiver<T> as Stream>::Item` (counted 0 B, a lower bound).
+ * - wasm-bindgen-backend: syn's `Token![..]` type macros make the second-largest variant
+ *   (`ImportType`) a lower bound (type-position macro expansion is layout work, issue #11).
+ * (h2's `recv.rs:160`, missed while `http`'s `HeaderMap` counted 0 B, is matched since
+ * dependencies are sized.)
  */
 const KNOWN_MISSES = new Set([
-  'h2-0.3.13 src/proto/streams/recv.rs:160 large-error',
   'trust-dns-proto-0.22.0 src/xfer/dns_exchange.rs:268 large-enum-variant',
+  'wasm-bindgen-backend-0.2.83 src/ast.rs:114 large-enum-variant',
 ]);
 
 test('clippy agreement on real crates: no extra findings, no unexplained miss; large-error recall >= 95%', async () => {
