@@ -127,6 +127,8 @@ export function largeMove(ctx: RuleContext): LargeMoveFinding[] {
     // Cheap text test first: most bodies have no container call or `match local {` at all.
     const src = ctx.index.fileText(fn.span.file)?.slice(fn.span.startOffset, fn.span.endOffset) ?? '';
     if (!/\.(push|pop|insert|remove|swap_remove)\w*\(|\bmatch\s+(?:r#)?[A-Za-z_]\w*\s*\{/.test(src)) continue;
+    // Only a move repeated by a loop or a per-item closure is reported (see `push`).
+    if (!/\b(?:for|while|loop)\b|\|/.test(src)) continue;
     const nodes = fnScan(ctx, fn);
     if (!nodes) continue;
     const locals = nodes.locals;

@@ -13,6 +13,9 @@ const ROOT = path.join(__dirname, '..', '..', '..', '..');
 
 interface Judged { crate: string; code: string; file: string; line: number; label: boolean; reason: string; hot: boolean }
 
+/** large-enum-variant's judged precision, measured by the corpus test (for the target below). */
+let lenvPrecision: number | undefined;
+
 test('judged corpus: precision >= 90% per rule (large-enum-variant: see below); true cases reported >= 90%', async () => {
   const script = await import(path.join(ROOT, 'scripts', 'measure-corpus.mjs'));
   const corpus = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'judged', 'corpus.json'), 'utf8'));
@@ -36,8 +39,10 @@ test('judged corpus: precision >= 90% per rule (large-enum-variant: see below); 
     // enums held one at a time whose large variant is the normal case (aho-corasick SearchKind,
     // reqwest PendingInner, sequoia's ParserResult and PacketParserResult), where boxing adds an
     // allocation. Issue #12's 90 % needs a decision against clippy parity; this bar is the
-    // measured 3/7 and must only go up.
+    // measured 3/7 and must only go up. The 90 % target itself is the `todo` test below, so every
+    // run shows it as not met instead of hiding it.
     const bar = code === 'large-enum-variant' ? 3 / 7 : 0.9;
+    if (code === 'large-enum-variant') lenvPrecision = r.reported ? r.truePos / r.reported : 1;
     if (r.reported) assert.ok(r.truePos / r.reported >= bar, `${code}: precision ${r.truePos}/${r.reported}\n${lines.join('\n')}`);
     trueCases += r.trueCases;
     trueReported += r.trueReported;
@@ -45,4 +50,11 @@ test('judged corpus: precision >= 90% per rule (large-enum-variant: see below); 
   // Issue #12's target: 90 % of the true cases (judged-true findings and the `missed` list) are
   // reported. Measured 144/150 (96.0 %) on 2026-12-02, up from 59/77 (76.6 %).
   assert.ok(trueReported / trueCases >= 0.9, `true cases reported: ${trueReported}/${trueCases}\n${lines.join('\n')}`);
+});
+
+// Issue #12's target for large-enum-variant, not met (3/7 on 2026-12-02): marked `todo` so the
+// runner lists it as an open target on every run; it asserts the real 90 % bar.
+test('judged corpus: large-enum-variant precision >= 90% (issue #12 target, open)', { todo: 'large-enum-variant precision is 3/7: four state/result enums an expert would not box' }, () => {
+  assert.ok(lenvPrecision !== undefined, 'the corpus test ran first');
+  assert.ok(lenvPrecision >= 0.9, `large-enum-variant precision ${(lenvPrecision * 100).toFixed(1)} %`);
 });
