@@ -133,12 +133,13 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
       const method = f.childForFieldName('field')?.text ?? '';
       if (!CLONE_METHODS.has(method)) continue;
       if ((call.childForFieldName('arguments')?.namedChildren.length ?? 0) > 0) continue;
-      const loopNode = loopAround(call, nodes.body);
-      const loop = !!loopNode;
       const borrowable = cloneOnlyBorrowed(call);
       const onlyBorrowed = !!borrowable || resultOnlyBorrowed(call);
+      if (!onlyBorrowed) continue;
+      const loopNode = loopAround(call, nodes.body);
+      const loop = !!loopNode;
       // Outside loops only the fixable `let x = y.clone()` (only borrowed) is worth a note.
-      if (!onlyBorrowed || (!loop && !borrowable)) continue;
+      if (!loop && !borrowable) continue;
       const span = spanOf(call, base);
       if (commentAllows(fl.lines, span.line, 'clone-hotspot') || allowed()) continue;
       const recv = f.childForFieldName('value')!;
@@ -220,9 +221,14 @@ function writeTarget(ctx: RuleContext, fn: FnItem, locals: Map<string, LocalType
 }
 
 function formattedOnlyBorrowed(node: SyntaxNode, body: SyntaxNode, writeStrOk: (recv: SyntaxNode) => boolean): { callee: string; loop?: SyntaxNode } | undefined {
-  const isFormat = node.type === 'macro_invocation' && node.childForFieldName('macro')?.text === 'format';
-  const isToString = node.type === 'call_expression' && node.childForFieldName('function')?.type === 'field_expression' && node.childForFieldName('function')?.childForFieldName('field')?.text === 'to_string' && (node.childForFieldName('arguments')?.namedChildren.length ?? 0) === 0;
-  if (!isFormat && !isToString) return undefined;
+  // `format!(..)` or `x.to_string()`, each node looked at once (this runs on every call and macro
+  // of every scanned body).
+  if (node.type === 'macro_invocation') {
+    if (node.childForFieldName('macro')?.text !== 'format') return undefined;
+  } else if (node.type === 'call_expression') {
+    const fn = node.childForFieldName('function');
+    if (fn?.type !== 'field_expression' || fn.childForFieldName('field')?.text !== 'to_string' || (node.childForFieldName('arguments')?.namedChildren.length ?? 0) !== 0) return undefined;
+  } else return undefined;
   let n = node;
   // `&format!(..)[..]` borrows a slice of it: the same.
   if (n.parent?.type === 'index_expression' && n.parent.namedChildren[0]?.id === n.id && n.parent.namedChildren[1]?.type === 'range_expression') n = n.parent;

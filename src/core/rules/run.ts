@@ -57,10 +57,13 @@ const NON_PRODUCTION_DIRS = new Set(['tests', 'examples', 'benches']);
  */
 export function inTestCode(index: WorkspaceIndex, f: Finding, memo: Map<string, TestRanges>): boolean {
   const file = f.range.file;
-  const t = index.targets.find(x => file.startsWith(x.packageDir + path.sep));
-  if (t && NON_PRODUCTION_DIRS.has(path.relative(t.packageDir, file).split(path.sep)[0])) return true;
   let r = memo.get(file);
-  if (!r) memo.set(file, (r = testRanges(index, file)));
+  if (!r) {
+    // Once per file: a file of a non-production folder is test code from its first line.
+    const t = index.targets.find(x => file.startsWith(x.packageDir + path.sep));
+    r = t && NON_PRODUCTION_DIRS.has(path.relative(t.packageDir, file).split(path.sep)[0]) ? [1, Number.MAX_SAFE_INTEGER] : testRanges(index, file);
+    memo.set(file, r);
+  }
   const line = f.range.line;
   // The last range starting at or before `line`.
   let lo = 0;
