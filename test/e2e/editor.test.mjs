@@ -128,22 +128,23 @@ test('Show Layout of Type... lists the types of the crate opened as the folder i
   await page.locator('.part.sidebar .title').first().click();
 });
 
-test('Explain Layout opens a read-only preview and leaves no Untitled tab', async () => {
+test('Explain Layout opens a read-only document with the layout and leaves no Untitled tab', async () => {
   const { page } = ed;
   await openFile(page, 'errors.rs');
   await goTo(page, 2, 12);
   await command(page, 'Alloc Lens: Explain Layout');
-  await until('the layout preview', async () => (await page.locator('.tab', { hasText: /Preview .*DistriErr/ }).count()) > 0 || undefined, 20000);
-  // The preview is a webview: its text is in a frame of its own. A screenshot once showed it blank.
-  const text = await until('the layout in the preview', async () => {
-    for (const f of page.frames()) {
-      const t = await f.evaluate(() => document.body?.innerText ?? '').catch(() => '');
-      if (/DistriErr/.test(t) && /size = \d/.test(t)) return t;
-    }
-    return undefined;
+  const tab = page.locator('.tab.active', { hasText: /DistriErr\.md/ });
+  await until('the layout document', async () => ((await tab.count()) > 0) || undefined, 20000);
+  const text = await until('the layout in the editor', async () => {
+    const t = (await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+    return /DistriErr/.test(t) && /size = \d/.test(t) ? t : undefined;
   }, 20000);
   assert.match(text, /size = 24 \(0x18\), align = 8/);
   const tabs = await page.locator('.tab').allTextContents();
   assert.ok(!tabs.some(t => /Untitled/.test(t)), `tabs: ${tabs.join(' | ')}`);
+  // Read-only: typing into it changes nothing.
+  await page.keyboard.type('x');
+  await page.waitForTimeout(300);
+  assert.ok(!(await page.locator('.tab.active.dirty').count()), 'the layout document is not editable');
   await shot(page, '9-explain-layout');
 });
