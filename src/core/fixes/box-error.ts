@@ -46,21 +46,44 @@ function fnBodyNode(ctx: FixContext, fn: FnItem): SyntaxNode | undefined {
   return n?.childForFieldName('body') ?? undefined;
 }
 
+/**
+ * Per tree, each called name and whether every call of it is `call(..)?`: found in one pass per
+ * tree (WeakMap: edits make new trees). A pass over the whole file per fn was quadratic: 1,163
+ * fns of a 50,000-line file each walked every call of it (analysis fuzz).
+ */
+const CALLEES = new Set(['identifier', 'scoped_identifier', 'field_expression']);
+const PROPAGATED = new WeakMap<object, Map<string, boolean>>();
+function propagatedCalls(tree: { rootNode: SyntaxNode }): Map<string, boolean> {
+  let calls = PROPAGATED.get(tree);
+  if (!calls) {
+    calls = new Map();
+    // Offset ranges of the calls that are the operand of a `?` (no `.parent`: see boxErrorFix).
+    const tried = new Map<number, number>();
+    for (const t of tree.rootNode.descendantsOfType('try_expression')) {
+      for (const c of t.namedChildren) if (c.type === 'call_expression') tried.set(c.startIndex, c.endIndex);
+    }
+    for (const call of tree.rootNode.descendantsOfType('call_expression')) {
+      const f = call.childForFieldName('function');
+      // Only these name a fn (another callee's text, `(f)` or `f::<T>`, never equals a name).
+      if (!f || !CALLEES.has(f.type)) continue;
+      const name = f.type === 'field_expression' ? f.childForFieldName('field')?.text : f.text.replace(/^.*::/, '');
+      if (name === undefined) continue;
+      calls.set(name, (calls.get(name) ?? true) && tried.get(call.startIndex) === call.endIndex);
+    }
+    PROPAGATED.set(tree, calls);
+  }
+  return calls;
+}
+
 /** Every call of `fn` in the workspace is `call(..)?`. */
 function callersOnlyPropagate(ctx: FixContext, fn: FnItem): boolean {
   for (const file of ctx.index.fileNames()) {
     const text = ctx.index.fileText(file);
     const tree = ctx.index.tree(file);
-    if (!text || !tree || !text.includes(fn.name)) continue;
-    let ok = true;
-    visitNodes(tree.rootNode, new Set(['call_expression']), call => {
-      const f = call.childForFieldName('function');
-      if (!f) return;
-      const name = f.type === 'field_expression' ? f.childForFieldName('field')?.text : f.text.replace(/^.*::/, '');
-      if (name !== fn.name) return;
-      if (call.parent?.type !== 'try_expression') ok = false;
-    });
-    if (!ok) return false;
+    if (!text || !tree) continue;
+    // A file whose calls are not collected yet is looked at only if it names the fn.
+    if (!PROPAGATED.has(tree) && !text.includes(fn.name)) continue;
+    if (propagatedCalls(tree).get(fn.name) === false) return false;
   }
   return true;
 }
@@ -75,10 +98,18 @@ export function boxErrorFix(ctx: FixContext, fn: FnItem, part: ErrPart): Fix | u
   const body = fnBodyNode(ctx, fn);
   if (!body) return undefined;
   const edits: TextEdit[] = [editAt(fn.span.file, text, r[0], r[1], `Box<${text.slice(r[0], r[1])}>`)];
-  visitNodes(body, new Set(['call_expression']), call => {
-    if (call.childForFieldName('function')?.text !== 'Err') return;
-    for (let p = call.parent; p && p.id !== body.id; p = p.parent) if (p.type === 'closure_expression' || p.type === 'function_item') return;
-    const arg = call.childForFieldName('arguments')?.namedChildren[0];
+  // The fn's own `Err(..)`s: not those of nested closures and fns. Nodes come in source order, so
+  // the nested ones open around a call are a stack of offset ranges (`.parent` walks down from
+  // the root in tree-sitter: per call, it cost ~50 us in a 50,000-line file).
+  const nested: number[] = [];
+  visitNodes(body, new Set(['call_expression', 'closure_expression', 'function_item']), node => {
+    while (nested.length && nested[nested.length - 1] <= node.startIndex) nested.pop();
+    if (node.type !== 'call_expression') {
+      nested.push(node.endIndex);
+      return;
+    }
+    if (nested.length || node.childForFieldName('function')?.text !== 'Err') return;
+    const arg = node.childForFieldName('arguments')?.namedChildren[0];
     if (arg && !/^Box::new\(/.test(arg.text)) edits.push(editAt(fn.span.file, text, arg.startIndex, arg.endIndex, `Box::new(${arg.text})`));
   });
   // The boxed Result's size, computed by the engine from the rewritten type.

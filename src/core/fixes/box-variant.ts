@@ -58,7 +58,28 @@ function fieldTypeRange(text: string, f: Field): [number, number] {
  * larger than a pointer).
  */
 export function boxVariantFix(ctx: FixContext, item: EnumItem, goal: number, allVariants = false): Fix | undefined {
+  // Once per enum and goal: large-error asks again for every fn returning the enum.
+  ctx.boxVariantFixes ??= new Map();
+  let done = ctx.boxVariantFixes.get(item);
+  if (!done) ctx.boxVariantFixes.set(item, (done = new Map()));
+  const key = `${goal}/${allVariants}`;
+  if (!done.has(key)) done.set(key, computeBoxVariantFix(ctx, item, goal, allVariants));
+  const fix = done.get(key);
+  // A fix of its own for each finding (a rule may mark it preferred); the edits are shared.
+  return fix && { ...fix };
+}
+
+function computeBoxVariantFix(ctx: FixContext, item: EnumItem, goal: number, allVariants: boolean): Fix | undefined {
   if (isCopy(ctx, item)) return undefined;
+  // A second definition of the same path (a module declared twice, a cfg alternative): its
+  // construction sites, matched by name, are the first definition's, which carries the fix.
+  // (Else n copies of an enum each rewrote the sites of all n: 9 million edits for a 50,000-line
+  // file of 1,137 copies, analysis fuzz.)
+  if (!ctx.firstTypeDefs) {
+    ctx.firstTypeDefs = new Map();
+    for (const t of ctx.index.typeDefs()) if (!ctx.firstTypeDefs.has(t.path)) ctx.firstTypeDefs.set(t.path, t);
+  }
+  if (ctx.firstTypeDefs.get(item.path) !== item) return undefined;
   // Positional construction sites cannot be rewritten safely around #[cfg]'d fields.
   if (item.variants.some(v => v.fields.some(f => f.attrs.some(a => a.name === 'cfg')))) return undefined;
   const layout = ctx.engine.layoutOfItem(item);
@@ -108,65 +129,147 @@ export function boxVariantFix(ctx: FixContext, item: EnumItem, goal: number, all
   };
 }
 
-/**
- * Call and struct expressions of a tree, searched once per tree (WeakMap: edits make new trees).
- * Searching each file again per enum was quadratic: 4,000 lines of repeated enums took 1.6 s,
- * a 50,000-line file never finished (analysis fuzz).
- */
-const CONSTRUCTIONS = new WeakMap<object, SyntaxNode[]>();
-function constructionNodes(tree: { rootNode: SyntaxNode }, types: Set<string>): SyntaxNode[] {
-  let nodes = CONSTRUCTIONS.get(tree);
-  if (!nodes) {
-    nodes = tree.rootNode.descendantsOfType([...types]);
-    CONSTRUCTIONS.set(tree, nodes);
-  }
-  return nodes;
+/** A call or struct expression whose callee or name is a plain path (`a::E::V`, `Self::V`, `V`). */
+interface Site {
+  node: SyntaxNode;
+  /** The path without whitespace. */
+  path: string;
 }
+
+/** Only these can spell `E::V`, `Self::V` or `V`; a field or generic callee never matches. */
+const PATH_NODES = new Set(['identifier', 'scoped_identifier', 'type_identifier', 'scoped_type_identifier']);
+
+/**
+ * Construction sites of a tree by the last segment of their path (the variant name), found once
+ * per tree (WeakMap: edits make new trees). Scanning all of a file's call and struct expressions
+ * per enum was quadratic: a 50,000-line file of 1,163 repeated enums ran for over 5 minutes of
+ * CPU (analysis fuzz).
+ */
+const SITES = new WeakMap<object, Map<string, Site[]>>();
+function sitesOf(tree: { rootNode: SyntaxNode }): Map<string, Site[]> {
+  let sites = SITES.get(tree);
+  if (!sites) {
+    sites = new Map();
+    for (const node of tree.rootNode.descendantsOfType(['call_expression', 'struct_expression'])) {
+      const callee = node.childForFieldName(node.type === 'call_expression' ? 'function' : 'name');
+      if (!callee || !PATH_NODES.has(callee.type)) continue;
+      const p = callee.text.replace(/\s+/g, '');
+      const at = p.lastIndexOf('::');
+      const last = at < 0 ? p : p.slice(at + 2);
+      const list = sites.get(last);
+      if (list) list.push({ node, path: p });
+      else sites.set(last, [{ node, path: p }]);
+    }
+    SITES.set(tree, sites);
+  }
+  return sites;
+}
+
+/**
+ * Construction edits of one file, by enum name, variant, shape and boxed fields: the same for
+ * every enum of that name (the sites are matched by name), so enums repeated under one name
+ * share them instead of matching every site again.
+ */
+const EDITS = new WeakMap<object, Map<string, TextEdit[]>>();
 
 function constructionEdits(ctx: FixContext, item: EnumItem, variant: string, shape: string, fields: string[]): TextEdit[] {
   const edits: TextEdit[] = [];
-  const types = new Set(['call_expression', 'struct_expression']);
   for (const file of ctx.index.fileNames()) {
     const text = ctx.index.fileText(file);
     const tree = ctx.index.tree(file);
-    if (!text || !tree || !text.includes(variant)) continue;
-    const bareOk = new RegExp(`use\\s+[^;]*\\b${item.name}::(\\*|\\{[^}]*\\b${variant}\\b|${variant}\\b)`).test(text);
-    const matches = (fnText: string, node: SyntaxNode): boolean => {
-      const t = fnText.replace(/\s+/g, '');
-      if (t === `${item.name}::${variant}` || t.endsWith(`::${item.name}::${variant}`)) return true;
-      if (t === `Self::${variant}`) return insideImplOf(node, item.name);
-      return t === variant && bareOk;
-    };
-    constructionNodes(tree, types).forEach(node => {
-      if (node.type === 'call_expression' && shape === 'tuple') {
-        const f = node.childForFieldName('function');
-        if (!f || !matches(f.text, node)) return;
-        const args = node.childForFieldName('arguments')?.namedChildren.filter(a => a.type !== 'line_comment' && a.type !== 'block_comment') ?? [];
-        for (const idx of fields.map(Number)) {
-          const a = args[idx];
-          if (a && !/^Box::new\(/.test(a.text)) edits.push(editAt(file, text, a.startIndex, a.endIndex, `Box::new(${a.text})`));
-        }
-      } else if (node.type === 'struct_expression' && shape === 'named') {
-        const n = node.childForFieldName('name');
-        if (!n || !matches(n.text, node)) return;
-        for (const fi of node.childForFieldName('body')?.namedChildren ?? []) {
-          if (fi.type === 'field_initializer') {
-            const name = fi.childForFieldName('field')?.text;
-            const v = fi.childForFieldName('value');
-            if (name && v && fields.includes(name) && !/^Box::new\(/.test(v.text)) edits.push(editAt(file, text, v.startIndex, v.endIndex, `Box::new(${v.text})`));
-          } else if (fi.type === 'shorthand_field_initializer' && fields.includes(fi.text)) {
-            edits.push(editAt(file, text, fi.startIndex, fi.endIndex, `${fi.text}: Box::new(${fi.text})`));
-          }
-        }
-      }
-    });
+    if (!text || !tree) continue;
+    // A file whose sites are not collected yet is looked at only if it names the variant.
+    if (!SITES.has(tree) && !text.includes(variant)) continue;
+    const candidates = sitesOf(tree).get(variant);
+    if (!candidates) continue;
+    let byKey = EDITS.get(tree);
+    if (!byKey) EDITS.set(tree, (byKey = new Map()));
+    const key = `${item.name}\0${variant}\0${shape}\0${fields.join('\0')}`;
+    let fileEdits = byKey.get(key);
+    if (!fileEdits) {
+      fileEdits = fileConstructionEdits(file, text, tree, candidates, item.name, variant, shape, fields);
+      byKey.set(key, fileEdits);
+    }
+    for (const e of fileEdits) edits.push(e);
   }
   return edits;
 }
 
-function insideImplOf(node: SyntaxNode, name: string): boolean {
-  for (let p = node.parent; p; p = p.parent) {
-    if (p.type === 'impl_item') return (p.childForFieldName('type')?.text ?? '').replace(/<.*$/, '') === name;
+function fileConstructionEdits(file: string, text: string, tree: { rootNode: SyntaxNode }, candidates: Site[], name: string, variant: string, shape: string, fields: string[]): TextEdit[] {
+  const edits: TextEdit[] = [];
+  const bareOk = new RegExp(`use\\s+[^;]*\\b${name}::(\\*|\\{[^}]*\\b${variant}\\b|${variant}\\b)`).test(text);
+  const matches = (t: string, node: SyntaxNode): boolean => {
+    if (t === `${name}::${variant}` || t.endsWith(`::${name}::${variant}`)) return true;
+    if (t === `Self::${variant}`) return insideImplOf(tree, node, name);
+    return t === variant && bareOk;
+  };
+  for (const { node, path } of candidates) {
+    if (!matches(path, node)) continue;
+    if (node.type === 'call_expression' && shape === 'tuple') {
+      const args = node.childForFieldName('arguments')?.namedChildren.filter(a => a.type !== 'line_comment' && a.type !== 'block_comment') ?? [];
+      for (const idx of fields.map(Number)) {
+        const a = args[idx];
+        if (a && !/^Box::new\(/.test(a.text)) edits.push(editAt(file, text, a.startIndex, a.endIndex, `Box::new(${a.text})`));
+      }
+    } else if (node.type === 'struct_expression' && shape === 'named') {
+      for (const fi of node.childForFieldName('body')?.namedChildren ?? []) {
+        if (fi.type === 'field_initializer') {
+          const fname = fi.childForFieldName('field')?.text;
+          const v = fi.childForFieldName('value');
+          if (fname && v && fields.includes(fname) && !/^Box::new\(/.test(v.text)) edits.push(editAt(file, text, v.startIndex, v.endIndex, `Box::new(${v.text})`));
+        } else if (fi.type === 'shorthand_field_initializer' && fields.includes(fi.text)) {
+          edits.push(editAt(file, text, fi.startIndex, fi.endIndex, `${fi.text}: Box::new(${fi.text})`));
+        }
+      }
+    }
   }
-  return false;
+  return edits;
+}
+
+interface Impl {
+  start: number;
+  end: number;
+  /** The self type's name without generics. */
+  name: string;
+  /** Index of the innermost impl around this one, -1 for none. */
+  outer: number;
+}
+
+/**
+ * A tree's impl blocks in source order, found once per tree. Walking `.parent` up from a site
+ * costs ~50 us per step in a 50,000-line file (tree-sitter finds a parent by walking down from
+ * the root).
+ */
+const IMPLS = new WeakMap<object, Impl[]>();
+function implsOf(tree: { rootNode: SyntaxNode }): Impl[] {
+  let impls = IMPLS.get(tree);
+  if (!impls) {
+    impls = [];
+    const open: number[] = [];
+    for (const n of tree.rootNode.descendantsOfType('impl_item')) {
+      while (open.length && impls[open[open.length - 1]].end <= n.startIndex) open.pop();
+      impls.push({ start: n.startIndex, end: n.endIndex, name: (n.childForFieldName('type')?.text ?? '').replace(/<.*$/, ''), outer: open.length ? open[open.length - 1] : -1 });
+      open.push(impls.length - 1);
+    }
+    IMPLS.set(tree, impls);
+  }
+  return impls;
+}
+
+/** Whether the innermost impl block around `node` is `impl .. <name>`. */
+function insideImplOf(tree: { rootNode: SyntaxNode }, node: SyntaxNode, name: string): boolean {
+  const impls = implsOf(tree);
+  // The last impl starting at or before the node, then outwards until one contains it.
+  let lo = 0;
+  let hi = impls.length - 1;
+  let at = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (impls[mid].start <= node.startIndex) {
+      at = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  while (at >= 0 && impls[at].end < node.endIndex) at = impls[at].outer;
+  return at >= 0 && impls[at].name === name;
 }

@@ -31,6 +31,10 @@ export interface FixContext {
   engine: LayoutEngine;
   /** Names of types with an `impl Copy for ..`, collected once per run (see `isCopy`). */
   copyImpls?: Set<string>;
+  /** The first type definition of each path, collected once per run (see `boxVariantFix`). */
+  firstTypeDefs?: Map<string, TypeDefItem>;
+  /** `boxVariantFix` results of this run, per enum and goal. */
+  boxVariantFixes?: Map<TypeDefItem, Map<string, Fix | undefined>>;
 }
 
 /** The `Err` part of a fn's return type (found by the large-error rule, rewritten by its fix). */
