@@ -6,10 +6,9 @@
 import type { FnItem } from '../model';
 import { visitNodes, type SyntaxNode } from '../parser';
 import type { ErrPart, Fix, FixContext, TextEdit } from './types';
-import { editAt } from './edits';
+import { editAt, fmtB } from './edits';
 import { parseTypeText } from '../index/type-text';
 
-const fmtB = (n: number) => `${n.toLocaleString('en-US')} B`;
 
 /** Offsets of `E` in `... -> Result<T, E>` within the file text. */
 function errRange(text: string, fn: FnItem): [number, number] | undefined {
@@ -115,7 +114,11 @@ export function boxErrorFix(ctx: FixContext, fn: FnItem, part: ErrPart): Fix | u
   // The boxed Result's size, computed by the engine from the rewritten type.
   const ok = part.resultExpr?.kind === 'path' ? part.resultExpr.segments[part.resultExpr.segments.length - 1].args.find(a => a.kind === 'type') : undefined;
   const boxedType = ok && ok.kind === 'type' ? parseTypeText(`Result<${ok.type.text}, Box<${part.errExpr.text}>>`) : undefined;
-  const after = boxedType && part.direct ? ctx.engine.evalType(boxedType, { module: fn.module, types: new Map(), consts: new Map() }) : undefined;
+  // Once per (module, Ok, Err) and run: many fns return the same Result.
+  const key = boxedType && part.direct ? `${fn.module}\0${boxedType.text}` : undefined;
+  ctx.boxedResults ??= new Map();
+  if (key !== undefined && !ctx.boxedResults.has(key)) ctx.boxedResults.set(key, ctx.engine.evalType(boxedType!, { module: fn.module, types: new Map(), consts: new Map() }));
+  const after = key !== undefined ? ctx.boxedResults.get(key) : undefined;
   const sizes = after && after.status === 'exact' && part.result.status === 'exact' ? ` (${fmtB(part.result.size)} → ${fmtB(after.size)})` : ` (now ${fmtB(part.result.size)})`;
   return {
     title: `Return \`Result<_, Box<${part.errExpr.text}>>\` from \`${fn.name}\`${sizes}`,

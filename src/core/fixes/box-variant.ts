@@ -6,9 +6,8 @@
 import type { EnumItem, Field, ImplItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
 import type { Fix, FixContext, TextEdit } from './types';
-import { editAt } from './edits';
+import { editAt, fmtB } from './edits';
 
-const fmtB = (n: number) => `${n.toLocaleString('en-US')} B`;
 
 /** Whether a type is `Copy`: primitives, shared refs, arrays/tuples of Copy, workspace Copy types. */
 export function isCopyType(ctx: FixContext, module: string, t: TypeExpr, depth = 0): boolean {

@@ -5,6 +5,11 @@
 import { lineStarts, spanAt } from '../index/syntax';
 import type { TextEdit } from './types';
 
+/** `1,234 B`. (`toLocaleString` took ~50 us a call: 1,136 fix titles cost 100 ms.) */
+export function fmtB(n: number): string {
+  return `${Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',') : n.toLocaleString('en-US')} B`;
+}
+
 let cachedText: string | undefined;
 let cachedLines: number[] = [];
 

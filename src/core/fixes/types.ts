@@ -35,6 +35,8 @@ export interface FixContext {
   firstTypeDefs?: Map<string, TypeDefItem>;
   /** `boxVariantFix` results of this run, per enum and goal. */
   boxVariantFixes?: Map<TypeDefItem, Map<string, Fix | undefined>>;
+  /** Layouts of the boxed `Result<T, Box<E>>` of `boxErrorFix`, per module and type text. */
+  boxedResults?: Map<string, Lay>;
 }
 
 /** The `Err` part of a fn's return type (found by the large-error rule, rewritten by its fix). */

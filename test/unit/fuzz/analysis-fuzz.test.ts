@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KINDS, runFuzz, rustcAcceptsAny, seedFiles } from '../../fuzz/analysis-fuzz';
+import { KINDS, analyseOne, runFuzz, rustcAcceptsAny, seedFiles } from '../../fuzz/analysis-fuzz';
 import { crateDir } from '../helpers/registry';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
@@ -56,4 +56,31 @@ test('analysis fuzz: 50,000-line files within 1 s of CPU too (issue #14 target, 
 
 test('the injected "rejected" types are rejected by the real rustc (sample of 12)', { timeout: 120_000 }, () => {
   assert.deepEqual(rustcAcceptsAny(SEED, 12, compiles), []);
+});
+
+/**
+ * Copies of fixes/box_variant.rs (an enum with a large variant, fns returning it, its
+ * construction sites): every copy's enum got a quick fix rewriting the sites of all copies, each
+ * matched against every call of the file, so the rules were quadratic. 50,000 lines ran for over
+ * 5 minutes of CPU in the 10,000-file fuzz run; 4,000 lines took 2.3 s, 8 times 2,000 lines'.
+ * Linear rules take about twice as long for twice the lines: the test allows 3.5 (CPU time of
+ * the same process, the smaller of 3 runs each, so load on the machine cancels out).
+ */
+test('analysis of repeated enums with quick fixes is linear in the file size (box_variant.rs copies)', { timeout: 120_000 }, () => {
+  const src = fs.readFileSync(path.join(FIXTURES, 'fixes', 'box_variant.rs'), 'utf8').split('\n');
+  const copy = (lines: number) => Array.from({ length: lines }, (_, j) => src[j % src.length]).join('\n');
+  const cpu = (text: string) => {
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const o = analyseOne(text, []);
+      assert.equal(o.crashed, undefined);
+      best = Math.min(best, o.cpuMs);
+    }
+    return best;
+  };
+  const small = copy(3_000);
+  const big = copy(6_000);
+  cpu(small); // warm up
+  const ratio = cpu(big) / cpu(small);
+  assert.ok(ratio < 3.5, `6,000 lines take ${ratio.toFixed(1)} times the CPU of 3,000 lines`);
 });
