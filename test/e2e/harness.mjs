@@ -36,7 +36,12 @@ async function waitHttp(url, ms) {
   throw new Error(`code-server did not answer at ${url} within ${ms} ms`);
 }
 
-export async function startEditor(fixture) {
+/**
+ * `opts.trust`: workspace trust enabled with the folder left untrusted (Restricted Mode, no startup
+ * prompt); by default trust is disabled, so every folder is trusted. `opts.env`: extra environment
+ * of code-server (and so of the extension host and the language server).
+ */
+export async function startEditor(fixture, opts = {}) {
   const { codeServer, chromium: chromiumPath } = provision();
   const tmp = mkdtempSync(join(tmpdir(), 'alloc-lens-e2e-'));
   const userData = join(tmp, 'user-data');
@@ -51,7 +56,8 @@ export async function startEditor(fixture) {
     'files.autoSave': 'off',
     'files.hotExit': 'off',
     'workbench.tips.enabled': false,
-    'security.workspace.trust.enabled': false,
+    'security.workspace.trust.enabled': opts.trust === true,
+    'security.workspace.trust.startupPrompt': 'never',
     'editor.hover.delay': 200,
     'allocLens.debounceMs': 100,
     'extensions.autoCheckUpdates': false,
@@ -63,7 +69,8 @@ export async function startEditor(fixture) {
   const inst = spawnSync(codeServer, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], { encoding: 'utf8' });
   if (inst.status !== 0) throw new Error(`installing the VSIX failed:\n${inst.stdout}\n${inst.stderr}`);
   const port = await freePort();
-  const server = spawn(codeServer, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userData, '--extensions-dir', extensions, workspace], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const trustArgs = opts.trust === true ? [] : ['--disable-workspace-trust'];
+  const server = spawn(codeServer, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', ...trustArgs, '--user-data-dir', userData, '--extensions-dir', extensions, workspace], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   let serverLog = '';
   server.stdout.on('data', d => (serverLog += d));
   server.stderr.on('data', d => (serverLog += d));
@@ -216,4 +223,16 @@ export async function pickFileInDialog(page, file, acceptLabel) {
   await page.waitForTimeout(500);
   const accept = page.locator('.quick-input-widget .monaco-button', { hasText: acceptLabel });
   if (acceptLabel && (await accept.isVisible().catch(() => false))) await accept.click();
+}
+
+/**
+ * The workbench's own problem count (the status bar item: errors + warnings + infos; hints are
+ * not counted) and Alloc Lens's count in its status bar item, or undefined while either is missing.
+ */
+export async function statusCounts(page) {
+  const problemsText = await page.locator('[id="status.problems"]').first().innerText({ timeout: 2000 }).catch(() => undefined);
+  const ours = /Alloc Lens: (\d+)/.exec(await page.locator('.statusbar').innerText().catch(() => ''));
+  if (problemsText === undefined || !ours) return undefined;
+  const problems = (problemsText.match(/\d+/g) ?? []).reduce((s, n) => s + Number(n), 0);
+  return { problems, allocLens: Number(ours[1]) };
 }
