@@ -49,6 +49,7 @@ function sizedArg(arg: LazyArg): LazyArg {
     unsized: () => false,
     tail: () => undefined,
     constValue: arg.constValue,
+    project: arg.project,
   };
 }
 
@@ -197,6 +198,7 @@ export class LayoutEngine {
       lay: () => (cached ??= this.evalType(expr, env)),
       unsized: () => this.isUnsized(expr, env, new Set()),
       tail: () => this.unsizedTail(expr, env, new Set()),
+      project: (traitPath, assoc) => this.projectArg(expr, env, traitPath, assoc),
     };
   }
 
@@ -383,6 +385,11 @@ export class LayoutEngine {
     if (expr.qself) {
       const p = this.projection(expr, env);
       if (p) return { ...this.evalType(p.type, p.env), text: expr.text };
+      const a = this.qualifiedParamProjection(expr, env);
+      if (a) return { ...a, text: expr.text };
+    } else if (expr.segments.length === 2 && env.types.has(expr.segments[0].name)) {
+      const p = this.paramProjection(expr, env);
+      if (p) return { ...p, text: expr.text };
     }
     if (expr.segments.length === 1 && !expr.qself) {
       const g = env.types.get(last.name);
@@ -453,13 +460,64 @@ export class LayoutEngine {
     const traitSegs = expr.segments.slice(0, -1);
     const tr = this.resolver.resolveType(env.module, { kind: 'path', segments: traitSegs, global: expr.global, text: traitSegs.map(x => x.name).join('::') });
     if (tr.kind !== 'trait') return undefined;
-    let q = expr.qself;
+    return this.implAssoc(expr.qself, env, tr.path, assoc);
+  }
+
+  /** `<P as Trait>::Assoc` with P a type parameter bound to an argument: the argument's impl. */
+  private qualifiedParamProjection(expr: PathExpr, env: Env): Lay | undefined {
+    const q = expr.qself;
+    if (q?.kind !== 'path' || q.qself || q.segments.length !== 1 || q.segments[0].args.length || !env.types.has(q.segments[0].name)) return undefined;
+    const traitSegs = expr.segments.slice(0, -1);
+    const tr = this.resolver.resolveType(env.module, { kind: 'path', segments: traitSegs, global: expr.global, text: traitSegs.map(x => x.name).join('::') });
+    return tr.kind === 'trait' ? env.types.get(q.segments[0].name)!.project?.(tr.path, expr.segments[expr.segments.length - 1].name) : undefined;
+  }
+
+  /**
+   * `P::Assoc` with P a type parameter bound to an argument (`peeked: Option<St::Item>` in
+   * `Peekable<St: Stream>` with `St = mpsc::Receiver<Req>`): the trait is the one bound of P
+   * that declares `Assoc`, and the type comes from the argument's impl of it, where the argument
+   * was written. Undefined when no bound or several declare it, or the argument has no one impl.
+   */
+  private paramProjection(expr: PathExpr, env: Env): Lay | undefined {
+    const [p, a] = expr.segments;
+    const arg = env.types.get(p.name);
+    if (!arg?.project || p.args.length || a.args.length) return undefined;
+    const g = env.self?.item.generics.find(x => x.kind === 'type' && x.name === p.name);
+    if (!g) return undefined;
+    const traits = new Set<string>();
+    for (const b of g.bounds) {
+      const name = b.replace(/<[\s\S]*$/, '').trim();
+      if (!/^(::)?[A-Za-z_]\w*(::[A-Za-z_]\w*)*$/.test(name)) continue;
+      const segs = name.replace(/^::/, '').split('::');
+      const t = this.resolver.resolveItem?.(env.module, segs);
+      if (t?.kind !== 'trait' || !(t as TraitItem).assocTypes.includes(a.name)) continue;
+      const tr = this.resolver.resolveType(env.module, { kind: 'path', segments: segs.map(name => ({ name, args: [] })), global: name.startsWith('::'), text: name });
+      if (tr.kind === 'trait') traits.add(tr.path);
+    }
+    return traits.size === 1 ? arg.project([...traits][0], a.name) : undefined;
+  }
+
+  /** `<q as traitPath>::assoc`, with q written in `env` (see `projection`). */
+  private projectArg(q: TypeExpr, env: Env, traitPath: string, assoc: string): Lay | undefined {
+    // The argument is itself a parameter bound further out: ask its argument.
+    if (q.kind === 'path' && !q.qself && q.segments.length === 1 && q.segments[0].args.length === 0) {
+      const outer = env.types.get(q.segments[0].name);
+      if (outer) return outer.project?.(traitPath, assoc);
+    }
+    const p = this.implAssoc(q, env, traitPath, assoc);
+    return p ? this.evalType(p.type, p.env) : undefined;
+  }
+
+  /** The associated type `assoc` of the one impl of the trait `traitPath` for `qself`. */
+  private implAssoc(qself: TypeExpr, env: Env, traitPath: string, assoc: string): { type: TypeExpr; env: Env } | undefined {
+    if (!this.resolver.traitImplsOf) return undefined;
+    let q = qself;
     let refs = '';
     for (; q.kind === 'ref'; q = q.inner) refs += q.mutable ? 'm' : 's';
     if (q.kind !== 'path' || q.qself || (q.segments.length === 1 && env.types.has(q.segments[0].name))) return undefined;
     const qr = this.resolver.resolveType(env.module, q);
     if (qr.kind !== 'item') return undefined;
-    const key = `${this.keyOf(expr.qself, env)} as ${tr.path}::${assoc}`;
+    const key = `${this.keyOf(qself, env)} as ${traitPath}::${assoc}`;
     if (this.projecting.has(key)) return undefined;
     const qargs = q.segments[q.segments.length - 1].args.flatMap(a => (a.kind === 'type' ? [a.type] : []));
     const found: { type: TypeExpr; env: Env }[] = [];
@@ -471,7 +529,7 @@ export class LayoutEngine {
         if (alts.length !== 1 || !im.trait || im.trait.kind !== 'path') continue;
         const target = alts[0];
         const itr = this.resolver.resolveType(im.module, im.trait);
-        if (itr.kind !== 'trait' || itr.path !== tr.path) continue;
+        if (itr.kind !== 'trait' || itr.path !== traitPath) continue;
         let self = im.selfType;
         let r2 = '';
         for (; self.kind === 'ref'; self = self.inner) r2 += self.mutable ? 'm' : 's';

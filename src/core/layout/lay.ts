@@ -36,6 +36,11 @@ export interface LazyArg {
   tail?(): 'dyn' | 'len' | undefined;
   /** For const generic arguments: the value, evaluated where the argument was written. */
   constValue?: () => bigint | undefined;
+  /**
+   * `<arg as Trait>::Assoc` (trait by its resolved path), from the argument's impl of the trait,
+   * evaluated where the argument was written; undefined when that cannot be told.
+   */
+  project?(traitPath: string, assoc: string): Lay | undefined;
 }
 
 export function fixed(text: string, size: number, align: number, niche?: Abi['niche'], extra: Partial<Lay> = {}): Lay {

@@ -227,6 +227,35 @@ pub struct Small { d: Data<[u32; 4]>, len: usize }
   assert.equal(new LayoutEngine(index).layoutOfItem(index.typeDefs().find(t => t.name === 'U')!).status, 'lower-bound');
 });
 
+test('P::Assoc with P a bound parameter resolves through the argument\'s impl (trust-dns Peekable<St: Stream> { peeked: Option<St::Item> }); ambiguous or unbound stays a lower bound', () => {
+  requireRustc();
+  const src = `
+pub trait Stream { type Item; }
+pub trait Other { type Item; }
+pub struct Receiver<T> { inner: Option<std::sync::Arc<T>> }
+impl<T> Stream for Receiver<T> { type Item = T; }
+impl<T> Other for Receiver<T> { type Item = u8; }
+pub struct Fuse<St> { stream: St, done: bool }
+pub struct Peekable<St: Stream> { stream: Fuse<St>, peeked: Option<St::Item> }
+pub struct PeekW<St> where St: Stream { peeked: Option<St::Item>, n: u16 }
+pub struct Outer<S: Stream> { p: Peekable<S>, q: PeekW<S> }
+pub struct Req { a: [u64; 25], b: String }
+pub struct Exchange { p: Peekable<Receiver<Req>> }
+pub struct Nested { o: Outer<Receiver<Req>> }
+pub struct Both<S: Stream + Other> { x: Option<<S as Stream>::Item> }
+pub struct BothUse { b: Both<Receiver<Req>> }
+`;
+  const r = compareWithRustc(src);
+  assert.deepEqual(r.mismatches, []);
+  for (const n of ['Exchange', 'Nested', 'BothUse']) assert.ok(!r.skipped.some(s => s.name === n), `${n}: ${JSON.stringify(r.skipped)}`);
+  // Two bounds declare \`Item\` (rustc rejects \`S::Item\` as ambiguous, E0221), or the argument
+  // has no impl of the trait in view: the engine does not guess.
+  const amb = `${src}\npub struct Amb<S: Stream + Other> { x: Option<S::Item> }\npub struct AmbUse { a: Amb<Receiver<Req>> }\npub struct NoImpl { a: Peekable<Req> }\n`;
+  const index = buildIndexFromSources([{ path: '/v/lib.rs', text: amb }], { crateName: 'k' });
+  const engine = new LayoutEngine(index);
+  for (const n of ['AmbUse', 'NoImpl']) assert.equal(engine.layoutOfItem(index.typeDefs().find(t => t.name === n)!).status, 'lower-bound', n);
+});
+
 test('Flatten over std iterators of vectors and options: exact and equal to rustc; other items stay unknown', () => {
   requireRustc();
   const src = `
