@@ -39,8 +39,16 @@ async function benchCore() {
   // The whole directory (src/, tests/, benches/, examples/, build.rs) as a user opens it, with
   // its dependencies resolved (features `full`) and read lazily from the Debian registry.
   const files = listRustFiles(TOKIO);
-  const texts = files.map(f => readFileSync(f, 'utf8'));
-  const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
+  // The baseline parses the same files the analysis parses: tokio's files and every dependency
+  // file the analysis opens (macro bodies it parses again aside). Which dependency files those
+  // are is found by a run of the analysis in a child process, so this process stays cold.
+  const depFiles = parsedDependencyFiles();
+  const ownTexts = files.map(f => readFileSync(f, 'utf8'));
+  const depTexts = depFiles.map(f => readFileSync(f, 'utf8'));
+  const texts = [...ownTexts, ...depTexts];
+  const allFiles = [...files, ...depFiles];
+  const bytes = ownTexts.reduce((a, t) => a + Buffer.byteLength(t), 0);
+  const depBytes = depTexts.reduce((a, t) => a + Buffer.byteLength(t), 0);
   // Every timed phase starts from a collected heap, so that none pays for freeing what an
   // earlier phase dropped (the parse-only runs drop 297 trees whose native memory is released
   // by whichever GC runs next).
@@ -58,23 +66,27 @@ async function benchCore() {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
   };
-  const cpu = { parse: [], full: [] };
+  const cpu = { parse: [], full: [], ownParse: [] };
   const parseRun = () => {
     const c0 = cpuNow();
     const t0 = performance.now();
-    for (const t of texts) parseRust(t);
+    for (let k = 0; k < texts.length; k++) {
+      parseRust(texts[k]);
+      // The share of tokio's own files, for the ratio against them alone.
+      if (k === ownTexts.length - 1) cpu.ownParse.push(cpuNow() - c0);
+    }
     cpu.parse.push(cpuNow() - c0);
     return performance.now() - t0;
   };
   // The same, reading the files from disk as the analysis does.
   const readParseRun = () => {
     const t0 = performance.now();
-    for (const f of files) parseRust(readFileSync(f, 'utf8'));
+    for (const f of allFiles) parseRust(readFileSync(f, 'utf8'));
     return performance.now() - t0;
   };
   let typeCount = 0;
   let exact = 0;
-  let depFiles = 0;
+  let depFilesRead = 0;
   const fullRun = async () => {
     const c0 = cpuNow();
     const t0 = performance.now();
@@ -87,7 +99,7 @@ async function benchCore() {
     exact = 0;
     for (const d of defs) if (engine.layoutOfItem(d).status === 'exact') exact++;
     typeCount = defs.length;
-    depFiles ||= reads.filter(f => !f.startsWith(TOKIO + '/')).length;
+    depFilesRead ||= reads.filter(f => !f.startsWith(TOKIO + '/')).length;
     cpu.full.push(cpuNow() - c0);
     return { ms: performance.now() - t0, index };
   };
@@ -158,7 +170,10 @@ async function benchCore() {
     files: files.length,
     megabytes: +(bytes / 1e6).toFixed(2),
     types: typeCount,
-    dependencyFilesRead: depFiles,
+    dependencyFilesRead: depFilesRead,
+    // The baseline parses tokio's files plus these (found by a child process's analysis).
+    baselineDependencyFiles: depFiles.length,
+    baselineDependencyMegabytes: +(depBytes / 1e6).toFixed(2),
     exactTypes: exact,
     coldParseMs: +coldParse.toFixed(1),
     coldAnalysisMs: +coldFull.toFixed(1),
@@ -172,6 +187,8 @@ async function benchCore() {
       coldParseMs: +cpu.parse[0].toFixed(1),
       coldAnalysisMs: +cpu.full[0].toFixed(1),
       coldRatio: +(cpu.full[0] / cpu.parse[0]).toFixed(2),
+      coldOwnParseMs: +cpu.ownParse[0].toFixed(1),
+      coldRatioToOwnFilesOnly: +(cpu.full[0] / cpu.ownParse[0]).toFixed(2),
       parseMs: +median(cpu.parse.slice(1)).toFixed(1),
       analysisMs: +median(cpu.full.slice(1)).toFixed(1),
       ratio: +(median(cpu.full.slice(1)) / median(cpu.parse.slice(1))).toFixed(2),
@@ -186,12 +203,14 @@ async function benchCore() {
   table('core: parse vs parse + index + layout of every type (tokio 1.24.2 directory, deps resolved)', [
     ['files / MB / types', `${result.files} / ${result.megabytes} / ${result.types}`],
     ['dependency files read (lazily, cold run)', result.dependencyFilesRead],
+    ['baseline: tokio files + dependency files (MB)', `${result.files} + ${result.baselineDependencyFiles} (${result.baselineDependencyMegabytes} MB)`],
     ['exact layouts', result.exactTypes],
     ['parse only, cold (ms)', result.coldParseMs],
     ['analysis, cold (ms)', result.coldAnalysisMs, '< 1000'],
     ['cold ratio', result.coldRatio, '<= 2.0'],
     ['CPU: parse only / analysis, cold (ms)', `${result.cpu.coldParseMs} / ${result.cpu.coldAnalysisMs}`],
     ['CPU: cold ratio', result.cpu.coldRatio, '<= 2.0'],
+    ['CPU: cold ratio to the parse of tokio files alone', result.cpu.coldRatioToOwnFilesOnly],
     ['CPU: parse only / analysis, warm median (ms)', `${result.cpu.parseMs} / ${result.cpu.analysisMs}`],
     ['CPU: warm ratio', result.cpu.ratio, '<= 2.0'],
     ['load average (1, 5, 15 min)', result.loadAverage.join(', ')],
@@ -209,6 +228,34 @@ async function benchCore() {
     [`futures on top of layout, warm median CPU (ms, load average ${result.futures.loadAverage})`, result.futures.cpuMs, '<= 1000'],
   ]);
   return result;
+}
+
+/**
+ * The dependency files a cold analysis of tokio parses, listed by a run of it in a child process
+ * (`--parsed-dependency-files` prints them as JSON).
+ */
+function parsedDependencyFiles() {
+  const r = spawnSync(process.execPath, [import.meta.filename, '--parsed-dependency-files'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`bench: listing the dependency files failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+async function listParsedDependencyFiles() {
+  const { listRustFiles } = require(join(out, 'core', 'index', 'crates.js'));
+  const { diskHost, loadWorkspace } = require(join(out, 'core', 'index', 'workspace.js'));
+  const { LayoutEngine } = require(join(out, 'core', 'layout', 'engine.js'));
+  const reads = new Set();
+  const host = { read: f => (reads.add(f), diskHost.read(f)), exists: diskHost.exists };
+  const index = await loadWorkspace(TOKIO, { features: ['full'], host });
+  index.ensureFiles(listRustFiles(TOKIO));
+  const engine = new LayoutEngine(index);
+  for (const d of index.typeDefs()) engine.layoutOfItem(d);
+  process.stdout.write(JSON.stringify([...reads].filter(f => !f.startsWith(TOKIO + '/'))));
+}
+
+if (process.argv.includes('--parsed-dependency-files')) {
+  await listParsedDependencyFiles();
+  process.exit(0);
 }
 
 // BENCH_EXTRA=editor,heap runs only those of the other benches (default: all of them).
