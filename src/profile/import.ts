@@ -305,9 +305,9 @@ export async function importAny(file: string, opts: ProfileImportOptions = {}): 
       }
     },
   }, { signal: opts.signal, head });
-  if (!heap || heap.sites.length === 0) throw new ProfileInputError(`${file}: no allocations found in this ${importer.description} file`);
+  if (!heap || heap.siteCount === 0) throw new ProfileInputError(`${file}: no allocations found in this ${importer.description} file`);
   for (const w of heap.warnings) opts.onWarning?.(w);
-  opts.onProgress?.({ bytesRead: size, bytesTotal: size, samples: heap.sites.length });
+  opts.onProgress?.({ bytesRead: size, bytesTotal: size, samples: heap.siteCount });
   return { kind: 'heap', heap, format: importer.id as HeapFormat, gzip: stats.gzip, bytes: size };
 }
 

@@ -18,7 +18,7 @@ import type { ImportProgress } from '../types';
 import { attributeHeap, rankHeapLines, type HeapAttribution } from './attribute';
 import { confirmWithHeap } from './confirm';
 import { diagnoseHeap } from './diagnose';
-import { heapToFolded, heapToSpeedscope, type HeapSpeedscopeFile } from './export';
+import { cutWarning, heapToFolded, heapToSpeedscope, type HeapSpeedscopeFile } from './export';
 import type { HeapProfile } from './model';
 import { buildHeapReport, type HeapReportJson } from './report';
 
@@ -62,8 +62,10 @@ export async function analyzeHeap(input: string, opts: HeapAnalyzeOptions): Prom
   const files = index ? index.fileNames() : [];
   const ws: WorkspaceContext = { root, files, locate: index ? createSymbolLocator(index.items) : undefined, remaps: opts.remaps };
   const heap = imported.heap;
-  const a = attributeHeap(heap, ws);
-  if (a.lines.size === 0) warnings.push(`none of the ${heap.sites.length} allocation sites has a frame in ${root}: is this the workspace the program was built from? Sources recorded elsewhere can be mapped with --remap FROM=TO`);
+  const a = await attributeHeap(heap, ws, { signal: opts.signal });
+  const cut = cutWarning(a.tree);
+  if (cut) warnings.push(cut);
+  if (a.lines.size === 0) warnings.push(`none of the ${heap.siteCount} allocation sites has a frame in ${root}: is this the workspace the program was built from? Sources recorded elsewhere can be mapped with --remap FROM=TO`);
   const diagnostics = diagnoseHeap(heap, a, rankHeapLines(a));
   const report = buildHeapReport(heap, a, diagnostics, { input, format: imported.gzip && imported.format !== 'pprof' ? `${imported.format}+gzip` : imported.format, top: opts.top ?? 10, stacks: opts.stacks, warnings });
   let confirmations: Confirmation[] | undefined;
@@ -83,6 +85,6 @@ export async function analyzeHeap(input: string, opts: HeapAnalyzeOptions): Prom
     report,
     confirmations,
     speedscope: (absolute = false) => heapToSpeedscope(heap, a, path.basename(input), absolute ? { absolute: rel => a.resolver.absolute(rel) } : {}),
-    folded: (w = 'bytes') => heapToFolded(heap, w),
+    folded: (w = 'bytes') => heapToFolded(heap, a, w),
   };
 }

@@ -7,20 +7,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PathResolver, type WorkspaceContext } from '../paths';
+import { HeapCallTree } from './tree';
 import { addHeapCounts, emptyHeapCounts, type HeapCounts, type HeapProfile, type HeapSite } from './model';
 
-export type SiteCategory = 'workspace' | 'dependency' | 'unknown';
+/** Allocation stacks kept per hot line (the largest by bytes): what reports and hovers show. */
+export const KEPT_STACKS = 10;
 
-export interface SiteInfo {
-  readonly category: SiteCategory;
-  /** Index in `site.frames` of the workspace frame it is charged to. */
-  readonly user?: number;
-  /** `file:line` key of the hot line. */
-  readonly key?: string;
-  /** Workspace sites: the crate the line called into; dependency sites: the crate charged. */
+/** One allocation stack of a hot line, copied out of its site. */
+export interface HeapStack {
+  readonly bytes: number;
+  readonly blocks: number;
+  /** Frame ids, leaf first. */
+  readonly frames: readonly number[];
+  /** Index in `frames` of the workspace frame the site is charged to. */
+  readonly user: number;
+  /** The crate the workspace line called into, when named. */
   readonly dependency?: string;
-  /** The allocation came from growing a container (raw_vec grow / realloc). */
-  readonly growth: boolean;
 }
 
 export interface HeapLine {
@@ -28,8 +30,11 @@ export interface HeapLine {
   readonly line: number;
   readonly function: string;
   readonly counts: HeapCounts;
-  /** Site indices, largest bytes first once attribution is done. */
-  readonly sites: number[];
+  /** The KEPT_STACKS largest stacks by bytes, largest first (ties: the earlier site first). */
+  readonly stacks: HeapStack[];
+  /** Bytes and blocks live at exit that the line allocates itself (directly or through std). */
+  ownEndBytes: number;
+  ownEndBlocks: number;
   /** Bytes per crate the line called into. */
   readonly via: Map<string, number>;
   /** Bytes and blocks from growing containers (reallocation). */
@@ -39,13 +44,16 @@ export interface HeapLine {
 
 export interface HeapAttribution {
   readonly lines: Map<string, HeapLine>;
-  readonly siteInfo: SiteInfo[];
   readonly totals: HeapCounts;
   /** Counts of sites without a workspace frame, per crate charged. */
   readonly dependencies: Map<string, HeapCounts>;
   readonly unknown: HeapCounts;
   /** Bytes of sites with at least one frame that has a source file (DHAT's "program source"). */
   readonly sourceBytes: number;
+  /** Of those, the bytes of sites charged to a named dependency. */
+  readonly dependencySourceBytes: number;
+  /** The stacks merged into a call tree weighted by bytes (total, at peak, at exit), for exports. */
+  readonly tree: HeapCallTree;
   readonly resolver: PathResolver;
   /** Workspace-relative path + line of a frame when it is workspace code. */
   site(frameId: number): { file: string; line: number } | undefined;
@@ -122,7 +130,12 @@ function fnName(name: string): string {
   return segs[segs.length - 1].trim();
 }
 
-export function attributeHeap(heap: HeapProfile, ws: WorkspaceContext): HeapAttribution {
+/**
+ * Attributes every site in one pass over them (a DHAT profile streams them from its file), keeping
+ * per line, per dependency and per call-tree node aggregates only: memory is bounded by lines,
+ * frames and KEPT_STACKS per line, not by the number of sites.
+ */
+export async function attributeHeap(heap: HeapProfile, ws: WorkspaceContext, opts: { signal?: AbortSignal } = {}): Promise<HeapAttribution> {
   const resolver = new PathResolver(ws);
   const crates = workspaceCrates(path.resolve(ws.root), ws.files);
   const texts = new Map<string, string[] | null>();
@@ -191,12 +204,14 @@ export function attributeHeap(heap: HeapProfile, ws: WorkspaceContext): HeapAttr
   const dependencies = new Map<string, HeapCounts>();
   const unknown = emptyHeapCounts();
   const totals = emptyHeapCounts();
-  const siteInfo: SiteInfo[] = [];
+  const tree = new HeapCallTree();
   let sourceBytes = 0;
-  heap.sites.forEach((s: HeapSite, idx) => {
-    // Read once: a DHAT site's frames are a view made on each access.
+  let dependencySourceBytes = 0;
+  await heap.forEachSite((s: HeapSite) => {
+    // Read once: a site's frames may be a view made on each access.
     const fr = s.frames;
     addHeapCounts(totals, s);
+    tree.add(fr, s.bytes, s.peakBytes, s.endBytes);
     let user = -1;
     let hasSource = false;
     for (let i = 0; i < fr.length; i++) {
@@ -207,7 +222,7 @@ export function attributeHeap(heap: HeapProfile, ws: WorkspaceContext): HeapAttr
         if (hasSource) break;
       }
     }
-    if (!hasSource) for (const id of fr) if (heap.frames[id].file) hasSource = true;
+    if (!hasSource) for (let i = 0; i < fr.length && !hasSource; i++) if (heap.frames[fr[i]].file) hasSource = true;
     if (hasSource) sourceBytes += s.bytes;
     let growth = false;
     for (let i = 0; i < (user < 0 ? fr.length : user) && !growth; i++) growth = isGrowth(fr[i]);
@@ -218,17 +233,22 @@ export function attributeHeap(heap: HeapProfile, ws: WorkspaceContext): HeapAttr
       for (let i = user - 1; i >= 0 && !dep; i--) dep = foreignCrate(fr[i]);
       let hl = lines.get(key);
       if (!hl) {
-        hl = { file: at.file, line: at.line, function: heap.frames[fr[user]].name, counts: emptyHeapCounts(), sites: [], via: new Map(), growthBytes: 0, growthBlocks: 0 };
+        hl = { file: at.file, line: at.line, function: heap.frames[fr[user]].name, counts: emptyHeapCounts(), stacks: [], ownEndBytes: 0, ownEndBlocks: 0, via: new Map(), growthBytes: 0, growthBlocks: 0 };
         lines.set(key, hl);
       }
       addHeapCounts(hl.counts, s);
-      hl.sites.push(idx);
+      keepStack(hl.stacks, s, fr, user, dep);
       if (dep) hl.via.set(dep, (hl.via.get(dep) ?? 0) + s.bytes);
       if (growth) {
         hl.growthBytes += s.bytes;
         hl.growthBlocks += s.blocks;
       }
-      siteInfo.push({ category: 'workspace', user, key, dependency: dep, growth });
+      // What the line itself leaves live at exit (directly or through std); a dependency's global
+      // state (rayon's thread pool, a lazy static) is that crate's business.
+      if (dep === undefined || dep === 'std') {
+        hl.ownEndBytes += s.endBytes;
+        hl.ownEndBlocks += s.endBlocks;
+      }
       return;
     }
     let dep: string | undefined;
@@ -244,14 +264,19 @@ export function attributeHeap(heap: HeapProfile, ws: WorkspaceContext): HeapAttr
       let d = dependencies.get(dep);
       if (!d) dependencies.set(dep, (d = emptyHeapCounts()));
       addHeapCounts(d, s);
-      siteInfo.push({ category: 'dependency', dependency: dep, growth });
-    } else {
-      addHeapCounts(unknown, s);
-      siteInfo.push({ category: 'unknown', growth });
-    }
-  });
-  for (const hl of lines.values()) hl.sites.sort((a, b) => heap.sites[b].bytes - heap.sites[a].bytes);
-  return { lines, siteInfo, totals, dependencies, unknown, sourceBytes, resolver, site };
+      if (hasSource) dependencySourceBytes += s.bytes;
+    } else addHeapCounts(unknown, s);
+  }, opts.signal);
+  return { lines, totals, dependencies, unknown, sourceBytes, dependencySourceBytes, tree, resolver, site };
+}
+
+/** Keeps the KEPT_STACKS largest stacks, largest first; an equal one goes after those kept. */
+function keepStack(kept: HeapStack[], s: HeapSite, fr: HeapSite['frames'], user: number, dependency: string | undefined): void {
+  if (kept.length === KEPT_STACKS && s.bytes <= kept[KEPT_STACKS - 1].bytes) return;
+  let at = kept.length;
+  while (at > 0 && kept[at - 1].bytes < s.bytes) at--;
+  kept.splice(at, 0, { bytes: s.bytes, blocks: s.blocks, frames: Array.from(fr), user, ...(dependency ? { dependency } : {}) });
+  if (kept.length > KEPT_STACKS) kept.pop();
 }
 
 /** Hot lines ranked by bytes (then blocks). */

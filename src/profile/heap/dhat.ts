@@ -5,12 +5,12 @@
  * eb/ebk at exit t-end, rb/wb reads/writes), then `ftbl` (frame strings
  * `0x1234: name (file:line[:col])` or `0x1234: name (in /object)`). Streamed: see json-stream.ts.
  */
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
+import { statSync } from 'node:fs';
 import { demangle } from '../demangle';
-import { CancelledError, ProfileInputError } from '../source';
+import { ProfileInputError } from '../source';
+import { compressedChunks, type StreamOptions } from './compressed';
 import { JsonObjectStream } from './json-stream';
-import { HeapProfile, type HeapSite } from './model';
+import { emptyHeapCounts, HeapProfile, type HeapSite } from './model';
 
 export interface ParsedFrame {
   name: string;
@@ -63,119 +63,55 @@ const METRICS = ['bytes', 'blocks', 'lifetime', 'maxBytes', 'peakBytes', 'peakBl
 const M = METRICS.length;
 const KEYS: Record<string, number> = { tb: 0, tbk: 1, tl: 2, mb: 3, gb: 4, gbk: 5, eb: 6, ebk: 7, rb: 8, wb: 9 };
 
-/** Program points per block of the store. */
-const PP_BLOCK = 1 << 15;
-/** Columns per program point: the metrics, then its frame block, offset and count. */
-const COLS = M + 3;
-const FRAME_BLOCK = 1 << 20;
+/** Where the program point reader writes one program point. */
+export interface PpSink {
+  begin(): void;
+  set(metric: number, v: number): void;
+  frame(v: number): void;
+  end(): void;
+  rollback(): void;
+}
 
 /**
- * Program points waiting for the frame table (which DHAT writes after them), packed in typed
- * blocks that are never copied or grown: no object per program point (100 MB of DHAT is ~430k
- * of them). Each program point costs 8 × 13 bytes of columns plus 4 bytes per frame; the sites
- * of the profile are views of these blocks (PackedSite), not copies. Before, the doubling arrays
- * and one object per site took ~700 bytes per program point (390 MB peak RSS at 100 MB).
+ * One program point at a time: its metrics and frame indices, reused for the next one, so that
+ * reading a DHAT file holds no memory per program point (100 MB of DHAT is ~430k of them). On
+ * each complete program point `onEnd` gets the row.
  */
-export class PpStore {
+export class PpRow implements PpSink {
+  readonly m = new Float64Array(M);
+  fs = new Int32Array(64);
+  nf = 0;
+  /** Program points completed. */
   n = 0;
-  private readonly cols: Float64Array[] = [];
-  private readonly frameBlocks: Int32Array[] = [];
-  /** Current frame block, its fill, and where the open program point's frames start in it. */
-  private fb: Int32Array = new Int32Array(0);
-  private fbLen = 0;
-  private start = 0;
-  private row!: Float64Array;
-  private base = 0;
+  constructor(private readonly onEnd: (row: PpRow) => void, private readonly keepFrames = true) {}
 
   begin(): void {
-    const blk = this.n >>> 15;
-    if (blk === this.cols.length) this.cols.push(new Float64Array(PP_BLOCK * COLS));
-    this.row = this.cols[blk];
-    this.base = (this.n & (PP_BLOCK - 1)) * COLS;
-    this.row.fill(0, this.base, this.base + COLS);
-    this.start = this.fbLen;
+    this.m.fill(0);
+    this.nf = 0;
   }
 
   set(metric: number, v: number): void {
-    this.row[this.base + metric] = v;
+    this.m[metric] = v;
   }
 
   frame(v: number): void {
-    if (this.fbLen === this.fb.length) {
-      // A new block; the open program point's frames so far move with it (never split).
-      const have = this.fbLen - this.start;
-      const nb = new Int32Array(Math.max(FRAME_BLOCK, have * 2));
-      nb.set(this.fb.subarray(this.start, this.fbLen));
-      this.frameBlocks.push(nb);
-      this.fb = nb;
-      this.start = 0;
-      this.fbLen = have;
+    if (!this.keepFrames) return;
+    if (this.nf === this.fs.length) {
+      const nb = new Int32Array(this.fs.length * 2);
+      nb.set(this.fs);
+      this.fs = nb;
     }
-    this.fb[this.fbLen++] = v;
+    this.fs[this.nf++] = v;
   }
 
   end(): void {
-    const r = this.row;
-    r[this.base + M] = this.frameBlocks.length - 1;
-    r[this.base + M + 1] = this.start;
-    r[this.base + M + 2] = this.fbLen - this.start;
     this.n++;
+    this.onEnd(this);
   }
 
   rollback(): void {
-    this.fbLen = this.start;
+    this.nf = 0;
   }
-
-  metric(k: number, m: number): number {
-    return this.cols[k >>> 15][(k & (PP_BLOCK - 1)) * COLS + m];
-  }
-
-  setMetric(k: number, m: number, v: number): void {
-    this.cols[k >>> 15][(k & (PP_BLOCK - 1)) * COLS + m] = v;
-  }
-
-  /** The frame list of program point `k` (a view; writable, for the in-place id mapping). */
-  frames(k: number): Int32Array {
-    const r = this.cols[k >>> 15];
-    const b = (k & (PP_BLOCK - 1)) * COLS + M;
-    const off = r[b + 1];
-    return this.frameBlocks[r[b]].subarray(off, off + r[b + 2]);
-  }
-
-  /** Shortens program point `k`'s frame list to its first `n` entries. */
-  setFrameCount(k: number, n: number): void {
-    this.cols[k >>> 15][(k & (PP_BLOCK - 1)) * COLS + M + 2] = n;
-  }
-}
-
-/** A DHAT allocation site: a view of its program point's columns in the store. */
-class PackedSite implements HeapSite {
-  constructor(private readonly st: PpStore, private readonly k: number) {}
-  /** A view made on each access: read it once per site, not per frame. */
-  get frames(): Int32Array { return this.st.frames(this.k); }
-  get bytes(): number { return this.st.metric(this.k, 0); }
-  set bytes(v: number) { this.st.setMetric(this.k, 0, v); }
-  get blocks(): number { return this.st.metric(this.k, 1); }
-  set blocks(v: number) { this.st.setMetric(this.k, 1, v); }
-  get lifetime(): number { return this.st.metric(this.k, 2); }
-  set lifetime(v: number) { this.st.setMetric(this.k, 2, v); }
-  get maxBytes(): number { return this.st.metric(this.k, 3); }
-  set maxBytes(v: number) { this.st.setMetric(this.k, 3, v); }
-  get peakBytes(): number { return this.st.metric(this.k, 4); }
-  set peakBytes(v: number) { this.st.setMetric(this.k, 4, v); }
-  get peakBlocks(): number { return this.st.metric(this.k, 5); }
-  set peakBlocks(v: number) { this.st.setMetric(this.k, 5, v); }
-  get endBytes(): number { return this.st.metric(this.k, 6); }
-  set endBytes(v: number) { this.st.setMetric(this.k, 6, v); }
-  get endBlocks(): number { return this.st.metric(this.k, 7); }
-  set endBlocks(v: number) { this.st.setMetric(this.k, 7, v); }
-  get reads(): number { return this.st.metric(this.k, 8); }
-  set reads(v: number) { this.st.setMetric(this.k, 8, v); }
-  get writes(): number { return this.st.metric(this.k, 9); }
-  set writes(v: number) { this.st.setMetric(this.k, 9, v); }
-  /** DHAT has no "temporary" measure. */
-  get temporary(): number { return 0; }
-  set temporary(_v: number) {}
 }
 
 const Q = 34;
@@ -192,7 +128,7 @@ const MINUS = 45;
  * or has anything unexpected (a string value, an exponent, a nested object): the generic scanner
  * and JSON.parse then read it.
  */
-export function parsePpBytes(b: Buffer, start: number, end: number, st: PpStore): number {
+export function parsePpBytes(b: Buffer, start: number, end: number, st: PpSink): number {
   st.begin();
   let sawFs = false;
   let i = start + 1;
@@ -285,29 +221,70 @@ export function parsePpBytes(b: Buffer, start: number, end: number, st: PpStore)
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
-export interface StreamOptions {
-  readonly signal?: AbortSignal;
-  readonly onBytes?: (bytesRead: number) => void;
-  /** Read size (tests use tiny ones to cut elements across chunks); default 1 MiB. */
-  readonly chunkSize?: number;
-}
+export type { StreamOptions } from './compressed';
 
-export async function importDhat(file: string, gzip: boolean, opts: StreamOptions = {}): Promise<HeapProfile> {
-  const heap = new HeapProfile('dhat');
-  const header: Record<string, unknown> = {};
-  const pending = new PpStore();
-  const ftblIds: number[] = [];
-  let sawVersion = false;
-  const what = file;
-  const parser = new JsonObjectStream(new Set(['pps', 'ftbl']), {
+/**
+ * The JSON reader of one pass over a DHAT file: header members to `member`, program points into
+ * `row` (the byte reader first, JSON.parse for odd ones), frame strings to `frame`.
+ */
+function dhatReader(what: string, row: PpRow, h: { member?(k: string, v: unknown): void; frame?(s: string, i: number): void; versionSeen: boolean }): JsonObjectStream {
+  let sawVersion = h.versionSeen;
+  return new JsonObjectStream(new Set(['pps', 'ftbl']), {
     rawElement(k, b, start, end) {
       if (k !== 'pps' || !sawVersion) return false;
-      return parsePpBytes(b, start, end, pending) === end;
+      return parsePpBytes(b, start, end, row) === end;
     },
     rawScan(k, b, start) {
       if (k !== 'pps' || !sawVersion) return -1;
-      return parsePpBytes(b, start, b.length, pending);
+      return parsePpBytes(b, start, b.length, row);
     },
+    member(k, v) {
+      if (k === 'dhatFileVersion') sawVersion = true;
+      h.member?.(k, v);
+    },
+    element(k, v, i) {
+      if (!sawVersion) throw new ProfileInputError(`${what}: "${k}" before dhatFileVersion; not a DHAT file`);
+      if (k === 'pps') {
+        const p = v as Record<string, unknown>;
+        if (!p || typeof p !== 'object' || !Array.isArray(p.fs)) throw new ProfileInputError(`${what}: program point ${i} has no "fs" frame list`);
+        row.begin();
+        for (const [k, m] of Object.entries(KEYS)) row.set(m, num(p[k]));
+        for (const f of p.fs as unknown[]) row.frame(typeof f === 'number' ? f : -1);
+        row.end();
+      } else h.frame?.(typeof v === 'string' ? v : String(v), i);
+    },
+  }, what);
+}
+
+/**
+ * Imports a DHAT file in bounded memory: this first pass reads the header and the frame table
+ * and sums the program points' metrics without keeping them. The sites are streamed from the file
+ * again by `heap.forEachSite` (a second pass, re-decompressing gzip), which checks that the file
+ * did not change in between. Memory is O(frames), not O(program points).
+ */
+export async function importDhat(file: string, gzip: boolean, opts: StreamOptions = {}): Promise<HeapProfile> {
+  const heap = new HeapProfile('dhat');
+  const header: Record<string, unknown> = {};
+  const ftblIds: number[] = [];
+  const totals = emptyHeapCounts();
+  let sawVersion = false;
+  const what = file;
+  const before = statSync(file);
+  const row = new PpRow(r => {
+    const m = r.m;
+    totals.bytes += m[0];
+    totals.blocks += m[1];
+    totals.lifetime += m[2];
+    totals.maxBytes = Math.max(totals.maxBytes, m[3]);
+    totals.peakBytes += m[4];
+    totals.peakBlocks += m[5];
+    totals.endBytes += m[6];
+    totals.endBlocks += m[7];
+    totals.reads += m[8];
+    totals.writes += m[9];
+  }, false);
+  const parser = dhatReader(what, row, {
+    versionSeen: false,
     member(k, v) {
       header[k] = v;
       if (k === 'dhatFileVersion') {
@@ -317,45 +294,18 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
       // valgrind writes "heap", dhat-rs "rust-heap"; copy and ad-hoc modes count other things.
       if (k === 'mode' && v !== 'heap' && v !== 'rust-heap') throw new ProfileInputError(`${what}: a DHAT ${JSON.stringify(v)}-mode profile; only heap mode (valgrind's default, dhat-rs's \`dhat::Profiler::new_heap()\`) has allocation sites`);
     },
-    element(k, v, i) {
-      if (!sawVersion) throw new ProfileInputError(`${what}: "${k}" before dhatFileVersion; not a DHAT file`);
-      if (k === 'pps') {
-        const p = v as Record<string, unknown>;
-        if (!p || typeof p !== 'object' || !Array.isArray(p.fs)) throw new ProfileInputError(`${what}: program point ${i} has no "fs" frame list`);
-        pending.begin();
-        for (const [k, m] of Object.entries(KEYS)) pending.set(m, num(p[k]));
-        for (const f of p.fs as unknown[]) pending.frame(typeof f === 'number' ? f : -1);
-        pending.end();
-      } else {
-        const f = parseDhatFrame(typeof v === 'string' ? v : String(v));
-        ftblIds[i] = i === 0 && v === '[root]' ? -1 : heap.frame(f.name, f.file, f.line, f.object);
-      }
+    frame(v, i) {
+      const f = parseDhatFrame(v);
+      ftblIds[i] = i === 0 && v === '[root]' ? -1 : heap.frame(f.name, f.file, f.line, f.object);
     },
-  }, what);
-  const raw = createReadStream(file, { highWaterMark: opts.chunkSize ?? 1 << 20 });
-  const src = gzip ? raw.pipe(createGunzip({ chunkSize: Math.max(64, opts.chunkSize ?? 1 << 20) })) : raw;
-  let read = 0;
-  raw.on('data', (c: Buffer | string) => {
-    read += c.length;
-    opts.onBytes?.(read);
   });
-  try {
-    for await (const chunk of src) {
-      if (opts.signal?.aborted) throw new CancelledError();
-      parser.write(chunk as Buffer);
-    }
-  } catch (e) {
-    raw.destroy();
-    if (e instanceof ProfileInputError || e instanceof CancelledError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR') throw new ProfileInputError(`${what}: the gzip data is ${code === 'Z_DATA_ERROR' ? 'corrupt' : 'truncated'} (${parser.position()})`);
-    throw new ProfileInputError(`${what}: ${(e as Error).message}`);
-  }
+  await readDhat(file, gzip, parser, opts);
   if (!parser.finished) {
     throw new ProfileInputError(`${what}: truncated DHAT JSON: the file ends ${parser.position()} (${parser.offset.toLocaleString('en-US')} bytes). Was the program killed before DHAT wrote its output? Re-run it to completion.`);
   }
   if (!sawVersion) throw new ProfileInputError(`${what}: no dhatFileVersion: not a DHAT file`);
-  if (ftblIds.length === 0 && pending.n > 0) throw new ProfileInputError(`${what}: DHAT file without a frame table (ftbl)`);
+  const count = row.n;
+  if (ftblIds.length === 0 && count > 0) throw new ProfileInputError(`${what}: DHAT file without a frame table (ftbl)`);
   const bklt = header.bklt !== false;
   heap.measures.add('bytes').add('blocks').add('peakBytes');
   if (bklt) heap.measures.add('endBytes').add('lifetime');
@@ -363,21 +313,55 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
   heap.timeUnit = typeof header.tu === 'string' ? header.tu : '';
   heap.command = typeof header.cmd === 'string' ? header.cmd : undefined;
   if (typeof header.te === 'number') heap.duration = header.te;
+  heap.peakTotal = totals.peakBytes;
+  heap.streamSites(count, totals, (visit, signal) => streamPps(file, gzip, { size: before.size, mtimeMs: before.mtimeMs }, count, ftblIds, heap, visit, signal));
+  return heap;
+}
+
+async function readDhat(file: string, gzip: boolean, parser: JsonObjectStream, opts: StreamOptions & { stop?: () => boolean }): Promise<void> {
+  await compressedChunks(file, gzip ? 'gzip' : 'none', b => {
+    parser.write(b);
+    return !opts.stop?.();
+  }, { ...opts, where: () => parser.position() });
+}
+
+/** The second pass: each program point, its frame-table indices mapped to frame ids, to `visit`. */
+async function streamPps(file: string, gzip: boolean, was: { size: number; mtimeMs: number }, count: number, ftblIds: readonly number[], heap: HeapProfile, visit: (s: HeapSite) => void, signal?: AbortSignal): Promise<void> {
+  const changed = () => new ProfileInputError(`${file} changed after it was imported (DHAT sites are read from the file again); import it again`);
+  let now;
+  try {
+    now = statSync(file);
+  } catch {
+    throw changed();
+  }
+  if (now.size !== was.size || now.mtimeMs !== was.mtimeMs) throw changed();
   let badRefs = 0;
-  for (let k = 0; k < pending.n; k++) {
-    // Frame ids replace frame-table indices in place; the site is a view of the store.
-    const fs = pending.frames(k);
+  const site: HeapSite & { frames: Int32Array } = { frames: new Int32Array(0), bytes: 0, blocks: 0, lifetime: 0, maxBytes: 0, peakBytes: 0, peakBlocks: 0, endBytes: 0, endBlocks: 0, reads: 0, writes: 0, temporary: 0 };
+  const row = new PpRow(r => {
+    const fs = r.fs;
     let n = 0;
-    for (let j = 0; j < fs.length; j++) {
+    for (let j = 0; j < r.nf; j++) {
       const id = ftblIds[fs[j]];
       if (id === undefined) badRefs++;
       else if (id >= 0) fs[n++] = id;
     }
-    pending.setFrameCount(k, n);
-    const site = new PackedSite(pending, k);
-    heap.sites.push(site);
-    heap.peakTotal += site.peakBytes;
-  }
+    const m = r.m;
+    site.frames = fs.subarray(0, n);
+    site.bytes = m[0];
+    site.blocks = m[1];
+    site.lifetime = m[2];
+    site.maxBytes = m[3];
+    site.peakBytes = m[4];
+    site.peakBlocks = m[5];
+    site.endBytes = m[6];
+    site.endBlocks = m[7];
+    site.reads = m[8];
+    site.writes = m[9];
+    visit(site);
+  });
+  const parser = dhatReader(file, row, { versionSeen: true });
+  // Stops once every program point was read (the frame table, usually after them, is known).
+  await readDhat(file, gzip, parser, { signal, stop: () => row.n >= count });
+  if (row.n !== count) throw changed();
   if (badRefs > 0) heap.warn(`${badRefs} frame references point outside the frame table; those frames were dropped`);
-  return heap;
 }

@@ -85,15 +85,8 @@ export function diagnoseHeap(heap: HeapProfile, a: HeapAttribution, lines: reado
     }
     // leaked at exit: only what the line itself allocates (directly or through std); a dependency's
     // global state (rayon's thread pool, a lazy static) is that crate's business, not a finding.
-    let ownEnd = 0;
-    let ownEndBlocks = 0;
-    for (const i of l.sites) {
-      const dep = a.siteInfo[i].dependency;
-      if (dep === undefined || dep === 'std') {
-        ownEnd += heap.sites[i].endBytes;
-        ownEndBlocks += heap.sites[i].endBlocks;
-      }
-    }
+    const ownEnd = l.ownEndBytes;
+    const ownEndBlocks = l.ownEndBlocks;
     if (heap.liveIsExit && heap.measures.has('endBytes') && ownEnd >= LEAK_MIN_BYTES) {
       out.push({
         code: 'heap-leak', ...where(l), severity: 'info', bytes: ownEnd,

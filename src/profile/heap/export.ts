@@ -4,6 +4,15 @@
  */
 import type { HeapAttribution } from './attribute';
 import type { HeapProfile } from './model';
+import { CUT_FRAME, type HeapCallTree } from './tree';
+
+const CUT_NAME = '[stacks cut: call tree node limit]';
+const WEIGHT = { bytes: 0, peakBytes: 1, endBytes: 2 } as const;
+
+/** A warning when the call tree had to cut stacks (never on real recordings so far). */
+export function cutWarning(t: HeapCallTree): string | undefined {
+  return t.cutStacks > 0 ? `flamegraph: ${t.cutStacks.toLocaleString('en-US')} stacks (${t.cutBytes.toLocaleString('en-US')} bytes) were cut where the call tree reached its node limit; their bytes are under "${CUT_NAME}" nodes` : undefined;
+}
 
 export interface HeapSpeedscopeFrame {
   name: string;
@@ -40,7 +49,12 @@ export function heapToSpeedscope(heap: HeapProfile, a: HeapAttribution, title: s
   const frames: HeapSpeedscopeFrame[] = [];
   const mapped = new Array<number>(heap.frames.length);
   const index = new Map<string, number>();
+  let cutFrame = -1;
   const frameOf = (id: number): number => {
+    if (id === CUT_FRAME) {
+      if (cutFrame < 0) cutFrame = frames.push({ name: CUT_NAME }) - 1;
+      return cutFrame;
+    }
     let m = mapped[id];
     if (m !== undefined) return m;
     const f = heap.frames[id];
@@ -61,13 +75,12 @@ export function heapToSpeedscope(heap: HeapProfile, a: HeapAttribution, title: s
   for (const v of HEAP_VIEWS) {
     if (v.key !== 'bytes' && !heap.measures.has(v.key)) continue;
     const p: HeapSpeedscopeProfile = { type: 'sampled', name: v.name, unit: 'bytes', startValue: 0, endValue: 0, samples: [], weights: [] };
-    for (const s of heap.sites) {
-      const w = s[v.key];
+    const t = a.tree;
+    const k = WEIGHT[v.key];
+    for (let n = 0; n < t.size; n++) {
+      const w = t.weight[3 * n + k];
       if (w <= 0) continue;
-      const stack: number[] = [];
-      const fr = s.frames;
-      for (let i = fr.length - 1; i >= 0; i--) stack.push(frameOf(fr[i]));
-      p.samples.push(stack);
+      p.samples.push(t.path(n).map(frameOf));
       p.weights.push(w);
       p.endValue += w;
     }
@@ -83,17 +96,16 @@ export function heapToSpeedscope(heap: HeapProfile, a: HeapAttribution, title: s
   };
 }
 
-/** FlameGraph folded stacks (`root;...;leaf bytes`), one line per site with bytes > 0. */
-export function heapToFolded(heap: HeapProfile, weight: 'bytes' | 'peakBytes' | 'endBytes' = 'bytes'): string[] {
+/** FlameGraph folded stacks (`root;...;leaf bytes`), one line per distinct stack with bytes > 0. */
+export function heapToFolded(heap: HeapProfile, a: HeapAttribution, weight: 'bytes' | 'peakBytes' | 'endBytes' = 'bytes'): string[] {
   const merged = new Map<string, number>();
   const clean = (n: string) => n.replace(/;/g, ':').replace(/\s+\d+$/, '');
-  for (const s of heap.sites) {
-    const w = s[weight];
+  const t = a.tree;
+  const k = WEIGHT[weight];
+  for (let n = 0; n < t.size; n++) {
+    const w = t.weight[3 * n + k];
     if (w <= 0) continue;
-    const names: string[] = [];
-    const fr = s.frames;
-    for (let i = fr.length - 1; i >= 0; i--) names.push(clean(heap.frames[fr[i]].name));
-    const key = names.join(';');
+    const key = t.path(n).map(id => (id === CUT_FRAME ? CUT_NAME : clean(heap.frames[id].name))).join(';');
     merged.set(key, (merged.get(key) ?? 0) + w);
   }
   return [...merged].map(([k, w]) => `${k} ${w}`);

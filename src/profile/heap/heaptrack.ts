@@ -7,75 +7,12 @@
  * `c <ms>` time (file version 3 prefixes strings with their length: `s <len> <text>`). Two streamed passes: the first counts and finds the moment of the global peak,
  * the second replays the +/- lines up to it to get what each site held then.
  */
-import { createReadStream } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
 import { demangle } from '../demangle';
-import { CancelledError, ProfileInputError } from '../source';
+import { ProfileInputError } from '../source';
+import { compressedLines, type Compression, type StreamOptions } from './compressed';
 import { HeapProfile } from './model';
-import type { StreamOptions } from './dhat';
 
-export type Compression = 'zstd' | 'gzip' | 'none';
-
-export function compressionOf(head: Uint8Array): Compression {
-  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
-  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  return 'none';
-}
-
-/** Streams the decompressed lines of a file; `onLine` returns false to stop early. */
-export async function compressedLines(file: string, comp: Compression, onLine: (line: string) => boolean | void, opts: StreamOptions = {}): Promise<void> {
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const dec = new StringDecoder('utf8');
-  let rest = '';
-  let stop = false;
-  let read = 0;
-  const emit = (text: string) => {
-    let start = 0;
-    let nl = text.indexOf('\n');
-    while (nl !== -1 && !stop) {
-      if (onLine(text.slice(start, nl)) === false) stop = true;
-      start = nl + 1;
-      nl = text.indexOf('\n', start);
-    }
-    rest = stop ? '' : text.slice(start);
-  };
-  const gz = comp === 'gzip' ? createGunzip({ chunkSize: 1 << 20 }) : undefined;
-  const zstd = comp === 'zstd' ? new Decompress((d: Uint8Array) => emit(rest + dec.write(Buffer.from(d.buffer, d.byteOffset, d.byteLength)))) : undefined;
-  const src = gz ? raw.pipe(gz) : raw;
-  if (gz) {
-    raw.on('data', (c: Buffer | string) => {
-      read += c.length;
-      opts.onBytes?.(read);
-    });
-  }
-  try {
-    for await (const chunk of src) {
-      if (opts.signal?.aborted) throw new CancelledError();
-      const b = chunk as Buffer;
-      if (!gz) {
-        read += b.length;
-        opts.onBytes?.(read);
-      }
-      if (zstd) zstd.push(b);
-      else emit(rest + dec.write(b));
-      if (stop) break;
-    }
-    if (zstd && !stop) zstd.push(new Uint8Array(0), true);
-  } catch (e) {
-    if (e instanceof CancelledError || e instanceof ProfileInputError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR') throw new ProfileInputError(`${file}: the gzip data is corrupt or truncated`);
-    throw new ProfileInputError(`${file}: ${comp === 'zstd' ? 'zstd data is corrupt or truncated: ' : ''}${(e as Error).message}`);
-  } finally {
-    raw.destroy();
-  }
-  if (!stop) {
-    const tail = rest + dec.end();
-    if (tail.length > 0) onLine(tail);
-  }
-}
+export { compressionOf, type Compression } from './compressed';
 
 interface Ip {
   /** Flattened [fn, file, line] triples (string ids), innermost first. */

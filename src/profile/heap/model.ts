@@ -3,6 +3,8 @@
  * stacks) with declared measures. Never mixed with `ProfileData`: heap data does not go through
  * the symbol-based alloc/copy classification meant for CPU samples.
  * Memory grows with unique frames and sites, not with the number of allocations or input size.
+ * A DHAT profile does not hold its sites at all: they are streamed from the file again on each
+ * pass (`forEachSite`), so memory is bounded by its frames, not by its program points.
  */
 
 /** The measures a heap format can carry. Importers declare which ones they filled. */
@@ -75,9 +77,13 @@ function sameFrames(a: Frames, b: Frames): boolean {
   return true;
 }
 
+/** Streams a profile's sites from their file: each visited site is only valid during the call. */
+export type SiteStream = (visit: (s: HeapSite) => void, signal?: AbortSignal) => Promise<void>;
+
 export class HeapProfile {
   readonly frames: HeapFrame[] = [];
-  readonly sites: HeapSite[] = [];
+  private readonly held: HeapSite[] = [];
+  private streamer?: { count: number; totals: HeapCounts; read: SiteStream };
   readonly warnings: string[] = [];
   /** Measures the importer filled; the others are 0 and must be shown as unknown. */
   readonly measures = new Set<HeapMeasure>();
@@ -100,6 +106,31 @@ export class HeapProfile {
 
   constructor(readonly format: string) {}
 
+  /** The sites held in memory (heaptrack, pprof). A streamed profile (DHAT) has none: use forEachSite. */
+  get sites(): HeapSite[] {
+    if (this.streamer) throw new Error(`a ${this.format} profile streams its sites from the file: use forEachSite`);
+    return this.held;
+  }
+
+  get siteCount(): number {
+    return this.streamer ? this.streamer.count : this.held.length;
+  }
+
+  get streamed(): boolean {
+    return this.streamer !== undefined;
+  }
+
+  /** Makes this a streamed profile: `count` sites with these totals, read again by `read`. */
+  streamSites(count: number, totals: HeapCounts, read: SiteStream): void {
+    this.streamer = { count, totals, read };
+  }
+
+  /** Visits every site once, in a fixed order; a streamed site is only valid during its visit. */
+  async forEachSite(visit: (s: HeapSite) => void, signal?: AbortSignal): Promise<void> {
+    if (this.streamer) return this.streamer.read(visit, signal);
+    for (const s of this.held) visit(s);
+  }
+
   frame(name: string, file?: string, line?: number, object?: string): number {
     const key = `${name}\u0000${file ?? ''}\u0000${line ?? 0}\u0000${object ?? ''}`;
     let id = this.frameIds.get(key);
@@ -113,6 +144,7 @@ export class HeapProfile {
 
   /** Adds counts to the site of this stack (leaf first), merging equal stacks. */
   add(frames: Frames, c: Partial<HeapCounts>): HeapSite {
+    const sites = this.sites;
     // A numeric hash first: joining 430k frame lists into string keys was 40 % of a DHAT import.
     let h = frames.length;
     for (let i = 0; i < frames.length; i++) h = (Math.imul(h, 31) + frames[i]) & 0x3fffffff; // a Smi key
@@ -133,24 +165,25 @@ export class HeapProfile {
     const bucket = this.siteIds.get(h);
     if (bucket !== undefined) {
       for (const idx of typeof bucket === 'number' ? [bucket] : bucket) {
-        const s = this.sites[idx];
+        const s = sites[idx];
         if (sameFrames(s.frames, frames)) {
           addHeapCounts(s, site);
           return s;
         }
       }
     }
-    const idx = this.sites.length;
+    const idx = sites.length;
     if (bucket === undefined) this.siteIds.set(h, idx);
     else if (typeof bucket === 'number') this.siteIds.set(h, [bucket, idx]);
     else bucket.push(idx);
-    this.sites.push(site);
+    sites.push(site);
     return site;
   }
 
   totals(): HeapCounts {
     const t = emptyHeapCounts();
-    for (const s of this.sites) addHeapCounts(t, s);
+    if (this.streamer) addHeapCounts(t, this.streamer.totals);
+    else for (const s of this.held) addHeapCounts(t, s);
     return t;
   }
 

@@ -74,6 +74,7 @@ function frameLabel(heap: HeapProfile, id: number): string {
   return f.file ? `${f.name} (${f.file}:${f.line ?? 0})` : f.object ? `${f.name} (in ${f.object})` : f.name;
 }
 
+/** `stacks`: how many of the line's largest stacks to show (at most KEPT_STACKS are kept). */
 export function lineJson(heap: HeapProfile, a: HeapAttribution, l: HeapLine, stacks = 3): HeapLineJson {
   const c = l.counts;
   const has = (m: HeapMeasure) => heap.measures.has(m);
@@ -93,33 +94,18 @@ export function lineJson(heap: HeapProfile, a: HeapAttribution, l: HeapLine, sta
     },
     share: ratio(c.bytes, a.totals.bytes),
     via: [...l.via].sort((x, y) => y[1] - x[1]).map(([crate, bytes]) => ({ crate, bytes })),
-    stacks: l.sites.slice(0, stacks).map(i => {
-      const s = heap.sites[i];
-      const info = a.siteInfo[i];
-      return { bytes: s.bytes, blocks: s.blocks, frames: Array.from(s.frames, id => frameLabel(heap, id)), userFrame: info.user ?? -1, ...(info.dependency ? { via: info.dependency } : {}) };
-    }),
+    stacks: l.stacks.slice(0, stacks).map(s => ({ bytes: s.bytes, blocks: s.blocks, frames: s.frames.map(id => frameLabel(heap, id)), userFrame: s.user, ...(s.dependency ? { via: s.dependency } : {}) })),
   };
 }
 
 export function buildHeapReport(heap: HeapProfile, a: HeapAttribution, diagnostics: HeapDiagnostic[], opts: { input: string; format: string; top: number; stacks?: number; warnings?: string[] }): HeapReportJson {
   const t = a.totals;
   let ws = 0;
-  let wsSource = 0;
   for (const l of a.lines.values()) ws += l.counts.bytes;
-  wsSource = ws; // a workspace frame has a source file by definition
+  const wsSource = ws; // a workspace frame has a source file by definition
   let deps = 0;
-  let depsSource = 0;
-  a.siteInfo.forEach((info, i) => {
-    if (info.category !== 'dependency') return;
-    const s = heap.sites[i];
-    deps += s.bytes;
-    for (const id of s.frames) {
-      if (heap.frames[id].file) {
-        depsSource += s.bytes;
-        break;
-      }
-    }
-  });
+  for (const d of a.dependencies.values()) deps += d.bytes;
+  const depsSource = a.dependencySourceBytes;
   const ranked = rankHeapLines(a);
   return {
     schema: 'alloc-lens/heap-profile@1',
@@ -135,7 +121,7 @@ export function buildHeapReport(heap: HeapProfile, a: HeapAttribution, diagnosti
       blocks: t.blocks,
       peakBytes: heap.measures.has('peakBytes') ? heap.peakTotal : null,
       endBytes: heap.measures.has('endBytes') ? t.endBytes : null,
-      sites: heap.sites.length,
+      sites: heap.siteCount,
     },
     shares: { workspace: ratio(ws, t.bytes), dependencies: ratio(deps, t.bytes), unknown: ratio(t.bytes - ws - deps, t.bytes) },
     sourceShares: { workspace: ratio(wsSource, a.sourceBytes), dependencies: ratio(depsSource, a.sourceBytes), unknown: ratio(a.sourceBytes - wsSource - depsSource, a.sourceBytes) },

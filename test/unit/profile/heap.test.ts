@@ -18,6 +18,8 @@ import { analyzeHeap, type HeapAnalysis } from '../../../src/profile/heap/analyz
 import { detectImporter, importAny } from '../../../src/profile/import';
 import { importDhat, parseDhatFrame } from '../../../src/profile/heap/dhat';
 import { dhatOracle, type Oracle } from '../helpers/heap-oracle';
+import { addHeapCounts, emptyHeapCounts } from '../../../src/profile/heap/model';
+import { CUT_FRAME, HeapCallTree } from '../../../src/profile/heap/tree';
 
 const FIX = path.resolve(__dirname, '../../../../test/fixtures/heap');
 const PROGRAMS = ['pipeline', 'jsonbatch', 'strbuild'] as const;
@@ -160,6 +162,20 @@ test('exports: speedscope byte views (total, at peak, at exit) and folded stacks
   assert.ok(sp.shared.frames.some(f => f.file === path.join(FIX, 'pipeline', 'src/main.rs') && f.line === 7));
   const folded = a.folded();
   assert.equal(folded.reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0), a.report.totals.bytes);
+  assert.equal(a.attribution.tree.cutStacks, 0, 'a real recording fits the call tree whole');
+});
+
+test('call tree: equal stack prefixes merge; past the node limit a stack lands on a [stacks cut] node with its bytes', () => {
+  const t = new HeapCallTree(4);
+  t.add([3, 2, 1], 10, 1, 0); // root 1 2 3: three nodes
+  t.add([4, 2, 1], 5, 0, 2); // 4 under 2: the fourth node
+  t.add([5, 2, 1], 7, 0, 0); // no room for 5: cut under 2
+  t.add([3, 2, 1], 1, 0, 0); // existing path: merged
+  const rows: [number[], number, number, number][] = [];
+  for (let n = 0; n < t.size; n++) if (t.weight[3 * n] || t.weight[3 * n + 1] || t.weight[3 * n + 2]) rows.push([t.path(n), t.weight[3 * n], t.weight[3 * n + 1], t.weight[3 * n + 2]]);
+  assert.deepEqual(rows, [[[1, 2, 3], 11, 1, 0], [[1, 2, 4], 5, 0, 2], [[1, 2, CUT_FRAME], 7, 0, 0]]);
+  assert.equal(t.cutStacks, 1);
+  assert.equal(t.cutBytes, 7);
 });
 
 test('the registry picks the importer by content; perf formats keep theirs', async () => {
@@ -214,9 +230,19 @@ test('DHAT streaming: elements cut across tiny chunks, and odd program points (s
   const whole = await importDhat(file, true);
   for (const chunkSize of [7, 97, 1009, 4093]) {
     const cut = await importDhat(file, true, { chunkSize });
-    assert.equal(cut.sites.length, whole.sites.length, `chunks of ${chunkSize}`);
+    assert.equal(cut.siteCount, whole.siteCount, `chunks of ${chunkSize}`);
     assert.deepEqual(cut.totals(), whole.totals(), `chunks of ${chunkSize}`);
   }
+  // The sites are not held: a second pass streams them from the file, and sums to the first's totals.
+  assert.throws(() => whole.sites, /streams its sites/);
+  const again = emptyHeapCounts();
+  let n = 0;
+  await whole.forEachSite(s => {
+    addHeapCounts(again, s);
+    n++;
+  });
+  assert.equal(n, whole.siteCount);
+  assert.deepEqual(again, whole.totals());
   // A program point the byte reader refuses (a string member, an exponent) goes through JSON.parse.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'heap-odd-'));
   const odd = path.join(tmp, 'odd.json');
@@ -225,6 +251,12 @@ test('DHAT streaming: elements cut across tiny chunks, and odd program points (s
   assert.equal(h.totals().bytes, 1005);
   assert.equal(h.totals().blocks, 3);
   assert.deepEqual(h.frames.map(f => [f.name, f.file, f.line, f.object]), [['a::b', 'src/x.rs', 3, undefined], ['main', undefined, undefined, '/bin/app']]);
+  const stacks: number[][] = [];
+  await h.forEachSite(s => stacks.push(Array.from(s.frames)));
+  assert.deepEqual(stacks, [[0, 1], [1]]);
+  // Re-recorded between the import and the second pass: refused, not read as the old profile.
+  fs.writeFileSync(odd, fs.readFileSync(odd, 'utf8').replace('"tb":5,', '"tb":6,  '));
+  await assert.rejects(h.forEachSite(() => {}), /changed after it was imported/);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
