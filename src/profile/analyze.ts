@@ -74,9 +74,11 @@ export async function analyzeProfile(input: string, opts: AnalyzeOptions): Promi
   let ev = imported.data.primaryEvent(opts.event);
   if (!ev) throw new ProfileInputError(`no samples of event ${JSON.stringify(opts.event)}; the profile has: ${imported.data.eventOrder.join(', ')}`);
   let a = attribute(imported.data, ev, ws);
-  // Samples with a frame in a workspace binary but no workspace line (-g or --no-inline stacks
-  // whose workspace code was inlined into a dependency's function): expand the binary's inline
-  // chains with addr2line and read the input again.
+  // Stacks without inline chains (-g, `perf script --no-inline`, no srcline) name only the
+  // physical function of a workspace frame: its samples are lost when that function is a
+  // dependency's (workspace code inlined into rayon), or charged to the fn's first line. When the
+  // program's binary is in the workspace, expand its inline chains with addr2line and read the
+  // input again, as the ground truth reads the binary.
   const bins = (opts.inline?.binaries ?? workspaceBinaries)(imported.data.framesByDso.keys(), root);
   if (bins.size > 0 && opts.expand !== false) {
     const binIds = new Set<number>();
@@ -84,19 +86,32 @@ export async function analyzeProfile(input: string, opts: AnalyzeOptions): Promi
       if (f.dso !== undefined && bins.has(f.dso)) binIds.add(f.id);
     });
     let lost = 0;
-    for (const [rec, info] of a.stackInfo) if (info.user < 0 && rec.frames.some(id => binIds.has(id))) lost += rec.count;
-    if (lost > 0) {
+    let inBinary = 0;
+    for (const [rec, info] of a.stackInfo) {
+      if (!rec.frames.some(id => binIds.has(id))) continue;
+      inBinary += rec.count;
+      if (info.user < 0) lost += rec.count;
+    }
+    // perf printed `(inlined)` frames: the text has its own chains (dwarf + srcline)
+    const chains = imported.data.frames.some(f => f.inlined);
+    if (lost > 0 || (inBinary > 0 && !chains)) {
       const x = await buildExpansion(bins, imported.data.framesByDso, { addr2line: opts.addr2line, signal: opts.signal, chains: opts.inline?.chains });
       const names = [...bins.values()].map(b => path.relative(root, path.resolve(root, b))).join(', ');
+      const lostText = `${lost.toLocaleString('en-US')} samples ran in ${names} but no frame named workspace code`;
+      const plainText = `the stacks of ${inBinary.toLocaleString('en-US')} samples in ${names} have no inline chains (-g, --no-inline or no srcline), so only their functions were known`;
       if (x && !x.usable) {
-        warnings.push(`${lost.toLocaleString('en-US')} samples ran in ${names} but no frame named workspace code; its inline chains were not used: only ${x.agreed.toLocaleString('en-US')} of ${x.resolved.toLocaleString('en-US')} addresses fall in the function perf names, so the binary was rebuilt since the recording (record again with this build, or keep the binary)`);
+        warnings.push(`${lost > 0 ? lostText : plainText}; its inline chains were not used: only ${x.agreed.toLocaleString('en-US')} of ${x.resolved.toLocaleString('en-US')} addresses fall in the function perf names, so the binary was rebuilt since the recording (record again with this build, or keep the binary)`);
       } else if (x) {
         const again = await importProfile(input, { signal: opts.signal, perf: opts.perf, expandFrames: f => x.expand(f) });
         const ev2 = again.data.primaryEvent(opts.event);
         if (ev2) {
           const a2 = attribute(again.data, ev2, ws);
-          if (a2.attributed > a.attributed) {
-            warnings.push(`${lost.toLocaleString('en-US')} samples ran in ${names} but no frame named workspace code (-g or --no-inline stacks have no inline chains): inline chains were read from the binary with addr2line (${x.agreed.toLocaleString('en-US')} of ${x.resolved.toLocaleString('en-US')} addresses agree with perf's symbols; the others are not used), and ${a2.attributed.toLocaleString('en-US')} samples are attributed instead of ${a.attributed.toLocaleString('en-US')}`);
+          // (a text with its own chains keeps them unless the binary's attribute more samples)
+          if (a2.attributed > a.attributed || (!chains && a2.attributed === a.attributed)) {
+            const agree = `${x.agreed.toLocaleString('en-US')} of ${x.resolved.toLocaleString('en-US')} addresses agree with perf's symbols; the others are not used`;
+            warnings.push(a2.attributed > a.attributed
+              ? `${lostText} (-g or --no-inline stacks have no inline chains): inline chains were read from the binary with addr2line (${agree}), and ${a2.attributed.toLocaleString('en-US')} samples are attributed instead of ${a.attributed.toLocaleString('en-US')}`
+              : `${plainText}: inline chains were read from the binary with addr2line (${agree}) and give their lines`);
             imported = { ...again, folded: imported.folded };
             ev = ev2;
             a = a2;

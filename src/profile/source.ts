@@ -194,12 +194,56 @@ const GZIP_RATIO_AFTER = 1 << 20;
  */
 export function streamLines(stream: Readable, onLine: (line: string) => void, opts: LineSinkOptions & { rawSource?: Readable; what?: string } = {}): Promise<void> {
   const maxLine = opts.maxLine ?? MAX_LINE;
+  const dec = new StringDecoder('utf8');
+  /** Pieces of the current unfinished line. */
+  let pending: string[] = [];
+  let pendingLen = 0;
+  let lineNo = 0;
+  const tooLong = () =>
+    new ProfileInputError(`${opts.what ?? 'input'}: line ${lineNo + 1} is longer than ${Math.round(maxLine / (1 << 20))} MB: this is not \`perf script\` text or folded stacks (their lines are short)`);
+  const line = (text: string) => {
+    lineNo++;
+    onLine(text.length > 0 && text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text);
+  };
+  const emit = (text: string) => {
+    let start = 0;
+    let nl = text.indexOf('\n');
+    while (nl !== -1) {
+      if (pendingLen > 0) {
+        if (pendingLen + nl - start > maxLine) throw tooLong();
+        pending.push(text.slice(start, nl));
+        const whole = pending.join('');
+        pending = [];
+        pendingLen = 0;
+        line(whole);
+      } else {
+        if (nl - start > maxLine) throw tooLong();
+        line(text.slice(start, nl));
+      }
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    if (start < text.length) {
+      pending.push(text.slice(start));
+      pendingLen += text.length - start;
+      if (pendingLen > maxLine) throw tooLong();
+    }
+  };
+  return pump(stream, opts, chunk => emit(dec.write(chunk)), () => {
+    const tail = dec.end();
+    if (tail.length > 0 || pendingLen > 0) emit(`${tail}\n`);
+  });
+}
+
+/**
+ * The stream handling both line readers share: cancellation, the byte count of the source, the
+ * gzip ratio cap, and the end of the stream. `take` gets each decoded chunk; `flush` hands over
+ * the unfinished last line at the end, and on an error too: a truncated or corrupt gzip keeps
+ * the lines decoded before the damage and says so in a warning. Any other stream error, an error
+ * thrown by `take`/`flush`, or the signal's abort rejects and destroys the streams.
+ */
+function pump(stream: Readable, opts: LineSinkOptions & { rawSource?: Readable; what?: string }, take: (chunk: Buffer) => void, flush: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const dec = new StringDecoder('utf8');
-    /** Pieces of the current unfinished line. */
-    let pending: string[] = [];
-    let pendingLen = 0;
-    let lineNo = 0;
     let bytes = 0;
     let outBytes = 0;
     let settled = false;
@@ -216,36 +260,6 @@ export function streamLines(stream: Readable, onLine: (line: string) => void, op
     const abort = () => finish(new CancelledError());
     if (opts.signal?.aborted) return finish(new CancelledError());
     opts.signal?.addEventListener('abort', abort);
-    const tooLong = () =>
-      new ProfileInputError(`${opts.what ?? 'input'}: line ${lineNo + 1} is longer than ${Math.round(maxLine / (1 << 20))} MB: this is not \`perf script\` text or folded stacks (their lines are short)`);
-    const line = (text: string) => {
-      lineNo++;
-      onLine(text.length > 0 && text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text);
-    };
-    const emit = (text: string) => {
-      let start = 0;
-      let nl = text.indexOf('\n');
-      while (nl !== -1) {
-        if (pendingLen > 0) {
-          if (pendingLen + nl - start > maxLine) throw tooLong();
-          pending.push(text.slice(start, nl));
-          const whole = pending.join('');
-          pending = [];
-          pendingLen = 0;
-          line(whole);
-        } else {
-          if (nl - start > maxLine) throw tooLong();
-          line(text.slice(start, nl));
-        }
-        start = nl + 1;
-        nl = text.indexOf('\n', start);
-      }
-      if (start < text.length) {
-        pending.push(text.slice(start));
-        pendingLen += text.length - start;
-        if (pendingLen > maxLine) throw tooLong();
-      }
-    };
     (opts.rawSource ?? stream).on('data', (c: Buffer) => {
       bytes += c.length;
       opts.onBytes?.(bytes);
@@ -259,15 +273,11 @@ export function streamLines(stream: Readable, onLine: (line: string) => void, op
         if (opts.rawSource && outBytes > GZIP_RATIO_AFTER && outBytes > consumed * MAX_GZIP_RATIO) {
           throw new ProfileInputError(`${opts.what ?? 'input'}: the gzip data expands more than ${MAX_GZIP_RATIO}x (${(outBytes / 1e6).toFixed(1)} MB from ${Math.round(consumed / 1e3)} KB): a decompression bomb, not a profile. Decompress it yourself if it is genuine`);
         }
-        emit(dec.write(chunk));
+        take(chunk);
       } catch (e) {
         finish(e as Error);
       }
     });
-    const flush = () => {
-      const tail = dec.end();
-      if (tail.length > 0 || pendingLen > 0) emit(`${tail}\n`);
-    };
     stream.on('end', () => {
       if (settled) return;
       try {
@@ -319,124 +329,65 @@ export function streamLineBytes(
   opts: LineSinkOptions & { rawSource?: Readable; what?: string } = {},
 ): Promise<void> {
   const maxLine = opts.maxLine ?? MAX_LINE;
-  return new Promise((resolve, reject) => {
-    /** The unfinished last line of the previous chunks, in pieces (never re-copied per chunk). */
-    let carry: Buffer[] = [];
-    let carryLen = 0;
-    let lineNo = 0;
-    let bytes = 0;
-    let outBytes = 0;
-    let settled = false;
-    const finish = (err?: Error) => {
-      if (settled) return;
-      settled = true;
-      opts.signal?.removeEventListener('abort', abort);
-      if (err) {
-        stream.destroy();
-        opts.rawSource?.destroy();
-        reject(err);
-      } else resolve();
-    };
-    const abort = () => finish(new CancelledError());
-    if (opts.signal?.aborted) return finish(new CancelledError());
-    opts.signal?.addEventListener('abort', abort);
-    const tooLong = (linesBefore: number) =>
-      new ProfileInputError(`${opts.what ?? 'input'}: line ${lineNo + linesBefore + 1} is longer than ${Math.round(maxLine / (1 << 20))} MB: this is not \`perf script\` text or folded stacks (their lines are short)`);
-    /** Whether a line of more than `maxLine` bytes is over the cap in UTF-16 units (multi-byte characters). */
-    const longer = (b: Buffer, s: number, e: number) => e - s > 3 * maxLine || b.toString('utf8', s, e).length > maxLine;
-    const checkCarry = () => {
-      if (carryLen > maxLine) {
-        const c = Buffer.concat(carry);
-        carry = [c];
-        if (longer(c, 0, c.length)) throw tooLong(0);
-      }
-    };
-    const take = (chunk: Buffer) => {
-      let b = chunk;
-      if (carryLen > 0) {
-        // only the new bytes are searched for the end of the carried line
-        if (chunk.indexOf(10) < 0) {
-          carry.push(chunk);
-          carryLen += chunk.length;
-          checkCarry();
-          return;
-        }
+  /** The unfinished last line of the previous chunks, in pieces (never re-copied per chunk). */
+  let carry: Buffer[] = [];
+  let carryLen = 0;
+  let lineNo = 0;
+  const tooLong = (linesBefore: number) =>
+    new ProfileInputError(`${opts.what ?? 'input'}: line ${lineNo + linesBefore + 1} is longer than ${Math.round(maxLine / (1 << 20))} MB: this is not \`perf script\` text or folded stacks (their lines are short)`);
+  /** Whether a line of more than `maxLine` bytes is over the cap in UTF-16 units (multi-byte characters). */
+  const longer = (b: Buffer, s: number, e: number) => e - s > 3 * maxLine || b.toString('utf8', s, e).length > maxLine;
+  const checkCarry = () => {
+    if (carryLen > maxLine) {
+      const c = Buffer.concat(carry);
+      carry = [c];
+      if (longer(c, 0, c.length)) throw tooLong(0);
+    }
+  };
+  const take = (chunk: Buffer) => {
+    let b = chunk;
+    if (carryLen > 0) {
+      // only the new bytes are searched for the end of the carried line
+      if (chunk.indexOf(10) < 0) {
         carry.push(chunk);
-        b = Buffer.concat(carry, carryLen + chunk.length);
-        carry = [];
-        carryLen = 0;
-      }
-      const last = b.lastIndexOf(10);
-      if (last < 0) {
-        carry = [b];
-        carryLen = b.length;
+        carryLen += chunk.length;
         checkCarry();
         return;
       }
-      if (last + 1 > maxLine) {
-        // an over-long line among these? (checked line by line only then)
-        let n = 0;
-        for (let p = 0; p <= last; n++) {
-          const nl = b.indexOf(10, p);
-          if (nl - p > maxLine && longer(b, p, nl)) throw tooLong(n);
-          p = nl + 1;
-        }
-      }
-      lineNo += onLines(b, 0, last + 1);
-      if (last + 1 < b.length) {
-        carry = [b.subarray(last + 1)];
-        carryLen = b.length - last - 1;
-        checkCarry();
-      }
-    };
-    (opts.rawSource ?? stream).on('data', (c: Buffer) => {
-      bytes += c.length;
-      opts.onBytes?.(bytes);
-    });
-    stream.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      try {
-        outBytes += chunk.length;
-        const consumed = (stream as unknown as { bytesWritten?: number }).bytesWritten ?? bytes;
-        if (opts.rawSource && outBytes > GZIP_RATIO_AFTER && outBytes > consumed * MAX_GZIP_RATIO) {
-          throw new ProfileInputError(`${opts.what ?? 'input'}: the gzip data expands more than ${MAX_GZIP_RATIO}x (${(outBytes / 1e6).toFixed(1)} MB from ${Math.round(consumed / 1e3)} KB): a decompression bomb, not a profile. Decompress it yourself if it is genuine`);
-        }
-        take(chunk);
-      } catch (e) {
-        finish(e as Error);
-      }
-    });
-    const flush = () => {
-      if (carryLen === 0) return;
-      const c = Buffer.concat(carry, carryLen);
+      carry.push(chunk);
+      b = Buffer.concat(carry, carryLen + chunk.length);
       carry = [];
       carryLen = 0;
-      onLast(c, 0, c.length);
-    };
-    stream.on('end', () => {
-      if (settled) return;
-      try {
-        flush();
-        finish();
-      } catch (e) {
-        finish(e as Error);
+    }
+    const last = b.lastIndexOf(10);
+    if (last < 0) {
+      carry = [b];
+      carryLen = b.length;
+      checkCarry();
+      return;
+    }
+    if (last + 1 > maxLine) {
+      // an over-long line among these? (checked line by line only then)
+      let n = 0;
+      for (let p = 0; p <= last; n++) {
+        const nl = b.indexOf(10, p);
+        if (nl - p > maxLine && longer(b, p, nl)) throw tooLong(n);
+        p = nl + 1;
       }
-    });
-    stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (settled) return;
-      try {
-        flush();
-      } catch {
-        // keep the first error
-      }
-      if (e.code === 'Z_BUF_ERROR' || e.code === 'Z_DATA_ERROR' || /unexpected end/i.test(e.message)) {
-        opts.onWarning?.(`${opts.what ?? 'input'}: the gzip data is ${e.code === 'Z_DATA_ERROR' ? 'corrupt' : 'truncated'} after ${bytes} bytes; the samples before that point were imported`);
-        finish();
-        return;
-      }
-      finish(new ProfileInputError(`${opts.what ?? 'input'}: ${e.message}`));
-    });
-    opts.rawSource?.on('error', e => finish(new ProfileInputError(`${opts.what ?? 'input'}: ${e.message}`)));
+    }
+    lineNo += onLines(b, 0, last + 1);
+    if (last + 1 < b.length) {
+      carry = [b.subarray(last + 1)];
+      carryLen = b.length - last - 1;
+      checkCarry();
+    }
+  };
+  return pump(stream, opts, take, () => {
+    if (carryLen === 0) return;
+    const c = Buffer.concat(carry, carryLen);
+    carry = [];
+    carryLen = 0;
+    onLast(c, 0, c.length);
   });
 }
 
