@@ -110,6 +110,32 @@ export function parseRust(text: string, oldTree?: Tree): Tree {
   }
 }
 
+/** Fragments cached by `parseFragment`, least recently used first. */
+const fragments = new Map<string, Tree>();
+const FRAGMENT_CACHE = 128;
+const FRAGMENT_MAX_CHARS = 16_384;
+
+/**
+ * Parse a macro body or expansion, reusing the tree of an identical text parsed recently: callers
+ * only read the tree (spans come from their own offsets). A macro call's body is parsed up to
+ * twice (its items, then its fns), and a file repeating calls repeats texts: a 50,000-line copy
+ * of tokio's io/util/write_int.rs parsed 7,200 expansions of 22 distinct texts (analysis fuzz).
+ */
+export function parseFragment(text: string): Tree {
+  const hit = fragments.get(text);
+  if (hit) {
+    fragments.delete(text);
+    fragments.set(text, hit);
+    return hit;
+  }
+  const tree = parseRust(text);
+  if (text.length <= FRAGMENT_MAX_CHARS) {
+    if (fragments.size >= FRAGMENT_CACHE) fragments.delete(fragments.keys().next().value as string);
+    fragments.set(text, tree);
+  }
+  return tree;
+}
+
 function pointAt(text: string, offset: number): Parser.Point {
   let row = 0;
   let lineStart = 0;

@@ -16,6 +16,7 @@ import { buildIndexFromSources } from '../../src/core/index/workspace';
 import { LayoutEngine } from '../../src/core/layout/engine';
 import { defaultSettings } from '../../src/core/config/settings';
 import { runRules } from '../../src/core/rules/run';
+import { parseRust } from '../../src/core/parser';
 
 /** mulberry32: small, fast, seedable. */
 export function rng(seed: number): () => number {
@@ -203,6 +204,22 @@ export function analyseOne(text: string, rejected: string[]): FuzzOutcome {
   }
   const c = process.cpuUsage(c0);
   return { crashed, cpuMs: (c.user + c.system) / 1000, wallMs: performance.now() - w0, falseExact, types };
+}
+
+/**
+ * CPU time of a bare tree-sitter parse of `text` (no analysis), best of `runs`: the sanity
+ * baseline for a slow file. On a loaded machine CPU time itself grows (cores shared with other
+ * processes); analysis time over parse time does much less.
+ */
+export function parseCpuMs(text: string, runs = 2): number {
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
+    parseRust(text);
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, (c.user + c.system) / 1000);
+  }
+  return best;
 }
 
 /** Seed sources: every .rs file under the roots, sorted (so a seed means the same files). */

@@ -5,7 +5,7 @@
  * alternative is named. Brace matching skips strings, chars and comments; bounded by the text.
  */
 import type { Attribute } from '../model';
-import { parseRust, type SyntaxNode } from '../parser';
+import { parseFragment, type SyntaxNode } from '../parser';
 import { newExtractResult, type Ctx } from './extract-types';
 import { spanAt, type SpanBase } from './syntax';
 
@@ -103,7 +103,7 @@ export function expandCfgIf(inner: string, innerBase: SpanBase, ctx: Ctx, walk: 
     const body = inner.slice(b.start, b.end);
     const base: SpanBase = { file: ctx.base.file, offset: innerBase.offset + b.start, lines: ctx.base.lines };
     const sub: Ctx = { ...ctx, out: newExtractResult() };
-    walk(parseRust(body).rootNode, body, base, sub);
+    walk(parseFragment(body).rootNode, body, base, sub);
     const cfg: Attribute = { name: 'cfg', args: b.pred, inner: false, span: spanAt(base, base.offset, base.offset) };
     for (const it of sub.out.items) it.attrs = [...it.attrs, cfg];
     ctx.out.items.push(...sub.out.items);

@@ -8,7 +8,7 @@
  * the reference the fast path is tested against.
  */
 import type { SyntaxNode } from '../parser';
-import { parseRust } from '../parser';
+import { parseFragment } from '../parser';
 import type {
   Attribute,
   ConstItem,
@@ -398,16 +398,16 @@ function visitMacroBody(node: SyntaxNode, ctx: Ctx, attrs: Attribute[] = []): vo
   // The same choices as the fast path (extract.ts `macroFast`): a crate's own `cfg_if!` is read
   // as the built-in one, an item-wrapping macro from the call's own text.
   const wrapped = (prefix: readonly string[], sub: Ctx) => {
-    const root = parseRust(inner).rootNode;
+    const root = parseFragment(inner).rootNode;
     if (root.hasError) return false;
     walkList(root, { ...sub, base: { file: ctx.base.file, offset: ctx.base.offset + tt.startIndex + 1, lines: ctx.base.lines }, src: inner }, prefix);
     return true;
   };
-  const how = !(simple === 'cfg_if' && cfgIfBranches(inner)) && expandItemMacro(simple, inner, node.startIndex, node.endIndex, ctx, attrs, (text, sub) => walkList(parseRust(text).rootNode, sub), wrapped);
+  const how = !(simple === 'cfg_if' && cfgIfBranches(inner)) && expandItemMacro(simple, inner, node.startIndex, node.endIndex, ctx, attrs, (text, sub) => walkList(parseFragment(text).rootNode, sub), wrapped);
   if (how) {
     if (how === 'wrapped') return;
     // The fns of the body, read in place (as extract.ts `macroBodyFns`: an expansion drops fns).
-    const root = /\bfn\b/.test(inner) ? parseRust(inner).rootNode : undefined;
+    const root = /\bfn\b/.test(inner) ? parseFragment(inner).rootNode : undefined;
     if (!root || root.hasError) return;
     const out = newExtractResult();
     walkList(root, { ...ctx, base: { file: ctx.base.file, offset: ctx.base.offset + tt.startIndex + 1, lines: ctx.base.lines }, src: inner, viaMacro: simple, depth: ctx.depth + 1, out });
@@ -427,7 +427,7 @@ function visitMacroBody(node: SyntaxNode, ctx: Ctx, attrs: Attribute[] = []): vo
     return;
   }
   if (simple === 'cfg_if' && expandCfgIf(inner, innerBase, ctx, (root, body, base, sub) => extractMacroTree(root, body, base, 'cfg_if', sub))) return;
-  extractMacroTree(parseRust(inner).rootNode, inner, innerBase, simple, ctx);
+  extractMacroTree(parseFragment(inner).rootNode, inner, innerBase, simple, ctx);
 }
 
 /**

@@ -7,7 +7,7 @@
  * the fast path is tested against.
  */
 import type { SyntaxNode } from '../parser';
-import { parseRust } from '../parser';
+import { parseFragment } from '../parser';
 import type { Attribute, ConstItem, EnumItem, Field, FnItem, ImplItem, ModItem, StructItem, TraitItem, TypeAliasItem, TypeExpr, UnionItem, Variant } from '../model';
 import { attributeFromText, reprOf, spanAt, type SpanBase } from './syntax';
 import { newExtractResult, skippedItem } from './extract-types';
@@ -350,7 +350,7 @@ function modFast(c: Cursor, s: number, e: number, ctx: Ctx, attrs: Attribute[], 
  */
 function macroBodyFns(inner: string, base: SpanBase, simple: string, ctx: Ctx, attrs: Attribute[]): void {
   if (!/\bfn\b/.test(inner)) return;
-  const root = parseRust(inner).rootNode;
+  const root = parseFragment(inner).rootNode;
   if (root.hasError) return;
   const out = newExtractResult();
   walkList(root.walk(), { ...ctx, base, src: inner, viaMacro: simple, depth: ctx.depth + 1, out });
@@ -374,14 +374,14 @@ function macroFast(s: number, e: number, ctx: Ctx, attrs: Attribute[]): boolean 
     while (last > s && /\s|;/.test(ctx.src[last - 1])) last--;
     const inner = ctx.src.slice(s + m[0].length + 1, last - 1);
     const walk = (text: string, sub: Ctx) => {
-      const root = parseRust(text).rootNode;
+      const root = parseFragment(text).rootNode;
       if (root.hasError) extractItemsTreeCtx(root, sub);
       else walkList(root.walk(), sub);
     };
     // An item-wrapping macro: the call's own items, each behind the macro's attributes.
     const innerAt = s + m[0].length + 1;
     const wrapped = (prefix: readonly string[], sub: Ctx) => {
-      const root = parseRust(inner).rootNode;
+      const root = parseFragment(inner).rootNode;
       if (root.hasError) return false;
       walkList(root.walk(), { ...sub, base: { file: ctx.base.file, offset: ctx.base.offset + innerAt, lines: ctx.base.lines }, src: inner }, prefix);
       return true;
@@ -413,7 +413,7 @@ function macroFast(s: number, e: number, ctx: Ctx, attrs: Attribute[]): boolean 
   const fast = (root: SyntaxNode, body: string, base: SpanBase, sub: Ctx) =>
     root.hasError ? extractMacroTree(root, body, base, 'cfg_if', sub) : walkList(root.walk(), { ...sub, base, src: body, viaMacro: 'cfg_if', depth: sub.depth + 1 });
   if (simple === 'cfg_if' && expandCfgIf(inner, innerBase, ctx, fast)) return true;
-  const root = parseRust(inner).rootNode;
+  const root = parseFragment(inner).rootNode;
   // Macro bodies often contain non-item syntax: the tree path keeps only the items that parsed.
   if (root.hasError) extractMacroTree(root, inner, innerBase, simple, ctx);
   else walkList(root.walk(), { ...ctx, base: innerBase, src: inner, viaMacro: simple, depth: ctx.depth + 1 });
