@@ -9,8 +9,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, shot, showProblems, startEditor, poller, problems } from '../e2e/harness.mjs';
+import { ROOT, shot, showProblems, startEditor, poller, statusCounts } from '../e2e/harness.mjs';
 
 const TOKIO = '/usr/share/cargo/registry/tokio-1.24.2';
 let ed;
@@ -24,8 +25,13 @@ function metricsLine(dir) {
       const r = metricsLine(p);
       if (r) return r;
     } else if (name.endsWith('.log') && st.size < 5e6) {
-      const m = /metrics: first diagnostics (\d+) ms after activation; analysis done after (\d+) ms; longest extension-host event-loop block ([\d.]+) ms \(p99 ([\d.]+) ms\); extension-host CPU (\d+) ms; since activation \(other extensions starting too\) longest block ([\d.]+) ms/.exec(readFileSync(p, 'utf8'));
-      if (m) return { firstDiagnosticsMs: +m[1], analysedMs: +m[2], maxBlockMs: +m[3], p99BlockMs: +m[4], hostCpuMs: +m[5], maxBlockSinceActivationMs: +m[6] };
+      // `none`: no finding at all (tokio 1.24.2 has none since the rules agree with clippy, which
+      // finds none either): the first result the user sees is the analysis' status, at its end.
+      const m = /metrics: first diagnostics (\d+|none) ms after activation; analysis done after (\d+) ms; longest extension-host event-loop block ([\d.]+) ms \(p99 ([\d.]+) ms\); extension-host CPU (\d+) ms; since activation \(other extensions starting too\) longest block ([\d.]+) ms/.exec(readFileSync(p, 'utf8'));
+      if (m) {
+        const first = m[1] === 'none' ? undefined : +m[1];
+        return { firstDiagnosticsMs: first, analysedMs: +m[2], firstResultsMs: first ?? +m[2], maxBlockMs: +m[3], p99BlockMs: +m[4], hostCpuMs: +m[5], maxBlockSinceActivationMs: +m[6] };
+      }
     }
   }
   return undefined;
@@ -41,14 +47,32 @@ after(async () => {
 });
 
 test('tokio: first diagnostics within 3 s of activation, the extension host never blocked over 50 ms', async () => {
-  const { page, userData } = ed;
-  const m = await until('the metrics line in the Alloc Lens log', () => metricsLine(userData), 120000);
+  const { page, userData, workspace } = ed;
+  const m = await until('the metrics line in the Alloc Lens log', () => metricsLine(userData), 300000);
   mkdirSync(join(ROOT, '.e2e'), { recursive: true });
-  writeFileSync(join(ROOT, '.e2e', 'responsiveness-tokio.json'), JSON.stringify(m, null, 2));
-  console.log(`tokio: first diagnostics ${m.firstDiagnosticsMs} ms after activation, analysis done after ${m.analysedMs} ms, longest extension-host block during the analysis ${m.maxBlockMs} ms (p99 ${m.p99BlockMs} ms; since activation ${m.maxBlockSinceActivationMs} ms), extension-host CPU ${m.hostCpuMs} ms, load average ${loadavg().map(x => x.toFixed(1)).join(' ')}`);
+  // Activated by the plain `workspaceContains:Cargo.toml` (a stat), not by the `**/Cargo.toml`
+  // search, which VS Code gives up on after 7 s on a loaded machine (then nothing activates).
+  const hostLog = readdirSync(join(userData, 'logs'), { recursive: true }).filter(f => String(f).endsWith('remoteexthost.log')).map(f => readFileSync(join(userData, 'logs', String(f)), 'utf8')).join('\n');
+  const act = /(\d\d:\d\d:\d\d\.\d+) \[info\] ExtensionService#_doActivateExtension alloc-lens\.alloc-lens, startup: \w+, activationEvent: '([^']+)'/.exec(hostLog);
+  const started = /(\d\d:\d\d:\d\d\.\d+) \[info\] Extension host with pid/.exec(hostLog);
+  assert.ok(act, `Alloc Lens was not activated:\n${hostLog}`);
+  const secs = t => t.split(':').reduce((a, x) => a * 60 + Number(x), 0);
+  m.activationEvent = act[2];
+  m.activatedAfterHostStartMs = started ? Math.round((secs(act[1]) - secs(started[1])) * 1000) : undefined;
+  console.log(`tokio: activated by ${act[2]} ${m.activatedAfterHostStartMs} ms after the extension host started`);
+  writeFileSync(join(ROOT, '.e2e', 'responsiveness-tokio.json'), JSON.stringify({ ...m, loadAverage: loadavg() }, null, 2));
+  console.log(`tokio: first diagnostics ${m.firstDiagnosticsMs ?? 'none (no findings)'} ms after activation, analysis done after ${m.analysedMs} ms, longest extension-host block during the analysis ${m.maxBlockMs} ms (p99 ${m.p99BlockMs} ms; since activation ${m.maxBlockSinceActivationMs} ms), extension-host CPU ${m.hostCpuMs} ms, load average ${loadavg().map(x => x.toFixed(1)).join(' ')}`);
+  // What the editor shows is what the CLI finds on the same copy: the status bar count, the
+  // Problems panel's count and `alloc-lens check --format json`.
+  const cli = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'bin', 'alloc-lens.js'), 'check', '--format', 'json', workspace], { encoding: 'utf8', maxBuffer: 64 << 20 })).findings;
   await showProblems(page);
-  await until('tokio findings in the Problems panel', async () => (await problems(page)).some(r => /alloc-lens/.test(r)) || undefined, 30000);
+  const counts = await until('the status bar and Problems counts', async () => {
+    const c = await statusCounts(page);
+    return c && c.allocLens === cli.length && c.problems === cli.length ? c : undefined;
+  }, 30000);
+  console.log(`tokio: ${cli.length} findings from the CLI, ${counts.allocLens} in the status bar, ${counts.problems} in the Problems panel`);
   await shot(page, 'lsp-tokio-problems');
-  assert.ok(m.firstDiagnosticsMs <= 3000, `first diagnostics after ${m.firstDiagnosticsMs} ms (target 3,000)`);
+  assert.equal(m.activationEvent, 'workspaceContains:Cargo.toml');
+  assert.ok(m.firstResultsMs <= 3000, `first results after ${m.firstResultsMs} ms (target 3,000)`);
   assert.ok(m.maxBlockMs <= 50, `the extension host blocked for ${m.maxBlockMs} ms (target 50)`);
 });
