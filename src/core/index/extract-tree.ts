@@ -35,7 +35,7 @@ import { expandItemMacro } from './macro-expand';
 // The extraction's shared types live in extract-types.ts (fn-text.ts needs them too; importing
 // them from here made a cycle). Re-exported for existing importers.
 export type { Ctx, ExtractResult, ModDecl } from './extract-types';
-import { newExtractResult, skippedItem, type Ctx, type ExtractResult } from './extract-types';
+import { newExtractResult, NON_ITEM_MACROS, skippedItem, type Ctx, type ExtractResult } from './extract-types';
 
 /** A type node's TypeExpr, parsed from its text (fast path) or from the tree (fallback). */
 function typeOf(node: SyntaxNode, _ctx: Ctx): TypeExpr {
@@ -387,7 +387,7 @@ function implOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | u
 }
 
 /** Macros whose bodies are not Rust items, so re-parsing them is wasted work. */
-export const NON_ITEM_MACROS = new Set(['macro_rules', 'println', 'print', 'eprintln', 'format', 'vec', 'assert', 'assert_eq', 'debug_assert', 'compile_error', 'include', 'concat', 'stringify', 'matches', 'write', 'writeln', 'thread_local', 'lazy_static']);
+export { NON_ITEM_MACROS };
 
 function visitMacroBody(node: SyntaxNode, ctx: Ctx, attrs: Attribute[] = []): void {
   const macroName = node.childForFieldName('macro')?.text ?? node.namedChildren[0]?.text ?? '';

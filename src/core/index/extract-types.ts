@@ -49,6 +49,9 @@ export interface Ctx {
   expandDepth?: number;
 }
 
+/** Macros whose calls declare no items (their bodies are not read as items). */
+export const NON_ITEM_MACROS = new Set(['macro_rules', 'println', 'print', 'eprintln', 'format', 'vec', 'assert', 'assert_eq', 'debug_assert', 'compile_error', 'include', 'concat', 'stringify', 'matches', 'write', 'writeln', 'thread_local', 'lazy_static']);
+
 export function newExtractResult(): ExtractResult {
   return { items: [], uses: new Map(), mods: [], externCrates: new Map() };
 }

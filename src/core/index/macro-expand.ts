@@ -10,8 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Attribute, IndexWarning, Span } from '../model';
 import { enclosingPackage, listRustFiles } from './crates';
-import type { Ctx, ExtractResult } from './extract-types';
-import { expandMacro, MacroDef, MacroError, parseMacroDef, render, Tok, tokenize } from './macro-rules';
+import { NON_ITEM_MACROS, type Ctx, type ExtractResult } from './extract-types';
+import { expandMacro, expandMacroTokens, MacroDef, MacroError, parseMacroDef, render, stripFnBodies, Tok, tokenize } from './macro-rules';
 import { lineStarts, spanAt } from './syntax';
 
 /** Nested expansions deeper than this stop with a warning (rustc's default limit is 128). */
@@ -259,7 +259,9 @@ export function expandItemMacro(
   }
   let text: string;
   try {
-    text = expandMacro(def, tokenize(inner), { stripFnBodies: true });
+    const budget = { chars: 0 };
+    const toks = expandMacroTokens(def, tokenize(inner), { budget });
+    text = render(stripFnBodies(expandNestedCalls(toks, ctx.base.file, depth, budget, m => warn(ctx.out, { file: call.file, line: call.line, message: m }))));
   } catch (e) {
     if (!(e instanceof MacroError)) throw e;
     if (/too many steps|too large/.test(e.message)) {
@@ -280,6 +282,66 @@ export function expandItemMacro(
   walk(text, sub);
   merge(sub, ctx, attrs, call);
   return 'expanded';
+}
+
+/**
+ * Calls of the package's own item macros written at item level of an expansion (libc's `s! {..}`
+ * renders `s!(it: ..);` per struct, each of which renders `__item! {..}`), expanded in place as
+ * tokens: the expansion is rendered and parsed once instead of once per level (libc's `s!`
+ * tables were tokenised, rendered and parsed three times; a third of the time to index tokio's
+ * dependencies). What is left to the parsed text, as before: calls with attributes, `cfg_if!`
+ * (read as the built-in), calls of unknown macros or that no arm matches (their fallbacks).
+ * `depth` is the expansion depth of `toks`; deeper than MAX_EXPANSION_DEPTH stops with a warning,
+ * as does a call whose expansion hits a bound (its items are not indexed, as before).
+ */
+function expandNestedCalls(toks: Tok[], file: string, depth: number, budget: { chars: number }, onWarning: (message: string) => void): Tok[] {
+  let out: Tok[] | undefined;
+  for (let k = 0; k < toks.length; k++) {
+    const prev = k > 0 ? toks[k - 1] : undefined;
+    const atItem = !prev || (prev.kind === 'punct' && prev.text === ';') || (prev.kind === 'group' && prev.open === '{');
+    let end = -1;
+    let name = '';
+    let group: Tok | undefined;
+    if (atItem && toks[k].kind === 'ident') {
+      let j = k;
+      while (toks[j + 1]?.text === '::' && toks[j + 1].kind === 'punct' && toks[j + 2]?.kind === 'ident') j += 2;
+      const bang = toks[j + 1];
+      const g = toks[j + 2];
+      if (bang?.kind === 'punct' && bang.text === '!' && g?.kind === 'group') {
+        const semi = toks[j + 3]?.kind === 'punct' && toks[j + 3].text === ';';
+        if (g.open === '{' || semi) {
+          end = semi ? j + 4 : j + 3;
+          name = toks[j].text;
+          group = g;
+        }
+      }
+    }
+    const def = group && name !== 'cfg_if' && !NON_ITEM_MACROS.has(name) ? macroDef(file, name) : undefined;
+    let expanded: Tok[] | undefined;
+    if (def) {
+      if (depth + 1 > MAX_EXPANSION_DEPTH) {
+        onWarning(`macro expansion of \`${name}!\` nested deeper than ${MAX_EXPANSION_DEPTH} levels: stopped (items beyond are not indexed)`);
+        expanded = [];
+      } else {
+        try {
+          expanded = expandNestedCalls(expandMacroTokens(def, group!.children!, { budget }), file, depth + 1, budget, onWarning);
+        } catch (e) {
+          if (!(e instanceof MacroError)) throw e;
+          if (/too many steps|too large/.test(e.message)) {
+            onWarning(`\`${name}!\`: ${e.message}; its items are not indexed`);
+            expanded = [];
+          }
+          // No arm matches: the call stays, and is read as before once parsed.
+        }
+      }
+    }
+    if (expanded) {
+      out ??= toks.slice(0, k);
+      out.push(...expanded);
+      k = end - 1;
+    } else out?.push(toks[k]);
+  }
+  return out ?? toks;
 }
 
 /**

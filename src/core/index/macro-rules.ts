@@ -555,6 +555,15 @@ function bodyVars(toks: Tok[]): string[] {
  * macro's own crate; a dependency's macro gets the name the calling crate knows it by).
  */
 export function expandMacro(def: MacroDef, input: Tok[], opts: { stripFnBodies?: boolean; dollarCrate?: string } = {}): string {
+  const out = expandMacroTokens(def, input, opts);
+  return render(opts.stripFnBodies ? stripFnBodies(out) : out);
+}
+
+/**
+ * {@link expandMacro} as tokens, before rendering. `budget` counts the characters written and
+ * may be shared by the expansions of nested calls (the 4 MB cap then bounds them together).
+ */
+export function expandMacroTokens(def: MacroDef, input: Tok[], opts: { dollarCrate?: string; budget?: { chars: number } } = {}): Tok[] {
   const st: MatchState = { steps: 0 };
   for (const rule of def.rules) {
     let found: Bindings | undefined;
@@ -565,8 +574,13 @@ export function expandMacro(def: MacroDef, input: Tok[], opts: { stripFnBodies?:
     });
     if (found) {
       const out: Tok[] = [];
-      transcribe(rule.body, found, [], out, { chars: 0, crate: opts.dollarCrate });
-      return render(opts.stripFnBodies ? stripFnBodies(out) : out);
+      const budget = { chars: opts.budget?.chars ?? 0, crate: opts.dollarCrate };
+      try {
+        transcribe(rule.body, found, [], out, budget);
+      } finally {
+        if (opts.budget) opts.budget.chars = budget.chars;
+      }
+      return out;
     }
   }
   throw new MacroError(`no rule of \`${def.name}!\` matches this invocation`);
