@@ -171,7 +171,7 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
         const it = new vscode.TreeItem(`Compared with ${basename(node.c.baseline)}`, vscode.TreeItemCollapsibleState.Expanded);
         it.id = 'allocLens.compare';
         it.description = node.c.totals[0];
-        it.tooltip = `${node.c.baseline} → ${node.c.current}\nShares of all samples of each profile.`;
+        it.tooltip = `${node.c.baseline} → ${node.c.current}\n${node.c.measure === 'bytes' ? 'Bytes and blocks allocated in each run.' : 'Shares of all samples of each profile.'}`;
         it.iconPath = new vscode.ThemeIcon('diff');
         it.contextValue = 'allocLens.compare';
         return it;
