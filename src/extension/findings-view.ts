@@ -15,7 +15,7 @@ type Node =
   | { t: 'finding'; f: CauseFinding; g: CauseGroup }
   | { t: 'compare'; c: ComparisonView }
   | { t: 'total'; text: string }
-  | { t: 'line'; l: ComparisonView['lines'][number] };
+  | { t: 'line'; l: ComparisonView['lines'][number]; bytes?: boolean };
 
 const SEVERITIES = ['error', 'warning', 'info', 'hint'] as const;
 const RULES = ['large-error', 'large-enum-variant', 'large-move', 'async-trait-box', 'clone-hotspot', 'large-future'];
@@ -127,7 +127,7 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
       if (this.sort === 'size') fs.sort((a, b) => (b.size ?? 0) - (a.size ?? 0) || b.cost - a.cost);
       return fs.map(f => ({ t: 'finding', f, g: node.g }));
     }
-    if (node.t === 'compare') return [...node.c.totals.map(text => ({ t: 'total' as const, text })), ...node.c.lines.slice(0, 10).map(l => ({ t: 'line' as const, l }))];
+    if (node.t === 'compare') return [...node.c.totals.map(text => ({ t: 'total' as const, text })), ...node.c.lines.slice(0, 10).map(l => ({ t: 'line' as const, l, bytes: node.c.measure === 'bytes' }))];
     return [];
   }
 
@@ -171,7 +171,7 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
         const it = new vscode.TreeItem(`Compared with ${basename(node.c.baseline)}`, vscode.TreeItemCollapsibleState.Expanded);
         it.id = 'allocLens.compare';
         it.description = node.c.totals[0];
-        it.tooltip = `${node.c.baseline} → ${node.c.current}\nShares of all samples of each profile.`;
+        it.tooltip = `${node.c.baseline} → ${node.c.current}\n${node.c.measure === 'bytes' ? 'Bytes and blocks allocated in each run.' : 'Shares of all samples of each profile.'}`;
         it.iconPath = new vscode.ThemeIcon('diff');
         it.contextValue = 'allocLens.compare';
         return it;
@@ -185,8 +185,8 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
         const l = node.l;
         const it = new vscode.TreeItem(`${l.label}${l.presence === 'gone' ? ' (gone)' : l.presence === 'new' ? ' (new)' : ''}`, vscode.TreeItemCollapsibleState.None);
         it.description = l.note;
-        it.tooltip = `${l.label}: ${l.note} (share of all samples of each profile)`;
-        it.iconPath = new vscode.ThemeIcon(/→ 0\.0%/.test(l.note) ? 'arrow-down' : 'arrow-swap');
+        it.tooltip = `${l.label}: ${l.note} (${node.bytes ? 'bytes and blocks allocated in each run' : 'share of all samples of each profile'})`;
+        it.iconPath = new vscode.ThemeIcon((node.bytes ? /\(−/ : /→ 0\.0%/).test(l.note) ? 'arrow-down' : 'arrow-swap');
         it.command = location(l.uri, l.line, 0);
         return it;
       }

@@ -106,13 +106,13 @@ export class ProfileSession implements vscode.Disposable {
       if (!this.summary) return undefined;
     }
     if (!file) {
-      const found = await vscode.workspace.findFiles('**/{perf.data,*.perf-script*,*.folded,*.folded.gz}', '**/{node_modules,.git}/**', 1).then(undefined, () => []);
+      const found = await vscode.workspace.findFiles('**/{perf.data,*.perf-script*,*.folded,*.folded.gz,dhat*.json,dhat*.json.gz,heaptrack.*.zst,heaptrack.*.gz,*.pb.gz}', '**/{node_modules,.git}/**', 1).then(undefined, () => []);
       const pick = await vscode.window.showOpenDialog({
         defaultUri: found[0] ? vscode.Uri.joinPath(found[0], '..') : undefined,
         canSelectMany: false,
         openLabel: 'Compare with Baseline',
-        title: 'The baseline (older) CPU profile to compare the loaded one with: perf.data, perf script text or folded stacks',
-        filters: { Profiles: ['data', 'txt', 'gz', 'folded', 'perf', 'script'], 'All files': ['*'] },
+        title: 'The baseline (older) profile of the same kind as the loaded one: perf.data, perf script text or folded stacks for a CPU profile; DHAT JSON, heaptrack or pprof for a heap profile',
+        filters: { Profiles: ['data', 'txt', 'gz', 'folded', 'perf', 'script', 'json', 'zst'], 'All files': ['*'] },
       });
       file = pick?.[0]?.fsPath;
     }

@@ -22,12 +22,19 @@ import { escapeMarkdown, markdownCodeBlock } from '../core/secure/escape';
 import type { Finding } from '../core/rules/types';
 import type { FolderState } from './analysis';
 import { fileUri } from './convert';
-import { HEAT_LEVELS, type HotLineNote, type ImportSummary } from './protocol';
+import { HEAT_LEVELS, type ComparisonView, type HotLineNote, type ImportSummary } from './protocol';
+import { heapDeltaNote, movedLines, signedBytes, signedCount, type HeapCompareJson } from '../profile/heap/compare';
 
 export interface LoadedHeap {
   readonly file: string;
   readonly folder: FolderState;
   readonly result: HeapAnalysis;
+}
+
+/** Compare Profiles on a heap profile: the baseline file and the per-line comparison. */
+export interface HeapBaseline {
+  readonly file: string;
+  readonly compare: HeapCompareJson;
 }
 
 /** Lines worth marking: at least 0.1 % of the allocated bytes, or anything live at exit. */
@@ -63,15 +70,56 @@ export function heapSummary(l: LoadedHeap): string {
   return `${fmtBytes(t.bytes)} in ${fmtCount(t.blocks)} blocks (${l.file})`;
 }
 
-export function heapHotLines(l: LoadedHeap): HotLineNote[] {
+export function heapHotLines(l: LoadedHeap, base?: HeapBaseline): HotLineNote[] {
   const lines = marked(l);
   const max = Math.max(1, ...lines.map(h => h.counts.bytes));
-  return lines.map(h => ({
-    uri: fileUri(l.result.attribution.resolver.absolute(h.file)),
+  const resolver = l.result.attribution.resolver;
+  const out = lines.map(h => ({
+    uri: fileUri(resolver.absolute(h.file)),
     line: h.line - 1,
     note: heapLineNote(lineJson(l.result.heap, l.result.attribution, h, 0).heap),
     level: Math.min(HEAT_LEVELS - 1, Math.floor(Math.sqrt(h.counts.bytes / max) * HEAT_LEVELS)),
   }));
+  if (!base) return out;
+  // Compared: every line whose bytes or blocks moved carries its delta; lines only the baseline
+  // had are added at the coolest level (they allocate nothing now).
+  const byKey = new Map(out.map(n => [`${n.uri}:${n.line}`, n]));
+  for (const d of movedLines(base.compare)) {
+    const uri = fileUri(resolver.absolute(d.file));
+    const note = `Δ ${heapDeltaNote(d)}`;
+    const cur = byKey.get(`${uri}:${d.line - 1}`);
+    if (cur) cur.note = note;
+    else {
+      const n = { uri, line: d.line - 1, note, level: 0 };
+      out.push(n);
+      byKey.set(`${uri}:${n.line}`, n);
+    }
+  }
+  return out;
+}
+
+/** The "Compared with" view of a heap comparison: totals and the lines that changed most. */
+export function heapComparison(l: LoadedHeap, b: HeapBaseline): ComparisonView {
+  const c = b.compare;
+  const bt = c.baseline.totals;
+  const ct = c.current.totals;
+  const totals = [
+    `bytes ${fmtBytes(bt.bytes)} → ${fmtBytes(ct.bytes)} (${signedBytes(c.delta.bytes)})`,
+    `blocks ${fmtCount(bt.blocks)} → ${fmtCount(ct.blocks)} (${signedCount(c.delta.blocks)})`,
+  ];
+  if (c.delta.peakBytes !== null) totals.push(`peak ${fmtBytes(bt.peakBytes!)} → ${fmtBytes(ct.peakBytes!)} (${signedBytes(c.delta.peakBytes)})`);
+  if (c.delta.endBytes !== null) totals.push(`live at exit ${fmtBytes(bt.endBytes!)} → ${fmtBytes(ct.endBytes!)} (${signedBytes(c.delta.endBytes)})`);
+  const moved = movedLines(c);
+  const resolver = l.result.attribution.resolver;
+  const tools = c.warnings.find(w => w.startsWith('the profiles come from different tools'));
+  return {
+    baseline: b.file,
+    current: l.file,
+    measure: 'bytes',
+    totals,
+    lines: moved.slice(0, 50).map(d => ({ label: `${d.file}:${d.line}`, note: heapDeltaNote(d), uri: fileUri(resolver.absolute(d.file)), line: d.line - 1, presence: d.presence })),
+    message: `Alloc Lens: ${path.basename(b.file)} → ${path.basename(l.file)}: ${totals[0]}, ${totals[1]}.${moved[0] ? ` Largest change: ${moved[0].file}:${moved[0].line} (${heapDeltaNote(moved[0])}).` : ' No workspace line allocates differently.'}${tools ? ` Note: ${tools}.` : ''}`,
+  };
 }
 
 /** Heap diagnostics as LSP diagnostics, by absolute file. */

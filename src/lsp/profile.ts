@@ -17,8 +17,10 @@ import type { FolderState, ProfileEvidence, WorkspaceAnalysis } from './analysis
 import { fileUri } from './convert';
 import { fmtBytes } from '../profile/heap/format';
 import { ProfileInputError } from '../profile/source';
-import { heapConfirmations, heapDiagnostics, heapFlamegraph, heapHotLines, heapHover, heapSummary, importHeap, type LoadedHeap } from './heap';
+import { heapComparison, heapConfirmations, heapDiagnostics, heapFlamegraph, heapHotLines, heapHover, heapSummary, importHeap, type HeapBaseline, type LoadedHeap } from './heap';
 import { detectImporter } from '../profile/import';
+import { analyzeHeap } from '../profile/heap/analyze';
+import { compareHeapReports } from '../profile/heap/compare';
 import type { Diagnostic } from 'vscode-languageserver';
 import { HEAT_LEVELS, type ComparisonView, type FindingsTree, type HotLineNote, type ImportSummary } from './protocol';
 import { compareReports, lineDeltaNote, pp, type ProfileCompareJson } from '../profile/compare';
@@ -37,6 +39,8 @@ export class ProfileState {
   heap: LoadedHeap | undefined;
   /** The baseline the current CPU profile is compared with (Compare Profiles). */
   baseline: { file: string; result: ProfileAnalysis; compare: ProfileCompareJson } | undefined;
+  /** The baseline the loaded heap profile is compared with (per-line bytes/blocks deltas). */
+  heapBaseline: HeapBaseline | undefined;
 
   constructor(private readonly analysis: WorkspaceAnalysis) {}
 
@@ -45,6 +49,7 @@ export class ProfileState {
       const { loaded, summary } = await importHeap(file, folder, opts);
       this.current = undefined;
       this.baseline = undefined;
+      this.heapBaseline = undefined;
       this.heap = loaded;
       this.analysis.setConfirmer((root, findings) => {
         const out = new Map<Finding, ProfileEvidence>();
@@ -67,6 +72,7 @@ export class ProfileState {
     this.current = { file, folder, result };
     this.heap = undefined;
     this.baseline = undefined;
+    this.heapBaseline = undefined;
     const text = lineReader(folder.root, folder.index);
     this.analysis.setConfirmer((root, findings) => {
       const out = new Map<Finding, ProfileEvidence>();
@@ -98,6 +104,7 @@ export class ProfileState {
     this.current = undefined;
     this.heap = undefined;
     this.baseline = undefined;
+    this.heapBaseline = undefined;
     this.analysis.setConfirmer(undefined);
   }
 
@@ -116,7 +123,7 @@ export class ProfileState {
 
   /** Hot lines worth marking: any allocator/copy sample, or at least 0.5% of all samples. */
   hotLines(): HotLineNote[] {
-    if (this.heap) return heapHotLines(this.heap);
+    if (this.heap) return heapHotLines(this.heap, this.heapBaseline);
     const c = this.current;
     if (!c) return [];
     const a = c.result.attribution;
@@ -154,16 +161,31 @@ export class ProfileState {
    * index, every line kept) and returns the totals and the lines that changed most.
    */
   async compare(file: string, opts: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void }): Promise<ComparisonView> {
+    const baseIsHeap = (await detectImporter(file)).importer.kind === 'heap';
+    const h = this.heap;
+    if (h) {
+      if (!baseIsHeap) throw new ProfileInputError('the loaded profile is a heap profile (DHAT, heaptrack or pprof): its baseline must be one too, not a CPU profile');
+      const result = await analyzeHeap(file, { root: h.folder.root, index: h.folder.index, remaps: h.folder.editor.remaps, top: 0, stacks: 0, signal: opts.signal, onProgress: opts.onProgress });
+      // Only the baseline's report is kept (its lines' totals), not its attribution.
+      this.heapBaseline = { file, compare: compareHeapReports(result.report, h.result.report) };
+      return this.comparison()!;
+    }
     const c = this.current;
-    if (!c) throw new ProfileInputError(this.heap ? 'Compare Profiles compares CPU profiles (perf); a heap profile is loaded' : 'load the newer profile first (Import Profile... or Record Profile...), then compare it with a baseline');
-    if ((await detectImporter(file)).importer.kind === 'heap') throw new ProfileInputError('Compare Profiles compares CPU profiles (perf); the baseline is a heap profile');
+    if (!c) throw new ProfileInputError('load the newer profile first (Import Profile... or Record Profile...), then compare it with a baseline');
+    if (baseIsHeap) throw new ProfileInputError('the loaded profile is a CPU profile (perf): its baseline must be one too; the baseline picked is a heap profile');
     const result = await analyzeProfile(file, { root: c.folder.root, index: c.folder.index, remaps: c.folder.editor.remaps, top: 0, signal: opts.signal, onProgress: opts.onProgress });
     const compare = compareReports(result.report, c.result.report);
     this.baseline = { file, result, compare };
     return this.comparison()!;
   }
 
+  /** The loaded profile's file (CPU or heap). */
+  loadedFile(): string | undefined {
+    return (this.current ?? this.heap)?.file;
+  }
+
   comparison(): ComparisonView | undefined {
+    if (this.heap) return this.heapBaseline && heapComparison(this.heap, this.heapBaseline);
     const b = this.baseline;
     const c = this.current;
     if (!b || !c) return undefined;
@@ -220,7 +242,8 @@ export class ProfileState {
       loaded ? path.basename(loaded.file) : undefined,
       this.baselineConfirmations(),
     );
-    return { ...tree, comparison: this.comparison() };
+    const heapBase = this.heap && this.heapBaseline;
+    return { ...tree, ...(heapBase ? { baseline: path.basename(heapBase.file) } : {}), comparison: this.comparison() };
   }
 
   /**

@@ -123,6 +123,8 @@ export interface FindingsTree {
 export interface ComparisonView {
   baseline: string;
   current: string;
+  /** What the totals and notes count: CPU samples (shares of all) or heap bytes and blocks. */
+  measure?: 'samples' | 'bytes';
   /** `memcpy 62.7% → 39.0% (−23.7 pp)` per kind. */
   totals: string[];
   /** The lines that changed most, with their delta note. */

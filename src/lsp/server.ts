@@ -440,6 +440,25 @@ export function startServer(conn: Connection): void {
     return abort.signal;
   };
 
+  /**
+   * A profile command (import, compare) under a cancellable progress: cancelling (the request or
+   * the progress) aborts it, a bad profile becomes InvalidParams with its message.
+   */
+  const profileTask = async <T>(title: string, token: CancellationToken, run: (signal: AbortSignal, progress: WorkDoneProgressServerReporter | undefined) => Promise<T>): Promise<T> => {
+    const abort = new AbortController();
+    const signal = commandSignal(token, abort);
+    const progress = await startProgress(title, abort);
+    try {
+      return await run(signal, progress);
+    } catch (e) {
+      if (e instanceof CancelledError || signal.aborted) throw cancelled();
+      if (e instanceof ProfileInputError) throw invalid(e.message);
+      throw e;
+    } finally {
+      progress?.done();
+    }
+  };
+
   conn.onExecuteCommand(
     guarded('command', async (p, token) => {
       const args = p.arguments ?? [];
@@ -486,11 +505,8 @@ export function startServer(conn: Connection): void {
           }
           const folder = folderOf(abs) ?? (analysis.folders.length === 1 ? analysis.folders[0] : undefined);
           if (!folder) throw invalid('open the Rust workspace the profile was recorded from, then import it again');
-          const abort = new AbortController();
-          const signal = commandSignal(token, abort);
-          const progress = await startProgress(`Alloc Lens: importing ${path.basename(abs)}`, abort);
-          const t0 = Date.now();
-          try {
+          return profileTask(`Alloc Lens: importing ${path.basename(abs)}`, token, async (signal, progress) => {
+            const t0 = Date.now();
             const summary = await profile.import(abs, folder, {
               signal,
               trusted: init.trusted !== false,
@@ -502,13 +518,7 @@ export function startServer(conn: Connection): void {
             changed();
             if (init.client !== 'vscode') show(MessageType.Info, summary.message);
             return summary;
-          } catch (e) {
-            if (e instanceof CancelledError || signal.aborted) throw cancelled();
-            if (e instanceof ProfileInputError) throw invalid(e.message);
-            throw e;
-          } finally {
-            progress?.done();
-          }
+          });
         }
         case 'allocLens.compareProfiles': {
           const file = args[0];
@@ -519,23 +529,14 @@ export function startServer(conn: Connection): void {
           if (format === 'perf-data' && init.trusted === false) {
             throw invalid('reading perf.data runs `perf script`, which is not done in an untrusted workspace. Trust the workspace, or compare with the output of `perf script` (text) instead.');
           }
-          const abort = new AbortController();
-          const signal = commandSignal(token, abort);
-          const progress = await startProgress(`Alloc Lens: comparing with ${path.basename(abs)}`, abort);
-          try {
+          return profileTask(`Alloc Lens: comparing with ${path.basename(abs)}`, token, async (signal, progress) => {
             const view = await profile.compare(abs, { signal, onProgress: pr => progress?.report(pr.bytesTotal ? Math.min(100, Math.floor((pr.bytesRead / pr.bytesTotal) * 100)) : 0) });
-            log.info(`compared ${profile.current?.file} with baseline ${abs}: ${view.totals.join(', ')}`);
+            log.info(`compared ${profile.loadedFile()} with baseline ${abs}: ${view.totals.join(', ')}`);
             sendHotLines();
             changed();
             if (init.client !== 'vscode') show(MessageType.Info, view.message);
             return view;
-          } catch (e) {
-            if (e instanceof CancelledError || signal.aborted) throw cancelled();
-            if (e instanceof ProfileInputError) throw invalid(e.message);
-            throw e;
-          } finally {
-            progress?.done();
-          }
+          });
         }
         case 'allocLens.verifyLayouts': {
           if (init.trusted === false) throw invalid('verifying layouts builds the crate with rustc (build scripts and proc macros run): trust the workspace first');

@@ -102,9 +102,15 @@ export function signedBytes(d: number): string {
   return `${d < 0 ? '−' : '+'}${fmtBytes(Math.abs(d))}`;
 }
 
-function signedCount(d: number): string {
+/** `−48`, `+2`, `±0`. */
+export function signedCount(d: number): string {
   if (d === 0) return '±0';
   return `${d < 0 ? '−' : '+'}${fmtCount(Math.abs(d))}`;
+}
+
+/** The lines whose bytes or blocks changed, largest change first. */
+export function movedLines(c: HeapCompareJson): HeapLineDelta[] {
+  return c.lines.filter(l => l.delta.bytes !== 0 || l.delta.blocks !== 0);
 }
 
 /** `9.24 MB → 0 B (−9.24 MB) · 48 → 0 blocks (−48)`: the editor note and the CLI line. */
@@ -127,7 +133,7 @@ export function renderHeapCompareText(c: HeapCompareJson, top = 10): string {
   out.push(`  blocks  ${fmtCount(c.baseline.totals.blocks)} → ${fmtCount(c.current.totals.blocks)}  ${signedCount(c.delta.blocks)}${pctChange(c.baseline.totals.blocks, c.current.totals.blocks)}`);
   if (c.delta.peakBytes !== null) out.push(`  peak    ${fmtBytes(c.baseline.totals.peakBytes!)} → ${fmtBytes(c.current.totals.peakBytes!)}  ${signedBytes(c.delta.peakBytes)}`);
   if (c.delta.endBytes !== null) out.push(`  at exit ${fmtBytes(c.baseline.totals.endBytes!)} → ${fmtBytes(c.current.totals.endBytes!)}  ${signedBytes(c.delta.endBytes)}`);
-  const moved = c.lines.filter(l => l.delta.bytes !== 0 || l.delta.blocks !== 0);
+  const moved = movedLines(c);
   out.push('');
   if (moved.length === 0) out.push('no workspace line allocates a different number of bytes or blocks');
   else out.push('lines that changed most (bytes, then blocks):');

@@ -1,5 +1,6 @@
 // Hot-function CodeLens from a heap profile (bytes, not samples), and Compare Profiles refusing a
-// heap profile with a message that says why, through the real server on the pipeline fixture.
+// CPU baseline for a heap profile with a message that says why, through the real server on the
+// pipeline fixture.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -37,6 +38,7 @@ test('a heap profile puts the allocated bytes of each hot fn in a CodeLens', asy
   assert.deepEqual(titles, ['$(flame) read_frame: 54.5 MB allocated (95.9%)', '$(flame) record: 2.27 MB allocated (4.0%)']);
 });
 
-test('Compare Profiles refuses heap profiles and says why', async () => {
-  await assert.rejects(conn.sendRequest('workspace/executeCommand', { command: 'allocLens.compareProfiles', arguments: [path.join(CRATE, 'dhat.json.gz')] }), /compares CPU profiles \(perf\); a heap profile is loaded/);
+test('Compare Profiles refuses a CPU baseline for a heap profile and says why', async () => {
+  const cpu = path.join(REPO, 'examples', 'ddsplit', 'profile', 'ddsplit.perf-script.txt.gz');
+  await assert.rejects(conn.sendRequest('workspace/executeCommand', { command: 'allocLens.compareProfiles', arguments: [cpu] }), /the loaded profile is a heap profile \(DHAT, heaptrack or pprof\): its baseline must be one too/);
 });
