@@ -101,7 +101,7 @@ test('all 12 texts: >= 90% of the samples with a workspace frame are attributed 
 
 const TEXTS = ['service', 'batch', 'pipeline'].flatMap(p => ['dwarf', 'fp'].flatMap(m => ['srcline', 'nosrcline'].map(v => [p, m, v] as const)));
 
-test('all 12 texts: memcpy and allocation top-5 lines equal the truth, in order (through the binary\'s inline chains where the text has none)', async () => {
+test('all 12 texts: memcpy and allocation top-5 lines and their counts equal the truth, in order (through the binary\'s inline chains where the text has none)', async () => {
   let compared = 0;
   for (const [prog, mode, v] of TEXTS) {
     const t = truth(prog, mode);
@@ -109,6 +109,9 @@ test('all 12 texts: memcpy and allocation top-5 lines equal the truth, in order 
     for (const k of ['copy', 'alloc'] as const) {
       const want = (k === 'copy' ? t.topCopy : t.topAlloc).map(x => x.line);
       assert.deepEqual(ourLines(r.hotLines, k), want, `${prog}-${mode}-${v} ${k}`);
+      // and their sample counts are the truth's, to the sample
+      const counts = new Map(r.hotLines.map(h => [`${h.file}:${h.line}`, h.samples[k]]));
+      assert.deepEqual(want.map(l => counts.get(l)), (k === 'copy' ? t.topCopy : t.topAlloc).map(x => x.samples), `${prog}-${mode}-${v} ${k} counts`);
       if (want.length > 0) compared++;
     }
   }
