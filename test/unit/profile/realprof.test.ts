@@ -184,3 +184,19 @@ test('-g rayon pipeline: the inline chains of a rebuilt binary (its functions mo
   assert.ok(r.samples.attributed <= 2, `${r.samples.attributed}`);
   assert.ok(r.warnings.some(w => /inline chains were not used: only \d+ of \d+ addresses fall in the function perf names/.test(w)), JSON.stringify(r.warnings));
 });
+
+test('-g batch job without srcline: a rebuilt binary\'s chains are not used either; its samples keep the text\'s function lines', async () => {
+  const good = inlineReplay('batch')!;
+  const moved: NonNullable<AnalyzeOptions['inline']> = {
+    binaries: good.binaries,
+    chains: async (bin, addrs) => {
+      const m = await good.chains(bin, addrs);
+      const keys = [...m.keys()].sort((a, b) => a - b);
+      return new Map(keys.map((a, i) => [a, m.get(keys[(i + 7) % keys.length])!]));
+    },
+  };
+  const r = (await analyzeProfile(path.join(DIR, 'batch-fp-nosrcline.perf-script.txt.gz'), { root: ROOT, top: 0, inline: moved })).report;
+  const bare = (await analyzeProfile(path.join(DIR, 'batch-fp-nosrcline.perf-script.txt.gz'), { root: ROOT, top: 0, expand: false })).report;
+  assert.deepEqual(r.hotLines, bare.hotLines);
+  assert.ok(r.warnings.some(w => / in target\/fp\/release\/batch .*; its inline chains were not used: only \d+ of \d+ addresses fall in the function perf names/.test(w)), JSON.stringify(r.warnings));
+});
