@@ -38,9 +38,11 @@ function relative(text) {
 
 // ---- ground truth (independent of src/profile) ----
 // glibc names its entry points __GI___libc_malloc etc. in perf output; sysmalloc, malloc_consolidate,
-// tcache_init and unlink_chunk are malloc/free internals.
-const ALLOC = /^(?:__GI_)?(?:__libc_malloc|malloc|calloc|realloc|_int_malloc|_int_realloc|__libc_calloc|__libc_realloc|sysmalloc|malloc_consolidate|tcache_init|__rust_alloc|__rust_alloc_zeroed|__rust_realloc|__rdl_alloc|__rdl_realloc|alloc::alloc::(?!dealloc)|<?alloc::raw_vec::(?:finish_grow|RawVec(?:Inner)?(?:<[^>]*>)?>?::(?:grow|reserve|try_allocate|allocate|with_capacity))|<alloc::alloc::Global as core::alloc::Allocator>::(?:allocate|grow))/;
-const FREE = /^(?:__GI_)?(?:free|cfree|__libc_free|_int_free|unlink_chunk|munmap_chunk|__rust_dealloc|__rdl_dealloc|alloc::alloc::dealloc)/;
+// tcache_init and unlink_chunk are malloc/free internals. rustc >= 1.9x names its shims
+// __rustc::__rust_alloc etc. (alloc::alloc::alloc calls __rust_no_alloc_shim_is_unstable_v2 first);
+// RawVec's generic arguments may nest (RawVec<alloc::vec::Vec<u8>>::grow_one).
+const ALLOC = /^(?:__GI_|__rustc::)?(?:__rust_no_alloc_shim_is_unstable|__libc_malloc|malloc|calloc|realloc|_int_malloc|_int_realloc|__libc_calloc|__libc_realloc|sysmalloc|malloc_consolidate|tcache_init|__rust_alloc|__rust_alloc_zeroed|__rust_realloc|__rdl_alloc|__rdl_realloc|alloc::alloc::(?!dealloc)|<?alloc::raw_vec::(?:finish_grow|RawVec(?:Inner)?(?:<.*>)?>?::(?:grow|reserve|try_allocate|allocate|with_capacity))|<alloc::alloc::Global as core::alloc::Allocator>::(?:allocate|grow))/;
+const FREE = /^(?:__GI_|__rustc::)?(?:free|cfree|__libc_free|_int_free|unlink_chunk|munmap_chunk|__rust_dealloc|__rdl_dealloc|alloc::alloc::dealloc)/;
 const COPY = /^(?:__)?mem(?:cpy|move)/;
 const REHASH = /::(?:reserve_rehash|rehash_in_place|resize)$/;
 

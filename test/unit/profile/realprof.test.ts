@@ -101,7 +101,7 @@ test('all 12 texts: >= 90% of the samples with a workspace frame are attributed 
 
 const TEXTS = ['service', 'batch', 'pipeline'].flatMap(p => ['dwarf', 'fp'].flatMap(m => ['srcline', 'nosrcline'].map(v => [p, m, v] as const)));
 
-test('all 12 texts: memcpy and allocation top-5 lines equal the truth, in order (through the binary\'s inline chains where the text has none)', async () => {
+test('all 12 texts: memcpy and allocation top-5 lines and their counts equal the truth, in order (through the binary\'s inline chains where the text has none)', async () => {
   let compared = 0;
   for (const [prog, mode, v] of TEXTS) {
     const t = truth(prog, mode);
@@ -109,6 +109,9 @@ test('all 12 texts: memcpy and allocation top-5 lines equal the truth, in order 
     for (const k of ['copy', 'alloc'] as const) {
       const want = (k === 'copy' ? t.topCopy : t.topAlloc).map(x => x.line);
       assert.deepEqual(ourLines(r.hotLines, k), want, `${prog}-${mode}-${v} ${k}`);
+      // and their sample counts are the truth's, to the sample
+      const counts = new Map(r.hotLines.map(h => [`${h.file}:${h.line}`, h.samples[k]]));
+      assert.deepEqual(want.map(l => counts.get(l)), (k === 'copy' ? t.topCopy : t.topAlloc).map(x => x.samples), `${prog}-${mode}-${v} ${k} counts`);
       if (want.length > 0) compared++;
     }
   }
@@ -180,4 +183,20 @@ test('-g rayon pipeline: the inline chains of a rebuilt binary (its functions mo
   const r = (await analyzeProfile(path.join(DIR, 'pipeline-fp-nosrcline.perf-script.txt.gz'), { root: ROOT, top: 0, inline: moved })).report;
   assert.ok(r.samples.attributed <= 2, `${r.samples.attributed}`);
   assert.ok(r.warnings.some(w => /inline chains were not used: only \d+ of \d+ addresses fall in the function perf names/.test(w)), JSON.stringify(r.warnings));
+});
+
+test('-g batch job without srcline: a rebuilt binary\'s chains are not used either; its samples keep the text\'s function lines', async () => {
+  const good = inlineReplay('batch')!;
+  const moved: NonNullable<AnalyzeOptions['inline']> = {
+    binaries: good.binaries,
+    chains: async (bin, addrs) => {
+      const m = await good.chains(bin, addrs);
+      const keys = [...m.keys()].sort((a, b) => a - b);
+      return new Map(keys.map((a, i) => [a, m.get(keys[(i + 7) % keys.length])!]));
+    },
+  };
+  const r = (await analyzeProfile(path.join(DIR, 'batch-fp-nosrcline.perf-script.txt.gz'), { root: ROOT, top: 0, inline: moved })).report;
+  const bare = (await analyzeProfile(path.join(DIR, 'batch-fp-nosrcline.perf-script.txt.gz'), { root: ROOT, top: 0, expand: false })).report;
+  assert.deepEqual(r.hotLines, bare.hotLines);
+  assert.ok(r.warnings.some(w => / in target\/fp\/release\/batch .*; its inline chains were not used: only \d+ of \d+ addresses fall in the function perf names/.test(w)), JSON.stringify(r.warnings));
 });
