@@ -86,6 +86,7 @@ export async function measure(corpus, log = console.log) {
   const { all, failed } = await allFindings(corpus);
   for (const f of all) now.set(key(f), f);
   const rows = {};
+  const stale = [];
   const row = code => (rows[code] ??= { judged: 0, reported: 0, truePos: 0, falsePos: 0, trueCases: 0, trueReported: 0 });
   for (const j of corpus.findings) {
     const r = row(j.code);
@@ -96,6 +97,12 @@ export async function measure(corpus, log = console.log) {
       if (reported) r.trueReported++;
     }
     if (!reported) continue;
+    // A label judges the finding as it was reported, severity included: a true info raised to a
+    // warning, or a false warning lowered to an info, needs judging again (a false finding raised
+    // stays false, a true one lowered stays true).
+    const sev = now.get(key(j)).severity;
+    const rank = { hint: 0, info: 1, warning: 2, error: 3 };
+    if (j.severity && (j.label ? rank[sev] > rank[j.severity] : rank[sev] < rank[j.severity])) stale.push(`${key(j)}: judged ${j.label} as ${j.severity}, now ${sev}`);
     r.reported++;
     if (j.label) r.truePos++;
     else r.falsePos++;
@@ -110,14 +117,19 @@ export async function measure(corpus, log = console.log) {
   const pct = (a, b) => (b ? `${((100 * a) / b).toFixed(1)}%` : 'n/a');
   log('rule                 judged  reported  true  false  precision  true cases  recall');
   for (const [code, r] of Object.entries(rows).sort()) log(`${code.padEnd(20)} ${String(r.judged).padStart(6)} ${String(r.reported).padStart(9)} ${String(r.truePos).padStart(5)} ${String(r.falsePos).padStart(6)} ${pct(r.truePos, r.reported).padStart(10)} ${String(r.trueCases).padStart(11)} ${pct(r.trueReported, r.trueCases).padStart(7)}`);
+  for (const x of stale) log(`severity changed since judged (judge again): ${x}`);
   Object.defineProperty(rows, 'failed', { value: failed, enumerable: false });
+  Object.defineProperty(rows, 'stale', { value: stale, enumerable: false });
   return rows;
 }
 
 async function main() {
   const corpus = JSON.parse(fs.readFileSync(CORPUS, 'utf8'));
   if (process.argv.includes('--sample')) await sample(corpus);
-  else if ((await measure(corpus)).failed.length) process.exitCode = 1;
+  else {
+    const rows = await measure(corpus);
+    if (rows.failed.length || rows.stale.length) process.exitCode = 1;
+  }
 }
 
 if (process.argv[1] === import.meta.filename) main().catch(e => {

@@ -7,6 +7,7 @@ import type { EnumItem } from '../model';
 import { fmt, fromForeignMacro, isAllowed, rangeOf, wanted, type RuleContext, type RuleModule } from './context';
 import type { Finding } from './types';
 import { boxVariantFix, isCopy } from '../fixes/box-variant';
+import { holdingOf } from './held';
 
 type LargeEnumFinding = Extract<Finding, { code: 'large-enum-variant' }>;
 
@@ -41,21 +42,37 @@ export function largeEnumVariant(ctx: RuleContext): LargeEnumFinding[] {
     const sizes = sorted.slice(0, 4).map(v => `${v.name} ${fmt(v.fieldsSize)}`).join(', ') + (sorted.length > 4 ? ', ...' : '');
     const copy = isCopy(ctx, e);
     const fix = copy ? undefined : boxVariantFix(ctx, e, second.fieldsSize + threshold);
+    // Clippy reports every such enum; whether boxing pays depends on how many values are alive
+    // at once and on which variant is common. A warning needs the crate to show one of the two:
+    // values held in bulk, or the enum as a `Result`'s error (the rare path every `Ok` pays for).
+    // Otherwise (a parser's result, a future's state: one value at a time, the large variant
+    // usually the normal one) it is an `info` that says so.
+    const h = holdingOf(ctx, e);
+    const held = h.bulk ? 'bulk' : h.error ? 'error' : 'one';
+    const how =
+      held === 'bulk'
+        ? `many \`${e.name}\` values are alive at once: ${h.bulk!.via.length ? `through ${h.bulk!.via.map(v => `\`${v}\``).join(' in ')}, ` : ''}\`${h.bulk!.what}\` holds many`
+        : held === 'error'
+          ? `\`${e.name}\` is the error of \`${h.error!.what}\`: every result pays for its largest variant, though errors are the rare path`
+          : `no declaration of the crate holds many \`${e.name}\` values at once${h.field ? ` (it is held in \`${h.field.what}\`)` : ''}: if \`${big.name}\` is the common variant, boxing it adds an allocation per value and saves little; box it when many values are alive at once or \`${big.name}\` is rare`;
+    const evidence = held === 'bulk' ? h.bulk! : held === 'error' ? h.error! : undefined;
     out.push({
       code: 'large-enum-variant',
-      severity: 'warning',
+      severity: held === 'one' ? 'info' : 'warning',
       message: `large size difference between variants: \`${e.name}::${big.name}\` holds ${atLeast}${fmt(diff)} bytes more than the next largest`,
       notes: [
         `every \`${e.name}\` is ${l.status === 'exact' ? '' : 'at least '}${fmt(l.size)} bytes, whichever variant it holds (field bytes per variant: ${sizes})`,
+        how,
         copy ? 'boxing a variant would make the type no longer `Copy`' : `box the payload of \`${big.name}\` (threshold ${fmt(threshold)} bytes)`,
       ],
       range: rangeOf(e.nameSpan),
       related: [
         { range: rangeOf(decl(big.name).span), message: `the largest variant \`${big.name}\` holds ${atLeast}${fmt(big.fieldsSize)} bytes` },
         { range: rangeOf(decl(second.name).span), message: `the second largest variant \`${second.name}\` holds ${fmt(second.fieldsSize)} bytes` },
+        ...(evidence ? [{ range: rangeOf(evidence.span), message: held === 'bulk' ? `holds many \`${e.name}\` values` : `\`${e.name}\` is the error type here` }] : []),
       ],
       fixes: fix ? [fix] : [],
-      data: { enumSize: l.size, largest: big.fieldsSize, second: second.fieldsSize, threshold, exact: l.status === 'exact', type: e.name },
+      data: { enumSize: l.size, largest: big.fieldsSize, second: second.fieldsSize, threshold, exact: l.status === 'exact', type: e.name, held },
     });
   }
   return out;

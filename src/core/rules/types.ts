@@ -47,6 +47,8 @@ export interface FindingDataOf {
     threshold: number;
     exact: boolean;
     type: string;
+    /** How the crate holds its values (rules/held.ts): many at once, as a `Result`'s error, or one at a time. */
+    held: 'bulk' | 'error' | 'one';
   };
   'large-move': {
     size: number;
