@@ -70,7 +70,7 @@ function report(name: string): Promise<ProfileReportJson> {
 }
 const truth = (prog: string, mode: string) => JSON.parse(fs.readFileSync(path.join(DIR, `${prog}-${mode}.truth.json`), 'utf8')) as Truth;
 
-test('12 real recordings: sample counts equal, allocation/free/memcpy shares within 5 pp of the truth', async () => {
+test('12 real recordings: sample counts equal, allocation/free/memcpy shares within 1 pp of the truth (the target is 5; measured 0.43 at most)', async () => {
   for (const prog of ['service', 'batch', 'pipeline']) {
     for (const mode of ['dwarf', 'fp']) {
       const t = truth(prog, mode);
@@ -79,7 +79,7 @@ test('12 real recordings: sample counts equal, allocation/free/memcpy shares wit
         assert.equal(r.samples.total, t.samples, `${prog}-${mode}-${v}`);
         for (const k of ['alloc', 'copy', 'free'] as const) {
           const err = Math.abs(r.samples[k] / r.samples.total - t[k] / t.samples);
-          assert.ok(err <= 0.05, `${prog}-${mode}-${v}: ${k} share off by ${(err * 100).toFixed(1)} pp`);
+          assert.ok(err <= 0.01, `${prog}-${mode}-${v}: ${k} share off by ${(err * 100).toFixed(2)} pp`);
         }
         if (mode === 'fp' && t.copy > 0) assert.ok(r.warnings.some(w => /perf record -g/.test(w)), `${prog}-${mode}-${v}: the -g warning`);
       }
