@@ -65,6 +65,8 @@ const KEYS: Record<string, number> = { tb: 0, tbk: 1, tl: 2, mb: 3, gb: 4, gbk: 
 
 /** Where the program point reader writes one program point. */
 export interface PpSink {
+  /** False when the frame lists are not needed (they are then checked, not read). */
+  readonly wantsFrames: boolean;
   begin(): void;
   set(metric: number, v: number): void;
   frame(v: number): void;
@@ -83,7 +85,7 @@ export class PpRow implements PpSink {
   nf = 0;
   /** Program points completed. */
   n = 0;
-  constructor(private readonly onEnd: (row: PpRow) => void, private readonly keepFrames = true) {}
+  constructor(private readonly onEnd: (row: PpRow) => void, readonly wantsFrames = true) {}
 
   begin(): void {
     this.m.fill(0);
@@ -95,7 +97,7 @@ export class PpRow implements PpSink {
   }
 
   frame(v: number): void {
-    if (!this.keepFrames) return;
+    if (!this.wantsFrames) return;
     if (this.nf === this.fs.length) {
       const nb = new Int32Array(this.fs.length * 2);
       nb.set(this.fs);
@@ -161,7 +163,14 @@ export function parsePpBytes(b: Buffer, start: number, end: number, st: PpSink):
         sawFs = true;
         let v = 0;
         let digits = 0;
-        for (; i < end; i++) {
+        // Frames not wanted (the first pass): only check that the list holds numbers.
+        if (!st.wantsFrames) {
+          for (; i < end; i++) {
+            const d = b[i];
+            if (d === RB) break;
+            if ((d < 48 || d > 57) && d !== COMMA && d > 32) return (st.rollback(), -1);
+          }
+        } else for (; i < end; i++) {
           const d = b[i];
           if (d >= 48 && d <= 57) {
             v = v * 10 + (d - 48);

@@ -2,15 +2,16 @@
  * The allocation stacks of a heap profile merged into one call tree (root first), weighted by
  * bytes allocated, bytes live at the peak and bytes live at exit: what the byte-weighted
  * flamegraph and the folded/speedscope exports are made from. Nodes live in typed arrays, and
- * their number is capped (MAX_NODES): past it, a stack's remaining frames are merged into one
- * `[stacks cut]` child of the deepest node it reached, so totals stay exact and memory stays
- * bounded whatever the number of sites (a 100 MB DHAT file has ~430k unique stacks).
+ * their number is capped (MAX_NODES, all kinds): past 7/8 of it, a stack's remaining frames are
+ * merged into one `[stacks cut]` child of the deepest node it reached (or, once the cap is
+ * reached, of its nearest ancestor that has one; the root always may), so totals stay exact and
+ * memory stays bounded whatever the number of sites (a 100 MB DHAT file has ~430k unique stacks).
  */
 
 /** Frame id of the `[stacks cut]` node. */
 export const CUT_FRAME = -2;
-/** Nodes made from real frames; `[stacks cut]` nodes may add at most as many again. */
-export const MAX_NODES = 1 << 18;
+/** Nodes of the tree, the root and `[stacks cut]` nodes included. */
+export const MAX_NODES = (1 << 18) - 1;
 
 export class HeapCallTree {
   /** Nodes (node 0 is the root, without a frame). */
@@ -22,20 +23,30 @@ export class HeapCallTree {
   /** Stacks that were cut, and their bytes. */
   cutStacks = 0;
   cutBytes = 0;
-  private realNodes = 0;
   /** Open addressing: node index + 1 (0 = empty), keyed by (parent, frame). */
   private slots = new Int32Array(4096);
 
-  constructor(private readonly maxNodes = MAX_NODES) {}
+  /** Nodes from frames stop at 7/8 of the cap; the rest is for `[stacks cut]` nodes. */
+  private readonly frameNodes: number;
+
+  constructor(private readonly maxNodes = MAX_NODES) {
+    this.frameNodes = Math.floor((maxNodes * 7) / 8);
+  }
 
   /** Adds one stack (frame ids, leaf first) with its weights. */
   add(leafFirst: ArrayLike<number>, bytes: number, peakBytes: number, endBytes: number): void {
     if (bytes <= 0 && peakBytes <= 0 && endBytes <= 0) return;
     let node = 0;
     for (let i = leafFirst.length - 1; i >= 0; i--) {
-      const next = this.child(node, leafFirst[i], this.realNodes < this.maxNodes);
+      const next = this.child(node, leafFirst[i], this.size < this.frameNodes);
       if (next < 0) {
-        node = this.child(node, CUT_FRAME, true);
+        // The deepest node with a [stacks cut] child, or that may get one (the root always may).
+        let cut = this.child(node, CUT_FRAME, this.size < this.maxNodes || node === 0);
+        while (cut < 0) {
+          node = this.parent[node];
+          cut = this.child(node, CUT_FRAME, node === 0);
+        }
+        node = cut;
         this.cutStacks++;
         this.cutBytes += bytes;
         break;
@@ -71,7 +82,6 @@ export class HeapCallTree {
     }
     if (!create) return -1;
     const n = this.size++;
-    if (frame !== CUT_FRAME) this.realNodes++;
     if (n === this.parent.length) this.grow();
     this.parent[n] = parent;
     this.frame[n] = frame;

@@ -166,16 +166,20 @@ test('exports: speedscope byte views (total, at peak, at exit) and folded stacks
 });
 
 test('call tree: equal stack prefixes merge; past the node limit a stack lands on a [stacks cut] node with its bytes', () => {
-  const t = new HeapCallTree(4);
-  t.add([3, 2, 1], 10, 1, 0); // root 1 2 3: three nodes
-  t.add([4, 2, 1], 5, 0, 2); // 4 under 2: the fourth node
-  t.add([5, 2, 1], 7, 0, 0); // no room for 5: cut under 2
-  t.add([3, 2, 1], 1, 0, 0); // existing path: merged
+  const t = new HeapCallTree(8); // 8 nodes: frames while fewer than 7, then [stacks cut] nodes
+  t.add([3, 2, 1], 10, 1, 0); // root 1 2 3
+  t.add([4, 2, 1], 5, 0, 2); // 4 under 2
+  t.add([6, 5], 3, 0, 0); // root 5 6: 7 nodes
+  t.add([7, 2, 1], 7, 0, 0); // no room for 7: a [stacks cut] node under 2 (the 8th node)
+  t.add([9, 8], 4, 0, 0); // no room for 8 nor for a cut node, but the root always gets one
+  t.add([10, 5], 2, 0, 1); // no room under 5: the nearest ancestor's cut node (the root's)
+  t.add([3, 2, 1], 1, 0, 0); // an existing path: merged
   const rows: [number[], number, number, number][] = [];
   for (let n = 0; n < t.size; n++) if (t.weight[3 * n] || t.weight[3 * n + 1] || t.weight[3 * n + 2]) rows.push([t.path(n), t.weight[3 * n], t.weight[3 * n + 1], t.weight[3 * n + 2]]);
-  assert.deepEqual(rows, [[[1, 2, 3], 11, 1, 0], [[1, 2, 4], 5, 0, 2], [[1, 2, CUT_FRAME], 7, 0, 0]]);
-  assert.equal(t.cutStacks, 1);
-  assert.equal(t.cutBytes, 7);
+  assert.deepEqual(rows, [[[1, 2, 3], 11, 1, 0], [[1, 2, 4], 5, 0, 2], [[5, 6], 3, 0, 0], [[1, 2, CUT_FRAME], 7, 0, 0], [[CUT_FRAME], 6, 0, 1]]);
+  assert.equal(t.size, 9);
+  assert.equal(t.cutStacks, 3);
+  assert.equal(t.cutBytes, 13);
 });
 
 test('the registry picks the importer by content; perf formats keep theirs', async () => {
