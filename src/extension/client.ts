@@ -4,6 +4,8 @@
  * come from the server; this file keeps only the UI plumbing and the responsiveness metrics
  * (time to first diagnostics, longest event-loop block of the extension host).
  */
+import * as fs from 'node:fs';
+import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type Middleware, type ServerOptions } from 'vscode-languageclient/node';
@@ -36,8 +38,34 @@ export class ClientMetrics {
   private first?: number;
   private analysed?: number;
 
+  /**
+   * ALLOC_LENS_HOST_PROFILE=<file.cpuprofile> (a measurement aid, off by default): a V8 CPU profile
+   * of the extension host thread (every extension's JS) from activation to the end of the first
+   * analysis, to attribute its longest blocks (scripts/host-blocks.mjs reads it).
+   */
+  private profiler?: Session;
+
   constructor() {
     this.hist.enable();
+    if (process.env.ALLOC_LENS_HOST_PROFILE) {
+      this.profiler = new Session();
+      this.profiler.connect();
+      this.profiler.post('Profiler.enable');
+      this.profiler.post('Profiler.setSamplingInterval', { interval: 500 });
+      this.profiler.post('Profiler.start');
+    }
+  }
+
+  /** Writes the profile ALLOC_LENS_HOST_PROFILE asked for (once). */
+  stopProfile(): void {
+    const s = this.profiler;
+    const file = process.env.ALLOC_LENS_HOST_PROFILE;
+    if (!s || !file) return;
+    this.profiler = undefined;
+    s.post('Profiler.stop', (err, r) => {
+      if (!err) fs.writeFileSync(file, JSON.stringify(r.profile));
+      s.disconnect();
+    });
   }
 
   /** The server is initialised and analysing: the "during analysis" window starts. */

@@ -101,6 +101,7 @@ export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
       refreshStatus();
       view.refresh();
       if (metrics.analysisDone()) {
+        metrics.stopProfile();
         const m = metrics.read();
         log().info(`metrics: first diagnostics ${m.firstDiagnosticsMs?.toFixed(0) ?? 'none'} ms after activation; analysis done after ${m.analysedMs?.toFixed(0)} ms; longest extension-host event-loop block ${m.maxBlockMs.toFixed(1)} ms (p99 ${m.p99BlockMs.toFixed(1)} ms); extension-host CPU ${m.hostCpuMs.toFixed(0)} ms; since activation (other extensions starting too) longest block ${m.maxBlockSinceActivationMs.toFixed(1)} ms`);
       }

@@ -19,6 +19,7 @@ export const WORKSPACE_COMMANDS = ['allocLens.analyzeWorkspace', 'allocLens.impo
 export const HEAT_LEVELS = 5;
 
 export interface StatusParams {
+  /** What the Problems panel lists from this server: the findings and a heap profile's diagnostics. */
   findings: number;
   /** One line about the loaded profile, if any. */
   profile?: string;

@@ -127,7 +127,11 @@ export function startServer(conn: Connection): void {
     if (usePull && caps.diagRefresh) conn.languages.diagnostics.refresh();
     if (caps.inlayRefresh) void conn.languages.inlayHint.refresh().catch(() => undefined);
     if (caps.lensRefresh) void conn.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
-    const status: StatusParams = { findings: analysis.findingCount, profile: profile.summary() };
+    // The count is read off what was published, so the status bar and the Problems panel agree:
+    // the findings, plus a heap profile's diagnostics; hot-line hints are not listed there.
+    let heap = 0;
+    for (const ds of hints.values()) for (const d of ds) if (d.severity !== DiagnosticSeverity.Hint) heap++;
+    const status: StatusParams = { findings: analysis.findingCount + heap, profile: profile.summary() };
     void conn.sendNotification('allocLens/status', status);
   };
 

@@ -7,13 +7,15 @@
 // logged by it as one `metrics:` line, which this test reads from the Alloc Lens log file.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { hostBlocks, describeBlock } from '../../scripts/host-blocks.mjs';
 import { ROOT, shot, showProblems, startEditor, poller, statusCounts } from '../e2e/harness.mjs';
 
 const TOKIO = '/usr/share/cargo/registry/tokio-1.24.2';
+const HOST_PROFILE = join(ROOT, '.e2e', 'responsiveness-tokio-host.cpuprofile');
 let ed;
 const until = poller(() => ed?.page);
 
@@ -39,7 +41,10 @@ function metricsLine(dir) {
 
 before(async () => {
   assert.ok(existsSync(TOKIO), `${TOKIO} is missing: run scripts/ci-deps.sh (apt-get install librust-tokio-dev)`);
-  ed = await startEditor(TOKIO);
+  // A CPU profile of the extension host from activation to the end of the analysis, to say whose
+  // code the longest blocks ran (scripts/host-blocks.mjs).
+  rmSync(HOST_PROFILE, { force: true });
+  ed = await startEditor(TOKIO, { env: { ALLOC_LENS_HOST_PROFILE: HOST_PROFILE } });
 });
 
 after(async () => {
@@ -60,6 +65,13 @@ test('tokio: first diagnostics within 3 s of activation, the extension host neve
   m.activationEvent = act[2];
   m.activatedAfterHostStartMs = started ? Math.round((secs(act[1]) - secs(started[1])) * 1000) : undefined;
   console.log(`tokio: activated by ${act[2]} ${m.activatedAfterHostStartMs} ms after the extension host started`);
+  // Whose code the blocks were: the longest ones, and the longest that was Alloc Lens's own.
+  const blocks = await until('the extension host profile', () => existsSync(HOST_PROFILE) && hostBlocks(JSON.parse(readFileSync(HOST_PROFILE, 'utf8'))), 30000);
+  const ours = blocks.filter(b => b.owners[0][0].startsWith('ext:alloc-lens'));
+  for (const b of blocks.slice(0, 5)) console.log(`tokio: extension-host block ${describeBlock(b)}`);
+  console.log(`tokio: the longest blocks that were Alloc Lens's own: ${ours.slice(0, 3).map(describeBlock).join('; ')}`);
+  m.longestBlocks = blocks.slice(0, 5).map(describeBlock);
+  m.longestOwnBlocks = ours.slice(0, 5).map(describeBlock);
   writeFileSync(join(ROOT, '.e2e', 'responsiveness-tokio.json'), JSON.stringify({ ...m, loadAverage: loadavg() }, null, 2));
   console.log(`tokio: first diagnostics ${m.firstDiagnosticsMs ?? 'none (no findings)'} ms after activation, analysis done after ${m.analysedMs} ms, longest extension-host block during the analysis ${m.maxBlockMs} ms (p99 ${m.p99BlockMs} ms; since activation ${m.maxBlockSinceActivationMs} ms), extension-host CPU ${m.hostCpuMs} ms, load average ${loadavg().map(x => x.toFixed(1)).join(' ')}`);
   // What the editor shows is what the CLI finds on the same copy: the status bar count, the

@@ -51,3 +51,47 @@ test('futures --exact on a single file: rustc confirms every non-generic body, d
   assert.ok(Math.abs(top.estimate! - top.size) <= 0.25 * top.size, `${top.estimate} vs ${top.size}`);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('futures --exact reports the drift between the estimate and rustc, in JSON and in text', { timeout: 120_000 }, async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-fut-drift-'));
+  const file = path.join(dir, 'lib.rs');
+  // A value with a destructor moved on one branch only: rustc keeps it (and a drop flag) in the
+  // future across the await, 512 B more than the syntax-level liveness counts today.
+  fs.writeFileSync(file, `use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+pub struct Y(bool);
+impl Future for Y {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if self.0 { Poll::Ready(()) } else { self.0 = true; Poll::Pending }
+    }
+}
+pub struct Big(pub [u8; 512]);
+impl Drop for Big { fn drop(&mut self) {} }
+pub fn eat(_b: Big) {}
+pub async fn leaf(x: u64) -> u64 { Y(false).await; x }
+pub async fn cond(b: bool) -> u64 { let v = Big([0u8; 512]); if b { eat(v); } leaf(1).await }
+`);
+  const j = capture();
+  assert.equal(await main(['futures', file, '--exact', '--json'], j.io), 0, j.err());
+  const fut = (JSON.parse(j.out()) as { futures: { fn: string; size: number; status: string; estimate?: number }[] }).futures;
+  const t = capture();
+  assert.equal(await main(['futures', file, '--exact'], t.io), 0, t.err());
+  const differ = fut.filter(f => f.estimate !== undefined && f.estimate !== f.size);
+  assert.ok(differ.length > 0, `no estimate differs from rustc here any more (good news): pick another case for this test\n${t.out()}`);
+  assert.match(t.err(), new RegExp(`rustc confirmed ${fut.length} of ${fut.length} futures \\(${differ.length} estimates differed\\)`));
+  for (const f of fut) {
+    assert.equal(f.status, 'exact', f.fn);
+    assert.ok(f.estimate !== undefined, `${f.fn} keeps its estimate`);
+  }
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  for (const f of differ) {
+    const d = f.estimate! - f.size;
+    assert.ok(t.out().includes(`${f.fn}  (async-fn, lib.rs:`), t.out());
+    assert.ok(t.out().includes(`  estimate was ${fmt(f.estimate!)} B (drift ${d > 0 ? '+' : ''}${fmt(d)} B)`), t.out());
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
