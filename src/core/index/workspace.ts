@@ -687,12 +687,17 @@ export class WorkspaceIndex implements TypeResolver {
    * `only` when given). Records which files fill which module (`moduleFiles`).
    */
   private addScopes(e: { file: string; module: string; crate: string; result: ExtractResult }, only?: ReadonlySet<string>): void {
+    // Nearly every item of a file is in the file's module: the last scope is reused.
+    let lastPath: string | undefined;
+    let last: ModuleScope | undefined;
     const sc = (p: string, crate: string): ModuleScope | undefined => {
+      if (p === lastPath) return last;
       if (only && !only.has(p)) return undefined;
       let files = this.moduleFiles.get(p);
       if (!files) this.moduleFiles.set(p, (files = new Set()));
       files.add(e.file);
-      return this.scope(p, crate);
+      lastPath = p;
+      return (last = this.scope(p, crate));
     };
     sc(e.module, e.crate);
     let undecided: Item[] | undefined;
