@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildIndexFromSources, loadWorkspace } from '../../../src/core/index/workspace';
 import type { EnumItem, FnItem, StructItem, TypeExpr } from '../../../src/core/model';
+import { LayoutEngine } from '../../../src/core/layout/engine';
 
 function pathExpr(text: string): Extract<TypeExpr, { kind: 'path' }> {
   const segs = text.split('::');
@@ -161,4 +162,36 @@ test('cfg predicates follow a default linux build and the package features', asy
   assert.equal(evalCfg('feature = "full"', f), false);
   assert.equal(evalCfg('all(unix, not(feature = "full"), target_os = "linux")', f), true);
   assert.equal(evalCfg('any(windows, target_arch = "aarch64")', f), false);
+});
+
+test('an edit that changes items updates the scopes of its modules as a fresh index would', () => {
+  const files = new Map([
+    ['/u/src/lib.rs', 'pub mod a;\npub mod b;\nuse crate::b::Inner;\npub struct Top { pub x: Inner, pub y: a::Mid }\n'],
+    ['/u/src/a.rs', 'use crate::b::*;\npub struct Mid { pub m: [u8; Inner::N], pub i: Inner }\n'],
+    ['/u/src/b.rs', 'pub struct Inner { pub v: u32 }\nimpl Inner { pub const N: usize = 3; }\n'],
+  ]);
+  const sources = () => [...files].map(([p, text]) => ({ path: p, text }));
+  const idx = buildIndexFromSources(sources(), { crateName: 'u' });
+  const sizes = (i: typeof idx) => {
+    const e = new LayoutEngine(i);
+    return Object.fromEntries(i.typeDefs().map(d => [d.path, `${e.layoutOfItem(d).status} ${e.layoutOfItem(d).size}`]));
+  };
+  const edits: [string, string, string][] = [
+    ['/u/src/b.rs', 'pub v: u32', 'pub v: u64, pub w: u8'],
+    ['/u/src/b.rs', 'N: usize = 3', 'N: usize = 40'],
+    ['/u/src/a.rs', 'pub i: Inner }', 'pub i: Inner }\npub struct Extra(pub u16);'],
+    ['/u/src/lib.rs', 'pub y: a::Mid }', 'pub y: a::Mid, pub z: Extra }\nuse crate::a::Extra;'],
+    ['/u/src/b.rs', 'pub struct Inner', 'pub struct Renamed'],
+  ];
+  const tops: string[] = [];
+  for (const [file, from, to] of edits) {
+    files.set(file, files.get(file)!.replace(from, to));
+    assert.ok(idx.updateFile(file, files.get(file)!).size > 0);
+    assert.deepEqual(sizes(idx), sizes(buildIndexFromSources(sources(), { crateName: 'u' })), `after ${from} -> ${to}`);
+    tops.push(sizes(idx)['u::Top']);
+  }
+  // Inner {u64, u8} = 16; Mid {[u8; 40], Inner} = 56; Top {Inner, Mid, Extra(u16)} = 74 -> 80.
+  // The last edit renamed `Inner`: what named it is no longer exact.
+  assert.deepEqual(tops.slice(0, 4), ['exact 40', 'exact 72', 'exact 72', 'exact 80']);
+  assert.notEqual(tops[4], 'exact 80');
 });
