@@ -13,7 +13,7 @@ import type { FnItem, Item, StructItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
 import { parseTypeText } from '../index/type-text';
 import { layoutCoroutine, type SavedPart } from './coroutine';
-import { declFor, isCoroutineNode, liveAcross, registerSource, scanBody, textOf, type AwaitPoint, type BodyScan, type LocalDecl } from './scan';
+import { declFor, isCoroutineNode, liveAcross, maybeMovedBefore, registerSource, scanBody, textOf, type AwaitPoint, type BodyScan, type LocalDecl } from './scan';
 import { joinSize, knownFuture, knownTypeSize, selectSize, splitJoinArgs, splitSelectFutures } from './tables';
 import type { AwaitInfo, FutureInfo, FutureLayout, FutureStatus, HeldLocal } from './types';
 
@@ -339,9 +339,12 @@ export class FutureAnalyzer {
         }
         const { t, s } = lt;
         if (!liveAcross(scan, l, a, lt.drop, lt.isRef)) continue;
-        const to = this.storageEnd(scan, l);
+        const maybeMoved = lt.drop && maybeMovedBefore(scan, l, a);
+        const to = maybeMoved ? l.scopeEnd : this.storageEnd(scan, l);
         const key = `l${l.declEnd}:${l.name}`;
         parts.push({ key, size: s.size, align: s.align, from: l.declEnd, to });
+        // Moved on some paths only: its drop flag is saved with it.
+        if (maybeMoved) parts.push({ key: `f${key}`, size: 1, align: 1, from: l.declEnd, to });
         const line = lineCol(starts, l.declEnd).line;
         const h: HeldLocal = { name: l.name, type: t?.expr.text ?? '?', size: s.size, line, key };
         if (l.declStart !== undefined) {
@@ -353,6 +356,17 @@ export class FutureAnalyzer {
         if (s.size > (largest?.size ?? -1)) largest = { size: s.size, text: `${l.name}: ${t?.expr.text ?? '?'} held across .await at line ${lineCol(starts, a.start).line}` };
       }
       parts.push(...this.macroLocals(ctx, a, fut));
+      for (const t of this.temporariesAcross(ctx, a)) {
+        const lineNo = lineCol(starts, a.start).line;
+        parts.push({ key: t.key, size: t.size, align: t.align, from: t.from, to: t.to });
+        held.push({ name: `${t.text} (temporary, ${t.why})`, type: t.type, size: t.size, line: lineCol(starts, t.from).line, key: t.key });
+        if (t.unknown) {
+          status = 'lower-bound';
+          const u = `temporary ${t.text} (${t.why}, held across .await at line ${lineNo}: size unknown)`;
+          if (!unknown.includes(u)) unknown.push(u);
+        }
+        if (t.size > (largest?.size ?? -1)) largest = { size: t.size, text: `${t.text}: ${t.type} (temporary, ${t.why}) held across .await at line ${lineNo}` };
+      }
       // `make()?.await`: the `?` desugars to a match on `Try::branch(make())`, a temporary that
       // lives to the end of the statement, across the await, after its future was moved out
       // (rustc keeps partly moved locals): a `ControlFlow<Result<Infallible, E>, F>`, about F
@@ -495,6 +509,89 @@ export class FutureAnalyzer {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Temporaries rustc keeps across the suspension point `a` (edition 2021 scoping):
+   * - of the scrutinee of a `match`, `if let` or `while let` whose arm or body holds `a`: they
+   *   live to the end of the match (the lock guard in `match m.lock().unwrap().get(k) { .. =>
+   *   f().await }`), kept when they have drop glue, even after a binding moved out of them;
+   * - of the awaited expression borrowed by the future (`f(&make_big()).await`): they live to
+   *   the end of the enclosing statement.
+   * A temporary whose type is unknown is counted 0 bytes and makes the future a lower bound.
+   * (Edition 2024 drops `if let` temporaries before `else`; this models 2021, the editions of
+   * the crates measured.)
+   */
+  private temporariesAcross(ctx: Ctx, a: AwaitPoint): { key: string; text: string; type: string; why: string; size: number; align: number; from: number; to: number; unknown: boolean }[] {
+    const out: ReturnType<FutureAnalyzer['temporariesAcross']> = [];
+    const seen = new Set<number>();
+    const add = (e: SyntaxNode, why: string, to: number, borrowed: boolean) => {
+      if (seen.has(e.startIndex * 7 + e.endIndex)) return;
+      const t = this.typeOf(ctx, e, 0);
+      if (!borrowed && t && !this.needsDrop(t)) return;
+      seen.add(e.startIndex * 7 + e.endIndex);
+      const guard = !t ? guardSize(e) : undefined;
+      const s = t ? this.sizeOfTy(t) : guard ?? (e.type === 'call_expression' ? this.valueOfCall(ctx, e) : undefined);
+      out.push({ key: `t${e.startIndex}:${e.endIndex}`, text: textOf(e).replace(/\s+/g, ' ').slice(0, 40), type: t?.expr.text ?? (guard ? 'lock guard' : '?'), why, size: s?.size ?? 0, align: s?.align ?? 1, from: e.startIndex, to, unknown: !s });
+    };
+    // Value expressions (not places) evaluated in `e` that stay alive as temporaries: `e`
+    // itself when `self` is set, the receivers of methods that borrow them, `&value` operands.
+    const walk = (e: SyntaxNode | null | undefined, why: string, to: number, self: boolean, depth: number): void => {
+      if (!e || depth > 12) return;
+      switch (e.type) {
+        case 'parenthesized_expression':
+          return walk(e.namedChildren[0], why, to, self, depth + 1);
+        case 'reference_expression': {
+          const v = e.childForFieldName('value');
+          if (v && isValueExpr(v)) add(v, why, to, true);
+          return walk(v, why, to, false, depth + 1);
+        }
+        case 'call_expression':
+        case 'await_expression': {
+          if (self) add(e, why, to, false);
+          if (e.type === 'await_expression') return;
+          const f = e.childForFieldName('function');
+          for (const arg of e.childForFieldName('arguments')?.namedChildren ?? []) walk(arg, why, to, false, depth + 1);
+          if (f?.type !== 'field_expression') return;
+          const recv = f.childForFieldName('value');
+          const name = f.childForFieldName('field')?.text ?? '';
+          // A method taking `self` by value consumes its receiver; others borrow it.
+          return walk(recv, why, to, !!recv && isValueExpr(recv) && !CONSUMING.test(name), depth + 1);
+        }
+        case 'field_expression':
+        case 'index_expression':
+        case 'unary_expression':
+        case 'try_expression':
+          return walk(e.namedChildren[0], why, to, false, depth + 1);
+        default:
+          return;
+      }
+    };
+    const body = ctx.scan.body;
+    let stmtDone = false;
+    const isTail = (blk: SyntaxNode, c: SyntaxNode) => {
+      const kids = blk.namedChildren.filter(x => x.type !== 'line_comment' && x.type !== 'block_comment');
+      return kids[kids.length - 1]?.id === c.id && !/statement|declaration|item/.test(c.type);
+    };
+    let n: SyntaxNode = a.node;
+    for (let depth = 0; n.parent && n.id !== body.id && depth < 200; depth++) {
+      const p: SyntaxNode = n.parent;
+      if (p.type === 'match_expression' && p.childForFieldName('body')?.id === n.id) {
+        walk(p.childForFieldName('value'), 'match scrutinee', p.endIndex, true, 0);
+      } else if ((p.type === 'if_expression' || p.type === 'while_expression') && p.childForFieldName('condition')?.id !== n.id) {
+        const c = p.childForFieldName('condition');
+        const lets = c?.type === 'let_condition' ? [c] : c?.type === 'let_chain' ? c.namedChildren.filter(x => x.type === 'let_condition') : [];
+        for (const lc of lets) walk(lc.childForFieldName('value'), p.type === 'if_expression' ? 'if let scrutinee' : 'while let scrutinee', p.endIndex, true, 0);
+      } else if (!stmtDone && (p.type === 'expression_statement' || p.type === 'let_declaration' || (p.type === 'block' && isTail(p, n)))) {
+        // Temporaries of the awaited expression that the future borrows live to the end of
+        // the statement, or of the block for its tail expression (a `let`'s initializer is
+        // not extended through a call argument).
+        stmtDone = true;
+        if (a.kind === 'await') walk(a.operand, 'borrowed by the awaited future', p.endIndex, false, 0);
+      }
+      n = p;
+    }
+    return out;
   }
 
   /** Synthetic locals of `join!`/`select!` expansions: the tuple of branch futures. */
@@ -709,6 +806,22 @@ export class FutureAnalyzer {
     return e.segments.map(s => s.name).join('::');
   }
 
+  private dropImplPaths?: Set<string>;
+
+  /** Paths of the workspace types with an `impl Drop` (drop glue whatever their fields). */
+  private dropImpls(): Set<string> {
+    if (this.dropImplPaths) return this.dropImplPaths;
+    this.dropImplPaths = new Set();
+    for (const i of this.index.items) {
+      if (i.kind !== 'impl' || !i.trait || i.trait.kind !== 'path' || i.trait.segments[i.trait.segments.length - 1].name !== 'Drop') continue;
+      const st = i.selfType;
+      if (st.kind !== 'path') continue;
+      const r = this.index.resolveType(i.module, st as PathExpr);
+      if (r.kind === 'item') this.dropImplPaths.add(r.item.path);
+    }
+    return this.dropImplPaths;
+  }
+
   private needsDrop(t: Ty | undefined): boolean {
     if (!t) return true;
     const e = t.expr;
@@ -733,7 +846,7 @@ export class FutureAnalyzer {
             return a ? walk(a, d + 1) : true;
           }
           const item = this.typeItem({ expr: x, module: t.module });
-          if (item?.kind === 'struct') return (item as StructItem).fields.some(f => walk(f.type, d + 1));
+          if (item?.kind === 'struct') return this.dropImpls().has(item.path) || (item as StructItem).fields.some(f => walk(f.type, d + 1));
           return true;
         }
         default:
@@ -1001,6 +1114,24 @@ export class FutureAnalyzer {
     // Names inside refer to the enclosing body: resolve them as if written at the macro.
     return this.futureOf({ ...ctx, scan: { ...ctx.scan, locals: [] } }, e, 1);
   }
+}
+
+/** Methods that take their receiver by value (it is moved, not kept as a temporary). */
+const CONSUMING = /^(?:unwrap|expect|unwrap_or|unwrap_or_else|unwrap_or_default|unwrap_err|expect_err|ok|err|into_\w+|map|map_err|and_then|or_else|ok_or|ok_or_else|unwrap_unchecked|await)$/;
+
+/** A value expression (its result is a temporary), not a place (`x`, `self.f`, `*p`). */
+function isValueExpr(e: SyntaxNode): boolean {
+  return e.type === 'call_expression' || e.type === 'await_expression' || e.type === 'struct_expression' || e.type === 'macro_invocation' || e.type === 'array_expression' || e.type === 'tuple_expression';
+}
+
+/**
+ * `m.lock().unwrap()`, `l.read().unwrap()`, `c.borrow_mut()`: std's `MutexGuard` (lock pointer and
+ * poison flag), `RwLock*Guard` and `Ref`/`RefMut` (two pointers) are 16 bytes.
+ */
+function guardSize(e: SyntaxNode): { size: number; align: number } | undefined {
+  const t = textOf(e).replace(/\s+/g, '');
+  if (/\.(?:lock|read|write)\(\)\.(?:unwrap|expect)\([^()]*\)$/.test(t) || /\.borrow(?:_mut)?\(\)$/.test(t)) return { size: 16, align: 8 };
+  return undefined;
 }
 
 /** A future handed to a spawn function (`tokio::spawn(big())`). */

@@ -305,6 +305,62 @@ export function liveAcross(scan: BodyScan, l: LocalDecl, a: AwaitPoint, needsDro
   // Pinned in place (`pin_mut!(fut)`): later uses go through the pin, the value stays put.
   if (scan.pinned.has(l.name)) return true;
   if (!needsDrop) return false;
-  // A move inside the awaited expression happens before the suspension.
-  return !list.some(u => u.move && u.offset < a.end);
+  // A move inside the awaited expression happens before the suspension. A move on some paths
+  // only (one branch of an `if`/`match`, a loop or closure body) leaves the value maybe-init:
+  // rustc keeps it, and a drop flag, in the future (`if b { eat(v) } f().await`: 544 B, not 32).
+  const moves = list.filter(u => u.move && u.offset < a.end);
+  return !moves.some(u => definiteMove(scan, l, u.offset, a, moves));
+}
+
+/**
+ * The local `l` is moved before the suspension point `a` and kept only for its drop: moved on
+ * some path but not all. rustc then stores a drop flag next to it.
+ */
+export function maybeMovedBefore(scan: BodyScan, l: LocalDecl, a: AwaitPoint): boolean {
+  const list = ownUses.get(l) ?? [];
+  const moves = list.filter(u => u.move && u.offset < a.end);
+  return moves.length > 0 && !moves.some(u => definiteMove(scan, l, u.offset, a, moves));
+}
+
+/**
+ * Whether the move at `offset` happens on every path from the local's declaration to `a`:
+ * no enclosing branch, loop body, closure or short-circuit operand between the move and the
+ * local's scope leaves it out, unless every branch of that conditional moves the local too
+ * (`if c { eat(v) } else { drop(v) }`).
+ */
+function definiteMove(scan: BodyScan, l: LocalDecl, offset: number, a: AwaitPoint, moves: NameUse[]): boolean {
+  const movedIn = (n: SyntaxNode) => moves.some(u => u.offset >= n.startIndex && u.offset < n.endIndex);
+  let n: SyntaxNode | null = scan.body.descendantForIndex(offset, offset + 1);
+  for (let depth = 0; n && depth < 200; depth++) {
+    const p: SyntaxNode | null = n.parent;
+    if (!p || p.startIndex <= l.scopeStart && p.endIndex >= l.scopeEnd) return true;
+    // The await inside the same branch: the move is on its path.
+    if (a.start >= p.startIndex && a.end <= p.endIndex && (p.type === 'block' || p.type === 'match_arm')) return true;
+    switch (p.type) {
+      case 'if_expression': {
+        if (p.childForFieldName('condition')?.id === n.id) break;
+        const cons = p.childForFieldName('consequence');
+        const alt = p.childForFieldName('alternative');
+        if (!cons || !alt || !movedIn(cons) || !movedIn(alt)) return false;
+        break;
+      }
+      case 'match_block': {
+        const arms = p.namedChildren.filter(c => c.type === 'match_arm');
+        if (!arms.every(movedIn)) return false;
+        break;
+      }
+      // A closure or block captures where it is created: on the path.
+      case 'while_expression':
+      case 'for_expression':
+        if (p.childForFieldName('body')?.id === n.id) return false;
+        break;
+      case 'binary_expression': {
+        const op = p.childForFieldName('operator')?.type;
+        if ((op === '&&' || op === '||') && p.childForFieldName('right')?.id === n.id) return false;
+        break;
+      }
+    }
+    n = p;
+  }
+  return true;
 }
