@@ -10,7 +10,7 @@ import { demangle } from '../demangle';
 import { ProfileInputError } from '../source';
 import { compressedChunks, type StreamOptions } from './compressed';
 import { JsonObjectStream } from './json-stream';
-import { emptyHeapCounts, HeapProfile, type HeapSite } from './model';
+import { HeapProfile, type HeapSite } from './model';
 
 export interface ParsedFrame {
   name: string;
@@ -236,15 +236,19 @@ export type { StreamOptions } from './compressed';
  * The JSON reader of one pass over a DHAT file: header members to `member`, program points into
  * `row` (the byte reader first, JSON.parse for odd ones), frame strings to `frame`.
  */
-function dhatReader(what: string, row: PpRow, h: { member?(k: string, v: unknown): void; frame?(s: string, i: number): void; versionSeen: boolean }): JsonObjectStream {
+function dhatReader(what: string, row: PpRow | undefined, h: { member?(k: string, v: unknown): void; frame?(s: string, i: number): void; versionSeen: boolean }): JsonObjectStream {
   let sawVersion = h.versionSeen;
   return new JsonObjectStream(new Set(['pps', 'ftbl']), {
+    skip(k) {
+      if (!sawVersion) throw new ProfileInputError(`${what}: "${k}" before dhatFileVersion; not a DHAT file`);
+      return k === 'pps' && row === undefined;
+    },
     rawElement(k, b, start, end) {
-      if (k !== 'pps' || !sawVersion) return false;
+      if (k !== 'pps' || !sawVersion || !row) return false;
       return parsePpBytes(b, start, end, row) === end;
     },
     rawScan(k, b, start) {
-      if (k !== 'pps' || !sawVersion) return -1;
+      if (k !== 'pps' || !sawVersion || !row) return -1;
       return parsePpBytes(b, start, b.length, row);
     },
     member(k, v) {
@@ -254,6 +258,7 @@ function dhatReader(what: string, row: PpRow, h: { member?(k: string, v: unknown
     element(k, v, i) {
       if (!sawVersion) throw new ProfileInputError(`${what}: "${k}" before dhatFileVersion; not a DHAT file`);
       if (k === 'pps') {
+        if (!row) return;
         const p = v as Record<string, unknown>;
         if (!p || typeof p !== 'object' || !Array.isArray(p.fs)) throw new ProfileInputError(`${what}: program point ${i} has no "fs" frame list`);
         row.begin();
@@ -266,33 +271,21 @@ function dhatReader(what: string, row: PpRow, h: { member?(k: string, v: unknown
 }
 
 /**
- * Imports a DHAT file in bounded memory: this first pass reads the header and the frame table
- * and sums the program points' metrics without keeping them. The sites are streamed from the file
- * again by `heap.forEachSite` (a second pass, re-decompressing gzip), which checks that the file
- * did not change in between. Memory is O(frames), not O(program points).
+ * Imports a DHAT file in bounded memory: this first pass reads the header and the frame table and
+ * only counts the program points (`pps` is skipped byte by byte: no number is parsed). The sites
+ * are streamed from the file again by `heap.forEachSite` (a second pass, re-decompressing gzip),
+ * which checks that the file did not change in between and which, the first time, sums the totals
+ * (and the global peak). Memory is O(frames), not O(program points).
  */
 export async function importDhat(file: string, gzip: boolean, opts: StreamOptions = {}): Promise<HeapProfile> {
   const heap = new HeapProfile('dhat');
   const header: Record<string, unknown> = {};
   const ftblIds: number[] = [];
-  const totals = emptyHeapCounts();
   let sawVersion = false;
+  let count = 0;
   const what = file;
   const before = statSync(file);
-  const row = new PpRow(r => {
-    const m = r.m;
-    totals.bytes += m[0];
-    totals.blocks += m[1];
-    totals.lifetime += m[2];
-    totals.maxBytes = Math.max(totals.maxBytes, m[3]);
-    totals.peakBytes += m[4];
-    totals.peakBlocks += m[5];
-    totals.endBytes += m[6];
-    totals.endBlocks += m[7];
-    totals.reads += m[8];
-    totals.writes += m[9];
-  }, false);
-  const parser = dhatReader(what, row, {
+  const parser = dhatReader(what, undefined, {
     versionSeen: false,
     member(k, v) {
       header[k] = v;
@@ -313,7 +306,7 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
     throw new ProfileInputError(`${what}: truncated DHAT JSON: the file ends ${parser.position()} (${parser.offset.toLocaleString('en-US')} bytes). Was the program killed before DHAT wrote its output? Re-run it to completion.`);
   }
   if (!sawVersion) throw new ProfileInputError(`${what}: no dhatFileVersion: not a DHAT file`);
-  const count = row.n;
+  count = parser.count('pps');
   if (ftblIds.length === 0 && count > 0) throw new ProfileInputError(`${what}: DHAT file without a frame table (ftbl)`);
   const bklt = header.bklt !== false;
   heap.measures.add('bytes').add('blocks').add('peakBytes');
@@ -322,8 +315,7 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
   heap.timeUnit = typeof header.tu === 'string' ? header.tu : '';
   heap.command = typeof header.cmd === 'string' ? header.cmd : undefined;
   if (typeof header.te === 'number') heap.duration = header.te;
-  heap.peakTotal = totals.peakBytes;
-  heap.streamSites(count, totals, (visit, signal) => streamPps(file, gzip, { size: before.size, mtimeMs: before.mtimeMs }, count, ftblIds, heap, visit, signal));
+  heap.streamSites(count, (visit, signal) => streamPps(file, gzip, { size: before.size, mtimeMs: before.mtimeMs }, count, ftblIds, heap, visit, signal));
   return heap;
 }
 

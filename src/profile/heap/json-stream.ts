@@ -21,6 +21,11 @@ export interface JsonStreamHandlers {
    * after its end, or -1 to have the scanner find its end (and call rawElement/element).
    */
   rawScan?(key: string, bytes: Buffer, start: number, index: number): number;
+  /**
+   * Optional: called as a streamed array opens; true skips it byte by byte (strings and nesting
+   * honoured, elements counted in `index`, none parsed or handed out).
+   */
+  skip?(key: string): boolean;
 }
 
 const QUOTE = 34;
@@ -46,6 +51,11 @@ export class JsonObjectStream {
   private memberLen = 0;
   private elemStart = -1;
   private elemParts: Buffer[] = [];
+  /** Skipping the current array: nesting inside it, and whether a new element may start. */
+  private skipping = false;
+  private skipDepth = 0;
+  /** Elements of each streamed array that was closed. */
+  private readonly counts = new Map<string, number>();
   /** Bytes consumed so far (for error messages). */
   offset = 0;
 
@@ -59,6 +69,11 @@ export class JsonObjectStream {
     return this.done;
   }
 
+  /** Elements of a streamed array (0 when absent or not closed yet). */
+  count(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+
   /** Where the input stopped, for a truncation message. */
   position(): string {
     if (this.done) return 'after the end of the object';
@@ -70,7 +85,7 @@ export class JsonObjectStream {
     if (this.memberStart === 0 || this.memberParts.length > 0) this.memberStart = 0;
     if (this.elemParts.length > 0) this.elemStart = 0;
     const n = chunk.length;
-    for (let i = 0; i < n; i++) {
+    for (let i = this.skipping ? this.skipBytes(chunk, 0) : 0; i < n; i++) {
       const c = chunk[i];
       if (this.inStr) {
         if (this.esc) this.esc = false;
@@ -102,6 +117,11 @@ export class JsonObjectStream {
             this.memberParts = [];
             this.memberLen = 0;
             this.depth = 2;
+            if (this.h.skip?.(key)) {
+              this.skipping = true;
+              this.skipDepth = 0;
+              i = this.skipBytes(chunk, i + 1) - 1;
+            }
             continue;
           }
         }
@@ -121,7 +141,10 @@ export class JsonObjectStream {
         this.depth--;
         if (this.array !== undefined) {
           if (this.depth === 2) this.endElement(chunk, i);
-          else if (this.depth === 1) this.array = undefined;
+          else if (this.depth === 1) {
+            this.counts.set(this.array, this.index);
+            this.array = undefined;
+          }
         } else if (this.depth === 0) {
           this.endMember(chunk, i);
           this.done = true;
@@ -132,14 +155,43 @@ export class JsonObjectStream {
       }
     }
     if (this.memberStart >= 0) {
-      this.memberParts.push(chunk.subarray(this.memberStart));
+      // Copied: the reader may reuse the chunk's buffer for the next one.
+      this.memberParts.push(Buffer.from(chunk.subarray(this.memberStart)));
       this.memberLen += n - this.memberStart;
       if (this.memberLen > MAX_MEMBER) throw new ProfileInputError(`${this.what}: a top-level member is larger than ${MAX_MEMBER >> 20} MB; this does not look like a DHAT file`);
     }
-    if (this.elemStart >= 0) this.elemParts.push(chunk.subarray(this.elemStart));
+    if (this.elemStart >= 0) this.elemParts.push(Buffer.from(chunk.subarray(this.elemStart)));
     this.memberStart = this.memberParts.length > 0 ? 0 : -1;
     this.elemStart = -1;
     this.offset += n;
+  }
+
+  /**
+   * Skips the bytes of a skipped array from `i` (a tight loop: no element is parsed), counting its
+   * elements that are objects, arrays or strings (the openers at its top level; a bare number or
+   * literal is not counted); returns the index after its closing `]` (the array is then left), or
+   * the chunk's end. Outside strings only `"[]{}` matter: every other byte is one compare.
+   */
+  private skipBytes(b: Buffer, i: number): number {
+    const n = b.length;
+    const st = SKIP_STATE;
+    st[0] = this.skipDepth;
+    st[1] = this.index;
+    st[2] = this.inStr ? 1 : 0;
+    st[3] = this.esc ? 1 : 0;
+    i = skipScan(b, i, n, st);
+    this.skipDepth = st[0];
+    this.index = st[1];
+    this.inStr = st[2] === 1;
+    this.esc = st[3] === 1;
+    if (st[4] === 1) throw new ProfileInputError(`${this.what}: unbalanced JSON at byte ${this.offset + i}`);
+    if (st[5] === 1) {
+      this.counts.set(this.array!, this.index);
+      this.skipping = false;
+      this.array = undefined;
+      this.depth = 1;
+    }
+    return i;
   }
 
   private text(parts: Buffer[], chunk: Buffer, start: number, end: number): string {
@@ -198,4 +250,65 @@ export class JsonObjectStream {
     }
     this.h.element(this.array!, v, this.index++);
   }
+}
+
+/** skipScan's state in and out: depth, count, in a string, after a backslash, `}` unbalanced, closed. */
+const SKIP_STATE = new Float64Array(6);
+
+/**
+ * The loop of JsonObjectStream.skipBytes, on its own so that V8 optimizes it once (a method that
+ * also touches `this` fields was deoptimized and re-entered the interpreter on every chunk: 4 x
+ * slower on the first import of a process). Outside strings only `"[]{}` matter.
+ */
+function skipScan(b: Buffer, i: number, n: number, st: Float64Array): number {
+  let d = st[0];
+  let count = st[1];
+  let inStr = st[2] === 1;
+  let esc = st[3] === 1;
+  st[4] = 0;
+  st[5] = 0;
+  if (inStr) {
+    // Finish the string the previous chunk ended in.
+    for (; i < n; i++) {
+      const e = b[i];
+      if (esc) esc = false;
+      else if (e === BACKSLASH) esc = true;
+      else if (e === QUOTE) break;
+    }
+    if (i < n) {
+      inStr = false;
+      i++;
+    }
+  }
+  for (; i < n; i++) {
+    const c = b[i];
+    if (c < LBRACKET && c !== QUOTE) continue;
+    if (c === QUOTE) {
+      if (d === 0) count++;
+      for (i++; i < n; i++) {
+        const e = b[i];
+        if (e === QUOTE) break;
+        if (e === BACKSLASH && ++i === n) esc = true;
+      }
+      if (i >= n) inStr = true;
+      continue;
+    }
+    if (c === LBRACE || c === LBRACKET) {
+      if (d === 0) count++;
+      d++;
+    } else if (c === RBRACE || c === RBRACKET) {
+      if (d === 0) {
+        if (c === RBRACE) st[4] = 1;
+        else st[5] = 1;
+        i++;
+        break;
+      }
+      d--;
+    }
+  }
+  st[0] = d;
+  st[1] = count;
+  st[2] = inStr ? 1 : 0;
+  st[3] = esc ? 1 : 0;
+  return i > n ? n : i;
 }

@@ -83,7 +83,7 @@ export type SiteStream = (visit: (s: HeapSite) => void, signal?: AbortSignal) =>
 export class HeapProfile {
   readonly frames: HeapFrame[] = [];
   private readonly held: HeapSite[] = [];
-  private streamer?: { count: number; totals: HeapCounts; read: SiteStream };
+  private streamer?: { count: number; totals?: HeapCounts; read: SiteStream };
   readonly warnings: string[] = [];
   /** Measures the importer filled; the others are 0 and must be shown as unknown. */
   readonly measures = new Set<HeapMeasure>();
@@ -91,8 +91,7 @@ export class HeapProfile {
   timeUnit = '';
   /** Command line of the profiled program when recorded. */
   command?: string;
-  /** Global peak: sum of live bytes at that moment (equals the sum of the sites' peakBytes). */
-  peakTotal = 0;
+  private peak = 0;
   /**
    * True when endBytes are what was live at program exit (DHAT, heaptrack); false when they are
    * what was live when the profile was written (a pprof heap dump, taken mid-run).
@@ -120,15 +119,57 @@ export class HeapProfile {
     return this.streamer !== undefined;
   }
 
-  /** Makes this a streamed profile: `count` sites with these totals, read again by `read`. */
-  streamSites(count: number, totals: HeapCounts, read: SiteStream): void {
-    this.streamer = { count, totals, read };
+  /**
+   * Makes this a streamed profile: `count` sites read again by `read`. Their totals (and the
+   * global peak, their sum of peakBytes) are summed by the first complete `forEachSite`: the
+   * import does not read the sites at all (DHAT: pass 1 skips `pps` byte by byte).
+   */
+  streamSites(count: number, read: SiteStream): void {
+    this.streamer = { count, read };
+  }
+
+  /** False for a streamed profile whose sites were not read yet (totals() and peakTotal throw). */
+  get totalsKnown(): boolean {
+    return this.streamer === undefined || this.streamer.totals !== undefined;
+  }
+
+  /** Global peak: sum of live bytes at that moment (equals the sum of the sites' peakBytes). */
+  get peakTotal(): number {
+    if (this.streamer) return this.streamedTotals().peakBytes;
+    return this.peak;
+  }
+
+  set peakTotal(v: number) {
+    this.peak = v;
   }
 
   /** Visits every site once, in a fixed order; a streamed site is only valid during its visit. */
   async forEachSite(visit: (s: HeapSite) => void, signal?: AbortSignal): Promise<void> {
-    if (this.streamer) return this.streamer.read(visit, signal);
-    for (const s of this.held) visit(s);
+    const st = this.streamer;
+    if (!st) {
+      for (const s of this.held) visit(s);
+      return;
+    }
+    if (st.totals) return st.read(visit, signal);
+    // The first pass over the sites also sums their totals (kept only when it completes).
+    const t = emptyHeapCounts();
+    await st.read(s => {
+      addHeapCounts(t, s);
+      visit(s);
+    }, signal);
+    st.totals = t;
+  }
+
+  /** Reads a streamed profile's sites once if their totals are not known yet. */
+  async readTotals(signal?: AbortSignal): Promise<HeapCounts> {
+    if (!this.totalsKnown) await this.forEachSite(() => {}, signal);
+    return this.totals();
+  }
+
+  private streamedTotals(): HeapCounts {
+    const t = this.streamer?.totals;
+    if (!t) throw new Error(`the totals of a streamed ${this.format} profile are summed by its first pass over the sites (forEachSite, attributeHeap or readTotals); none completed yet`);
+    return t;
   }
 
   frame(name: string, file?: string, line?: number, object?: string): number {
@@ -182,7 +223,7 @@ export class HeapProfile {
 
   totals(): HeapCounts {
     const t = emptyHeapCounts();
-    if (this.streamer) addHeapCounts(t, this.streamer.totals);
+    if (this.streamer) addHeapCounts(t, this.streamedTotals());
     else for (const s of this.held) addHeapCounts(t, s);
     return t;
   }
