@@ -315,7 +315,7 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
   heap.timeUnit = typeof header.tu === 'string' ? header.tu : '';
   heap.command = typeof header.cmd === 'string' ? header.cmd : undefined;
   if (typeof header.te === 'number') heap.duration = header.te;
-  heap.streamSites(count, (visit, signal) => streamPps(file, gzip, { size: before.size, mtimeMs: before.mtimeMs }, count, ftblIds, heap, visit, signal));
+  heap.streamSites(count, (visit, signal) => streamPps(file, gzip, { size: before.size, mtimeMs: before.mtimeMs }, count, ftblIds, heap, visit, signal, opts.chunkSize));
   return heap;
 }
 
@@ -327,7 +327,7 @@ async function readDhat(file: string, gzip: boolean, parser: JsonObjectStream, o
 }
 
 /** The second pass: each program point, its frame-table indices mapped to frame ids, to `visit`. */
-async function streamPps(file: string, gzip: boolean, was: { size: number; mtimeMs: number }, count: number, ftblIds: readonly number[], heap: HeapProfile, visit: (s: HeapSite) => void, signal?: AbortSignal): Promise<void> {
+async function streamPps(file: string, gzip: boolean, was: { size: number; mtimeMs: number }, count: number, ftblIds: readonly number[], heap: HeapProfile, visit: (s: HeapSite) => void, signal?: AbortSignal, chunkSize?: number): Promise<void> {
   const changed = () => new ProfileInputError(`${file} changed after it was imported (DHAT sites are read from the file again); import it again`);
   let now;
   try {
@@ -362,7 +362,7 @@ async function streamPps(file: string, gzip: boolean, was: { size: number; mtime
   });
   const parser = dhatReader(file, row, { versionSeen: true });
   // Stops once every program point was read (the frame table, usually after them, is known).
-  await readDhat(file, gzip, parser, { signal, stop: () => row.n >= count });
+  await readDhat(file, gzip, parser, { signal, chunkSize, stop: () => row.n >= count });
   if (row.n !== count) throw changed();
   if (badRefs > 0) heap.warn(`${badRefs} frame references point outside the frame table; those frames were dropped`);
 }

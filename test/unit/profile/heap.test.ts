@@ -237,6 +237,19 @@ test('DHAT streaming: elements cut across tiny chunks, and odd program points (s
     assert.equal(cut.siteCount, whole.siteCount, `chunks of ${chunkSize}`);
     assert.deepEqual(await cut.readTotals(), await whole.readTotals(), `chunks of ${chunkSize}`);
   }
+  // An uncompressed file is read into one reused buffer: what a chunk leaves open (a header
+  // member, a program point, a frame string cut in two) must be copied, not referenced.
+  const tmpPlain = fs.mkdtempSync(path.join(os.tmpdir(), 'heap-plain-'));
+  const plain = path.join(tmpPlain, 'dhat.json');
+  fs.writeFileSync(plain, gunzipSync(fs.readFileSync(file)));
+  const wholeTotals = await whole.readTotals();
+  for (const chunkSize of [7, 97, 4093]) {
+    const cut = await importDhat(plain, false, { chunkSize });
+    assert.equal(cut.siteCount, whole.siteCount, `plain, chunks of ${chunkSize}`);
+    assert.deepEqual(cut.frames, whole.frames, `plain, chunks of ${chunkSize}`);
+    assert.deepEqual(await cut.readTotals(), wholeTotals, `plain, chunks of ${chunkSize}`);
+  }
+  fs.rmSync(tmpPlain, { recursive: true, force: true });
   // The sites are not held: a second pass streams them from the file, and sums to the first's totals.
   assert.throws(() => whole.sites, /streams its sites/);
   const again = emptyHeapCounts();
