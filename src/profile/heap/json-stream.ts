@@ -184,7 +184,7 @@ export class JsonObjectStream {
     this.index = st[1];
     this.inStr = st[2] === 1;
     this.esc = st[3] === 1;
-    if (st[4] === 1) throw new ProfileInputError(`${this.what}: unbalanced JSON at byte ${this.offset + i}`);
+    if (st[4] === 1) throw new ProfileInputError(`${this.what}: unbalanced JSON at byte ${this.offset + i - 1}`);
     if (st[5] === 1) {
       this.counts.set(this.array!, this.index);
       this.skipping = false;
