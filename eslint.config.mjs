@@ -4,7 +4,19 @@ import tseslint from 'typescript-eslint';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'media/**', 'test/fixtures/**', '.vscode-test/**', 'scripts/**', 'bin/**', '*.mjs'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'media/**',
+      'test/fixtures/**',
+      '.vscode-test/**',
+      'scripts/**',
+      'bin/**',
+      '*.mjs',
+    ],
+  },
   {
     files: ['src/**/*.ts', 'test/**/*.ts'],
     extends: [tseslint.configs.base],
@@ -13,16 +25,26 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     settings: {
-      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json', '.d.ts'] })],
+      'import-x/resolver-next': [
+        createNodeResolver({ extensions: ['.ts', '.js', '.json', '.d.ts'] }),
+      ],
     },
     linterOptions: { reportUnusedDisableDirectives: 'off' },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
-      '@typescript-eslint/no-floating-promises': ['error', {
-        // node:test's test() returns a promise the runner itself awaits.
-        allowForKnownSafeCalls: [{ from: 'package', name: ['test', 'describe', 'it', 'suite'], package: 'node:test' }],
-      }],
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only src/extension/ may import vscode.' }] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          // node:test's test() returns a promise the runner itself awaits.
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['test', 'describe', 'it', 'suite'], package: 'node:test' },
+          ],
+        },
+      ],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'vscode', message: 'Only src/extension/ may import vscode.' }] },
+      ],
     },
   },
   {

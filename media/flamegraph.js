@@ -12,7 +12,12 @@
   const vscode = acquireVsCodeApi();
   const VIEWS = [
     { index: 0, id: 'all', label: 'All', title: 'All samples' },
-    { index: 1, id: 'alloc', label: 'Allocator', title: 'Allocator samples (malloc, free, realloc, ...)' },
+    {
+      index: 1,
+      id: 'alloc',
+      label: 'Allocator',
+      title: 'Allocator samples (malloc, free, realloc, ...)',
+    },
     { index: 2, id: 'copy', label: 'Copy', title: 'Copy samples (memcpy/memmove)' },
   ];
   const SCHEME_KEY = 'speedscope-color-scheme';
@@ -57,7 +62,11 @@
   }
   // `view=left-heavy`: open merged (stacks with the same frames summed), not in time order, which
   // for sampled profiles is just noise.
-  history.replaceState(history.state, '', '#localProfilePath=alloc-lens-profile.js&view=left-heavy');
+  history.replaceState(
+    history.state,
+    '',
+    '#localProfilePath=alloc-lens-profile.js&view=left-heavy',
+  );
 
   // 2. speedscope's mount appends <script src="file:///alloc-lens-profile.js"> to <head>; swallow it.
   let speedscopeReady = false;
@@ -85,7 +94,8 @@
     // The hook above normally fires while the bundle runs; this covers a speedscope that mounts
     // differently (it would be a new version: see media/README.md).
     setTimeout(() => {
-      if (!speedscopeReady && window.speedscope && window.speedscope.loadFileFromBase64) onSpeedscopeReady();
+      if (!speedscopeReady && window.speedscope && window.speedscope.loadFileFromBase64)
+        onSpeedscopeReady();
       else if (!speedscopeReady) {
         showMessage('speedscope did not start.');
         reportError('speedscope did not mount (no localProfilePath hook)');
@@ -101,7 +111,10 @@
     for (const d of document.querySelectorAll('body > div:not(.al-ui) div')) {
       if (d.childElementCount < 1 || d.childElementCount > 2) continue;
       // speedscope's (aphrodite) rules are all !important: only an !important inline style wins.
-      if (HIDDEN_TABS.test(d.textContent || '') && d.style.getPropertyPriority('display') !== 'important') {
+      if (
+        HIDDEN_TABS.test(d.textContent || '') &&
+        d.style.getPropertyPriority('display') !== 'important'
+      ) {
         d.style.setProperty('display', 'none', 'important');
       }
     }
@@ -118,8 +131,23 @@
       try {
         const file = JSON.parse(m.speedscopeJson);
         const byView = Array.isArray(m.hotLinesByView) ? m.hotLinesByView : null;
-        const views = Array.isArray(m.views) ? m.views.map((v, i) => ({ index: i, id: 'v' + i, label: String(v.label), title: String(v.title) })) : VIEWS;
-        profile = { title: m.title, file, count: m.profileCount, index: clampIndex(m.activeProfileIndex, m.profileCount), hotLines: m.hotLines || [], views, byView };
+        const views = Array.isArray(m.views)
+          ? m.views.map((v, i) => ({
+              index: i,
+              id: 'v' + i,
+              label: String(v.label),
+              title: String(v.title),
+            }))
+          : VIEWS;
+        profile = {
+          title: m.title,
+          file,
+          count: m.profileCount,
+          index: clampIndex(m.activeProfileIndex, m.profileCount),
+          hotLines: m.hotLines || [],
+          views,
+          byView,
+        };
         renderToolbar();
         renderHotLines();
         showProfile(profile.index);
@@ -137,14 +165,18 @@
   function utf8ToBase64(text) {
     const bytes = new TextEncoder().encode(text);
     let bin = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    for (let i = 0; i < bytes.length; i += 0x8000)
+      bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
     return btoa(bin);
   }
 
   function showProfile(index) {
     if (!profile || !speedscopeReady) return;
     profile.index = index;
-    const file = Object.assign({}, profile.file, { activeProfileIndex: index, name: profile.title });
+    const file = Object.assign({}, profile.file, {
+      activeProfileIndex: index,
+      name: profile.title,
+    });
     // The ".speedscope.json" suffix makes speedscope take its own format's fast path.
     const name = (profile.title || 'profile').replace(/[^\w.-]+/g, '_') + '.speedscope.json';
     window.speedscope.loadFileFromBase64(name, utf8ToBase64(JSON.stringify(file)));
@@ -198,7 +230,8 @@
       bar.appendChild(t);
     }
     const hint = el('span', 'al-hint');
-    hint.textContent = (navigator.platform.startsWith('Mac') ? 'Cmd' : 'Ctrl') + '+click a frame to open its source';
+    hint.textContent =
+      (navigator.platform.startsWith('Mac') ? 'Cmd' : 'Ctrl') + '+click a frame to open its source';
     bar.appendChild(hint);
   }
 
@@ -237,7 +270,9 @@
         d.textContent = item.detail;
         b.appendChild(d);
       }
-      b.addEventListener('click', ev => post({ type: 'open', file: item.file, line: item.line, toSide: ev.altKey }));
+      b.addEventListener('click', ev =>
+        post({ type: 'open', file: item.file, line: item.line, toSide: ev.altKey }),
+      );
       li.appendChild(b);
       list.appendChild(li);
     }
@@ -262,10 +297,16 @@
     // The hover tip: a <span> with the weight, the frame name, then <div>file:line</div>.
     for (const div of document.querySelectorAll('body > div:not(.al-ui) div > div')) {
       const prev = div.previousSibling;
-      if (!div.parentElement || !div.parentElement.firstElementChild || div.parentElement.firstElementChild.tagName !== 'SPAN') continue;
+      if (
+        !div.parentElement ||
+        !div.parentElement.firstElementChild ||
+        div.parentElement.firstElementChild.tagName !== 'SPAN'
+      )
+        continue;
       if (div.childElementCount !== 0 || !prev) continue;
       const m = FILE_LINE.exec(div.textContent || '');
-      if (m && (m[1].startsWith('/') || /^[A-Za-z]:[\\/]/.test(m[1]))) return { file: m[1], line: Number(m[2]) };
+      if (m && (m[1].startsWith('/') || /^[A-Za-z]:[\\/]/.test(m[1])))
+        return { file: m[1], line: Number(m[2]) };
     }
     return null;
   }

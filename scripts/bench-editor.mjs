@@ -6,7 +6,16 @@
 // dependencies; (2) activation time and (3) full analysis of tokio 1.24.2, both read from the
 // extension's own log in a real code-server.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +34,11 @@ const { parseEditorSettings } = require(join(out, 'core', 'config', 'editor-sett
 async function serverAnalysis(root, settings) {
   const diagnostics = new Map();
   const analysis = new WorkspaceAnalysis({
-    onPublish: (file, findings) => diagnostics.set(file, findings.map(f => toDiagnostic(f))),
+    onPublish: (file, findings) =>
+      diagnostics.set(
+        file,
+        findings.map(f => toDiagnostic(f)),
+      ),
     onWarning: () => undefined,
     trusted: () => false,
   });
@@ -41,11 +54,15 @@ const cpuMs = () => {
 /** A real 3,000-line file: tokio's largest source plus the start of another, concatenated. */
 function bigFile() {
   const T = '/usr/share/cargo/registry/tokio-1.24.2/src/';
-  const extra = readFileSync(T + 'runtime/scheduler/multi_thread/worker.rs', 'utf8').split('\n').slice(0, 420).join('\n');
+  const extra = readFileSync(T + 'runtime/scheduler/multi_thread/worker.rs', 'utf8')
+    .split('\n')
+    .slice(0, 420)
+    .join('\n');
   return readFileSync(T + 'net/windows/named_pipe.rs', 'utf8') + '\n' + extra + '\n';
 }
 
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const pct = (xs, p) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 async function latency() {
   const dir = mkdtempSync(join(tmpdir(), 'al-bench-ed-'));
@@ -54,7 +71,10 @@ async function latency() {
   const text = bigFile();
   writeFileSync(join(dir, 'src', 'lib.rs'), 'pub mod big;\npub mod user;\n');
   writeFileSync(join(dir, 'src', 'big.rs'), text);
-  writeFileSync(join(dir, 'src', 'user.rs'), 'use crate::big::ServerOptions;\npub fn f() -> Result<(), ServerOptions> { Ok(()) }\n');
+  writeFileSync(
+    join(dir, 'src', 'user.rs'),
+    'use crate::big::ServerOptions;\npub fn f() -> Result<(), ServerOptions> { Ok(()) }\n',
+  );
   const { analysis } = await serverAnalysis(dir, {});
   const file = join(dir, 'src', 'big.rs');
   const times = [];
@@ -63,14 +83,24 @@ async function latency() {
   // file returns in a Result grows, which re-checks that file too.
   const at = cur.indexOf('{', cur.indexOf('fn ', cur.length / 2)) + 1;
   for (let k = 0; k < 60; k++) {
-    if (k % 5 === 4) cur = cur.replace('pub struct ServerOptions {', `pub struct ServerOptions {\n    pad${k}: [u8; 64],`);
+    if (k % 5 === 4)
+      cur = cur.replace(
+        'pub struct ServerOptions {',
+        `pub struct ServerOptions {\n    pad${k}: [u8; 64],`,
+      );
     else cur = cur.slice(0, at) + ' ' + cur.slice(at);
     const t0 = performance.now();
     analysis.updateFile(file, cur);
     times.push(performance.now() - t0);
   }
   rmSync(dir, { recursive: true, force: true });
-  return { lines: text.split('\n').length, keystrokes: times.length, p50: +pct(times, 50).toFixed(2), p95: +pct(times, 95).toFixed(2), max: +Math.max(...times).toFixed(2) };
+  return {
+    lines: text.split('\n').length,
+    keystrokes: times.length,
+    p50: +pct(times, 50).toFixed(2),
+    p95: +pct(times, 95).toFixed(2),
+    max: +Math.max(...times).toFixed(2),
+  };
 }
 
 async function inEditor() {
@@ -107,7 +137,12 @@ async function inEditor() {
     }
     const act = /activated in ([\d.]+) ms/.exec(log);
     const an = /analysed (\d+) files in (\d+) ms: (\d+) findings/.exec(log);
-    return { activationMs: act ? Number(act[1]) : null, tokioFiles: an ? Number(an[1]) : null, tokioAnalysisMs: an ? Number(an[2]) : null, tokioFindings: an ? Number(an[3]) : null };
+    return {
+      activationMs: act ? Number(act[1]) : null,
+      tokioFiles: an ? Number(an[1]) : null,
+      tokioAnalysisMs: an ? Number(an[2]) : null,
+      tokioFindings: an ? Number(an[3]) : null,
+    };
   } finally {
     await ed?.cleanup();
     rmSync(join(fixtures, name), { recursive: true, force: true });
@@ -140,12 +175,15 @@ async function latencyTokio() {
   for (const { kind, at, word } of seqs) {
     // Type the word one character at a time, then erase it one character at a time.
     const states = [];
-    for (let n = 1; n <= word.length; n++) states.push(base.slice(0, at) + word.slice(0, n) + base.slice(at));
-    for (let n = word.length - 1; n >= 0; n--) states.push(base.slice(0, at) + word.slice(0, n) + base.slice(at));
+    for (let n = 1; n <= word.length; n++)
+      states.push(base.slice(0, at) + word.slice(0, n) + base.slice(at));
+    for (let n = word.length - 1; n >= 0; n--)
+      states.push(base.slice(0, at) + word.slice(0, n) + base.slice(at));
     for (const text of states) {
       const c0 = cpuMs();
       const t0 = performance.now();
-      if (!analysis.updateFile(file, text)) throw new Error(`bench: ${file} is not in the analysed folder`);
+      if (!analysis.updateFile(file, text))
+        throw new Error(`bench: ${file} is not in the analysed folder`);
       const ms = performance.now() - t0;
       cpu += cpuMs() - c0;
       cpus.push(cpuMs() - c0);
@@ -158,21 +196,58 @@ async function latencyTokio() {
     const c0 = cpuMs();
     const t0 = performance.now();
     analysis.flushPending?.();
-    background.push({ kind, files, ms: +(performance.now() - t0).toFixed(1), cpuMs: +(cpuMs() - c0).toFixed(1) });
+    background.push({
+      kind,
+      files,
+      ms: +(performance.now() - t0).toFixed(1),
+      cpuMs: +(cpuMs() - c0).toFixed(1),
+    });
   }
-  const stat = xs => ({ p50: +pct(xs, 50).toFixed(2), p95: +pct(xs, 95).toFixed(2), max: +Math.max(...xs).toFixed(2) });
-  return { file: 'src/runtime/scheduler/multi_thread/worker.rs', keystrokes: all.length, ...stat(all), cpuMsPerKeystroke: +(cpu / all.length).toFixed(2), cpu: stat(cpus), byKind: { fnBody: stat(times['fn body']), struct: stat(times.struct) }, background, diagnosticsFiles: diagnostics.size };
+  const stat = xs => ({
+    p50: +pct(xs, 50).toFixed(2),
+    p95: +pct(xs, 95).toFixed(2),
+    max: +Math.max(...xs).toFixed(2),
+  });
+  return {
+    file: 'src/runtime/scheduler/multi_thread/worker.rs',
+    keystrokes: all.length,
+    ...stat(all),
+    cpuMsPerKeystroke: +(cpu / all.length).toFixed(2),
+    cpu: stat(cpus),
+    byKind: { fnBody: stat(times['fn body']), struct: stat(times.struct) },
+    background,
+    diagnosticsFiles: diagnostics.size,
+  };
 }
 
 const only = process.env.BENCH_ONLY_TOKIO_KEYSTROKES === '1';
-const result = { latency: only ? {} : await latency(), latencyTokioWithDeps: await latencyTokio(), editor: only || process.env.BENCH_NO_EDITOR ? {} : await inEditor() };
+const result = {
+  latency: only ? {} : await latency(),
+  latencyTokioWithDeps: await latencyTokio(),
+  editor: only || process.env.BENCH_NO_EDITOR ? {} : await inEditor(),
+};
 mkdirSync(join(repo, '.bench'), { recursive: true });
 writeFileSync(join(repo, '.bench', 'editor.json'), JSON.stringify(result, null, 2));
-console.log('\neditor: keystroke-to-diagnostics (incremental path, after the debounce) and the real extension host');
-if (!only) console.log(`  ${result.latency.lines}-line file, ${result.latency.keystrokes} edits: p50 ${result.latency.p50} ms, p95 ${result.latency.p95} ms, max ${result.latency.max} ms   (target p95 < 50)`);
+console.log(
+  '\neditor: keystroke-to-diagnostics (incremental path, after the debounce) and the real extension host',
+);
+if (!only)
+  console.log(
+    `  ${result.latency.lines}-line file, ${result.latency.keystrokes} edits: p50 ${result.latency.p50} ms, p95 ${result.latency.p95} ms, max ${result.latency.max} ms   (target p95 < 50)`,
+  );
 const lt = result.latencyTokioWithDeps;
-console.log(`  tokio ${lt.file} (whole crate + dependencies loaded), ${lt.keystrokes} one-character edits: p50 ${lt.p50} ms, p95 ${lt.p95} ms, max ${lt.max} ms   (target p95 <= 50); CPU per edit p50 ${lt.cpu.p50} ms, p95 ${lt.cpu.p95} ms`);
-console.log(`    typing in a fn body: p50 ${lt.byKind.fnBody.p50} ms, p95 ${lt.byKind.fnBody.p95} ms; typing a field into a struct: p50 ${lt.byKind.struct.p50} ms, p95 ${lt.byKind.struct.p95} ms`);
-for (const b of lt.background) console.log(`    then in the background (${b.kind}): ${b.files} files that use a changed item re-checked in ${b.ms} ms (${b.cpuMs} ms CPU)`);
+console.log(
+  `  tokio ${lt.file} (whole crate + dependencies loaded), ${lt.keystrokes} one-character edits: p50 ${lt.p50} ms, p95 ${lt.p95} ms, max ${lt.max} ms   (target p95 <= 50); CPU per edit p50 ${lt.cpu.p50} ms, p95 ${lt.cpu.p95} ms`,
+);
+console.log(
+  `    typing in a fn body: p50 ${lt.byKind.fnBody.p50} ms, p95 ${lt.byKind.fnBody.p95} ms; typing a field into a struct: p50 ${lt.byKind.struct.p50} ms, p95 ${lt.byKind.struct.p95} ms`,
+);
+for (const b of lt.background)
+  console.log(
+    `    then in the background (${b.kind}): ${b.files} files that use a changed item re-checked in ${b.ms} ms (${b.cpuMs} ms CPU)`,
+  );
 if (!only) console.log(`  activation: ${result.editor.activationMs} ms   (target < 200)`);
-if (!only) console.log(`  tokio 1.24.2 in the extension host: ${result.editor.tokioFiles} files in ${result.editor.tokioAnalysisMs} ms, ${result.editor.tokioFindings} findings`);
+if (!only)
+  console.log(
+    `  tokio 1.24.2 in the extension host: ${result.editor.tokioFiles} files in ${result.editor.tokioAnalysisMs} ms, ${result.editor.tokioFindings} findings`,
+  );

@@ -4,7 +4,17 @@
 // recording concatenated) and reports MB/s, peak RSS and the ratio to perf script's own time.
 // Writes .bench/profile.json.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, openSync, closeSync, writeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  openSync,
+  closeSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 const repo = join(import.meta.dirname, '..');
@@ -14,7 +24,10 @@ const TARGET_MB = Number(process.env.ALLOC_LENS_BENCH_MB ?? 210);
 
 function table(rows) {
   const w = Math.max(...rows.map(r => r[0].length));
-  for (const [k, v, target] of rows) console.log(`  ${k.padEnd(w)}  ${String(v).padStart(10)}${target ? `   (target ${target})` : ''}`);
+  for (const [k, v, target] of rows)
+    console.log(
+      `  ${k.padEnd(w)}  ${String(v).padStart(10)}${target ? `   (target ${target})` : ''}`,
+    );
 }
 
 function fail(msg) {
@@ -22,18 +35,42 @@ function fail(msg) {
   process.exit(1);
 }
 
-const { PERF_SCRIPT_ARGS } = await import(join(repo, 'out', 'src', 'profile', 'import.js')).then(m => m.default ?? m);
+const { PERF_SCRIPT_ARGS } = await import(join(repo, 'out', 'src', 'profile', 'import.js')).then(
+  m => m.default ?? m,
+);
 
-if (spawnSync('perf', ['--version']).status !== 0) fail('`perf` is not installed (apt-get install linux-perf)');
+if (spawnSync('perf', ['--version']).status !== 0)
+  fail('`perf` is not installed (apt-get install linux-perf)');
 const bin = join(crate, 'target', 'release', 'ddsplit');
 if (!existsSync(bin)) {
-  const b = spawnSync('cargo', ['build', '--release', '--offline'], { cwd: crate, stdio: 'inherit' });
-  if (b.status !== 0) fail('examples/ddsplit does not build (needs librust-tokio-dev and librust-async-trait-dev)');
+  const b = spawnSync('cargo', ['build', '--release', '--offline'], {
+    cwd: crate,
+    stdio: 'inherit',
+  });
+  if (b.status !== 0)
+    fail('examples/ddsplit does not build (needs librust-tokio-dev and librust-async-trait-dev)');
 }
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 const data = join(work, 'perf.data');
-const rec = spawnSync('perf', ['record', '-q', '-F', '2000', '-g', '--call-graph', 'dwarf,65528', '-o', data, '--', bin, '30000'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+const rec = spawnSync(
+  'perf',
+  [
+    'record',
+    '-q',
+    '-F',
+    '2000',
+    '-g',
+    '--call-graph',
+    'dwarf,65528',
+    '-o',
+    data,
+    '--',
+    bin,
+    '30000',
+  ],
+  { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+);
 if (rec.status !== 0) fail(`perf record failed: ${rec.stderr}`);
 
 // 1. perf script itself: perf.data -> text (median of 3)
@@ -41,7 +78,9 @@ const script = join(work, 'perf-script.txt');
 function timePerfScript() {
   const fd = openSync(script, 'w');
   const t0 = performance.now();
-  const r = spawnSync('perf', [...PERF_SCRIPT_ARGS, '-i', data], { stdio: ['ignore', fd, 'ignore'] });
+  const r = spawnSync('perf', [...PERF_SCRIPT_ARGS, '-i', data], {
+    stdio: ['ignore', fd, 'ignore'],
+  });
   const ms = performance.now() - t0;
   closeSync(fd);
   if (r.status !== 0) fail('perf script failed');
@@ -88,7 +127,9 @@ function importRun(file, extra = '') {
   if (r.status !== 0) fail(`import failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
-const runs = [importRun(big), importRun(big), importRun(big)].sort((a, b) => a.importUserMs - b.importUserMs);
+const runs = [importRun(big), importRun(big), importRun(big)].sort(
+  (a, b) => a.importUserMs - b.importUserMs,
+);
 
 // Baseline in the same run: FlameGraph's stackcollapse-perf.pl on the same file, run from a local
 // FlameGraph clone (never copied into this repository): ALLOC_LENS_FLAMEGRAPH=<checkout or git dir>.
@@ -96,16 +137,22 @@ function perlRun(file) {
   const src = process.env.ALLOC_LENS_FLAMEGRAPH ?? '/work/.mirror/brendangregg+FlameGraph/repo';
   let pl = join(src, 'stackcollapse-perf.pl');
   if (!existsSync(pl)) {
-    const g = spawnSync('git', ['--git-dir', src, 'show', 'HEAD:stackcollapse-perf.pl'], { maxBuffer: 1 << 24 });
+    const g = spawnSync('git', ['--git-dir', src, 'show', 'HEAD:stackcollapse-perf.pl'], {
+      maxBuffer: 1 << 24,
+    });
     if (g.status !== 0) return undefined;
     pl = join(work, 'stackcollapse-perf.pl');
     writeFileSync(pl, g.stdout);
   }
   // perl runs the script as its child and prints the child's user CPU time (`times`): the machine
   // is shared, so speeds are compared in CPU time, not wall time
-  const wrap = 'open(my $o, ">&", STDOUT); open(STDOUT, ">", "/dev/null"); open(STDERR, ">", "/dev/null"); my $r = system("perl", @ARGV); my @t = times; print $o "CPU-USER $t[2]\\n"; exit($r >> 8)';
+  const wrap =
+    'open(my $o, ">&", STDOUT); open(STDOUT, ">", "/dev/null"); open(STDERR, ">", "/dev/null"); my $r = system("perl", @ARGV); my @t = times; print $o "CPU-USER $t[2]\\n"; exit($r >> 8)';
   const t0 = performance.now();
-  const r = spawnSync('perl', ['-e', wrap, pl, file], { stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' });
+  const r = spawnSync('perl', ['-e', wrap, pl, file], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    encoding: 'utf8',
+  });
   const ms = performance.now() - t0;
   const m = /CPU-USER ([0-9.]+)/.exec(r.stdout ?? '');
   return r.status === 0 && m ? { ms, userMs: Number(m[1]) * 1000 } : undefined;
@@ -134,7 +181,11 @@ const importMBps = mb / (med.importMs / 1000);
 const importUserMBps = mb / (med.importUserMs / 1000);
 const perfEquivalentMs = (med.bytes / scriptBytes) * perfMs;
 const result = {
-  recording: { samples: withAnalysis.samples, perfDataMb: +(statSync(data).size / 1e6).toFixed(1), scriptMb: +(scriptBytes / 1e6).toFixed(2) },
+  recording: {
+    samples: withAnalysis.samples,
+    perfDataMb: +(statSync(data).size / 1e6).toFixed(1),
+    scriptMb: +(scriptBytes / 1e6).toFixed(2),
+  },
   perfScript: { ms: +perfMs.toFixed(0), mbPerS: +perfMBps.toFixed(1) },
   import: {
     mb: +mb.toFixed(0),
@@ -147,37 +198,81 @@ const result = {
     quarterSizePeakRssMb: +q.maxRssMb.toFixed(0),
     ratioToPerfScript: +(med.importMs / perfEquivalentMs).toFixed(3),
   },
-  perfDataDirect: { ms: +direct.importMs.toFixed(0), ratioToBarePerfScript: +(direct.importMs / perfMs).toFixed(2) },
-  analyzeOneRecordingMs: +withAnalysis.analyzeMs.toFixed(0),
-  perl: perlBig === undefined ? null : {
-    ms: +perlBig.ms.toFixed(0),
-    userMs: +perlBig.userMs.toFixed(0),
-    mbPerS: +(mb / (perlBig.ms / 1000)).toFixed(1),
-    userMbPerS: +(mb / (perlBig.userMs / 1000)).toFixed(1),
-    speedup: +(perlBig.ms / med.importMs).toFixed(2),
-    userSpeedup: +(perlBig.userMs / med.importUserMs).toFixed(2),
+  perfDataDirect: {
+    ms: +direct.importMs.toFixed(0),
+    ratioToBarePerfScript: +(direct.importMs / perfMs).toFixed(2),
   },
+  analyzeOneRecordingMs: +withAnalysis.analyzeMs.toFixed(0),
+  perl:
+    perlBig === undefined
+      ? null
+      : {
+          ms: +perlBig.ms.toFixed(0),
+          userMs: +perlBig.userMs.toFixed(0),
+          mbPerS: +(mb / (perlBig.ms / 1000)).toFixed(1),
+          userMbPerS: +(mb / (perlBig.userMs / 1000)).toFixed(1),
+          speedup: +(perlBig.ms / med.importMs).toFixed(2),
+          userSpeedup: +(perlBig.userMs / med.importUserMs).toFixed(2),
+        },
   loadAverage: (await import('node:os')).loadavg().map(x => +x.toFixed(2)),
-  huge: huge ? { gb: huge.gb, ms: +huge.importMs.toFixed(0), mbPerS: +((huge.bytes / 1e6) / (huge.importMs / 1000)).toFixed(0), userMbPerS: +((huge.bytes / 1e6) / (huge.importUserMs / 1000)).toFixed(0), peakRssMb: +huge.maxRssMb.toFixed(0) } : null,
+  huge: huge
+    ? {
+        gb: huge.gb,
+        ms: +huge.importMs.toFixed(0),
+        mbPerS: +(huge.bytes / 1e6 / (huge.importMs / 1000)).toFixed(0),
+        userMbPerS: +(huge.bytes / 1e6 / (huge.importUserMs / 1000)).toFixed(0),
+        peakRssMb: +huge.maxRssMb.toFixed(0),
+      }
+    : null,
 };
 mkdirSync(join(repo, '.bench'), { recursive: true });
 writeFileSync(join(repo, '.bench', 'profile.json'), JSON.stringify(result, null, 2));
 console.log('\nprofile import (examples/ddsplit recording, perf script text concatenated)');
 table([
-  ['recording: samples / perf.data MB / text MB', `${result.recording.samples} / ${result.recording.perfDataMb} / ${result.recording.scriptMb}`],
-  ['perf script: ms / MB/s (perf.data -> text)', `${result.perfScript.ms} / ${result.perfScript.mbPerS}`],
-  [`import of ${result.import.mb} MB text (${result.import.samples} samples): wall / user CPU ms`, `${result.import.ms} / ${result.import.userMs}`],
+  [
+    'recording: samples / perf.data MB / text MB',
+    `${result.recording.samples} / ${result.recording.perfDataMb} / ${result.recording.scriptMb}`,
+  ],
+  [
+    'perf script: ms / MB/s (perf.data -> text)',
+    `${result.perfScript.ms} / ${result.perfScript.mbPerS}`,
+  ],
+  [
+    `import of ${result.import.mb} MB text (${result.import.samples} samples): wall / user CPU ms`,
+    `${result.import.ms} / ${result.import.userMs}`,
+  ],
   ['import throughput, user CPU (MB/s)', result.import.userMbPerS, '>= 150'],
   ['import throughput, wall (MB/s)', result.import.mbPerS],
-  ['stackcollapse-perf.pl, same file: user CPU MB/s', result.perl ? result.perl.userMbPerS : 'no FlameGraph clone'],
-  ['import speed / stackcollapse-perf.pl, user CPU', result.perl ? result.perl.userSpeedup : '-', '>= 5'],
+  [
+    'stackcollapse-perf.pl, same file: user CPU MB/s',
+    result.perl ? result.perl.userMbPerS : 'no FlameGraph clone',
+  ],
+  [
+    'import speed / stackcollapse-perf.pl, user CPU',
+    result.perl ? result.perl.userSpeedup : '-',
+    '>= 5',
+  ],
   ['import speed / stackcollapse-perf.pl, wall', result.perl ? result.perl.speedup : '-'],
   ['load average (1/5/15 min)', result.loadAverage.join(' ')],
-  ['import time / perf script time for the same text', result.import.ratioToPerfScript, 'a fraction'],
+  [
+    'import time / perf script time for the same text',
+    result.import.ratioToPerfScript,
+    'a fraction',
+  ],
   [`peak RSS, ${result.import.mb} MB input (MB)`, result.import.peakRssMb],
-  [`peak RSS, ${Math.round(result.import.mb / 4)} MB input (MB)`, result.import.quarterSizePeakRssMb],
-  [`peak RSS, ${result.huge ? result.huge.gb : '-'} GB input (MB)`, result.huge ? result.huge.peakRssMb : 'skipped', '<= 500'],
-  [`import throughput, ${result.huge ? result.huge.gb : '-'} GB input, user CPU (MB/s)`, result.huge ? result.huge.userMbPerS : 'skipped'],
+  [
+    `peak RSS, ${Math.round(result.import.mb / 4)} MB input (MB)`,
+    result.import.quarterSizePeakRssMb,
+  ],
+  [
+    `peak RSS, ${result.huge ? result.huge.gb : '-'} GB input (MB)`,
+    result.huge ? result.huge.peakRssMb : 'skipped',
+    '<= 500',
+  ],
+  [
+    `import throughput, ${result.huge ? result.huge.gb : '-'} GB input, user CPU (MB/s)`,
+    result.huge ? result.huge.userMbPerS : 'skipped',
+  ],
   ['perf.data import (runs perf script), ms', result.perfDataDirect.ms],
   ['perf.data import / bare perf script', result.perfDataDirect.ratioToBarePerfScript],
   ['analyze (import + index + attribution + check), ms', result.analyzeOneRecordingMs],

@@ -26,7 +26,10 @@ function ensureTokio() {
 function table(title, rows) {
   const w = Math.max(...rows.map(r => r[0].length));
   console.log(`\n${title}`);
-  for (const [k, v, target] of rows) console.log(`  ${k.padEnd(w)}  ${String(v).padStart(12)}${target ? `   (target ${target})` : ''}`);
+  for (const [k, v, target] of rows)
+    console.log(
+      `  ${k.padEnd(w)}  ${String(v).padStart(12)}${target ? `   (target ${target})` : ''}`,
+    );
 }
 
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -107,7 +110,9 @@ async function benchCore() {
   const coldParse = parseRun();
   await settle();
   const coldFull = (await fullRun()).ms;
-  const parse = [], full = [], readParse = [];
+  const parse = [],
+    full = [],
+    readParse = [];
   let index;
   for (let i = 0; i < 5; i++) {
     index = undefined;
@@ -129,7 +134,8 @@ async function benchCore() {
     const t0 = performance.now();
     index.updateFile(biggest[0], text);
     const engine = new LayoutEngine(index);
-    for (const d of index.itemsInFile(biggest[0])) if (['struct', 'enum', 'union', 'type'].includes(d.kind)) engine.layoutOfItem(d);
+    for (const d of index.itemsInFile(biggest[0]))
+      if (['struct', 'enum', 'union', 'type'].includes(d.kind)) engine.layoutOfItem(d);
     reanalysis.push(performance.now() - t0);
   }
   // check = the same analysis plus every rule (what `alloc-lens check` does after loading).
@@ -194,39 +200,76 @@ async function benchCore() {
       ratio: +(median(cpu.full.slice(1)) / median(cpu.parse.slice(1))).toFixed(2),
     },
     loadAverage: os.loadavg().map(x => +x.toFixed(2)),
-    reanalysisMs: { largestFile: biggest[0].slice(TOKIO.length + 1), lines: biggest[1].split('\n').length, median: +median(reanalysis).toFixed(2), max: +Math.max(...reanalysis).toFixed(2) },
+    reanalysisMs: {
+      largestFile: biggest[0].slice(TOKIO.length + 1),
+      lines: biggest[1].split('\n').length,
+      median: +median(reanalysis).toFixed(2),
+      max: +Math.max(...reanalysis).toFixed(2),
+    },
     peakRssMb: +(rss / 1048576).toFixed(1),
-    check: { ms: +median(checkRuns).toFixed(1), ratioToLayout: +(median(checkRuns) / median(full)).toFixed(2), findings },
-    futures: { ms: +median(futureRuns).toFixed(1), cpuMs: +median(futureCpu).toFixed(1), loadAverage: +loadavg()[0].toFixed(1), count: futureCount },
+    check: {
+      ms: +median(checkRuns).toFixed(1),
+      ratioToLayout: +(median(checkRuns) / median(full)).toFixed(2),
+      findings,
+    },
+    futures: {
+      ms: +median(futureRuns).toFixed(1),
+      cpuMs: +median(futureCpu).toFixed(1),
+      loadAverage: +loadavg()[0].toFixed(1),
+      count: futureCount,
+    },
   };
   writeFileSync(join(repo, '.bench', 'core.json'), JSON.stringify(result, null, 2));
-  table('core: parse vs parse + index + layout of every type (tokio 1.24.2 directory, deps resolved)', [
-    ['files / MB / types', `${result.files} / ${result.megabytes} / ${result.types}`],
-    ['dependency files read (lazily, cold run)', result.dependencyFilesRead],
-    ['baseline: tokio files + dependency files (MB)', `${result.files} + ${result.baselineDependencyFiles} (${result.baselineDependencyMegabytes} MB)`],
-    ['exact layouts', result.exactTypes],
-    ['parse only, cold (ms)', result.coldParseMs],
-    ['analysis, cold (ms)', result.coldAnalysisMs, '< 1000'],
-    ['cold ratio', result.coldRatio, '<= 2.0'],
-    ['CPU: parse only / analysis, cold (ms)', `${result.cpu.coldParseMs} / ${result.cpu.coldAnalysisMs}`],
-    ['CPU: cold ratio', result.cpu.coldRatio, '<= 2.0'],
-    ['CPU: cold ratio to the parse of tokio files alone', result.cpu.coldRatioToOwnFilesOnly],
-    ['CPU: parse only / analysis, warm median (ms)', `${result.cpu.parseMs} / ${result.cpu.analysisMs}`],
-    ['CPU: warm ratio', result.cpu.ratio, '<= 2.0'],
-    ['load average (1, 5, 15 min)', result.loadAverage.join(', ')],
-    ['parse only, warm median (ms)', result.parseMs],
-    ['analysis, warm median (ms)', result.analysisMs, '< 1000'],
-    ['warm ratio', result.ratio, '<= 2.0'],
-    ['read + parse, warm median (ms)', result.readParseMs],
-    ['ratio to read + parse', result.ratioWithReads, '<= 2.0'],
-    [`re-analysis of ${result.reanalysisMs.largestFile} (${result.reanalysisMs.lines} lines), median ms`, result.reanalysisMs.median],
-    ['peak RSS (MB)', result.peakRssMb],
-    ['check (analysis + all rules), warm median (ms)', result.check.ms],
-    ['check / layout-only ratio', result.check.ratioToLayout, '< 1.5'],
-    ['check findings on tokio', result.check.findings],
-    [`futures (${result.futures.count} async bodies) on top of layout, warm median (ms)`, result.futures.ms, '<= 1000'],
-    [`futures on top of layout, warm median CPU (ms, load average ${result.futures.loadAverage})`, result.futures.cpuMs, '<= 1000'],
-  ]);
+  table(
+    'core: parse vs parse + index + layout of every type (tokio 1.24.2 directory, deps resolved)',
+    [
+      ['files / MB / types', `${result.files} / ${result.megabytes} / ${result.types}`],
+      ['dependency files read (lazily, cold run)', result.dependencyFilesRead],
+      [
+        'baseline: tokio files + dependency files (MB)',
+        `${result.files} + ${result.baselineDependencyFiles} (${result.baselineDependencyMegabytes} MB)`,
+      ],
+      ['exact layouts', result.exactTypes],
+      ['parse only, cold (ms)', result.coldParseMs],
+      ['analysis, cold (ms)', result.coldAnalysisMs, '< 1000'],
+      ['cold ratio', result.coldRatio, '<= 2.0'],
+      [
+        'CPU: parse only / analysis, cold (ms)',
+        `${result.cpu.coldParseMs} / ${result.cpu.coldAnalysisMs}`,
+      ],
+      ['CPU: cold ratio', result.cpu.coldRatio, '<= 2.0'],
+      ['CPU: cold ratio to the parse of tokio files alone', result.cpu.coldRatioToOwnFilesOnly],
+      [
+        'CPU: parse only / analysis, warm median (ms)',
+        `${result.cpu.parseMs} / ${result.cpu.analysisMs}`,
+      ],
+      ['CPU: warm ratio', result.cpu.ratio, '<= 2.0'],
+      ['load average (1, 5, 15 min)', result.loadAverage.join(', ')],
+      ['parse only, warm median (ms)', result.parseMs],
+      ['analysis, warm median (ms)', result.analysisMs, '< 1000'],
+      ['warm ratio', result.ratio, '<= 2.0'],
+      ['read + parse, warm median (ms)', result.readParseMs],
+      ['ratio to read + parse', result.ratioWithReads, '<= 2.0'],
+      [
+        `re-analysis of ${result.reanalysisMs.largestFile} (${result.reanalysisMs.lines} lines), median ms`,
+        result.reanalysisMs.median,
+      ],
+      ['peak RSS (MB)', result.peakRssMb],
+      ['check (analysis + all rules), warm median (ms)', result.check.ms],
+      ['check / layout-only ratio', result.check.ratioToLayout, '< 1.5'],
+      ['check findings on tokio', result.check.findings],
+      [
+        `futures (${result.futures.count} async bodies) on top of layout, warm median (ms)`,
+        result.futures.ms,
+        '<= 1000',
+      ],
+      [
+        `futures on top of layout, warm median CPU (ms, load average ${result.futures.loadAverage})`,
+        result.futures.cpuMs,
+        '<= 1000',
+      ],
+    ],
+  );
   return result;
 }
 
@@ -235,7 +278,10 @@ async function benchCore() {
  * (`--parsed-dependency-files` prints them as JSON).
  */
 function parsedDependencyFiles() {
-  const r = spawnSync(process.execPath, [import.meta.filename, '--parsed-dependency-files'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [import.meta.filename, '--parsed-dependency-files'], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   if (r.status !== 0) throw new Error(`bench: listing the dependency files failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -260,9 +306,13 @@ if (process.argv.includes('--parsed-dependency-files')) {
 
 // BENCH_EXTRA=editor,heap runs only those of the other benches (default: all of them).
 const only = process.env.BENCH_EXTRA?.split(',').map(x => `bench-${x.trim()}.mjs`);
-const extra = ['bench-check.mjs', 'bench-editor.mjs', 'bench-profile.mjs', 'bench-heap.mjs'].filter(x => !only || only.includes(x));
+const extra = ['bench-check.mjs', 'bench-editor.mjs', 'bench-profile.mjs', 'bench-heap.mjs'].filter(
+  x => !only || only.includes(x),
+);
 if (!ensureTokio()) {
-  console.error('bench: tokio sources are missing and could not be installed (apt-get install librust-tokio-dev)');
+  console.error(
+    'bench: tokio sources are missing and could not be installed (apt-get install librust-tokio-dev)',
+  );
   process.exit(1);
 }
 await benchCore();

@@ -7,7 +7,10 @@ import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-for (const [entry, out] of [[['extension', 'main.ts'], 'extension.js'], [['lsp', 'main.ts'], 'server.js']]) {
+for (const [entry, out] of [
+  [['extension', 'main.ts'], 'extension.js'],
+  [['lsp', 'main.ts'], 'server.js'],
+]) {
   await build({
     entryPoints: [join(root, 'src', ...entry)],
     bundle: true,
@@ -28,7 +31,9 @@ for (const [entry, out] of [[['extension', 'main.ts'], 'extension.js'], [['lsp',
 // them), the JSON schema and the JFR importer's wasm (the panel only loads speedscope's own format).
 const ssFrom = join(root, 'node_modules', 'speedscope', 'dist', 'release');
 const ssTo = join(root, 'dist', 'speedscope');
-const skip = name => /\.map$|\.txt$|^favicon-|^jfrview_bg-.*\.wasm$|^file-format-schema\.json$/.test(name) && name !== 'release.txt';
+const skip = name =>
+  /\.map$|\.txt$|^favicon-|^jfrview_bg-.*\.wasm$|^file-format-schema\.json$/.test(name) &&
+  name !== 'release.txt';
 rmSync(ssTo, { recursive: true, force: true });
 mkdirSync(ssTo, { recursive: true });
 const copied = [];

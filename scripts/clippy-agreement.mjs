@@ -19,7 +19,10 @@ const { LayoutEngine } = require(join(out, 'core', 'layout', 'engine.js'));
 const { defaultSettings } = require(join(out, 'core', 'config', 'settings.js'));
 const { runRules } = require(join(out, 'core', 'rules', 'run.js'));
 
-const LINTS = { 'clippy::result_large_err': 'large-error', 'clippy::large_enum_variant': 'large-enum-variant' };
+const LINTS = {
+  'clippy::result_large_err': 'large-error',
+  'clippy::large_enum_variant': 'large-enum-variant',
+};
 const dir = process.argv[2];
 if (!dir) {
   console.error('usage: node scripts/clippy-agreement.mjs <dir>');
@@ -46,7 +49,25 @@ function standalone(text) {
 
 function clippyLines(file) {
   const tmp = mkdtempSync(join(tmpdir(), 'al-clippy-'));
-  const r = spawnSync('clippy-driver', ['--edition', '2021', '--crate-type', 'lib', '--error-format', 'json', '-W', 'clippy::large_enum_variant', '-W', 'clippy::result_large_err', '--out-dir', tmp, file], { encoding: 'utf8' });
+  const r = spawnSync(
+    'clippy-driver',
+    [
+      '--edition',
+      '2021',
+      '--crate-type',
+      'lib',
+      '--error-format',
+      'json',
+      '-W',
+      'clippy::large_enum_variant',
+      '-W',
+      'clippy::result_large_err',
+      '--out-dir',
+      tmp,
+      file,
+    ],
+    { encoding: 'utf8' },
+  );
   rmSync(tmp, { recursive: true, force: true });
   const res = [];
   for (const l of r.stderr.split('\n')) {
@@ -59,9 +80,13 @@ function clippyLines(file) {
   return res.sort();
 }
 
-let expected = 0, found = 0, extra = 0;
+let expected = 0,
+  found = 0,
+  extra = 0;
 const rows = [];
-for (const name of readdirSync(dir).filter(f => f.endsWith('.rs')).sort()) {
+for (const name of readdirSync(dir)
+  .filter(f => f.endsWith('.rs'))
+  .sort()) {
   const text = standalone(readFileSync(join(dir, name), 'utf8'));
   const tmp = mkdtempSync(join(tmpdir(), 'al-agree-'));
   const file = join(tmp, name);
@@ -76,8 +101,14 @@ for (const name of readdirSync(dir).filter(f => f.endsWith('.rs')).sort()) {
       clippy.add(`${up} ${LINTS['clippy::' + m[1]]}`);
     }
   });
-  const index = buildIndexFromSources([{ path: file, text }], { crateName: name.replace(/\.rs$/, '') });
-  const ours = new Set(runRules(index, new LayoutEngine(index), defaultSettings()).filter(f => Object.values(LINTS).includes(f.code)).map(f => `${f.range.line} ${f.code}`));
+  const index = buildIndexFromSources([{ path: file, text }], {
+    crateName: name.replace(/\.rs$/, ''),
+  });
+  const ours = new Set(
+    runRules(index, new LayoutEngine(index), defaultSettings())
+      .filter(f => Object.values(LINTS).includes(f.code))
+      .map(f => `${f.range.line} ${f.code}`),
+  );
   const missed = [...clippy].filter(x => !ours.has(x));
   const more = [...ours].filter(x => !clippy.has(x));
   expected += clippy.size;
@@ -86,6 +117,11 @@ for (const name of readdirSync(dir).filter(f => f.endsWith('.rs')).sort()) {
   rows.push({ file: name, clippy: clippy.size, ours: ours.size, missed, extra: more });
   rmSync(tmp, { recursive: true, force: true });
 }
-for (const r of rows) console.log(`${r.file}: clippy ${r.clippy}, ours ${r.ours}; missed ${JSON.stringify(r.missed)}; extra ${JSON.stringify(r.extra)}`);
-console.log(`\nclippy findings we also report: ${found}/${expected}${expected ? ` (${((100 * found) / expected).toFixed(1)}%)` : ''}`);
+for (const r of rows)
+  console.log(
+    `${r.file}: clippy ${r.clippy}, ours ${r.ours}; missed ${JSON.stringify(r.missed)}; extra ${JSON.stringify(r.extra)}`,
+  );
+console.log(
+  `\nclippy findings we also report: ${found}/${expected}${expected ? ` (${((100 * found) / expected).toFixed(1)}%)` : ''}`,
+);
 console.log(`our findings clippy does not report: ${extra}`);

@@ -28,4 +28,7 @@ if (!existsSync(example)) {
 await step('Type layouts of examples/ddsplit', ['layout', join(example, 'src')]);
 await step('Allocation hotspots in examples/ddsplit', ['check', example]);
 const profile = join(example, 'profile', 'ddsplit.perf-script.txt.gz');
-await step('Where the recorded profile spends malloc and memcpy samples, and which findings it confirms', ['profile', profile, '--root', example, '--top', '6', '--check']);
+await step(
+  'Where the recorded profile spends malloc and memcpy samples, and which findings it confirms',
+  ['profile', profile, '--root', example, '--top', '6', '--check'],
+);

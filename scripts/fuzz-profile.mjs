@@ -10,7 +10,9 @@ import { join } from 'node:path';
 const repo = join(import.meta.dirname, '..');
 const inputs = Number(process.argv[2] ?? 100_000);
 const seed = Number(process.argv[3] ?? 20261202);
-const { fuzzProfiles } = await import(join(repo, 'out', 'test', 'unit', 'helpers', 'profile-fuzz.js')).then(m => m.default ?? m);
+const { fuzzProfiles } = await import(
+  join(repo, 'out', 'test', 'unit', 'helpers', 'profile-fuzz.js')
+).then(m => m.default ?? m);
 const keepDir = join(repo, '.bench', 'fuzz-failures');
 mkdirSync(keepDir, { recursive: true });
 const t0 = performance.now();
@@ -19,12 +21,22 @@ const r = await fuzzProfiles({
   inputs,
   symbols: 100_000,
   keepDir,
-  onProgress: n => n % 10_000 === 0 && console.error(`  ${n.toLocaleString('en-US')} inputs, ${((performance.now() - t0) / 1000).toFixed(0)} s`),
+  onProgress: n =>
+    n % 10_000 === 0 &&
+    console.error(
+      `  ${n.toLocaleString('en-US')} inputs, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    ),
 });
 const s = (performance.now() - t0) / 1000;
 const out = { seed, ...r, seconds: Math.round(s) };
 writeFileSync(join(repo, '.bench', 'fuzz-profile.json'), `${JSON.stringify(out, null, 2)}\n`);
-console.log(`fuzz-profile (seed ${seed}): ${r.inputs.toLocaleString('en-US')} inputs (exit 0: ${r.exit0}, exit 2: ${r.exit2}), ${r.symbols.toLocaleString('en-US')} symbols, ${r.crashes.length} crashes, ${r.hangs.length} hangs; slowest ${r.slowestMs.toFixed(0)} ms CPU (${r.slowest}); ${s.toFixed(0)} s`);
-console.log(`  mutations: ${Object.entries(r.byMutation).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+console.log(
+  `fuzz-profile (seed ${seed}): ${r.inputs.toLocaleString('en-US')} inputs (exit 0: ${r.exit0}, exit 2: ${r.exit2}), ${r.symbols.toLocaleString('en-US')} symbols, ${r.crashes.length} crashes, ${r.hangs.length} hangs; slowest ${r.slowestMs.toFixed(0)} ms CPU (${r.slowest}); ${s.toFixed(0)} s`,
+);
+console.log(
+  `  mutations: ${Object.entries(r.byMutation)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}`,
+);
 for (const c of [...r.crashes, ...r.hangs].slice(0, 20)) console.log(`  FAIL ${c}`);
 process.exit(r.crashes.length + r.hangs.length === 0 ? 0 : 1);

@@ -7,7 +7,15 @@
 // The Perl script is run from the clone and never copied.
 // Usage: node scripts/gen-flamegraph-results.mjs [FlameGraph git dir or checkout]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import {
+  mkdtempSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  existsSync,
+  rmSync,
+} from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -25,8 +33,11 @@ if (!existsSync(join(src, 'stackcollapse-perf.pl'))) {
   dir = scratch;
 }
 const perl = (args, file) => {
-  const r = spawnSync('perl', [join(dir, 'stackcollapse-perf.pl'), ...args, file], { maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`perl stackcollapse-perf.pl ${args.join(' ')} ${file}: ${r.stderr}`);
+  const r = spawnSync('perl', [join(dir, 'stackcollapse-perf.pl'), ...args, file], {
+    maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0)
+    throw new Error(`perl stackcollapse-perf.pl ${args.join(' ')} ${file}: ${r.stderr}`);
   return r.stdout;
 };
 mkdirSync(join(out, 'results'), { recursive: true });
@@ -35,12 +46,18 @@ for (const f of readdirSync(join(dir, 'test')).filter(f => f.endsWith('.txt'))) 
   writeFileSync(join(out, `${f}.gz`), gzipSync(readFileSync(input), { level: 9 }));
   const b = f.slice(0, -4);
   for (const o of ['', 'pid', 'tid', 'kernel', 'jit', 'all', 'addrs']) {
-    writeFileSync(join(out, 'results', `${b}-collapsed${o ? `-${o}` : ''}.txt.gz`), gzipSync(perl(o ? [`--${o}`] : [], input), { level: 9 }));
+    writeFileSync(
+      join(out, 'results', `${b}-collapsed${o ? `-${o}` : ''}.txt.gz`),
+      gzipSync(perl(o ? [`--${o}`] : [], input), { level: 9 }),
+    );
   }
 }
 const inferno = join(repo, 'test', 'fixtures', 'inferno-collapse-perf');
 for (const f of readdirSync(inferno).filter(f => f.endsWith('.txt'))) {
-  writeFileSync(join(out, 'results', `inferno-${f.slice(0, -4)}-collapsed.txt`), perl([], join(inferno, f)));
+  writeFileSync(
+    join(out, 'results', `inferno-${f.slice(0, -4)}-collapsed.txt`),
+    perl([], join(inferno, f)),
+  );
 }
 if (scratch) rmSync(scratch, { recursive: true, force: true });
 console.log(`wrote ${out}`);

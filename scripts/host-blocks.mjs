@@ -7,7 +7,12 @@
 // Sampling is by wall clock: on a loaded machine a run includes the time the thread waited for a CPU.
 import { readFileSync } from 'node:fs';
 
-const where = url => (url ? url.replace(/^.*\/extensions\/([^/]+)\/.*$/, 'ext:$1').replace(/^.*\/lib\/vscode\/out\/.*$/, 'vscode') : '(native)');
+const where = url =>
+  url
+    ? url
+        .replace(/^.*\/extensions\/([^/]+)\/.*$/, 'ext:$1')
+        .replace(/^.*\/lib\/vscode\/out\/.*$/, 'vscode')
+    : '(native)';
 
 /** The busy runs of a profile, longest first: `{ ms, atMs, owners: [[who, share]], leaves: [[fn, share]] }`. */
 export function hostBlocks(profile) {
@@ -18,7 +23,9 @@ export function hostBlocks(profile) {
   const owner = id => {
     const fn = nodes.get(id).callFrame.functionName;
     let who = fn === '(garbage collector)' ? 'GC' : where(nodes.get(id).callFrame.url);
-    for (let x = id; x !== undefined; x = parent.get(x)) if (/\/extensions\//.test(nodes.get(x).callFrame.url)) who = where(nodes.get(x).callFrame.url);
+    for (let x = id; x !== undefined; x = parent.get(x))
+      if (/\/extensions\//.test(nodes.get(x).callFrame.url))
+        who = where(nodes.get(x).callFrame.url);
     return who;
   };
   const runs = [];
@@ -47,13 +54,22 @@ export function hostBlocks(profile) {
       ms: (r.end - r.start) / 1000,
       atMs: (r.start - p.startTime) / 1000,
       owners: shares(r.samples.map(owner)),
-      leaves: shares(r.samples.map(s => `${nodes.get(s).callFrame.functionName || '(anonymous)'} ${where(nodes.get(s).callFrame.url)}`)),
+      leaves: shares(
+        r.samples.map(
+          s =>
+            `${nodes.get(s).callFrame.functionName || '(anonymous)'} ${where(nodes.get(s).callFrame.url)}`,
+        ),
+      ),
     }))
     .sort((a, b) => b.ms - a.ms);
 }
 
 export function describeBlock(b) {
-  const top = l => l.slice(0, 3).map(([k, v]) => `${k} ${Math.round(100 * v)} %`).join(', ');
+  const top = l =>
+    l
+      .slice(0, 3)
+      .map(([k, v]) => `${k} ${Math.round(100 * v)} %`)
+      .join(', ');
   return `${b.ms.toFixed(1)} ms at +${b.atMs.toFixed(0)} ms: ${top(b.owners)} | ${top(b.leaves)}`;
 }
 
@@ -65,6 +81,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   const p = JSON.parse(readFileSync(file, 'utf8'));
   const runs = hostBlocks(p);
-  console.log(`${file}: ${((p.endTime - p.startTime) / 1000).toFixed(0)} ms profiled, ${runs.reduce((a, r) => a + r.ms, 0).toFixed(0)} ms busy in ${runs.length} runs`);
+  console.log(
+    `${file}: ${((p.endTime - p.startTime) / 1000).toFixed(0)} ms profiled, ${runs.reduce((a, r) => a + r.ms, 0).toFixed(0)} ms busy in ${runs.length} runs`,
+  );
   for (const r of runs.slice(0, Number(topArg ?? 8))) console.log(describeBlock(r));
 }

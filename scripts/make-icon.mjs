@@ -11,9 +11,18 @@ const svg = readFileSync(join(root, 'media', 'icon.svg'), 'utf8');
 const { chromium: executablePath } = provision();
 const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu'] });
 try {
-  const page = await browser.newPage({ viewport: { width: 128, height: 128 }, deviceScaleFactor: 1 });
-  await page.setContent(`<html><body style="margin:0;background:transparent">${svg.replace('width="256" height="256"', 'width="128" height="128"')}</body></html>`);
-  await page.screenshot({ path: join(root, 'media', 'icon.png'), omitBackground: true, clip: { x: 0, y: 0, width: 128, height: 128 } });
+  const page = await browser.newPage({
+    viewport: { width: 128, height: 128 },
+    deviceScaleFactor: 1,
+  });
+  await page.setContent(
+    `<html><body style="margin:0;background:transparent">${svg.replace('width="256" height="256"', 'width="128" height="128"')}</body></html>`,
+  );
+  await page.screenshot({
+    path: join(root, 'media', 'icon.png'),
+    omitBackground: true,
+    clip: { x: 0, y: 0, width: 128, height: 128 },
+  });
   console.log('wrote media/icon.png');
 } finally {
   await browser.close();

@@ -32,8 +32,13 @@ export async function findingsOf(crate, features) {
   // A file the index skipped (tree-sitter gave up within its CPU budget, or extraction failed)
   // loses its findings: the crate counts as failed rather than quietly yielding fewer findings.
   // The parse budget counts CPU time (core/parser.ts), so a loaded machine does not cause this.
-  const skipped = index.warnings.filter(w => /^(item )?skipped:/.test(w.message) && w.file.startsWith(dir + path.sep));
-  if (skipped.length) throw new Error(`${skipped.length} file(s) skipped: ${skipped.map(w => `${path.relative(dir, w.file)} (${w.message})`).join('; ')}`);
+  const skipped = index.warnings.filter(
+    w => /^(item )?skipped:/.test(w.message) && w.file.startsWith(dir + path.sep),
+  );
+  if (skipped.length)
+    throw new Error(
+      `${skipped.length} file(s) skipped: ${skipped.map(w => `${path.relative(dir, w.file)} (${w.message})`).join('; ')}`,
+    );
   const files = selectFiles(index, dir, DEFAULT_EXCLUDE);
   const settings = resolveSettings({ dir });
   const { fullMessage } = require(path.join(out, 'core', 'rules', 'types.js'));
@@ -61,7 +66,8 @@ async function allFindings(corpus) {
       failed.push(`${c.name}: ${e.message}`);
     }
   }
-  if (failed.length) console.error(`could not analyse ${failed.length} crate(s):\n  ${failed.join('\n  ')}`);
+  if (failed.length)
+    console.error(`could not analyse ${failed.length} crate(s):\n  ${failed.join('\n  ')}`);
   return { all, failed };
 }
 
@@ -69,15 +75,28 @@ async function sample(corpus) {
   const { all } = await allFindings(corpus);
   const picked = [];
   for (const code of [...new Set(all.map(f => f.code))].sort()) {
-    const xs = all.filter(f => f.code === code).sort((a, b) => a.crate.localeCompare(b.crate) || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+    const xs = all
+      .filter(f => f.code === code)
+      .sort(
+        (a, b) =>
+          a.crate.localeCompare(b.crate) ||
+          a.file.localeCompare(b.file) ||
+          a.line - b.line ||
+          a.column - b.column,
+      );
     const k = Math.max(1, Math.ceil(xs.length / PER_RULE));
     for (let i = SEED % k; i < xs.length; i += k) picked.push(xs[i]);
-    console.error(`${code}: ${xs.length} findings, every ${k}th -> ${Math.ceil((xs.length - (SEED % k)) / k)}`);
+    console.error(
+      `${code}: ${xs.length} findings, every ${k}th -> ${Math.ceil((xs.length - (SEED % k)) / k)}`,
+    );
   }
   for (const f of picked) {
     const text = fs.readFileSync(path.join(REG, f.crate, f.file), 'utf8').split('\n');
     console.log(`\n### ${key(f)} [${f.severity}] ${f.message}`);
-    for (let l = Math.max(1, f.line - 3); l <= Math.min(text.length, f.line + 3); l++) console.log(`${l === f.line ? '>' : ' '}${String(l).padStart(5)} ${text[l - 1].slice(0, 150)}`);
+    for (let l = Math.max(1, f.line - 3); l <= Math.min(text.length, f.line + 3); l++)
+      console.log(
+        `${l === f.line ? '>' : ' '}${String(l).padStart(5)} ${text[l - 1].slice(0, 150)}`,
+      );
   }
 }
 
@@ -87,7 +106,15 @@ export async function measure(corpus, log = console.log) {
   for (const f of all) now.set(key(f), f);
   const rows = {};
   const stale = [];
-  const row = code => (rows[code] ??= { judged: 0, reported: 0, truePos: 0, falsePos: 0, trueCases: 0, trueReported: 0 });
+  const row = code =>
+    (rows[code] ??= {
+      judged: 0,
+      reported: 0,
+      truePos: 0,
+      falsePos: 0,
+      trueCases: 0,
+      trueReported: 0,
+    });
   for (const j of corpus.findings) {
     const r = row(j.code);
     r.judged++;
@@ -102,7 +129,8 @@ export async function measure(corpus, log = console.log) {
     // stays false, a true one lowered stays true).
     const sev = now.get(key(j)).severity;
     const rank = { hint: 0, info: 1, warning: 2, error: 3 };
-    if (j.severity && (j.label ? rank[sev] > rank[j.severity] : rank[sev] < rank[j.severity])) stale.push(`${key(j)}: judged ${j.label} as ${j.severity}, now ${sev}`);
+    if (j.severity && (j.label ? rank[sev] > rank[j.severity] : rank[sev] < rank[j.severity]))
+      stale.push(`${key(j)}: judged ${j.label} as ${j.severity}, now ${sev}`);
     r.reported++;
     if (j.label) r.truePos++;
     else r.falsePos++;
@@ -116,7 +144,10 @@ export async function measure(corpus, log = console.log) {
   }
   const pct = (a, b) => (b ? `${((100 * a) / b).toFixed(1)}%` : 'n/a');
   log('rule                 judged  reported  true  false  precision  true cases  recall');
-  for (const [code, r] of Object.entries(rows).sort()) log(`${code.padEnd(20)} ${String(r.judged).padStart(6)} ${String(r.reported).padStart(9)} ${String(r.truePos).padStart(5)} ${String(r.falsePos).padStart(6)} ${pct(r.truePos, r.reported).padStart(10)} ${String(r.trueCases).padStart(11)} ${pct(r.trueReported, r.trueCases).padStart(7)}`);
+  for (const [code, r] of Object.entries(rows).sort())
+    log(
+      `${code.padEnd(20)} ${String(r.judged).padStart(6)} ${String(r.reported).padStart(9)} ${String(r.truePos).padStart(5)} ${String(r.falsePos).padStart(6)} ${pct(r.truePos, r.reported).padStart(10)} ${String(r.trueCases).padStart(11)} ${pct(r.trueReported, r.trueCases).padStart(7)}`,
+    );
   for (const x of stale) log(`severity changed since judged (judge again): ${x}`);
   Object.defineProperty(rows, 'failed', { value: failed, enumerable: false });
   Object.defineProperty(rows, 'stale', { value: stale, enumerable: false });
@@ -132,7 +163,8 @@ async function main() {
   }
 }
 
-if (process.argv[1] === import.meta.filename) main().catch(e => {
-  console.error(e);
-  process.exitCode = 1;
-});
+if (process.argv[1] === import.meta.filename)
+  main().catch(e => {
+    console.error(e);
+    process.exitCode = 1;
+  });

@@ -19,11 +19,21 @@ const { runExact, compareExact } = require(path.join(out, 'exact', 'index.js'));
 // before this change); by default "before" is this build with dependencies switched off.
 const beforeOut = process.env.BEFORE_OUT;
 const before = beforeOut
-  ? { loadWorkspace: require(path.join(beforeOut, 'index', 'workspace.js')).loadWorkspace, LayoutEngine: require(path.join(beforeOut, 'layout', 'engine.js')).LayoutEngine, compareExact: require(path.join(beforeOut, 'exact', 'index.js')).compareExact }
+  ? {
+      loadWorkspace: require(path.join(beforeOut, 'index', 'workspace.js')).loadWorkspace,
+      LayoutEngine: require(path.join(beforeOut, 'layout', 'engine.js')).LayoutEngine,
+      compareExact: require(path.join(beforeOut, 'exact', 'index.js')).compareExact,
+    }
   : undefined;
 
 const REG = '/usr/share/cargo/registry';
-const DEFAULT = ['tokio-1.24.2:full', 'hyper-0.14.19:full', 'h2-0.3.13', 'serde_json-1.0.87', 'regex-1.7.1'];
+const DEFAULT = [
+  'tokio-1.24.2:full',
+  'hyper-0.14.19:full',
+  'h2-0.3.13',
+  'serde_json-1.0.87',
+  'regex-1.7.1',
+];
 const specs = process.argv.slice(2).length ? process.argv.slice(2) : DEFAULT;
 
 function scratchCopy(dir) {
@@ -40,17 +50,29 @@ function scratchCopy(dir) {
   });
   fs.writeFileSync(manifest, kept.join('\n'));
   fs.mkdirSync(path.join(dst, '.cargo'), { recursive: true });
-  fs.writeFileSync(path.join(dst, '.cargo', 'config.toml'), `[source.crates-io]\nreplace-with = "debian"\n[source.debian]\ndirectory = "${REG}"\n`);
+  fs.writeFileSync(
+    path.join(dst, '.cargo', 'config.toml'),
+    `[source.crates-io]\nreplace-with = "debian"\n[source.debian]\ndirectory = "${REG}"\n`,
+  );
   return dst;
 }
 
 function tally(report) {
-  const t = { compared: report.compared, exact: 0, exactWrong: 0, lowerBound: 0, unknown: 0, wrong: [] };
+  const t = {
+    compared: report.compared,
+    exact: 0,
+    exactWrong: 0,
+    lowerBound: 0,
+    unknown: 0,
+    wrong: [],
+  };
   for (const e of report.entries) {
     if (e.estimate.status === 'exact') {
       if (e.drift) {
         t.exactWrong++;
-        t.wrong.push(`${e.path}: ours ${e.estimate.size}/${e.estimate.align}, rustc ${e.exact.size}/${e.exact.align}`);
+        t.wrong.push(
+          `${e.path}: ours ${e.estimate.size}/${e.estimate.align}, rustc ${e.exact.size}/${e.exact.align}`,
+        );
       } else t.exact++;
     } else if (e.estimate.status === 'lower-bound') t.lowerBound++;
     else t.unknown++;
@@ -66,7 +88,11 @@ for (const spec of specs) {
   process.stderr.write(`${name}: compiling with rustc...\n`);
   let exact;
   try {
-    exact = await runExact({ crateDir: dir, features, onProgress: m => process.stderr.write(`  ${m}\n`) });
+    exact = await runExact({
+      crateDir: dir,
+      features,
+      onProgress: m => process.stderr.write(`  ${m}\n`),
+    });
   } catch (e) {
     process.stderr.write(`${name}: rustc build failed: ${e.message}\n`);
     continue;
@@ -87,21 +113,34 @@ for (const spec of specs) {
     const engine = new LayoutEngine(index);
     for (const e of reports[true].entries) {
       const b = before.get(e.name);
-      if (b && b.estimate.status === 'exact' && !b.drift && (e.estimate.status !== 'exact' || e.drift)) {
+      if (
+        b &&
+        b.estimate.status === 'exact' &&
+        !b.drift &&
+        (e.estimate.status !== 'exact' || e.drift)
+      ) {
         const item = index.typeDefs().find(t => t.path === e.path);
         const l = item ? engine.layoutOfItem(item) : undefined;
-        console.log(`regressed: ${e.path} ${e.estimate.status} ${e.estimate.size}/${e.estimate.align} (rustc ${e.exact.size}/${e.exact.align}): ${l?.unknownParts?.join('; ') ?? ''}`);
+        console.log(
+          `regressed: ${e.path} ${e.estimate.status} ${e.estimate.size}/${e.estimate.align} (rustc ${e.exact.size}/${e.exact.align}): ${l?.unknownParts?.join('; ') ?? ''}`,
+        );
       }
     }
   }
   rows.push(row);
   fs.rmSync(path.dirname(dir), { recursive: true, force: true });
 }
-console.log('| crate | features | compared | exact before | exact after | lower-bound before | lower-bound after | unknown after | exact but wrong (before/after) |');
+console.log(
+  '| crate | features | compared | exact before | exact after | lower-bound before | lower-bound after | unknown after | exact but wrong (before/after) |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  const b = r.before, a = r.after;
-  console.log(`| ${r.crate} | ${r.features || 'default'} | ${a.compared} | ${b.exact} | ${a.exact} | ${b.lowerBound} | ${a.lowerBound} | ${a.unknown} | ${b.exactWrong}/${a.exactWrong} |`);
+  const b = r.before,
+    a = r.after;
+  console.log(
+    `| ${r.crate} | ${r.features || 'default'} | ${a.compared} | ${b.exact} | ${a.exact} | ${b.lowerBound} | ${a.lowerBound} | ${a.unknown} | ${b.exactWrong}/${a.exactWrong} |`,
+  );
 }
 for (const r of rows) for (const w of r.after.wrong) console.log(`wrong after (${r.crate}): ${w}`);
-for (const r of rows) for (const w of r.before.wrong) console.log(`wrong before (${r.crate}): ${w}`);
+for (const r of rows)
+  for (const w of r.before.wrong) console.log(`wrong before (${r.crate}): ${w}`);

@@ -24,7 +24,12 @@ const CRATES = [
   { name: 'tokio-1.24.2', dir: `${REG}/tokio-1.24.2`, crate: 'tokio', features: ['full'] },
   { name: 'h2-0.3.13', dir: `${REG}/h2-0.3.13`, crate: 'h2', features: [] },
   { name: 'hyper-0.14.19', dir: `${REG}/hyper-0.14.19`, crate: 'hyper', features: ['full'] },
-  { name: 'futures-service', dir: path.join(repo, 'test/fixtures/futures-service'), crate: 'futures_service', features: [] },
+  {
+    name: 'futures-service',
+    dir: path.join(repo, 'test/fixtures/futures-service'),
+    crate: 'futures_service',
+    features: [],
+  },
 ];
 const truthDir = path.join(repo, 'test/fixtures/futures-truth');
 
@@ -34,19 +39,42 @@ function regen(c) {
   fs.cpSync(c.dir, dir, { recursive: true });
   const manifest = path.join(dir, 'Cargo.toml');
   let skip = false;
-  const kept = fs.readFileSync(manifest, 'utf8').split('\n').filter(l => {
-    if (l.startsWith('[')) skip = l.includes('dev-dependencies') || /^\[\[(bench|test|example)/.test(l);
-    return !skip;
-  });
+  const kept = fs
+    .readFileSync(manifest, 'utf8')
+    .split('\n')
+    .filter(l => {
+      if (l.startsWith('['))
+        skip = l.includes('dev-dependencies') || /^\[\[(bench|test|example)/.test(l);
+      return !skip;
+    });
   fs.writeFileSync(manifest, kept.join('\n'));
   fs.mkdirSync(path.join(dir, '.cargo'), { recursive: true });
-  fs.writeFileSync(path.join(dir, '.cargo/config.toml'), `[source.crates-io]\nreplace-with = "debian"\n[source.debian]\ndirectory = "${REG}"\n[net]\noffline = true\n`);
-  const args = ['rustc', '--offline', '-j1', '--lib', '--target-dir', path.join(tmp, 'target'), ...(c.features.length ? ['--features', c.features.join(',')] : []), '--', '-Zprint-type-sizes'];
-  const r = spawnSync('cargo', args, { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, RUSTC_BOOTSTRAP: '1', CARGO_INCREMENTAL: '0' } });
+  fs.writeFileSync(
+    path.join(dir, '.cargo/config.toml'),
+    `[source.crates-io]\nreplace-with = "debian"\n[source.debian]\ndirectory = "${REG}"\n[net]\noffline = true\n`,
+  );
+  const args = [
+    'rustc',
+    '--offline',
+    '-j1',
+    '--lib',
+    '--target-dir',
+    path.join(tmp, 'target'),
+    ...(c.features.length ? ['--features', c.features.join(',')] : []),
+    '--',
+    '-Zprint-type-sizes',
+  ];
+  const r = spawnSync('cargo', args, {
+    cwd: dir,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, RUSTC_BOOTSTRAP: '1', CARGO_INCREMENTAL: '0' },
+  });
   if (r.status !== 0) throw new Error(`${c.name}: cargo failed\n${r.stderr.slice(-2000)}`);
   let keep = false;
   const lines = r.stdout.split('\n').filter(l => {
-    if (l.startsWith('print-type-size type: ')) keep = l.startsWith('print-type-size type: `{async');
+    if (l.startsWith('print-type-size type: '))
+      keep = l.startsWith('print-type-size type: `{async');
     return keep && l.startsWith('print-type-size');
   });
   fs.writeFileSync(path.join(truthDir, `${c.name}.txt`), lines.join('\n') + '\n');
@@ -73,11 +101,25 @@ for (const c of CRATES) {
   const truth = parsePrintTypeSizes(fs.readFileSync(truthFile, 'utf8'));
   const m = matchFutures(truth.asyncBodies, futures, c.crate, c.dir);
   const a = accuracy(m);
-  rows.push({ crate: c.name, futures: futures.length, rustcBodies: truth.asyncBodies.length, compared: a.n, spearman: a.spearman.toFixed(3), within25: `${(a.within25 * 100).toFixed(1)} %`, confidentlyWrong: a.confidentlyWrong, ms: Math.round(ms) });
+  rows.push({
+    crate: c.name,
+    futures: futures.length,
+    rustcBodies: truth.asyncBodies.length,
+    compared: a.n,
+    spearman: a.spearman.toFixed(3),
+    within25: `${(a.within25 * 100).toFixed(1)} %`,
+    confidentlyWrong: a.confidentlyWrong,
+    ms: Math.round(ms),
+  });
   if (process.argv.includes('--verbose')) {
-    for (const x of m.sort((p, q) => q.rustc.size - p.rustc.size)) console.log(`  ${String(x.rustc.size).padStart(7)} ${String(x.info.size).padStart(7)} ${x.info.status.padEnd(11)} ${x.info.fn}`);
+    for (const x of m.sort((p, q) => q.rustc.size - p.rustc.size))
+      console.log(
+        `  ${String(x.rustc.size).padStart(7)} ${String(x.info.size).padStart(7)} ${x.info.status.padEnd(11)} ${x.info.fn}`,
+      );
   }
 }
 console.table(rows);
 const all = rows.reduce((s, r) => s + r.compared, 0);
-console.log(`${all} async bodies compared on ${rows.length} crates; confidently wrong: ${rows.reduce((s, r) => s + r.confidentlyWrong, 0)}`);
+console.log(
+  `${all} async bodies compared on ${rows.length} crates; confidently wrong: ${rows.reduce((s, r) => s + r.confidentlyWrong, 0)}`,
+);

@@ -40,8 +40,11 @@ const bool = name => {
 };
 
 function seedSources() {
-  const roots = ['tokio-1.24.2', 'bytes-1.2.1', 'async-trait-0.1.56'].map(c => path.join(REG, c, 'src'));
-  for (const r of roots) if (!fs.existsSync(r)) throw new Error(`${r} missing: run scripts/ci-deps.sh`);
+  const roots = ['tokio-1.24.2', 'bytes-1.2.1', 'async-trait-0.1.56'].map(c =>
+    path.join(REG, c, 'src'),
+  );
+  for (const r of roots)
+    if (!fs.existsSync(r)) throw new Error(`${r} missing: run scripts/ci-deps.sh`);
   return fuzz.seedFiles([...roots, path.join(ROOT, 'test', 'fixtures')]);
 }
 
@@ -53,24 +56,45 @@ if (argv[0] === '--child') {
   const log = fs.openSync(logFile(seed), 'a');
   const cases = path.join(WORK, 'cases');
   await fuzz.runFuzz(seedSources(), seed, {
-    from, to, limitMs: LIMIT_MS,
+    from,
+    to,
+    limitMs: LIMIT_MS,
     onStart: k => fs.writeSync(log, JSON.stringify({ k, start: true }) + '\n'),
     onFile: (k, c, o) => {
       const bad = o.crashed || o.cpuMs > LIMIT_MS || o.falseExact.length > 0;
       // A slow file's bare tree-sitter parse in this process: how much of it is load on the machine.
-      const parseMs = o.cpuMs > LIMIT_MS && !o.crashed ? Math.round(fuzz.parseCpuMs(c.text)) : undefined;
+      const parseMs =
+        o.cpuMs > LIMIT_MS && !o.crashed ? Math.round(fuzz.parseCpuMs(c.text)) : undefined;
       if (bad) {
         fs.mkdirSync(cases, { recursive: true });
         fs.writeFileSync(path.join(cases, `seed-${seed}-${k}-${c.kind}.rs`), c.text);
       }
-      fs.writeSync(log, JSON.stringify({
-        k, id: c.id, kind: c.kind, bytes: c.text.length, cpuMs: Math.round(o.cpuMs), wallMs: Math.round(o.wallMs), parseMs,
-        crashed: o.crashed?.slice(0, 600), falseExact: o.falseExact.length ? o.falseExact : undefined,
-      }) + '\n');
+      fs.writeSync(
+        log,
+        JSON.stringify({
+          k,
+          id: c.id,
+          kind: c.kind,
+          bytes: c.text.length,
+          cpuMs: Math.round(o.cpuMs),
+          wallMs: Math.round(o.wallMs),
+          parseMs,
+          crashed: o.crashed?.slice(0, 600),
+          falseExact: o.falseExact.length ? o.falseExact : undefined,
+        }) + '\n',
+      );
     },
   });
   // Peak RSS of this child: flat across chunks when trees are freed between files.
-  fs.writeSync(log, JSON.stringify({ chunk: true, from, to, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }) + '\n');
+  fs.writeSync(
+    log,
+    JSON.stringify({
+      chunk: true,
+      from,
+      to,
+      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    }) + '\n',
+  );
   fs.closeSync(log);
   process.exit(0);
 }
@@ -79,7 +103,17 @@ if (argv[0] === '--one') {
   const [seed, k] = argv.slice(1, 3).map(Number);
   const c = fuzz.fuzzCase(seedSources(), seed, k);
   const o = fuzz.analyseOne(c.text, c.rejected);
-  console.log(JSON.stringify({ id: c.id, bytes: c.text.length, cpuMs: Math.round(o.cpuMs), wallMs: Math.round(o.wallMs), types: o.types, crashed: o.crashed, falseExact: o.falseExact }));
+  console.log(
+    JSON.stringify({
+      id: c.id,
+      bytes: c.text.length,
+      cpuMs: Math.round(o.cpuMs),
+      wallMs: Math.round(o.wallMs),
+      types: o.types,
+      crashed: o.crashed,
+      falseExact: o.falseExact,
+    }),
+  );
   process.exit(0);
 }
 
@@ -118,22 +152,26 @@ function readLog() {
 const t0 = Date.now();
 const cpu0 = process.cpuUsage();
 const status = done => {
-  let crashes = 0, slow = 0, falseExact = 0;
+  let crashes = 0,
+    slow = 0,
+    falseExact = 0;
   for (const r of done.values()) {
     if (r.k >= n) continue;
     if (r.crashed) crashes++;
     if (r.cpuMs > LIMIT_MS) slow++;
     if (r.falseExact) falseExact++;
   }
-  return `${[...done.keys()].filter(k => k < n).length}/${n} files, ${((Date.now() - t0) / 1000).toFixed(0)} s: ` +
-    `${crashes} crashes, ${slow} over 1 s, ${falseExact} false exact`;
+  return (
+    `${[...done.keys()].filter(k => k < n).length}/${n} files, ${((Date.now() - t0) / 1000).toFixed(0)} s: ` +
+    `${crashes} crashes, ${slow} over 1 s, ${falseExact} false exact`
+  );
 };
 
 // Chunks not yet finished (resuming skips the finished files).
 const todo = [];
 {
   const { done } = readLog();
-  for (let from = 0; from < n; ) {
+  for (let from = 0; from < n;) {
     while (from < n && done.has(from)) from++;
     if (from >= n) break;
     let to = from;
@@ -146,16 +184,33 @@ const todo = [];
 /** One child per chunk; a child that dies is replaced from the file after the one it died on. */
 async function runChunk(from, to) {
   while (from < to) {
-    const child = spawn(process.execPath, ['--expose-gc', import.meta.filename, '--child', String(seed), String(from), String(to)], { stdio: ['ignore', 'inherit', 'inherit'] });
-    const [code, signal] = await new Promise(resolve => child.on('exit', (c, s) => resolve([c, s])));
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', import.meta.filename, '--child', String(seed), String(from), String(to)],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    const [code, signal] = await new Promise(resolve =>
+      child.on('exit', (c, s) => resolve([c, s])),
+    );
     if (code === 0) return;
     // The child died on a file: that file is a crash (with how it died), and the chunk goes on.
     const after = readLog();
-    const dead = [...after.started].filter(k => k >= from && k < to).sort((a, b) => a - b)[0] ?? from;
+    const dead =
+      [...after.started].filter(k => k >= from && k < to).sort((a, b) => a - b)[0] ?? from;
     const c = fuzz.fuzzCase(seedSources(), seed, dead);
     fs.mkdirSync(path.join(WORK, 'cases'), { recursive: true });
     fs.writeFileSync(path.join(WORK, 'cases', `seed-${seed}-${dead}-${c.kind}.rs`), c.text);
-    fs.appendFileSync(logFile(seed), JSON.stringify({ k: dead, id: c.id, kind: c.kind, bytes: c.text.length, cpuMs: 0, crashed: `the analysing process died (exit ${code}, signal ${signal})` }) + '\n');
+    fs.appendFileSync(
+      logFile(seed),
+      JSON.stringify({
+        k: dead,
+        id: c.id,
+        kind: c.kind,
+        bytes: c.text.length,
+        cpuMs: 0,
+        crashed: `the analysing process died (exit ${code}, signal ${signal})`,
+      }) + '\n',
+    );
     from = dead + 1;
     while (from < to && after.done.has(from)) from++;
   }
@@ -164,9 +219,11 @@ async function runChunk(from, to) {
 // --jobs children at a time (default 1): each file's CPU time is its own process's, so running
 // chunks side by side changes the wall time only.
 const timer = setInterval(() => process.stderr.write(`\r${status(readLog().done)}   `), 10_000);
-await Promise.all(Array.from({ length: jobs }, async () => {
-  for (let next = todo.shift(); next; next = todo.shift()) await runChunk(...next);
-}));
+await Promise.all(
+  Array.from({ length: jobs }, async () => {
+    for (let next = todo.shift(); next; next = todo.shift()) await runChunk(...next);
+  }),
+);
 clearInterval(timer);
 process.stderr.write(`\r${status(readLog().done)}   `);
 process.stderr.write('\n');
@@ -176,9 +233,17 @@ const rows = [...done.values()].filter(r => r.k < n).sort((a, b) => a.k - b.k);
 const byKind = {};
 for (const r of rows) byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
 const crashes = rows.filter(r => r.crashed).map(r => `${r.id}: ${r.crashed}`);
-const slow = rows.filter(r => r.cpuMs > LIMIT_MS).map(r => `${r.id}: ${r.cpuMs} ms CPU (${r.bytes} chars${r.parseMs ? `; its bare parse: ${r.parseMs} ms` : ''})`);
+const slow = rows
+  .filter(r => r.cpuMs > LIMIT_MS)
+  .map(
+    r =>
+      `${r.id}: ${r.cpuMs} ms CPU (${r.bytes} chars${r.parseMs ? `; its bare parse: ${r.parseMs} ms` : ''})`,
+  );
 // Slow files' analysis CPU over their bare parse's, in the same process (load cancels out).
-const slowRatios = rows.filter(r => r.cpuMs > LIMIT_MS && r.parseMs).map(r => r.cpuMs / r.parseMs).sort((a, b) => a - b);
+const slowRatios = rows
+  .filter(r => r.cpuMs > LIMIT_MS && r.parseMs)
+  .map(r => r.cpuMs / r.parseMs)
+  .sort((a, b) => a - b);
 const falseExact = rows.flatMap(r => (r.falseExact ?? []).map(f => `${r.id}: ${f}`));
 const cpuByKind = {};
 for (const r of rows) cpuByKind[r.kind] = Math.max(cpuByKind[r.kind] ?? 0, r.cpuMs);
@@ -188,7 +253,10 @@ const compiles = src => {
   try {
     const f = path.join(dir, 'lib.rs');
     fs.writeFileSync(f, `#![allow(dead_code)]\n${src}`);
-    return spawnSync('rustc', ['--crate-type', 'lib', '--edition', '2021', '--out-dir', dir, f]).status === 0;
+    return (
+      spawnSync('rustc', ['--crate-type', 'lib', '--edition', '2021', '--out-dir', dir, f])
+        .status === 0
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -197,18 +265,44 @@ const RUSTC_SAMPLE = 100;
 const rustcAccepted = fuzz.rustcAcceptsAny(seed, RUSTC_SAMPLE, compiles);
 const u = process.cpuUsage(cpu0);
 const summary = {
-  seed, files: rows.length, seedFiles: seedSources().length, byKind,
-  crashes: crashes.length, over1sCpu: slow.length, falseExact: falseExact.length,
-  over1sByKind: Object.fromEntries(Object.keys(byKind).map(k => [k, rows.filter(r => r.kind === k && r.cpuMs > LIMIT_MS).length]).filter(([, v]) => v > 0)),
-  slowAnalysisOverParse: slowRatios.length ? { min: +slowRatios[0].toFixed(2), median: +slowRatios[slowRatios.length >> 1].toFixed(2), max: +slowRatios[slowRatios.length - 1].toFixed(2) } : undefined,
-  maxCpuMs: Math.max(0, ...rows.map(r => r.cpuMs)), maxCpuMsByKind: cpuByKind,
+  seed,
+  files: rows.length,
+  seedFiles: seedSources().length,
+  byKind,
+  crashes: crashes.length,
+  over1sCpu: slow.length,
+  falseExact: falseExact.length,
+  over1sByKind: Object.fromEntries(
+    Object.keys(byKind)
+      .map(k => [k, rows.filter(r => r.kind === k && r.cpuMs > LIMIT_MS).length])
+      .filter(([, v]) => v > 0),
+  ),
+  slowAnalysisOverParse: slowRatios.length
+    ? {
+        min: +slowRatios[0].toFixed(2),
+        median: +slowRatios[slowRatios.length >> 1].toFixed(2),
+        max: +slowRatios[slowRatios.length - 1].toFixed(2),
+      }
+    : undefined,
+  maxCpuMs: Math.max(0, ...rows.map(r => r.cpuMs)),
+  maxCpuMsByKind: cpuByKind,
   analysisCpuSeconds: Math.round(rows.reduce((a, r) => a + r.cpuMs, 0) / 1000),
   wallSecondsThisInvocation: Math.round((Date.now() - t0) / 1000),
-  driverCpuSeconds: Math.round((u.user + u.system) / 1e6), loadAverage: os.loadavg().map(x => +x.toFixed(1)),
+  driverCpuSeconds: Math.round((u.user + u.system) / 1e6),
+  loadAverage: os.loadavg().map(x => +x.toFixed(1)),
   maxRssMbOfChildren: Math.max(0, ...childRss.filter(c => c.from < n).map(c => c.maxRssMb)),
-  rustcSample: RUSTC_SAMPLE, rustcAcceptedOfSample: rustcAccepted.length,
-  details: { crashes: crashes.slice(0, 20), slow: slow.slice(0, 200), falseExact: falseExact.slice(0, 20), rustcAccepted },
+  rustcSample: RUSTC_SAMPLE,
+  rustcAcceptedOfSample: rustcAccepted.length,
+  details: {
+    crashes: crashes.slice(0, 20),
+    slow: slow.slice(0, 200),
+    falseExact: falseExact.slice(0, 20),
+    rustcAccepted,
+  },
 };
-fs.writeFileSync(path.join(ROOT, 'test', 'fuzz', 'measured.json'), JSON.stringify(summary, null, 2) + '\n');
+fs.writeFileSync(
+  path.join(ROOT, 'test', 'fuzz', 'measured.json'),
+  JSON.stringify(summary, null, 2) + '\n',
+);
 console.log(JSON.stringify({ ...summary, details: undefined }, null, 2));
 process.exit(crashes.length + slow.length + falseExact.length + rustcAccepted.length === 0 ? 0 : 1);

@@ -10,22 +10,44 @@ import { pathToFileURL } from 'node:url';
 import * as rpc from 'vscode-languageserver-protocol/node.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const CRATES = { ddsplit: join(ROOT, 'examples', 'ddsplit'), tokio: '/usr/share/cargo/registry/tokio-1.24.2' };
-const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || 3;
-const only = process.argv.includes("--crate") ? process.argv[process.argv.indexOf("--crate") + 1] : undefined;
+const CRATES = {
+  ddsplit: join(ROOT, 'examples', 'ddsplit'),
+  tokio: '/usr/share/cargo/registry/tokio-1.24.2',
+};
+const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
+const only = process.argv.includes('--crate')
+  ? process.argv[process.argv.indexOf('--crate') + 1]
+  : undefined;
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function once(root) {
   const t0 = performance.now();
-  const cp = spawn(process.execPath, [join(ROOT, 'bin', 'alloc-lens.js'), 'lsp'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const c = rpc.createProtocolConnection(new rpc.StreamMessageReader(cp.stdout), new rpc.StreamMessageWriter(cp.stdin));
+  const cp = spawn(process.execPath, [join(ROOT, 'bin', 'alloc-lens.js'), 'lsp'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const c = rpc.createProtocolConnection(
+    new rpc.StreamMessageReader(cp.stdout),
+    new rpc.StreamMessageWriter(cp.stdin),
+  );
   let first;
   let findings = 0;
-  const done = new Promise(resolve => c.onNotification('allocLens/status', p => { findings = p.findings; resolve(performance.now() - t0); }));
-  c.onNotification('textDocument/publishDiagnostics', p => { if (first === undefined && p.diagnostics.length) first = performance.now() - t0; });
+  const done = new Promise(resolve =>
+    c.onNotification('allocLens/status', p => {
+      findings = p.findings;
+      resolve(performance.now() - t0);
+    }),
+  );
+  c.onNotification('textDocument/publishDiagnostics', p => {
+    if (first === undefined && p.diagnostics.length) first = performance.now() - t0;
+  });
   c.listen();
   const uri = pathToFileURL(root).toString();
-  await c.sendRequest('initialize', { processId: process.pid, rootUri: uri, workspaceFolders: [{ uri, name: 'x' }], capabilities: {} });
+  await c.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: uri,
+    workspaceFolders: [{ uri, name: 'x' }],
+    capabilities: {},
+  });
   c.sendNotification('initialized', {});
   const analysed = await done;
   // CPU time of the server up to here (utime + stime, 100 ticks/s): the cost without the wait
@@ -36,18 +58,34 @@ async function once(root) {
   const hovers = [];
   for (const t of types.slice(0, 20)) {
     const h0 = performance.now();
-    await c.sendRequest('textDocument/hover', { textDocument: { uri: t.uri }, position: { line: t.line, character: t.character } });
+    await c.sendRequest('textDocument/hover', {
+      textDocument: { uri: t.uri },
+      position: { line: t.line, character: t.character },
+    });
     hovers.push(performance.now() - h0);
   }
-  const hwm = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${cp.pid}/status`, 'utf8'))[1]) / 1024;
+  const hwm =
+    Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${cp.pid}/status`, 'utf8'))[1]) / 1024;
   await c.sendRequest('shutdown');
   c.sendNotification('exit');
   await new Promise(r => cp.once('exit', r));
-  return { first: first ?? NaN, analysed, cpu, hover: median(hovers), hwm, findings, types: types.length };
+  return {
+    first: first ?? NaN,
+    analysed,
+    cpu,
+    hover: median(hovers),
+    hwm,
+    findings,
+    types: types.length,
+  };
 }
 
 const { loadavg } = await import('node:os');
-console.log(`load average ${loadavg().map(x => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
+console.log(
+  `load average ${loadavg()
+    .map(x => x.toFixed(1))
+    .join(' ')} on ${(await import('node:os')).cpus().length} cores`,
+);
 for (const [name, root] of Object.entries(CRATES).filter(([n]) => !only || n === only)) {
   if (!existsSync(root)) {
     console.error(`${root} is missing: run scripts/ci-deps.sh`);
@@ -60,5 +98,7 @@ for (const [name, root] of Object.entries(CRATES).filter(([n]) => !only || n ===
     if (process.env.DEBUG_MEASURE) console.error(JSON.stringify(rs[rs.length - 1]));
   }
   const m = k => median(rs.map(r => r[k]));
-  console.log(`${name}: first diagnostics ${m('first').toFixed(0)} ms after spawn, analysis done ${m('analysed').toFixed(0)} ms (server CPU ${m('cpu').toFixed(0)} ms), hover ${m('hover').toFixed(1)} ms (median of 20 x ${runs}), peak RSS ${m('hwm').toFixed(0)} MB; ${rs[0].findings} findings, ${rs[0].types} types; runs: ${rs.map(r => r.first.toFixed(0)).join(', ')} ms`);
+  console.log(
+    `${name}: first diagnostics ${m('first').toFixed(0)} ms after spawn, analysis done ${m('analysed').toFixed(0)} ms (server CPU ${m('cpu').toFixed(0)} ms), hover ${m('hover').toFixed(1)} ms (median of 20 x ${runs}), peak RSS ${m('hwm').toFixed(0)} MB; ${rs[0].findings} findings, ${rs[0].types} types; runs: ${rs.map(r => r.first.toFixed(0)).join(', ')} ms`,
+  );
 }

@@ -20,7 +20,8 @@ const OUT = join(CRATE, 'profile', 'ddsplit-fixed.perf-script.txt.gz');
 
 function run(cmd, args, opts = {}, ok = [0]) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
-  if (!ok.includes(r.status)) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  if (!ok.includes(r.status))
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }
 
@@ -30,16 +31,30 @@ function applyEdits(text, edits) {
   for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
   const off = (l, c) => starts[l - 1] + c - 1;
   const sorted = [...edits].sort((a, b) => off(b.line, b.column) - off(a.line, a.column));
-  for (const e of sorted) text = text.slice(0, off(e.line, e.column)) + e.newText + text.slice(off(e.endLine, e.endColumn));
+  for (const e of sorted)
+    text =
+      text.slice(0, off(e.line, e.column)) + e.newText + text.slice(off(e.endLine, e.endColumn));
   return text;
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'ddsplit-fixed-'));
 try {
   const crate = join(tmp, 'ddsplit');
-  cpSync(CRATE, crate, { recursive: true, filter: src => !src.includes(`${CRATE}/target`) && !src.includes(`${CRATE}/profile`) });
-  const check = JSON.parse(run(process.execPath, [join(REPO, 'bin', 'alloc-lens.js'), 'check', crate, '--format', 'json'], {}, [0, 1]));
-  const finding = check.findings.find(f => f.code === 'large-enum-variant' && f.fixes.some(x => x.preferred));
+  cpSync(CRATE, crate, {
+    recursive: true,
+    filter: src => !src.includes(`${CRATE}/target`) && !src.includes(`${CRATE}/profile`),
+  });
+  const check = JSON.parse(
+    run(
+      process.execPath,
+      [join(REPO, 'bin', 'alloc-lens.js'), 'check', crate, '--format', 'json'],
+      {},
+      [0, 1],
+    ),
+  );
+  const finding = check.findings.find(
+    f => f.code === 'large-enum-variant' && f.fixes.some(x => x.preferred),
+  );
   if (!finding) throw new Error('no preferred large-enum-variant fix on ddsplit');
   const fix = finding.fixes.find(x => x.preferred);
   console.log(`applying: ${fix.title}`);
@@ -49,10 +64,36 @@ try {
     const abs = join(crate, file);
     writeFileSync(abs, applyEdits(readFileSync(abs, 'utf8'), edits));
   }
-  run('cargo', ['build', '--release', '--offline'], { cwd: crate, stdio: ['ignore', 'inherit', 'inherit'] });
+  run('cargo', ['build', '--release', '--offline'], {
+    cwd: crate,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const data = join(tmp, 'perf.data');
-  run('perf', ['record', '-F', FREQ, '-g', '--call-graph', 'dwarf,65528', '-o', data, '--', join(crate, 'target', 'release', 'ddsplit'), ROUNDS], { stdio: ['ignore', 'inherit', 'inherit'] });
-  let text = run('perf', ['script', '-i', data, '-F', 'comm,pid,tid,time,event,ip,sym,dso,srcline', '--full-source-path']);
+  run(
+    'perf',
+    [
+      'record',
+      '-F',
+      FREQ,
+      '-g',
+      '--call-graph',
+      'dwarf,65528',
+      '-o',
+      data,
+      '--',
+      join(crate, 'target', 'release', 'ddsplit'),
+      ROUNDS,
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  let text = run('perf', [
+    'script',
+    '-i',
+    data,
+    '-F',
+    'comm,pid,tid,time,event,ip,sym,dso,srcline',
+    '--full-source-path',
+  ]);
   // Same normalisation as record-ddsplit.sh: crate paths become crate-relative.
   text = text.split(`${crate}/`).join('');
   writeFileSync(OUT, gzipSync(text, { level: 9 }));

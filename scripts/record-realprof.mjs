@@ -22,13 +22,22 @@ const FREQ = process.env.REALPROF_FREQ ?? '999';
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { maxBuffer: 1 << 30, encoding: 'utf8', ...opts });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}\n${(r.stderr ?? '').slice(-2000)}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}\n${(r.stderr ?? '').slice(-2000)}`);
   return r.stdout;
 }
 
 function build() {
   run('cargo', ['build', '--release', '--offline'], { cwd: crate, stdio: 'inherit' });
-  run('cargo', ['build', '--release', '--offline'], { cwd: crate, stdio: 'inherit', env: { ...process.env, CARGO_TARGET_DIR: join(crate, 'target', 'fp'), RUSTFLAGS: '-C force-frame-pointers=yes' } });
+  run('cargo', ['build', '--release', '--offline'], {
+    cwd: crate,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      CARGO_TARGET_DIR: join(crate, 'target', 'fp'),
+      RUSTFLAGS: '-C force-frame-pointers=yes',
+    },
+  });
 }
 
 /** `perf script` text with paths made crate-relative (the same on every machine). */
@@ -41,13 +50,23 @@ function relative(text) {
 // tcache_init and unlink_chunk are malloc/free internals. rustc >= 1.9x names its shims
 // __rustc::__rust_alloc etc. (alloc::alloc::alloc calls __rust_no_alloc_shim_is_unstable_v2 first);
 // RawVec's generic arguments may nest (RawVec<alloc::vec::Vec<u8>>::grow_one).
-const ALLOC = /^(?:__GI_|__rustc::)?(?:__rust_no_alloc_shim_is_unstable|__libc_malloc|malloc|calloc|realloc|_int_malloc|_int_realloc|__libc_calloc|__libc_realloc|sysmalloc|malloc_consolidate|tcache_init|__rust_alloc|__rust_alloc_zeroed|__rust_realloc|__rdl_alloc|__rdl_realloc|alloc::alloc::(?!dealloc)|<?alloc::raw_vec::(?:finish_grow|RawVec(?:Inner)?(?:<.*>)?>?::(?:grow|reserve|try_allocate|allocate|with_capacity))|<alloc::alloc::Global as core::alloc::Allocator>::(?:allocate|grow))/;
-const FREE = /^(?:__GI_|__rustc::)?(?:free|cfree|__libc_free|_int_free|unlink_chunk|munmap_chunk|__rust_dealloc|__rdl_dealloc|alloc::alloc::dealloc)/;
+const ALLOC =
+  /^(?:__GI_|__rustc::)?(?:__rust_no_alloc_shim_is_unstable|__libc_malloc|malloc|calloc|realloc|_int_malloc|_int_realloc|__libc_calloc|__libc_realloc|sysmalloc|malloc_consolidate|tcache_init|__rust_alloc|__rust_alloc_zeroed|__rust_realloc|__rdl_alloc|__rdl_realloc|alloc::alloc::(?!dealloc)|<?alloc::raw_vec::(?:finish_grow|RawVec(?:Inner)?(?:<.*>)?>?::(?:grow|reserve|try_allocate|allocate|with_capacity))|<alloc::alloc::Global as core::alloc::Allocator>::(?:allocate|grow))/;
+const FREE =
+  /^(?:__GI_|__rustc::)?(?:free|cfree|__libc_free|_int_free|unlink_chunk|munmap_chunk|__rust_dealloc|__rdl_dealloc|alloc::alloc::dealloc)/;
 const COPY = /^(?:__)?mem(?:cpy|move)/;
 const REHASH = /::(?:reserve_rehash|rehash_in_place|resize)$/;
 
 function groundTruth(bin, data, srcDir) {
-  const text = run('perf', ['script', '-i', data, '-F', 'comm,tid,time,event,ip,sym,symoff,dso', '--no-inline', '--no-demangle']);
+  const text = run('perf', [
+    'script',
+    '-i',
+    data,
+    '-F',
+    'comm,tid,time,event,ip,sym,symoff,dso',
+    '--no-inline',
+    '--no-demangle',
+  ]);
   const syms = new Map();
   for (const l of run('nm', [bin]).split('\n')) {
     const m = /^([0-9a-f]+) [tTwW] (\S+)$/.exec(l);
@@ -77,7 +96,9 @@ function groundTruth(bin, data, srcDir) {
     });
   }
   const list = [...addrs];
-  const a2l = run('addr2line', ['-i', '-f', '-C', '-a', '-e', bin], { input: list.map(a => `0x${a.toString(16)}`).join('\n') });
+  const a2l = run('addr2line', ['-i', '-f', '-C', '-a', '-e', bin], {
+    input: list.map(a => `0x${a.toString(16)}`).join('\n'),
+  });
   const locs = new Map();
   let key;
   const lines = a2l.split('\n');
@@ -94,13 +115,20 @@ function groundTruth(bin, data, srcDir) {
   }
   const counts = new Map();
   const fnCounts = new Map();
-  const t = { samples: samples.length, withWorkspaceFrame: 0, alloc: 0, free: 0, copy: 0, rehash: 0 };
+  const t = {
+    samples: samples.length,
+    withWorkspaceFrame: 0,
+    alloc: 0,
+    free: 0,
+    copy: 0,
+    rehash: 0,
+  };
   for (const s of samples) {
     let user;
     let userFn;
     let k = -1;
     for (let i = 0; i < s.length && !user; i++) {
-      const chain = s[i].addr !== undefined ? locs.get(s[i].addr) ?? [] : [];
+      const chain = s[i].addr !== undefined ? (locs.get(s[i].addr) ?? []) : [];
       for (const loc of chain) {
         if (loc.file.startsWith(`${srcDir}/`) && loc.line > 0) {
           user = `${loc.file.slice(crate.length + 1)}:${loc.line}`;
@@ -135,9 +163,26 @@ function groundTruth(bin, data, srcDir) {
     if (kind === 'alloc' || kind === 'copy' || kind === 'free') fc[kind]++;
     fnCounts.set(userFn, fc);
   }
-  const topFn = k => [...fnCounts].filter(([, c]) => c[k] > 0).sort((a, b) => b[1][k] - a[1][k] || (a[0] < b[0] ? -1 : 1)).slice(0, 5).map(([f, c]) => ({ function: f, samples: c[k] }));
-  const top = k => [...counts].filter(([, c]) => c[k] > 0).sort((a, b) => b[1][k] - a[1][k] || (a[0] < b[0] ? -1 : 1)).slice(0, 5).map(([l, c]) => ({ line: l, samples: c[k] }));
-  return { ...t, shares: { alloc: t.alloc / t.samples, copy: t.copy / t.samples, free: t.free / t.samples }, topCopy: top('copy'), topAlloc: top('alloc'), topCopyFn: topFn('copy'), topAllocFn: topFn('alloc') };
+  const topFn = k =>
+    [...fnCounts]
+      .filter(([, c]) => c[k] > 0)
+      .sort((a, b) => b[1][k] - a[1][k] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, 5)
+      .map(([f, c]) => ({ function: f, samples: c[k] }));
+  const top = k =>
+    [...counts]
+      .filter(([, c]) => c[k] > 0)
+      .sort((a, b) => b[1][k] - a[1][k] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, 5)
+      .map(([l, c]) => ({ line: l, samples: c[k] }));
+  return {
+    ...t,
+    shares: { alloc: t.alloc / t.samples, copy: t.copy / t.samples, free: t.free / t.samples },
+    topCopy: top('copy'),
+    topAlloc: top('alloc'),
+    topCopyFn: topFn('copy'),
+    topAllocFn: topFn('alloc'),
+  };
 }
 
 /**
@@ -148,7 +193,9 @@ function groundTruth(bin, data, srcDir) {
  */
 function chainsFor(bin, perfText) {
   const loads = [];
-  for (const m of run('readelf', ['-lW', bin]).matchAll(/^\s*LOAD\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)/gm)) {
+  for (const m of run('readelf', ['-lW', bin]).matchAll(
+    /^\s*LOAD\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)/gm,
+  )) {
     loads.push({ off: parseInt(m[1], 16), vaddr: parseInt(m[2], 16), size: parseInt(m[3], 16) });
   }
   const pie = /Type:\s+DYN/.test(run('readelf', ['-hW', bin]));
@@ -163,8 +210,13 @@ function chainsFor(bin, perfText) {
     const ip = parseInt(m[1], 16);
     for (const a of [ip, ip - 1]) back.set(toVaddr(a), a);
   }
-  const a2l = run('addr2line', ['-i', '-f', '-C', '-a', '-e', bin], { input: [...back.keys()].map(a => `0x${a.toString(16)}`).join('\n') });
-  return a2l.replace(/^0x([0-9a-f]+)$/gm, (_, h) => `0x${back.get(parseInt(h, 16)).toString(16).padStart(16, '0')}`);
+  const a2l = run('addr2line', ['-i', '-f', '-C', '-a', '-e', bin], {
+    input: [...back.keys()].map(a => `0x${a.toString(16)}`).join('\n'),
+  });
+  return a2l.replace(
+    /^0x([0-9a-f]+)$/gm,
+    (_, h) => `0x${back.get(parseInt(h, 16)).toString(16).padStart(16, '0')}`,
+  );
 }
 
 try {
@@ -179,14 +231,36 @@ try {
       const cg = mode === 'fp' ? ['-g'] : ['--call-graph', 'dwarf,16384'];
       run('perf', ['record', '-q', '-F', FREQ, ...cg, '-o', data, '--', bin, arg]);
       const fields = 'comm,pid,tid,time,period,event,ip,sym,dso';
-      const withSrc = run('perf', ['script', '-i', data, '-F', `${fields},srcline`, '--full-source-path', '--header']);
+      const withSrc = run('perf', [
+        'script',
+        '-i',
+        data,
+        '-F',
+        `${fields},srcline`,
+        '--full-source-path',
+        '--header',
+      ]);
       const noSrc = run('perf', ['script', '-i', data, '-F', fields, '--no-inline', '--header']);
-      writeFileSync(join(out, `${prog}-${mode}-srcline.perf-script.txt.gz`), gzipSync(relative(withSrc), { level: 9 }));
-      writeFileSync(join(out, `${prog}-${mode}-nosrcline.perf-script.txt.gz`), gzipSync(relative(noSrc), { level: 9 }));
+      writeFileSync(
+        join(out, `${prog}-${mode}-srcline.perf-script.txt.gz`),
+        gzipSync(relative(withSrc), { level: 9 }),
+      );
+      writeFileSync(
+        join(out, `${prog}-${mode}-nosrcline.perf-script.txt.gz`),
+        gzipSync(relative(noSrc), { level: 9 }),
+      );
       const truth = groundTruth(bin, data, join(crate, 'src'));
-      writeFileSync(join(out, `${prog}-${mode}.addr2line.txt.gz`), gzipSync(relative(chainsFor(bin, noSrc)), { level: 9 }));
-      writeFileSync(join(out, `${prog}-${mode}.truth.json`), `${JSON.stringify({ program: prog, mode, frequency: Number(FREQ), ...truth }, null, 2)}\n`);
-      console.log(`${prog} ${mode}: ${truth.samples} samples, ${truth.withWorkspaceFrame} with a workspace frame, copy ${truth.copy}, alloc ${truth.alloc}, rehash ${truth.rehash}`);
+      writeFileSync(
+        join(out, `${prog}-${mode}.addr2line.txt.gz`),
+        gzipSync(relative(chainsFor(bin, noSrc)), { level: 9 }),
+      );
+      writeFileSync(
+        join(out, `${prog}-${mode}.truth.json`),
+        `${JSON.stringify({ program: prog, mode, frequency: Number(FREQ), ...truth }, null, 2)}\n`,
+      );
+      console.log(
+        `${prog} ${mode}: ${truth.samples} samples, ${truth.withWorkspaceFrame} with a workspace frame, copy ${truth.copy}, alloc ${truth.alloc}, rehash ${truth.rehash}`,
+      );
     }
   }
 } finally {

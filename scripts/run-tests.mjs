@@ -21,12 +21,18 @@ const files = [];
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p);
-    else if (name.endsWith('.test.js') && (filters.length === 0 || filters.some(f => p.includes(f)))) files.push(p);
+    else if (
+      name.endsWith('.test.js') &&
+      (filters.length === 0 || filters.some(f => p.includes(f)))
+    )
+      files.push(p);
   }
 })(root);
 if (files.length === 0) {
   console.error(`no test files found under ${root} (did the build run?)`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+});
 process.exit(r.status ?? 1);

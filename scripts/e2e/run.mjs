@@ -16,10 +16,19 @@ if (process.env.ALLOC_LENS_E2E_NO_PACKAGE !== '1') {
 }
 const words = process.argv.slice(2);
 const dir = join(root, 'test', 'e2e');
-const files = words.length === 0 ? [dir] : readdirSync(dir).filter(f => f.endsWith('.test.mjs') && words.some(w => f.includes(w))).map(f => join(dir, f));
+const files =
+  words.length === 0
+    ? [dir]
+    : readdirSync(dir)
+        .filter(f => f.endsWith('.test.mjs') && words.some(w => f.includes(w)))
+        .map(f => join(dir, f));
 if (files.length === 0) {
   console.error(`no e2e test file matches ${words.join(', ')}`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files], { cwd: root, stdio: 'inherit' });
+const r = spawnSync(
+  process.execPath,
+  ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+  { cwd: root, stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

@@ -9,7 +9,8 @@ import { UsageError, type ParsedArgs } from './io';
 
 export const CARGO_VALUE_FLAGS = ['features', 'target'];
 export const CARGO_BOOL_FLAGS = ['all-features', 'no-default-features'];
-export const CARGO_USAGE = '[--features a,b] [--all-features] [--no-default-features] [--target <triple>]';
+export const CARGO_USAGE =
+  '[--features a,b] [--all-features] [--no-default-features] [--target <triple>]';
 
 export function cargoLoadOptions(flags: ParsedArgs['flags']): LoadOptions {
   const f = flags.get('features');

@@ -48,13 +48,21 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'layout':
         return await runLayout(rest, io);
       case 'futures':
-        return await (await lazy('./commands/futures', 'runFutures'))(rest, io);
+        return await (
+          await lazy('./commands/futures', 'runFutures')
+        )(rest, io);
       case 'check':
-        return await (await lazy('./commands/check', 'runCheck'))(rest, io);
+        return await (
+          await lazy('./commands/check', 'runCheck')
+        )(rest, io);
       case 'profile':
-        return await (await lazy('./commands/profile', 'runProfile'))(rest, io);
+        return await (
+          await lazy('./commands/profile', 'runProfile')
+        )(rest, io);
       case 'lsp':
-        return await (await lazy('./commands/lsp', 'runLsp'))(rest, io);
+        return await (
+          await lazy('./commands/lsp', 'runLsp')
+        )(rest, io);
       case '--version':
       case '-V':
         io.stdout.write(`alloc-lens ${require('../../../package.json').version}\n`);

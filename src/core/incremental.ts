@@ -31,19 +31,35 @@ export interface ReanalysisOptions {
   deferDependents?: boolean;
 }
 
-export function reanalyzeFile(index: WorkspaceIndex, engine: LayoutEngine, settings: RuleSettings, file: string, text: string, opts: ReanalysisOptions = {}): Reanalysis {
+export function reanalyzeFile(
+  index: WorkspaceIndex,
+  engine: LayoutEngine,
+  settings: RuleSettings,
+  file: string,
+  text: string,
+  opts: ReanalysisOptions = {},
+): Reanalysis {
   if (!index.hasFile(file)) index.ensureFile(file);
   const generation = index.scopeGeneration;
   const changedItems = index.updateFile(file, text);
   // A keystroke inside a fn body changes no item and no scope: every memoised layout still holds
   // (layouts carry no spans), and keeping them spares the rules re-laying out every type they touch.
   if (changedItems.size > 0 || index.scopeGeneration !== generation) engine.invalidate();
-  const names = [...new Set([...changedItems].map(p => p.split('::').pop()!.replace(/[^\w]/g, '')))].filter(Boolean);
+  const names = [
+    ...new Set([...changedItems].map(p => p.split('::').pop()!.replace(/[^\w]/g, ''))),
+  ].filter(Boolean);
   const files = new Set([file]);
   const dependents = new Set<string>();
   if (names.length > 0) {
     const re = new RegExp(`\\b(${names.join('|')})\\b`);
-    for (const f of index.fileNames()) if (f !== file && re.test(index.fileText(f) ?? '')) (opts.deferDependents ? dependents : files).add(f);
+    for (const f of index.fileNames())
+      if (f !== file && re.test(index.fileText(f) ?? ''))
+        (opts.deferDependents ? dependents : files).add(f);
   }
-  return { files, findings: runRules(index, engine, settings, [...files]), changedItems, dependents };
+  return {
+    files,
+    findings: runRules(index, engine, settings, [...files]),
+    changedItems,
+    dependents,
+  };
 }

@@ -275,7 +275,9 @@ export type Item =
 export type TypeDefItem = StructItem | EnumItem | UnionItem | TypeAliasItem;
 
 export function isTypeDef(item: Item): item is TypeDefItem {
-  return item.kind === 'struct' || item.kind === 'enum' || item.kind === 'union' || item.kind === 'type';
+  return (
+    item.kind === 'struct' || item.kind === 'enum' || item.kind === 'union' || item.kind === 'type'
+  );
 }
 
 /** A `use` declaration, flattened: one entry per imported name. */

@@ -48,7 +48,10 @@ function cpuMillis(): number {
  * crosses into native code. Defining the property directly makes `type` a plain field read, which
  * roughly halves the cost of walking item lists.
  */
-function fixNodeTypeGetters(language: { nodeTypeInfo?: { type: string; named: boolean }[]; nodeSubclasses?: { name: string; prototype: object }[] }): void {
+function fixNodeTypeGetters(language: {
+  nodeTypeInfo?: { type: string; named: boolean }[];
+  nodeSubclasses?: { name: string; prototype: object }[];
+}): void {
   const classes = language.nodeSubclasses ?? [];
   const byClassName = new Map<string, string>();
   for (const info of language.nodeTypeInfo ?? []) {
@@ -105,7 +108,9 @@ export function parseRust(text: string, oldTree?: Tree): Tree {
     start ??= now;
     if (now - start >= budgetMs) {
       parser.reset(); // the next parse starts afresh instead of resuming this one
-      throw new ParseTimeoutError(`tree-sitter did not finish parsing within ${budgetMs} ms of CPU time`);
+      throw new ParseTimeoutError(
+        `tree-sitter did not finish parsing within ${budgetMs} ms of CPU time`,
+      );
     }
   }
 }
@@ -150,8 +155,13 @@ function pointAt(text: string, offset: number): Parser.Point {
  * Apply a change to `oldText`/`oldTree` and re-parse incrementally. Returns the new text and tree;
  * the old tree must not be used afterwards.
  */
-export function reparse(oldText: string, oldTree: Tree, change: TextChange): { text: string; tree: Tree } {
-  const text = oldText.slice(0, change.startOffset) + change.newText + oldText.slice(change.oldEndOffset);
+export function reparse(
+  oldText: string,
+  oldTree: Tree,
+  change: TextChange,
+): { text: string; tree: Tree } {
+  const text =
+    oldText.slice(0, change.startOffset) + change.newText + oldText.slice(change.oldEndOffset);
   const newEndOffset = change.startOffset + change.newText.length;
   oldTree.edit({
     startIndex: change.startOffset,
@@ -184,6 +194,10 @@ export function diffText(a: string, b: string): TextChange | undefined {
  * search runs inside tree-sitter (`descendantsOfType`): only the matches cross into JS, where a
  * JS-driven cursor would cross the binding several times per node of every body.
  */
-export function visitNodes(root: SyntaxNode, types: ReadonlySet<string>, cb: (node: SyntaxNode) => void): void {
+export function visitNodes(
+  root: SyntaxNode,
+  types: ReadonlySet<string>,
+  cb: (node: SyntaxNode) => void,
+): void {
   for (const node of root.descendantsOfType([...types])) cb(node);
 }

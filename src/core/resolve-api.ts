@@ -40,7 +40,11 @@ export interface TypeResolver {
    * evalConst that also says when rustc rejects the expression (`error`, in rustc's words:
    * division by zero, overflow, a const cycle). Optional: without it errors read as unknown.
    */
-  evalConstChecked?(module: string, text: string, env?: ReadonlyMap<string, bigint>): { value?: bigint; error?: string };
+  evalConstChecked?(
+    module: string,
+    text: string,
+    env?: ReadonlyMap<string, bigint>,
+  ): { value?: bigint; error?: string };
   /**
    * Parse a type written as text (`u64` in `size_of::<u64>()`). Optional: the engine then leaves
    * such array lengths unknown. The index provides it, so layout/ needs no import of index/.

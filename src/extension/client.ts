@@ -8,7 +8,13 @@ import * as fs from 'node:fs';
 import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type Middleware, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  LanguageClient,
+  TransportKind,
+  type LanguageClientOptions,
+  type Middleware,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
 import { log } from './log';
 
 export interface Metrics {
@@ -103,7 +109,11 @@ export class ClientMetrics {
   }
 }
 
-export function createClient(ctx: vscode.ExtensionContext, middleware: Middleware, metrics: ClientMetrics): LanguageClient {
+export function createClient(
+  ctx: vscode.ExtensionContext,
+  middleware: Middleware,
+  metrics: ClientMetrics,
+): LanguageClient {
   const module = vscode.Uri.joinPath(ctx.extensionUri, 'dist', 'server.js').fsPath;
   const server: ServerOptions = {
     run: { module, transport: TransportKind.ipc },

@@ -21,7 +21,11 @@ export class LayoutDocuments implements vscode.TextDocumentContentProvider {
 
   async show(title: string, markdown: string): Promise<void> {
     // One document per title; a counter in the query keeps reopened ones fresh.
-    const uri = vscode.Uri.from({ scheme: SCHEME, path: `/${title.replace(/[^\w.-]+/g, '_')}.md`, query: String(++this.n) });
+    const uri = vscode.Uri.from({
+      scheme: SCHEME,
+      path: `/${title.replace(/[^\w.-]+/g, '_')}.md`,
+      query: String(++this.n),
+    });
     // Bounded: documents of earlier explanations are dropped (a preview keeps its own copy).
     if (this.docs.size >= 20) this.docs.delete(this.docs.keys().next().value!);
     this.docs.set(uri.toString(), markdown);
@@ -75,28 +79,51 @@ export async function explainLayout(
     return undefined;
   }
   const p = pos as { line: number; character: number };
-  const res = await next([uri instanceof vscode.Uri ? uri.toString() : uri, { line: p.line, character: p.character }]);
+  const res = await next([
+    uri instanceof vscode.Uri ? uri.toString() : uri,
+    { line: p.line, character: p.character },
+  ]);
   if (res?.markdown) await layouts.show(res.title ?? 'layout', res.markdown);
   else if (res?.message) void vscode.window.showInformationMessage(res.message);
   return res;
 }
 
-export function registerCommands(ctx: vscode.ExtensionContext, client: LanguageClient, layouts: LayoutDocuments): void {
+export function registerCommands(
+  ctx: vscode.ExtensionContext,
+  client: LanguageClient,
+  layouts: LayoutDocuments,
+): void {
   ctx.subscriptions.push(
     layouts,
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, layouts),
     vscode.commands.registerCommand('allocLens.openLog', () => log().show()),
     vscode.commands.registerCommand('allocLens.showLayout', async () => {
-      const rows = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Alloc Lens: listing types' }, () => client.sendRequest<TypeRow[]>('allocLens/types'));
+      const rows = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'Alloc Lens: listing types' },
+        () => client.sendRequest<TypeRow[]>('allocLens/types'),
+      );
       if (rows.length === 0) {
-        void vscode.window.showInformationMessage('Alloc Lens: no Rust types found in this workspace (is there a Cargo.toml?).');
+        void vscode.window.showInformationMessage(
+          'Alloc Lens: no Rust types found in this workspace (is there a Cargo.toml?).',
+        );
         return;
       }
-      const items = rows.map(r => ({ label: r.name, description: r.size, detail: `${r.path}  ${r.relative}`, r }));
-      const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Type to lay out', matchOnDetail: true });
+      const items = rows.map(r => ({
+        label: r.name,
+        description: r.size,
+        detail: `${r.path}  ${r.relative}`,
+        r,
+      }));
+      const pick = await vscode.window.showQuickPick(items, {
+        placeHolder: 'Type to lay out',
+        matchOnDetail: true,
+      });
       if (!pick) return;
       // The server's explainLayout command (shown by the client middleware, see explainLayout).
-      await vscode.commands.executeCommand('allocLens.explainLayout', pick.r.uri, { line: pick.r.line, character: pick.r.character });
+      await vscode.commands.executeCommand('allocLens.explainLayout', pick.r.uri, {
+        line: pick.r.line,
+        character: pick.r.character,
+      });
     }),
     vscode.commands.registerCommand('allocLens.showDrift', async () => {
       await layouts.show('drift-report', await client.sendRequest<string>('allocLens/drift'));

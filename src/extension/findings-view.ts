@@ -18,14 +18,41 @@ type Node =
   | { t: 'line'; l: ComparisonView['lines'][number]; bytes?: boolean };
 
 const SEVERITIES = ['error', 'warning', 'info', 'hint'] as const;
-const RULES = ['large-error', 'large-enum-variant', 'large-move', 'async-trait-box', 'clone-hotspot', 'large-future'];
+const RULES = [
+  'large-error',
+  'large-enum-variant',
+  'large-move',
+  'async-trait-box',
+  'clone-hotspot',
+  'large-future',
+];
 
-const ICON: Record<string, string> = { enum: 'symbol-enum', struct: 'symbol-struct', union: 'symbol-struct', type: 'symbol-class', trait: 'symbol-interface', future: 'symbol-event', site: 'location' };
-const SEVERITY_COLOR: Record<CauseFinding['severity'], string> = { error: 'list.errorForeground', warning: 'list.warningForeground', info: 'editorInfo.foreground', hint: 'descriptionForeground' };
+const ICON: Record<string, string> = {
+  enum: 'symbol-enum',
+  struct: 'symbol-struct',
+  union: 'symbol-struct',
+  type: 'symbol-class',
+  trait: 'symbol-interface',
+  future: 'symbol-event',
+  site: 'location',
+};
+const SEVERITY_COLOR: Record<CauseFinding['severity'], string> = {
+  error: 'list.errorForeground',
+  warning: 'list.warningForeground',
+  info: 'editorInfo.foreground',
+  hint: 'descriptionForeground',
+};
 
 function location(uri: string, line: number, character: number): vscode.Command {
   const pos = new vscode.Position(line, character);
-  return { title: 'Open', command: 'vscode.open', arguments: [vscode.Uri.parse(uri), { selection: new vscode.Range(pos, pos), preserveFocus: false }] };
+  return {
+    title: 'Open',
+    command: 'vscode.open',
+    arguments: [
+      vscode.Uri.parse(uri),
+      { selection: new vscode.Range(pos, pos), preserveFocus: false },
+    ],
+  };
 }
 
 export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
@@ -40,7 +67,10 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
   private again = false;
 
   constructor(private readonly client: LanguageClient) {
-    this.view = vscode.window.createTreeView('allocLens.findings', { treeDataProvider: this, showCollapseAll: true });
+    this.view = vscode.window.createTreeView('allocLens.findings', {
+      treeDataProvider: this,
+      showCollapseAll: true,
+    });
     void vscode.commands.executeCommand('setContext', 'allocLens.findings.sort', this.sort);
   }
 
@@ -72,7 +102,9 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
     const n = this.groups().reduce((s, g) => s + g.findings.length, 0);
     const all = this.tree.groups.reduce((s, g) => s + g.findings.length, 0);
     const filtered = n !== all ? ` (${all - n} filtered out)` : '';
-    this.view.description = this.tree.profile ? `${this.tree.profile}${this.tree.baseline ? ` vs ${this.tree.baseline}` : ''}` : undefined;
+    this.view.description = this.tree.profile
+      ? `${this.tree.profile}${this.tree.baseline ? ` vs ${this.tree.baseline}` : ''}`
+      : undefined;
     this.view.message =
       all === 0
         ? undefined
@@ -89,16 +121,33 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
 
   async pickFilter(): Promise<void> {
     const items = [
-      ...RULES.map(r => ({ label: r, description: 'rule', picked: !this.rules || this.rules.has(r), what: 'rule' as const })),
-      ...SEVERITIES.map(s => ({ label: s, description: 'severity', picked: !this.severities || this.severities.has(s), what: 'severity' as const })),
+      ...RULES.map(r => ({
+        label: r,
+        description: 'rule',
+        picked: !this.rules || this.rules.has(r),
+        what: 'rule' as const,
+      })),
+      ...SEVERITIES.map(s => ({
+        label: s,
+        description: 'severity',
+        picked: !this.severities || this.severities.has(s),
+        what: 'severity' as const,
+      })),
     ];
-    const picked = await vscode.window.showQuickPick(items, { canPickMany: true, placeHolder: 'Rules and severities to show' });
+    const picked = await vscode.window.showQuickPick(items, {
+      canPickMany: true,
+      placeHolder: 'Rules and severities to show',
+    });
     if (!picked) return;
     const rules = new Set(picked.filter(p => p.what === 'rule').map(p => p.label));
     const sev = new Set(picked.filter(p => p.what === 'severity').map(p => p.label));
     this.rules = rules.size === RULES.length ? undefined : rules;
     this.severities = sev.size === SEVERITIES.length ? undefined : sev;
-    void vscode.commands.executeCommand('setContext', 'allocLens.findings.filtered', !!(this.rules || this.severities));
+    void vscode.commands.executeCommand(
+      'setContext',
+      'allocLens.findings.filtered',
+      !!(this.rules || this.severities),
+    );
     this.render();
   }
 
@@ -111,23 +160,40 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
 
   /** The groups after the filter, in the chosen order. */
   groups(): CauseGroup[] {
-    const keep = (f: CauseFinding) => (!this.rules || this.rules.has(f.code)) && (!this.severities || this.severities.has(f.severity));
-    const gs = this.tree.groups.map(g => ({ ...g, findings: g.findings.filter(keep) })).filter(g => g.findings.length > 0);
-    if (this.sort === 'size') return gs.sort((a, b) => (b.size ?? 0) - (a.size ?? 0) || b.cost - a.cost || a.label.localeCompare(b.label));
+    const keep = (f: CauseFinding) =>
+      (!this.rules || this.rules.has(f.code)) &&
+      (!this.severities || this.severities.has(f.severity));
+    const gs = this.tree.groups
+      .map(g => ({ ...g, findings: g.findings.filter(keep) }))
+      .filter(g => g.findings.length > 0);
+    if (this.sort === 'size')
+      return gs.sort(
+        (a, b) =>
+          (b.size ?? 0) - (a.size ?? 0) || b.cost - a.cost || a.label.localeCompare(b.label),
+      );
     return gs; // the server's order: measured cost, then number of findings, then size
   }
 
   getChildren(node?: Node): Node[] {
     if (!node) {
       const c = this.tree.comparison;
-      return [...(c ? [{ t: 'compare' as const, c }] : []), ...this.groups().map(g => ({ t: 'group' as const, g }))];
+      return [
+        ...(c ? [{ t: 'compare' as const, c }] : []),
+        ...this.groups().map(g => ({ t: 'group' as const, g })),
+      ];
     }
     if (node.t === 'group') {
       const fs = [...node.g.findings];
       if (this.sort === 'size') fs.sort((a, b) => (b.size ?? 0) - (a.size ?? 0) || b.cost - a.cost);
       return fs.map(f => ({ t: 'finding', f, g: node.g }));
     }
-    if (node.t === 'compare') return [...node.c.totals.map(text => ({ t: 'total' as const, text })), ...node.c.lines.slice(0, 10).map(l => ({ t: 'line' as const, l, bytes: node.c.measure === 'bytes' }))];
+    if (node.t === 'compare')
+      return [
+        ...node.c.totals.map(text => ({ t: 'total' as const, text })),
+        ...node.c.lines
+          .slice(0, 10)
+          .map(l => ({ t: 'line' as const, l, bytes: node.c.measure === 'bytes' })),
+      ];
     return [];
   }
 
@@ -135,40 +201,64 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
     switch (node.t) {
       case 'group': {
         const g = node.g;
-        const it = new vscode.TreeItem(g.kind === 'site' ? `${g.label} · ${g.where ?? ''}` : g.label, vscode.TreeItemCollapsibleState.Expanded);
+        const it = new vscode.TreeItem(
+          g.kind === 'site' ? `${g.label} · ${g.where ?? ''}` : g.label,
+          vscode.TreeItemCollapsibleState.Expanded,
+        );
         it.id = g.id;
         const count = `${g.findings.length} finding${g.findings.length === 1 ? '' : 's'}`;
         it.description = [g.sizeLabel, count, g.delta ?? g.evidence].filter(Boolean).join(' · ');
         const md = new vscode.MarkdownString();
-        md.appendMarkdown(`**${g.label}**${g.itemKind ? ` (${g.itemKind})` : g.kind === 'trait' ? ' (trait)' : ''}${g.path ? ` \`${g.path}\`` : ''}\n\n`);
+        md.appendMarkdown(
+          `**${g.label}**${g.itemKind ? ` (${g.itemKind})` : g.kind === 'trait' ? ' (trait)' : ''}${g.path ? ` \`${g.path}\`` : ''}\n\n`,
+        );
         if (g.sizeLabel) md.appendMarkdown(`Static size: ${g.sizeLabel}\n\n`);
         if (g.evidence) md.appendMarkdown(`Measured (${this.tree.profile}): ${g.evidence}\n\n`);
         if (g.delta) md.appendMarkdown(`Compared with ${this.tree.baseline}: ${g.delta}\n\n`);
-        md.appendMarkdown(`${count} caused by it; a line shared by several findings is counted once.`);
+        md.appendMarkdown(
+          `${count} caused by it; a line shared by several findings is counted once.`,
+        );
         it.tooltip = md;
-        it.iconPath = new vscode.ThemeIcon(g.confirmed ? 'flame' : (ICON[g.itemKind ?? g.kind] ?? 'symbol-misc'), new vscode.ThemeColor(SEVERITY_COLOR[g.severity]));
+        it.iconPath = new vscode.ThemeIcon(
+          g.confirmed ? 'flame' : (ICON[g.itemKind ?? g.kind] ?? 'symbol-misc'),
+          new vscode.ThemeColor(SEVERITY_COLOR[g.severity]),
+        );
         it.contextValue = g.kind === 'type' && g.uri ? 'allocLens.cause.type' : 'allocLens.cause';
         if (g.uri && g.line !== undefined) it.command = location(g.uri, g.line, g.character ?? 0);
         return it;
       }
       case 'finding': {
         const f = node.f;
-        const it = new vscode.TreeItem(`${f.code}  ${f.where}`, vscode.TreeItemCollapsibleState.None);
+        const it = new vscode.TreeItem(
+          `${f.code}  ${f.where}`,
+          vscode.TreeItemCollapsibleState.None,
+        );
         it.id = `${node.g.id}\0${f.code}\0${f.where}:${f.character}`;
         it.description = f.delta ?? f.evidence ?? f.message;
         const md = new vscode.MarkdownString();
         md.appendText(f.message);
-        if (f.evidence) md.appendMarkdown(`\n\nMeasured: ${f.evidence}${f.confirmed ? ' (confirmed by the profile)' : ''}`);
+        if (f.evidence)
+          md.appendMarkdown(
+            `\n\nMeasured: ${f.evidence}${f.confirmed ? ' (confirmed by the profile)' : ''}`,
+          );
         if (f.delta) md.appendMarkdown(`\n\nCompared: ${f.delta}`);
-        md.appendMarkdown(`\n\n${f.fixes > 0 ? `${f.fixes} quick fix${f.fixes === 1 ? '' : 'es'}: right-click → Show Quick Fixes` : 'Right-click → Show Quick Fixes (suppress, explain layout)'}`);
+        md.appendMarkdown(
+          `\n\n${f.fixes > 0 ? `${f.fixes} quick fix${f.fixes === 1 ? '' : 'es'}: right-click → Show Quick Fixes` : 'Right-click → Show Quick Fixes (suppress, explain layout)'}`,
+        );
         it.tooltip = md;
-        it.iconPath = new vscode.ThemeIcon(f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'info', new vscode.ThemeColor(SEVERITY_COLOR[f.severity]));
+        it.iconPath = new vscode.ThemeIcon(
+          f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'info',
+          new vscode.ThemeColor(SEVERITY_COLOR[f.severity]),
+        );
         it.contextValue = f.fixes > 0 ? 'allocLens.finding.fixable' : 'allocLens.finding';
         it.command = location(f.uri, f.line, f.character);
         return it;
       }
       case 'compare': {
-        const it = new vscode.TreeItem(`Compared with ${basename(node.c.baseline)}`, vscode.TreeItemCollapsibleState.Expanded);
+        const it = new vscode.TreeItem(
+          `Compared with ${basename(node.c.baseline)}`,
+          vscode.TreeItemCollapsibleState.Expanded,
+        );
         it.id = 'allocLens.compare';
         it.description = node.c.totals[0];
         it.tooltip = `${node.c.baseline} → ${node.c.current}\n${node.c.measure === 'bytes' ? 'Bytes and blocks allocated in each run.' : 'Shares of all samples of each profile.'}`;
@@ -183,10 +273,15 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
       }
       case 'line': {
         const l = node.l;
-        const it = new vscode.TreeItem(`${l.label}${l.presence === 'gone' ? ' (gone)' : l.presence === 'new' ? ' (new)' : ''}`, vscode.TreeItemCollapsibleState.None);
+        const it = new vscode.TreeItem(
+          `${l.label}${l.presence === 'gone' ? ' (gone)' : l.presence === 'new' ? ' (new)' : ''}`,
+          vscode.TreeItemCollapsibleState.None,
+        );
         it.description = l.note;
         it.tooltip = `${l.label}: ${l.note} (${node.bytes ? 'bytes and blocks allocated in each run' : 'share of all samples of each profile'})`;
-        it.iconPath = new vscode.ThemeIcon((node.bytes ? /\(−/ : /→ 0\.0%/).test(l.note) ? 'arrow-down' : 'arrow-swap');
+        it.iconPath = new vscode.ThemeIcon(
+          (node.bytes ? /\(−/ : /→ 0\.0%/).test(l.note) ? 'arrow-down' : 'arrow-swap',
+        );
         it.command = location(l.uri, l.line, 0);
         return it;
       }
@@ -218,5 +313,8 @@ export async function quickFixAt(node: Node | undefined): Promise<void> {
 /** Explain Layout of a cause's type (the server's command, shown by the client middleware). */
 export async function explainCause(node: Node | undefined): Promise<void> {
   if (node?.t !== 'group' || !node.g.uri || node.g.line === undefined) return;
-  await vscode.commands.executeCommand('allocLens.explainLayout', node.g.uri, { line: node.g.line, character: node.g.character ?? 0 });
+  await vscode.commands.executeCommand('allocLens.explainLayout', node.g.uri, {
+    line: node.g.line,
+    character: node.g.character ?? 0,
+  });
 }

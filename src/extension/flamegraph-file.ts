@@ -8,7 +8,9 @@ import type { HotLineItem } from './webview-protocol';
 
 /** The stylesheets and scripts of speedscope's index.html (their names carry build hashes). */
 export function speedscopeAssets(indexHtml: string): { css: string[]; js: string[] } {
-  const css = [...indexHtml.matchAll(/<link\b[^>]*\brel="stylesheet"[^>]*\bhref="([^"]+)"/g)].map(m => m[1]);
+  const css = [...indexHtml.matchAll(/<link\b[^>]*\brel="stylesheet"[^>]*\bhref="([^"]+)"/g)].map(
+    m => m[1],
+  );
   const js = [...indexHtml.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)].map(m => m[1]);
   const bad = [...css, ...js].find(n => !/^[\w.-]+$/.test(n));
   if (bad) throw new Error(`unexpected asset reference in speedscope's index.html: ${bad}`);
@@ -32,27 +34,50 @@ export function containingFolder(file: string, folders: readonly string[]): stri
  * `allocLensHotLines` array (an Alloc Lens addition that speedscope ignores) becomes the hot-line
  * list, its relative paths resolved the same way.
  */
-export function prepareSpeedscopeFile(json: unknown, jsonPath: string): { title: string; speedscope: object; hotLines: HotLineItem[] } {
-  if (typeof json !== 'object' || json === null || !Array.isArray((json as { profiles?: unknown }).profiles)) {
+export function prepareSpeedscopeFile(
+  json: unknown,
+  jsonPath: string,
+): { title: string; speedscope: object; hotLines: HotLineItem[] } {
+  if (
+    typeof json !== 'object' ||
+    json === null ||
+    !Array.isArray((json as { profiles?: unknown }).profiles)
+  ) {
     throw new Error('not a speedscope JSON file (no profiles[])');
   }
   const dir = path.dirname(path.resolve(jsonPath));
-  const abs = (f: string) => (path.isAbsolute(f) || /^[a-z][\w+.-]*:/i.test(f) ? f : path.resolve(dir, f));
-  const { allocLensHotLines, ...file } = json as Record<string, unknown> & { allocLensHotLines?: unknown };
+  const abs = (f: string) =>
+    path.isAbsolute(f) || /^[a-z][\w+.-]*:/i.test(f) ? f : path.resolve(dir, f);
+  const { allocLensHotLines, ...file } = json as Record<string, unknown> & {
+    allocLensHotLines?: unknown;
+  };
   const shared = file.shared as { frames?: unknown } | undefined;
   if (shared && Array.isArray(shared.frames)) {
     file.shared = {
       ...shared,
-      frames: shared.frames.map(f => (f && typeof f === 'object' && typeof (f as { file?: unknown }).file === 'string' ? { ...f, file: abs((f as { file: string }).file) } : f)),
+      frames: shared.frames.map(f =>
+        f && typeof f === 'object' && typeof (f as { file?: unknown }).file === 'string'
+          ? { ...f, file: abs((f as { file: string }).file) }
+          : f,
+      ),
     };
   }
   const hotLines: HotLineItem[] = [];
   if (Array.isArray(allocLensHotLines)) {
     for (const h of allocLensHotLines as Partial<HotLineItem>[]) {
       if (!h || typeof h.file !== 'string' || typeof h.line !== 'number') continue;
-      hotLines.push({ file: abs(h.file), line: h.line, label: typeof h.label === 'string' ? h.label : `${h.file}:${h.line}`, ...(typeof h.detail === 'string' ? { detail: h.detail } : {}) });
+      hotLines.push({
+        file: abs(h.file),
+        line: h.line,
+        label: typeof h.label === 'string' ? h.label : `${h.file}:${h.line}`,
+        ...(typeof h.detail === 'string' ? { detail: h.detail } : {}),
+      });
     }
   }
   const name = file.name;
-  return { title: typeof name === 'string' && name ? name : path.basename(jsonPath), speedscope: file, hotLines };
+  return {
+    title: typeof name === 'string' && name ? name : path.basename(jsonPath),
+    speedscope: file,
+    hotLines,
+  };
 }

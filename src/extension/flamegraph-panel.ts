@@ -10,7 +10,13 @@ import { prepareSpeedscopeFile, speedscopeAssets } from './flamegraph-file';
 import { resolveWorkspaceFile } from '../core/secure/workspace-path';
 import { escapeLinkedText } from '../core/secure/escape';
 import { errorText, log } from './log';
-import { type HostMessage, type HotLineItem, isWebviewMessage, type ViewLabel, type WebviewMessage } from './webview-protocol';
+import {
+  type HostMessage,
+  type HotLineItem,
+  isWebviewMessage,
+  type ViewLabel,
+  type WebviewMessage,
+} from './webview-protocol';
 
 export type { HotLineItem } from './webview-protocol';
 
@@ -53,11 +59,19 @@ export class FlamegraphPanel {
       cur.panel.reveal(undefined, false);
       return cur;
     }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, data.title, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      retainContextWhenHidden: true,
-      localResourceRoots: [speedscopeDir(extensionUri), vscode.Uri.joinPath(extensionUri, 'media')],
-    });
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPE,
+      data.title,
+      vscode.ViewColumn.Active,
+      {
+        enableScripts: true,
+        retainContextWhenHidden: true,
+        localResourceRoots: [
+          speedscopeDir(extensionUri),
+          vscode.Uri.joinPath(extensionUri, 'media'),
+        ],
+      },
+    );
     FlamegraphPanel.current = new FlamegraphPanel(panel, extensionUri, data);
     return FlamegraphPanel.current;
   }
@@ -102,7 +116,9 @@ export class FlamegraphPanel {
   private async html(): Promise<string> {
     const webview = this.panel.webview;
     const dir = speedscopeDir(this.extensionUri);
-    const index = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, 'index.html')));
+    const index = new TextDecoder().decode(
+      await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, 'index.html')),
+    );
     const assets = speedscopeAssets(index);
     const uri = (u: vscode.Uri) => webview.asWebviewUri(u).toString();
     const media = (name: string) => uri(vscode.Uri.joinPath(this.extensionUri, 'media', name));
@@ -144,7 +160,8 @@ ${assets.js.map(j => `<script nonce="${n}" src="${uri(vscode.Uri.joinPath(dir, j
       title: d.title,
       speedscopeJson: JSON.stringify(d.speedscope),
       profileCount: Array.isArray(ss.profiles) ? ss.profiles.length : 0,
-      activeProfileIndex: this.shownIndex ?? (typeof ss.activeProfileIndex === 'number' ? ss.activeProfileIndex : 0),
+      activeProfileIndex:
+        this.shownIndex ?? (typeof ss.activeProfileIndex === 'number' ? ss.activeProfileIndex : 0),
       hotLines: d.hotLines,
       hotLinesByView: d.hotLinesByView,
       ...(d.views ? { views: d.views } : {}),
@@ -155,7 +172,9 @@ ${assets.js.map(j => `<script nonce="${n}" src="${uri(vscode.Uri.joinPath(dir, j
   /** Sources open next to the panel: in a group that shows a text editor, else in a new group beside it. */
   private sourceColumn(): vscode.ViewColumn {
     const mine = this.panel.viewColumn;
-    const other = vscode.window.visibleTextEditors.map(e => e.viewColumn).find(c => c !== undefined && c !== mine);
+    const other = vscode.window.visibleTextEditors
+      .map(e => e.viewColumn)
+      .find(c => c !== undefined && c !== mine);
     return other ?? vscode.ViewColumn.Beside;
   }
 
@@ -174,7 +193,12 @@ ${assets.js.map(j => `<script nonce="${n}" src="${uri(vscode.Uri.joinPath(dir, j
         this.post();
         return;
       case 'open':
-        await openSource(m.file, m.line, m.column, m.toSide ? vscode.ViewColumn.Beside : this.sourceColumn());
+        await openSource(
+          m.file,
+          m.line,
+          m.column,
+          m.toSide ? vscode.ViewColumn.Beside : this.sourceColumn(),
+        );
         return;
       case 'theme':
         // speedscope reads its color scheme once, at start: reload the page (the shim has stored
@@ -193,19 +217,31 @@ ${assets.js.map(j => `<script nonce="${n}" src="${uri(vscode.Uri.joinPath(dir, j
 }
 
 /** Opens `file` at 1-based `line` if it lies inside a workspace folder. */
-export async function openSource(file: string, line: number, column?: number, viewColumn: vscode.ViewColumn = vscode.ViewColumn.Active): Promise<boolean> {
-  const folders = (vscode.workspace.workspaceFolders ?? []).filter(f => f.uri.scheme === 'file').map(f => f.uri.fsPath);
+export async function openSource(
+  file: string,
+  line: number,
+  column?: number,
+  viewColumn: vscode.ViewColumn = vscode.ViewColumn.Active,
+): Promise<boolean> {
+  const folders = (vscode.workspace.workspaceFolders ?? [])
+    .filter(f => f.uri.scheme === 'file')
+    .map(f => f.uri.fsPath);
   // Symlinks resolved before the check: a link inside the workspace must not open a file outside.
   const where = resolveWorkspaceFile(file, folders);
   if (!where.ok) {
     const why = where.reason === 'missing' ? 'does not exist' : 'is not inside a workspace folder';
-    void vscode.window.showWarningMessage(escapeLinkedText(`Alloc Lens: ${file} ${why}; not opened.`));
+    void vscode.window.showWarningMessage(
+      escapeLinkedText(`Alloc Lens: ${file} ${why}; not opened.`),
+    );
     return false;
   }
   const uri = vscode.Uri.file(where.real);
   const doc = await vscode.workspace.openTextDocument(uri);
   const l = Math.min(Math.max(1, Math.floor(line)), doc.lineCount) - 1;
-  const c = column !== undefined && column >= 1 ? Math.floor(column) - 1 : doc.lineAt(l).firstNonWhitespaceCharacterIndex;
+  const c =
+    column !== undefined && column >= 1
+      ? Math.floor(column) - 1
+      : doc.lineAt(l).firstNonWhitespaceCharacterIndex;
   const pos = new vscode.Position(l, c);
   await vscode.window.showTextDocument(doc, {
     viewColumn,
@@ -226,24 +262,32 @@ function escapeHtml(s: string): string {
  */
 export function registerFlamegraphCommands(ctx: vscode.ExtensionContext): void {
   ctx.subscriptions.push(
-    vscode.commands.registerCommand('allocLens.openFlamegraphFile', async (arg?: string | vscode.Uri) => {
-      let uri: vscode.Uri | undefined = typeof arg === 'string' ? vscode.Uri.file(arg) : arg;
-      if (!uri) {
-        const picked = await vscode.window.showOpenDialog({
-          canSelectMany: false,
-          openLabel: 'Open Flamegraph',
-          filters: { 'speedscope JSON': ['json'], 'All files': ['*'] },
-        });
-        uri = picked?.[0];
-      }
-      if (!uri) return;
-      try {
-        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        FlamegraphPanel.show(ctx.extensionUri, prepareSpeedscopeFile(JSON.parse(text), uri.fsPath));
-      } catch (e) {
-        void vscode.window.showErrorMessage(`Alloc Lens: cannot open ${uri.fsPath} as a flamegraph: ${(e as Error).message}`);
-      }
-    }),
+    vscode.commands.registerCommand(
+      'allocLens.openFlamegraphFile',
+      async (arg?: string | vscode.Uri) => {
+        let uri: vscode.Uri | undefined = typeof arg === 'string' ? vscode.Uri.file(arg) : arg;
+        if (!uri) {
+          const picked = await vscode.window.showOpenDialog({
+            canSelectMany: false,
+            openLabel: 'Open Flamegraph',
+            filters: { 'speedscope JSON': ['json'], 'All files': ['*'] },
+          });
+          uri = picked?.[0];
+        }
+        if (!uri) return;
+        try {
+          const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+          FlamegraphPanel.show(
+            ctx.extensionUri,
+            prepareSpeedscopeFile(JSON.parse(text), uri.fsPath),
+          );
+        } catch (e) {
+          void vscode.window.showErrorMessage(
+            `Alloc Lens: cannot open ${uri.fsPath} as a flamegraph: ${(e as Error).message}`,
+          );
+        }
+      },
+    ),
   );
   ctx.subscriptions.push({ dispose: () => FlamegraphPanel.current?.dispose() });
 }

@@ -30,38 +30,66 @@ export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
     // `initialize`: run before that (a loaded machine, a big workspace) they would fail with
     // "command not found". Each waits for the server instead.
     let started: Promise<void> | undefined;
-    const toServer = (command: string, args: unknown[], token?: vscode.CancellationToken) => client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token);
-    const run = async (command: (typeof WORKSPACE_COMMANDS)[number], args: unknown[]): Promise<unknown> => {
+    const toServer = (command: string, args: unknown[], token?: vscode.CancellationToken) =>
+      client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token);
+    const run = async (
+      command: (typeof WORKSPACE_COMMANDS)[number],
+      args: unknown[],
+    ): Promise<unknown> => {
       await started;
       switch (command) {
         case 'allocLens.explainLayout':
-          return explainLayout(layouts, args, a => toServer(command, a) as Promise<ExplainResult | undefined>);
+          return explainLayout(
+            layouts,
+            args,
+            a => toServer(command, a) as Promise<ExplainResult | undefined>,
+          );
         case 'allocLens.explainFuture':
-          return explainLayout(layouts, args, a => toServer(command, a) as Promise<ExplainResult | undefined>, 'Alloc Lens: place the cursor in an async fn, async block or async closure to explain its future.');
+          return explainLayout(
+            layouts,
+            args,
+            a => toServer(command, a) as Promise<ExplainResult | undefined>,
+            'Alloc Lens: place the cursor in an async fn, async block or async closure to explain its future.',
+          );
         case 'allocLens.importProfile':
           return profile.import(args);
         case 'allocLens.compareProfiles':
           return profile.compare(args);
         case 'allocLens.verifyLayouts':
           if (!vscode.workspace.isTrusted) {
-            void vscode.window.showWarningMessage('Alloc Lens: verifying layouts builds the crate with rustc (build scripts and proc macros run). Trust this workspace to allow it; static analysis keeps working without.');
+            void vscode.window.showWarningMessage(
+              'Alloc Lens: verifying layouts builds the crate with rustc (build scripts and proc macros run). Trust this workspace to allow it; static analysis keeps working without.',
+            );
             return undefined;
           }
           return vscode.window.withProgress(
-            { location: vscode.ProgressLocation.Notification, title: 'Alloc Lens: verifying layouts with rustc', cancellable: true },
-            (_p, token) => toServer(command, args, token).then(undefined, e => {
-              if ((e as { code?: number }).code !== -32800) void vscode.window.showErrorMessage(`Alloc Lens: ${(e as Error).message}`);
-            }),
+            {
+              location: vscode.ProgressLocation.Notification,
+              title: 'Alloc Lens: verifying layouts with rustc',
+              cancellable: true,
+            },
+            (_p, token) =>
+              toServer(command, args, token).then(undefined, e => {
+                if ((e as { code?: number }).code !== -32800)
+                  void vscode.window.showErrorMessage(`Alloc Lens: ${(e as Error).message}`);
+              }),
           );
         default:
           return toServer(command, args);
       }
     };
-    for (const id of WORKSPACE_COMMANDS) ctx.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => run(id, args)));
+    for (const id of WORKSPACE_COMMANDS)
+      ctx.subscriptions.push(
+        vscode.commands.registerCommand(id, (...args: unknown[]) => run(id, args)),
+      );
     profile.client = client;
     const view = new FindingsView(client);
     const recorder = new Recorder(ctx.workspaceState);
-    const status = vscode.window.createStatusBarItem('allocLens.status', vscode.StatusBarAlignment.Left, 10);
+    const status = vscode.window.createStatusBarItem(
+      'allocLens.status',
+      vscode.StatusBarAlignment.Left,
+      10,
+    );
     status.name = 'Alloc Lens';
     status.command = 'allocLens.findings.focus';
     let findings = 0;
@@ -79,7 +107,9 @@ export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
       profile.onDidChange(refreshStatus),
       vscode.window.onDidChangeVisibleTextEditors(() => profile.refreshEditors()),
       vscode.commands.registerCommand('allocLens.openFlamegraph', () => profile.openFlamegraph()),
-      vscode.commands.registerCommand('allocLens.showRankedFindings', () => profile.showRankedFindings()),
+      vscode.commands.registerCommand('allocLens.showRankedFindings', () =>
+        profile.showRankedFindings(),
+      ),
       view,
       recorder,
       vscode.commands.registerCommand('allocLens.recordProfile', () => recorder.record()),
@@ -103,18 +133,32 @@ export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
       if (metrics.analysisDone()) {
         metrics.stopProfile();
         const m = metrics.read();
-        log().info(`metrics: first diagnostics ${m.firstDiagnosticsMs?.toFixed(0) ?? 'none'} ms after activation; analysis done after ${m.analysedMs?.toFixed(0)} ms; longest extension-host event-loop block ${m.maxBlockMs.toFixed(1)} ms (p99 ${m.p99BlockMs.toFixed(1)} ms); extension-host CPU ${m.hostCpuMs.toFixed(0)} ms; since activation (other extensions starting too) longest block ${m.maxBlockSinceActivationMs.toFixed(1)} ms`);
+        log().info(
+          `metrics: first diagnostics ${m.firstDiagnosticsMs?.toFixed(0) ?? 'none'} ms after activation; analysis done after ${m.analysedMs?.toFixed(0)} ms; longest extension-host event-loop block ${m.maxBlockMs.toFixed(1)} ms (p99 ${m.p99BlockMs.toFixed(1)} ms); extension-host CPU ${m.hostCpuMs.toFixed(0)} ms; since activation (other extensions starting too) longest block ${m.maxBlockSinceActivationMs.toFixed(1)} ms`,
+        );
       }
     });
-    client.onNotification('allocLens/profileHotLines', (p: ProfileHotLinesParams) => profile.hotLines(p));
+    client.onNotification('allocLens/profileHotLines', (p: ProfileHotLinesParams) =>
+      profile.hotLines(p),
+    );
     refreshStatus();
     started = client.start();
-    started.then(() => metrics.analysisStarted(), e => {
-      log().error(`the Alloc Lens server did not start: ${errorText(e)}`);
-      void vscode.window.showErrorMessage(`Alloc Lens: the language server did not start: ${(e as Error).message}`, 'Open Log').then(c => c && log().show());
-    });
+    started.then(
+      () => metrics.analysisStarted(),
+      e => {
+        log().error(`the Alloc Lens server did not start: ${errorText(e)}`);
+        void vscode.window
+          .showErrorMessage(
+            `Alloc Lens: the language server did not start: ${(e as Error).message}`,
+            'Open Log',
+          )
+          .then(c => c && log().show());
+      },
+    );
     const activationMs = performance.now() - t0;
-    log().info(`activated in ${activationMs.toFixed(1)} ms (workspace trusted: ${vscode.workspace.isTrusted}); analysis runs in the language server`);
+    log().info(
+      `activated in ${activationMs.toFixed(1)} ms (workspace trusted: ${vscode.workspace.isTrusted}); analysis runs in the language server`,
+    );
     return { activationMs, metrics: () => metrics.read() };
   } catch (e) {
     void vscode.window.showErrorMessage(`Cannot activate Alloc Lens: ${(e as Error).message}`);

@@ -24,7 +24,11 @@ export class ProfileDecorations implements vscode.Disposable {
     }),
   );
   private readonly note = vscode.window.createTextEditorDecorationType({
-    after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), margin: '0 0 0 2em', fontStyle: 'italic' },
+    after: {
+      color: new vscode.ThemeColor('editorCodeLens.foreground'),
+      margin: '0 0 0 2em',
+      fontStyle: 'italic',
+    },
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
   });
   private byUri = new Map<string, HotLineNote[]>();
@@ -44,7 +48,10 @@ export class ProfileDecorations implements vscode.Disposable {
         if (h.line >= ed.document.lineCount) continue;
         const line = ed.document.lineAt(h.line);
         perLevel[Math.min(HEAT_LEVELS - 1, Math.max(0, h.level))].push({ range: line.range });
-        notes.push({ range: new vscode.Range(line.range.end, line.range.end), renderOptions: { after: { contentText: h.note } } });
+        notes.push({
+          range: new vscode.Range(line.range.end, line.range.end),
+          renderOptions: { after: { contentText: h.note } },
+        });
       }
       this.levels.forEach((t, i) => ed.setDecorations(t, perLevel[i]));
       ed.setDecorations(this.note, notes);

@@ -16,23 +16,22 @@ export interface HotLineItem {
 }
 
 /** Host -> webview. */
-export type HostMessage =
-  | {
-      type: 'load';
-      /** Shown in speedscope's title bar (speedscope's "file name"). */
-      title: string;
-      /** The speedscope File object, as JSON text (parsed in the webview). */
-      speedscopeJson: string;
-      /** How many entries `profiles[]` has; view buttons for missing profiles are disabled. */
-      profileCount: number;
-      /** Index into `profiles[]` to show first. */
-      activeProfileIndex: number;
-      hotLines: HotLineItem[];
-      /** Hot lines per entry of `profiles[]` (All / Allocator / Copy); the list follows the view. */
-      hotLinesByView?: HotLineItem[][];
-      /** Labels of the view buttons, one per profile (default: All / Allocator / Copy). */
-      views?: ViewLabel[];
-    };
+export type HostMessage = {
+  type: 'load';
+  /** Shown in speedscope's title bar (speedscope's "file name"). */
+  title: string;
+  /** The speedscope File object, as JSON text (parsed in the webview). */
+  speedscopeJson: string;
+  /** How many entries `profiles[]` has; view buttons for missing profiles are disabled. */
+  profileCount: number;
+  /** Index into `profiles[]` to show first. */
+  activeProfileIndex: number;
+  hotLines: HotLineItem[];
+  /** Hot lines per entry of `profiles[]` (All / Allocator / Copy); the list follows the view. */
+  hotLinesByView?: HotLineItem[][];
+  /** Labels of the view buttons, one per profile (default: All / Allocator / Copy). */
+  views?: ViewLabel[];
+};
 
 /** A view button: short label and tooltip. */
 export interface ViewLabel {
@@ -60,7 +59,13 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
     case 'ready':
       return true;
     case 'open':
-      return typeof o.file === 'string' && typeof o.line === 'number' && Number.isFinite(o.line) && (o.column === undefined || typeof o.column === 'number') && (o.toSide === undefined || typeof o.toSide === 'boolean');
+      return (
+        typeof o.file === 'string' &&
+        typeof o.line === 'number' &&
+        Number.isFinite(o.line) &&
+        (o.column === undefined || typeof o.column === 'number') &&
+        (o.toSide === undefined || typeof o.toSide === 'boolean')
+      );
     case 'theme':
       return typeof o.dark === 'boolean';
     case 'shown':

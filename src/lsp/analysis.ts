@@ -35,7 +35,11 @@ export type Confirmer = (root: string, findings: Finding[]) => Map<Finding, Prof
 
 export interface AnalysisEvents {
   /** Replace every finding of `file` (an empty list clears it). */
-  onPublish(file: string, findings: Finding[], evidence: Map<Finding, ProfileEvidence> | undefined): void;
+  onPublish(
+    file: string,
+    findings: Finding[],
+    evidence: Map<Finding, ProfileEvidence> | undefined,
+  ): void;
   onWarning(message: string): void;
   /** Whether the workspace is trusted: only then may `cargo metadata` run. */
   trusted?(): boolean;
@@ -83,7 +87,10 @@ export class WorkspaceAnalysis {
 
   folderFor(file: string): FolderState | undefined {
     const f = path.resolve(file);
-    return this.folderList.find(x => x.index.hasFile(f)) ?? this.folderList.find(x => f === x.root || f.startsWith(x.root + path.sep));
+    return (
+      this.folderList.find(x => x.index.hasFile(f)) ??
+      this.folderList.find(x => f === x.root || f.startsWith(x.root + path.sep))
+    );
   }
 
   /** Installs (or removes) the profile confirmation and re-publishes every diagnostic. */
@@ -99,7 +106,11 @@ export class WorkspaceAnalysis {
   async analyze(
     roots: string[],
     settingsFor: (root: string) => Promise<EditorSettings>,
-    opts: { signal?: AbortSignal; onProgress?: (message: string) => void; onError?: (root: string, e: unknown) => void } = {},
+    opts: {
+      signal?: AbortSignal;
+      onProgress?: (message: string) => void;
+      onError?: (root: string, e: unknown) => void;
+    } = {},
   ): Promise<void> {
     const folders: FolderState[] = [];
     for (const root of roots) {
@@ -110,11 +121,20 @@ export class WorkspaceAnalysis {
           // cargo metadata reads the workspace's config: only in a trusted workspace.
           trusted: this.events.trusted?.() === true,
           signal: opts.signal,
-          onProgress: (n, file) => opts.onProgress?.(`indexing ${n} files (${path.basename(file)})`),
+          onProgress: (n, file) =>
+            opts.onProgress?.(`indexing ${n} files (${path.basename(file)})`),
         });
         const settings = resolveSettings({ dir: root, overrides: editor.overrides });
-        folders.push({ root, index, engine: new LayoutEngine(index), settings, editor, files: selectFiles(index, root, editor.exclude) });
-        for (const w of index.warnings) this.events.onWarning(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
+        folders.push({
+          root,
+          index,
+          engine: new LayoutEngine(index),
+          settings,
+          editor,
+          files: selectFiles(index, root, editor.exclude),
+        });
+        for (const w of index.warnings)
+          this.events.onWarning(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
         for (const n of index.notices) this.events.onWarning(n);
       } catch (e) {
         if (opts.signal?.aborted) throw e;
@@ -138,7 +158,12 @@ export class WorkspaceAnalysis {
   /** Re-check every folder (after the layout engine learned exact sizes, or a profile loaded). */
   recheckAll(): void {
     this.stale.clear();
-    for (const f of this.folderList) this.publish(f, runRules(f.index, f.engine, f.settings, f.files), new Set(f.index.fileNames()));
+    for (const f of this.folderList)
+      this.publish(
+        f,
+        runRules(f.index, f.engine, f.settings, f.files),
+        new Set(f.index.fileNames()),
+      );
   }
 
   /**
@@ -151,7 +176,9 @@ export class WorkspaceAnalysis {
     const folder = this.folderFor(file);
     if (!folder) return false;
     const f = path.resolve(file);
-    const r = reanalyzeFile(folder.index, folder.engine, folder.settings, f, text, { deferDependents: true });
+    const r = reanalyzeFile(folder.index, folder.engine, folder.settings, f, text, {
+      deferDependents: true,
+    });
     this.publish(folder, r.findings, r.files);
     const stale = this.stale.get(folder) ?? new Set<string>();
     stale.delete(f);
@@ -197,7 +224,12 @@ export class WorkspaceAnalysis {
       while (files.size > 0 && performance.now() - t0 < budgetMs) {
         const batch = [...files].slice(0, RECHECK_BATCH).filter(f => folder.index.hasFile(f));
         for (const f of [...files].slice(0, RECHECK_BATCH)) files.delete(f);
-        if (batch.length > 0) this.publish(folder, runRules(folder.index, folder.engine, folder.settings, batch), new Set(batch));
+        if (batch.length > 0)
+          this.publish(
+            folder,
+            runRules(folder.index, folder.engine, folder.settings, batch),
+            new Set(batch),
+          );
       }
       if (files.size === 0) this.stale.delete(folder);
       if (performance.now() - t0 >= budgetMs) return;
@@ -213,7 +245,11 @@ export class WorkspaceAnalysis {
     this.findings.delete(file);
     this.events.onPublish(file, [], undefined);
     folder.files = folder.files.filter(f => f !== path.resolve(file));
-    this.publish(folder, runRules(folder.index, folder.engine, folder.settings, folder.files), new Set(folder.index.fileNames()));
+    this.publish(
+      folder,
+      runRules(folder.index, folder.engine, folder.settings, folder.files),
+      new Set(folder.index.fileNames()),
+    );
   }
 
   /** Publishes `findings` (minus excluded files); `files` lists every file they replace. */

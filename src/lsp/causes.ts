@@ -31,7 +31,11 @@ export interface ProfileLines {
   readonly totals: LineCounts;
   line(rel: string, line: number): LineCounts | undefined;
   /** A baseline to compare with (CPU only): the same lines in the older profile. */
-  readonly baseline?: { readonly totals: LineCounts; line(rel: string, line: number): LineCounts | undefined; readonly name: string };
+  readonly baseline?: {
+    readonly totals: LineCounts;
+    line(rel: string, line: number): LineCounts | undefined;
+    readonly name: string;
+  };
 }
 
 interface Cause {
@@ -51,7 +55,12 @@ export const pctOf = (x: number, total: number) => {
 };
 
 /** The workspace type that holds most of the bytes of `expr` (descending through `Result`, `Option`, tuples, arrays). */
-export function dominantType(folder: FolderState, expr: TypeExpr, module: string, depth = 0): TypeDefItem | undefined {
+export function dominantType(
+  folder: FolderState,
+  expr: TypeExpr,
+  module: string,
+  depth = 0,
+): TypeDefItem | undefined {
   if (depth > 6) return undefined;
   const size = (e: TypeExpr) => {
     const l = folder.engine.layoutOfType(e, module);
@@ -62,7 +71,9 @@ export function dominantType(folder: FolderState, expr: TypeExpr, module: string
     const r = folder.index.resolveType(module, expr);
     if (r.kind === 'item') return r.item;
     // std wrappers and generics: the argument that carries at least half of the size.
-    const args = expr.segments[expr.segments.length - 1].args.flatMap(a => (a.kind === 'type' ? [a.type] : []));
+    const args = expr.segments[expr.segments.length - 1].args.flatMap(a =>
+      a.kind === 'type' ? [a.type] : [],
+    );
     return viaLargest(folder, args, size(expr), module, depth);
   }
   if (expr.kind === 'tuple') return viaLargest(folder, expr.elems, size(expr), module, depth);
@@ -70,7 +81,13 @@ export function dominantType(folder: FolderState, expr: TypeExpr, module: string
   return undefined;
 }
 
-function viaLargest(folder: FolderState, parts: TypeExpr[], whole: number, module: string, depth: number): TypeDefItem | undefined {
+function viaLargest(
+  folder: FolderState,
+  parts: TypeExpr[],
+  whole: number,
+  module: string,
+  depth: number,
+): TypeDefItem | undefined {
   let best: { e: TypeExpr; size: number } | undefined;
   for (const e of parts) {
     const l = folder.engine.layoutOfType(e, module);
@@ -88,16 +105,24 @@ function typeCause(item: TypeDefItem): Cause {
 /** The root cause of one finding: a type, a trait, an awaited fn, or (none found) the finding's own site. */
 export function causeOf(folder: FolderState, f: Finding): Cause {
   const { file, line, column } = f.range;
-  const own: Cause = { id: `site:${file}:${line}:${column}:${f.code}`, label: f.code, kind: 'site', at: { file, line, column } };
+  const own: Cause = {
+    id: `site:${file}:${line}:${column}:${f.code}`,
+    label: f.code,
+    kind: 'site',
+    at: { file, line, column },
+  };
   const parse = (text: string | undefined) => (text ? folder.index.parseType?.(text) : undefined);
   const module = folder.index.moduleAt(file, line);
   switch (f.code) {
     case 'large-error': {
       const item = f.data.errPath ? folder.index.itemByPath(f.data.errPath) : undefined;
-      if (item && ['struct', 'enum', 'union', 'type'].includes(item.kind)) return typeCause(item as TypeDefItem);
+      if (item && ['struct', 'enum', 'union', 'type'].includes(item.kind))
+        return typeCause(item as TypeDefItem);
       const e = parse(f.data.errType);
       const d = e && dominantType(folder, e, module);
-      return d ? typeCause(d) : { ...own, id: `err:${f.data.errType}`, label: f.data.errType, kind: 'type' };
+      return d
+        ? typeCause(d)
+        : { ...own, id: `err:${f.data.errType}`, label: f.data.errType, kind: 'type' };
     }
     case 'large-enum-variant': {
       const item = folder.index.typeDefAt(file, line, column);
@@ -106,28 +131,51 @@ export function causeOf(folder: FolderState, f: Finding): Cause {
     case 'large-move': {
       const e = parse(f.data.type);
       const d = e && dominantType(folder, e, module);
-      return d ? typeCause(d) : f.data.type ? { ...own, id: `moved:${module}:${f.data.type}`, label: f.data.type, kind: 'type' } : own;
+      return d
+        ? typeCause(d)
+        : f.data.type
+          ? { ...own, id: `moved:${module}:${f.data.type}`, label: f.data.type, kind: 'type' }
+          : own;
     }
     case 'async-trait-box': {
-      const text = folder.index.fileText(file)?.split('\n')[line - 1]?.slice(column - 1, f.range.endLine === line ? f.range.endColumn - 1 : undefined);
+      const text = folder.index
+        .fileText(file)
+        ?.split('\n')
+        [line - 1]?.slice(column - 1, f.range.endLine === line ? f.range.endColumn - 1 : undefined);
       const name = /^[A-Za-z_]\w*/.exec(text ?? '')?.[0] ?? 'trait';
-      return { id: `trait:${module}::${name}`, label: name, kind: 'trait', at: { file, line, column } };
+      return {
+        id: `trait:${module}::${name}`,
+        label: name,
+        kind: 'trait',
+        at: { file, line, column },
+      };
     }
     case 'clone-hotspot': {
       // `Rc<String>`-like double allocations: one cause per pattern (every field and local of that type).
       if (f.data.kind !== 'double-alloc') return own;
       const ty = /`([^`]+)`/.exec(f.message)?.[1];
-      return ty ? { id: `double-alloc:${ty}`, label: ty, kind: 'type', at: { file, line, column } } : own;
+      return ty
+        ? { id: `double-alloc:${ty}`, label: ty, kind: 'type', at: { file, line, column } }
+        : own;
     }
     case 'large-future':
-      return { id: `future:${module}::${f.data.callee}`, label: `${f.data.callee}(..).await`, kind: 'future', at: { file, line, column } };
+      return {
+        id: `future:${module}::${f.data.callee}`,
+        label: `${f.data.callee}(..).await`,
+        kind: 'future',
+        at: { file, line, column },
+      };
     default:
       return own;
   }
 }
 
 type Kind = 'copy' | 'allocator';
-const KINDS: Record<Confirmation['measure'], Kind[]> = { copy: ['copy'], allocator: ['allocator'], 'alloc+copy': ['copy', 'allocator'] };
+const KINDS: Record<Confirmation['measure'], Kind[]> = {
+  copy: ['copy'],
+  allocator: ['allocator'],
+  'alloc+copy': ['copy', 'allocator'],
+};
 
 /** One (line, kind) of the profile a finding claims as its evidence. */
 interface Claim {
@@ -142,12 +190,22 @@ function claimsOf(cs: readonly (Confirmation | undefined)[]): Claim[] {
   const out = new Map<string, Claim>();
   for (const c of cs) {
     if (!c) continue;
-    for (const e of c.evidence) for (const kind of KINDS[c.measure]) out.set(`${e.file}:${e.line}:${kind}`, { key: `${e.file}:${e.line}:${kind}`, rel: e.file, line: e.line, kind });
+    for (const e of c.evidence)
+      for (const kind of KINDS[c.measure])
+        out.set(`${e.file}:${e.line}:${kind}`, {
+          key: `${e.file}:${e.line}:${kind}`,
+          rel: e.file,
+          line: e.line,
+          kind,
+        });
   }
   return [...out.values()];
 }
 
-function sum(claims: readonly Claim[], get: (rel: string, line: number) => LineCounts | undefined): LineCounts {
+function sum(
+  claims: readonly Claim[],
+  get: (rel: string, line: number) => LineCounts | undefined,
+): LineCounts {
   const out = { copy: 0, allocator: 0, total: 0 };
   const lines = new Set<string>();
   for (const c of claims) {
@@ -164,15 +222,28 @@ function sum(claims: readonly Claim[], get: (rel: string, line: number) => LineC
 
 /** `memcpy 1,638 · allocator 12 samples (36.3% of all)` or `54.5 MB (99.0% of allocated bytes)`. */
 export function evidenceText(p: ProfileLines, c: LineCounts): string {
-  if (p.kind === 'heap') return c.total > 0 ? `${bytes(c.total)} allocated (${pctOf(c.total, p.totals.total)})` : 'no allocations measured';
-  const parts = [c.copy > 0 ? `memcpy ${n(c.copy)}` : '', c.allocator > 0 ? `allocator ${n(c.allocator)}` : ''].filter(Boolean);
+  if (p.kind === 'heap')
+    return c.total > 0
+      ? `${bytes(c.total)} allocated (${pctOf(c.total, p.totals.total)})`
+      : 'no allocations measured';
+  const parts = [
+    c.copy > 0 ? `memcpy ${n(c.copy)}` : '',
+    c.allocator > 0 ? `allocator ${n(c.allocator)}` : '',
+  ].filter(Boolean);
   const mem = c.copy + c.allocator;
-  if (parts.length === 0) return c.total > 0 ? `${n(c.total)} samples (${pctOf(c.total, p.totals.total)} of all), no memcpy/allocator` : 'no samples';
+  if (parts.length === 0)
+    return c.total > 0
+      ? `${n(c.total)} samples (${pctOf(c.total, p.totals.total)} of all), no memcpy/allocator`
+      : 'no samples';
   return `${parts.join(' · ')} samples (${pctOf(mem, p.totals.total)} of all)`;
 }
 
 /** `memcpy 36.0% → 0.4% of all samples` between the baseline and the current profile. */
-export function deltaText(p: ProfileLines, before: LineCounts, after: LineCounts): string | undefined {
+export function deltaText(
+  p: ProfileLines,
+  before: LineCounts,
+  after: LineCounts,
+): string | undefined {
   const b = p.baseline;
   if (!b) return undefined;
   const kinds = [
@@ -181,7 +252,11 @@ export function deltaText(p: ProfileLines, before: LineCounts, after: LineCounts
   ] as const;
   const moved = kinds.filter(([, x, y]) => x > 0 || y > 0);
   if (moved.length === 0) return 'no memcpy/allocator samples in either profile';
-  return moved.map(([label, x, y]) => `${label} ${pctOf(x, b.totals.total)} → ${pctOf(y, p.totals.total)}`).join(' · ') + ' of all samples';
+  return (
+    moved
+      .map(([label, x, y]) => `${label} ${pctOf(x, b.totals.total)} → ${pctOf(y, p.totals.total)}`)
+      .join(' · ') + ' of all samples'
+  );
 }
 
 function bytes(b: number): string {
@@ -211,7 +286,14 @@ export function findingsTree(
 ): FindingsTree {
   const byFinding = new Map(confirmations.map(c => [c.finding, c]));
   const baseByFinding = new Map(baselineConfirmations.map(c => [c.finding, c]));
-  const groups = new Map<string, { cause: Cause; folder: FolderState; findings: { f: Finding; c?: Confirmation; claims: Claim[] }[] }>();
+  const groups = new Map<
+    string,
+    {
+      cause: Cause;
+      folder: FolderState;
+      findings: { f: Finding; c?: Confirmation; claims: Claim[] }[];
+    }
+  >();
   for (const folder of folders) {
     for (const f of findingsOf(folder.root)) {
       const cause = causeOf(folder, f);
@@ -227,7 +309,10 @@ export function findingsTree(
   // measures exactly that kind, else the most specific (fewest evidence lines), else the largest.
   const owner = new Map<string, Finding>();
   {
-    const bids = new Map<string, { f: Finding; own: boolean; exact: boolean; lines: number; size: number; where: string }[]>();
+    const bids = new Map<
+      string,
+      { f: Finding; own: boolean; exact: boolean; lines: number; size: number; where: string }[]
+    >();
     for (const g of groups.values()) {
       for (const { f, c, claims } of g.findings) {
         if (!c) continue;
@@ -236,13 +321,27 @@ export function findingsTree(
         for (const cl of claims) {
           const own = cl.rel === rel && cl.line >= f.range.line && cl.line <= f.range.endLine;
           const list = bids.get(cl.key) ?? [];
-          list.push({ f, own, exact: KINDS[c.measure].length === 1, lines, size: sizeOfFinding(f) ?? 0, where: `${rel}:${f.range.line}:${f.range.column}` });
+          list.push({
+            f,
+            own,
+            exact: KINDS[c.measure].length === 1,
+            lines,
+            size: sizeOfFinding(f) ?? 0,
+            where: `${rel}:${f.range.line}:${f.range.column}`,
+          });
           bids.set(cl.key, list);
         }
       }
     }
     for (const [key, list] of bids) {
-      list.sort((a, b) => Number(b.own) - Number(a.own) || Number(b.exact) - Number(a.exact) || a.lines - b.lines || b.size - a.size || a.where.localeCompare(b.where));
+      list.sort(
+        (a, b) =>
+          Number(b.own) - Number(a.own) ||
+          Number(b.exact) - Number(a.exact) ||
+          a.lines - b.lines ||
+          b.size - a.size ||
+          a.where.localeCompare(b.where),
+      );
       owner.set(key, list[0].f);
     }
   }
@@ -254,7 +353,9 @@ export function findingsTree(
       const mine = claims.filter(x => owner.get(x.key) === f);
       groupClaims.push(...mine);
       const counts = profile ? sum(mine, (r, l) => profile.line(r, l)) : undefined;
-      const before = profile?.baseline ? sum(mine, (r, l) => profile.baseline!.line(r, l)) : undefined;
+      const before = profile?.baseline
+        ? sum(mine, (r, l) => profile.baseline!.line(r, l))
+        : undefined;
       const shared = claims.length - mine.length;
       return {
         code: f.code,
@@ -266,7 +367,13 @@ export function findingsTree(
         endLine: f.range.endLine - 1,
         endCharacter: f.range.endColumn - 1,
         where: `${rel(f.range.file)}:${f.range.line}`,
-        evidence: profile && counts ? evidenceText(profile, counts) + (shared > 0 && mine.length === 0 ? ' (its evidence is counted under another finding)' : '') : undefined,
+        evidence:
+          profile && counts
+            ? evidenceText(profile, counts) +
+              (shared > 0 && mine.length === 0
+                ? ' (its evidence is counted under another finding)'
+                : '')
+            : undefined,
         delta: profile && counts && before ? deltaText(profile, before, counts) : undefined,
         cost: profile && counts ? costOf(profile, counts) : 0,
         confirmed: c?.confirmed ?? false,
@@ -275,17 +382,33 @@ export function findingsTree(
       };
     });
     const counts = profile ? sum(groupClaims, (r, l) => profile.line(r, l)) : undefined;
-    const before = profile?.baseline ? sum(groupClaims, (r, l) => profile.baseline!.line(r, l)) : undefined;
+    const before = profile?.baseline
+      ? sum(groupClaims, (r, l) => profile.baseline!.line(r, l))
+      : undefined;
     const layout = cause.item ? folder.engine.layoutOfItem(cause.item) : undefined;
-    const at = cause.item ? { file: cause.item.nameSpan.file, line: cause.item.nameSpan.line, column: cause.item.nameSpan.column } : cause.at;
-    children.sort((a, b) => b.cost - a.cost || RANK[a.severity] - RANK[b.severity] || a.where.localeCompare(b.where, 'en', { numeric: true }));
+    const at = cause.item
+      ? {
+          file: cause.item.nameSpan.file,
+          line: cause.item.nameSpan.line,
+          column: cause.item.nameSpan.column,
+        }
+      : cause.at;
+    children.sort(
+      (a, b) =>
+        b.cost - a.cost ||
+        RANK[a.severity] - RANK[b.severity] ||
+        a.where.localeCompare(b.where, 'en', { numeric: true }),
+    );
     out.push({
       id: `${folder.root}\0${cause.id}`,
       label: cause.label,
       kind: cause.kind,
       itemKind: cause.item?.kind,
       path: cause.item?.path,
-      size: layout && !layout.error && layout.status !== 'unknown' ? layout.size : Math.max(0, ...children.map(c => c.size ?? 0)) || undefined,
+      size:
+        layout && !layout.error && layout.status !== 'unknown'
+          ? layout.size
+          : Math.max(0, ...children.map(c => c.size ?? 0)) || undefined,
       sizeLabel: layout ? sizeLabel(layout) : undefined,
       uri: at ? fileUri(at.file) : undefined,
       line: at ? at.line - 1 : undefined,
@@ -295,11 +418,20 @@ export function findingsTree(
       delta: profile && counts && before ? deltaText(profile, before, counts) : undefined,
       cost: profile && counts ? costOf(profile, counts) : 0,
       confirmed: children.some(c => c.confirmed),
-      severity: children.reduce<Severity>((s, c) => (RANK[c.severity] < RANK[s] ? c.severity : s), 'hint'),
+      severity: children.reduce<Severity>(
+        (s, c) => (RANK[c.severity] < RANK[s] ? c.severity : s),
+        'hint',
+      ),
       findings: children,
     });
   }
-  out.sort((a, b) => b.cost - a.cost || b.findings.length - a.findings.length || (b.size ?? 0) - (a.size ?? 0) || a.label.localeCompare(b.label));
+  out.sort(
+    (a, b) =>
+      b.cost - a.cost ||
+      b.findings.length - a.findings.length ||
+      (b.size ?? 0) - (a.size ?? 0) ||
+      a.label.localeCompare(b.label),
+  );
   return {
     profile: profileName,
     baseline: profile?.baseline?.name,

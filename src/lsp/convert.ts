@@ -31,7 +31,10 @@ export function uriPath(uri: string): string | undefined {
 }
 
 export function toRange(r: Pick<Range, 'line' | 'column' | 'endLine' | 'endColumn'>): LspRange {
-  return { start: { line: r.line - 1, character: r.column - 1 }, end: { line: r.endLine - 1, character: r.endColumn - 1 } };
+  return {
+    start: { line: r.line - 1, character: r.column - 1 },
+    end: { line: r.endLine - 1, character: r.endColumn - 1 },
+  };
 }
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -45,7 +48,11 @@ export function toSeverity(s: Severity): DiagnosticSeverity {
   return SEVERITY[s];
 }
 
-export function toDiagnostic(f: Finding, evidence?: ProfileEvidence, docsBase = DOCS_BASE): Diagnostic {
+export function toDiagnostic(
+  f: Finding,
+  evidence?: ProfileEvidence,
+  docsBase = DOCS_BASE,
+): Diagnostic {
   const confirmed = evidence?.confirmed === true;
   return {
     range: toRange(f.range),
@@ -55,16 +62,25 @@ export function toDiagnostic(f: Finding, evidence?: ProfileEvidence, docsBase = 
     source: SOURCE,
     code: f.code,
     codeDescription: { href: docsBase + ruleDocPath(f.code) },
-    relatedInformation: f.related.map(r => ({ location: { uri: fileUri(r.range.file), range: toRange(r.range) }, message: r.message })),
+    relatedInformation: f.related.map(r => ({
+      location: { uri: fileUri(r.range.file), range: toRange(r.range) },
+      message: r.message,
+    })),
   };
 }
 
 export function toWorkspaceEdit(edits: TextEdit[]): WorkspaceEdit {
   const changes: Record<string, LspTextEdit[]> = {};
-  for (const e of edits) (changes[fileUri(e.range.file)] ??= []).push({ range: toRange(e.range), newText: e.newText });
+  for (const e of edits)
+    (changes[fileUri(e.range.file)] ??= []).push({ range: toRange(e.range), newText: e.newText });
   return { changes };
 }
 
 export function sameRange(a: LspRange, b: LspRange): boolean {
-  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
+  return (
+    a.start.line === b.start.line &&
+    a.start.character === b.start.character &&
+    a.end.line === b.end.line &&
+    a.end.character === b.end.character
+  );
 }

@@ -23,7 +23,13 @@ import type { Finding } from '../core/rules/types';
 import type { FolderState } from './analysis';
 import { fileUri } from './convert';
 import { HEAT_LEVELS, type ComparisonView, type HotLineNote, type ImportSummary } from './protocol';
-import { heapDeltaNote, movedLines, signedBytes, signedCount, type HeapCompareJson } from '../profile/heap/compare';
+import {
+  heapDeltaNote,
+  movedLines,
+  signedBytes,
+  signedCount,
+  type HeapCompareJson,
+} from '../profile/heap/compare';
 
 export interface LoadedHeap {
   readonly file: string;
@@ -40,11 +46,24 @@ export interface HeapBaseline {
 /** Lines worth marking: at least 0.1 % of the allocated bytes, or anything live at exit. */
 function marked(l: LoadedHeap): HeapLine[] {
   const total = l.result.attribution.totals.bytes;
-  return rankHeapLines(l.result.attribution).filter(h => h.counts.bytes >= total * 0.001 || h.counts.endBytes > 0);
+  return rankHeapLines(l.result.attribution).filter(
+    h => h.counts.bytes >= total * 0.001 || h.counts.endBytes > 0,
+  );
 }
 
-export async function importHeap(file: string, folder: FolderState, opts: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void }): Promise<{ loaded: LoadedHeap; summary: ImportSummary }> {
-  const result = await analyzeHeap(file, { root: folder.root, index: folder.index, remaps: folder.editor.remaps, top: 0, signal: opts.signal, onProgress: opts.onProgress });
+export async function importHeap(
+  file: string,
+  folder: FolderState,
+  opts: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void },
+): Promise<{ loaded: LoadedHeap; summary: ImportSummary }> {
+  const result = await analyzeHeap(file, {
+    root: folder.root,
+    index: folder.index,
+    remaps: folder.editor.remaps,
+    top: 0,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+  });
   const loaded = { file, folder, result };
   const r = result.report;
   const top = r.hotLines[0];
@@ -107,8 +126,14 @@ export function heapComparison(l: LoadedHeap, b: HeapBaseline): ComparisonView {
     `bytes ${fmtBytes(bt.bytes)} → ${fmtBytes(ct.bytes)} (${signedBytes(c.delta.bytes)})`,
     `blocks ${fmtCount(bt.blocks)} → ${fmtCount(ct.blocks)} (${signedCount(c.delta.blocks)})`,
   ];
-  if (c.delta.peakBytes !== null) totals.push(`peak ${fmtBytes(bt.peakBytes!)} → ${fmtBytes(ct.peakBytes!)} (${signedBytes(c.delta.peakBytes)})`);
-  if (c.delta.endBytes !== null) totals.push(`live at exit ${fmtBytes(bt.endBytes!)} → ${fmtBytes(ct.endBytes!)} (${signedBytes(c.delta.endBytes)})`);
+  if (c.delta.peakBytes !== null)
+    totals.push(
+      `peak ${fmtBytes(bt.peakBytes!)} → ${fmtBytes(ct.peakBytes!)} (${signedBytes(c.delta.peakBytes)})`,
+    );
+  if (c.delta.endBytes !== null)
+    totals.push(
+      `live at exit ${fmtBytes(bt.endBytes!)} → ${fmtBytes(ct.endBytes!)} (${signedBytes(c.delta.endBytes)})`,
+    );
   const moved = movedLines(c);
   const resolver = l.result.attribution.resolver;
   const tools = c.warnings.find(w => w.startsWith('the profiles come from different tools'));
@@ -117,7 +142,13 @@ export function heapComparison(l: LoadedHeap, b: HeapBaseline): ComparisonView {
     current: l.file,
     measure: 'bytes',
     totals,
-    lines: moved.slice(0, 50).map(d => ({ label: `${d.file}:${d.line}`, note: heapDeltaNote(d), uri: fileUri(resolver.absolute(d.file)), line: d.line - 1, presence: d.presence })),
+    lines: moved.slice(0, 50).map(d => ({
+      label: `${d.file}:${d.line}`,
+      note: heapDeltaNote(d),
+      uri: fileUri(resolver.absolute(d.file)),
+      line: d.line - 1,
+      presence: d.presence,
+    })),
     message: `Alloc Lens: ${path.basename(b.file)} → ${path.basename(l.file)}: ${totals[0]}, ${totals[1]}.${moved[0] ? ` Largest change: ${moved[0].file}:${moved[0].line} (${heapDeltaNote(moved[0])}).` : ' No workspace line allocates differently.'}${tools ? ` Note: ${tools}.` : ''}`,
   };
 }
@@ -131,9 +162,13 @@ export function heapDiagnostics(l: LoadedHeap, source: string): Map<string, Diag
     out.set(abs, [
       ...(out.get(abs) ?? []),
       {
-        range: { start: { line: d.line - 1, character: 0 }, end: { line: d.line - 1, character: len } },
+        range: {
+          start: { line: d.line - 1, character: 0 },
+          end: { line: d.line - 1, character: len },
+        },
         message: `${d.message}. ${d.advice[0].toUpperCase()}${d.advice.slice(1)}.`,
-        severity: d.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+        severity:
+          d.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
         source,
         code: d.code,
         codeDescription: { href: HEAP_DIAGNOSTIC_DOCS },
@@ -150,20 +185,32 @@ export function heapHover(l: LoadedHeap, file: string, line0: number): string | 
   if (!h) return undefined;
   const j = lineJson(l.result.heap, l.result.attribution, h, 3);
   const x = j.heap;
-  const parts = [`${fmtBytes(x.bytes)} in ${fmtCount(x.blocks)} blocks (avg ${fmtBytes(x.avgSize)}; ${fmtPct(j.share)} of all bytes)`];
-  if (x.peakBytes !== null) parts.push(`${fmtBytes(x.peakBytes)} at the peak (${fmtPct(x.peakShare ?? 0)})`);
-  if (x.endBytes !== null) parts.push(`${fmtBytes(x.endBytes)} live at ${l.result.heap.liveIsExit ? 'exit' : 'the dump'}`);
-  if (x.avgLifetime !== null) parts.push(`avg lifetime ${fmtTime(x.avgLifetime, l.result.report.timeUnit)}`);
-  const via = j.via.length ? `, via ${j.via.map(v => `${v.crate} ${fmtBytes(v.bytes)}`).join(', ')}` : '';
+  const parts = [
+    `${fmtBytes(x.bytes)} in ${fmtCount(x.blocks)} blocks (avg ${fmtBytes(x.avgSize)}; ${fmtPct(j.share)} of all bytes)`,
+  ];
+  if (x.peakBytes !== null)
+    parts.push(`${fmtBytes(x.peakBytes)} at the peak (${fmtPct(x.peakShare ?? 0)})`);
+  if (x.endBytes !== null)
+    parts.push(`${fmtBytes(x.endBytes)} live at ${l.result.heap.liveIsExit ? 'exit' : 'the dump'}`);
+  if (x.avgLifetime !== null)
+    parts.push(`avg lifetime ${fmtTime(x.avgLifetime, l.result.report.timeUnit)}`);
+  const via = j.via.length
+    ? `, via ${j.via.map(v => `${v.crate} ${fmtBytes(v.bytes)}`).join(', ')}`
+    : '';
   // Symbols and paths come from the profile: escaped, or inside a code block.
   // The allocator and std internals below the workspace frame collapse to one line.
   const show = (st: (typeof j.stacks)[number]) => {
     const u = Math.max(0, st.userFrame);
     const from = Math.max(0, u - 2);
     const head = from > 0 ? [`  ... ${from} frames inside ${st.via ?? 'the allocator'}`] : [];
-    return [...head, ...st.frames.slice(from, u + 3).map((f, i) => `${from + i === u ? '> ' : '  '}${f}`)].join('\n');
+    return [
+      ...head,
+      ...st.frames.slice(from, u + 3).map((f, i) => `${from + i === u ? '> ' : '  '}${f}`),
+    ].join('\n');
   };
-  const stacks = j.stacks.map(st => `${fmtBytes(st.bytes)} in ${fmtCount(st.blocks)} blocks\n${show(st)}`);
+  const stacks = j.stacks.map(
+    st => `${fmtBytes(st.bytes)} in ${fmtCount(st.blocks)} blocks\n${show(st)}`,
+  );
   return [
     `**Alloc Lens heap profile** · ${escapeMarkdown(rel)}:${h.line}`,
     '',
@@ -177,7 +224,13 @@ export function heapHover(l: LoadedHeap, file: string, line0: number): string | 
 }
 
 export function heapConfirmations(l: LoadedHeap, findings: readonly Finding[]): Confirmation[] {
-  return confirmWithHeap(findings, l.result.attribution, l.folder.root, lineReader(l.folder.root, l.folder.index), { minShare: l.folder.editor.confirmMinShare });
+  return confirmWithHeap(
+    findings,
+    l.result.attribution,
+    l.folder.root,
+    lineReader(l.folder.root, l.folder.index),
+    { minShare: l.folder.editor.confirmMinShare },
+  );
 }
 
 export function heapFlamegraph(l: LoadedHeap) {
@@ -194,7 +247,12 @@ export function heapFlamegraph(l: LoadedHeap) {
       .slice(0, 100)
       .map(h => {
         const j = lineJson(l.result.heap, l.result.attribution, h, 0);
-        return { file: l.result.attribution.resolver.absolute(h.file), line: h.line, label: `${h.file}:${h.line}  ${heapLineNote(j.heap)}`, detail: `${h.function} · ${fmtBytes(h.counts.bytes)}` };
+        return {
+          file: l.result.attribution.resolver.absolute(h.file),
+          line: h.line,
+          label: `${h.file}:${h.line}  ${heapLineNote(j.heap)}`,
+          detail: `${h.function} · ${fmtBytes(h.counts.bytes)}`,
+        };
       }),
   };
 }

@@ -21,7 +21,14 @@ export function runServer(argv: string[] = process.argv): Connection {
     const reader = new StreamMessageReader(process.stdin);
     const writer = new StreamMessageWriter(process.stdout);
     // A body that is not JSON gets JSON-RPC's Parse error (id null); the stream goes on.
-    reader.onError(e => void writer.write({ jsonrpc: '2.0', id: null, error: { code: -32700, message: `Parse error: ${e.message}` } } as never));
+    reader.onError(
+      e =>
+        void writer.write({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32700, message: `Parse error: ${e.message}` },
+        } as never),
+    );
     conn = createConnection(ProposedFeatures.all, reader, writer);
     // The stdin-end exit of createConnection(streams) is kept: the client went away.
     process.stdin.on('end', () => process.exit(0));

@@ -17,12 +17,29 @@ import type { FolderState, ProfileEvidence, WorkspaceAnalysis } from './analysis
 import { fileUri } from './convert';
 import { fmtBytes } from '../profile/heap/format';
 import { ProfileInputError } from '../profile/source';
-import { heapComparison, heapConfirmations, heapDiagnostics, heapFlamegraph, heapHotLines, heapHover, heapSummary, importHeap, type HeapBaseline, type LoadedHeap } from './heap';
+import {
+  heapComparison,
+  heapConfirmations,
+  heapDiagnostics,
+  heapFlamegraph,
+  heapHotLines,
+  heapHover,
+  heapSummary,
+  importHeap,
+  type HeapBaseline,
+  type LoadedHeap,
+} from './heap';
 import { detectImporter } from '../profile/import';
 import { analyzeHeap } from '../profile/heap/analyze';
 import { compareHeapReports } from '../profile/heap/compare';
 import type { Diagnostic } from 'vscode-languageserver';
-import { HEAT_LEVELS, type ComparisonView, type FindingsTree, type HotLineNote, type ImportSummary } from './protocol';
+import {
+  HEAT_LEVELS,
+  type ComparisonView,
+  type FindingsTree,
+  type HotLineNote,
+  type ImportSummary,
+} from './protocol';
 import { compareReports, lineDeltaNote, pp, type ProfileCompareJson } from '../profile/compare';
 import { findingsTree, pctOf, type LineCounts, type ProfileLines } from './causes';
 import type { FnItem } from '../core/model';
@@ -44,7 +61,11 @@ export class ProfileState {
 
   constructor(private readonly analysis: WorkspaceAnalysis) {}
 
-  async import(file: string, folder: FolderState, opts: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void; trusted?: boolean }): Promise<ImportSummary> {
+  async import(
+    file: string,
+    folder: FolderState,
+    opts: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void; trusted?: boolean },
+  ): Promise<ImportSummary> {
     if ((await detectImporter(file)).importer.kind === 'heap') {
       const { loaded, summary } = await importHeap(file, folder, opts);
       this.current = undefined;
@@ -78,7 +99,10 @@ export class ProfileState {
       const out = new Map<Finding, ProfileEvidence>();
       const cur = this.current;
       if (!cur || root !== cur.folder.root) return out;
-      for (const c of confirmFindings(findings, cur.result.attribution, root, text, { minShare: cur.folder.editor.confirmMinShare })) out.set(c.finding, c);
+      for (const c of confirmFindings(findings, cur.result.attribution, root, text, {
+        minShare: cur.folder.editor.confirmMinShare,
+      }))
+        out.set(c.finding, c);
       return out;
     });
     const r = result.report;
@@ -127,7 +151,9 @@ export class ProfileState {
     const c = this.current;
     if (!c) return [];
     const a = c.result.attribution;
-    const lines = [...a.lines.values()].filter(h => memoryCost(h.samples) > 0 || h.samples.total >= a.totals.total * 0.005);
+    const lines = [...a.lines.values()].filter(
+      h => memoryCost(h.samples) > 0 || h.samples.total >= a.totals.total * 0.005,
+    );
     const weight = (h: HotLine) => memoryCost(h.samples) || h.samples.total * 0.01;
     const max = Math.max(1, ...lines.map(weight));
     const out = lines.map(h => ({
@@ -142,7 +168,15 @@ export class ProfileState {
     // lines only the baseline had included (at the coolest level: they cost nothing now).
     const byKey = new Map(out.map(l => [`${l.uri}:${l.line}`, l]));
     for (const d of b.compare.lines) {
-      if (Math.max(Math.abs(d.shares.copy.delta), Math.abs(d.shares.alloc.delta), Math.abs(d.shares.free.delta), Math.abs(d.shares.total.delta)) < 0.0005) continue;
+      if (
+        Math.max(
+          Math.abs(d.shares.copy.delta),
+          Math.abs(d.shares.alloc.delta),
+          Math.abs(d.shares.free.delta),
+          Math.abs(d.shares.total.delta),
+        ) < 0.0005
+      )
+        continue;
       const uri = fileUri(a.resolver.absolute(d.file));
       const note = `Δ ${lineDeltaNote(d)}`;
       const cur = byKey.get(`${uri}:${d.line - 1}`);
@@ -160,20 +194,47 @@ export class ProfileState {
    * Compare Profiles: loads `file` as the baseline of the current CPU profile (same workspace
    * index, every line kept) and returns the totals and the lines that changed most.
    */
-  async compare(file: string, opts: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void }): Promise<ComparisonView> {
+  async compare(
+    file: string,
+    opts: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void },
+  ): Promise<ComparisonView> {
     const baseIsHeap = (await detectImporter(file)).importer.kind === 'heap';
     const h = this.heap;
     if (h) {
-      if (!baseIsHeap) throw new ProfileInputError('the loaded profile is a heap profile (DHAT, heaptrack or pprof): its baseline must be one too, not a CPU profile');
-      const result = await analyzeHeap(file, { root: h.folder.root, index: h.folder.index, remaps: h.folder.editor.remaps, top: 0, stacks: 0, signal: opts.signal, onProgress: opts.onProgress });
+      if (!baseIsHeap)
+        throw new ProfileInputError(
+          'the loaded profile is a heap profile (DHAT, heaptrack or pprof): its baseline must be one too, not a CPU profile',
+        );
+      const result = await analyzeHeap(file, {
+        root: h.folder.root,
+        index: h.folder.index,
+        remaps: h.folder.editor.remaps,
+        top: 0,
+        stacks: 0,
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+      });
       // Only the baseline's report is kept (its lines' totals), not its attribution.
       this.heapBaseline = { file, compare: compareHeapReports(result.report, h.result.report) };
       return this.comparison()!;
     }
     const c = this.current;
-    if (!c) throw new ProfileInputError('load the newer profile first (Import Profile... or Record Profile...), then compare it with a baseline');
-    if (baseIsHeap) throw new ProfileInputError('the loaded profile is a CPU profile (perf): its baseline must be one too; the baseline picked is a heap profile');
-    const result = await analyzeProfile(file, { root: c.folder.root, index: c.folder.index, remaps: c.folder.editor.remaps, top: 0, signal: opts.signal, onProgress: opts.onProgress });
+    if (!c)
+      throw new ProfileInputError(
+        'load the newer profile first (Import Profile... or Record Profile...), then compare it with a baseline',
+      );
+    if (baseIsHeap)
+      throw new ProfileInputError(
+        'the loaded profile is a CPU profile (perf): its baseline must be one too; the baseline picked is a heap profile',
+      );
+    const result = await analyzeProfile(file, {
+      root: c.folder.root,
+      index: c.folder.index,
+      remaps: c.folder.editor.remaps,
+      top: 0,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+    });
     const compare = compareReports(result.report, c.result.report);
     this.baseline = { file, result, compare };
     return this.comparison()!;
@@ -194,13 +255,26 @@ export class ProfileState {
       const d = cmp.shares[k];
       return `${k === 'copy' ? 'memcpy' : k === 'alloc' ? 'malloc' : 'free'} ${pct(d.before)} → ${pct(d.after)} (${pp(d.delta)})`;
     });
-    const moved = cmp.lines.filter(l => Math.max(Math.abs(l.shares.copy.delta), Math.abs(l.shares.alloc.delta), Math.abs(l.shares.free.delta)) >= 0.0005);
+    const moved = cmp.lines.filter(
+      l =>
+        Math.max(
+          Math.abs(l.shares.copy.delta),
+          Math.abs(l.shares.alloc.delta),
+          Math.abs(l.shares.free.delta),
+        ) >= 0.0005,
+    );
     const a = c.result.attribution;
     return {
       baseline: b.file,
       current: c.file,
       totals,
-      lines: moved.slice(0, 50).map(l => ({ label: `${l.file}:${l.line}`, note: lineDeltaNote(l), uri: fileUri(a.resolver.absolute(l.file)), line: l.line - 1, presence: l.presence })),
+      lines: moved.slice(0, 50).map(l => ({
+        label: `${l.file}:${l.line}`,
+        note: lineDeltaNote(l),
+        uri: fileUri(a.resolver.absolute(l.file)),
+        line: l.line - 1,
+        presence: l.presence,
+      })),
       message: `Alloc Lens: ${path.basename(b.file)} → ${path.basename(c.file)}: ${totals[0]}, ${totals[1]}.${moved[0] ? ` Largest change: ${moved[0].file}:${moved[0].line} (${lineDeltaNote(moved[0], 1)}).` : ''}`,
     };
   }
@@ -221,14 +295,28 @@ export class ProfileState {
     const c = this.current;
     if (!c) return undefined;
     const cpu = (a: ProfileAnalysis['attribution']) => ({
-      totals: { copy: a.totals.copy, allocator: a.totals.alloc + a.totals.free, total: a.totals.total },
+      totals: {
+        copy: a.totals.copy,
+        allocator: a.totals.alloc + a.totals.free,
+        total: a.totals.total,
+      },
       line: (rel: string, line: number): LineCounts | undefined => {
         const h = a.lines.get(`${rel}:${line}`);
-        return h && { copy: h.samples.copy, allocator: h.samples.alloc + h.samples.free, total: h.samples.total };
+        return (
+          h && {
+            copy: h.samples.copy,
+            allocator: h.samples.alloc + h.samples.free,
+            total: h.samples.total,
+          }
+        );
       },
     });
     const b = this.baseline;
-    return { kind: 'cpu', ...cpu(c.result.attribution), baseline: b && { ...cpu(b.result.attribution), name: path.basename(b.file) } };
+    return {
+      kind: 'cpu',
+      ...cpu(c.result.attribution),
+      baseline: b && { ...cpu(b.result.attribution), name: path.basename(b.file) },
+    };
   }
 
   /** The findings view: every finding by root cause, with this profile's evidence. */
@@ -243,7 +331,11 @@ export class ProfileState {
       this.baselineConfirmations(),
     );
     const heapBase = this.heap && this.heapBaseline;
-    return { ...tree, ...(heapBase ? { baseline: path.basename(heapBase.file) } : {}), comparison: this.comparison() };
+    return {
+      ...tree,
+      ...(heapBase ? { baseline: path.basename(heapBase.file) } : {}),
+      comparison: this.comparison(),
+    };
   }
 
   /**
@@ -251,24 +343,37 @@ export class ProfileState {
    * lines inside each fn (its innermost fn: a nested fn's lines are its own), when they carry at
    * least 1 % of the run's samples or of its allocator/memcpy samples (heap: of the bytes).
    */
-  hotFunctions(file: string, findingsIn: (fn: FnItem) => number): { line: number; character: number; title: string }[] {
+  hotFunctions(
+    file: string,
+    findingsIn: (fn: FnItem) => number,
+  ): { line: number; character: number; title: string }[] {
     const loaded = this.current ?? this.heap;
     const p = this.profileLines();
     if (!loaded || !p) return [];
     const folder = loaded.folder;
     if (!file.startsWith(folder.root + path.sep)) return [];
     const rel = path.relative(folder.root, file).split(path.sep).join('/');
-    const fns = folder.index.itemsInFile(file).filter((i): i is FnItem => i.kind === 'fn' && (i as FnItem).hasBody);
+    const fns = folder.index
+      .itemsInFile(file)
+      .filter((i): i is FnItem => i.kind === 'fn' && (i as FnItem).hasBody);
     if (fns.length === 0) return [];
     const sums = new Map<FnItem, LineCounts>();
-    const lines = this.heap ? this.heap.result.attribution.lines : this.current!.result.attribution.lines;
+    const lines = this.heap
+      ? this.heap.result.attribution.lines
+      : this.current!.result.attribution.lines;
     for (const [key] of lines) {
       const colon = key.lastIndexOf(':');
       if (key.slice(0, colon) !== rel) continue;
       const line = Number(key.slice(colon + 1));
       // The innermost fn holding the line.
       let best: FnItem | undefined;
-      for (const f of fns) if (f.span.line <= line && f.span.endLine >= line && (!best || f.span.line >= best.span.line)) best = f;
+      for (const f of fns)
+        if (
+          f.span.line <= line &&
+          f.span.endLine >= line &&
+          (!best || f.span.line >= best.span.line)
+        )
+          best = f;
       const c = best && p.line(rel, line);
       if (!best || !c) continue;
       const s = sums.get(best) ?? { copy: 0, allocator: 0, total: 0 };
@@ -284,15 +389,27 @@ export class ProfileState {
       const tail = k > 0 ? ` · ${k} finding${k === 1 ? '' : 's'}` : '';
       if (p.kind === 'heap') {
         if (s.total < p.totals.total * 0.01) continue;
-        out.push({ line: fn.span.line - 1, character: 0, title: `$(flame) ${fn.name}: ${fmtBytes(s.total)} allocated (${pctOf(s.total, p.totals.total)})${tail}` });
+        out.push({
+          line: fn.span.line - 1,
+          character: 0,
+          title: `$(flame) ${fn.name}: ${fmtBytes(s.total)} allocated (${pctOf(s.total, p.totals.total)})${tail}`,
+        });
         continue;
       }
-      const hot = s.total >= p.totals.total * 0.01 || (s.copy > 0 && s.copy >= p.totals.copy * 0.01) || (s.allocator > 0 && s.allocator >= p.totals.allocator * 0.01);
+      const hot =
+        s.total >= p.totals.total * 0.01 ||
+        (s.copy > 0 && s.copy >= p.totals.copy * 0.01) ||
+        (s.allocator > 0 && s.allocator >= p.totals.allocator * 0.01);
       if (!hot) continue;
       const parts = [`${cnt(s.total)} samples (${pctOf(s.total, p.totals.total)})`];
       if (s.copy > 0) parts.push(`memcpy ${cnt(s.copy)} (${pctOf(s.copy, p.totals.total)})`);
-      if (s.allocator > 0) parts.push(`allocator ${cnt(s.allocator)} (${pctOf(s.allocator, p.totals.total)})`);
-      out.push({ line: fn.span.line - 1, character: 0, title: `$(flame) ${fn.name}: ${parts.join(' · ')}${tail}` });
+      if (s.allocator > 0)
+        parts.push(`allocator ${cnt(s.allocator)} (${pctOf(s.allocator, p.totals.total)})`);
+      out.push({
+        line: fn.span.line - 1,
+        character: 0,
+        title: `$(flame) ${fn.name}: ${parts.join(' · ')}${tail}`,
+      });
     }
     return out.sort((x, y) => x.line - y.line);
   }
@@ -324,12 +441,23 @@ export class ProfileState {
   confirmations(): Confirmation[] {
     if (this.heap) {
       const h = this.heap;
-      return heapConfirmations(h, this.analysis.allFindings().filter(f => f.range.file.startsWith(h.folder.root + path.sep)));
+      return heapConfirmations(
+        h,
+        this.analysis.allFindings().filter(f => f.range.file.startsWith(h.folder.root + path.sep)),
+      );
     }
     const c = this.current;
     if (!c) return [];
-    const mine = this.analysis.allFindings().filter(f => f.range.file.startsWith(c.folder.root + path.sep));
-    return confirmFindings(mine, c.result.attribution, c.folder.root, lineReader(c.folder.root, c.folder.index), { minShare: c.folder.editor.confirmMinShare });
+    const mine = this.analysis
+      .allFindings()
+      .filter(f => f.range.file.startsWith(c.folder.root + path.sep));
+    return confirmFindings(
+      mine,
+      c.result.attribution,
+      c.folder.root,
+      lineReader(c.folder.root, c.folder.index),
+      { minShare: c.folder.editor.confirmMinShare },
+    );
   }
 
   /** The current findings confirmed against the baseline profile (their evidence lines there). */
@@ -337,12 +465,28 @@ export class ProfileState {
     const b = this.baseline;
     const c = this.current;
     if (!b || !c) return [];
-    const mine = this.analysis.allFindings().filter(f => f.range.file.startsWith(c.folder.root + path.sep));
-    return confirmFindings(mine, b.result.attribution, c.folder.root, lineReader(c.folder.root, c.folder.index), { minShare: c.folder.editor.confirmMinShare });
+    const mine = this.analysis
+      .allFindings()
+      .filter(f => f.range.file.startsWith(c.folder.root + path.sep));
+    return confirmFindings(
+      mine,
+      b.result.attribution,
+      c.folder.root,
+      lineReader(c.folder.root, c.folder.index),
+      { minShare: c.folder.editor.confirmMinShare },
+    );
   }
 
   /** Findings ranked by measured cost, as rows an editor can list. */
-  ranked(): { label: string; description: string; detail: string; uri: string; line: number; character: number; confirmed: boolean }[] {
+  ranked(): {
+    label: string;
+    description: string;
+    detail: string;
+    uri: string;
+    line: number;
+    character: number;
+    confirmed: boolean;
+  }[] {
     const c = this.current ?? this.heap;
     if (!c) return [];
     return this.confirmations().map(x => ({
@@ -364,15 +508,33 @@ export class ProfileState {
    * What the flamegraph panel shows: speedscope JSON and, per view (All / Allocator / Copy), the
    * top 100 hot lines ranked by that view's samples (the list follows the view).
    */
-  flamegraph(): { title: string; speedscope: object; hotLines: PanelHotLine[]; hotLinesByView?: PanelHotLine[][]; views?: { label: string; title: string }[] } | undefined {
+  flamegraph():
+    | {
+        title: string;
+        speedscope: object;
+        hotLines: PanelHotLine[];
+        hotLinesByView?: PanelHotLine[][];
+        views?: { label: string; title: string }[];
+      }
+    | undefined {
     if (this.heap) return heapFlamegraph(this.heap);
     const c = this.current;
     if (!c) return undefined;
     const a = c.result.attribution;
     const byView = hotLinesByView(a.lines.values(), a.totals).map(list =>
-      list.map(h => ({ file: a.resolver.absolute(h.file), line: h.line, label: `${h.file}:${h.line}  ${h.note}`, detail: h.function })),
+      list.map(h => ({
+        file: a.resolver.absolute(h.file),
+        line: h.line,
+        label: `${h.file}:${h.line}  ${h.note}`,
+        detail: h.function,
+      })),
     );
-    return { title: `Flamegraph: ${path.basename(c.file)}`, speedscope: c.result.speedscope(true), hotLines: byView[0], hotLinesByView: byView };
+    return {
+      title: `Flamegraph: ${path.basename(c.file)}`,
+      speedscope: c.result.speedscope(true),
+      hotLines: byView[0],
+      hotLinesByView: byView,
+    };
   }
 }
 

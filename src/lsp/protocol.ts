@@ -13,7 +13,15 @@
  * says it registers them itself (`clientCommands`): VS Code does, so that a command run before the
  * server has answered `initialize` waits for it instead of failing with "command not found".
  */
-export const WORKSPACE_COMMANDS = ['allocLens.analyzeWorkspace', 'allocLens.importProfile', 'allocLens.compareProfiles', 'allocLens.clearProfile', 'allocLens.explainLayout', 'allocLens.explainFuture', 'allocLens.verifyLayouts'] as const;
+export const WORKSPACE_COMMANDS = [
+  'allocLens.analyzeWorkspace',
+  'allocLens.importProfile',
+  'allocLens.compareProfiles',
+  'allocLens.clearProfile',
+  'allocLens.explainLayout',
+  'allocLens.explainFuture',
+  'allocLens.verifyLayouts',
+] as const;
 
 /** Heat levels of the gutter bar (0 = coolest). */
 export const HEAT_LEVELS = 5;
@@ -129,6 +137,12 @@ export interface ComparisonView {
   /** `memcpy 62.7% → 39.0% (−23.7 pp)` per kind. */
   totals: string[];
   /** The lines that changed most, with their delta note. */
-  lines: { label: string; note: string; uri: string; line: number; presence: 'gone' | 'new' | 'both' }[];
+  lines: {
+    label: string;
+    note: string;
+    uri: string;
+    line: number;
+    presence: 'gone' | 'new' | 'both';
+  }[];
   message: string;
 }

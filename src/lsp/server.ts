@@ -33,7 +33,16 @@ import { detectImporter } from '../profile/import';
 import { WorkspaceAnalysis, type FolderState } from './analysis';
 import { DOCS_BASE, fileUri, SOURCE, toDiagnostic, uriPath } from './convert';
 import { ExactLayouts } from './exact';
-import { codeActions, codeLenses, EXPLAIN_COMMAND, EXPLAIN_FUTURE_COMMAND, explainFuture, inlayHints, layoutHover, typeAt } from './features';
+import {
+  codeActions,
+  codeLenses,
+  EXPLAIN_COMMAND,
+  EXPLAIN_FUTURE_COMMAND,
+  explainFuture,
+  inlayHints,
+  layoutHover,
+  typeAt,
+} from './features';
 import { ProfileState } from './profile';
 import { WORKSPACE_COMMANDS, type ProfileHotLinesParams, type StatusParams } from './protocol';
 
@@ -59,7 +68,12 @@ const cancelled = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'reque
 const invalid = (m: string) => new ResponseError(ErrorCodes.InvalidParams, m);
 
 function isPos(p: unknown): p is { line: number; character: number } {
-  return !!p && typeof p === 'object' && Number.isInteger((p as { line: unknown }).line) && Number.isInteger((p as { character: unknown }).character);
+  return (
+    !!p &&
+    typeof p === 'object' &&
+    Number.isInteger((p as { line: unknown }).line) &&
+    Number.isInteger((p as { character: unknown }).character)
+  );
 }
 
 /** The file of a `textDocument` parameter, or an InvalidParams error. */
@@ -76,7 +90,15 @@ export function startServer(conn: Connection): void {
   let roots: string[] = [];
   let init: InitOptions = {};
   let usePull = false;
-  const caps = { config: false, watched: false, progress: false, inlayRefresh: false, lensRefresh: false, diagRefresh: false, folders: false };
+  const caps = {
+    config: false,
+    watched: false,
+    progress: false,
+    inlayRefresh: false,
+    lensRefresh: false,
+    diagRefresh: false,
+    folders: false,
+  };
   let pushedSettings: unknown;
   const diagnostics = new Map<string, Diagnostic[]>();
   const hints = new Map<string, Diagnostic[]>();
@@ -86,7 +108,8 @@ export function startServer(conn: Connection): void {
   let lastShown = 0;
 
   // window/showMessage (a notification): clients show it without waiting for an answer.
-  const show = (type: MessageType, message: string) => void conn.sendNotification(ShowMessageNotification.type, { type, message });
+  const show = (type: MessageType, message: string) =>
+    void conn.sendNotification(ShowMessageNotification.type, { type, message });
 
   const log = {
     info: (m: string) => conn.console.info(m),
@@ -99,13 +122,19 @@ export function startServer(conn: Connection): void {
     log.error(`${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     if (Date.now() - lastShown > 10_000) {
       lastShown = Date.now();
-      show(MessageType.Error, `Alloc Lens: ${what} failed: ${e instanceof Error ? e.message : String(e)} (details in the log)`);
+      show(
+        MessageType.Error,
+        `Alloc Lens: ${what} failed: ${e instanceof Error ? e.message : String(e)} (details in the log)`,
+      );
     }
   };
 
   const analysis = new WorkspaceAnalysis({
     onPublish: (file, findings, evidence) => {
-      diagnostics.set(file, findings.map(f => toDiagnostic(f, evidence?.get(f), init.docsBase ?? DOCS_BASE)));
+      diagnostics.set(
+        file,
+        findings.map(f => toDiagnostic(f, evidence?.get(f), init.docsBase ?? DOCS_BASE)),
+      );
       if (findings.length === 0) diagnostics.delete(file);
       push(file);
     },
@@ -126,19 +155,26 @@ export function startServer(conn: Connection): void {
   const changed = () => {
     if (usePull && caps.diagRefresh) conn.languages.diagnostics.refresh();
     if (caps.inlayRefresh) void conn.languages.inlayHint.refresh().catch(() => undefined);
-    if (caps.lensRefresh) void conn.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    if (caps.lensRefresh)
+      void conn.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
     // The count is read off what was published, so the status bar and the Problems panel agree:
     // the findings, plus a heap profile's diagnostics; hot-line hints are not listed there.
     let heap = 0;
-    for (const ds of hints.values()) for (const d of ds) if (d.severity !== DiagnosticSeverity.Hint) heap++;
-    const status: StatusParams = { findings: analysis.findingCount + heap, profile: profile.summary() };
+    for (const ds of hints.values())
+      for (const d of ds) if (d.severity !== DiagnosticSeverity.Hint) heap++;
+    const status: StatusParams = {
+      findings: analysis.findingCount + heap,
+      profile: profile.summary(),
+    };
     void conn.sendNotification('allocLens/status', status);
   };
 
   const settingsFor = async (root: string): Promise<EditorSettings> => {
     if (caps.config) {
       try {
-        return parseEditorSettings(await conn.workspace.getConfiguration({ scopeUri: fileUri(root), section: 'allocLens' }));
+        return parseEditorSettings(
+          await conn.workspace.getConfiguration({ scopeUri: fileUri(root), section: 'allocLens' }),
+        );
       } catch (e) {
         log.warn(`workspace/configuration failed, using defaults: ${(e as Error).message}`);
       }
@@ -160,7 +196,10 @@ export function startServer(conn: Connection): void {
     });
   };
 
-  const startProgress = async (title: string, cancel: AbortController): Promise<WorkDoneProgressServerReporter | undefined> => {
+  const startProgress = async (
+    title: string,
+    cancel: AbortController,
+  ): Promise<WorkDoneProgressServerReporter | undefined> => {
     if (!caps.progress) return undefined;
     try {
       const p = await conn.window.createWorkDoneProgress();
@@ -195,7 +234,9 @@ export function startServer(conn: Connection): void {
         // Checked: the workspace's own files the rules ran on (as `alloc-lens check <root>`); the
         // index also holds the dependency files it read for their types.
         const checked = analysis.folders.reduce((a, f) => a + f.files.length, 0);
-        log.info(`analysed ${files} files in ${Date.now() - t0} ms (${checked} checked): ${analysis.findingCount} findings`);
+        log.info(
+          `analysed ${files} files in ${Date.now() - t0} ms (${checked} checked): ${analysis.findingCount} findings`,
+        );
         // Open buffers may differ from disk (edited before the analysis finished).
         for (const d of docs.all()) scheduleUpdate(d, 0);
       } catch (e) {
@@ -250,7 +291,9 @@ export function startServer(conn: Connection): void {
 
   conn.onInitialize(params => {
     init = (params.initializationOptions ?? {}) as InitOptions;
-    const folders = params.workspaceFolders?.map(f => uriPath(f.uri)).filter((x): x is string => !!x);
+    const folders = params.workspaceFolders
+      ?.map(f => uriPath(f.uri))
+      .filter((x): x is string => !!x);
     const rootUri = params.rootUri ? uriPath(params.rootUri) : (params.rootPath ?? undefined);
     roots = folders && folders.length > 0 ? folders : rootUri ? [rootUri] : [];
     const c = params.capabilities;
@@ -261,7 +304,9 @@ export function startServer(conn: Connection): void {
     caps.lensRefresh = c.workspace?.codeLens?.refreshSupport === true;
     caps.diagRefresh = c.workspace?.diagnostics?.refreshSupport === true;
     caps.folders = c.workspace?.workspaceFolders === true;
-    usePull = init.diagnostics !== 'push' && (init.diagnostics === 'pull' || c.textDocument?.diagnostic !== undefined);
+    usePull =
+      init.diagnostics !== 'push' &&
+      (init.diagnostics === 'pull' || c.textDocument?.diagnostic !== undefined);
     const result: InitializeResult = {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -271,7 +316,15 @@ export function startServer(conn: Connection): void {
         codeLensProvider: { resolveProvider: false },
         executeCommandProvider: { commands: init.clientCommands ? [] : [...WORKSPACE_COMMANDS] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
-        ...(usePull ? { diagnosticProvider: { identifier: SOURCE, interFileDependencies: true, workspaceDiagnostics: true } } : {}),
+        ...(usePull
+          ? {
+              diagnosticProvider: {
+                identifier: SOURCE,
+                interFileDependencies: true,
+                workspaceDiagnostics: true,
+              },
+            }
+          : {}),
       },
       serverInfo: { name: 'alloc-lens' },
     };
@@ -281,17 +334,25 @@ export function startServer(conn: Connection): void {
   conn.onInitialized(() => {
     if (caps.watched) {
       void conn.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: '**/*.rs' }, { globPattern: '**/{Cargo.toml,clippy.toml,.clippy.toml}' }],
+        watchers: [
+          { globPattern: '**/*.rs' },
+          { globPattern: '**/{Cargo.toml,clippy.toml,.clippy.toml}' },
+        ],
       });
     }
     if (caps.folders) {
       conn.workspace.onDidChangeWorkspaceFolders(e => {
         const gone = new Set(e.removed.map(f => uriPath(f.uri)));
-        roots = [...roots.filter(r => !gone.has(r)), ...e.added.map(f => uriPath(f.uri)).filter((x): x is string => !!x)];
+        roots = [
+          ...roots.filter(r => !gone.has(r)),
+          ...e.added.map(f => uriPath(f.uri)).filter((x): x is string => !!x),
+        ];
         void analyzeWorkspace();
       });
     }
-    log.info(`Alloc Lens server: ${roots.length} folder(s), diagnostics by ${usePull ? 'pull' : 'push'}`);
+    log.info(
+      `Alloc Lens server: ${roots.length} folder(s), diagnostics by ${usePull ? 'pull' : 'push'}`,
+    );
     void analyzeWorkspace();
   });
 
@@ -345,7 +406,10 @@ export function startServer(conn: Connection): void {
       } catch (e) {
         if (e instanceof ResponseError) return e;
         report(what, e);
-        return new ResponseError(ErrorCodes.InternalError, `${what} failed: ${(e as Error).message}`);
+        return new ResponseError(
+          ErrorCodes.InternalError,
+          `${what} failed: ${(e as Error).message}`,
+        );
       }
     };
 
@@ -358,8 +422,13 @@ export function startServer(conn: Connection): void {
       await whenReady(token);
       const folder = folderOf(file);
       if (!folder) return null;
-      const parts = [layoutHover(folder, exact, file, p.position.line, p.position.character), profile.hover(file, p.position.line)].filter(Boolean);
-      return parts.length ? { contents: { kind: 'markdown', value: parts.join('\n\n---\n\n') } } : null;
+      const parts = [
+        layoutHover(folder, exact, file, p.position.line, p.position.character),
+        profile.hover(file, p.position.line),
+      ].filter(Boolean);
+      return parts.length
+        ? { contents: { kind: 'markdown', value: parts.join('\n\n---\n\n') } }
+        : null;
     }),
   );
 
@@ -368,7 +437,13 @@ export function startServer(conn: Connection): void {
       const file = docFile(p);
       await whenReady(token);
       const text = docs.get(p.textDocument.uri)?.getText() ?? folderOf(file)?.index.fileText(file);
-      return codeActions(analysis, file, text, p.range, Array.isArray(p.context?.diagnostics) ? p.context.diagnostics : []);
+      return codeActions(
+        analysis,
+        file,
+        text,
+        p.range,
+        Array.isArray(p.context?.diagnostics) ? p.context.diagnostics : [],
+      );
     }),
   );
 
@@ -391,13 +466,23 @@ export function startServer(conn: Connection): void {
       if (!folder.editor.codeLensEnabled) return lenses;
       // Hot functions of a loaded profile: their samples (or heap bytes) and findings.
       const mine = analysis.findingsFor(file);
-      const hot = profile.hotFunctions(file, fn => mine.filter(f => f.range.line >= fn.span.line && f.range.line <= fn.span.endLine).length);
+      const hot = profile.hotFunctions(
+        file,
+        fn =>
+          mine.filter(f => f.range.line >= fn.span.line && f.range.line <= fn.span.endLine).length,
+      );
       return [
         ...lenses,
         ...hot.map(h => ({
-          range: { start: { line: h.line, character: h.character }, end: { line: h.line, character: h.character } },
+          range: {
+            start: { line: h.line, character: h.character },
+            end: { line: h.line, character: h.character },
+          },
           // VS Code's client opens the flamegraph panel; other editors show the title only.
-          command: { title: h.title, command: init.client === 'vscode' ? 'allocLens.openFlamegraph' : '' },
+          command: {
+            title: h.title,
+            command: init.client === 'vscode' ? 'allocLens.openFlamegraph' : '',
+          },
         })),
       ];
     }),
@@ -414,7 +499,14 @@ export function startServer(conn: Connection): void {
     guarded('workspace diagnostics', async (_p, token) => {
       await whenReady(token);
       const files = new Set([...diagnostics.keys(), ...hints.keys()]);
-      return { items: [...files].map(f => ({ kind: 'full' as const, uri: fileUri(f), version: docs.get(fileUri(f))?.version ?? null, items: allFor(f) })) };
+      return {
+        items: [...files].map(f => ({
+          kind: 'full' as const,
+          uri: fileUri(f),
+          version: docs.get(fileUri(f))?.version ?? null,
+          items: allFor(f),
+        })),
+      };
     }) as never,
   );
 
@@ -429,13 +521,21 @@ export function startServer(conn: Connection): void {
       for (const l of lines) {
         const file = uriPath(l.uri);
         if (!file) continue;
-        const len = analysis.folderFor(file)?.index.fileText(file)?.split('\n')[l.line]?.length ?? 0;
-        const d: Diagnostic = { range: { start: { line: l.line, character: 0 }, end: { line: l.line, character: len } }, severity: DiagnosticSeverity.Hint, source: SOURCE, code: 'profile-hot-line', message: l.note };
+        const len =
+          analysis.folderFor(file)?.index.fileText(file)?.split('\n')[l.line]?.length ?? 0;
+        const d: Diagnostic = {
+          range: { start: { line: l.line, character: 0 }, end: { line: l.line, character: len } },
+          severity: DiagnosticSeverity.Hint,
+          source: SOURCE,
+          code: 'profile-hot-line',
+          message: l.note,
+        };
         hints.set(file, [...(hints.get(file) ?? []), d]);
       }
     }
     // Heap diagnostics (churn, growth, peak holders, leaks) are real findings: always sent.
-    for (const [file, ds] of profile.diagnostics(SOURCE)) hints.set(file, [...(hints.get(file) ?? []), ...ds]);
+    for (const [file, ds] of profile.diagnostics(SOURCE))
+      hints.set(file, [...(hints.get(file) ?? []), ...ds]);
     for (const f of new Set([...before, ...hints.keys()])) push(f);
   };
 
@@ -448,7 +548,11 @@ export function startServer(conn: Connection): void {
    * A profile command (import, compare) under a cancellable progress: cancelling (the request or
    * the progress) aborts it, a bad profile becomes InvalidParams with its message.
    */
-  const profileTask = async <T>(title: string, token: CancellationToken, run: (signal: AbortSignal, progress: WorkDoneProgressServerReporter | undefined) => Promise<T>): Promise<T> => {
+  const profileTask = async <T>(
+    title: string,
+    token: CancellationToken,
+    run: (signal: AbortSignal, progress: WorkDoneProgressServerReporter | undefined) => Promise<T>,
+  ): Promise<T> => {
     const abort = new AbortController();
     const signal = commandSignal(token, abort);
     const progress = await startProgress(title, abort);
@@ -478,11 +582,16 @@ export function startServer(conn: Connection): void {
         case EXPLAIN_COMMAND: {
           const [uri, pos] = args as [unknown, unknown];
           const file = typeof uri === 'string' ? uriPath(uri) : undefined;
-          if (!file || !isPos(pos)) throw invalid(`${EXPLAIN_COMMAND} takes a file URI and a position`);
+          if (!file || !isPos(pos))
+            throw invalid(`${EXPLAIN_COMMAND} takes a file URI and a position`);
           await whenReady(token);
           const folder = folderOf(file);
           const def = folder && typeAt(analysis, folder, file, pos.line, pos.character);
-          if (!folder || !def) return { markdown: undefined, message: 'Alloc Lens: place the cursor on a type name to explain its layout.' };
+          if (!folder || !def)
+            return {
+              markdown: undefined,
+              message: 'Alloc Lens: place the cursor on a type name to explain its layout.',
+            };
           const markdown = layoutMarkdown(def, folder.engine.layoutOfItem(def));
           if (init.client !== 'vscode') show(MessageType.Info, markdown);
           return { markdown, title: def.name };
@@ -490,66 +599,119 @@ export function startServer(conn: Connection): void {
         case EXPLAIN_FUTURE_COMMAND: {
           const [uri, pos] = args as [unknown, unknown];
           const file = typeof uri === 'string' ? uriPath(uri) : undefined;
-          if (!file || !isPos(pos)) throw invalid(`${EXPLAIN_FUTURE_COMMAND} takes a file URI and a position`);
+          if (!file || !isPos(pos))
+            throw invalid(`${EXPLAIN_FUTURE_COMMAND} takes a file URI and a position`);
           await whenReady(token);
           const folder = folderOf(file);
           const r = folder && explainFuture(folder, file, pos.line, pos.character);
-          if (!r) return { markdown: undefined, message: 'Alloc Lens: place the cursor in an async fn, async block or async closure to explain its future.' };
+          if (!r)
+            return {
+              markdown: undefined,
+              message:
+                'Alloc Lens: place the cursor in an async fn, async block or async closure to explain its future.',
+            };
           if (init.client !== 'vscode') show(MessageType.Info, r.markdown);
           return r;
         }
         case 'allocLens.importProfile': {
           const file = args[0];
-          if (typeof file !== 'string' || file.length === 0) throw invalid('allocLens.importProfile takes the path of a profile');
+          if (typeof file !== 'string' || file.length === 0)
+            throw invalid('allocLens.importProfile takes the path of a profile');
           const abs = path.resolve(roots[0] ?? '.', file);
           await whenReady(token);
-          const format = (await detectImporter(abs).catch((e: Error) => Promise.reject(invalid(e.message)))).importer.id;
+          const format = (
+            await detectImporter(abs).catch((e: Error) => Promise.reject(invalid(e.message)))
+          ).importer.id;
           if (format === 'perf-data' && init.trusted === false) {
-            throw invalid('reading perf.data runs `perf script`, which is not done in an untrusted workspace. Trust the workspace, or import the output of `perf script` (text) instead.');
+            throw invalid(
+              'reading perf.data runs `perf script`, which is not done in an untrusted workspace. Trust the workspace, or import the output of `perf script` (text) instead.',
+            );
           }
-          const folder = folderOf(abs) ?? (analysis.folders.length === 1 ? analysis.folders[0] : undefined);
-          if (!folder) throw invalid('open the Rust workspace the profile was recorded from, then import it again');
-          return profileTask(`Alloc Lens: importing ${path.basename(abs)}`, token, async (signal, progress) => {
-            const t0 = Date.now();
-            const summary = await profile.import(abs, folder, {
-              signal,
-              trusted: init.trusted !== false,
-              onProgress: pr => progress?.report(pr.bytesTotal ? Math.min(100, Math.floor((pr.bytesRead / pr.bytesTotal) * 100)) : 0, `${(pr.bytesRead / 1e6).toFixed(0)} MB, ${pr.samples.toLocaleString('en-US')} samples`),
-            });
-            log.info(`imported ${abs} (${summary.format}) in ${Date.now() - t0} ms: ${summary.samples} samples of ${summary.event}`);
-            for (const w of summary.warnings) log.warn(`${path.basename(abs)}: ${w}`);
-            sendHotLines();
-            changed();
-            if (init.client !== 'vscode') show(MessageType.Info, summary.message);
-            return summary;
-          });
+          const folder =
+            folderOf(abs) ?? (analysis.folders.length === 1 ? analysis.folders[0] : undefined);
+          if (!folder)
+            throw invalid(
+              'open the Rust workspace the profile was recorded from, then import it again',
+            );
+          return profileTask(
+            `Alloc Lens: importing ${path.basename(abs)}`,
+            token,
+            async (signal, progress) => {
+              const t0 = Date.now();
+              const summary = await profile.import(abs, folder, {
+                signal,
+                trusted: init.trusted !== false,
+                onProgress: pr =>
+                  progress?.report(
+                    pr.bytesTotal
+                      ? Math.min(100, Math.floor((pr.bytesRead / pr.bytesTotal) * 100))
+                      : 0,
+                    `${(pr.bytesRead / 1e6).toFixed(0)} MB, ${pr.samples.toLocaleString('en-US')} samples`,
+                  ),
+              });
+              log.info(
+                `imported ${abs} (${summary.format}) in ${Date.now() - t0} ms: ${summary.samples} samples of ${summary.event}`,
+              );
+              for (const w of summary.warnings) log.warn(`${path.basename(abs)}: ${w}`);
+              sendHotLines();
+              changed();
+              if (init.client !== 'vscode') show(MessageType.Info, summary.message);
+              return summary;
+            },
+          );
         }
         case 'allocLens.compareProfiles': {
           const file = args[0];
-          if (typeof file !== 'string' || file.length === 0) throw invalid('allocLens.compareProfiles takes the path of the baseline profile');
+          if (typeof file !== 'string' || file.length === 0)
+            throw invalid('allocLens.compareProfiles takes the path of the baseline profile');
           const abs = path.resolve(roots[0] ?? '.', file);
           await whenReady(token);
-          const format = (await detectImporter(abs).catch((e: Error) => Promise.reject(invalid(e.message)))).importer.id;
+          const format = (
+            await detectImporter(abs).catch((e: Error) => Promise.reject(invalid(e.message)))
+          ).importer.id;
           if (format === 'perf-data' && init.trusted === false) {
-            throw invalid('reading perf.data runs `perf script`, which is not done in an untrusted workspace. Trust the workspace, or compare with the output of `perf script` (text) instead.');
+            throw invalid(
+              'reading perf.data runs `perf script`, which is not done in an untrusted workspace. Trust the workspace, or compare with the output of `perf script` (text) instead.',
+            );
           }
-          return profileTask(`Alloc Lens: comparing with ${path.basename(abs)}`, token, async (signal, progress) => {
-            const view = await profile.compare(abs, { signal, onProgress: pr => progress?.report(pr.bytesTotal ? Math.min(100, Math.floor((pr.bytesRead / pr.bytesTotal) * 100)) : 0) });
-            log.info(`compared ${profile.loadedFile()} with baseline ${abs}: ${view.totals.join(', ')}`);
-            sendHotLines();
-            changed();
-            if (init.client !== 'vscode') show(MessageType.Info, view.message);
-            return view;
-          });
+          return profileTask(
+            `Alloc Lens: comparing with ${path.basename(abs)}`,
+            token,
+            async (signal, progress) => {
+              const view = await profile.compare(abs, {
+                signal,
+                onProgress: pr =>
+                  progress?.report(
+                    pr.bytesTotal
+                      ? Math.min(100, Math.floor((pr.bytesRead / pr.bytesTotal) * 100))
+                      : 0,
+                  ),
+              });
+              log.info(
+                `compared ${profile.loadedFile()} with baseline ${abs}: ${view.totals.join(', ')}`,
+              );
+              sendHotLines();
+              changed();
+              if (init.client !== 'vscode') show(MessageType.Info, view.message);
+              return view;
+            },
+          );
         }
         case 'allocLens.verifyLayouts': {
-          if (init.trusted === false) throw invalid('verifying layouts builds the crate with rustc (build scripts and proc macros run): trust the workspace first');
+          if (init.trusted === false)
+            throw invalid(
+              'verifying layouts builds the crate with rustc (build scripts and proc macros run): trust the workspace first',
+            );
           await whenReady(token);
           const abort = new AbortController();
           const signal = commandSignal(token, abort);
           const progress = await startProgress('Alloc Lens: verifying layouts with rustc', abort);
           try {
-            const r = await exact.verify(analysis, { signal, onProgress: m => progress?.report(m), log: (lv, m) => log[lv](m) });
+            const r = await exact.verify(analysis, {
+              signal,
+              onProgress: m => progress?.report(m),
+              log: (lv, m) => log[lv](m),
+            });
             for (const f of r.failures) show(MessageType.Error, `Alloc Lens: ${f}`);
             show(MessageType.Info, r.message);
             changed();
@@ -569,9 +731,15 @@ export function startServer(conn: Connection): void {
 
   // Requests the VS Code client's UI uses (any client may). Sent without params, the handler
   // gets only the cancellation token (vscode-jsonrpc passes params only when there are some).
-  const custom = <R>(method: string, what: string, fn: (token: CancellationToken) => Promise<R> | R) => {
+  const custom = <R>(
+    method: string,
+    what: string,
+    fn: (token: CancellationToken) => Promise<R> | R,
+  ) => {
     const handler = guarded(what, (_p: unknown, token: CancellationToken) => fn(token));
-    conn.onRequest(method, (...args: unknown[]) => handler(args.length > 1 ? args[0] : undefined, args[args.length - 1] as CancellationToken));
+    conn.onRequest(method, (...args: unknown[]) =>
+      handler(args.length > 1 ? args[0] : undefined, args[args.length - 1] as CancellationToken),
+    );
   };
   custom('allocLens/types', 'type list', async token => {
     await whenReady(token);

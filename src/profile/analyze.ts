@@ -40,7 +40,10 @@ export interface AnalyzeOptions {
   /** `addr2line` executable (binutils). */
   readonly addr2line?: string;
   /** Tests: the workspace binaries of a recording and their inline chains, instead of disk and addr2line. */
-  readonly inline?: { binaries: (dsos: Iterable<string>, root: string) => Map<string, string>; chains: ChainSource };
+  readonly inline?: {
+    binaries: (dsos: Iterable<string>, root: string) => Map<string, string>;
+    chains: ChainSource;
+  };
   /** An index already loaded for `root` (the editor's). */
   readonly index?: WorkspaceIndex;
   readonly signal?: AbortSignal;
@@ -57,22 +60,44 @@ export interface ProfileAnalysis {
   speedscope(absolutePaths?: boolean): SpeedscopeFile;
 }
 
-export async function analyzeProfile(input: string, opts: AnalyzeOptions): Promise<ProfileAnalysis> {
+export async function analyzeProfile(
+  input: string,
+  opts: AnalyzeOptions,
+): Promise<ProfileAnalysis> {
   const root = path.resolve(opts.root);
   const warnings: string[] = [];
-  let imported = await importProfile(input, { signal: opts.signal, onProgress: opts.onProgress, fold: typeof opts.fold === 'object' ? opts.fold : opts.fold ? {} : undefined, perf: opts.perf });
+  let imported = await importProfile(input, {
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+    fold: typeof opts.fold === 'object' ? opts.fold : opts.fold ? {} : undefined,
+    perf: opts.perf,
+  });
   let index = opts.index;
   if (!index && fs.existsSync(path.join(root, 'Cargo.toml'))) {
     try {
       index = await loadWorkspace(root, { signal: opts.signal });
     } catch (e) {
-      warnings.push(`could not index ${root}: ${(e as Error).message}; samples are attributed by srcline paths only`);
+      warnings.push(
+        `could not index ${root}: ${(e as Error).message}; samples are attributed by srcline paths only`,
+      );
     }
-  } else if (!index) warnings.push(`${root} has no Cargo.toml: symbols cannot be mapped to definitions (srcline paths are still used); pass --root <crate or workspace>`);
+  } else if (!index)
+    warnings.push(
+      `${root} has no Cargo.toml: symbols cannot be mapped to definitions (srcline paths are still used); pass --root <crate or workspace>`,
+    );
   const files = index ? index.fileNames() : [];
-  const ws: WorkspaceContext = { root, files, locate: index ? createSymbolLocator(index.items) : undefined, locateType: index ? typeLocator(index) : undefined, remaps: opts.remaps };
+  const ws: WorkspaceContext = {
+    root,
+    files,
+    locate: index ? createSymbolLocator(index.items) : undefined,
+    locateType: index ? typeLocator(index) : undefined,
+    remaps: opts.remaps,
+  };
   let ev = imported.data.primaryEvent(opts.event);
-  if (!ev) throw new ProfileInputError(`no samples of event ${JSON.stringify(opts.event)}; the profile has: ${imported.data.eventOrder.join(', ')}`);
+  if (!ev)
+    throw new ProfileInputError(
+      `no samples of event ${JSON.stringify(opts.event)}; the profile has: ${imported.data.eventOrder.join(', ')}`,
+    );
   let a = attribute(imported.data, ev, ws);
   // Stacks without inline chains (-g, `perf script --no-inline`, no srcline) name only the
   // physical function of a workspace frame: its samples are lost when that function is a
@@ -95,23 +120,37 @@ export async function analyzeProfile(input: string, opts: AnalyzeOptions): Promi
     // perf printed `(inlined)` frames: the text has its own chains (dwarf + srcline)
     const chains = imported.data.frames.some(f => f.inlined);
     if (lost > 0 || (inBinary > 0 && !chains)) {
-      const x = await buildExpansion(bins, imported.data.framesByDso, { addr2line: opts.addr2line, signal: opts.signal, chains: opts.inline?.chains });
-      const names = [...bins.values()].map(b => path.relative(root, path.resolve(root, b))).join(', ');
+      const x = await buildExpansion(bins, imported.data.framesByDso, {
+        addr2line: opts.addr2line,
+        signal: opts.signal,
+        chains: opts.inline?.chains,
+      });
+      const names = [...bins.values()]
+        .map(b => path.relative(root, path.resolve(root, b)))
+        .join(', ');
       const lostText = `${lost.toLocaleString('en-US')} samples ran in ${names} but no frame named workspace code`;
       const plainText = `the stacks of ${inBinary.toLocaleString('en-US')} samples in ${names} have no inline chains (-g, --no-inline or no srcline), so only their functions were known`;
       if (x && !x.usable) {
-        warnings.push(`${lost > 0 ? lostText : plainText}; its inline chains were not used: only ${x.agreed.toLocaleString('en-US')} of ${x.resolved.toLocaleString('en-US')} addresses fall in the function perf names, so the binary was rebuilt since the recording (record again with this build, or keep the binary)`);
+        warnings.push(
+          `${lost > 0 ? lostText : plainText}; its inline chains were not used: only ${x.agreed.toLocaleString('en-US')} of ${x.resolved.toLocaleString('en-US')} addresses fall in the function perf names, so the binary was rebuilt since the recording (record again with this build, or keep the binary)`,
+        );
       } else if (x) {
-        const again = await importProfile(input, { signal: opts.signal, perf: opts.perf, expandFrames: f => x.expand(f) });
+        const again = await importProfile(input, {
+          signal: opts.signal,
+          perf: opts.perf,
+          expandFrames: f => x.expand(f),
+        });
         const ev2 = again.data.primaryEvent(opts.event);
         if (ev2) {
           const a2 = attribute(again.data, ev2, ws);
           // (a text with its own chains keeps them unless the binary's attribute more samples)
           if (a2.attributed > a.attributed || (!chains && a2.attributed === a.attributed)) {
             const agree = `${x.agreed.toLocaleString('en-US')} of ${x.resolved.toLocaleString('en-US')} addresses agree with perf's symbols; the others are not used`;
-            warnings.push(a2.attributed > a.attributed
-              ? `${lostText} (-g or --no-inline stacks have no inline chains): inline chains were read from the binary with addr2line (${agree}), and ${a2.attributed.toLocaleString('en-US')} samples are attributed instead of ${a.attributed.toLocaleString('en-US')}`
-              : `${plainText}: inline chains were read from the binary with addr2line (${agree}) and give their lines`);
+            warnings.push(
+              a2.attributed > a.attributed
+                ? `${lostText} (-g or --no-inline stacks have no inline chains): inline chains were read from the binary with addr2line (${agree}), and ${a2.attributed.toLocaleString('en-US')} samples are attributed instead of ${a.attributed.toLocaleString('en-US')}`
+                : `${plainText}: inline chains were read from the binary with addr2line (${agree}) and give their lines`,
+            );
             imported = { ...again, folded: imported.folded };
             ev = ev2;
             a = a2;
@@ -120,11 +159,23 @@ export async function analyzeProfile(input: string, opts: AnalyzeOptions): Promi
       }
     }
   }
-  if (a.attributed === 0 && a.totals.total > 0) warnings.push(`none of the ${a.totals.total} samples has a frame in ${root}: is this the workspace the binary was built from? Sources recorded elsewhere can be mapped with a path remap (FROM=TO)`);
-  const report = buildReport(imported.data, a, { input, format: imported.gzip ? `${imported.format}+gzip` : imported.format, top: opts.top ?? 10, stacks: opts.stacks, files, root, warnings });
+  if (a.attributed === 0 && a.totals.total > 0)
+    warnings.push(
+      `none of the ${a.totals.total} samples has a frame in ${root}: is this the workspace the binary was built from? Sources recorded elsewhere can be mapped with a path remap (FROM=TO)`,
+    );
+  const report = buildReport(imported.data, a, {
+    input,
+    format: imported.gzip ? `${imported.format}+gzip` : imported.format,
+    top: opts.top ?? 10,
+    stacks: opts.stacks,
+    files,
+    root,
+    warnings,
+  });
   let confirmations: Confirmation[] | undefined;
   const lineText = lineReader(root, index);
-  if (opts.findings) confirmations = confirmFindings(opts.findings, a, root, lineText, opts.confirm);
+  if (opts.findings)
+    confirmations = confirmFindings(opts.findings, a, root, lineText, opts.confirm);
   else if (opts.check && index) {
     const engine = new LayoutEngine(index);
     const findings = runRules(index, engine, resolveSettings({ dir: root }), index.fileNames());
@@ -137,27 +188,40 @@ export async function analyzeProfile(input: string, opts: AnalyzeOptions): Promi
     report,
     folded: imported.folded,
     confirmations,
-    speedscope: (absolute = false) => toSpeedscope(imported.data, a, path.basename(input), absolute ? { absolute: rel => a.resolver.absolute(rel) } : {}),
+    speedscope: (absolute = false) =>
+      toSpeedscope(
+        imported.data,
+        a,
+        path.basename(input),
+        absolute ? { absolute: rel => a.resolver.absolute(rel) } : {},
+      ),
   };
 }
 
 /** Struct/enum/union definitions by path, for code a derive generated (it has no fn in the sources). */
-function typeLocator(index: WorkspaceIndex): (p: string) => { file: string; line: number } | undefined {
+function typeLocator(
+  index: WorkspaceIndex,
+): (p: string) => { file: string; line: number } | undefined {
   const types = new Map<string, { file: string; line: number }>();
   for (const it of index.items) {
-    if ((it.kind === 'struct' || it.kind === 'enum' || it.kind === 'union') && !types.has(it.path)) types.set(it.path, { file: it.span.file, line: it.nameSpan.line });
+    if ((it.kind === 'struct' || it.kind === 'enum' || it.kind === 'union') && !types.has(it.path))
+      types.set(it.path, { file: it.span.file, line: it.nameSpan.line });
   }
   return p => types.get(p);
 }
 
 /** Line text of a workspace-relative file (index text first, disk otherwise), cached per file. */
-export function lineReader(root: string, index?: WorkspaceIndex): (rel: string, line: number) => string | undefined {
+export function lineReader(
+  root: string,
+  index?: WorkspaceIndex,
+): (rel: string, line: number) => string | undefined {
   const cache = new Map<string, string[] | null>();
   return (rel, line) => {
     let lines = cache.get(rel);
     if (lines === undefined) {
       const abs = path.join(root, rel);
-      const text = index?.fileText(abs) ?? (fs.existsSync(abs) ? fs.readFileSync(abs, 'utf8') : undefined);
+      const text =
+        index?.fileText(abs) ?? (fs.existsSync(abs) ? fs.readFileSync(abs, 'utf8') : undefined);
       lines = text === undefined ? null : text.split('\n');
       cache.set(rel, lines);
     }

@@ -204,7 +204,12 @@ export function attribute(data: ProfileData, ev: EventProfile, ws: WorkspaceCont
     const key = `${s.file}:${s.line}`;
     let hl = lines.get(key);
     if (!hl) {
-      hl = { ...s, function: data.frames[fr[user]].name, samples: emptyCounts(), stacks: new Map() };
+      hl = {
+        ...s,
+        function: data.frames[fr[user]].name,
+        samples: emptyCounts(),
+        stacks: new Map(),
+      };
       lines.set(key, hl);
     }
     bump(hl.samples, kind, rec.count);
@@ -219,5 +224,10 @@ export function memoryCost(c: SampleCounts): number {
 }
 
 export function rankLines(a: Attribution): HotLine[] {
-  return [...a.lines.values()].sort((x, y) => memoryCost(y.samples) - memoryCost(x.samples) || y.samples.total - x.samples.total || (x.file < y.file ? -1 : x.file > y.file ? 1 : x.line - y.line));
+  return [...a.lines.values()].sort(
+    (x, y) =>
+      memoryCost(y.samples) - memoryCost(x.samples) ||
+      y.samples.total - x.samples.total ||
+      (x.file < y.file ? -1 : x.file > y.file ? 1 : x.line - y.line),
+  );
 }

@@ -55,10 +55,15 @@ function weight(l: LineDelta): number {
  * Compare two reports. Pass reports built with every hot line (`top: 0`): a line cut from one
  * report's top-N would look like it vanished.
  */
-export function compareReports(base: ProfileReportJson, cur: ProfileReportJson): ProfileCompareJson {
+export function compareReports(
+  base: ProfileReportJson,
+  cur: ProfileReportJson,
+): ProfileCompareJson {
   const warnings: string[] = [];
   if (base.event.split(':')[0] !== cur.event.split(':')[0]) {
-    warnings.push(`the profiles measure different events (${base.event} vs ${cur.event}): shares are compared anyway`);
+    warnings.push(
+      `the profiles measure different events (${base.event} vs ${cur.event}): shares are compared anyway`,
+    );
   }
   const bt = base.samples.total;
   const ct = cur.samples.total;
@@ -85,7 +90,13 @@ export function compareReports(base: ProfileReportJson, cur: ProfileReportJson):
       presence: b && a ? 'both' : b ? 'gone' : 'new',
     });
   }
-  lines.sort((x, y) => weight(y) - weight(x) || Math.abs(y.shares.total.delta) - Math.abs(x.shares.total.delta) || x.file.localeCompare(y.file) || x.line - y.line);
+  lines.sort(
+    (x, y) =>
+      weight(y) - weight(x) ||
+      Math.abs(y.shares.total.delta) - Math.abs(x.shares.total.delta) ||
+      x.file.localeCompare(y.file) ||
+      x.line - y.line,
+  );
   const s = (r: ProfileReportJson, k: Kind) => share(r.samples[k], r.samples.total);
   return {
     schema: 'alloc-lens/profile-compare@1',
@@ -99,11 +110,20 @@ export function compareReports(base: ProfileReportJson, cur: ProfileReportJson):
       allocator: kd(base.shares.allocator, cur.shares.allocator),
     },
     lines,
-    warnings: [...warnings, ...base.warnings.map(w => `baseline: ${w}`), ...cur.warnings.map(w => `current: ${w}`)],
+    warnings: [
+      ...warnings,
+      ...base.warnings.map(w => `baseline: ${w}`),
+      ...cur.warnings.map(w => `current: ${w}`),
+    ],
   };
 }
 
-const LABEL: Record<Kind, string> = { copy: 'memcpy', alloc: 'malloc', free: 'free', total: 'samples' };
+const LABEL: Record<Kind, string> = {
+  copy: 'memcpy',
+  alloc: 'malloc',
+  free: 'free',
+  total: 'samples',
+};
 
 /** Signed share points: `−35.5 pp`. */
 export function pp(d: number): string {
@@ -124,21 +144,30 @@ export function lineDeltaNote(l: LineDelta, max = 2): string {
   const show = kinds.length > 0 ? kinds : (['total'] as const);
   const n = (x: number) => x.toLocaleString('en-US');
   return show
-    .map(k => `${LABEL[k]} ${pct(l.shares[k].before)} → ${pct(l.shares[k].after)} (${n(l.samplesBefore[k])} → ${n(l.samplesAfter[k])} samples)`)
+    .map(
+      k =>
+        `${LABEL[k]} ${pct(l.shares[k].before)} → ${pct(l.shares[k].after)} (${n(l.samplesBefore[k])} → ${n(l.samplesAfter[k])} samples)`,
+    )
     .join(' · ');
 }
 
 export function renderCompareText(c: ProfileCompareJson, top = 10): string {
   const out: string[] = [];
   const n = (x: number) => x.toLocaleString('en-US');
-  out.push(`baseline: ${c.baseline.input} (${n(c.baseline.samples)} samples of ${c.baseline.event})`);
+  out.push(
+    `baseline: ${c.baseline.input} (${n(c.baseline.samples)} samples of ${c.baseline.event})`,
+  );
   out.push(`current:  ${c.current.input} (${n(c.current.samples)} samples of ${c.current.event})`);
   out.push('shares of all samples:');
   for (const k of ['copy', 'alloc', 'free'] as const) {
     const d = c.shares[k];
-    out.push(`  ${LABEL[k].padEnd(7)} ${pct(d.before).padStart(6)} → ${pct(d.after).padStart(6)}  ${pp(d.delta)}`);
+    out.push(
+      `  ${LABEL[k].padEnd(7)} ${pct(d.before).padStart(6)} → ${pct(d.after).padStart(6)}  ${pp(d.delta)}`,
+    );
   }
-  const moved = c.lines.filter(l => weight(l) >= 0.0005 || Math.abs(l.shares.total.delta) >= 0.0005);
+  const moved = c.lines.filter(
+    l => weight(l) >= 0.0005 || Math.abs(l.shares.total.delta) >= 0.0005,
+  );
   out.push('');
   if (moved.length === 0) out.push('no workspace line changed by 0.05 share points or more');
   else out.push('lines that changed most (share of all samples):');

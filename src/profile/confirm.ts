@@ -40,7 +40,12 @@ export interface ConfirmOptions {
   readonly unit?: 'samples' | 'bytes' | 'blocks';
 }
 
-const RAISE: Record<Severity, Severity> = { hint: 'info', info: 'warning', warning: 'error', error: 'error' };
+const RAISE: Record<Severity, Severity> = {
+  hint: 'info',
+  info: 'warning',
+  warning: 'error',
+  error: 'error',
+};
 
 function measured(c: SampleCounts, m: Measure): number {
   return m === 'copy' ? c.copy : m === 'allocator' ? c.alloc + c.free : c.alloc + c.free + c.copy;
@@ -55,13 +60,21 @@ export function fnNameOf(symbol: string): string | undefined {
   return last?.replace(/<.*$/, '');
 }
 
-export function confirmFindings(findings: readonly Finding[], a: Pick<Attribution, 'lines' | 'totals'>, root: string, lineText: (rel: string, line: number) => string | undefined, opts: ConfirmOptions = {}): Confirmation[] {
+export function confirmFindings(
+  findings: readonly Finding[],
+  a: Pick<Attribution, 'lines' | 'totals'>,
+  root: string,
+  lineText: (rel: string, line: number) => string | undefined,
+  opts: ConfirmOptions = {},
+): Confirmation[] {
   const minShare = opts.minShare ?? 0.01;
   const minSamples = opts.minSamples ?? 5;
   const hot = [...a.lines.values()];
   const rel = (f: string) => path.relative(root, f).split(path.sep).join('/');
   const calls = (names: string[]) => {
-    const re = new RegExp(`(?:^|[^\\w])(?:${names.map(escape).join('|')})\\s*(?:::<[^>]*>\\s*)?\\(`);
+    const re = new RegExp(
+      `(?:^|[^\\w])(?:${names.map(escape).join('|')})\\s*(?:::<[^>]*>\\s*)?\\(`,
+    );
     return (h: HotLine) => re.test(lineText(h.file, h.line) ?? '');
   };
   const inFn = (names: string[]) => (h: HotLine) => names.includes(fnNameOf(h.function) ?? '');
@@ -76,7 +89,8 @@ export function confirmFindings(findings: readonly Finding[], a: Pick<Attributio
   const evidenceOf = (f: Finding): HotLine[] => {
     // Each rule says which other lines are evidence (its fn's call sites, its type's uses).
     const rule = RULE_BY_CODE[f.code];
-    const extra = rule.profile.evidence?.<HotLine>(f as never, { calls, inFn, mentions, findings }) ?? [];
+    const extra =
+      rule.profile.evidence?.<HotLine>(f as never, { calls, inFn, mentions, findings }) ?? [];
     const preds: ((h: HotLine) => boolean)[] = [inRange(f), ...extra];
     return hot.filter(h => preds.some(p => p(h)));
   };
@@ -93,9 +107,19 @@ export function confirmFindings(findings: readonly Finding[], a: Pick<Attributio
     const confirmed = samples >= minSamples && share >= minShare;
     const pc = (x: number) => (x > 0 && x < 0.0005 ? '<0.1%' : `${(x * 100).toFixed(1)}%`);
     const bytes = opts.unit === 'bytes' || opts.unit === 'blocks';
-    const kind = bytes ? 'allocated' : m === 'copy' ? 'memcpy' : m === 'allocator' ? 'allocator (malloc/free)' : 'allocator + memcpy';
+    const kind = bytes
+      ? 'allocated'
+      : m === 'copy'
+        ? 'memcpy'
+        : m === 'allocator'
+          ? 'allocator (malloc/free)'
+          : 'allocator + memcpy';
     const what = opts.unit === 'blocks' ? 'blocks' : bytes ? 'bytes' : 'samples';
-    const where = ev.slice(0, 3).map(e => `${e.samples.toLocaleString('en-US')} at ${e.file}:${e.line}`).join(', ') + (ev.length > 3 ? ', ...' : '');
+    const where =
+      ev
+        .slice(0, 3)
+        .map(e => `${e.samples.toLocaleString('en-US')} at ${e.file}:${e.line}`)
+        .join(', ') + (ev.length > 3 ? ', ...' : '');
     out.push({
       finding: f,
       measure: m,
@@ -104,7 +128,11 @@ export function confirmFindings(findings: readonly Finding[], a: Pick<Attributio
       confirmed,
       severity: confirmed ? RAISE[f.severity] : f.severity,
       evidence: ev,
-      note: confirmed ? `confirmed by ${bytes ? 'heap ' : ''}profile: ${pc(share)} of ${kind} ${what} (${where})` : samples > 0 ? `profile: ${pc(share)} of ${kind} ${what} (below the ${(minShare * 100).toFixed(0)}% confirmation threshold)` : `profile: no ${bytes ? 'allocations' : 'samples'} on this code`,
+      note: confirmed
+        ? `confirmed by ${bytes ? 'heap ' : ''}profile: ${pc(share)} of ${kind} ${what} (${where})`
+        : samples > 0
+          ? `profile: ${pc(share)} of ${kind} ${what} (below the ${(minShare * 100).toFixed(0)}% confirmation threshold)`
+          : `profile: no ${bytes ? 'allocations' : 'samples'} on this code`,
     });
   }
   return out.sort((x, y) => Number(y.confirmed) - Number(x.confirmed) || y.share - x.share);

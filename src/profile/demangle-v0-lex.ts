@@ -12,8 +12,27 @@ const MAX_PUNYCODE_CHARS = 128;
 export const INVALID: unique symbol = Symbol('invalid v0 symbol');
 
 export const BASIC_TYPES: Record<string, string> = {
-  b: 'bool', c: 'char', e: 'str', u: '()', a: 'i8', s: 'i16', l: 'i32', x: 'i64', n: 'i128', i: 'isize',
-  h: 'u8', t: 'u16', m: 'u32', y: 'u64', o: 'u128', j: 'usize', f: 'f32', d: 'f64', z: '!', p: '_', v: '...',
+  b: 'bool',
+  c: 'char',
+  e: 'str',
+  u: '()',
+  a: 'i8',
+  s: 'i16',
+  l: 'i32',
+  x: 'i64',
+  n: 'i128',
+  i: 'isize',
+  h: 'u8',
+  t: 'u16',
+  m: 'u32',
+  y: 'u64',
+  o: 'u128',
+  j: 'usize',
+  f: 'f32',
+  d: 'f64',
+  z: '!',
+  p: '_',
+  v: '...',
 };
 
 const U64_LIMIT = 2n ** 64n;
@@ -133,7 +152,10 @@ export class V0Lexer {
     const text = this.s.slice(start, this.pos);
     if (!punycode) return { ascii: text, punycode: '' };
     const sep = text.lastIndexOf('_');
-    const id = sep < 0 ? { ascii: '', punycode: text } : { ascii: text.slice(0, sep), punycode: text.slice(sep + 1) };
+    const id =
+      sep < 0
+        ? { ascii: '', punycode: text }
+        : { ascii: text.slice(0, sep), punycode: text.slice(sep + 1) };
     if (id.punycode === '') throw INVALID;
     return id;
   }
@@ -240,7 +262,13 @@ export function utf8(hex: string): string {
 }
 
 const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}\p{Grapheme_Extend}]/u;
-const SIMPLE_ESCAPES: Record<string, string> = { '\0': '\\0', '\t': '\\t', '\r': '\\r', '\n': '\\n', '\\': '\\\\' };
+const SIMPLE_ESCAPES: Record<string, string> = {
+  '\0': '\\0',
+  '\t': '\\t',
+  '\r': '\\r',
+  '\n': '\\n',
+  '\\': '\\\\',
+};
 
 /** A char or str literal as Rust's `escape_debug` prints each char (not escaping the other quote). */
 export function quoted(quote: "'" | '"', text: string): string {
@@ -266,12 +294,22 @@ export function identText(id: Ident): string {
 }
 
 function decodePunycode(ascii: string, deltas: string): string[] | undefined {
-  const BASE = 36, T_MIN = 1, T_MAX = 26, SKEW = 38;
+  const BASE = 36,
+    T_MIN = 1,
+    T_MAX = 26,
+    SKEW = 38;
   const out = Array.from(ascii);
   if (out.length > MAX_PUNYCODE_CHARS) return undefined;
-  let damp = 700, bias = 72, i = 0, n = 0x80, p = 0;
+  let damp = 700,
+    bias = 72,
+    i = 0,
+    n = 0x80,
+    p = 0;
   for (;;) {
-    let delta = 0, w = 1, k = 0, t: number;
+    let delta = 0,
+      w = 1,
+      k = 0,
+      t: number;
     for (;;) {
       k += BASE;
       t = Math.min(Math.max(k - bias, T_MIN), T_MAX);

@@ -9,7 +9,17 @@
  */
 
 import {
-  BASIC_TYPES, INVALID, V0Lexer, identText, isLower, isSymbolSuffix, isUpper, quoted, smallUint, uintText, utf8,
+  BASIC_TYPES,
+  INVALID,
+  V0Lexer,
+  identText,
+  isLower,
+  isSymbolSuffix,
+  isUpper,
+  quoted,
+  smallUint,
+  uintText,
+  utf8,
 } from './demangle-v0-lex';
 
 /** The v0 grammar, printing as it parses. */
@@ -230,10 +240,20 @@ class Printer extends V0Lexer {
       case 'p':
         this.print('_');
         break;
-      case 'h': case 't': case 'm': case 'y': case 'o': case 'j':
+      case 'h':
+      case 't':
+      case 'm':
+      case 'y':
+      case 'o':
+      case 'j':
         this.print(uintText(this.hexNibbles()));
         break;
-      case 'a': case 's': case 'l': case 'x': case 'n': case 'i': {
+      case 'a':
+      case 's':
+      case 'l':
+      case 'x':
+      case 'n':
+      case 'i': {
         const neg = this.eat('n');
         this.print((neg ? '-' : '') + uintText(this.hexNibbles()));
         break;

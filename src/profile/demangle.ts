@@ -87,7 +87,16 @@ function isLegacyHash(s: string, from = 0): boolean {
 }
 
 /** A Map, not an object literal: `$constructor$` must not decode through Object.prototype. */
-const ESCAPES = new Map<string, string>([['SP', '@'], ['BP', '*'], ['RF', '&'], ['LT', '<'], ['GT', '>'], ['LP', '('], ['RP', ')'], ['C', ',']]);
+const ESCAPES = new Map<string, string>([
+  ['SP', '@'],
+  ['BP', '*'],
+  ['RF', '&'],
+  ['LT', '<'],
+  ['GT', '>'],
+  ['LP', '('],
+  ['RP', ')'],
+  ['C', ','],
+]);
 
 /**
  * Decodes one legacy path element: `$LT$`-style and `$u7b$` escapes, `..` -> `::`, and the `_`
@@ -134,7 +143,8 @@ function legacyEscape(code: string): string | undefined {
     if (d < 0) return undefined;
     v = v * 16 + d;
   }
-  if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff) || v < 0x20 || (v >= 0x7f && v < 0xa0)) return undefined;
+  if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff) || v < 0x20 || (v >= 0x7f && v < 0xa0))
+    return undefined;
   return String.fromCodePoint(v);
 }
 
@@ -144,7 +154,12 @@ function legacyEscape(code: string): string | undefined {
 /** Whether `name` ends in `::h<16 hex>` (a legacy hash a demangler left in place). */
 function endsWithHash(name: string): boolean {
   const n = name.length;
-  return n >= 19 && name.charCodeAt(n - 19) === 58 && name.charCodeAt(n - 18) === 58 && isLegacyHash(name, n - 17);
+  return (
+    n >= 19 &&
+    name.charCodeAt(n - 19) === 58 &&
+    name.charCodeAt(n - 18) === 58 &&
+    isLegacyHash(name, n - 17)
+  );
 }
 
 /**
@@ -158,7 +173,8 @@ function cloneSuffixStart(body: string): number {
     // ` [clone .x]`, `x` without `]` or space
     let i = end - 2;
     while (i >= 0 && body.charCodeAt(i) !== 93 && body.charCodeAt(i) !== 32) i--;
-    if (i < 7 || body.charCodeAt(i) !== 32 || body.charCodeAt(i + 1) !== 46 || i + 2 > end - 2) return end;
+    if (i < 7 || body.charCodeAt(i) !== 32 || body.charCodeAt(i + 1) !== 46 || i + 2 > end - 2)
+      return end;
     if (!body.startsWith(' [clone ', i - 7)) return end;
     end = i - 7;
   }

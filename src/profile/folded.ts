@@ -29,15 +29,28 @@ export interface FoldOptions {
 
 export function isKernelModule(module: string): boolean {
   if (module === '[unknown]') return false;
-  return module.startsWith('[') || module.endsWith('vmlinux') || /\/vmlinux-[^/]*$/.test(module) || module.endsWith('.ko');
+  return (
+    module.startsWith('[') ||
+    module.endsWith('vmlinux') ||
+    /\/vmlinux-[^/]*$/.test(module) ||
+    module.endsWith('.ko')
+  );
 }
 
 export function isJitModule(module: string): boolean {
   const base = module.slice(module.lastIndexOf('/') + 1);
-  return (module.startsWith('/tmp/perf-') && module.endsWith('.map')) || /^jitted-\d+-\d+\.so$/.test(base);
+  return (
+    (module.startsWith('/tmp/perf-') && module.endsWith('.map')) ||
+    /^jitted-\d+-\d+\.so$/.test(base)
+  );
 }
 
-function withModuleFallback(module: string | undefined, func: string, pc: string | undefined, addrs: boolean): string {
+function withModuleFallback(
+  module: string | undefined,
+  func: string,
+  pc: string | undefined,
+  addrs: boolean,
+): string {
   if (func !== '[unknown]') return func;
   const mod = module ?? '[unknown]';
   let name: string;
@@ -75,7 +88,16 @@ function tidyJava(func: string): string {
 }
 
 /** A Map, not an object literal: `$constructor$` must not decode through Object.prototype. */
-const ESCAPES = new Map<string, string>([['SP', '@'], ['BP', '*'], ['RF', '&'], ['LT', '<'], ['GT', '>'], ['LP', '('], ['RP', ')'], ['C', ',']]);
+const ESCAPES = new Map<string, string>([
+  ['SP', '@'],
+  ['BP', '*'],
+  ['RF', '&'],
+  ['LT', '<'],
+  ['GT', '>'],
+  ['LP', '('],
+  ['RP', ')'],
+  ['C', ','],
+]);
 
 /**
  * inferno's repair of a half-demangled legacy Rust symbol (`GcBox$LT$T$GT$::new::h0123..` ->
@@ -84,7 +106,12 @@ const ESCAPES = new Map<string, string>([['SP', '@'], ['BP', '*'], ['RF', '&'], 
  */
 export function fixPartiallyDemangledInferno(sym: string): string {
   const n = sym.length;
-  if (n < 17 || sym.charCodeAt(n - 17) !== 104 /* h */ || !/^[0-9a-fA-F]{16}$/.test(sym.slice(n - 16))) return sym;
+  if (
+    n < 17 ||
+    sym.charCodeAt(n - 17) !== 104 /* h */ ||
+    !/^[0-9a-fA-F]{16}$/.test(sym.slice(n - 16))
+  )
+    return sym;
   let rest = sym.slice(0, n - 17);
   if (rest.endsWith('::')) rest = rest.slice(0, -2);
   if (rest.startsWith('_$')) rest = rest.slice(1);
@@ -103,7 +130,11 @@ export function fixPartiallyDemangledInferno(sym: string): string {
     } else if (c === '$') {
       const end = rest.indexOf('$', i + 1);
       const code = end > i ? rest.slice(i + 1, end) : '';
-      const esc = ESCAPES.get(code) ?? (/^u[0-9a-fA-F]{1,6}$/.test(code) ? String.fromCodePoint(parseInt(code.slice(1), 16)) : undefined);
+      const esc =
+        ESCAPES.get(code) ??
+        (/^u[0-9a-fA-F]{1,6}$/.test(code)
+          ? String.fromCodePoint(parseInt(code.slice(1), 16))
+          : undefined);
       if (esc === undefined) return sym; // not a legacy Rust escape after all
       out += esc;
       i = end + 1;
@@ -127,7 +158,11 @@ export function foldFrameNames(f: RawFrame, comm: string, opt: FoldOptions): str
   if (raw.startsWith('(')) return [];
   const out: string[] = [];
   const mod = f.dso ?? (f.inlined ? 'inlined' : '');
-  const fixed = opt.demangle ? opt.demangle(raw) : raw.includes('$') || raw.includes('::h') ? fixPartiallyDemangledInferno(raw) : raw;
+  const fixed = opt.demangle
+    ? opt.demangle(raw)
+    : raw.includes('$') || raw.includes('::h')
+      ? fixPartiallyDemangledInferno(raw)
+      : raw;
   fixed.split('->').forEach((part, i) => {
     let func = withModuleFallback(f.dso, part, f.ip, opt.includeAddrs === true);
     func = tidyGeneric(func);
@@ -186,7 +221,8 @@ export class FoldedCollapser {
     if (this.opt.includeTid) root += `-${s.tid === undefined ? '?' : s.pid}/${s.tid ?? s.pid}`;
     else if (this.opt.includePid) root += `-${s.tid === undefined ? '?' : s.pid}`;
     const parts = [root];
-    for (let i = s.frames.length - 1; i >= 0; i--) for (const n of foldFrameNames(s.frames[i], root, this.opt)) parts.push(n);
+    for (let i = s.frames.length - 1; i >= 0; i--)
+      for (const n of foldFrameNames(s.frames[i], root, this.opt)) parts.push(n);
     const key = parts.join(';');
     this.counts.set(key, (this.counts.get(key) ?? 0) + s.period);
   }
@@ -218,7 +254,9 @@ export function parseFoldedLine(line: string): { frames: string[]; count: number
   if (text.length === 0 || dots > 1) return undefined;
   const count = Number(text);
   if (!(count <= Number.MAX_SAFE_INTEGER)) {
-    throw new ProfileInputError(`folded count ${text.slice(0, 40)}${text.length > 40 ? '...' : ''} is larger than 2^53: not a sample count`);
+    throw new ProfileInputError(
+      `folded count ${text.slice(0, 40)}${text.length > 40 ? '...' : ''} is larger than 2^53: not a sample count`,
+    );
   }
   return { frames: t.slice(0, sp).split(';'), count };
 }
@@ -227,7 +265,11 @@ export function parseFoldedLine(line: string): { frames: string[]; count: number
  * Converts a folded line into a sample (leaf first). Folded frames carry no DSO; the inferno
  * annotations `_[k]`, `_[j]`, `_[i]` are turned back into frame properties.
  */
-export function foldedToSample(frames: string[], count: number, intern?: Map<string, RawFrame>): PerfSample {
+export function foldedToSample(
+  frames: string[],
+  count: number,
+  intern?: Map<string, RawFrame>,
+): PerfSample {
   const out: RawFrame[] = [];
   for (let i = frames.length - 1; i >= 1; i--) {
     const hit = intern?.get(frames[i]);
@@ -263,7 +305,8 @@ export function foldedToSample(frames: string[], count: number, intern?: Map<str
 
 const perlSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
 const perlDigit = (c: number) => c >= 48 && c <= 57;
-const perlWord = (c: number) => perlDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const perlWord = (c: number) =>
+  perlDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
 /** `^(\S.+?)\s+(\d+)/*(\d+)*\s+`: comm, pid, tid of a header line, or undefined. */
 function perlHeader(l: string): { comm: string; pid: string; tid?: string } | undefined {
@@ -282,7 +325,11 @@ function perlHeader(l: string): { comm: string; pid: string; tid?: string } | un
     const t0 = i;
     while (i < l.length && perlDigit(l.charCodeAt(i))) i++;
     if (i < l.length && perlSpace(l.charCodeAt(i))) {
-      return { comm: l.slice(0, e), pid: l.slice(p0, p1), tid: i > t0 ? l.slice(t0, i) : undefined };
+      return {
+        comm: l.slice(0, e),
+        pid: l.slice(p0, p1),
+        tid: i > t0 ? l.slice(t0, i) : undefined,
+      };
     }
   }
   return undefined;
@@ -323,7 +370,8 @@ function perlFrame(l: string): { pc: string; func: string; mod: string } | undef
   for (let q = l.lastIndexOf(' (', r - 2); q >= 0; q = q > 0 ? l.lastIndexOf(' (', q - 1) : -1) {
     if (q > c) return { pc: l.slice(a, b), func: l.slice(c, q), mod: l.slice(q + 2, r) };
     if (q > b) return { pc: l.slice(a, b), func: l.slice(q - 1, q), mod: l.slice(q + 2, r) };
-    if (q === b && b - a >= 2) return { pc: l.slice(a, b - 1), func: l.slice(b - 1, q), mod: l.slice(q + 2, r) };
+    if (q === b && b - a >= 2)
+      return { pc: l.slice(a, b - 1), func: l.slice(b - 1, q), mod: l.slice(q + 2, r) };
     if (q < b) return undefined;
   }
   return undefined;
@@ -368,7 +416,14 @@ export class FlameGraphCollapser {
   line(l: string): void {
     const wasFrame = this.afterFrame;
     this.afterFrame = false;
-    if (wasFrame && !this.sawSrcline && l.charCodeAt(0) === 32 && l.charCodeAt(1) === 32 && l.length > 2 && !perlSpace(l.charCodeAt(2))) {
+    if (
+      wasFrame &&
+      !this.sawSrcline &&
+      l.charCodeAt(0) === 32 &&
+      l.charCodeAt(1) === 32 &&
+      l.length > 2 &&
+      !perlSpace(l.charCodeAt(2))
+    ) {
       this.sawSrcline = true;
     }
     if (l.charCodeAt(0) === 35 /* # */) return;
@@ -413,7 +468,8 @@ export class FlameGraphCollapser {
     let raw = fr.func;
     // drop a trailing `+0x<lowercase hex>`
     const plus = raw.lastIndexOf('+0x');
-    if (plus >= 0 && plus + 3 < raw.length && /^[0-9a-f]+$/.test(raw.slice(plus + 3))) raw = raw.slice(0, plus);
+    if (plus >= 0 && plus + 3 < raw.length && /^[0-9a-f]+$/.test(raw.slice(plus + 3)))
+      raw = raw.slice(0, plus);
     if (raw.charCodeAt(0) === 40 /* ( */) return;
     if (this.opt.demangle) raw = this.opt.demangle(raw);
     const parts = raw.split('->');
@@ -427,10 +483,15 @@ export class FlameGraphCollapser {
         func = this.opt.includeAddrs ? `[${func} <${fr.pc}>]` : `[${func}]`;
       }
       func = perlTidy(func);
-      if (this.pname.startsWith('java') && func.charCodeAt(0) === 76 /* L */ && func.includes('/')) func = func.slice(1);
+      if (this.pname.startsWith('java') && func.charCodeAt(0) === 76 /* L */ && func.includes('/'))
+        func = func.slice(1);
       if (inl.length > 0) {
         if (!func.includes('_[i]')) func += '_[i]';
-      } else if (this.opt.annotateKernel && (fr.mod.startsWith('[') || fr.mod.endsWith('vmlinux')) && !fr.mod.includes('unknown')) {
+      } else if (
+        this.opt.annotateKernel &&
+        (fr.mod.startsWith('[') || fr.mod.endsWith('vmlinux')) &&
+        !fr.mod.includes('unknown')
+      ) {
         func += '_[k]';
       } else if (this.opt.annotateJit && /\/tmp\/perf-\d+\.map/.test(fr.mod)) {
         if (!func.includes('_[j]')) func += '_[j]';

@@ -29,14 +29,21 @@ const VIEWS: readonly ViewSpec[] = [
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-export function hotLinesByView(lines: Iterable<HotLine>, totals: SampleCounts, limit = 100): HotViewLine[][] {
+export function hotLinesByView(
+  lines: Iterable<HotLine>,
+  totals: SampleCounts,
+  limit = 100,
+): HotViewLine[][] {
   const all = [...lines];
   return VIEWS.map(v => {
     const total = v.measure(totals);
     return all
       .map(l => ({ l, m: v.measure(l.samples) }))
       .filter(x => x.m > 0)
-      .sort((a, b) => b.m - a.m || (a.l.file < b.l.file ? -1 : a.l.file > b.l.file ? 1 : a.l.line - b.l.line))
+      .sort(
+        (a, b) =>
+          b.m - a.m || (a.l.file < b.l.file ? -1 : a.l.file > b.l.file ? 1 : a.l.line - b.l.line),
+      )
       .slice(0, limit)
       .map(({ l, m }) => ({
         file: l.file,

@@ -16,7 +16,12 @@ export interface HoverInput {
 
 export function profileHoverMarkdown(h: HoverInput): string {
   const where = `${escapeMarkdown(h.rel)}:${h.line}${h.functionLevel ? ' (function-level: no srcline)' : ''}`;
-  const stacks = h.stacks.map(st => `${st.samples} samples\n${st.frames.map(f => `  ${f}`).join('\n')}`);
-  return `**Alloc Lens profile** · ${where}\n\n${escapeMarkdown(h.countsLine)}\n\n` +
-    `in ${markdownCode(h.fn)}\n\nTop stacks (leaf first):\n` + markdownCodeBlock(stacks.join('\n\n'));
+  const stacks = h.stacks.map(
+    st => `${st.samples} samples\n${st.frames.map(f => `  ${f}`).join('\n')}`,
+  );
+  return (
+    `**Alloc Lens profile** · ${where}\n\n${escapeMarkdown(h.countsLine)}\n\n` +
+    `in ${markdownCode(h.fn)}\n\nTop stacks (leaf first):\n` +
+    markdownCodeBlock(stacks.join('\n\n'))
+  );
 }

@@ -12,7 +12,17 @@ import { constants as zc, gunzipSync } from 'node:zlib';
 import { FoldedCollapser, foldedToSample, parseFoldedLine, type FoldOptions } from './folded';
 import { ProfileData } from './model';
 import { PerfScriptParser } from './perf-script';
-import { CancelledError, ProfileInputError, fileLineBytes, fileLines, sniffFile, sniffText, streamLineBytes, streamLines, type InputFormat } from './source';
+import {
+  CancelledError,
+  ProfileInputError,
+  fileLineBytes,
+  fileLines,
+  sniffFile,
+  sniffText,
+  streamLineBytes,
+  streamLines,
+  type InputFormat,
+} from './source';
 import type { ImportOptions, PerfSample, RawFrame } from './types';
 import { importDhat } from './heap/dhat';
 import { compressionOf, importHeaptrack } from './heap/heaptrack';
@@ -39,8 +49,13 @@ export interface ProfileImportOptions extends ImportOptions {
 }
 
 /** The `perf script` fields Alloc Lens asks for when it runs perf itself. */
-export const PERF_SCRIPT_ARGS = ['script', '-F', 'comm,pid,tid,time,period,event,ip,sym,dso,srcline', '--full-source-path', '--header'];
-
+export const PERF_SCRIPT_ARGS = [
+  'script',
+  '-F',
+  'comm,pid,tid,time,period,event,ip,sym,dso,srcline',
+  '--full-source-path',
+  '--header',
+];
 
 export type HeapFormat = 'dhat' | 'heaptrack' | 'pprof';
 export type ImporterId = InputFormat | HeapFormat;
@@ -100,7 +115,11 @@ function textHead(head: Buffer): string {
 }
 
 /** A perf text format: sniffed by the perf sniffer, read line by line. */
-const perfText = (id: 'perf-script' | 'folded', description: string, extensions: string[]): ProfileImporter => ({
+const perfText = (
+  id: 'perf-script' | 'folded',
+  description: string,
+  extensions: string[],
+): ProfileImporter => ({
   id,
   kind: 'cpu',
   description,
@@ -108,18 +127,36 @@ const perfText = (id: 'perf-script' | 'folded', description: string, extensions:
   sniff: head => sniffText(textHead(head)) === id,
   async import(file, sink, o) {
     const gzip = isGzip(o.head);
-    const io = { signal: o.signal, onBytes: (n: number) => sink.bytes(n), onWarning: (m: string) => sink.warn(m) };
+    const io = {
+      signal: o.signal,
+      onBytes: (n: number) => sink.bytes(n),
+      onWarning: (m: string) => sink.warn(m),
+    };
     if (id === 'perf-script') {
-      const parser = new PerfScriptParser(s => sink.sample(s), m => sink.warn(m));
+      const parser = new PerfScriptParser(
+        s => sink.sample(s),
+        m => sink.warn(m),
+      );
       const onLine = sink.line;
       if (onLine) {
         // the FlameGraph-exact collapse reads every line as text
-        await fileLines(file, gzip, l => {
-          parser.line(l);
-          onLine(l);
-        }, io);
+        await fileLines(
+          file,
+          gzip,
+          l => {
+            parser.line(l);
+            onLine(l);
+          },
+          io,
+        );
       } else {
-        await fileLineBytes(file, gzip, (b, s, e) => parser.feed(b, s, e), (b, s, e) => parser.feedLast(b, s, e), io);
+        await fileLineBytes(
+          file,
+          gzip,
+          (b, s, e) => parser.feed(b, s, e),
+          (b, s, e) => parser.feedLast(b, s, e),
+          io,
+        );
       }
       parser.end();
       return { lines: parser.lines, gzip };
@@ -127,16 +164,24 @@ const perfText = (id: 'perf-script' | 'folded', description: string, extensions:
     let lines = 0;
     let bad = 0;
     const intern = new Map<string, RawFrame>();
-    await fileLines(file, gzip, line => {
-      lines++;
-      if (line.length === 0 || line.startsWith('#')) return;
-      const p = parseFoldedLine(line);
-      if (!p) {
-        if (bad++ < 20) sink.warn(`line ${lines}: not a folded stack (\`a;b;c 12\`), skipped: ${line.slice(0, 100)}`);
-        return;
-      }
-      sink.sample(foldedToSample(p.frames, p.count, intern));
-    }, io);
+    await fileLines(
+      file,
+      gzip,
+      line => {
+        lines++;
+        if (line.length === 0 || line.startsWith('#')) return;
+        const p = parseFoldedLine(line);
+        if (!p) {
+          if (bad++ < 20)
+            sink.warn(
+              `line ${lines}: not a folded stack (\`a;b;c 12\`), skipped: ${line.slice(0, 100)}`,
+            );
+          return;
+        }
+        sink.sample(foldedToSample(p.frames, p.count, intern));
+      },
+      io,
+    );
     return { lines, gzip };
   },
 });
@@ -148,13 +193,25 @@ const perfData: ProfileImporter = {
   extensions: ['data'],
   sniff: head => head.subarray(0, 8).toString('latin1') === 'PERFILE2',
   async import(file, sink, o) {
-    const parser = new PerfScriptParser(s => sink.sample(s), m => sink.warn(m));
+    const parser = new PerfScriptParser(
+      s => sink.sample(s),
+      m => sink.warn(m),
+    );
     const onLine = sink.line;
     // the FlameGraph-exact collapse reads every line as text; otherwise the parser reads bytes
     const lines: LineReader = onLine
-      ? { text: l => { parser.line(l); onLine(l); } }
+      ? {
+          text: l => {
+            parser.line(l);
+            onLine(l);
+          },
+        }
       : { bytes: (b, s, e) => parser.feed(b, s, e), last: (b, s, e) => parser.feedLast(b, s, e) };
-    await runPerfScript(file, o.perf ?? 'perf', lines, { signal: o.signal, onBytes: n => sink.bytes(n), onWarning: m => sink.warn(m) });
+    await runPerfScript(file, o.perf ?? 'perf', lines, {
+      signal: o.signal,
+      onBytes: n => sink.bytes(n),
+      onWarning: m => sink.warn(m),
+    });
     parser.end();
     return { lines: parser.lines, gzip: false };
   },
@@ -186,8 +243,11 @@ const heaptrack: ProfileImporter = {
   extensions: ['zst', 'gz'],
   sniff(head, name) {
     const c = compressionOf(head);
-    if (c === 'zstd') return /^heaptrack\./.test(path.basename(name)) || zstdHead(head).startsWith('v ');
-    return HEAPTRACK_HEAD.test(c === 'gzip' ? gunzipHead(head).toString('latin1', 0, 64) : head.toString('latin1', 0, 64));
+    if (c === 'zstd')
+      return /^heaptrack\./.test(path.basename(name)) || zstdHead(head).startsWith('v ');
+    return HEAPTRACK_HEAD.test(
+      c === 'gzip' ? gunzipHead(head).toString('latin1', 0, 64) : head.toString('latin1', 0, 64),
+    );
   },
   async import(file, sink, o) {
     const c = compressionOf(o.head);
@@ -219,7 +279,11 @@ const pprof: ProfileImporter = {
   sniff(head, name) {
     if (/\.(pb|pprof)(\.gz)?$/.test(name)) return true;
     // profile.proto starts with field 1 (sample_type, length-delimited): tag 0x0a.
-    return isGzip(head) && gunzipHead(head)[0] === 0x0a && !HEAPTRACK_HEAD.test(gunzipHead(head).toString('latin1', 0, 64));
+    return (
+      isGzip(head) &&
+      gunzipHead(head)[0] === 0x0a &&
+      !HEAPTRACK_HEAD.test(gunzipHead(head).toString('latin1', 0, 64))
+    );
   },
   async import(file, sink) {
     sink.heap(await importPprof(file));
@@ -256,9 +320,12 @@ function readHead(file: string, n = 64 * 1024): Buffer {
  * goes through the perf sniffer, whose errors (empty, directory, binary, prose) are the messages
  * users see.
  */
-export async function detectImporter(file: string): Promise<{ importer: ProfileImporter; head: Buffer; size: number }> {
+export async function detectImporter(
+  file: string,
+): Promise<{ importer: ProfileImporter; head: Buffer; size: number }> {
   const sn = await sniffFile(file).catch(e => e as Error);
-  if (!(sn instanceof Error) && sn.format === 'perf-data') return { importer: perfData, head: readHead(file), size: sn.size };
+  if (!(sn instanceof Error) && sn.format === 'perf-data')
+    return { importer: perfData, head: readHead(file), size: sn.size };
   let head: Buffer | undefined;
   try {
     // Only a regular file is read: opening a FIFO blocks until a writer comes (the import hung);
@@ -268,11 +335,15 @@ export async function detectImporter(file: string): Promise<{ importer: ProfileI
     // sniffFile's error says why
   }
   if (head && head.length > 0) {
-    for (const imp of IMPORTERS) if (imp.kind === 'heap' && imp.sniff(head, file)) return { importer: imp, head, size: sizeOf(file) };
+    for (const imp of IMPORTERS)
+      if (imp.kind === 'heap' && imp.sniff(head, file))
+        return { importer: imp, head, size: sizeOf(file) };
   }
   if (sn instanceof Error) {
     if (head && /\.json$/i.test(file) && /^\s*\{/.test(head.toString('utf8', 0, 256))) {
-      throw new ProfileInputError(`${file}: a JSON file without "dhatFileVersion" in its first 4 KB; Alloc Lens reads DHAT JSON (valgrind --tool=dhat, dhat-rs)`);
+      throw new ProfileInputError(
+        `${file}: a JSON file without "dhatFileVersion" in its first 4 KB; Alloc Lens reads DHAT JSON (valgrind --tool=dhat, dhat-rs)`,
+      );
     }
     throw sn;
   }
@@ -286,39 +357,65 @@ function sizeOf(file: string): number {
 
 export type AnyImport =
   | ({ readonly kind: 'cpu' } & ImportResult)
-  | { readonly kind: 'heap'; readonly heap: HeapProfile; readonly format: HeapFormat; readonly gzip: boolean; readonly bytes: number };
+  | {
+      readonly kind: 'heap';
+      readonly heap: HeapProfile;
+      readonly format: HeapFormat;
+      readonly gzip: boolean;
+      readonly bytes: number;
+    };
 
 /** Imports any supported file: CPU formats into `ProfileData`, heap formats into `HeapProfile`. */
 export async function importAny(file: string, opts: ProfileImportOptions = {}): Promise<AnyImport> {
   const { importer, head, size } = await detectImporter(file);
-  if (importer.kind === 'cpu') return { kind: 'cpu', ...(await importCpu(file, importer, head, size, opts)) };
+  if (importer.kind === 'cpu')
+    return { kind: 'cpu', ...(await importCpu(file, importer, head, size, opts)) };
   let heap: HeapProfile | undefined;
   let lastReport = 0;
-  const stats = await importer.import(file, {
-    sample: () => {},
-    heap: h => (heap = h),
-    warn: m => opts.onWarning?.(m),
-    bytes: b => {
-      if (opts.onProgress && b - lastReport >= 4 << 20) {
-        lastReport = b;
-        opts.onProgress({ bytesRead: b, bytesTotal: size, samples: 0 });
-      }
+  const stats = await importer.import(
+    file,
+    {
+      sample: () => {},
+      heap: h => (heap = h),
+      warn: m => opts.onWarning?.(m),
+      bytes: b => {
+        if (opts.onProgress && b - lastReport >= 4 << 20) {
+          lastReport = b;
+          opts.onProgress({ bytesRead: b, bytesTotal: size, samples: 0 });
+        }
+      },
     },
-  }, { signal: opts.signal, head });
-  if (!heap || heap.siteCount === 0) throw new ProfileInputError(`${file}: no allocations found in this ${importer.description} file`);
+    { signal: opts.signal, head },
+  );
+  if (!heap || heap.siteCount === 0)
+    throw new ProfileInputError(
+      `${file}: no allocations found in this ${importer.description} file`,
+    );
   for (const w of heap.warnings) opts.onWarning?.(w);
   opts.onProgress?.({ bytesRead: size, bytesTotal: size, samples: heap.siteCount });
   return { kind: 'heap', heap, format: importer.id as HeapFormat, gzip: stats.gzip, bytes: size };
 }
 
 /** Imports a CPU profile (perf.data, `perf script` text, folded stacks) into `ProfileData`. */
-export async function importProfile(file: string, opts: ProfileImportOptions = {}): Promise<ImportResult> {
+export async function importProfile(
+  file: string,
+  opts: ProfileImportOptions = {},
+): Promise<ImportResult> {
   const { importer, head, size } = await detectImporter(file);
-  if (importer.kind !== 'cpu') throw new ProfileInputError(`${file} is a heap profile (${importer.description}); it has allocation sites, not CPU samples`);
+  if (importer.kind !== 'cpu')
+    throw new ProfileInputError(
+      `${file} is a heap profile (${importer.description}); it has allocation sites, not CPU samples`,
+    );
   return importCpu(file, importer, head, size, opts);
 }
 
-async function importCpu(file: string, importer: ProfileImporter, head: Buffer, size: number, opts: ProfileImportOptions): Promise<ImportResult> {
+async function importCpu(
+  file: string,
+  importer: ProfileImporter,
+  head: Buffer,
+  size: number,
+  opts: ProfileImportOptions,
+): Promise<ImportResult> {
   const format = importer.id as InputFormat;
   const data = new ProfileData();
   const folded = opts.fold ? new FoldedCollapser(opts.fold) : undefined;
@@ -345,35 +442,64 @@ async function importCpu(file: string, importer: ProfileImporter, head: Buffer, 
       bytes = b;
       if (opts.onProgress && b - lastReport >= 4 << 20) {
         lastReport = b;
-        opts.onProgress({ bytesRead: b, bytesTotal: format === 'perf-data' ? undefined : size, samples });
+        opts.onProgress({
+          bytesRead: b,
+          bytesTotal: format === 'perf-data' ? undefined : size,
+          samples,
+        });
       }
     },
   };
-  const { lines, gzip } = await importer.import(file, sink, { signal: opts.signal, perf: opts.perf, head });
-  if (samples === 0) throw new ProfileInputError(`${file}: no samples found (${lines} lines read). Record with \`perf record -g --call-graph dwarf\` and export with \`perf script\`.`);
-  opts.onProgress?.({ bytesRead: bytes, bytesTotal: format === 'perf-data' ? undefined : size, samples });
+  const { lines, gzip } = await importer.import(file, sink, {
+    signal: opts.signal,
+    perf: opts.perf,
+    head,
+  });
+  if (samples === 0)
+    throw new ProfileInputError(
+      `${file}: no samples found (${lines} lines read). Record with \`perf record -g --call-graph dwarf\` and export with \`perf script\`.`,
+    );
+  opts.onProgress?.({
+    bytesRead: bytes,
+    bytesTotal: format === 'perf-data' ? undefined : size,
+    samples,
+  });
   return { data, format, gzip, bytes, lines, folded };
 }
 
 /** How `runPerfScript` hands over perf script's output: decoded lines, or bytes (see `streamLineBytes`). */
 export type LineReader =
   | { readonly text: (line: string) => void }
-  | { readonly bytes: (buf: Buffer, start: number, end: number) => number; readonly last: (buf: Buffer, start: number, end: number) => void };
+  | {
+      readonly bytes: (buf: Buffer, start: number, end: number) => number;
+      readonly last: (buf: Buffer, start: number, end: number) => void;
+    };
 
 /** Runs `perf script` on a perf.data file (argument array, no shell) and streams its output. */
-export function runPerfScript(file: string, perf: string, onLine: ((l: string) => void) | LineReader, opts: { signal?: AbortSignal; onBytes?: (n: number) => void; onWarning?: (m: string) => void }): Promise<void> {
+export function runPerfScript(
+  file: string,
+  perf: string,
+  onLine: ((l: string) => void) | LineReader,
+  opts: { signal?: AbortSignal; onBytes?: (n: number) => void; onWarning?: (m: string) => void },
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(new CancelledError());
-    const child = spawn(perf, [...PERF_SCRIPT_ARGS, '-i', file], { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    const child = spawn(perf, [...PERF_SCRIPT_ARGS, '-i', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      shell: false,
+    });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => {
       if (stderr.length < 16384) stderr += c.toString('utf8');
     });
     let spawnError: Error | undefined;
     child.on('error', e => {
-      spawnError = (e as NodeJS.ErrnoException).code === 'ENOENT'
-        ? new ProfileInputError(`\`${perf}\` was not found: reading perf.data needs Linux perf (Debian/Ubuntu: apt-get install linux-perf / linux-tools-$(uname -r)). Or run \`perf script -F ${PERF_SCRIPT_ARGS[2]} --full-source-path > profile.txt\` where perf is installed and import the text.`)
-        : new ProfileInputError(`cannot run ${perf}: ${e.message}`);
+      spawnError =
+        (e as NodeJS.ErrnoException).code === 'ENOENT'
+          ? new ProfileInputError(
+              `\`${perf}\` was not found: reading perf.data needs Linux perf (Debian/Ubuntu: apt-get install linux-perf / linux-tools-$(uname -r)). Or run \`perf script -F ${PERF_SCRIPT_ARGS[2]} --full-source-path > profile.txt\` where perf is installed and import the text.`,
+            )
+          : new ProfileInputError(`cannot run ${perf}: ${e.message}`);
     });
     const exited = new Promise<number | null>(r => {
       child.on('close', code => r(code));
@@ -383,14 +509,26 @@ export function runPerfScript(file: string, perf: string, onLine: ((l: string) =
     opts.signal?.addEventListener('abort', kill, { once: true });
     const reader: LineReader = typeof onLine === 'function' ? { text: onLine } : onLine;
     const lineOpts = { signal: opts.signal, onBytes: opts.onBytes, what: `perf script -i ${file}` };
-    ('text' in reader ? streamLines(child.stdout, reader.text, lineOpts) : streamLineBytes(child.stdout, reader.bytes, reader.last, lineOpts)).then(
+    ('text' in reader
+      ? streamLines(child.stdout, reader.text, lineOpts)
+      : streamLineBytes(child.stdout, reader.bytes, reader.last, lineOpts)
+    ).then(
       async () => {
         const code = await exited;
         opts.signal?.removeEventListener('abort', kill);
         if (spawnError) return reject(spawnError);
         if (code !== 0) {
-          const msg = stderr.trim().split('\n').filter(l => l.trim()).slice(-3).join(' / ');
-          return reject(new ProfileInputError(`perf script failed on ${file} (exit ${code}): ${msg || 'no message'}`));
+          const msg = stderr
+            .trim()
+            .split('\n')
+            .filter(l => l.trim())
+            .slice(-3)
+            .join(' / ');
+          return reject(
+            new ProfileInputError(
+              `perf script failed on ${file} (exit ${code}): ${msg || 'no message'}`,
+            ),
+          );
         }
         for (const w of perfWarnings(stderr)) opts.onWarning?.(`perf: ${w}`);
         resolve();

@@ -30,9 +30,17 @@ const MAX_ADDRS = 200_000;
  * `addr2line -i -f -C -a -e bin` on `addrs`: the inline chain of each address, innermost first.
  * Spawned with an argument array; addresses go through stdin.
  */
-export function addr2lineChains(bin: string, addrs: readonly number[], opts: { addr2line?: string; signal?: AbortSignal } = {}): Promise<Map<number, InlineLoc[]>> {
+export function addr2lineChains(
+  bin: string,
+  addrs: readonly number[],
+  opts: { addr2line?: string; signal?: AbortSignal } = {},
+): Promise<Map<number, InlineLoc[]>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(opts.addr2line ?? 'addr2line', ['-i', '-f', '-C', '-a', '-e', bin], { stdio: ['pipe', 'pipe', 'ignore'], shell: false, signal: opts.signal });
+    const child = spawn(opts.addr2line ?? 'addr2line', ['-i', '-f', '-C', '-a', '-e', bin], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+      shell: false,
+      signal: opts.signal,
+    });
     const out: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.on('error', reject);
@@ -98,7 +106,10 @@ export function workspaceBinaries(dsos: Iterable<string>, root: string): Map<str
 }
 
 /** Inline chains of addresses of a binary (default: `addr2line`; tests replay recorded output). */
-export type ChainSource = (bin: string, addrs: readonly number[]) => Promise<Map<number, InlineLoc[]>>;
+export type ChainSource = (
+  bin: string,
+  addrs: readonly number[],
+) => Promise<Map<number, InlineLoc[]>>;
 
 /**
  * perf prints the addresses of a position-independent binary (ET_DYN: PIE, shared objects) as
@@ -112,7 +123,13 @@ export function elfOffsetToVaddr(file: string): (ip: number) => number {
       const h = Buffer.alloc(64);
       fs.readSync(fd, h, 0, 64, 0);
       // ELF64 little-endian only (x86-64, aarch64)
-      if (h.toString('latin1', 0, 4) !== '\x7fELF' || h[4] !== 2 || h[5] !== 1 || h.readUInt16LE(16) !== 3) return ip => ip;
+      if (
+        h.toString('latin1', 0, 4) !== '\x7fELF' ||
+        h[4] !== 2 ||
+        h[5] !== 1 ||
+        h.readUInt16LE(16) !== 3
+      )
+        return ip => ip;
       const phoff = Number(h.readBigUInt64LE(32));
       const phentsize = h.readUInt16LE(54);
       const phnum = Math.min(h.readUInt16LE(56), 256);
@@ -122,7 +139,11 @@ export function elfOffsetToVaddr(file: string): (ip: number) => number {
       for (let i = 0; i < phnum; i++) {
         const b = i * phentsize;
         if (ph.readUInt32LE(b) !== 1) continue; // PT_LOAD
-        loads.push({ off: Number(ph.readBigUInt64LE(b + 8)), vaddr: Number(ph.readBigUInt64LE(b + 16)), size: Number(ph.readBigUInt64LE(b + 32)) });
+        loads.push({
+          off: Number(ph.readBigUInt64LE(b + 8)),
+          vaddr: Number(ph.readBigUInt64LE(b + 16)),
+          size: Number(ph.readBigUInt64LE(b + 32)),
+        });
       }
       return ip => {
         for (const l of loads) if (ip >= l.off && ip < l.off + l.size) return ip - l.off + l.vaddr;
@@ -151,7 +172,16 @@ export interface Expansion {
  * Frame i of a stack is looked up at its address (i = 0, the leaf) or address - 1 (callers:
  * a return address is the instruction after the call).
  */
-export async function buildExpansion(bins: Map<string, string>, frames: Map<string, RawFrame[]>, opts: { addr2line?: string; signal?: AbortSignal; chains?: ChainSource; minAgreement?: number } = {}): Promise<Expansion | undefined> {
+export async function buildExpansion(
+  bins: Map<string, string>,
+  frames: Map<string, RawFrame[]>,
+  opts: {
+    addr2line?: string;
+    signal?: AbortSignal;
+    chains?: ChainSource;
+    minAgreement?: number;
+  } = {},
+): Promise<Expansion | undefined> {
   // undefined: nothing could be resolved (no addr2line, no address in the binaries)
   const chains = new Map<string, Map<number, InlineLoc[]>>();
   const symOf = new Map<string, Map<number, string>>();
@@ -180,7 +210,9 @@ export async function buildExpansion(bins: Map<string, string>, frames: Map<stri
     if (addrs.size === 0) continue;
     let m: Map<number, InlineLoc[]>;
     try {
-      m = await (opts.chains ? opts.chains(abs, [...addrs]) : addr2lineChains(abs, [...addrs], opts));
+      m = await (opts.chains
+        ? opts.chains(abs, [...addrs])
+        : addr2lineChains(abs, [...addrs], opts));
     } catch {
       continue;
     }
@@ -200,7 +232,8 @@ export async function buildExpansion(bins: Map<string, string>, frames: Map<stri
   // A binary rebuilt since the recording agrees on a few addresses by chance (functions that did
   // not move): unless nearly all agree, none is used.
   if (resolved === 0) return undefined;
-  if (agreed === 0 || agreed < (opts.minAgreement ?? MIN_AGREEMENT) * resolved) return { resolved, agreed, usable: false, expand: f => f };
+  if (agreed === 0 || agreed < (opts.minAgreement ?? MIN_AGREEMENT) * resolved)
+    return { resolved, agreed, usable: false, expand: f => f };
   const byKey = new Map<string, RawFrame[] | null>();
   const byArray = new WeakMap<readonly RawFrame[], readonly RawFrame[]>();
   const expandFrame = (f: RawFrame, caller: boolean): RawFrame[] | null => {

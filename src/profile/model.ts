@@ -122,7 +122,8 @@ export class ProfileData {
       this.eventOrder.push(s.event);
     }
     const last = s.frames[s.frames.length - 1];
-    if (last && last.sym === '[unknown]' && (last.ip === 'ffffffffffffffff' || last.ip === '0')) this.truncatedStacks++;
+    if (last && last.sym === '[unknown]' && (last.ip === 'ffffffffffffffff' || last.ip === '0'))
+      this.truncatedStacks++;
     // Stacks are interned in a trie (comm, then frame ids leaf first): no key string per sample.
     let node = this.tries.get(ev);
     if (!node) {
@@ -160,7 +161,9 @@ export class ProfileData {
     ev.samples += n;
     ev.weight += s.period;
     if (ev.samples > Number.MAX_SAFE_INTEGER) {
-      throw new ProfileInputError(`the sample counts of ${s.event} add up to more than 2^53: they cannot be counts of samples`);
+      throw new ProfileInputError(
+        `the sample counts of ${s.event} add up to more than 2^53: they cannot be counts of samples`,
+      );
     }
   }
 

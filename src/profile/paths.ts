@@ -24,11 +24,13 @@ export interface WorkspaceContext {
 }
 
 /** Paths that are library code wherever they are: std sources, cargo registries, rustup. */
-const LIBRARY = /^\/rustc\/[0-9a-f]+\/|\/\.cargo\/registry\/|\/cargo\/registry\/|\/\.rustup\/toolchains\/|\/lib\/rustlib\/src\/|\/\.cargo\/git\/checkouts\//;
+const LIBRARY =
+  /^\/rustc\/[0-9a-f]+\/|\/\.cargo\/registry\/|\/cargo\/registry\/|\/\.rustup\/toolchains\/|\/lib\/rustlib\/src\/|\/\.cargo\/git\/checkouts\//;
 
 export function parseRemap(spec: string): PathRemap {
   const i = spec.indexOf('=');
-  if (i <= 0) throw new Error(`a path remap is FROM=TO (e.g. /build/app=.), got ${JSON.stringify(spec)}`);
+  if (i <= 0)
+    throw new Error(`a path remap is FROM=TO (e.g. /build/app=.), got ${JSON.stringify(spec)}`);
   return { from: spec.slice(0, i), to: spec.slice(i + 1) };
 }
 
@@ -98,7 +100,12 @@ export class PathResolver {
     if (!cands) return undefined;
     let best: string | undefined;
     for (const r of cands) {
-      if ((abs.endsWith(`/${r}`) || abs === r) && r.includes('/') && (!best || r.length > best.length)) best = r;
+      if (
+        (abs.endsWith(`/${r}`) || abs === r) &&
+        r.includes('/') &&
+        (!best || r.length > best.length)
+      )
+        best = r;
     }
     if (best) return best;
     // Crate-relative tails (`src/main.rs` of a crate at `crates/x/`): match `<crate dir>/src/...`.

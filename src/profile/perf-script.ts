@@ -64,7 +64,8 @@ export function splitSymDso(rest: string): { sym: string; dso?: string } {
       else if (c === 40) {
         depth--;
         if (depth === 0) {
-          if (i === 0 || s.charCodeAt(i - 1) === 32) return { sym: s.slice(0, i).trim(), dso: s.slice(i + 1, -1) };
+          if (i === 0 || s.charCodeAt(i - 1) === 32)
+            return { sym: s.slice(0, i).trim(), dso: s.slice(i + 1, -1) };
           break;
         }
       }
@@ -105,8 +106,19 @@ function allBlank(line: string): boolean {
 
 /** JS `\s` (the characters the old header regex treated as blanks). */
 export function isBlank(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 function isDigits(s: string, from: number, to: number): boolean {
@@ -136,7 +148,10 @@ function matchFields(line: string, toks: number[], k: number, group: number, f: 
   const e = toks[2 * k + 1];
   if (group <= 0) {
     const slash = line.indexOf('/', s);
-    const ok = slash >= 0 && slash < e ? isInt(line, s, slash) && isInt(line, slash + 1, e) : isInt(line, s, e);
+    const ok =
+      slash >= 0 && slash < e
+        ? isInt(line, s, slash) && isInt(line, slash + 1, e)
+        : isInt(line, s, e);
     if (ok) {
       const r = matchFields(line, toks, k + 1, 1, f);
       if (r >= 0) {
@@ -146,7 +161,12 @@ function matchFields(line: string, toks: number[], k: number, group: number, f: 
       }
     }
   }
-  if (group <= 1 && line.charCodeAt(s) === 91 && line.charCodeAt(e - 1) === 93 && isDigits(line, s + 1, e - 1)) {
+  if (
+    group <= 1 &&
+    line.charCodeAt(s) === 91 &&
+    line.charCodeAt(e - 1) === 93 &&
+    isDigits(line, s + 1, e - 1)
+  ) {
     const r = matchFields(line, toks, k + 1, 2, f);
     if (r >= 0) {
       f[2] = line.slice(s + 1, e - 1);
@@ -179,7 +199,7 @@ export function parseHeader(line: string): HeaderFields | undefined {
   if (line.length > 8192) return undefined;
   // token start/end offsets
   const toks: number[] = [];
-  for (let i = 0; i < line.length; ) {
+  for (let i = 0; i < line.length;) {
     while (i < line.length && isBlank(line.charCodeAt(i))) i++;
     if (i >= line.length) break;
     const s = i;
@@ -251,7 +271,8 @@ function bDigits(b: Buffer, from: number, to: number): boolean {
   return true;
 }
 
-const bInt = (b: Buffer, from: number, to: number) => (b[from] === 45 ? bDigits(b, from + 1, to) : bDigits(b, from, to));
+const bInt = (b: Buffer, from: number, to: number) =>
+  b[from] === 45 ? bDigits(b, from + 1, to) : bDigits(b, from, to);
 
 function bIndexOf(b: Buffer, c: number, from: number, to: number): number {
   for (let i = from; i < to; i++) if (b[i] === c) return i;
@@ -262,7 +283,13 @@ function bIndexOf(b: Buffer, c: number, from: number, to: number): number {
 const F = new Int32Array(10);
 
 /** {@link matchFields} on bytes; fills {@link F}. */
-function matchFieldsBytes(b: Buffer, toks: Int32Array, n: number, k: number, group: number): number {
+function matchFieldsBytes(
+  b: Buffer,
+  toks: Int32Array,
+  n: number,
+  k: number,
+  group: number,
+): number {
   if (k >= n) return -1;
   const s = toks[2 * k];
   const e = toks[2 * k + 1];
@@ -372,10 +399,16 @@ const TOKS = new Int32Array(128);
  * when the line is not ASCII, has more than 64 tokens or does not parse (the caller then runs
  * `parseHeader` on the decoded text, which gives the same answer or the warning).
  */
-export function parseHeaderBytes(b: Buffer, s: number, e: number, strs: ByteStrings, out?: HeaderFields): HeaderFields | undefined {
+export function parseHeaderBytes(
+  b: Buffer,
+  s: number,
+  e: number,
+  strs: ByteStrings,
+  out?: HeaderFields,
+): HeaderFields | undefined {
   if (e - s > 8192) return undefined;
   let n = 0;
-  for (let i = s; i < e; ) {
+  for (let i = s; i < e;) {
     let c = b[i];
     if (c >= 128) return undefined;
     while (bBlank(c)) {
@@ -458,7 +491,10 @@ export class PerfScriptParser {
   private frames: RawFrame[] = NO_FRAMES;
   /** Frame line waiting for a possible srcline continuation. */
   private pending: string | undefined;
-  private readonly cache = new Map<string, { bare: RawFrame | null | undefined; bySrc: Map<string, RawFrame | null> | undefined }>();
+  private readonly cache = new Map<
+    string,
+    { bare: RawFrame | null | undefined; bySrc: Map<string, RawFrame | null> | undefined }
+  >();
   /** The input prints stacks on the header line (no `-g`); right-aligned comms then start with spaces. */
   private singleLine = false;
   private warnings = 0;
@@ -479,7 +515,8 @@ export class PerfScriptParser {
   private warn(msg: string): void {
     this.skippedLines++;
     if (this.warnings++ < this.maxWarnings) this.onWarning(msg);
-    else if (this.warnings === this.maxWarnings + 1) this.onWarning('more malformed lines were skipped (warnings stop here)');
+    else if (this.warnings === this.maxWarnings + 1)
+      this.onWarning('more malformed lines were skipped (warnings stop here)');
   }
 
   /**
@@ -533,7 +570,16 @@ export class PerfScriptParser {
   private memoT0 = 0;
   private memoT1 = 0;
   /** The header of the byte path, filled in place for every sample. */
-  private readonly hb: HeaderFields = { comm: '', pid: undefined, tid: undefined, cpu: undefined, time: undefined, period: 1, event: '', payload: '' };
+  private readonly hb: HeaderFields = {
+    comm: '',
+    pid: undefined,
+    tid: undefined,
+    cpu: undefined,
+    time: undefined,
+    period: 1,
+    event: '',
+    payload: '',
+  };
 
   /**
    * Byte input: every line of `buf[start, end)` (`end` is one past a `\n`), `\r\n` or `\n`
@@ -554,7 +600,13 @@ export class PerfScriptParser {
         p = nl + 1;
         continue;
       }
-      if ((c0 === 9 || c0 === 32) && this.header !== undefined && !this.singleLine && this.pending === undefined && this.frames.length === 0) {
+      if (
+        (c0 === 9 || c0 === 32) &&
+        this.header !== undefined &&
+        !this.singleLine &&
+        this.pending === undefined &&
+        this.frames.length === 0
+      ) {
         // The blank line ending the stack, searched in at most 64 KB.
         // (`nextLflf` is the answer of the last search when it covers p: each byte is searched once)
         if (p >= nextLflf) nextLflf = lflfFrom(buf, p, end);
@@ -590,8 +642,19 @@ export class PerfScriptParser {
           this.lines++;
           if (this.pending !== undefined) this.takePending(undefined);
           // (a header, blank or `#` line inside the block shows in samples or frameLines)
-          if (this.header === h && this.samples === samples && this.skippedLines === skipped && this.frameLines - f0 === n && this.blockBytes + q - p <= BLOCK_CACHE_BYTES && (chain?.length ?? 0) < MAX_CHAIN) {
-            const b: StackBlock = { key: Buffer.from(buf.subarray(p, q)), frames: this.frames, lines: n };
+          if (
+            this.header === h &&
+            this.samples === samples &&
+            this.skippedLines === skipped &&
+            this.frameLines - f0 === n &&
+            this.blockBytes + q - p <= BLOCK_CACHE_BYTES &&
+            (chain?.length ?? 0) < MAX_CHAIN
+          ) {
+            const b: StackBlock = {
+              key: Buffer.from(buf.subarray(p, q)),
+              frames: this.frames,
+              lines: n,
+            };
             if (chain === undefined) this.blocks.set(hash, [b]);
             else chain.push(b);
             this.blockBytes += q - p;
@@ -647,7 +710,8 @@ export class PerfScriptParser {
     for (let i = 0; i < len; i++) {
       const c = buf[p + i];
       if (c === m[i]) continue;
-      if (i < this.memoT0 || i >= this.memoT1 || c < 48 || c > 57 || m[i] < 48 || m[i] > 57) return false;
+      if (i < this.memoT0 || i >= this.memoT1 || c < 48 || c > 57 || m[i] < 48 || m[i] > 57)
+        return false;
     }
     return true;
   }
@@ -658,7 +722,7 @@ export class PerfScriptParser {
   }
 
   private lineByLine(buf: Buffer, start: number, end: number): void {
-    for (let p = start; p < end; ) {
+    for (let p = start; p < end;) {
       const nl = buf.indexOf(10, p);
       this.lineAt(buf, p, nl);
       p = nl + 1;
@@ -678,8 +742,10 @@ export class PerfScriptParser {
     if (f) {
       if (this.frames === NO_FRAMES) this.frames = [];
       this.frames.push(f);
-    }
-    else if (raw.trim().length > 0) this.warn(`line ${this.lines - (src === undefined ? 1 : 2)}: not a stack frame, skipped: ${raw.trim().slice(0, 100)}`);
+    } else if (raw.trim().length > 0)
+      this.warn(
+        `line ${this.lines - (src === undefined ? 1 : 2)}: not a stack frame, skipped: ${raw.trim().slice(0, 100)}`,
+      );
   }
 
   line(raw: string): void {
@@ -687,7 +753,14 @@ export class PerfScriptParser {
     const c0 = raw.charCodeAt(0);
     if (this.header !== undefined && (c0 === 9 || c0 === 32) && !this.singleLine) {
       // srcline continuation: exactly two spaces, after a frame line
-      if (c0 === 32 && this.pending !== undefined && raw.charCodeAt(1) === 32 && raw.charCodeAt(2) !== 32 && raw.charCodeAt(2) !== 9 && raw.length > 2) {
+      if (
+        c0 === 32 &&
+        this.pending !== undefined &&
+        raw.charCodeAt(1) === 32 &&
+        raw.charCodeAt(2) !== 32 &&
+        raw.charCodeAt(2) !== 9 &&
+        raw.length > 2
+      ) {
         this.frameLines++;
         this.takePending(raw.slice(2));
         return;
@@ -703,7 +776,8 @@ export class PerfScriptParser {
     }
     if (raw.length === 0 || c0 === 35 /* # */ || allBlank(raw)) {
       if (c0 !== 35) this.flush();
-      else if (raw.startsWith('# cmdline :') && raw.length < 65536) this.callGraph = callGraphOf(raw);
+      else if (raw.startsWith('# cmdline :') && raw.length < 65536)
+        this.callGraph = callGraphOf(raw);
       return;
     }
     if (raw.startsWith('PERF_RECORD_')) return;
@@ -711,7 +785,10 @@ export class PerfScriptParser {
     this.flush();
     const h = parseHeader(raw);
     if (!h) {
-      if (c0 === 9 || c0 === 32) this.warn(`line ${this.lines}: stack frame outside a sample, skipped: ${raw.trim().slice(0, 100)}`);
+      if (c0 === 9 || c0 === 32)
+        this.warn(
+          `line ${this.lines}: stack frame outside a sample, skipped: ${raw.trim().slice(0, 100)}`,
+        );
       else this.warn(`line ${this.lines}: not a sample header, skipped: ${raw.slice(0, 100)}`);
       return;
     }
@@ -780,14 +857,27 @@ function isCopyLeaf(f: RawFrame): boolean {
 
 /** The call-graph mode of `perf record` from its `# cmdline :` header line. */
 export function callGraphOf(cmdline: string): 'fp' | 'dwarf' | 'lbr' | undefined {
-  const args = cmdline.slice(cmdline.indexOf(':') + 1).trim().split(/\s+/);
+  const args = cmdline
+    .slice(cmdline.indexOf(':') + 1)
+    .trim()
+    .split(/\s+/);
   let mode: 'fp' | 'dwarf' | 'lbr' | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--') break;
-    if (a === '-g' || a === '--call-graph=fp' || (a === '--call-graph' && args[i + 1]?.startsWith('fp'))) mode ??= 'fp';
-    const v = a.startsWith('--call-graph=') ? a.slice(13) : a === '--call-graph' ? args[i + 1] ?? '' : undefined;
-    if (v !== undefined) mode = v.startsWith('dwarf') ? 'dwarf' : v.startsWith('lbr') ? 'lbr' : 'fp';
+    if (
+      a === '-g' ||
+      a === '--call-graph=fp' ||
+      (a === '--call-graph' && args[i + 1]?.startsWith('fp'))
+    )
+      mode ??= 'fp';
+    const v = a.startsWith('--call-graph=')
+      ? a.slice(13)
+      : a === '--call-graph'
+        ? (args[i + 1] ?? '')
+        : undefined;
+    if (v !== undefined)
+      mode = v.startsWith('dwarf') ? 'dwarf' : v.startsWith('lbr') ? 'lbr' : 'fp';
   }
   return mode;
 }

@@ -33,9 +33,15 @@ export function cargoTargets(metadata: unknown): CargoTarget[] {
   if (!Array.isArray(pkgs)) throw new Error('cargo metadata printed no package list');
   const out: CargoTarget[] = [];
   for (const p of pkgs as { name?: unknown; manifest_path?: unknown; targets?: unknown }[]) {
-    if (typeof p.name !== 'string' || typeof p.manifest_path !== 'string' || !Array.isArray(p.targets)) continue;
+    if (
+      typeof p.name !== 'string' ||
+      typeof p.manifest_path !== 'string' ||
+      !Array.isArray(p.targets)
+    )
+      continue;
     for (const t of p.targets as MetadataTarget[]) {
-      if (typeof t.name !== 'string' || !Array.isArray(t.kind) || typeof t.src_path !== 'string') continue;
+      if (typeof t.name !== 'string' || !Array.isArray(t.kind) || typeof t.src_path !== 'string')
+        continue;
       const kinds = t.kind as unknown[];
       const kind: TargetKind | undefined = kinds.includes('bin')
         ? 'bin'
@@ -54,7 +60,12 @@ export function cargoTargets(metadata: unknown): CargoTarget[] {
     }
   }
   const order: TargetKind[] = ['bin', 'example', 'bench', 'test', 'lib'];
-  return out.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.package.localeCompare(b.package) || a.name.localeCompare(b.name));
+  return out.sort(
+    (a, b) =>
+      order.indexOf(a.kind) - order.indexOf(b.kind) ||
+      a.package.localeCompare(b.package) ||
+      a.name.localeCompare(b.name),
+  );
 }
 
 /** `cargo metadata` (no dependencies resolved: only the workspace's own targets are needed). */
@@ -67,7 +78,14 @@ export function metadataArgs(): string[] {
  * `compiler-artifact` message). Release profile with line tables (see `recordEnv`).
  */
 export function buildArgs(t: CargoTarget): string[] {
-  const common = ['--manifest-path', t.manifest, '--package', t.package, '--message-format', 'json-render-diagnostics'];
+  const common = [
+    '--manifest-path',
+    t.manifest,
+    '--package',
+    t.package,
+    '--message-format',
+    'json-render-diagnostics',
+  ];
   switch (t.kind) {
     case 'bin':
       return ['build', '--release', '--bin', t.name, ...common];
@@ -90,7 +108,12 @@ export function buildArgs(t: CargoTarget): string[] {
  * needed: perf unwinds with DWARF (`--call-graph dwarf`).
  */
 export function recordEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...base, CARGO_PROFILE_RELEASE_DEBUG: 'line-tables-only', CARGO_PROFILE_BENCH_DEBUG: 'line-tables-only', CARGO_TERM_COLOR: 'never' };
+  return {
+    ...base,
+    CARGO_PROFILE_RELEASE_DEBUG: 'line-tables-only',
+    CARGO_PROFILE_BENCH_DEBUG: 'line-tables-only',
+    CARGO_TERM_COLOR: 'never',
+  };
 }
 
 /** The executable cargo built for `t`, from its JSON messages (the last matching artifact). */
@@ -99,7 +122,11 @@ export function executableFromMessages(stdout: string, t: CargoTarget): string |
   const want = t.kind === 'lib' ? ['lib', 'rlib', 'cdylib', 'dylib', 'staticlib'] : [t.kind];
   for (const line of stdout.split('\n')) {
     if (!line.startsWith('{') || !line.includes('"compiler-artifact"')) continue;
-    let m: { reason?: string; executable?: string | null; target?: { name?: string; kind?: string[] } };
+    let m: {
+      reason?: string;
+      executable?: string | null;
+      target?: { name?: string; kind?: string[] };
+    };
     try {
       m = JSON.parse(line) as typeof m;
     } catch {
@@ -120,17 +147,38 @@ export interface RecordOptions {
 }
 
 /** `perf record` of the built program: DWARF call graphs (Rust release builds have no frame pointers). */
-export function perfRecordArgs(exe: string, programArgs: readonly string[], output: string, o: RecordOptions): string[] {
+export function perfRecordArgs(
+  exe: string,
+  programArgs: readonly string[],
+  output: string,
+  o: RecordOptions,
+): string[] {
   const freq = Math.max(1, Math.min(100_000, Math.floor(o.frequency)));
   // perf rounds the dump size to a multiple of 8 and refuses more than 65528.
   const stack = Math.max(1024, Math.min(65528, Math.floor(o.stackBytes / 8) * 8));
-  return ['record', '-F', String(freq), '-g', '--call-graph', `dwarf,${stack}`, '-o', output, '--', exe, ...programArgs];
+  return [
+    'record',
+    '-F',
+    String(freq),
+    '-g',
+    '--call-graph',
+    `dwarf,${stack}`,
+    '-o',
+    output,
+    '--',
+    exe,
+    ...programArgs,
+  ];
 }
 
 /** Where a recording goes: under the target directory, which cargo users already ignore. */
 export function recordingPath(targetDir: string, t: CargoTarget, now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  return path.join(targetDir, 'alloc-lens', `perf-${t.name.replace(/[^\w.-]+/g, '_')}-${stamp}.data`);
+  return path.join(
+    targetDir,
+    'alloc-lens',
+    `perf-${t.name.replace(/[^\w.-]+/g, '_')}-${stamp}.data`,
+  );
 }
 
 /**
@@ -173,9 +221,16 @@ export function splitArgs(line: string): string[] {
  * /proc/sys/kernel/perf_event_paranoid (undefined when unreadable), `perfFound` whether `perf`
  * runs at all. Sampling one's own user-space program needs paranoid ≤ 2 (Debian's 3 forbids it).
  */
-export function perfProblem(o: { perfFound: boolean; paranoid: number | undefined; root: boolean; platform: string }): string | undefined {
-  if (o.platform !== 'linux') return `Record Profile uses Linux perf, which is not available on ${o.platform}. Record elsewhere and use Import Profile... (perf script text, folded stacks, DHAT, heaptrack and pprof are accepted).`;
-  if (!o.perfFound) return 'perf is not installed (or not on PATH). Install it: `sudo apt-get install linux-perf` (Debian), `sudo apt-get install linux-tools-generic linux-tools-$(uname -r)` (Ubuntu), `sudo dnf install perf` (Fedora).';
+export function perfProblem(o: {
+  perfFound: boolean;
+  paranoid: number | undefined;
+  root: boolean;
+  platform: string;
+}): string | undefined {
+  if (o.platform !== 'linux')
+    return `Record Profile uses Linux perf, which is not available on ${o.platform}. Record elsewhere and use Import Profile... (perf script text, folded stacks, DHAT, heaptrack and pprof are accepted).`;
+  if (!o.perfFound)
+    return 'perf is not installed (or not on PATH). Install it: `sudo apt-get install linux-perf` (Debian), `sudo apt-get install linux-tools-generic linux-tools-$(uname -r)` (Ubuntu), `sudo dnf install perf` (Fedora).';
   if (!o.root && o.paranoid !== undefined && o.paranoid > 2) {
     return `perf may not sample programs here: kernel.perf_event_paranoid is ${o.paranoid}. Allow user-space sampling with \`sudo sysctl kernel.perf_event_paranoid=2\` (add \`kernel.perf_event_paranoid = 2\` to /etc/sysctl.d/ to keep it).`;
   }

@@ -40,7 +40,7 @@ function head(file: string, n: number): Buffer {
 
 function looksBinary(b: Buffer): boolean {
   let bad = 0;
-  for (const c of b) if (c === 0 || (c < 9) || (c > 13 && c < 32)) bad++;
+  for (const c of b) if (c === 0 || c < 9 || (c > 13 && c < 32)) bad++;
   return b.length > 0 && bad / b.length > 0.02;
 }
 
@@ -88,7 +88,8 @@ function looksLikeHeader(l: string): boolean {
     const c = l.charCodeAt(i);
     if (isDigit(c)) state = state === 2 || state === 3 ? 3 : 1;
     else if (c === 46) state = state === 1 ? 2 : 0;
-    else if (c === 58 && state === 3 && i + 1 < l.length && isSpace(l.charCodeAt(i + 1))) return true;
+    else if (c === 58 && state === 3 && i + 1 < l.length && isSpace(l.charCodeAt(i + 1)))
+      return true;
     else state = 0;
   }
   return false;
@@ -101,7 +102,10 @@ export function sniffText(text: string): InputFormat | undefined {
   const frames = lines.some(isFrameLine);
   // folded: `frame;frame;frame <count>` on every line (the last one may be cut by the sample window)
   const checked = lines.slice(0, Math.max(1, lines.length - 1));
-  if (checked.every(l => foldedShape(l) !== undefined) && checked.some(l => l.includes(';') || foldedShape(l) === 'int')) {
+  if (
+    checked.every(l => foldedShape(l) !== undefined) &&
+    checked.some(l => l.includes(';') || foldedShape(l) === 'int')
+  ) {
     // perf script headers end with `event:` and are followed by indented frames; folded never is.
     if (!frames) return 'folded';
   }
@@ -114,27 +118,42 @@ export async function sniffFile(file: string): Promise<Sniffed> {
   try {
     st = statSync(file);
   } catch (e) {
-    throw new ProfileInputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new ProfileInputError(
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    );
   }
-  if (st.isDirectory()) throw new ProfileInputError(`${file} is a directory; give a perf.data, perf script text or folded stacks file`);
+  if (st.isDirectory())
+    throw new ProfileInputError(
+      `${file} is a directory; give a perf.data, perf script text or folded stacks file`,
+    );
   // A FIFO or device (/dev/zero) would block or never end: only regular files are imported.
-  if (!st.isFile()) throw new ProfileInputError(`${file} is not a regular file (a FIFO, socket or device); save the profile to a file first`);
+  if (!st.isFile())
+    throw new ProfileInputError(
+      `${file} is not a regular file (a FIFO, socket or device); save the profile to a file first`,
+    );
   if (st.size === 0) throw new ProfileInputError(`${file} is empty: no samples to import`);
   const b = head(file, 64 * 1024);
-  if (b.subarray(0, 8).toString('latin1') === PERF_DATA) return { format: 'perf-data', gzip: false, size: st.size };
+  if (b.subarray(0, 8).toString('latin1') === PERF_DATA)
+    return { format: 'perf-data', gzip: false, size: st.size };
   const gzip = b[0] === GZIP[0] && b[1] === GZIP[1];
   let sample: Buffer = b;
   if (gzip) sample = await gunzipHead(file, 64 * 1024);
   if (sample.subarray(0, 8).toString('latin1') === PERF_DATA) {
-    throw new ProfileInputError(`${file} is a gzip-compressed perf.data; decompress it first (gunzip) so perf can read it`);
+    throw new ProfileInputError(
+      `${file} is a gzip-compressed perf.data; decompress it first (gunzip) so perf can read it`,
+    );
   }
   if (looksBinary(sample)) {
-    throw new ProfileInputError(`${file} is not a profile Alloc Lens can read (binary data). Expected perf.data, \`perf script\` text or folded stacks, optionally gzip-compressed`);
+    throw new ProfileInputError(
+      `${file} is not a profile Alloc Lens can read (binary data). Expected perf.data, \`perf script\` text or folded stacks, optionally gzip-compressed`,
+    );
   }
   const text = sample.toString('utf8');
   const format = sniffText(text);
   if (!format) {
-    throw new ProfileInputError(`${file} does not look like \`perf script\` output or folded stacks (first lines: ${JSON.stringify(text.split('\n').slice(0, 2).join(' | ').slice(0, 120))})`);
+    throw new ProfileInputError(
+      `${file} does not look like \`perf script\` output or folded stacks (first lines: ${JSON.stringify(text.split('\n').slice(0, 2).join(' | ').slice(0, 120))})`,
+    );
   }
   return { format, gzip, size: st.size };
 }
@@ -192,7 +211,11 @@ const GZIP_RATIO_AFTER = 1 << 20;
  * reports it). Each chunk is searched once: a pending partial line is kept as pieces, never
  * rescanned (a 32 MB line used to take 31 s).
  */
-export function streamLines(stream: Readable, onLine: (line: string) => void, opts: LineSinkOptions & { rawSource?: Readable; what?: string } = {}): Promise<void> {
+export function streamLines(
+  stream: Readable,
+  onLine: (line: string) => void,
+  opts: LineSinkOptions & { rawSource?: Readable; what?: string } = {},
+): Promise<void> {
   const maxLine = opts.maxLine ?? MAX_LINE;
   const dec = new StringDecoder('utf8');
   /** Pieces of the current unfinished line. */
@@ -200,7 +223,9 @@ export function streamLines(stream: Readable, onLine: (line: string) => void, op
   let pendingLen = 0;
   let lineNo = 0;
   const tooLong = () =>
-    new ProfileInputError(`${opts.what ?? 'input'}: line ${lineNo + 1} is longer than ${Math.round(maxLine / (1 << 20))} MB: this is not \`perf script\` text or folded stacks (their lines are short)`);
+    new ProfileInputError(
+      `${opts.what ?? 'input'}: line ${lineNo + 1} is longer than ${Math.round(maxLine / (1 << 20))} MB: this is not \`perf script\` text or folded stacks (their lines are short)`,
+    );
   const line = (text: string) => {
     lineNo++;
     onLine(text.length > 0 && text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text);
@@ -229,10 +254,15 @@ export function streamLines(stream: Readable, onLine: (line: string) => void, op
       if (pendingLen > maxLine) throw tooLong();
     }
   };
-  return pump(stream, opts, chunk => emit(dec.write(chunk)), () => {
-    const tail = dec.end();
-    if (tail.length > 0 || pendingLen > 0) emit(`${tail}\n`);
-  });
+  return pump(
+    stream,
+    opts,
+    chunk => emit(dec.write(chunk)),
+    () => {
+      const tail = dec.end();
+      if (tail.length > 0 || pendingLen > 0) emit(`${tail}\n`);
+    },
+  );
 }
 
 /**
@@ -242,7 +272,12 @@ export function streamLines(stream: Readable, onLine: (line: string) => void, op
  * the lines decoded before the damage and says so in a warning. Any other stream error, an error
  * thrown by `take`/`flush`, or the signal's abort rejects and destroys the streams.
  */
-function pump(stream: Readable, opts: LineSinkOptions & { rawSource?: Readable; what?: string }, take: (chunk: Buffer) => void, flush: () => void): Promise<void> {
+function pump(
+  stream: Readable,
+  opts: LineSinkOptions & { rawSource?: Readable; what?: string },
+  take: (chunk: Buffer) => void,
+  flush: () => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let bytes = 0;
     let outBytes = 0;
@@ -271,7 +306,9 @@ function pump(stream: Readable, opts: LineSinkOptions & { rawSource?: Readable; 
         // zlib's bytesWritten: compressed bytes the engine has consumed (not merely read from disk)
         const consumed = (stream as unknown as { bytesWritten?: number }).bytesWritten ?? bytes;
         if (opts.rawSource && outBytes > GZIP_RATIO_AFTER && outBytes > consumed * MAX_GZIP_RATIO) {
-          throw new ProfileInputError(`${opts.what ?? 'input'}: the gzip data expands more than ${MAX_GZIP_RATIO}x (${(outBytes / 1e6).toFixed(1)} MB from ${Math.round(consumed / 1e3)} KB): a decompression bomb, not a profile. Decompress it yourself if it is genuine`);
+          throw new ProfileInputError(
+            `${opts.what ?? 'input'}: the gzip data expands more than ${MAX_GZIP_RATIO}x (${(outBytes / 1e6).toFixed(1)} MB from ${Math.round(consumed / 1e3)} KB): a decompression bomb, not a profile. Decompress it yourself if it is genuine`,
+          );
         }
         take(chunk);
       } catch (e) {
@@ -294,20 +331,33 @@ function pump(stream: Readable, opts: LineSinkOptions & { rawSource?: Readable; 
       } catch {
         // keep the first error
       }
-      if (e.code === 'Z_BUF_ERROR' || e.code === 'Z_DATA_ERROR' || /unexpected end/i.test(e.message)) {
+      if (
+        e.code === 'Z_BUF_ERROR' ||
+        e.code === 'Z_DATA_ERROR' ||
+        /unexpected end/i.test(e.message)
+      ) {
         // Keep everything decoded before the damage; the caller reports it.
-        opts.onWarning?.(`${opts.what ?? 'input'}: the gzip data is ${e.code === 'Z_DATA_ERROR' ? 'corrupt' : 'truncated'} after ${bytes} bytes; the samples before that point were imported`);
+        opts.onWarning?.(
+          `${opts.what ?? 'input'}: the gzip data is ${e.code === 'Z_DATA_ERROR' ? 'corrupt' : 'truncated'} after ${bytes} bytes; the samples before that point were imported`,
+        );
         finish();
         return;
       }
       finish(new ProfileInputError(`${opts.what ?? 'input'}: ${e.message}`));
     });
-    opts.rawSource?.on('error', e => finish(new ProfileInputError(`${opts.what ?? 'input'}: ${e.message}`)));
+    opts.rawSource?.on('error', e =>
+      finish(new ProfileInputError(`${opts.what ?? 'input'}: ${e.message}`)),
+    );
   });
 }
 
 /** Streams the lines of a plain or gzip-compressed file. */
-export function fileLines(file: string, gzip: boolean, onLine: (line: string) => void, opts: LineSinkOptions = {}): Promise<void> {
+export function fileLines(
+  file: string,
+  gzip: boolean,
+  onLine: (line: string) => void,
+  opts: LineSinkOptions = {},
+): Promise<void> {
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   if (!gzip) return streamLines(raw, onLine, { ...opts, what: file });
   const gz = createGunzip({ chunkSize: 1 << 20 });
@@ -334,9 +384,12 @@ export function streamLineBytes(
   let carryLen = 0;
   let lineNo = 0;
   const tooLong = (linesBefore: number) =>
-    new ProfileInputError(`${opts.what ?? 'input'}: line ${lineNo + linesBefore + 1} is longer than ${Math.round(maxLine / (1 << 20))} MB: this is not \`perf script\` text or folded stacks (their lines are short)`);
+    new ProfileInputError(
+      `${opts.what ?? 'input'}: line ${lineNo + linesBefore + 1} is longer than ${Math.round(maxLine / (1 << 20))} MB: this is not \`perf script\` text or folded stacks (their lines are short)`,
+    );
   /** Whether a line of more than `maxLine` bytes is over the cap in UTF-16 units (multi-byte characters). */
-  const longer = (b: Buffer, s: number, e: number) => e - s > 3 * maxLine || b.toString('utf8', s, e).length > maxLine;
+  const longer = (b: Buffer, s: number, e: number) =>
+    e - s > 3 * maxLine || b.toString('utf8', s, e).length > maxLine;
   const checkCarry = () => {
     if (carryLen > maxLine) {
       const c = Buffer.concat(carry);
@@ -431,8 +484,11 @@ async function readLineBytes(
     let lineNo = 0;
     let bytes = 0;
     const tooLong = (linesBefore: number) =>
-      new ProfileInputError(`${what}: line ${lineNo + linesBefore + 1} is longer than ${Math.round(maxLine / (1 << 20))} MB: this is not \`perf script\` text or folded stacks (their lines are short)`);
-    const longer = (s: number, e: number) => e - s > 3 * maxLine || buf.toString('utf8', s, e).length > maxLine;
+      new ProfileInputError(
+        `${what}: line ${lineNo + linesBefore + 1} is longer than ${Math.round(maxLine / (1 << 20))} MB: this is not \`perf script\` text or folded stacks (their lines are short)`,
+      );
+    const longer = (s: number, e: number) =>
+      e - s > 3 * maxLine || buf.toString('utf8', s, e).length > maxLine;
     for (;;) {
       if (opts.signal?.aborted) throw new CancelledError();
       if (have === buf.length) {

@@ -31,9 +31,18 @@ export interface SpeedscopeFile {
   exporter: string;
 }
 
-export const VIEW_NAMES = ['All samples', 'Allocator samples (malloc/free)', 'Copy samples (memcpy/memmove)'] as const;
+export const VIEW_NAMES = [
+  'All samples',
+  'Allocator samples (malloc/free)',
+  'Copy samples (memcpy/memmove)',
+] as const;
 
-export function toSpeedscope(data: ProfileData, a: Attribution, title: string, opts: { absolute?: (rel: string) => string } = {}): SpeedscopeFile {
+export function toSpeedscope(
+  data: ProfileData,
+  a: Attribution,
+  title: string,
+  opts: { absolute?: (rel: string) => string } = {},
+): SpeedscopeFile {
   const frames: SpeedscopeFrame[] = [];
   const index = new Map<string, number>();
   const mapped = new Array<number>(data.frames.length);
@@ -56,12 +65,24 @@ export function toSpeedscope(data: ProfileData, a: Attribution, title: string, o
       m = intern(`${f.name}\u0000${file}`, () => ({ name: f.name, file, line: site.line }));
     } else {
       const file = f.file ?? f.dso;
-      m = intern(`${f.name}\u0000${file ?? ''}`, () => (file ? { name: f.name, file, ...(f.file && f.line ? { line: f.line } : {}) } : { name: f.name }));
+      m = intern(`${f.name}\u0000${file ?? ''}`, () =>
+        file
+          ? { name: f.name, file, ...(f.file && f.line ? { line: f.line } : {}) }
+          : { name: f.name },
+      );
     }
     mapped[id] = m;
     return m;
   };
-  const profiles: SpeedscopeProfile[] = VIEW_NAMES.map(name => ({ type: 'sampled', name, unit: 'none', startValue: 0, endValue: 0, samples: [], weights: [] }));
+  const profiles: SpeedscopeProfile[] = VIEW_NAMES.map(name => ({
+    type: 'sampled',
+    name,
+    unit: 'none',
+    startValue: 0,
+    endValue: 0,
+    samples: [],
+    weights: [],
+  }));
   const ev = data.events.get(a.event)!;
   for (const rec of ev.stacks.values()) {
     const info = a.stackInfo.get(rec);

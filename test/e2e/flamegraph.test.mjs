@@ -16,7 +16,13 @@ const until = poller(() => ed?.page);
 async function panelFrame(page) {
   return until('the flamegraph webview frame', async () => {
     for (const f of page.frames()) {
-      if ((await f.locator('#al-toolbar').count().catch(() => 0)) > 0) return f;
+      if (
+        (await f
+          .locator('#al-toolbar')
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return f;
     }
     return undefined;
   });
@@ -41,7 +47,8 @@ async function hoverTip(page, frame, x, y) {
   return frame.evaluate(() => {
     for (const d of document.querySelectorAll('body > div:not(.al-ui) div')) {
       const s = d.firstElementChild;
-      if (s && s.tagName === 'SPAN' && /^\S+ \(\d+(\.\d+)?%\)$/.test(s.textContent.trim())) return d.innerText.replace(/\s+/g, ' ');
+      if (s && s.tagName === 'SPAN' && /^\S+ \(\d+(\.\d+)?%\)$/.test(s.textContent.trim()))
+        return d.innerText.replace(/\s+/g, ' ');
     }
     return '';
   });
@@ -50,7 +57,9 @@ async function hoverTip(page, frame, x, y) {
 /** The flamechart (not the minimap): speedscope's lowest overlay canvas. */
 async function flamechartRect(frame) {
   return frame.evaluate(() => {
-    const cs = [...document.querySelectorAll('body > div:not(.al-ui) canvas')].map(c => c.getBoundingClientRect()).filter(r => r.height > 0 && r.width < innerWidth + 1);
+    const cs = [...document.querySelectorAll('body > div:not(.al-ui) canvas')]
+      .map(c => c.getBoundingClientRect())
+      .filter(r => r.height > 0 && r.width < innerWidth + 1);
     cs.sort((a, b) => b.top - a.top);
     const r = cs[0];
     return { left: r.left, top: r.top, width: r.width, height: r.height };
@@ -98,7 +107,20 @@ function decodePng(buf) {
       const b = y > 0 ? px[(y - 1) * stride + i] : 0;
       const c = i >= channels && y > 0 ? px[(y - 1) * stride + i - channels] : 0;
       const p = a + b - c;
-      const pred = f === 0 ? 0 : f === 1 ? a : f === 2 ? b : f === 3 ? (a + b) >> 1 : Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const pred =
+        f === 0
+          ? 0
+          : f === 1
+            ? a
+            : f === 2
+              ? b
+              : f === 3
+                ? (a + b) >> 1
+                : Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c)
+                  ? a
+                  : Math.abs(p - b) <= Math.abs(p - c)
+                    ? b
+                    : c;
       px[y * stride + i] = (line[i] + pred) & 255;
     }
   }
@@ -112,7 +134,9 @@ function decodePng(buf) {
 async function flamechartPixels(page, frame) {
   const r = await flamechartRect(frame);
   const p = await toPage(frame, r.left, r.top);
-  const png = decodePng(await page.screenshot({ clip: { x: p.x, y: p.y, width: r.width, height: r.height } }));
+  const png = decodePng(
+    await page.screenshot({ clip: { x: p.x, y: p.y, width: r.width, height: r.height } }),
+  );
   const colors = new Set();
   let white = 0;
   for (let i = 0; i < png.px.length; i += png.channels) {
@@ -123,10 +147,17 @@ async function flamechartPixels(page, frame) {
 }
 
 async function statusLine(page) {
-  return until('the cursor position in the status bar', async () => {
-    const t = await page.locator('.statusbar-item', { hasText: /^Ln \d+, Col \d+/ }).first().innerText();
-    return t || undefined;
-  }, 10000);
+  return until(
+    'the cursor position in the status bar',
+    async () => {
+      const t = await page
+        .locator('.statusbar-item', { hasText: /^Ln \d+, Col \d+/ })
+        .first()
+        .innerText();
+      return t || undefined;
+    },
+    10000,
+  );
 }
 
 before(async () => {
@@ -145,7 +176,10 @@ test('Open Flamegraph from speedscope JSON shows the profile in speedscope, with
   await pickFileInDialog(page, join(workspace, 'profile.speedscope.json'), 'Open Flamegraph');
   const f = await panelFrame(page);
   // speedscope's own toolbar names the profile shown: the first of three.
-  await until('speedscope showing "All samples (1/3)"', async () => /All samples\s*\(1\/3\)/.test(await speedscopeRoot(f).innerText()) || undefined);
+  await until(
+    'speedscope showing "All samples (1/3)"',
+    async () => /All samples\s*\(1\/3\)/.test(await speedscopeRoot(f).innerText()) || undefined,
+  );
   assert.equal(await f.locator('.al-view[data-view=all]').getAttribute('aria-pressed'), 'true');
   assert.deepEqual(await f.locator('.al-view').allInnerTexts(), ['All', 'Allocator', 'Copy']);
   assert.match(await f.locator('.al-title').innerText(), /e2e-profile demo/);
@@ -175,7 +209,13 @@ test('the Copy button shows the copy profile', async () => {
   const { page } = ed;
   const f = await panelFrame(page);
   await f.locator('.al-view[data-view=copy]').click();
-  await until('speedscope showing the copy profile (3/3)', async () => /Copy samples \(memcpy\/memmove\)\s*\(3\/3\)/.test(await speedscopeRoot(f).innerText()) || undefined, 10000);
+  await until(
+    'speedscope showing the copy profile (3/3)',
+    async () =>
+      /Copy samples \(memcpy\/memmove\)\s*\(3\/3\)/.test(await speedscopeRoot(f).innerText()) ||
+      undefined,
+    10000,
+  );
   assert.equal(await f.locator('.al-view[data-view=copy]').getAttribute('aria-pressed'), 'true');
   assert.equal(await f.locator('.al-view[data-view=all]').getAttribute('aria-pressed'), 'false');
   // The same place of the flamechart now holds the copy routine, not core::fmt::write.
@@ -184,7 +224,12 @@ test('the Copy button shows the copy profile', async () => {
   assert.doesNotMatch(await hoverTip(page, f, leaf.x, leaf.y), /fmt::write/);
   await shot(page, 'flamegraph-copy');
   await f.locator('.al-view[data-view=alloc]').click();
-  await until('speedscope showing the allocator profile (2/3)', async () => /Allocator samples\s*\(2\/3\)/.test(await speedscopeRoot(f).innerText()) || undefined, 10000);
+  await until(
+    'speedscope showing the allocator profile (2/3)',
+    async () =>
+      /Allocator samples\s*\(2\/3\)/.test(await speedscopeRoot(f).innerText()) || undefined,
+    10000,
+  );
   const alloc = await findFrame(page, f, 30, /malloc|__memmove|fmt::write/);
   assert.match(alloc?.tip ?? '', /malloc/);
   await page.mouse.move(10, 10);
@@ -196,10 +241,20 @@ test('clicking a hot line opens the file at that line', async () => {
   const f = await panelFrame(page);
   await f.locator('.al-hot-line', { hasText: 'src/main.rs:19' }).click();
   await page.locator('.tab.active', { hasText: 'main.rs' }).first().waitFor({ timeout: 10000 });
-  await until('the cursor on line 19', async () => /^Ln 19, Col 9\b/.test(await statusLine(page)) || undefined, 10000);
+  await until(
+    'the cursor on line 19',
+    async () => /^Ln 19, Col 9\b/.test(await statusLine(page)) || undefined,
+    10000,
+  );
   // The panel stays open next to the source.
   assert.ok((await page.locator('.tab', { hasText: 'e2e-profile demo' }).count()) > 0);
-  assert.match(await page.locator('.monaco-editor .view-line', { hasText: 'out.push(r.clone());' }).first().innerText(), /out\.push/);
+  assert.match(
+    await page
+      .locator('.monaco-editor .view-line', { hasText: 'out.push(r.clone());' })
+      .first()
+      .innerText(),
+    /out\.push/,
+  );
   await shot(page, 'flamegraph-hotline-open');
 });
 
@@ -208,14 +263,22 @@ test('Ctrl+click on a flamegraph frame opens its source line', async () => {
   await page.locator('.tab', { hasText: 'e2e-profile demo' }).first().click();
   const f = await panelFrame(page);
   await f.locator('.al-view[data-view=all]').click();
-  await until('speedscope showing "All samples (1/3)"', async () => /All samples\s*\(1\/3\)/.test(await speedscopeRoot(f).innerText()) || undefined, 10000);
+  await until(
+    'speedscope showing "All samples (1/3)"',
+    async () => /All samples\s*\(1\/3\)/.test(await speedscopeRoot(f).innerText()) || undefined,
+    10000,
+  );
   const build = await findFrame(page, f, 30, /e2e_profile::build_rows/);
   assert.ok(build, 'no build_rows frame under the mouse');
   const p = await toPage(f, build.x, build.y);
   await page.keyboard.down('Control');
   await page.mouse.click(p.x, p.y);
   await page.keyboard.up('Control');
-  await until('the cursor on line 8 (fn build_rows)', async () => /^Ln 8, Col 1\b/.test(await statusLine(page)) || undefined, 10000);
+  await until(
+    'the cursor on line 8 (fn build_rows)',
+    async () => /^Ln 8, Col 1\b/.test(await statusLine(page)) || undefined,
+    10000,
+  );
   await page.locator('.tab.active', { hasText: 'main.rs' }).first().waitFor({ timeout: 5000 });
   await shot(page, 'flamegraph-ctrl-click');
 });
@@ -225,7 +288,11 @@ test('switching to a light theme reloads speedscope in its light scheme, on the 
   await page.locator('.tab', { hasText: 'e2e-profile demo' }).first().click();
   let f = await panelFrame(page);
   await f.locator('.al-view[data-view=copy]').click();
-  await until('the copy profile', async () => /\(3\/3\)/.test(await speedscopeRoot(f).innerText()) || undefined, 10000);
+  await until(
+    'the copy profile',
+    async () => /\(3\/3\)/.test(await speedscopeRoot(f).innerText()) || undefined,
+    10000,
+  );
   const textColor = fr => speedscopeRoot(fr).evaluate(el => getComputedStyle(el).color);
   assert.equal(await f.evaluate(() => localStorage.getItem('speedscope-color-scheme')), 'DARK');
   const darkColor = await textColor(f);
@@ -234,10 +301,21 @@ test('switching to a light theme reloads speedscope in its light scheme, on the 
   await page.locator('.part.sidebar .title').first().click();
   await command(page, 'Preferences: Toggle between Light/Dark Themes');
   await page.locator('.monaco-workbench.vs').first().waitFor({ timeout: 10000 });
-  f = await until('the reloaded panel in the light scheme', async () => {
-    const fr = await panelFrame(page);
-    return (await fr.evaluate(() => !window.beforeThemeChange && document.body.classList.contains('vscode-light') && localStorage.getItem('speedscope-color-scheme') === 'LIGHT')) && /Copy samples .*\(3\/3\)/.test(await speedscopeRoot(fr).innerText()) ? fr : undefined;
-  }, 20000);
+  f = await until(
+    'the reloaded panel in the light scheme',
+    async () => {
+      const fr = await panelFrame(page);
+      return (await fr.evaluate(
+        () =>
+          !window.beforeThemeChange &&
+          document.body.classList.contains('vscode-light') &&
+          localStorage.getItem('speedscope-color-scheme') === 'LIGHT',
+      )) && /Copy samples .*\(3\/3\)/.test(await speedscopeRoot(fr).innerText())
+        ? fr
+        : undefined;
+    },
+    20000,
+  );
   assert.notEqual(await textColor(f), darkColor);
   assert.equal(await f.locator('.al-view[data-view=copy]').getAttribute('aria-pressed'), 'true');
   const px = await flamechartPixels(page, f);
@@ -246,9 +324,14 @@ test('switching to a light theme reloads speedscope in its light scheme, on the 
 });
 
 test('the webview logged no CSP violation and no error', () => {
-  const bad = messages.filter(m => /Content Security Policy|CSP violation|Refused to|\[pageerror\]|alloc-lens\] /i.test(m));
+  const bad = messages.filter(m =>
+    /Content Security Policy|CSP violation|Refused to|\[pageerror\]|alloc-lens\] /i.test(m),
+  );
   assert.deepEqual(bad, []);
   // speedscope did run in the webview (its console lines reach the page's console).
-  assert.ok(messages.some(m => /speedscope v\d/.test(m)), messages.join('\n'));
+  assert.ok(
+    messages.some(m => /speedscope v\d/.test(m)),
+    messages.join('\n'),
+  );
   assert.ok(messages.some(m => /Importing as speedscope json file/.test(m)));
 });

@@ -49,32 +49,70 @@ export async function startEditor(fixture, opts = {}) {
   const workspace = join(tmp, 'workspace');
   // A fixture name under test/fixtures, or an absolute directory (its target/ is not copied).
   const src = isAbsolute(fixture) ? fixture : join(ROOT, 'test', 'fixtures', fixture);
-  cpSync(src, workspace, { recursive: true, filter: f => !/(^|[\\/])target([\\/]|$)/.test(f.slice(src.length)) });
+  cpSync(src, workspace, {
+    recursive: true,
+    filter: f => !/(^|[\\/])target([\\/]|$)/.test(f.slice(src.length)),
+  });
   mkdirSync(join(userData, 'User'), { recursive: true });
-  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'files.autoSave': 'off',
-    'files.hotExit': 'off',
-    'workbench.tips.enabled': false,
-    'security.workspace.trust.enabled': opts.trust === true,
-    'security.workspace.trust.startupPrompt': 'never',
-    'editor.hover.delay': 200,
-    'allocLens.debounceMs': 100,
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'telemetry.telemetryLevel': 'off',
-    'workbench.colorTheme': 'Default Dark Modern',
-  }));
+  writeFileSync(
+    join(userData, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'files.autoSave': 'off',
+      'files.hotExit': 'off',
+      'workbench.tips.enabled': false,
+      'security.workspace.trust.enabled': opts.trust === true,
+      'security.workspace.trust.startupPrompt': 'never',
+      'editor.hover.delay': 200,
+      'allocLens.debounceMs': 100,
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'telemetry.telemetryLevel': 'off',
+      'workbench.colorTheme': 'Default Dark Modern',
+    }),
+  );
   const vsix = process.env.ALLOC_LENS_VSIX ?? join(ROOT, 'dist', 'alloc-lens.vsix');
-  const inst = spawnSync(codeServer, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], { encoding: 'utf8' });
-  if (inst.status !== 0) throw new Error(`installing the VSIX failed:\n${inst.stdout}\n${inst.stderr}`);
+  const inst = spawnSync(
+    codeServer,
+    ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData],
+    { encoding: 'utf8' },
+  );
+  if (inst.status !== 0)
+    throw new Error(`installing the VSIX failed:\n${inst.stdout}\n${inst.stderr}`);
   const port = await freePort();
   const trustArgs = opts.trust === true ? [] : ['--disable-workspace-trust'];
-  const server = spawn(codeServer, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', ...trustArgs, '--user-data-dir', userData, '--extensions-dir', extensions, workspace], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  const server = spawn(
+    codeServer,
+    [
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      ...trustArgs,
+      '--user-data-dir',
+      userData,
+      '--extensions-dir',
+      extensions,
+      workspace,
+    ],
+    { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } },
+  );
   let serverLog = '';
   server.stdout.on('data', d => (serverLog += d));
   server.stderr.on('data', d => (serverLog += d));
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
   const cleanup = async () => {
     await browser.close().catch(() => undefined);
     try {
@@ -122,9 +160,11 @@ export async function command(page, title) {
   const first = page.locator('.quick-input-list .monaco-list-row').first();
   const end = Date.now() + 30000;
   for (;;) {
-    const label = (await first.getAttribute('aria-label', { timeout: 5000 }).catch(() => null)) ?? '';
+    const label =
+      (await first.getAttribute('aria-label', { timeout: 5000 }).catch(() => null)) ?? '';
     if (label.replace(/\s+/g, ' ').includes(title)) break;
-    if (Date.now() > end) throw new Error(`the command palette does not offer "${title}" (first row: "${label}")`);
+    if (Date.now() > end)
+      throw new Error(`the command palette does not offer "${title}" (first row: "${label}")`);
     // The palette computes its command list when it opens: close it and open it again.
     await page.keyboard.press('Escape');
     await page.waitForTimeout(500);
@@ -147,7 +187,10 @@ export async function openFile(page, relPath) {
       await input.waitFor({ state: 'visible', timeout: 5000 });
       await input.fill(relPath);
       // Wait until the list is filtered to the file (the recent-files list shows first).
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10000 });
+      await page
+        .locator('.quick-input-list .monaco-list-row', { hasText: name })
+        .first()
+        .waitFor({ timeout: 10000 });
       await page.waitForTimeout(150);
       await page.keyboard.press('Enter');
       await page.locator('.tab.active', { hasText: name }).first().waitFor({ timeout: 10000 });
@@ -155,7 +198,11 @@ export async function openFile(page, relPath) {
     } catch (e) {
       if (attempt >= 3) throw e;
       await page.keyboard.press('Escape');
-      await page.locator('.part.sidebar .title').first().click({ timeout: 5000 }).catch(() => undefined);
+      await page
+        .locator('.part.sidebar .title')
+        .first()
+        .click({ timeout: 5000 })
+        .catch(() => undefined);
       await page.waitForTimeout(500);
     }
   }
@@ -173,13 +220,21 @@ export async function goTo(page, line, column) {
 
 /** Open the Problems panel (Ctrl+Shift+M toggles, so only when it is not showing). */
 export async function showProblems(page) {
-  if (!(await page.locator('.markers-panel').isVisible().catch(() => false))) await page.keyboard.press('Control+Shift+M');
+  if (
+    !(await page
+      .locator('.markers-panel')
+      .isVisible()
+      .catch(() => false))
+  )
+    await page.keyboard.press('Control+Shift+M');
   await page.locator('.markers-panel').waitFor({ state: 'visible', timeout: 10000 });
 }
 
 /** Text of every row of the Problems panel (whitespace folded). */
 export async function problems(page) {
-  return (await page.locator('.markers-panel .monaco-list-row').allTextContents()).map(t => t.replace(/alloc-lens/g, ' alloc-lens ').replace(/\s+/g, ' '));
+  return (await page.locator('.markers-panel .monaco-list-row').allTextContents()).map(t =>
+    t.replace(/alloc-lens/g, ' alloc-lens ').replace(/\s+/g, ' '),
+  );
 }
 
 export async function shot(page, name) {
@@ -194,7 +249,9 @@ export function poller(getPage) {
   return async function until(what, fn, ms = 30000) {
     const end = Date.now() + ms;
     while (Date.now() < end) {
-      const last = await Promise.resolve().then(fn).catch(() => undefined);
+      const last = await Promise.resolve()
+        .then(fn)
+        .catch(() => undefined);
       if (last) return last;
       await new Promise(r => setTimeout(r, 250));
     }
@@ -230,8 +287,17 @@ export async function pickFileInDialog(page, file, acceptLabel) {
  * not counted) and Alloc Lens's count in its status bar item, or undefined while either is missing.
  */
 export async function statusCounts(page) {
-  const problemsText = await page.locator('[id="status.problems"]').first().innerText({ timeout: 2000 }).catch(() => undefined);
-  const ours = /Alloc Lens: (\d+)/.exec(await page.locator('.statusbar').innerText().catch(() => ''));
+  const problemsText = await page
+    .locator('[id="status.problems"]')
+    .first()
+    .innerText({ timeout: 2000 })
+    .catch(() => undefined);
+  const ours = /Alloc Lens: (\d+)/.exec(
+    await page
+      .locator('.statusbar')
+      .innerText()
+      .catch(() => ''),
+  );
   if (problemsText === undefined || !ours) return undefined;
   const problems = (problemsText.match(/\d+/g) ?? []).reduce((s, n) => s + Number(n), 0);
   return { problems, allocLens: Number(ours[1]) };

@@ -6,11 +6,30 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { command, openFile, ROOT, shot, startEditor, poller, pickFileInDialog } from './harness.mjs';
+import {
+  command,
+  openFile,
+  ROOT,
+  shot,
+  startEditor,
+  poller,
+  pickFileInDialog,
+} from './harness.mjs';
 
 let ed;
 const until = poller(() => ed?.page);
-const cssText = page => page.evaluate(() => [...document.styleSheets].flatMap(s => { try { return [...s.cssRules].map(r => r.cssText); } catch { return []; } }).join('\n'));
+const cssText = page =>
+  page.evaluate(() =>
+    [...document.styleSheets]
+      .flatMap(s => {
+        try {
+          return [...s.cssRules].map(r => r.cssText);
+        } catch {
+          return [];
+        }
+      })
+      .join('\n'),
+  );
 
 /** The rows of the Alloc Lens view, as `label | description` (whitespace folded). */
 async function viewRows(page) {
@@ -53,7 +72,11 @@ test('Compare with Baseline Profile on DHAT recordings: bytes and blocks deltas 
   await command(page, 'Alloc Lens: Import Profile...');
   await pickFileInDialog(page, join(workspace, 'dhat-fixed.json.gz'), 'Import Profile');
   const imported = page.locator('.notifications-toasts', { hasText: 'allocated in' });
-  await until('the import of dhat-fixed.json.gz', async () => ((await imported.count()) > 0 ? true : undefined), 90000);
+  await until(
+    'the import of dhat-fixed.json.gz',
+    async () => ((await imported.count()) > 0 ? true : undefined),
+    90000,
+  );
   await page.keyboard.press('Escape');
   await command(page, 'Notifications: Clear All Notifications').catch(() => undefined);
 
@@ -61,22 +84,52 @@ test('Compare with Baseline Profile on DHAT recordings: bytes and blocks deltas 
   await pickFileInDialog(page, join(workspace, 'dhat.json.gz'), 'Compare with Baseline');
   const toast = page.locator('.notifications-toasts', { hasText: 'blocks 240,064 → 19' });
   await until('the comparison', async () => ((await toast.count()) > 0 ? true : undefined), 90000);
-  assert.match(await toast.first().innerText(), /dhat\.json\.gz → dhat-fixed\.json\.gz: bytes 18\.\d MB → [\d.]+ [kM]B \(−[\d.]+ MB\), blocks 240,064 → 19 \(−240,045\)\. Largest change: src\/main\.rs:13 /);
+  assert.match(
+    await toast.first().innerText(),
+    /dhat\.json\.gz → dhat-fixed\.json\.gz: bytes 18\.\d MB → [\d.]+ [kM]B \(−[\d.]+ MB\), blocks 240,064 → 19 \(−240,045\)\. Largest change: src\/main\.rs:13 /,
+  );
   await page.keyboard.press('Escape');
   await command(page, 'Notifications: Clear All Notifications').catch(() => undefined);
 
   await showView(page);
-  const rows = await until('the comparison in the view', async () => {
-    const r = await viewRows(page);
-    return r.some(x => /^Compared with dhat\.json\.gz \| bytes 18\.\d MB → /.test(x)) ? r : undefined;
-  }, 30000);
-  assert.ok(rows.some(r => /^blocks 240,064 → 19 \(−240,045\)/.test(r)), rows.join('\n'));
-  assert.ok(rows.some(r => r === 'src/main.rs:6 (gone) | 7.20 MB → 0 B (−7.20 MB) · 240,000 → 0 blocks (−240,000)'), rows.join('\n'));
-  assert.ok(rows.some(r => /^src\/main\.rs:13 \(gone\) \| 9\.\d\d MB → 0 B/.test(r)), rows.join('\n'));
-  assert.ok(rows.some(r => /^src\/main\.rs:10 \(new\) \| 0 B → .* · 0 → 3 blocks \(\+3\)$/.test(r)), rows.join('\n'));
+  const rows = await until(
+    'the comparison in the view',
+    async () => {
+      const r = await viewRows(page);
+      return r.some(x => /^Compared with dhat\.json\.gz \| bytes 18\.\d MB → /.test(x))
+        ? r
+        : undefined;
+    },
+    30000,
+  );
+  assert.ok(
+    rows.some(r => /^blocks 240,064 → 19 \(−240,045\)/.test(r)),
+    rows.join('\n'),
+  );
+  assert.ok(
+    rows.some(
+      r => r === 'src/main.rs:6 (gone) | 7.20 MB → 0 B (−7.20 MB) · 240,000 → 0 blocks (−240,000)',
+    ),
+    rows.join('\n'),
+  );
+  assert.ok(
+    rows.some(r => /^src\/main\.rs:13 \(gone\) \| 9\.\d\d MB → 0 B/.test(r)),
+    rows.join('\n'),
+  );
+  assert.ok(
+    rows.some(r => /^src\/main\.rs:10 \(new\) \| 0 B → .* · 0 → 3 blocks \(\+3\)$/.test(r)),
+    rows.join('\n'),
+  );
 
   await openFile(page, 'src/main.rs');
-  await until('the Δ note on src/main.rs:6', async () => /Δ 7\.20 MB → 0 B \(−7\.20 MB\) · 240,000 → 0 blocks \(−240,000\)/.test(await cssText(page)) || undefined, 20000);
+  await until(
+    'the Δ note on src/main.rs:6',
+    async () =>
+      /Δ 7\.20 MB → 0 B \(−7\.20 MB\) · 240,000 → 0 blocks \(−240,000\)/.test(
+        await cssText(page),
+      ) || undefined,
+    20000,
+  );
   await page.mouse.move(700, 500);
   await shot(page, 'heap-compare-1-view');
   await page.keyboard.press('Control+B');

@@ -51,21 +51,45 @@ export function rejectedSnippet(r: Rand, k: number): [string, string] {
       return [`pub struct ${n} { a: [u8; -${v}] }`, `[u8; -${v}]`];
     }
     case 3: {
-      const [ty, max] = pick(r, [['u8', 255n], ['i8', 127n], ['u16', 65535n], ['i16', 32767n]] as const);
+      const [ty, max] = pick(r, [
+        ['u8', 255n],
+        ['i8', 127n],
+        ['u16', 65535n],
+        ['i16', 32767n],
+      ] as const);
       return [`#[repr(${ty})] pub enum ${n} { A = ${max}, B }`, `${ty} discriminant overflow`];
     }
     case 4: {
-      const [ty, max] = pick(r, [['u8', 255n], ['i8', 127n], ['u16', 65535n]] as const);
-      return [`#[repr(${ty})] pub enum ${n} { A = ${max + 1n + BigInt(int(r, 100))} }`, `${ty} out of range`];
+      const [ty, max] = pick(r, [
+        ['u8', 255n],
+        ['i8', 127n],
+        ['u16', 65535n],
+      ] as const);
+      return [
+        `#[repr(${ty})] pub enum ${n} { A = ${max + 1n + BigInt(int(r, 100))} }`,
+        `${ty} out of range`,
+      ];
     }
     case 5:
-      return [`const Z${k}: usize = ${int(r, 2) === 0 ? '0' : '1 - 1'};\npub struct ${n} { a: [u8; ${1 + int(r, 9)} / Z${k}] }`, 'division by zero'];
+      return [
+        `const Z${k}: usize = ${int(r, 2) === 0 ? '0' : '1 - 1'};\npub struct ${n} { a: [u8; ${1 + int(r, 9)} / Z${k}] }`,
+        'division by zero',
+      ];
     case 6:
-      return [`const C${k}A: usize = C${k}B + 1;\nconst C${k}B: usize = C${k}A;\npub struct ${n} { a: [u8; C${k}A] }`, 'const cycle'];
+      return [
+        `const C${k}A: usize = C${k}B + 1;\nconst C${k}B: usize = C${k}A;\npub struct ${n} { a: [u8; C${k}A] }`,
+        'const cycle',
+      ];
     case 7:
-      return [`type FuzzAlias${k}A = Vec<FuzzAlias${k}B>;\ntype FuzzAlias${k}B = Option<FuzzAlias${k}A>;\npub struct ${n} { a: FuzzAlias${k}A }`, 'alias cycle'];
+      return [
+        `type FuzzAlias${k}A = Vec<FuzzAlias${k}B>;\ntype FuzzAlias${k}B = Option<FuzzAlias${k}A>;\npub struct ${n} { a: FuzzAlias${k}A }`,
+        'alias cycle',
+      ];
     default:
-      return [`pub struct ${n}<T> { a: T, b: Option<${n}<(T, u8)>> }\npub struct ${n}Use { x: ${n}<u8> }`, 'polymorphic recursion'];
+      return [
+        `pub struct ${n}<T> { a: T, b: Option<${n}<(T, u8)>> }\npub struct ${n}Use { x: ${n}<u8> }`,
+        'polymorphic recursion',
+      ];
   }
 }
 
@@ -77,8 +101,19 @@ function tokens(text: string): string[] {
 
 /** Mutation kinds with their weights: the 1 MB and 50k-line files cost ~0.5 s CPU each. */
 const WEIGHTS: [string, number][] = [
-  ['delete', 12], ['duplicate', 12], ['braces', 12], ['huge-array', 6], ['recursive', 6], ['rejected', 12],
-  ['bytes', 8], ['generic-rec', 6], ['deep-type', 4], ['deep-expr', 4], ['deep-mod', 3], ['long-line', 1], ['many-lines', 1],
+  ['delete', 12],
+  ['duplicate', 12],
+  ['braces', 12],
+  ['huge-array', 6],
+  ['recursive', 6],
+  ['rejected', 12],
+  ['bytes', 8],
+  ['generic-rec', 6],
+  ['deep-type', 4],
+  ['deep-expr', 4],
+  ['deep-mod', 3],
+  ['long-line', 1],
+  ['many-lines', 1],
 ];
 export const KINDS = WEIGHTS.map(w => w[0]);
 const TOTAL = WEIGHTS.reduce((a, w) => a + w[1], 0);
@@ -90,7 +125,12 @@ function pickKind(r: Rand): string {
 }
 
 /** One mutated file: the mutation's name, the text, the injected types rustc rejects. */
-export function mutate(src: string, r: Rand, k: number, forced?: string): { kind: string; text: string; rejected: string[] } {
+export function mutate(
+  src: string,
+  r: Rand,
+  k: number,
+  forced?: string,
+): { kind: string; text: string; rejected: string[] } {
   const rejected: string[] = [];
   const kind = forced ?? pickKind(r);
   let text = src;
@@ -109,7 +149,8 @@ export function mutate(src: string, r: Rand, k: number, forced?: string): { kind
     case 'braces': {
       const chars = ['{', '}', '(', ')', '<', '>', '[', ']', '"', "'", '/*', 'r#"'];
       const parts = [...src];
-      for (let j = 1 + int(r, 10); j > 0; j--) parts.splice(int(r, parts.length + 1), int(r, 2), pick(r, chars));
+      for (let j = 1 + int(r, 10); j > 0; j--)
+        parts.splice(int(r, parts.length + 1), int(r, 2), pick(r, chars));
       text = parts.join('');
       break;
     }
@@ -122,7 +163,12 @@ export function mutate(src: string, r: Rand, k: number, forced?: string): { kind
     case 'rejected':
     case 'generic-rec': {
       for (let j = 0; j < 1 + int(r, 4); j++) {
-        const [s] = kind === 'rejected' ? rejectedSnippet(r, k * 10 + j) : [`pub struct FuzzBad${k * 10 + j}<T> { a: T, b: Option<FuzzBad${k * 10 + j}<Option<T>>> }`];
+        const [s] =
+          kind === 'rejected'
+            ? rejectedSnippet(r, k * 10 + j)
+            : [
+                `pub struct FuzzBad${k * 10 + j}<T> { a: T, b: Option<FuzzBad${k * 10 + j}<Option<T>>> }`,
+              ];
         text += `\n${s}\n`;
         rejected.push(`FuzzBad${k * 10 + j}`);
       }
@@ -130,9 +176,10 @@ export function mutate(src: string, r: Rand, k: number, forced?: string): { kind
     }
     case 'long-line':
       // A 1 MB line: an array literal in a const, or a type.
-      text += int(r, 2) === 0
-        ? `\npub const FUZZ_LONG${k}: [u8; 262144] = [${'1,'.repeat(262143)}1];\n`
-        : `\npub struct FuzzWide${k} { a: (${'u8, '.repeat(25_000)}) } // ${'x'.repeat(1 << 20)}\n`;
+      text +=
+        int(r, 2) === 0
+          ? `\npub const FUZZ_LONG${k}: [u8; 262144] = [${'1,'.repeat(262143)}1];\n`
+          : `\npub struct FuzzWide${k} { a: (${'u8, '.repeat(25_000)}) } // ${'x'.repeat(1 << 20)}\n`;
       break;
     case 'many-lines': {
       const lines: string[] = [];
@@ -148,19 +195,34 @@ export function mutate(src: string, r: Rand, k: number, forced?: string): { kind
       for (let j = 1 + int(r, 50); j > 0; j--) bytes[int(r, bytes.length)] = 0x80 + int(r, 0x80);
       text = bytes.toString('utf8');
       const at = int(r, text.length + 1);
-      text = text.slice(0, at) + pick(r, ['\uD800', '\uDFFF', '\0', '\uFEFF', '\u202E']) + text.slice(at);
+      text =
+        text.slice(0, at) +
+        pick(r, ['\uD800', '\uDFFF', '\0', '\uFEFF', '\u202E']) +
+        text.slice(at);
       break;
     }
     case 'deep-type': {
       const d = pick(r, [150, 1000, 10_000]);
-      const [o, c] = pick(r, [['Option<', '>'], ['[', '; 1]'], ['(', ',)'], ['&', ''], ['Box<', '>']] as const);
+      const [o, c] = pick(r, [
+        ['Option<', '>'],
+        ['[', '; 1]'],
+        ['(', ',)'],
+        ['&', ''],
+        ['Box<', '>'],
+      ] as const);
       text += `\npub struct FuzzDeep${k} { a: ${o.repeat(d)}u8${c.repeat(d)} }\n`;
       if (o === 'Option<' || o === '[') rejected.push(`FuzzDeep${k}`);
       break;
     }
     case 'deep-expr': {
       const d = pick(r, [1000, 10_000]);
-      const [o, c] = pick(r, [['(', ')'], ['{', '}'], ['[', ']'], ['-', ''], ['!', '']] as const);
+      const [o, c] = pick(r, [
+        ['(', ')'],
+        ['{', '}'],
+        ['[', ']'],
+        ['-', ''],
+        ['!', ''],
+      ] as const);
       text += `\npub fn fuzz_deep${k}() -> u32 { let _x = ${o.repeat(d)}1${c.repeat(d)}; 0 }\npub const FUZZ_C${k}: usize = ${'('.repeat(d)}1${')'.repeat(d)};\n`;
       break;
     }
@@ -190,20 +252,29 @@ export function analyseOne(text: string, rejected: string[]): FuzzOutcome {
   let types = 0;
   let crashed: string | undefined;
   try {
-    const index = buildIndexFromSources([{ path: '/fuzz/src/lib.rs', text }], { crateName: 'fuzz' });
+    const index = buildIndexFromSources([{ path: '/fuzz/src/lib.rs', text }], {
+      crateName: 'fuzz',
+    });
     const engine = new LayoutEngine(index);
     const bad = new Set(rejected);
     for (const item of index.typeDefs()) {
       const l = engine.layoutOfItem(item);
       types++;
-      if (bad.has(item.name) && l.status === 'exact') falseExact.push(`${item.name}: ${l.size} B exact`);
+      if (bad.has(item.name) && l.status === 'exact')
+        falseExact.push(`${item.name}: ${l.size} B exact`);
     }
     runRules(index, engine, defaultSettings());
   } catch (e) {
     crashed = (e as Error).stack ?? String(e);
   }
   const c = process.cpuUsage(c0);
-  return { crashed, cpuMs: (c.user + c.system) / 1000, wallMs: performance.now() - w0, falseExact, types };
+  return {
+    crashed,
+    cpuMs: (c.user + c.system) / 1000,
+    wallMs: performance.now() - w0,
+    falseExact,
+    types,
+  };
 }
 
 /**
@@ -255,7 +326,11 @@ export function fileRng(seed: number, k: number): Rand {
 }
 
 /** File `k` of the run with `seed`: its seed source and the mutation. */
-export function fuzzCase(seeds: { file: string; text: string }[], seed: number, k: number): { id: string; src: string; kind: string; text: string; rejected: string[] } {
+export function fuzzCase(
+  seeds: { file: string; text: string }[],
+  seed: number,
+  k: number,
+): { id: string; src: string; kind: string; text: string; rejected: string[] } {
   const r = fileRng(seed, k);
   const src = seeds[int(r, seeds.length)];
   // The first files cover every kind once, so a small budget still meets each mutation.
@@ -306,9 +381,20 @@ export interface FuzzRunOptions {
 }
 
 /** Runs files `from`..`to` - 1 of the run with `seed`, freeing the trees of earlier files. */
-export async function runFuzz(seeds: { file: string; text: string }[], seed: number, o: FuzzRunOptions): Promise<FuzzReport> {
+export async function runFuzz(
+  seeds: { file: string; text: string }[],
+  seed: number,
+  o: FuzzRunOptions,
+): Promise<FuzzReport> {
   const limitMs = o.limitMs ?? 1000;
-  const rep: FuzzReport = { files: 0, crashes: [], slow: [], falseExact: [], maxCpuMs: 0, byKind: {} };
+  const rep: FuzzReport = {
+    files: 0,
+    crashes: [],
+    slow: [],
+    falseExact: [],
+    maxCpuMs: 0,
+    byKind: {},
+  };
   // Text analysed since the last forced GC: a full GC per file cost more CPU than the
   // analysis of most files; trees take a few times their text in native memory.
   let sinceGc = Infinity;
@@ -342,14 +428,23 @@ export async function runFuzz(seeds: { file: string; text: string }[], seed: num
  * Compiles `n` rejected snippets (seeded) with rustc and returns those rustc ACCEPTED (each
  * should be empty: the fuzz's "rustc rejects this" claims are checked, not assumed).
  */
-export function rustcAcceptsAny(seed: number, n: number, compile: (src: string) => boolean): string[] {
+export function rustcAcceptsAny(
+  seed: number,
+  n: number,
+  compile: (src: string) => boolean,
+): string[] {
   const r = rng(seed);
   const wrong: string[] = [];
   for (let k = 0; k < n; k++) {
     const [src, what] = rejectedSnippet(r, k);
     const name = `FuzzBad${k}`;
-    const probe = src.includes(`${name}Use`) ? `${name}Use` : src.includes(`${name}<T>`) ? `${name}<u8>` : name;
-    if (compile(`${src}\npub fn probe() -> usize { std::mem::size_of::<${probe}>() }\n`)) wrong.push(`${what}: ${src}`);
+    const probe = src.includes(`${name}Use`)
+      ? `${name}Use`
+      : src.includes(`${name}<T>`)
+        ? `${name}<u8>`
+        : name;
+    if (compile(`${src}\npub fn probe() -> usize { std::mem::size_of::<${probe}>() }\n`))
+      wrong.push(`${what}: ${src}`);
   }
   return wrong;
 }

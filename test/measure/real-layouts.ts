@@ -103,12 +103,21 @@ export function truthFile(spec: CrateSpec): string {
 /** Types worth measuring: structs, enums and unions without type or const parameters. */
 export function concreteTypes(index: WorkspaceIndex, dir: string): TypeDefItem[] {
   const root = path.resolve(dir) + path.sep;
-  return index
-    .typeDefs()
-    .filter(t => t.kind !== 'type' && t.span.file.startsWith(root) && t.generics.every(g => g.kind === 'lifetime'))
-    // Of two `#[cfg]` alternatives only the compiled one is a type (as the index decides).
-    .filter(t => t.attrs.length === 0 || index.isActive(t.module, t.attrs))
-    .sort((a, b) => a.span.file.localeCompare(b.span.file) || a.span.startOffset - b.span.startOffset);
+  return (
+    index
+      .typeDefs()
+      .filter(
+        t =>
+          t.kind !== 'type' &&
+          t.span.file.startsWith(root) &&
+          t.generics.every(g => g.kind === 'lifetime'),
+      )
+      // Of two `#[cfg]` alternatives only the compiled one is a type (as the index decides).
+      .filter(t => t.attrs.length === 0 || index.isActive(t.module, t.attrs))
+      .sort(
+        (a, b) => a.span.file.localeCompare(b.span.file) || a.span.startOffset - b.span.startOffset,
+      )
+  );
 }
 
 export async function indexCrate(spec: CrateSpec): Promise<WorkspaceIndex> {
@@ -135,11 +144,20 @@ const ITEM_PARENTS = new Set(['source_file', 'declaration_list', 'block']);
 
 /** The item-position node a probe goes after: the type itself, or the macro call it came from. */
 function anchorOf(root: SyntaxNode, item: TypeDefItem): SyntaxNode | undefined {
-  let n: SyntaxNode | null = root.descendantForIndex(item.nameSpan.startOffset, item.nameSpan.endOffset);
+  let n: SyntaxNode | null = root.descendantForIndex(
+    item.nameSpan.startOffset,
+    item.nameSpan.endOffset,
+  );
   let anchor: SyntaxNode | undefined;
   for (; n; n = n.parent) {
     if (n.type === 'macro_invocation' || n.type === 'macro_definition') anchor = n;
-    else if (!anchor && (n.type === 'struct_item' || n.type === 'enum_item' || n.type === 'union_item') && n.parent && ITEM_PARENTS.has(n.parent.type)) anchor = n;
+    else if (
+      !anchor &&
+      (n.type === 'struct_item' || n.type === 'enum_item' || n.type === 'union_item') &&
+      n.parent &&
+      ITEM_PARENTS.has(n.parent.type)
+    )
+      anchor = n;
   }
   if (!anchor || anchor.type === 'macro_definition') return undefined;
   // A macro call used as a statement is wrapped in an expression_statement.
@@ -164,7 +182,10 @@ function typeText(item: TypeDefItem): string {
 }
 
 /** Builds the probes for `items` (skipping those with no item-position anchor). */
-export function planProbes(items: TypeDefItem[], dir: string): { probes: Probe[]; skipped: TypeDefItem[] } {
+export function planProbes(
+  items: TypeDefItem[],
+  dir: string,
+): { probes: Probe[]; skipped: TypeDefItem[] } {
   const trees = new Map<string, SyntaxNode>();
   const texts = new Map<string, string>();
   const probes: Probe[] = [];
@@ -182,19 +203,36 @@ export function planProbes(items: TypeDefItem[], dir: string): { probes: Probe[]
       continue;
     }
     const id = probes.length;
-    const attrs = a.type === 'struct_item' || a.type === 'enum_item' || a.type === 'union_item' || a.type === 'expression_statement' || a.type === 'macro_invocation' ? cfgAttrs(a) : [];
-    const text = `${attrs.join(' ')} const _: () = { let _ = crate::__al_core::mem::size_of::<crate::__AlProbe<${id}, ${typeText(item)}>>(); };`.trim();
+    const attrs =
+      a.type === 'struct_item' ||
+      a.type === 'enum_item' ||
+      a.type === 'union_item' ||
+      a.type === 'expression_statement' ||
+      a.type === 'macro_invocation'
+        ? cfgAttrs(a)
+        : [];
+    const text =
+      `${attrs.join(' ')} const _: () = { let _ = crate::__al_core::mem::size_of::<crate::__AlProbe<${id}, ${typeText(item)}>>(); };`.trim();
     // `name!(...)` ends at its `;`, which tree-sitter may leave outside the node.
     const src = texts.get(file)!;
     let at = a.endIndex;
     const after = /^\s*;/.exec(src.slice(at, at + 200));
     if (a.type === 'macro_invocation' && after) at += after[0].length;
-    probes.push({ id, item, rel: path.relative(dir, file), at, text, scope: `${file}:${a.parent!.startIndex}`, viaMacro: a.type !== item.kind + '_item' });
+    probes.push({
+      id,
+      item,
+      rel: path.relative(dir, file),
+      at,
+      text,
+      scope: `${file}:${a.parent!.startIndex}`,
+      viaMacro: a.type !== item.kind + '_item',
+    });
   }
   // Two macro-made types of one name in one scope (cfg alternatives inside macro bodies): a probe
   // cannot tell which one the name resolves to, so neither is measured.
   const count = new Map<string, number>();
-  for (const p of probes) count.set(`${p.scope}:${p.item.name}`, (count.get(`${p.scope}:${p.item.name}`) ?? 0) + 1);
+  for (const p of probes)
+    count.set(`${p.scope}:${p.item.name}`, (count.get(`${p.scope}:${p.item.name}`) ?? 0) + 1);
   const kept = probes.filter(p => !(p.viaMacro && count.get(`${p.scope}:${p.item.name}`)! > 1));
   for (const p of probes) if (!kept.includes(p)) skipped.push(p.item);
   return { probes: kept, skipped };
@@ -249,7 +287,12 @@ function writeProbes(src: string, work: string, probes: Probe[]): void {
   fs.appendFileSync(root, ROOT_DEFS);
 }
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -296,7 +339,11 @@ export function expandedTypePaths(expanded: string, crate: string): string[] {
       if (t.text === 'mod' && next?.kind === 'group' && next.open === '{') {
         walk(next.children!, `${mod}::${strip(name.text)}`);
         k += 2;
-      } else if (t.text === 'struct' || t.text === 'enum' || (t.text === 'union' && (next?.text === '<' || next?.text === 'where' || next?.open === '{'))) {
+      } else if (
+        t.text === 'struct' ||
+        t.text === 'enum' ||
+        (t.text === 'union' && (next?.text === '<' || next?.text === 'where' || next?.open === '{'))
+      ) {
         if (!hasTypeOrConstParams(toks, k + 2)) out.push(`${mod}::${strip(name.text)}`);
         k += 1;
       }
@@ -334,7 +381,10 @@ function scratchCopy(spec: CrateSpec): string {
   const src = crateDir(spec);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `al-truth-${spec.name}-`));
   fs.cpSync(src, work, { recursive: true });
-  fs.writeFileSync(path.join(work, 'Cargo.toml'), stripManifest(fs.readFileSync(path.join(src, 'Cargo.toml'), 'utf8')));
+  fs.writeFileSync(
+    path.join(work, 'Cargo.toml'),
+    stripManifest(fs.readFileSync(path.join(src, 'Cargo.toml'), 'utf8')),
+  );
   fs.rmSync(path.join(work, 'Cargo.lock'), { force: true });
   fs.mkdirSync(path.join(work, '.cargo'), { recursive: true });
   fs.writeFileSync(path.join(work, '.cargo', 'config.toml'), CARGO_CONFIG(REGISTRY));
@@ -342,7 +392,13 @@ function scratchCopy(spec: CrateSpec): string {
 }
 
 /** Probes for types rustc has and the index lacks: at the end of the nearest file module. */
-function extraProbes(missing: string[], index: WorkspaceIndex, dir: string, first: number, crate: string): { probes: Probe[]; unreached: string[] } {
+function extraProbes(
+  missing: string[],
+  index: WorkspaceIndex,
+  dir: string,
+  first: number,
+  crate: string,
+): { probes: Probe[]; unreached: string[] } {
   const fileOf = new Map<string, string>();
   for (const f of index.fileNames()) {
     const m = index.moduleOf(f);
@@ -363,8 +419,24 @@ function extraProbes(missing: string[], index: WorkspaceIndex, dir: string, firs
     const rel = ['self', ...segs.slice(k)].join('::');
     const text = `const _: () = { let _ = crate::__al_core::mem::size_of::<crate::__AlProbe<${id}, ${rel}>>(); };`;
     const name = segs[segs.length - 1];
-    const stand = { name, path: p, kind: 'struct', span: { file }, nameSpan: { line: 0 }, generics: [] } as unknown as TypeDefItem;
-    probes.push({ id, item: stand, rel: path.relative(dir, file), at: fs.readFileSync(file, 'utf8').length, text, scope: '', viaMacro: false, extra: true });
+    const stand = {
+      name,
+      path: p,
+      kind: 'struct',
+      span: { file },
+      nameSpan: { line: 0 },
+      generics: [],
+    } as unknown as TypeDefItem;
+    probes.push({
+      id,
+      item: stand,
+      rel: path.relative(dir, file),
+      at: fs.readFileSync(file, 'utf8').length,
+      text,
+      scope: '',
+      viaMacro: false,
+      extra: true,
+    });
   }
   void crate;
   return { probes, unreached };
@@ -373,16 +445,30 @@ function extraProbes(missing: string[], index: WorkspaceIndex, dir: string, firs
 /** Builds the ground truth of one crate with rustc (offline, `cargo rustc --profile check`). */
 export async function measureTruth(spec: CrateSpec, opts: TruthOptions): Promise<CrateTruth> {
   const src = crateDir(spec);
-  if (!fs.existsSync(src)) throw new Error(`${src} is missing: run scripts/ci-deps.sh (apt-get install librust-${spec.name.replace(/_/g, '-')}-dev)`);
+  if (!fs.existsSync(src))
+    throw new Error(
+      `${src} is missing: run scripts/ci-deps.sh (apt-get install librust-${spec.name.replace(/_/g, '-')}-dev)`,
+    );
   const progress = opts.onProgress ?? (() => undefined);
   const index = await indexCrate(spec);
   let items = concreteTypes(index, src);
-  if (opts.only) items = items.filter(t => opts.only!.has(typeKey({ file: path.relative(src, t.span.file), line: t.nameSpan.line, name: t.name })));
+  if (opts.only)
+    items = items.filter(t =>
+      opts.only!.has(
+        typeKey({ file: path.relative(src, t.span.file), line: t.nameSpan.line, name: t.name }),
+      ),
+    );
   const plan = planProbes(items, src);
   let probes = plan.probes;
   const dropped: CrateTruth['dropped'] = [];
   const vv = (await run('rustc', ['--version'], src, process.env)).stdout.trim();
-  const env = { ...process.env, RUSTC_BOOTSTRAP: '1', CARGO_INCREMENTAL: '0', CARGO_TARGET_DIR: opts.targetDir, CARGO_TERM_COLOR: 'never' };
+  const env = {
+    ...process.env,
+    RUSTC_BOOTSTRAP: '1',
+    CARGO_INCREMENTAL: '0',
+    CARGO_TARGET_DIR: opts.targetDir,
+    CARGO_TERM_COLOR: 'never',
+  };
   const feat = spec.features?.length ? ['--features', spec.features.join(',')] : [];
   const nodef = spec.noDefaultFeatures ? ['--no-default-features'] : [];
   let unreached: string[] = [];
@@ -391,8 +477,29 @@ export async function measureTruth(spec: CrateSpec, opts: TruthOptions): Promise
     const work = scratchCopy(spec);
     try {
       progress(`${spec.name}: expanding with rustc`);
-      const r = await run('cargo', ['rustc', '--offline', '--lib', '--profile', 'check', '-j2', ...feat, ...nodef, '--', '-Zunpretty=expanded', '--cap-lints', 'allow'], work, env);
-      if (r.code !== 0) throw new Error(`${spec.name}: -Zunpretty=expanded failed: ${r.stderr.split('\n').find(l => l.startsWith('error')) ?? r.stderr.slice(-1000)}`);
+      const r = await run(
+        'cargo',
+        [
+          'rustc',
+          '--offline',
+          '--lib',
+          '--profile',
+          'check',
+          '-j2',
+          ...feat,
+          ...nodef,
+          '--',
+          '-Zunpretty=expanded',
+          '--cap-lints',
+          'allow',
+        ],
+        work,
+        env,
+      );
+      if (r.code !== 0)
+        throw new Error(
+          `${spec.name}: -Zunpretty=expanded failed: ${r.stderr.split('\n').find(l => l.startsWith('error')) ?? r.stderr.slice(-1000)}`,
+        );
       const crate = index.moduleOf(libRoot(src)) ?? spec.name.replace(/-/g, '_');
       const known = new Set(index.typeDefs().map(t => t.path));
       const missing = [...new Set(expandedTypePaths(r.stdout, crate))].filter(p => !known.has(p));
@@ -408,11 +515,25 @@ export async function measureTruth(spec: CrateSpec, opts: TruthOptions): Promise
     try {
       writeProbes(src, work, probes);
       progress(`${spec.name}: rustc round ${round}, ${probes.length} probes`);
-      const args = ['rustc', '--offline', '--lib', '--profile', 'check', '-j2', ...feat, ...nodef, '--', '-Zprint-type-sizes', '--cap-lints', 'allow'];
+      const args = [
+        'rustc',
+        '--offline',
+        '--lib',
+        '--profile',
+        'check',
+        '-j2',
+        ...feat,
+        ...nodef,
+        '--',
+        '-Zprint-type-sizes',
+        '--cap-lints',
+        'allow',
+      ];
       const r = await run('cargo', args, work, env);
       if (r.code === 0) {
         const sizes = new Map<number, { size: number; align: number }>();
-        const re = /^print-type-size type: `(?:[\w:]*::)?__AlProbe<(\d+), .*`: (\d+) bytes, alignment: (\d+) bytes$/;
+        const re =
+          /^print-type-size type: `(?:[\w:]*::)?__AlProbe<(\d+), .*`: (\d+) bytes, alignment: (\d+) bytes$/;
         for (const l of r.stdout.split('\n')) {
           const m = re.exec(l);
           if (m) sizes.set(Number(m[1]), { size: Number(m[2]), align: Number(m[3]) });
@@ -420,11 +541,30 @@ export async function measureTruth(spec: CrateSpec, opts: TruthOptions): Promise
         const types: TruthType[] = [];
         for (const p of probes) {
           const s = sizes.get(p.id);
-          if (s) types.push({ file: p.rel, line: p.item.nameSpan.line, name: p.item.name, path: p.item.path, ...s, ...(p.extra ? { indexed: false as const } : {}) });
+          if (s)
+            types.push({
+              file: p.rel,
+              line: p.item.nameSpan.line,
+              name: p.item.name,
+              path: p.item.path,
+              ...s,
+              ...(p.extra ? { indexed: false as const } : {}),
+            });
           else if (p.extra) unreached.push(p.item.path);
         }
-        const notCompiled = probes.filter(p => !p.extra).length - types.filter(t => t.indexed !== false).length;
-        return { crate: spec.name, version: spec.version, features: spec.features ?? [], noDefaultFeatures: !!spec.noDefaultFeatures, rustc: vv, types, dropped, notCompiled, unreached };
+        const notCompiled =
+          probes.filter(p => !p.extra).length - types.filter(t => t.indexed !== false).length;
+        return {
+          crate: spec.name,
+          version: spec.version,
+          features: spec.features ?? [],
+          noDefaultFeatures: !!spec.noDefaultFeatures,
+          rustc: vv,
+          types,
+          dropped,
+          notCompiled,
+          unreached,
+        };
       }
       // Drop the probes the errors point at; any other error means the crate itself fails.
       const bad = new Map<number, string>();
@@ -439,11 +579,19 @@ export async function measureTruth(spec: CrateSpec, opts: TruthOptions): Promise
         else if (!foreign) foreign = `${m[1]} at ${m[2]}:${m[3]}`;
       }
       if (bad.size === 0 || round >= 6) {
-        const first = foreign || r.stderr.split('\n').find(l => l.startsWith('error')) || r.stderr.slice(-2000);
+        const first =
+          foreign || r.stderr.split('\n').find(l => l.startsWith('error')) || r.stderr.slice(-2000);
         throw new Error(`${spec.name}: the build failed: ${first}`);
       }
       for (const p of probes) if (bad.has(p.id) && p.extra) unreached.push(p.item.path);
-      for (const p of probes) if (bad.has(p.id) && !p.extra) dropped.push({ file: p.rel, line: p.item.nameSpan.line, name: p.item.name, error: bad.get(p.id)! });
+      for (const p of probes)
+        if (bad.has(p.id) && !p.extra)
+          dropped.push({
+            file: p.rel,
+            line: p.item.nameSpan.line,
+            name: p.item.name,
+            error: bad.get(p.id)!,
+          });
       probes = probes.filter(p => !bad.has(p.id));
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
@@ -452,7 +600,8 @@ export async function measureTruth(spec: CrateSpec, opts: TruthOptions): Promise
 }
 
 /** How the engine's answer for one type compares with rustc's. */
-export type Verdict = 'exact' | 'wrong-exact' | 'lower-bound' | 'lower-bound-above-truth' | 'unknown' | 'missing';
+export type Verdict =
+  'exact' | 'wrong-exact' | 'lower-bound' | 'lower-bound-above-truth' | 'unknown' | 'missing';
 
 export interface Compared extends TruthType {
   verdict: Verdict;
@@ -469,16 +618,30 @@ export interface CrateScore {
 }
 
 /** Compares the engine's answer for every type of `truth` (the index is built with its features). */
-export function compareTruth(spec: CrateSpec, truth: CrateTruth, index: WorkspaceIndex): CrateScore {
+export function compareTruth(
+  spec: CrateSpec,
+  truth: CrateTruth,
+  index: WorkspaceIndex,
+): CrateScore {
   const src = crateDir(spec);
   const engine = new LayoutEngine(index);
   const byKey = new Map<string, TypeDefItem>();
   const byPath = new Map<string, TypeDefItem>();
   for (const t of concreteTypes(index, src)) {
-    byKey.set(typeKey({ file: path.relative(src, t.span.file), line: t.nameSpan.line, name: t.name }), t);
+    byKey.set(
+      typeKey({ file: path.relative(src, t.span.file), line: t.nameSpan.line, name: t.name }),
+      t,
+    );
     if (!byPath.has(t.path)) byPath.set(t.path, t);
   }
-  const counts: Record<Verdict, number> = { exact: 0, 'wrong-exact': 0, 'lower-bound': 0, 'lower-bound-above-truth': 0, unknown: 0, missing: 0 };
+  const counts: Record<Verdict, number> = {
+    exact: 0,
+    'wrong-exact': 0,
+    'lower-bound': 0,
+    'lower-bound-above-truth': 0,
+    unknown: 0,
+    missing: 0,
+  };
   const entries: Compared[] = [];
   for (const t of truth.types) {
     // A type the index lacked when the truth was made may be found now (by path).
@@ -488,9 +651,17 @@ export function compareTruth(spec: CrateSpec, truth: CrateTruth, index: Workspac
     let est: Compared['engine'];
     if (item) {
       const l = engine.layoutOfItem(item);
-      est = { size: l.size, align: l.align, status: l.status, ...(l.error ? { error: l.error } : {}), ...(l.unknownParts?.length ? { unknownParts: l.unknownParts.slice(0, 4) } : {}) };
-      if (l.status === 'exact') verdict = l.size === t.size && l.align === t.align ? 'exact' : 'wrong-exact';
-      else if (l.status === 'lower-bound') verdict = l.size > t.size ? 'lower-bound-above-truth' : 'lower-bound';
+      est = {
+        size: l.size,
+        align: l.align,
+        status: l.status,
+        ...(l.error ? { error: l.error } : {}),
+        ...(l.unknownParts?.length ? { unknownParts: l.unknownParts.slice(0, 4) } : {}),
+      };
+      if (l.status === 'exact')
+        verdict = l.size === t.size && l.align === t.align ? 'exact' : 'wrong-exact';
+      else if (l.status === 'lower-bound')
+        verdict = l.size > t.size ? 'lower-bound-above-truth' : 'lower-bound';
       else verdict = 'unknown';
     }
     counts[verdict]++;
@@ -498,14 +669,24 @@ export function compareTruth(spec: CrateSpec, truth: CrateTruth, index: Workspac
   }
   // Types rustc has that no probe reached are misses too (no size known, so no entry).
   counts.missing += truth.unreached?.length ?? 0;
-  return { crate: spec.name, version: spec.version, area: spec.area, total: truth.types.length + (truth.unreached?.length ?? 0), counts, entries };
+  return {
+    crate: spec.name,
+    version: spec.version,
+    area: spec.area,
+    total: truth.types.length + (truth.unreached?.length ?? 0),
+    counts,
+    entries,
+  };
 }
 
 /** The committed form: one type per line, so that a diff shows which types changed. */
 export function truthText(t: CrateTruth): string {
   const { types, dropped, ...head } = t;
-  const list = (xs: object[]) => (xs.length ? `[\n  ${xs.map(x => JSON.stringify(x)).join(',\n  ')}\n ]` : '[]');
-  const fields = Object.entries(head).map(([k, v]) => ` ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  const list = (xs: object[]) =>
+    xs.length ? `[\n  ${xs.map(x => JSON.stringify(x)).join(',\n  ')}\n ]` : '[]';
+  const fields = Object.entries(head).map(
+    ([k, v]) => ` ${JSON.stringify(k)}: ${JSON.stringify(v)}`,
+  );
   return `{\n${fields.join(',\n')},\n "types": ${list(types)},\n "dropped": ${list(dropped)}\n}\n`;
 }
 
@@ -520,16 +701,28 @@ function pct(n: number, d: number): string {
 
 /** Markdown table of the scores, with a total row. */
 export function renderScores(scores: CrateScore[]): string {
-  const head = '| crate | area | types | exact | exact % | wrong exact | lower bound | lb > truth | unknown | missing |';
+  const head =
+    '| crate | area | types | exact | exact % | wrong exact | lower bound | lb > truth | unknown | missing |';
   const rows = [head, '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|'];
-  const tot: Record<Verdict, number> = { exact: 0, 'wrong-exact': 0, 'lower-bound': 0, 'lower-bound-above-truth': 0, unknown: 0, missing: 0 };
+  const tot: Record<Verdict, number> = {
+    exact: 0,
+    'wrong-exact': 0,
+    'lower-bound': 0,
+    'lower-bound-above-truth': 0,
+    unknown: 0,
+    missing: 0,
+  };
   let total = 0;
   for (const s of scores) {
     const c = s.counts;
-    rows.push(`| ${s.crate} ${s.version} | ${s.area} | ${s.total} | ${c.exact} | ${pct(c.exact, s.total)} | ${c['wrong-exact']} | ${c['lower-bound']} | ${c['lower-bound-above-truth']} | ${c.unknown} | ${c.missing} |`);
+    rows.push(
+      `| ${s.crate} ${s.version} | ${s.area} | ${s.total} | ${c.exact} | ${pct(c.exact, s.total)} | ${c['wrong-exact']} | ${c['lower-bound']} | ${c['lower-bound-above-truth']} | ${c.unknown} | ${c.missing} |`,
+    );
     total += s.total;
     for (const k of Object.keys(tot) as Verdict[]) tot[k] += c[k];
   }
-  rows.push(`| **all** | | ${total} | ${tot.exact} | **${pct(tot.exact, total)}** | **${tot['wrong-exact']}** | ${tot['lower-bound']} | ${tot['lower-bound-above-truth']} | ${tot.unknown} | ${tot.missing} |`);
+  rows.push(
+    `| **all** | | ${total} | ${tot.exact} | **${pct(tot.exact, total)}** | **${tot['wrong-exact']}** | ${tot['lower-bound']} | ${tot['lower-bound-above-truth']} | ${tot.unknown} | ${tot.missing} |`,
+  );
   return rows.join('\n');
 }

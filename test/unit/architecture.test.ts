@@ -25,7 +25,8 @@ function tsFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^;'"]*?\bfrom\s+'([^']+)'|\brequire\(\s*'([^']+)'\s*\)|\bimport\(\s*'([^']+)'\s*\)/g;
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\b[^;'"]*?\bfrom\s+'([^']+)'|\brequire\(\s*'([^']+)'\s*\)|\bimport\(\s*'([^']+)'\s*\)/g;
 
 function importsOf(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
@@ -89,11 +90,16 @@ for (const f of files) {
 
 test('no import cycle between files under src/ (type-only imports count)', () => {
   assert.ok(graph.size > 80, `${graph.size} files`);
-  assert.deepEqual(cycles(graph).map(c => c.join(' -> ')), []);
+  assert.deepEqual(
+    cycles(graph).map(c => c.join(' -> ')),
+    [],
+  );
 });
 
 test('only src/extension/ imports vscode', () => {
-  const bad = files.filter(f => !rel(f).startsWith('extension/') && importsOf(f).includes('vscode')).map(rel);
+  const bad = files
+    .filter(f => !rel(f).startsWith('extension/') && importsOf(f).includes('vscode'))
+    .map(rel);
   assert.deepEqual(bad, []);
 });
 
@@ -112,10 +118,18 @@ test('folder-level import cycles between the parts of core/ (index, layout, rule
     }
     folders.set(from, set);
   }
-  assert.deepEqual(cycles(folders).map(c => c.join(' <-> ')), KNOWN_FOLDER_CYCLES);
+  assert.deepEqual(
+    cycles(folders).map(c => c.join(' <-> ')),
+    KNOWN_FOLDER_CYCLES,
+  );
 });
 
 test('the cycle finder finds cycles (checked on a made-up graph)', () => {
-  const g = new Map([['a', new Set(['b'])], ['b', new Set(['c'])], ['c', new Set(['a'])], ['d', new Set(['a'])]]);
+  const g = new Map([
+    ['a', new Set(['b'])],
+    ['b', new Set(['c'])],
+    ['c', new Set(['a'])],
+    ['d', new Set(['a'])],
+  ]);
   assert.deepEqual(cycles(g), [['a', 'b', 'c']]);
 });

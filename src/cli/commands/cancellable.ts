@@ -7,7 +7,11 @@ import { UsageError, type CliIo } from '../io';
 import { CancelledError, ProfileInputError } from '../../profile/source';
 
 /** Runs `work` with a signal that SIGINT aborts; `undefined` when it was cancelled. */
-export async function runCancellable<T>(io: CliIo, showProgress: boolean, work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+export async function runCancellable<T>(
+  io: CliIo,
+  showProgress: boolean,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T | undefined> {
   const ac = new AbortController();
   const onSig = () => ac.abort();
   process.once('SIGINT', onSig);
@@ -27,6 +31,13 @@ export async function runCancellable<T>(io: CliIo, showProgress: boolean, work: 
 }
 
 /** `\rimporting <file>: 12/100 MB[, <extra>]` for a TTY. */
-export function progressLine(io: CliIo, input: string, pr: { bytesRead: number; bytesTotal?: number }, extra = ''): void {
-  io.stderr.write(`\rimporting ${input}: ${(pr.bytesRead / 1e6).toFixed(0)}${pr.bytesTotal ? `/${(pr.bytesTotal / 1e6).toFixed(0)}` : ''} MB${extra}`);
+export function progressLine(
+  io: CliIo,
+  input: string,
+  pr: { bytesRead: number; bytesTotal?: number },
+  extra = '',
+): void {
+  io.stderr.write(
+    `\rimporting ${input}: ${(pr.bytesRead / 1e6).toFixed(0)}${pr.bytesTotal ? `/${(pr.bytesTotal / 1e6).toFixed(0)}` : ''} MB${extra}`,
+  );
 }

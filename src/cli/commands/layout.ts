@@ -4,7 +4,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadWorkspace, type LoadOptions, type TypeOrigin, type WorkspaceIndex } from '../../core/index/workspace';
+import {
+  loadWorkspace,
+  type LoadOptions,
+  type TypeOrigin,
+  type WorkspaceIndex,
+} from '../../core/index/workspace';
 import { CargoFileError } from '../../core/cargo/toml';
 import { cargoLoadOptions, CARGO_BOOL_FLAGS, CARGO_USAGE, CARGO_VALUE_FLAGS } from '../cargo-flags';
 import { LayoutEngine } from '../../core/layout/engine';
@@ -32,7 +37,14 @@ export interface LayoutJsonType {
   viaMacro?: string;
   generic: boolean;
   fields?: { name: string; type: string; offset: number; size: number; align: number }[];
-  variants?: { name: string; size: number; fieldsSize: number; discriminant?: string; uninhabited: boolean; fields: { name: string; type: string; offset: number; size: number }[] }[];
+  variants?: {
+    name: string;
+    size: number;
+    fieldsSize: number;
+    discriminant?: string;
+    uninhabited: boolean;
+    fields: { name: string; type: string; offset: number; size: number }[];
+  }[];
   tag?: { offset: number; size: number };
   /** Where the type is defined: a workspace crate, or a dependency package and version. */
   origin?: TypeOrigin;
@@ -41,7 +53,10 @@ export interface LayoutJsonType {
 }
 
 /** Load the workspace; a malformed Cargo.toml/Cargo.lock is a usage error naming file and line. */
-export async function loadWorkspaceOrFail(target: string, opts: LoadOptions): Promise<WorkspaceIndex> {
+export async function loadWorkspaceOrFail(
+  target: string,
+  opts: LoadOptions,
+): Promise<WorkspaceIndex> {
   try {
     return await loadWorkspace(target, opts);
   } catch (e) {
@@ -68,7 +83,12 @@ export function rustFilesFor(target: string): { files: string[]; root: string } 
   return { files, root: enclosingPackage(abs) ?? abs };
 }
 
-export function layoutJson(item: TypeDefItem, l: TypeLayout, root: string, origin?: TypeOrigin): LayoutJsonType {
+export function layoutJson(
+  item: TypeDefItem,
+  l: TypeLayout,
+  root: string,
+  origin?: TypeOrigin,
+): LayoutJsonType {
   const known = l.status !== 'unknown';
   return {
     name: item.name,
@@ -80,14 +100,22 @@ export function layoutJson(item: TypeDefItem, l: TypeLayout, root: string, origi
     size: known ? l.size : null,
     align: known ? l.align : null,
     status: l.status,
-    niche: l.niche ? { offset: l.niche.offset, bytes: l.niche.bytes, available: l.niche.available.toString() } : undefined,
+    niche: l.niche
+      ? { offset: l.niche.offset, bytes: l.niche.bytes, available: l.niche.available.toString() }
+      : undefined,
     padding: l.padding,
     largest: l.largest,
     unknownParts: l.unknownParts,
     error: l.error,
     viaMacro: item.viaMacro,
     generic: item.generics.some(g => g.kind !== 'lifetime'),
-    fields: l.fields?.map(f => ({ name: f.name, type: f.type, offset: f.offset, size: f.size, align: f.align })),
+    fields: l.fields?.map(f => ({
+      name: f.name,
+      type: f.type,
+      offset: f.offset,
+      size: f.size,
+      align: f.align,
+    })),
     variants: l.variants?.map(v => ({
       name: v.name,
       size: v.size,
@@ -98,7 +126,13 @@ export function layoutJson(item: TypeDefItem, l: TypeLayout, root: string, origi
     })),
     tag: l.tag,
     origin,
-    reason: l.status === 'exact' && !l.error ? undefined : l.error ?? (l.unknownParts?.length ? `unknown (counted as 0): ${l.unknownParts.join('; ')}` : 'unknown'),
+    reason:
+      l.status === 'exact' && !l.error
+        ? undefined
+        : (l.error ??
+          (l.unknownParts?.length
+            ? `unknown (counted as 0): ${l.unknownParts.join('; ')}`
+            : 'unknown')),
   };
 }
 
@@ -110,21 +144,34 @@ function sizeText(l: TypeLayout): string {
 }
 
 function renderText(t: LayoutJsonType, l: TypeLayout): string {
-  const lines = [`${t.path}  (${t.kind}, ${t.file}:${t.line})  ${sizeText(l)}${t.viaMacro ? `  [in ${t.viaMacro}!]` : ''}`];
+  const lines = [
+    `${t.path}  (${t.kind}, ${t.file}:${t.line})  ${sizeText(l)}${t.viaMacro ? `  [in ${t.viaMacro}!]` : ''}`,
+  ];
   if (l.largest) lines.push(`  largest: ${l.largest}`);
   if (l.unknownParts?.length) lines.push(`  unknown (counted as 0): ${l.unknownParts.join(', ')}`);
-  for (const f of l.fields ?? []) lines.push(`  @${String(f.offset).padEnd(6)} ${f.name}: ${f.type}  (${fmtBytes(f.size)} B)`);
+  for (const f of l.fields ?? [])
+    lines.push(`  @${String(f.offset).padEnd(6)} ${f.name}: ${f.type}  (${fmtBytes(f.size)} B)`);
   if (l.tag) lines.push(`  tag @${l.tag.offset}: ${l.tag.size} B`);
   for (const v of l.variants ?? []) {
     lines.push(`  ${v.name}: ${fmtBytes(v.size)} B${v.uninhabited ? ' (uninhabited)' : ''}`);
-    for (const f of v.fields) lines.push(`    @${String(f.offset).padEnd(6)} ${f.name}: ${f.type}  (${fmtBytes(f.size)} B)`);
+    for (const f of v.fields)
+      lines.push(
+        `    @${String(f.offset).padEnd(6)} ${f.name}: ${f.type}  (${fmtBytes(f.size)} B)`,
+      );
   }
   return lines.join('\n');
 }
 
 export async function runLayout(args: string[], io: CliIo): Promise<number> {
-  const { positional, flags } = parseArgs(args, CARGO_VALUE_FLAGS, ['json', 'exact', ...CARGO_BOOL_FLAGS]);
-  if (positional.length !== 1) throw new UsageError(`usage: alloc-lens layout <file-or-dir> [--json] [--exact] ${CARGO_USAGE}`);
+  const { positional, flags } = parseArgs(args, CARGO_VALUE_FLAGS, [
+    'json',
+    'exact',
+    ...CARGO_BOOL_FLAGS,
+  ]);
+  if (positional.length !== 1)
+    throw new UsageError(
+      `usage: alloc-lens layout <file-or-dir> [--json] [--exact] ${CARGO_USAGE}`,
+    );
   const { files, root } = rustFilesFor(positional[0]);
   if (flags.has('exact')) return runExactLayout(positional[0], root, files, flags.has('json'), io);
   const index = await loadWorkspaceOrFail(positional[0], cargoLoadOptions(flags));
@@ -134,30 +181,55 @@ export async function runLayout(args: string[], io: CliIo): Promise<number> {
   const defs = index
     .typeDefs()
     .filter(t => wanted.has(t.span.file))
-    .sort((a, b) => a.span.file.localeCompare(b.span.file) || a.span.startOffset - b.span.startOffset);
+    .sort(
+      (a, b) => a.span.file.localeCompare(b.span.file) || a.span.startOffset - b.span.startOffset,
+    );
   const results = defs.map(item => ({ item, l: engine.layoutOfItem(item) }));
   for (const n of index.notices) io.stderr.write(`alloc-lens: warning: ${n}\n`);
-  for (const w of index.warnings) if (wanted.has(w.file)) io.stderr.write(`alloc-lens: warning: ${path.relative(root, w.file)}${w.line ? `:${w.line}` : ''}: ${w.message}\n`);
+  for (const w of index.warnings)
+    if (wanted.has(w.file))
+      io.stderr.write(
+        `alloc-lens: warning: ${path.relative(root, w.file)}${w.line ? `:${w.line}` : ''}: ${w.message}\n`,
+      );
   if (flags.has('json')) {
-    io.stdout.write(JSON.stringify({ root, types: results.map(r => layoutJson(r.item, r.l, root, index.originOf(r.item))) }, null, 2) + '\n');
+    io.stdout.write(
+      JSON.stringify(
+        { root, types: results.map(r => layoutJson(r.item, r.l, root, index.originOf(r.item))) },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
-    if (results.length === 0) io.stdout.write('no struct, enum, union or type alias defined here\n');
-    io.stdout.write(results.map(r => renderText(layoutJson(r.item, r.l, root), r.l)).join('\n\n') + '\n');
+    if (results.length === 0)
+      io.stdout.write('no struct, enum, union or type alias defined here\n');
+    io.stdout.write(
+      results.map(r => renderText(layoutJson(r.item, r.l, root), r.l)).join('\n\n') + '\n',
+    );
   }
   return 0;
 }
 
 /** `--exact`: ask rustc (-Zprint-type-sizes) and report the drift against the estimates. */
-async function runExactLayout(target: string, root: string, files: string[], json: boolean, io: CliIo): Promise<number> {
+async function runExactLayout(
+  target: string,
+  root: string,
+  files: string[],
+  json: boolean,
+  io: CliIo,
+): Promise<number> {
   const { exactLayoutReport, exactJson, renderExactText } = await import('../../core/exact/index');
   const abs = path.resolve(target);
   const isFile = fs.statSync(abs).isFile();
   const hasManifest = fs.existsSync(path.join(root, 'Cargo.toml'));
   try {
     const report = await exactLayoutReport(
-      hasManifest ? { crateDir: root, onProgress: m => io.stderr.write(`alloc-lens: ${m}\n`) } : { file: isFile ? abs : files[0], onProgress: m => io.stderr.write(`alloc-lens: ${m}\n`) },
+      hasManifest
+        ? { crateDir: root, onProgress: m => io.stderr.write(`alloc-lens: ${m}\n`) }
+        : { file: isFile ? abs : files[0], onProgress: m => io.stderr.write(`alloc-lens: ${m}\n`) },
     );
-    io.stdout.write(json ? JSON.stringify(exactJson(report), null, 2) + '\n' : renderExactText(report));
+    io.stdout.write(
+      json ? JSON.stringify(exactJson(report), null, 2) + '\n' : renderExactText(report),
+    );
     return 0;
   } catch (e) {
     throw new UsageError((e as Error).message);

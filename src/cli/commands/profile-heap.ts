@@ -40,7 +40,16 @@ export async function runHeapProfile(o: HeapCliOptions, io: CliIo): Promise<numb
   const showProgress = !o.json && (io.stderr as NodeJS.WriteStream).isTTY === true;
   const analysed = await runCancellable(io, showProgress, async signal => {
     // Every line of both profiles when comparing: a line cut from one top-N would look gone.
-    const base = o.baseline === undefined ? undefined : await analyzeHeap(o.baseline, { root: o.root, remaps: o.remaps, top: 0, stacks: 0, signal });
+    const base =
+      o.baseline === undefined
+        ? undefined
+        : await analyzeHeap(o.baseline, {
+            root: o.root,
+            remaps: o.remaps,
+            top: 0,
+            stacks: 0,
+            signal,
+          });
     const cur = await analyzeHeap(o.input, {
       root: o.root,
       remaps: o.remaps,
@@ -56,21 +65,52 @@ export async function runHeapProfile(o: HeapCliOptions, io: CliIo): Promise<numb
   const p: HeapAnalysis = analysed.cur;
   if (analysed.base) {
     const cmp = compareHeapReports(analysed.base.report, p.report);
-    io.stdout.write(o.json ? `${JSON.stringify({ ...cmp, root: p.root }, null, 2)}\n` : renderHeapCompareText(cmp, o.top));
+    io.stdout.write(
+      o.json
+        ? `${JSON.stringify({ ...cmp, root: p.root }, null, 2)}\n`
+        : renderHeapCompareText(cmp, o.top),
+    );
     return 0;
   }
-  if (o.folded) writeOut(o.folded, p.folded().map(l => `${l}\n`).join(''));
+  if (o.folded)
+    writeOut(
+      o.folded,
+      p
+        .folded()
+        .map(l => `${l}\n`)
+        .join(''),
+    );
   if (o.speedscope) writeOut(o.speedscope, JSON.stringify(p.speedscope()));
-  const findings = p.confirmations?.map(c => ({ code: c.finding.code, file: path.relative(p.root, c.finding.range.file).split(path.sep).join('/'), line: c.finding.range.line, column: c.finding.range.column, severity: c.severity, staticSeverity: c.finding.severity, confirmed: c.confirmed, measure: c.finding.code === 'async-trait-box' ? 'blocks' : 'bytes', amount: c.samples, share: c.share, note: c.note, message: c.finding.message }));
-  if (o.json) io.stdout.write(`${JSON.stringify({ ...p.report, root: p.root, ...(findings ? { findings } : {}) }, null, 2)}\n`);
+  const findings = p.confirmations?.map(c => ({
+    code: c.finding.code,
+    file: path.relative(p.root, c.finding.range.file).split(path.sep).join('/'),
+    line: c.finding.range.line,
+    column: c.finding.range.column,
+    severity: c.severity,
+    staticSeverity: c.finding.severity,
+    confirmed: c.confirmed,
+    measure: c.finding.code === 'async-trait-box' ? 'blocks' : 'bytes',
+    amount: c.samples,
+    share: c.share,
+    note: c.note,
+    message: c.finding.message,
+  }));
+  if (o.json)
+    io.stdout.write(
+      `${JSON.stringify({ ...p.report, root: p.root, ...(findings ? { findings } : {}) }, null, 2)}\n`,
+    );
   else {
     io.stdout.write(renderHeapText(p.report));
     if (findings) {
       io.stdout.write('\nstatic findings ranked by allocated bytes:\n');
-      for (const f of findings) io.stdout.write(`  ${f.confirmed ? '✔' : ' '} ${f.file}:${f.line}:${f.column} ${f.severity}[${f.code}] ${f.note}\n`);
+      for (const f of findings)
+        io.stdout.write(
+          `  ${f.confirmed ? '✔' : ' '} ${f.file}:${f.line}:${f.column} ${f.severity}[${f.code}] ${f.note}\n`,
+        );
     }
     if (o.folded) io.stdout.write(`folded stacks (bytes): ${o.folded}\n`);
-    if (o.speedscope) io.stdout.write(`speedscope profile (bytes: total, at peak, at exit): ${o.speedscope}\n`);
+    if (o.speedscope)
+      io.stdout.write(`speedscope profile (bytes: total, at peak, at exit): ${o.speedscope}\n`);
   }
   return 0;
 }

@@ -11,12 +11,23 @@ function level(s: Finding['severity']): 'error' | 'warning' | 'note' {
   return s === 'error' ? 'error' : s === 'warning' ? 'warning' : 'note';
 }
 
-export function toSarif(findings: Finding[], root: string, source: (file: string) => string | undefined) {
+export function toSarif(
+  findings: Finding[],
+  root: string,
+  source: (file: string) => string | undefined,
+) {
   const rootUri = pathToFileURL(root.endsWith(path.sep) ? root : root + path.sep).href;
   const loc = (r: Finding['range']) => ({
     physicalLocation: {
-      artifactLocation: path.relative(root, r.file).startsWith('..') ? { uri: pathToFileURL(r.file).href } : { uri: path.relative(root, r.file).split(path.sep).join('/'), uriBaseId: 'SRCROOT' },
-      region: { startLine: r.line, startColumn: r.column, endLine: r.endLine, endColumn: r.endColumn },
+      artifactLocation: path.relative(root, r.file).startsWith('..')
+        ? { uri: pathToFileURL(r.file).href }
+        : { uri: path.relative(root, r.file).split(path.sep).join('/'), uriBaseId: 'SRCROOT' },
+      region: {
+        startLine: r.line,
+        startColumn: r.column,
+        endLine: r.endLine,
+        endColumn: r.endColumn,
+      },
     },
   });
   return {
@@ -44,22 +55,40 @@ export function toSarif(findings: Finding[], root: string, source: (file: string
           level: level(f.severity),
           message: { text: fullMessage(f) },
           locations: [loc(f.range)],
-          relatedLocations: f.related.map((r, i) => ({ id: i, ...loc(r.range), message: { text: r.message } })),
+          relatedLocations: f.related.map((r, i) => ({
+            id: i,
+            ...loc(r.range),
+            message: { text: r.message },
+          })),
           ...(f.fixes.length
             ? {
                 fixes: f.fixes.map(x => ({
                   description: { text: x.title },
                   artifactChanges: [...new Set(x.edits.map(e => e.range.file))].map(file => ({
-                    artifactLocation: { uri: path.relative(root, file).split(path.sep).join('/'), uriBaseId: 'SRCROOT' },
-                    replacements: x.edits.filter(e => e.range.file === file).map(e => ({
-                      deletedRegion: { startLine: e.range.line, startColumn: e.range.column, endLine: e.range.endLine, endColumn: e.range.endColumn },
-                      insertedContent: { text: e.newText },
-                    })),
+                    artifactLocation: {
+                      uri: path.relative(root, file).split(path.sep).join('/'),
+                      uriBaseId: 'SRCROOT',
+                    },
+                    replacements: x.edits
+                      .filter(e => e.range.file === file)
+                      .map(e => ({
+                        deletedRegion: {
+                          startLine: e.range.line,
+                          startColumn: e.range.column,
+                          endLine: e.range.endLine,
+                          endColumn: e.range.endColumn,
+                        },
+                        insertedContent: { text: e.newText },
+                      })),
                   })),
                 })),
               }
             : {}),
-          partialFingerprints: { primaryLocationLineHash: hash(`${f.code}:${source(f.range.file)?.split('\n')[f.range.line - 1]?.trim() ?? ''}`) },
+          partialFingerprints: {
+            primaryLocationLineHash: hash(
+              `${f.code}:${source(f.range.file)?.split('\n')[f.range.line - 1]?.trim() ?? ''}`,
+            ),
+          },
         })),
       },
     ],

@@ -31,10 +31,12 @@ interface CondEnv {
 }
 
 /** cfg names rustc or cargo set (their value in a build script is the host's, not decided here). */
-const BUILTIN_CFG = /^(unix|windows|test|debug_assertions|doc|doctest|miri|proc_macro|panic|overflow_checks|ub_checks|target_\w+|relocation_model|sanitize\w*|fmt_debug|emscripten_wasm_eh|contract_checks)$/;
+const BUILTIN_CFG =
+  /^(unix|windows|test|debug_assertions|doc|doctest|miri|proc_macro|panic|overflow_checks|ub_checks|target_\w+|relocation_model|sanitize\w*|fmt_debug|emscripten_wasm_eh|contract_checks)$/;
 
 function evalCond(cond: string, triple: string | CondEnv): V {
-  const env: CondEnv = typeof triple === 'string' ? { triple, lets: new Map(), fns: new Map(), depth: 0 } : triple;
+  const env: CondEnv =
+    typeof triple === 'string' ? { triple, lets: new Map(), fns: new Map(), depth: 0 } : triple;
   if (env.depth > 16) return 'maybe';
   return evalCondIn(cond, env);
 }
@@ -63,7 +65,12 @@ function evalCondIn(cond: string, env: CondEnv): V {
   }
   let m = /^target\w*\s*\.\s*(starts_with|contains|ends_with)\(\s*"([^"]*)"\s*\)$/.exec(c);
   if (m) {
-    const ok = m[1] === 'starts_with' ? triple.startsWith(m[2]) : m[1] === 'ends_with' ? triple.endsWith(m[2]) : triple.includes(m[2]);
+    const ok =
+      m[1] === 'starts_with'
+        ? triple.startsWith(m[2])
+        : m[1] === 'ends_with'
+          ? triple.endsWith(m[2])
+          : triple.includes(m[2]);
     return ok ? 'yes' : 'no';
   }
   m = /^target\w*\s*==\s*"([^"]*)"$/.exec(c);
@@ -71,7 +78,14 @@ function evalCondIn(cond: string, env: CondEnv): V {
   m = /^(?:\w+\s*\.\s*)?\w*minor\w*\s*(>=|>|<|<=)\s*(\d+)$/.exec(c);
   if (m) {
     const n = Number(m[2]);
-    const r = m[1] === '>=' ? RUSTC_MINOR >= n : m[1] === '>' ? RUSTC_MINOR > n : m[1] === '<' ? RUSTC_MINOR < n : RUSTC_MINOR <= n;
+    const r =
+      m[1] === '>='
+        ? RUSTC_MINOR >= n
+        : m[1] === '>'
+          ? RUSTC_MINOR > n
+          : m[1] === '<'
+            ? RUSTC_MINOR < n
+            : RUSTC_MINOR <= n;
     return r ? 'yes' : 'no';
   }
   m = /^\w+\s*\.\s*probe_rustc_version\(\s*1\s*,\s*(\d+)\s*\)$/.exec(c);
@@ -82,7 +96,12 @@ function evalCondIn(cond: string, env: CondEnv): V {
   if (m) return env.features ? (env.features.has(m[1]) ? 'yes' : 'no') : 'maybe';
   m = /^cfg!\(\s*([A-Za-z_]\w*)\s*\)$/.exec(c);
   if (m) return BUILTIN_CFG.test(m[1]) ? 'maybe' : 'no';
-  if (/^(?:std\s*::\s*)?env\s*::\s*var(?:_os)?\(\s*"DOCS_RS"\s*\)\s*\.\s*(?:is_some|is_ok)\(\s*\)$/.test(c)) return 'no';
+  if (
+    /^(?:std\s*::\s*)?env\s*::\s*var(?:_os)?\(\s*"DOCS_RS"\s*\)\s*\.\s*(?:is_some|is_ok)\(\s*\)$/.test(
+      c,
+    )
+  )
+    return 'no';
   if (/^[A-Za-z_]\w*$/.test(c)) {
     const bound = env.lets.get(c);
     return bound !== undefined ? deeper(bound) : 'maybe';
@@ -145,7 +164,8 @@ function boolFn(body: string, ev: (c: string) => V): V {
     if (ret[1] === 'true') {
       if (v === 'yes') return acc === 'no' ? 'no' : acc === 'maybe' ? 'maybe' : 'yes';
       if (v === 'maybe') acc = 'maybe';
-    } else acc = acc === 'no' || v === 'yes' ? 'no' : acc === 'maybe' || v === 'maybe' ? 'maybe' : 'yes';
+    } else
+      acc = acc === 'no' || v === 'yes' ? 'no' : acc === 'maybe' || v === 'maybe' ? 'maybe' : 'yes';
     i = close + 1;
   }
   const rest = body.slice(i).trim();
@@ -165,7 +185,12 @@ function locals(src: string): { lets: Map<string, string>; fns: Map<string, stri
     lets.set(m[2], m[3]);
   }
   // Any other binding of the name (a pattern, a `let x = match ..`) makes it unknown.
-  for (const n of [...lets.keys()]) if (twice.has(n) || new RegExp(`\\blet\\s+(?:mut\\s+)?${n}\\s*[:=]`, 'g').exec(src.replace(letRe, '')) ) lets.delete(n);
+  for (const n of [...lets.keys()])
+    if (
+      twice.has(n) ||
+      new RegExp(`\\blet\\s+(?:mut\\s+)?${n}\\s*[:=]`, 'g').exec(src.replace(letRe, ''))
+    )
+      lets.delete(n);
   const fns = new Map<string, string>();
   const fnRe = /\bfn\s+([A-Za-z_]\w*)\s*\([^()]*\)\s*->\s*bool\s*\{/g;
   for (let m = fnRe.exec(src); m; m = fnRe.exec(src)) {
@@ -212,7 +237,11 @@ function hasSysrootCrate(name: string, triple: string): V {
   return 'maybe';
 }
 
-export function buildScriptCfgs(buildRs: string, triple: string, features?: ReadonlySet<string>): Map<string, 'yes' | 'maybe'> {
+export function buildScriptCfgs(
+  buildRs: string,
+  triple: string,
+  features?: ReadonlySet<string>,
+): Map<string, 'yes' | 'maybe'> {
   const src = code(buildRs);
   const env: CondEnv = { triple, features, ...locals(src), depth: 0 };
   const out = new Map<string, 'yes' | 'maybe'>();
@@ -245,7 +274,8 @@ export function buildScriptCfgs(buildRs: string, triple: string, features?: Read
     const h = here();
     record(name, h === 'no' ? 'no' : cond === 'maybe' ? 'maybe' : h);
   };
-  const tokens = /"(?:\\.|[^"\\])*"|\bfn\s+(\w+)|\breturn\b|\belse\s+if\b|\belse\b|\bif\b|[{}]|=>|\.emit_(sysroot_crate|rustc_version)\(\s*(?:"(\w+)"|1\s*,\s*(\d+))\s*\)|\.emit_\w+\(|(?:\.|::|\b)emit\(\s*"([A-Za-z_]\w*)"/g;
+  const tokens =
+    /"(?:\\.|[^"\\])*"|\bfn\s+(\w+)|\breturn\b|\belse\s+if\b|\belse\b|\bif\b|[{}]|=>|\.emit_(sysroot_crate|rustc_version)\(\s*(?:"(\w+)"|1\s*,\s*(\d+))\s*\)|\.emit_\w+\(|(?:\.|::|\b)emit\(\s*"([A-Za-z_]\w*)"/g;
   let pendingIf: { cond: string; isElseIf: boolean; isElse: boolean } | undefined;
   let pendingFn: string | undefined;
   let condStart = -1;
@@ -301,9 +331,22 @@ export function buildScriptCfgs(buildRs: string, triple: string, features?: Read
       if (pendingIf) {
         const cond = condStart >= 0 ? src.slice(condStart, m.index) : '';
         const prior = pendingIf.isElse || pendingIf.isElseIf ? (lastChain ?? []) : [];
-        const priorNone = prior.reduce<V>((acc, v) => (acc === 'no' || not(v) === 'no' ? 'no' : acc === 'maybe' || v === 'maybe' ? 'maybe' : 'yes'), 'yes');
+        const priorNone = prior.reduce<V>(
+          (acc, v) =>
+            acc === 'no' || not(v) === 'no'
+              ? 'no'
+              : acc === 'maybe' || v === 'maybe'
+                ? 'maybe'
+                : 'yes',
+          'yes',
+        );
         const own = pendingIf.isElse ? 'yes' : /\blet\b/.test(cond) ? 'maybe' : evalCond(cond, env);
-        const v: V = priorNone === 'no' || own === 'no' ? 'no' : priorNone === 'maybe' || own === 'maybe' ? 'maybe' : 'yes';
+        const v: V =
+          priorNone === 'no' || own === 'no'
+            ? 'no'
+            : priorNone === 'maybe' || own === 'maybe'
+              ? 'maybe'
+              : 'yes';
         stack.push({ v, chain: [...prior, own] });
         pendingIf = undefined;
       } else if (pendingFn) {
@@ -311,9 +354,17 @@ export function buildScriptCfgs(buildRs: string, triple: string, features?: Read
         pendingFn = undefined;
       } else {
         // A `match`, an arm, a loop that may not run, a closure: not known to run.
-        const head = src.slice(Math.max(src.lastIndexOf(';', m.index), src.lastIndexOf('{', m.index - 1), src.lastIndexOf('}', m.index)) + 1, m.index);
+        const head = src.slice(
+          Math.max(
+            src.lastIndexOf(';', m.index),
+            src.lastIndexOf('{', m.index - 1),
+            src.lastIndexOf('}', m.index),
+          ) + 1,
+          m.index,
+        );
         const top = stack[stack.length - 1];
-        if (/^\s*match\b/.test(head) || /[=(]\s*match\b/.test(head)) stack.push({ v: 'yes', arms: [] });
+        if (/^\s*match\b/.test(head) || /[=(]\s*match\b/.test(head))
+          stack.push({ v: 'yes', arms: [] });
         // An arm's body block runs when its arm is taken (the arm is accounted for by the match).
         else if (top?.arms && /=>\s*$/.test(head)) stack.push({ v: 'yes' });
         else stack.push({ v: /\bmatch\b|=>|\||\bfor\b|\bwhile\b/.test(head) ? 'maybe' : 'yes' });
@@ -327,7 +378,8 @@ export function buildScriptCfgs(buildRs: string, triple: string, features?: Read
       if (b?.arms) {
         // Sure in every arm: emitted when the match runs; in some arms only: maybe.
         const names = new Set(b.arms.flatMap(a => [...a.keys()]));
-        for (const n of names) set(n, b.arms.length > 0 && b.arms.every(a => a.get(n) === 'yes') ? 'yes' : 'maybe');
+        for (const n of names)
+          set(n, b.arms.length > 0 && b.arms.every(a => a.get(n) === 'yes') ? 'yes' : 'maybe');
       }
       // `if !enable_use_proc_macro(&target) { return; }` in main: what follows runs only when
       // the condition is false. (A `return` in a `match` arm is not followed: as before, the
@@ -336,7 +388,8 @@ export function buildScriptCfgs(buildRs: string, triple: string, features?: Read
       if (b?.returns && b.chain && top?.main) {
         const g = not(b.v);
         const prev = top.guard ?? 'yes';
-        top.guard = prev === 'no' || g === 'no' ? 'no' : prev === 'maybe' || g === 'maybe' ? 'maybe' : 'yes';
+        top.guard =
+          prev === 'no' || g === 'no' ? 'no' : prev === 'maybe' || g === 'maybe' ? 'maybe' : 'yes';
       }
     }
   }

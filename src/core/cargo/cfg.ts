@@ -26,17 +26,46 @@ export interface CfgContext {
 
 /** cfg names rustc or cargo define; every other name is a custom cfg. */
 const BUILTIN = new Set([
-  'unix', 'windows', 'test', 'debug_assertions', 'doc', 'doctest', 'miri', 'proc_macro', 'panic', 'feature',
-  'overflow_checks', 'relocation_model', 'sanitize', 'ub_checks', 'fmt_debug', 'contract_checks', 'target_arch',
-  'target_os', 'target_family', 'target_env', 'target_abi', 'target_vendor', 'target_pointer_width',
-  'target_endian', 'target_has_atomic', 'target_feature', 'target_thread_local', 'emscripten_wasm_eh',
+  'unix',
+  'windows',
+  'test',
+  'debug_assertions',
+  'doc',
+  'doctest',
+  'miri',
+  'proc_macro',
+  'panic',
+  'feature',
+  'overflow_checks',
+  'relocation_model',
+  'sanitize',
+  'ub_checks',
+  'fmt_debug',
+  'contract_checks',
+  'target_arch',
+  'target_os',
+  'target_family',
+  'target_env',
+  'target_abi',
+  'target_vendor',
+  'target_pointer_width',
+  'target_endian',
+  'target_has_atomic',
+  'target_feature',
+  'target_thread_local',
+  'emscripten_wasm_eh',
 ]);
 
 const ARCH: Record<string, { arch: string; width: string; endian: string; features: string[] }> = {
   x86_64: { arch: 'x86_64', width: '64', endian: 'little', features: ['fxsr', 'sse', 'sse2'] },
   aarch64: { arch: 'aarch64', width: '64', endian: 'little', features: ['neon', 'fp-armv8'] },
   arm64: { arch: 'aarch64', width: '64', endian: 'little', features: ['neon', 'fp-armv8'] },
-  riscv64gc: { arch: 'riscv64', width: '64', endian: 'little', features: ['a', 'c', 'd', 'f', 'm'] },
+  riscv64gc: {
+    arch: 'riscv64',
+    width: '64',
+    endian: 'little',
+    features: ['a', 'c', 'd', 'f', 'm'],
+  },
   riscv64: { arch: 'riscv64', width: '64', endian: 'little', features: [] },
   powerpc64le: { arch: 'powerpc64', width: '64', endian: 'little', features: [] },
   loongarch64: { arch: 'loongarch64', width: '64', endian: 'little', features: [] },
@@ -57,7 +86,10 @@ export function hostTriple(): string {
 export function cfgTarget(triple: string = hostTriple()): CfgTarget {
   const parts = triple.split('-');
   const a = ARCH[parts[0]];
-  if (!a) throw new Error(`target ${triple}: layouts are computed for 64-bit little-endian targets only (x86_64, aarch64, riscv64gc, powerpc64le, loongarch64)`);
+  if (!a)
+    throw new Error(
+      `target ${triple}: layouts are computed for 64-bit little-endian targets only (x86_64, aarch64, riscv64gc, powerpc64le, loongarch64)`,
+    );
   const rest = parts.slice(1).join('-');
   let os = 'none';
   let family: string[] = [];
@@ -69,11 +101,20 @@ export function cfgTarget(triple: string = hostTriple()): CfgTarget {
     env = /musl/.test(rest) ? 'musl' : /android/.test(rest) ? '' : 'gnu';
   } else if (/darwin|macos/.test(rest)) [os, family, vendor] = ['macos', ['unix'], 'apple'];
   else if (/ios/.test(rest)) [os, family, vendor] = ['ios', ['unix'], 'apple'];
-  else if (/windows/.test(rest)) [os, family, env] = ['windows', ['windows'], /gnu/.test(rest) ? 'gnu' : 'msvc'];
-  else for (const o of ['freebsd', 'netbsd', 'openbsd', 'dragonfly', 'illumos', 'solaris', 'fuchsia']) if (rest.includes(o)) [os, family] = [o, o === 'fuchsia' ? [] : ['unix']];
+  else if (/windows/.test(rest))
+    [os, family, env] = ['windows', ['windows'], /gnu/.test(rest) ? 'gnu' : 'msvc'];
+  else
+    for (const o of ['freebsd', 'netbsd', 'openbsd', 'dragonfly', 'illumos', 'solaris', 'fuchsia'])
+      if (rest.includes(o)) [os, family] = [o, o === 'fuchsia' ? [] : ['unix']];
   return {
     triple,
-    flags: new Set([...family, 'debug_assertions', 'target_has_atomic', 'target_thread_local', 'overflow_checks']),
+    flags: new Set([
+      ...family,
+      'debug_assertions',
+      'target_has_atomic',
+      'target_thread_local',
+      'overflow_checks',
+    ]),
     values: {
       target_os: [os],
       target_family: family,
@@ -99,8 +140,10 @@ function tokenize(s: string): Tok[] {
   return s.match(/"(?:\\.|[^"\\])*"|[A-Za-z_][\w]*|[(),=]|[^\s\w(),="]+/g) ?? [];
 }
 
-const and = (a: CfgValue, b: CfgValue): CfgValue => (a === 'no' || b === 'no' ? 'no' : a === 'maybe' || b === 'maybe' ? 'maybe' : 'yes');
-const or = (a: CfgValue, b: CfgValue): CfgValue => (a === 'yes' || b === 'yes' ? 'yes' : a === 'maybe' || b === 'maybe' ? 'maybe' : 'no');
+const and = (a: CfgValue, b: CfgValue): CfgValue =>
+  a === 'no' || b === 'no' ? 'no' : a === 'maybe' || b === 'maybe' ? 'maybe' : 'yes';
+const or = (a: CfgValue, b: CfgValue): CfgValue =>
+  a === 'yes' || b === 'yes' ? 'yes' : a === 'maybe' || b === 'maybe' ? 'maybe' : 'no';
 const not = (a: CfgValue): CfgValue => (a === 'yes' ? 'no' : a === 'no' ? 'yes' : 'maybe');
 
 /**
@@ -156,7 +199,9 @@ function evalCfgUncached(pred: string, ctx: CfgContext): CfgValue {
       return 'maybe';
     }
     const custom = !BUILTIN.has(t);
-    const fromBuild = custom ? (ctx.buildScriptCfgs?.get(t) ?? ctx.buildScriptCfgs?.get('*')) : undefined;
+    const fromBuild = custom
+      ? (ctx.buildScriptCfgs?.get(t) ?? ctx.buildScriptCfgs?.get('*'))
+      : undefined;
     if (fromBuild === 'yes' && toks[i] !== '=') return 'yes';
     const maybe = fromBuild === 'maybe';
     if (toks[i] === '=') {
@@ -189,7 +234,9 @@ export function defaultFeatures(table: Record<string, unknown> | undefined): str
     if (out.has(f) || f.includes('/') || f.startsWith('dep:')) return;
     out.add(f);
     const deps = table[f];
-    if (Array.isArray(deps)) for (const d of deps) if (typeof d === 'string' && !d.includes('/') && !d.startsWith('dep:')) visit(d);
+    if (Array.isArray(deps))
+      for (const d of deps)
+        if (typeof d === 'string' && !d.includes('/') && !d.startsWith('dep:')) visit(d);
   };
   const def = table.default;
   if (Array.isArray(def)) for (const d of def) if (typeof d === 'string') visit(d);

@@ -80,7 +80,11 @@ function readLock(file: string): Map<string, LockPackage[]> {
   return out;
 }
 
-export function resolveGraph(rootDirs: string[], target: CfgTarget, req: FeatureRequest = {}): CrateGraph {
+export function resolveGraph(
+  rootDirs: string[],
+  target: CfgTarget,
+  req: FeatureRequest = {},
+): CrateGraph {
   const packages = new Map<string, ResolvedPackage>();
   const missing = new Set<string>();
   const missingDev = new Set<string>();
@@ -96,7 +100,17 @@ export function resolveGraph(rootDirs: string[], target: CfgTarget, req: Feature
       const manifest = readManifest(dir);
       // Filled once the features are final (a build script may test `cfg!(feature = "..")`).
       const buildCfgs = new Map<string, 'yes' | 'maybe'>();
-      p = { id: dir, name: manifest.name, version: manifest.version, manifest, workspace, features: new Set(), deps: new Map(), devDeps: new Map(), buildCfgs };
+      p = {
+        id: dir,
+        name: manifest.name,
+        version: manifest.version,
+        manifest,
+        workspace,
+        features: new Set(),
+        deps: new Map(),
+        devDeps: new Map(),
+        buildCfgs,
+      };
       packages.set(dir, p);
     }
     return p;
@@ -105,9 +119,15 @@ export function resolveGraph(rootDirs: string[], target: CfgTarget, req: Feature
 
   const lockVersion = (from: ResolvedPackage, name: string): string | undefined => {
     const entries = lock?.get(from.name);
-    const self = entries?.find(e => e.version === from.version) ?? (entries?.length === 1 ? entries[0] : undefined);
+    const self =
+      entries?.find(e => e.version === from.version) ??
+      (entries?.length === 1 ? entries[0] : undefined);
     const ref = self?.deps.find(d => d === name || d.startsWith(name + ' '));
-    if (ref) return ref.split(' ')[1] ?? (lock!.get(name)?.length === 1 ? lock!.get(name)![0].version : undefined);
+    if (ref)
+      return (
+        ref.split(' ')[1] ??
+        (lock!.get(name)?.length === 1 ? lock!.get(name)![0].version : undefined)
+      );
     return undefined;
   };
 
@@ -118,20 +138,29 @@ export function resolveGraph(rootDirs: string[], target: CfgTarget, req: Feature
       const m = members.get(dep.package)!;
       if (m !== from.id) return m;
     }
-    const cands = dep.git ? registry.gitCandidates(dep.package, dep.git) : registry.candidates(dep.package);
+    const cands = dep.git
+      ? registry.gitCandidates(dep.package, dep.git)
+      : registry.candidates(dep.package);
     const locked = lockVersion(from, dep.package);
     if (locked) {
       const c = cands.find(x => x.version === locked);
       if (c) return c.dir;
     }
-    const v = dep.git ? cands[0]?.version : bestMatch(cands.map(c => c.version), dep.req);
+    const v = dep.git
+      ? cands[0]?.version
+      : bestMatch(
+          cands.map(c => c.version),
+          dep.req,
+        );
     return v ? cands.find(c => c.version === v)!.dir : undefined;
   };
 
   const applies = (dep: Dependency): boolean => {
     if (!dep.target) return true;
     const m = /^cfg\((.*)\)$/s.exec(dep.target.trim());
-    return m ? evalCfgIn(m[1], { target: target, features: new Set() }) !== 'no' : dep.target === target.triple;
+    return m
+      ? evalCfgIn(m[1], { target: target, features: new Set() }) !== 'no'
+      : dep.target === target.triple;
   };
 
   /** Packages whose features are final (the library build) once dev-dependencies are added. */
@@ -164,13 +193,15 @@ export function resolveGraph(rootDirs: string[], target: CfgTarget, req: Feature
     for (const f of weak.get(`${p.id}\0${dep.key}`) ?? []) feature(d, f);
   };
 
-  const depsNamed = (p: ResolvedPackage, key: string) => p.manifest.deps.filter(d => d.key === key && d.kind === 'normal' && applies(d));
+  const depsNamed = (p: ResolvedPackage, key: string) =>
+    p.manifest.deps.filter(d => d.key === key && d.kind === 'normal' && applies(d));
 
   const activated = new Set<string>();
   const activatePackage = (p: ResolvedPackage): void => {
     if (activated.has(p.id)) return;
     activated.add(p.id);
-    for (const d of p.manifest.deps) if (d.kind === 'normal' && !d.optional && applies(d)) activateDep(p, d);
+    for (const d of p.manifest.deps)
+      if (d.kind === 'normal' && !d.optional && applies(d)) activateDep(p, d);
   };
 
   const feature = (p: ResolvedPackage, f: string): void => {
@@ -235,17 +266,29 @@ export function resolveGraph(rootDirs: string[], target: CfgTarget, req: Feature
   for (const p of roots) rootFeatures(p);
   // Dev-dependencies: resolved for test targets, without changing the library's features.
   frozen = new Set(packages.keys());
-  for (const p of roots) for (const d of p.manifest.deps) if (d.kind === 'dev' && applies(d)) activateDep(p, d);
+  for (const p of roots)
+    for (const d of p.manifest.deps) if (d.kind === 'dev' && applies(d)) activateDep(p, d);
   for (const p of packages.values()) {
     const build = p.manifest.targets.find(t => t.kind === 'build');
     if (!build) continue;
     try {
-      for (const [k, v] of buildScriptCfgs(fs.readFileSync(build.root, 'utf8'), target.triple, p.features)) p.buildCfgs.set(k, v);
+      for (const [k, v] of buildScriptCfgs(
+        fs.readFileSync(build.root, 'utf8'),
+        target.triple,
+        p.features,
+      ))
+        p.buildCfgs.set(k, v);
     } catch {
       p.buildCfgs.set('*', 'maybe');
     }
   }
-  return { packages, roots: rootDirs, missing: [...missing].sort(), missingDev: [...missingDev].sort(), source: lock ? 'lockfile' : 'manifests' };
+  return {
+    packages,
+    roots: rootDirs,
+    missing: [...missing].sort(),
+    missingDev: [...missingDev].sort(),
+    source: lock ? 'lockfile' : 'manifests',
+  };
 }
 
 /** Whether the manifest refers to optional dependency `key` as `dep:key` (no implicit feature). */

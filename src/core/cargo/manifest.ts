@@ -73,7 +73,14 @@ function workspaceRoot(dir: string): TomlTable | undefined {
   }
 }
 
-function depOf(key: string, spec: unknown, kind: DepKind, target: string | undefined, dir: string, ws: () => TomlTable | undefined): Dependency {
+function depOf(
+  key: string,
+  spec: unknown,
+  kind: DepKind,
+  target: string | undefined,
+  dir: string,
+  ws: () => TomlTable | undefined,
+): Dependency {
   let s = typeof spec === 'string' ? { version: spec } : (table(spec) ?? {});
   if (s.workspace === true) {
     const inherited = table(ws()?.dependencies)?.[key];
@@ -97,10 +104,23 @@ function depOf(key: string, spec: unknown, kind: DepKind, target: string | undef
   };
 }
 
-function deps(t: TomlTable, dir: string, target: string | undefined, ws: () => TomlTable | undefined): Dependency[] {
+function deps(
+  t: TomlTable,
+  dir: string,
+  target: string | undefined,
+  ws: () => TomlTable | undefined,
+): Dependency[] {
   const out: Dependency[] = [];
-  const kinds: [string, DepKind][] = [['dependencies', 'normal'], ['dev-dependencies', 'dev'], ['dev_dependencies', 'dev'], ['build-dependencies', 'build'], ['build_dependencies', 'build']];
-  for (const [k, kind] of kinds) for (const [key, spec] of Object.entries(table(t[k]) ?? {})) out.push(depOf(key, spec, kind, target, dir, ws));
+  const kinds: [string, DepKind][] = [
+    ['dependencies', 'normal'],
+    ['dev-dependencies', 'dev'],
+    ['dev_dependencies', 'dev'],
+    ['build-dependencies', 'build'],
+    ['build_dependencies', 'build'],
+  ];
+  for (const [k, kind] of kinds)
+    for (const [key, spec] of Object.entries(table(t[k]) ?? {}))
+      out.push(depOf(key, spec, kind, target, dir, ws));
   return out;
 }
 
@@ -130,19 +150,44 @@ function targets(t: TomlTable, pkg: TomlTable, dir: string, name: string): Manif
     out.push({ kind, name: normal(n), root });
   };
   const lib = table(t.lib);
-  add('lib', String(lib?.name ?? name), lib?.path ? path.resolve(dir, String(lib.path)) : path.join(dir, 'src', 'lib.rs'));
-  const explicit: [string, TargetKind, string][] = [['bin', 'bin', 'src/bin'], ['test', 'test', 'tests'], ['bench', 'bench', 'benches'], ['example', 'example', 'examples']];
+  add(
+    'lib',
+    String(lib?.name ?? name),
+    lib?.path ? path.resolve(dir, String(lib.path)) : path.join(dir, 'src', 'lib.rs'),
+  );
+  const explicit: [string, TargetKind, string][] = [
+    ['bin', 'bin', 'src/bin'],
+    ['test', 'test', 'tests'],
+    ['bench', 'bench', 'benches'],
+    ['example', 'example', 'examples'],
+  ];
   for (const [key, kind, auto] of explicit) {
     for (const e of Array.isArray(t[key]) ? (t[key] as unknown[]).map(table) : []) {
       if (!e) continue;
       const n = String(e.name ?? name);
-      const guess = kind === 'bin' && n === name && isFile(path.join(dir, 'src', 'main.rs')) ? path.join(dir, 'src', 'main.rs') : path.join(dir, auto, `${n}.rs`);
-      add(kind, n, e.path ? path.resolve(dir, String(e.path)) : isFile(guess) ? guess : path.join(dir, auto, n, 'main.rs'));
+      const guess =
+        kind === 'bin' && n === name && isFile(path.join(dir, 'src', 'main.rs'))
+          ? path.join(dir, 'src', 'main.rs')
+          : path.join(dir, auto, `${n}.rs`);
+      add(
+        kind,
+        n,
+        e.path
+          ? path.resolve(dir, String(e.path))
+          : isFile(guess)
+            ? guess
+            : path.join(dir, auto, n, 'main.rs'),
+      );
     }
   }
   const autoOn = (k: string) => pkg[k] !== false && !(pkg.autodiscovery === false);
   if (autoOn('autobins')) add('bin', name, path.join(dir, 'src', 'main.rs'));
-  const autoDirs: [string, TargetKind, string][] = [['autobins', 'bin', 'src/bin'], ['autotests', 'test', 'tests'], ['autobenches', 'bench', 'benches'], ['autoexamples', 'example', 'examples']];
+  const autoDirs: [string, TargetKind, string][] = [
+    ['autobins', 'bin', 'src/bin'],
+    ['autotests', 'test', 'tests'],
+    ['autobenches', 'bench', 'benches'],
+    ['autoexamples', 'example', 'examples'],
+  ];
   for (const [flag, kind, rel] of autoDirs) {
     if (!autoOn(flag)) continue;
     const d = path.join(dir, rel);
@@ -152,7 +197,12 @@ function targets(t: TomlTable, pkg: TomlTable, dir: string, name: string): Manif
     }
   }
   const build = pkg.build;
-  if (build !== false) add('build', 'build_script_build', typeof build === 'string' ? path.resolve(dir, build) : path.join(dir, 'build.rs'));
+  if (build !== false)
+    add(
+      'build',
+      'build_script_build',
+      typeof build === 'string' ? path.resolve(dir, build) : path.join(dir, 'build.rs'),
+    );
   return out;
 }
 
@@ -171,17 +221,26 @@ export function readManifest(dir: string): Manifest {
   const wsTable = () => (wsRoot === null ? (wsRoot = workspaceRoot(dir)) : wsRoot);
   const name = String(pkg?.name ?? path.basename(dir));
   const all = deps(t, dir, undefined, wsTable);
-  for (const [pred, tt] of Object.entries(table(t.target) ?? {})) all.push(...deps(table(tt) ?? {}, dir, pred, wsTable));
+  for (const [pred, tt] of Object.entries(table(t.target) ?? {}))
+    all.push(...deps(table(tt) ?? {}, dir, pred, wsTable));
   const features: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(table(t.features) ?? {})) features[k] = strings(v);
-  const version = typeof pkg?.version === 'string' ? pkg.version : String(table(wsTable()?.package)?.version ?? '0.0.0');
+  const version =
+    typeof pkg?.version === 'string'
+      ? pkg.version
+      : String(table(wsTable()?.package)?.version ?? '0.0.0');
   const m: Manifest = {
     dir,
     file,
     name,
     version,
     libName: normal(String(table(t.lib)?.name ?? name)),
-    edition: typeof pkg?.edition === 'string' ? pkg.edition : table(pkg?.edition)?.workspace === true ? String(table(wsTable()?.package)?.edition ?? '2015') : '2015',
+    edition:
+      typeof pkg?.edition === 'string'
+        ? pkg.edition
+        : table(pkg?.edition)?.workspace === true
+          ? String(table(wsTable()?.package)?.edition ?? '2015')
+          : '2015',
     procMacro: table(t.lib)?.['proc-macro'] === true || table(t.lib)?.proc_macro === true,
     deps: all,
     features,

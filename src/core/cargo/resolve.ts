@@ -29,26 +29,54 @@ export interface GraphResult {
 interface Meta {
   packages: { id: string; name: string; version: string; manifest_path: string }[];
   workspace_members: string[];
-  resolve: { nodes: { id: string; deps: { name: string; pkg: string; dep_kinds: { kind: string | null }[] }[]; features: string[] }[] } | null;
+  resolve: {
+    nodes: {
+      id: string;
+      deps: { name: string; pkg: string; dep_kinds: { kind: string | null }[] }[];
+      features: string[];
+    }[];
+  } | null;
 }
 
 function runCargoMetadata(manifest: string, opts: GraphOptions, triple: string): Promise<Meta> {
-  const args = ['metadata', '--format-version', '1', '--offline', '--locked', '--manifest-path', manifest, '--filter-platform', triple];
+  const args = [
+    'metadata',
+    '--format-version',
+    '1',
+    '--offline',
+    '--locked',
+    '--manifest-path',
+    manifest,
+    '--filter-platform',
+    triple,
+  ];
   if (opts.allFeatures) args.push('--all-features');
   if (opts.noDefaultFeatures) args.push('--no-default-features');
   if (opts.features?.length) args.push('--features', opts.features.join(','));
   return new Promise((resolve, reject) => {
     // Argument array, no shell; 60 s bound so a wedged cargo cannot hang the analysis.
-    execFile('cargo', args, { cwd: path.dirname(manifest), timeout: 60_000, maxBuffer: 256 << 20, signal: opts.signal }, (err, stdout, stderr) => {
-      if (err) reject(new Error((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'cargo is not installed' : String(stderr).trim().split('\n').pop() || err.message));
-      else {
-        try {
-          resolve(JSON.parse(stdout) as Meta);
-        } catch (e) {
-          reject(e as Error);
+    execFile(
+      'cargo',
+      args,
+      { cwd: path.dirname(manifest), timeout: 60_000, maxBuffer: 256 << 20, signal: opts.signal },
+      (err, stdout, stderr) => {
+        if (err)
+          reject(
+            new Error(
+              (err as NodeJS.ErrnoException).code === 'ENOENT'
+                ? 'cargo is not installed'
+                : String(stderr).trim().split('\n').pop() || err.message,
+            ),
+          );
+        else {
+          try {
+            resolve(JSON.parse(stdout) as Meta);
+          } catch (e) {
+            reject(e as Error);
+          }
         }
-      }
-    });
+      },
+    );
   });
 }
 
@@ -63,12 +91,26 @@ function fromMetadata(meta: Meta, rootDirs: string[], target: CfgTarget): CrateG
     const build = manifest.targets.find(t => t.kind === 'build');
     if (build) {
       try {
-        buildCfgs = buildScriptCfgs(fs.readFileSync(build.root, 'utf8'), target.triple, new Set(node.features));
+        buildCfgs = buildScriptCfgs(
+          fs.readFileSync(build.root, 'utf8'),
+          target.triple,
+          new Set(node.features),
+        );
       } catch {
         buildCfgs = new Map([['*', 'maybe']]);
       }
     }
-    const p: ResolvedPackage = { id: dir, name: manifest.name, version: manifest.version, manifest, workspace: members.has(node.id), features: new Set(node.features), deps: new Map(), devDeps: new Map(), buildCfgs };
+    const p: ResolvedPackage = {
+      id: dir,
+      name: manifest.name,
+      version: manifest.version,
+      manifest,
+      workspace: members.has(node.id),
+      features: new Set(node.features),
+      deps: new Map(),
+      devDeps: new Map(),
+      buildCfgs,
+    };
     for (const d of node.deps) {
       const to = dirOf.get(d.pkg)!;
       if (d.dep_kinds.some(k => k.kind === null)) p.deps.set(d.name, to);
@@ -79,18 +121,27 @@ function fromMetadata(meta: Meta, rootDirs: string[], target: CfgTarget): CrateG
   return { packages, roots: rootDirs, missing: [], source: 'cargo-metadata' };
 }
 
-export async function resolveCrateGraph(rootDirs: string[], opts: GraphOptions = {}): Promise<GraphResult> {
+export async function resolveCrateGraph(
+  rootDirs: string[],
+  opts: GraphOptions = {},
+): Promise<GraphResult> {
   const target = cfgTarget(opts.target);
   const notices: string[] = [];
   if (opts.trusted && opts.cargoMetadata !== false && rootDirs.length > 0) {
     try {
-      const meta = await runCargoMetadata(path.join(rootDirs[0], 'Cargo.toml'), opts, target.triple);
+      const meta = await runCargoMetadata(
+        path.join(rootDirs[0], 'Cargo.toml'),
+        opts,
+        target.triple,
+      );
       const graph = fromMetadata(meta, rootDirs, target);
       if (rootDirs.every(d => graph.packages.has(d))) return { graph, target, notices };
     } catch (e) {
       if (opts.signal?.aborted) throw e;
       // Expected without a Cargo.lock or offline registry: the lockfile path is used instead.
-      notices.push(`cargo metadata unavailable (${(e as Error).message}); dependencies resolved from Cargo.lock and manifests`);
+      notices.push(
+        `cargo metadata unavailable (${(e as Error).message}); dependencies resolved from Cargo.lock and manifests`,
+      );
     }
   }
   const graph = resolveGraph(rootDirs, target, opts);

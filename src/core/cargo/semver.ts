@@ -19,7 +19,9 @@ export function compareVersions(a: Version, b: Version): number {
 }
 
 function one(req: string, v: Version): boolean {
-  const m = /^(\^|~|=|>=|<=|>|<)?\s*(\d+|\*)(?:\.(\d+|\*))?(?:\.(\d+|\*))?(?:-([\w.-]+))?$/.exec(req.trim());
+  const m = /^(\^|~|=|>=|<=|>|<)?\s*(\d+|\*)(?:\.(\d+|\*))?(?:\.(\d+|\*))?(?:-([\w.-]+))?$/.exec(
+    req.trim(),
+  );
   if (!m) return false;
   const op = m[1] ?? '^';
   const parts = [m[2], m[3], m[4]].map(x => (x === undefined || x === '*' ? undefined : Number(x)));
@@ -31,7 +33,12 @@ function one(req: string, v: Version): boolean {
   const c = compareVersions(v, lo);
   switch (op) {
     case '=':
-      return v[0] === maj && (min === undefined || v[1] === min) && (pat === undefined || v[2] === pat) && (!m[5] || v[3] === m[5]);
+      return (
+        v[0] === maj &&
+        (min === undefined || v[1] === min) &&
+        (pat === undefined || v[2] === pat) &&
+        (!m[5] || v[3] === m[5])
+      );
     case '>':
       return c > 0;
     case '>=':

@@ -77,8 +77,12 @@ export function sourceDirs(workspaceRoot: string): SourceDirs {
   const registries = configDirectories(workspaceRoot);
   registries.push(...dirs(path.join(cargoHome(), 'registry', 'src')));
   const parent = path.dirname(workspaceRoot);
-  if (fs.existsSync(path.join(workspaceRoot, '.cargo-checksum.json')) || isRegistryLike(parent)) registries.unshift(parent);
-  return { registries: [...new Set(registries)].filter(d => fs.existsSync(d)), gitCheckouts: dirs(path.join(cargoHome(), 'git', 'checkouts')) };
+  if (fs.existsSync(path.join(workspaceRoot, '.cargo-checksum.json')) || isRegistryLike(parent))
+    registries.unshift(parent);
+  return {
+    registries: [...new Set(registries)].filter(d => fs.existsSync(d)),
+    gitCheckouts: dirs(path.join(cargoHome(), 'git', 'checkouts')),
+  };
 }
 
 export interface Candidate {
@@ -123,13 +127,18 @@ export class RegistryIndex {
 
   /** A git dependency: a checkout whose manifest (or a member's) names the package. */
   gitCandidates(name: string, url: string): Candidate[] {
-    const base = url.replace(/\.git$/, '').split('/').pop() ?? '';
+    const base =
+      url
+        .replace(/\.git$/, '')
+        .split('/')
+        .pop() ?? '';
     const out: Candidate[] = [];
     for (const repo of this.dirs.gitCheckouts) {
       if (!path.basename(repo).startsWith(base + '-')) continue;
       for (const rev of dirs(repo)) {
         for (const d of [rev, ...dirs(rev), ...dirs(rev).flatMap(dirs)]) {
-          if (manifestName(d) === name) out.push({ version: manifestVersion(d) ?? '0.0.0', dir: d });
+          if (manifestName(d) === name)
+            out.push({ version: manifestVersion(d) ?? '0.0.0', dir: d });
         }
       }
     }

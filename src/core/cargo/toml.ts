@@ -6,7 +6,11 @@ import * as fs from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
 
 export class CargoFileError extends Error {
-  constructor(readonly file: string, readonly line: number | undefined, detail: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    detail: string,
+  ) {
     super(`${file}${line ? `:${line}` : ''}: ${detail}`);
   }
 }
@@ -19,7 +23,11 @@ export function readTomlFile(file: string): TomlTable {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new CargoFileError(file, undefined, `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new CargoFileError(
+      file,
+      undefined,
+      `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   return parseTomlText(text, file);
 }

@@ -38,7 +38,9 @@ export interface CargoSettings {
 function cargoSettings(raw: unknown): CargoSettings {
   const f = lookup(raw, 'cargo.features');
   const all = f === 'all';
-  const list = Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string' && x.length > 0) : [];
+  const list = Array.isArray(f)
+    ? f.filter((x): x is string => typeof x === 'string' && x.length > 0)
+    : [];
   const target = lookup(raw, 'cargo.target');
   return {
     features: all ? undefined : list,
@@ -68,14 +70,16 @@ export function parseEditorSettings(raw: unknown): EditorSettings {
   const rules = lookup(raw, 'rules');
   const enabled: Partial<Record<RuleCode, boolean>> = {};
   for (const r of ALL_RULES) {
-    const v = rules && typeof rules === 'object' ? (rules as Record<string, unknown>)[r] : undefined;
+    const v =
+      rules && typeof rules === 'object' ? (rules as Record<string, unknown>)[r] : undefined;
     if (typeof v === 'boolean') enabled[r] = v;
   }
   const ex = lookup(raw, 'exclude');
   const remapsRaw = lookup(raw, 'profile.pathRemaps');
   const remaps: PathRemap[] = [];
   if (remapsRaw && typeof remapsRaw === 'object') {
-    for (const [from, to] of Object.entries(remapsRaw)) if (typeof to === 'string' && from.length > 0) remaps.push({ from, to });
+    for (const [from, to] of Object.entries(remapsRaw))
+      if (typeof to === 'string' && from.length > 0) remaps.push({ from, to });
   }
   const confirmPct = num('profile.confirmThreshold');
   return {
@@ -88,7 +92,9 @@ export function parseEditorSettings(raw: unknown): EditorSettings {
       testCode: testCodeMode(lookup(raw, 'testCode')),
       enabled,
     },
-    exclude: Array.isArray(ex) ? ex.filter((g): g is string => typeof g === 'string') : ['**/target/**'],
+    exclude: Array.isArray(ex)
+      ? ex.filter((g): g is string => typeof g === 'string')
+      : ['**/target/**'],
     inlayHintsEnabled: bool('inlayHints.enabled', true),
     inlayHintsMinSize: num('inlayHints.minSize') ?? 128,
     codeLensEnabled: bool('codeLens.enabled', true),

@@ -30,7 +30,12 @@ export function isExcluded(root: string, file: string, exclude: readonly string[
  * The files to check under `root` (a directory, or one file), indexed on demand. Files of the
  * index outside `root` (dependencies) are never checked.
  */
-export function selectFiles(index: WorkspaceIndex, root: string, exclude: readonly string[], only?: string[]): string[] {
+export function selectFiles(
+  index: WorkspaceIndex,
+  root: string,
+  exclude: readonly string[],
+  only?: string[],
+): string[] {
   const files = (only ?? listRustFiles(root)).filter(f => !isExcluded(root, f, exclude));
   for (const f of files) if (!index.hasFile(f)) index.ensureFile(f);
   return files.filter(f => index.hasFile(f));

@@ -43,12 +43,23 @@ export interface DriftReport {
   map: ExactMap;
 }
 
-function estimateOf(m: { exact: ExactType; item: TypeDefItem; args?: string }, crateName: string, engine: LayoutEstimator): TypeLayout {
+function estimateOf(
+  m: { exact: ExactType; item: TypeDefItem; args?: string },
+  crateName: string,
+  engine: LayoutEstimator,
+): TypeLayout {
   if (m.args === undefined) return engine.layoutOfItem(m.item);
   // An instantiation: evaluate the printed text in the crate root (`proto::Envelope<u16>`).
   const text = `${m.item.path.slice(crateName.length + 2)}<${m.args}>`;
   const expr = parseTypeText(`crate::${text.replace(/'_\b/g, "'static")}`);
-  if (!expr) return { size: 0, align: 1, uninhabited: false, status: 'unknown', error: `cannot parse \`${m.exact.name}\`` } as TypeLayout;
+  if (!expr)
+    return {
+      size: 0,
+      align: 1,
+      uninhabited: false,
+      status: 'unknown',
+      error: `cannot parse \`${m.exact.name}\``,
+    } as TypeLayout;
   return engine.layoutOfType(expr, crateName);
 }
 
@@ -56,7 +67,12 @@ function estimateOf(m: { exact: ExactType; item: TypeDefItem; args?: string }, c
  * Compares the compiler's layouts with the engine's estimates for every own type of the crate
  * that maps to a definition. `estimates` is the layout engine (`new LayoutEngine(index)`).
  */
-export function compareExact(exact: ExactResult, typeDefs: readonly TypeDefItem[], estimates: LayoutEstimator, index?: FnLocalLookup): DriftReport {
+export function compareExact(
+  exact: ExactResult,
+  typeDefs: readonly TypeDefItem[],
+  estimates: LayoutEstimator,
+  index?: FnLocalLookup,
+): DriftReport {
   const map = mapExactToIndex(exact, typeDefs, index);
   const entries: DriftEntry[] = [];
   for (const m of map.mapped) {
@@ -67,15 +83,35 @@ export function compareExact(exact: ExactResult, typeDefs: readonly TypeDefItem[
     try {
       l = estimateOf({ exact: m.exact, item, args: m.args }, exact.crateName, estimates);
     } catch (e) {
-      l = { size: 0, align: 1, uninhabited: false, status: 'unknown', error: (e as Error).message } as TypeLayout;
+      l = {
+        size: 0,
+        align: 1,
+        uninhabited: false,
+        status: 'unknown',
+        error: (e as Error).message,
+      } as TypeLayout;
     }
     const estimate: DriftEntry['estimate'] = { size: l.size, align: l.align, status: l.status };
     if (l.error) estimate.error = l.error;
     const drift = l.status !== 'exact' || l.size !== m.exact.size || l.align !== m.exact.align;
-    entries.push({ name: m.exact.name, path: m.path, file: item.span.file, line: item.span.line, exact: { size: m.exact.size, align: m.exact.align }, estimate, drift });
+    entries.push({
+      name: m.exact.name,
+      path: m.path,
+      file: item.span.file,
+      line: item.span.line,
+      exact: { size: m.exact.size, align: m.exact.align },
+      estimate,
+      drift,
+    });
   }
   const disagreements = entries.filter(e => e.drift);
-  return { compared: entries.length, agree: entries.length - disagreements.length, disagreements, entries, map };
+  return {
+    compared: entries.length,
+    agree: entries.length - disagreements.length,
+    disagreements,
+    entries,
+    map,
+  };
 }
 
 /** Plain-text drift report (for `alloc-lens layout <dir> --exact`). */
@@ -85,9 +121,14 @@ export function renderDrift(r: DriftReport, rel: (file: string) => string = f =>
     `exact: ${r.compared} compared, ${r.agree} agree, ${r.disagreements.length} disagree`,
   ];
   for (const d of r.disagreements) {
-    const est = d.estimate.error ? `engine: ${d.estimate.error}` : `engine ${d.estimate.size}/${d.estimate.align} (${d.estimate.status})`;
-    lines.push(`  ${rel(d.file)}:${d.line} ${d.name}: rustc ${d.exact.size}/${d.exact.align}, ${est}`);
+    const est = d.estimate.error
+      ? `engine: ${d.estimate.error}`
+      : `engine ${d.estimate.size}/${d.estimate.align} (${d.estimate.status})`;
+    lines.push(
+      `  ${rel(d.file)}:${d.line} ${d.name}: rustc ${d.exact.size}/${d.exact.align}, ${est}`,
+    );
   }
-  for (const u of r.map.unmapped) lines.push(`  unmapped: ${u.exact.name} (${u.exact.size}/${u.exact.align})`);
+  for (const u of r.map.unmapped)
+    lines.push(`  unmapped: ${u.exact.name} (${u.exact.size}/${u.exact.align})`);
   return lines.join('\n');
 }

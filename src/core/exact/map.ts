@@ -48,7 +48,8 @@ export function splitGenerics(name: string): { base: string; args?: string } {
   for (let i = 0; i < name.length; i++) {
     const c = name[i];
     if (c === '<') {
-      if (depth === 0 && i > 0 && name[i - 1] !== ':' && name.endsWith('>')) return { base: name.slice(0, i), args: name.slice(i + 1, -1) };
+      if (depth === 0 && i > 0 && name[i - 1] !== ':' && name.endsWith('>'))
+        return { base: name.slice(0, i), args: name.slice(i + 1, -1) };
       depth++;
     } else if (c === '>') depth--;
   }
@@ -59,11 +60,35 @@ export function splitGenerics(name: string): { base: string; args?: string } {
  * Whether a printed name belongs to the compiled crate: not std, not one of `externCrates`, and
  * (when `localSegments` is given) its first path segment is a top-level module or type of the crate.
  */
-export function isOwnTypeName(name: string, crateName: string, externCrates: readonly string[], localSegments?: ReadonlySet<string>): boolean {
-  if (name.startsWith('<') || name.startsWith('{') || name.startsWith('(') || name.startsWith('[') || name.startsWith('&')) return false;
+export function isOwnTypeName(
+  name: string,
+  crateName: string,
+  externCrates: readonly string[],
+  localSegments?: ReadonlySet<string>,
+): boolean {
+  if (
+    name.startsWith('<') ||
+    name.startsWith('{') ||
+    name.startsWith('(') ||
+    name.startsWith('[') ||
+    name.startsWith('&')
+  )
+    return false;
   const { base } = splitGenerics(name);
   const first = base.split('::')[0];
-  if (['std', 'core', 'alloc', 'proc_macro', 'unwind', 'hashbrown', 'std_detect', 'compiler_builtins'].includes(first)) return false;
+  if (
+    [
+      'std',
+      'core',
+      'alloc',
+      'proc_macro',
+      'unwind',
+      'hashbrown',
+      'std_detect',
+      'compiler_builtins',
+    ].includes(first)
+  )
+    return false;
   if (first === crateName) return true;
   if (externCrates.includes(first)) return false;
   // `a::B` where `a` is neither a module nor a type of this crate: a transitive dependency.
@@ -72,13 +97,18 @@ export function isOwnTypeName(name: string, crateName: string, externCrates: rea
 }
 
 /** Maps the own types of `result` to `typeDefs` (the workspace index's `typeDefs()`). */
-export function mapExactToIndex(result: ExactResult, typeDefs: readonly TypeDefItem[], index?: FnLocalLookup): ExactMap {
+export function mapExactToIndex(
+  result: ExactResult,
+  typeDefs: readonly TypeDefItem[],
+  index?: FnLocalLookup,
+): ExactMap {
   const byPath = new Map<string, TypeDefItem>();
   for (const d of typeDefs) if (d.kind !== 'type' && !byPath.has(d.path)) byPath.set(d.path, d);
   for (const d of typeDefs) if (!byPath.has(d.path)) byPath.set(d.path, d);
   const prefix = result.crateName + '::';
   const local = new Set<string>();
-  for (const d of typeDefs) if (d.path.startsWith(prefix)) local.add(d.path.slice(prefix.length).split('::')[0]);
+  for (const d of typeDefs)
+    if (d.path.startsWith(prefix)) local.add(d.path.slice(prefix.length).split('::')[0]);
   const own: ExactMapping[] = [];
   for (const t of result.types) {
     if (!isOwnTypeName(t.name, result.crateName, result.externCrates ?? [], local)) continue;
@@ -99,14 +129,22 @@ export function mapExactToIndex(result: ExactResult, typeDefs: readonly TypeDefI
   }
   const found = (m: ExactMapping) => !!(m.item || m.location);
   const mapped = own.filter(found);
-  return { own, mapped, unmapped: own.filter(m => !found(m)), ratio: own.length ? mapped.length / own.length : 1 };
+  return {
+    own,
+    mapped,
+    unmapped: own.filter(m => !found(m)),
+    ratio: own.length ? mapped.length / own.length : 1,
+  };
 }
 
 /**
  * Instantiations rustc printed for one definition, for the hover (`Wrapper<u16> = 4 B`): the
  * printed text without the module path, with size and alignment, smallest first.
  */
-export function instantiationsOf(map: ExactMap, item: TypeDefItem): { text: string; size: number; align: number }[] {
+export function instantiationsOf(
+  map: ExactMap,
+  item: TypeDefItem,
+): { text: string; size: number; align: number }[] {
   return map.mapped
     .filter(m => m.item === item && m.args !== undefined)
     .map(m => ({ text: `${item.name}<${m.args}>`, size: m.exact.size, align: m.exact.align }))
@@ -140,7 +178,11 @@ function escapeRe(s: string): string {
  * Finds a type declared inside a fn body: the longest module prefix with a file, then the enclosing
  * names in order (`LocalSet`, `fn with`) and the `struct|enum|union X` after them.
  */
-export function locateFnLocal(fullPath: string, crateName: string, index: FnLocalLookup): { file: string; line: number } | undefined {
+export function locateFnLocal(
+  fullPath: string,
+  crateName: string,
+  index: FnLocalLookup,
+): { file: string; line: number } | undefined {
   const segs = plainSegments(fullPath);
   if (segs[0] !== crateName || segs.length < 3) return undefined;
   const name = segs[segs.length - 1];
@@ -157,7 +199,12 @@ export function locateFnLocal(fullPath: string, crateName: string, index: FnLoca
     let pos = 0;
     const inner = segs.slice(k, -1).filter(s => s !== '_');
     for (let i = 0; i < inner.length; i++) {
-      const re = new RegExp(i === inner.length - 1 ? `\\bfn\\s+${escapeRe(inner[i])}\\b` : `\\b${escapeRe(inner[i])}\\b`, 'g');
+      const re = new RegExp(
+        i === inner.length - 1
+          ? `\\bfn\\s+${escapeRe(inner[i])}\\b`
+          : `\\b${escapeRe(inner[i])}\\b`,
+        'g',
+      );
       re.lastIndex = pos;
       const hit = re.exec(text);
       if (!hit) return undefined;

@@ -76,19 +76,30 @@ export interface ExactParse {
 
 const PREFIX = 'print-type-size ';
 const TYPE_RE = /^type: `(.*)`: (\d+) bytes, alignment: (\d+) bytes$/;
-const MEMBER_RE = /^(field|upvar|local) `\.([^`]*)`: (\d+) bytes(?:, offset: (\d+) bytes)?(?:, alignment: (\d+) bytes)?(?:, type: (.*))?$/;
+const MEMBER_RE =
+  /^(field|upvar|local) `\.([^`]*)`: (\d+) bytes(?:, offset: (\d+) bytes)?(?:, alignment: (\d+) bytes)?(?:, type: (.*))?$/;
 const VARIANT_RE = /^variant `([^`]*)`: (\d+) bytes$/;
 const PAD_RE = /^padding: (\d+) bytes$/;
 const END_PAD_RE = /^end padding: (\d+) bytes$/;
 const DISCR_RE = /^discriminant: (\d+) bytes$/;
 
-const STD_CRATES = ['std::', 'core::', 'alloc::', 'proc_macro::', 'unwind::', 'hashbrown::', 'std_detect::', 'compiler_builtins::'];
+const STD_CRATES = [
+  'std::',
+  'core::',
+  'alloc::',
+  'proc_macro::',
+  'unwind::',
+  'hashbrown::',
+  'std_detect::',
+  'compiler_builtins::',
+];
 
 /** Classifies a printed type name. */
 export function classifyTypeName(name: string): ExactTypeKind {
   if (name.startsWith('<')) name = name.slice(1);
   if (name.startsWith('{closure@')) return 'closure';
-  if (name.startsWith('{async') || name.startsWith('{coroutine') || name.startsWith('{gen')) return 'async';
+  if (name.startsWith('{async') || name.startsWith('{coroutine') || name.startsWith('{gen'))
+    return 'async';
   if (STD_CRATES.some(p => name.startsWith(p))) return 'std';
   return 'adt';
 }
@@ -121,7 +132,15 @@ export class PrintTypeSizesParser {
     let m: RegExpExecArray | null;
     if ((m = TYPE_RE.exec(body))) {
       this.close();
-      this.cur = { name: m[1], size: +m[2], align: +m[3], kind: classifyTypeName(m[1]), fields: [], endPadding: 0, padding: 0 };
+      this.cur = {
+        name: m[1],
+        size: +m[2],
+        align: +m[3],
+        kind: classifyTypeName(m[1]),
+        fields: [],
+        endPadding: 0,
+        padding: 0,
+      };
       this.next = 0;
       this.pad = 0;
       return;
@@ -146,7 +165,13 @@ export class PrintTypeSizesParser {
       t.padding += +m[1];
     } else if ((m = MEMBER_RE.exec(body))) {
       const offset = m[4] !== undefined ? +m[4] : this.next;
-      const f: ExactField = { kind: m[1] as ExactMemberKind, name: m[2], offset, size: +m[3], paddingBefore: this.pad };
+      const f: ExactField = {
+        kind: m[1] as ExactMemberKind,
+        name: m[2],
+        offset,
+        size: +m[3],
+        paddingBefore: this.pad,
+      };
       if (m[5] !== undefined) f.align = +m[5];
       if (m[6] !== undefined) f.typeName = m[6];
       this.pad = 0;
@@ -181,8 +206,13 @@ export class PrintTypeSizesParser {
  * `{closure@src/main.rs:3:5: 3:9}` -> `{ file: 'src/main.rs', line: 3, column: 5 }` (the file as
  * passed to rustc, relative to the crate root for cargo builds). `{async fn body of f()}` has none.
  */
-export function closureLocation(name: string): { file: string; line: number; column: number } | undefined {
-  const m = /^\{(?:closure|async block|async closure|coroutine|gen block|async gen block)@(.+?):(\d+):(\d+): \d+:\d+\}$/.exec(name);
+export function closureLocation(
+  name: string,
+): { file: string; line: number; column: number } | undefined {
+  const m =
+    /^\{(?:closure|async block|async closure|coroutine|gen block|async gen block)@(.+?):(\d+):(\d+): \d+:\d+\}$/.exec(
+      name,
+    );
   return m ? { file: m[1], line: +m[2], column: +m[3] } : undefined;
 }
 

@@ -28,7 +28,11 @@ export interface ProbePlan {
 }
 
 /** Plans one probe per concrete type defined in `files` (all indexed files by default). */
-export function planProbes(index: WorkspaceIndex, engine: LayoutEngine, files?: string[]): ProbePlan {
+export function planProbes(
+  index: WorkspaceIndex,
+  engine: LayoutEngine,
+  files?: string[],
+): ProbePlan {
   const wanted = files ? new Set(files) : undefined;
   const owners = index.items.filter(i => i.kind === 'impl' || i.kind === 'trait');
   const inserts = new Map<string, { at: number; text: string }[]>();
@@ -51,7 +55,14 @@ export function planProbes(index: WorkspaceIndex, engine: LayoutEngine, files?: 
       skip('type alias');
       continue;
     }
-    if (owners.some(o => o.span.file === file && o.span.startOffset < item.span.startOffset && o.span.endOffset >= item.span.endOffset)) {
+    if (
+      owners.some(
+        o =>
+          o.span.file === file &&
+          o.span.startOffset < item.span.startOffset &&
+          o.span.endOffset >= item.span.endOffset,
+      )
+    ) {
       skip('associated type');
       continue;
     }
@@ -72,14 +83,18 @@ export function planProbes(index: WorkspaceIndex, engine: LayoutEngine, files?: 
     const ty = lts.length ? `${item.name}<${lts.join(', ')}>` : item.name;
     const list = inserts.get(file) ?? inserts.set(file, []).get(file)!;
     // Same line as the item's end: later line numbers (closure and async block names) stay put.
-    list.push({ at: item.span.endOffset, text: ` const _: usize = ::core::mem::size_of::<${ty}>();` });
+    list.push({
+      at: item.span.endOffset,
+      text: ` const _: usize = ::core::mem::size_of::<${ty}>();`,
+    });
     probed.push(item);
   }
   const texts = new Map<string, string>();
   for (const [file, list] of inserts) {
     let text = index.fileText(file);
     if (text === undefined) continue;
-    for (const ins of list.sort((a, b) => b.at - a.at)) text = text.slice(0, ins.at) + ins.text + text.slice(ins.at);
+    for (const ins of list.sort((a, b) => b.at - a.at))
+      text = text.slice(0, ins.at) + ins.text + text.slice(ins.at);
     texts.set(file, text);
   }
   return { texts, probed, skipped };
@@ -95,7 +110,10 @@ export function probeScratchDir(crateRoot: string): string {
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
   const base = path.join(os.tmpdir(), `alloc-lens-probes-${uid}`);
   fs.mkdirSync(base, { recursive: true, mode: 0o700 });
-  return path.join(base, crypto.createHash('sha256').update(path.resolve(crateRoot)).digest('hex').slice(0, 16));
+  return path.join(
+    base,
+    crypto.createHash('sha256').update(path.resolve(crateRoot)).digest('hex').slice(0, 16),
+  );
 }
 
 /** Copies `crateRoot` to `scratch` (sources, manifests, `.cargo/`) with the probes applied. */

@@ -35,7 +35,9 @@ function rewriteDecl(ctx: FixContext, fn: FnItem, noSend: boolean): TextEdit[] {
   const sigEnd = whereAt >= 0 ? whereAt : sig.length;
   const arrow = sig.lastIndexOf('->', sigEnd);
   const closeParen = sig.lastIndexOf(')', arrow >= 0 ? arrow : sigEnd);
-  const edits: TextEdit[] = [editAt(fn.span.file, text, s + m.index, s + m.index + m[0].length, '')];
+  const edits: TextEdit[] = [
+    editAt(fn.span.file, text, s + m.index, s + m.index + m[0].length, ''),
+  ];
   if (fn.returnType && arrow > closeParen) {
     let re = sigEnd;
     while (re > arrow && /\s/.test(sig[re - 1])) re--;
@@ -49,18 +51,27 @@ function rewriteDecl(ctx: FixContext, fn: FnItem, noSend: boolean): TextEdit[] {
     const bound = /^&(\'\w+)?self$/.test(recv) ? 'Self: Sync' : recv ? 'Self: Send' : undefined;
     if (bound) {
       const end = fn.signatureSpan.endOffset;
-      edits.push(editAt(fn.span.file, text, end, end, whereAt >= 0 ? `, ${bound}` : ` where ${bound}`));
+      edits.push(
+        editAt(fn.span.file, text, end, end, whereAt >= 0 ? `, ${bound}` : ` where ${bound}`),
+      );
     }
   }
   if (fn.hasBody) {
-    const bodyStart = fn.signatureSpan.endOffset + text.slice(fn.signatureSpan.endOffset).indexOf('{');
+    const bodyStart =
+      fn.signatureSpan.endOffset + text.slice(fn.signatureSpan.endOffset).indexOf('{');
     edits.push(editAt(fn.span.file, text, bodyStart + 1, bodyStart + 1, ' async move {'));
     edits.push(editAt(fn.span.file, text, fn.span.endOffset - 1, fn.span.endOffset - 1, '} '));
   }
   return edits;
 }
 
-export function nativeAsyncFix(ctx: FixContext, t: TraitItem, methods: FnItem[], impls: ImplItem[], noSend: boolean): Fix | undefined {
+export function nativeAsyncFix(
+  ctx: FixContext,
+  t: TraitItem,
+  methods: FnItem[],
+  impls: ImplItem[],
+  noSend: boolean,
+): Fix | undefined {
   const edits: TextEdit[] = [];
   for (const item of [t, ...impls]) {
     for (const a of item.attrs.filter(x => /(^|::)async_trait$/.test(x.name))) {

@@ -9,7 +9,6 @@ import type { ErrPart, Fix, FixContext, TextEdit } from './types';
 import { editAt, fmtB } from './edits';
 import { parseTypeText } from '../index/type-text';
 
-
 /** Offsets of `E` in `... -> Result<T, E>` within the file text. */
 function errRange(text: string, fn: FnItem): [number, number] | undefined {
   const sig = text.slice(fn.signatureSpan.startOffset, fn.signatureSpan.endOffset);
@@ -39,7 +38,10 @@ function errRange(text: string, fn: FnItem): [number, number] | undefined {
 function fnBodyNode(ctx: FixContext, fn: FnItem): SyntaxNode | undefined {
   const tree = ctx.index.tree(fn.span.file);
   if (!tree) return undefined;
-  const rel = ctx.index.fileText(fn.span.file) === undefined ? undefined : tree.rootNode.namedDescendantForIndex(fn.span.startOffset, fn.span.endOffset - 1);
+  const rel =
+    ctx.index.fileText(fn.span.file) === undefined
+      ? undefined
+      : tree.rootNode.namedDescendantForIndex(fn.span.startOffset, fn.span.endOffset - 1);
   let n: SyntaxNode | null = rel ?? null;
   while (n && n.type !== 'function_item') n = n.parent;
   return n?.childForFieldName('body') ?? undefined;
@@ -59,13 +61,17 @@ function propagatedCalls(tree: { rootNode: SyntaxNode }): Map<string, boolean> {
     // Offset ranges of the calls that are the operand of a `?` (no `.parent`: see boxErrorFix).
     const tried = new Map<number, number>();
     for (const t of tree.rootNode.descendantsOfType('try_expression')) {
-      for (const c of t.namedChildren) if (c.type === 'call_expression') tried.set(c.startIndex, c.endIndex);
+      for (const c of t.namedChildren)
+        if (c.type === 'call_expression') tried.set(c.startIndex, c.endIndex);
     }
     for (const call of tree.rootNode.descendantsOfType('call_expression')) {
       const f = call.childForFieldName('function');
       // Only these name a fn (another callee's text, `(f)` or `f::<T>`, never equals a name).
       if (!f || !CALLEES.has(f.type)) continue;
-      const name = f.type === 'field_expression' ? f.childForFieldName('field')?.text : f.text.replace(/^.*::/, '');
+      const name =
+        f.type === 'field_expression'
+          ? f.childForFieldName('field')?.text
+          : f.text.replace(/^.*::/, '');
       if (name === undefined) continue;
       calls.set(name, (calls.get(name) ?? true) && tried.get(call.startIndex) === call.endIndex);
     }
@@ -96,7 +102,9 @@ export function boxErrorFix(ctx: FixContext, fn: FnItem, part: ErrPart): Fix | u
   if (!callersOnlyPropagate(ctx, fn)) return undefined;
   const body = fnBodyNode(ctx, fn);
   if (!body) return undefined;
-  const edits: TextEdit[] = [editAt(fn.span.file, text, r[0], r[1], `Box<${text.slice(r[0], r[1])}>`)];
+  const edits: TextEdit[] = [
+    editAt(fn.span.file, text, r[0], r[1], `Box<${text.slice(r[0], r[1])}>`),
+  ];
   // The fn's own `Err(..)`s: not those of nested closures and fns. Nodes come in source order, so
   // the nested ones open around a call are a stack of offset ranges (`.parent` walks down from
   // the root in tree-sitter: per call, it cost ~50 us in a 50,000-line file).
@@ -109,17 +117,33 @@ export function boxErrorFix(ctx: FixContext, fn: FnItem, part: ErrPart): Fix | u
     }
     if (nested.length || node.childForFieldName('function')?.text !== 'Err') return;
     const arg = node.childForFieldName('arguments')?.namedChildren[0];
-    if (arg && !/^Box::new\(/.test(arg.text)) edits.push(editAt(fn.span.file, text, arg.startIndex, arg.endIndex, `Box::new(${arg.text})`));
+    if (arg && !/^Box::new\(/.test(arg.text))
+      edits.push(editAt(fn.span.file, text, arg.startIndex, arg.endIndex, `Box::new(${arg.text})`));
   });
   // The boxed Result's size, computed by the engine from the rewritten type.
-  const ok = part.resultExpr?.kind === 'path' ? part.resultExpr.segments[part.resultExpr.segments.length - 1].args.find(a => a.kind === 'type') : undefined;
-  const boxedType = ok && ok.kind === 'type' ? parseTypeText(`Result<${ok.type.text}, Box<${part.errExpr.text}>>`) : undefined;
+  const ok =
+    part.resultExpr?.kind === 'path'
+      ? part.resultExpr.segments[part.resultExpr.segments.length - 1].args.find(
+          a => a.kind === 'type',
+        )
+      : undefined;
+  const boxedType =
+    ok && ok.kind === 'type'
+      ? parseTypeText(`Result<${ok.type.text}, Box<${part.errExpr.text}>>`)
+      : undefined;
   // Once per (module, Ok, Err) and run: many fns return the same Result.
   const key = boxedType && part.direct ? `${fn.module}\0${boxedType.text}` : undefined;
   ctx.boxedResults ??= new Map();
-  if (key !== undefined && !ctx.boxedResults.has(key)) ctx.boxedResults.set(key, ctx.engine.evalType(boxedType!, { module: fn.module, types: new Map(), consts: new Map() }));
+  if (key !== undefined && !ctx.boxedResults.has(key))
+    ctx.boxedResults.set(
+      key,
+      ctx.engine.evalType(boxedType!, { module: fn.module, types: new Map(), consts: new Map() }),
+    );
   const after = key !== undefined ? ctx.boxedResults.get(key) : undefined;
-  const sizes = after && after.status === 'exact' && part.result.status === 'exact' ? ` (${fmtB(part.result.size)} → ${fmtB(after.size)})` : ` (now ${fmtB(part.result.size)})`;
+  const sizes =
+    after && after.status === 'exact' && part.result.status === 'exact'
+      ? ` (${fmtB(part.result.size)} → ${fmtB(after.size)})`
+      : ` (now ${fmtB(part.result.size)})`;
   return {
     title: `Return \`Result<_, Box<${part.errExpr.text}>>\` from \`${fn.name}\`${sizes}`,
     preferred: false,

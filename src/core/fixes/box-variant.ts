@@ -8,7 +8,6 @@ import type { SyntaxNode } from '../parser';
 import type { Fix, FixContext, TextEdit } from './types';
 import { editAt, fmtB } from './edits';
 
-
 /** Whether a type is `Copy`: primitives, shared refs, arrays/tuples of Copy, workspace Copy types. */
 export function isCopyType(ctx: FixContext, module: string, t: TypeExpr, depth = 0): boolean {
   if (depth > 8) return false;
@@ -25,7 +24,8 @@ export function isCopyType(ctx: FixContext, module: string, t: TypeExpr, depth =
       const r = ctx.index.resolveType(module, t);
       if (r.kind === 'primitive') return r.name !== 'str';
       if (r.kind === 'item' && r.item.kind !== 'type') return isCopy(ctx, r.item as EnumItem);
-      if (r.kind === 'item' && r.item.kind === 'type' && r.item.target) return isCopyType(ctx, r.item.module, r.item.target, depth + 1);
+      if (r.kind === 'item' && r.item.kind === 'type' && r.item.target)
+        return isCopyType(ctx, r.item.module, r.item.target, depth + 1);
       return false;
     }
     default:
@@ -37,7 +37,9 @@ export function isCopy(ctx: FixContext, item: Pick<EnumItem, 'attrs' | 'name'>):
   if (item.attrs.some(a => a.name === 'derive' && /\bCopy\b/.test(a.args))) return true;
   // Names of the types with an `impl Copy for ..`, collected once per rule run.
   ctx.copyImpls ??= new Set(
-    ctx.index.items.filter(i => i.kind === 'impl' && (i as ImplItem).trait?.text.replace(/^.*::/, '') === 'Copy').map(i => (i as ImplItem).selfType.text.replace(/<.*$/, '')),
+    ctx.index.items
+      .filter(i => i.kind === 'impl' && (i as ImplItem).trait?.text.replace(/^.*::/, '') === 'Copy')
+      .map(i => (i as ImplItem).selfType.text.replace(/<.*$/, '')),
   );
   return ctx.copyImpls.has(item.name);
 }
@@ -45,7 +47,8 @@ export function isCopy(ctx: FixContext, item: Pick<EnumItem, 'attrs' | 'name'>):
 /** Offset range of a field's type inside its declaration. */
 function fieldTypeRange(text: string, f: Field): [number, number] {
   const decl = text.slice(f.span.startOffset, f.span.endOffset);
-  if (!/^\s*(pub(\([^)]*\))?\s+)?[A-Za-z_][\w]*\s*:(?!:)/.test(decl)) return [f.span.startOffset, f.span.endOffset];
+  if (!/^\s*(pub(\([^)]*\))?\s+)?[A-Za-z_][\w]*\s*:(?!:)/.test(decl))
+    return [f.span.startOffset, f.span.endOffset];
   const colon = decl.search(/:(?!:)/);
   let start = f.span.startOffset + colon + 1;
   while (/\s/.test(text[start])) start++;
@@ -56,7 +59,12 @@ function fieldTypeRange(text: string, f: Field): [number, number] {
  * `goal`: the variant's remaining field bytes must drop to at most this (0 = box every field
  * larger than a pointer).
  */
-export function boxVariantFix(ctx: FixContext, item: EnumItem, goal: number, allVariants = false): Fix | undefined {
+export function boxVariantFix(
+  ctx: FixContext,
+  item: EnumItem,
+  goal: number,
+  allVariants = false,
+): Fix | undefined {
   // Once per enum and goal: large-error asks again for every fn returning the enum.
   ctx.boxVariantFixes ??= new Map();
   let done = ctx.boxVariantFixes.get(item);
@@ -68,7 +76,12 @@ export function boxVariantFix(ctx: FixContext, item: EnumItem, goal: number, all
   return fix && { ...fix };
 }
 
-function computeBoxVariantFix(ctx: FixContext, item: EnumItem, goal: number, allVariants: boolean): Fix | undefined {
+function computeBoxVariantFix(
+  ctx: FixContext,
+  item: EnumItem,
+  goal: number,
+  allVariants: boolean,
+): Fix | undefined {
   if (isCopy(ctx, item)) return undefined;
   // A second definition of the same path (a module declared twice, a cfg alternative): its
   // construction sites, matched by name, are the first definition's, which carries the fix.
@@ -76,13 +89,16 @@ function computeBoxVariantFix(ctx: FixContext, item: EnumItem, goal: number, all
   // file of 1,137 copies, analysis fuzz.)
   if (!ctx.firstTypeDefs) {
     ctx.firstTypeDefs = new Map();
-    for (const t of ctx.index.typeDefs()) if (!ctx.firstTypeDefs.has(t.path)) ctx.firstTypeDefs.set(t.path, t);
+    for (const t of ctx.index.typeDefs())
+      if (!ctx.firstTypeDefs.has(t.path)) ctx.firstTypeDefs.set(t.path, t);
   }
   if (ctx.firstTypeDefs.get(item.path) !== item) return undefined;
   // Positional construction sites cannot be rewritten safely around #[cfg]'d fields.
-  if (item.variants.some(v => v.fields.some(f => f.attrs.some(a => a.name === 'cfg')))) return undefined;
+  if (item.variants.some(v => v.fields.some(f => f.attrs.some(a => a.name === 'cfg'))))
+    return undefined;
   const layout = ctx.engine.layoutOfItem(item);
-  if (!layout.variants || layout.variants.length === 0 || layout.status === 'unknown') return undefined;
+  if (!layout.variants || layout.variants.length === 0 || layout.status === 'unknown')
+    return undefined;
   // Remaining field bytes per variant; box the largest field of the largest variant until the
   // largest variant is within `goal` (only the largest variant unless `allVariants`, like clippy).
   const remaining = layout.variants.map(v => v.fieldsSize);
@@ -96,7 +112,10 @@ function computeBoxVariantFix(ctx: FixContext, item: EnumItem, goal: number, all
     if (first < 0) first = vi;
     if (!allVariants && vi !== first) break;
     if (remaining[vi] <= goal) break;
-    const candidates = layout.variants[vi].fields.map((f, i) => ({ i, size: f.size })).filter(f => f.size > 8 && !boxed[vi].has(f.i)).sort((a, b) => b.size - a.size);
+    const candidates = layout.variants[vi].fields
+      .map((f, i) => ({ i, size: f.size }))
+      .filter(f => f.size > 8 && !boxed[vi].has(f.i))
+      .sort((a, b) => b.size - a.size);
     if (candidates.length === 0) break;
     boxed[vi].add(candidates[0].i);
     remaining[vi] = remaining[vi] - candidates[0].size + 8;
@@ -112,15 +131,27 @@ function computeBoxVariantFix(ctx: FixContext, item: EnumItem, goal: number, all
     for (const i of set) {
       const [s, e] = fieldTypeRange(text, variant.fields[i]);
       edits.push(editAt(item.span.file, text, s, e, `Box<${text.slice(s, e)}>`));
-      names.push(`${variant.name}${variant.shape === 'tuple' ? `.${i}` : `.${variant.fields[i].name}`}`);
+      names.push(
+        `${variant.name}${variant.shape === 'tuple' ? `.${i}` : `.${variant.fields[i].name}`}`,
+      );
     }
-    edits.push(...constructionEdits(ctx, item, variant.name, variant.shape, [...set].map(i => variant.fields[i].name)));
+    edits.push(
+      ...constructionEdits(
+        ctx,
+        item,
+        variant.name,
+        variant.shape,
+        [...set].map(i => variant.fields[i].name),
+      ),
+    );
   });
   // After boxing, the enum is about its largest remaining variant plus the tag, rounded to its
   // alignment: an estimate (a niche may save the tag), hence the `≈`.
   const align = Math.max(8, layout.align); // a Box field makes it at least pointer-aligned
   const after = Math.ceil((Math.max(...remaining) + (layout.tag?.size ?? 0)) / align) * align;
-  const payload = boxed.map((set, vi) => (set.size ? `${item.name}::${layout.variants![vi].name}` : '')).filter(Boolean);
+  const payload = boxed
+    .map((set, vi) => (set.size ? `${item.name}::${layout.variants![vi].name}` : ''))
+    .filter(Boolean);
   return {
     title: `Box the payload of ${payload.map(p => `\`${p}\``).join(', ')} (${item.name}: ${fmtB(layout.size)} → ≈ ${fmtB(after)})`,
     preferred: true,
@@ -136,7 +167,12 @@ interface Site {
 }
 
 /** Only these can spell `E::V`, `Self::V` or `V`; a field or generic callee never matches. */
-const PATH_NODES = new Set(['identifier', 'scoped_identifier', 'type_identifier', 'scoped_type_identifier']);
+const PATH_NODES = new Set([
+  'identifier',
+  'scoped_identifier',
+  'type_identifier',
+  'scoped_type_identifier',
+]);
 
 /**
  * Construction sites of a tree by the last segment of their path (the variant name), found once
@@ -171,7 +207,13 @@ function sitesOf(tree: { rootNode: SyntaxNode }): Map<string, Site[]> {
  */
 const EDITS = new WeakMap<object, Map<string, TextEdit[]>>();
 
-function constructionEdits(ctx: FixContext, item: EnumItem, variant: string, shape: string, fields: string[]): TextEdit[] {
+function constructionEdits(
+  ctx: FixContext,
+  item: EnumItem,
+  variant: string,
+  shape: string,
+  fields: string[],
+): TextEdit[] {
   const edits: TextEdit[] = [];
   for (const file of ctx.index.fileNames()) {
     const text = ctx.index.fileText(file);
@@ -186,7 +228,16 @@ function constructionEdits(ctx: FixContext, item: EnumItem, variant: string, sha
     const key = `${item.name}\0${variant}\0${shape}\0${fields.join('\0')}`;
     let fileEdits = byKey.get(key);
     if (!fileEdits) {
-      fileEdits = fileConstructionEdits(file, text, tree, candidates, item.name, variant, shape, fields);
+      fileEdits = fileConstructionEdits(
+        file,
+        text,
+        tree,
+        candidates,
+        item.name,
+        variant,
+        shape,
+        fields,
+      );
       byKey.set(key, fileEdits);
     }
     for (const e of fileEdits) edits.push(e);
@@ -194,9 +245,20 @@ function constructionEdits(ctx: FixContext, item: EnumItem, variant: string, sha
   return edits;
 }
 
-function fileConstructionEdits(file: string, text: string, tree: { rootNode: SyntaxNode }, candidates: Site[], name: string, variant: string, shape: string, fields: string[]): TextEdit[] {
+function fileConstructionEdits(
+  file: string,
+  text: string,
+  tree: { rootNode: SyntaxNode },
+  candidates: Site[],
+  name: string,
+  variant: string,
+  shape: string,
+  fields: string[],
+): TextEdit[] {
   const edits: TextEdit[] = [];
-  const bareOk = new RegExp(`use\\s+[^;]*\\b${name}::(\\*|\\{[^}]*\\b${variant}\\b|${variant}\\b)`).test(text);
+  const bareOk = new RegExp(
+    `use\\s+[^;]*\\b${name}::(\\*|\\{[^}]*\\b${variant}\\b|${variant}\\b)`,
+  ).test(text);
   const matches = (t: string, node: SyntaxNode): boolean => {
     if (t === `${name}::${variant}` || t.endsWith(`::${name}::${variant}`)) return true;
     if (t === `Self::${variant}`) return insideImplOf(tree, node, name);
@@ -205,19 +267,27 @@ function fileConstructionEdits(file: string, text: string, tree: { rootNode: Syn
   for (const { node, path } of candidates) {
     if (!matches(path, node)) continue;
     if (node.type === 'call_expression' && shape === 'tuple') {
-      const args = node.childForFieldName('arguments')?.namedChildren.filter(a => a.type !== 'line_comment' && a.type !== 'block_comment') ?? [];
+      const args =
+        node
+          .childForFieldName('arguments')
+          ?.namedChildren.filter(a => a.type !== 'line_comment' && a.type !== 'block_comment') ??
+        [];
       for (const idx of fields.map(Number)) {
         const a = args[idx];
-        if (a && !/^Box::new\(/.test(a.text)) edits.push(editAt(file, text, a.startIndex, a.endIndex, `Box::new(${a.text})`));
+        if (a && !/^Box::new\(/.test(a.text))
+          edits.push(editAt(file, text, a.startIndex, a.endIndex, `Box::new(${a.text})`));
       }
     } else if (node.type === 'struct_expression' && shape === 'named') {
       for (const fi of node.childForFieldName('body')?.namedChildren ?? []) {
         if (fi.type === 'field_initializer') {
           const fname = fi.childForFieldName('field')?.text;
           const v = fi.childForFieldName('value');
-          if (fname && v && fields.includes(fname) && !/^Box::new\(/.test(v.text)) edits.push(editAt(file, text, v.startIndex, v.endIndex, `Box::new(${v.text})`));
+          if (fname && v && fields.includes(fname) && !/^Box::new\(/.test(v.text))
+            edits.push(editAt(file, text, v.startIndex, v.endIndex, `Box::new(${v.text})`));
         } else if (fi.type === 'shorthand_field_initializer' && fields.includes(fi.text)) {
-          edits.push(editAt(file, text, fi.startIndex, fi.endIndex, `${fi.text}: Box::new(${fi.text})`));
+          edits.push(
+            editAt(file, text, fi.startIndex, fi.endIndex, `${fi.text}: Box::new(${fi.text})`),
+          );
         }
       }
     }
@@ -247,7 +317,12 @@ function implsOf(tree: { rootNode: SyntaxNode }): Impl[] {
     const open: number[] = [];
     for (const n of tree.rootNode.descendantsOfType('impl_item')) {
       while (open.length && impls[open[open.length - 1]].end <= n.startIndex) open.pop();
-      impls.push({ start: n.startIndex, end: n.endIndex, name: (n.childForFieldName('type')?.text ?? '').replace(/<.*$/, ''), outer: open.length ? open[open.length - 1] : -1 });
+      impls.push({
+        start: n.startIndex,
+        end: n.endIndex,
+        name: (n.childForFieldName('type')?.text ?? '').replace(/<.*$/, ''),
+        outer: open.length ? open[open.length - 1] : -1,
+      });
       open.push(impls.length - 1);
     }
     IMPLS.set(tree, impls);

@@ -13,14 +13,25 @@ export function fmtB(n: number): string {
 let cachedText: string | undefined;
 let cachedLines: number[] = [];
 
-export function editAt(file: string, text: string, start: number, end: number, newText: string): TextEdit {
+export function editAt(
+  file: string,
+  text: string,
+  start: number,
+  end: number,
+  newText: string,
+): TextEdit {
   if (text !== cachedText) {
     cachedText = text;
     cachedLines = lineStarts(text);
   }
   const lines = cachedLines;
   const s = spanAt({ file, offset: 0, lines }, start, end);
-  return { range: { file, line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn }, startOffset: start, endOffset: end, newText };
+  return {
+    range: { file, line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn },
+    startOffset: start,
+    endOffset: end,
+    newText,
+  };
 }
 
 /** Apply edits to one file's text (edits must not overlap). */
@@ -29,7 +40,8 @@ export function applyEdits(text: string, edits: TextEdit[]): string {
   let out = text;
   let lastStart = Infinity;
   for (const e of sorted) {
-    if (e.endOffset > lastStart) throw new Error(`overlapping edits at ${e.range.file}:${e.range.line}`);
+    if (e.endOffset > lastStart)
+      throw new Error(`overlapping edits at ${e.range.file}:${e.range.line}`);
     out = out.slice(0, e.startOffset) + e.newText + out.slice(e.endOffset);
     lastStart = e.startOffset;
   }

@@ -13,8 +13,26 @@ import type { FnItem, Item, StructItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
 import { parseTypeText } from '../index/type-text';
 import { layoutCoroutine, type SavedPart } from './coroutine';
-import { declFor, isCoroutineNode, liveAcross, maybeMovedBefore, registerSource, scanBody, textOf, type AwaitPoint, type BodyScan, type LocalDecl } from './scan';
-import { joinSize, knownFuture, knownTypeSize, selectSize, splitJoinArgs, splitSelectFutures } from './tables';
+import {
+  declFor,
+  isCoroutineNode,
+  liveAcross,
+  maybeMovedBefore,
+  registerSource,
+  scanBody,
+  textOf,
+  type AwaitPoint,
+  type BodyScan,
+  type LocalDecl,
+} from './scan';
+import {
+  joinSize,
+  knownFuture,
+  knownTypeSize,
+  selectSize,
+  splitJoinArgs,
+  splitSelectFutures,
+} from './tables';
 import type { AwaitInfo, FutureInfo, FutureLayout, FutureStatus, HeldLocal } from './types';
 
 type PathExpr = Extract<TypeExpr, { kind: 'path' }>;
@@ -93,7 +111,10 @@ export class FutureAnalyzer {
   private fnByStart?: Map<string, FnItem>;
   private readonly snippets = new Map<FnItem, SyntaxNode>();
 
-  constructor(readonly index: WorkspaceIndex, readonly engine: LayoutEngine) {}
+  constructor(
+    readonly index: WorkspaceIndex,
+    readonly engine: LayoutEngine,
+  ) {}
 
   /** Every future defined in `files` (all indexed files when omitted), largest first. */
   all(files?: string[]): FutureInfo[] {
@@ -140,12 +161,27 @@ export class FutureAnalyzer {
       const id = tree.rootNode.descendantForIndex(m.index!, m.index! + 5);
       if (id.type !== 'identifier' && id.type !== 'field_identifier') continue;
       let fnode: SyntaxNode | null = id;
-      while (fnode?.parent && (fnode.parent.type === 'scoped_identifier' || fnode.parent.type === 'field_expression' || fnode.parent.type === 'generic_function')) fnode = fnode.parent;
+      while (
+        fnode?.parent &&
+        (fnode.parent.type === 'scoped_identifier' ||
+          fnode.parent.type === 'field_expression' ||
+          fnode.parent.type === 'generic_function')
+      )
+        fnode = fnode.parent;
       const call = fnode?.parent;
-      if (!fnode || call?.type !== 'call_expression' || call.childForFieldName('function')?.id !== fnode.id) continue;
+      if (
+        !fnode ||
+        call?.type !== 'call_expression' ||
+        call.childForFieldName('function')?.id !== fnode.id
+      )
+        continue;
       const callee = textOf(fnode).replace(/\s+/g, '');
       if (/(^|::)thread::|^std::/.test(callee)) continue;
-      const args = call.childForFieldName('arguments')?.namedChildren.filter(c => c.type !== 'line_comment' && c.type !== 'block_comment') ?? [];
+      const args =
+        call
+          .childForFieldName('arguments')
+          ?.namedChildren.filter(c => c.type !== 'line_comment' && c.type !== 'block_comment') ??
+        [];
       if (args.length !== 1) continue;
       const arg = args[0];
       if (/^Box::pin\s*\(/.test(textOf(arg))) continue;
@@ -154,7 +190,20 @@ export class FutureAnalyzer {
       const fut = this.futureOf({ ...outer.ctx, depth: 0 }, arg, 0);
       if (fut.status === 'lower-bound' || fut.size === 0) continue;
       const at = lineCol(this.index.lineStarts(file) ?? [0], arg.startIndex);
-      out.push({ file, line: at.line, column: at.column, spawn: callee, callee: fut.callee, size: fut.size, align: fut.align, future: fut.target, callStart: call.startIndex, callEnd: call.endIndex, argStart: arg.startIndex, argEnd: arg.endIndex });
+      out.push({
+        file,
+        line: at.line,
+        column: at.column,
+        spawn: callee,
+        callee: fut.callee,
+        size: fut.size,
+        align: fut.align,
+        future: fut.target,
+        callStart: call.startIndex,
+        callEnd: call.endIndex,
+        argStart: arg.startIndex,
+        argEnd: arg.endIndex,
+      });
     }
     return out;
   }
@@ -166,7 +215,9 @@ export class FutureAnalyzer {
     const n = tree.rootNode.namedDescendantForIndex(item.nameSpan.startOffset)?.parent;
     if (n?.type === 'function_item') return this.ofNode(item.span.file, n);
     // Inside a macro body (`cfg_rt! { .. }`) the tree holds tokens: parse the fn on its own.
-    const text = this.index.fileText(item.span.file)?.slice(item.span.startOffset, item.span.endOffset);
+    const text = this.index
+      .fileText(item.span.file)
+      ?.slice(item.span.startOffset, item.span.endOffset);
     if (!text) return undefined;
     let snip = this.snippets.get(item);
     if (!snip) {
@@ -195,7 +246,8 @@ export class FutureAnalyzer {
   private fnAt(file: string, offset: number): FnItem | undefined {
     if (!this.fnByStart) {
       this.fnByStart = new Map();
-      for (const i of this.index.items) if (i.kind === 'fn') this.fnByStart.set(`${i.span.file}\0${i.nameSpan.startOffset}`, i);
+      for (const i of this.index.items)
+        if (i.kind === 'fn') this.fnByStart.set(`${i.span.file}\0${i.nameSpan.startOffset}`, i);
     }
     return this.fnByStart.get(`${file}\0${offset}`);
   }
@@ -211,7 +263,11 @@ export class FutureAnalyzer {
       }
     }
     const starts = this.index.lineStarts(file) ?? [0];
-    return { file, module: this.index.moduleAt(file, lineCol(starts, base + n.startIndex).line), text };
+    return {
+      file,
+      module: this.index.moduleAt(file, lineCol(starts, base + n.startIndex).line),
+      text,
+    };
   }
 
   /** Sizes the coroutine at node `n` (fn item, async block or async closure) of `file`. */
@@ -230,14 +286,26 @@ export class FutureAnalyzer {
     }
   }
 
-  private compute(file: string, n: SyntaxNode, depth: number, base: number): FutureInfo | undefined {
+  private compute(
+    file: string,
+    n: SyntaxNode,
+    depth: number,
+    base: number,
+  ): FutureInfo | undefined {
     const site = this.siteOf(file, n, base);
     const starts0 = this.index.lineStarts(file) ?? [0];
     let starts = starts0;
     if (base) {
       // Line starts relative to a macro-body snippet, shared by the fns of one file and offset.
       const k = `${file}\0${base}`;
-      starts = this.snippetStarts.get(k) ?? this.snippetStarts.set(k, starts0.map(x => x - base)).get(k)!;
+      starts =
+        this.snippetStarts.get(k) ??
+        this.snippetStarts
+          .set(
+            k,
+            starts0.map(x => x - base),
+          )
+          .get(k)!;
     }
     const isFn = n.type === 'function_item';
     const body = n.childForFieldName('body') ?? n.namedChildren.find(c => c.type === 'block');
@@ -249,8 +317,17 @@ export class FutureAnalyzer {
       for (const p of fn.params) {
         const name = p.isSelf ? 'self' : p.pattern.replace(/^mut\s+/, '');
         const selfTy = fn.owner?.selfType;
-        const selfRef = p.isSelf && p.pattern.includes('&') ? parseTypeText(p.pattern.includes('mut') ? '&mut Self' : '&Self') : undefined;
-        const t: Ty | undefined = p.type ? { expr: p.type, module: fn.module, self: selfTy } : selfRef ? { expr: selfRef, module: fn.module, self: selfTy } : p.isSelf && selfTy ? { expr: selfTy, module: fn.module, self: selfTy } : undefined;
+        const selfRef =
+          p.isSelf && p.pattern.includes('&')
+            ? parseTypeText(p.pattern.includes('mut') ? '&mut Self' : '&Self')
+            : undefined;
+        const t: Ty | undefined = p.type
+          ? { expr: p.type, module: fn.module, self: selfTy }
+          : selfRef
+            ? { expr: selfRef, module: fn.module, self: selfTy }
+            : p.isSelf && selfTy
+              ? { expr: selfTy, module: fn.module, self: selfTy }
+              : undefined;
         params.push({ name, type: t });
       }
     } else if (kind === 'async-closure') {
@@ -258,24 +335,47 @@ export class FutureAnalyzer {
       for (const p of ps?.namedChildren ?? []) {
         const pat = p.type === 'parameter' ? p.childForFieldName('pattern') : p;
         const t = p.type === 'parameter' ? p.childForFieldName('type') : null;
-        if (pat) params.push({ name: textOf(pat).replace(/^mut\s+/, ''), type: t ? ty(textOf(t), site.module) : undefined });
+        if (pat)
+          params.push({
+            name: textOf(pat).replace(/^mut\s+/, ''),
+            type: t ? ty(textOf(t), site.module) : undefined,
+          });
       }
     }
     // An async fn with no suspension point (none in nested blocks either) is its arguments:
     // its locals matter only to nested closures, so only its bindings are read.
-    const noSuspend = kind === 'async-fn' && !/\.\s*await\b|\b(?:join|try_join|select|select_biased)\s*!/.test(textOf(body));
+    const noSuspend =
+      kind === 'async-fn' &&
+      !/\.\s*await\b|\b(?:join|try_join|select|select_biased)\s*!/.test(textOf(body));
     // Names neither bound in the body nor outside it are items: their uses are not recorded.
-    const outside = base ? undefined : isFn ? () => false : (name: string) => this.boundOutside(file, n, name);
-    const scan = scanBody(n, body, params.map(p => p.name), this.cfgCheck(site.module), noSuspend, outside);
+    const outside = base
+      ? undefined
+      : isFn
+        ? () => false
+        : (name: string) => this.boundOutside(file, n, name);
+    const scan = scanBody(
+      n,
+      body,
+      params.map(p => p.name),
+      this.cfgCheck(site.module),
+      noSuspend,
+      outside,
+    );
     const ctx: Ctx = { site, scan, params, depth, starts, base };
     // Nested blocks look their captures up in this body: keep its scan (scanning is most of the cost).
     if (!base) this.bodyCtxs.set(`${file}\0${n.startIndex}`, ctx);
-    const at = lineCol(starts, isFn ? (n.childForFieldName('name')?.startIndex ?? n.startIndex) : n.startIndex);
+    const at = lineCol(
+      starts,
+      isFn ? (n.childForFieldName('name')?.startIndex ?? n.startIndex) : n.startIndex,
+    );
     const bodyAt = lineCol(starts, body.startIndex);
     const info: FutureInfo = {
       bodyLine: bodyAt.line,
       bodyColumn: bodyAt.column,
-      fn: isFn && fn ? fn.path : `${site.fn?.path ?? site.module}::{${kind === 'async-block' ? 'async block' : 'async closure'}}`,
+      fn:
+        isFn && fn
+          ? fn.path
+          : `${site.fn?.path ?? site.module}::{${kind === 'async-block' ? 'async block' : 'async closure'}}`,
       file,
       line: at.line,
       column: at.column,
@@ -296,7 +396,11 @@ export class FutureAnalyzer {
     if (kind === 'async-block' || kind === 'async-closure') {
       const outer = this.outerScan(file, n);
       ctx.outer = outer?.ctx;
-      const captured = (kind === 'async-block' ? scan.captures : scan.captures.filter(x => !params.some(p => p.name === x))).filter(c => base !== 0 || this.boundOutside(file, n, c));
+      const captured = (
+        kind === 'async-block'
+          ? scan.captures
+          : scan.captures.filter(x => !params.some(p => p.name === x))
+      ).filter(c => base !== 0 || this.boundOutside(file, n, c));
       for (const c of captured) {
         let s = GUESS;
         let tt = '&_';
@@ -308,7 +412,8 @@ export class FutureAnalyzer {
           const d = !t && outer ? declFor(outer.ctx.scan, c, n.startIndex) : undefined;
           if (d?.init && outer) {
             const fs = this.futureOf(outer.ctx, d.init, 1);
-            if (fs.status !== 'lower-bound') [s, tt] = [{ size: fs.size, align: fs.align }, `future of ${fs.callee}`];
+            if (fs.status !== 'lower-bound')
+              [s, tt] = [{ size: fs.size, align: fs.align }, `future of ${fs.callee}`];
           }
         }
         upvars.push(s);
@@ -324,7 +429,10 @@ export class FutureAnalyzer {
     const unknown: string[] = [];
     let status: FutureStatus = 'estimate';
     let largest: { size: number; text: string } | undefined;
-    const localInfo = new Map<LocalDecl, { t: Ty | undefined; s: { size: number; align: number }; drop: boolean; isRef: boolean }>();
+    const localInfo = new Map<
+      LocalDecl,
+      { t: Ty | undefined; s: { size: number; align: number }; drop: boolean; isRef: boolean }
+    >();
     for (const a of scan.awaits) {
       const fut = this.awaitee(ctx, a);
       const held: HeldLocal[] = [];
@@ -334,7 +442,12 @@ export class FutureAnalyzer {
         let lt = localInfo.get(l);
         if (!lt) {
           const t0 = this.declType(ctx, l);
-          lt = { t: t0, s: t0 ? this.sizeOfTy(t0) : (l.init && this.valueOfCall(ctx, l.init)) || GUESS, drop: this.needsDrop(t0), isRef: !!t0 && (t0.expr.kind === 'ref' || t0.expr.kind === 'ptr') };
+          lt = {
+            t: t0,
+            s: t0 ? this.sizeOfTy(t0) : (l.init && this.valueOfCall(ctx, l.init)) || GUESS,
+            drop: this.needsDrop(t0),
+            isRef: !!t0 && (t0.expr.kind === 'ref' || t0.expr.kind === 'ptr'),
+          };
           localInfo.set(l, lt);
         }
         const { t, s } = lt;
@@ -350,22 +463,38 @@ export class FutureAnalyzer {
         if (l.declStart !== undefined) {
           h.declStart = base + l.declStart;
           h.declEnd = base + l.declEnd;
-          h.uses = (scan.uses.get(l.name) ?? []).filter(u => declFor(scan, l.name, u.offset) === l).map(u => base + u.offset);
+          h.uses = (scan.uses.get(l.name) ?? [])
+            .filter(u => declFor(scan, l.name, u.offset) === l)
+            .map(u => base + u.offset);
         }
         held.push(h);
-        if (s.size > (largest?.size ?? -1)) largest = { size: s.size, text: `${l.name}: ${t?.expr.text ?? '?'} held across .await at line ${lineCol(starts, a.start).line}` };
+        if (s.size > (largest?.size ?? -1))
+          largest = {
+            size: s.size,
+            text: `${l.name}: ${t?.expr.text ?? '?'} held across .await at line ${lineCol(starts, a.start).line}`,
+          };
       }
       parts.push(...this.macroLocals(ctx, a, fut));
       for (const t of this.temporariesAcross(ctx, a)) {
         const lineNo = lineCol(starts, a.start).line;
         parts.push({ key: t.key, size: t.size, align: t.align, from: t.from, to: t.to });
-        held.push({ name: `${t.text} (temporary, ${t.why})`, type: t.type, size: t.size, line: lineCol(starts, t.from).line, key: t.key });
+        held.push({
+          name: `${t.text} (temporary, ${t.why})`,
+          type: t.type,
+          size: t.size,
+          line: lineCol(starts, t.from).line,
+          key: t.key,
+        });
         if (t.unknown) {
           status = 'lower-bound';
           const u = `temporary ${t.text} (${t.why}, held across .await at line ${lineNo}: size unknown)`;
           if (!unknown.includes(u)) unknown.push(u);
         }
-        if (t.size > (largest?.size ?? -1)) largest = { size: t.size, text: `${t.text}: ${t.type} (temporary, ${t.why}) held across .await at line ${lineNo}` };
+        if (t.size > (largest?.size ?? -1))
+          largest = {
+            size: t.size,
+            text: `${t.text}: ${t.type} (temporary, ${t.why}) held across .await at line ${lineNo}`,
+          };
       }
       // `make()?.await`: the `?` desugars to a match on `Try::branch(make())`, a temporary that
       // lives to the end of the statement, across the await, after its future was moved out
@@ -374,7 +503,12 @@ export class FutureAnalyzer {
       if (a.kind === 'await' && a.operand.type === 'try_expression' && fut.size > 0) {
         const q = Math.ceil((fut.size + 1) / Math.max(fut.align, 1)) * Math.max(fut.align, 1);
         parts.push({ key: `q${a.start}`, size: q, align: fut.align, from: a.start, to: a.end });
-        held.push({ name: `${textOf(a.operand).replace(/\s+/g, ' ').slice(0, 30)} (temporary)`, type: 'ControlFlow<Result<Infallible, E>, F>', size: q, line: lineCol(starts, a.start).line });
+        held.push({
+          name: `${textOf(a.operand).replace(/\s+/g, ' ').slice(0, 30)} (temporary)`,
+          type: 'ControlFlow<Result<Infallible, E>, F>',
+          size: q,
+          line: lineCol(starts, a.start).line,
+        });
       }
       const akey = `a${a.start}`;
       parts.push({ key: akey, size: fut.size, align: fut.align, from: a.start, to: a.end });
@@ -386,7 +520,11 @@ export class FutureAnalyzer {
       const pos = lineCol(starts, a.kind === 'await' ? a.operand.endIndex + 1 : a.start);
       if (fut.recursive) info.recursive = true;
       const rel = path.relative(this.rootOf(file), file) || path.basename(file);
-      if (fut.size > (largest?.size ?? -1)) largest = { size: fut.size, text: `__awaitee at ${rel}:${pos.line} (${fut.callee.split('::').pop()}: ${fut.size.toLocaleString('en-US')} B)` };
+      if (fut.size > (largest?.size ?? -1))
+        largest = {
+          size: fut.size,
+          text: `__awaitee at ${rel}:${pos.line} (${fut.callee.split('::').pop()}: ${fut.size.toLocaleString('en-US')} B)`,
+        };
       const ai: AwaitInfo = {
         line: pos.line,
         column: pos.column,
@@ -395,7 +533,9 @@ export class FutureAnalyzer {
         size: fut.status === 'lower-bound' && fut.size === 0 ? null : fut.size,
         align: fut.align,
         status: fut.status,
-        target: fut.target ? { file: fut.target.file, line: fut.target.line, column: fut.target.column } : undefined,
+        target: fut.target
+          ? { file: fut.target.file, line: fut.target.line, column: fut.target.column }
+          : undefined,
         recursive: fut.recursive || undefined,
         held,
         startOffset: base + a.start,
@@ -409,9 +549,16 @@ export class FutureAnalyzer {
     }
     const shape = { upvars, variants };
     const l = layoutCoroutine(shape);
-    const layout: FutureLayout = { prefix: l.prefix, variantSizes: l.variantSizes, promoted: [...l.promoted], shape };
+    const layout: FutureLayout = {
+      prefix: l.prefix,
+      variantSizes: l.variantSizes,
+      promoted: [...l.promoted],
+      shape,
+    };
     Object.defineProperty(info, 'layout', { value: layout, enumerable: false });
-    for (const [i, u] of info.upvars.entries()) if (u.size > (largest?.size ?? -1)) largest = { size: u.size, text: `upvar ${u.name}: ${u.type}` }, void i;
+    for (const [i, u] of info.upvars.entries())
+      if (u.size > (largest?.size ?? -1))
+        ((largest = { size: u.size, text: `upvar ${u.name}: ${u.type}` }), void i);
     info.size = l.size;
     info.align = l.align;
     info.status = status;
@@ -425,7 +572,15 @@ export class FutureAnalyzer {
     return (text: string) => {
       const m = /^#\[\s*cfg\s*\(([\s\S]*)\)\s*\]$/.exec(text.trim());
       if (!m) return true;
-      const span = { file: '', line: 1, column: 1, endLine: 1, endColumn: 1, startOffset: 0, endOffset: 0 };
+      const span = {
+        file: '',
+        line: 1,
+        column: 1,
+        endLine: 1,
+        endColumn: 1,
+        startOffset: 0,
+        endOffset: 0,
+      };
       return this.index.isActive(module, [{ name: 'cfg', args: m[1], inner: false, span }]);
     };
   }
@@ -440,15 +595,32 @@ export class FutureAnalyzer {
   }
 
   private rootOfUncached(file: string): string {
-    for (const t of this.index.targets) if (file.startsWith(t.root + path.sep) || file.startsWith(path.dirname(t.root) + path.sep)) return path.dirname(t.root).endsWith('src') ? path.dirname(path.dirname(t.root)) : path.dirname(t.root);
+    for (const t of this.index.targets)
+      if (file.startsWith(t.root + path.sep) || file.startsWith(path.dirname(t.root) + path.sep))
+        return path.dirname(t.root).endsWith('src')
+          ? path.dirname(path.dirname(t.root))
+          : path.dirname(t.root);
     return path.dirname(file);
   }
 
   /** End of a local's storage: the end of its scope, or its last move. */
   private storageEnd(scan: BodyScan, l: LocalDecl): number {
-    const moves = (scan.uses.get(l.name) ?? []).filter(u => u.move && u.offset >= l.declEnd && u.offset < l.scopeEnd && declFor(scan, l.name, u.offset) === l);
-    const later = (scan.uses.get(l.name) ?? []).filter(u => !u.move && u.offset >= l.declEnd && u.offset < l.scopeEnd);
-    if (moves.length && !later.some(u => u.offset > moves[moves.length - 1].offset) && !scan.loops.some(([s, e]) => moves[0].offset >= s && moves[0].offset < e)) return moves[moves.length - 1].offset;
+    const moves = (scan.uses.get(l.name) ?? []).filter(
+      u =>
+        u.move &&
+        u.offset >= l.declEnd &&
+        u.offset < l.scopeEnd &&
+        declFor(scan, l.name, u.offset) === l,
+    );
+    const later = (scan.uses.get(l.name) ?? []).filter(
+      u => !u.move && u.offset >= l.declEnd && u.offset < l.scopeEnd,
+    );
+    if (
+      moves.length &&
+      !later.some(u => u.offset > moves[moves.length - 1].offset) &&
+      !scan.loops.some(([s, e]) => moves[0].offset >= s && moves[0].offset < e)
+    )
+      return moves[moves.length - 1].offset;
     return l.scopeEnd;
   }
 
@@ -495,17 +667,46 @@ export class FutureAnalyzer {
         const site = this.siteOf(file, p);
         const params: { name: string; type?: Ty }[] = [];
         if (p.type === 'function_item' && site.fn) {
-          for (const q of site.fn.params) params.push({ name: q.isSelf ? 'self' : q.pattern.replace(/^mut\s+/, ''), type: q.type ? { expr: q.type, module: site.fn.module, self: site.fn.owner?.selfType } : undefined });
+          for (const q of site.fn.params)
+            params.push({
+              name: q.isSelf ? 'self' : q.pattern.replace(/^mut\s+/, ''),
+              type: q.type
+                ? { expr: q.type, module: site.fn.module, self: site.fn.owner?.selfType }
+                : undefined,
+            });
         } else if (p.type === 'closure_expression') {
           // `|x| async move { x }`: the closure's parameters are bindings too.
           for (const q of p.childForFieldName('parameters')?.namedChildren ?? []) {
             const pat = q.type === 'parameter' ? q.childForFieldName('pattern') : q;
             const t = q.type === 'parameter' ? q.childForFieldName('type') : null;
-            for (const id of pat ? (pat.type === 'identifier' ? [pat] : pat.descendantsOfType('identifier')) : []) params.push({ name: textOf(id), type: t && pat?.type === 'identifier' ? ty(textOf(t), site.module) : undefined });
+            for (const id of pat
+              ? pat.type === 'identifier'
+                ? [pat]
+                : pat.descendantsOfType('identifier')
+              : [])
+              params.push({
+                name: textOf(id),
+                type: t && pat?.type === 'identifier' ? ty(textOf(t), site.module) : undefined,
+              });
           }
         }
-        const scan = scanBody(p, body, params.map(x => x.name), this.cfgCheck(site.module), true);
-        return { ctx: { site, scan, params, depth: MAX_DEPTH, starts: this.index.lineStarts(file) ?? [0], base: 0 } };
+        const scan = scanBody(
+          p,
+          body,
+          params.map(x => x.name),
+          this.cfgCheck(site.module),
+          true,
+        );
+        return {
+          ctx: {
+            site,
+            scan,
+            params,
+            depth: MAX_DEPTH,
+            starts: this.index.lineStarts(file) ?? [0],
+            base: 0,
+          },
+        };
       }
     }
     return undefined;
@@ -522,7 +723,20 @@ export class FutureAnalyzer {
    * (Edition 2024 drops `if let` temporaries before `else`; this models 2021, the editions of
    * the crates measured.)
    */
-  private temporariesAcross(ctx: Ctx, a: AwaitPoint): { key: string; text: string; type: string; why: string; size: number; align: number; from: number; to: number; unknown: boolean }[] {
+  private temporariesAcross(
+    ctx: Ctx,
+    a: AwaitPoint,
+  ): {
+    key: string;
+    text: string;
+    type: string;
+    why: string;
+    size: number;
+    align: number;
+    from: number;
+    to: number;
+    unknown: boolean;
+  }[] {
     const out: ReturnType<FutureAnalyzer['temporariesAcross']> = [];
     const seen = new Set<number>();
     const add = (e: SyntaxNode, why: string, to: number, borrowed: boolean) => {
@@ -531,12 +745,30 @@ export class FutureAnalyzer {
       if (!borrowed && t && !this.needsDrop(t)) return;
       seen.add(e.startIndex * 7 + e.endIndex);
       const guard = !t ? guardSize(e) : undefined;
-      const s = t ? this.sizeOfTy(t) : guard ?? (e.type === 'call_expression' ? this.valueOfCall(ctx, e) : undefined);
-      out.push({ key: `t${e.startIndex}:${e.endIndex}`, text: textOf(e).replace(/\s+/g, ' ').slice(0, 40), type: t?.expr.text ?? (guard ? 'lock guard' : '?'), why, size: s?.size ?? 0, align: s?.align ?? 1, from: e.startIndex, to, unknown: !s });
+      const s = t
+        ? this.sizeOfTy(t)
+        : (guard ?? (e.type === 'call_expression' ? this.valueOfCall(ctx, e) : undefined));
+      out.push({
+        key: `t${e.startIndex}:${e.endIndex}`,
+        text: textOf(e).replace(/\s+/g, ' ').slice(0, 40),
+        type: t?.expr.text ?? (guard ? 'lock guard' : '?'),
+        why,
+        size: s?.size ?? 0,
+        align: s?.align ?? 1,
+        from: e.startIndex,
+        to,
+        unknown: !s,
+      });
     };
     // Value expressions (not places) evaluated in `e` that stay alive as temporaries: `e`
     // itself when `self` is set, the receivers of methods that borrow them, `&value` operands.
-    const walk = (e: SyntaxNode | null | undefined, why: string, to: number, self: boolean, depth: number): void => {
+    const walk = (
+      e: SyntaxNode | null | undefined,
+      why: string,
+      to: number,
+      self: boolean,
+      depth: number,
+    ): void => {
       if (!e || depth > 12) return;
       switch (e.type) {
         case 'parenthesized_expression':
@@ -551,12 +783,19 @@ export class FutureAnalyzer {
           if (self) add(e, why, to, false);
           if (e.type === 'await_expression') return;
           const f = e.childForFieldName('function');
-          for (const arg of e.childForFieldName('arguments')?.namedChildren ?? []) walk(arg, why, to, false, depth + 1);
+          for (const arg of e.childForFieldName('arguments')?.namedChildren ?? [])
+            walk(arg, why, to, false, depth + 1);
           if (f?.type !== 'field_expression') return;
           const recv = f.childForFieldName('value');
           const name = f.childForFieldName('field')?.text ?? '';
           // A method taking `self` by value consumes its receiver; others borrow it.
-          return walk(recv, why, to, !!recv && isValueExpr(recv) && !CONSUMING.test(name), depth + 1);
+          return walk(
+            recv,
+            why,
+            to,
+            !!recv && isValueExpr(recv) && !CONSUMING.test(name),
+            depth + 1,
+          );
         }
         case 'field_expression':
         case 'index_expression':
@@ -570,7 +809,9 @@ export class FutureAnalyzer {
     const body = ctx.scan.body;
     let stmtDone = false;
     const isTail = (blk: SyntaxNode, c: SyntaxNode) => {
-      const kids = blk.namedChildren.filter(x => x.type !== 'line_comment' && x.type !== 'block_comment');
+      const kids = blk.namedChildren.filter(
+        x => x.type !== 'line_comment' && x.type !== 'block_comment',
+      );
       return kids[kids.length - 1]?.id === c.id && !/statement|declaration|item/.test(c.type);
     };
     let n: SyntaxNode = a.node;
@@ -578,16 +819,37 @@ export class FutureAnalyzer {
       const p: SyntaxNode = n.parent;
       if (p.type === 'match_expression' && p.childForFieldName('body')?.id === n.id) {
         walk(p.childForFieldName('value'), 'match scrutinee', p.endIndex, true, 0);
-      } else if ((p.type === 'if_expression' || p.type === 'while_expression') && p.childForFieldName('condition')?.id !== n.id) {
+      } else if (
+        (p.type === 'if_expression' || p.type === 'while_expression') &&
+        p.childForFieldName('condition')?.id !== n.id
+      ) {
         const c = p.childForFieldName('condition');
-        const lets = c?.type === 'let_condition' ? [c] : c?.type === 'let_chain' ? c.namedChildren.filter(x => x.type === 'let_condition') : [];
-        for (const lc of lets) walk(lc.childForFieldName('value'), p.type === 'if_expression' ? 'if let scrutinee' : 'while let scrutinee', p.endIndex, true, 0);
-      } else if (!stmtDone && (p.type === 'expression_statement' || p.type === 'let_declaration' || (p.type === 'block' && isTail(p, n)))) {
+        const lets =
+          c?.type === 'let_condition'
+            ? [c]
+            : c?.type === 'let_chain'
+              ? c.namedChildren.filter(x => x.type === 'let_condition')
+              : [];
+        for (const lc of lets)
+          walk(
+            lc.childForFieldName('value'),
+            p.type === 'if_expression' ? 'if let scrutinee' : 'while let scrutinee',
+            p.endIndex,
+            true,
+            0,
+          );
+      } else if (
+        !stmtDone &&
+        (p.type === 'expression_statement' ||
+          p.type === 'let_declaration' ||
+          (p.type === 'block' && isTail(p, n)))
+      ) {
         // Temporaries of the awaited expression that the future borrows live to the end of
         // the statement, or of the block for its tail expression (a `let`'s initializer is
         // not extended through a call argument).
         stmtDone = true;
-        if (a.kind === 'await') walk(a.operand, 'borrowed by the awaited future', p.endIndex, false, 0);
+        if (a.kind === 'await')
+          walk(a.operand, 'borrowed by the awaited future', p.endIndex, false, 0);
       }
       n = p;
     }
@@ -655,7 +917,9 @@ export class FutureAnalyzer {
         // `unsafe { ..; TcpSocket::from_raw_fd(fd) }`: the tail expression.
         const blk = e.type === 'unsafe_block' ? e.namedChildren.find(c => c.type === 'block') : e;
         const tail = blk?.namedChildren[blk.namedChildren.length - 1];
-        return tail && !/statement|declaration|item|comment/.test(tail.type) ? this.typeOf(ctx, tail, depth + 1) : undefined;
+        return tail && !/statement|declaration|item|comment/.test(tail.type)
+          ? this.typeOf(ctx, tail, depth + 1)
+          : undefined;
       }
       case 'self':
         return ctx.params.find(p => p.name === 'self')?.type ?? this.selfTy(ctx);
@@ -686,13 +950,19 @@ export class FutureAnalyzer {
       case 'match_expression': {
         // `match opt { Some(r) => r, None => return .. }`: the payload of the scrutinee.
         const v = e.childForFieldName('value');
-        const arm = e.childForFieldName('body')?.namedChildren.find(a => /^(Some|Ok)\s*\(\s*\w+\s*\)$/.test(textOf(a.childForFieldName('pattern') ?? a).trim()));
+        const arm = e
+          .childForFieldName('body')
+          ?.namedChildren.find(a =>
+            /^(Some|Ok)\s*\(\s*\w+\s*\)$/.test(textOf(a.childForFieldName('pattern') ?? a).trim()),
+          );
         const st = arm && v ? this.typeOf(ctx, v, depth + 1) : undefined;
         const a = st && firstTypeArg(stripRefs(st.expr));
         return a && st ? { ...st, expr: a } : undefined;
       }
       case 'try_expression': {
-        const inner = e.namedChildren[0] ? this.typeOf(ctx, e.namedChildren[0], depth + 1) : undefined;
+        const inner = e.namedChildren[0]
+          ? this.typeOf(ctx, e.namedChildren[0], depth + 1)
+          : undefined;
         const a = inner && firstTypeArg(inner.expr);
         return a && inner ? { ...inner, expr: a } : undefined;
       }
@@ -717,10 +987,31 @@ export class FutureAnalyzer {
         const segs = this.pathSegments(fnode);
         if (!segs) return undefined;
         const last = segs[segs.length - 1];
-        if (segs.length >= 2 && ['String', 'Vec', 'HashMap', 'HashSet', 'BTreeMap', 'VecDeque', 'BytesMut', 'Bytes'].includes(segs[segs.length - 2])) return ty(segs[segs.length - 2] === 'String' ? 'String' : `${segs[segs.length - 2]}<u8>`);
+        if (
+          segs.length >= 2 &&
+          [
+            'String',
+            'Vec',
+            'HashMap',
+            'HashSet',
+            'BTreeMap',
+            'VecDeque',
+            'BytesMut',
+            'Bytes',
+          ].includes(segs[segs.length - 2])
+        )
+          return ty(segs[segs.length - 2] === 'String' ? 'String' : `${segs[segs.length - 2]}<u8>`);
         const fn = this.resolveFn(ctx, segs);
-        if (fn && !fn.isAsync) return fn.returnType ? { expr: fn.returnType, module: fn.module, self: fn.owner?.selfType } : ty('()');
-        if (segs.length >= 2 && /^(new|default|with_capacity|from|from_raw_fd|from_raw_socket|from_raw_handle)$/.test(last)) {
+        if (fn && !fn.isAsync)
+          return fn.returnType
+            ? { expr: fn.returnType, module: fn.module, self: fn.owner?.selfType }
+            : ty('()');
+        if (
+          segs.length >= 2 &&
+          /^(new|default|with_capacity|from|from_raw_fd|from_raw_socket|from_raw_handle)$/.test(
+            last,
+          )
+        ) {
           const t = segs.slice(0, -1).join('::');
           return t === 'Self' ? this.selfTy(ctx) : ty(t, m);
         }
@@ -733,10 +1024,24 @@ export class FutureAnalyzer {
   private methodReturn(ctx: Ctx, fnode: SyntaxNode, depth: number): Ty | undefined {
     const name = fnode.childForFieldName('field')?.text ?? '';
     const recv = fnode.childForFieldName('value');
-    if (['to_string', 'to_owned'].includes(name) && recv?.type === 'string_literal') return ty('String');
+    if (['to_string', 'to_owned'].includes(name) && recv?.type === 'string_literal')
+      return ty('String');
     if (name === 'to_string') return ty('String');
     if (['len', 'count', 'capacity'].includes(name)) return ty('usize');
-    if (['is_empty', 'is_some', 'is_none', 'is_ok', 'is_err', 'contains', 'contains_key', 'starts_with', 'ends_with'].includes(name)) return ty('bool');
+    if (
+      [
+        'is_empty',
+        'is_some',
+        'is_none',
+        'is_ok',
+        'is_err',
+        'contains',
+        'contains_key',
+        'starts_with',
+        'ends_with',
+      ].includes(name)
+    )
+      return ty('bool');
     if (['to_vec', 'concat'].includes(name)) return ty('Vec<u8>');
     const rt = recv ? this.typeOf(ctx, recv, depth + 1) : undefined;
     if (!rt) return undefined;
@@ -746,7 +1051,10 @@ export class FutureAnalyzer {
       return a ? { ...rt, expr: a } : undefined;
     }
     const fn = this.methodOf(rt, name);
-    if (fn && !fn.isAsync) return fn.returnType ? { expr: fn.returnType, module: fn.module, self: fn.owner?.selfType } : ty('()');
+    if (fn && !fn.isAsync)
+      return fn.returnType
+        ? { expr: fn.returnType, module: fn.module, self: fn.owner?.selfType }
+        : ty('()');
     return undefined;
   }
 
@@ -754,7 +1062,8 @@ export class FutureAnalyzer {
   private typeItem(t0: Ty): Item | undefined {
     const t = this.fix(t0);
     let e = stripRefs(t.expr);
-    if (e.kind === 'path' && e.segments.length === 1 && e.segments[0].name === 'Self' && t.self) e = stripRefs(t.self);
+    if (e.kind === 'path' && e.segments.length === 1 && e.segments[0].name === 'Self' && t.self)
+      e = stripRefs(t.self);
     if (e.kind !== 'path') return undefined;
     const r = this.index.resolveType(t.module, e as PathExpr);
     return r.kind === 'item' ? r.item : undefined;
@@ -773,15 +1082,25 @@ export class FutureAnalyzer {
     const t = this.fix(t0);
     if (t.expr.kind === 'ref' || t.expr.kind === 'ptr') {
       const i = t.expr.inner;
-      const wide = i.kind === 'slice' || i.kind === 'dyn' || (i.kind === 'path' && i.segments.length === 1 && (i.segments[0].name === 'str' || i.segments[0].name === 'Path'));
+      const wide =
+        i.kind === 'slice' ||
+        i.kind === 'dyn' ||
+        (i.kind === 'path' &&
+          i.segments.length === 1 &&
+          (i.segments[0].name === 'str' || i.segments[0].name === 'Path'));
       return { size: wide ? 16 : 8, align: 8 };
     }
     try {
-      const l = this.engine.layOfType(t.expr, t.module, t.self ? { self: this.selfEnv(t) } : undefined);
+      const l = this.engine.layOfType(
+        t.expr,
+        t.module,
+        t.self ? { self: this.selfEnv(t) } : undefined,
+      );
       if (l.status === 'exact' && !l.unsized) return { size: l.size, align: l.align };
       const known = knownTypeSize(this.externalPath(t));
       if (known) return known;
-      if (l.status === 'lower-bound' && l.size > 0 && !l.unsized) return { size: Math.max(l.size, 8), align: Math.max(l.align, 1) };
+      if (l.status === 'lower-bound' && l.size > 0 && !l.unsized)
+        return { size: Math.max(l.size, 8), align: Math.max(l.align, 1) };
     } catch {
       // A type the engine cannot evaluate counts as one pointer, like any unknown local.
     }
@@ -791,7 +1110,13 @@ export class FutureAnalyzer {
   private selfEnv(t: Ty): { item: never; args: never[]; text: string } | undefined {
     // The engine resolves `Self` through env.self; only item-backed self types can be bound.
     const item = t.self ? this.typeItem({ expr: t.self, module: t.module }) : undefined;
-    return item && (item.kind === 'struct' || item.kind === 'enum' || item.kind === 'union' || item.kind === 'type') ? ({ item, args: [], text: item.name } as never) : undefined;
+    return item &&
+      (item.kind === 'struct' ||
+        item.kind === 'enum' ||
+        item.kind === 'union' ||
+        item.kind === 'type')
+      ? ({ item, args: [], text: item.name } as never)
+      : undefined;
   }
 
   /** `tokio::sync::MutexGuard` for a type written as `MutexGuard<'_, T>` and imported from tokio. */
@@ -813,7 +1138,13 @@ export class FutureAnalyzer {
     if (this.dropImplPaths) return this.dropImplPaths;
     this.dropImplPaths = new Set();
     for (const i of this.index.items) {
-      if (i.kind !== 'impl' || !i.trait || i.trait.kind !== 'path' || i.trait.segments[i.trait.segments.length - 1].name !== 'Drop') continue;
+      if (
+        i.kind !== 'impl' ||
+        !i.trait ||
+        i.trait.kind !== 'path' ||
+        i.trait.segments[i.trait.segments.length - 1].name !== 'Drop'
+      )
+        continue;
       const st = i.selfType;
       if (st.kind !== 'path') continue;
       const r = this.index.resolveType(i.module, st as PathExpr);
@@ -840,13 +1171,22 @@ export class FutureAnalyzer {
           return x.elems.some(y => walk(y, d + 1));
         case 'path': {
           const name = x.segments[x.segments.length - 1].name;
-          if (/^(u8|u16|u32|u64|u128|usize|i8|i16|i32|i64|i128|isize|f32|f64|bool|char|Duration|Instant)$/.test(name)) return false;
+          if (
+            /^(u8|u16|u32|u64|u128|usize|i8|i16|i32|i64|i128|isize|f32|f64|bool|char|Duration|Instant)$/.test(
+              name,
+            )
+          )
+            return false;
           if (name === 'Option') {
             const a = firstTypeArg(x);
             return a ? walk(a, d + 1) : true;
           }
           const item = this.typeItem({ expr: x, module: t.module });
-          if (item?.kind === 'struct') return this.dropImpls().has(item.path) || (item as StructItem).fields.some(f => walk(f.type, d + 1));
+          if (item?.kind === 'struct')
+            return (
+              this.dropImpls().has(item.path) ||
+              (item as StructItem).fields.some(f => walk(f.type, d + 1))
+            );
           return true;
         }
         default:
@@ -864,7 +1204,11 @@ export class FutureAnalyzer {
       return f ? this.pathSegments(f) : undefined;
     }
     if (n.type !== 'identifier' && n.type !== 'scoped_identifier') return undefined;
-    return textOf(n).replace(/<[^<>]*(?:<[^<>]*>[^<>]*)*>/g, '').replace(/\s+/g, '').split('::').filter(s => s !== '');
+    return textOf(n)
+      .replace(/<[^<>]*(?:<[^<>]*>[^<>]*)*>/g, '')
+      .replace(/\s+/g, '')
+      .split('::')
+      .filter(s => s !== '');
   }
 
   private buildMethods(): Map<string, FnItem[]> {
@@ -886,7 +1230,10 @@ export class FutureAnalyzer {
     if (segs.length >= 2) {
       const typeSegs = segs.slice(0, -1);
       const name = segs[segs.length - 1];
-      const selfT = typeSegs.length === 1 && typeSegs[0] === 'Self' ? this.selfTy(ctx) : ty(typeSegs.join('::'), ctx.site.module);
+      const selfT =
+        typeSegs.length === 1 && typeSegs[0] === 'Self'
+          ? this.selfTy(ctx)
+          : ty(typeSegs.join('::'), ctx.site.module);
       if (selfT) return this.methodOf(selfT, name);
     }
     return undefined;
@@ -908,22 +1255,38 @@ export class FutureAnalyzer {
   }
 
   private futureOfFn(ctx: Ctx, fn: FnItem, callee: string): FutSize {
-    const output = fn.returnType ? { expr: fn.returnType, module: fn.module, self: fn.owner?.selfType } : ty('()');
+    const output = fn.returnType
+      ? { expr: fn.returnType, module: fn.module, self: fn.owner?.selfType }
+      : ty('()');
     const asyncTrait = this.isAsyncTrait(fn);
-    if (asyncTrait) return { size: 16, align: 8, status: 'estimate', callee, output, target: this.ofFn(fn) };
+    if (asyncTrait)
+      return { size: 16, align: 8, status: 'estimate', callee, output, target: this.ofFn(fn) };
     if (fn.isAsync) {
       const f = this.ofFn(fn);
       if (!f) {
         const key = `${fn.span.file}\0`;
-        const recursive = [...this.inProgress].some(k => k.startsWith(key) && this.fnCoversKey(fn, k));
+        const recursive = [...this.inProgress].some(
+          k => k.startsWith(key) && this.fnCoversKey(fn, k),
+        );
         return { size: 0, align: 1, status: 'lower-bound', callee, recursive, output };
       }
-      return { size: f.size, align: f.align, status: f.status === 'lower-bound' ? 'lower-bound' : 'estimate', callee, target: f, recursive: f.recursive, output };
+      return {
+        size: f.size,
+        align: f.align,
+        status: f.status === 'lower-bound' ? 'lower-bound' : 'estimate',
+        callee,
+        target: f,
+        recursive: f.recursive,
+        output,
+      };
     }
     // A plain fn returning a named future type (`fn acquire(&self) -> Acquire<'_>`), or
     // `impl Future` built by an `async` block in its tail.
     const rt = fn.returnType;
-    const implFuture = !!rt && (rt.kind === 'impl' || /\bimpl\s+(?:std::future::|core::future::)?Future\b/.test((rt as { text: string }).text));
+    const implFuture =
+      !!rt &&
+      (rt.kind === 'impl' ||
+        /\bimpl\s+(?:std::future::|core::future::)?Future\b/.test((rt as { text: string }).text));
     if (rt && !implFuture) {
       const s = this.sizeOfTy({ expr: rt, module: fn.module, self: fn.owner?.selfType });
       return { size: s.size, align: s.align, status: 'estimate', callee };
@@ -935,13 +1298,22 @@ export class FutureAnalyzer {
       const node = tree?.rootNode.namedDescendantForIndex(fn.nameSpan.startOffset)?.parent;
       const blk = node?.type === 'function_item' ? node.childForFieldName('body') : undefined;
       const blocks = blk?.descendantsOfType('async_block') ?? [];
-      const outer = blocks.filter(b => !blocks.some(o => o.startIndex < b.startIndex && o.endIndex >= b.endIndex));
+      const outer = blocks.filter(
+        b => !blocks.some(o => o.startIndex < b.startIndex && o.endIndex >= b.endIndex),
+      );
       let best: FutureInfo | undefined;
       for (const ab of outer) {
         const f = this.ofNode(fn.span.file, ab, ctx.depth + 1);
         if (f && (!best || f.size > best.size)) best = f;
       }
-      if (best) return { size: best.size, align: best.align, status: best.status === 'lower-bound' ? 'lower-bound' : 'estimate', callee, target: best };
+      if (best)
+        return {
+          size: best.size,
+          align: best.align,
+          status: best.status === 'lower-bound' ? 'lower-bound' : 'estimate',
+          callee,
+          target: best,
+        };
     }
     return { size: 0, align: 1, status: 'lower-bound', callee };
   }
@@ -956,13 +1328,27 @@ export class FutureAnalyzer {
   /** The method sits in an `#[async_trait]` impl or trait: callers await a boxed future. */
   isAsyncTrait(fn: FnItem): boolean {
     if (!fn.owner) return false;
-    this.asyncTraitOwners ??= this.index.items.filter(i => (i.kind === 'impl' || i.kind === 'trait') && i.attrs.some(a => a.name === 'async_trait' || a.name.endsWith('::async_trait')));
-    return this.asyncTraitOwners.some(i => i.span.file === fn.span.file && i.span.startOffset <= fn.span.startOffset && i.span.endOffset >= fn.span.endOffset);
+    this.asyncTraitOwners ??= this.index.items.filter(
+      i =>
+        (i.kind === 'impl' || i.kind === 'trait') &&
+        i.attrs.some(a => a.name === 'async_trait' || a.name.endsWith('::async_trait')),
+    );
+    return this.asyncTraitOwners.some(
+      i =>
+        i.span.file === fn.span.file &&
+        i.span.startOffset <= fn.span.startOffset &&
+        i.span.endOffset >= fn.span.endOffset,
+    );
   }
 
   /** Size of the future an expression evaluates to. */
   futureOf(ctx: Ctx, e: SyntaxNode | undefined, depth: number): FutSize {
-    const unknown = (callee: string): FutSize => ({ size: 0, align: 1, status: 'lower-bound', callee });
+    const unknown = (callee: string): FutSize => ({
+      size: 0,
+      align: 1,
+      status: 'lower-bound',
+      callee,
+    });
     if (!e || depth > 8) return unknown(e?.text.slice(0, 40) ?? '?');
     switch (e.type) {
       case 'parenthesized_expression':
@@ -971,7 +1357,15 @@ export class FutureAnalyzer {
         return this.futureOf(ctx, e.namedChildren[0], depth + 1);
       case 'async_block': {
         const f = this.ofNode(ctx.site.file, e, ctx.depth + 1, ctx.base);
-        return f ? { size: f.size, align: f.align, status: f.status === 'lower-bound' ? 'lower-bound' : 'estimate', callee: 'async block', target: f } : unknown('async block');
+        return f
+          ? {
+              size: f.size,
+              align: f.align,
+              status: f.status === 'lower-bound' ? 'lower-bound' : 'estimate',
+              callee: 'async block',
+              target: f,
+            }
+          : unknown('async block');
       }
       case 'identifier': {
         const d = declFor(ctx.scan, textOf(e), e.startIndex);
@@ -1001,24 +1395,39 @@ export class FutureAnalyzer {
           const d = declFor(ctx.scan, textOf(fnode), fnode.startIndex);
           if (d?.init && isCoroutineNode(d.init)) {
             const f = this.ofNode(ctx.site.file, d.init, ctx.depth + 1, ctx.base);
-            if (f) return { size: f.size, align: f.align, status: f.status === 'lower-bound' ? 'lower-bound' : 'estimate', callee: 'async closure', target: f };
+            if (f)
+              return {
+                size: f.size,
+                align: f.align,
+                status: f.status === 'lower-bound' ? 'lower-bound' : 'estimate',
+                callee: 'async closure',
+                target: f,
+              };
           }
         }
         const segs = this.pathSegments(fnode);
         if (!segs) return unknown(textOf(fnode).slice(0, 40));
         const last2 = segs.slice(-2).join('::');
-        if (segs[segs.length - 1] === 'poll_fn' && args[0]?.type === 'closure_expression') return { ...this.closureSize(ctx, args[0]), status: 'estimate', callee: 'poll_fn' };
-        if (last2 === 'Box::pin' || segs.join('::') === 'pin') return { size: 8, align: 8, status: 'estimate', callee: 'Box::pin' };
+        if (segs[segs.length - 1] === 'poll_fn' && args[0]?.type === 'closure_expression')
+          return { ...this.closureSize(ctx, args[0]), status: 'estimate', callee: 'poll_fn' };
+        if (last2 === 'Box::pin' || segs.join('::') === 'pin')
+          return { size: 8, align: 8, status: 'estimate', callee: 'Box::pin' };
         const fn = this.resolveFn(ctx, segs);
         if (fn) return this.futureOfFn(ctx, fn, fn.path);
         const r = this.index.resolvePath(ctx.site.module, segs);
         // A tuple-struct future built in place: `Sleep(deadline).await`.
         if (r.kind === 'item') {
-          const s = this.sizeOfTy({ expr: parseTypeText(segs.join('::'))!, module: ctx.site.module });
+          const s = this.sizeOfTy({
+            expr: parseTypeText(segs.join('::'))!,
+            module: ctx.site.module,
+          });
           return { ...s, status: 'estimate', callee: r.item.path };
         }
         const full = r.kind === 'external' || r.kind === 'std' ? r.path : segs.join('::');
-        const known = knownFuture(full, args.map(a => () => this.futureOf(ctx, a, depth + 1)));
+        const known = knownFuture(
+          full,
+          args.map(a => () => this.futureOf(ctx, a, depth + 1)),
+        );
         if (known) return { ...known, callee: full };
         return unknown(full);
       }
@@ -1042,16 +1451,28 @@ export class FutureAnalyzer {
     if (rt) {
       // Deref wrappers (`slab::Ref<ScheduledIo>`): try the first type argument too.
       const inner = firstTypeArg(stripRefs(rt.expr));
-      const fn = this.methodOf(rt, name) ?? (inner ? this.methodOf({ ...rt, expr: inner }, name) : undefined);
+      const fn =
+        this.methodOf(rt, name) ??
+        (inner ? this.methodOf({ ...rt, expr: inner }, name) : undefined);
       if (fn) return this.futureOfFn(ctx, fn, fn.path);
       const ext = this.externalPath(rt);
-      const known = ext ? knownFuture(`${ext}::${name}`, args.map(a => () => this.futureOf(ctx, a, depth + 1))) : undefined;
+      const known = ext
+        ? knownFuture(
+            `${ext}::${name}`,
+            args.map(a => () => this.futureOf(ctx, a, depth + 1)),
+          )
+        : undefined;
       if (known) return { ...known, callee: `${ext}::${name}` };
     }
-    const known = knownFuture(`.${name}`, args.map(a => () => this.futureOf(ctx, a, depth + 1)));
+    const known = knownFuture(
+      `.${name}`,
+      args.map(a => () => this.futureOf(ctx, a, depth + 1)),
+    );
     if (known) return { ...known, callee: known.callee };
     // A method name that only one workspace async fn has.
-    const cands = (this.buildMethods().get(name) ?? []).filter(f => f.isAsync || this.isAsyncTrait(f));
+    const cands = (this.buildMethods().get(name) ?? []).filter(
+      f => f.isAsync || this.isAsyncTrait(f),
+    );
     if (cands.length === 1) return this.futureOfFn(ctx, cands[0], cands[0].path);
     return { size: 0, align: 1, status: 'lower-bound', callee: `.${name}()` };
   }
@@ -1072,13 +1493,24 @@ export class FutureAnalyzer {
     const body = c.childForFieldName('body');
     if (!body) return { size: 0, align: 1 };
     const params = new Set<string>();
-    for (const id of c.childForFieldName('parameters')?.descendantsOfType('identifier') ?? []) params.add(textOf(id));
+    for (const id of c.childForFieldName('parameters')?.descendantsOfType('identifier') ?? [])
+      params.add(textOf(id));
     const names = new Set<string>();
     for (const id of body.descendantsOfType(['identifier', 'self'])) {
       const p = id.parent;
-      if (p && (p.type === 'scoped_identifier' || p.type === 'call_expression' && p.childForFieldName('function')?.id === id.id)) continue;
+      if (
+        p &&
+        (p.type === 'scoped_identifier' ||
+          (p.type === 'call_expression' && p.childForFieldName('function')?.id === id.id))
+      )
+        continue;
       if (params.has(textOf(id)) || !/^[a-z_]/.test(textOf(id))) continue;
-      if (id.type === 'self' || declFor(ctx.scan, textOf(id), c.startIndex) || ctx.params.some(q => q.name === textOf(id))) names.add(textOf(id));
+      if (
+        id.type === 'self' ||
+        declFor(ctx.scan, textOf(id), c.startIndex) ||
+        ctx.params.some(q => q.name === textOf(id))
+      )
+        names.add(textOf(id));
     }
     const byMove = /^move\b/.test(textOf(c));
     let size = 0;
@@ -1101,7 +1533,11 @@ export class FutureAnalyzer {
     const macro = a.operand.childForFieldName('macro')?.text ?? a.kind;
     const r = a.kind === 'join' ? joinSize(futs) : selectSize(futs);
     const bad = futs.find(f => f.status === 'lower-bound');
-    return { ...r, status: bad ? 'lower-bound' : 'estimate', callee: bad ? `${macro}!(${bad.callee})` : `${macro}!` };
+    return {
+      ...r,
+      status: bad ? 'lower-bound' : 'estimate',
+      callee: bad ? `${macro}!(${bad.callee})` : `${macro}!`,
+    };
   }
 
   /** Sizes a future written as text inside a macro (re-parsed on its own). */
@@ -1117,11 +1553,19 @@ export class FutureAnalyzer {
 }
 
 /** Methods that take their receiver by value (it is moved, not kept as a temporary). */
-const CONSUMING = /^(?:unwrap|expect|unwrap_or|unwrap_or_else|unwrap_or_default|unwrap_err|expect_err|ok|err|into_\w+|map|map_err|and_then|or_else|ok_or|ok_or_else|unwrap_unchecked|await)$/;
+const CONSUMING =
+  /^(?:unwrap|expect|unwrap_or|unwrap_or_else|unwrap_or_default|unwrap_err|expect_err|ok|err|into_\w+|map|map_err|and_then|or_else|ok_or|ok_or_else|unwrap_unchecked|await)$/;
 
 /** A value expression (its result is a temporary), not a place (`x`, `self.f`, `*p`). */
 function isValueExpr(e: SyntaxNode): boolean {
-  return e.type === 'call_expression' || e.type === 'await_expression' || e.type === 'struct_expression' || e.type === 'macro_invocation' || e.type === 'array_expression' || e.type === 'tuple_expression';
+  return (
+    e.type === 'call_expression' ||
+    e.type === 'await_expression' ||
+    e.type === 'struct_expression' ||
+    e.type === 'macro_invocation' ||
+    e.type === 'array_expression' ||
+    e.type === 'tuple_expression'
+  );
 }
 
 /**
@@ -1130,7 +1574,11 @@ function isValueExpr(e: SyntaxNode): boolean {
  */
 function guardSize(e: SyntaxNode): { size: number; align: number } | undefined {
   const t = textOf(e).replace(/\s+/g, '');
-  if (/\.(?:lock|read|write)\(\)\.(?:unwrap|expect)\([^()]*\)$/.test(t) || /\.borrow(?:_mut)?\(\)$/.test(t)) return { size: 16, align: 8 };
+  if (
+    /\.(?:lock|read|write)\(\)\.(?:unwrap|expect)\([^()]*\)$/.test(t) ||
+    /\.borrow(?:_mut)?\(\)$/.test(t)
+  )
+    return { size: 16, align: 8 };
   return undefined;
 }
 

@@ -29,7 +29,12 @@ export function asyncFnPath(name: string): string | undefined {
  * Pairs rustc's async bodies with `futures` (all from one crate named `crateName` whose files are
  * relative to `root`). Generic instantiations and bodies of other crates are left out.
  */
-export function matchFutures(bodies: readonly ExactType[], futures: readonly FutureInfo[], crateName: string, root: string): FutureMatch[] {
+export function matchFutures(
+  bodies: readonly ExactType[],
+  futures: readonly FutureInfo[],
+  crateName: string,
+  root: string,
+): FutureMatch[] {
   const byPath = new Map<string, FutureInfo[]>();
   const byLoc = new Map<string, FutureInfo>();
   for (const f of futures) {
@@ -54,8 +59,13 @@ export function matchFutures(bodies: readonly ExactType[], futures: readonly Fut
       const m = LOC_RE.exec(b.name);
       if (m) {
         // rustc prints the path it was given: relative to the crate root, or absolute.
-        const file = (path.isAbsolute(m[2]) ? path.relative(root, m[2]) : m[2]).split(path.sep).join('/');
-        info = m[1] === 'async block' ? byLoc.get(`${file}:${m[3]}:${m[4]}`) ?? byLoc.get(`body ${file}:${m[3]}:${m[4]}`) : byLoc.get(`body ${file}:${m[3]}:${m[4]}`);
+        const file = (path.isAbsolute(m[2]) ? path.relative(root, m[2]) : m[2])
+          .split(path.sep)
+          .join('/');
+        info =
+          m[1] === 'async block'
+            ? (byLoc.get(`${file}:${m[3]}:${m[4]}`) ?? byLoc.get(`body ${file}:${m[3]}:${m[4]}`))
+            : byLoc.get(`body ${file}:${m[3]}:${m[4]}`);
       }
     }
     if (info && !seen.has(info) && !info.generic) {
@@ -71,7 +81,7 @@ export function spearman(xs: number[], ys: number[]): number {
   const rank = (v: number[]) => {
     const idx = v.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
     const r = new Array<number>(v.length);
-    for (let i = 0; i < idx.length; ) {
+    for (let i = 0; i < idx.length;) {
       let j = i;
       while (j + 1 < idx.length && idx[j + 1][0] === idx[i][0]) j++;
       for (let k = i; k <= j; k++) r[idx[k][1]] = (i + j) / 2 + 1;
@@ -106,7 +116,16 @@ export interface Accuracy {
 export function accuracy(matches: readonly FutureMatch[]): Accuracy {
   const est = matches.map(m => m.info.size);
   const truth = matches.map(m => m.rustc.size);
-  const within = matches.filter(m => Math.abs(m.info.size - m.rustc.size) <= 0.25 * m.rustc.size).length;
-  const wrong = matches.filter(m => m.info.status === 'exact' && m.info.size !== m.rustc.size).length;
-  return { n: matches.length, spearman: matches.length ? spearman(est, truth) : 0, within25: matches.length ? within / matches.length : 0, confidentlyWrong: wrong };
+  const within = matches.filter(
+    m => Math.abs(m.info.size - m.rustc.size) <= 0.25 * m.rustc.size,
+  ).length;
+  const wrong = matches.filter(
+    m => m.info.status === 'exact' && m.info.size !== m.rustc.size,
+  ).length;
+  return {
+    n: matches.length,
+    spearman: matches.length ? spearman(est, truth) : 0,
+    within25: matches.length ? within / matches.length : 0,
+    confidentlyWrong: wrong,
+  };
 }

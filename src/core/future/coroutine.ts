@@ -60,7 +60,8 @@ export function layoutCoroutine(shape: CoroutineShape): CoroutineLayout {
   for (const a of eligible) {
     for (const b of eligible) {
       if (a.key === b.key || where.get(a.key) === where.get(b.key)) continue;
-      if (a.from < b.to && b.from < a.to) (conflicts.get(a.key) ?? conflicts.set(a.key, []).get(a.key)!).push(b.key);
+      if (a.from < b.to && b.from < a.to)
+        (conflicts.get(a.key) ?? conflicts.set(a.key, []).get(a.key)!).push(b.key);
     }
   }
   for (const a of eligible) {
@@ -72,8 +73,17 @@ export function layoutCoroutine(shape: CoroutineShape): CoroutineLayout {
     }
   }
   const nVariants = 3 + shape.variants.length;
-  const tag: Abi = { size: 1, align: 1, uninhabited: false, niche: { offset: 0, bytes: 1, available: BigInt(256 - nVariants) } };
-  const prefixFields = [...shape.upvars.map(u => abi(u.size, u.align)), tag, ...[...promoted].map(k => abi(parts.get(k)!.size, parts.get(k)!.align))];
+  const tag: Abi = {
+    size: 1,
+    align: 1,
+    uninhabited: false,
+    niche: { offset: 0, bytes: 1, available: BigInt(256 - nVariants) },
+  };
+  const prefixFields = [
+    ...shape.upvars.map(u => abi(u.size, u.align)),
+    tag,
+    ...[...promoted].map(k => abi(parts.get(k)!.size, parts.get(k)!.align)),
+  ];
   const laid = univariant(prefixFields, { inhibitReorder: false }, { kind: 'always' });
   // Variants start right after the last prefix byte, not at the aligned prefix size:
   // `async fn leaf(x: u64)` awaiting a 1-byte future is 24 bytes (awaitee at offset 9).
@@ -103,7 +113,12 @@ export function layoutCoroutine(shape: CoroutineShape): CoroutineLayout {
  * The size the coroutine would have with the saved part `key` (a held local or an awaitee)
  * replaced by a `size`/`align` one: a `Box` of it is 8/8. Used for "before → after" of fixes.
  */
-export function relayout(shape: CoroutineShape, key: string, size: number, align: number): CoroutineLayout {
+export function relayout(
+  shape: CoroutineShape,
+  key: string,
+  size: number,
+  align: number,
+): CoroutineLayout {
   return layoutCoroutine({
     upvars: shape.upvars,
     variants: shape.variants.map(vs => vs.map(p => (p.key === key ? { ...p, size, align } : p))),

@@ -23,20 +23,33 @@ function sizeText(f: FutureInfo): string {
  * definitions with `file://` URIs) and locals held across an `.await`. `top` awaitees at most.
  */
 export function futureHoverMarkdown(f: FutureInfo, top = 3): string {
-  const out = [`**future of \`${f.fn.split('::').slice(-1)[0]}\`**: ${sizeText(f)}, align ${f.align} (${f.status})`];
-  if (f.recursive) out.push('⚠ recursive: the future contains itself and must be boxed (`Box::pin`)');
+  const out = [
+    `**future of \`${f.fn.split('::').slice(-1)[0]}\`**: ${sizeText(f)}, align ${f.align} (${f.status})`,
+  ];
+  if (f.recursive)
+    out.push('⚠ recursive: the future contains itself and must be boxed (`Box::pin`)');
   if (f.largest) out.push(`largest: ${f.largest.replace(/`/g, "'")}`);
-  const awaits = [...f.awaits].filter(a => a.size !== null || a.status === 'lower-bound').sort((a, b) => (b.size ?? 0) - (a.size ?? 0)).slice(0, top);
+  const awaits = [...f.awaits]
+    .filter(a => a.size !== null || a.status === 'lower-bound')
+    .sort((a, b) => (b.size ?? 0) - (a.size ?? 0))
+    .slice(0, top);
   if (awaits.length) {
     out.push('biggest awaitees:');
     for (const a of awaits) {
       const size = a.size === null ? 'unknown size' : `${fmt(a.size)} B`;
       const name = a.callee.replace(/`/g, "'");
-      const link = a.target ? `[\`${name}\`](file://${encodeURI(a.target.file)}#L${a.target.line})` : `\`${name}\``;
-      out.push(`- line ${a.line}: ${link} ${size}${a.held.length ? `, holding ${a.held.map(h => `\`${h.name}\` (${fmt(h.size)} B)`).join(', ')}` : ''}`);
+      const link = a.target
+        ? `[\`${name}\`](file://${encodeURI(a.target.file)}#L${a.target.line})`
+        : `\`${name}\``;
+      out.push(
+        `- line ${a.line}: ${link} ${size}${a.held.length ? `, holding ${a.held.map(h => `\`${h.name}\` (${fmt(h.size)} B)`).join(', ')}` : ''}`,
+      );
     }
   }
-  if (f.unknown?.length) out.push(`unknown awaitees (counted as 0): ${f.unknown.map(u => `\`${u.replace(/`/g, "'")}\``).join(', ')}`);
+  if (f.unknown?.length)
+    out.push(
+      `unknown awaitees (counted as 0): ${f.unknown.map(u => `\`${u.replace(/`/g, "'")}\``).join(', ')}`,
+    );
   return out.join('\n\n');
 }
 
@@ -49,7 +62,13 @@ export interface FutureHint {
 }
 
 /** Inlay hints for the async fns of `file` whose future is at least `minSize` bytes. */
-export function futureInlayHints(index: WorkspaceIndex, engine: LayoutEngine, file: string, minSize: number, analyzer = new FutureAnalyzer(index, engine)): FutureHint[] {
+export function futureInlayHints(
+  index: WorkspaceIndex,
+  engine: LayoutEngine,
+  file: string,
+  minSize: number,
+  analyzer = new FutureAnalyzer(index, engine),
+): FutureHint[] {
   const out: FutureHint[] = [];
   for (const it of index.itemsInFile(file)) {
     if (it.kind !== 'fn') continue;
@@ -58,17 +77,30 @@ export function futureInlayHints(index: WorkspaceIndex, engine: LayoutEngine, fi
     const f = analyzer.ofFn(fn);
     if (!f || f.size < minSize) continue;
     const s = fn.signatureSpan;
-    out.push({ line: s.endLine, column: s.endColumn, label: ` future ${sizeText(f)}`, tooltip: futureHoverMarkdown(f) });
+    out.push({
+      line: s.endLine,
+      column: s.endColumn,
+      label: ` future ${sizeText(f)}`,
+      tooltip: futureHoverMarkdown(f),
+    });
   }
   return out;
 }
 
 /** The future of the async fn whose name is at (line, column) of `file` (1-based), if any. */
-export function futureAt(index: WorkspaceIndex, engine: LayoutEngine, file: string, line: number, column: number, analyzer = new FutureAnalyzer(index, engine)): FutureInfo | undefined {
+export function futureAt(
+  index: WorkspaceIndex,
+  engine: LayoutEngine,
+  file: string,
+  line: number,
+  column: number,
+  analyzer = new FutureAnalyzer(index, engine),
+): FutureInfo | undefined {
   for (const it of index.itemsInFile(file)) {
     if (it.kind !== 'fn' || !(it as FnItem).isAsync) continue;
     const n = it.nameSpan;
-    if (n.line === line && column >= n.column && column <= n.endColumn) return analyzer.ofFn(it as FnItem);
+    if (n.line === line && column >= n.column && column <= n.endColumn)
+      return analyzer.ofFn(it as FnItem);
   }
   return undefined;
 }
@@ -77,7 +109,14 @@ export function futureAt(index: WorkspaceIndex, engine: LayoutEngine, file: stri
  * The future a cursor at (line, column) of `file` (1-based) means: an async fn by its name or
  * signature, else the innermost async block, async closure or async fn around the cursor.
  */
-export function futureAround(index: WorkspaceIndex, engine: LayoutEngine, file: string, line: number, column: number, analyzer = new FutureAnalyzer(index, engine)): FutureInfo | undefined {
+export function futureAround(
+  index: WorkspaceIndex,
+  engine: LayoutEngine,
+  file: string,
+  line: number,
+  column: number,
+  analyzer = new FutureAnalyzer(index, engine),
+): FutureInfo | undefined {
   const starts = index.lineStarts(file);
   const tree = index.tree(file);
   if (!starts || line < 1 || line > starts.length) return undefined;
@@ -98,7 +137,11 @@ export function futureAround(index: WorkspaceIndex, engine: LayoutEngine, file: 
   const text = index.fileText(file);
   if (tree && text !== undefined) {
     registerSource(tree, text);
-    for (let n = tree.rootNode.descendantForIndex(offset, offset) as SyntaxNode | null; n; n = n.parent) {
+    for (
+      let n = tree.rootNode.descendantForIndex(offset, offset) as SyntaxNode | null;
+      n;
+      n = n.parent
+    ) {
       if (isCoroutineNode(n)) return analyzer.ofNode(file, n);
       if (n.type === 'function_item') break;
     }
@@ -108,7 +151,16 @@ export function futureAround(index: WorkspaceIndex, engine: LayoutEngine, file: 
 
 /** Whether (0-based) `line` of `file` is on the signature of an async fn (offer Explain Future Size). */
 export function onAsyncSignature(index: WorkspaceIndex, file: string, line: number): boolean {
-  return index.itemsInFile(file).some(it => it.kind === 'fn' && (it as FnItem).isAsync && (it as FnItem).hasBody && it.span.line - 1 <= line && (it as FnItem).signatureSpan.endLine - 1 >= line);
+  return index
+    .itemsInFile(file)
+    .some(
+      it =>
+        it.kind === 'fn' &&
+        (it as FnItem).isAsync &&
+        (it as FnItem).hasBody &&
+        it.span.line - 1 <= line &&
+        (it as FnItem).signatureSpan.endLine - 1 >= line,
+    );
 }
 
 /** `src/conn.rs` for messages. */
@@ -120,9 +172,15 @@ export function relFile(root: string, file: string): string {
  * What an `#[async_trait]` impl boxes per call: the size range of its methods' futures (the
  * async block inside each `Box::pin`), e.g. `boxed futures of 144-208 B, largest put`.
  */
-export function asyncTraitBoxedText(index: WorkspaceIndex, engine: LayoutEngine, methods: readonly FnItem[]): string | undefined {
+export function asyncTraitBoxedText(
+  index: WorkspaceIndex,
+  engine: LayoutEngine,
+  methods: readonly FnItem[],
+): string | undefined {
   const analyzer = new FutureAnalyzer(index, engine);
-  const sized = methods.map(m => ({ m, f: analyzer.ofFn(m) })).filter((x): x is { m: FnItem; f: FutureInfo } => !!x.f);
+  const sized = methods
+    .map(m => ({ m, f: analyzer.ofFn(m) }))
+    .filter((x): x is { m: FnItem; f: FutureInfo } => !!x.f);
   if (!sized.length) return undefined;
   sized.sort((a, b) => b.f.size - a.f.size);
   const lo = sized[sized.length - 1].f;

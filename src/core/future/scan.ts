@@ -123,7 +123,8 @@ function patternNames(pat: SyntaxNode | null): string[] {
   for (const id of pat.descendantsOfType(['identifier', 'shorthand_field_identifier'])) {
     const p = id.parent;
     // `Some(x)`: `Some` is the pattern's type; `a::B { .. }` path segments are not bindings.
-    if (p && (p.type === 'scoped_identifier' || p.childForFieldName('type')?.id === id.id)) continue;
+    if (p && (p.type === 'scoped_identifier' || p.childForFieldName('type')?.id === id.id))
+      continue;
     const s = textOf(id);
     if (/^[A-Z]/.test(s)) continue;
     out.push(s);
@@ -131,9 +132,29 @@ function patternNames(pat: SyntaxNode | null): string[] {
   return out;
 }
 
-const PATTERN_PARENTS = new Set(['mut_pattern', 'tuple_pattern', 'tuple_struct_pattern', 'field_pattern', 'ref_pattern', 'or_pattern', 'slice_pattern', 'captured_pattern', 'parameter', 'closure_parameters', 'match_pattern']);
+const PATTERN_PARENTS = new Set([
+  'mut_pattern',
+  'tuple_pattern',
+  'tuple_struct_pattern',
+  'field_pattern',
+  'ref_pattern',
+  'or_pattern',
+  'slice_pattern',
+  'captured_pattern',
+  'parameter',
+  'closure_parameters',
+  'match_pattern',
+]);
 
-const MOVE_PARENTS = new Set(['await_expression', 'arguments', 'let_declaration', 'field_initializer', 'return_expression', 'tuple_expression', 'array_expression']);
+const MOVE_PARENTS = new Set([
+  'await_expression',
+  'arguments',
+  'let_declaration',
+  'field_initializer',
+  'return_expression',
+  'tuple_expression',
+  'array_expression',
+]);
 
 /**
  * Scans a coroutine body. `params` are parameter names (async fn / async closure). `declsOnly`:
@@ -141,14 +162,28 @@ const MOVE_PARENTS = new Set(['await_expression', 'arguments', 'let_declaration'
  * (the enclosing fn of an async block, an async fn without suspension points): names are most
  * of the nodes, and each crosses N-API.
  */
-export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], isActive?: (attr: string) => boolean, declsOnly = false, boundOutside?: (name: string) => boolean): BodyScan {
+export function scanBody(
+  root: SyntaxNode,
+  body: SyntaxNode,
+  params: string[],
+  isActive?: (attr: string) => boolean,
+  declsOnly = false,
+  boundOutside?: (name: string) => boolean,
+): BodyScan {
   const awaits: AwaitPoint[] = [];
   const locals: LocalDecl[] = [];
   const uses = new Map<string, NameUse[]>();
   const loops: [number, number][] = [];
   const nested: SyntaxNode[] = [];
   const pinned = new Set<string>();
-  for (const p of params) locals.push({ name: p, declEnd: body.startIndex, scopeStart: body.startIndex, scopeEnd: body.endIndex, param: true });
+  for (const p of params)
+    locals.push({
+      name: p,
+      declEnd: body.startIndex,
+      scopeStart: body.startIndex,
+      scopeEnd: body.endIndex,
+      param: true,
+    });
   // With `boundOutside`, only uses of names bound so far in the body (bindings come before their
   // uses in the walk) or bound outside it are recorded: other names are items (fns, consts,
   // statics), neither saved nor captured, and skipping them saves a parent lookup each.
@@ -161,10 +196,24 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
     return r;
   };
   // A nested block/closure/fn starts a region owned by it (its own start node stays direct).
-  const nestedRanges: [number, number, boolean][] = body.descendantsOfType(['async_block', 'closure_expression', 'function_item']).map(x => [x.startIndex, x.endIndex, /^(?:async\s+)?move\b/.test(textOf(x).slice(0, 12))]);
+  const nestedRanges: [number, number, boolean][] = body
+    .descendantsOfType(['async_block', 'closure_expression', 'function_item'])
+    .map(x => [x.startIndex, x.endIndex, /^(?:async\s+)?move\b/.test(textOf(x).slice(0, 12))]);
   const kinds = declsOnly
     ? ['let_declaration', 'for_expression', 'while_expression', 'loop_expression', 'let_condition']
-    : ['await_expression', 'let_declaration', 'for_expression', 'while_expression', 'loop_expression', 'let_condition', 'macro_invocation', 'async_block', 'closure_expression', 'identifier', 'self'];
+    : [
+        'await_expression',
+        'let_declaration',
+        'for_expression',
+        'while_expression',
+        'loop_expression',
+        'let_condition',
+        'macro_invocation',
+        'async_block',
+        'closure_expression',
+        'identifier',
+        'self',
+      ];
   for (const n of body.descendantsOfType(kinds)) {
     const direct = directIn(n, nestedRanges);
     switch (n.type) {
@@ -176,7 +225,14 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
         // The macro's name (its first child; a path name's parent is a scoped_identifier).
         if (p?.type === 'macro_invocation' && p.startIndex === n.startIndex) break;
         // Bindings are not uses: `let x`, `Some(x)`, `(a, b)`, closure parameters.
-        if (p && (PATTERN_PARENTS.has(p.type) || (p.type === 'let_declaration' && p.childForFieldName('pattern')?.id === n.id) || (p.type === 'for_expression' && p.childForFieldName('pattern')?.id === n.id) || (p.type === 'let_condition' && p.childForFieldName('pattern')?.id === n.id))) break;
+        if (
+          p &&
+          (PATTERN_PARENTS.has(p.type) ||
+            (p.type === 'let_declaration' && p.childForFieldName('pattern')?.id === n.id) ||
+            (p.type === 'for_expression' && p.childForFieldName('pattern')?.id === n.id) ||
+            (p.type === 'let_condition' && p.childForFieldName('pattern')?.id === n.id))
+        )
+          break;
         const name = textOf(n);
         let list = uses.get(name);
         if (!list) uses.set(name, (list = []));
@@ -184,7 +240,14 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
         const receiver = p?.type === 'field_expression' && p.parent?.type === 'call_expression';
         // (A binding, the only `pattern` child of these parents, was left out above.)
         const moved = !direct && inMove(n, nestedRanges);
-        list.push({ name, offset: n.startIndex, move: moved || (!!p && MOVE_PARENTS.has(p.type)), borrow: p?.type === 'reference_expression', nested: !direct && !moved, receiver });
+        list.push({
+          name,
+          offset: n.startIndex,
+          move: moved || (!!p && MOVE_PARENTS.has(p.type)),
+          borrow: p?.type === 'reference_expression',
+          nested: !direct && !moved,
+          receiver,
+        });
         break;
       }
       case 'async_block':
@@ -192,14 +255,23 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
         if (direct && isCoroutineNode(n)) nested.push(n);
         break;
       case 'await_expression':
-        if (direct) awaits.push({ node: n, operand: n.namedChildren[0], start: n.startIndex, end: n.endIndex, kind: 'await' });
+        if (direct)
+          awaits.push({
+            node: n,
+            operand: n.namedChildren[0],
+            start: n.startIndex,
+            end: n.endIndex,
+            kind: 'await',
+          });
         break;
       case 'macro_invocation': {
         const k = joinSelectKind(n);
-        if (k && direct) awaits.push({ node: n, operand: n, start: n.startIndex, end: n.endIndex, kind: k });
+        if (k && direct)
+          awaits.push({ node: n, operand: n, start: n.startIndex, end: n.endIndex, kind: k });
         const m = n.childForFieldName('macro');
         if (direct && m && /(^|::)(pin_mut|pin)$/.test(textOf(m).replace(/\s+/g, ''))) {
-          for (const id of n.descendantsOfType('identifier')) if (id.id !== m.id && id.parent?.type === 'token_tree') pinned.add(textOf(id));
+          for (const id of n.descendantsOfType('identifier'))
+            if (id.id !== m.id && id.parent?.type === 'token_tree') pinned.add(textOf(id));
         }
         break;
       }
@@ -214,7 +286,15 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
         const simple = pat?.type === 'identifier' || pat?.type === 'mut_pattern';
         for (const name of patternNames(pat)) {
           declared.add(name);
-          locals.push({ name, declEnd: n.endIndex, scopeStart: n.endIndex, scopeEnd: end, typeNode: simple ? n.childForFieldName('type') ?? undefined : undefined, init: simple ? n.childForFieldName('value') ?? undefined : undefined, declStart: simple ? n.startIndex : undefined });
+          locals.push({
+            name,
+            declEnd: n.endIndex,
+            scopeStart: n.endIndex,
+            scopeEnd: end,
+            typeNode: simple ? (n.childForFieldName('type') ?? undefined) : undefined,
+            init: simple ? (n.childForFieldName('value') ?? undefined) : undefined,
+            declStart: simple ? n.startIndex : undefined,
+          });
         }
         break;
       }
@@ -226,7 +306,12 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
         if (!blk) break;
         for (const name of patternNames(n.childForFieldName('pattern'))) {
           declared.add(name);
-          locals.push({ name, declEnd: blk.startIndex, scopeStart: blk.startIndex, scopeEnd: blk.endIndex });
+          locals.push({
+            name,
+            declEnd: blk.startIndex,
+            scopeStart: blk.startIndex,
+            scopeEnd: blk.endIndex,
+          });
         }
         break;
       }
@@ -236,18 +321,35 @@ export function scanBody(root: SyntaxNode, body: SyntaxNode, params: string[], i
         if (!direct) break;
         const b = n.childForFieldName('body');
         // A `while` condition runs on every iteration too.
-        if (b) loops.push([n.type === 'while_expression' ? n.startIndex : b.startIndex, b.endIndex]);
+        if (b)
+          loops.push([n.type === 'while_expression' ? n.startIndex : b.startIndex, b.endIndex]);
         if (n.type === 'for_expression' && b) {
           for (const name of patternNames(n.childForFieldName('pattern'))) {
             declared.add(name);
-            locals.push({ name, declEnd: b.startIndex, scopeStart: b.startIndex, scopeEnd: b.endIndex });
+            locals.push({
+              name,
+              declEnd: b.startIndex,
+              scopeStart: b.startIndex,
+              scopeEnd: b.endIndex,
+            });
           }
         }
         break;
       }
     }
   }
-  const scan: BodyScan = { root, body, awaits, locals, uses, loops, captures: [], movedCaptures: new Set(), pinned, nested };
+  const scan: BodyScan = {
+    root,
+    body,
+    awaits,
+    locals,
+    uses,
+    loops,
+    captures: [],
+    movedCaptures: new Set(),
+    pinned,
+    nested,
+  };
   // A capture is a use with no binding in scope inside the body (`let x = x?;` captures `x`).
   for (const [name, list] of uses) {
     if (name !== 'self' && !/^[a-z_]/.test(name)) continue;
@@ -289,18 +391,40 @@ const ownUses = new WeakMap<LocalDecl, NameUse[]>();
  * Whether `l` is held across the suspension point `a`. `needsDrop`: the local's type has drop
  * glue (its drop at the end of the scope is a use).
  */
-export function liveAcross(scan: BodyScan, l: LocalDecl, a: AwaitPoint, needsDrop: boolean, isRef = false): boolean {
+export function liveAcross(
+  scan: BodyScan,
+  l: LocalDecl,
+  a: AwaitPoint,
+  needsDrop: boolean,
+  isRef = false,
+): boolean {
   if (l.declEnd > a.start || a.end > l.scopeEnd || a.start < l.scopeStart) return false;
   let list = ownUses.get(l);
-  if (!list) ownUses.set(l, (list = (scan.uses.get(l.name) ?? []).filter(u => declFor(scan, l.name, u.offset) === l)));
+  if (!list)
+    ownUses.set(
+      l,
+      (list = (scan.uses.get(l.name) ?? []).filter(u => declFor(scan, l.name, u.offset) === l)),
+    );
   if (list.some(u => u.offset >= a.end)) return true;
   // The awaited future borrows it: `read(&mut buf).await`, `poll_fn(|cx| x.poll(cx)).await`,
   // `stream.read_u32().await` on an owned stream.
   const os = a.operand.startIndex;
   const oe = a.operand.endIndex;
-  if (a.kind === 'await' && list.some(u => u.offset >= os && u.offset < oe && (u.borrow || u.nested || (u.receiver && !isRef)))) return true;
+  if (
+    a.kind === 'await' &&
+    list.some(
+      u => u.offset >= os && u.offset < oe && (u.borrow || u.nested || (u.receiver && !isRef)),
+    )
+  )
+    return true;
   for (const [s, e] of scan.loops) {
-    if (a.start >= s && a.end <= e && l.declEnd <= s && list.some(u => u.offset >= s && u.offset < e)) return true;
+    if (
+      a.start >= s &&
+      a.end <= e &&
+      l.declEnd <= s &&
+      list.some(u => u.offset >= s && u.offset < e)
+    )
+      return true;
   }
   // Pinned in place (`pin_mut!(fut)`): later uses go through the pin, the value stays put.
   if (scan.pinned.has(l.name)) return true;
@@ -328,14 +452,26 @@ export function maybeMovedBefore(scan: BodyScan, l: LocalDecl, a: AwaitPoint): b
  * local's scope leaves it out, unless every branch of that conditional moves the local too
  * (`if c { eat(v) } else { drop(v) }`).
  */
-function definiteMove(scan: BodyScan, l: LocalDecl, offset: number, a: AwaitPoint, moves: NameUse[]): boolean {
-  const movedIn = (n: SyntaxNode) => moves.some(u => u.offset >= n.startIndex && u.offset < n.endIndex);
+function definiteMove(
+  scan: BodyScan,
+  l: LocalDecl,
+  offset: number,
+  a: AwaitPoint,
+  moves: NameUse[],
+): boolean {
+  const movedIn = (n: SyntaxNode) =>
+    moves.some(u => u.offset >= n.startIndex && u.offset < n.endIndex);
   let n: SyntaxNode | null = scan.body.descendantForIndex(offset, offset + 1);
   for (let depth = 0; n && depth < 200; depth++) {
     const p: SyntaxNode | null = n.parent;
-    if (!p || p.startIndex <= l.scopeStart && p.endIndex >= l.scopeEnd) return true;
+    if (!p || (p.startIndex <= l.scopeStart && p.endIndex >= l.scopeEnd)) return true;
     // The await inside the same branch: the move is on its path.
-    if (a.start >= p.startIndex && a.end <= p.endIndex && (p.type === 'block' || p.type === 'match_arm')) return true;
+    if (
+      a.start >= p.startIndex &&
+      a.end <= p.endIndex &&
+      (p.type === 'block' || p.type === 'match_arm')
+    )
+      return true;
     switch (p.type) {
       case 'if_expression': {
         if (p.childForFieldName('condition')?.id === n.id) break;

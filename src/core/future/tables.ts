@@ -116,16 +116,18 @@ const TYPES: Record<string, [number, number]> = {
 
 /** `tokio::sync::mutex::Mutex` and re-export spellings to the documented path. */
 function normalise(p: string): string {
-  return p
-    .replace(/^tokio::sync::(mutex|rwlock|semaphore|notify|barrier|once_cell)::/, 'tokio::sync::')
-    .replace(/^tokio::runtime::task::join::/, 'tokio::task::')
-    // Definition paths of dependency types read from tokio's sources, to the documented ones.
-    .replace(/^tokio::net::tcp::(?:socket|stream|listener)::/, 'tokio::net::')
-    .replace(/^tokio::sync::mpsc::(?:bounded|unbounded)::/, 'tokio::sync::mpsc::')
-    .replace(/^tokio::fs::file::/, 'tokio::fs::')
-    .replace(/^tokio::time::sleep::Sleep/, 'tokio::time::Sleep')
-    .replace(/^futures_util::/, 'futures::')
-    .replace(/^core::future::/, 'std::future::');
+  return (
+    p
+      .replace(/^tokio::sync::(mutex|rwlock|semaphore|notify|barrier|once_cell)::/, 'tokio::sync::')
+      .replace(/^tokio::runtime::task::join::/, 'tokio::task::')
+      // Definition paths of dependency types read from tokio's sources, to the documented ones.
+      .replace(/^tokio::net::tcp::(?:socket|stream|listener)::/, 'tokio::net::')
+      .replace(/^tokio::sync::mpsc::(?:bounded|unbounded)::/, 'tokio::sync::mpsc::')
+      .replace(/^tokio::fs::file::/, 'tokio::fs::')
+      .replace(/^tokio::time::sleep::Sleep/, 'tokio::time::Sleep')
+      .replace(/^futures_util::/, 'futures::')
+      .replace(/^core::future::/, 'std::future::')
+  );
 }
 
 export function knownTypeSize(p: string | undefined): { size: number; align: number } | undefined {
@@ -144,19 +146,34 @@ export function knownFuture(p: string, args: (() => Sized)[]): KnownFuture | und
     return m ? { size: m[1], align: m[2], status: 'estimate', callee: m[0] } : undefined;
   }
   const n = normalise(p);
-  if ((n === 'futures::future::select' || n === 'futures::future::join' || n === 'futures::future::try_join') && args.length === 2) {
+  if (
+    (n === 'futures::future::select' ||
+      n === 'futures::future::join' ||
+      n === 'futures::future::try_join') &&
+    args.length === 2
+  ) {
     // Select<A, B> = Option<(A, B)>; Join<A, B> keeps both (as MaybeDone).
     const a = args[0]();
     const b = args[1]();
     const align = Math.max(a.align, b.align, 1);
     const lb = a.status === 'lower-bound' || b.status === 'lower-bound';
-    return { size: alignUp(alignUp(a.size, b.align) + b.size, align), align, status: lb ? 'lower-bound' : 'estimate', callee: n };
+    return {
+      size: alignUp(alignUp(a.size, b.align) + b.size, align),
+      align,
+      status: lb ? 'lower-bound' : 'estimate',
+      callee: n,
+    };
   }
   if (n === 'tokio::time::timeout' && args[1]) {
     // Timeout<F> = { value: F, delay: Sleep }.
     const f = args[1]();
     const align = Math.max(128, f.align);
-    return { size: alignUp(alignUp(f.size, 128) + 640, align), align, status: f.status === 'lower-bound' ? 'lower-bound' : 'estimate', callee: n };
+    return {
+      size: alignUp(alignUp(f.size, 128) + 640, align),
+      align,
+      status: f.status === 'lower-bound' ? 'lower-bound' : 'estimate',
+      callee: n,
+    };
   }
   const f = FIXED[n];
   return f ? { size: f[0], align: f[1], status: 'estimate', callee: n } : undefined;

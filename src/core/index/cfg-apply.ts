@@ -48,7 +48,8 @@ function expandCfgAttr(attrs: Attribute[], ctx: CfgContext, depth = 0): Expanded
       return { name: m?.[1] ?? t, args, inner: a.inner, span: a.span } satisfies Attribute;
     });
     if (v === 'maybe') {
-      if (parsed.some(p => p.name === 'repr' || p.name === 'cfg' || p.name === 'cfg_attr')) uncertain ??= pred;
+      if (parsed.some(p => p.name === 'repr' || p.name === 'cfg' || p.name === 'cfg_attr'))
+        uncertain ??= pred;
       continue;
     }
     const nested = expandCfgAttr(parsed, ctx, depth + 1);
@@ -71,7 +72,13 @@ function fieldsIn(fields: Field[], ctx: CfgContext): Field[] {
     if (v !== 'maybe') return ex ? { ...f, attrs } : f;
     const pred = attrs.find(a => a.name === 'cfg')?.args ?? '';
     // Kept as present with an unknown type: the struct is then at least its other fields.
-    return { ...f, attrs: attrs.filter(a => a.name !== 'cfg'), type: unknownType(`field \`${f.name}: ${f.type.text}\` under cfg(${pred}), set by a build script`) };
+    return {
+      ...f,
+      attrs: attrs.filter(a => a.name !== 'cfg'),
+      type: unknownType(
+        `field \`${f.name}: ${f.type.text}\` under cfg(${pred}), set by a build script`,
+      ),
+    };
   });
 }
 
@@ -81,7 +88,12 @@ function variantsIn(vs: Variant[], ctx: CfgContext): Variant[] {
     const c = cfgOf(v.attrs, ctx);
     if (c !== 'maybe') return fields === v.fields ? v : { ...v, fields };
     const pred = v.attrs.find(a => a.name === 'cfg')?.args ?? '';
-    const f: Field = { name: '0', type: unknownType(`variant \`${v.name}\` under cfg(${pred}), set by a build script`), span: v.span, attrs: [] };
+    const f: Field = {
+      name: '0',
+      type: unknownType(`variant \`${v.name}\` under cfg(${pred}), set by a build script`),
+      span: v.span,
+      attrs: [],
+    };
     return { ...v, attrs: v.attrs.filter(a => a.name !== 'cfg'), fields: [...fields, f] };
   });
 }
@@ -95,13 +107,25 @@ export function applyCfg(items: Item[], ctx: CfgContext): Item[] {
     const ex = expandCfgAttr(it.attrs, ctx);
     if (ex) it.attrs = ex.attrs;
     if (it.kind === 'struct' || it.kind === 'union' || it.kind === 'enum') {
-      const adt = it as Item & { repr: ReturnType<typeof reprOf>; fields?: Field[]; variants?: Variant[] };
+      const adt = it as Item & {
+        repr: ReturnType<typeof reprOf>;
+        fields?: Field[];
+        variants?: Variant[];
+      };
       if (ex) adt.repr = reprOf(ex.attrs);
       if (adt.fields) adt.fields = fieldsIn(adt.fields, ctx);
       if (adt.variants) adt.variants = variantsIn(adt.variants, ctx);
       if (ex?.uncertain && adt.fields) {
         // The representation itself is undecided: no field arithmetic can be trusted.
-        adt.fields = [...adt.fields, { name: '0', type: unknownType(`repr under cfg_attr(${ex.uncertain}), set by a build script`), span: it.span, attrs: [] }];
+        adt.fields = [
+          ...adt.fields,
+          {
+            name: '0',
+            type: unknownType(`repr under cfg_attr(${ex.uncertain}), set by a build script`),
+            span: it.span,
+            attrs: [],
+          },
+        ];
       }
     }
   }

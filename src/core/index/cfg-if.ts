@@ -81,7 +81,8 @@ export function cfgIfBranches(inner: string): CfgIfBranch[] | undefined {
     const end = matching(inner, i);
     if (end < 0) return undefined;
     const notPrior = prior.length ? `not(any(${prior.join(', ')}))` : '';
-    const eff = pred === undefined ? notPrior || 'all()' : notPrior ? `all(${pred}, ${notPrior})` : pred;
+    const eff =
+      pred === undefined ? notPrior || 'all()' : notPrior ? `all(${pred}, ${notPrior})` : pred;
     out.push({ pred: eff, start: i + 1, end: end - 1 });
     i = end;
     if (pred === undefined) break;
@@ -96,18 +97,36 @@ export function cfgIfBranches(inner: string): CfgIfBranch[] | undefined {
  * Extract every branch of a cfg_if body with `walk` (the fast or the tree extractor, so both
  * paths agree), each item and import carrying its branch's cfg. False when not cfg_if-shaped.
  */
-export function expandCfgIf(inner: string, innerBase: SpanBase, ctx: Ctx, walk: (root: SyntaxNode, body: string, base: SpanBase, sub: Ctx) => void): boolean {
+export function expandCfgIf(
+  inner: string,
+  innerBase: SpanBase,
+  ctx: Ctx,
+  walk: (root: SyntaxNode, body: string, base: SpanBase, sub: Ctx) => void,
+): boolean {
   const branches = cfgIfBranches(inner);
   if (!branches) return false;
   for (const b of branches) {
     const body = inner.slice(b.start, b.end);
-    const base: SpanBase = { file: ctx.base.file, offset: innerBase.offset + b.start, lines: ctx.base.lines };
+    const base: SpanBase = {
+      file: ctx.base.file,
+      offset: innerBase.offset + b.start,
+      lines: ctx.base.lines,
+    };
     const sub: Ctx = { ...ctx, out: newExtractResult() };
     walk(parseFragment(body).rootNode, body, base, sub);
-    const cfg: Attribute = { name: 'cfg', args: b.pred, inner: false, span: spanAt(base, base.offset, base.offset) };
+    const cfg: Attribute = {
+      name: 'cfg',
+      args: b.pred,
+      inner: false,
+      span: spanAt(base, base.offset, base.offset),
+    };
     for (const it of sub.out.items) it.attrs = [...it.attrs, cfg];
     ctx.out.items.push(...sub.out.items);
-    for (const [k, v] of sub.out.uses) ctx.out.uses.set(k, [...(ctx.out.uses.get(k) ?? []), ...v.map(u => ({ ...u, cfg: [...(u.cfg ?? []), b.pred] }))]);
+    for (const [k, v] of sub.out.uses)
+      ctx.out.uses.set(k, [
+        ...(ctx.out.uses.get(k) ?? []),
+        ...v.map(u => ({ ...u, cfg: [...(u.cfg ?? []), b.pred] })),
+      ]);
     ctx.out.mods.push(...sub.out.mods);
     for (const [k, v] of sub.out.externCrates) ctx.out.externCrates.set(k, v);
   }

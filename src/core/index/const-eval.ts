@@ -15,7 +15,8 @@ const LIMIT = 1n << 128n;
 // Deeper parentheses than this are left unevaluated (unknown) instead of recursing further.
 const MAX_DEPTH = 256;
 
-const TOKEN = /\s*(0x[0-9a-fA-F_]+(?:[ui](?:8|16|32|64|128|size))?|0o[0-7_]+\w*|0b[01_]+\w*|\d\w*|b'(?:\\.|[^'])'|'(?:\\.|[^'])'|[A-Za-z_][\w]*(?:\s*::\s*[A-Za-z_][\w]*)*|<<|>>|[-+*/%()&|^!{}])/y;
+const TOKEN =
+  /\s*(0x[0-9a-fA-F_]+(?:[ui](?:8|16|32|64|128|size))?|0o[0-7_]+\w*|0b[01_]+\w*|\d\w*|b'(?:\\.|[^'])'|'(?:\\.|[^'])'|[A-Za-z_][\w]*(?:\s*::\s*[A-Za-z_][\w]*)*|<<|>>|[-+*/%()&|^!{}])/y;
 
 function tokenize(text: string): string[] | undefined {
   const out: string[] = [];
@@ -38,7 +39,15 @@ function literal(tok: string): bigint | undefined {
   if (tok.startsWith("b'") || tok.startsWith("'")) {
     const body = tok.slice(tok.indexOf("'") + 1, -1);
     if (body.startsWith('\\')) {
-      const esc: Record<string, number> = { n: 10, r: 13, t: 9, '0': 0, '\\': 92, "'": 39, '"': 34 };
+      const esc: Record<string, number> = {
+        n: 10,
+        r: 13,
+        t: 9,
+        '0': 0,
+        '\\': 92,
+        "'": 39,
+        '"': 34,
+      };
       if (body[1] === 'x') return BigInt(parseInt(body.slice(2), 16));
       return esc[body[1]] !== undefined ? BigInt(esc[body[1]]) : undefined;
     }
@@ -60,14 +69,30 @@ function literal(tok: string): bigint | undefined {
 
 /** Returns undefined when the expression is not a plain integer expression we can evaluate. */
 const PRIM_SIZE: Record<string, number> = {
-  u8: 1, i8: 1, bool: 1, u16: 2, i16: 2, u32: 4, i32: 4, f32: 4, char: 4, u64: 8, i64: 8, f64: 8, usize: 8, isize: 8, u128: 16, i128: 16,
+  u8: 1,
+  i8: 1,
+  bool: 1,
+  u16: 2,
+  i16: 2,
+  u32: 4,
+  i32: 4,
+  f32: 4,
+  char: 4,
+  u64: 8,
+  i64: 8,
+  f64: 8,
+  usize: 8,
+  isize: 8,
+  u128: 16,
+  i128: 16,
 };
 
 /** `size_of::<u64>()` / `align_of::<u32>()` of a primitive (x86_64: size and alignment agree). */
 function primitiveSizeOf(text: string): string {
   if (!text.includes('_of')) return text;
-  return text.replace(/(?:(?:::\s*)?(?:core|std)\s*::\s*)?(?:mem\s*::\s*)?\b(?:size|align)_of\s*::\s*<\s*(\w+)\s*>\s*\(\s*\)/g, (all, t: string) =>
-    PRIM_SIZE[t] !== undefined ? String(PRIM_SIZE[t]) : all,
+  return text.replace(
+    /(?:(?:::\s*)?(?:core|std)\s*::\s*)?(?:mem\s*::\s*)?\b(?:size|align)_of\s*::\s*<\s*(\w+)\s*>\s*\(\s*\)/g,
+    (all, t: string) => (PRIM_SIZE[t] !== undefined ? String(PRIM_SIZE[t]) : all),
   );
 }
 
@@ -80,7 +105,10 @@ export function evalConstExpr(text: string, lookup: Lookup): bigint | undefined 
  * or value beyond 128 bits, a const cycle reported by `lookup` throwing ConstEvalError) from one
  * that is merely not evaluable here (neither field set).
  */
-export function evalConstExprChecked(text: string, lookup: Lookup): { value?: bigint; error?: string } {
+export function evalConstExprChecked(
+  text: string,
+  lookup: Lookup,
+): { value?: bigint; error?: string } {
   try {
     const value = evalInner(text, lookup);
     return value === undefined ? {} : { value };
@@ -95,7 +123,18 @@ function evalInner(text: string, lookup: Lookup): bigint | undefined {
   if (!toks || toks.length === 0) return undefined;
   let i = 0;
   const peek = () => toks[i];
-  const PREC: Record<string, number> = { '|': 1, '^': 2, '&': 3, '<<': 4, '>>': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6 };
+  const PREC: Record<string, number> = {
+    '|': 1,
+    '^': 2,
+    '&': 3,
+    '<<': 4,
+    '>>': 4,
+    '+': 5,
+    '-': 5,
+    '*': 6,
+    '/': 6,
+    '%': 6,
+  };
   let depth = 0;
   const primary = (): bigint | undefined => {
     const t = toks[i++];
@@ -142,16 +181,24 @@ function evalInner(text: string, lookup: Lookup): bigint | undefined {
       const right = expr(p + 1);
       if (right === undefined) return undefined;
       switch (op) {
-        case '+': left = left + right; break;
-        case '-': left = left - right; break;
-        case '*': left = left * right; break;
+        case '+':
+          left = left + right;
+          break;
+        case '-':
+          left = left - right;
+          break;
+        case '*':
+          left = left * right;
+          break;
         case '/':
           if (right === 0n) throw new ConstEvalError(`attempt to divide \`${left}\` by zero`);
           left = left / right;
           break;
         case '%':
           if (right === 0n) {
-            throw new ConstEvalError(`attempt to calculate the remainder of \`${left}\` with a divisor of zero`);
+            throw new ConstEvalError(
+              `attempt to calculate the remainder of \`${left}\` with a divisor of zero`,
+            );
           }
           left = left % right;
           break;
@@ -159,15 +206,26 @@ function evalInner(text: string, lookup: Lookup): bigint | undefined {
         case '>>':
           if (right < 0n || right >= 128n) {
             const dir = op === '<<' ? 'left' : 'right';
-            throw new ConstEvalError(`attempt to shift ${dir} by \`${right}\`, which would overflow`);
+            throw new ConstEvalError(
+              `attempt to shift ${dir} by \`${right}\`, which would overflow`,
+            );
           }
           left = op === '<<' ? left << right : left >> right;
           break;
-        case '&': left = left & right; break;
-        case '^': left = left ^ right; break;
-        case '|': left = left | right; break;
+        case '&':
+          left = left & right;
+          break;
+        case '^':
+          left = left ^ right;
+          break;
+        case '|':
+          left = left | right;
+          break;
       }
-      if (left >= LIMIT || left <= -LIMIT) throw new ConstEvalError('attempt to compute a value beyond 128 bits, which would overflow');
+      if (left >= LIMIT || left <= -LIMIT)
+        throw new ConstEvalError(
+          'attempt to compute a value beyond 128 bits, which would overflow',
+        );
     }
   };
   const v = expr(0);

@@ -58,7 +58,8 @@ export function parseToml(text: string): TomlDoc {
     let value = m[2];
     // Multi-line arrays.
     if (value.startsWith('[') && !balanced(value)) {
-      while (i + 1 < lines.length && !balanced(value)) value += ' ' + stripComment(lines[++i]).trim();
+      while (i + 1 < lines.length && !balanced(value))
+        value += ' ' + stripComment(lines[++i]).trim();
     }
     current[m[1].replace(/"/g, '')] = parseValue(value);
   }
@@ -108,14 +109,22 @@ function expandMember(dir: string, pattern: string): string[] {
     const next: string[] = [];
     for (const d of dirs) {
       if (part.includes('*')) {
-        const re = new RegExp('^' + part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+        const re = new RegExp(
+          '^' +
+            part
+              .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+              .replace(/\*/g, '.*')
+              .replace(/\?/g, '.') +
+            '$',
+        );
         let entries: string[] = [];
         try {
           entries = fs.readdirSync(d);
         } catch {
           entries = [];
         }
-        for (const e of entries) if (re.test(e) && isDir(path.join(d, e))) next.push(path.join(d, e));
+        for (const e of entries)
+          if (re.test(e) && isDir(path.join(d, e))) next.push(path.join(d, e));
       } else next.push(path.join(d, part));
     }
     dirs = next;
@@ -141,12 +150,14 @@ export function packageTargets(pkgDir: string, extraFeatures: string[] = []): Cr
   for (const [key, table] of toml.tables) {
     if (/(^|\.)(dependencies|dev-dependencies|build-dependencies)$/.test(key)) {
       for (const [dep, spec] of Object.entries(table)) {
-        const renamed = typeof spec === 'string' ? undefined : /package\s*=\s*"([^"]+)"/.exec(String(spec))?.[1];
+        const renamed =
+          typeof spec === 'string' ? undefined : /package\s*=\s*"([^"]+)"/.exec(String(spec))?.[1];
         deps.push(crateName(dep));
         if (renamed) deps.push(crateName(renamed));
       }
     }
-    const m = /^(?:target\..*\.)?(dependencies|dev-dependencies|build-dependencies)\.([\w-]+)$/.exec(key);
+    const m =
+      /^(?:target\..*\.)?(dependencies|dev-dependencies|build-dependencies)\.([\w-]+)$/.exec(key);
     if (m) deps.push(crateName(m[2]));
   }
   const targets: CrateTarget[] = [];
@@ -154,17 +165,39 @@ export function packageTargets(pkgDir: string, extraFeatures: string[] = []): Cr
   const defaults = Array.isArray(table.default) ? (table.default as string[]) : [];
   const features = defaultFeatures({ ...table, default: [...defaults, ...extraFeatures] });
   const lib = toml.tables.get('lib');
-  const libPath = lib?.path ? path.resolve(pkgDir, String(lib.path)) : path.join(pkgDir, 'src', 'lib.rs');
-  if (fs.existsSync(libPath)) targets.push({ name: crateName(String(lib?.name ?? pkgName)), kind: 'lib', root: libPath, packageDir: pkgDir, dependencies: deps, features });
+  const libPath = lib?.path
+    ? path.resolve(pkgDir, String(lib.path))
+    : path.join(pkgDir, 'src', 'lib.rs');
+  if (fs.existsSync(libPath))
+    targets.push({
+      name: crateName(String(lib?.name ?? pkgName)),
+      kind: 'lib',
+      root: libPath,
+      packageDir: pkgDir,
+      dependencies: deps,
+      features,
+    });
   const seen = new Set(targets.map(t => t.root));
   const addBin = (name: string, root: string) => {
     if (seen.has(root) || !fs.existsSync(root)) return;
     seen.add(root);
-    targets.push({ name: crateName(name), kind: 'bin', root, packageDir: pkgDir, dependencies: [...deps, ...targets.filter(t => t.kind === 'lib').map(t => t.name)], features });
+    targets.push({
+      name: crateName(name),
+      kind: 'bin',
+      root,
+      packageDir: pkgDir,
+      dependencies: [...deps, ...targets.filter(t => t.kind === 'lib').map(t => t.name)],
+      features,
+    });
   };
   for (const bin of toml.arrays.get('bin') ?? []) {
     const name = String(bin.name ?? pkgName);
-    addBin(name, bin.path ? path.resolve(pkgDir, String(bin.path)) : path.join(pkgDir, 'src', 'bin', `${name}.rs`));
+    addBin(
+      name,
+      bin.path
+        ? path.resolve(pkgDir, String(bin.path))
+        : path.join(pkgDir, 'src', 'bin', `${name}.rs`),
+    );
   }
   if (pkg.autobins !== false) {
     addBin(pkgName, path.join(pkgDir, 'src', 'main.rs'));
@@ -207,7 +240,8 @@ export function findPackages(root: string, maxDepth = 6): string[] {
       return;
     }
     for (const e of entries) {
-      if (e.isDirectory() && !SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) visit(path.join(dir, e.name), depth + 1);
+      if (e.isDirectory() && !SKIP_DIRS.has(e.name) && !e.name.startsWith('.'))
+        visit(path.join(dir, e.name), depth + 1);
     }
   };
   visit(root, 0);
@@ -220,7 +254,8 @@ export function enclosingPackage(p: string): string | undefined {
   for (;;) {
     if (fs.existsSync(path.join(dir, 'Cargo.toml'))) {
       try {
-        if (parseToml(fs.readFileSync(path.join(dir, 'Cargo.toml'), 'utf8')).tables.has('package')) return dir;
+        if (parseToml(fs.readFileSync(path.join(dir, 'Cargo.toml'), 'utf8')).tables.has('package'))
+          return dir;
       } catch {
         return dir;
       }

@@ -40,7 +40,13 @@ const CACHE = new Map<string, DepCrate>();
 const CACHE_LIMIT = 400;
 
 export function depCrate(pkg: ResolvedPackage, root: string, ctx: CfgContext): DepCrate {
-  const key = [pkg.id, pkg.version, root, [...ctx.features].sort().join(','), ctx.target.triple].join('|');
+  const key = [
+    pkg.id,
+    pkg.version,
+    root,
+    [...ctx.features].sort().join(','),
+    ctx.target.triple,
+  ].join('|');
   let c = CACHE.get(key);
   if (!c) {
     if (CACHE.size >= CACHE_LIMIT) CACHE.delete(CACHE.keys().next().value!);
@@ -51,9 +57,21 @@ export function depCrate(pkg: ResolvedPackage, root: string, ctx: CfgContext): D
 }
 
 /** Parse and extract one file of a dependency, register its `mod` declarations as pending. */
-export function loadDepFile(c: DepCrate, file: string, module: string, childDir: string, text: string): DepFile {
+export function loadDepFile(
+  c: DepCrate,
+  file: string,
+  module: string,
+  childDir: string,
+  text: string,
+): DepFile {
   const result = newExtractResult();
-  extractItems(parseRust(text).rootNode, text, { file, offset: 0, lines: lineStarts(text) }, module, result);
+  extractItems(
+    parseRust(text).rootNode,
+    text,
+    { file, offset: 0, lines: lineStarts(text) },
+    module,
+    result,
+  );
   result.items = applyCfg(result.items, c.ctx);
   const f: DepFile = { file, crate: c.root, module, childDir, result };
   c.byModule.set(module, f);
@@ -63,7 +81,8 @@ export function loadDepFile(c: DepCrate, file: string, module: string, childDir:
     // declared twice (its cfg inside a macro) neither: its types stay unknown.
     if (m.item.attrs.length > 0 && cfgOf(m.item.attrs, c.ctx) === 'no') continue;
     if (twice.has(m.path)) continue;
-    if (!c.pending.has(m.path) && !c.byModule.has(m.path)) c.pending.set(m.path, { decl: m, file, childDir });
+    if (!c.pending.has(m.path) && !c.byModule.has(m.path))
+      c.pending.set(m.path, { decl: m, file, childDir });
   }
   return f;
 }

@@ -27,7 +27,17 @@ import type {
   Variant,
 } from '../model';
 import { cfgIfBranches, expandCfgIf } from './cfg-if';
-import { attributeFromText, attributeOf, genericsOf, isTypeNode, reprOf, spanAt, spanOf, typeExprOf as treeTypeExprOf, type SpanBase } from './syntax';
+import {
+  attributeFromText,
+  attributeOf,
+  genericsOf,
+  isTypeNode,
+  reprOf,
+  spanAt,
+  spanOf,
+  typeExprOf as treeTypeExprOf,
+  type SpanBase,
+} from './syntax';
 import type { TypeExpr } from '../model';
 import { collectUses } from './uses';
 import { expandItemMacro } from './macro-expand';
@@ -35,7 +45,13 @@ import { expandItemMacro } from './macro-expand';
 // The extraction's shared types live in extract-types.ts (fn-text.ts needs them too; importing
 // them from here made a cycle). Re-exported for existing importers.
 export type { Ctx, ExtractResult, ModDecl } from './extract-types';
-import { newExtractResult, NON_ITEM_MACROS, skippedItem, type Ctx, type ExtractResult } from './extract-types';
+import {
+  newExtractResult,
+  NON_ITEM_MACROS,
+  skippedItem,
+  type Ctx,
+  type ExtractResult,
+} from './extract-types';
 
 /** A type node's TypeExpr, parsed from its text (fast path) or from the tree (fallback). */
 function typeOf(node: SyntaxNode, _ctx: Ctx): TypeExpr {
@@ -51,7 +67,8 @@ export { newExtractResult } from './extract-types';
  */
 export function inheritCfg(items: Item[], from: number, attrs: readonly Attribute[]): void {
   const cfgs = attrs.filter(a => a.name === 'cfg');
-  if (cfgs.length) for (let i = from; i < items.length; i++) items[i].attrs = [...cfgs, ...items[i].attrs];
+  if (cfgs.length)
+    for (let i = from; i < items.length; i++) items[i].attrs = [...cfgs, ...items[i].attrs];
 }
 
 /** Like {@link extractItemsTree} with a given context (macro expansions keep their depth). */
@@ -60,14 +77,27 @@ export function extractItemsTreeCtx(root: SyntaxNode, ctx: Ctx): void {
 }
 
 /** Extract everything at item level of `root` (a `source_file` or `declaration_list`) from its nodes. */
-export function extractItemsTree(root: SyntaxNode, src: string, base: SpanBase, module: string, out: ExtractResult, viaMacro?: string, inlineDirs: string[] = []): void {
+export function extractItemsTree(
+  root: SyntaxNode,
+  src: string,
+  base: SpanBase,
+  module: string,
+  out: ExtractResult,
+  viaMacro?: string,
+  inlineDirs: string[] = [],
+): void {
   walkList(root, { base, src, module, viaMacro, inlineDirs, out, depth: 0 });
 }
 
 // The text of an outer doc comment (line or block form), or undefined for other comments.
 export function docText(comment: string): string | undefined {
-  if (comment.startsWith('///') && !comment.startsWith('////')) return comment.slice(3).replace(/^ /, '').replace(/\r?\n$/, '');
-  if (comment.startsWith('/**') && !comment.startsWith('/***') && comment !== '/**/') return comment.slice(3, -2).trim();
+  if (comment.startsWith('///') && !comment.startsWith('////'))
+    return comment
+      .slice(3)
+      .replace(/^ /, '')
+      .replace(/\r?\n$/, '');
+  if (comment.startsWith('/**') && !comment.startsWith('/***') && comment !== '/**/')
+    return comment.slice(3, -2).trim();
   return undefined;
 }
 
@@ -82,7 +112,17 @@ export function visibilityOf(itemText: string): string {
  * attributes and doc comments that precede each. A cursor is used so that attributes and
  * comments never become node objects.
  */
-function forEachItem(list: SyntaxNode | null, ctx: Ctx, visit: (type: string, node: () => SyntaxNode, attrs: Attribute[], docs: string | undefined) => void, prefix?: readonly string[]): void {
+function forEachItem(
+  list: SyntaxNode | null,
+  ctx: Ctx,
+  visit: (
+    type: string,
+    node: () => SyntaxNode,
+    attrs: Attribute[],
+    docs: string | undefined,
+  ) => void,
+  prefix?: readonly string[],
+): void {
   // `prefix`: attribute texts written before every item (an item-wrapping macro's, `cfg_rt!`).
   const start = (): Attribute[] => {
     if (!prefix) return [];
@@ -99,7 +139,10 @@ function forEachItem(list: SyntaxNode | null, ctx: Ctx, visit: (type: string, no
     if (type === 'attribute_item') {
       const start = c.startIndex;
       const end = c.endIndex;
-      const a = attributeFromText(ctx.src.slice(start, end), spanAt(ctx.base, ctx.base.offset + start, ctx.base.offset + end));
+      const a = attributeFromText(
+        ctx.src.slice(start, end),
+        spanAt(ctx.base, ctx.base.offset + start, ctx.base.offset + end),
+      );
       if (a) attrs.push(a);
       continue;
     }
@@ -116,24 +159,42 @@ function forEachItem(list: SyntaxNode | null, ctx: Ctx, visit: (type: string, no
 }
 
 function walkList(list: SyntaxNode, ctx: Ctx, prefix?: readonly string[]): void {
-  forEachItem(list, ctx, (_type, node, attrs, docs) => {
-    let n: SyntaxNode | undefined;
-    try {
-      n = node();
-      visitItem(n, ctx, attrs, docs);
-    } catch (e) {
-      // A malformed item never stops indexing of the rest of the file; it is reported.
-      skippedItem(ctx, n?.startIndex ?? 0, e);
-    }
-  }, prefix);
+  forEachItem(
+    list,
+    ctx,
+    (_type, node, attrs, docs) => {
+      let n: SyntaxNode | undefined;
+      try {
+        n = node();
+        visitItem(n, ctx, attrs, docs);
+      } catch (e) {
+        // A malformed item never stops indexing of the rest of the file; it is reported.
+        skippedItem(ctx, n?.startIndex ?? 0, e);
+      }
+    },
+    prefix,
+  );
 }
 
-function base(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, kind: Item['kind'], name: string, nameNode: SyntaxNode | null, path: string) {
+function base(
+  node: SyntaxNode,
+  ctx: Ctx,
+  attrs: Attribute[],
+  docs: string | undefined,
+  kind: Item['kind'],
+  name: string,
+  nameNode: SyntaxNode | null,
+  path: string,
+) {
   const start = node.startIndex;
   const nameEnd = nameNode ? nameNode.endIndex : start;
   // Only items with `<` right after the name (or a `where`) need the tree for their generics.
   const after = ctx.src.slice(nameEnd, Math.min(node.endIndex, nameEnd + 400));
-  const generic = kind === 'impl' ? /^\s*(?:unsafe\s+)?impl\s*</.test(ctx.src.slice(start, start + 40)) || /\bwhere\b/.test(after) : /^\s*</.test(after) || /\bwhere\b/.test(after.split('{')[0]);
+  const generic =
+    kind === 'impl'
+      ? /^\s*(?:unsafe\s+)?impl\s*</.test(ctx.src.slice(start, start + 40)) ||
+        /\bwhere\b/.test(after)
+      : /^\s*</.test(after) || /\bwhere\b/.test(after.split('{')[0]);
   return {
     kind,
     name,
@@ -149,7 +210,12 @@ function base(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | und
   };
 }
 
-export function visitItem(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined): void {
+export function visitItem(
+  node: SyntaxNode,
+  ctx: Ctx,
+  attrs: Attribute[],
+  docs: string | undefined,
+): void {
   const { out } = ctx;
   const nameNode = node.childForFieldName('name');
   const name = nameNode?.text ?? '';
@@ -158,24 +224,44 @@ export function visitItem(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: 
     case 'struct_item': {
       const body = node.childForFieldName('body');
       const { shape, fields } = fieldsOf(body, ctx);
-      const item: StructItem = { ...base(node, ctx, attrs, docs, 'struct', name, nameNode, path), kind: 'struct', shape, fields, repr: reprOf(attrs) };
+      const item: StructItem = {
+        ...base(node, ctx, attrs, docs, 'struct', name, nameNode, path),
+        kind: 'struct',
+        shape,
+        fields,
+        repr: reprOf(attrs),
+      };
       out.items.push(item);
       return;
     }
     case 'union_item': {
       const { fields } = fieldsOf(node.childForFieldName('body'), ctx);
-      const item: UnionItem = { ...base(node, ctx, attrs, docs, 'union', name, nameNode, path), kind: 'union', fields, repr: reprOf(attrs) };
+      const item: UnionItem = {
+        ...base(node, ctx, attrs, docs, 'union', name, nameNode, path),
+        kind: 'union',
+        fields,
+        repr: reprOf(attrs),
+      };
       out.items.push(item);
       return;
     }
     case 'enum_item': {
-      const item: EnumItem = { ...base(node, ctx, attrs, docs, 'enum', name, nameNode, path), kind: 'enum', variants: variantsOf(node.childForFieldName('body'), ctx), repr: reprOf(attrs) };
+      const item: EnumItem = {
+        ...base(node, ctx, attrs, docs, 'enum', name, nameNode, path),
+        kind: 'enum',
+        variants: variantsOf(node.childForFieldName('body'), ctx),
+        repr: reprOf(attrs),
+      };
       out.items.push(item);
       return;
     }
     case 'type_item': {
       const t = node.childForFieldName('type');
-      const item: TypeAliasItem = { ...base(node, ctx, attrs, docs, 'type', name, nameNode, path), kind: 'type', target: t ? typeOf(t, ctx) : undefined };
+      const item: TypeAliasItem = {
+        ...base(node, ctx, attrs, docs, 'type', name, nameNode, path),
+        kind: 'type',
+        target: t ? typeOf(t, ctx) : undefined,
+      };
       out.items.push(item);
       return;
     }
@@ -188,7 +274,12 @@ export function visitItem(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: 
       const t = node.childForFieldName('type');
       const v = node.childForFieldName('value');
       const kind = node.type === 'const_item' ? 'const' : 'static';
-      const item: ConstItem = { ...base(node, ctx, attrs, docs, kind, name, nameNode, path), kind, type: t ? typeOf(t, ctx) : undefined, value: v?.text };
+      const item: ConstItem = {
+        ...base(node, ctx, attrs, docs, kind, name, nameNode, path),
+        kind,
+        type: t ? typeOf(t, ctx) : undefined,
+        value: v?.text,
+      };
       out.items.push(item);
       return;
     }
@@ -200,12 +291,21 @@ export function visitItem(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: 
       return;
     case 'mod_item': {
       const body = node.childForFieldName('body');
-      const item: ModItem = { ...base(node, ctx, attrs, docs, 'mod', name, nameNode, path), kind: 'mod', inline: !!body };
+      const item: ModItem = {
+        ...base(node, ctx, attrs, docs, 'mod', name, nameNode, path),
+        kind: 'mod',
+        inline: !!body,
+      };
       out.items.push(item);
       const pathAttr = attrs.find(a => a.name === 'path')?.args.replace(/^=?\s*"|"$/g, '');
       if (body) {
         const from = out.items.length;
-        walkList(body, { ...ctx, module: path, inlineDirs: [...ctx.inlineDirs, pathAttr ?? name], depth: ctx.depth });
+        walkList(body, {
+          ...ctx,
+          module: path,
+          inlineDirs: [...ctx.inlineDirs, pathAttr ?? name],
+          depth: ctx.depth,
+        });
         inheritCfg(out.items, from, attrs);
       } else {
         out.mods.push({ name, path, pathAttr, inlineDirs: ctx.inlineDirs, item });
@@ -215,7 +315,12 @@ export function visitItem(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: 
     case 'use_declaration': {
       const list = out.uses.get(ctx.module) ?? [];
       const from = list.length;
-      collectUses(node, ctx.base, visibilityOf(ctx.src.slice(node.startIndex, node.startIndex + 40)), list);
+      collectUses(
+        node,
+        ctx.base,
+        visibilityOf(ctx.src.slice(node.startIndex, node.startIndex + 40)),
+        list,
+      );
       const cfg = attrs.filter(a => a.name === 'cfg').map(a => a.args);
       if (cfg.length) for (let i = from; i < list.length; i++) list[i] = { ...list[i], cfg };
       out.uses.set(ctx.module, list);
@@ -232,14 +337,18 @@ export function visitItem(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: 
       return;
     }
     case 'macro_definition':
-      out.items.push({ ...base(node, ctx, attrs, docs, 'macro', name, nameNode, path), kind: 'macro' });
+      out.items.push({
+        ...base(node, ctx, attrs, docs, 'macro', name, nameNode, path),
+        kind: 'macro',
+      });
       return;
     case 'macro_invocation':
       visitMacroBody(node, ctx, attrs);
       return;
     case 'expression_statement':
       // `name!(...);` at item level parses as a statement holding the call.
-      if (node.namedChildren[0]?.type === 'macro_invocation') visitMacroBody(node.namedChildren[0], ctx, attrs);
+      if (node.namedChildren[0]?.type === 'macro_invocation')
+        visitMacroBody(node.namedChildren[0], ctx, attrs);
       return;
     default:
       return;
@@ -257,7 +366,12 @@ function fieldsOf(body: SyntaxNode | null, ctx: Ctx): { shape: FieldShape; field
         if (a) attrs.push(a);
       } else if (c.type === 'field_declaration') {
         const t = c.childForFieldName('type');
-        fields.push({ name: c.childForFieldName('name')?.text ?? '', type: t ? typeOf(t, ctx) : { kind: 'unknown', text: '' }, span: spanOf(c, ctx.base), attrs });
+        fields.push({
+          name: c.childForFieldName('name')?.text ?? '',
+          type: t ? typeOf(t, ctx) : { kind: 'unknown', text: '' },
+          span: spanOf(c, ctx.base),
+          attrs,
+        });
         attrs = [];
       }
     }
@@ -269,7 +383,12 @@ function fieldsOf(body: SyntaxNode | null, ctx: Ctx): { shape: FieldShape; field
       const a = attributeOf(c, ctx.base);
       if (a) attrs.push(a);
     } else if (isTypeNode(c)) {
-      fields.push({ name: String(fields.length), type: typeOf(c, ctx), span: spanOf(c, ctx.base), attrs });
+      fields.push({
+        name: String(fields.length),
+        type: typeOf(c, ctx),
+        span: spanOf(c, ctx.base),
+        attrs,
+      });
       attrs = [];
     }
   }
@@ -289,35 +408,73 @@ function variantsOf(body: SyntaxNode | null, ctx: Ctx): Variant[] {
     if (c.type !== 'enum_variant') continue;
     const { shape, fields } = fieldsOf(c.childForFieldName('body'), ctx);
     const value = c.childForFieldName('value');
-    variants.push({ name: c.childForFieldName('name')?.text ?? '', shape, fields, discriminant: value?.text, span: spanOf(c, ctx.base), attrs });
+    variants.push({
+      name: c.childForFieldName('name')?.text ?? '',
+      shape,
+      fields,
+      discriminant: value?.text,
+      span: spanOf(c, ctx.base),
+      attrs,
+    });
     attrs = [];
   }
   return variants;
 }
 
-function fnOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string | ((name: string) => string), owner?: FnItem['owner']): FnItem {
+function fnOf(
+  node: SyntaxNode,
+  ctx: Ctx,
+  attrs: Attribute[],
+  docs: string | undefined,
+  path: string | ((name: string) => string),
+  owner?: FnItem['owner'],
+): FnItem {
   const body = node.type === 'function_item' ? node.childForFieldName('body') : null;
   // The reference path reads the signature from the tree only (no fn-text / type-text parsing).
   const sigEnd = body ? body.startIndex : node.endIndex;
   const sigLen = ctx.src.slice(node.startIndex, sigEnd).replace(/[\s;]+$/, '').length;
   const abs = ctx.base.offset + node.startIndex;
   const name = node.childForFieldName('name')?.text ?? '';
-  return fnOfTree(node, ctx, attrs, docs, typeof path === 'string' ? path : path(name), owner, spanAt(ctx.base, abs, abs + sigLen), !!body);
+  return fnOfTree(
+    node,
+    ctx,
+    attrs,
+    docs,
+    typeof path === 'string' ? path : path(name),
+    owner,
+    spanAt(ctx.base, abs, abs + sigLen),
+    !!body,
+  );
 }
 
 /** A fn read from its node (for signatures the text parser does not cover). */
-export function fnOfTree(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string, owner: FnItem['owner'], signatureSpan: FnItem['signatureSpan'], hasBody: boolean): FnItem {
+export function fnOfTree(
+  node: SyntaxNode,
+  ctx: Ctx,
+  attrs: Attribute[],
+  docs: string | undefined,
+  path: string,
+  owner: FnItem['owner'],
+  signatureSpan: FnItem['signatureSpan'],
+  hasBody: boolean,
+): FnItem {
   const nameNode = node.childForFieldName('name');
   const mods = node.namedChildren.find(c => c.type === 'function_modifiers')?.text ?? '';
   const paramsNode = node.childForFieldName('parameters');
   const params: FnParam[] = [];
   for (const p of paramsNode?.namedChildren ?? []) {
-    if (p.type === 'self_parameter') params.push({ pattern: p.text, isSelf: true, span: spanOf(p, ctx.base) });
+    if (p.type === 'self_parameter')
+      params.push({ pattern: p.text, isSelf: true, span: spanOf(p, ctx.base) });
     else if (p.type === 'parameter') {
       const pat = p.childForFieldName('pattern');
       const t = p.childForFieldName('type');
       const mut = p.namedChildren.some(x => x.type === 'mutable_specifier') ? 'mut ' : '';
-      params.push({ pattern: mut + (pat?.text ?? ''), type: t ? typeOf(t, ctx) : undefined, isSelf: pat?.type === 'self', span: spanOf(p, ctx.base) });
+      params.push({
+        pattern: mut + (pat?.text ?? ''),
+        type: t ? typeOf(t, ctx) : undefined,
+        isSelf: pat?.type === 'self',
+        span: spanOf(p, ctx.base),
+      });
     }
   }
   const ret = node.childForFieldName('return_type');
@@ -335,7 +492,14 @@ export function fnOfTree(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: s
   };
 }
 
-function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: FnItem['owner'], onAssoc: (name: string, t: SyntaxNode | null, text: string, attrs: Attribute[]) => void, onConst?: (name: string, value: string) => void): string[] {
+function membersOf(
+  body: SyntaxNode | null,
+  ctx: Ctx,
+  ownerPath: string,
+  owner: FnItem['owner'],
+  onAssoc: (name: string, t: SyntaxNode | null, text: string, attrs: Attribute[]) => void,
+  onConst?: (name: string, value: string) => void,
+): string[] {
   const methods: string[] = [];
   forEachItem(body, ctx, (type, node, attrs, docs) => {
     if (type === 'function_item' || type === 'function_signature_item') {
@@ -345,7 +509,11 @@ function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: 
     } else if (type === 'associated_type' || type === 'type_item') {
       const c = node();
       onAssoc(c.childForFieldName('name')?.text ?? '', c.childForFieldName('type'), c.text, attrs);
-    } else if (type === 'const_item' && onConst && !attrs.some(a => a.name === 'cfg' || a.name === 'cfg_attr')) {
+    } else if (
+      type === 'const_item' &&
+      onConst &&
+      !attrs.some(a => a.name === 'cfg' || a.name === 'cfg_attr')
+    ) {
       const c = node();
       const v = c.childForFieldName('value');
       const n = c.childForFieldName('name')?.text;
@@ -355,35 +523,82 @@ function membersOf(body: SyntaxNode | null, ctx: Ctx, ownerPath: string, owner: 
   return methods;
 }
 
-function traitOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string): TraitItem {
+function traitOf(
+  node: SyntaxNode,
+  ctx: Ctx,
+  attrs: Attribute[],
+  docs: string | undefined,
+  path: string,
+): TraitItem {
   const nameNode = node.childForFieldName('name');
   const assocTypes: string[] = [];
   let unsizedAssoc: string[] | undefined;
-  const methods = membersOf(node.childForFieldName('body'), ctx, path, { kind: 'trait', path, traitName: nameNode?.text }, (n, _t, text) => {
-    assocTypes.push(n);
-    if (/\?\s*Sized\b/.test(text)) (unsizedAssoc ??= []).push(n);
-  });
-  return { ...base(node, ctx, attrs, docs, 'trait', nameNode?.text ?? '', nameNode, path), kind: 'trait', methods, assocTypes, ...(unsizedAssoc ? { unsizedAssoc } : {}) };
+  const methods = membersOf(
+    node.childForFieldName('body'),
+    ctx,
+    path,
+    { kind: 'trait', path, traitName: nameNode?.text },
+    (n, _t, text) => {
+      assocTypes.push(n);
+      if (/\?\s*Sized\b/.test(text)) (unsizedAssoc ??= []).push(n);
+    },
+  );
+  return {
+    ...base(node, ctx, attrs, docs, 'trait', nameNode?.text ?? '', nameNode, path),
+    kind: 'trait',
+    methods,
+    assocTypes,
+    ...(unsizedAssoc ? { unsizedAssoc } : {}),
+  };
 }
 
-function implOf(node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined): ImplItem {
+function implOf(
+  node: SyntaxNode,
+  ctx: Ctx,
+  attrs: Attribute[],
+  docs: string | undefined,
+): ImplItem {
   const selfNode = node.childForFieldName('type');
   const traitNode = node.childForFieldName('trait');
   const selfType = selfNode ? typeOf(selfNode, ctx) : ({ kind: 'unknown', text: '' } as const);
   const trait = traitNode ? typeOf(traitNode, ctx) : undefined;
-  const selfName = selfType.kind === 'path' ? selfType.segments[selfType.segments.length - 1].name : selfType.text;
+  const selfName =
+    selfType.kind === 'path' ? selfType.segments[selfType.segments.length - 1].name : selfType.text;
   const implPath = `${ctx.module}::${selfName}`;
   const name = trait ? `${trait.text} for ${selfType.text}` : selfType.text;
   const assocTypes: Record<string, ImplItem['selfType']> = {};
-  const traitName = trait?.kind === 'path' ? trait.segments[trait.segments.length - 1].name : undefined;
+  const traitName =
+    trait?.kind === 'path' ? trait.segments[trait.segments.length - 1].name : undefined;
   let assocConsts: Record<string, string> | undefined;
   let cfgAssocTypes: ImplItem['cfgAssocTypes'];
-  const methods = membersOf(node.childForFieldName('body'), ctx, implPath, { kind: 'impl', path: implPath, selfType, traitName }, (n, t, _text, at) => {
-    if (t && at.some(a => a.name === 'cfg' || a.name === 'cfg_attr')) (cfgAssocTypes ??= []).push({ name: n, type: typeOf(t, ctx), attrs: at });
-    else if (t) assocTypes[n] = typeOf(t, ctx);
-  }, trait ? undefined : (n, v) => ((assocConsts ??= {})[n] = v));
-  const negative = !!trait && /^impl[^{]*!\s*\w/.test(ctx.src.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 200)));
-  return { ...base(node, ctx, attrs, docs, 'impl', name, selfNode, implPath), kind: 'impl', selfType, trait, negative, methods, assocTypes, ...(cfgAssocTypes ? { cfgAssocTypes } : {}), ...(assocConsts ? { assocConsts } : {}) };
+  const methods = membersOf(
+    node.childForFieldName('body'),
+    ctx,
+    implPath,
+    { kind: 'impl', path: implPath, selfType, traitName },
+    (n, t, _text, at) => {
+      if (t && at.some(a => a.name === 'cfg' || a.name === 'cfg_attr'))
+        (cfgAssocTypes ??= []).push({ name: n, type: typeOf(t, ctx), attrs: at });
+      else if (t) assocTypes[n] = typeOf(t, ctx);
+    },
+    trait ? undefined : (n, v) => ((assocConsts ??= {})[n] = v),
+  );
+  const negative =
+    !!trait &&
+    /^impl[^{]*!\s*\w/.test(
+      ctx.src.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 200)),
+    );
+  return {
+    ...base(node, ctx, attrs, docs, 'impl', name, selfNode, implPath),
+    kind: 'impl',
+    selfType,
+    trait,
+    negative,
+    methods,
+    assocTypes,
+    ...(cfgAssocTypes ? { cfgAssocTypes } : {}),
+    ...(assocConsts ? { assocConsts } : {}),
+  };
 }
 
 /** Macros whose bodies are not Rust items, so re-parsing them is wasted work. */
@@ -400,17 +615,51 @@ function visitMacroBody(node: SyntaxNode, ctx: Ctx, attrs: Attribute[] = []): vo
   const wrapped = (prefix: readonly string[], sub: Ctx) => {
     const root = parseFragment(inner).rootNode;
     if (root.hasError) return false;
-    walkList(root, { ...sub, base: { file: ctx.base.file, offset: ctx.base.offset + tt.startIndex + 1, lines: ctx.base.lines }, src: inner }, prefix);
+    walkList(
+      root,
+      {
+        ...sub,
+        base: {
+          file: ctx.base.file,
+          offset: ctx.base.offset + tt.startIndex + 1,
+          lines: ctx.base.lines,
+        },
+        src: inner,
+      },
+      prefix,
+    );
     return true;
   };
-  const how = !(simple === 'cfg_if' && cfgIfBranches(inner)) && expandItemMacro(simple, inner, node.startIndex, node.endIndex, ctx, attrs, (text, sub) => walkList(parseFragment(text).rootNode, sub), wrapped);
+  const how =
+    !(simple === 'cfg_if' && cfgIfBranches(inner)) &&
+    expandItemMacro(
+      simple,
+      inner,
+      node.startIndex,
+      node.endIndex,
+      ctx,
+      attrs,
+      (text, sub) => walkList(parseFragment(text).rootNode, sub),
+      wrapped,
+    );
   if (how) {
     if (how === 'wrapped') return;
     // The fns of the body, read in place (as extract.ts `macroBodyFns`: an expansion drops fns).
     const root = /\bfn\b/.test(inner) ? parseFragment(inner).rootNode : undefined;
     if (!root || root.hasError) return;
     const out = newExtractResult();
-    walkList(root, { ...ctx, base: { file: ctx.base.file, offset: ctx.base.offset + tt.startIndex + 1, lines: ctx.base.lines }, src: inner, viaMacro: simple, depth: ctx.depth + 1, out });
+    walkList(root, {
+      ...ctx,
+      base: {
+        file: ctx.base.file,
+        offset: ctx.base.offset + tt.startIndex + 1,
+        lines: ctx.base.lines,
+      },
+      src: inner,
+      viaMacro: simple,
+      depth: ctx.depth + 1,
+      out,
+    });
     const cfgs = attrs.filter(a => a.name === 'cfg');
     for (const it of out.items) {
       if (it.kind !== 'fn') continue;
@@ -421,12 +670,22 @@ function visitMacroBody(node: SyntaxNode, ctx: Ctx, attrs: Attribute[] = []): vo
   }
   if (ctx.depth > 8) return;
   if (inner.trim() === '') return;
-  const innerBase: SpanBase = { file: ctx.base.file, offset: ctx.base.offset + tt.startIndex + 1, lines: ctx.base.lines };
+  const innerBase: SpanBase = {
+    file: ctx.base.file,
+    offset: ctx.base.offset + tt.startIndex + 1,
+    lines: ctx.base.lines,
+  };
   if (simple === 'bitflags') {
     bitflagsItems(inner, innerBase, ctx);
     return;
   }
-  if (simple === 'cfg_if' && expandCfgIf(inner, innerBase, ctx, (root, body, base, sub) => extractMacroTree(root, body, base, 'cfg_if', sub))) return;
+  if (
+    simple === 'cfg_if' &&
+    expandCfgIf(inner, innerBase, ctx, (root, body, base, sub) =>
+      extractMacroTree(root, body, base, 'cfg_if', sub),
+    )
+  )
+    return;
   extractMacroTree(parseFragment(inner).rootNode, inner, innerBase, simple, ctx);
 }
 
@@ -434,17 +693,27 @@ function visitMacroBody(node: SyntaxNode, ctx: Ctx, attrs: Attribute[] = []): vo
  * Items of a macro body parsed as a file (`root`), keeping only those that parsed cleanly:
  * macro bodies often contain non-item syntax.
  */
-export function extractMacroTree(root: SyntaxNode, inner: string, innerBase: SpanBase, macro: string, ctx: Ctx): void {
+export function extractMacroTree(
+  root: SyntaxNode,
+  inner: string,
+  innerBase: SpanBase,
+  macro: string,
+  ctx: Ctx,
+): void {
   const sub: Ctx = { ...ctx, base: innerBase, src: inner, viaMacro: macro, depth: ctx.depth + 1 };
   const clean = { ...sub, out: newExtractResult() };
   walkList(root, clean);
-  const errors = root.hasError ? root.children.filter(c => c.hasError).map(c => [c.startIndex, c.endIndex]) : [];
+  const errors = root.hasError
+    ? root.children.filter(c => c.hasError).map(c => [c.startIndex, c.endIndex])
+    : [];
   const errorFree = (p: { span: { startOffset: number; endOffset: number } }) => {
     const start = p.span.startOffset - innerBase.offset;
     const end = p.span.endOffset - innerBase.offset;
     return !errors.some(([s, e]) => e > start && s < end);
   };
-  for (const it of clean.out.items) if (it.kind === 'mod' || it.kind === 'impl' || it.kind === 'fn' || errorFree(it)) ctx.out.items.push(it);
+  for (const it of clean.out.items)
+    if (it.kind === 'mod' || it.kind === 'impl' || it.kind === 'fn' || errorFree(it))
+      ctx.out.items.push(it);
   for (const [k, v] of clean.out.uses) ctx.out.uses.set(k, [...(ctx.out.uses.get(k) ?? []), ...v]);
   ctx.out.mods.push(...clean.out.mods);
   for (const [k, v] of clean.out.externCrates) ctx.out.externCrates.set(k, v);
@@ -456,7 +725,12 @@ export function bitflagsItems(inner: string, b: SpanBase, ctx: Ctx): void {
   for (let m = re.exec(inner); m; m = re.exec(inner)) {
     const nameStart = m.index + m[0].indexOf(m[3], m[1].length + (m[2]?.length ?? 0) + 6);
     const span = spanAt(b, b.offset + nameStart, b.offset + nameStart + m[3].length);
-    const ty = { kind: 'path' as const, segments: m[4].split('::').map(name => ({ name, args: [] })), global: false, text: m[4] };
+    const ty = {
+      kind: 'path' as const,
+      segments: m[4].split('::').map(name => ({ name, args: [] })),
+      global: false,
+      text: m[4],
+    };
     ctx.out.items.push({
       kind: 'struct',
       name: m[3],

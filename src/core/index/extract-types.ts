@@ -33,7 +33,10 @@ export function skippedItem(ctx: Ctx, index: number, e: unknown): void {
   const offset = ctx.base.offset + index;
   let line = 0;
   while (line + 1 < ctx.base.lines.length && ctx.base.lines[line + 1] <= offset) line++;
-  (ctx.out.warnings ??= []).push({ line: line + 1, message: `item skipped: ${(e as Error)?.message ?? String(e)}` });
+  (ctx.out.warnings ??= []).push({
+    line: line + 1,
+    message: `item skipped: ${(e as Error)?.message ?? String(e)}`,
+  });
 }
 
 export interface Ctx {
@@ -50,7 +53,26 @@ export interface Ctx {
 }
 
 /** Macros whose calls declare no items (their bodies are not read as items). */
-export const NON_ITEM_MACROS = new Set(['macro_rules', 'println', 'print', 'eprintln', 'format', 'vec', 'assert', 'assert_eq', 'debug_assert', 'compile_error', 'include', 'concat', 'stringify', 'matches', 'write', 'writeln', 'thread_local', 'lazy_static']);
+export const NON_ITEM_MACROS = new Set([
+  'macro_rules',
+  'println',
+  'print',
+  'eprintln',
+  'format',
+  'vec',
+  'assert',
+  'assert_eq',
+  'debug_assert',
+  'compile_error',
+  'include',
+  'concat',
+  'stringify',
+  'matches',
+  'write',
+  'writeln',
+  'thread_local',
+  'lazy_static',
+]);
 
 export function newExtractResult(): ExtractResult {
   return { items: [], uses: new Map(), mods: [], externCrates: new Map() };

@@ -10,12 +10,24 @@ import { parseFnSignature, type ParsedSignature } from './type-text';
 import type { Ctx } from './extract-types';
 
 /** What a signature parse adds to a fn's name and spans. */
-type SigParts = Pick<FnItem, 'generics' | 'visibility' | 'params' | 'returnType' | 'isAsync' | 'isConst' | 'isUnsafe'>;
+type SigParts = Pick<
+  FnItem,
+  'generics' | 'visibility' | 'params' | 'returnType' | 'isAsync' | 'isConst' | 'isUnsafe'
+>;
 
 /** How to read a fn from the tree when its signature text does not parse. */
 export interface FnTree {
   node: () => SyntaxNode;
-  build: (node: SyntaxNode, ctx: Ctx, attrs: Attribute[], docs: string | undefined, path: string, owner: FnItem['owner'], signatureSpan: Span, hasBody: boolean) => FnItem;
+  build: (
+    node: SyntaxNode,
+    ctx: Ctx,
+    attrs: Attribute[],
+    docs: string | undefined,
+    path: string,
+    owner: FnItem['owner'],
+    signatureSpan: Span,
+    hasBody: boolean,
+  ) => FnItem;
 }
 
 const FN_NAME = /\bfn\s+((?:r#)?[A-Za-z_]\w*)/;
@@ -52,10 +64,30 @@ export function fnFromText(src: FnTextSource): FnItem {
   const name = named ?? sig?.name;
   if (name === undefined) {
     const n = tree.node();
-    return tree.build(n, ctx, attrs, docs, typeof path === 'string' ? path : path(n.childForFieldName('name')?.text ?? ''), owner, signatureSpan, hasBody);
+    return tree.build(
+      n,
+      ctx,
+      attrs,
+      docs,
+      typeof path === 'string' ? path : path(n.childForFieldName('name')?.text ?? ''),
+      owner,
+      signatureSpan,
+      hasBody,
+    );
   }
   const nameAt = sigText.indexOf(name, sigText.indexOf('fn') + 2);
-  const f = new TextFn(name, typeof path === 'string' ? path : path(name), spanAt(ctx.base, abs, ctx.base.offset + end), spanAt(ctx.base, abs + nameAt, abs + nameAt + name.length), signatureSpan, hasBody, attrs, docs, ctx, owner);
+  const f = new TextFn(
+    name,
+    typeof path === 'string' ? path : path(name),
+    spanAt(ctx.base, abs, ctx.base.offset + end),
+    spanAt(ctx.base, abs + nameAt, abs + nameAt + name.length),
+    signatureSpan,
+    hasBody,
+    attrs,
+    docs,
+    ctx,
+    owner,
+  );
   if (sig) f.setParts(sigParts(sig, abs, ctx.base));
   else f.defer(sigText, abs, ctx.base, tree.build);
   return f;
@@ -97,7 +129,9 @@ class TextFn implements FnItem {
     const ctx = { module: this.module, viaMacro: this.viaMacro, base };
     this.#parse = () => {
       const sig = parseFnSignature(sigText);
-      return sig ? sigParts(sig, abs, base) : treeParts(sigText, abs, hasBody, ctx, attrs, docs, owner, signatureSpan, build);
+      return sig
+        ? sigParts(sig, abs, base)
+        : treeParts(sigText, abs, hasBody, ctx, attrs, docs, owner, signatureSpan, build);
     };
   }
 
@@ -129,13 +163,43 @@ class TextFn implements FnItem {
   }
 
   toJSON(): FnItem {
-    const { kind, name, path, module, span, nameSpan, attrs, viaMacro, docs, hasBody, signatureSpan, owner } = this;
-    return { kind, name, path, module, span, nameSpan, attrs, viaMacro, docs, hasBody, signatureSpan, owner, ...this.parts() };
+    const {
+      kind,
+      name,
+      path,
+      module,
+      span,
+      nameSpan,
+      attrs,
+      viaMacro,
+      docs,
+      hasBody,
+      signatureSpan,
+      owner,
+    } = this;
+    return {
+      kind,
+      name,
+      path,
+      module,
+      span,
+      nameSpan,
+      attrs,
+      viaMacro,
+      docs,
+      hasBody,
+      signatureSpan,
+      owner,
+      ...this.parts(),
+    };
   }
 }
 
 function sigParts(sig: ParsedSignature, abs: number, base: SpanBase): SigParts {
-  const generics: GenericParam[] = sig.generics.map(g => ({ ...g, maybeUnsized: g.kind === 'type' ? g.bounds.some(b => UNSIZED.test(b)) : undefined }));
+  const generics: GenericParam[] = sig.generics.map(g => ({
+    ...g,
+    maybeUnsized: g.kind === 'type' ? g.bounds.some(b => UNSIZED.test(b)) : undefined,
+  }));
   for (const w of sig.where) {
     const g = generics.find(x => x.kind === 'type' && x.name === w.name);
     if (g) {
@@ -146,7 +210,12 @@ function sigParts(sig: ParsedSignature, abs: number, base: SpanBase): SigParts {
   return {
     generics,
     visibility: sig.visibility,
-    params: sig.params.map(p => ({ pattern: p.pattern, type: p.type, isSelf: p.isSelf, span: spanAt(base, abs + p.start, abs + p.end) })),
+    params: sig.params.map(p => ({
+      pattern: p.pattern,
+      type: p.type,
+      isSelf: p.isSelf,
+      span: spanAt(base, abs + p.start, abs + p.end),
+    })),
     returnType: sig.returnType,
     isAsync: sig.modifiers.includes('async'),
     isConst: sig.modifiers.includes('const'),
@@ -155,11 +224,46 @@ function sigParts(sig: ParsedSignature, abs: number, base: SpanBase): SigParts {
 }
 
 /** The signature parsed alone by tree-sitter, for text the signature parser does not read. */
-function treeParts(sigText: string, abs: number, hasBody: boolean, ctx: Pick<Ctx, 'module' | 'viaMacro' | 'base'>, attrs: Attribute[], docs: string | undefined, owner: FnItem['owner'], signatureSpan: Span, build: FnTree['build']): SigParts {
+function treeParts(
+  sigText: string,
+  abs: number,
+  hasBody: boolean,
+  ctx: Pick<Ctx, 'module' | 'viaMacro' | 'base'>,
+  attrs: Attribute[],
+  docs: string | undefined,
+  owner: FnItem['owner'],
+  signatureSpan: Span,
+  build: FnTree['build'],
+): SigParts {
   const src = sigText + (hasBody ? ' {}' : ';');
-  const n = parseRust(src).rootNode.namedChildren.find(c => c.type === 'function_item' || c.type === 'function_signature_item');
-  if (!n) return { generics: [], visibility: '', params: [], isAsync: false, isConst: false, isUnsafe: false };
-  const sub: Ctx = { ...ctx, src, base: { ...ctx.base, offset: abs }, inlineDirs: [], out: { items: [], uses: new Map(), mods: [], externCrates: new Map() }, depth: 0 };
+  const n = parseRust(src).rootNode.namedChildren.find(
+    c => c.type === 'function_item' || c.type === 'function_signature_item',
+  );
+  if (!n)
+    return {
+      generics: [],
+      visibility: '',
+      params: [],
+      isAsync: false,
+      isConst: false,
+      isUnsafe: false,
+    };
+  const sub: Ctx = {
+    ...ctx,
+    src,
+    base: { ...ctx.base, offset: abs },
+    inlineDirs: [],
+    out: { items: [], uses: new Map(), mods: [], externCrates: new Map() },
+    depth: 0,
+  };
   const f = build(n, sub, attrs, docs, '', owner, signatureSpan, hasBody);
-  return { generics: f.generics, visibility: f.visibility, params: f.params, returnType: f.returnType, isAsync: f.isAsync, isConst: f.isConst, isUnsafe: f.isUnsafe };
+  return {
+    generics: f.generics,
+    visibility: f.visibility,
+    params: f.params,
+    returnType: f.returnType,
+    isAsync: f.isAsync,
+    isConst: f.isConst,
+    isUnsafe: f.isUnsafe,
+  };
 }

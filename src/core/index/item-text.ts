@@ -79,7 +79,13 @@ function generics(p: P): GenericParam[] {
   if (p.peek() !== '<') return [];
   return parseGenericParams(p, raw(p)).map(g =>
     g.kind === 'type'
-      ? { kind: 'type', name: g.name, bounds: g.bounds, maybeUnsized: g.bounds.some(b => UNSIZED.test(b)), defaultType: g.defaultType }
+      ? {
+          kind: 'type',
+          name: g.name,
+          bounds: g.bounds,
+          maybeUnsized: g.bounds.some(b => UNSIZED.test(b)),
+          defaultType: g.defaultType,
+        }
       : g.kind === 'const'
         ? { kind: 'const', name: g.name, bounds: [], defaultConst: g.defaultConst }
         : { kind: 'lifetime', name: g.name, bounds: [] },
@@ -156,7 +162,15 @@ function variants(p: P): TextVariant[] {
       if (p.i === s) p.fail();
       discriminant = raw(p)(s, p.i);
     }
-    out.push({ name: name.text, shape, fields, discriminant, s: name.s, e: p.toks[p.i - 1].e, attrs });
+    out.push({
+      name: name.text,
+      shape,
+      fields,
+      discriminant,
+      s: name.s,
+      e: p.toks[p.i - 1].e,
+      attrs,
+    });
     if (!p.eat(',') && p.peek() !== '}') p.fail();
   }
 }
@@ -172,7 +186,14 @@ export function parseAdtText(text: string): AdtText | undefined {
     const name = ident(p);
     const params = generics(p);
     whereClause(p, params);
-    const adt: AdtText = { keyword, name, generics: params, shape: 'unit', fields: [], variants: [] };
+    const adt: AdtText = {
+      keyword,
+      name,
+      generics: params,
+      shape: 'unit',
+      fields: [],
+      variants: [],
+    };
     if (keyword === 'enum') adt.variants = variants(p);
     else if (p.peek() === '{') {
       adt.shape = 'named';
@@ -206,7 +227,12 @@ export function parseTypeAliasText(text: string): AliasText | undefined {
     const params = generics(p);
     if (p.eat(':')) {
       // Bounds of an associated type: `type Item: Clone + Send;`
-      while (p.peek() !== undefined && p.peek() !== '=' && p.peek() !== ';' && p.peek() !== 'where') {
+      while (
+        p.peek() !== undefined &&
+        p.peek() !== '=' &&
+        p.peek() !== ';' &&
+        p.peek() !== 'where'
+      ) {
         if (p.peek() === '<') p.skipBalanced('<', '>');
         else if (p.peek() === '(') p.skipBalanced('(', ')');
         else p.next();

@@ -11,7 +11,17 @@ import * as path from 'node:path';
 import type { Attribute, IndexWarning, Span } from '../model';
 import { enclosingPackage, listRustFiles } from './crates';
 import { NON_ITEM_MACROS, type Ctx, type ExtractResult } from './extract-types';
-import { expandMacro, expandMacroTokens, MacroDef, MacroError, parseMacroDef, render, stripFnBodies, Tok, tokenize } from './macro-rules';
+import {
+  expandMacro,
+  expandMacroTokens,
+  MacroDef,
+  MacroError,
+  parseMacroDef,
+  render,
+  stripFnBodies,
+  Tok,
+  tokenize,
+} from './macro-rules';
 import { lineStarts, spanAt } from './syntax';
 
 /** Nested expansions deeper than this stop with a warning (rustc's default limit is 128). */
@@ -87,7 +97,13 @@ function macroDef(file: string, name: string): MacroDef | undefined {
 function collectDefs(toks: Tok[], out: Map<string, MacroDef>): void {
   for (let k = 0; k < toks.length; k++) {
     const t = toks[k];
-    if (t.kind === 'ident' && t.text === 'macro_rules' && toks[k + 1]?.text === '!' && toks[k + 2]?.kind === 'ident' && toks[k + 3]?.kind === 'group') {
+    if (
+      t.kind === 'ident' &&
+      t.text === 'macro_rules' &&
+      toks[k + 1]?.text === '!' &&
+      toks[k + 2]?.kind === 'ident' &&
+      toks[k + 3]?.kind === 'group'
+    ) {
       const name = toks[k + 2].text;
       if (!out.has(name)) {
         try {
@@ -109,7 +125,11 @@ function collectDefs(toks: Tok[], out: Map<string, MacroDef>): void {
  * caller expands what it contains), or undefined when the text is not a macro call, the macro is
  * not defined in the package, or no arm matches.
  */
-export function expandTypeMacroText(file: string, text: string, dollarCrate?: string): string | undefined {
+export function expandTypeMacroText(
+  file: string,
+  text: string,
+  dollarCrate?: string,
+): string | undefined {
   if (!text.includes('!')) return undefined;
   let toks: Tok[];
   try {
@@ -118,9 +138,16 @@ export function expandTypeMacroText(file: string, text: string, dollarCrate?: st
     return undefined;
   }
   const n = toks.length;
-  if (n < 3 || toks[n - 1].kind !== 'group' || toks[n - 2].text !== '!' || toks[n - 3].kind !== 'ident') return undefined;
+  if (
+    n < 3 ||
+    toks[n - 1].kind !== 'group' ||
+    toks[n - 2].text !== '!' ||
+    toks[n - 3].kind !== 'ident'
+  )
+    return undefined;
   // Only a path may precede the `!`: `a::b::m!(..)` (the macro is looked up by its last name).
-  for (let k = 0; k < n - 3; k++) if (!(toks[k].kind === 'ident' || toks[k].text === '::')) return undefined;
+  for (let k = 0; k < n - 3; k++)
+    if (!(toks[k].kind === 'ident' || toks[k].text === '::')) return undefined;
   const def = macroDef(file, toks[n - 3].text);
   if (!def) return undefined;
   try {
@@ -161,7 +188,14 @@ function warn(out: ExtractResult, w: IndexWarning): void {
 }
 
 function isSpan(x: unknown): x is Span {
-  return !!x && typeof x === 'object' && 'file' in x && 'startOffset' in x && 'endOffset' in x && 'line' in x;
+  return (
+    !!x &&
+    typeof x === 'object' &&
+    'file' in x &&
+    'startOffset' in x &&
+    'endOffset' in x &&
+    'line' in x
+  );
 }
 
 /** Points every span inside `x` (plain objects and arrays) at `call`. */
@@ -196,16 +230,37 @@ function wrapperAttrs(def: MacroDef): string[] | undefined {
     w = null;
     const r = def.rules.length === 1 ? def.rules[0] : undefined;
     const p = r?.pats.length === 1 ? r.pats[0] : undefined;
-    const v = p?.kind === 'rep' && !p.sep && (p.op === '*' || p.op === '+') && p.pats.length === 1 ? p.pats[0] : undefined;
+    const v =
+      p?.kind === 'rep' && !p.sep && (p.op === '*' || p.op === '+') && p.pats.length === 1
+        ? p.pats[0]
+        : undefined;
     const b = r?.body;
-    if (v?.kind === 'var' && v.frag === 'item' && b?.length === 3 && b[0].text === '$' && b[1].kind === 'group' && b[1].open === '(' && (b[2].text === '*' || b[2].text === '+')) {
+    if (
+      v?.kind === 'var' &&
+      v.frag === 'item' &&
+      b?.length === 3 &&
+      b[0].text === '$' &&
+      b[1].kind === 'group' &&
+      b[1].open === '(' &&
+      (b[2].text === '*' || b[2].text === '+')
+    ) {
       const ch = b[1].children!;
       const n = ch.length;
       const attrs: string[] = [];
-      let ok = n >= 2 && ch[n - 2].kind === 'punct' && ch[n - 2].text === '$' && ch[n - 1].kind === 'ident' && ch[n - 1].text === v.name;
+      let ok =
+        n >= 2 &&
+        ch[n - 2].kind === 'punct' &&
+        ch[n - 2].text === '$' &&
+        ch[n - 1].kind === 'ident' &&
+        ch[n - 1].text === v.name;
       for (let k = 0; ok && k < n - 2; k += 2) {
         const g = ch[k + 1];
-        ok = ch[k].kind === 'punct' && ch[k].text === '#' && g?.kind === 'group' && g.open === '[' && !hasDollar(g.children!);
+        ok =
+          ch[k].kind === 'punct' &&
+          ch[k].text === '#' &&
+          g?.kind === 'group' &&
+          g.open === '[' &&
+          !hasDollar(g.children!);
         if (ok) attrs.push(render([{ ...ch[k], ws: '' }, g]));
       }
       if (ok) w = attrs;
@@ -216,7 +271,9 @@ function wrapperAttrs(def: MacroDef): string[] | undefined {
 }
 
 function hasDollar(toks: Tok[]): boolean {
-  return toks.some(t => (t.kind === 'punct' && t.text === '$') || (t.kind === 'group' && hasDollar(t.children!)));
+  return toks.some(
+    t => (t.kind === 'punct' && t.text === '$') || (t.kind === 'group' && hasDollar(t.children!)),
+  );
 }
 
 /**
@@ -245,12 +302,22 @@ export function expandItemMacro(
   const call = spanAt(ctx.base, ctx.base.offset + callStart, ctx.base.offset + callEnd);
   const depth = (ctx.expandDepth ?? 0) + 1;
   if (depth > MAX_EXPANSION_DEPTH) {
-    warn(ctx.out, { file: call.file, line: call.line, message: `macro expansion of \`${name}!\` nested deeper than ${MAX_EXPANSION_DEPTH} levels: stopped (items beyond are not indexed)` });
+    warn(ctx.out, {
+      file: call.file,
+      line: call.line,
+      message: `macro expansion of \`${name}!\` nested deeper than ${MAX_EXPANSION_DEPTH} levels: stopped (items beyond are not indexed)`,
+    });
     return 'expanded';
   }
   const prefix = walkWrapped ? wrapperAttrs(def) : undefined;
   if (prefix) {
-    const sub: Ctx = { ...ctx, viaMacro: ctx.viaMacro ?? name, out: { items: [], uses: new Map(), mods: [], externCrates: new Map() }, depth: ctx.depth + 1, expandDepth: depth };
+    const sub: Ctx = {
+      ...ctx,
+      viaMacro: ctx.viaMacro ?? name,
+      out: { items: [], uses: new Map(), mods: [], externCrates: new Map() },
+      depth: ctx.depth + 1,
+      expandDepth: depth,
+    };
     if (walkWrapped!(prefix, sub)) {
       // Read from the call's own text: its fns keep their real spans (async fns are sized).
       merge(sub, ctx, attrs, call, true);
@@ -261,11 +328,21 @@ export function expandItemMacro(
   try {
     const budget = { chars: 0 };
     const toks = expandMacroTokens(def, tokenize(inner), { budget });
-    text = render(stripFnBodies(expandNestedCalls(toks, ctx.base.file, depth, budget, m => warn(ctx.out, { file: call.file, line: call.line, message: m }))));
+    text = render(
+      stripFnBodies(
+        expandNestedCalls(toks, ctx.base.file, depth, budget, m =>
+          warn(ctx.out, { file: call.file, line: call.line, message: m }),
+        ),
+      ),
+    );
   } catch (e) {
     if (!(e instanceof MacroError)) throw e;
     if (/too many steps|too large/.test(e.message)) {
-      warn(ctx.out, { file: call.file, line: call.line, message: `\`${name}!\`: ${e.message}; its items are not indexed` });
+      warn(ctx.out, {
+        file: call.file,
+        line: call.line,
+        message: `\`${name}!\`: ${e.message}; its items are not indexed`,
+      });
       return 'expanded';
     }
     return false;
@@ -294,17 +371,31 @@ export function expandItemMacro(
  * `depth` is the expansion depth of `toks`; deeper than MAX_EXPANSION_DEPTH stops with a warning,
  * as does a call whose expansion hits a bound (its items are not indexed, as before).
  */
-function expandNestedCalls(toks: Tok[], file: string, depth: number, budget: { chars: number }, onWarning: (message: string) => void): Tok[] {
+function expandNestedCalls(
+  toks: Tok[],
+  file: string,
+  depth: number,
+  budget: { chars: number },
+  onWarning: (message: string) => void,
+): Tok[] {
   let out: Tok[] | undefined;
   for (let k = 0; k < toks.length; k++) {
     const prev = k > 0 ? toks[k - 1] : undefined;
-    const atItem = !prev || (prev.kind === 'punct' && prev.text === ';') || (prev.kind === 'group' && prev.open === '{');
+    const atItem =
+      !prev ||
+      (prev.kind === 'punct' && prev.text === ';') ||
+      (prev.kind === 'group' && prev.open === '{');
     let end = -1;
     let name = '';
     let group: Tok | undefined;
     if (atItem && toks[k].kind === 'ident') {
       let j = k;
-      while (toks[j + 1]?.text === '::' && toks[j + 1].kind === 'punct' && toks[j + 2]?.kind === 'ident') j += 2;
+      while (
+        toks[j + 1]?.text === '::' &&
+        toks[j + 1].kind === 'punct' &&
+        toks[j + 2]?.kind === 'ident'
+      )
+        j += 2;
       const bang = toks[j + 1];
       const g = toks[j + 2];
       if (bang?.kind === 'punct' && bang.text === '!' && g?.kind === 'group') {
@@ -316,15 +407,24 @@ function expandNestedCalls(toks: Tok[], file: string, depth: number, budget: { c
         }
       }
     }
-    const def = group && name !== 'cfg_if' && !NON_ITEM_MACROS.has(name) ? macroDef(file, name) : undefined;
+    const def =
+      group && name !== 'cfg_if' && !NON_ITEM_MACROS.has(name) ? macroDef(file, name) : undefined;
     let expanded: Tok[] | undefined;
     if (def) {
       if (depth + 1 > MAX_EXPANSION_DEPTH) {
-        onWarning(`macro expansion of \`${name}!\` nested deeper than ${MAX_EXPANSION_DEPTH} levels: stopped (items beyond are not indexed)`);
+        onWarning(
+          `macro expansion of \`${name}!\` nested deeper than ${MAX_EXPANSION_DEPTH} levels: stopped (items beyond are not indexed)`,
+        );
         expanded = [];
       } else {
         try {
-          expanded = expandNestedCalls(expandMacroTokens(def, group!.children!, { budget }), file, depth + 1, budget, onWarning);
+          expanded = expandNestedCalls(
+            expandMacroTokens(def, group!.children!, { budget }),
+            file,
+            depth + 1,
+            budget,
+            onWarning,
+          );
         } catch (e) {
           if (!(e instanceof MacroError)) throw e;
           if (/too many steps|too large/.test(e.message)) {

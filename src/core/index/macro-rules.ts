@@ -18,7 +18,32 @@ export interface Tok {
   closeWs?: string;
 }
 
-const PUNCTS = ['<<=', '>>=', '...', '..=', '::', '->', '=>', '==', '!=', '<=', '>=', '&&', '||', '+=', '-=', '*=', '/=', '%=', '^=', '&=', '|=', '<<', '>>', '..'];
+const PUNCTS = [
+  '<<=',
+  '>>=',
+  '...',
+  '..=',
+  '::',
+  '->',
+  '=>',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '^=',
+  '&=',
+  '|=',
+  '<<',
+  '>>',
+  '..',
+];
 /** PUNCTS by first character, in PUNCTS' order (the first that matches wins, as before). */
 const PUNCTS_BY_FIRST = new Map<string, string[]>();
 for (const p of PUNCTS) PUNCTS_BY_FIRST.set(p[0], [...(PUNCTS_BY_FIRST.get(p[0]) ?? []), p]);
@@ -41,7 +66,8 @@ const isIdentStart = (s: string, i: number): boolean => {
 };
 const isIdentPart = (s: string, i: number): boolean => {
   const c = s.charCodeAt(i);
-  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95) return true;
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95)
+    return true;
   return c > 127 && /[\p{L}\p{N}_]/u.test(s[i]);
 };
 
@@ -60,11 +86,23 @@ export function tokenize(src: string): Tok[] {
       for (;;) {
         while (i < n && isSpace(src, i)) i++;
         if (src.charCodeAt(i) !== 47 /* / */) break;
-        if (src.startsWith('//', i) && !(src.startsWith('///', i) && !src.startsWith('////', i)) && !src.startsWith('//!', i)) {
+        if (
+          src.startsWith('//', i) &&
+          !(src.startsWith('///', i) && !src.startsWith('////', i)) &&
+          !src.startsWith('//!', i)
+        ) {
           if (commentAt < 0) commentAt = i;
           const e = src.indexOf('\n', i);
           i = e < 0 ? n : e + 1;
-        } else if (src.startsWith('/*', i) && !((src.startsWith('/**', i) && !src.startsWith('/***', i) && !src.startsWith('/**/', i)) || src.startsWith('/*!', i))) {
+        } else if (
+          src.startsWith('/*', i) &&
+          !(
+            (src.startsWith('/**', i) &&
+              !src.startsWith('/***', i) &&
+              !src.startsWith('/**/', i)) ||
+            src.startsWith('/*!', i)
+          )
+        ) {
           if (commentAt < 0) commentAt = i;
           let depth = 1;
           i += 2;
@@ -76,7 +114,12 @@ export function tokenize(src: string): Tok[] {
         } else break;
       }
       // The whitespace as written up to the first comment; a comment counts as one space.
-      const ws = commentAt < 0 ? (wsStart < i ? src.slice(wsStart, i) : '') : src.slice(wsStart, commentAt) + ' ';
+      const ws =
+        commentAt < 0
+          ? wsStart < i
+            ? src.slice(wsStart, i)
+            : ''
+          : src.slice(wsStart, commentAt) + ' ';
       if (i >= n) {
         if (close) throw new MacroError(`unclosed delimiter, expected \`${close}\``);
         return { toks, ws };
@@ -90,7 +133,15 @@ export function tokenize(src: string): Tok[] {
       if (OPEN[c]) {
         i++;
         const inner = readList(OPEN[c]);
-        toks.push({ kind: 'group', text: c, ws, open: c, close: OPEN[c], children: inner.toks, closeWs: inner.ws });
+        toks.push({
+          kind: 'group',
+          text: c,
+          ws,
+          open: c,
+          close: OPEN[c],
+          children: inner.toks,
+          closeWs: inner.ws,
+        });
         continue;
       }
       // Doc comments: `///`, `//!`, `/** */`, `/*! */`.
@@ -112,7 +163,8 @@ export function tokenize(src: string): Tok[] {
       }
       const start = i;
       // Raw and byte strings, then plain strings and chars.
-      const raw = (c === 'r' || c === 'b' || c === 'c') && /^(?:b|c)?r(#*)"/.exec(src.slice(i, i + 300));
+      const raw =
+        (c === 'r' || c === 'b' || c === 'c') && /^(?:b|c)?r(#*)"/.exec(src.slice(i, i + 300));
       if (raw) {
         const end = src.indexOf(`"${raw[1]}`, i + raw[0].length);
         i = end < 0 ? n : end + 1 + raw[1].length;
@@ -152,7 +204,16 @@ export function tokenize(src: string): Tok[] {
       const code = src.charCodeAt(i);
       if (code >= 48 && code <= 57) {
         i++;
-        while (i < n && (/[\w]/.test(src[i]) || (src[i] === '.' && /[0-9]/.test(src[i + 1] ?? '') && !src.slice(start, i).includes('.')) || ((src[i] === '+' || src[i] === '-') && /[eE]/.test(src[i - 1]) && !/^0x/i.test(src.slice(start, i)))))
+        while (
+          i < n &&
+          (/[\w]/.test(src[i]) ||
+            (src[i] === '.' &&
+              /[0-9]/.test(src[i + 1] ?? '') &&
+              !src.slice(start, i).includes('.')) ||
+            ((src[i] === '+' || src[i] === '-') &&
+              /[eE]/.test(src[i - 1]) &&
+              !/^0x/i.test(src.slice(start, i))))
+        )
           i++;
         toks.push({ kind: 'literal', text: src.slice(start, i), ws });
         continue;
@@ -180,8 +241,18 @@ function suffix(src: string, i: number): number {
 
 function docToks(body: string, inner: boolean, ws: string): Tok[] {
   const lit: Tok = { kind: 'literal', text: JSON.stringify(body), ws: ' ' };
-  const group: Tok = { kind: 'group', text: '[', ws: '', open: '[', close: ']', children: [{ kind: 'ident', text: 'doc', ws: '' }, { kind: 'punct', text: '=', ws: ' ' }, lit], closeWs: '' };
-  return inner ? [{ kind: 'punct', text: '#', ws }, { kind: 'punct', text: '!', ws: '' }, group] : [{ kind: 'punct', text: '#', ws }, group];
+  const group: Tok = {
+    kind: 'group',
+    text: '[',
+    ws: '',
+    open: '[',
+    close: ']',
+    children: [{ kind: 'ident', text: 'doc', ws: '' }, { kind: 'punct', text: '=', ws: ' ' }, lit],
+    closeWs: '',
+  };
+  return inner
+    ? [{ kind: 'punct', text: '#', ws }, { kind: 'punct', text: '!', ws: '' }, group]
+    : [{ kind: 'punct', text: '#', ws }, group];
 }
 
 /** Source text of tokens, keeping the whitespace they were written with. */
@@ -191,7 +262,8 @@ export function render(toks: readonly Tok[]): string {
     const last = parts.length ? parts[parts.length - 1] : '';
     // Two words (or a `'a` and a word, `#` and `[`) must stay apart, or be glued as written.
     if (!ws && last && /[\w'"]$/.test(last) && /^[\w'"]/.test(text)) ws = ' ';
-    else if (!ws && last && /[-+*/%^!&|<>=.:]$/.test(last) && /^[-+*/%^!&|<>=.:]/.test(text)) ws = ' ';
+    else if (!ws && last && /[-+*/%^!&|<>=.:]$/.test(last) && /^[-+*/%^!&|<>=.:]/.test(text))
+      ws = ' ';
     parts.push(ws, text);
   };
   const walk = (ts: readonly Tok[]) => {
@@ -240,15 +312,18 @@ function parsePats(toks: Tok[]): Pat[] {
       if (nx.kind === 'group' && nx.open === '(') {
         let j = k + 2;
         let sep: Tok | undefined;
-        const isOp = (x?: Tok) => !!x && x.kind === 'punct' && (x.text === '*' || x.text === '+' || x.text === '?');
-        if (!isOp(toks[j]) && toks[j] && toks[j].kind !== 'group' && isOp(toks[j + 1])) sep = toks[j++];
+        const isOp = (x?: Tok) =>
+          !!x && x.kind === 'punct' && (x.text === '*' || x.text === '+' || x.text === '?');
+        if (!isOp(toks[j]) && toks[j] && toks[j].kind !== 'group' && isOp(toks[j + 1]))
+          sep = toks[j++];
         const op = isOp(toks[j]) ? toks[j].text : '*';
         out.push({ kind: 'rep', pats: parsePats(nx.children!), sep, op });
         k = j;
         continue;
       }
     }
-    if (t.kind === 'group') out.push({ kind: 'group', open: t.open!, pats: parsePats(t.children!) });
+    if (t.kind === 'group')
+      out.push({ kind: 'group', open: t.open!, pats: parsePats(t.children!) });
     else out.push({ kind: 'tok', tok: t });
   }
   return out;
@@ -257,12 +332,17 @@ function parsePats(toks: Tok[]): Pat[] {
 /** Parses the body of `macro_rules! name { ... }` (the tokens inside the braces). */
 export function parseMacroDef(name: string, body: Tok[]): MacroDef {
   const rules: MacroRule[] = [];
-  for (let k = 0; k < body.length; ) {
+  for (let k = 0; k < body.length;) {
     const m = body[k];
     // `$($rule => { .. };)*`: arms made by an enclosing macro (syn's `Token!` is written inside
     // `export_token_macro!`, whose call supplies the `await` arm). Such arms are left out; the
     // other arms match as written.
-    if (m?.kind === 'punct' && m.text === '$' && body[k + 1]?.kind === 'group' && body[k + 1].open === '(') {
+    if (
+      m?.kind === 'punct' &&
+      m.text === '$' &&
+      body[k + 1]?.kind === 'group' &&
+      body[k + 1].open === '('
+    ) {
       k += 2;
       if (body[k] && /^[*+?]$/.test(body[k].text)) k++;
       else if (body[k + 1] && /^[*+?]$/.test(body[k + 1].text)) k += 2;
@@ -271,7 +351,8 @@ export function parseMacroDef(name: string, body: Tok[]): MacroDef {
     }
     const arrow = body[k + 1];
     const b = body[k + 2];
-    if (m?.kind !== 'group' || arrow?.text !== '=>' || b?.kind !== 'group') throw new MacroError(`macro_rules! ${name}: cannot read arm ${rules.length + 1}`);
+    if (m?.kind !== 'group' || arrow?.text !== '=>' || b?.kind !== 'group')
+      throw new MacroError(`macro_rules! ${name}: cannot read arm ${rules.length + 1}`);
     rules.push({ pats: parsePats(m.children!), body: b.children! });
     k += 3;
     if (body[k]?.text === ';') k++;
@@ -301,7 +382,12 @@ function fragEnd(frag: string, toks: Tok[], i: number): number {
     case 'block':
       return t && t.kind === 'group' && t.open === '{' ? i + 1 : -1;
     case 'vis':
-      if (t && t.text === 'pub') return toks[i + 1]?.kind === 'group' && toks[i + 1].open === '(' && /^(crate|self|super|in)\b/.test(render(toks[i + 1].children!)) ? i + 2 : i + 1;
+      if (t && t.text === 'pub')
+        return toks[i + 1]?.kind === 'group' &&
+          toks[i + 1].open === '(' &&
+          /^(crate|self|super|in)\b/.test(render(toks[i + 1].children!))
+          ? i + 2
+          : i + 1;
       return i;
     case 'meta': {
       let j = pathEnd(toks, i);
@@ -327,7 +413,8 @@ function fragEnd(frag: string, toks: Tok[], i: number): number {
             if (angle < x.text.length) break;
             angle -= x.text.length;
           } else if (x.text === '->') continue;
-          else if (angle === 0 && [',', ';', '=', '=>', '|', ':', '>=', '>>='].includes(x.text)) break;
+          else if (angle === 0 && [',', ';', '=', '=>', '|', ':', '>=', '>>='].includes(x.text))
+            break;
         } else if (angle === 0 && x.kind === 'group' && x.open === '{') break;
         else if (angle === 0 && x.kind === 'ident' && KEYWORD_STOPS.has(x.text)) break;
       }
@@ -341,10 +428,22 @@ function fragEnd(frag: string, toks: Tok[], i: number): number {
       let j = i;
       for (; j < toks.length; j++) {
         const x = toks[j];
-        if (x.kind !== 'punct' && !(x.kind === 'ident' && (frag === 'pat' || frag === 'pat_param') && (x.text === 'if' || x.text === 'in'))) continue;
+        if (
+          x.kind !== 'punct' &&
+          !(
+            x.kind === 'ident' &&
+            (frag === 'pat' || frag === 'pat_param') &&
+            (x.text === 'if' || x.text === 'in')
+          )
+        )
+          continue;
         if (x.kind === 'ident') break;
         if (x.text === ';' || x.text === ',' || x.text === '=>') break;
-        if ((frag === 'pat' || frag === 'pat_param') && (x.text === '=' || (frag === 'pat_param' && x.text === '|'))) break;
+        if (
+          (frag === 'pat' || frag === 'pat_param') &&
+          (x.text === '=' || (frag === 'pat_param' && x.text === '|'))
+        )
+          break;
       }
       return j > i ? j : -1;
     }
@@ -370,7 +469,7 @@ function pathEnd(toks: Tok[], i: number): number {
   j++;
   for (;;) {
     if (toks[j]?.text === '::' && toks[j + 1]?.kind === 'ident') j += 2;
-    else if ((toks[j]?.text === '<' || (toks[j]?.text === '::' && toks[j + 1]?.text === '<'))) {
+    else if (toks[j]?.text === '<' || (toks[j]?.text === '::' && toks[j + 1]?.text === '<')) {
       j += toks[j].text === '::' ? 2 : 1;
       let angle = 1;
       while (j < toks.length && angle > 0) {
@@ -391,7 +490,15 @@ interface MatchState {
 const STEP_BUDGET = 200_000;
 
 /** Matches `pats` against all of `toks` from `i`; calls `k` with each way to finish. */
-function matchSeq(pats: Pat[], pi: number, toks: Tok[], i: number, b: Bindings, st: MatchState, k: (i: number, b: Bindings) => boolean): boolean {
+function matchSeq(
+  pats: Pat[],
+  pi: number,
+  toks: Tok[],
+  i: number,
+  b: Bindings,
+  st: MatchState,
+  k: (i: number, b: Bindings) => boolean,
+): boolean {
   if (++st.steps > STEP_BUDGET) throw new MacroError('macro matching gave up (too many steps)');
   if (pi === pats.length) return k(i, b);
   const p = pats[pi];
@@ -404,7 +511,15 @@ function matchSeq(pats: Pat[], pi: number, toks: Tok[], i: number, b: Bindings, 
     case 'group': {
       const t = toks[i];
       if (!t || t.kind !== 'group' || t.open !== p.open) return false;
-      return matchSeq(p.pats, 0, t.children!, 0, b, st, (j, b2) => j === t.children!.length && matchSeq(pats, pi + 1, toks, i + 1, b2, st, k));
+      return matchSeq(
+        p.pats,
+        0,
+        t.children!,
+        0,
+        b,
+        st,
+        (j, b2) => j === t.children!.length && matchSeq(pats, pi + 1, toks, i + 1, b2, st, k),
+      );
     }
     case 'var': {
       const e = fragEnd(p.frag, toks, i);
@@ -422,9 +537,13 @@ function matchSeq(pats: Pat[], pi: number, toks: Tok[], i: number, b: Bindings, 
         // optimised by V8 (its frames are larger before).
         st.steps += toks.length - i;
         for (let n = toks.length - i; n >= (p.op === '+' ? 1 : 0); n--) {
-          if (++st.steps > STEP_BUDGET) throw new MacroError('macro matching gave up (too many steps)');
+          if (++st.steps > STEP_BUDGET)
+            throw new MacroError('macro matching gave up (too many steps)');
           const nb = new Map(b);
-          nb.set(only.name, { kind: 'seq', items: toks.slice(i, i + n).map(t => ({ kind: 'leaf', toks: [t], frag: 'tt' })) });
+          nb.set(only.name, {
+            kind: 'seq',
+            items: toks.slice(i, i + n).map(t => ({ kind: 'leaf', toks: [t], frag: 'tt' })),
+          });
           if (matchSeq(pats, pi + 1, toks, i + n, nb, st, k)) return true;
         }
         return false;
@@ -457,7 +576,11 @@ function matchSeq(pats: Pat[], pi: number, toks: Tok[], i: number, b: Bindings, 
       }
       for (let n = accs.length; n >= (p.op === '+' ? 1 : 0); n--) {
         const nb = new Map(b);
-        for (const nm of names) nb.set(nm, { kind: 'seq', items: accs.slice(0, n).map(a => a.get(nm) ?? { kind: 'seq', items: [] }) });
+        for (const nm of names)
+          nb.set(nm, {
+            kind: 'seq',
+            items: accs.slice(0, n).map(a => a.get(nm) ?? { kind: 'seq', items: [] }),
+          });
         if (matchSeq(pats, pi + 1, toks, ends[n], nb, st, k)) return true;
       }
       return false;
@@ -477,7 +600,13 @@ function varNames(pats: Pat[]): string[] {
 const OUTPUT_CAP = 4_000_000;
 
 /** Transcribes `body` with bindings `b` (at repetition indices `idx`). */
-function transcribe(body: Tok[], b: Bindings, idx: number[], out: Tok[], budget: { chars: number; crate?: string }): void {
+function transcribe(
+  body: Tok[],
+  b: Bindings,
+  idx: number[],
+  out: Tok[],
+  budget: { chars: number; crate?: string },
+): void {
   const lookup = (name: string): Binding | undefined => {
     let x = b.get(name);
     for (let d = 0; x && x.kind === 'seq' && d < idx.length; d++) x = x.items[idx[d]];
@@ -498,17 +627,21 @@ function transcribe(body: Tok[], b: Bindings, idx: number[], out: Tok[], budget:
           out.push({ ...t }, { ...nx });
           continue;
         }
-        if (v.kind !== 'leaf') throw new MacroError(`variable \`$${nx.text}\` is still repeating at this depth`);
+        if (v.kind !== 'leaf')
+          throw new MacroError(`variable \`$${nx.text}\` is still repeating at this depth`);
         v.toks.forEach((x, j) => out.push(j === 0 ? { ...x, ws: t.ws || x.ws } : x));
         budget.chars += render(v.toks).length;
-        if (budget.chars > OUTPUT_CAP) throw new MacroError('macro expansion too large (over 4 MB)');
+        if (budget.chars > OUTPUT_CAP)
+          throw new MacroError('macro expansion too large (over 4 MB)');
         continue;
       }
       if (nx.kind === 'group' && nx.open === '(') {
         let j = k + 2;
         let sep: Tok | undefined;
-        const isOp = (x?: Tok) => !!x && x.kind === 'punct' && (x.text === '*' || x.text === '+' || x.text === '?');
-        if (!isOp(body[j]) && body[j] && body[j].kind !== 'group' && isOp(body[j + 1])) sep = body[j++];
+        const isOp = (x?: Tok) =>
+          !!x && x.kind === 'punct' && (x.text === '*' || x.text === '+' || x.text === '?');
+        if (!isOp(body[j]) && body[j] && body[j].kind !== 'group' && isOp(body[j + 1]))
+          sep = body[j++];
         if (!isOp(body[j])) {
           // `$( ... )` without an operator: plain tokens.
           out.push({ ...t });
@@ -519,7 +652,8 @@ function transcribe(body: Tok[], b: Bindings, idx: number[], out: Tok[], budget:
         let count: number | undefined;
         for (const nm of bodyVars(inner)) {
           const v = lookup(nm);
-          if (v && v.kind === 'seq') count = count === undefined ? v.items.length : Math.min(count, v.items.length);
+          if (v && v.kind === 'seq')
+            count = count === undefined ? v.items.length : Math.min(count, v.items.length);
         }
         if (count === undefined) throw new MacroError('repetition without a repeating variable');
         for (let r = 0; r < count; r++) {
@@ -542,7 +676,8 @@ function transcribe(body: Tok[], b: Bindings, idx: number[], out: Tok[], budget:
 function bodyVars(toks: Tok[]): string[] {
   const out: string[] = [];
   toks.forEach((t, k) => {
-    if (t.kind === 'punct' && t.text === '$' && toks[k + 1]?.kind === 'ident') out.push(toks[k + 1].text);
+    if (t.kind === 'punct' && t.text === '$' && toks[k + 1]?.kind === 'ident')
+      out.push(toks[k + 1].text);
     if (t.kind === 'group') out.push(...bodyVars(t.children!));
   });
   return out;
@@ -554,7 +689,11 @@ function bodyVars(toks: Tok[]): string[] {
  * arm matches or a bound is hit. `$crate` becomes `dollarCrate` (default `crate`: a call in the
  * macro's own crate; a dependency's macro gets the name the calling crate knows it by).
  */
-export function expandMacro(def: MacroDef, input: Tok[], opts: { stripFnBodies?: boolean; dollarCrate?: string } = {}): string {
+export function expandMacro(
+  def: MacroDef,
+  input: Tok[],
+  opts: { stripFnBodies?: boolean; dollarCrate?: string } = {},
+): string {
   const out = expandMacroTokens(def, input, opts);
   return render(opts.stripFnBodies ? stripFnBodies(out) : out);
 }
@@ -563,7 +702,11 @@ export function expandMacro(def: MacroDef, input: Tok[], opts: { stripFnBodies?:
  * {@link expandMacro} as tokens, before rendering. `budget` counts the characters written and
  * may be shared by the expansions of nested calls (the 4 MB cap then bounds them together).
  */
-export function expandMacroTokens(def: MacroDef, input: Tok[], opts: { dollarCrate?: string; budget?: { chars: number } } = {}): Tok[] {
+export function expandMacroTokens(
+  def: MacroDef,
+  input: Tok[],
+  opts: { dollarCrate?: string; budget?: { chars: number } } = {},
+): Tok[] {
   const st: MatchState = { steps: 0 };
   for (const rule of def.rules) {
     let found: Bindings | undefined;
@@ -598,8 +741,18 @@ export function stripFnBodies(toks: readonly Tok[]): Tok[] {
     if (t.kind === 'ident' && t.text === 'fn' && toks[k + 1]?.kind === 'ident') {
       // Signature up to the body: the first `{` group before a `;` at this level.
       let j = k + 2;
-      while (j < toks.length && !(toks[j].kind === 'group' && toks[j].open === '{') && !(toks[j].kind === 'punct' && toks[j].text === ';')) j++;
-      for (let x = k; x < j; x++) out.push(toks[x].kind === 'group' ? { ...toks[x], children: stripFnBodies(toks[x].children!) } : toks[x]);
+      while (
+        j < toks.length &&
+        !(toks[j].kind === 'group' && toks[j].open === '{') &&
+        !(toks[j].kind === 'punct' && toks[j].text === ';')
+      )
+        j++;
+      for (let x = k; x < j; x++)
+        out.push(
+          toks[x].kind === 'group'
+            ? { ...toks[x], children: stripFnBodies(toks[x].children!) }
+            : toks[x],
+        );
       if (j < toks.length && toks[j].kind === 'group') {
         out.push({ ...toks[j], children: [], closeWs: '' });
         k = j;

@@ -63,7 +63,11 @@ export class ScopeResolver implements TypeResolver {
   resolveType(module: string, expr: Extract<TypeExpr, { kind: 'path' }>): Resolution {
     const text = expr.segments.map(s => s.name).join('::');
     if (expr.qself) return { kind: 'unresolved', path: expr.text };
-    const target = this.resolveSegments(module, expr.segments.map(s => s.name), expr.global);
+    const target = this.resolveSegments(
+      module,
+      expr.segments.map(s => s.name),
+      expr.global,
+    );
     return this.toResolution(target, text);
   }
 
@@ -90,7 +94,11 @@ export class ScopeResolver implements TypeResolver {
     return parseTypeText(text);
   }
 
-  evalConstChecked(module: string, text: string, env?: ReadonlyMap<string, bigint>): { value?: bigint; error?: string } {
+  evalConstChecked(
+    module: string,
+    text: string,
+    env?: ReadonlyMap<string, bigint>,
+  ): { value?: bigint; error?: string } {
     return evalConstExprChecked(text, (path: string[]) => {
       if (path.length === 1 && env?.has(path[0])) return env.get(path[0]);
       return this.constValue(module, path, new Set());
@@ -101,12 +109,22 @@ export class ScopeResolver implements TypeResolver {
   private constValue(module: string, path: string[], seen: Set<string>): bigint | undefined {
     const last = path[path.length - 1];
     if (path.length === 2 && PRIMITIVES.has(path[0])) return primitiveConst(path[0], last);
-    if (path.length >= 2 && (path[0] === 'std' || path[0] === 'core') && PRIMITIVES.has(path[path.length - 2])) {
+    if (
+      path.length >= 2 &&
+      (path[0] === 'std' || path[0] === 'core') &&
+      PRIMITIVES.has(path[path.length - 2])
+    ) {
       return primitiveConst(path[path.length - 2], last);
     }
     const t = this.resolveSegments(module, path, false);
-    if (t?.kind !== 'item' || (t.item.kind !== 'const' && t.item.kind !== 'static') || !t.item.value) return undefined;
-    if (seen.has(t.item.path)) throw new ConstEvalError(`cycle detected when const-evaluating \`${t.item.name}\``);
+    if (
+      t?.kind !== 'item' ||
+      (t.item.kind !== 'const' && t.item.kind !== 'static') ||
+      !t.item.value
+    )
+      return undefined;
+    if (seen.has(t.item.path))
+      throw new ConstEvalError(`cycle detected when const-evaluating \`${t.item.name}\``);
     seen.add(t.item.path);
     const item = t.item;
     try {
@@ -125,7 +143,9 @@ export class ScopeResolver implements TypeResolver {
         return { kind: 'primitive', name: target.name };
       case 'std': {
         const p = canonicalStdPath(target.segments);
-        return p.startsWith('trait:') ? { kind: 'trait', path: p.slice(6) } : { kind: 'std', path: p };
+        return p.startsWith('trait:')
+          ? { kind: 'trait', path: p.slice(6) }
+          : { kind: 'std', path: p };
       }
       case 'external':
         return { kind: 'external', path: target.segments.join('::') };
@@ -149,20 +169,33 @@ export class ScopeResolver implements TypeResolver {
     return target;
   }
 
-  private resolveSegmentsUncached(module: string, segs: string[], global: boolean): Target | undefined {
+  private resolveSegmentsUncached(
+    module: string,
+    segs: string[],
+    global: boolean,
+  ): Target | undefined {
     if (segs.length === 0) return undefined;
     let cur: Target | undefined;
     const first = segs[0];
     const scope = this.scopeOf(module);
-    if (global && scope && this.hooks?.edition2015?.(scope.crate)) cur = this.lookupName(scope.crate, first, new Set(), segs.length === 1, true) ?? this.crateTarget(first, scope);
+    if (global && scope && this.hooks?.edition2015?.(scope.crate))
+      cur =
+        this.lookupName(scope.crate, first, new Set(), segs.length === 1, true) ??
+        this.crateTarget(first, scope);
     else if (global) cur = this.crateTarget(first, scope);
     else if (first === 'crate') cur = scope ? { kind: 'module', path: scope.crate } : undefined;
     else if (first === 'self') cur = { kind: 'module', path: module };
-    else if (first === 'super') cur = scope?.parent ? { kind: 'module', path: scope.parent } : undefined;
+    else if (first === 'super')
+      cur = scope?.parent ? { kind: 'module', path: scope.parent } : undefined;
     else if (first === 'Self') cur = undefined;
-    else if (segs.length === 1 && PRIMITIVES.has(first) && !scope?.items.has(first)) return { kind: 'primitive', name: first };
-    else cur = this.lookupName(module, first, new Set(), segs.length === 1) ?? this.crateTarget(first, scope);
-    for (let i = 1; i < segs.length && cur; i++) cur = this.step(cur, segs[i], i === segs.length - 1);
+    else if (segs.length === 1 && PRIMITIVES.has(first) && !scope?.items.has(first))
+      return { kind: 'primitive', name: first };
+    else
+      cur =
+        this.lookupName(module, first, new Set(), segs.length === 1) ??
+        this.crateTarget(first, scope);
+    for (let i = 1; i < segs.length && cur; i++)
+      cur = this.step(cur, segs[i], i === segs.length - 1);
     return cur;
   }
 
@@ -195,7 +228,9 @@ export class ScopeResolver implements TypeResolver {
       case 'item':
         // `InlineExtension::MAX`: an associated const of an inherent impl (for array lengths).
         // Associated types (`T::Assoc`) and variants are not types we can name.
-        return last && isTypeDef(cur.item) ? this.assocConst(cur.item as TypeDefItem, name) : undefined;
+        return last && isTypeDef(cur.item)
+          ? this.assocConst(cur.item as TypeDefItem, name)
+          : undefined;
       default:
         return undefined;
     }
@@ -210,8 +245,13 @@ export class ScopeResolver implements TypeResolver {
       for (const im of s.traitImpls) {
         let self = im.selfType;
         while (self.kind === 'ref') self = self.inner;
-        if (self.kind !== 'path' || self.segments[self.segments.length - 1].name !== item.name) continue;
-        const r = this.resolveSegments(im.module, self.segments.map(x => x.name), self.global);
+        if (self.kind !== 'path' || self.segments[self.segments.length - 1].name !== item.name)
+          continue;
+        const r = this.resolveSegments(
+          im.module,
+          self.segments.map(x => x.name),
+          self.global,
+        );
         if (r?.kind === 'item' && r.item.path === item.path) out.push(im);
       }
     }
@@ -233,11 +273,26 @@ export class ScopeResolver implements TypeResolver {
         if (value === undefined || im.selfType.kind !== 'path') continue;
         const segs = im.selfType.segments;
         if (segs[segs.length - 1].name !== item.name) continue;
-        const r = this.resolveSegments(im.module, segs.map(x => x.name), im.selfType.global);
+        const r = this.resolveSegments(
+          im.module,
+          segs.map(x => x.name),
+          im.selfType.global,
+        );
         if (r?.kind !== 'item' || r.item.path !== item.path) continue;
         // Inside the impl, `Self::OTHER` names a sibling const (`const TWICE: usize = Self::MAX * 2`).
         const own = `crate::${item.path.split('::').slice(1).join('::')}::`;
-        found.push({ kind: 'const', name, path: `${item.path}::${name}`, module: im.module, span: im.span, nameSpan: im.nameSpan, attrs: [], generics: [], visibility: '', value: value.replace(/\bSelf\s*::/g, own) });
+        found.push({
+          kind: 'const',
+          name,
+          path: `${item.path}::${name}`,
+          module: im.module,
+          span: im.span,
+          nameSpan: im.nameSpan,
+          attrs: [],
+          generics: [],
+          visibility: '',
+          value: value.replace(/\bSelf\s*::/g, own),
+        });
       }
     }
     return found.length === 1 ? { kind: 'item', item: found[0] } : undefined;
@@ -247,7 +302,13 @@ export class ScopeResolver implements TypeResolver {
    * Look `name` up in `module`: its own items, then explicit imports, then glob imports, then
    * (for non-qualified lookups) the prelude.
    */
-  private lookupName(module: string, name: string, seen: Set<string>, preferType: boolean, qualified = false): Target | undefined {
+  private lookupName(
+    module: string,
+    name: string,
+    seen: Set<string>,
+    preferType: boolean,
+    qualified = false,
+  ): Target | undefined {
     const key = `${module}#${name}`;
     if (seen.has(key)) return undefined;
     // `seen` holds the lookups in progress (a cycle of imports), not every lookup made: tokio's
@@ -260,14 +321,26 @@ export class ScopeResolver implements TypeResolver {
     }
   }
 
-  private lookupNameIn(module: string, name: string, seen: Set<string>, preferType: boolean, qualified: boolean): Target | undefined {
+  private lookupNameIn(
+    module: string,
+    name: string,
+    seen: Set<string>,
+    preferType: boolean,
+    qualified: boolean,
+  ): Target | undefined {
     const scope = this.scopeOf(module);
     if (!scope) return undefined;
     const own = scope.items.get(name);
     // Types and values are two namespaces: syn's `pub fn Ident(..)` next to
     // `pub use proc_macro2::Ident;` leaves the type to the import.
-    const valuesOnly = preferType && !!own && own.length > 0 && own.every(i => i.kind === 'fn' || i.kind === 'const' || i.kind === 'static');
-    const imported = valuesOnly ? this.lookupImported(module, scope, name, seen, preferType, qualified) : undefined;
+    const valuesOnly =
+      preferType &&
+      !!own &&
+      own.length > 0 &&
+      own.every(i => i.kind === 'fn' || i.kind === 'const' || i.kind === 'static');
+    const imported = valuesOnly
+      ? this.lookupImported(module, scope, name, seen, preferType, qualified)
+      : undefined;
     if (imported) return imported;
     if (own && own.length > 0) {
       const ty = own.find(i => TYPE_NS.has(i.kind));
@@ -279,14 +352,23 @@ export class ScopeResolver implements TypeResolver {
   }
 
   /** `name` through the imports of `module` (named, then globs), then extern crates and the prelude. */
-  private lookupImported(module: string, scope: ModuleScope, name: string, seen: Set<string>, preferType: boolean, qualified: boolean): Target | undefined {
+  private lookupImported(
+    module: string,
+    scope: ModuleScope,
+    name: string,
+    seen: Set<string>,
+    preferType: boolean,
+    qualified: boolean,
+  ): Target | undefined {
     const byAlias = usesByAlias(scope.uses);
     const named = byAlias.named.get(name) ?? [];
     if (named.length > 1) {
       // Two imports of one name (`cfg_metrics! { use worker::WorkerMetrics; }` next to
       // `cfg_not_metrics! { use mock::WorkerMetrics; }`): a cfg we cannot see picks one. Only
       // when they agree is the name known.
-      const ts = named.map(u => this.resolveUse(module, u.path, new Set(seen))).filter((t): t is Target => !!t);
+      const ts = named
+        .map(u => this.resolveUse(module, u.path, new Set(seen)))
+        .filter((t): t is Target => !!t);
       const keys = new Set(ts.map(targetKey));
       if (keys.size === 1) return ts[0];
       if (keys.size > 1) return undefined;
@@ -301,7 +383,10 @@ export class ScopeResolver implements TypeResolver {
       if (base?.kind === 'module') {
         const t = this.lookupName(base.path, name, new Set(seen), preferType, true);
         if (t) return t;
-      } else if ((base?.kind === 'std' || base?.kind === 'external') && base.segments[base.segments.length - 1] !== 'prelude') {
+      } else if (
+        (base?.kind === 'std' || base?.kind === 'external') &&
+        base.segments[base.segments.length - 1] !== 'prelude'
+      ) {
         stdGlobs.push(base.kind === 'std' ? base.segments : ['\0ext', ...base.segments]);
       }
     }
@@ -310,7 +395,12 @@ export class ScopeResolver implements TypeResolver {
     for (const g of stdGlobs) {
       // A std module through a glob (`pub(crate) use std::*;` in tracing-core's `stdlib`, then
       // `crate::stdlib::num::NonZeroU64`) leads on into std.
-      if (g[0] !== '\0ext' && (isStdTablePath(canonicalStdPath([...g, name])) || isStdTableModule(canonicalStdPath([...g, name])))) return { kind: 'std', segments: [...g, name] };
+      if (
+        g[0] !== '\0ext' &&
+        (isStdTablePath(canonicalStdPath([...g, name])) ||
+          isStdTableModule(canonicalStdPath([...g, name])))
+      )
+        return { kind: 'std', segments: [...g, name] };
     }
     // `extern crate regex;` in a module is an item of it: `use self::regex::Regex` (env_logger).
     if (scope.externCrates.has(name)) return this.crateTarget(name, scope);
@@ -318,7 +408,9 @@ export class ScopeResolver implements TypeResolver {
     if (this.crates.has(name)) return this.crateTarget(name, scope);
     const prelude = PRELUDE[name];
     if (prelude) {
-      return prelude.startsWith('trait:') ? { kind: 'std', segments: ['trait:' + prelude.slice(6)] } : { kind: 'std', segments: prelude.split('::') };
+      return prelude.startsWith('trait:')
+        ? { kind: 'std', segments: ['trait:' + prelude.slice(6)] }
+        : { kind: 'std', segments: prelude.split('::') };
     }
     return undefined;
   }
@@ -329,19 +421,24 @@ export class ScopeResolver implements TypeResolver {
     let cur: Target | undefined;
     if (first === 'crate') cur = scope ? { kind: 'module', path: scope.crate } : undefined;
     else if (first === 'self') cur = { kind: 'module', path: module };
-    else if (first === 'super') cur = scope?.parent ? { kind: 'module', path: scope.parent } : undefined;
+    else if (first === 'super')
+      cur = scope?.parent ? { kind: 'module', path: scope.parent } : undefined;
     else {
       // 2018 paths: a local name (module/item in scope) wins over an extern crate of the same name.
       const local = scope?.items.get(first);
       // 2015 `use a::b;` starts at the crate root (libc's `use unix::...` in submodules).
-      const root2015 = scope && scope.crate !== module && this.hooks?.edition2015?.(scope.crate) ? this.lookupName(scope.crate, first, seen, rest.length === 0, true) : undefined;
+      const root2015 =
+        scope && scope.crate !== module && this.hooks?.edition2015?.(scope.crate)
+          ? this.lookupName(scope.crate, first, seen, rest.length === 0, true)
+          : undefined;
       if (root2015) cur = root2015;
       else if (local && local.length > 0) {
         const m = local.find(i => i.kind === 'mod');
         cur = m ? { kind: 'module', path: m.path } : { kind: 'item', item: local[0] };
       } else {
         cur = this.crateTarget(first, scope);
-        if (!cur || cur.kind === 'external') cur = this.lookupName(module, first, seen, rest.length === 0) ?? cur;
+        if (!cur || cur.kind === 'external')
+          cur = this.lookupName(module, first, seen, rest.length === 0) ?? cur;
       }
     }
     for (let i = 0; i < rest.length && cur; i++) {
@@ -351,7 +448,10 @@ export class ScopeResolver implements TypeResolver {
       } else {
         // `seen` guards one chain of imports against cycles; sibling steps of a path each get
         // their own copy (`crate::loom::sync::Mutex` re-enters `tokio#loom` legitimately).
-        cur = cur.kind === 'module' ? this.lookupName(cur.path, rest[i], new Set(seen), i === rest.length - 1, true) : this.step(cur, rest[i], i === rest.length - 1);
+        cur =
+          cur.kind === 'module'
+            ? this.lookupName(cur.path, rest[i], new Set(seen), i === rest.length - 1, true)
+            : this.step(cur, rest[i], i === rest.length - 1);
       }
     }
     return cur;
@@ -386,8 +486,14 @@ function primitiveConst(ty: string, name: string): bigint | undefined {
  * A module's imports by alias, built once per `uses` array: a lookup scanned every import of the
  * module, quadratic in files with thousands of `use` lines (a 50,000-line file took 2.5 s).
  */
-const aliasIndex = new WeakMap<readonly UseEntry[], { n: number; named: Map<string, UseEntry[]>; globs: UseEntry[] }>();
-function usesByAlias(uses: readonly UseEntry[]): { named: Map<string, UseEntry[]>; globs: UseEntry[] } {
+const aliasIndex = new WeakMap<
+  readonly UseEntry[],
+  { n: number; named: Map<string, UseEntry[]>; globs: UseEntry[] }
+>();
+function usesByAlias(uses: readonly UseEntry[]): {
+  named: Map<string, UseEntry[]>;
+  globs: UseEntry[];
+} {
   let x = aliasIndex.get(uses);
   // Scopes only ever append imports (a dependency module read later): a new length rebuilds.
   if (!x || x.n !== uses.length) {

@@ -4,7 +4,25 @@
  */
 
 export const PRIMITIVES = new Set([
-  'bool', 'char', 'str', 'u8', 'u16', 'u32', 'u64', 'u128', 'usize', 'i8', 'i16', 'i32', 'i64', 'i128', 'isize', 'f16', 'f32', 'f64', 'f128',
+  'bool',
+  'char',
+  'str',
+  'u8',
+  'u16',
+  'u32',
+  'u64',
+  'u128',
+  'usize',
+  'i8',
+  'i16',
+  'i32',
+  'i64',
+  'i128',
+  'isize',
+  'f16',
+  'f32',
+  'f64',
+  'f128',
 ]);
 
 /** The std prelude (edition 2021): name -> canonical path. Traits are marked with a `trait:` value. */

@@ -48,13 +48,20 @@ function stripGenerics(seg: string): string {
 export function candidatePaths(symbol: string): string[] {
   let sym = symbol.trim().replace(/\s*\(inlined\)$/, '');
   sym = sym.replace(/::h[0-9a-f]{16}$/, '').replace(/\+0x[0-9a-f]+$/, '');
-  const segs = splitPath(sym).filter(s => !/^\{\{.*\}\}$/.test(s) && !/^\{(closure|shim|async|constant).*\}$/.test(s) && s !== '{{closure}}');
+  const segs = splitPath(sym).filter(
+    s =>
+      !/^\{\{.*\}\}$/.test(s) &&
+      !/^\{(closure|shim|async|constant).*\}$/.test(s) &&
+      s !== '{{closure}}',
+  );
   if (segs.length === 0) return [];
   const out: string[] = [];
   const first = segs[0];
   const m = /^<(.+?)(?: as (.+))?>$/.exec(first);
   if (m) {
-    const selfPath = splitPath(m[1]).map(stripGenerics).filter(s => !s.startsWith('&') && !s.startsWith('['));
+    const selfPath = splitPath(m[1])
+      .map(stripGenerics)
+      .filter(s => !s.startsWith('&') && !s.startsWith('['));
     const traitPath = m[2] ? splitPath(m[2]).map(stripGenerics) : [];
     const rest = segs.slice(1).map(stripGenerics);
     if (selfPath.length > 0) out.push([...selfPath, ...rest].join('::'));

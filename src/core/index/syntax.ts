@@ -5,7 +5,15 @@
  */
 import type { SyntaxNode } from '../parser';
 import { MAX_TYPE_DEPTH, TOO_DEEP } from '../limits';
-import type { Attribute, GenericArg, GenericParam, PathSegment, Repr, Span, TypeExpr } from '../model';
+import type {
+  Attribute,
+  GenericArg,
+  GenericParam,
+  PathSegment,
+  Repr,
+  Span,
+  TypeExpr,
+} from '../model';
 
 /** Where the parsed text starts in the real file (non-zero for macro bodies). */
 export interface SpanBase {
@@ -39,7 +47,15 @@ function lineOf(lines: number[], offset: number): number {
 export function spanAt(base: SpanBase, start: number, end: number): Span {
   const l1 = lineOf(base.lines, start);
   const l2 = end === start ? l1 : lineOf(base.lines, end);
-  return { file: base.file, line: l1 + 1, column: start - base.lines[l1] + 1, endLine: l2 + 1, endColumn: end - base.lines[l2] + 1, startOffset: start, endOffset: end };
+  return {
+    file: base.file,
+    line: l1 + 1,
+    column: start - base.lines[l1] + 1,
+    endLine: l2 + 1,
+    endColumn: end - base.lines[l2] + 1,
+    startOffset: start,
+    endOffset: end,
+  };
 }
 
 export function spanOf(node: SyntaxNode, base: SpanBase): Span {
@@ -152,7 +168,10 @@ function isWs(text: string, i: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || (c >= 128 && WS.test(text[i]));
 }
 
-function pathSegmentsOf(node: SyntaxNode, out: PathSegment[]): { global: boolean; qself?: TypeExpr } {
+function pathSegmentsOf(
+  node: SyntaxNode,
+  out: PathSegment[],
+): { global: boolean; qself?: TypeExpr } {
   // scoped_identifier / scoped_type_identifier: path '::' name; identifiers: a single segment.
   switch (node.type) {
     case 'identifier':
@@ -210,7 +229,11 @@ export function genericArgsOf(node: SyntaxNode): GenericArg[] {
       c.type === 'char_literal'
     ) {
       args.push({ kind: 'const', text: c.type === 'block' ? c.text.slice(1, -1).trim() : c.text });
-    } else if (c.type === 'trait_bounds' || c.type === 'line_comment' || c.type === 'block_comment') {
+    } else if (
+      c.type === 'trait_bounds' ||
+      c.type === 'line_comment' ||
+      c.type === 'block_comment'
+    ) {
       continue;
     } else args.push({ kind: 'type', type: typeExprOf(c) });
   }
@@ -236,14 +259,16 @@ function normTextOf(node: SyntaxNode): string {
   if (outer) {
     const s = node.startIndex - outer.base;
     const e = node.endIndex - outer.base;
-    if (s >= 0 && e > s && e <= outer.start.length) return outer.text.slice(outer.start[s], outer.end[e - 1]);
+    if (s >= 0 && e > s && e <= outer.start.length)
+      return outer.text.slice(outer.start[s], outer.end[e - 1]);
   }
   return normText(node.text);
 }
 
 /** Convert a type node to a `TypeExpr`. Never throws: unrecognised syntax becomes `unknown`. */
 export function typeExprOf(node: SyntaxNode): TypeExpr {
-  if (typeDepth >= MAX_TYPE_DEPTH) return { kind: 'unknown', text: normTextOf(node), error: TOO_DEEP };
+  if (typeDepth >= MAX_TYPE_DEPTH)
+    return { kind: 'unknown', text: normTextOf(node), error: TOO_DEEP };
   const prev = outer;
   if (typeDepth === 0) {
     outer = undefined;
@@ -282,7 +307,13 @@ function typeExprAt(node: SyntaxNode): TypeExpr {
       const r = t ? pathSegmentsOf(t, segments) : { global: false };
       const args = node.childForFieldName('type_arguments');
       if (args && segments.length > 0) segments[segments.length - 1].args = genericArgsOf(args);
-      return { kind: 'path', segments, global: r.global, qself: (r as { qself?: TypeExpr }).qself, text };
+      return {
+        kind: 'path',
+        segments,
+        global: r.global,
+        qself: (r as { qself?: TypeExpr }).qself,
+        text,
+      };
     }
     case 'reference_type': {
       const inner = node.childForFieldName('type');
@@ -299,7 +330,12 @@ function typeExprAt(node: SyntaxNode): TypeExpr {
       const len = node.childForFieldName('length');
       const elem = elemNode ? typeExprOf(elemNode) : unknownType('');
       if (!len) return { kind: 'slice', elem, text };
-      return { kind: 'array', elem, len: normText(len.type === 'block' ? len.text.slice(1, -1).trim() : len.text), text };
+      return {
+        kind: 'array',
+        elem,
+        len: normText(len.type === 'block' ? len.text.slice(1, -1).trim() : len.text),
+        text,
+      };
     }
     case 'tuple_type': {
       const elems = node.namedChildren.filter(isTypeNode).map(typeExprOf);
@@ -313,7 +349,13 @@ function typeExprAt(node: SyntaxNode): TypeExpr {
       return { kind: 'never', text: '!' };
     case 'function_type':
       // `Fn(u8) -> u8` sugar inside `dyn`/`impl` also parses as function_type with a `trait` field.
-      if (node.childForFieldName('trait')) return { kind: 'path', segments: [{ name: node.childForFieldName('trait')!.text, args: [] }], global: false, text };
+      if (node.childForFieldName('trait'))
+        return {
+          kind: 'path',
+          segments: [{ name: node.childForFieldName('trait')!.text, args: [] }],
+          global: false,
+          text,
+        };
       return { kind: 'fnptr', text };
     case 'dynamic_type': {
       const tr = node.childForFieldName('trait');
@@ -327,7 +369,10 @@ function typeExprAt(node: SyntaxNode): TypeExpr {
       // `dyn A + B + 'a`: the left-most part decides (dyn/impl), the rest are extra bounds.
       const parts = flattenBounded(node);
       const first = parts[0] ? typeExprOf(parts[0]) : unknownType(text);
-      const extra = parts.slice(1).filter(p => p.type !== 'lifetime').map(typeExprOf);
+      const extra = parts
+        .slice(1)
+        .filter(p => p.type !== 'lifetime')
+        .map(typeExprOf);
       if (first.kind === 'dyn') return { kind: 'dyn', traits: [...first.traits, ...extra], text };
       if (first.kind === 'impl') return { kind: 'impl', traits: [...first.traits, ...extra], text };
       // Edition-2015 bare trait objects `Box<Error + Send>`.
@@ -350,7 +395,13 @@ function flattenBounded(node: SyntaxNode): SyntaxNode[] {
   return out;
 }
 
-const NON_TYPE = new Set(['line_comment', 'block_comment', 'attribute_item', 'visibility_modifier', 'lifetime']);
+const NON_TYPE = new Set([
+  'line_comment',
+  'block_comment',
+  'attribute_item',
+  'visibility_modifier',
+  'lifetime',
+]);
 export function isTypeNode(n: SyntaxNode): boolean {
   return !NON_TYPE.has(n.type);
 }
@@ -398,7 +449,20 @@ export function splitTopLevel(text: string, sep = ','): string[] {
   return out;
 }
 
-const INT_TYPES = new Set(['u8', 'u16', 'u32', 'u64', 'u128', 'usize', 'i8', 'i16', 'i32', 'i64', 'i128', 'isize']);
+const INT_TYPES = new Set([
+  'u8',
+  'u16',
+  'u32',
+  'u64',
+  'u128',
+  'usize',
+  'i8',
+  'i16',
+  'i32',
+  'i64',
+  'i128',
+  'isize',
+]);
 
 export function reprOf(attrs: Attribute[]): Repr {
   const repr: Repr = { c: false, transparent: false };
@@ -430,11 +494,23 @@ export function genericsOf(item: SyntaxNode): GenericParam[] {
     } else if (c.type === 'const_parameter') {
       const name = c.childForFieldName('name')?.text ?? '';
       const value = c.childForFieldName('value');
-      params.push({ kind: 'const', name, bounds: [], defaultConst: value ? value.text.replace(/^\{|\}$/g, '').trim() : undefined });
-    } else if (c.type === 'type_parameter' || c.type === 'type_identifier' || c.type === 'constrained_type_parameter' || c.type === 'optional_type_parameter') {
-      const nameNode = c.childForFieldName('name') ?? (c.type === 'type_identifier' ? c : c.namedChildren[0]);
+      params.push({
+        kind: 'const',
+        name,
+        bounds: [],
+        defaultConst: value ? value.text.replace(/^\{|\}$/g, '').trim() : undefined,
+      });
+    } else if (
+      c.type === 'type_parameter' ||
+      c.type === 'type_identifier' ||
+      c.type === 'constrained_type_parameter' ||
+      c.type === 'optional_type_parameter'
+    ) {
+      const nameNode =
+        c.childForFieldName('name') ?? (c.type === 'type_identifier' ? c : c.namedChildren[0]);
       const name = nameNode?.text ?? '';
-      const boundsNode = c.childForFieldName('bounds') ?? c.namedChildren.find(n => n.type === 'trait_bounds');
+      const boundsNode =
+        c.childForFieldName('bounds') ?? c.namedChildren.find(n => n.type === 'trait_bounds');
       const bounds = boundsNode ? boundsNode.namedChildren.map(b => b.text) : [];
       const def = c.childForFieldName('default_type');
       params.push({

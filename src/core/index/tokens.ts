@@ -62,13 +62,15 @@ function tokenEnd(src: string, i: number): number {
     // 'a (lifetime), then 'x' / '\n' (char literal)
     if (isIdentStart(n)) return wordEnd(src, i + 2);
     if (n === 92) {
-      if (i + 2 < src.length && !isLineEnd(src.charCodeAt(i + 2)) && src.charCodeAt(i + 3) === 39) return i + 4;
+      if (i + 2 < src.length && !isLineEnd(src.charCodeAt(i + 2)) && src.charCodeAt(i + 3) === 39)
+        return i + 4;
       return -1;
     }
     if (n !== -1 && n !== 39 && src.charCodeAt(i + 2) === 39) return i + 3;
     return -1;
   }
-  if (c === 114 && n === 35 && i + 2 < src.length && isIdentStart(src.charCodeAt(i + 2))) return wordEnd(src, i + 3); // r#ident
+  if (c === 114 && n === 35 && i + 2 < src.length && isIdentStart(src.charCodeAt(i + 2)))
+    return wordEnd(src, i + 3); // r#ident
   if (isIdentStart(c)) return wordEnd(src, i + 1);
   if (isDigit(c)) {
     let j = i + 1;
@@ -115,7 +117,8 @@ export function tokenize(src: string): Tok[] | undefined {
     if (e < 0) return undefined;
     const t = src.slice(i, e);
     // Raw strings (`r"..."`, `br#"..."#`) are not in the token grammar.
-    if ((t === 'r' || t === 'br' || t === 'cr') && (src[e] === '"' || src[e] === '#')) return undefined;
+    if ((t === 'r' || t === 'br' || t === 'cr') && (src[e] === '"' || src[e] === '#'))
+      return undefined;
     out.push({ t, s: i, e });
     i = e;
   }

@@ -61,8 +61,10 @@ export class P {
         traits.push(this.bound());
       }
       const text = this.textFrom(start);
-      if (first.kind === 'dyn') return { kind: 'dyn', traits: [...first.traits, ...traits.slice(1)], text };
-      if (first.kind === 'impl') return { kind: 'impl', traits: [...first.traits, ...traits.slice(1)], text };
+      if (first.kind === 'dyn')
+        return { kind: 'dyn', traits: [...first.traits, ...traits.slice(1)], text };
+      if (first.kind === 'impl')
+        return { kind: 'impl', traits: [...first.traits, ...traits.slice(1)], text };
       return { kind: 'dyn', traits, text };
     }
     return first;
@@ -140,14 +142,17 @@ export class P {
       const tr = this.traitBound();
       const traits = [tr];
       // `impl A + B` / `dyn A + B` continue in type(); keep only the first here.
-      return t === 'dyn' ? { kind: 'dyn', traits, text: this.textFrom(start) } : { kind: 'impl', traits, text: this.textFrom(start) };
+      return t === 'dyn'
+        ? { kind: 'dyn', traits, text: this.textFrom(start) }
+        : { kind: 'impl', traits, text: this.textFrom(start) };
     }
     if (t === 'for') {
       this.skipForLifetimes();
       return this.bound();
     }
     if (t === 'fn' || t === 'unsafe' || t === 'extern') {
-      while (this.peek() === 'unsafe' || this.peek() === 'extern' || this.peek()?.startsWith('"')) this.next();
+      while (this.peek() === 'unsafe' || this.peek() === 'extern' || this.peek()?.startsWith('"'))
+        this.next();
       if (!this.eat('fn')) this.fail();
       this.skipBalanced('(', ')');
       if (this.eat('->')) this.bound();
@@ -173,7 +178,8 @@ export class P {
       if (this.peek() === '!') {
         this.next();
         const open = this.peek();
-        if (open === '(' || open === '[' || open === '{') this.skipBalanced(open, open === '(' ? ')' : open === '[' ? ']' : '}');
+        if (open === '(' || open === '[' || open === '{')
+          this.skipBalanced(open, open === '(' ? ')' : open === '[' ? ']' : '}');
         return { kind: 'unknown', text: this.textFrom(start) };
       }
       return p;
@@ -252,12 +258,18 @@ export class P {
         const s = this.i;
         this.skipBalanced('{', '}');
         args.push({ kind: 'const', text: this.textFrom(s).slice(1, -1).trim() });
-      } else if (/^\d/.test(t) || t === '-' || t === 'true' || t === 'false' || (t.startsWith("'") && t.endsWith("'") && t.length > 2)) {
+      } else if (
+        /^\d/.test(t) ||
+        t === '-' ||
+        t === 'true' ||
+        t === 'false' ||
+        (t.startsWith("'") && t.endsWith("'") && t.length > 2)
+      ) {
         const s = this.i;
         if (t === '-') this.next();
         this.next();
         args.push({ kind: 'const', text: this.textFrom(s) });
-      } else if (/^[A-Za-z_]/.test(t) && this.peek(1) === '=' ) {
+      } else if (/^[A-Za-z_]/.test(t) && this.peek(1) === '=') {
         const name = this.next().t;
         this.next();
         args.push({ kind: 'binding', name, type: this.type() });
@@ -370,7 +382,13 @@ export function parseFnSignature(text: string): ParsedSignature | undefined {
       const pattern = slice(startTok, p.i);
       let type: TypeExpr | undefined;
       if (p.eat(':')) type = p.type();
-      params.push({ pattern, type, isSelf: /^(&\s*('\w+\s*)?)?(mut\s+)?self$/.test(pattern), start: toks[startTok].s, end: toks[p.i - 1].e });
+      params.push({
+        pattern,
+        type,
+        isSelf: /^(&\s*('\w+\s*)?)?(mut\s+)?self$/.test(pattern),
+        start: toks[startTok].s,
+        end: toks[p.i - 1].e,
+      });
       if (!p.eat(',') && p.peek() !== ')') return undefined;
     }
     let returnType: TypeExpr | undefined;
@@ -386,7 +404,10 @@ export function parseFnSignature(text: string): ParsedSignature | undefined {
  * The predicates of a `where` clause (after the keyword), up to a top-level `{`, `;` or `=` or
  * the end of the tokens: each left-hand side with its `+`-separated bounds.
  */
-export function parseWherePredicates(p: P, slice: (a: number, b: number) => string): { name: string; bounds: string[] }[] {
+export function parseWherePredicates(
+  p: P,
+  slice: (a: number, b: number) => string,
+): { name: string; bounds: string[] }[] {
   const out: { name: string; bounds: string[] }[] = [];
   const stop = (t: string | undefined) => t === undefined || t === '{' || t === ';' || t === '=';
   while (!stop(p.peek())) {
@@ -441,7 +462,9 @@ export function parseGenericParams(p: P, slice: (a: number, b: number) => string
           if (p.peek() === '-') p.next();
           p.next();
         }
-        defaultConst = slice(s, p.i).replace(/^\{|\}$/g, '').trim();
+        defaultConst = slice(s, p.i)
+          .replace(/^\{|\}$/g, '')
+          .trim();
       }
       out.push({ kind: 'const', name, bounds: [], defaultConst });
     } else {

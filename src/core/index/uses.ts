@@ -15,7 +15,12 @@ function pathOf(node: SyntaxNode | null): string[] {
   return [node.text];
 }
 
-export function collectUses(decl: SyntaxNode, base: SpanBase, visibility: string, out: UseEntry[]): void {
+export function collectUses(
+  decl: SyntaxNode,
+  base: SpanBase,
+  visibility: string,
+  out: UseEntry[],
+): void {
   const arg = decl.childForFieldName('argument');
   if (!arg) return;
   const span = spanOf(decl, base);

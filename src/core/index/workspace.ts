@@ -5,7 +5,17 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Attribute, EnumItem, ImplItem, Item, IndexWarning, StructItem, TypeAliasItem, TypeDefItem, TypeExpr } from '../model';
+import type {
+  Attribute,
+  EnumItem,
+  ImplItem,
+  Item,
+  IndexWarning,
+  StructItem,
+  TypeAliasItem,
+  TypeDefItem,
+  TypeExpr,
+} from '../model';
 import { cfgTarget, evalCfgIn, type CfgContext, type CfgTarget } from './cfg';
 import { applyCfg, cfgOf } from './cfg-apply';
 import { depCrate, libRoot, loadDepFile, type DepCrate, type DepFile } from './deps';
@@ -91,8 +101,9 @@ export interface LoadOptions {
 }
 
 /** Where a type is defined: a workspace crate, or a dependency with its version. */
-export type TypeOrigin = { kind: 'workspace'; crate: string } | { kind: 'dependency'; crate: string; package: string; version: string };
-
+export type TypeOrigin =
+  | { kind: 'workspace'; crate: string }
+  | { kind: 'dependency'; crate: string; package: string; version: string };
 
 export class WorkspaceIndex implements TypeResolver {
   readonly warnings: IndexWarning[] = [];
@@ -103,7 +114,9 @@ export class WorkspaceIndex implements TypeResolver {
   private readonly hooks: ResolverHooks = {
     externCrate: (c, n) => this.externRoot(c, n),
     ensureModule: m => this.ensureModule(m),
-    edition2015: c => (this.depByRoot.get(c)?.pkg.manifest.edition ?? this.targets.find(t => t.name === c)?.edition) === '2015',
+    edition2015: c =>
+      (this.depByRoot.get(c)?.pkg.manifest.edition ??
+        this.targets.find(t => t.name === c)?.edition) === '2015',
   };
   private resolver = new ScopeResolver(this.modules, this.crateRoots, this.hooks);
   /** Warnings about the whole workspace (missing dependency sources, cargo metadata failures). */
@@ -126,7 +139,10 @@ export class WorkspaceIndex implements TypeResolver {
   private allItems: Item[] | undefined;
   private byPath: Map<string, Item> | undefined;
 
-  constructor(readonly targets: CrateTarget[], private readonly host: SourceHost = diskHost) {}
+  constructor(
+    readonly targets: CrateTarget[],
+    private readonly host: SourceHost = diskHost,
+  ) {}
 
   /** Every item of the workspace (structs, fns, impls, ...). */
   get items(): Item[] {
@@ -181,7 +197,8 @@ export class WorkspaceIndex implements TypeResolver {
     const items = this.items;
     if (!this.byPath) {
       this.byPath = new Map();
-      for (const i of items) if (i.kind !== 'impl' && !this.byPath.has(i.path)) this.byPath.set(i.path, i);
+      for (const i of items)
+        if (i.kind !== 'impl' && !this.byPath.has(i.path)) this.byPath.set(i.path, i);
     }
     return this.byPath.get(p);
   }
@@ -231,7 +248,9 @@ export class WorkspaceIndex implements TypeResolver {
     if (!segs) return undefined;
     let dep: string | undefined = segs.length >= 2 ? segs[0] : undefined;
     if (!dep) {
-      const imports = (this.modules.get(module)?.uses ?? []).filter(u => !u.glob && u.alias === segs[0] && u.path.length >= 2);
+      const imports = (this.modules.get(module)?.uses ?? []).filter(
+        u => !u.glob && u.alias === segs[0] && u.path.length >= 2,
+      );
       if (imports.length !== 1) return undefined;
       dep = imports[0].path[0];
     }
@@ -261,7 +280,9 @@ export class WorkspaceIndex implements TypeResolver {
     const file = this.fileOfCrate(crate);
     const out = file ? expandTypeMacroText(file, text) : undefined;
     const parsed = out !== undefined ? this.parseType(out) : undefined;
-    const result = parsed ? mapUnknownTypes(parsed, u => this.typeMacro(crate, u.text, depth + 1)) : undefined;
+    const result = parsed
+      ? mapUnknownTypes(parsed, u => this.typeMacro(crate, u.text, depth + 1))
+      : undefined;
     this.typeMacros.set(key, result ?? null);
     return result;
   }
@@ -272,7 +293,11 @@ export class WorkspaceIndex implements TypeResolver {
     return undefined;
   }
 
-  evalConstChecked(module: string, text: string, env?: ReadonlyMap<string, bigint>): { value?: bigint; error?: string } {
+  evalConstChecked(
+    module: string,
+    text: string,
+    env?: ReadonlyMap<string, bigint>,
+  ): { value?: bigint; error?: string } {
     return this.resolver.evalConstChecked(module, text, env);
   }
 
@@ -285,7 +310,10 @@ export class WorkspaceIndex implements TypeResolver {
   private cfgOf(crate: string): CfgContext {
     let c = this.cfgByCrate.get(crate);
     if (!c) {
-      c = { target: this.cfgTarget, features: new Set(this.targets.find(t => t.name === crate)?.features ?? []) };
+      c = {
+        target: this.cfgTarget,
+        features: new Set(this.targets.find(t => t.name === crate)?.features ?? []),
+      };
       this.cfgByCrate.set(crate, c);
     }
     return c;
@@ -302,9 +330,14 @@ export class WorkspaceIndex implements TypeResolver {
     for (const t of this.targets) {
       const pkg = graph.packages.get(t.packageDir);
       if (!pkg) continue;
-      this.cfgByCrate.set(t.name, { target, features: pkg.features, buildScriptCfgs: pkg.buildCfgs });
+      this.cfgByCrate.set(t.name, {
+        target,
+        features: pkg.features,
+        buildScriptCfgs: pkg.buildCfgs,
+      });
       const ext = new Map(pkg.deps);
-      if (t.kind === 'test' || t.kind === 'bench' || t.kind === 'example') for (const [k, v] of pkg.devDeps) if (!ext.has(k)) ext.set(k, v);
+      if (t.kind === 'test' || t.kind === 'bench' || t.kind === 'example')
+        for (const [k, v] of pkg.devDeps) if (!ext.has(k)) ext.set(k, v);
       if (t.kind === 'build') ext.clear();
       this.externs.set(t.name, ext);
     }
@@ -325,7 +358,9 @@ export class WorkspaceIndex implements TypeResolver {
   originOf(item: Item): TypeOrigin {
     const crate = item.path.split('::')[0];
     const dep = this.depByRoot.get(crate);
-    return dep ? { kind: 'dependency', crate, package: dep.pkg.name, version: dep.pkg.version } : { kind: 'workspace', crate };
+    return dep
+      ? { kind: 'dependency', crate, package: dep.pkg.name, version: dep.pkg.version }
+      : { kind: 'workspace', crate };
   }
 
   /** Root module of dependency `name` of crate `crate`, reading its root file on first use. */
@@ -333,14 +368,19 @@ export class WorkspaceIndex implements TypeResolver {
     const id = this.externs.get(crate)?.get(name);
     const pkg = id ? this.graph?.packages.get(id) : undefined;
     if (!pkg) return undefined;
-    if (pkg.workspace) return this.targets.find(t => t.packageDir === pkg.id && t.kind === 'lib')?.name;
+    if (pkg.workspace)
+      return this.targets.find(t => t.packageDir === pkg.id && t.kind === 'lib')?.name;
     let dc = this.depByPkg.get(pkg.id);
     if (!dc) {
       const lib = libRoot(pkg);
       if (!lib || pkg.manifest.procMacro) return undefined;
       let root = pkg.manifest.libName;
       if (this.crateRoots.has(root) || this.depByRoot.has(root)) root = `${root}@${pkg.version}`;
-      dc = depCrate(pkg, root, { target: this.cfgTarget, features: pkg.features, buildScriptCfgs: pkg.buildCfgs });
+      dc = depCrate(pkg, root, {
+        target: this.cfgTarget,
+        features: pkg.features,
+        buildScriptCfgs: pkg.buildCfgs,
+      });
       this.depByPkg.set(pkg.id, dc);
       this.depByRoot.set(root, dc);
       this.cfgByCrate.set(root, dc.ctx);
@@ -351,7 +391,12 @@ export class WorkspaceIndex implements TypeResolver {
     return this.modules.has(dc.root) ? dc.root : undefined;
   }
 
-  private readDepFile(dc: DepCrate, file: string, module: string, childDir: string): DepFile | undefined {
+  private readDepFile(
+    dc: DepCrate,
+    file: string,
+    module: string,
+    childDir: string,
+  ): DepFile | undefined {
     if (dc.failed.has(file)) return undefined;
     let text: string | undefined;
     try {
@@ -399,11 +444,17 @@ export class WorkspaceIndex implements TypeResolver {
 
   /** The type definition whose name is at (line, column), 1-based. */
   typeDefAt(file: string, line: number, column: number): TypeDefItem | undefined {
-    return this.itemsInFile(file).filter(isTypeDef).find(i => contains(i.nameSpan, line, column));
+    return this.itemsInFile(file)
+      .filter(isTypeDef)
+      .find(i => contains(i.nameSpan, line, column));
   }
 
   /** The type definition named at (line, column): a definition's name or a use in a type. */
-  typeRefAt(file: string, line: number, column: number): { item: TypeDefItem; expr?: TypeExpr; module: string } | undefined {
+  typeRefAt(
+    file: string,
+    line: number,
+    column: number,
+  ): { item: TypeDefItem; expr?: TypeExpr; module: string } | undefined {
     const def = this.typeDefAt(file, line, column);
     if (def) return { item: def, module: def.module };
     const entry = this.files.get(path.resolve(file));
@@ -421,13 +472,25 @@ export class WorkspaceIndex implements TypeResolver {
     if (!e) return '';
     let best = e.module;
     for (const it of e.result.items) {
-      if (it.kind === 'mod' && (it as { inline: boolean }).inline && it.span.line <= line && it.span.endLine >= line && it.path.length > best.length) best = it.path;
+      if (
+        it.kind === 'mod' &&
+        (it as { inline: boolean }).inline &&
+        it.span.line <= line &&
+        it.span.endLine >= line &&
+        it.path.length > best.length
+      )
+        best = it.path;
     }
     return best;
   }
 
   /** Index one crate target: its root file and every module file it reaches (yields to the event loop). */
-  async addTarget(t: CrateTarget, opts: LoadOptions = {}, counter = { n: 0 }, rebuild = true): Promise<void> {
+  async addTarget(
+    t: CrateTarget,
+    opts: LoadOptions = {},
+    counter = { n: 0 },
+    rebuild = true,
+  ): Promise<void> {
     // Yield to the event loop about every 20 ms so an editor host stays responsive.
     let last = performance.now();
     for (const _file of this.walkTarget(t, opts, counter)) {
@@ -448,9 +511,15 @@ export class WorkspaceIndex implements TypeResolver {
     this.rebuildScopes();
   }
 
-  private *walkTarget(t: CrateTarget, opts: LoadOptions, counter: { n: number }): Generator<string> {
+  private *walkTarget(
+    t: CrateTarget,
+    opts: LoadOptions,
+    counter: { n: number },
+  ): Generator<string> {
     this.crateRoots.set(t.name, t.name);
-    const queue: { file: string; module: string; childDir: string }[] = [{ file: t.root, module: t.name, childDir: path.dirname(t.root) }];
+    const queue: { file: string; module: string; childDir: string }[] = [
+      { file: t.root, module: t.name, childDir: path.dirname(t.root) },
+    ];
     while (queue.length > 0) {
       if (opts.signal?.aborted) throw new Error('indexing cancelled');
       const next = queue.shift()!;
@@ -468,16 +537,29 @@ export class WorkspaceIndex implements TypeResolver {
           // `cfg_a! { #[path = "x.rs"] mod imp; } cfg_b! { #[path = "y.rs"] mod imp; }`: which
           // one compiles is decided by a cfg inside a macro; neither file's items are named.
           if (target) this.inactiveFiles.set(target.file, 'declared twice');
-          if (entry.result.mods.find(x => x.path === m.path) === m) this.warnings.push({ file: entry.file, line: m.item.span.line, message: `module \`${m.name}\` is declared twice (its cfg is inside a macro); its types count as unknown` });
+          if (entry.result.mods.find(x => x.path === m.path) === m)
+            this.warnings.push({
+              file: entry.file,
+              line: m.item.span.line,
+              message: `module \`${m.name}\` is declared twice (its cfg is inside a macro); its types count as unknown`,
+            });
           continue;
         }
         if (cfg === 'no') {
           // `#[cfg(windows)] mod windows;`: not compiled for this target and features.
-          if (target) this.inactiveFiles.set(target.file, m.item.attrs.find(a => a.name === 'cfg')?.args ?? '');
+          if (target)
+            this.inactiveFiles.set(
+              target.file,
+              m.item.attrs.find(a => a.name === 'cfg')?.args ?? '',
+            );
           continue;
         }
         if (!target) {
-          this.warnings.push({ file: entry.file, line: m.item.span.line, message: `module file for \`mod ${m.name};\` not found` });
+          this.warnings.push({
+            file: entry.file,
+            line: m.item.span.line,
+            message: `module file for \`mod ${m.name};\` not found`,
+          });
           continue;
         }
         queue.push({ file: target.file, module: m.path, childDir: target.childDir });
@@ -485,7 +567,12 @@ export class WorkspaceIndex implements TypeResolver {
     }
   }
 
-  private indexFile(file: string, crate: string, module: string, childDir: string): FileEntry | undefined {
+  private indexFile(
+    file: string,
+    crate: string,
+    module: string,
+    childDir: string,
+  ): FileEntry | undefined {
     let text: string | undefined;
     try {
       text = this.host.read(file);
@@ -507,23 +594,43 @@ export class WorkspaceIndex implements TypeResolver {
     return entry;
   }
 
-  private makeEntry(file: string, text: string, tree: Tree, crate: string, module: string, childDir: string): FileEntry {
+  private makeEntry(
+    file: string,
+    text: string,
+    tree: Tree,
+    crate: string,
+    module: string,
+    childDir: string,
+  ): FileEntry {
     const result = newExtractResult();
     const lines = lineStarts(text);
     extractItems(tree.rootNode, text, { file, offset: 0, lines }, module, result);
     result.items = applyCfg(result.items, this.cfgOf(crate));
-    for (const w of result.warnings ?? []) this.warnings.push({ file, line: w.line, message: w.message });
+    for (const w of result.warnings ?? [])
+      this.warnings.push({ file, line: w.line, message: w.message });
     return { file, text, tree, lines, crate, module, childDir, result };
   }
 
-  private findModFile(entry: { file: string; childDir: string }, m: ModDecl): { file: string; childDir: string } | undefined {
+  private findModFile(
+    entry: { file: string; childDir: string },
+    m: ModDecl,
+  ): { file: string; childDir: string } | undefined {
     const dir = path.join(entry.childDir, ...m.inlineDirs);
     // `#[cfg_attr(feature = "x", path = "a.rs")]` is a `path` once the cfg context expanded it.
-    const pathAttr = m.item.attrs.find(a => a.name === 'path')?.args.replace(/^=?\s*"|"$/g, '') ?? m.pathAttr;
+    const pathAttr =
+      m.item.attrs.find(a => a.name === 'path')?.args.replace(/^=?\s*"|"$/g, '') ?? m.pathAttr;
     if (pathAttr) {
       const base = m.inlineDirs.length > 0 ? dir : path.dirname(entry.file);
       const file = path.resolve(base, pathAttr);
-      return this.host.exists(file) ? { file, childDir: path.join(path.dirname(file), path.basename(file, '.rs') === 'mod' ? '' : path.basename(file, '.rs')) } : undefined;
+      return this.host.exists(file)
+        ? {
+            file,
+            childDir: path.join(
+              path.dirname(file),
+              path.basename(file, '.rs') === 'mod' ? '' : path.basename(file, '.rs'),
+            ),
+          }
+        : undefined;
     }
     const flat = path.join(dir, `${m.name}.rs`);
     if (this.host.exists(flat)) return { file: flat, childDir: path.join(dir, m.name) };
@@ -545,9 +652,15 @@ export class WorkspaceIndex implements TypeResolver {
     const { text, tree } = reparse(old.text, old.tree, ch);
     if (text !== newText) {
       // The change did not describe the edit exactly: fall back to a full parse.
-      return this.replaceEntry(old, this.makeEntry(f, newText, parseRust(newText), old.crate, old.module, old.childDir));
+      return this.replaceEntry(
+        old,
+        this.makeEntry(f, newText, parseRust(newText), old.crate, old.module, old.childDir),
+      );
     }
-    return this.replaceEntry(old, this.makeEntry(f, text, tree, old.crate, old.module, old.childDir));
+    return this.replaceEntry(
+      old,
+      this.makeEntry(f, text, tree, old.crate, old.module, old.childDir),
+    );
   }
 
   private replaceEntry(old: FileEntry, next: FileEntry): Set<string> {
@@ -578,13 +691,23 @@ export class WorkspaceIndex implements TypeResolver {
    * of the old ones instead of rebuilding every scope of the workspace and its dependencies.
    * False when the items or imports differ in any way but their positions.
    */
-  private swapItems(old: FileEntry, next: FileEntry, prev: { all?: Item[]; byPath?: Map<string, Item> }): boolean {
+  private swapItems(
+    old: FileEntry,
+    next: FileEntry,
+    prev: { all?: Item[]; byPath?: Map<string, Item> },
+  ): boolean {
     const a = old.result.items;
     const b = next.result.items;
     if (old.inactive !== undefined || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i].path !== b[i].path || a[i].kind !== b[i].kind) return false;
+    for (let i = 0; i < a.length; i++)
+      if (a[i].path !== b[i].path || a[i].kind !== b[i].kind) return false;
     const noSpan = (x: unknown) => JSON.stringify(x, (k, v) => (k === 'span' ? undefined : v));
-    if (noSpan([...old.result.uses]) !== noSpan([...next.result.uses]) || noSpan([...old.result.externCrates].map(([k, v]) => [k, [...v]])) !== noSpan([...next.result.externCrates].map(([k, v]) => [k, [...v]]))) return false;
+    if (
+      noSpan([...old.result.uses]) !== noSpan([...next.result.uses]) ||
+      noSpan([...old.result.externCrates].map(([k, v]) => [k, [...v]])) !==
+        noSpan([...next.result.externCrates].map(([k, v]) => [k, [...v]]))
+    )
+      return false;
     const map = new Map<Item, Item>(a.map((x, i) => [x, b[i]]));
     // `use`s in the scopes get their new spans too (equal but for positions, in the same order).
     for (const [m, uses] of old.result.uses) {
@@ -592,7 +715,8 @@ export class WorkspaceIndex implements TypeResolver {
       const now = next.result.uses.get(m);
       if (!scope || !now || now.length !== uses.length) continue;
       const byOld = new Map(uses.map((u, i) => [u, now[i]]));
-      for (let i = 0; i < scope.uses.length; i++) scope.uses[i] = byOld.get(scope.uses[i]) ?? scope.uses[i];
+      for (let i = 0; i < scope.uses.length; i++)
+        scope.uses[i] = byOld.get(scope.uses[i]) ?? scope.uses[i];
     }
     const patched = new Set<ModuleScope>();
     for (const it of a) {
@@ -600,7 +724,10 @@ export class WorkspaceIndex implements TypeResolver {
       // Impls with associated consts or types are listed by their module too.
       if (scope && !patched.has(scope)) {
         patched.add(scope);
-        for (const l of [scope.impls, scope.traitImpls]) if (l) for (let i = 0; i < l.length; i++) l[i] = (map.get(l[i]) as ImplItem | undefined) ?? l[i];
+        for (const l of [scope.impls, scope.traitImpls])
+          if (l)
+            for (let i = 0; i < l.length; i++)
+              l[i] = (map.get(l[i]) as ImplItem | undefined) ?? l[i];
       }
       const list = scope?.items.get(it.name);
       if (!list) continue;
@@ -662,12 +789,18 @@ export class WorkspaceIndex implements TypeResolver {
     const pkg = this.targets.find(t => f.startsWith(t.packageDir + path.sep));
     const crate = pkg?.name ?? path.basename(f, '.rs').replace(/-/g, '_');
     const stem = path.basename(f, '.rs');
-    const module = pkg ? `${crate}::${stem === 'mod' ? path.basename(path.dirname(f)) : stem}` : crate;
+    const module = pkg
+      ? `${crate}::${stem === 'mod' ? path.basename(path.dirname(f)) : stem}`
+      : crate;
     if (!pkg) this.crateRoots.set(crate, crate);
     const off = this.inactiveFiles.get(f) ?? this.insideInactive(f);
     const e = this.indexFile(f, crate, module, path.join(path.dirname(f), stem));
     if (e && off !== undefined) e.inactive = off;
-    else if (e && pkg) this.warnings.push({ file: f, message: `not reachable from a crate root (no \`mod\` declares it); indexed as \`${module}\`` });
+    else if (e && pkg)
+      this.warnings.push({
+        file: f,
+        message: `not reachable from a crate root (no \`mod\` declares it); indexed as \`${module}\``,
+      });
     if (!this.batching) this.rebuildScopes();
     return !!e;
   }
@@ -676,7 +809,14 @@ export class WorkspaceIndex implements TypeResolver {
     let s = this.modules.get(p);
     if (!s) {
       const cut = p.lastIndexOf('::');
-      s = { path: p, crate, parent: cut > 0 ? p.slice(0, cut) : undefined, items: new Map(), uses: [], externCrates: new Map() };
+      s = {
+        path: p,
+        crate,
+        parent: cut > 0 ? p.slice(0, cut) : undefined,
+        items: new Map(),
+        uses: [],
+        externCrates: new Map(),
+      };
       this.modules.set(p, s);
     }
     return s;
@@ -686,7 +826,10 @@ export class WorkspaceIndex implements TypeResolver {
    * Add one file's items, `use`s and `extern crate`s to the module scopes (only to the modules in
    * `only` when given). Records which files fill which module (`moduleFiles`).
    */
-  private addScopes(e: { file: string; module: string; crate: string; result: ExtractResult }, only?: ReadonlySet<string>): void {
+  private addScopes(
+    e: { file: string; module: string; crate: string; result: ExtractResult },
+    only?: ReadonlySet<string>,
+  ): void {
     // Nearly every item of a file is in the file's module: the last scope is reused.
     let lastPath: string | undefined;
     let last: ModuleScope | undefined;
@@ -705,10 +848,22 @@ export class WorkspaceIndex implements TypeResolver {
     // `#[cfg(all(test, loom))] mod sync { .. }` next to the compiled `mod sync { .. }`: both have
     // one path, so what lies inside the inactive one is recognised by its span.
     const off: [number, number][] = [];
-    for (const it of e.result.items) if (it.kind === 'mod' && (it as { inline?: boolean }).inline && it.attrs.length > 0 && cfgOf(it.attrs, ctx) === 'no') off.push([it.span.startOffset, it.span.endOffset]);
-    const inOff = (sp: { startOffset: number }) => off.length > 0 && off.some(([a, b]) => sp.startOffset > a && sp.startOffset < b);
+    for (const it of e.result.items)
+      if (
+        it.kind === 'mod' &&
+        (it as { inline?: boolean }).inline &&
+        it.attrs.length > 0 &&
+        cfgOf(it.attrs, ctx) === 'no'
+      )
+        off.push([it.span.startOffset, it.span.endOffset]);
+    const inOff = (sp: { startOffset: number }) =>
+      off.length > 0 && off.some(([a, b]) => sp.startOffset > a && sp.startOffset < b);
     for (const it of e.result.items) {
-      if (it.kind === 'impl' && !inOff(it.span) && (it.attrs.length === 0 || cfgOf(it.attrs, ctx) === 'yes')) {
+      if (
+        it.kind === 'impl' &&
+        !inOff(it.span) &&
+        (it.attrs.length === 0 || cfgOf(it.attrs, ctx) === 'yes')
+      ) {
         const im = it as ImplItem;
         if (im.assocConsts) {
           const sm = sc(it.module, e.crate);
@@ -748,12 +903,17 @@ export class WorkspaceIndex implements TypeResolver {
       if (defs.length < 2 || list[0].attrs.some(a => a.name === 'alloc_lens_undecided')) continue;
       const first = definitionSignature(defs[0]);
       if (defs.every(d => d === defs[0] || definitionSignature(d) === first)) continue;
-      const pred = defs.flatMap(d => d.attrs.filter(a => a.name === 'cfg').map(a => a.args)).join(' / ') || 'a cfg inside a macro';
+      const pred =
+        defs.flatMap(d => d.attrs.filter(a => a.name === 'cfg').map(a => a.args)).join(' / ') ||
+        'a cfg inside a macro';
       const alias: TypeAliasItem = {
         ...(it as TypeAliasItem),
         kind: 'type',
         attrs: [{ name: 'alloc_lens_undecided', args: '', inner: false, span: it.span }],
-        target: { kind: 'unknown', text: `\`${it.name}\`: ${defs.length} definitions, chosen by ${pred.startsWith('a cfg') ? pred : `cfg(${pred})`} that cannot be decided (build script or macro)` },
+        target: {
+          kind: 'unknown',
+          text: `\`${it.name}\`: ${defs.length} definitions, chosen by ${pred.startsWith('a cfg') ? pred : `cfg(${pred})`} that cannot be decided (build script or macro)`,
+        },
       };
       delete (alias as unknown as Partial<StructItem>).fields;
       delete (alias as unknown as Partial<EnumItem>).variants;
@@ -762,7 +922,9 @@ export class WorkspaceIndex implements TypeResolver {
     for (const [m, uses] of e.result.uses) {
       // `#[cfg(feature = "parking_lot")] use ..::Mutex;` next to the std one: keep the compiled import.
       if (only && !only.has(m)) continue;
-      const on = uses.filter(u => (!u.cfg || u.cfg.every(p => evalCfgIn(p, ctx) !== 'no')) && !inOff(u.span));
+      const on = uses.filter(
+        u => (!u.cfg || u.cfg.every(p => evalCfgIn(p, ctx) !== 'no')) && !inOff(u.span),
+      );
       sc(m, e.crate)!.uses.push(...on);
     }
     for (const [m, ext] of e.result.externCrates) {
@@ -800,8 +962,10 @@ export class WorkspaceIndex implements TypeResolver {
     this.scopeGeneration++;
     this.typeMacros.clear();
     for (const m of affected) this.modules.delete(m);
-    for (const e of this.files.values()) if (e.inactive === undefined && contributors.has(e.file)) this.addScopes(e, affected);
-    for (const f of this.depScoped.values()) if (contributors.has(f.file)) this.addScopes(f, affected);
+    for (const e of this.files.values())
+      if (e.inactive === undefined && contributors.has(e.file)) this.addScopes(e, affected);
+    for (const f of this.depScoped.values())
+      if (contributors.has(f.file)) this.addScopes(f, affected);
     this.resolver = new ScopeResolver(this.modules, this.crateRoots, this.hooks);
     return true;
   }
@@ -824,9 +988,11 @@ export class WorkspaceIndex implements TypeResolver {
   }
 }
 
-
 /** `t` with every `unknown` part that `f` can replace replaced (a copy; `t` is not changed). */
-function mapUnknownTypes(t: TypeExpr, f: (u: Extract<TypeExpr, { kind: 'unknown' }>) => TypeExpr | undefined): TypeExpr {
+function mapUnknownTypes(
+  t: TypeExpr,
+  f: (u: Extract<TypeExpr, { kind: 'unknown' }>) => TypeExpr | undefined,
+): TypeExpr {
   const m = (x: TypeExpr): TypeExpr => mapUnknownTypes(x, f);
   switch (t.kind) {
     case 'unknown':
@@ -835,7 +1001,12 @@ function mapUnknownTypes(t: TypeExpr, f: (u: Extract<TypeExpr, { kind: 'unknown'
       return {
         ...t,
         ...(t.qself ? { qself: m(t.qself) } : {}),
-        segments: t.segments.map(s => ({ ...s, args: s.args.map(a => (a.kind === 'type' || a.kind === 'binding' ? { ...a, type: m(a.type) } : a)) })),
+        segments: t.segments.map(s => ({
+          ...s,
+          args: s.args.map(a =>
+            a.kind === 'type' || a.kind === 'binding' ? { ...a, type: m(a.type) } : a,
+          ),
+        })),
       };
     case 'ref':
     case 'ptr':
@@ -858,7 +1029,11 @@ function definitionSignature(i: Item): string {
   return signature({ ...i, attrs: i.attrs.filter(x => x.name !== 'cfg' && x.name !== 'doc') });
 }
 
-function contains(s: { line: number; column: number; endLine: number; endColumn: number }, line: number, column: number): boolean {
+function contains(
+  s: { line: number; column: number; endLine: number; endColumn: number },
+  line: number,
+  column: number,
+): boolean {
   if (line < s.line || line > s.endLine) return false;
   if (line === s.line && column < s.column) return false;
   if (line === s.endLine && column > s.endColumn) return false;
@@ -866,7 +1041,21 @@ function contains(s: { line: number; column: number; endLine: number; endColumn:
 }
 
 function signature(i: Item): string {
-  return JSON.stringify(i, (k, v) => (k === 'span' || k === 'nameSpan' || k === 'signatureSpan' || k === 'startOffset' || k === 'endOffset' || k === 'line' || k === 'column' || k === 'endLine' || k === 'endColumn' ? undefined : typeof v === 'bigint' ? String(v) : v));
+  return JSON.stringify(i, (k, v) =>
+    k === 'span' ||
+    k === 'nameSpan' ||
+    k === 'signatureSpan' ||
+    k === 'startOffset' ||
+    k === 'endOffset' ||
+    k === 'line' ||
+    k === 'column' ||
+    k === 'endLine' ||
+    k === 'endColumn'
+      ? undefined
+      : typeof v === 'bigint'
+        ? String(v)
+        : v,
+  );
 }
 
 /** Item signatures by `path#kind`, kept on the entry: the next edit of the file compares against them. */
@@ -884,11 +1073,23 @@ function diffItems(old: FileEntry, next: FileEntry): Set<string> {
 }
 
 /** Index in-memory sources as one crate (the first file is the crate root). For tests and tools. */
-export function buildIndexFromSources(files: { path: string; text: string }[], opts: { crateName?: string } = {}): WorkspaceIndex {
+export function buildIndexFromSources(
+  files: { path: string; text: string }[],
+  opts: { crateName?: string } = {},
+): WorkspaceIndex {
   const byPath = new Map(files.map(f => [path.resolve(f.path), f.text]));
-  const host: SourceHost = { read: f => byPath.get(path.resolve(f)), exists: f => byPath.has(path.resolve(f)) };
+  const host: SourceHost = {
+    read: f => byPath.get(path.resolve(f)),
+    exists: f => byPath.has(path.resolve(f)),
+  };
   const root = path.resolve(files[0].path);
-  const target: CrateTarget = { name: opts.crateName ?? 'crate_under_test', kind: 'lib', root, packageDir: path.dirname(root), dependencies: [] };
+  const target: CrateTarget = {
+    name: opts.crateName ?? 'crate_under_test',
+    kind: 'lib',
+    root,
+    packageDir: path.dirname(root),
+    dependencies: [],
+  };
   const index = new WorkspaceIndex([target], host);
   index.addTargetSync(target);
   for (const f of byPath.keys()) index.ensureFile(f);
@@ -922,21 +1123,32 @@ export async function loadWorkspace(root: string, opts: LoadOptions = {}): Promi
   let graph: GraphResult | undefined;
   if (opts.dependencies !== false && manifests.length > 0) {
     try {
-      graph = await resolveCrateGraph(manifests.map(m => m.dir), { ...opts });
+      graph = await resolveCrateGraph(
+        manifests.map(m => m.dir),
+        { ...opts },
+      );
     } catch (e) {
       if (e instanceof CargoFileError || opts.signal?.aborted) throw e;
       notices.push(`dependencies not resolved: ${(e as Error).message}`);
     }
   }
   const target = graph?.target ?? cfgTarget(opts.target);
-  const targets = manifests.flatMap(m => manifestTargets(m, graph?.graph.packages.get(m.dir)?.features ?? fallbackFeatures(m, opts)));
+  const targets = manifests.flatMap(m =>
+    manifestTargets(m, graph?.graph.packages.get(m.dir)?.features ?? fallbackFeatures(m, opts)),
+  );
   const index = new WorkspaceIndex(targets, opts.host ?? diskHost);
   index.notices.push(...notices);
   if (graph) {
     index.setGraph(graph.graph, graph.target);
     index.notes.push(...graph.notices);
-    if (graph.graph.missingDev?.length) index.notes.push(`dev-dependency sources not found (test, bench and example targets only): ${graph.graph.missingDev.join(', ')}`);
-    if (graph.graph.missing.length > 0) index.notices.push(`dependency sources not found (their types count as unknown, sizes are lower bounds): ${graph.graph.missing.join(', ')}`);
+    if (graph.graph.missingDev?.length)
+      index.notes.push(
+        `dev-dependency sources not found (test, bench and example targets only): ${graph.graph.missingDev.join(', ')}`,
+      );
+    if (graph.graph.missing.length > 0)
+      index.notices.push(
+        `dependency sources not found (their types count as unknown, sizes are lower bounds): ${graph.graph.missing.join(', ')}`,
+      );
   } else index.setTarget(target);
   const counter = { n: 0 };
   for (const t of targets) await index.addTarget(t, opts, counter, false);
@@ -957,7 +1169,11 @@ export async function loadWorkspace(root: string, opts: LoadOptions = {}): Promi
 /** Features without a graph: defaults (unless turned off) plus the requested ones, expanded. */
 function fallbackFeatures(m: Manifest, opts: LoadOptions): string[] {
   const table: Record<string, unknown> = { ...m.features };
-  const base = opts.allFeatures ? Object.keys(m.features) : opts.noDefaultFeatures ? [] : (m.features.default ?? []);
+  const base = opts.allFeatures
+    ? Object.keys(m.features)
+    : opts.noDefaultFeatures
+      ? []
+      : (m.features.default ?? []);
   return defaultFeatures({ ...table, default: [...base, ...(opts.features ?? [])] });
 }
 
@@ -974,10 +1190,19 @@ function manifestTargets(m: Manifest, features: Iterable<string>): CrateTarget[]
   for (const t of m.targets) {
     let name = t.name;
     if (t.kind === 'build') name = `${m.libName}_build_script`;
-    else if (used.has(name) && !(t.kind === 'bin' && name === m.libName)) name = `${name}_${t.kind}`;
+    else if (used.has(name) && !(t.kind === 'bin' && name === m.libName))
+      name = `${name}_${t.kind}`;
     used.add(name);
     const kind = t.kind;
-    out.push({ name, kind, root: t.root, packageDir: m.dir, dependencies: kind === 'lib' ? deps : [...deps, m.libName], features: feats, edition: m.edition });
+    out.push({
+      name,
+      kind,
+      root: t.root,
+      packageDir: m.dir,
+      dependencies: kind === 'lib' ? deps : [...deps, m.libName],
+      features: feats,
+      edition: m.edition,
+    });
   }
   return out;
 }

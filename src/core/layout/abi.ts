@@ -42,7 +42,10 @@ function tz(n: number): number {
 const avail = (a: Abi): bigint => a.niche?.available ?? 0n;
 const is1Zst = (a: Abi): boolean => a.size === 0 && a.align === 1;
 
-export type StructKind = { kind: 'always' } | { kind: 'maybe-unsized' } | { kind: 'prefixed'; size: number; align: number };
+export type StructKind =
+  | { kind: 'always' }
+  | { kind: 'maybe-unsized' }
+  | { kind: 'prefixed'; size: number; align: number };
 
 export interface ReprOpts {
   /** repr(C) or repr(int): no field reordering. */
@@ -58,7 +61,12 @@ export interface Univariant extends Abi {
   memoryOrder: number[];
 }
 
-function univariantBiased(fields: Abi[], repr: ReprOpts, kind: StructKind, bias: 'start' | 'end'): Univariant {
+function univariantBiased(
+  fields: Abi[],
+  repr: ReprOpts,
+  kind: StructKind,
+  bias: 'start' | 'end',
+): Univariant {
   const n = fields.length;
   const order = fields.map((_, i) => i);
   const pack = repr.pack;
@@ -87,7 +95,11 @@ function univariantBiased(fields: Abi[], repr: ReprOpts, kind: StructKind, bias:
       if (kind.kind === 'prefixed') return { i, pos, k: [g, ns, 0n] as [number, bigint, bigint] };
       const nicheKey = bias === 'start' ? -ns : ns;
       let innerKey = 0n;
-      if (f.niche) innerKey = bias === 'start' ? BigInt(f.niche.offset) : -BigInt(f.size - f.niche.offset - f.niche.bytes);
+      if (f.niche)
+        innerKey =
+          bias === 'start'
+            ? BigInt(f.niche.offset)
+            : -BigInt(f.size - f.niche.offset - f.niche.bytes);
       return { i, pos, k: [-g, nicheKey, innerKey] as [number, bigint, bigint] };
     });
     keyed.sort((a, b) => {
@@ -131,7 +143,15 @@ function univariantBiased(fields: Abi[], repr: ReprOpts, kind: StructKind, bias:
   if (repr.align !== undefined) align = Math.max(align, repr.align);
   const size = alignUp(offset, align);
   if (size >= OBJ_SIZE_BOUND) throw new LayoutOverflow();
-  return { size, align, niche, uninhabited, unsized: unsized || undefined, offsets, memoryOrder: order };
+  return {
+    size,
+    align,
+    niche,
+    uninhabited,
+    unsized: unsized || undefined,
+    offsets,
+    memoryOrder: order,
+  };
 }
 
 /** rustc's `univariant`: the Start-biased layout, or the End-biased one when it moves the niche to an edge. */
@@ -197,8 +217,18 @@ export interface EnumLayout extends Abi {
 }
 
 const INT_SIZE: Record<string, [number, boolean]> = {
-  u8: [1, false], u16: [2, false], u32: [4, false], u64: [8, false], u128: [16, false], usize: [8, false],
-  i8: [1, true], i16: [2, true], i32: [4, true], i64: [8, true], i128: [16, true], isize: [8, true],
+  u8: [1, false],
+  u16: [2, false],
+  u32: [4, false],
+  u64: [8, false],
+  u128: [16, false],
+  usize: [8, false],
+  i8: [1, true],
+  i16: [2, true],
+  i32: [4, true],
+  i64: [8, true],
+  i128: [16, true],
+  isize: [8, true],
 };
 
 function fitUnsigned(v: bigint): number {
@@ -232,13 +262,24 @@ function intForAlign(align: number): number | undefined {
  * Lay out an enum from its variants' field layouts and discriminants (already evaluated, in the
  * discriminant type's value space). `explicitDiscr` disables niche filling, as in rustc.
  */
-export function enumLayout(variants: Abi[][], discriminants: bigint[], repr: EnumRepr, explicitDiscr: boolean): EnumLayout {
+export function enumLayout(
+  variants: Abi[][],
+  discriminants: bigint[],
+  repr: EnumRepr,
+  explicitDiscr: boolean,
+): EnumLayout {
   const inhibit = repr.c || repr.int !== undefined;
   const reprOpts: ReprOpts = { inhibitReorder: inhibit, pack: repr.pack, align: repr.align };
   const absent = (v: Abi[]) => v.some(f => f.uninhabited) && v.every(is1Zst);
   const present = variants.map((v, i) => (!repr.c && absent(v) ? -1 : i)).filter(i => i >= 0);
   if (present.length === 0) {
-    return { size: 0, align: 1, uninhabited: true, variants: variants.map(v => ({ size: 0, offsets: v.map(() => 0), uninhabited: true })), encoding: 'empty' };
+    return {
+      size: 0,
+      align: 1,
+      uninhabited: true,
+      variants: variants.map(v => ({ size: 0, offsets: v.map(() => 0), uninhabited: true })),
+      encoding: 'empty',
+    };
   }
   if (present.length === 1 && !inhibit) {
     const only = present[0];
@@ -248,7 +289,11 @@ export function enumLayout(variants: Abi[][], discriminants: bigint[], repr: Enu
       align: st.align,
       niche: st.niche,
       uninhabited: st.uninhabited,
-      variants: variants.map((v, i) => (i === only ? { size: st.size, offsets: st.offsets, uninhabited: st.uninhabited } : { size: 0, offsets: v.map(() => 0), uninhabited: true })),
+      variants: variants.map((v, i) =>
+        i === only
+          ? { size: st.size, offsets: st.offsets, uninhabited: st.uninhabited }
+          : { size: 0, offsets: v.map(() => 0), uninhabited: true },
+      ),
       encoding: 'single',
     };
   }
@@ -261,7 +306,11 @@ export function enumLayout(variants: Abi[][], discriminants: bigint[], repr: Enu
   return tagged;
 }
 
-function nicheLayout(variants: Abi[][], repr: ReprOpts, absent: (v: Abi[]) => boolean): EnumLayout | undefined {
+function nicheLayout(
+  variants: Abi[][],
+  repr: ReprOpts,
+  absent: (v: Abi[]) => boolean,
+): EnumLayout | undefined {
   if (variants.length < 2) return undefined;
   let align = 1;
   const lays = variants.map(v => {
@@ -289,13 +338,29 @@ function nicheLayout(variants: Abi[][], repr: ReprOpts, absent: (v: Abi[]) => bo
     }
     const thisOffset = alignUp(nn.offset + nn.bytes, l.align);
     if (thisOffset + l.size > size) return undefined;
-    out.push({ size: l.size, offsets: l.offsets.map(o => o + thisOffset), uninhabited: l.uninhabited });
+    out.push({
+      size: l.size,
+      offsets: l.offsets.map(o => o + thisOffset),
+      uninhabited: l.uninhabited,
+    });
   }
   const uninhabited = lays.every((l, i) => l.uninhabited || absent(variants[i]));
-  return { size, align, niche: { ...nn, available: nn.available - count }, uninhabited, variants: out, encoding: 'niche' };
+  return {
+    size,
+    align,
+    niche: { ...nn, available: nn.available - count },
+    uninhabited,
+    variants: out,
+    encoding: 'niche',
+  };
 }
 
-function taggedLayout(variants: Abi[][], discriminants: bigint[], repr: EnumRepr, reprOpts: ReprOpts): EnumLayout {
+function taggedLayout(
+  variants: Abi[][],
+  discriminants: bigint[],
+  repr: EnumRepr,
+  reprOpts: ReprOpts,
+): EnumLayout {
   const [discrBytes, discrSigned] = repr.int ? INT_SIZE[repr.int] : [8, true];
   let min: bigint | undefined;
   let max: bigint | undefined;
@@ -318,7 +383,8 @@ function taggedLayout(variants: Abi[][], discriminants: bigint[], repr: EnumRepr
     [minIty, signed] = min >= 0n ? [Math.max(u, atLeast), false] : [Math.max(s, atLeast), true];
   }
   let prefixAlign = minIty;
-  if (repr.c) for (const v of variants) for (const f of v) prefixAlign = Math.max(prefixAlign, f.align);
+  if (repr.c)
+    for (const v of variants) for (const f of v) prefixAlign = Math.max(prefixAlign, f.align);
   let size = 0;
   let align = 1;
   let startAlign = 256;

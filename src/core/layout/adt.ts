@@ -18,8 +18,19 @@ export interface StructLike {
   maybeUnsizedTail?: boolean;
 }
 
-function fieldLayouts(fields: Pick<Field, 'name'>[], lays: Lay[], offsets: number[]): FieldLayout[] {
-  return fields.map((f, i) => ({ name: f.name, type: lays[i].text, offset: offsets[i], size: lays[i].size, align: lays[i].align, status: lays[i].status }));
+function fieldLayouts(
+  fields: Pick<Field, 'name'>[],
+  lays: Lay[],
+  offsets: number[],
+): FieldLayout[] {
+  return fields.map((f, i) => ({
+    name: f.name,
+    type: lays[i].text,
+    offset: offsets[i],
+    size: lays[i].size,
+    align: lays[i].align,
+    status: lays[i].status,
+  }));
 }
 
 function largestOf(owner: string, fields: Pick<Field, 'name'>[], lays: Lay[]): string | undefined {
@@ -34,8 +45,15 @@ function largestOf(owner: string, fields: Pick<Field, 'name'>[], lays: Lay[]): s
 export function layoutStruct(s: StructLike, evalField: (t: TypeExpr) => Lay, text: string): Lay {
   const lays = s.fields.map(f => evalField(f.type));
   const n = lays.length;
-  const kind = (s.isTuple && n > 0) || s.maybeUnsizedTail ? { kind: 'maybe-unsized' as const } : { kind: 'always' as const };
-  const st = univariant(lays, { inhibitReorder: s.repr.c, pack: s.repr.packed, align: s.repr.align }, kind);
+  const kind =
+    (s.isTuple && n > 0) || s.maybeUnsizedTail
+      ? { kind: 'maybe-unsized' as const }
+      : { kind: 'always' as const };
+  const st = univariant(
+    lays,
+    { inhibitReorder: s.repr.c, pack: s.repr.packed, align: s.repr.align },
+    kind,
+  );
   const sum = lays.reduce((a, l) => a + l.size, 0);
   return {
     text,
@@ -60,12 +78,21 @@ export function layoutUnion(u: UnionItem, evalField: (t: TypeExpr) => Lay, text:
     key: text,
     ...l,
     ...combineStatus(lays),
-    fields: fieldLayouts(u.fields, lays, lays.map(() => 0)),
+    fields: fieldLayouts(
+      u.fields,
+      lays,
+      lays.map(() => 0),
+    ),
     largest: largestOf(u.name, u.fields, lays),
   };
 }
 
-export function layoutEnum(e: EnumItem, evalField: (t: TypeExpr) => Lay, text: string, evalDiscr: (text: string) => bigint | undefined): Lay {
+export function layoutEnum(
+  e: EnumItem,
+  evalField: (t: TypeExpr) => Lay,
+  text: string,
+  evalDiscr: (text: string) => bigint | undefined,
+): Lay {
   const lays = e.variants.map(v => v.fields.map(f => evalField(f.type)));
   const discriminants: bigint[] = [];
   const unknownDiscr: string[] = [];
@@ -73,14 +100,20 @@ export function layoutEnum(e: EnumItem, evalField: (t: TypeExpr) => Lay, text: s
   for (const v of e.variants) {
     if (v.discriminant !== undefined) {
       const d = evalDiscr(v.discriminant);
-      if (d === undefined) unknownDiscr.push(`${e.name}::${v.name} = ${v.discriminant} (discriminant)`);
+      if (d === undefined)
+        unknownDiscr.push(`${e.name}::${v.name} = ${v.discriminant} (discriminant)`);
       else next = d;
     }
     discriminants.push(next);
     next += 1n;
   }
   const explicit = e.variants.some(v => v.discriminant !== undefined);
-  const l = enumLayout(lays, discriminants, { c: e.repr.c, int: e.repr.int, pack: e.repr.packed, align: e.repr.align }, explicit);
+  const l = enumLayout(
+    lays,
+    discriminants,
+    { c: e.repr.c, int: e.repr.int, pack: e.repr.packed, align: e.repr.align },
+    explicit,
+  );
   const status = combineStatus(lays.flat());
   const variants: VariantLayout[] = e.variants.map((v, i) => {
     const vl = lays[i];
@@ -90,15 +123,27 @@ export function layoutEnum(e: EnumItem, evalField: (t: TypeExpr) => Lay, text: s
       size: l.variants[i].size,
       fieldsSize: vl.reduce((a, f) => a + f.size, 0),
       fields: fieldLayouts(v.fields, vl, l.variants[i].offsets),
-      discriminant: l.encoding === 'tagged' || e.repr.c || e.repr.int || explicit ? discriminants[i] : undefined,
+      discriminant:
+        l.encoding === 'tagged' || e.repr.c || e.repr.int || explicit
+          ? discriminants[i]
+          : undefined,
       uninhabited: l.variants[i].uninhabited || vl.some(f => f.uninhabited),
       status: vs.status,
     };
   });
   let big = -1;
-  for (let i = 0; i < variants.length; i++) if (big < 0 || variants[i].fieldsSize > variants[big].fieldsSize) big = i;
-  const largest = big >= 0 ? largestOf(`${e.name}::${variants[big].name}`, e.variants[big].fields, lays[big]) : undefined;
-  const parts = unknownDiscr.length ? { status: 'lower-bound' as const, unknownParts: [...(status.unknownParts ?? []), ...unknownDiscr] } : status;
+  for (let i = 0; i < variants.length; i++)
+    if (big < 0 || variants[i].fieldsSize > variants[big].fieldsSize) big = i;
+  const largest =
+    big >= 0
+      ? largestOf(`${e.name}::${variants[big].name}`, e.variants[big].fields, lays[big])
+      : undefined;
+  const parts = unknownDiscr.length
+    ? {
+        status: 'lower-bound' as const,
+        unknownParts: [...(status.unknownParts ?? []), ...unknownDiscr],
+      }
+    : status;
   return {
     text,
     key: text,

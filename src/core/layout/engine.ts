@@ -3,7 +3,16 @@
  * resolving names through a `TypeResolver`, substituting generic arguments, and memoising per
  * item instantiation.
  */
-import type { Attribute, EnumItem, GenericParam, StructItem, TraitItem, TypeDefItem, TypeExpr, UnionItem } from '../model';
+import type {
+  Attribute,
+  EnumItem,
+  GenericParam,
+  StructItem,
+  TraitItem,
+  TypeDefItem,
+  TypeExpr,
+  UnionItem,
+} from '../model';
 import type { TypeResolver } from '../resolve-api';
 import { arrayLayout, LayoutOverflow, type Abi } from './abi';
 import { layoutEnum, layoutStruct, layoutUnion } from './adt';
@@ -14,15 +23,32 @@ import { TOO_DEEP } from '../limits';
 import { aliasCycleError, arrayLengthError, itemError } from './validate';
 
 const PRIM: Record<string, [number, number]> = {
-  bool: [1, 1], char: [4, 4], u8: [1, 1], i8: [1, 1], u16: [2, 2], i16: [2, 2], u32: [4, 4], i32: [4, 4], f32: [4, 4],
-  u64: [8, 8], i64: [8, 8], f64: [8, 8], usize: [8, 8], isize: [8, 8], u128: [16, 16], i128: [16, 16], f16: [2, 2], f128: [16, 16],
+  bool: [1, 1],
+  char: [4, 4],
+  u8: [1, 1],
+  i8: [1, 1],
+  u16: [2, 2],
+  i16: [2, 2],
+  u32: [4, 4],
+  i32: [4, 4],
+  f32: [4, 4],
+  u64: [8, 8],
+  i64: [8, 8],
+  f64: [8, 8],
+  usize: [8, 8],
+  isize: [8, 8],
+  u128: [16, 16],
+  i128: [16, 16],
+  f16: [2, 2],
+  f128: [16, 16],
 };
 
 function primitive(name: string): Lay | undefined {
   const p = PRIM[name];
   if (!p) return undefined;
   if (name === 'bool') return fixed(name, 1, 1, { offset: 0, bytes: 1, available: 254n });
-  if (name === 'char') return fixed(name, 4, 4, { offset: 0, bytes: 4, available: (1n << 32n) - 0x110000n });
+  if (name === 'char')
+    return fixed(name, 4, 4, { offset: 0, bytes: 4, available: (1n << 32n) - 0x110000n });
   return fixed(name, p[0], p[1]);
 }
 
@@ -88,12 +114,24 @@ export class LayoutEngine {
 
   /** Layout of a type written in `module` (e.g. a fn's return type). */
   layoutOfType(expr: TypeExpr, module: string, env?: Partial<Env>): TypeLayout {
-    return toTypeLayout(this.evalType(expr, { module, types: env?.types ?? new Map(), consts: env?.consts ?? new Map(), self: env?.self }));
+    return toTypeLayout(
+      this.evalType(expr, {
+        module,
+        types: env?.types ?? new Map(),
+        consts: env?.consts ?? new Map(),
+        self: env?.self,
+      }),
+    );
   }
 
   /** Internal: the full working value (used by rules that need the text and key). */
   layOfType(expr: TypeExpr, module: string, env?: Partial<Env>): Lay {
-    return this.evalType(expr, { module, types: env?.types ?? new Map(), consts: env?.consts ?? new Map(), self: env?.self });
+    return this.evalType(expr, {
+      module,
+      types: env?.types ?? new Map(),
+      consts: env?.consts ?? new Map(),
+      self: env?.self,
+    });
   }
 
   itemLay(item: TypeDefItem, args: LazyArg[] = []): Lay {
@@ -102,14 +140,21 @@ export class LayoutEngine {
     const hit = this.memo.get(key);
     if (hit) return hit;
     if (this.inProgress.has(key)) {
-      if (item.kind === 'type') return errorLay(text, `cycle detected when expanding type alias \`${item.name}\``);
-      return errorLay(text, `recursive type \`${item.name}\` has infinite size (insert some indirection, e.g. Box)`);
+      if (item.kind === 'type')
+        return errorLay(text, `cycle detected when expanding type alias \`${item.name}\``);
+      return errorLay(
+        text,
+        `recursive type \`${item.name}\` has infinite size (insert some indirection, e.g. Box)`,
+      );
     }
     // Polymorphic recursion by value (`struct S<T>(T, Option<S<Option<T>>>)`) makes a new key at
     // every level; rustc gives up at its query depth limit (about 128), the engine a little earlier.
     if (this.inProgress.size >= MAX_ITEM_DEPTH) {
       const recursive = [...this.inProgress].some(k => k.startsWith(`${item.path}<`));
-      return errorLay(text, recursive ? `recursive type \`${item.name}\` has infinite size` : TOO_DEEP);
+      return errorLay(
+        text,
+        recursive ? `recursive type \`${item.name}\` has infinite size` : TOO_DEEP,
+      );
     }
     this.inProgress.add(key);
     let result: Lay;
@@ -117,7 +162,15 @@ export class LayoutEngine {
       const env = this.bindGenerics(item, args, text);
       result = this.computeItem(item, env, text, key);
       const confirmed = args.length === 0 ? this.exact.get(item.path) : undefined;
-      if (confirmed) result = { ...result, size: confirmed.size, align: confirmed.align, status: 'exact', unknownParts: undefined, confirmed: true };
+      if (confirmed)
+        result = {
+          ...result,
+          size: confirmed.size,
+          align: confirmed.align,
+          status: 'exact',
+          unknownParts: undefined,
+          confirmed: true,
+        };
     } catch (e) {
       if (!(e instanceof LayoutOverflow)) throw e;
       result = errorLay(text, e.message);
@@ -131,11 +184,17 @@ export class LayoutEngine {
   private computeItem(item: TypeDefItem, env: Env, text: string, key: string): Lay {
     const field = (t: TypeExpr) => this.evalType(t, env);
     // Fields and variants behind a `#[cfg]` that is off do not exist in the compiled type.
-    const active = <T extends { attrs: Attribute[] }>(xs: T[]): T[] => (this.resolver.isActive ? xs.filter(x => x.attrs.length === 0 || this.resolver.isActive!(item.module, x.attrs)) : xs);
-    if (item.kind === 'struct' || item.kind === 'union') item = { ...item, fields: active((item as StructItem).fields) } as TypeDefItem;
-    else if (item.kind === 'enum') item = { ...item, variants: active((item as EnumItem).variants) } as TypeDefItem;
+    const active = <T extends { attrs: Attribute[] }>(xs: T[]): T[] =>
+      this.resolver.isActive
+        ? xs.filter(x => x.attrs.length === 0 || this.resolver.isActive!(item.module, x.attrs))
+        : xs;
+    if (item.kind === 'struct' || item.kind === 'union')
+      item = { ...item, fields: active((item as StructItem).fields) } as TypeDefItem;
+    else if (item.kind === 'enum')
+      item = { ...item, variants: active((item as EnumItem).variants) } as TypeDefItem;
     // What rustc rejects outright (repr values, discriminants) is an error, never a layout.
-    const invalid = itemError(item, d => this.constChecked(item.module, d, env.consts)) ?? this.aliasCycle(item);
+    const invalid =
+      itemError(item, d => this.constChecked(item.module, d, env.consts)) ?? this.aliasCycle(item);
     if (invalid) return { ...errorLay(text, invalid), key };
     let l: Lay;
     switch (item.kind) {
@@ -143,7 +202,9 @@ export class LayoutEngine {
         const st = item as StructItem;
         const last = st.fields[st.fields.length - 1];
         // rustc decides from the declaration (identity substitution) whether the tail may be unsized.
-        const maybeUnsizedTail = !!last && this.isUnsized(last.type, this.bindGenerics(item, [], item.name), new Set()) !== false;
+        const maybeUnsizedTail =
+          !!last &&
+          this.isUnsized(last.type, this.bindGenerics(item, [], item.name), new Set()) !== false;
         l = layoutStruct({ ...st, maybeUnsizedTail }, field, text);
         break;
       }
@@ -151,10 +212,14 @@ export class LayoutEngine {
         l = layoutUnion(item as UnionItem, field, text);
         break;
       case 'enum':
-        l = layoutEnum(item as EnumItem, field, text, d => this.resolver.evalConst(item.module, d, env.consts));
+        l = layoutEnum(item as EnumItem, field, text, d =>
+          this.resolver.evalConst(item.module, d, env.consts),
+        );
         break;
       case 'type':
-        l = item.target ? { ...this.evalType(item.target, env) } : unknownLay(text, `${item.name} (associated type)`);
+        l = item.target
+          ? { ...this.evalType(item.target, env) }
+          : unknownLay(text, `${item.name} (associated type)`);
         break;
     }
     return { ...l, text, key };
@@ -168,9 +233,19 @@ export class LayoutEngine {
       const arg = args[i++];
       // A type parameter without `?Sized` is Sized whatever the argument's own text says
       // (`NonNull<T>` with `T = <W as Link>::Target` is thin: rustc checked the bound).
-      if (g.kind === 'type') env.types.set(g.name, arg ? (g.maybeUnsized ? arg : sizedArg(arg)) : this.defaultOrUnknown(g, env));
+      if (g.kind === 'type')
+        env.types.set(
+          g.name,
+          arg ? (g.maybeUnsized ? arg : sizedArg(arg)) : this.defaultOrUnknown(g, env),
+        );
       else {
-        const v = arg ? (arg.constValue ? arg.constValue() : this.resolver.evalConst(item.module, arg.text, env.consts)) : g.defaultConst !== undefined ? this.resolver.evalConst(item.module, g.defaultConst, env.consts) : undefined;
+        const v = arg
+          ? arg.constValue
+            ? arg.constValue()
+            : this.resolver.evalConst(item.module, arg.text, env.consts)
+          : g.defaultConst !== undefined
+            ? this.resolver.evalConst(item.module, g.defaultConst, env.consts)
+            : undefined;
         if (v !== undefined) env.consts.set(g.name, v);
       }
     }
@@ -181,7 +256,12 @@ export class LayoutEngine {
   private defaultOrUnknown(g: GenericParam, env: Env): LazyArg {
     if (g.defaultType) return this.lazy(g.defaultType, env);
     const text = g.name;
-    return { text, key: `?${text}`, lay: () => unknownLay(text, `${text} (generic parameter)`), unsized: () => (g.maybeUnsized ? undefined : false) };
+    return {
+      text,
+      key: `?${text}`,
+      lay: () => unknownLay(text, `${text} (generic parameter)`),
+      unsized: () => (g.maybeUnsized ? undefined : false),
+    };
   }
 
   /** Wrap a type expression as a lazily evaluated argument. */
@@ -194,7 +274,10 @@ export class LayoutEngine {
         return self.keyOf(expr, env);
       },
       // A path argument may name a const (`Wrapper<N>`): evaluate it where it was written.
-      constValue: expr.kind === 'path' ? () => this.resolver.evalConst(env.module, expr.text, env.consts) : undefined,
+      constValue:
+        expr.kind === 'path'
+          ? () => this.resolver.evalConst(env.module, expr.text, env.consts)
+          : undefined,
       lay: () => (cached ??= this.evalType(expr, env)),
       unsized: () => this.isUnsized(expr, env, new Set()),
       tail: () => this.unsizedTail(expr, env, new Set()),
@@ -209,15 +292,29 @@ export class LayoutEngine {
     }
     if (expr.kind === 'path') {
       const r = this.resolver.resolveType(env.module, expr);
-      const head = r.kind === 'item' ? r.item.path : r.kind === 'std' ? r.path : r.kind === 'primitive' ? r.name : `${env.module}:${expr.text}`;
+      const head =
+        r.kind === 'item'
+          ? r.item.path
+          : r.kind === 'std'
+            ? r.path
+            : r.kind === 'primitive'
+              ? r.name
+              : `${env.module}:${expr.text}`;
       const args = expr.segments[expr.segments.length - 1].args;
-      return args.length ? `${head}<${args.map(a => (a.kind === 'type' ? this.keyOf(a.type, env) : a.kind === 'const' ? String(this.resolver.evalConst(env.module, a.text, env.consts) ?? a.text) : '_')).join(',')}>` : head;
+      return args.length
+        ? `${head}<${args.map(a => (a.kind === 'type' ? this.keyOf(a.type, env) : a.kind === 'const' ? String(this.resolver.evalConst(env.module, a.text, env.consts) ?? a.text) : '_')).join(',')}>`
+        : head;
     }
     return `${env.module}:${expr.text}`;
   }
 
   /** Whether a type is dynamically sized, decided from syntax (never computes layouts). */
-  isUnsized(expr: TypeExpr, env: Env, seen: Set<string>, opaque: false | undefined = undefined): boolean | undefined {
+  isUnsized(
+    expr: TypeExpr,
+    env: Env,
+    seen: Set<string>,
+    opaque: false | undefined = undefined,
+  ): boolean | undefined {
     switch (expr.kind) {
       case 'slice':
       case 'dyn':
@@ -228,7 +325,8 @@ export class LayoutEngine {
           const g = env.types.get(last.name);
           if (g) return g.unsized();
           if (last.name === 'str') return true;
-          if (last.name === 'Self' && env.self) return this.itemUnsized(env.self.item, env.self.args, seen);
+          if (last.name === 'Self' && env.self)
+            return this.itemUnsized(env.self.item, env.self.args, seen);
         }
         if (expr.qself || (expr.segments.length === 2 && env.types.has(expr.segments[0].name))) {
           const p = expr.qself ? this.projection(expr, env) : undefined;
@@ -241,12 +339,16 @@ export class LayoutEngine {
           if (UNSIZED_STD.has(r.path)) return true;
           // `Mutex<dyn Write>`, `NoDrop<ManuallyDrop<dyn Trait>>`: unsized when the wrapped type is.
           const inner = last.args.find(a => a.kind === 'type');
-          return UNSIZED_WRAPPERS.has(r.path) && inner ? this.isUnsized((inner as { type: TypeExpr }).type, env, seen, opaque) : false;
+          return UNSIZED_WRAPPERS.has(r.path) && inner
+            ? this.isUnsized((inner as { type: TypeExpr }).type, env, seen, opaque)
+            : false;
         }
         if (r.kind === 'primitive') return r.name === 'str';
         if (r.kind === 'trait') return true;
         if (r.kind === 'item') {
-          const args = last.args.filter(a => a.kind === 'type').map(a => this.lazy((a as { type: TypeExpr }).type, env));
+          const args = last.args
+            .filter(a => a.kind === 'type')
+            .map(a => this.lazy((a as { type: TypeExpr }).type, env));
           return this.itemUnsized(r.item, args, seen);
         }
         // A dependency's type, an associated type (`R::Text`) or a name we cannot resolve may be
@@ -256,7 +358,13 @@ export class LayoutEngine {
       }
       case 'unknown': {
         const x = this.macroType(expr, env);
-        return x ? this.expanding(expr.text, () => this.isUnsized(x, env, seen, opaque), () => opaque) : opaque;
+        return x
+          ? this.expanding(
+              expr.text,
+              () => this.isUnsized(x, env, seen, opaque),
+              () => opaque,
+            )
+          : opaque;
       }
       default:
         return false;
@@ -278,7 +386,9 @@ export class LayoutEngine {
 
   /** What a type-position macro call (`Token![::]`) expands to, when the resolver can tell. */
   private macroType(expr: Extract<TypeExpr, { kind: 'unknown' }>, env: Env): TypeExpr | undefined {
-    return !expr.error && expr.text.includes('!') ? this.resolver.expandTypeMacro?.(env.module, expr.text) : undefined;
+    return !expr.error && expr.text.includes('!')
+      ? this.resolver.expandTypeMacro?.(env.module, expr.text)
+      : undefined;
   }
 
   /** The pointer metadata of an unsized type (see `LazyArg.tail`). */
@@ -287,7 +397,13 @@ export class LayoutEngine {
     if (expr.kind === 'slice') return 'len';
     if (expr.kind === 'unknown') {
       const x = this.macroType(expr, env);
-      return x ? this.expanding(expr.text, () => this.unsizedTail(x, env, seen), () => undefined) : undefined;
+      return x
+        ? this.expanding(
+            expr.text,
+            () => this.unsizedTail(x, env, seen),
+            () => undefined,
+          )
+        : undefined;
     }
     if (expr.kind !== 'path') return undefined;
     const last = expr.segments[expr.segments.length - 1];
@@ -302,13 +418,18 @@ export class LayoutEngine {
     if (r.kind === 'std') {
       if (UNSIZED_STD.has(r.path)) return 'len';
       const inner = last.args.find(a => a.kind === 'type');
-      return UNSIZED_WRAPPERS.has(r.path) && inner ? this.unsizedTail((inner as { type: TypeExpr }).type, env, seen) : undefined;
+      return UNSIZED_WRAPPERS.has(r.path) && inner
+        ? this.unsizedTail((inner as { type: TypeExpr }).type, env, seen)
+        : undefined;
     }
     if (r.kind !== 'item' || seen.has(r.item.path)) return undefined;
     seen.add(r.item.path);
-    const args = last.args.filter(a => a.kind === 'type').map(a => this.lazy((a as { type: TypeExpr }).type, env));
+    const args = last.args
+      .filter(a => a.kind === 'type')
+      .map(a => this.lazy((a as { type: TypeExpr }).type, env));
     const ienv = this.bindGenerics(r.item, args, r.item.name);
-    if (r.item.kind === 'type') return r.item.target ? this.unsizedTail(r.item.target, ienv, seen) : undefined;
+    if (r.item.kind === 'type')
+      return r.item.target ? this.unsizedTail(r.item.target, ienv, seen) : undefined;
     if (r.item.kind !== 'struct') return undefined;
     const fields = (r.item as StructItem).fields;
     return fields.length ? this.unsizedTail(fields[fields.length - 1].type, ienv, seen) : undefined;
@@ -339,7 +460,13 @@ export class LayoutEngine {
         return { ...fixed('!', 0, 1), uninhabited: true };
       case 'tuple':
         return layoutStruct(
-          { kind: 'struct', shape: 'tuple', fields: expr.elems.map((t, i) => ({ name: String(i), type: t })), repr: { c: false, transparent: false }, isTuple: true } as never,
+          {
+            kind: 'struct',
+            shape: 'tuple',
+            fields: expr.elems.map((t, i) => ({ name: String(i), type: t })),
+            repr: { c: false, transparent: false },
+            isTuple: true,
+          } as never,
           t => this.evalType(t, env),
           expr.text,
         );
@@ -354,18 +481,36 @@ export class LayoutEngine {
       case 'array': {
         const elem = this.evalType(expr.elem, env);
         // `[u32; size_of::<u64>()]`: the calls become T's exact size first.
-        const len = /\b(?:size|align)_of\s*::/.test(expr.len) ? this.sizeOfCalls(expr.len, env) : expr.len;
+        const len = /\b(?:size|align)_of\s*::/.test(expr.len)
+          ? this.sizeOfCalls(expr.len, env)
+          : expr.len;
         const c = len === undefined ? {} : this.constChecked(env.module, len, env.consts);
         const n = c.value;
         const text = `[${elem.text}; ${n ?? expr.len}]`;
         const invalid = c.error ?? (n !== undefined ? arrayLengthError(expr.len, n) : undefined);
         if (invalid) return errorLay(text, invalid);
-        if (n === undefined) return { ...unknownLay(text, `${expr.len} (array length)`), status: 'lower-bound' };
+        if (n === undefined)
+          return { ...unknownLay(text, `${expr.len} (array length)`), status: 'lower-bound' };
         const a: Abi = arrayLayout(elem, n);
-        return { ...a, text, key: `[${elem.key};${n}]`, status: elem.status, unknownParts: elem.unknownParts, error: elem.error, largest: elem.largest };
+        return {
+          ...a,
+          text,
+          key: `[${elem.key};${n}]`,
+          status: elem.status,
+          unknownParts: elem.unknownParts,
+          error: elem.error,
+          largest: elem.largest,
+        };
       }
       case 'slice':
-        return { ...this.evalType(expr.elem, env), text: expr.text, key: expr.text, size: 0, unsized: true, niche: undefined };
+        return {
+          ...this.evalType(expr.elem, env),
+          text: expr.text,
+          key: expr.text,
+          size: 0,
+          unsized: true,
+          niche: undefined,
+        };
       case 'dyn':
         return { ...fixed(expr.text, 0, 1), unsized: true };
       case 'impl':
@@ -373,7 +518,16 @@ export class LayoutEngine {
       case 'unknown': {
         if (expr.error) return errorLay(expr.text, expr.error);
         const x = this.macroType(expr, env);
-        return x ? { ...this.expanding(expr.text, () => this.evalType(x, env), () => unknownLay(expr.text)), text: expr.text } : unknownLay(expr.text);
+        return x
+          ? {
+              ...this.expanding(
+                expr.text,
+                () => this.evalType(x, env),
+                () => unknownLay(expr.text),
+              ),
+              text: expr.text,
+            }
+          : unknownLay(expr.text);
       }
       case 'path':
         return this.evalPath(expr, env);
@@ -400,17 +554,28 @@ export class LayoutEngine {
       if (p && this.resolver.resolveType(env.module, expr).kind === 'primitive') return p;
     }
     const r = this.resolver.resolveType(env.module, expr);
-    const args = last.args.filter(a => a.kind === 'type' || a.kind === 'const').map(a => (a.kind === 'type' ? this.lazy(a.type, env) : this.constArg(a.text, env)));
+    const args = last.args
+      .filter(a => a.kind === 'type' || a.kind === 'const')
+      .map(a => (a.kind === 'type' ? this.lazy(a.type, env) : this.constArg(a.text, env)));
     switch (r.kind) {
       case 'primitive': {
         const p = primitive(r.name);
-        return p ?? (r.name === 'str' ? { ...fixed('str', 0, 1), unsized: true } : unknownLay(expr.text));
+        return (
+          p ?? (r.name === 'str' ? { ...fixed('str', 0, 1), unsized: true } : unknownLay(expr.text))
+        );
       }
       case 'std': {
         const text = expr.text;
         if (UNSIZED_STD.has(r.path)) return { ...fixed(text, 0, 1), unsized: true };
-        if (r.path === 'std::iter::Flatten') return this.flatten(last.args.flatMap(a => (a.kind === 'type' ? [a.type] : []))[0], env, text);
-        return stdLayout(r.path, args, text) ?? unknownLay(text, `${r.path} (std type not in the table)`);
+        if (r.path === 'std::iter::Flatten')
+          return this.flatten(
+            last.args.flatMap(a => (a.kind === 'type' ? [a.type] : []))[0],
+            env,
+            text,
+          );
+        return (
+          stdLayout(r.path, args, text) ?? unknownLay(text, `${r.path} (std type not in the table)`)
+        );
       }
       case 'item':
         return { ...this.itemLay(r.item, args), text: expr.text };
@@ -433,17 +598,46 @@ export class LayoutEngine {
     const why = unknownLay(text, `${text} (items of the inner iterator not known)`);
     if (!inner || inner.kind !== 'path') return why;
     const ir = this.resolver.resolveType(env.module, inner);
-    const elem = inner.segments[inner.segments.length - 1].args.flatMap(a => (a.kind === 'type' ? [a.type] : []))[0];
+    const elem = inner.segments[inner.segments.length - 1].args.flatMap(a =>
+      a.kind === 'type' ? [a.type] : [],
+    )[0];
     if (ir.kind !== 'std' || !elem || elem.kind !== 'path') return why;
-    const by = ir.path === 'std::slice::Iter' ? 'ref' : ir.path === 'std::slice::IterMut' ? 'mut' : ir.path === 'std::vec::IntoIter' ? 'value' : undefined;
+    const by =
+      ir.path === 'std::slice::Iter'
+        ? 'ref'
+        : ir.path === 'std::slice::IterMut'
+          ? 'mut'
+          : ir.path === 'std::vec::IntoIter'
+            ? 'value'
+            : undefined;
     const er = this.resolver.resolveType(env.module, elem);
     if (!by || er.kind !== 'std') return why;
-    const elemArg = elem.segments[elem.segments.length - 1].args.flatMap(a => (a.kind === 'type' ? [a.type] : []))[0];
+    const elemArg = elem.segments[elem.segments.length - 1].args.flatMap(a =>
+      a.kind === 'type' ? [a.type] : [],
+    )[0];
     let u: Lay | undefined;
-    if (er.path === 'std::vec::Vec') u = stdLayout(by === 'ref' ? 'std::slice::Iter' : by === 'mut' ? 'std::slice::IterMut' : 'std::vec::IntoIter', [], 'U');
-    else if (er.path === 'std::option::Option' && elemArg) u = by === 'value' ? stdLayout('std::option::IntoIter', [this.lazy(elemArg, env)], 'U') : stdLayout(by === 'ref' ? 'std::option::Iter' : 'std::option::IterMut', [], 'U');
+    if (er.path === 'std::vec::Vec')
+      u = stdLayout(
+        by === 'ref'
+          ? 'std::slice::Iter'
+          : by === 'mut'
+            ? 'std::slice::IterMut'
+            : 'std::vec::IntoIter',
+        [],
+        'U',
+      );
+    else if (er.path === 'std::option::Option' && elemArg)
+      u =
+        by === 'value'
+          ? stdLayout('std::option::IntoIter', [this.lazy(elemArg, env)], 'U')
+          : stdLayout(by === 'ref' ? 'std::option::Iter' : 'std::option::IterMut', [], 'U');
     if (!u) return why;
-    const opt = (l: Lay) => stdLayout('std::option::Option', [{ text: l.text, key: l.key, lay: () => l, unsized: () => false }], `Option<${l.text}>`)!;
+    const opt = (l: Lay) =>
+      stdLayout(
+        'std::option::Option',
+        [{ text: l.text, key: l.key, lay: () => l, unsized: () => false }],
+        `Option<${l.text}>`,
+      )!;
     return structOf(text, [opt(this.evalType(inner, env)), opt(u), opt(u)]);
   }
 
@@ -458,7 +652,12 @@ export class LayoutEngine {
     if (!expr.qself || expr.segments.length < 2 || !this.resolver.traitImplsOf) return undefined;
     const assoc = expr.segments[expr.segments.length - 1].name;
     const traitSegs = expr.segments.slice(0, -1);
-    const tr = this.resolver.resolveType(env.module, { kind: 'path', segments: traitSegs, global: expr.global, text: traitSegs.map(x => x.name).join('::') });
+    const tr = this.resolver.resolveType(env.module, {
+      kind: 'path',
+      segments: traitSegs,
+      global: expr.global,
+      text: traitSegs.map(x => x.name).join('::'),
+    });
     if (tr.kind !== 'trait') return undefined;
     return this.implAssoc(expr.qself, env, tr.path, assoc);
   }
@@ -466,10 +665,26 @@ export class LayoutEngine {
   /** `<P as Trait>::Assoc` with P a type parameter bound to an argument: the argument's impl. */
   private qualifiedParamProjection(expr: PathExpr, env: Env): Lay | undefined {
     const q = expr.qself;
-    if (q?.kind !== 'path' || q.qself || q.segments.length !== 1 || q.segments[0].args.length || !env.types.has(q.segments[0].name)) return undefined;
+    if (
+      q?.kind !== 'path' ||
+      q.qself ||
+      q.segments.length !== 1 ||
+      q.segments[0].args.length ||
+      !env.types.has(q.segments[0].name)
+    )
+      return undefined;
     const traitSegs = expr.segments.slice(0, -1);
-    const tr = this.resolver.resolveType(env.module, { kind: 'path', segments: traitSegs, global: expr.global, text: traitSegs.map(x => x.name).join('::') });
-    return tr.kind === 'trait' ? env.types.get(q.segments[0].name)!.project?.(tr.path, expr.segments[expr.segments.length - 1].name) : undefined;
+    const tr = this.resolver.resolveType(env.module, {
+      kind: 'path',
+      segments: traitSegs,
+      global: expr.global,
+      text: traitSegs.map(x => x.name).join('::'),
+    });
+    return tr.kind === 'trait'
+      ? env.types
+          .get(q.segments[0].name)!
+          .project?.(tr.path, expr.segments[expr.segments.length - 1].name)
+      : undefined;
   }
 
   /**
@@ -491,7 +706,12 @@ export class LayoutEngine {
       const segs = name.replace(/^::/, '').split('::');
       const t = this.resolver.resolveItem?.(env.module, segs);
       if (t?.kind !== 'trait' || !(t as TraitItem).assocTypes.includes(a.name)) continue;
-      const tr = this.resolver.resolveType(env.module, { kind: 'path', segments: segs.map(name => ({ name, args: [] })), global: name.startsWith('::'), text: name });
+      const tr = this.resolver.resolveType(env.module, {
+        kind: 'path',
+        segments: segs.map(name => ({ name, args: [] })),
+        global: name.startsWith('::'),
+        text: name,
+      });
       if (tr.kind === 'trait') traits.add(tr.path);
     }
     return traits.size === 1 ? arg.project([...traits][0], a.name) : undefined;
@@ -500,7 +720,12 @@ export class LayoutEngine {
   /** `<q as traitPath>::assoc`, with q written in `env` (see `projection`). */
   private projectArg(q: TypeExpr, env: Env, traitPath: string, assoc: string): Lay | undefined {
     // The argument is itself a parameter bound further out: ask its argument.
-    if (q.kind === 'path' && !q.qself && q.segments.length === 1 && q.segments[0].args.length === 0) {
+    if (
+      q.kind === 'path' &&
+      !q.qself &&
+      q.segments.length === 1 &&
+      q.segments[0].args.length === 0
+    ) {
       const outer = env.types.get(q.segments[0].name);
       if (outer) return outer.project?.(traitPath, assoc);
     }
@@ -509,23 +734,42 @@ export class LayoutEngine {
   }
 
   /** The associated type `assoc` of the one impl of the trait `traitPath` for `qself`. */
-  private implAssoc(qself: TypeExpr, env: Env, traitPath: string, assoc: string): { type: TypeExpr; env: Env } | undefined {
+  private implAssoc(
+    qself: TypeExpr,
+    env: Env,
+    traitPath: string,
+    assoc: string,
+  ): { type: TypeExpr; env: Env } | undefined {
     if (!this.resolver.traitImplsOf) return undefined;
     let q = qself;
     let refs = '';
     for (; q.kind === 'ref'; q = q.inner) refs += q.mutable ? 'm' : 's';
-    if (q.kind !== 'path' || q.qself || (q.segments.length === 1 && env.types.has(q.segments[0].name))) return undefined;
+    if (
+      q.kind !== 'path' ||
+      q.qself ||
+      (q.segments.length === 1 && env.types.has(q.segments[0].name))
+    )
+      return undefined;
     const qr = this.resolver.resolveType(env.module, q);
     if (qr.kind !== 'item') return undefined;
     const key = `${this.keyOf(qself, env)} as ${traitPath}::${assoc}`;
     if (this.projecting.has(key)) return undefined;
-    const qargs = q.segments[q.segments.length - 1].args.flatMap(a => (a.kind === 'type' ? [a.type] : []));
+    const qargs = q.segments[q.segments.length - 1].args.flatMap(a =>
+      a.kind === 'type' ? [a.type] : [],
+    );
     const found: { type: TypeExpr; env: Env }[] = [];
     this.projecting.add(key);
     try {
       for (const im of this.resolver.traitImplsOf(qr.item)) {
         // `#[cfg(feature = "smallvec")] type IntoIter = ..;` next to the `not(..)` one: the active one.
-        const alts = [...(im.assocTypes[assoc] ? [im.assocTypes[assoc]] : []), ...(im.cfgAssocTypes ?? []).filter(a => a.name === assoc && (this.resolver.isActive?.(im.module, a.attrs) ?? false)).map(a => a.type)];
+        const alts = [
+          ...(im.assocTypes[assoc] ? [im.assocTypes[assoc]] : []),
+          ...(im.cfgAssocTypes ?? [])
+            .filter(
+              a => a.name === assoc && (this.resolver.isActive?.(im.module, a.attrs) ?? false),
+            )
+            .map(a => a.type),
+        ];
         if (alts.length !== 1 || !im.trait || im.trait.kind !== 'path') continue;
         const target = alts[0];
         const itr = this.resolver.resolveType(im.module, im.trait);
@@ -534,19 +778,29 @@ export class LayoutEngine {
         let r2 = '';
         for (; self.kind === 'ref'; self = self.inner) r2 += self.mutable ? 'm' : 's';
         if (r2 !== refs || self.kind !== 'path') continue;
-        const sargs = self.segments[self.segments.length - 1].args.flatMap(a => (a.kind === 'type' ? [a.type] : []));
+        const sargs = self.segments[self.segments.length - 1].args.flatMap(a =>
+          a.kind === 'type' ? [a.type] : [],
+        );
         if (sargs.length !== qargs.length) continue;
         const ienv: Env = { module: im.module, types: new Map(), consts: new Map() };
         let ok = true;
         sargs.forEach((st, i) => {
-          const g = st.kind === 'path' && !st.qself && st.segments.length === 1 && st.segments[0].args.length === 0 ? im.generics.find(x => x.kind === 'type' && x.name === st.segments[0].name) : undefined;
+          const g =
+            st.kind === 'path' &&
+            !st.qself &&
+            st.segments.length === 1 &&
+            st.segments[0].args.length === 0
+              ? im.generics.find(x => x.kind === 'type' && x.name === st.segments[0].name)
+              : undefined;
           if (g) {
             const arg = this.lazy(qargs[i], env);
             ienv.types.set(g.name, g.maybeUnsized ? arg : sizedArg(arg));
           } else if (this.keyOf(st, ienv) !== this.keyOf(qargs[i], env)) ok = false;
         });
         if (!ok) continue;
-        for (const g of im.generics) if (g.kind === 'type' && !ienv.types.has(g.name)) ienv.types.set(g.name, this.defaultOrUnknown(g, ienv));
+        for (const g of im.generics)
+          if (g.kind === 'type' && !ienv.types.has(g.name))
+            ienv.types.set(g.name, this.defaultOrUnknown(g, ienv));
         found.push({ type: target, env: ienv });
       }
     } finally {
@@ -564,11 +818,20 @@ export class LayoutEngine {
     let traits: string[][];
     if (expr.qself) traits = [expr.segments.slice(0, -1).map(x => x.name)];
     else {
-      const g = env.self?.item.generics.find(x => x.kind === 'type' && x.name === expr.segments[0].name);
+      const g = env.self?.item.generics.find(
+        x => x.kind === 'type' && x.name === expr.segments[0].name,
+      );
       if (!g) return false;
-      traits = g.bounds.map(b => b.replace(/<[\s\S]*$/, '').trim()).filter(b => /^(::)?[A-Za-z_][\w]*(::[A-Za-z_]\w*)*$/.test(b)).map(b => b.replace(/^::/, '').split('::'));
+      traits = g.bounds
+        .map(b => b.replace(/<[\s\S]*$/, '').trim())
+        .filter(b => /^(::)?[A-Za-z_][\w]*(::[A-Za-z_]\w*)*$/.test(b))
+        .map(b => b.replace(/^::/, '').split('::'));
     }
-    const declaring = traits.map(t => this.resolver.resolveItem?.(env.module, t)).filter((t): t is TraitItem => t?.kind === 'trait' && (t as TraitItem).assocTypes.includes(assoc));
+    const declaring = traits
+      .map(t => this.resolver.resolveItem?.(env.module, t))
+      .filter(
+        (t): t is TraitItem => t?.kind === 'trait' && (t as TraitItem).assocTypes.includes(assoc),
+      );
     return declaring.length > 0 && declaring.every(t => !t.unsizedAssoc?.includes(assoc));
   }
 
@@ -588,7 +851,11 @@ export class LayoutEngine {
   }
 
   /** A const expression's value, or rustc's error for it when the resolver can tell. */
-  private constChecked(module: string, text: string, consts: ReadonlyMap<string, bigint>): { value?: bigint; error?: string } {
+  private constChecked(
+    module: string,
+    text: string,
+    consts: ReadonlyMap<string, bigint>,
+  ): { value?: bigint; error?: string } {
     if (this.resolver.evalConstChecked) return this.resolver.evalConstChecked(module, text, consts);
     const value = this.resolver.evalConst(module, text, consts);
     return value === undefined ? {} : { value };
@@ -610,7 +877,10 @@ export class LayoutEngine {
         else if (text[j] === '>' && text[j - 1] !== '-') depth--;
       }
       const call = /^\s*\(\s*\)/.exec(text.slice(j));
-      const ty = depth === 0 && call ? this.resolver.parseType?.(text.slice(m.index + m[0].length, j - 1)) : undefined;
+      const ty =
+        depth === 0 && call
+          ? this.resolver.parseType?.(text.slice(m.index + m[0].length, j - 1))
+          : undefined;
       if (!ty || !call) return undefined;
       const l = this.evalType(ty, env);
       if (l.status !== 'exact' || l.unsized) return undefined;

@@ -43,12 +43,26 @@ export interface LazyArg {
   project?(traitPath: string, assoc: string): Lay | undefined;
 }
 
-export function fixed(text: string, size: number, align: number, niche?: Abi['niche'], extra: Partial<Lay> = {}): Lay {
+export function fixed(
+  text: string,
+  size: number,
+  align: number,
+  niche?: Abi['niche'],
+  extra: Partial<Lay> = {},
+): Lay {
   return { text, key: text, size, align, niche, uninhabited: false, status: 'exact', ...extra };
 }
 
 export function unknownLay(text: string, why: string = text): Lay {
-  return { text, key: `?${text}`, size: 0, align: 1, uninhabited: false, status: 'unknown', unknownParts: [why] };
+  return {
+    text,
+    key: `?${text}`,
+    size: 0,
+    align: 1,
+    uninhabited: false,
+    status: 'unknown',
+    unknownParts: [why],
+  };
 }
 
 export function errorLay(text: string, error: string): Lay {
@@ -56,7 +70,11 @@ export function errorLay(text: string, error: string): Lay {
 }
 
 /** Status of a composite from its parts: any unknown or partial part makes it a lower bound. */
-export function combineStatus(parts: Lay[]): { status: LayoutStatus; unknownParts?: string[]; error?: string } {
+export function combineStatus(parts: Lay[]): {
+  status: LayoutStatus;
+  unknownParts?: string[];
+  error?: string;
+} {
   let status: LayoutStatus = 'exact';
   const unknown: string[] = [];
   let error: string | undefined;

@@ -53,7 +53,10 @@ export function layoutSummary(l: TypeLayout): string {
   if (l.error) return `error: ${l.error}`;
   if (l.status === 'unknown') return 'size = unknown';
   const atLeast = l.status === 'lower-bound' ? '≥ ' : '';
-  const parts = [`size = ${atLeast}${n(l.size)} (0x${l.size.toString(16).toUpperCase()})`, `align = ${l.align}`];
+  const parts = [
+    `size = ${atLeast}${n(l.size)} (0x${l.size.toString(16).toUpperCase()})`,
+    `align = ${l.align}`,
+  ];
   if (l.niche) parts.push(`niches = ${nicheCount(l.niche.available)}`);
   if (l.unsized) parts.push('unsized');
   return parts.join(', ');
@@ -65,11 +68,16 @@ function largestLine(l: TypeLayout): string | undefined {
   // A largest field of a pointer's size in a big type is no cause: the size is spread out.
   const fields = l.fields ?? [];
   const top = fields.reduce((m, f) => Math.max(m, f.size), 0);
-  if (fields.length > 3 && top * 4 < l.size) return `No single large contributor: ${fields.length} fields, the largest ${n(top)} B.`;
+  if (fields.length > 3 && top * 4 < l.size)
+    return `No single large contributor: ${fields.length} fields, the largest ${n(top)} B.`;
   return `Largest contributor: ${code(l.largest)}`;
 }
 
-export function layoutMarkdown(item: TypeDefItem, l: TypeLayout, opts: { title?: string } = {}): string {
+export function layoutMarkdown(
+  item: TypeDefItem,
+  l: TypeLayout,
+  opts: { title?: string } = {},
+): string {
   const out: string[] = [];
   out.push(`**${opts.title ?? item.path}** (${item.kind}) — Alloc Lens`);
   out.push('');
@@ -86,7 +94,10 @@ export function layoutMarkdown(item: TypeDefItem, l: TypeLayout, opts: { title?:
         ? 'at least: some parts are unknown and counted as 0 B'
         : 'unknown';
   const extra: string[] = [];
-  if (l.niche) extra.push(`niche: ${nicheCount(l.niche.available)} invalid values in ${l.niche.bytes} B at offset ${l.niche.offset}`);
+  if (l.niche)
+    extra.push(
+      `niche: ${nicheCount(l.niche.available)} invalid values in ${l.niche.bytes} B at offset ${l.niche.offset}`,
+    );
   if (l.padding !== undefined && l.padding > 0) extra.push(`padding: ${n(l.padding)} B`);
   out.push(`${status}${extra.length ? ` · ${extra.join(' · ')}` : ''}`);
   const largest = largestLine(l);
@@ -94,13 +105,31 @@ export function layoutMarkdown(item: TypeDefItem, l: TypeLayout, opts: { title?:
   if (l.unknownParts?.length) out.push('', `Unknown parts: ${l.unknownParts.map(code).join(', ')}`);
   if (l.fields?.length) {
     const fs = [...l.fields].sort((a, b) => a.offset - b.offset);
-    out.push('', ...table(['offset', 'size', 'field', 'type'], fs.slice(0, 24).map(f => [n(f.offset), n(f.size), f.name, f.type]), [true, true, false, false]));
+    out.push(
+      '',
+      ...table(
+        ['offset', 'size', 'field', 'type'],
+        fs.slice(0, 24).map(f => [n(f.offset), n(f.size), f.name, f.type]),
+        [true, true, false, false],
+      ),
+    );
     if (fs.length > 24) out.push(`… ${fs.length - 24} more fields`);
   }
   if (l.variants?.length) {
     const tag = l.tag ? `tag: ${l.tag.size} B at offset ${l.tag.offset}` : 'no tag (niche-encoded)';
-    const rows = l.variants.slice(0, 24).map(v => [`${v.name}${v.uninhabited ? ' (uninhabited)' : ''}`, n(v.size), n(v.fieldsSize), v.fields.map(f => f.type).join(', ')]);
-    out.push('', tag, ...table(['variant', 'size', 'fields', 'types'], rows, [false, true, true, false]));
+    const rows = l.variants
+      .slice(0, 24)
+      .map(v => [
+        `${v.name}${v.uninhabited ? ' (uninhabited)' : ''}`,
+        n(v.size),
+        n(v.fieldsSize),
+        v.fields.map(f => f.type).join(', '),
+      ]);
+    out.push(
+      '',
+      tag,
+      ...table(['variant', 'size', 'fields', 'types'], rows, [false, true, true, false]),
+    );
     if (l.variants.length > 24) out.push(`… ${l.variants.length - 24} more variants`);
   }
   return out.join('\n');

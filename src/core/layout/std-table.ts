@@ -16,42 +16,137 @@ const CAP = { offset: 0, bytes: 8, available: 1n << 63n };
  * in std-fixed.json, regenerated from the installed toolchain by `npm run gen:std-layouts`.
  */
 export const FIXED: Record<string, [number, number, Lay['niche']?]> = Object.fromEntries(
-  (stdFixed as { types: { path: string; size: number; align: number; niche?: { offset: number; bytes: number; available: string } }[] }).types.map(t => [
+  (
+    stdFixed as {
+      types: {
+        path: string;
+        size: number;
+        align: number;
+        niche?: { offset: number; bytes: number; available: string };
+      }[];
+    }
+  ).types.map(t => [
     t.path,
-    [t.size, t.align, t.niche ? { offset: t.niche.offset, bytes: t.niche.bytes, available: BigInt(t.niche.available) } : undefined],
+    [
+      t.size,
+      t.align,
+      t.niche
+        ? { offset: t.niche.offset, bytes: t.niche.bytes, available: BigInt(t.niche.available) }
+        : undefined,
+    ],
   ]),
 );
 
 /** Generic std types computed from their arguments in `stdLayout`. */
 const GENERIC_PATHS = [
-  'std::option::Option', 'std::result::Result', 'std::io::Result', 'std::fmt::Result', 'std::thread::Result', 'std::task::Poll',
-  'std::ops::ControlFlow', 'std::borrow::Cow', 'std::marker::PhantomData', 'std::mem::ManuallyDrop', 'std::pin::Pin', 'std::num::Wrapping',
-  'std::num::Saturating', 'std::cmp::Reverse', 'std::panic::AssertUnwindSafe', 'std::mem::Discriminant', 'std::num::NonZero',
-  'std::mem::MaybeUninit', 'std::cell::Cell', 'std::cell::UnsafeCell', 'std::cell::SyncUnsafeCell', 'std::cell::RefCell', 'std::cell::OnceCell',
-  'std::sync::Mutex', 'std::sync::RwLock', 'std::sync::OnceLock', 'std::sync::LazyLock', 'std::cell::LazyCell', 'std::collections::HashMap',
-  'std::collections::HashSet', 'std::hash::BuildHasherDefault', 'std::ops::Range', 'std::ops::RangeInclusive', 'std::ops::RangeFrom',
-  'std::ops::RangeTo', 'std::ops::RangeToInclusive', 'std::ops::RangeFull', 'std::convert::Infallible',
-  'std::boxed::Box', 'std::rc::Rc', 'std::sync::Arc', 'std::rc::Weak', 'std::sync::Weak', 'std::ptr::NonNull', 'std::ptr::Unique',
+  'std::option::Option',
+  'std::result::Result',
+  'std::io::Result',
+  'std::fmt::Result',
+  'std::thread::Result',
+  'std::task::Poll',
+  'std::ops::ControlFlow',
+  'std::borrow::Cow',
+  'std::marker::PhantomData',
+  'std::mem::ManuallyDrop',
+  'std::pin::Pin',
+  'std::num::Wrapping',
+  'std::num::Saturating',
+  'std::cmp::Reverse',
+  'std::panic::AssertUnwindSafe',
+  'std::mem::Discriminant',
+  'std::num::NonZero',
+  'std::mem::MaybeUninit',
+  'std::cell::Cell',
+  'std::cell::UnsafeCell',
+  'std::cell::SyncUnsafeCell',
+  'std::cell::RefCell',
+  'std::cell::OnceCell',
+  'std::sync::Mutex',
+  'std::sync::RwLock',
+  'std::sync::OnceLock',
+  'std::sync::LazyLock',
+  'std::cell::LazyCell',
+  'std::collections::HashMap',
+  'std::collections::HashSet',
+  'std::hash::BuildHasherDefault',
+  'std::ops::Range',
+  'std::ops::RangeInclusive',
+  'std::ops::RangeFrom',
+  'std::ops::RangeTo',
+  'std::ops::RangeToInclusive',
+  'std::ops::RangeFull',
+  'std::convert::Infallible',
+  'std::boxed::Box',
+  'std::rc::Rc',
+  'std::sync::Arc',
+  'std::rc::Weak',
+  'std::sync::Weak',
+  'std::ptr::NonNull',
+  'std::ptr::Unique',
   // Iterator adapters and other generic wrappers (fields as in library/core, rustc 1.95).
-  'std::option::IntoIter', 'std::iter::Once', 'std::iter::Repeat', 'std::iter::Empty', 'std::iter::Map', 'std::iter::Filter',
-  'std::iter::FilterMap', 'std::iter::Inspect', 'std::iter::MapWhile', 'std::iter::Cloned', 'std::iter::Copied', 'std::iter::Rev',
-  'std::iter::Enumerate', 'std::iter::Take', 'std::iter::Skip', 'std::iter::StepBy', 'std::iter::TakeWhile', 'std::iter::SkipWhile',
-  'std::iter::Fuse', 'std::iter::Chain', 'std::iter::Zip', 'std::iter::Cycle', 'std::iter::Flatten',
-  'std::collections::btree_map::Entry', 'std::collections::btree_map::VacantEntry', 'std::collections::btree_map::OccupiedEntry',
-  'std::collections::hash_map::Entry', 'std::collections::hash_map::VacantEntry', 'std::collections::hash_map::OccupiedEntry',
-  'std::io::BufReader', 'std::io::BufWriter', 'std::io::LineWriter', 'std::io::Cursor', 'std::io::Take', 'std::io::Chain',
-  'std::sync::mpsc::SendError', 'std::sync::mpsc::TrySendError', 'std::sync::PoisonError', 'std::sync::TryLockError', 'std::ops::Bound',
+  'std::option::IntoIter',
+  'std::iter::Once',
+  'std::iter::Repeat',
+  'std::iter::Empty',
+  'std::iter::Map',
+  'std::iter::Filter',
+  'std::iter::FilterMap',
+  'std::iter::Inspect',
+  'std::iter::MapWhile',
+  'std::iter::Cloned',
+  'std::iter::Copied',
+  'std::iter::Rev',
+  'std::iter::Enumerate',
+  'std::iter::Take',
+  'std::iter::Skip',
+  'std::iter::StepBy',
+  'std::iter::TakeWhile',
+  'std::iter::SkipWhile',
+  'std::iter::Fuse',
+  'std::iter::Chain',
+  'std::iter::Zip',
+  'std::iter::Cycle',
+  'std::iter::Flatten',
+  'std::collections::btree_map::Entry',
+  'std::collections::btree_map::VacantEntry',
+  'std::collections::btree_map::OccupiedEntry',
+  'std::collections::hash_map::Entry',
+  'std::collections::hash_map::VacantEntry',
+  'std::collections::hash_map::OccupiedEntry',
+  'std::io::BufReader',
+  'std::io::BufWriter',
+  'std::io::LineWriter',
+  'std::io::Cursor',
+  'std::io::Take',
+  'std::io::Chain',
+  'std::sync::mpsc::SendError',
+  'std::sync::mpsc::TrySendError',
+  'std::sync::PoisonError',
+  'std::sync::TryLockError',
+  'std::ops::Bound',
 ];
 
 /** Types that are dynamically sized like `str`. */
 export const UNSIZED_STD = new Set(['std::path::Path', 'std::ffi::OsStr', 'std::ffi::CStr']);
 /** std types declared `<T: ?Sized>` whose last field holds a T: as unsized as their argument. */
 export const UNSIZED_WRAPPERS = new Set([
-  'std::mem::ManuallyDrop', 'std::cell::Cell', 'std::cell::UnsafeCell', 'std::cell::SyncUnsafeCell', 'std::cell::RefCell',
-  'std::sync::Mutex', 'std::sync::RwLock',
+  'std::mem::ManuallyDrop',
+  'std::cell::Cell',
+  'std::cell::UnsafeCell',
+  'std::cell::SyncUnsafeCell',
+  'std::cell::RefCell',
+  'std::sync::Mutex',
+  'std::sync::RwLock',
 ]);
 /** Table types declared `<'a, T: ?Sized>` that point at their T (sizes in the table are for a sized T). */
-const GUARDS = new Set(['std::sync::MutexGuard', 'std::sync::RwLockReadGuard', 'std::sync::RwLockWriteGuard', 'std::cell::Ref', 'std::cell::RefMut']);
+const GUARDS = new Set([
+  'std::sync::MutexGuard',
+  'std::sync::RwLockReadGuard',
+  'std::sync::RwLockWriteGuard',
+  'std::cell::Ref',
+  'std::cell::RefMut',
+]);
 const KNOWN = new Set([...GENERIC_PATHS, ...UNSIZED_STD]);
 
 /** Whether `path` (canonical) is a std type the table knows; the resolver uses it for `use std::x::*`. */
@@ -72,7 +167,15 @@ export function isStdTableModule(path: string): boolean {
   return MODULES.has(path);
 }
 
-const PTR_ALIASES = new Set(['std::boxed::Box', 'std::rc::Rc', 'std::sync::Arc', 'std::rc::Weak', 'std::sync::Weak', 'std::ptr::NonNull', 'std::ptr::Unique']);
+const PTR_ALIASES = new Set([
+  'std::boxed::Box',
+  'std::rc::Rc',
+  'std::sync::Arc',
+  'std::rc::Weak',
+  'std::sync::Weak',
+  'std::ptr::NonNull',
+  'std::ptr::Unique',
+]);
 
 function withText(l: Lay, text: string): Lay {
   return { ...l, text, key: text };
@@ -80,12 +183,33 @@ function withText(l: Lay, text: string): Lay {
 
 export function structOf(text: string, parts: Lay[]): Lay {
   const st = univariant(parts, { inhibitReorder: false }, { kind: 'always' });
-  return { text, key: text, size: st.size, align: st.align, niche: st.niche, uninhabited: st.uninhabited, ...combineStatus(parts) };
+  return {
+    text,
+    key: text,
+    size: st.size,
+    align: st.align,
+    niche: st.niche,
+    uninhabited: st.uninhabited,
+    ...combineStatus(parts),
+  };
 }
 
 export function enumOf(text: string, variants: Lay[][]): Lay {
-  const e = enumLayout(variants, variants.map((_, i) => BigInt(i)), { c: false }, false);
-  return { text, key: text, size: e.size, align: e.align, niche: e.niche, uninhabited: e.uninhabited, ...combineStatus(variants.flat()) };
+  const e = enumLayout(
+    variants,
+    variants.map((_, i) => BigInt(i)),
+    { c: false },
+    false,
+  );
+  return {
+    text,
+    key: text,
+    size: e.size,
+    align: e.align,
+    niche: e.niche,
+    uninhabited: e.uninhabited,
+    ...combineStatus(variants.flat()),
+  };
 }
 
 /** A (thin or fat) non-null pointer to `pointee`. */
@@ -95,8 +219,14 @@ export function pointerTo(text: string, pointee: LazyArg | undefined, nonNull: b
   // A raw pointer may be null, but the vtable pointer of `*const dyn Trait` may not: a niche.
   const tail = u && !nonNull ? pointee!.tail?.() : undefined;
   const l = fixed(text, size, 8, nonNull ? N1() : tail === 'dyn' ? N1(8) : undefined);
-  if (u === undefined) return { ...l, status: 'lower-bound', unknownParts: [`${pointee!.text} (may be unsized)`] };
-  if (u && !nonNull && !tail) return { ...l, status: 'lower-bound', unknownParts: [`${pointee!.text} (unsized, metadata unknown)`] };
+  if (u === undefined)
+    return { ...l, status: 'lower-bound', unknownParts: [`${pointee!.text} (may be unsized)`] };
+  if (u && !nonNull && !tail)
+    return {
+      ...l,
+      status: 'lower-bound',
+      unknownParts: [`${pointee!.text} (unsized, metadata unknown)`],
+    };
   return l;
 }
 
@@ -118,10 +248,12 @@ export function stdLayout(path: string, args: LazyArg[], text: string): Lay | un
   if (f) {
     const l = fixed(text, f[0], f[1], f[2]);
     // `MutexGuard<'_, dyn Trait>` holds a fat pointer: the table's size is for a sized argument.
-    if (GUARDS.has(path) && args[0] && args[0].unsized() !== false) return { ...l, status: 'lower-bound', unknownParts: [`${args[0].text} (may be unsized)`] };
+    if (GUARDS.has(path) && args[0] && args[0].unsized() !== false)
+      return { ...l, status: 'lower-bound', unknownParts: [`${args[0].text} (may be unsized)`] };
     return l;
   }
-  const a = (i: number): Lay => (args[i] ? args[i].lay() : unknownLay(`${text} (missing generic argument)`));
+  const a = (i: number): Lay =>
+    args[i] ? args[i].lay() : unknownLay(`${text} (missing generic argument)`);
   switch (path) {
     case 'std::option::Option':
       return enumOf(text, [[], [a(0)]]);
@@ -141,7 +273,18 @@ export function stdLayout(path: string, args: LazyArg[], text: string): Lay | un
       const b = args[0];
       if (!b) return unknownLay(text);
       const borrowed = pointerTo(`&${b.text}`, b, true);
-      const owned = b.text === 'str' ? fixed('String', 24, 8, CAP) : /^\[.*\]$/.test(b.text) ? fixed('Vec', 24, 8, CAP) : b.text === 'Path' || b.text === 'std::path::Path' ? fixed('PathBuf', 24, 8, CAP) : b.text === 'OsStr' ? fixed('OsString', 24, 8, CAP) : b.text === 'CStr' ? fixed('CString', 16, 8, N1()) : b.lay();
+      const owned =
+        b.text === 'str'
+          ? fixed('String', 24, 8, CAP)
+          : /^\[.*\]$/.test(b.text)
+            ? fixed('Vec', 24, 8, CAP)
+            : b.text === 'Path' || b.text === 'std::path::Path'
+              ? fixed('PathBuf', 24, 8, CAP)
+              : b.text === 'OsStr'
+                ? fixed('OsString', 24, 8, CAP)
+                : b.text === 'CStr'
+                  ? fixed('CString', 16, 8, N1())
+                  : b.lay();
       return enumOf(text, [[borrowed], [owned]]);
     }
     case 'std::marker::PhantomData':
@@ -176,8 +319,15 @@ export function stdLayout(path: string, args: LazyArg[], text: string): Lay | un
     case 'std::sync::LazyLock':
     case 'std::cell::LazyCell': {
       const v = a(0);
-      const data = { ...v, size: Math.max(v.size, 8), align: Math.max(v.align, 8), niche: undefined };
-      return path === 'std::sync::LazyLock' ? structOf(text, [U32, data]) : withText(noNiche(enumOf(text, [[data], [], []])), text);
+      const data = {
+        ...v,
+        size: Math.max(v.size, 8),
+        align: Math.max(v.align, 8),
+        niche: undefined,
+      };
+      return path === 'std::sync::LazyLock'
+        ? structOf(text, [U32, data])
+        : withText(noNiche(enumOf(text, [[data], [], []])), text);
     }
     case 'std::collections::HashMap':
     case 'std::collections::HashSet': {
@@ -243,7 +393,10 @@ export function stdLayout(path: string, args: LazyArg[], text: string): Lay | un
     case 'std::collections::btree_map::OccupiedEntry':
       return structOf(text, [BTREE_HANDLE, NONNULL]);
     case 'std::collections::btree_map::Entry':
-      return enumOf(text, [[structOf('VacantEntry', [a(0), enumOf('Option<Handle>', [[], [BTREE_HANDLE]]), NONNULL])], [structOf('OccupiedEntry', [BTREE_HANDLE, NONNULL])]]);
+      return enumOf(text, [
+        [structOf('VacantEntry', [a(0), enumOf('Option<Handle>', [[], [BTREE_HANDLE]]), NONNULL])],
+        [structOf('OccupiedEntry', [BTREE_HANDLE, NONNULL])],
+      ]);
     // hash_map (hashbrown's rustc entries): `VacantEntry { hash: u64, key: K, table: &mut }`,
     // `OccupiedEntry { elem: Bucket, table: &mut }`.
     case 'std::collections::hash_map::VacantEntry':
@@ -251,10 +404,16 @@ export function stdLayout(path: string, args: LazyArg[], text: string): Lay | un
     case 'std::collections::hash_map::OccupiedEntry':
       return structOf(text, [NONNULL, NONNULL]);
     case 'std::collections::hash_map::Entry':
-      return enumOf(text, [[structOf('OccupiedEntry', [NONNULL, NONNULL])], [structOf('VacantEntry', [U64, a(0), NONNULL])]]);
+      return enumOf(text, [
+        [structOf('OccupiedEntry', [NONNULL, NONNULL])],
+        [structOf('VacantEntry', [U64, a(0), NONNULL])],
+      ]);
     // `BufReader { buf: Buffer { buf: Box<[MaybeUninit<u8>]>, pos, filled, initialized }, inner: R }`.
     case 'std::io::BufReader':
-      return structOf(text, [structOf('Buffer', [fixed('Box<[u8]>', 16, 8, N1()), USIZE, USIZE, USIZE]), a(0)]);
+      return structOf(text, [
+        structOf('Buffer', [fixed('Box<[u8]>', 16, 8, N1()), USIZE, USIZE, USIZE]),
+        a(0),
+      ]);
     // `BufWriter { buf: Vec<u8>, panicked: bool, inner: W }`; `LineWriter { inner: BufWriter<W> }`.
     case 'std::io::BufWriter':
     case 'std::io::LineWriter':
@@ -278,4 +437,3 @@ export function stdLayout(path: string, args: LazyArg[], text: string): Lay | un
       return undefined;
   }
 }
-

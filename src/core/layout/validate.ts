@@ -42,7 +42,8 @@ export function arrayLengthError(len: string, n: bigint): string | undefined {
       ? 'cannot apply unary operator `-` to type `usize`'
       : `attempt to compute \`${len}\`, which would overflow (array lengths are usize)`;
   }
-  if (n >= USIZE_LIMIT) return `attempt to compute \`${len}\`, which would overflow (array lengths are usize)`;
+  if (n >= USIZE_LIMIT)
+    return `attempt to compute \`${len}\`, which would overflow (array lengths are usize)`;
   return undefined;
 }
 
@@ -51,7 +52,10 @@ export function arrayLengthError(len: string, n: bigint): string | undefined {
  * default), an implicit one not past the maximum (E0370), no value twice (E0081). `evalDiscr`
  * returns the value, an `error` in rustc's words, or neither when it cannot evaluate.
  */
-export function discriminantError(e: EnumItem, evalDiscr: (text: string) => { value?: bigint; error?: string }): string | undefined {
+export function discriminantError(
+  e: EnumItem,
+  evalDiscr: (text: string) => { value?: bigint; error?: string },
+): string | undefined {
   const int = e.repr.int ?? 'isize';
   const [min, max] = INT_RANGE[int];
   const seen = new Map<bigint, string>();
@@ -64,7 +68,9 @@ export function discriminantError(e: EnumItem, evalDiscr: (text: string) => { va
       if (r.error) return r.error;
       d = r.value;
       if (d !== undefined && (d < min || d > max)) {
-        return d < 0n && min === 0n ? `cannot apply unary operator \`-\` to type \`${int}\`` : `literal out of range for \`${int}\``;
+        return d < 0n && min === 0n
+          ? `cannot apply unary operator \`-\` to type \`${int}\``
+          : `literal out of range for \`${int}\``;
       }
       known = d !== undefined;
     } else if (known) {
@@ -73,7 +79,8 @@ export function discriminantError(e: EnumItem, evalDiscr: (text: string) => { va
     }
     if (d !== undefined && known) {
       const other = seen.get(d);
-      if (other !== undefined) return `discriminant value \`${d}\` assigned more than once (${other} and ${v.name})`;
+      if (other !== undefined)
+        return `discriminant value \`${d}\` assigned more than once (${other} and ${v.name})`;
       seen.set(d, v.name);
     }
     prev = d;
@@ -82,7 +89,10 @@ export function discriminantError(e: EnumItem, evalDiscr: (text: string) => { va
 }
 
 /** The first reason rustc rejects this item's definition itself (not its fields), if any. */
-export function itemError(item: TypeDefItem, evalDiscr: (text: string) => { value?: bigint; error?: string }): string | undefined {
+export function itemError(
+  item: TypeDefItem,
+  evalDiscr: (text: string) => { value?: bigint; error?: string },
+): string | undefined {
   if (item.kind === 'type') return undefined;
   const repr = reprError(item.repr);
   if (repr) return repr;
@@ -90,12 +100,16 @@ export function itemError(item: TypeDefItem, evalDiscr: (text: string) => { valu
 }
 
 /** Every path type inside `t` (generic arguments, pointees, elements included). */
-export function pathsIn(t: TypeExpr, out: Extract<TypeExpr, { kind: 'path' }>[] = []): Extract<TypeExpr, { kind: 'path' }>[] {
+export function pathsIn(
+  t: TypeExpr,
+  out: Extract<TypeExpr, { kind: 'path' }>[] = [],
+): Extract<TypeExpr, { kind: 'path' }>[] {
   switch (t.kind) {
     case 'path':
       out.push(t);
       if (t.qself) pathsIn(t.qself, out);
-      for (const s of t.segments) for (const a of s.args) if (a.kind === 'type' || a.kind === 'binding') pathsIn(a.type, out);
+      for (const s of t.segments)
+        for (const a of s.args) if (a.kind === 'type' || a.kind === 'binding') pathsIn(a.type, out);
       break;
     case 'ref':
     case 'ptr':
@@ -121,7 +135,10 @@ export function pathsIn(t: TypeExpr, out: Extract<TypeExpr, { kind: 'path' }>[] 
  * type B = Option<A>;` is rejected although a Vec would be a pointer). `resolveAlias` returns the
  * alias item a path names in a module, if it names one.
  */
-export function aliasCycleError(alias: TypeDefItem, resolveAlias: (module: string, p: Extract<TypeExpr, { kind: 'path' }>) => TypeDefItem | undefined): string | undefined {
+export function aliasCycleError(
+  alias: TypeDefItem,
+  resolveAlias: (module: string, p: Extract<TypeExpr, { kind: 'path' }>) => TypeDefItem | undefined,
+): string | undefined {
   const visited = new Set<string>();
   const stack: TypeDefItem[] = [alias];
   while (stack.length) {
@@ -130,7 +147,8 @@ export function aliasCycleError(alias: TypeDefItem, resolveAlias: (module: strin
     for (const p of pathsIn(a.target)) {
       const next = resolveAlias(a.module, p);
       if (!next) continue;
-      if (next.path === alias.path) return `cycle detected when expanding type alias \`${alias.name}\``;
+      if (next.path === alias.path)
+        return `cycle detected when expanding type alias \`${alias.name}\``;
       if (!visited.has(next.path)) {
         visited.add(next.path);
         stack.push(next);

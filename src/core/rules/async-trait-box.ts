@@ -18,7 +18,10 @@ export function asyncTraitAttr(item: Item): Attribute | undefined {
 /** The trait a path names, resolved from `module` (undefined when it is not a workspace trait). */
 function traitItem(ctx: RuleContext, module: string, t: TypeExpr | undefined): Item | undefined {
   if (t?.kind !== 'path' || t.qself) return undefined;
-  const it = ctx.index.resolveItem(module, t.segments.map(s => s.name));
+  const it = ctx.index.resolveItem(
+    module,
+    t.segments.map(s => s.name),
+  );
   return it?.kind === 'trait' ? it : undefined;
 }
 
@@ -53,7 +56,12 @@ function dynUsesOf(ctx: RuleContext, name: string, memo?: Map<string, DynUse[]>)
 }
 
 /** Places where `dyn Trait` names the trait (resolved from the use site when `trait` is given). */
-export function dynUses(ctx: RuleContext, name: string, trait?: Item, memo?: Map<string, DynUse[]>): { file: string; line: number; column: number }[] {
+export function dynUses(
+  ctx: RuleContext,
+  name: string,
+  trait?: Item,
+  memo?: Map<string, DynUse[]>,
+): { file: string; line: number; column: number }[] {
   return dynUsesOf(ctx, name, memo)
     .filter(d => !trait || d.item === trait)
     .map(d => ({ file: d.file, line: d.line, column: d.column }));
@@ -71,7 +79,9 @@ export function asyncTraitBox(ctx: RuleContext): AsyncTraitFinding[] {
   const out: AsyncTraitFinding[] = [];
   const fnsByPath = new Map<string, FnItem>();
   for (const i of ctx.index.items) if (i.kind === 'fn') fnsByPath.set(i.path, i as FnItem);
-  const traits = ctx.index.items.filter(i => i.kind === 'trait' && asyncTraitAttr(i)) as TraitItem[];
+  const traits = ctx.index.items.filter(
+    i => i.kind === 'trait' && asyncTraitAttr(i),
+  ) as TraitItem[];
   const impls = ctx.index.items.filter(i => i.kind === 'impl' && asyncTraitAttr(i)) as ImplItem[];
   // Impls grouped by the trait they implement, and `dyn` uses scanned once per trait name: a
   // file with a thousand copies of one trait spent 4 s here.
@@ -96,11 +106,27 @@ export function asyncTraitBox(ctx: RuleContext): AsyncTraitFinding[] {
     const myImpls = implsOf.get(t) ?? [];
     const dyns = dynUses(ctx, t.name, t, dynMemo);
     const noSend = /\?\s*Send/.test(asyncTraitAttr(t)!.args);
-    const related: RelatedInfo[] = myImpls.map(i => ({ range: rangeOf(i.nameSpan), message: `implemented for \`${i.selfType.text}\` here (each call boxes)` }));
-    for (const d of dyns.slice(0, 5)) related.push({ range: { file: d.file, line: d.line, column: d.column, endLine: d.line, endColumn: d.column + 4 + t.name.length }, message: `used as \`dyn ${t.name}\` here` });
+    const related: RelatedInfo[] = myImpls.map(i => ({
+      range: rangeOf(i.nameSpan),
+      message: `implemented for \`${i.selfType.text}\` here (each call boxes)`,
+    }));
+    for (const d of dyns.slice(0, 5))
+      related.push({
+        range: {
+          file: d.file,
+          line: d.line,
+          column: d.column,
+          endLine: d.line,
+          endColumn: d.column + 4 + t.name.length,
+        },
+        message: `used as \`dyn ${t.name}\` here`,
+      });
     let advice: string;
     let fixes = [] as Finding['fixes'];
-    const exported = t.visibility.startsWith('pub') && ctx.index.targets.some(x => x.kind === 'lib' && t.path.startsWith(`${x.name}::`)) && t.visibility === 'pub';
+    const exported =
+      t.visibility.startsWith('pub') &&
+      ctx.index.targets.some(x => x.kind === 'lib' && t.path.startsWith(`${x.name}::`)) &&
+      t.visibility === 'pub';
     if (dyns.length > 0) {
       advice = `it is used as \`dyn ${t.name}\`, which native \`async fn\` in traits cannot do: keep \`#[async_trait]\` where dynamic dispatch is needed, or use \`trait_variant\`/\`dynosaur\` for a boxed dyn variant only, or enum dispatch over the impls`;
     } else if (exported) {
@@ -111,7 +137,9 @@ export function asyncTraitBox(ctx: RuleContext): AsyncTraitFinding[] {
       if (f) fixes = [f];
     }
     // The impls' method bodies are what gets boxed: say how big.
-    const implFns = myImpls.flatMap(i => i.methods.map(p => fnsByPath.get(p)).filter((f): f is FnItem => !!f && f.isAsync));
+    const implFns = myImpls.flatMap(i =>
+      i.methods.map(p => fnsByPath.get(p)).filter((f): f is FnItem => !!f && f.isAsync),
+    );
     const boxed = asyncTraitBoxedText(ctx.index, ctx.engine, implFns);
     out.push({
       code: 'async-trait-box',
@@ -124,24 +152,45 @@ export function asyncTraitBox(ctx: RuleContext): AsyncTraitFinding[] {
       range: rangeOf(t.nameSpan),
       related,
       fixes,
-      data: { methods: methods.length, impls: myImpls.length, dynUses: dyns.length, methodNames: methods.map(m => m.name).join(',') },
+      data: {
+        methods: methods.length,
+        impls: myImpls.length,
+        dynUses: dyns.length,
+        methodNames: methods.map(m => m.name).join(','),
+      },
     });
   }
   // Impls of traits defined outside the workspace: the boxing happens here too.
   for (const i of impls) {
-    const name = i.trait?.kind === 'path' ? i.trait.segments[i.trait.segments.length - 1].name : undefined;
-    if (!name || implTrait.get(i) || !wanted(ctx, i.span.file) || isAllowed(ctx, i, 'async-trait-box')) continue;
-    const methods = i.methods.map(p => fnsByPath.get(p)).filter((f): f is FnItem => !!f && f.isAsync);
+    const name =
+      i.trait?.kind === 'path' ? i.trait.segments[i.trait.segments.length - 1].name : undefined;
+    if (
+      !name ||
+      implTrait.get(i) ||
+      !wanted(ctx, i.span.file) ||
+      isAllowed(ctx, i, 'async-trait-box')
+    )
+      continue;
+    const methods = i.methods
+      .map(p => fnsByPath.get(p))
+      .filter((f): f is FnItem => !!f && f.isAsync);
     if (methods.length === 0) continue;
     out.push({
       code: 'async-trait-box',
       severity: 'info',
       message: `\`#[async_trait]\` impl of \`${name}\` allocates a boxed future on every call`,
-      notes: [`${methods.map(m => `\`${m.name}\``).join(', ')} each allocate once per call`, `\`${name}\` is defined outside this workspace: its crate decides whether this can change`],
+      notes: [
+        `${methods.map(m => `\`${m.name}\``).join(', ')} each allocate once per call`,
+        `\`${name}\` is defined outside this workspace: its crate decides whether this can change`,
+      ],
       range: rangeOf(i.nameSpan),
       related: [],
       fixes: [],
-      data: { methods: methods.length, methodNames: methods.map(m => m.name).join(','), external: true },
+      data: {
+        methods: methods.length,
+        methodNames: methods.map(m => m.name).join(','),
+        external: true,
+      },
     });
   }
   return out;

@@ -6,22 +6,80 @@
 import type { SyntaxNode } from '../parser';
 import { visitNodes } from './walk';
 
-const BORROW_METHODS = new Set(['len', 'is_empty', 'iter', 'as_str', 'as_slice', 'as_bytes', 'get', 'contains', 'contains_key', 'starts_with', 'ends_with', 'chars', 'bytes', 'first', 'last', 'keys', 'values', 'to_lowercase', 'to_uppercase', 'trim', 'split', 'lines', 'find', 'eq', 'cmp', 'hash', 'capacity']);
-const FORMAT_MACROS = new Set(['println', 'print', 'eprintln', 'eprint', 'format', 'write', 'writeln', 'assert', 'assert_eq', 'assert_ne', 'debug_assert', 'debug_assert_eq', 'panic', 'format_args']);
+const BORROW_METHODS = new Set([
+  'len',
+  'is_empty',
+  'iter',
+  'as_str',
+  'as_slice',
+  'as_bytes',
+  'get',
+  'contains',
+  'contains_key',
+  'starts_with',
+  'ends_with',
+  'chars',
+  'bytes',
+  'first',
+  'last',
+  'keys',
+  'values',
+  'to_lowercase',
+  'to_uppercase',
+  'trim',
+  'split',
+  'lines',
+  'find',
+  'eq',
+  'cmp',
+  'hash',
+  'capacity',
+]);
+const FORMAT_MACROS = new Set([
+  'println',
+  'print',
+  'eprintln',
+  'eprint',
+  'format',
+  'write',
+  'writeln',
+  'assert',
+  'assert_eq',
+  'assert_ne',
+  'debug_assert',
+  'debug_assert_eq',
+  'panic',
+  'format_args',
+]);
 
 function isBorrowUse(id: SyntaxNode): boolean {
   const p = id.parent;
   if (!p) return false;
   // `*x` reads through the handle (`*rc as usize`); `*x = v` writes and is not a borrow.
-  if (p.type === 'unary_expression' && p.text.startsWith('*')) return !(p.parent?.type === 'assignment_expression' && p.parent.childForFieldName('left')?.id === p.id) && p.parent?.type !== 'compound_assignment_expr';
-  if (p.type === 'reference_expression') return !p.children.some(c => c.type === 'mutable_specifier');
+  if (p.type === 'unary_expression' && p.text.startsWith('*'))
+    return (
+      !(
+        p.parent?.type === 'assignment_expression' &&
+        p.parent.childForFieldName('left')?.id === p.id
+      ) && p.parent?.type !== 'compound_assignment_expr'
+    );
+  if (p.type === 'reference_expression')
+    return !p.children.some(c => c.type === 'mutable_specifier');
   if (p.type === 'field_expression' && p.childForFieldName('value')?.id === id.id) {
     const call = p.parent;
     const m = p.childForFieldName('field')?.text ?? '';
-    return call?.type === 'call_expression' && call.childForFieldName('function')?.id === p.id && BORROW_METHODS.has(m);
+    return (
+      call?.type === 'call_expression' &&
+      call.childForFieldName('function')?.id === p.id &&
+      BORROW_METHODS.has(m)
+    );
   }
   if (p.type === 'token_tree') return isMacroArg(id);
-  if (p.type === 'binary_expression' && ['==', '!=', '<', '>', '<=', '>='].includes(p.children.find(c => !c.isNamed)?.text ?? '')) return true;
+  if (
+    p.type === 'binary_expression' &&
+    ['==', '!=', '<', '>', '<=', '>='].includes(p.children.find(c => !c.isNamed)?.text ?? '')
+  )
+    return true;
   return false;
 }
 
@@ -42,7 +100,11 @@ function isMacroArg(id: SyntaxNode): boolean {
 
 function movedIntoClosure(id: SyntaxNode): boolean {
   for (let p = id.parent; p; p = p.parent) {
-    if ((p.type === 'closure_expression' || p.type === 'async_block') && p.children.some(c => c.type === 'move')) return true;
+    if (
+      (p.type === 'closure_expression' || p.type === 'async_block') &&
+      p.children.some(c => c.type === 'move')
+    )
+      return true;
     if (p.type === 'function_item') return false;
   }
   return false;
@@ -59,7 +121,12 @@ function usesAfter(scope: SyntaxNode, name: string, after: number): SyntaxNode[]
 /** For `let x = y.clone();`: the receiver node when the clone can be a borrow. */
 export function cloneOnlyBorrowed(call: SyntaxNode): SyntaxNode | undefined {
   const let_ = call.parent;
-  if (let_?.type !== 'let_declaration' || let_.childForFieldName('value')?.id !== call.id || let_.childForFieldName('type')) return undefined;
+  if (
+    let_?.type !== 'let_declaration' ||
+    let_.childForFieldName('value')?.id !== call.id ||
+    let_.childForFieldName('type')
+  )
+    return undefined;
   const pat = let_.childForFieldName('pattern');
   if (pat?.type !== 'identifier') return undefined;
   const f = call.childForFieldName('function');
@@ -78,15 +145,42 @@ export function cloneOnlyBorrowed(call: SyntaxNode): SyntaxNode | undefined {
 }
 
 /** Arithmetic and comparison operators: `x.f + 1` reads a (Copy) field. */
-const READ_OPS = new Set(['+', '-', '*', '/', '%', '==', '!=', '<', '>', '<=', '>=', '&', '|', '^', '<<', '>>', '&&', '||']);
+const READ_OPS = new Set([
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '==',
+  '!=',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  '&',
+  '|',
+  '^',
+  '<<',
+  '>>',
+  '&&',
+  '||',
+]);
 
 /** `x`, `x.f`, `x.f.g`, `x[i]`, `x.f[i]`: the outermost place expression rooted at `id`. */
 function placeOf(id: SyntaxNode): SyntaxNode {
   let n = id;
   for (let p = n.parent; p; p = p.parent) {
-    const rooted = (p.type === 'field_expression' && p.childForFieldName('value')?.id === n.id) || (p.type === 'index_expression' && p.namedChildren[0]?.id === n.id);
+    const rooted =
+      (p.type === 'field_expression' && p.childForFieldName('value')?.id === n.id) ||
+      (p.type === 'index_expression' && p.namedChildren[0]?.id === n.id);
     // `x.f.len()`: `x.f.len` is the method, not a place.
-    if (!rooted || (p.type === 'field_expression' && p.parent?.type === 'call_expression' && p.parent.childForFieldName('function')?.id === p.id)) break;
+    if (
+      !rooted ||
+      (p.type === 'field_expression' &&
+        p.parent?.type === 'call_expression' &&
+        p.parent.childForFieldName('function')?.id === p.id)
+    )
+      break;
     n = p;
   }
   return n;
@@ -95,11 +189,16 @@ function placeOf(id: SyntaxNode): SyntaxNode {
 function isReadOfPlace(place: SyntaxNode, isRoot: boolean): boolean {
   const p = place.parent;
   if (!p) return false;
-  if (p.type === 'reference_expression') return !p.children.some(c => c.type === 'mutable_specifier');
+  if (p.type === 'reference_expression')
+    return !p.children.some(c => c.type === 'mutable_specifier');
   if (p.type === 'field_expression' && p.childForFieldName('value')?.id === place.id) {
     const call = p.parent;
     const m = p.childForFieldName('field')?.text ?? '';
-    return call?.type === 'call_expression' && call.childForFieldName('function')?.id === p.id && BORROW_METHODS.has(m);
+    return (
+      call?.type === 'call_expression' &&
+      call.childForFieldName('function')?.id === p.id &&
+      BORROW_METHODS.has(m)
+    );
   }
   if (p.type === 'binary_expression') {
     const op = p.children.find(c => !c.isNamed)?.text ?? '';
@@ -109,7 +208,12 @@ function isReadOfPlace(place: SyntaxNode, isRoot: boolean): boolean {
   if (p.type === 'token_tree') return isMacroArg(place);
   if (!isRoot && p.type === 'type_cast_expression') return true;
   // `if x.flag {`, `while x.n > 0`: conditions of Copy fields.
-  if (!isRoot && (p.type === 'if_expression' || p.type === 'while_expression') && p.childForFieldName('condition')?.id === place.id) return true;
+  if (
+    !isRoot &&
+    (p.type === 'if_expression' || p.type === 'while_expression') &&
+    p.childForFieldName('condition')?.id === place.id
+  )
+    return true;
   return false;
 }
 
@@ -127,14 +231,24 @@ export function onlyRead(body: SyntaxNode, name: string, copy = false): boolean 
     uses++;
     // A shadowing `let name = ..`/closure parameter: give up rather than track scopes.
     const par = id.parent;
-    if (par && (par.type === 'let_declaration' || par.type === 'parameter' || par.type === 'closure_parameters')) {
+    if (
+      par &&
+      (par.type === 'let_declaration' ||
+        par.type === 'parameter' ||
+        par.type === 'closure_parameters')
+    ) {
       ok = false;
       return;
     }
     const place = placeOf(id);
     // A `Copy` value's field (`q.id`) is copied out wherever it is used, and a method call on
     // it (`q.len()`) auto-derefs through `&T`: only the whole value going somewhere copies it.
-    if (copy && (place.id !== id.id || (id.parent?.type === 'field_expression' && id.parent.parent?.type === 'call_expression'))) return;
+    if (
+      copy &&
+      (place.id !== id.id ||
+        (id.parent?.type === 'field_expression' && id.parent.parent?.type === 'call_expression'))
+    )
+      return;
     if (!isReadOfPlace(place, place.id === id.id)) ok = false;
   });
   return ok && uses > 0;

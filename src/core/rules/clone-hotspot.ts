@@ -7,7 +7,15 @@
 import type { FnItem, Item, StructItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
 import { spanOf } from '../index/syntax';
-import { commentAllows, fileLines, isAllowed, rangeOf, wanted, type RuleContext, type RuleModule } from './context';
+import {
+  commentAllows,
+  fileLines,
+  isAllowed,
+  rangeOf,
+  wanted,
+  type RuleContext,
+  type RuleModule,
+} from './context';
 import { derefType, fnScan, receiverType, type LocalType } from './locals';
 import type { Finding, Fix, Range, RelatedInfo } from './types';
 import { loopAround } from './walk';
@@ -15,13 +23,27 @@ import { cloneOnlyBorrowed } from './borrow';
 import { editAt } from '../fixes/edits';
 
 const HEAP = new Set([
-  'std::string::String', 'std::vec::Vec', 'std::collections::HashMap', 'std::collections::HashSet', 'std::collections::BTreeMap',
-  'std::collections::BTreeSet', 'std::collections::VecDeque', 'std::collections::BinaryHeap', 'std::collections::LinkedList',
-  'std::boxed::Box', 'std::path::PathBuf', 'std::ffi::OsString', 'std::ffi::CString',
+  'std::string::String',
+  'std::vec::Vec',
+  'std::collections::HashMap',
+  'std::collections::HashSet',
+  'std::collections::BTreeMap',
+  'std::collections::BTreeSet',
+  'std::collections::VecDeque',
+  'std::collections::BinaryHeap',
+  'std::collections::LinkedList',
+  'std::boxed::Box',
+  'std::path::PathBuf',
+  'std::ffi::OsString',
+  'std::ffi::CString',
 ]);
 const CLONE_METHODS = new Set(['clone', 'to_string', 'to_owned', 'to_vec']);
 
-type Kind = { kind: 'heap'; name: string } | { kind: 'rc' | 'arc'; name: string } | { kind: 'str' } | { kind: 'unknown' };
+type Kind =
+  | { kind: 'heap'; name: string }
+  | { kind: 'rc' | 'arc'; name: string }
+  | { kind: 'str' }
+  | { kind: 'unknown' };
 
 function classify(ctx: RuleContext, module: string, t: TypeExpr): Kind {
   t = derefType(t);
@@ -30,8 +52,10 @@ function classify(ctx: RuleContext, module: string, t: TypeExpr): Kind {
     const r = ctx.index.resolveType(module, t);
     if (r.kind === 'std') {
       if (HEAP.has(r.path)) return { kind: 'heap', name: t.segments[t.segments.length - 1].name };
-      if (r.path === 'std::rc::Rc' || r.path === 'std::rc::Weak') return { kind: 'rc', name: t.text };
-      if (r.path === 'std::sync::Arc' || r.path === 'std::sync::Weak') return { kind: 'arc', name: t.text };
+      if (r.path === 'std::rc::Rc' || r.path === 'std::rc::Weak')
+        return { kind: 'rc', name: t.text };
+      if (r.path === 'std::sync::Arc' || r.path === 'std::sync::Weak')
+        return { kind: 'arc', name: t.text };
     }
     if (r.kind === 'primitive' && r.name === 'str') return { kind: 'str' };
   }
@@ -43,7 +67,8 @@ function classify(ctx: RuleContext, module: string, t: TypeExpr): Kind {
 function doubleAlloc(ctx: RuleContext, module: string, t: TypeExpr): string | undefined {
   if (t.kind !== 'path') return undefined;
   const r = ctx.index.resolveType(module, t);
-  if (r.kind !== 'std' || (r.path !== 'std::rc::Rc' && r.path !== 'std::sync::Arc')) return undefined;
+  if (r.kind !== 'std' || (r.path !== 'std::rc::Rc' && r.path !== 'std::sync::Arc'))
+    return undefined;
   const arg = t.segments[t.segments.length - 1].args[0];
   if (!arg || arg.kind !== 'type' || arg.type.kind !== 'path') return undefined;
   const ar = ctx.index.resolveType(module, arg.type);
@@ -59,7 +84,33 @@ function doubleAlloc(ctx: RuleContext, module: string, t: TypeExpr): string | un
 
 type CloneFinding = Extract<Finding, { code: 'clone-hotspot' }>;
 
-const BORROW_RESULT_METHODS = new Set(['len', 'is_empty', 'as_str', 'as_slice', 'as_bytes', 'contains', 'contains_key', 'starts_with', 'ends_with', 'iter', 'chars', 'bytes', 'first', 'last', 'get', 'eq', 'cmp', 'capacity', 'trim', 'lines', 'split', 'find', 'hash', 'as_ref', 'deref']);
+const BORROW_RESULT_METHODS = new Set([
+  'len',
+  'is_empty',
+  'as_str',
+  'as_slice',
+  'as_bytes',
+  'contains',
+  'contains_key',
+  'starts_with',
+  'ends_with',
+  'iter',
+  'chars',
+  'bytes',
+  'first',
+  'last',
+  'get',
+  'eq',
+  'cmp',
+  'capacity',
+  'trim',
+  'lines',
+  'split',
+  'find',
+  'hash',
+  'as_ref',
+  'deref',
+]);
 
 /**
  * Whether the clone's result is only borrowed where it is made: `&x.clone()`, `x.clone().len()`,
@@ -72,12 +123,20 @@ function resultOnlyBorrowed(call: SyntaxNode): boolean {
   while (n.parent?.type === 'parenthesized_expression') n = n.parent;
   const p = n.parent;
   if (!p) return false;
-  if (p.type === 'reference_expression') return !p.children.some(c => c.type === 'mutable_specifier');
+  if (p.type === 'reference_expression')
+    return !p.children.some(c => c.type === 'mutable_specifier');
   if (p.type === 'field_expression' && p.childForFieldName('value')?.id === n.id) {
     const outer = p.parent;
-    return outer?.type === 'call_expression' && outer.childForFieldName('function')?.id === p.id && BORROW_RESULT_METHODS.has(p.childForFieldName('field')?.text ?? '');
+    return (
+      outer?.type === 'call_expression' &&
+      outer.childForFieldName('function')?.id === p.id &&
+      BORROW_RESULT_METHODS.has(p.childForFieldName('field')?.text ?? '')
+    );
   }
-  if (p.type === 'binary_expression') return ['==', '!=', '<', '>', '<=', '>='].includes(p.children.find(c => !c.isNamed)?.text ?? '');
+  if (p.type === 'binary_expression')
+    return ['==', '!=', '<', '>', '<=', '>='].includes(
+      p.children.find(c => !c.isNamed)?.text ?? '',
+    );
   return false;
 }
 
@@ -88,13 +147,21 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
   const mutatesInPlace = new Map<string, boolean>();
   const mutatedIn = (file: string): boolean => {
     let m = mutatesInPlace.get(file);
-    if (m === undefined) mutatesInPlace.set(file, (m = /\b(Rc|Arc)::(make_mut|get_mut)\b/.test(ctx.index.fileText(file) ?? '')));
+    if (m === undefined)
+      mutatesInPlace.set(
+        file,
+        (m = /\b(Rc|Arc)::(make_mut|get_mut)\b/.test(ctx.index.fileText(file) ?? '')),
+      );
     return m;
   };
   // Struct fields of type Rc<String> and friends.
   for (const item of ctx.index.items) {
     if (!wanted(ctx, item.span.file)) continue;
-    if (item.kind === 'struct' && !isAllowed(ctx, item, 'clone-hotspot') && !mutatedIn(item.span.file)) {
+    if (
+      item.kind === 'struct' &&
+      !isAllowed(ctx, item, 'clone-hotspot') &&
+      !mutatedIn(item.span.file)
+    ) {
       for (const f of (item as StructItem).fields) {
         const better = typeDoubleAlloc(ctx, item, f.type);
         if (better) out.push(doubleAllocFinding(f.span, f.type.text, better.found, better.suggest));
@@ -105,7 +172,8 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
     const fn = item as FnItem;
     let allowedMemo: boolean | undefined;
     const allowed = () => (allowedMemo ??= isAllowed(ctx, fn, 'clone-hotspot'));
-    const src = ctx.index.fileText(fn.span.file)?.slice(fn.span.startOffset, fn.span.endOffset) ?? '';
+    const src =
+      ctx.index.fileText(fn.span.file)?.slice(fn.span.startOffset, fn.span.endOffset) ?? '';
     // `format!` too: `f.write_str(&format!(..))` has no clone call (the fn-level pre-filter
     // skipped every Debug impl that formats into a temporary String).
     if (!/\.(clone|to_string|to_owned|to_vec)\(\)|\b(Rc|Arc)\b|\bformat!/.test(src)) continue;
@@ -118,13 +186,21 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
       const better = doubleAlloc(ctx, fn.module, lt.type);
       if (!better) continue;
       const decl = findLet(nodes.nodes, name);
-      if (decl && !allowed()) out.push(doubleAllocFinding(spanOf(decl, base), lt.type.text, lt.type.text, better, lt.guessed));
+      if (decl && !allowed())
+        out.push(
+          doubleAllocFinding(spanOf(decl, base), lt.type.text, lt.type.text, better, lt.guessed),
+        );
     }
     for (const call of nodes.nodes) {
-      const fmtd = formattedOnlyBorrowed(call, nodes.body, recv => writeTarget(ctx, fn, locals, recv));
+      const fmtd = formattedOnlyBorrowed(call, nodes.body, recv =>
+        writeTarget(ctx, fn, locals, recv),
+      );
       if (fmtd) {
         const span = spanOf(call, base);
-        if (!commentAllows(fl.lines, span.line, 'clone-hotspot') && !allowed()) out.push(formatFinding(call, fmtd, rangeOf(span), fmtd.loop && rangeOf(spanOf(fmtd.loop, base))));
+        if (!commentAllows(fl.lines, span.line, 'clone-hotspot') && !allowed())
+          out.push(
+            formatFinding(call, fmtd, rangeOf(span), fmtd.loop && rangeOf(spanOf(fmtd.loop, base))),
+          );
         continue;
       }
       if (call.type !== 'call_expression') continue;
@@ -144,7 +220,10 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
       if (commentAllows(fl.lines, span.line, 'clone-hotspot') || allowed()) continue;
       const recv = f.childForFieldName('value')!;
       // `let x = x.to_string();` shadows: the local table knows only the new `x`.
-      const pat = call.parent?.type === 'let_declaration' ? call.parent.childForFieldName('pattern')?.text.replace(/^mut\s+/, '') : undefined;
+      const pat =
+        call.parent?.type === 'let_declaration'
+          ? call.parent.childForFieldName('pattern')?.text.replace(/^mut\s+/, '')
+          : undefined;
       if (pat !== undefined && pat === recv.text) continue;
       const rt = receiverType(ctx, fn, locals, recv);
       const k: Kind = rt ? classify(ctx, fn.module, rt.type) : { kind: 'unknown' };
@@ -152,10 +231,25 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
       // (a channel `Sender`, `Bytes`), and `.to_string()` of one formats a number or a
       // `Display` value, which borrowing cannot replace.
       if (k.kind === 'unknown') continue;
-      if (method === 'to_string' && k.kind !== 'str' && !(k.kind === 'heap' && k.name === 'String')) continue;
+      if (method === 'to_string' && k.kind !== 'str' && !(k.kind === 'heap' && k.name === 'String'))
+        continue;
       const guess = rt?.guessed ? ' (type inferred from its initialiser)' : '';
-      const related: RelatedInfo[] = loopNode ? [{ range: rangeOf(spanOf(loopNode, base)), message: 'runs on every iteration of this loop' }] : [];
-      const data = { kind: 'clone' as const, method, receiverKind: k.kind, guessed: !!rt?.guessed, inLoop: loop, ...(borrowable && method === 'clone' ? { borrow: true } : {}) };
+      const related: RelatedInfo[] = loopNode
+        ? [
+            {
+              range: rangeOf(spanOf(loopNode, base)),
+              message: 'runs on every iteration of this loop',
+            },
+          ]
+        : [];
+      const data = {
+        kind: 'clone' as const,
+        method,
+        receiverKind: k.kind,
+        guessed: !!rt?.guessed,
+        inLoop: loop,
+        ...(borrowable && method === 'clone' ? { borrow: true } : {}),
+      };
       if (k.kind === 'rc' || k.kind === 'arc') {
         if (method !== 'clone') continue;
         out.push({
@@ -176,7 +270,8 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
         continue;
       }
       if (!(k.kind === 'heap' || k.kind === 'str')) continue;
-      const what = k.kind === 'heap' ? `a \`${k.name}\`` : method === 'to_vec' ? 'a `Vec`' : 'a `String`';
+      const what =
+        k.kind === 'heap' ? `a \`${k.name}\`` : method === 'to_vec' ? 'a `Vec`' : 'a `String`';
       const sure = rt && !rt.guessed;
       out.push({
         code: 'clone-hotspot',
@@ -209,7 +304,12 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
  * `write!(recv, ..)` formats in place. Other types have inherent `write_str` methods (a terminal
  * handle's, returning `io::Result`) that `write!` may not reach at all.
  */
-function writeTarget(ctx: RuleContext, fn: FnItem, locals: Map<string, LocalType>, recv: SyntaxNode): boolean {
+function writeTarget(
+  ctx: RuleContext,
+  fn: FnItem,
+  locals: Map<string, LocalType>,
+  recv: SyntaxNode,
+): boolean {
   const t = receiverType(ctx, fn, locals, recv);
   if (!t || t.guessed) return false;
   const d = derefType(t.type);
@@ -217,34 +317,68 @@ function writeTarget(ctx: RuleContext, fn: FnItem, locals: Map<string, LocalType
   const r = ctx.index.resolveType(fn.module, d);
   if (r.kind === 'std') return r.path === 'std::string::String' || r.path === 'std::fmt::Formatter';
   // An unresolved `fmt::Formatter` (a std path the table does not list) still names std's.
-  return r.kind !== 'item' && d.segments[d.segments.length - 1].name === 'Formatter' && (d.segments.length === 1 || d.segments[d.segments.length - 2].name === 'fmt');
+  return (
+    r.kind !== 'item' &&
+    d.segments[d.segments.length - 1].name === 'Formatter' &&
+    (d.segments.length === 1 || d.segments[d.segments.length - 2].name === 'fmt')
+  );
 }
 
-function formattedOnlyBorrowed(node: SyntaxNode, body: SyntaxNode, writeStrOk: (recv: SyntaxNode) => boolean): { callee: string; loop?: SyntaxNode } | undefined {
+function formattedOnlyBorrowed(
+  node: SyntaxNode,
+  body: SyntaxNode,
+  writeStrOk: (recv: SyntaxNode) => boolean,
+): { callee: string; loop?: SyntaxNode } | undefined {
   // `format!(..)` or `x.to_string()`, each node looked at once (this runs on every call and macro
   // of every scanned body).
   if (node.type === 'macro_invocation') {
     if (node.childForFieldName('macro')?.text !== 'format') return undefined;
   } else if (node.type === 'call_expression') {
     const fn = node.childForFieldName('function');
-    if (fn?.type !== 'field_expression' || fn.childForFieldName('field')?.text !== 'to_string' || (node.childForFieldName('arguments')?.namedChildren.length ?? 0) !== 0) return undefined;
+    if (
+      fn?.type !== 'field_expression' ||
+      fn.childForFieldName('field')?.text !== 'to_string' ||
+      (node.childForFieldName('arguments')?.namedChildren.length ?? 0) !== 0
+    )
+      return undefined;
   } else return undefined;
   let n = node;
   // `&format!(..)[..]` borrows a slice of it: the same.
-  if (n.parent?.type === 'index_expression' && n.parent.namedChildren[0]?.id === n.id && n.parent.namedChildren[1]?.type === 'range_expression') n = n.parent;
+  if (
+    n.parent?.type === 'index_expression' &&
+    n.parent.namedChildren[0]?.id === n.id &&
+    n.parent.namedChildren[1]?.type === 'range_expression'
+  )
+    n = n.parent;
   const ref = n.parent;
-  if (ref?.type !== 'reference_expression' || ref.children.some(c => c.type === 'mutable_specifier')) return undefined;
+  if (
+    ref?.type !== 'reference_expression' ||
+    ref.children.some(c => c.type === 'mutable_specifier')
+  )
+    return undefined;
   const args = ref.parent;
   const call = args?.parent;
   if (args?.type !== 'arguments' || call?.type !== 'call_expression') return undefined;
   const f = call.childForFieldName('function');
-  const callee = f?.type === 'field_expression' ? (f.childForFieldName('field')?.text ?? '') : (f?.text ?? '');
+  const callee =
+    f?.type === 'field_expression' ? (f.childForFieldName('field')?.text ?? '') : (f?.text ?? '');
   // `Err(other(&format!(..)))` and `return`/`?` paths run once, on failure: not per iteration.
-  for (let p = call.parent; p && p.id !== body.id; p = p.parent) if (p.type === 'return_expression' || p.type === 'try_expression' || (p.type === 'call_expression' && /^(Err|panic)$/.test(p.childForFieldName('function')?.text ?? ''))) return undefined;
+  for (let p = call.parent; p && p.id !== body.id; p = p.parent)
+    if (
+      p.type === 'return_expression' ||
+      p.type === 'try_expression' ||
+      (p.type === 'call_expression' &&
+        /^(Err|panic)$/.test(p.childForFieldName('function')?.text ?? ''))
+    )
+      return undefined;
   // Only callees that copy the text out of the borrow into a buffer they already own, or format
   // only to panic: `Ident::new(&format!(..))` or `cmd.arg(&format!(..))` need the String anyway.
   if (!['push_str', 'write_str', 'insert_str', 'expect'].includes(callee)) return undefined;
-  if (callee === 'write_str' && (f?.type !== 'field_expression' || !writeStrOk(f.childForFieldName('value')!))) return undefined;
+  if (
+    callee === 'write_str' &&
+    (f?.type !== 'field_expression' || !writeStrOk(f.childForFieldName('value')!))
+  )
+    return undefined;
   const loop = loopAround(call, body);
   // `s.push_str(&format!(..))`, `f.write_str(&x.to_string())`: a temporary String where
   // `write!` formats straight into the destination; worth a note even outside loops.
@@ -252,8 +386,16 @@ function formattedOnlyBorrowed(node: SyntaxNode, body: SyntaxNode, writeStrOk: (
   return loop ? { callee, loop } : undefined;
 }
 
-function formatFinding(node: SyntaxNode, f: { callee: string }, range: Range, loopRange: Range | undefined): CloneFinding {
-  const what = node.type === 'macro_invocation' ? '`format!`' : `\`${node.text.length > 40 ? '..' : node.text}\``;
+function formatFinding(
+  node: SyntaxNode,
+  f: { callee: string },
+  range: Range,
+  loopRange: Range | undefined,
+): CloneFinding {
+  const what =
+    node.type === 'macro_invocation'
+      ? '`format!`'
+      : `\`${node.text.length > 40 ? '..' : node.text}\``;
   const help =
     f.callee === 'push_str' || f.callee === 'write_str'
       ? `write into the destination with \`write!(${f.callee === 'write_str' ? 'f' : 's'}, ..)\` instead (\`std::fmt::Write\`)`
@@ -264,25 +406,51 @@ function formatFinding(node: SyntaxNode, f: { callee: string }, range: Range, lo
     code: 'clone-hotspot',
     severity: 'info',
     message: `${what} allocates a \`String\`${loopRange ? ' on every iteration' : ''} only to lend it to \`${f.callee}\``,
-    notes: [`an allocation, a formatting pass and a free${loopRange ? ' per iteration' : ''}`, help],
+    notes: [
+      `an allocation, a formatting pass and a free${loopRange ? ' per iteration' : ''}`,
+      help,
+    ],
     range,
-    related: loopRange ? [{ range: loopRange, message: 'runs on every iteration of this loop' }] : [],
+    related: loopRange
+      ? [{ range: loopRange, message: 'runs on every iteration of this loop' }]
+      : [],
     fixes: [],
-    data: { kind: 'clone', method: node.type === 'macro_invocation' ? 'format' : 'to_string', receiverKind: 'unknown', guessed: false, inLoop: !!loopRange },
+    data: {
+      kind: 'clone',
+      method: node.type === 'macro_invocation' ? 'format' : 'to_string',
+      receiverKind: 'unknown',
+      guessed: false,
+      inLoop: !!loopRange,
+    },
   };
 }
 
 function borrowFix(ctx: RuleContext, fn: FnItem, call: SyntaxNode, recv: SyntaxNode): Fix {
   const text = ctx.index.fileText(fn.span.file)!;
-  return { title: `Borrow \`${recv.text}\` instead of cloning it (one allocation and copy less per ${inLoopText(call)})`, preferred: true, edits: [editAt(fn.span.file, text, call.startIndex, call.endIndex, `&${recv.text}`)] };
+  return {
+    title: `Borrow \`${recv.text}\` instead of cloning it (one allocation and copy less per ${inLoopText(call)})`,
+    preferred: true,
+    edits: [editAt(fn.span.file, text, call.startIndex, call.endIndex, `&${recv.text}`)],
+  };
 }
 
 function inLoopText(call: SyntaxNode): string {
-  for (let p = call.parent; p; p = p.parent) if (p.type === 'function_item') break; else if (p.type === 'for_expression' || p.type === 'while_expression' || p.type === 'loop_expression') return 'iteration';
+  for (let p = call.parent; p; p = p.parent)
+    if (p.type === 'function_item') break;
+    else if (
+      p.type === 'for_expression' ||
+      p.type === 'while_expression' ||
+      p.type === 'loop_expression'
+    )
+      return 'iteration';
   return 'call';
 }
 
-function typeDoubleAlloc(ctx: RuleContext, item: Item, t: TypeExpr): { found: string; suggest: string } | undefined {
+function typeDoubleAlloc(
+  ctx: RuleContext,
+  item: Item,
+  t: TypeExpr,
+): { found: string; suggest: string } | undefined {
   const d = doubleAlloc(ctx, item.module, t);
   if (d) return { found: t.text, suggest: d };
   // Inside containers: Vec<Rc<String>>.
@@ -296,7 +464,13 @@ function typeDoubleAlloc(ctx: RuleContext, item: Item, t: TypeExpr): { found: st
   return undefined;
 }
 
-function doubleAllocFinding(span: Parameters<typeof rangeOf>[0], written: string, found: string, suggest: string, guessed = false): CloneFinding {
+function doubleAllocFinding(
+  span: Parameters<typeof rangeOf>[0],
+  written: string,
+  found: string,
+  suggest: string,
+  guessed = false,
+): CloneFinding {
   return {
     code: 'clone-hotspot',
     severity: guessed ? 'hint' : 'info',

@@ -5,4 +5,11 @@
  */
 import type { RuleCode } from './types';
 
-export const ALL_RULES: RuleCode[] = ['large-error', 'large-enum-variant', 'large-move', 'async-trait-box', 'clone-hotspot', 'large-future'];
+export const ALL_RULES: RuleCode[] = [
+  'large-error',
+  'large-enum-variant',
+  'large-move',
+  'async-trait-box',
+  'clone-hotspot',
+  'large-future',
+];

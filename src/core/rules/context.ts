@@ -58,17 +58,36 @@ export function fileLines(ctx: RuleContext, file: string): FileLines | undefined
 }
 
 export function rangeOf(s: Span): Range {
-  return { file: s.file, line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn };
+  return {
+    file: s.file,
+    line: s.line,
+    column: s.column,
+    endLine: s.endLine,
+    endColumn: s.endColumn,
+  };
 }
 
 function allowsIn(args: string, code: RuleCode): boolean {
   const lint = clippyLints[code];
   const group = clippyGroups[code];
-  return args.split(',').map(a => a.trim().replace(/\s+/g, '')).some(a => a === lint || a === 'clippy::all' || (!!group && a === group) || a === `alloc_lens::${code.replace(/-/g, '_')}`);
+  return args
+    .split(',')
+    .map(a => a.trim().replace(/\s+/g, ''))
+    .some(
+      a =>
+        a === lint ||
+        a === 'clippy::all' ||
+        (!!group && a === group) ||
+        a === `alloc_lens::${code.replace(/-/g, '_')}`,
+    );
 }
 
 /** `// alloc-lens: allow(code)` on the line just above `line` (1-based), or on an attribute block above. */
-export function commentAllows(text: string | string[] | undefined, line: number, code: RuleCode): boolean {
+export function commentAllows(
+  text: string | string[] | undefined,
+  line: number,
+  code: RuleCode,
+): boolean {
   if (!text) return false;
   const lines = typeof text === 'string' ? text.split('\n') : text;
   for (let l = line - 2; l >= 0 && l >= line - 12; l--) {
@@ -76,7 +95,8 @@ export function commentAllows(text: string | string[] | undefined, line: number,
     const m = /^\/\/\s*alloc-lens:\s*allow\(([^)]*)\)/.exec(t);
     if (m) return m[1].split(',').some(c => c.trim() === code || c.trim() === 'all');
     // Skip over attributes and doc comments between the comment and the item.
-    if (!(t.startsWith('#[') || t.startsWith('///') || t.startsWith('//!') || t === '')) return false;
+    if (!(t.startsWith('#[') || t.startsWith('///') || t.startsWith('//!') || t === ''))
+      return false;
   }
   return false;
 }
@@ -87,7 +107,9 @@ export function ownerOf(ctx: RuleContext, item: Item): Item | undefined {
   ctx.owners ??= new Map();
   let list = ctx.owners.get(item.span.file);
   if (!list) {
-    list = ctx.index.itemsInFile(item.span.file).filter(i => i.kind === 'impl' || i.kind === 'trait');
+    list = ctx.index
+      .itemsInFile(item.span.file)
+      .filter(i => i.kind === 'impl' || i.kind === 'trait');
     ctx.owners.set(item.span.file, list);
   }
   const s = item.span;
@@ -146,7 +168,8 @@ export function isAllowed(ctx: RuleContext, item: Item, code: RuleCode, owner?: 
   let mod = item.module;
   while (mod.includes('::')) {
     const m = ctx.index.itemByPath(mod);
-    if (m && m.kind === 'mod' && m.attrs.some(a => allowAttr(a) && allowsIn(a.args, code))) return true;
+    if (m && m.kind === 'mod' && m.attrs.some(a => allowAttr(a) && allowsIn(a.args, code)))
+      return true;
     mod = mod.slice(0, mod.lastIndexOf('::'));
   }
   for (const file of new Set([item.span.file, crateRoot(ctx, item)])) {
@@ -163,7 +186,9 @@ export function wanted(ctx: RuleContext, file: string): boolean {
 
 /** `50000` -> `50,000` (what `toLocaleString('en-US')` gives, without ICU's cost). */
 export function fmt(n: number): string {
-  return Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',') : n.toLocaleString('en-US');
+  return Number.isSafeInteger(n)
+    ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+    : n.toLocaleString('en-US');
 }
 
 export type Rule = (ctx: RuleContext) => Finding[];
@@ -200,7 +225,10 @@ export interface RuleModule<C extends RuleCode = RuleCode> {
   profile: {
     measure: Measure;
     /** Extra hot lines (besides the finding's own range) that count as evidence. */
-    evidence?: <L>(f: Extract<Finding, { code: C }>, h: EvidenceHelpers<L>) => ((h: L) => boolean)[];
+    evidence?: <L>(
+      f: Extract<Finding, { code: C }>,
+      h: EvidenceHelpers<L>,
+    ) => ((h: L) => boolean)[];
   };
   check: (ctx: RuleContext) => Extract<Finding, { code: C }>[];
 }

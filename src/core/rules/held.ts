@@ -17,10 +17,31 @@ import type { RuleContext } from './context';
 
 /** Collections of many values (std and common crates' ones), by their last path segment. */
 const BULK = new Set([
-  'Vec', 'VecDeque', 'LinkedList', 'BinaryHeap', 'HashMap', 'HashSet', 'BTreeMap', 'BTreeSet',
-  'SmallVec', 'ArrayVec', 'TinyVec', 'ThinVec', 'IndexMap', 'IndexSet', 'Slab', 'DashMap', 'IndexVec',
+  'Vec',
+  'VecDeque',
+  'LinkedList',
+  'BinaryHeap',
+  'HashMap',
+  'HashSet',
+  'BTreeMap',
+  'BTreeSet',
+  'SmallVec',
+  'ArrayVec',
+  'TinyVec',
+  'ThinVec',
+  'IndexMap',
+  'IndexSet',
+  'Slab',
+  'DashMap',
+  'IndexVec',
   // Channels and queues hold every value sent and not yet received.
-  'Sender', 'SyncSender', 'Receiver', 'UnboundedSender', 'UnboundedReceiver', 'SegQueue', 'ArrayQueue',
+  'Sender',
+  'SyncSender',
+  'Receiver',
+  'UnboundedSender',
+  'UnboundedReceiver',
+  'SegQueue',
+  'ArrayQueue',
 ]);
 
 /** Where a type's values are seen held. */
@@ -65,7 +86,8 @@ function crateOf(item: Item): string {
 /** Walk the crate's declarations once and record what holds what. */
 function collect(ctx: RuleContext, crate: string): CrateFacts {
   const f: CrateFacts = { heldIn: new Map(), bulk: new Map(), error: new Map() };
-  const active = (it: { module: string; attrs: Item['attrs'] }) => it.attrs.length === 0 || (ctx.index.isActive?.(it.module, it.attrs) ?? true);
+  const active = (it: { module: string; attrs: Item['attrs'] }) =>
+    it.attrs.length === 0 || (ctx.index.isActive?.(it.module, it.attrs) ?? true);
   const item = (it: Item) => it.path;
   /** Record every workspace type `t` mentions; `bulk`: inside a collection. */
   const walk = (t: TypeExpr, module: string, at: At, bulk: boolean, depth = 0): void => {
@@ -87,14 +109,19 @@ function collect(ctx: RuleContext, crate: string): CrateFacts {
         return;
       case 'path': {
         const last = t.segments[t.segments.length - 1];
-        const r = t.qself || (t.segments.length === 1 && last.args.length === 0 && /^[A-Z]$/.test(last.name)) ? undefined : ctx.index.resolveType(module, t);
+        const r =
+          t.qself ||
+          (t.segments.length === 1 && last.args.length === 0 && /^[A-Z]$/.test(last.name))
+            ? undefined
+            : ctx.index.resolveType(module, t);
         const many = bulk || BULK.has(last.name);
         const args = last.args.flatMap(a => (a.kind === 'type' ? [a.type] : []));
         if (r?.kind === 'std' && /(^|::)Result$/.test(r.path) && args.length === 2) {
           const e = args[1];
           if (e.kind === 'path') {
             const er = ctx.index.resolveType(module, e);
-            if (er.kind === 'item' && !f.error.has(er.item.path)) f.error.set(er.item.path, { what: t.text, span: at.span, via: [] });
+            if (er.kind === 'item' && !f.error.has(er.item.path))
+              f.error.set(er.item.path, { what: t.text, span: at.span, via: [] });
           }
         }
         if (r?.kind === 'item') {
@@ -105,9 +132,11 @@ function collect(ctx: RuleContext, crate: string): CrateFacts {
             f.heldIn.set(p, list);
           }
           // A field says more than a fn parameter: keep the best-ranked evidence.
-          if (many && (f.bulk.get(p)?.rank ?? 9) > at.rank) f.bulk.set(p, { what: at.what, span: at.span, via: [], rank: at.rank });
+          if (many && (f.bulk.get(p)?.rank ?? 9) > at.rank)
+            f.bulk.set(p, { what: at.what, span: at.span, via: [], rank: at.rank });
           // An alias to a collection (`type Items = Vec<E>`) is one too.
-          if (r.item.kind === 'type' && r.item.target && depth < 20) walk(r.item.target, r.item.module, at, many, depth + 1);
+          if (r.item.kind === 'type' && r.item.target && depth < 20)
+            walk(r.item.target, r.item.module, at, many, depth + 1);
         }
         for (const a of args) walk(a, module, at, many, depth + 1);
         return;
@@ -122,25 +151,73 @@ function collect(ctx: RuleContext, crate: string): CrateFacts {
     switch (it.kind) {
       case 'struct':
       case 'union':
-        for (const fl of it.fields) if (active({ module: it.module, attrs: fl.attrs })) walk(fl.type, it.module, { owner: item(it), what: `${name}.${fl.name}: ${fl.type.text}`, span: fl.span, rank: 0 }, false);
+        for (const fl of it.fields)
+          if (active({ module: it.module, attrs: fl.attrs }))
+            walk(
+              fl.type,
+              it.module,
+              {
+                owner: item(it),
+                what: `${name}.${fl.name}: ${fl.type.text}`,
+                span: fl.span,
+                rank: 0,
+              },
+              false,
+            );
         break;
       case 'enum':
         for (const v of (it as EnumItem).variants) {
           if (!active({ module: it.module, attrs: v.attrs })) continue;
-          for (const fl of v.fields) walk(fl.type, it.module, { owner: item(it), what: `${name}::${v.name}${v.shape === 'named' ? `.${fl.name}` : ''}: ${fl.type.text}`, span: fl.span, rank: 0 }, false);
+          for (const fl of v.fields)
+            walk(
+              fl.type,
+              it.module,
+              {
+                owner: item(it),
+                what: `${name}::${v.name}${v.shape === 'named' ? `.${fl.name}` : ''}: ${fl.type.text}`,
+                span: fl.span,
+                rank: 0,
+              },
+              false,
+            );
         }
         break;
       case 'type':
-        if (it.target) walk(it.target, it.module, { what: `type ${name} = ${it.target.text}`, span: it.span, rank: 1 }, false);
+        if (it.target)
+          walk(
+            it.target,
+            it.module,
+            { what: `type ${name} = ${it.target.text}`, span: it.span, rank: 1 },
+            false,
+          );
         break;
       case 'const':
       case 'static':
-        if (it.type) walk(it.type, it.module, { what: `${it.kind} ${name}: ${it.type.text}`, span: it.span, rank: 2 }, false);
+        if (it.type)
+          walk(
+            it.type,
+            it.module,
+            { what: `${it.kind} ${name}: ${it.type.text}`, span: it.span, rank: 2 },
+            false,
+          );
         break;
       case 'fn': {
         const fn = it as FnItem;
-        for (const p of fn.params) if (p.type) walk(p.type, it.module, { what: `${name}(${p.pattern}: ${p.type.text})`, span: p.span, rank: 3 }, false);
-        if (fn.returnType) walk(fn.returnType, it.module, { what: `${name}() -> ${fn.returnType.text}`, span: fn.signatureSpan, rank: 3 }, false);
+        for (const p of fn.params)
+          if (p.type)
+            walk(
+              p.type,
+              it.module,
+              { what: `${name}(${p.pattern}: ${p.type.text})`, span: p.span, rank: 3 },
+              false,
+            );
+        if (fn.returnType)
+          walk(
+            fn.returnType,
+            it.module,
+            { what: `${name}() -> ${fn.returnType.text}`, span: fn.signatureSpan, rank: 3 },
+            false,
+          );
         break;
       }
       default:

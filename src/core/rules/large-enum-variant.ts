@@ -4,7 +4,15 @@
  * sizes). Every value of the enum, whichever variant it holds, occupies the largest size.
  */
 import type { EnumItem } from '../model';
-import { fmt, fromForeignMacro, isAllowed, rangeOf, wanted, type RuleContext, type RuleModule } from './context';
+import {
+  fmt,
+  fromForeignMacro,
+  isAllowed,
+  rangeOf,
+  wanted,
+  type RuleContext,
+  type RuleModule,
+} from './context';
 import type { Finding } from './types';
 import { boxVariantFix, isCopy } from '../fixes/box-variant';
 import { holdingOf } from './held';
@@ -22,7 +30,9 @@ export function largeEnumVariant(ctx: RuleContext): LargeEnumFinding[] {
     if (fromForeignMacro(ctx, e)) continue;
     const l = ctx.engine.layoutOfItem(e);
     if (!l.variants || l.error) continue;
-    const sorted = l.variants.map((v, i) => ({ ...v, i })).sort((a, b) => b.fieldsSize - a.fieldsSize);
+    const sorted = l.variants
+      .map((v, i) => ({ ...v, i }))
+      .sort((a, b) => b.fieldsSize - a.fieldsSize);
     if (sorted.length < 2) continue;
     const [big, second] = sorted;
     // The verdict holds only when every other variant's size is exact: a lower bound on the
@@ -31,7 +41,9 @@ export function largeEnumVariant(ctx: RuleContext): LargeEnumFinding[] {
     // The enum's own unbound type parameters count as 0 bytes, as in clippy (which measures the
     // generic definition): `enum E<T> { A(T), B([u8; 512]) }` is reported.
     const params = new Set(e.generics.filter(g => g.kind === 'type').map(g => g.name));
-    const onlyParams = (l.unknownParts ?? []).every(u => params.has(u.replace(/ \(generic parameter\)$/, ''))) && !!l.unknownParts?.length;
+    const onlyParams =
+      (l.unknownParts ?? []).every(u => params.has(u.replace(/ \(generic parameter\)$/, ''))) &&
+      !!l.unknownParts?.length;
     if (!onlyParams && sorted.slice(1).some(v => v.status !== 'exact')) continue;
     // Layout variants are the compiled ones (inactive #[cfg] variants are left out): match by name.
     const decl = (name: string) => e.variants.find(v => v.name === name)!;
@@ -39,7 +51,11 @@ export function largeEnumVariant(ctx: RuleContext): LargeEnumFinding[] {
     if (diff <= threshold) continue;
     if (isAllowed(ctx, e, 'large-enum-variant')) continue;
     const atLeast = big.status === 'exact' ? '' : 'at least ';
-    const sizes = sorted.slice(0, 4).map(v => `${v.name} ${fmt(v.fieldsSize)}`).join(', ') + (sorted.length > 4 ? ', ...' : '');
+    const sizes =
+      sorted
+        .slice(0, 4)
+        .map(v => `${v.name} ${fmt(v.fieldsSize)}`)
+        .join(', ') + (sorted.length > 4 ? ', ...' : '');
     const copy = isCopy(ctx, e);
     const fix = copy ? undefined : boxVariantFix(ctx, e, second.fieldsSize + threshold);
     // Clippy reports every such enum; whether boxing pays depends on how many values are alive
@@ -63,16 +79,42 @@ export function largeEnumVariant(ctx: RuleContext): LargeEnumFinding[] {
       notes: [
         `every \`${e.name}\` is ${l.status === 'exact' ? '' : 'at least '}${fmt(l.size)} bytes, whichever variant it holds (field bytes per variant: ${sizes})`,
         how,
-        copy ? 'boxing a variant would make the type no longer `Copy`' : `box the payload of \`${big.name}\` (threshold ${fmt(threshold)} bytes)`,
+        copy
+          ? 'boxing a variant would make the type no longer `Copy`'
+          : `box the payload of \`${big.name}\` (threshold ${fmt(threshold)} bytes)`,
       ],
       range: rangeOf(e.nameSpan),
       related: [
-        { range: rangeOf(decl(big.name).span), message: `the largest variant \`${big.name}\` holds ${atLeast}${fmt(big.fieldsSize)} bytes` },
-        { range: rangeOf(decl(second.name).span), message: `the second largest variant \`${second.name}\` holds ${fmt(second.fieldsSize)} bytes` },
-        ...(evidence ? [{ range: rangeOf(evidence.span), message: held === 'bulk' ? `holds many \`${e.name}\` values` : `\`${e.name}\` is the error type here` }] : []),
+        {
+          range: rangeOf(decl(big.name).span),
+          message: `the largest variant \`${big.name}\` holds ${atLeast}${fmt(big.fieldsSize)} bytes`,
+        },
+        {
+          range: rangeOf(decl(second.name).span),
+          message: `the second largest variant \`${second.name}\` holds ${fmt(second.fieldsSize)} bytes`,
+        },
+        ...(evidence
+          ? [
+              {
+                range: rangeOf(evidence.span),
+                message:
+                  held === 'bulk'
+                    ? `holds many \`${e.name}\` values`
+                    : `\`${e.name}\` is the error type here`,
+              },
+            ]
+          : []),
       ],
       fixes: fix ? [fix] : [],
-      data: { enumSize: l.size, largest: big.fieldsSize, second: second.fieldsSize, threshold, exact: l.status === 'exact', type: e.name, held },
+      data: {
+        enumSize: l.size,
+        largest: big.fieldsSize,
+        second: second.fieldsSize,
+        threshold,
+        exact: l.status === 'exact',
+        type: e.name,
+        held,
+      },
     });
   }
   return out;
@@ -80,17 +122,23 @@ export function largeEnumVariant(ctx: RuleContext): LargeEnumFinding[] {
 
 export const largeEnumVariantRule: RuleModule<'large-enum-variant'> = {
   code: 'large-enum-variant',
-  summary: 'One enum variant is much larger than the others: every value occupies the largest size.',
+  summary:
+    'One enum variant is much larger than the others: every value occupies the largest size.',
   clippyLint: 'clippy::large_enum_variant',
   clippyGroup: 'clippy::perf',
-  settings: { editor: ['allocLens.enumVariantSizeThreshold'], clippyToml: ['enum-variant-size-threshold'] },
+  settings: {
+    editor: ['allocLens.enumVariantSizeThreshold'],
+    clippyToml: ['enum-variant-size-threshold'],
+  },
   profile: {
     measure: 'copy',
     // Hot where the type is named, and where large-error fns returning it are called.
     evidence: (f, h) => {
       const name = f.data.type;
       const re = new RegExp(`\\b${name}\\b`);
-      const fns = h.findings.flatMap(g => (g.code === 'large-error' && re.test(g.data.errType) ? [g.data.fn] : []));
+      const fns = h.findings.flatMap(g =>
+        g.code === 'large-error' && re.test(g.data.errType) ? [g.data.fn] : [],
+      );
       return [h.mentions(name), ...(fns.length ? [h.calls(fns), h.inFn(fns)] : [])];
     },
   },

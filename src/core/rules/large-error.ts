@@ -7,7 +7,16 @@ import type { EnumItem, FnItem, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
 import { spanOf } from '../index/syntax';
 import { parseTypeText } from '../index/type-text';
-import { commentAllows, fileLines, fmt, isAllowed, rangeOf, wanted, type RuleContext, type RuleModule } from './context';
+import {
+  commentAllows,
+  fileLines,
+  fmt,
+  isAllowed,
+  rangeOf,
+  wanted,
+  type RuleContext,
+  type RuleModule,
+} from './context';
 import { errPartOf, type ErrPart } from './result-type';
 import { fnScan } from './locals';
 import type { Finding, Fix, Range, RelatedInfo } from './types';
@@ -19,7 +28,9 @@ type LargeErrorFinding = Extract<Finding, { code: 'large-error' }>;
 /** What clippy compares: for an enum, its largest variant's field bytes (generic args bound). */
 function measuredErr(part: ErrPart): number {
   const vs = part.err.variants;
-  return vs && vs.length ? vs.reduce((m, v) => Math.max(m, v.fieldsSize), -Infinity) : part.err.size;
+  return vs && vs.length
+    ? vs.reduce((m, v) => Math.max(m, v.fieldsSize), -Infinity)
+    : part.err.size;
 }
 
 function okSize(ctx: RuleContext, part: ErrPart, module: string): number {
@@ -31,7 +42,15 @@ function okSize(ctx: RuleContext, part: ErrPart, module: string): number {
   return l.error ? 0 : l.size;
 }
 
-function finding(ctx: RuleContext, part: ErrPart, range: Range, fnName: string, module: string, fixes: Fix[], closure: boolean): LargeErrorFinding {
+function finding(
+  ctx: RuleContext,
+  part: ErrPart,
+  range: Range,
+  fnName: string,
+  module: string,
+  fixes: Fix[],
+  closure: boolean,
+): LargeErrorFinding {
   const threshold = ctx.settings.largeErrorThreshold;
   const atLeast = part.err.status === 'exact' ? '' : 'at least ';
   const errName = part.errExpr.text;
@@ -41,10 +60,20 @@ function finding(ctx: RuleContext, part: ErrPart, range: Range, fnName: string, 
   ];
   if (part.err.largest) notes.push(`largest contributor: \`${part.err.largest}\``);
   // Boxing `E` leaves a Result of about max(Ok, 8) bytes plus a tag: say so when Ok is large too.
-  if (ok >= threshold || ok * 4 >= part.err.size * 3) notes.push(`the \`Ok\` type is ${fmt(ok)} bytes too, so boxing the error shrinks the \`Result\` only to about ${fmt(ok + 8)} bytes: shrink or box the \`Ok\` value as well`);
-  else notes.push(`box the large part of \`${errName}\` or return \`Result<_, Box<${errName}>>\` (threshold ${fmt(threshold)} bytes)`);
+  if (ok >= threshold || ok * 4 >= part.err.size * 3)
+    notes.push(
+      `the \`Ok\` type is ${fmt(ok)} bytes too, so boxing the error shrinks the \`Result\` only to about ${fmt(ok + 8)} bytes: shrink or box the \`Ok\` value as well`,
+    );
+  else
+    notes.push(
+      `box the large part of \`${errName}\` or return \`Result<_, Box<${errName}>>\` (threshold ${fmt(threshold)} bytes)`,
+    );
   const related: RelatedInfo[] = [];
-  if (part.errItem) related.push({ range: rangeOf(part.errItem.nameSpan), message: `\`${part.errItem.name}\` is defined here (${atLeast}${fmt(part.err.size)} bytes)` });
+  if (part.errItem)
+    related.push({
+      range: rangeOf(part.errItem.nameSpan),
+      message: `\`${part.errItem.name}\` is defined here (${atLeast}${fmt(part.err.size)} bytes)`,
+    });
   if (fixes.length > 0) fixes[0].preferred = true;
   return {
     code: 'large-error',
@@ -54,7 +83,17 @@ function finding(ctx: RuleContext, part: ErrPart, range: Range, fnName: string, 
     range,
     related,
     fixes,
-    data: { errSize: part.err.size, resultSize: part.result.size, okSize: ok, threshold, exact: part.err.status === 'exact', errType: errName, errPath: part.errItem?.path, fn: fnName, ...(closure ? { closure } : {}) },
+    data: {
+      errSize: part.err.size,
+      resultSize: part.result.size,
+      okSize: ok,
+      threshold,
+      exact: part.err.status === 'exact',
+      errType: errName,
+      errPath: part.errItem?.path,
+      fn: fnName,
+      ...(closure ? { closure } : {}),
+    },
   };
 }
 
@@ -67,10 +106,16 @@ function finding(ctx: RuleContext, part: ErrPart, range: Range, fnName: string, 
  */
 function givesSelfBack(fn: FnItem, part: ErrPart): boolean {
   if (!fn.params.some(p => p.isSelf && !p.type && /^(mut\s+)?self$/.test(p.pattern))) return false;
-  const self = fn.owner?.selfType?.kind === 'path' ? fn.owner.selfType.segments[fn.owner.selfType.segments.length - 1].name : undefined;
+  const self =
+    fn.owner?.selfType?.kind === 'path'
+      ? fn.owner.selfType.segments[fn.owner.selfType.segments.length - 1].name
+      : undefined;
   const names = new Set(['Self', ...(self ? [self] : [])]);
   const walk = (t: TypeExpr): boolean => {
-    if (t.kind === 'path') return t.segments.some(sg => names.has(sg.name) || sg.args.some(a => a.kind === 'type' && walk(a.type)));
+    if (t.kind === 'path')
+      return t.segments.some(
+        sg => names.has(sg.name) || sg.args.some(a => a.kind === 'type' && walk(a.type)),
+      );
     if (t.kind === 'tuple') return t.elems.some(walk);
     return false;
   };
@@ -95,7 +140,10 @@ export function largeError(ctx: RuleContext): LargeErrorFinding[] {
       const part = errPartOf(ctx, fn.returnType, fn.module, fn);
       if (isLarge(ctx, part) && !givesSelfBack(fn, part) && !isAllowed(ctx, fn, 'large-error')) {
         const fixes: Fix[] = [];
-        const errEnum = part.errItem?.kind === 'enum' && part.errItem.generics.every(g => g.kind === 'lifetime') ? (part.errItem as EnumItem) : undefined;
+        const errEnum =
+          part.errItem?.kind === 'enum' && part.errItem.generics.every(g => g.kind === 'lifetime')
+            ? (part.errItem as EnumItem)
+            : undefined;
         if (errEnum) {
           const f = boxVariantFix(ctx, errEnum, ctx.settings.largeErrorThreshold - 1, true);
           if (f) fixes.push(f);
@@ -119,7 +167,19 @@ function inTail(node: SyntaxNode, body: SyntaxNode): boolean {
     if (p.type === 'block' && p.lastNamedChild?.id !== n.id) return false;
     // A trailing `match`/`if` without `;` is an expression_statement in tree-sitter's grammar.
     if (p.type === 'expression_statement' && p.text.trimEnd().endsWith(';')) return false;
-    if (!['expression_statement', 'match_arm', 'match_block', 'match_expression', 'block', 'if_expression', 'else_clause', 'parenthesized_expression'].includes(p.type)) return false;
+    if (
+      ![
+        'expression_statement',
+        'match_arm',
+        'match_block',
+        'match_expression',
+        'block',
+        'if_expression',
+        'else_clause',
+        'parenthesized_expression',
+      ].includes(p.type)
+    )
+      return false;
     if (p.type === 'match_expression' && p.childForFieldName('value')?.id === n.id) return false;
     if (p.type === 'if_expression' && p.childForFieldName('condition')?.id === n.id) return false;
   }
@@ -137,7 +197,9 @@ function inferredResult(fn: FnItem, c: SyntaxNode, body: SyntaxNode, nodes: Synt
   const cb = c.childForFieldName('body');
   const tail = cb?.type === 'block' ? cb.lastNamedChild : cb;
   if (name?.type !== 'identifier' || !tail || !/^(Ok|Err)\s*\(/.test(tail.text)) return false;
-  const calls = nodes.filter(n => n.type === 'call_expression' && n.childForFieldName('function')?.text === name.text);
+  const calls = nodes.filter(
+    n => n.type === 'call_expression' && n.childForFieldName('function')?.text === name.text,
+  );
   return calls.length > 0 && calls.some(call => inTail(call, body));
 }
 
@@ -171,14 +233,22 @@ function closures(ctx: RuleContext, fn: FnItem): LargeErrorFinding[] {
     // `|| Ok::<T, E>(..)`: the turbofish names the Result.
     const cb = c.childForFieldName('body');
     const tail = cb?.type === 'block' ? cb.lastNamedChild : cb;
-    const fish = !rt && !inferred && tail ? /^(Ok|Err)\s*::\s*(<[\s\S]*>)\s*\(/.exec(tail.text) : null;
-    let te = rt ? parseTypeText(rt.text) : inferred ? fn.returnType : fish ? parseTypeText(`Result${fish[2]}`) : undefined;
+    const fish =
+      !rt && !inferred && tail ? /^(Ok|Err)\s*::\s*(<[\s\S]*>)\s*\(/.exec(tail.text) : null;
+    let te = rt
+      ? parseTypeText(rt.text)
+      : inferred
+        ? fn.returnType
+        : fish
+          ? parseTypeText(`Result${fish[2]}`)
+          : undefined;
     if (!te) continue;
     te = withLocalAliases(te, scan.body);
     const part = errPartOf(ctx, te, fn.module, inferred ? fn : undefined);
     if (!isLarge(ctx, part)) continue;
     const span = spanOf(rt ?? c.childForFieldName('parameters') ?? c, base);
-    if (isAllowed(ctx, fn, 'large-error') || commentAllows(fl.lines, span.line, 'large-error')) continue;
+    if (isAllowed(ctx, fn, 'large-error') || commentAllows(fl.lines, span.line, 'large-error'))
+      continue;
     out.push(finding(ctx, part, rangeOf(span), fn.name, fn.module, [], true));
   }
   return out;
@@ -189,7 +259,10 @@ export const largeErrorRule: RuleModule<'large-error'> = {
   summary: 'A function returns Result<T, E> with a large E: every return copies it, Ok or not.',
   clippyLint: 'clippy::result_large_err',
   clippyGroup: 'clippy::perf',
-  settings: { editor: ['allocLens.largeErrorThreshold'], clippyToml: ['large-error-threshold', 'large-error-ignored'] },
+  settings: {
+    editor: ['allocLens.largeErrorThreshold'],
+    clippyToml: ['large-error-threshold', 'large-error-ignored'],
+  },
   profile: {
     measure: 'copy',
     // The copies happen at the fn's call sites and inside it.

@@ -38,9 +38,17 @@ function withinBudget(ctx: RuleContext, file: string): boolean {
   const text = ctx.index.fileText(file);
   if (!text) return true;
   let n = 0;
-  for (let i = text.indexOf('async'); i >= 0 && n <= MAX_ASYNC_PER_FILE; i = text.indexOf('async', i + 5)) n++;
+  for (
+    let i = text.indexOf('async');
+    i >= 0 && n <= MAX_ASYNC_PER_FILE;
+    i = text.indexOf('async', i + 5)
+  )
+    n++;
   if (n <= MAX_ASYNC_PER_FILE) return true;
-  ctx.index.warnings.push({ file, message: `large-future: more than ${MAX_ASYNC_PER_FILE} \`async\` in this file: its futures were not sized (analysis budget)` });
+  ctx.index.warnings.push({
+    file,
+    message: `large-future: more than ${MAX_ASYNC_PER_FILE} \`async\` in this file: its futures were not sized (analysis budget)`,
+  });
   return false;
 }
 
@@ -62,7 +70,11 @@ export function largeFuture(ctx: RuleContext): Extract<Finding, { code: 'large-f
       if (owner && isAllowed(ctx, owner as FnItem, 'large-future')) continue;
       const big = a.size >= threshold;
       const atLeast = a.status === 'lower-bound' ? 'at least ' : '';
-      const fix: Fix = { title: `Box the awaited future: \`Box::pin(${operand.length > 40 ? operand.slice(0, 37) + '...' : operand}).await\``, preferred: true, edits: [editAt(f.file, text, a.operandStart, a.operandEnd, `Box::pin(${operand})`)] };
+      const fix: Fix = {
+        title: `Box the awaited future: \`Box::pin(${operand.length > 40 ? operand.slice(0, 37) + '...' : operand}).await\``,
+        preferred: true,
+        edits: [editAt(f.file, text, a.operandStart, a.operandEnd, `Box::pin(${operand})`)],
+      };
       const local = a.future && boxLocal(ctx, a.future);
       const range = editAt(f.file, text, a.operandStart, a.endOffset, '').range;
       out.push({
@@ -71,13 +83,34 @@ export function largeFuture(ctx: RuleContext): Extract<Finding, { code: 'large-f
         message: `awaiting \`${a.callee}\` stores its ${atLeast}${fmt(a.size)}-byte future in this future`,
         notes: [
           `\`${f.fn.split('::').slice(-1)[0]}\`'s own future is ${fmt(f.size)} bytes, and every spawn, \`select!\`, \`join!\` and return moves it`,
-          big ? `the threshold is ${fmt(threshold)} bytes (clippy \`future-size-threshold\`)` : `above tokio's ${fmt(low)}-byte boxing level (tokio boxes spawned futures larger than that)`,
+          big
+            ? `the threshold is ${fmt(threshold)} bytes (clippy \`future-size-threshold\`)`
+            : `above tokio's ${fmt(low)}-byte boxing level (tokio boxes spawned futures larger than that)`,
           'box it with `Box::pin(..).await` so only a pointer is stored',
         ],
         range,
-        related: a.target ? [{ range: { file: a.target.file, line: a.target.line, column: a.target.column, endLine: a.target.line, endColumn: a.target.column + 1 }, message: `\`${a.callee}\`'s future is defined here (${fmt(a.size)} bytes)` }] : [],
+        related: a.target
+          ? [
+              {
+                range: {
+                  file: a.target.file,
+                  line: a.target.line,
+                  column: a.target.column,
+                  endLine: a.target.line,
+                  endColumn: a.target.column + 1,
+                },
+                message: `\`${a.callee}\`'s future is defined here (${fmt(a.size)} bytes)`,
+              },
+            ]
+          : [],
         fixes: local ? [fix, local] : [fix],
-        data: { awaiteeSize: a.size, futureSize: f.size, threshold, exact: false, callee: a.callee },
+        data: {
+          awaiteeSize: a.size,
+          futureSize: f.size,
+          threshold,
+          exact: false,
+          callee: a.callee,
+        },
       });
     }
   }
@@ -106,7 +139,13 @@ function fnContaining(ctx: RuleContext, file: string, offset: number): FnItem | 
  * value through the spawn functions into the task (tokio 1.24 boxes it only in debug builds,
  * above 2 KiB). Fixes: box it at the spawn site, or box the big local that makes it large.
  */
-function spawnFindings(ctx: RuleContext, analyzer: FutureAnalyzer, file: string, threshold: number, low: number): Extract<Finding, { code: 'large-future' }>[] {
+function spawnFindings(
+  ctx: RuleContext,
+  analyzer: FutureAnalyzer,
+  file: string,
+  threshold: number,
+  low: number,
+): Extract<Finding, { code: 'large-future' }>[] {
   const text = ctx.index.fileText(file);
   if (!text) return [];
   const out: Extract<Finding, { code: 'large-future' }>[] = [];
@@ -123,12 +162,30 @@ function spawnFindings(ctx: RuleContext, analyzer: FutureAnalyzer, file: string,
       message: `spawning \`${name}\` moves its ${fmt(s.size)}-byte future into the task`,
       notes: [
         `\`${s.spawn}\` takes the future by value and moves it on into the task's heap cell (tokio boxes it first only in debug builds, above ${fmt(TOKIO_BOX_THRESHOLD)} bytes)`,
-        big ? `the threshold is ${fmt(threshold)} bytes (clippy \`future-size-threshold\`)` : `above tokio's ${fmt(low)}-byte boxing level`,
+        big
+          ? `the threshold is ${fmt(threshold)} bytes (clippy \`future-size-threshold\`)`
+          : `above tokio's ${fmt(low)}-byte boxing level`,
         'box it at the spawn site with `Box::pin(..)` so only a pointer is moved',
       ],
       range: editAt(file, text, s.argStart, s.argEnd, '').range,
-      related: s.future ? [{ range: { file: s.future.file, line: s.future.line, column: s.future.column, endLine: s.future.line, endColumn: s.future.column + 1 }, message: `the spawned future is defined here (${fmt(s.size)} bytes)` }] : [],
-      fixes: [boxSpawnFix(file, text, s.argStart, s.argEnd, s.size, true), ...(local ? [local] : [])],
+      related: s.future
+        ? [
+            {
+              range: {
+                file: s.future.file,
+                line: s.future.line,
+                column: s.future.column,
+                endLine: s.future.line,
+                endColumn: s.future.column + 1,
+              },
+              message: `the spawned future is defined here (${fmt(s.size)} bytes)`,
+            },
+          ]
+        : [],
+      fixes: [
+        boxSpawnFix(file, text, s.argStart, s.argEnd, s.size, true),
+        ...(local ? [local] : []),
+      ],
       data: { awaiteeSize: s.size, futureSize: s.size, threshold, exact: false, callee: s.callee },
     });
   }
@@ -137,9 +194,13 @@ function spawnFindings(ctx: RuleContext, analyzer: FutureAnalyzer, file: string,
 
 export const largeFutureRule: RuleModule<'large-future'> = {
   code: 'large-future',
-  summary: 'An awaited future is large: it is stored inside the caller\'s own future and moved with it.',
+  summary:
+    "An awaited future is large: it is stored inside the caller's own future and moved with it.",
   clippyLint: 'clippy::large_futures',
-  settings: { editor: ['allocLens.futureSizeThreshold', 'allocLens.futureBoxThreshold'], clippyToml: ['future-size-threshold'] },
+  settings: {
+    editor: ['allocLens.futureSizeThreshold', 'allocLens.futureBoxThreshold'],
+    clippyToml: ['future-size-threshold'],
+  },
   profile: { measure: 'copy' },
   check: largeFuture,
 };

@@ -11,7 +11,16 @@
  */
 import type { FnItem, Item, TypeExpr } from '../model';
 import type { SyntaxNode } from '../parser';
-import { commentAllows, fileLines, fmt, isAllowed, rangeOf, wanted, type RuleContext, type RuleModule } from './context';
+import {
+  commentAllows,
+  fileLines,
+  fmt,
+  isAllowed,
+  rangeOf,
+  wanted,
+  type RuleContext,
+  type RuleModule,
+} from './context';
 import { derefType, fnNodes, fnScan, receiverType } from './locals';
 import type { Finding, RelatedInfo, Severity } from './types';
 import { loopAround } from './walk';
@@ -21,10 +30,27 @@ import { isCopyType } from '../fixes/box-variant';
 
 type LargeMoveFinding = Extract<Finding, { code: 'large-move' }>;
 
-const ELEMENT_METHODS: Record<string, 'in' | 'out'> = { push: 'in', push_back: 'in', push_front: 'in', insert: 'in', pop: 'out', pop_back: 'out', pop_front: 'out', remove: 'out', swap_remove: 'out' };
-const CONTAINERS: Record<string, number> = { 'std::vec::Vec': 0, 'std::collections::VecDeque': 0, 'std::collections::BinaryHeap': 0, 'std::collections::HashMap': 1, 'std::collections::BTreeMap': 1 };
+const ELEMENT_METHODS: Record<string, 'in' | 'out'> = {
+  push: 'in',
+  push_back: 'in',
+  push_front: 'in',
+  insert: 'in',
+  pop: 'out',
+  pop_back: 'out',
+  pop_front: 'out',
+  remove: 'out',
+  swap_remove: 'out',
+};
+const CONTAINERS: Record<string, number> = {
+  'std::vec::Vec': 0,
+  'std::collections::VecDeque': 0,
+  'std::collections::BinaryHeap': 0,
+  'std::collections::HashMap': 1,
+  'std::collections::BTreeMap': 1,
+};
 /** Names of fns that take ownership to store or build: `new`, `with_x`, `from_x`, `build`. */
-const CONSTRUCTOR = /^(new|with|from|build|builder|create|make|init|into|set|push|insert|add|register|spawn|store|put)(_|$)/;
+const CONSTRUCTOR =
+  /^(new|with|from|build|builder|create|make|init|into|set|push|insert|add|register|spawn|store|put)(_|$)/;
 
 function elementOf(ctx: RuleContext, module: string, t: TypeExpr): TypeExpr | undefined {
   t = derefType(t);
@@ -67,7 +93,10 @@ function isConstructor(fn: FnItem): boolean {
   if (CONSTRUCTOR.test(fn.name)) return true;
   const ret = fn.returnType?.text.replace(/\s+/g, '') ?? '';
   const self = fn.owner?.selfType?.text.replace(/\s+/g, '').replace(/<.*$/, '');
-  return /^(Self|Result<Self\b|Option<Self\b)/.test(ret) || (!!self && (ret === self || ret.startsWith(`${self}<`)));
+  return (
+    /^(Self|Result<Self\b|Option<Self\b)/.test(ret) ||
+    (!!self && (ret === self || ret.startsWith(`${self}<`)))
+  );
 }
 
 function paramFindings(ctx: RuleContext, fn: FnItem, allowed: () => boolean): LargeMoveFinding[] {
@@ -75,10 +104,25 @@ function paramFindings(ctx: RuleContext, fn: FnItem, allowed: () => boolean): La
   const limit = ctx.settings.passByValueSizeLimit;
   // Trait declarations and impls: the signature is not this fn's to change.
   if (fn.owner?.kind === 'trait' || (fn.owner?.kind === 'impl' && fn.owner.traitName)) return out;
-  const sig = ctx.index.fileText(fn.span.file)?.slice(fn.signatureSpan.startOffset, fn.signatureSpan.endOffset) ?? '';
+  const sig =
+    ctx.index
+      .fileText(fn.span.file)
+      ?.slice(fn.signatureSpan.startOffset, fn.signatureSpan.endOffset) ?? '';
   // Clippy skips non-Rust ABIs, `#[inline(always)]` and macro-generated fns.
-  if (fn.viaMacro || fn.attrs.some(a => a.name === 'inline' && /always/.test(a.args)) || /^[^(]*\bextern\b/.test(sig)) return out;
-  const candidates = fn.params.filter(p => !p.isSelf && p.type && !['ref', 'ptr', 'impl', 'dyn', 'fnptr', 'never'].includes(p.type.kind) && /^[A-Za-z_]\w*$/.test(p.pattern) && p.type.text !== 'Self');
+  if (
+    fn.viaMacro ||
+    fn.attrs.some(a => a.name === 'inline' && /always/.test(a.args)) ||
+    /^[^(]*\bextern\b/.test(sig)
+  )
+    return out;
+  const candidates = fn.params.filter(
+    p =>
+      !p.isSelf &&
+      p.type &&
+      !['ref', 'ptr', 'impl', 'dyn', 'fnptr', 'never'].includes(p.type.kind) &&
+      /^[A-Za-z_]\w*$/.test(p.pattern) &&
+      p.type.text !== 'Self',
+  );
   if (candidates.length === 0 || isConstructor(fn)) return out;
   if (ctx.settings.avoidBreakingExportedApi && isExported(ctx, fn)) return out;
   const env = { module: fn.module, types: new Map(), consts: new Map() };
@@ -98,7 +142,9 @@ function paramFindings(ctx: RuleContext, fn: FnItem, allowed: () => boolean): La
       message: `this argument is passed by value and is ${atLeast}${fmt(l.size)} bytes`,
       notes: [
         `every call of \`${fn.name}\` copies the \`${p.type!.text}\` (limit ${fmt(limit)} bytes)`,
-        copy ? `take \`&${p.type!.text}\` instead` : `\`${fn.name}\` only reads \`${p.pattern}\`: take \`&${p.type!.text}\` instead`,
+        copy
+          ? `take \`&${p.type!.text}\` instead`
+          : `\`${fn.name}\` only reads \`${p.pattern}\`: take \`&${p.type!.text}\` instead`,
       ],
       range: rangeOf(p.span),
       related: [],
@@ -125,8 +171,10 @@ export function largeMove(ctx: RuleContext): LargeMoveFinding[] {
     // elements over 4x the limit (1 KiB by default) make the per-iteration copy worth a change.
     const moveLimit = limit * 4;
     // Cheap text test first: most bodies have no container call or `match local {` at all.
-    const src = ctx.index.fileText(fn.span.file)?.slice(fn.span.startOffset, fn.span.endOffset) ?? '';
-    if (!/\.(push|pop|insert|remove|swap_remove)\w*\(|\bmatch\s+(?:r#)?[A-Za-z_]\w*\s*\{/.test(src)) continue;
+    const src =
+      ctx.index.fileText(fn.span.file)?.slice(fn.span.startOffset, fn.span.endOffset) ?? '';
+    if (!/\.(push|pop|insert|remove|swap_remove)\w*\(|\bmatch\s+(?:r#)?[A-Za-z_]\w*\s*\{/.test(src))
+      continue;
     // Only a move repeated by a loop or a per-item closure is reported (see `push`).
     if (!/\b(?:for|while|loop)\b|\|/.test(src)) continue;
     const nodes = fnScan(ctx, fn);
@@ -142,14 +190,23 @@ export function largeMove(ctx: RuleContext): LargeMoveFinding[] {
       if (!loopNode) return;
       const loop = true;
       const sev: Severity = loop ? 'warning' : 'info';
-      const related: RelatedInfo[] = loopNode ? [{ range: rangeOf(spanOf(loopNode, base)), message: 'the move happens on every iteration of this loop' }] : [];
+      const related: RelatedInfo[] = loopNode
+        ? [
+            {
+              range: rangeOf(spanOf(loopNode, base)),
+              message: 'the move happens on every iteration of this loop',
+            },
+          ]
+        : [];
       out.push({
         code: 'large-move',
         severity: sev,
         message: `${what} moves ${fmt(size)} bytes by value${loop ? ' on every loop iteration' : ''}`,
         notes: [
           `the \`${ty.text}\` is more than 4x the ${fmt(limit)}-byte limit`,
-          kind === 'match' ? 'match on a reference (`match &x`) or shrink the type' : `store \`Box<${ty.text}>\` in the container so only a pointer moves`,
+          kind === 'match'
+            ? 'match on a reference (`match &x`) or shrink the type'
+            : `store \`Box<${ty.text}>\` in the container so only a pointer moves`,
         ],
         range: rangeOf(spanOf(node, base)),
         related,
@@ -186,10 +243,14 @@ export function largeMove(ctx: RuleContext): LargeMoveFinding[] {
 
 export const largeMoveRule: RuleModule<'large-move'> = {
   code: 'large-move',
-  summary: 'A large value is moved by value: a parameter that is only read, or container push/pop/match in a loop.',
+  summary:
+    'A large value is moved by value: a parameter that is only read, or container push/pop/match in a loop.',
   clippyLint: 'clippy::large_types_passed_by_value',
   clippyGroup: 'clippy::pedantic',
-  settings: { editor: ['allocLens.passByValueSizeLimit'], clippyToml: ['pass-by-value-size-limit', 'avoid-breaking-exported-api'] },
+  settings: {
+    editor: ['allocLens.passByValueSizeLimit'],
+    clippyToml: ['pass-by-value-size-limit', 'avoid-breaking-exported-api'],
+  },
   profile: { measure: 'copy' },
   check: largeMove,
 };

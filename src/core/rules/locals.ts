@@ -14,8 +14,14 @@ export type { FnScan, LocalType } from './fn-scan-types';
 import type { FnScan, LocalType } from './fn-scan-types';
 
 const INIT_GUESS: [RegExp, string][] = [
-  [/^Rc::new\(\s*(String::from|format!|.*\.to_string\(\)|.*\.to_owned\(\)|String::new)/, 'Rc<String>'],
-  [/^Arc::new\(\s*(String::from|format!|.*\.to_string\(\)|.*\.to_owned\(\)|String::new)/, 'Arc<String>'],
+  [
+    /^Rc::new\(\s*(String::from|format!|.*\.to_string\(\)|.*\.to_owned\(\)|String::new)/,
+    'Rc<String>',
+  ],
+  [
+    /^Arc::new\(\s*(String::from|format!|.*\.to_string\(\)|.*\.to_owned\(\)|String::new)/,
+    'Arc<String>',
+  ],
   [/^Rc::new\(\s*(vec!|Vec::)/, 'Rc<Vec<u8>>'],
   [/^Arc::new\(\s*(vec!|Vec::)/, 'Arc<Vec<u8>>'],
   [/^(std::rc::)?Rc::(new|clone)\(/, 'Rc<_>'],
@@ -41,7 +47,12 @@ export function localTypes(fn: FnItem, nodes: SyntaxNode[]): Map<string, LocalTy
     }
     if (decl.type !== 'let_declaration') continue;
     const pat = decl.childForFieldName('pattern');
-    const name = pat?.type === 'identifier' ? pat.text : pat?.type === 'mut_pattern' ? pat.namedChildren[0]?.text : undefined;
+    const name =
+      pat?.type === 'identifier'
+        ? pat.text
+        : pat?.type === 'mut_pattern'
+          ? pat.namedChildren[0]?.text
+          : undefined;
     if (!name) continue;
     const t = decl.childForFieldName('type');
     if (t) {
@@ -67,7 +78,10 @@ export function localTypes(fn: FnItem, nodes: SyntaxNode[]): Map<string, LocalTy
     }
     if (v?.type === 'call_expression') {
       const fn = v.childForFieldName('function');
-      if (fn?.type === 'field_expression' && ['iter', 'iter_mut'].includes(fn.childForFieldName('field')?.text ?? '')) {
+      if (
+        fn?.type === 'field_expression' &&
+        ['iter', 'iter_mut'].includes(fn.childForFieldName('field')?.text ?? '')
+      ) {
         byRef = true;
         v = fn.childForFieldName('value');
       }
@@ -82,21 +96,38 @@ export function localTypes(fn: FnItem, nodes: SyntaxNode[]): Map<string, LocalTy
     }
     let elem: TypeExpr | undefined;
     if (c.kind === 'slice' || c.kind === 'array') elem = c.elem;
-    else if (c.kind === 'path' && ['Vec', 'VecDeque'].includes(c.segments[c.segments.length - 1].name)) {
+    else if (
+      c.kind === 'path' &&
+      ['Vec', 'VecDeque'].includes(c.segments[c.segments.length - 1].name)
+    ) {
       const a = c.segments[c.segments.length - 1].args[0];
       if (a && a.kind === 'type') elem = a.type;
     }
-    if (elem) m.set(pat.text, { type: byRef ? { kind: 'ref', mutable: false, inner: elem, text: `&${elem.text}` } : elem, guessed: t.guessed });
+    if (elem)
+      m.set(pat.text, {
+        type: byRef ? { kind: 'ref', mutable: false, inner: elem, text: `&${elem.text}` } : elem,
+        guessed: t.guessed,
+      });
   }
   return m;
 }
 
 /** The type of a receiver expression (`x`, `self.f`, `&x`), if known. */
-export function receiverType(ctx: RuleContext, fn: FnItem, locals: Map<string, LocalType>, expr: SyntaxNode): LocalType | undefined {
+export function receiverType(
+  ctx: RuleContext,
+  fn: FnItem,
+  locals: Map<string, LocalType>,
+  expr: SyntaxNode,
+): LocalType | undefined {
   let e: SyntaxNode = expr;
-  while (e.type === 'reference_expression' || e.type === 'parenthesized_expression') e = e.namedChildren[e.namedChildren.length - 1];
+  while (e.type === 'reference_expression' || e.type === 'parenthesized_expression')
+    e = e.namedChildren[e.namedChildren.length - 1];
   if (e.type === 'identifier') return locals.get(e.text);
-  if (e.type === 'field_expression' && e.childForFieldName('value')?.text === 'self' && fn.owner?.selfType?.kind === 'path') {
+  if (
+    e.type === 'field_expression' &&
+    e.childForFieldName('value')?.text === 'self' &&
+    fn.owner?.selfType?.kind === 'path'
+  ) {
     const field = e.childForFieldName('field')?.text;
     const r = ctx.index.resolveType(fn.module, fn.owner.selfType);
     if (r.kind === 'item' && r.item.kind === 'struct') {
@@ -114,8 +145,14 @@ export function derefType(t: TypeExpr): TypeExpr {
 }
 
 /** The body nodes the rules look at, found in one search of each body. */
-const BODY_KINDS = ['let_declaration', 'for_expression', 'call_expression', 'match_expression', 'closure_expression', 'macro_invocation'];
-
+const BODY_KINDS = [
+  'let_declaration',
+  'for_expression',
+  'call_expression',
+  'match_expression',
+  'closure_expression',
+  'macro_invocation',
+];
 
 /** `fnNodes` plus `localTypes`, computed once per fn and rule run (several rules need both). */
 export function fnScan(ctx: RuleContext, fn: FnItem): FnScan | undefined {
@@ -124,16 +161,23 @@ export function fnScan(ctx: RuleContext, fn: FnItem): FnScan | undefined {
   if (memo !== undefined) return memo ?? undefined;
   const nodes = fnNodes(ctx, fn);
   const found = nodes?.body.descendantsOfType(BODY_KINDS);
-  const scan = nodes && found ? { ...nodes, nodes: found, locals: localTypes(fn, found) } : undefined;
+  const scan =
+    nodes && found ? { ...nodes, nodes: found, locals: localTypes(fn, found) } : undefined;
   ctx.fnScans.set(fn, scan ?? null);
   return scan;
 }
 
 /** The function_item node of an indexed fn, and its body. */
-export function fnNodes(ctx: RuleContext, fn: FnItem): { node: SyntaxNode; body: SyntaxNode } | undefined {
+export function fnNodes(
+  ctx: RuleContext,
+  fn: FnItem,
+): { node: SyntaxNode; body: SyntaxNode } | undefined {
   const tree = ctx.index.tree(fn.span.file);
   if (!tree || !fn.hasBody) return undefined;
-  let n: SyntaxNode | null = tree.rootNode.namedDescendantForIndex(fn.nameSpan.startOffset, fn.nameSpan.endOffset - 1);
+  let n: SyntaxNode | null = tree.rootNode.namedDescendantForIndex(
+    fn.nameSpan.startOffset,
+    fn.nameSpan.endOffset - 1,
+  );
   while (n && n.type !== 'function_item') n = n.parent;
   const body = n?.childForFieldName('body');
   return n && body ? { node: n, body } : undefined;

@@ -24,10 +24,15 @@ export const RULE_MODULES: readonly RuleModule[] = [
 
 export { ALL_RULES };
 if (RULE_MODULES.map(r => r.code).join() !== ALL_RULES.join()) {
-  throw new Error(`rules/codes.ts lists ${ALL_RULES.join(', ')} but the registry has ${RULE_MODULES.map(r => r.code).join(', ')}`);
+  throw new Error(
+    `rules/codes.ts lists ${ALL_RULES.join(', ')} but the registry has ${RULE_MODULES.map(r => r.code).join(', ')}`,
+  );
 }
 
-export const RULE_BY_CODE = Object.fromEntries(RULE_MODULES.map(r => [r.code, r])) as Record<RuleCode, RuleModule>;
+export const RULE_BY_CODE = Object.fromEntries(RULE_MODULES.map(r => [r.code, r])) as Record<
+  RuleCode,
+  RuleModule
+>;
 
 for (const r of RULE_MODULES) registerClippyLint(r.code, r.clippyLint, r.clippyGroup);
 
@@ -38,6 +43,9 @@ export function ruleHelpUri(code: RuleCode): string {
 
 /** The README's rule table, generated from the registry (a test compares the README with it). */
 export function rulesTableMarkdown(): string {
-  const rows = RULE_MODULES.map(r => `| [\`${r.code}\`](docs/rules/${r.code}.md) | ${r.summary} | ${r.clippyLint ? `\`${r.clippyLint}\`` : '—'} |`);
+  const rows = RULE_MODULES.map(
+    r =>
+      `| [\`${r.code}\`](docs/rules/${r.code}.md) | ${r.summary} | ${r.clippyLint ? `\`${r.clippyLint}\`` : '—'} |`,
+  );
   return ['| code | what it reports | clippy lint |', '|---|---|---|', ...rows].join('\n');
 }

@@ -14,7 +14,8 @@ export { RULE_BY_CODE as RULES } from './registry';
 const TEST_ATTR = /^(test|cfg)$|(^|::)test$/;
 
 function isTestAttr(a: { name: string; args: string }): boolean {
-  if (a.name === 'cfg') return /(^|[^\w])test([^\w]|$)/.test(a.args) && !/not\s*\(\s*test/.test(a.args);
+  if (a.name === 'cfg')
+    return /(^|[^\w])test([^\w]|$)/.test(a.args) && !/not\s*\(\s*test/.test(a.args);
   return TEST_ATTR.test(a.name) && a.name !== 'cfg';
 }
 
@@ -22,20 +23,25 @@ function isTestAttr(a: { name: string; args: string }): boolean {
 type TestRanges = number[];
 
 function testRanges(index: WorkspaceIndex, file: string): TestRanges {
-  const marked: [number, number][] = index.itemsInFile(file)
-    .filter(i => (i.kind === 'mod' || i.kind === 'fn' || i.kind === 'impl') && i.attrs.some(isTestAttr))
+  const marked: [number, number][] = index
+    .itemsInFile(file)
+    .filter(
+      i => (i.kind === 'mod' || i.kind === 'fn' || i.kind === 'impl') && i.attrs.some(isTestAttr),
+    )
     .map(i => [i.span.line, i.span.endLine]);
   // The file's own module declared `#[cfg(test)] mod tests;` in its parent.
   let mod = index.moduleOf(file);
   while (mod && mod.includes('::')) {
     const m = index.itemByPath(mod);
-    if (m && m.kind === 'mod' && m.attrs.some(isTestAttr)) marked.push([1, Number.MAX_SAFE_INTEGER]);
+    if (m && m.kind === 'mod' && m.attrs.some(isTestAttr))
+      marked.push([1, Number.MAX_SAFE_INTEGER]);
     mod = mod.slice(0, mod.lastIndexOf('::'));
   }
   marked.sort((x, y) => x[0] - y[0]);
   const out: TestRanges = [];
   for (const [s, e] of marked) {
-    if (out.length > 0 && s <= out[out.length - 1]) out[out.length - 1] = Math.max(out[out.length - 1], e);
+    if (out.length > 0 && s <= out[out.length - 1])
+      out[out.length - 1] = Math.max(out[out.length - 1], e);
     else out.push(s, e);
   }
   return out;
@@ -55,13 +61,20 @@ const NON_PRODUCTION_DIRS = new Set(['tests', 'examples', 'benches']);
  * test item per query took 12 s on a fuzzed 50,000-line file (thousands of test fns, each asked
  * about once per rule).
  */
-export function inTestCode(index: WorkspaceIndex, f: Finding, memo: Map<string, TestRanges>): boolean {
+export function inTestCode(
+  index: WorkspaceIndex,
+  f: Finding,
+  memo: Map<string, TestRanges>,
+): boolean {
   const file = f.range.file;
   let r = memo.get(file);
   if (!r) {
     // Once per file: a file of a non-production folder is test code from its first line.
     const t = index.targets.find(x => file.startsWith(x.packageDir + path.sep));
-    r = t && NON_PRODUCTION_DIRS.has(path.relative(t.packageDir, file).split(path.sep)[0]) ? [1, Number.MAX_SAFE_INTEGER] : testRanges(index, file);
+    r =
+      t && NON_PRODUCTION_DIRS.has(path.relative(t.packageDir, file).split(path.sep)[0])
+        ? [1, Number.MAX_SAFE_INTEGER]
+        : testRanges(index, file);
     memo.set(file, r);
   }
   const line = f.range.line;
@@ -79,13 +92,20 @@ export function inTestCode(index: WorkspaceIndex, f: Finding, memo: Map<string, 
   return at >= 0 && r[2 * at + 1] >= line;
 }
 
-export function runRules(index: WorkspaceIndex, engine: LayoutEngine, settings: RuleSettings, files?: string[]): Finding[] {
+export function runRules(
+  index: WorkspaceIndex,
+  engine: LayoutEngine,
+  settings: RuleSettings,
+  files?: string[],
+): Finding[] {
   const ctx: RuleContext = { index, engine, settings, files: files ? new Set(files) : undefined };
   const memo = new Map<string, TestRanges>();
   // With test code off, findings there are dropped below: fn-level rules need not scan those
   // fns at all (a fn's findings lie inside its span, so its name line decides). On a fuzzed file
   // of 50,000 lines of `#[test]` fns this is most of the rules' time.
-  if (settings.testCode === 'off') ctx.skipFn = fn => inTestCode(index, { range: { file: fn.span.file, line: fn.nameSpan.line } } as Finding, memo);
+  if (settings.testCode === 'off')
+    ctx.skipFn = fn =>
+      inTestCode(index, { range: { file: fn.span.file, line: fn.nameSpan.line } } as Finding, memo);
   let out: Finding[] = [];
   for (const rule of RULE_MODULES) {
     if (!settings.enabled[rule.code]) continue;
@@ -93,8 +113,17 @@ export function runRules(index: WorkspaceIndex, engine: LayoutEngine, settings: 
   }
   if (settings.testCode !== 'report') {
     const test = (f: Finding) => inTestCode(index, f, memo);
-    out = settings.testCode === 'off' ? out.filter(f => !test(f)) : out.map(f => (test(f) ? { ...f, severity: 'hint' } : f));
+    out =
+      settings.testCode === 'off'
+        ? out.filter(f => !test(f))
+        : out.map(f => (test(f) ? { ...f, severity: 'hint' } : f));
   }
   const sev = { error: 0, warning: 1, info: 2, hint: 3 };
-  return out.sort((a, b) => a.range.file.localeCompare(b.range.file) || a.range.line - b.range.line || a.range.column - b.range.column || sev[a.severity] - sev[b.severity]);
+  return out.sort(
+    (a, b) =>
+      a.range.file.localeCompare(b.range.file) ||
+      a.range.line - b.range.line ||
+      a.range.column - b.range.column ||
+      sev[a.severity] - sev[b.severity],
+  );
 }

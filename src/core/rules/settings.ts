@@ -24,7 +24,15 @@ export interface RuleSettings {
   /** Rules switched on (all by default). */
   enabled: Record<RuleCode, boolean>;
   /** Where each threshold came from, for messages and "Explain". */
-  sources: Partial<Record<'largeErrorThreshold' | 'enumVariantSizeThreshold' | 'passByValueSizeLimit' | 'largeErrorIgnored', string>>;
+  sources: Partial<
+    Record<
+      | 'largeErrorThreshold'
+      | 'enumVariantSizeThreshold'
+      | 'passByValueSizeLimit'
+      | 'largeErrorIgnored',
+      string
+    >
+  >;
 }
 
 export type TestCodeMode = 'report' | 'hint' | 'off';

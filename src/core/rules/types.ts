@@ -67,7 +67,14 @@ export interface FindingDataOf {
     external?: boolean;
   };
   'clone-hotspot':
-    | { kind: 'clone'; method: string; receiverKind: string; guessed: boolean; inLoop: boolean; borrow?: boolean }
+    | {
+        kind: 'clone';
+        method: string;
+        receiverKind: string;
+        guessed: boolean;
+        inLoop: boolean;
+        borrow?: boolean;
+      }
     | { kind: 'double-alloc'; suggest: string; guessed: boolean };
   'large-future': {
     /** Size of the awaited future, stored inside the caller's own future. */

@@ -12,12 +12,80 @@ export function nodeCovering(tree: Tree, start: number, end: number): SyntaxNode
 
 export const LOOP_TYPES = new Set(['for_expression', 'while_expression', 'loop_expression']);
 /** Iterator adapters whose closure runs once per element. */
-export const ITER_CLOSURE_METHODS = new Set(['map', 'for_each', 'filter_map', 'flat_map', 'filter', 'fold', 'try_for_each', 'any', 'all', 'find', 'inspect', 'scan', 'take_while', 'skip_while', 'map_while', 'retain', 'sort_by', 'sort_by_key', 'then']);
+export const ITER_CLOSURE_METHODS = new Set([
+  'map',
+  'for_each',
+  'filter_map',
+  'flat_map',
+  'filter',
+  'fold',
+  'try_for_each',
+  'any',
+  'all',
+  'find',
+  'inspect',
+  'scan',
+  'take_while',
+  'skip_while',
+  'map_while',
+  'retain',
+  'sort_by',
+  'sort_by_key',
+  'then',
+]);
 
 /** Methods that make an iterator over many items (the start of an adapter chain). */
-const ITER_SOURCES = new Set(['iter', 'iter_mut', 'into_iter', 'chars', 'char_indices', 'bytes', 'lines', 'split', 'split_whitespace', 'splitn', 'rsplit', 'keys', 'values', 'values_mut', 'drain', 'windows', 'chunks', 'chunks_exact', 'enumerate', 'zip', 'rev', 'skip', 'take', 'step_by', 'cloned', 'copied', 'flatten', 'peekable', 'par_iter', 'par_iter_mut', 'into_par_iter', 'matches', 'match_indices', 'entries', 'readdir', 'incoming', 'split_terminator']);
+const ITER_SOURCES = new Set([
+  'iter',
+  'iter_mut',
+  'into_iter',
+  'chars',
+  'char_indices',
+  'bytes',
+  'lines',
+  'split',
+  'split_whitespace',
+  'splitn',
+  'rsplit',
+  'keys',
+  'values',
+  'values_mut',
+  'drain',
+  'windows',
+  'chunks',
+  'chunks_exact',
+  'enumerate',
+  'zip',
+  'rev',
+  'skip',
+  'take',
+  'step_by',
+  'cloned',
+  'copied',
+  'flatten',
+  'peekable',
+  'par_iter',
+  'par_iter_mut',
+  'into_par_iter',
+  'matches',
+  'match_indices',
+  'entries',
+  'readdir',
+  'incoming',
+  'split_terminator',
+]);
 /** Methods on collections themselves whose closure runs per element. */
-const COLLECTION_CLOSURE_METHODS = new Set(['retain', 'retain_mut', 'sort_by', 'sort_by_key', 'sort_unstable_by', 'sort_unstable_by_key', 'dedup_by', 'dedup_by_key', 'binary_search_by']);
+const COLLECTION_CLOSURE_METHODS = new Set([
+  'retain',
+  'retain_mut',
+  'sort_by',
+  'sort_by_key',
+  'sort_unstable_by',
+  'sort_unstable_by_key',
+  'dedup_by',
+  'dedup_by_key',
+  'binary_search_by',
+]);
 
 /**
  * Whether a method call's receiver is an iterator over many items: its chain contains an
@@ -25,10 +93,37 @@ const COLLECTION_CLOSURE_METHODS = new Set(['retain', 'retain_mut', 'sort_by', '
  * `opt.map(..)`, `res.map_err(..)`, `fut.map(..)` are not.
  */
 /** Methods that consume an iterator into one value (`position` gives an `Option`, not items). */
-const ITER_TERMINALS = new Set(['position', 'rposition', 'find', 'find_map', 'next', 'next_back', 'last', 'nth', 'max', 'min', 'max_by_key', 'min_by_key', 'max_by', 'min_by', 'count', 'sum', 'product', 'collect', 'fold', 'reduce', 'any', 'all', 'get', 'first', 'pop', 'peek']);
+const ITER_TERMINALS = new Set([
+  'position',
+  'rposition',
+  'find',
+  'find_map',
+  'next',
+  'next_back',
+  'last',
+  'nth',
+  'max',
+  'min',
+  'max_by_key',
+  'min_by_key',
+  'max_by',
+  'min_by',
+  'count',
+  'sum',
+  'product',
+  'collect',
+  'fold',
+  'reduce',
+  'any',
+  'all',
+  'get',
+  'first',
+  'pop',
+  'peek',
+]);
 
 export function isIteratorChain(recv: SyntaxNode | null): boolean {
-  for (let n = recv; n; ) {
+  for (let n = recv; n;) {
     if (n.type === 'range_expression') return true;
     if (n.type === 'parenthesized_expression') {
       n = n.namedChildren[0] ?? null;

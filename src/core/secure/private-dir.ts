@@ -24,7 +24,8 @@ function currentUid(): number | undefined {
 export function ensurePrivateDir(dir: string, uid: number | undefined = currentUid()): string {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st = fs.lstatSync(dir);
-  if (st.isSymbolicLink()) throw new UnsafeDirError(`${dir} is a symbolic link; refusing to use it`);
+  if (st.isSymbolicLink())
+    throw new UnsafeDirError(`${dir} is a symbolic link; refusing to use it`);
   if (!st.isDirectory()) throw new UnsafeDirError(`${dir} is not a directory`);
   if (uid !== undefined && st.uid !== uid) {
     throw new UnsafeDirError(`${dir} is owned by uid ${st.uid}, not by the current user (${uid})`);

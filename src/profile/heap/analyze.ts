@@ -50,7 +50,8 @@ export async function analyzeHeap(input: string, opts: HeapAnalyzeOptions): Prom
   const root = path.resolve(opts.root);
   const warnings: string[] = [];
   const imported = await importAny(input, { signal: opts.signal, onProgress: opts.onProgress });
-  if (imported.kind !== 'heap') throw new ProfileInputError(`${input} is a CPU profile, not a heap profile`);
+  if (imported.kind !== 'heap')
+    throw new ProfileInputError(`${input} is a CPU profile, not a heap profile`);
   let index = opts.index;
   if (!index && fs.existsSync(path.join(root, 'Cargo.toml'))) {
     try {
@@ -60,14 +61,29 @@ export async function analyzeHeap(input: string, opts: HeapAnalyzeOptions): Prom
     }
   } else if (!index) warnings.push(`${root} has no Cargo.toml; pass --root <crate or workspace>`);
   const files = index ? index.fileNames() : [];
-  const ws: WorkspaceContext = { root, files, locate: index ? createSymbolLocator(index.items) : undefined, remaps: opts.remaps };
+  const ws: WorkspaceContext = {
+    root,
+    files,
+    locate: index ? createSymbolLocator(index.items) : undefined,
+    remaps: opts.remaps,
+  };
   const heap = imported.heap;
   const a = await attributeHeap(heap, ws, { signal: opts.signal });
   const cut = cutWarning(a.tree);
   if (cut) warnings.push(cut);
-  if (a.lines.size === 0) warnings.push(`none of the ${heap.siteCount} allocation sites has a frame in ${root}: is this the workspace the program was built from? Sources recorded elsewhere can be mapped with --remap FROM=TO`);
+  if (a.lines.size === 0)
+    warnings.push(
+      `none of the ${heap.siteCount} allocation sites has a frame in ${root}: is this the workspace the program was built from? Sources recorded elsewhere can be mapped with --remap FROM=TO`,
+    );
   const diagnostics = diagnoseHeap(heap, a, rankHeapLines(a));
-  const report = buildHeapReport(heap, a, diagnostics, { input, format: imported.gzip && imported.format !== 'pprof' ? `${imported.format}+gzip` : imported.format, top: opts.top ?? 10, stacks: opts.stacks, warnings });
+  const report = buildHeapReport(heap, a, diagnostics, {
+    input,
+    format:
+      imported.gzip && imported.format !== 'pprof' ? `${imported.format}+gzip` : imported.format,
+    top: opts.top ?? 10,
+    stacks: opts.stacks,
+    warnings,
+  });
   let confirmations: Confirmation[] | undefined;
   const text = lineReader(root, index);
   const confirm = opts.confirm ?? {};
@@ -84,7 +100,13 @@ export async function analyzeHeap(input: string, opts: HeapAnalyzeOptions): Prom
     attribution: a,
     report,
     confirmations,
-    speedscope: (absolute = false) => heapToSpeedscope(heap, a, path.basename(input), absolute ? { absolute: rel => a.resolver.absolute(rel) } : {}),
+    speedscope: (absolute = false) =>
+      heapToSpeedscope(
+        heap,
+        a,
+        path.basename(input),
+        absolute ? { absolute: rel => a.resolver.absolute(rel) } : {},
+      ),
     folded: (w = 'bytes') => heapToFolded(heap, a, w),
   };
 }

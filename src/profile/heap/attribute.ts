@@ -8,7 +8,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PathResolver, type WorkspaceContext } from '../paths';
 import { HeapCallTree } from './tree';
-import { addHeapCounts, emptyHeapCounts, type HeapCounts, type HeapProfile, type HeapSite } from './model';
+import {
+  addHeapCounts,
+  emptyHeapCounts,
+  type HeapCounts,
+  type HeapProfile,
+  type HeapSite,
+} from './model';
 
 /** Allocation stacks kept per hot line (the largest by bytes): what reports and hovers show. */
 export const KEPT_STACKS = 10;
@@ -59,10 +65,19 @@ export interface HeapAttribution {
   site(frameId: number): { file: string; line: number } | undefined;
 }
 
-const STD = new Set(['std', 'alloc', 'core', 'hashbrown', 'std_detect', 'panic_unwind', 'compiler_builtins']);
+const STD = new Set([
+  'std',
+  'alloc',
+  'core',
+  'hashbrown',
+  'std_detect',
+  'panic_unwind',
+  'compiler_builtins',
+]);
 const REGISTRY = /\/registry\/(?:[^/]+\/)*?([A-Za-z0-9_-]+?)-\d+\.\d+\.\d+[^/]*\//;
 const LIBRARY = /(?:^|\/)library\/([a-z_]+)\/src\//;
-const GROWTH = /(?:^|[^\w])(?:grow_amortized|grow_one|finish_grow|do_reserve_and_handle|reserve_for_push|realloc)(?:$|[^\w])/;
+const GROWTH =
+  /(?:^|[^\w])(?:grow_amortized|grow_one|finish_grow|do_reserve_and_handle|reserve_for_push|realloc)(?:$|[^\w])/;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The profilers' malloc interposers: never the owner of an allocation. */
 const PRELOAD = /^(?:vgpreload_|libheaptrack)/;
@@ -135,7 +150,11 @@ function fnName(name: string): string {
  * per line, per dependency and per call-tree node aggregates only: memory is bounded by lines,
  * frames and KEPT_STACKS per line, not by the number of sites.
  */
-export async function attributeHeap(heap: HeapProfile, ws: WorkspaceContext, opts: { signal?: AbortSignal } = {}): Promise<HeapAttribution> {
+export async function attributeHeap(
+  heap: HeapProfile,
+  ws: WorkspaceContext,
+  opts: { signal?: AbortSignal } = {},
+): Promise<HeapAttribution> {
   const resolver = new PathResolver(ws);
   const crates = workspaceCrates(path.resolve(ws.root), ws.files);
   const texts = new Map<string, string[] | null>();
@@ -156,7 +175,9 @@ export async function attributeHeap(heap: HeapProfile, ws: WorkspaceContext, opt
    * and a basename-only path (`mod.rs`, as valgrind prints precompiled std) must point at a line
    * that exists and a fn the file defines (or a closure, or a derive/macro line).
    */
-  const frameSite: ({ file: string; line: number } | null | undefined)[] = new Array(heap.frames.length);
+  const frameSite: ({ file: string; line: number } | null | undefined)[] = new Array(
+    heap.frames.length,
+  );
   const site = (id: number): { file: string; line: number } | undefined => {
     const known = frameSite[id];
     if (known !== undefined) return known ?? undefined;
@@ -172,9 +193,13 @@ export async function attributeHeap(heap: HeapProfile, ws: WorkspaceContext, opt
             const text = linesOf(rel);
             const fn = fnName(f.name);
             const lineText = text?.[f.line - 1] ?? '';
-            ok = !!text && f.line <= text.length && (
-              /^\{.*\}$/.test(fn) || fn === 'UnknownInlinedFun' || /#\[derive|!\s*[([{]/.test(lineText) ||
-              (IDENT.test(fn) && text.some(l => l.includes(`fn ${fn}`))));
+            ok =
+              !!text &&
+              f.line <= text.length &&
+              (/^\{.*\}$/.test(fn) ||
+                fn === 'UnknownInlinedFun' ||
+                /#\[derive|!\s*[([{]/.test(lineText) ||
+                (IDENT.test(fn) && text.some(l => l.includes(`fn ${fn}`))));
           }
           if (ok) out = { file: rel, line: f.line };
         }
@@ -222,7 +247,9 @@ export async function attributeHeap(heap: HeapProfile, ws: WorkspaceContext, opt
         if (hasSource) break;
       }
     }
-    if (!hasSource) for (let i = 0; i < fr.length && !hasSource; i++) if (heap.frames[fr[i]].file) hasSource = true;
+    if (!hasSource)
+      for (let i = 0; i < fr.length && !hasSource; i++)
+        if (heap.frames[fr[i]].file) hasSource = true;
     if (hasSource) sourceBytes += s.bytes;
     let growth = false;
     for (let i = 0; i < (user < 0 ? fr.length : user) && !growth; i++) growth = isGrowth(fr[i]);
@@ -233,7 +260,18 @@ export async function attributeHeap(heap: HeapProfile, ws: WorkspaceContext, opt
       for (let i = user - 1; i >= 0 && !dep; i--) dep = foreignCrate(fr[i]);
       let hl = lines.get(key);
       if (!hl) {
-        hl = { file: at.file, line: at.line, function: heap.frames[fr[user]].name, counts: emptyHeapCounts(), stacks: [], ownEndBytes: 0, ownEndBlocks: 0, via: new Map(), growthBytes: 0, growthBlocks: 0 };
+        hl = {
+          file: at.file,
+          line: at.line,
+          function: heap.frames[fr[user]].name,
+          counts: emptyHeapCounts(),
+          stacks: [],
+          ownEndBytes: 0,
+          ownEndBlocks: 0,
+          via: new Map(),
+          growthBytes: 0,
+          growthBlocks: 0,
+        };
         lines.set(key, hl);
       }
       addHeapCounts(hl.counts, s);
@@ -267,19 +305,47 @@ export async function attributeHeap(heap: HeapProfile, ws: WorkspaceContext, opt
       if (hasSource) dependencySourceBytes += s.bytes;
     } else addHeapCounts(unknown, s);
   }, opts.signal);
-  return { lines, totals, dependencies, unknown, sourceBytes, dependencySourceBytes, tree, resolver, site };
+  return {
+    lines,
+    totals,
+    dependencies,
+    unknown,
+    sourceBytes,
+    dependencySourceBytes,
+    tree,
+    resolver,
+    site,
+  };
 }
 
 /** Keeps the KEPT_STACKS largest stacks, largest first; an equal one goes after those kept. */
-function keepStack(kept: HeapStack[], s: HeapSite, fr: HeapSite['frames'], user: number, dependency: string | undefined): void {
+function keepStack(
+  kept: HeapStack[],
+  s: HeapSite,
+  fr: HeapSite['frames'],
+  user: number,
+  dependency: string | undefined,
+): void {
   if (kept.length === KEPT_STACKS && s.bytes <= kept[KEPT_STACKS - 1].bytes) return;
   let at = kept.length;
   while (at > 0 && kept[at - 1].bytes < s.bytes) at--;
-  kept.splice(at, 0, { bytes: s.bytes, blocks: s.blocks, frames: Array.from(fr), user, ...(dependency ? { dependency } : {}) });
+  kept.splice(at, 0, {
+    bytes: s.bytes,
+    blocks: s.blocks,
+    frames: Array.from(fr),
+    user,
+    ...(dependency ? { dependency } : {}),
+  });
   if (kept.length > KEPT_STACKS) kept.pop();
 }
 
 /** Hot lines ranked by bytes (then blocks). */
 export function rankHeapLines(a: HeapAttribution): HeapLine[] {
-  return [...a.lines.values()].sort((x, y) => y.counts.bytes - x.counts.bytes || y.counts.blocks - x.counts.blocks || x.file.localeCompare(y.file) || x.line - y.line);
+  return [...a.lines.values()].sort(
+    (x, y) =>
+      y.counts.bytes - x.counts.bytes ||
+      y.counts.blocks - x.counts.blocks ||
+      x.file.localeCompare(y.file) ||
+      x.line - y.line,
+  );
 }

@@ -36,7 +36,12 @@ export interface HeapCompareJson {
   readonly baseline: { input: string; format: string; totals: HeapReportJson['totals'] };
   readonly current: { input: string; format: string; totals: HeapReportJson['totals'] };
   /** after − before of the totals (null where either profile lacks the measure). */
-  readonly delta: { bytes: number; blocks: number; peakBytes: number | null; endBytes: number | null };
+  readonly delta: {
+    bytes: number;
+    blocks: number;
+    peakBytes: number | null;
+    endBytes: number | null;
+  };
   /** Lines ranked by |Δbytes|, then |Δblocks|. */
   readonly lines: HeapLineDelta[];
   readonly warnings: string[];
@@ -46,8 +51,18 @@ const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
 const NONE: HeapAmounts = { bytes: 0, blocks: 0, peakBytes: 0, endBytes: 0 };
 
 function amounts(l: HeapLineJson | undefined, r: HeapReportJson): HeapAmounts {
-  if (!l) return { ...NONE, peakBytes: r.totals.peakBytes === null ? null : 0, endBytes: r.totals.endBytes === null ? null : 0 };
-  return { bytes: l.heap.bytes, blocks: l.heap.blocks, peakBytes: l.heap.peakBytes, endBytes: l.heap.endBytes };
+  if (!l)
+    return {
+      ...NONE,
+      peakBytes: r.totals.peakBytes === null ? null : 0,
+      endBytes: r.totals.endBytes === null ? null : 0,
+    };
+  return {
+    bytes: l.heap.bytes,
+    blocks: l.heap.blocks,
+    peakBytes: l.heap.peakBytes,
+    endBytes: l.heap.endBytes,
+  };
 }
 
 const sub = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
@@ -60,7 +75,9 @@ export function compareHeapReports(base: HeapReportJson, cur: HeapReportJson): H
   const warnings: string[] = [];
   const fmt = (f: string) => f.replace(/\+gzip$/, '');
   if (fmt(base.format) !== fmt(cur.format)) {
-    warnings.push(`the profiles come from different tools (${base.format} vs ${cur.format}): they count allocations differently, so compare shares rather than raw bytes`);
+    warnings.push(
+      `the profiles come from different tools (${base.format} vs ${cur.format}): they count allocations differently, so compare shares rather than raw bytes`,
+    );
   }
   const key = (l: HeapLineJson) => `${l.file}:${l.line}`;
   const before = new Map(base.hotLines.map(l => [key(l), l]));
@@ -79,20 +96,38 @@ export function compareHeapReports(base: HeapReportJson, cur: HeapReportJson): H
       before: ab,
       after: aa,
       delta: { bytes: aa.bytes - ab.bytes, blocks: aa.blocks - ab.blocks },
-      share: { before: ratio(ab.bytes, base.totals.bytes), after: ratio(aa.bytes, cur.totals.bytes) },
+      share: {
+        before: ratio(ab.bytes, base.totals.bytes),
+        after: ratio(aa.bytes, cur.totals.bytes),
+      },
       presence: b && a ? 'both' : b ? 'gone' : 'new',
     });
   }
-  lines.sort((x, y) => Math.abs(y.delta.bytes) - Math.abs(x.delta.bytes) || Math.abs(y.delta.blocks) - Math.abs(x.delta.blocks) || x.file.localeCompare(y.file) || x.line - y.line);
+  lines.sort(
+    (x, y) =>
+      Math.abs(y.delta.bytes) - Math.abs(x.delta.bytes) ||
+      Math.abs(y.delta.blocks) - Math.abs(x.delta.blocks) ||
+      x.file.localeCompare(y.file) ||
+      x.line - y.line,
+  );
   const bt = base.totals;
   const ct = cur.totals;
   return {
     schema: 'alloc-lens/heap-compare@1',
     baseline: { input: base.input, format: base.format, totals: bt },
     current: { input: cur.input, format: cur.format, totals: ct },
-    delta: { bytes: ct.bytes - bt.bytes, blocks: ct.blocks - bt.blocks, peakBytes: sub(ct.peakBytes, bt.peakBytes), endBytes: sub(ct.endBytes, bt.endBytes) },
+    delta: {
+      bytes: ct.bytes - bt.bytes,
+      blocks: ct.blocks - bt.blocks,
+      peakBytes: sub(ct.peakBytes, bt.peakBytes),
+      endBytes: sub(ct.endBytes, bt.endBytes),
+    },
     lines,
-    warnings: [...warnings, ...base.warnings.map(w => `baseline: ${w}`), ...cur.warnings.map(w => `current: ${w}`)],
+    warnings: [
+      ...warnings,
+      ...base.warnings.map(w => `baseline: ${w}`),
+      ...cur.warnings.map(w => `current: ${w}`),
+    ],
   };
 }
 
@@ -115,8 +150,10 @@ export function movedLines(c: HeapCompareJson): HeapLineDelta[] {
 
 /** `9.24 MB → 0 B (−9.24 MB) · 48 → 0 blocks (−48)`: the editor note and the CLI line. */
 export function heapDeltaNote(l: HeapLineDelta): string {
-  return `${fmtBytes(l.before.bytes)} → ${fmtBytes(l.after.bytes)} (${signedBytes(l.delta.bytes)}) · ` +
-    `${fmtCount(l.before.blocks)} → ${fmtCount(l.after.blocks)} blocks (${signedCount(l.delta.blocks)})`;
+  return (
+    `${fmtBytes(l.before.bytes)} → ${fmtBytes(l.after.bytes)} (${signedBytes(l.delta.bytes)}) · ` +
+    `${fmtCount(l.before.blocks)} → ${fmtCount(l.after.blocks)} blocks (${signedCount(l.delta.blocks)})`
+  );
 }
 
 export function renderHeapCompareText(c: HeapCompareJson, top = 10): string {
@@ -127,15 +164,27 @@ export function renderHeapCompareText(c: HeapCompareJson, top = 10): string {
     (r.totals.endBytes !== null ? `, ${fmtBytes(r.totals.endBytes)} live at exit` : '');
   out.push(head('baseline:', c.baseline));
   out.push(head('current: ', c.current));
-  const pctChange = (a: number, b: number) => (a > 0 ? ` (${b >= a ? '+' : '−'}${fmtPct(Math.abs(b - a) / a)})` : '');
+  const pctChange = (a: number, b: number) =>
+    a > 0 ? ` (${b >= a ? '+' : '−'}${fmtPct(Math.abs(b - a) / a)})` : '';
   out.push('totals:');
-  out.push(`  bytes   ${fmtBytes(c.baseline.totals.bytes)} → ${fmtBytes(c.current.totals.bytes)}  ${signedBytes(c.delta.bytes)}${pctChange(c.baseline.totals.bytes, c.current.totals.bytes)}`);
-  out.push(`  blocks  ${fmtCount(c.baseline.totals.blocks)} → ${fmtCount(c.current.totals.blocks)}  ${signedCount(c.delta.blocks)}${pctChange(c.baseline.totals.blocks, c.current.totals.blocks)}`);
-  if (c.delta.peakBytes !== null) out.push(`  peak    ${fmtBytes(c.baseline.totals.peakBytes!)} → ${fmtBytes(c.current.totals.peakBytes!)}  ${signedBytes(c.delta.peakBytes)}`);
-  if (c.delta.endBytes !== null) out.push(`  at exit ${fmtBytes(c.baseline.totals.endBytes!)} → ${fmtBytes(c.current.totals.endBytes!)}  ${signedBytes(c.delta.endBytes)}`);
+  out.push(
+    `  bytes   ${fmtBytes(c.baseline.totals.bytes)} → ${fmtBytes(c.current.totals.bytes)}  ${signedBytes(c.delta.bytes)}${pctChange(c.baseline.totals.bytes, c.current.totals.bytes)}`,
+  );
+  out.push(
+    `  blocks  ${fmtCount(c.baseline.totals.blocks)} → ${fmtCount(c.current.totals.blocks)}  ${signedCount(c.delta.blocks)}${pctChange(c.baseline.totals.blocks, c.current.totals.blocks)}`,
+  );
+  if (c.delta.peakBytes !== null)
+    out.push(
+      `  peak    ${fmtBytes(c.baseline.totals.peakBytes!)} → ${fmtBytes(c.current.totals.peakBytes!)}  ${signedBytes(c.delta.peakBytes)}`,
+    );
+  if (c.delta.endBytes !== null)
+    out.push(
+      `  at exit ${fmtBytes(c.baseline.totals.endBytes!)} → ${fmtBytes(c.current.totals.endBytes!)}  ${signedBytes(c.delta.endBytes)}`,
+    );
   const moved = movedLines(c);
   out.push('');
-  if (moved.length === 0) out.push('no workspace line allocates a different number of bytes or blocks');
+  if (moved.length === 0)
+    out.push('no workspace line allocates a different number of bytes or blocks');
   else out.push('lines that changed most (bytes, then blocks):');
   for (const [i, l] of moved.slice(0, top > 0 ? top : undefined).entries()) {
     const tag = l.presence === 'gone' ? ' [gone]' : l.presence === 'new' ? ' [new]' : '';

@@ -35,18 +35,25 @@ export interface StreamOptions {
  * `where` names the reader's position for a decompression error (`inside "pps" after 12 elements`).
  * Returns true when `onChunk` stopped the read early.
  */
-export async function compressedChunks(file: string, comp: Compression, onChunk: (b: Buffer) => boolean | void, opts: StreamOptions & { where?: () => string } = {}): Promise<boolean> {
+export async function compressedChunks(
+  file: string,
+  comp: Compression,
+  onChunk: (b: Buffer) => boolean | void,
+  opts: StreamOptions & { where?: () => string } = {},
+): Promise<boolean> {
   const size = opts.chunkSize ?? 1 << 20;
   if (comp === 'none') return plainChunks(file, size, onChunk, opts);
   const raw = createReadStream(file, { highWaterMark: size });
   let stop = false;
   let read = 0;
   const gz = comp === 'gzip' ? createGunzip({ chunkSize: Math.max(64, size) }) : undefined;
-  const zstd = comp === 'zstd'
-    ? new Decompress((d: Uint8Array) => {
-      if (!stop && onChunk(Buffer.from(d.buffer, d.byteOffset, d.byteLength)) === false) stop = true;
-    })
-    : undefined;
+  const zstd =
+    comp === 'zstd'
+      ? new Decompress((d: Uint8Array) => {
+          if (!stop && onChunk(Buffer.from(d.buffer, d.byteOffset, d.byteLength)) === false)
+            stop = true;
+        })
+      : undefined;
   const src = gz ? raw.pipe(gz) : raw;
   if (gz) {
     raw.on('data', (c: Buffer | string) => {
@@ -71,15 +78,25 @@ export async function compressedChunks(file: string, comp: Compression, onChunk:
     if (e instanceof CancelledError || e instanceof ProfileInputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     const at = opts.where ? ` (${opts.where()})` : '';
-    if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR') throw new ProfileInputError(`${file}: the gzip data is ${code === 'Z_DATA_ERROR' ? 'corrupt' : 'truncated'}${at}`);
-    throw new ProfileInputError(`${file}: ${comp === 'zstd' ? `zstd data is corrupt or truncated${at}: ` : ''}${(e as Error).message}`);
+    if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR')
+      throw new ProfileInputError(
+        `${file}: the gzip data is ${code === 'Z_DATA_ERROR' ? 'corrupt' : 'truncated'}${at}`,
+      );
+    throw new ProfileInputError(
+      `${file}: ${comp === 'zstd' ? `zstd data is corrupt or truncated${at}: ` : ''}${(e as Error).message}`,
+    );
   } finally {
     raw.destroy();
   }
   return stop;
 }
 
-async function plainChunks(file: string, size: number, onChunk: (b: Buffer) => boolean | void, opts: StreamOptions): Promise<boolean> {
+async function plainChunks(
+  file: string,
+  size: number,
+  onChunk: (b: Buffer) => boolean | void,
+  opts: StreamOptions,
+): Promise<boolean> {
   let fh;
   try {
     fh = await open(file, 'r');
@@ -108,22 +125,32 @@ async function plainChunks(file: string, size: number, onChunk: (b: Buffer) => b
 }
 
 /** Streams the decompressed lines of a file; `onLine` returns false to stop early. */
-export async function compressedLines(file: string, comp: Compression, onLine: (line: string) => boolean | void, opts: StreamOptions = {}): Promise<void> {
+export async function compressedLines(
+  file: string,
+  comp: Compression,
+  onLine: (line: string) => boolean | void,
+  opts: StreamOptions = {},
+): Promise<void> {
   const dec = new StringDecoder('utf8');
   let rest = '';
   let stop = false;
-  const stopped = await compressedChunks(file, comp, b => {
-    const text = rest + dec.write(b);
-    let start = 0;
-    let nl = text.indexOf('\n');
-    while (nl !== -1 && !stop) {
-      if (onLine(text.slice(start, nl)) === false) stop = true;
-      start = nl + 1;
-      nl = text.indexOf('\n', start);
-    }
-    rest = stop ? '' : text.slice(start);
-    return !stop;
-  }, opts);
+  const stopped = await compressedChunks(
+    file,
+    comp,
+    b => {
+      const text = rest + dec.write(b);
+      let start = 0;
+      let nl = text.indexOf('\n');
+      while (nl !== -1 && !stop) {
+        if (onLine(text.slice(start, nl)) === false) stop = true;
+        start = nl + 1;
+        nl = text.indexOf('\n', start);
+      }
+      rest = stop ? '' : text.slice(start);
+      return !stop;
+    },
+    opts,
+  );
   if (!stopped) {
     const tail = rest + dec.end();
     if (tail.length > 0) onLine(tail);

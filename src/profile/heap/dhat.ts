@@ -59,9 +59,31 @@ export function parseDhatFrame(s: string): ParsedFrame {
 }
 
 /** Metrics per program point, in this order. */
-const METRICS = ['bytes', 'blocks', 'lifetime', 'maxBytes', 'peakBytes', 'peakBlocks', 'endBytes', 'endBlocks', 'reads', 'writes'] as const;
+const METRICS = [
+  'bytes',
+  'blocks',
+  'lifetime',
+  'maxBytes',
+  'peakBytes',
+  'peakBlocks',
+  'endBytes',
+  'endBlocks',
+  'reads',
+  'writes',
+] as const;
 const M = METRICS.length;
-const KEYS: Record<string, number> = { tb: 0, tbk: 1, tl: 2, mb: 3, gb: 4, gbk: 5, eb: 6, ebk: 7, rb: 8, wb: 9 };
+const KEYS: Record<string, number> = {
+  tb: 0,
+  tbk: 1,
+  tl: 2,
+  mb: 3,
+  gb: 4,
+  gbk: 5,
+  eb: 6,
+  ebk: 7,
+  rb: 8,
+  wb: 9,
+};
 
 /** Where the program point reader writes one program point. */
 export interface PpSink {
@@ -85,7 +107,10 @@ export class PpRow implements PpSink {
   nf = 0;
   /** Program points completed. */
   n = 0;
-  constructor(private readonly onEnd: (row: PpRow) => void, readonly wantsFrames = true) {}
+  constructor(
+    private readonly onEnd: (row: PpRow) => void,
+    readonly wantsFrames = true,
+  ) {}
 
   begin(): void {
     this.m.fill(0);
@@ -224,16 +249,23 @@ export function parsePpBytes(b: Buffer, start: number, end: number, st: PpRow): 
     if (neg) v = -v;
     if (len === 2) {
       if (k1 === 98 /* b */) {
-        if (k0 === 116) m[0] = v; // tb
-        else if (k0 === 109) m[3] = v; // mb
-        else if (k0 === 103) m[4] = v; // gb
-        else if (k0 === 101) m[6] = v; // eb
-        else if (k0 === 114) m[8] = v; // rb
+        if (k0 === 116)
+          m[0] = v; // tb
+        else if (k0 === 109)
+          m[3] = v; // mb
+        else if (k0 === 103)
+          m[4] = v; // gb
+        else if (k0 === 101)
+          m[6] = v; // eb
+        else if (k0 === 114)
+          m[8] = v; // rb
         else if (k0 === 119) m[9] = v; // wb
       } else if (k0 === 116 && k1 === 108) m[2] = v; // tl
     } else if (len === 3 && k1 === 98 && k2 === 107) {
-      if (k0 === 116) m[1] = v; // tbk
-      else if (k0 === 103) m[5] = v; // gbk
+      if (k0 === 116)
+        m[1] = v; // tbk
+      else if (k0 === 103)
+        m[5] = v; // gbk
       else if (k0 === 101) m[7] = v; // ebk
     }
   }
@@ -250,38 +282,53 @@ export type { StreamOptions } from './compressed';
  * The JSON reader of one pass over a DHAT file: header members to `member`, program points into
  * `row` (the byte reader first, JSON.parse for odd ones), frame strings to `frame`.
  */
-function dhatReader(what: string, row: PpRow | undefined, h: { member?(k: string, v: unknown): void; frame?(s: string, i: number): void; versionSeen: boolean }): JsonObjectStream {
+function dhatReader(
+  what: string,
+  row: PpRow | undefined,
+  h: {
+    member?(k: string, v: unknown): void;
+    frame?(s: string, i: number): void;
+    versionSeen: boolean;
+  },
+): JsonObjectStream {
   let sawVersion = h.versionSeen;
-  return new JsonObjectStream(new Set(['pps', 'ftbl']), {
-    skip(k) {
-      if (!sawVersion) throw new ProfileInputError(`${what}: "${k}" before dhatFileVersion; not a DHAT file`);
-      return k === 'pps' && row === undefined;
+  return new JsonObjectStream(
+    new Set(['pps', 'ftbl']),
+    {
+      skip(k) {
+        if (!sawVersion)
+          throw new ProfileInputError(`${what}: "${k}" before dhatFileVersion; not a DHAT file`);
+        return k === 'pps' && row === undefined;
+      },
+      rawElement(k, b, start, end) {
+        if (k !== 'pps' || !sawVersion || !row) return false;
+        return parsePpBytes(b, start, end, row) === end;
+      },
+      rawScan(k, b, start) {
+        if (k !== 'pps' || !sawVersion || !row) return -1;
+        return parsePpBytes(b, start, b.length, row);
+      },
+      member(k, v) {
+        if (k === 'dhatFileVersion') sawVersion = true;
+        h.member?.(k, v);
+      },
+      element(k, v, i) {
+        if (!sawVersion)
+          throw new ProfileInputError(`${what}: "${k}" before dhatFileVersion; not a DHAT file`);
+        if (k === 'pps') {
+          if (!row) return;
+          const p = v as Record<string, unknown>;
+          if (!p || typeof p !== 'object' || !Array.isArray(p.fs))
+            throw new ProfileInputError(`${what}: program point ${i} has no "fs" frame list`);
+          row.begin();
+          for (const [k, m] of Object.entries(KEYS)) row.set(m, num(p[k]));
+          for (const f of p.fs as unknown[]) row.frame(typeof f === 'number' ? f : -1);
+          row.end();
+        } else h.frame?.(typeof v === 'string' ? v : String(v), i);
+      },
     },
-    rawElement(k, b, start, end) {
-      if (k !== 'pps' || !sawVersion || !row) return false;
-      return parsePpBytes(b, start, end, row) === end;
-    },
-    rawScan(k, b, start) {
-      if (k !== 'pps' || !sawVersion || !row) return -1;
-      return parsePpBytes(b, start, b.length, row);
-    },
-    member(k, v) {
-      if (k === 'dhatFileVersion') sawVersion = true;
-      h.member?.(k, v);
-    },
-    element(k, v, i) {
-      if (!sawVersion) throw new ProfileInputError(`${what}: "${k}" before dhatFileVersion; not a DHAT file`);
-      if (k === 'pps') {
-        if (!row) return;
-        const p = v as Record<string, unknown>;
-        if (!p || typeof p !== 'object' || !Array.isArray(p.fs)) throw new ProfileInputError(`${what}: program point ${i} has no "fs" frame list`);
-        row.begin();
-        for (const [k, m] of Object.entries(KEYS)) row.set(m, num(p[k]));
-        for (const f of p.fs as unknown[]) row.frame(typeof f === 'number' ? f : -1);
-        row.end();
-      } else h.frame?.(typeof v === 'string' ? v : String(v), i);
-    },
-  }, what);
+    what,
+  );
 }
 
 /**
@@ -291,7 +338,11 @@ function dhatReader(what: string, row: PpRow | undefined, h: { member?(k: string
  * which checks that the file did not change in between and which, the first time, sums the totals
  * (and the global peak). Memory is O(frames), not O(program points).
  */
-export async function importDhat(file: string, gzip: boolean, opts: StreamOptions = {}): Promise<HeapProfile> {
+export async function importDhat(
+  file: string,
+  gzip: boolean,
+  opts: StreamOptions = {},
+): Promise<HeapProfile> {
   const heap = new HeapProfile('dhat');
   const header: Record<string, unknown> = {};
   const ftblIds: number[] = [];
@@ -305,10 +356,16 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
       header[k] = v;
       if (k === 'dhatFileVersion') {
         sawVersion = true;
-        if (v !== 2) throw new ProfileInputError(`${what}: dhatFileVersion ${JSON.stringify(v)} is not supported (Alloc Lens reads version 2, written by valgrind ≥ 3.15 and dhat-rs)`);
+        if (v !== 2)
+          throw new ProfileInputError(
+            `${what}: dhatFileVersion ${JSON.stringify(v)} is not supported (Alloc Lens reads version 2, written by valgrind ≥ 3.15 and dhat-rs)`,
+          );
       }
       // valgrind writes "heap", dhat-rs "rust-heap"; copy and ad-hoc modes count other things.
-      if (k === 'mode' && v !== 'heap' && v !== 'rust-heap') throw new ProfileInputError(`${what}: a DHAT ${JSON.stringify(v)}-mode profile; only heap mode (valgrind's default, dhat-rs's \`dhat::Profiler::new_heap()\`) has allocation sites`);
+      if (k === 'mode' && v !== 'heap' && v !== 'rust-heap')
+        throw new ProfileInputError(
+          `${what}: a DHAT ${JSON.stringify(v)}-mode profile; only heap mode (valgrind's default, dhat-rs's \`dhat::Profiler::new_heap()\`) has allocation sites`,
+        );
     },
     frame(v, i) {
       const f = parseDhatFrame(v);
@@ -317,11 +374,14 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
   });
   await readDhat(file, gzip, parser, opts);
   if (!parser.finished) {
-    throw new ProfileInputError(`${what}: truncated DHAT JSON: the file ends ${parser.position()} (${parser.offset.toLocaleString('en-US')} bytes). Was the program killed before DHAT wrote its output? Re-run it to completion.`);
+    throw new ProfileInputError(
+      `${what}: truncated DHAT JSON: the file ends ${parser.position()} (${parser.offset.toLocaleString('en-US')} bytes). Was the program killed before DHAT wrote its output? Re-run it to completion.`,
+    );
   }
   if (!sawVersion) throw new ProfileInputError(`${what}: no dhatFileVersion: not a DHAT file`);
   count = parser.count('pps');
-  if (ftblIds.length === 0 && count > 0) throw new ProfileInputError(`${what}: DHAT file without a frame table (ftbl)`);
+  if (ftblIds.length === 0 && count > 0)
+    throw new ProfileInputError(`${what}: DHAT file without a frame table (ftbl)`);
   const bklt = header.bklt !== false;
   heap.measures.add('bytes').add('blocks').add('peakBytes');
   if (bklt) heap.measures.add('endBytes').add('lifetime');
@@ -329,20 +389,55 @@ export async function importDhat(file: string, gzip: boolean, opts: StreamOption
   heap.timeUnit = typeof header.tu === 'string' ? header.tu : '';
   heap.command = typeof header.cmd === 'string' ? header.cmd : undefined;
   if (typeof header.te === 'number') heap.duration = header.te;
-  heap.streamSites(count, (visit, signal) => streamPps(file, gzip, { size: before.size, mtimeMs: before.mtimeMs }, count, ftblIds, heap, visit, signal, opts.chunkSize));
+  heap.streamSites(count, (visit, signal) =>
+    streamPps(
+      file,
+      gzip,
+      { size: before.size, mtimeMs: before.mtimeMs },
+      count,
+      ftblIds,
+      heap,
+      visit,
+      signal,
+      opts.chunkSize,
+    ),
+  );
   return heap;
 }
 
-async function readDhat(file: string, gzip: boolean, parser: JsonObjectStream, opts: StreamOptions & { stop?: () => boolean }): Promise<void> {
-  await compressedChunks(file, gzip ? 'gzip' : 'none', b => {
-    parser.write(b);
-    return !opts.stop?.();
-  }, { ...opts, where: () => parser.position() });
+async function readDhat(
+  file: string,
+  gzip: boolean,
+  parser: JsonObjectStream,
+  opts: StreamOptions & { stop?: () => boolean },
+): Promise<void> {
+  await compressedChunks(
+    file,
+    gzip ? 'gzip' : 'none',
+    b => {
+      parser.write(b);
+      return !opts.stop?.();
+    },
+    { ...opts, where: () => parser.position() },
+  );
 }
 
 /** The second pass: each program point, its frame-table indices mapped to frame ids, to `visit`. */
-async function streamPps(file: string, gzip: boolean, was: { size: number; mtimeMs: number }, count: number, ftblIds: readonly number[], heap: HeapProfile, visit: (s: HeapSite) => void, signal?: AbortSignal, chunkSize?: number): Promise<void> {
-  const changed = () => new ProfileInputError(`${file} changed after it was imported (DHAT sites are read from the file again); import it again`);
+async function streamPps(
+  file: string,
+  gzip: boolean,
+  was: { size: number; mtimeMs: number },
+  count: number,
+  ftblIds: readonly number[],
+  heap: HeapProfile,
+  visit: (s: HeapSite) => void,
+  signal?: AbortSignal,
+  chunkSize?: number,
+): Promise<void> {
+  const changed = () =>
+    new ProfileInputError(
+      `${file} changed after it was imported (DHAT sites are read from the file again); import it again`,
+    );
   let now;
   try {
     now = statSync(file);
@@ -351,7 +446,20 @@ async function streamPps(file: string, gzip: boolean, was: { size: number; mtime
   }
   if (now.size !== was.size || now.mtimeMs !== was.mtimeMs) throw changed();
   let badRefs = 0;
-  const site: HeapSite & { frames: Int32Array } = { frames: new Int32Array(0), bytes: 0, blocks: 0, lifetime: 0, maxBytes: 0, peakBytes: 0, peakBlocks: 0, endBytes: 0, endBlocks: 0, reads: 0, writes: 0, temporary: 0 };
+  const site: HeapSite & { frames: Int32Array } = {
+    frames: new Int32Array(0),
+    bytes: 0,
+    blocks: 0,
+    lifetime: 0,
+    maxBytes: 0,
+    peakBytes: 0,
+    peakBlocks: 0,
+    endBytes: 0,
+    endBlocks: 0,
+    reads: 0,
+    writes: 0,
+    temporary: 0,
+  };
   const row = new PpRow(r => {
     const fs = r.fs;
     let n = 0;
@@ -378,5 +486,8 @@ async function streamPps(file: string, gzip: boolean, was: { size: number; mtime
   // Stops once every program point was read (the frame table, usually after them, is known).
   await readDhat(file, gzip, parser, { signal, chunkSize, stop: () => row.n >= count });
   if (row.n !== count) throw changed();
-  if (badRefs > 0) heap.warn(`${badRefs} frame references point outside the frame table; those frames were dropped`);
+  if (badRefs > 0)
+    heap.warn(
+      `${badRefs} frame references point outside the frame table; those frames were dropped`,
+    );
 }

@@ -22,7 +22,8 @@ export interface HeapDiagnostic {
   readonly advice: string;
 }
 
-export const HEAP_DIAGNOSTIC_DOCS = 'https://github.com/alloc-lens/alloc-lens/blob/main/README.md#heap-diagnostics';
+export const HEAP_DIAGNOSTIC_DOCS =
+  'https://github.com/alloc-lens/alloc-lens/blob/main/README.md#heap-diagnostics';
 
 /** A line needs this many blocks to be churn (a loop, not a handful of calls). */
 const CHURN_MIN_BLOCKS = 1000;
@@ -39,7 +40,11 @@ const PEAK_MIN_SHARE = 0.1;
 /** Leak: at least this many bytes live at exit. */
 const LEAK_MIN_BYTES = 1024;
 
-export function diagnoseHeap(heap: HeapProfile, a: HeapAttribution, lines: readonly HeapLine[]): HeapDiagnostic[] {
+export function diagnoseHeap(
+  heap: HeapProfile,
+  a: HeapAttribution,
+  lines: readonly HeapLine[],
+): HeapDiagnostic[] {
   const out: HeapDiagnostic[] = [];
   const t = a.totals;
   const where = (l: HeapLine) => ({ file: l.file, line: l.line });
@@ -48,7 +53,11 @@ export function diagnoseHeap(heap: HeapProfile, a: HeapAttribution, lines: reado
     const c = l.counts;
     const byteShare = t.bytes > 0 ? c.bytes / t.bytes : 0;
     // churn
-    if (c.blocks >= CHURN_MIN_BLOCKS && t.blocks > 0 && c.blocks / t.blocks >= CHURN_MIN_BLOCK_SHARE) {
+    if (
+      c.blocks >= CHURN_MIN_BLOCKS &&
+      t.blocks > 0 &&
+      c.blocks / t.blocks >= CHURN_MIN_BLOCK_SHARE
+    ) {
       let shortLived = false;
       let why = '';
       if (heap.measures.has('lifetime') && heap.duration && c.blocks > 0) {
@@ -61,26 +70,46 @@ export function diagnoseHeap(heap: HeapProfile, a: HeapAttribution, lines: reado
       }
       if (shortLived) {
         out.push({
-          code: 'heap-churn', ...where(l), severity: sev(byteShare), bytes: c.bytes,
+          code: 'heap-churn',
+          ...where(l),
+          severity: sev(byteShare),
+          bytes: c.bytes,
           message: `${fmtCount(c.blocks)} short-lived blocks (${fmtBytes(c.bytes)}, avg ${fmtBytes(c.bytes / c.blocks)}) allocated here, ${why}`,
-          advice: 'reuse one buffer across iterations: hoist the Vec/String out of the loop and clear() it (or write! into it), and size it once with with_capacity',
+          advice:
+            'reuse one buffer across iterations: hoist the Vec/String out of the loop and clear() it (or write! into it), and size it once with with_capacity',
         });
       }
     }
     // growth
-    if (l.growthBlocks >= GROWTH_MIN_BLOCKS && t.bytes > 0 && l.growthBytes / t.bytes >= GROWTH_MIN_SHARE) {
+    if (
+      l.growthBlocks >= GROWTH_MIN_BLOCKS &&
+      t.bytes > 0 &&
+      l.growthBytes / t.bytes >= GROWTH_MIN_SHARE
+    ) {
       out.push({
-        code: 'heap-growth', ...where(l), severity: sev(l.growthBytes / t.bytes), bytes: l.growthBytes,
+        code: 'heap-growth',
+        ...where(l),
+        severity: sev(l.growthBytes / t.bytes),
+        bytes: l.growthBytes,
         message: `${fmtCount(l.growthBlocks)} allocations from growing a container (${fmtBytes(l.growthBytes)}; every regrowth copies the old contents)`,
-        advice: 'reserve the final size before filling (Vec::with_capacity / String::with_capacity, or reserve(n) when the count is known), or reuse the container',
+        advice:
+          'reserve the final size before filling (Vec::with_capacity / String::with_capacity, or reserve(n) when the count is known), or reuse the container',
       });
     }
     // peak holders
-    if (heap.measures.has('peakBytes') && heap.peakTotal > 0 && c.peakBytes / heap.peakTotal >= PEAK_MIN_SHARE) {
+    if (
+      heap.measures.has('peakBytes') &&
+      heap.peakTotal > 0 &&
+      c.peakBytes / heap.peakTotal >= PEAK_MIN_SHARE
+    ) {
       out.push({
-        code: 'heap-peak', ...where(l), severity: 'info', bytes: c.peakBytes,
+        code: 'heap-peak',
+        ...where(l),
+        severity: 'info',
+        bytes: c.peakBytes,
         message: `holds ${fmtBytes(c.peakBytes)} in ${fmtCount(c.peakBlocks)} blocks at the global peak (${fmtPct(c.peakBytes / heap.peakTotal)} of ${fmtBytes(heap.peakTotal)})`,
-        advice: 'to lower the peak, free or shrink this data before the peak (drop it earlier, process in smaller batches, or stream instead of collecting)',
+        advice:
+          'to lower the peak, free or shrink this data before the peak (drop it earlier, process in smaller batches, or stream instead of collecting)',
       });
     }
     // leaked at exit: only what the line itself allocates (directly or through std); a dependency's
@@ -89,9 +118,13 @@ export function diagnoseHeap(heap: HeapProfile, a: HeapAttribution, lines: reado
     const ownEndBlocks = l.ownEndBlocks;
     if (heap.liveIsExit && heap.measures.has('endBytes') && ownEnd >= LEAK_MIN_BYTES) {
       out.push({
-        code: 'heap-leak', ...where(l), severity: 'info', bytes: ownEnd,
+        code: 'heap-leak',
+        ...where(l),
+        severity: 'info',
+        bytes: ownEnd,
         message: `${fmtBytes(ownEnd)} in ${fmtCount(ownEndBlocks)} blocks allocated here are still live at exit`,
-        advice: 'if this is not an intentional leak (Box::leak, a static cache), find the owner that is never dropped (a cycle of Rc, mem::forget, a global collection)',
+        advice:
+          'if this is not an intentional leak (Box::leak, a static cache), find the owner that is never dropped (a cycle of Rc, mem::forget, a global collection)',
       });
     }
   }

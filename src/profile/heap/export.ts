@@ -11,7 +11,9 @@ const WEIGHT = { bytes: 0, peakBytes: 1, endBytes: 2 } as const;
 
 /** A warning when the call tree had to cut stacks (never on real recordings so far). */
 export function cutWarning(t: HeapCallTree): string | undefined {
-  return t.cutStacks > 0 ? `flamegraph: ${t.cutStacks.toLocaleString('en-US')} stacks (${t.cutBytes.toLocaleString('en-US')} bytes) were cut where the call tree reached its node limit; their bytes are under "${CUT_NAME}" nodes` : undefined;
+  return t.cutStacks > 0
+    ? `flamegraph: ${t.cutStacks.toLocaleString('en-US')} stacks (${t.cutBytes.toLocaleString('en-US')} bytes) were cut where the call tree reached its node limit; their bytes are under "${CUT_NAME}" nodes`
+    : undefined;
 }
 
 export interface HeapSpeedscopeFrame {
@@ -45,7 +47,12 @@ export const HEAP_VIEWS = [
   { key: 'endBytes', name: 'Bytes live at exit' },
 ] as const;
 
-export function heapToSpeedscope(heap: HeapProfile, a: HeapAttribution, title: string, opts: { absolute?: (rel: string) => string } = {}): HeapSpeedscopeFile {
+export function heapToSpeedscope(
+  heap: HeapProfile,
+  a: HeapAttribution,
+  title: string,
+  opts: { absolute?: (rel: string) => string } = {},
+): HeapSpeedscopeFile {
   const frames: HeapSpeedscopeFrame[] = [];
   const mapped = new Array<number>(heap.frames.length);
   const index = new Map<string, number>();
@@ -59,7 +66,11 @@ export function heapToSpeedscope(heap: HeapProfile, a: HeapAttribution, title: s
     if (m !== undefined) return m;
     const f = heap.frames[id];
     const site = a.site(id);
-    const file = site ? (opts.absolute ? opts.absolute(site.file) : site.file) : f.file ?? f.object;
+    const file = site
+      ? opts.absolute
+        ? opts.absolute(site.file)
+        : site.file
+      : (f.file ?? f.object);
     const line = site ? site.line : f.file ? f.line : undefined;
     const key = `${f.name}\u0000${file ?? ''}\u0000${line ?? ''}`;
     let k = index.get(key);
@@ -74,7 +85,15 @@ export function heapToSpeedscope(heap: HeapProfile, a: HeapAttribution, title: s
   const profiles: HeapSpeedscopeProfile[] = [];
   for (const v of HEAP_VIEWS) {
     if (v.key !== 'bytes' && !heap.measures.has(v.key)) continue;
-    const p: HeapSpeedscopeProfile = { type: 'sampled', name: v.name, unit: 'bytes', startValue: 0, endValue: 0, samples: [], weights: [] };
+    const p: HeapSpeedscopeProfile = {
+      type: 'sampled',
+      name: v.name,
+      unit: 'bytes',
+      startValue: 0,
+      endValue: 0,
+      samples: [],
+      weights: [],
+    };
     const t = a.tree;
     const k = WEIGHT[v.key];
     for (let n = 0; n < t.size; n++) {
@@ -97,7 +116,11 @@ export function heapToSpeedscope(heap: HeapProfile, a: HeapAttribution, title: s
 }
 
 /** FlameGraph folded stacks (`root;...;leaf bytes`), one line per distinct stack with bytes > 0. */
-export function heapToFolded(heap: HeapProfile, a: HeapAttribution, weight: 'bytes' | 'peakBytes' | 'endBytes' = 'bytes'): string[] {
+export function heapToFolded(
+  heap: HeapProfile,
+  a: HeapAttribution,
+  weight: 'bytes' | 'peakBytes' | 'endBytes' = 'bytes',
+): string[] {
   const merged = new Map<string, number>();
   const clean = (n: string) => n.replace(/;/g, ':').replace(/\s+\d+$/, '');
   const t = a.tree;
@@ -105,7 +128,10 @@ export function heapToFolded(heap: HeapProfile, a: HeapAttribution, weight: 'byt
   for (let n = 0; n < t.size; n++) {
     const w = t.weight[3 * n + k];
     if (w <= 0) continue;
-    const key = t.path(n).map(id => (id === CUT_FRAME ? CUT_NAME : clean(heap.frames[id].name))).join(';');
+    const key = t
+      .path(n)
+      .map(id => (id === CUT_FRAME ? CUT_NAME : clean(heap.frames[id].name)))
+      .join(';');
     merged.set(key, (merged.get(key) ?? 0) + w);
   }
   return [...merged].map(([k, w]) => `${k} ${w}`);

@@ -23,8 +23,20 @@ export function fmtPct(x: number): string {
 
 /** A lifetime in the profile's unit: `instrs` -> `1.2M instrs`, `µs`/`ms` -> `3.4 ms`. */
 export function fmtTime(t: number, unit: string): string {
-  if (unit === 'µs' || unit === 'us') return t >= 1e6 ? `${(t / 1e6).toFixed(2)} s` : t >= 1000 ? `${(t / 1000).toFixed(1)} ms` : `${t.toFixed(0)} µs`;
+  if (unit === 'µs' || unit === 'us')
+    return t >= 1e6
+      ? `${(t / 1e6).toFixed(2)} s`
+      : t >= 1000
+        ? `${(t / 1000).toFixed(1)} ms`
+        : `${t.toFixed(0)} µs`;
   if (unit === 'ms') return t >= 1000 ? `${(t / 1000).toFixed(2)} s` : `${t.toFixed(1)} ms`;
-  const n = t >= 1e9 ? `${(t / 1e9).toFixed(1)}G` : t >= 1e6 ? `${(t / 1e6).toFixed(1)}M` : t >= 1e3 ? `${(t / 1e3).toFixed(1)}k` : t.toFixed(0);
+  const n =
+    t >= 1e9
+      ? `${(t / 1e9).toFixed(1)}G`
+      : t >= 1e6
+        ? `${(t / 1e6).toFixed(1)}M`
+        : t >= 1e3
+          ? `${(t / 1e3).toFixed(1)}k`
+          : t.toFixed(0);
   return `${n} ${unit || 'time units'}`;
 }

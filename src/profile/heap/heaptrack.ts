@@ -22,7 +22,11 @@ interface Ip {
 
 const hex = (s: string) => parseInt(s, 16);
 
-export async function importHeaptrack(file: string, comp: Compression, opts: StreamOptions = {}): Promise<HeapProfile> {
+export async function importHeaptrack(
+  file: string,
+  comp: Compression,
+  opts: StreamOptions = {},
+): Promise<HeapProfile> {
   const heap = new HeapProfile('heaptrack');
   const strings: string[] = [''];
   const ips: (Ip | undefined)[] = [undefined];
@@ -45,105 +49,130 @@ export async function importHeaptrack(file: string, comp: Compression, opts: Str
   let firstMs = -1;
   let lastMs = 0;
   let bad = 0;
-  await compressedLines(file, comp, line => {
-    lineNo++;
-    if (line.length < 2) return;
-    const k = line.charCodeAt(0);
-    if (k === 43 /* + */) {
-      const a = hex(line.slice(2));
-      if (!(a < size.length)) return void (bad++ < 5 && heap.warn(`line ${lineNo}: allocation of unknown info ${line.slice(2)}`));
-      allocs[a]++;
-      live += size[a];
-      event++;
-      lastAlloc = a;
-      if (live > peak) {
-        peak = live;
-        peakEvent = event;
+  await compressedLines(
+    file,
+    comp,
+    line => {
+      lineNo++;
+      if (line.length < 2) return;
+      const k = line.charCodeAt(0);
+      if (k === 43 /* + */) {
+        const a = hex(line.slice(2));
+        if (!(a < size.length))
+          return void (
+            bad++ < 5 && heap.warn(`line ${lineNo}: allocation of unknown info ${line.slice(2)}`)
+          );
+        allocs[a]++;
+        live += size[a];
+        event++;
+        lastAlloc = a;
+        if (live > peak) {
+          peak = live;
+          peakEvent = event;
+        }
+        return;
       }
-      return;
-    }
-    if (k === 45 /* - */) {
-      const a = hex(line.slice(2));
-      if (!(a < size.length)) return;
-      frees[a]++;
-      live -= size[a];
-      event++;
-      if (lastAlloc === a) temporary[a]++;
-      lastAlloc = -1;
-      return;
-    }
-    const sp = line.indexOf(' ');
-    const rest = line.slice(sp + 1);
-    switch (line[0]) {
-      case 's':
-        // File version 3 writes `s <hex length> <text>`; older ones the text alone.
-        strings.push(version >= 3 ? rest.slice(rest.indexOf(' ') + 1) : rest);
-        break;
-      case 'i': {
-        const p = rest.split(' ');
-        const frames: number[] = [];
-        // `i ip module fn` (no file) happens for symbols without line info.
-        for (let j = 2; j < p.length; j += 3) frames.push(hex(p[j]), p[j + 1] ? hex(p[j + 1]) : 0, p[j + 2] ? hex(p[j + 2]) : 0);
-        ips.push({ frames, module: hex(p[1]) });
-        break;
+      if (k === 45 /* - */) {
+        const a = hex(line.slice(2));
+        if (!(a < size.length)) return;
+        frees[a]++;
+        live -= size[a];
+        event++;
+        if (lastAlloc === a) temporary[a]++;
+        lastAlloc = -1;
+        return;
       }
-      case 't': {
-        const p = rest.split(' ');
-        traceIp.push(hex(p[0]));
-        traceParent.push(hex(p[1]));
-        break;
+      const sp = line.indexOf(' ');
+      const rest = line.slice(sp + 1);
+      switch (line[0]) {
+        case 's':
+          // File version 3 writes `s <hex length> <text>`; older ones the text alone.
+          strings.push(version >= 3 ? rest.slice(rest.indexOf(' ') + 1) : rest);
+          break;
+        case 'i': {
+          const p = rest.split(' ');
+          const frames: number[] = [];
+          // `i ip module fn` (no file) happens for symbols without line info.
+          for (let j = 2; j < p.length; j += 3)
+            frames.push(hex(p[j]), p[j + 1] ? hex(p[j + 1]) : 0, p[j + 2] ? hex(p[j + 2]) : 0);
+          ips.push({ frames, module: hex(p[1]) });
+          break;
+        }
+        case 't': {
+          const p = rest.split(' ');
+          traceIp.push(hex(p[0]));
+          traceParent.push(hex(p[1]));
+          break;
+        }
+        case 'a': {
+          const p = rest.split(' ');
+          size.push(hex(p[0]));
+          trace.push(hex(p[1]));
+          allocs.push(0);
+          frees.push(0);
+          temporary.push(0);
+          break;
+        }
+        case 'c': {
+          const ms = hex(rest);
+          if (firstMs < 0) firstMs = ms;
+          lastMs = ms;
+          break;
+        }
+        case 'v': {
+          const p = rest.split(' ');
+          version = p.length > 1 ? hex(p[1]) : 1;
+          if (version < 1 || version > 3)
+            throw new ProfileInputError(
+              `${file}: heaptrack file version ${version} is not supported (Alloc Lens reads versions 1 to 3, written by heaptrack 1.0 and later)`,
+            );
+          break;
+        }
+        case 'X':
+          heap.command = rest;
+          break;
+        case 'm':
+          rawFormat = true;
+          break;
+        default:
+          break;
       }
-      case 'a': {
-        const p = rest.split(' ');
-        size.push(hex(p[0]));
-        trace.push(hex(p[1]));
-        allocs.push(0);
-        frees.push(0);
-        temporary.push(0);
-        break;
-      }
-      case 'c': {
-        const ms = hex(rest);
-        if (firstMs < 0) firstMs = ms;
-        lastMs = ms;
-        break;
-      }
-      case 'v': {
-        const p = rest.split(' ');
-        version = p.length > 1 ? hex(p[1]) : 1;
-        if (version < 1 || version > 3) throw new ProfileInputError(`${file}: heaptrack file version ${version} is not supported (Alloc Lens reads versions 1 to 3, written by heaptrack 1.0 and later)`);
-        break;
-      }
-      case 'X':
-        heap.command = rest;
-        break;
-      case 'm':
-        rawFormat = true;
-        break;
-      default:
-        break;
-    }
-    if (lineNo === 1 && line[0] !== 'v') throw new ProfileInputError(`${file}: not a heaptrack file (the first line should be \`v <version> <file version>\`, got ${JSON.stringify(line.slice(0, 40))})`);
-  }, opts);
+      if (lineNo === 1 && line[0] !== 'v')
+        throw new ProfileInputError(
+          `${file}: not a heaptrack file (the first line should be \`v <version> <file version>\`, got ${JSON.stringify(line.slice(0, 40))})`,
+        );
+    },
+    opts,
+  );
   if (lineNo === 0) throw new ProfileInputError(`${file}: empty heaptrack file`);
-  if (rawFormat) throw new ProfileInputError(`${file}: an uninterpreted (raw) heaptrack file without symbols; run \`heaptrack_interpret < raw > interpreted\` on the machine that recorded it, or record without --raw`);
+  if (rawFormat)
+    throw new ProfileInputError(
+      `${file}: an uninterpreted (raw) heaptrack file without symbols; run \`heaptrack_interpret < raw > interpreted\` on the machine that recorded it, or record without --raw`,
+    );
   let symbolized = 0;
   for (const ip of ips) if (ip && ip.frames.length > 0 && ip.frames[0] > 0) symbolized++;
   if (ips.length > 1 && symbolized === 0) {
-    throw new ProfileInputError(`${file}: heaptrack file without symbols (none of its ${ips.length - 1} code addresses has a function name). Build with debug info (\`debug = true\` in [profile.release]) and do not strip the binary, then record again`);
+    throw new ProfileInputError(
+      `${file}: heaptrack file without symbols (none of its ${ips.length - 1} code addresses has a function name). Build with debug info (\`debug = true\` in [profile.release]) and do not strip the binary, then record again`,
+    );
   }
   // The second pass: live blocks of each info at the peak event.
   const peakLive = new Array<number>(size.length).fill(0);
   if (peakEvent > 0) {
     let ev = 0;
-    await compressedLines(file, comp, line => {
-      const k = line.charCodeAt(0);
-      if (k !== 43 && k !== 45) return;
-      const a = hex(line.slice(2));
-      if (!(a < size.length)) return;
-      peakLive[a] += k === 43 ? 1 : -1;
-      return ++ev < peakEvent;
-    }, { signal: opts.signal });
+    await compressedLines(
+      file,
+      comp,
+      line => {
+        const k = line.charCodeAt(0);
+        if (k !== 43 && k !== 45) return;
+        const a = hex(line.slice(2));
+        if (!(a < size.length)) return;
+        peakLive[a] += k === 43 ? 1 : -1;
+        return ++ev < peakEvent;
+      },
+      { signal: opts.signal },
+    );
   }
   // Frames: one per (function, file, line) of each ip, innermost first.
   const ipFrames = new Map<number, number[]>();
@@ -158,7 +187,14 @@ export async function importHeaptrack(file: string, comp: Compression, opts: Str
       for (let j = 0; j < ip.frames.length; j += 3) {
         const raw = strings[ip.frames[j]] ?? '';
         const name = raw === '' ? '[unknown]' : demangle(raw);
-        f.push(heap.frame(name, strings[ip.frames[j + 1]] || undefined, ip.frames[j + 2] || undefined, obj));
+        f.push(
+          heap.frame(
+            name,
+            strings[ip.frames[j + 1]] || undefined,
+            ip.frames[j + 2] || undefined,
+            obj,
+          ),
+        );
       }
     }
     ipFrames.set(i, f);
@@ -170,7 +206,8 @@ export async function importHeaptrack(file: string, comp: Compression, opts: Str
     if (hit) return hit;
     const out: number[] = [];
     let guard = 0;
-    for (let cur = t; cur > 0 && cur < traceIp.length && guard++ < 4096; cur = traceParent[cur]) out.push(...framesOfIp(traceIp[cur]));
+    for (let cur = t; cur > 0 && cur < traceIp.length && guard++ < 4096; cur = traceParent[cur])
+      out.push(...framesOfIp(traceIp[cur]));
     stackCache.set(t, out);
     return out;
   };

@@ -77,7 +77,8 @@ export class JsonObjectStream {
   /** Where the input stopped, for a truncation message. */
   position(): string {
     if (this.done) return 'after the end of the object';
-    if (this.array) return `inside "${this.array}" after ${this.index.toLocaleString('en-US')} elements`;
+    if (this.array)
+      return `inside "${this.array}" after ${this.index.toLocaleString('en-US')} elements`;
     return this.depth === 0 ? 'before the opening {' : 'in the header';
   }
 
@@ -102,13 +103,22 @@ export class JsonObjectStream {
           if (this.depth === 2 && this.elemStart < 0) this.elemStart = i;
         } else if (this.depth === 1 && this.memberStart < 0) this.memberStart = i;
       } else if (c === LBRACE || c === LBRACKET) {
-        if (this.done) throw new ProfileInputError(`${this.what}: unexpected data after the end of the JSON object at byte ${this.offset + i}`);
+        if (this.done)
+          throw new ProfileInputError(
+            `${this.what}: unexpected data after the end of the JSON object at byte ${this.offset + i}`,
+          );
         if (this.depth === 0) {
-          if (c !== LBRACE) throw new ProfileInputError(`${this.what}: not a JSON object (starts with [)`);
+          if (c !== LBRACE)
+            throw new ProfileInputError(`${this.what}: not a JSON object (starts with [)`);
           this.depth = 1;
           continue;
         }
-        if (this.depth === 1 && this.array === undefined && c === LBRACKET && this.memberStart >= 0) {
+        if (
+          this.depth === 1 &&
+          this.array === undefined &&
+          c === LBRACKET &&
+          this.memberStart >= 0
+        ) {
           const key = this.keyOf(chunk, i);
           if (key !== undefined && this.streamed.has(key)) {
             this.array = key;
@@ -148,17 +158,24 @@ export class JsonObjectStream {
         } else if (this.depth === 0) {
           this.endMember(chunk, i);
           this.done = true;
-        } else if (this.depth < 0) throw new ProfileInputError(`${this.what}: unbalanced JSON at byte ${this.offset + i}`);
-      } else if (c === COMMA && this.depth === 1 && this.array === undefined) this.endMember(chunk, i);
+        } else if (this.depth < 0)
+          throw new ProfileInputError(`${this.what}: unbalanced JSON at byte ${this.offset + i}`);
+      } else if (c === COMMA && this.depth === 1 && this.array === undefined)
+        this.endMember(chunk, i);
       else if (this.depth === 0 && c > 32 && !this.done) {
-        throw new ProfileInputError(`${this.what}: not JSON (byte ${this.offset + i} is ${JSON.stringify(String.fromCharCode(c))})`);
+        throw new ProfileInputError(
+          `${this.what}: not JSON (byte ${this.offset + i} is ${JSON.stringify(String.fromCharCode(c))})`,
+        );
       }
     }
     if (this.memberStart >= 0) {
       // Copied: the reader may reuse the chunk's buffer for the next one.
       this.memberParts.push(Buffer.from(chunk.subarray(this.memberStart)));
       this.memberLen += n - this.memberStart;
-      if (this.memberLen > MAX_MEMBER) throw new ProfileInputError(`${this.what}: a top-level member is larger than ${MAX_MEMBER >> 20} MB; this does not look like a DHAT file`);
+      if (this.memberLen > MAX_MEMBER)
+        throw new ProfileInputError(
+          `${this.what}: a top-level member is larger than ${MAX_MEMBER >> 20} MB; this does not look like a DHAT file`,
+        );
     }
     if (this.elemStart >= 0) this.elemParts.push(Buffer.from(chunk.subarray(this.elemStart)));
     this.memberStart = this.memberParts.length > 0 ? 0 : -1;
@@ -184,7 +201,8 @@ export class JsonObjectStream {
     this.index = st[1];
     this.inStr = st[2] === 1;
     this.esc = st[3] === 1;
-    if (st[4] === 1) throw new ProfileInputError(`${this.what}: unbalanced JSON at byte ${this.offset + i - 1}`);
+    if (st[4] === 1)
+      throw new ProfileInputError(`${this.what}: unbalanced JSON at byte ${this.offset + i - 1}`);
     if (st[5] === 1) {
       this.counts.set(this.array!, this.index);
       this.skipping = false;
@@ -196,7 +214,9 @@ export class JsonObjectStream {
 
   private text(parts: Buffer[], chunk: Buffer, start: number, end: number): string {
     const tail = chunk.subarray(start, end);
-    return parts.length === 0 ? tail.toString('utf8') : Buffer.concat([...parts, tail]).toString('utf8');
+    return parts.length === 0
+      ? tail.toString('utf8')
+      : Buffer.concat([...parts, tail]).toString('utf8');
   }
 
   private keyOf(chunk: Buffer, end: number): string | undefined {
@@ -220,7 +240,9 @@ export class JsonObjectStream {
     try {
       obj = JSON.parse(`{${t}}`);
     } catch (e) {
-      throw new ProfileInputError(`${this.what}: bad JSON near byte ${this.offset + end}: ${(e as Error).message}`);
+      throw new ProfileInputError(
+        `${this.what}: bad JSON near byte ${this.offset + end}: ${(e as Error).message}`,
+      );
     }
     for (const [k, v] of Object.entries(obj)) this.h.member(k, v);
   }
@@ -239,14 +261,21 @@ export class JsonObjectStream {
         return;
       }
     }
-    const t = this.text(this.elemParts, chunk, this.elemParts.length > 0 ? 0 : this.elemStart, i + 1);
+    const t = this.text(
+      this.elemParts,
+      chunk,
+      this.elemParts.length > 0 ? 0 : this.elemStart,
+      i + 1,
+    );
     this.elemStart = -1;
     this.elemParts = [];
     let v: unknown;
     try {
       v = JSON.parse(t);
     } catch (e) {
-      throw new ProfileInputError(`${this.what}: bad JSON in "${this.array}" element ${this.index} near byte ${this.offset + i}: ${(e as Error).message}`);
+      throw new ProfileInputError(
+        `${this.what}: bad JSON in "${this.array}" element ${this.index} near byte ${this.offset + i}: ${(e as Error).message}`,
+      );
     }
     this.h.element(this.array!, v, this.index++);
   }

@@ -54,7 +54,19 @@ export interface HeapSite extends HeapCounts {
 }
 
 export function emptyHeapCounts(): HeapCounts {
-  return { bytes: 0, blocks: 0, peakBytes: 0, peakBlocks: 0, endBytes: 0, endBlocks: 0, lifetime: 0, maxBytes: 0, reads: 0, writes: 0, temporary: 0 };
+  return {
+    bytes: 0,
+    blocks: 0,
+    peakBytes: 0,
+    peakBlocks: 0,
+    endBytes: 0,
+    endBlocks: 0,
+    lifetime: 0,
+    maxBytes: 0,
+    reads: 0,
+    writes: 0,
+    temporary: 0,
+  };
 }
 
 export function addHeapCounts(to: HeapCounts, c: HeapCounts): void {
@@ -107,7 +119,8 @@ export class HeapProfile {
 
   /** The sites held in memory (heaptrack, pprof). A streamed profile (DHAT) has none: use forEachSite. */
   get sites(): HeapSite[] {
-    if (this.streamer) throw new Error(`a ${this.format} profile streams its sites from the file: use forEachSite`);
+    if (this.streamer)
+      throw new Error(`a ${this.format} profile streams its sites from the file: use forEachSite`);
     return this.held;
   }
 
@@ -168,7 +181,10 @@ export class HeapProfile {
 
   private streamedTotals(): HeapCounts {
     const t = this.streamer?.totals;
-    if (!t) throw new Error(`the totals of a streamed ${this.format} profile are summed by its first pass over the sites (forEachSite, attributeHeap or readTotals); none completed yet`);
+    if (!t)
+      throw new Error(
+        `the totals of a streamed ${this.format} profile are summed by its first pass over the sites (forEachSite, attributeHeap or readTotals); none completed yet`,
+      );
     return t;
   }
 

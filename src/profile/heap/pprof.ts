@@ -11,7 +11,12 @@ import { demangle } from '../demangle';
 import { ProfileInputError } from '../source';
 import { HeapProfile, type HeapCounts } from './model';
 
-export const PPROF_TYPES = ['alloc_space', 'alloc_objects', 'inuse_space', 'inuse_objects'] as const;
+export const PPROF_TYPES = [
+  'alloc_space',
+  'alloc_objects',
+  'inuse_space',
+  'inuse_objects',
+] as const;
 const FIELD: Record<(typeof PPROF_TYPES)[number], keyof HeapCounts> = {
   alloc_space: 'bytes',
   alloc_objects: 'blocks',
@@ -29,14 +34,18 @@ export async function importPprof(file: string): Promise<HeapProfile> {
     try {
       buf = gunzipSync(buf, { maxOutputLength: MAX_DECODED });
     } catch (e) {
-      throw new ProfileInputError(`${file}: the gzip data is corrupt or truncated (${(e as Error).message})`);
+      throw new ProfileInputError(
+        `${file}: the gzip data is corrupt or truncated (${(e as Error).message})`,
+      );
     }
   }
   let p: Profile;
   try {
     p = Profile.decode(buf);
   } catch (e) {
-    throw new ProfileInputError(`${file}: not a pprof profile (protobuf decoding failed: ${(e as Error).message})`);
+    throw new ProfileInputError(
+      `${file}: not a pprof profile (protobuf decoding failed: ${(e as Error).message})`,
+    );
   }
   const str = (i: number | bigint) => p.stringTable.strings[n(i)] ?? '';
   const types = p.sampleType.map(t => str(t.type));
@@ -45,18 +54,27 @@ export async function importPprof(file: string): Promise<HeapProfile> {
     if (t in FIELD) cols.push({ col, field: FIELD[t as (typeof PPROF_TYPES)[number]] });
   });
   if (cols.length === 0) {
-    throw new ProfileInputError(`${file}: pprof sample types ${types.map(t => JSON.stringify(t)).join(', ') || '(none)'} are not heap data; Alloc Lens reads ${PPROF_TYPES.join(', ')} (a CPU pprof profile is not supported: use perf)`);
+    throw new ProfileInputError(
+      `${file}: pprof sample types ${types.map(t => JSON.stringify(t)).join(', ') || '(none)'} are not heap data; Alloc Lens reads ${PPROF_TYPES.join(', ')} (a CPU pprof profile is not supported: use perf)`,
+    );
   }
   const heap = new HeapProfile('pprof');
   const fns = new Map<number, { name: string; file: string }>();
-  for (const f of p.function) fns.set(n(f.id), { name: str(f.name) || str(f.systemName), file: str(f.filename) });
+  for (const f of p.function)
+    fns.set(n(f.id), { name: str(f.name) || str(f.systemName), file: str(f.filename) });
   const locs = new Map<number, number[]>();
   for (const l of p.location) {
     const frames: number[] = [];
     for (const ln of l.line) {
       const f = fns.get(n(ln.functionId));
       const raw = f?.name ?? '';
-      frames.push(heap.frame(raw === '' ? '[unknown]' : demangle(raw), f?.file || undefined, n(ln.line) || undefined));
+      frames.push(
+        heap.frame(
+          raw === '' ? '[unknown]' : demangle(raw),
+          f?.file || undefined,
+          n(ln.line) || undefined,
+        ),
+      );
     }
     if (frames.length === 0) frames.push(heap.frame(`[unknown 0x${n(l.address).toString(16)}]`));
     locs.set(n(l.id), frames);
@@ -73,8 +91,10 @@ export async function importPprof(file: string): Promise<HeapProfile> {
     for (const { col, field } of cols) (c as Record<string, number>)[field] = n(s.value[col]);
     heap.add(stack, c);
   }
-  if (missing > 0) heap.warn(`${missing} sample frames refer to locations the profile does not define; dropped`);
-  for (const { field } of cols) heap.measures.add(field === 'bytes' ? 'bytes' : field === 'blocks' ? 'blocks' : 'endBytes');
+  if (missing > 0)
+    heap.warn(`${missing} sample frames refer to locations the profile does not define; dropped`);
+  for (const { field } of cols)
+    heap.measures.add(field === 'bytes' ? 'bytes' : field === 'blocks' ? 'blocks' : 'endBytes');
   heap.liveIsExit = false;
   return heap;
 }

@@ -57,18 +57,30 @@ fn feature_allowed(feature: &str) -> bool {
 }
 `;
 
-const cfgs = (src: string, features: string[], triple = X86) => Object.fromEntries(buildScriptCfgs(src, triple, new Set(features)));
+const cfgs = (src: string, features: string[], triple = X86) =>
+  Object.fromEntries(buildScriptCfgs(src, triple, new Set(features)));
 
 test('build scripts: features, let bindings, local bool fns and an early return are decided (proc-macro2)', () => {
-  assert.deepEqual(cfgs(PROC_MACRO2, ['proc-macro']), { use_proc_macro: 'yes', wrap_proc_macro: 'yes' });
-  assert.deepEqual(cfgs(PROC_MACRO2, ['proc-macro', 'span-locations']), { span_locations: 'yes', use_proc_macro: 'yes', wrap_proc_macro: 'yes' });
+  assert.deepEqual(cfgs(PROC_MACRO2, ['proc-macro']), {
+    use_proc_macro: 'yes',
+    wrap_proc_macro: 'yes',
+  });
+  assert.deepEqual(cfgs(PROC_MACRO2, ['proc-macro', 'span-locations']), {
+    span_locations: 'yes',
+    use_proc_macro: 'yes',
+    wrap_proc_macro: 'yes',
+  });
   // Without the feature, `enable_use_proc_macro` is false: main returns before the wrapper cfgs.
   assert.deepEqual(cfgs(PROC_MACRO2, []), {});
   // On wasm32 the early return happens whatever the features.
   assert.deepEqual(cfgs(PROC_MACRO2, ['proc-macro'], 'wasm32-unknown-unknown'), {});
   // Without the package's features (no set given), a `cfg!(feature)` cannot be decided.
   const unknownFeatures = Object.fromEntries(buildScriptCfgs(PROC_MACRO2, X86));
-  assert.deepEqual(unknownFeatures, { span_locations: 'maybe', use_proc_macro: 'maybe', wrap_proc_macro: 'maybe' });
+  assert.deepEqual(unknownFeatures, {
+    span_locations: 'maybe',
+    use_proc_macro: 'maybe',
+    wrap_proc_macro: 'maybe',
+  });
 });
 
 test('build scripts: what cannot be decided stays maybe (env vars, mut bindings, undecided early returns)', () => {
@@ -88,12 +100,26 @@ fn main() {
 }
 fn probe() -> bool { std::process::Command::new("cc").status().is_ok() }
 `;
-  assert.deepEqual(cfgs(src, []), { wide: 'maybe', fast: 'maybe', x86: 'yes', after_return: 'maybe' });
+  assert.deepEqual(cfgs(src, []), {
+    wide: 'maybe',
+    fast: 'maybe',
+    x86: 'yes',
+    after_return: 'maybe',
+  });
 });
 
-test('the real proc-macro2 build script of the registry, with syn\'s features', () => {
-  const dir = path.join(process.env.ALLOC_LENS_REGISTRY || '/usr/share/cargo/registry', 'proc-macro2-1.0.47');
-  assert.ok(fs.existsSync(dir), `${dir} is missing: run scripts/ci-deps.sh (it installs librust-proc-macro2-dev)`);
+test("the real proc-macro2 build script of the registry, with syn's features", () => {
+  const dir = path.join(
+    process.env.ALLOC_LENS_REGISTRY || '/usr/share/cargo/registry',
+    'proc-macro2-1.0.47',
+  );
+  assert.ok(
+    fs.existsSync(dir),
+    `${dir} is missing: run scripts/ci-deps.sh (it installs librust-proc-macro2-dev)`,
+  );
   const src = fs.readFileSync(path.join(dir, 'build.rs'), 'utf8');
-  assert.deepEqual(cfgs(src, ['default', 'proc-macro']), { use_proc_macro: 'yes', wrap_proc_macro: 'yes' });
+  assert.deepEqual(cfgs(src, ['default', 'proc-macro']), {
+    use_proc_macro: 'yes',
+    wrap_proc_macro: 'yes',
+  });
 });

@@ -23,7 +23,8 @@ function tree(files: Record<string, string>): string {
   return root;
 }
 
-const pkg = (name: string, version: string, extra = '') => `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\n${extra}`;
+const pkg = (name: string, version: string, extra = '') =>
+  `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\n${extra}`;
 
 function layoutOf(index: Awaited<ReturnType<typeof loadWorkspace>>, name: string) {
   const item = index.typeDefs().find(t => t.name === name) as TypeDefItem | undefined;
@@ -33,13 +34,22 @@ function layoutOf(index: Awaited<ReturnType<typeof loadWorkspace>>, name: string
 
 test('registry siblings: highest matching version, features with dep: and ?, optional deps; modules read lazily', async () => {
   const reg = tree({
-    'app-0.1.0/Cargo.toml': pkg('app', '0.1.0', '[dependencies]\ndep = { version = "1.1", default-features = false, features = ["big"] }\n'),
+    'app-0.1.0/Cargo.toml': pkg(
+      'app',
+      '0.1.0',
+      '[dependencies]\ndep = { version = "1.1", default-features = false, features = ["big"] }\n',
+    ),
     'app-0.1.0/src/lib.rs': 'pub struct App { pub a: dep::used::Big, pub b: u8 }\n',
     'dep-1.0.0/Cargo.toml': pkg('dep', '1.0.0'),
     'dep-1.0.0/src/lib.rs': 'pub mod used { pub struct Big(u8); }\n',
-    'dep-1.2.0/Cargo.toml': pkg('dep', '1.2.0', '[features]\ndefault = ["huge"]\nhuge = []\nbig = ["dep:extra", "extra2?/wide"]\n[dependencies]\nextra = { version = "0.3", optional = true }\nextra2 = { version = "0.3", optional = true }\n'),
+    'dep-1.2.0/Cargo.toml': pkg(
+      'dep',
+      '1.2.0',
+      '[features]\ndefault = ["huge"]\nhuge = []\nbig = ["dep:extra", "extra2?/wide"]\n[dependencies]\nextra = { version = "0.3", optional = true }\nextra2 = { version = "0.3", optional = true }\n',
+    ),
     'dep-1.2.0/src/lib.rs': 'pub mod used;\npub mod unused;\n',
-    'dep-1.2.0/src/used.rs': '#[cfg(feature = "huge")] pub struct Big([u64; 100]);\n#[cfg(not(feature = "huge"))] pub struct Big { a: extra::Word, b: [u64; 3] }\n',
+    'dep-1.2.0/src/used.rs':
+      '#[cfg(feature = "huge")] pub struct Big([u64; 100]);\n#[cfg(not(feature = "huge"))] pub struct Big { a: extra::Word, b: [u64; 3] }\n',
     'dep-1.2.0/src/unused.rs': 'pub struct Never(u8);\n',
     'extra-0.3.1/Cargo.toml': pkg('extra', '0.3.1'),
     'extra-0.3.1/src/lib.rs': 'pub struct Word(pub u64);\n',
@@ -47,7 +57,10 @@ test('registry siblings: highest matching version, features with dep: and ?, opt
     'extra-0.2.0/src/lib.rs': 'pub struct Word(pub u8);\n',
   });
   const reads: string[] = [];
-  const host: SourceHost = { read: f => (reads.push(f), diskHost.read(f)), exists: diskHost.exists };
+  const host: SourceHost = {
+    read: f => (reads.push(f), diskHost.read(f)),
+    exists: diskHost.exists,
+  };
   const index = await loadWorkspace(path.join(reg, 'app-0.1.0'), { host });
   const l = layoutOf(index, 'App');
   // dep 1.2.0 without `huge` (default features off): Big = Word(u64) + [u64; 3] = 32; + u8 -> 40.
@@ -55,10 +68,21 @@ test('registry siblings: highest matching version, features with dep: and ?, opt
   assert.equal(l.size, 40);
   assert.ok(reads.some(f => f.endsWith(path.join('dep-1.2.0', 'src', 'used.rs'))));
   assert.ok(!reads.some(f => f.endsWith('unused.rs')), 'a module no path leads into is never read');
-  assert.ok(!reads.some(f => f.includes('dep-1.0.0')), 'a version below the requirement is not used');
+  assert.ok(
+    !reads.some(f => f.includes('dep-1.0.0')),
+    'a version below the requirement is not used',
+  );
   const big = index.resolveItem('app', ['dep', 'used', 'Big'])!;
-  assert.deepEqual(index.originOf(big), { kind: 'dependency', crate: 'dep', package: 'dep', version: '1.2.0' });
-  assert.deepEqual(index.originOf(index.typeDefs().find(t => t.name === 'App')!), { kind: 'workspace', crate: 'app' });
+  assert.deepEqual(index.originOf(big), {
+    kind: 'dependency',
+    crate: 'dep',
+    package: 'dep',
+    version: '1.2.0',
+  });
+  assert.deepEqual(index.originOf(index.typeDefs().find(t => t.name === 'App')!), {
+    kind: 'workspace',
+    crate: 'app',
+  });
   // With default features of dep on (`--features dep/huge` is the same as enabling it): 800 + 1 -> 808.
   const huge = await loadWorkspace(path.join(reg, 'app-0.1.0'), { features: ['dep/huge'] });
   assert.equal(layoutOf(huge, 'App').size, 808);
@@ -67,7 +91,8 @@ test('registry siblings: highest matching version, features with dep: and ?, opt
 test('Cargo.lock pins the version; a missing source is one warning naming it and a lower bound', async () => {
   const reg = tree({
     'app-0.1.0/Cargo.toml': pkg('app', '0.1.0', '[dependencies]\ndep = "1"\ngone = "2"\n'),
-    'app-0.1.0/Cargo.lock': 'version = 3\n[[package]]\nname = "app"\nversion = "0.1.0"\ndependencies = ["dep", "gone"]\n[[package]]\nname = "dep"\nversion = "1.0.0"\n[[package]]\nname = "gone"\nversion = "2.0.0"\n',
+    'app-0.1.0/Cargo.lock':
+      'version = 3\n[[package]]\nname = "app"\nversion = "0.1.0"\ndependencies = ["dep", "gone"]\n[[package]]\nname = "dep"\nversion = "1.0.0"\n[[package]]\nname = "gone"\nversion = "2.0.0"\n',
     'app-0.1.0/src/lib.rs': 'pub struct App { pub a: dep::Big, pub g: gone::Thing, pub b: u8 }\n',
     'dep-1.0.0/Cargo.toml': pkg('dep', '1.0.0'),
     'dep-1.0.0/src/lib.rs': 'pub struct Big(u16);\n',
@@ -86,8 +111,13 @@ test('Cargo.lock pins the version; a missing source is one warning naming it and
 test('directory source replacement (vendor/), path dependencies and workspace members', async () => {
   const ws = tree({
     'Cargo.toml': '[workspace]\nmembers = ["crates/*"]\n[workspace.dependencies]\nv = "0.4"\n',
-    '.cargo/config.toml': '[source.crates-io]\nreplace-with = "vendored"\n[source.vendored]\ndirectory = "vendor"\n',
-    'crates/app/Cargo.toml': pkg('app', '0.1.0', '[dependencies]\nv = { workspace = true }\nlocal = { path = "../local" }\n'),
+    '.cargo/config.toml':
+      '[source.crates-io]\nreplace-with = "vendored"\n[source.vendored]\ndirectory = "vendor"\n',
+    'crates/app/Cargo.toml': pkg(
+      'app',
+      '0.1.0',
+      '[dependencies]\nv = { workspace = true }\nlocal = { path = "../local" }\n',
+    ),
     'crates/app/src/lib.rs': 'pub struct App { pub v: v::V, pub l: local::L }\n',
     'crates/local/Cargo.toml': pkg('local', '0.1.0'),
     'crates/local/src/lib.rs': 'pub struct L(pub [u8; 3]);\n',
@@ -102,16 +132,32 @@ test('directory source replacement (vendor/), path dependencies and workspace me
 });
 
 test('malformed Cargo.toml and Cargo.lock are errors naming the file and line', async () => {
-  const bad = tree({ 'Cargo.toml': '[package]\nname = "x"\nversion = "0.1.0"\n[dependencies\nfoo = "1"\n', 'src/lib.rs': '' });
-  await assert.rejects(loadWorkspace(bad), (e: Error) => e instanceof CargoFileError && e.message.startsWith(`${path.join(bad, 'Cargo.toml')}:4:`));
-  const badLock = tree({ 'Cargo.toml': pkg('x', '0.1.0', '[dependencies]\ny = "1"\n'), 'Cargo.lock': 'version = 3\n[[package]]\nname = "x\n', 'src/lib.rs': '' });
-  await assert.rejects(loadWorkspace(badLock), (e: Error) => e instanceof CargoFileError && e.message.startsWith(`${path.join(badLock, 'Cargo.lock')}:3:`));
+  const bad = tree({
+    'Cargo.toml': '[package]\nname = "x"\nversion = "0.1.0"\n[dependencies\nfoo = "1"\n',
+    'src/lib.rs': '',
+  });
+  await assert.rejects(
+    loadWorkspace(bad),
+    (e: Error) =>
+      e instanceof CargoFileError && e.message.startsWith(`${path.join(bad, 'Cargo.toml')}:4:`),
+  );
+  const badLock = tree({
+    'Cargo.toml': pkg('x', '0.1.0', '[dependencies]\ny = "1"\n'),
+    'Cargo.lock': 'version = 3\n[[package]]\nname = "x\n',
+    'src/lib.rs': '',
+  });
+  await assert.rejects(
+    loadWorkspace(badLock),
+    (e: Error) =>
+      e instanceof CargoFileError && e.message.startsWith(`${path.join(badLock, 'Cargo.lock')}:3:`),
+  );
 });
 
 test('cfg: target triple, cfg_if with mod declarations, #[path], cfg_attr repr, build-script cfgs stay uncertain', async () => {
   const dir = tree({
     'Cargo.toml': pkg('app', '0.1.0'),
-    'build.rs': 'fn main() {\n    if std::env::var("FAST").is_ok() {\n        println!("cargo:rustc-cfg=fast");\n    }\n}\n',
+    'build.rs':
+      'fn main() {\n    if std::env::var("FAST").is_ok() {\n        println!("cargo:rustc-cfg=fast");\n    }\n}\n',
     'src/lib.rs': [
       'cfg_if::cfg_if! {',
       '    if #[cfg(windows)] {',
@@ -145,13 +191,22 @@ test('cfg: target triple, cfg_if with mod declarations, #[path], cfg_attr repr, 
   assert.equal(layoutOf(win, 'Os').size, 12);
   const tuned = layoutOf(linux, 'Tuned');
   assert.equal(tuned.status, 'lower-bound');
-  assert.ok(tuned.unknownParts?.some(p => /cfg\(fast\).*build script/.test(p)), JSON.stringify(tuned.unknownParts));
+  assert.ok(
+    tuned.unknownParts?.some(p => /cfg\(fast\).*build script/.test(p)),
+    JSON.stringify(tuned.unknownParts),
+  );
   const alt = layoutOf(linux, 'UsesAlt');
   assert.notEqual(alt.status, 'exact');
-  assert.ok(alt.unknownParts?.some(p => /2 definitions.*build script/.test(p)), JSON.stringify(alt.unknownParts));
+  assert.ok(
+    alt.unknownParts?.some(p => /2 definitions.*build script/.test(p)),
+    JSON.stringify(alt.unknownParts),
+  );
   // A fn whose attributes a cfg_attr expanded keeps its signature (the rules read it).
   const findings = runRules(linux, new LayoutEngine(linux), defaultSettings());
-  assert.ok(findings.some(f => f.code === 'large-move' && f.message.includes('4,096')), JSON.stringify(findings.map(f => f.message)));
+  assert.ok(
+    findings.some(f => f.code === 'large-move' && f.message.includes('4,096')),
+    JSON.stringify(findings.map(f => f.message)),
+  );
   await assert.rejects(loadWorkspace(dir, { target: 'i686-unknown-linux-gnu' }), /64-bit/);
 });
 
@@ -170,11 +225,30 @@ test('cargo targets: tests, benches, examples, bins and build.rs are crate roots
   });
   const index = await loadWorkspace(dir);
   const kinds = index.targets.map(t => `${t.kind}:${path.relative(dir, t.root)}`).sort();
-  assert.deepEqual(kinds, ['bench:benches/b.rs', 'bin:src/bin/tool/main.rs', 'bin:src/main.rs', 'build:build.rs', 'example:demos/demo.rs', 'lib:src/lib.rs', 'test:tests/it.rs']);
-  for (const f of ['build.rs', 'src/bin/tool/helper.rs', 'tests/common/mod.rs', 'benches/b.rs', 'demos/demo.rs']) assert.ok(index.hasFile(path.join(dir, f)), f);
+  assert.deepEqual(kinds, [
+    'bench:benches/b.rs',
+    'bin:src/bin/tool/main.rs',
+    'bin:src/main.rs',
+    'build:build.rs',
+    'example:demos/demo.rs',
+    'lib:src/lib.rs',
+    'test:tests/it.rs',
+  ]);
+  for (const f of [
+    'build.rs',
+    'src/bin/tool/helper.rs',
+    'tests/common/mod.rs',
+    'benches/b.rs',
+    'demos/demo.rs',
+  ])
+    assert.ok(index.hasFile(path.join(dir, f)), f);
   assert.deepEqual(index.warnings, []);
   const t = index.typeDefs().find(x => x.name === 'T') as StructItem;
-  assert.equal(new LayoutEngine(index).layoutOfItem(t).status, 'exact', 'a test target sees its own library');
+  assert.equal(
+    new LayoutEngine(index).layoutOfItem(t).status,
+    'exact',
+    'a test target sees its own library',
+  );
 });
 
 test('build scripts read without running them: target and version conditions decide, the rest is maybe', () => {
@@ -193,16 +267,33 @@ test('build scripts read without running them: target and version conditions dec
     ].join('\n'),
     'x86_64-unknown-linux-gnu',
   );
-  assert.deepEqual(Object.fromEntries(cfgs), { has_align: 'yes', new: 'yes', wide: 'maybe', from_helper: 'maybe' });
+  assert.deepEqual(Object.fromEntries(cfgs), {
+    has_align: 'yes',
+    new: 'yes',
+    wide: 'maybe',
+    from_helper: 'maybe',
+  });
 });
 
 test('semver requirements and cfg_if branch predicates', () => {
   assert.ok(satisfies('1.2.3', '1.2') && satisfies('1.9.0', '^1.2') && !satisfies('2.0.0', '1.2'));
-  assert.ok(satisfies('0.2.9', '0.2') && !satisfies('0.3.0', '0.2') && satisfies('1.2.5', '~1.2') && !satisfies('1.3.0', '~1.2'));
-  assert.ok(satisfies('1.5.0', '>=1.0, <2') && !satisfies('1.0.0-beta', '1') && satisfies('3.0.0', '*'));
+  assert.ok(
+    satisfies('0.2.9', '0.2') &&
+      !satisfies('0.3.0', '0.2') &&
+      satisfies('1.2.5', '~1.2') &&
+      !satisfies('1.3.0', '~1.2'),
+  );
+  assert.ok(
+    satisfies('1.5.0', '>=1.0, <2') && !satisfies('1.0.0-beta', '1') && satisfies('3.0.0', '*'),
+  );
   assert.equal(bestMatch(['0.4.1', '0.4.17', '0.3.9', '1.0.0'], '0.4'), '0.4.17');
-  const b = cfgIfBranches('if #[cfg(unix)] { mod a; } else if #[cfg(windows)] { mod b; /* } */ } else { mod c; }')!;
-  assert.deepEqual(b.map(x => x.pred), ['unix', 'all(windows, not(any(unix)))', 'not(any(unix, windows))']);
+  const b = cfgIfBranches(
+    'if #[cfg(unix)] { mod a; } else if #[cfg(windows)] { mod b; /* } */ } else { mod c; }',
+  )!;
+  assert.deepEqual(
+    b.map(x => x.pred),
+    ['unix', 'all(windows, not(any(unix)))', 'not(any(unix, windows))'],
+  );
 });
 
 test('trusted: cargo metadata is the graph when it works; without cargo the lockfile path is used', async () => {
@@ -210,7 +301,8 @@ test('trusted: cargo metadata is the graph when it works; without cargo the lock
     'Cargo.toml': pkg('app', '0.1.0', '[dependencies]\nlocal = { path = "local" }\n'),
     'src/lib.rs': 'pub struct App { pub l: local::L, pub b: u8 }\n',
     'local/Cargo.toml': pkg('local', '0.1.0', '[features]\nbig = []\n'),
-    'local/src/lib.rs': '#[cfg(feature = "big")] pub struct L(pub [u64; 2]);\n#[cfg(not(feature = "big"))] pub struct L(pub u16);\n',
+    'local/src/lib.rs':
+      '#[cfg(feature = "big")] pub struct L(pub [u64; 2]);\n#[cfg(not(feature = "big"))] pub struct L(pub u16);\n',
   });
   const { execFileSync } = await import('node:child_process');
   execFileSync('cargo', ['generate-lockfile', '--offline'], { cwd: ws, stdio: 'ignore' });

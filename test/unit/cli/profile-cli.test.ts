@@ -25,7 +25,27 @@ test('profile --json: documented schema; --folded and --speedscope write files',
   const c = capture();
   const folded = path.join(tmp, 'out.folded');
   const ss = path.join(tmp, 'out.speedscope.json');
-  assert.equal(await main(['profile', RECORDING, '--root', EXAMPLE, '--json', '--top', '5', '--folded', folded, '--speedscope', ss, '--check'], c.io), 0, c.err());
+  assert.equal(
+    await main(
+      [
+        'profile',
+        RECORDING,
+        '--root',
+        EXAMPLE,
+        '--json',
+        '--top',
+        '5',
+        '--folded',
+        folded,
+        '--speedscope',
+        ss,
+        '--check',
+      ],
+      c.io,
+    ),
+    0,
+    c.err(),
+  );
   const j = JSON.parse(c.out());
   assert.equal(j.schema, 'alloc-lens/profile@1');
   assert.equal(j.samples.total, 4551);
@@ -35,16 +55,28 @@ test('profile --json: documented schema; --folded and --speedscope write files',
     assert.ok(!path.isAbsolute(l.file));
     assert.ok(Number.isInteger(l.line) && l.line >= 1);
     assert.equal(typeof l.function, 'string');
-    for (const k of ['total', 'alloc', 'copy', 'free']) assert.ok(Number.isInteger(l.samples[k]), k);
+    for (const k of ['total', 'alloc', 'copy', 'free'])
+      assert.ok(Number.isInteger(l.samples[k]), k);
     assert.ok(Array.isArray(l.stacks));
   }
   assert.deepEqual([j.hotLines[0].file, j.hotLines[0].line], ['src/main.rs', 19]);
-  assert.ok(j.findings.some((f: { code: string; confirmed: boolean }) => f.code === 'large-error' && f.confirmed));
+  assert.ok(
+    j.findings.some(
+      (f: { code: string; confirmed: boolean }) => f.code === 'large-error' && f.confirmed,
+    ),
+  );
   const lines = fs.readFileSync(folded, 'utf8').trim().split('\n');
   const sum = lines.reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   assert.equal(sum, 4551);
-  assert.ok(lines.every(l => l.startsWith('ddsplit;')), lines[0]);
-  assert.ok(lines.some(l => /;ddsplit::run_batch::\{\{closure\}\};__memcpy_avx512_unaligned_erms \d+$/.test(l)));
+  assert.ok(
+    lines.every(l => l.startsWith('ddsplit;')),
+    lines[0],
+  );
+  assert.ok(
+    lines.some(l =>
+      /;ddsplit::run_batch::\{\{closure\}\};__memcpy_avx512_unaligned_erms \d+$/.test(l),
+    ),
+  );
   const sp = JSON.parse(fs.readFileSync(ss, 'utf8'));
   assert.equal(sp.$schema, 'https://www.speedscope.app/file-format-schema.json');
   fs.rmSync(tmp, { recursive: true });

@@ -2,19 +2,29 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { containingFolder, prepareSpeedscopeFile, speedscopeAssets } from '../../../src/extension/flamegraph-file';
+import {
+  containingFolder,
+  prepareSpeedscopeFile,
+  speedscopeAssets,
+} from '../../../src/extension/flamegraph-file';
 import { isWebviewMessage } from '../../../src/extension/webview-protocol';
 
 const root = join(__dirname, '..', '..', '..', '..');
 
 test("speedscope's packaged index.html names one stylesheet and one script, found without hard-coded hashes", () => {
-  const html = readFileSync(join(root, 'node_modules', 'speedscope', 'dist', 'release', 'index.html'), 'utf8');
+  const html = readFileSync(
+    join(root, 'node_modules', 'speedscope', 'dist', 'release', 'index.html'),
+    'utf8',
+  );
   const a = speedscopeAssets(html);
   assert.equal(a.css.length, 1);
   assert.equal(a.js.length, 1);
   assert.match(a.css[0], /^speedscope-\w+\.css$/);
   assert.match(a.js[0], /^speedscope-\w+\.js$/);
-  assert.throws(() => speedscopeAssets('<script src="https://evil.example/x.js"></script>'), /unexpected asset/);
+  assert.throws(
+    () => speedscopeAssets('<script src="https://evil.example/x.js"></script>'),
+    /unexpected asset/,
+  );
   assert.throws(() => speedscopeAssets('<html></html>'), /no script/);
 });
 
@@ -33,30 +43,68 @@ test('prepareSpeedscopeFile resolves relative frame files and hot lines against 
   const json = {
     $schema: 'https://www.speedscope.app/file-format-schema.json',
     name: 'demo',
-    shared: { frames: [{ name: 'main', file: 'src/main.rs', line: 3 }, { name: 'malloc' }, { name: 'x', file: '/abs/y.rs' }] },
-    profiles: [{ type: 'sampled', name: 'All samples', unit: 'none', startValue: 0, endValue: 1, samples: [[0, 1]], weights: [1] }],
-    allocLensHotLines: [{ file: 'src/main.rs', line: 3, label: 'src/main.rs:3  malloc 100%' }, { file: 7, line: 1 }],
+    shared: {
+      frames: [
+        { name: 'main', file: 'src/main.rs', line: 3 },
+        { name: 'malloc' },
+        { name: 'x', file: '/abs/y.rs' },
+      ],
+    },
+    profiles: [
+      {
+        type: 'sampled',
+        name: 'All samples',
+        unit: 'none',
+        startValue: 0,
+        endValue: 1,
+        samples: [[0, 1]],
+        weights: [1],
+      },
+    ],
+    allocLensHotLines: [
+      { file: 'src/main.rs', line: 3, label: 'src/main.rs:3  malloc 100%' },
+      { file: 7, line: 1 },
+    ],
   };
   const p = prepareSpeedscopeFile(json, '/w/a/profile.speedscope.json');
   assert.equal(p.title, 'demo');
   const s = p.speedscope as typeof json;
-  assert.deepEqual(s.shared.frames, [{ name: 'main', file: '/w/a/src/main.rs', line: 3 }, { name: 'malloc' }, { name: 'x', file: '/abs/y.rs' }]);
+  assert.deepEqual(s.shared.frames, [
+    { name: 'main', file: '/w/a/src/main.rs', line: 3 },
+    { name: 'malloc' },
+    { name: 'x', file: '/abs/y.rs' },
+  ]);
   assert.equal('allocLensHotLines' in s, false);
-  assert.deepEqual(p.hotLines, [{ file: '/w/a/src/main.rs', line: 3, label: 'src/main.rs:3  malloc 100%' }]);
+  assert.deepEqual(p.hotLines, [
+    { file: '/w/a/src/main.rs', line: 3, label: 'src/main.rs:3  malloc 100%' },
+  ]);
   // The input is not modified.
   assert.equal(json.shared.frames[0].file, 'src/main.rs');
   assert.equal(prepareSpeedscopeFile({ profiles: [] }, '/w/p.json').title, 'p.json');
-  assert.throws(() => prepareSpeedscopeFile({ shared: {} }, '/w/p.json'), /not a speedscope JSON file/);
+  assert.throws(
+    () => prepareSpeedscopeFile({ shared: {} }, '/w/p.json'),
+    /not a speedscope JSON file/,
+  );
 });
 
 test('the e2e fixture profile has the three views with frames in the fixture crate', () => {
   const dir = join(root, 'test', 'fixtures', 'e2e-profile');
-  const p = prepareSpeedscopeFile(JSON.parse(readFileSync(join(dir, 'profile.speedscope.json'), 'utf8')), join(dir, 'profile.speedscope.json'));
-  const s = p.speedscope as { profiles: { name: string; samples: number[][]; weights: number[] }[]; shared: { frames: { file?: string; line?: number }[] } };
-  assert.deepEqual(s.profiles.map(x => x.name), ['All samples', 'Allocator samples', 'Copy samples (memcpy/memmove)']);
+  const p = prepareSpeedscopeFile(
+    JSON.parse(readFileSync(join(dir, 'profile.speedscope.json'), 'utf8')),
+    join(dir, 'profile.speedscope.json'),
+  );
+  const s = p.speedscope as {
+    profiles: { name: string; samples: number[][]; weights: number[] }[];
+    shared: { frames: { file?: string; line?: number }[] };
+  };
+  assert.deepEqual(
+    s.profiles.map(x => x.name),
+    ['All samples', 'Allocator samples', 'Copy samples (memcpy/memmove)'],
+  );
   for (const prof of s.profiles) assert.equal(prof.samples.length, prof.weights.length);
   const src = readFileSync(join(dir, 'src', 'main.rs'), 'utf8').split('\n');
-  for (const f of s.shared.frames) if (f.file) assert.match(src[f.line! - 1], /fn |derive/, `${f.file}:${f.line}`);
+  for (const f of s.shared.frames)
+    if (f.file) assert.match(src[f.line! - 1], /fn |derive/, `${f.file}:${f.line}`);
   assert.match(src[p.hotLines[0].line - 1], /out\.push\(r\.clone\(\)\)/);
 });
 

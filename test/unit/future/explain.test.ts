@@ -24,12 +24,17 @@ test('Explain Future Size on echo: prefix + largest variant = size, each suspend
   assert.match(md, /^\*\*Future of `echo`\*\* \(async fn, src\/conn\.rs:24\)/);
   assert.match(md, /^\/\/ size = 16,520 \(0x4088\), align = 8$/m);
   // prefix + the largest variant's own bytes = the variant, and the size is that rounded up.
-  const sm = /prefix ([\d,]+) B \(captured 40 B \+ 1 B state tag \+ promoted `stream`, `count`\) \+ largest suspend variant ([\d,]+) B \(`\.await` at line 27, conn::read_frame\) = ([\d,]+) B → 16,520 B at align 8\./.exec(md);
+  const sm =
+    /prefix ([\d,]+) B \(captured 40 B \+ 1 B state tag \+ promoted `stream`, `count`\) \+ largest suspend variant ([\d,]+) B \(`\.await` at line 27, conn::read_frame\) = ([\d,]+) B → 16,520 B at align 8\./.exec(
+      md,
+    );
   assert.ok(sm, md);
   assert.equal(num(sm[1]) + num(sm[2]), num(sm[3]));
   assert.equal(Math.ceil(num(sm[3]) / 8) * 8, 16520);
   // The variants against the committed rustc layout of the same body (-Zprint-type-sizes).
-  const truth = parsePrintTypeSizes(fs.readFileSync(path.join(repo, 'test/fixtures/futures-truth/futures-service.txt'), 'utf8'));
+  const truth = parsePrintTypeSizes(
+    fs.readFileSync(path.join(repo, 'test/fixtures/futures-truth/futures-service.txt'), 'utf8'),
+  );
   const body = truth.asyncBodies.find(b => /conn::echo\(\)/.test(b.name))!;
   const rows = [...md.matchAll(/^(?:▶ )?Suspend(\d) +(\d+) +(\S+) +([\d,]+) +(.+?) +([\d,]+)$/gm)];
   assert.equal(rows.length, 2, md);
@@ -38,17 +43,29 @@ test('Explain Future Size on echo: prefix + largest variant = size, each suspend
     const aw = v.fields.find(x => x.name === '__awaitee')!;
     assert.equal(num(r[4]), aw.size, `Suspend${r[1]} __awaitee`);
     // rustc prints a variant without its trailing padding.
-    assert.ok(num(r[6]) >= v.size && num(r[6]) - v.size < 8, `Suspend${r[1]}: ${r[6]} vs rustc ${v.size}`);
+    assert.ok(
+      num(r[6]) >= v.size && num(r[6]) - v.size < 8,
+      `Suspend${r[1]}: ${r[6]} vs rustc ${v.size}`,
+    );
   }
   assert.match(md, /^Suspend1 +31 +conn::write_frame +64 +f: Frame \(32\) +184$/m);
   assert.match(md, /^promoted local +count +i32 +4$/m);
   // The tree goes into read_frame and shows the 16 KB buffer it holds across its awaits.
-  assert.match(md, /^├─ line 27 \.await conn::read_frame: 16,432 B \[src\/conn\.rs:11\], holding stream \(40 B\), count \(4 B\)$/m);
+  assert.match(
+    md,
+    /^├─ line 27 \.await conn::read_frame: 16,432 B \[src\/conn\.rs:11\], holding stream \(40 B\), count \(4 B\)$/m,
+  );
   assert.match(md, /^│  ├─ line 13 \.await AsyncReadExt::read: 24 B, holding buf \(16,384 B\)/m);
-  assert.match(md, /^- `Box::pin\(conn::read_frame\(\.\.\)\)\.await` at line 27: 16,520 B → ≈ 184 B$/m);
+  assert.match(
+    md,
+    /^- `Box::pin\(conn::read_frame\(\.\.\)\)\.await` at line 27: 16,520 B → ≈ 184 B$/m,
+  );
   const rf = explainFutureMarkdown(futureAround(index, engine, conn, 11, 14)!, fixture);
   assert.match(rf, /^promoted local +buf +\[u8; 16384\] +16,384$/m);
-  assert.match(rf, /^- box the local `buf` \(line 12, `let buf = Box::new\(\.\.\)`\): 16,432 B → ≈ \d+ B$/m);
+  assert.match(
+    rf,
+    /^- box the local `buf` \(line 12, `let buf = Box::new\(\.\.\)`\): 16,432 B → ≈ \d+ B$/m,
+  );
 });
 
 test('Explain Future Size: async blocks, signatures, unknown awaitees, no future', () => {
@@ -84,5 +101,8 @@ pub fn plain() -> u8 { 1 }
   assert.match(bm, /held across it \(B\)/);
   assert.match(bm, /x: \[u8; 300\] \(300\)/);
   assert.equal(futureAround(index, engine, file, 14, 12, analyzer), undefined);
-  assert.deepEqual([0, 1, 2, 6, 13].map(l => onAsyncSignature(index, file, l)), [true, true, false, false, false]);
+  assert.deepEqual(
+    [0, 1, 2, 6, 13].map(l => onAsyncSignature(index, file, l)),
+    [true, true, false, false, false],
+  );
 });

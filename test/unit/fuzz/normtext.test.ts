@@ -12,15 +12,43 @@ import { rng } from '../../fuzz/analysis-fuzz';
 
 /** The regular expressions normText used before (the reference). */
 function reference(text: string): string {
-  return text.replace(/\s+/g, ' ').replace(/\s*([<>,;()[\]])\s*/g, (_m, c: string) => (c === ',' || c === ';' ? `${c} ` : c)).trim();
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([<>,;()[\]])\s*/g, (_m, c: string) => (c === ',' || c === ';' ? `${c} ` : c))
+    .trim();
 }
 
 test('normText equals the regex reference on 200,000 random texts of spaces, separators and Unicode', () => {
   const r = rng(14);
-  const alphabet = [' ', '  ', '\t', '\n', '\r', '\u00a0', '\u2028', '\ufeff', 'a', 'u8', '<', '>', ',', ';', '(', ')', '[', ']', '&', 'é', '\ud800', ':', '/* x */'];
+  const alphabet = [
+    ' ',
+    '  ',
+    '\t',
+    '\n',
+    '\r',
+    '\u00a0',
+    '\u2028',
+    '\ufeff',
+    'a',
+    'u8',
+    '<',
+    '>',
+    ',',
+    ';',
+    '(',
+    ')',
+    '[',
+    ']',
+    '&',
+    'é',
+    '\ud800',
+    ':',
+    '/* x */',
+  ];
   for (let n = 0; n < 200_000; n++) {
     let t = '';
-    for (let i = Math.floor(r() * (n % 2 ? 30 : 8)); i > 0; i--) t += alphabet[Math.floor(r() * alphabet.length)];
+    for (let i = Math.floor(r() * (n % 2 ? 30 : 8)); i > 0; i--)
+      t += alphabet[Math.floor(r() * alphabet.length)];
     assert.equal(normText(t), reference(t), JSON.stringify(t));
   }
 });
@@ -33,17 +61,32 @@ test('a deep type: the text of each of its 100 analysed levels is that level nor
   for (let d = 0; d < 400; d++) {
     const inner = raws[raws.length - 1];
     const k = d % 3;
-    raws.push(k === 0 ? `Option${ws()}<${ws()}${inner}${ws()}>` : k === 1 ? `[${ws()}${inner}${ws()};${ws()}1${ws()}]` : `(${ws()}u8${ws()},${ws()}${inner}${ws()},${ws()})`);
+    raws.push(
+      k === 0
+        ? `Option${ws()}<${ws()}${inner}${ws()}>`
+        : k === 1
+          ? `[${ws()}${inner}${ws()};${ws()}1${ws()}]`
+          : `(${ws()}u8${ws()},${ws()}${inner}${ws()},${ws()})`,
+    );
   }
   const top = raws[raws.length - 1];
   assert.ok(top.length > 2_000, `${top.length} chars: long enough for the sliced path`);
-  const node = parseRust(`struct S { a: ${top} }`).rootNode.descendantsOfType('field_declaration')[0].childForFieldName('type')!;
+  const node = parseRust(`struct S { a: ${top} }`)
+    .rootNode.descendantsOfType('field_declaration')[0]
+    .childForFieldName('type')!;
   let t: TypeExpr | undefined = typeExprOf(node);
   let levels = 0;
   for (let i = raws.length - 1; t && t.kind !== 'unknown'; i--) {
     assert.equal(t.text, reference(raws[i]), `level ${levels}`);
     levels++;
-    t = t.kind === 'path' ? (t.segments[t.segments.length - 1].args[0] as { type: TypeExpr }).type : t.kind === 'array' ? t.elem : t.kind === 'tuple' ? t.elems[1] : undefined;
+    t =
+      t.kind === 'path'
+        ? (t.segments[t.segments.length - 1].args[0] as { type: TypeExpr }).type
+        : t.kind === 'array'
+          ? t.elem
+          : t.kind === 'tuple'
+            ? t.elems[1]
+            : undefined;
   }
   assert.equal(levels, 100);
   assert.equal(t?.kind, 'unknown');

@@ -2,6 +2,13 @@
 export function capture() {
   let out = '';
   let err = '';
-  const mk = (f: (s: string) => void) => ({ write: (s: string | Uint8Array) => (f(String(s)), true) }) as unknown as NodeJS.WritableStream;
-  return { io: { stdout: mk(s => (out += s)), stderr: mk(s => (err += s)) }, out: () => out, err: () => err };
+  const mk = (f: (s: string) => void) =>
+    ({
+      write: (s: string | Uint8Array) => (f(String(s)), true),
+    }) as unknown as NodeJS.WritableStream;
+  return {
+    io: { stdout: mk(s => (out += s)), stderr: mk(s => (err += s)) },
+    out: () => out,
+    err: () => err,
+  };
 }

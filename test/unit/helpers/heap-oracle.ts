@@ -34,4 +34,3 @@ export function dhatOracle(file: string): Oracle {
   }
   return { lines, totalBytes };
 }
-

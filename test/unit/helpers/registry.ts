@@ -19,8 +19,10 @@ export function debianPackage(dir: string): string {
 export function crateDir(dir: string): string {
   const p = path.join(REGISTRY, dir);
   if (!fs.existsSync(p)) {
-    assert.fail(`${p} is missing: run scripts/ci-deps.sh as root (npm test does) or ` +
-      `apt-get install -y ${debianPackage(dir)}`);
+    assert.fail(
+      `${p} is missing: run scripts/ci-deps.sh as root (npm test does) or ` +
+        `apt-get install -y ${debianPackage(dir)}`,
+    );
   }
   return p;
 }

@@ -4,7 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseRust } from '../../../src/core/parser';
 import { listRustFiles } from '../../../src/core/index/crates';
-import { extractItems, extractStats, newExtractResult, type ExtractResult } from '../../../src/core/index/extract';
+import {
+  extractItems,
+  extractStats,
+  newExtractResult,
+  type ExtractResult,
+} from '../../../src/core/index/extract';
 import { extractItemsTree } from '../../../src/core/index/extract-tree';
 import { lineStarts } from '../../../src/core/index/syntax';
 import type { EnumItem, FnItem, ImplItem, StructItem, TraitItem } from '../../../src/core/model';
@@ -43,10 +48,20 @@ pub(crate) const unsafe fn with_char<const C: char = 'x'>(p: *const u8) -> u8 { 
 
 /** Every item, use and mod, as plain data (dropping undefined fields). */
 function plain(r: ExtractResult): unknown {
-  return JSON.parse(JSON.stringify({ items: r.items, uses: [...r.uses], mods: r.mods.map(m => ({ ...m, item: m.item.path })), ext: [...r.externCrates].map(([k, v]) => [k, [...v]]) }));
+  return JSON.parse(
+    JSON.stringify({
+      items: r.items,
+      uses: [...r.uses],
+      mods: r.mods.map(m => ({ ...m, item: m.item.path })),
+      ext: [...r.externCrates].map(([k, v]) => [k, [...v]]),
+    }),
+  );
 }
 
-function both(file: string, text: string): { fast: ExtractResult; tree: ExtractResult } | undefined {
+function both(
+  file: string,
+  text: string,
+): { fast: ExtractResult; tree: ExtractResult } | undefined {
   const t = parseRust(text);
   if (t.rootNode.hasError) return undefined;
   const base = { file, offset: 0, lines: lineStarts(text) };
@@ -68,26 +83,73 @@ test('fast extraction equals the node-by-node tree extraction on edge cases', ()
   assert.ok(fast >= 20 && viaTree >= 4 && viaTree <= 8, `fast ${fast}, tree ${viaTree}`);
   const byName = new Map(r.fast.items.map(i => [i.name, i]));
   const tuple = byName.get('Tuple') as StructItem;
-  assert.deepEqual(tuple.fields.map(f => [f.name, f.type.text, f.attrs.map(a => a.name)]), [['0', 'T', []], ['1', 'u8', ['cfg']]]);
+  assert.deepEqual(
+    tuple.fields.map(f => [f.name, f.type.text, f.attrs.map(a => a.name)]),
+    [
+      ['0', 'T', []],
+      ['1', 'u8', ['cfg']],
+    ],
+  );
   assert.deepEqual(tuple.generics[0].bounds, ['?Sized', 'Clone']);
   assert.equal(tuple.generics[0].maybeUnsized, true);
   const e = byName.get('E') as EnumItem;
-  assert.deepEqual(e.variants.map(v => [v.name, v.shape, v.discriminant]), [['A', 'unit', '1 << 3'], ['B', 'tuple', undefined], ['C', 'named', undefined], ['D', 'unit', '-2']]);
-  const send = r.fast.items.find(i => i.kind === 'impl' && i.name === 'Send for Tuple<T>') as ImplItem;
-  assert.deepEqual(send.generics.map(g => g.name), ['T'], 'unsafe impl<T> keeps its generics');
-  const notSync = r.fast.items.find(i => i.kind === 'impl' && i.name.startsWith('Sync')) as ImplItem;
+  assert.deepEqual(
+    e.variants.map(v => [v.name, v.shape, v.discriminant]),
+    [
+      ['A', 'unit', '1 << 3'],
+      ['B', 'tuple', undefined],
+      ['C', 'named', undefined],
+      ['D', 'unit', '-2'],
+    ],
+  );
+  const send = r.fast.items.find(
+    i => i.kind === 'impl' && i.name === 'Send for Tuple<T>',
+  ) as ImplItem;
+  assert.deepEqual(
+    send.generics.map(g => g.name),
+    ['T'],
+    'unsafe impl<T> keeps its generics',
+  );
+  const notSync = r.fast.items.find(
+    i => i.kind === 'impl' && i.name.startsWith('Sync'),
+  ) as ImplItem;
   assert.equal(notSync.negative, true);
-  const iter = r.fast.items.find(i => i.kind === 'impl' && i.name.startsWith('Iterator')) as ImplItem;
+  const iter = r.fast.items.find(
+    i => i.kind === 'impl' && i.name.startsWith('Iterator'),
+  ) as ImplItem;
   assert.equal(iter.assocTypes.Item?.text, '(u8, T)');
   assert.deepEqual(iter.methods, ['c::E::next']);
   assert.deepEqual((byName.get('Tr') as TraitItem).assocTypes, ['A']);
   assert.equal(byName.get('InMacro')?.viaMacro, 'cfg_x');
-  assert.deepEqual(r.fast.uses.get('c::m')?.map(u => [u.path.join('::'), u.alias, u.glob]), [['super', 'top', false], ['super::E', '*', true], ['super::Tuple', 'T2', false], ['std::vec::Vec', 'Vec', false]]);
-  assert.deepEqual(r.fast.mods.map(m => m.path), ['c::m::n']);
+  assert.deepEqual(
+    r.fast.uses.get('c::m')?.map(u => [u.path.join('::'), u.alias, u.glob]),
+    [
+      ['super', 'top', false],
+      ['super::E', '*', true],
+      ['super::Tuple', 'T2', false],
+      ['std::vec::Vec', 'Vec', false],
+    ],
+  );
+  assert.deepEqual(
+    r.fast.mods.map(m => m.path),
+    ['c::m::n'],
+  );
   // A signature the text parser cannot read (a char literal) is read from its own tree, lazily.
   const withChar = byName.get('with_char') as FnItem;
-  assert.deepEqual([withChar.visibility, withChar.isConst, withChar.isUnsafe, withChar.returnType?.text, withChar.params[0].type?.text], ['pub(crate)', true, true, 'u8', '*const u8']);
-  assert.deepEqual(withChar.generics.map(g => [g.kind, g.name, g.defaultConst]), [['const', 'C', "'x'"]]);
+  assert.deepEqual(
+    [
+      withChar.visibility,
+      withChar.isConst,
+      withChar.isUnsafe,
+      withChar.returnType?.text,
+      withChar.params[0].type?.text,
+    ],
+    ['pub(crate)', true, true, 'u8', '*const u8'],
+  );
+  assert.deepEqual(
+    withChar.generics.map(g => [g.kind, g.name, g.defaultConst]),
+    [['const', 'C', "'x'"]],
+  );
 });
 
 /** Compares both extractions on every file under `roots`; returns files, items and disagreements. */
@@ -125,7 +187,10 @@ test('fast extraction equals the tree extraction on every file of real crates', 
   assert.ok(files > 400 && items > 7000, `${files} files, ${items} items`);
   const fast = extractStats.fast - before.fast;
   const viaTree = extractStats.tree - before.tree;
-  assert.ok(viaTree / (fast + viaTree) < 0.05, `the fast path read only ${fast} of ${fast + viaTree} items`);
+  assert.ok(
+    viaTree / (fast + viaTree) < 0.05,
+    `the fast path read only ${fast} of ${fast + viaTree} items`,
+  );
 });
 
 /**
@@ -135,7 +200,9 @@ test('fast extraction equals the tree extraction on every file of real crates', 
  */
 function withoutTypeless(x: unknown): unknown {
   const r = x as { items: { kind: string; params?: { isSelf: boolean; type?: unknown }[] }[] };
-  for (const i of r.items) if (i.kind === 'fn' && i.params) i.params = i.params.filter(p => p.isSelf || p.type !== undefined);
+  for (const i of r.items)
+    if (i.kind === 'fn' && i.params)
+      i.params = i.params.filter(p => p.isSelf || p.type !== undefined);
   return r;
 }
 
@@ -159,7 +226,11 @@ test('files with syntax errors: error-free items read fast equal the tree extrac
     fastItems += extractStats.fast - before;
     const tree = newExtractResult();
     extractItemsTree(t.rootNode, m.text, base, 'c', tree);
-    assert.deepEqual(withoutTypeless(plain(mixed)), withoutTypeless(plain(tree)), `${m.kind} of ${src.file} (#${k})`);
+    assert.deepEqual(
+      withoutTypeless(plain(mixed)),
+      withoutTypeless(plain(tree)),
+      `${m.kind} of ${src.file} (#${k})`,
+    );
     compared++;
   }
   assert.equal(compared, 150);

@@ -13,7 +13,10 @@ fn main() { let c = || { fn nested() {} }; }
 `;
 
 test('candidate paths from demangled symbols', () => {
-  assert.deepEqual(candidatePaths('<a::Fast as a::Splitter>::split::{{closure}}').slice(0, 2), ['a::Fast::split', 'a::Splitter::split']);
+  assert.deepEqual(candidatePaths('<a::Fast as a::Splitter>::split::{{closure}}').slice(0, 2), [
+    'a::Fast::split',
+    'a::Splitter::split',
+  ]);
   assert.equal(candidatePaths('a::main::{{closure}}')[0], 'a::main');
   assert.equal(candidatePaths('<a::Wrapper<u8>>::new')[0], 'a::Wrapper::new');
   assert.equal(candidatePaths('a::Wrapper<T>::new::h0123456789abcdef')[0], 'a::Wrapper::new');
@@ -24,7 +27,11 @@ test('candidate paths from demangled symbols', () => {
 test('locates symbols at their definitions', () => {
   const idx = buildIndexFromSources([{ path: '/v/src/main.rs', text: SRC }], { crateName: 'a' });
   const loc = createSymbolLocator(idx.items);
-  assert.deepEqual(loc('<a::Fast as a::Splitter>::split::{{closure}}'), { file: '/v/src/main.rs', line: 4, path: 'a::Fast::split' });
+  assert.deepEqual(loc('<a::Fast as a::Splitter>::split::{{closure}}'), {
+    file: '/v/src/main.rs',
+    line: 4,
+    path: 'a::Fast::split',
+  });
   assert.equal(loc('<a::Fast as a::Splitter>::other')?.path, 'a::Splitter::other');
   assert.equal(loc('<a::Wrapper<alloc::string::String>>::new')?.line, 6);
   assert.equal(loc('a::main::nested')?.path, 'a::main');

@@ -7,7 +7,8 @@ import { tokenize, type Tok } from '../../../src/core/index/tokens';
 import { crateDir } from '../helpers/registry';
 
 /** The regular expression the scanner replaced: the reference for what a token is. */
-const TOKEN_RE = /\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/|(::|->|=>|'[A-Za-z_]\w*|r#[A-Za-z_]\w*|[A-Za-z_]\w*|\d[\w.]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])'|[<>(),[\];&*!+=?{}:#\-/%|^.@])/y;
+const TOKEN_RE =
+  /\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/|(::|->|=>|'[A-Za-z_]\w*|r#[A-Za-z_]\w*|[A-Za-z_]\w*|\d[\w.]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])'|[<>(),[\];&*!+=?{}:#\-/%|^.@])/y;
 
 function reference(src: string): Tok[] | undefined {
   const out: Tok[] = [];
@@ -18,7 +19,11 @@ function reference(src: string): Tok[] | undefined {
     if (!m) return undefined;
     if (m[1] !== undefined) {
       const t = m[1];
-      if ((t === 'r' || t === 'br' || t === 'cr') && (src[TOKEN_RE.lastIndex] === '"' || src[TOKEN_RE.lastIndex] === '#')) return undefined;
+      if (
+        (t === 'r' || t === 'br' || t === 'cr') &&
+        (src[TOKEN_RE.lastIndex] === '"' || src[TOKEN_RE.lastIndex] === '#')
+      )
+        return undefined;
       out.push({ t, s: pos + (m[0].length - t.length), e: TOKEN_RE.lastIndex });
     } else if (m[0].startsWith('/*') && m[0].indexOf('/*', 2) !== -1) return undefined;
     pos = TOKEN_RE.lastIndex;
@@ -49,7 +54,10 @@ test('the scanner splits text exactly as the reference regular expression', () =
 });
 
 test('the scanner agrees with the reference on every line and every file of real sources', () => {
-  const roots = [path.join(crateDir('tokio-1.24.2'), 'src'), path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures')];
+  const roots = [
+    path.join(crateDir('tokio-1.24.2'), 'src'),
+    path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures'),
+  ];
   let n = 0;
   for (const root of roots) {
     for (const f of listRustFiles(root)) {
@@ -60,7 +68,8 @@ test('the scanner agrees with the reference on every line and every file of real
         n++;
         const a = tokenize(p);
         const b = reference(p);
-        if (JSON.stringify(a) !== JSON.stringify(b)) assert.fail(`${f}: ${JSON.stringify(p).slice(0, 200)}`);
+        if (JSON.stringify(a) !== JSON.stringify(b))
+          assert.fail(`${f}: ${JSON.stringify(p).slice(0, 200)}`);
       }
     }
   }

@@ -8,7 +8,15 @@ import { typeExprOf } from '../../../src/core/index/syntax';
 import { crateDir } from '../helpers/registry';
 import { parseFnSignature, parseTypeText } from '../../../src/core/index/type-text';
 
-const OWNERS = new Set(['field_declaration', 'parameter', 'type_item', 'const_item', 'static_item', 'function_item', 'function_signature_item']);
+const OWNERS = new Set([
+  'field_declaration',
+  'parameter',
+  'type_item',
+  'const_item',
+  'static_item',
+  'function_item',
+  'function_signature_item',
+]);
 
 /** The text parser must agree with the tree-based conversion on every type of a real crate. */
 test('text type parser agrees with the tree on every type in tokio', () => {
@@ -47,15 +55,23 @@ test('parses types and signatures from text', () => {
   assert.equal((ty('[u8; { N + 1 }]') as { len: string }).len, 'N + 1');
   assert.equal(ty('(u8,)')?.kind, 'tuple');
   assert.equal(ty('(u8)')?.kind, 'path');
-  assert.equal(ty('Box<dyn Fn(u8) -> u8 + Send + \'static>')?.kind, 'path');
+  assert.equal(ty("Box<dyn Fn(u8) -> u8 + Send + 'static>")?.kind, 'path');
   assert.equal(ty('::std::vec::Vec<u8>')?.kind, 'path');
   assert.equal(ty('Vec<Vec<u8>>')?.text, 'Vec<Vec<u8>>');
   assert.equal(ty('not a type ('), undefined);
-  const sig = parseFnSignature("pub async fn f<'a, T: ?Sized>(&'a self, mut x: [u8; 4]) -> Result<(), E> where T: Send");
+  const sig = parseFnSignature(
+    "pub async fn f<'a, T: ?Sized>(&'a self, mut x: [u8; 4]) -> Result<(), E> where T: Send",
+  );
   assert.ok(sig);
   assert.equal(sig.name, 'f');
   assert.deepEqual(sig.modifiers, ['async']);
-  assert.deepEqual(sig.params.map(p => [p.pattern, p.isSelf, p.type?.text]), [["&'a self", true, undefined], ['mut x', false, '[u8; 4]']]);
+  assert.deepEqual(
+    sig.params.map(p => [p.pattern, p.isSelf, p.type?.text]),
+    [
+      ["&'a self", true, undefined],
+      ['mut x', false, '[u8; 4]'],
+    ],
+  );
   assert.equal(sig.returnType?.text, 'Result<(), E>');
   assert.deepEqual(sig.where, [{ name: 'T', bounds: ['Send'] }]);
 });

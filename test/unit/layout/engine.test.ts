@@ -16,7 +16,9 @@ function setup(src: string) {
 }
 
 test('infinite-size recursion is an error, not a hang', () => {
-  const { of } = setup('struct Bad { a: u8, next: Option<Bad> }\nstruct A { b: B }\nstruct B { a: A }\nstruct Ok1 { next: Option<Box<Ok1>> }');
+  const { of } = setup(
+    'struct Bad { a: u8, next: Option<Bad> }\nstruct A { b: B }\nstruct B { a: A }\nstruct Ok1 { next: Option<Box<Ok1>> }',
+  );
   assert.match(of('Bad').error ?? '', /infinite size/);
   assert.equal(of('Bad').status, 'unknown');
   assert.match(of('A').error ?? '', /infinite size/);
@@ -25,7 +27,9 @@ test('infinite-size recursion is an error, not a hang', () => {
 });
 
 test('sizes that overflow are reported, not wrapped', () => {
-  const { of } = setup('type Huge = [u8; usize::MAX];\nstruct Two { a: [u64; 1 << 59], b: [u64; 1 << 59] }\ntype Big = [[u8; 1 << 40]; 1 << 22];\ntype Fine = [[u8; 1 << 40]; 1 << 20];');
+  const { of } = setup(
+    'type Huge = [u8; usize::MAX];\nstruct Two { a: [u64; 1 << 59], b: [u64; 1 << 59] }\ntype Big = [[u8; 1 << 40]; 1 << 22];\ntype Fine = [[u8; 1 << 40]; 1 << 20];',
+  );
   assert.match(of('Huge').error ?? '', /too big/);
   assert.match(of('Two').error ?? '', /too big/);
   assert.match(of('Big').error ?? '', /too big/);
@@ -33,7 +37,9 @@ test('sizes that overflow are reported, not wrapped', () => {
 });
 
 test('unknown parts give a lower bound, counted as 0 like clippy', () => {
-  const { of } = setup('struct S<T> { a: u64, t: T, v: Vec<T>, b: Box<T> }\nstruct Ext { m: tokio::sync::Mutex<u8>, x: u32 }\nstruct Arr<const N: usize> { a: [u8; N], b: u16 }\nstruct MaybeFat<T: ?Sized> { p: Box<T> }');
+  const { of } = setup(
+    'struct S<T> { a: u64, t: T, v: Vec<T>, b: Box<T> }\nstruct Ext { m: tokio::sync::Mutex<u8>, x: u32 }\nstruct Arr<const N: usize> { a: [u8; N], b: u16 }\nstruct MaybeFat<T: ?Sized> { p: Box<T> }',
+  );
   const s = of('S');
   assert.equal(s.status, 'lower-bound');
   assert.equal(s.size, 8 + 24 + 8);
@@ -49,31 +55,53 @@ test('unknown parts give a lower bound, counted as 0 like clippy', () => {
 });
 
 test('reports fields, variants, tag and the largest contributor', () => {
-  const { of } = setup('pub enum DistriErr { Corrupt([u8; 50000]), NotFound, Io(std::io::Error) }\nstruct Packet { id: u32, err: DistriErr, flag: bool }\nstruct S { a: u8, b: u32, c: u16 }');
+  const { of } = setup(
+    'pub enum DistriErr { Corrupt([u8; 50000]), NotFound, Io(std::io::Error) }\nstruct Packet { id: u32, err: DistriErr, flag: bool }\nstruct S { a: u8, b: u32, c: u16 }',
+  );
   const d = of('DistriErr');
   assert.equal(d.size, 50008);
   assert.equal(d.largest, 'DistriErr::Corrupt.0: [u8; 50000]');
-  assert.deepEqual(d.variants?.map(v => [v.name, v.size, v.fieldsSize]), [['Corrupt', 50001, 50000], ['NotFound', 1, 0], ['Io', 16, 8]]);
+  assert.deepEqual(
+    d.variants?.map(v => [v.name, v.size, v.fieldsSize]),
+    [
+      ['Corrupt', 50001, 50000],
+      ['NotFound', 1, 0],
+      ['Io', 16, 8],
+    ],
+  );
   assert.deepEqual(d.tag, { offset: 0, size: 1 });
   const p = of('Packet');
   assert.equal(p.largest, 'Packet.err > DistriErr::Corrupt.0: [u8; 50000]');
   const s = of('S');
-  assert.deepEqual(s.fields?.map(f => [f.name, f.offset, f.size]), [['a', 6, 1], ['b', 0, 4], ['c', 4, 2]]);
+  assert.deepEqual(
+    s.fields?.map(f => [f.name, f.offset, f.size]),
+    [
+      ['a', 6, 1],
+      ['b', 0, 4],
+      ['c', 4, 2],
+    ],
+  );
   assert.equal(s.padding, 1);
   assert.equal(s.niche, undefined);
 });
 
 test('memoised results are invalidated after an edit', () => {
   const { index, engine } = setup('pub struct Small { a: u8 }\npub type R = Result<u8, Small>;');
-  const r = () => engine.layoutOfItem(index.typeDefs().find(t => t.name === 'R') as TypeDefItem).size;
+  const r = () =>
+    engine.layoutOfItem(index.typeDefs().find(t => t.name === 'R') as TypeDefItem).size;
   assert.equal(r(), 2);
-  index.updateFile('/v/lib.rs', 'pub struct Small { a: [u8; 300] }\npub type R = Result<u8, Small>;');
+  index.updateFile(
+    '/v/lib.rs',
+    'pub struct Small { a: [u8; 300] }\npub type R = Result<u8, Small>;',
+  );
   engine.invalidate();
   assert.equal(r(), 301);
 });
 
 test('exact sizes from rustc replace estimates, also inside types built from them', () => {
-  const { index, engine, of } = setup('pub struct Opaque { inner: external::Thing }\npub type R = Result<u8, Opaque>;');
+  const { index, engine, of } = setup(
+    'pub struct Opaque { inner: external::Thing }\npub type R = Result<u8, Opaque>;',
+  );
   assert.equal(of('Opaque').status, 'lower-bound');
   engine.setExact(new Map([['fx::Opaque', { size: 4096, align: 8 }]]));
   const o = of('Opaque');

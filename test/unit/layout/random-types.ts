@@ -17,18 +17,98 @@ export function rng(seed: number): () => number {
 }
 
 const LEAVES = [
-  'u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'u64', 'i64', 'u128', 'i128', 'usize', 'isize', 'f32', 'f64', 'bool', 'char', '()',
-  'String', 'Vec<u8>', 'Vec<u64>', 'Box<u8>', 'Box<str>', 'Box<[u16]>', 'Rc<u32>', 'Rc<str>', 'Arc<String>', "&'static str", "&'static [u8]",
-  "&'static u8", '*const u8', '*mut [u8]', 'fn(u8) -> u8', 'NonZeroU8', 'NonZeroU16', 'NonZeroU32', 'NonZeroU64', 'Duration', 'Cell<u16>',
-  'RefCell<u32>', 'std::io::Error', 'HashMap<u8, u8>', 'Option<bool>', 'std::cmp::Ordering', 'PhantomData<u64>', 'ManuallyDrop<u16>',
-  'Mutex<u8>', 'Infallible', 'Box<dyn std::fmt::Debug>', 'Option<Box<u8>>', 'Cow<\'static, str>', 'Instant', 'VecDeque<u8>', 'BTreeMap<u8, u8>',
+  'u8',
+  'i8',
+  'u16',
+  'i16',
+  'u32',
+  'i32',
+  'u64',
+  'i64',
+  'u128',
+  'i128',
+  'usize',
+  'isize',
+  'f32',
+  'f64',
+  'bool',
+  'char',
+  '()',
+  'String',
+  'Vec<u8>',
+  'Vec<u64>',
+  'Box<u8>',
+  'Box<str>',
+  'Box<[u16]>',
+  'Rc<u32>',
+  'Rc<str>',
+  'Arc<String>',
+  "&'static str",
+  "&'static [u8]",
+  "&'static u8",
+  '*const u8',
+  '*mut [u8]',
+  'fn(u8) -> u8',
+  'NonZeroU8',
+  'NonZeroU16',
+  'NonZeroU32',
+  'NonZeroU64',
+  'Duration',
+  'Cell<u16>',
+  'RefCell<u32>',
+  'std::io::Error',
+  'HashMap<u8, u8>',
+  'Option<bool>',
+  'std::cmp::Ordering',
+  'PhantomData<u64>',
+  'ManuallyDrop<u16>',
+  'Mutex<u8>',
+  'Infallible',
+  'Box<dyn std::fmt::Debug>',
+  'Option<Box<u8>>',
+  "Cow<'static, str>",
+  'Instant',
+  'VecDeque<u8>',
+  'BTreeMap<u8, u8>',
   // Fat pointers (issue #11): raw pointers to slices, str and trait objects, unsized wrappers.
-  '*const [u32]', '*mut str', '*const dyn std::fmt::Debug', 'Box<Mutex<dyn std::fmt::Debug>>', "&'static Mutex<[u8]>", 'Option<*const [u8]>',
-  "std::slice::Iter<'static, u32>", "std::sync::MutexGuard<'static, u8>", 'std::task::Waker', 'std::net::TcpStream',
+  '*const [u32]',
+  '*mut str',
+  '*const dyn std::fmt::Debug',
+  'Box<Mutex<dyn std::fmt::Debug>>',
+  "&'static Mutex<[u8]>",
+  'Option<*const [u8]>',
+  "std::slice::Iter<'static, u32>",
+  "std::sync::MutexGuard<'static, u8>",
+  'std::task::Waker',
+  'std::net::TcpStream',
 ];
 /** Array lengths: literals, and `size_of`/`align_of` calls (issue #11). */
-const LENGTHS = ['0', '1', '2', '3', 'size_of::<u16>()', 'std::mem::size_of::<u32>()', 'core::mem::align_of::<u64>()', 'size_of::<(u8, u32)>() / 4', 'size_of::<NonZeroU8>()'];
-const COPY_LEAVES = ['u8', 'i8', 'u16', 'u32', 'u64', 'u128', 'f32', 'f64', 'bool', 'char', '[u8; 3]', '[u16; 5]', '(u8, u32)'];
+const LENGTHS = [
+  '0',
+  '1',
+  '2',
+  '3',
+  'size_of::<u16>()',
+  'std::mem::size_of::<u32>()',
+  'core::mem::align_of::<u64>()',
+  'size_of::<(u8, u32)>() / 4',
+  'size_of::<NonZeroU8>()',
+];
+const COPY_LEAVES = [
+  'u8',
+  'i8',
+  'u16',
+  'u32',
+  'u64',
+  'u128',
+  'f32',
+  'f64',
+  'bool',
+  'char',
+  '[u8; 3]',
+  '[u16; 5]',
+  '(u8, u32)',
+];
 
 export const PRELUDE = `use std::rc::Rc;
 use std::sync::{Arc, Mutex};
@@ -74,14 +154,28 @@ export function generateTypes(seed: number, count: number): Generated {
     if (x < 0.8) return `Option<${ty(depth + 1)}>`;
     if (x < 0.88) return `Result<${ty(depth + 1)}, ${ty(depth + 1)}>`;
     if (x < 0.93) return `Box<${ty(depth + 1)}>`;
-    if (generics.length > 0 && !forPacked) return `${pick(generics)}<${ty(depth + 1)}, ${ty(depth + 1)}>`;
+    if (generics.length > 0 && !forPacked)
+      return `${pick(generics)}<${ty(depth + 1)}, ${ty(depth + 1)}>`;
     return pick(LEAVES);
   };
   for (let i = 0; i < count; i++) {
     const name = `T${i}`;
     const kind = r();
     if (kind < 0.3) {
-      const reprs = ['', '', '', '', '', '', '#[repr(C)] ', '#[repr(packed)] ', '#[repr(packed(2))] ', '#[repr(align(8))] ', '#[repr(align(32))] ', '#[repr(C, align(16))] '];
+      const reprs = [
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '#[repr(C)] ',
+        '#[repr(packed)] ',
+        '#[repr(packed(2))] ',
+        '#[repr(align(8))] ',
+        '#[repr(align(32))] ',
+        '#[repr(C, align(16))] ',
+      ];
       const n = Math.floor(r() * 6);
       const repr = pick(reprs);
       forPacked = repr.includes('packed');
@@ -89,7 +183,20 @@ export function generateTypes(seed: number, count: number): Generated {
       forPacked = false;
       out.push(`${repr}struct ${name} { ${fields.join(', ')} }`);
     } else if (kind < 0.62) {
-      const reprs = ['', '', '', '', '', '', '#[repr(u8)] ', '#[repr(i32)] ', '#[repr(C)] ', '#[repr(C, u8)] ', '#[repr(u16)] ', '#[repr(align(8))] '];
+      const reprs = [
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '#[repr(u8)] ',
+        '#[repr(i32)] ',
+        '#[repr(C)] ',
+        '#[repr(C, u8)] ',
+        '#[repr(u16)] ',
+        '#[repr(align(8))] ',
+      ];
       const n = 1 + Math.floor(r() * 5);
       const fieldless = r() < 0.2;
       // Discriminants increase strictly so they never collide; the first may be negative.
@@ -117,7 +224,9 @@ export function generateTypes(seed: number, count: number): Generated {
       out.push(`${repr}enum ${name} { ${variants.join(', ')} }`);
     } else if (kind < 0.68) {
       const n = 1 + Math.floor(r() * 3);
-      out.push(`${r() < 0.2 ? '#[repr(C)] ' : ''}union ${name} { ${Array.from({ length: n }, (_, j) => `u${j}: ${pick(COPY_LEAVES)}`).join(', ')} }`);
+      out.push(
+        `${r() < 0.2 ? '#[repr(C)] ' : ''}union ${name} { ${Array.from({ length: n }, (_, j) => `u${j}: ${pick(COPY_LEAVES)}`).join(', ')} }`,
+      );
     } else if (kind < 0.72) {
       const g = `G${i}`;
       out.push(`struct ${g}<A, B> { a: A, b: Option<B>, c: u8 }`);
@@ -127,7 +236,12 @@ export function generateTypes(seed: number, count: number): Generated {
       out.push(`type ${name} = ${ty(0)};`);
     }
     const def = out[out.length - 1];
-    if (def.includes('align(') || [...aligned].some(a => new RegExp(`\\b${a}\\b`).test(def)) || /\bG\d+</.test(def)) aligned.add(name);
+    if (
+      def.includes('align(') ||
+      [...aligned].some(a => new RegExp(`\\b${a}\\b`).test(def)) ||
+      /\bG\d+</.test(def)
+    )
+      aligned.add(name);
     defined.push(name);
   }
   return { source: out.join('\n') + '\n', names: defined };

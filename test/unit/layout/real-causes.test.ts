@@ -33,8 +33,23 @@ function rustcOf(source: string, names: string[], edition: string): Map<string, 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alloc-lens-causes-rustc-'));
   try {
     const main = `fn main() {\n${names.map(n => `    println!("${n} {} {}", ::std::mem::size_of::<${n}>(), ::std::mem::align_of::<${n}>());`).join('\n')}\n}\n`;
-    fs.writeFileSync(path.join(dir, 'main.rs'), `#![allow(dead_code, non_camel_case_types)]\n${source}\n${main}`);
-    const r = spawnSync('rustc', ['--edition', edition, '-A', 'warnings', '-o', path.join(dir, 'main'), path.join(dir, 'main.rs')], { encoding: 'utf8' });
+    fs.writeFileSync(
+      path.join(dir, 'main.rs'),
+      `#![allow(dead_code, non_camel_case_types)]\n${source}\n${main}`,
+    );
+    const r = spawnSync(
+      'rustc',
+      [
+        '--edition',
+        edition,
+        '-A',
+        'warnings',
+        '-o',
+        path.join(dir, 'main'),
+        path.join(dir, 'main.rs'),
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     const out = new Map<string, [number, number]>();
     for (const l of execFileSync(path.join(dir, 'main'), { encoding: 'utf8' }).trim().split('\n')) {
@@ -94,9 +109,20 @@ pub struct HoldsBox { a: Boxed<<W as Link>::Target>, b: Option<Boxed<<W as Link>
 `;
   const r = compareWithRustc(src);
   assert.deepEqual(r.mismatches, []);
-  assert.ok(!r.skipped.some(s => s.name === 'Holder' || s.name === 'HoldsBox'), JSON.stringify(r.skipped));
+  assert.ok(
+    !r.skipped.some(s => s.name === 'Holder' || s.name === 'HoldsBox'),
+    JSON.stringify(r.skipped),
+  );
   // A parameter declared ?Sized stays unknown: the pointer may be fat.
-  const index = buildIndexFromSources([{ path: '/v/lib.rs', text: 'pub trait Tr { type A: ?Sized; }\npub struct P<T: ?Sized> { p: *const T }\npub struct Q<X: Tr> { p: P<X::A> }\n' }], { crateName: 'k' });
+  const index = buildIndexFromSources(
+    [
+      {
+        path: '/v/lib.rs',
+        text: 'pub trait Tr { type A: ?Sized; }\npub struct P<T: ?Sized> { p: *const T }\npub struct Q<X: Tr> { p: P<X::A> }\n',
+      },
+    ],
+    { crateName: 'k' },
+  );
   const q = index.typeDefs().find(t => t.name === 'P')!;
   assert.equal(new LayoutEngine(index).layoutOfItem(q).status, 'lower-bound');
 });
@@ -126,12 +152,18 @@ pub struct UsesS(Option<m::S>);
 test('edition 2015: ::name and use paths start at the crate root', async () => {
   requireRustc();
   const lib = `pub type c_char = i8;\npub type in_port_t = u16;\npub mod unix { pub struct sockaddr_un { pub sun_family: u16, pub sun_path: [::c_char; 108] } }\npub mod net { use unix::sockaddr_un; pub struct Addr { pub a: sockaddr_un, pub port: ::in_port_t } }\n`;
-  const dir = tree({ 'Cargo.toml': '[package]\nname = "old"\nversion = "0.1.0"\n', 'src/lib.rs': lib });
+  const dir = tree({
+    'Cargo.toml': '[package]\nname = "old"\nversion = "0.1.0"\n',
+    'src/lib.rs': lib,
+  });
   try {
     const index = await loadWorkspace(dir, { dependencies: false });
     const engine = new LayoutEngine(index);
     const truth = rustcOf(lib, ['unix::sockaddr_un', 'net::Addr'], '2015');
-    for (const [name, p] of [['sockaddr_un', 'unix::sockaddr_un'], ['Addr', 'net::Addr']]) {
+    for (const [name, p] of [
+      ['sockaddr_un', 'unix::sockaddr_un'],
+      ['Addr', 'net::Addr'],
+    ]) {
       const l = engine.layoutOfItem(index.typeDefs().find(t => t.name === name)!);
       assert.equal(l.status, 'exact', `${name}: ${l.unknownParts}`);
       assert.deepEqual([l.size, l.align], truth.get(p), name);
@@ -143,14 +175,17 @@ test('edition 2015: ::name and use paths start at the crate root', async () => {
 
 test('cfg_attr(feature, path = ..) on a module declaration picks the file of the active feature', async () => {
   const dir = tree({
-    'Cargo.toml': '[package]\nname = "ca"\nversion = "0.1.0"\nedition = "2021"\n[features]\ndefault = ["big"]\nbig = []\n',
-    'src/lib.rs': '#[cfg_attr(feature = "big", path = "big_impl.rs")]\n#[cfg_attr(not(feature = "big"), path = "small_impl.rs")]\nmod imp;\npub struct Outer(imp::Buf);\n',
+    'Cargo.toml':
+      '[package]\nname = "ca"\nversion = "0.1.0"\nedition = "2021"\n[features]\ndefault = ["big"]\nbig = []\n',
+    'src/lib.rs':
+      '#[cfg_attr(feature = "big", path = "big_impl.rs")]\n#[cfg_attr(not(feature = "big"), path = "small_impl.rs")]\nmod imp;\npub struct Outer(imp::Buf);\n',
     'src/big_impl.rs': 'pub struct Buf([u8; 100]);\n',
     'src/small_impl.rs': 'pub struct Buf(u8);\n',
   });
   try {
     const on = await loadWorkspace(dir, { dependencies: false });
-    const outer = (i: typeof on) => new LayoutEngine(i).layoutOfItem(i.typeDefs().find(t => t.name === 'Outer') as TypeDefItem);
+    const outer = (i: typeof on) =>
+      new LayoutEngine(i).layoutOfItem(i.typeDefs().find(t => t.name === 'Outer') as TypeDefItem);
     assert.equal(on.warnings.filter(w => /not found/.test(w.message)).length, 0);
     assert.deepEqual([outer(on).size, outer(on).status], [100, 'exact']);
     const off = await loadWorkspace(dir, { dependencies: false, noDefaultFeatures: true });
@@ -162,23 +197,57 @@ test('cfg_attr(feature, path = ..) on a module declaration picks the file of the
 
 test("build scripts: autocfg's emit_sysroot_crate and emit_rustc_version; a cfg every match arm emits", () => {
   // indexmap 1.9's build.rs.
-  const indexmap = 'fn main() {\n    match std::env::var_os("CARGO_FEATURE_STD") {\n        Some(_) => autocfg::emit("has_std"),\n        None => autocfg::new().emit_sysroot_crate("std"),\n    }\n    autocfg::rerun_path("build.rs");\n}\n';
-  assert.deepEqual(buildScriptCfgs(indexmap, 'x86_64-unknown-linux-gnu'), new Map([['has_std', 'yes']]));
-  assert.deepEqual(buildScriptCfgs(indexmap, 'thumbv7em-none-eabihf'), new Map([['has_std', 'maybe']]));
-  const ac = 'fn main() { let ac = autocfg::new(); ac.emit_rustc_version(1, 51); ac.emit_rustc_version(1, 200); ac.emit_sysroot_crate("alloc"); }';
-  assert.deepEqual(buildScriptCfgs(ac, 'x86_64-unknown-linux-gnu'), new Map([['rustc_1_51', 'yes'], ['has_alloc', 'yes']]));
+  const indexmap =
+    'fn main() {\n    match std::env::var_os("CARGO_FEATURE_STD") {\n        Some(_) => autocfg::emit("has_std"),\n        None => autocfg::new().emit_sysroot_crate("std"),\n    }\n    autocfg::rerun_path("build.rs");\n}\n';
+  assert.deepEqual(
+    buildScriptCfgs(indexmap, 'x86_64-unknown-linux-gnu'),
+    new Map([['has_std', 'yes']]),
+  );
+  assert.deepEqual(
+    buildScriptCfgs(indexmap, 'thumbv7em-none-eabihf'),
+    new Map([['has_std', 'maybe']]),
+  );
+  const ac =
+    'fn main() { let ac = autocfg::new(); ac.emit_rustc_version(1, 51); ac.emit_rustc_version(1, 200); ac.emit_sysroot_crate("alloc"); }';
+  assert.deepEqual(
+    buildScriptCfgs(ac, 'x86_64-unknown-linux-gnu'),
+    new Map([
+      ['rustc_1_51', 'yes'],
+      ['has_alloc', 'yes'],
+    ]),
+  );
   // Emitted in one arm only, or under an undecided condition in an arm: maybe.
-  const partial = 'fn main() { match x { A => { emit("a"); emit("b") } B => { if other() { emit("a") } emit("b") } } }';
-  assert.deepEqual(buildScriptCfgs(partial, 'x86_64-unknown-linux-gnu'), new Map([['a', 'maybe'], ['b', 'yes']]));
+  const partial =
+    'fn main() { match x { A => { emit("a"); emit("b") } B => { if other() { emit("a") } emit("b") } } }';
+  assert.deepEqual(
+    buildScriptCfgs(partial, 'x86_64-unknown-linux-gnu'),
+    new Map([
+      ['a', 'maybe'],
+      ['b', 'yes'],
+    ]),
+  );
 });
 
 test('macro_rules: a long repetition of doc-commented entries expands (no stack overflow); a repetition gives back tokens for what follows', () => {
-  const def = parseMacroDef('standard_headers', tokenize('( $( $(#[$docs:meta])* ($konst:ident, $upcase:ident, $name_bytes:literal); )+ ) => { enum StandardHeader { $( $konst, )+ } }'));
-  const entries = Array.from({ length: 400 }, (_, i) => `${'/// doc line\n'.repeat(8)}(H${i}, UP${i}, b"h${i}");`).join('\n');
+  const def = parseMacroDef(
+    'standard_headers',
+    tokenize(
+      '( $( $(#[$docs:meta])* ($konst:ident, $upcase:ident, $name_bytes:literal); )+ ) => { enum StandardHeader { $( $konst, )+ } }',
+    ),
+  );
+  const entries = Array.from(
+    { length: 400 },
+    (_, i) => `${'/// doc line\n'.repeat(8)}(H${i}, UP${i}, b"h${i}");`,
+  ).join('\n');
   const out = expandMacro(def, tokenize(entries));
   assert.match(out, /enum StandardHeader \{\s*H0,/);
   assert.equal(out.match(/\bH\d+,/g)?.length, 400);
-  const back = parseMacroDef('m', tokenize('( $($a:ident),* ; $b:ident ) => { struct $b; }  ( $($t:tt)* ) => { struct Fallback; }'));
+  const back = parseMacroDef(
+    'm',
+    tokenize(
+      '( $($a:ident),* ; $b:ident ) => { struct $b; }  ( $($t:tt)* ) => { struct Fallback; }',
+    ),
+  );
   assert.match(expandMacro(back, tokenize('x, y, z ; Last')), /struct Last/);
   const opt = parseMacroDef('o', tokenize('( $($p:ident)? $n:ident ) => { struct $n; }'));
   assert.match(expandMacro(opt, tokenize('pub_ Name')), /struct Name/);
@@ -186,8 +255,13 @@ test('macro_rules: a long repetition of doc-commented entries expands (no stack 
 });
 
 test('measure: the module path of a type in the expanded crate does not depend on syntax tree-sitter cannot parse', () => {
-  const expanded = 'mod parser {\n  mod parser {\n    fn f() { let x = builtin # offset_of(A, b); }\n    pub(crate) enum ParseState { A }\n    struct G<T>(T);\n    struct L<\'a>(&\'a u8);\n  }\n  pub struct Validator<\'a, const N: usize>([u8; N], &\'a u8);\n}\nunion U { a: u8 }\nfn union() {}\n';
-  assert.deepEqual(expandedTypePaths(expanded, 'clap'), ['clap::parser::parser::ParseState', 'clap::parser::parser::L', 'clap::U']);
+  const expanded =
+    "mod parser {\n  mod parser {\n    fn f() { let x = builtin # offset_of(A, b); }\n    pub(crate) enum ParseState { A }\n    struct G<T>(T);\n    struct L<'a>(&'a u8);\n  }\n  pub struct Validator<'a, const N: usize>([u8; N], &'a u8);\n}\nunion U { a: u8 }\nfn union() {}\n";
+  assert.deepEqual(expandedTypePaths(expanded, 'clap'), [
+    'clap::parser::parser::ParseState',
+    'clap::parser::parser::L',
+    'clap::U',
+  ]);
 });
 
 test('<X as Trait>::Assoc resolves through the one matching impl (refs, mutability, generic impls, cfg alternatives); A::Item of a Sized associated type is thin', () => {
@@ -221,13 +295,25 @@ pub struct Small { d: Data<[u32; 4]>, len: usize }
 `;
   const r = compareWithRustc(src);
   assert.deepEqual(r.mismatches, []);
-  for (const n of ['ByValue', 'ByRef', 'ByMut', 'Generic', 'Small']) assert.ok(!r.skipped.some(s => s.name === n), `${n}: ${JSON.stringify(r.skipped)}`);
+  for (const n of ['ByValue', 'ByRef', 'ByMut', 'Generic', 'Small'])
+    assert.ok(!r.skipped.some(s => s.name === n), `${n}: ${JSON.stringify(r.skipped)}`);
   // An associated type declared ?Sized keeps the pointer unknown (it may be fat).
-  const index = buildIndexFromSources([{ path: '/v/lib.rs', text: 'pub trait Input { type Text: ?Sized; }\npub struct R<I: Input> { t: *const I::Text }\npub struct S;\nimpl Input for S { type Text = str; }\npub struct U { r: R<S> }\n' }], { crateName: 'k' });
-  assert.equal(new LayoutEngine(index).layoutOfItem(index.typeDefs().find(t => t.name === 'U')!).status, 'lower-bound');
+  const index = buildIndexFromSources(
+    [
+      {
+        path: '/v/lib.rs',
+        text: 'pub trait Input { type Text: ?Sized; }\npub struct R<I: Input> { t: *const I::Text }\npub struct S;\nimpl Input for S { type Text = str; }\npub struct U { r: R<S> }\n',
+      },
+    ],
+    { crateName: 'k' },
+  );
+  assert.equal(
+    new LayoutEngine(index).layoutOfItem(index.typeDefs().find(t => t.name === 'U')!).status,
+    'lower-bound',
+  );
 });
 
-test('P::Assoc with P a bound parameter resolves through the argument\'s impl (trust-dns Peekable<St: Stream> { peeked: Option<St::Item> }); ambiguous or unbound stays a lower bound', () => {
+test("P::Assoc with P a bound parameter resolves through the argument's impl (trust-dns Peekable<St: Stream> { peeked: Option<St::Item> }); ambiguous or unbound stays a lower bound", () => {
   requireRustc();
   const src = `
 pub trait Stream { type Item; }
@@ -247,13 +333,19 @@ pub struct BothUse { b: Both<Receiver<Req>> }
 `;
   const r = compareWithRustc(src);
   assert.deepEqual(r.mismatches, []);
-  for (const n of ['Exchange', 'Nested', 'BothUse']) assert.ok(!r.skipped.some(s => s.name === n), `${n}: ${JSON.stringify(r.skipped)}`);
+  for (const n of ['Exchange', 'Nested', 'BothUse'])
+    assert.ok(!r.skipped.some(s => s.name === n), `${n}: ${JSON.stringify(r.skipped)}`);
   // Two bounds declare \`Item\` (rustc rejects \`S::Item\` as ambiguous, E0221), or the argument
   // has no impl of the trait in view: the engine does not guess.
   const amb = `${src}\npub struct Amb<S: Stream + Other> { x: Option<S::Item> }\npub struct AmbUse { a: Amb<Receiver<Req>> }\npub struct NoImpl { a: Peekable<Req> }\n`;
   const index = buildIndexFromSources([{ path: '/v/lib.rs', text: amb }], { crateName: 'k' });
   const engine = new LayoutEngine(index);
-  for (const n of ['AmbUse', 'NoImpl']) assert.equal(engine.layoutOfItem(index.typeDefs().find(t => t.name === n)!).status, 'lower-bound', n);
+  for (const n of ['AmbUse', 'NoImpl'])
+    assert.equal(
+      engine.layoutOfItem(index.typeDefs().find(t => t.name === n)!).status,
+      'lower-bound',
+      n,
+    );
 });
 
 test('Flatten over std iterators of vectors and options: exact and equal to rustc; other items stay unknown', () => {
@@ -270,5 +362,8 @@ pub struct F4 { a: Flatten<std::vec::IntoIter<[u8; 4]>> }
   const r = compareWithRustc(src);
   assert.deepEqual(r.mismatches, []);
   assert.equal(r.compared, 3);
-  assert.deepEqual(r.skipped.map(s => s.name), ['F4']);
+  assert.deepEqual(
+    r.skipped.map(s => s.name),
+    ['F4'],
+  );
 });

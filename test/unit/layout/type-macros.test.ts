@@ -77,7 +77,10 @@ pub struct Nested {
 function crate(lib: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-type-macros-'));
   fs.mkdirSync(path.join(dir, 'src'));
-  fs.writeFileSync(path.join(dir, 'Cargo.toml'), '[package]\nname = "tm"\nversion = "0.1.0"\nedition = "2021"\n');
+  fs.writeFileSync(
+    path.join(dir, 'Cargo.toml'),
+    '[package]\nname = "tm"\nversion = "0.1.0"\nedition = "2021"\n',
+  );
   fs.writeFileSync(path.join(dir, 'src', 'lib.rs'), lib);
   return dir;
 }
@@ -85,7 +88,8 @@ function crate(lib: string): string {
 function layouts(index: Awaited<ReturnType<typeof loadWorkspace>>, names: string[]) {
   const engine = new LayoutEngine(index);
   return names.map(n => {
-    const item = index.typeDefs().find(t => t.name === n && t.module === 'tm') as TypeDefItem | undefined;
+    const item = index.typeDefs().find(t => t.name === n && t.module === 'tm') as
+      TypeDefItem | undefined;
     assert.ok(item, `${n} is not indexed`);
     return { name: n, l: engine.layoutOfItem(item) };
   });
@@ -101,7 +105,11 @@ test('type-position macro calls expand through the crate macro_rules! and agree 
     const truth = rustcSizes(TYPE_MACROS, names);
     for (const { name, l } of layouts(index, names)) {
       assert.equal(l.status, 'exact', `${name}: ${l.unknownParts?.join(', ')}`);
-      assert.deepEqual([l.size, l.align], truth.get(name), `${name}: engine ${l.size}/${l.align}, rustc ${truth.get(name)}`);
+      assert.deepEqual(
+        [l.size, l.align],
+        truth.get(name),
+        `${name}: engine ${l.size}/${l.align}, rustc ${truth.get(name)}`,
+      );
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -163,24 +171,42 @@ pub struct Outer { pub f: n::Field, pub id: n::Id }
   assert.equal(r.compared, 1);
 });
 
-test('syn 1.0.107 (full): Token![..] fields and proc-macro2 types make every type exact, as rustc says', { timeout: 240_000 }, async () => {
-  const s = CRATES.find(c => c.name === 'syn')!;
-  assert.ok(fs.existsSync(crateDir(s)), `${crateDir(s)} is missing: run scripts/ci-deps.sh (it installs librust-syn-dev)`);
-  const truth = readTruth(s);
-  assert.ok(truth && truth.types.length > 300, 'no committed ground truth for syn: run npm run measure:layouts -- --truth syn');
-  const score = compareTruth(s, truth, await indexCrate(s));
-  const bad = score.entries.filter(e => e.verdict !== 'exact');
-  assert.deepEqual(
-    bad.slice(0, 10).map(e => `${e.file}:${e.line} ${e.name}: rustc ${e.size}/${e.align}, engine ${e.engine?.size}/${e.engine?.align} ${e.engine?.status} ${e.engine?.unknownParts?.join(', ') ?? ''}`),
-    [],
-  );
-  assert.ok(score.counts.exact >= 0.95 * score.total, `${score.counts.exact}/${score.total}`);
-});
+test(
+  'syn 1.0.107 (full): Token![..] fields and proc-macro2 types make every type exact, as rustc says',
+  { timeout: 240_000 },
+  async () => {
+    const s = CRATES.find(c => c.name === 'syn')!;
+    assert.ok(
+      fs.existsSync(crateDir(s)),
+      `${crateDir(s)} is missing: run scripts/ci-deps.sh (it installs librust-syn-dev)`,
+    );
+    const truth = readTruth(s);
+    assert.ok(
+      truth && truth.types.length > 300,
+      'no committed ground truth for syn: run npm run measure:layouts -- --truth syn',
+    );
+    const score = compareTruth(s, truth, await indexCrate(s));
+    const bad = score.entries.filter(e => e.verdict !== 'exact');
+    assert.deepEqual(
+      bad
+        .slice(0, 10)
+        .map(
+          e =>
+            `${e.file}:${e.line} ${e.name}: rustc ${e.size}/${e.align}, engine ${e.engine?.size}/${e.engine?.align} ${e.engine?.status} ${e.engine?.unknownParts?.join(', ') ?? ''}`,
+        ),
+      [],
+    );
+    assert.ok(score.counts.exact >= 0.95 * score.total, `${score.counts.exact}/${score.total}`);
+  },
+);
 
 test('a macro call with hundreds of repetitions expands (the matcher loops; it overflowed the stack)', async () => {
   requireRustc();
   clearMacroCache();
-  const calls = Array.from({ length: 400 }, (_, i) => `    /// variant ${i}\n    (V${i}, b"v${i}");`).join('\n');
+  const calls = Array.from(
+    { length: 400 },
+    (_, i) => `    /// variant ${i}\n    (V${i}, b"v${i}");`,
+  ).join('\n');
   const src = `
 macro_rules! many {
     ($( $(#[$doc:meta])* ($v:ident, $bytes:literal); )+) => {
@@ -195,7 +221,10 @@ ${calls}
   const dir = crate(src);
   try {
     const index = await loadWorkspace(dir);
-    assert.deepEqual(index.warnings.map(w => w.message), []);
+    assert.deepEqual(
+      index.warnings.map(w => w.message),
+      [],
+    );
     const truth = rustcSizes(src, ['Many', 'Holder']);
     for (const { name, l } of layouts(index, ['Many', 'Holder'])) {
       assert.equal(l.status, 'exact', `${name}: ${l.unknownParts?.join(', ')}`);
@@ -234,7 +263,10 @@ pub struct UsesTrait(pub [u8; <Q as Tr>::N]);
 `;
   const r = compareWithRustc(src);
   assert.deepEqual(r.mismatches, []);
-  assert.deepEqual(r.skipped.map(s => `${s.name} ${s.why.split(':')[0]}`).sort(), ['UsesCfgd lower-bound', 'UsesTrait lower-bound']);
+  assert.deepEqual(r.skipped.map(s => `${s.name} ${s.why.split(':')[0]}`).sort(), [
+    'UsesCfgd lower-bound',
+    'UsesTrait lower-bound',
+  ]);
   // Inline, Twice, UsesPath, Cfgd, Q
   assert.equal(r.compared, 5);
 });
@@ -272,7 +304,10 @@ pub struct UsesGeneric { pub a: <H<u32> as Tr>::A }
   const r = compareWithRustc(src);
   assert.deepEqual(r.mismatches, []);
   // The generic impl is bound from H<u32>'s argument (T = u32), as rustc does.
-  assert.deepEqual(r.skipped.map(s => `${s.name} ${s.why.split(':')[0]}`), []);
+  assert.deepEqual(
+    r.skipped.map(s => `${s.name} ${s.why.split(':')[0]}`),
+    [],
+  );
   // S, Uses, H is generic (not compared), UsesGeneric
   assert.equal(r.compared, 3);
 });
@@ -308,18 +343,57 @@ pub struct Args { pub sep: Token![,], pub path: Option<mac::Token![::]>, pub pai
   try {
     write('mac-1.0.0/Cargo.toml', '[package]\nname = "mac"\nversion = "1.0.0"\nedition = "2021"\n');
     write('mac-1.0.0/src/lib.rs', macLib);
-    write('app-0.1.0/Cargo.toml', '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n[dependencies]\nmac = "1"\n');
+    write(
+      'app-0.1.0/Cargo.toml',
+      '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n[dependencies]\nmac = "1"\n',
+    );
     write('app-0.1.0/src/lib.rs', appLib);
     // rustc's answer: the dependency compiled as an rlib, the app against it.
     const out = path.join(reg, 'out');
     fs.mkdirSync(out);
     const { spawnSync, execFileSync } = await import('node:child_process');
-    const lib = spawnSync('rustc', ['--edition', '2021', '--crate-type', 'rlib', '--crate-name', 'mac', '-A', 'warnings', '--out-dir', out, path.join(reg, 'mac-1.0.0/src/lib.rs')], { encoding: 'utf8' });
+    const lib = spawnSync(
+      'rustc',
+      [
+        '--edition',
+        '2021',
+        '--crate-type',
+        'rlib',
+        '--crate-name',
+        'mac',
+        '-A',
+        'warnings',
+        '--out-dir',
+        out,
+        path.join(reg, 'mac-1.0.0/src/lib.rs'),
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(lib.status, 0, lib.stderr);
-    write('main.rs', `${appLib}\nfn main() { println!("{} {}", std::mem::size_of::<Args>(), std::mem::align_of::<Args>()); }\n`);
-    const bin = spawnSync('rustc', ['--edition', '2021', '-A', 'warnings', '--extern', `mac=${path.join(out, 'libmac.rlib')}`, '-o', path.join(out, 'main'), path.join(reg, 'main.rs')], { encoding: 'utf8' });
+    write(
+      'main.rs',
+      `${appLib}\nfn main() { println!("{} {}", std::mem::size_of::<Args>(), std::mem::align_of::<Args>()); }\n`,
+    );
+    const bin = spawnSync(
+      'rustc',
+      [
+        '--edition',
+        '2021',
+        '-A',
+        'warnings',
+        '--extern',
+        `mac=${path.join(out, 'libmac.rlib')}`,
+        '-o',
+        path.join(out, 'main'),
+        path.join(reg, 'main.rs'),
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(bin.status, 0, bin.stderr);
-    const [size, align] = execFileSync(path.join(out, 'main'), { encoding: 'utf8' }).trim().split(' ').map(Number);
+    const [size, align] = execFileSync(path.join(out, 'main'), { encoding: 'utf8' })
+      .trim()
+      .split(' ')
+      .map(Number);
     const index = await loadWorkspace(path.join(reg, 'app-0.1.0'));
     const item = index.typeDefs().find(t => t.name === 'Args') as TypeDefItem;
     const l = new LayoutEngine(index).layoutOfItem(item);

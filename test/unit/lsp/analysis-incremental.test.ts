@@ -15,8 +15,14 @@ function crate(): string {
   fs.mkdirSync(path.join(dir, 'src'));
   fs.writeFileSync(path.join(dir, 'Cargo.toml'), '[package]\nname = "incr"\nversion = "0.1.0"\n');
   fs.writeFileSync(path.join(dir, 'src', 'lib.rs'), 'pub mod types;\npub mod api;\n');
-  fs.writeFileSync(path.join(dir, 'src', 'types.rs'), 'pub struct Packet { pub id: u64 }\n\npub fn touch(p: &Packet) -> u64 {\n    p.id\n}\n');
-  fs.writeFileSync(path.join(dir, 'src', 'api.rs'), 'use crate::types::Packet;\npub fn send() -> Result<(), Packet> { Ok(()) }\n');
+  fs.writeFileSync(
+    path.join(dir, 'src', 'types.rs'),
+    'pub struct Packet { pub id: u64 }\n\npub fn touch(p: &Packet) -> u64 {\n    p.id\n}\n',
+  );
+  fs.writeFileSync(
+    path.join(dir, 'src', 'api.rs'),
+    'use crate::types::Packet;\npub fn send() -> Result<(), Packet> { Ok(()) }\n',
+  );
   return dir;
 }
 
@@ -25,25 +31,41 @@ test('an edit publishes the edited file at once and re-checks the files that use
   try {
     const published: [string, Finding[]][] = [];
     let background = 0;
-    const analysis = new WorkspaceAnalysis({ onPublish: (f, list) => published.push([f, list]), onWarning: () => undefined, onBackgroundPublish: () => background++ });
+    const analysis = new WorkspaceAnalysis({
+      onPublish: (f, list) => published.push([f, list]),
+      onWarning: () => undefined,
+      onBackgroundPublish: () => background++,
+    });
     await analysis.analyze([dir], async () => parseEditorSettings({}));
     const api = path.join(dir, 'src', 'api.rs');
     const types = path.join(dir, 'src', 'types.rs');
     assert.deepEqual(analysis.findingsFor(api), []);
     published.length = 0;
     // `Packet` grows to 4 KiB: `send`'s Err type is now large, but api.rs is not re-checked yet.
-    assert.ok(analysis.updateFile(types, 'pub struct Packet { pub id: u64, pub big: [u8; 4096] }\n\npub fn touch(p: &Packet) -> u64 {\n    p.id\n}\n'));
+    assert.ok(
+      analysis.updateFile(
+        types,
+        'pub struct Packet { pub id: u64, pub big: [u8; 4096] }\n\npub fn touch(p: &Packet) -> u64 {\n    p.id\n}\n',
+      ),
+    );
     assert.equal(analysis.pendingRechecks, 1);
     assert.deepEqual(analysis.findingsFor(api), []);
     // The background re-check runs on the event loop and publishes api.rs.
     const end = Date.now() + 10_000;
-    while (analysis.pendingRechecks > 0 && Date.now() < end) await new Promise(r => setTimeout(r, 5));
+    while (analysis.pendingRechecks > 0 && Date.now() < end)
+      await new Promise(r => setTimeout(r, 5));
     assert.equal(analysis.pendingRechecks, 0);
     assert.ok(background > 0);
-    assert.deepEqual(analysis.findingsFor(api).map(f => [f.code, f.range.line]), [['large-error', 2]]);
+    assert.deepEqual(
+      analysis.findingsFor(api).map(f => [f.code, f.range.line]),
+      [['large-error', 2]],
+    );
     assert.ok(published.some(([f, list]) => f === api && list.some(x => x.code === 'large-error')));
     // Shrinking it again: flushPending finishes the re-check synchronously.
-    analysis.updateFile(types, 'pub struct Packet { pub id: u64 }\n\npub fn touch(p: &Packet) -> u64 {\n    p.id\n}\n');
+    analysis.updateFile(
+      types,
+      'pub struct Packet { pub id: u64 }\n\npub fn touch(p: &Packet) -> u64 {\n    p.id\n}\n',
+    );
     assert.equal(analysis.pendingRechecks, 1);
     analysis.flushPending();
     assert.equal(analysis.pendingRechecks, 0);
@@ -56,16 +78,25 @@ test('an edit publishes the edited file at once and re-checks the files that use
 test('a keystroke inside a fn body changes no scope, so memoised layouts are kept', async () => {
   const dir = crate();
   try {
-    const analysis = new WorkspaceAnalysis({ onPublish: () => undefined, onWarning: () => undefined });
+    const analysis = new WorkspaceAnalysis({
+      onPublish: () => undefined,
+      onWarning: () => undefined,
+    });
     await analysis.analyze([dir], async () => parseEditorSettings({}));
     const folder = analysis.folders[0];
     const types = path.join(dir, 'src', 'types.rs');
     const gen = folder.index.scopeGeneration;
-    analysis.updateFile(types, 'pub struct Packet { pub id: u64 }\n\npub fn touch(p: &Packet) -> u64 {\n    p.id + 1\n}\n');
+    analysis.updateFile(
+      types,
+      'pub struct Packet { pub id: u64 }\n\npub fn touch(p: &Packet) -> u64 {\n    p.id + 1\n}\n',
+    );
     assert.equal(folder.index.scopeGeneration, gen, 'a body edit does not rebuild the scopes');
     assert.equal(analysis.pendingRechecks, 0);
     // A changed item does rebuild them (and the layouts are recomputed: the new field counts).
-    analysis.updateFile(types, 'pub struct Packet { pub id: u64, pub x: u32 }\n\npub fn touch(p: &Packet) -> u64 {\n    p.id + 1\n}\n');
+    analysis.updateFile(
+      types,
+      'pub struct Packet { pub id: u64, pub x: u32 }\n\npub fn touch(p: &Packet) -> u64 {\n    p.id + 1\n}\n',
+    );
     assert.notEqual(folder.index.scopeGeneration, gen);
     const packet = folder.index.typeDefs().find(t => t.name === 'Packet')!;
     assert.equal(folder.engine.layoutOfItem(packet).size, 16);

@@ -34,13 +34,22 @@ interface CliFinding {
 }
 
 /** The server on `root` until its analysis is done: what it pushed, its file count and status count. */
-async function serverFindings(root: string): Promise<{ diagnostics: Map<string, rpc.Diagnostic[]>; files: number; status: number }> {
-  const cp = spawn(process.execPath, [path.join(REPO, 'bin', 'alloc-lens.js'), 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const conn = rpc.createProtocolConnection(new rpc.StreamMessageReader(cp.stdout!), new rpc.StreamMessageWriter(cp.stdin!));
+async function serverFindings(
+  root: string,
+): Promise<{ diagnostics: Map<string, rpc.Diagnostic[]>; files: number; status: number }> {
+  const cp = spawn(process.execPath, [path.join(REPO, 'bin', 'alloc-lens.js'), 'lsp', '--stdio'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const conn = rpc.createProtocolConnection(
+    new rpc.StreamMessageReader(cp.stdout!),
+    new rpc.StreamMessageWriter(cp.stdin!),
+  );
   const diagnostics = new Map<string, rpc.Diagnostic[]>();
   let status: number | undefined;
   let analysed: { files: number; findings: number } | undefined;
-  conn.onNotification('textDocument/publishDiagnostics', (p: rpc.PublishDiagnosticsParams) => diagnostics.set(fileURLToPath(p.uri), p.diagnostics));
+  conn.onNotification('textDocument/publishDiagnostics', (p: rpc.PublishDiagnosticsParams) =>
+    diagnostics.set(fileURLToPath(p.uri), p.diagnostics),
+  );
   conn.onNotification('allocLens/status', (p: { findings: number }) => (status = p.findings));
   conn.onNotification('window/logMessage', (p: { message: string }) => {
     const m = /analysed \d+ files in \d+ ms \((\d+) checked\): (\d+) findings/.exec(p.message);
@@ -76,13 +85,46 @@ async function serverFindings(root: string): Promise<{ diagnostics: Map<string, 
 
 async function agree(root: string, minFiles: number, minFindings: number) {
   const c = capture();
-  assert.equal(await main(['check', root, '--format', 'json', '--fail-on', 'error'], c.io) <= 1, true, c.err());
+  assert.equal(
+    (await main(['check', root, '--format', 'json', '--fail-on', 'error'], c.io)) <= 1,
+    true,
+    c.err(),
+  );
   const cli = (JSON.parse(c.out()) as { findings: CliFinding[] }).findings;
   const { diagnostics, files, status } = await serverFindings(root);
-  const ours = [...diagnostics].flatMap(([file, ds]) => ds.filter(d => d.source === 'alloc-lens' && d.code !== 'profile-hot-line').map(d => ({ file, d })));
-  const key = (file: string, line: number, column: number, endLine: number, endColumn: number, code: string) => `${path.relative(root, file).split(path.sep).join('/')}:${line}:${column}-${endLine}:${endColumn} ${code}`;
-  const fromServer = new Map(ours.map(({ file, d }) => [key(file, d.range.start.line + 1, d.range.start.character + 1, d.range.end.line + 1, d.range.end.character + 1, String(d.code)), d]));
-  const fromCli = new Map(cli.map(f => [key(path.join(root, f.file), f.line, f.column, f.endLine, f.endColumn, f.code), f]));
+  const ours = [...diagnostics].flatMap(([file, ds]) =>
+    ds
+      .filter(d => d.source === 'alloc-lens' && d.code !== 'profile-hot-line')
+      .map(d => ({ file, d })),
+  );
+  const key = (
+    file: string,
+    line: number,
+    column: number,
+    endLine: number,
+    endColumn: number,
+    code: string,
+  ) =>
+    `${path.relative(root, file).split(path.sep).join('/')}:${line}:${column}-${endLine}:${endColumn} ${code}`;
+  const fromServer = new Map(
+    ours.map(({ file, d }) => [
+      key(
+        file,
+        d.range.start.line + 1,
+        d.range.start.character + 1,
+        d.range.end.line + 1,
+        d.range.end.character + 1,
+        String(d.code),
+      ),
+      d,
+    ]),
+  );
+  const fromCli = new Map(
+    cli.map(f => [
+      key(path.join(root, f.file), f.line, f.column, f.endLine, f.endColumn, f.code),
+      f,
+    ]),
+  );
   assert.equal(fromServer.size, ours.length, 'no two diagnostics at one range with one code');
   assert.deepEqual([...fromServer.keys()].sort(), [...fromCli.keys()].sort());
   for (const [k, f] of fromCli) {
@@ -103,14 +145,22 @@ async function agree(root: string, minFiles: number, minFindings: number) {
   return { files, findings: cli.length };
 }
 
-test('tokio 1.24.2: the language server and `check --format json` agree (findings and files)', { timeout: 600_000 }, async () => {
-  const r = await agree(crateDir('tokio-1.24.2'), 300, 0);
-  // clippy (result_large_err, large_enum_variant, large_types_passed_by_value, large_futures) finds none in tokio either.
-  assert.equal(r.findings, 0);
-});
+test(
+  'tokio 1.24.2: the language server and `check --format json` agree (findings and files)',
+  { timeout: 600_000 },
+  async () => {
+    const r = await agree(crateDir('tokio-1.24.2'), 300, 0);
+    // clippy (result_large_err, large_enum_variant, large_types_passed_by_value, large_futures) finds none in tokio either.
+    assert.equal(r.findings, 0);
+  },
+);
 
-test('examples/ddsplit and clap 4.0.32: the language server and `check --format json` agree finding by finding', { timeout: 600_000 }, async () => {
-  const d = await agree(path.join(REPO, 'examples', 'ddsplit'), 4, 9);
-  assert.equal(d.findings, 9);
-  await agree(crateDir('clap-4.0.32'), 40, 8);
-});
+test(
+  'examples/ddsplit and clap 4.0.32: the language server and `check --format json` agree finding by finding',
+  { timeout: 600_000 },
+  async () => {
+    const d = await agree(path.join(REPO, 'examples', 'ddsplit'), 4, 9);
+    assert.equal(d.findings, 9);
+    await agree(crateDir('clap-4.0.32'), 40, 8);
+  },
+);

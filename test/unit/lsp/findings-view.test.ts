@@ -19,8 +19,13 @@ let cp: ChildProcess;
 let conn: rpc.ProtocolConnection;
 
 before(async () => {
-  cp = spawn(process.execPath, [path.join(REPO, 'bin', 'alloc-lens.js'), 'lsp'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  conn = rpc.createProtocolConnection(new rpc.StreamMessageReader(cp.stdout!), new rpc.StreamMessageWriter(cp.stdin!));
+  cp = spawn(process.execPath, [path.join(REPO, 'bin', 'alloc-lens.js'), 'lsp'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  conn = rpc.createProtocolConnection(
+    new rpc.StreamMessageReader(cp.stdout!),
+    new rpc.StreamMessageWriter(cp.stdin!),
+  );
   conn.listen();
   await conn.sendRequest('initialize', {
     processId: process.pid,
@@ -49,7 +54,12 @@ test('findings are grouped by root cause: DistriErr causes the large-error retur
   assert.equal(distri.itemKind, 'enum');
   assert.equal(distri.sizeLabel, '50,008 B');
   assert.equal(distri.where, 'src/proto.rs:16');
-  assert.deepEqual(distri.findings.map(f => `${f.code} ${f.where}`).sort(), ['large-enum-variant src/proto.rs:16', 'large-error src/proto.rs:65', 'large-error src/split.rs:8', 'large-move src/main.rs:20']);
+  assert.deepEqual(distri.findings.map(f => `${f.code} ${f.where}`).sort(), [
+    'large-enum-variant src/proto.rs:16',
+    'large-error src/proto.rs:65',
+    'large-error src/split.rs:8',
+    'large-move src/main.rs:20',
+  ]);
   const query = t.groups.find(g => g.label === 'Query');
   assert.ok(query);
   assert.deepEqual(query.findings.map(f => f.where).sort(), ['src/main.rs:16', 'src/main.rs:18']);
@@ -57,7 +67,13 @@ test('findings are grouped by root cause: DistriErr causes the large-error retur
   const trait = t.groups.find(g => g.label === 'Splitter');
   assert.equal(trait?.kind, 'trait');
   // both `Rc<String>` double allocations are one pattern
-  assert.deepEqual(t.groups.find(g => g.label === 'Rc<String>')?.findings.map(f => f.where).sort(), ['src/store.rs:17', 'src/store.rs:6']);
+  assert.deepEqual(
+    t.groups
+      .find(g => g.label === 'Rc<String>')
+      ?.findings.map(f => f.where)
+      .sort(),
+    ['src/store.rs:17', 'src/store.rs:6'],
+  );
   assert.equal(t.groups.length, 4);
   // every finding is in exactly one group
   const all = t.groups.flatMap(g => g.findings.map(f => `${f.code} ${f.where}`));
@@ -68,22 +84,34 @@ test('findings are grouped by root cause: DistriErr causes the large-error retur
 });
 
 test('with a profile each group carries its measured share, and shares never count one line twice', async () => {
-  await conn.sendRequest('workspace/executeCommand', { command: 'allocLens.importProfile', arguments: [BEFORE] });
+  await conn.sendRequest('workspace/executeCommand', {
+    command: 'allocLens.importProfile',
+    arguments: [BEFORE],
+  });
   const t = await tree();
   assert.equal(t.profile, 'ddsplit.perf-script.txt.gz');
   const distri = t.groups.find(g => g.label === 'DistriErr')!;
   // main.rs:19 (1,638 memcpy samples of the Result moved out of split) is evidence of several of
   // its findings, and of the Splitter trait's call site: counted once, under one finding.
   assert.match(distri.evidence ?? '', /^memcpy 2,703 samples \(59\.4% of all\)$/);
-  const children = distri.findings.map(f => Number(/memcpy ([\d,]+) samples/.exec(f.evidence ?? '')?.[1]?.replace(/,/g, '') ?? 0));
-  assert.equal(children.reduce((a, b) => a + b, 0), 2703, distri.findings.map(f => f.evidence).join('\n'));
+  const children = distri.findings.map(f =>
+    Number(/memcpy ([\d,]+) samples/.exec(f.evidence ?? '')?.[1]?.replace(/,/g, '') ?? 0),
+  );
+  assert.equal(
+    children.reduce((a, b) => a + b, 0),
+    2703,
+    distri.findings.map(f => f.evidence).join('\n'),
+  );
   assert.ok(children.filter(x => x > 0).length >= 2);
   // the trait's allocations are its own; the memcpy at its call site belongs to DistriErr. 59 is
   // what the CLI's `profile --check` says for async-trait-box (80.8% of 73 allocator samples) since
   // a sample's kind comes from the physical frame only (allocator code inlined into a caller is not
   // an allocator sample, as in the addr2line ground truth), and rustc 1.95's shims
   // (`__rustc::__rust_alloc`, `__rustc::__rust_no_alloc_shim_is_unstable_v2`...) are allocator code.
-  assert.equal(t.groups.find(g => g.label === 'Splitter')?.evidence, 'allocator 59 samples (1.3% of all)');
+  assert.equal(
+    t.groups.find(g => g.label === 'Splitter')?.evidence,
+    'allocator 59 samples (1.3% of all)',
+  );
   // the distinct lines of all groups never exceed the run
   const total = t.groups.reduce((s, g) => s + g.cost, 0);
   assert.ok(total <= 1 + 1e-9, `groups sum to ${total}`);
@@ -93,18 +121,29 @@ test('with a profile each group carries its measured share, and shares never cou
 });
 
 test('hot functions get a CodeLens with their samples once a profile is loaded', async () => {
-  const lenses = await conn.sendRequest<rpc.CodeLens[]>('textDocument/codeLens', { textDocument: { uri: uri('src/main.rs') } });
+  const lenses = await conn.sendRequest<rpc.CodeLens[]>('textDocument/codeLens', {
+    textDocument: { uri: uri('src/main.rs') },
+  });
   const hot = lenses.filter(l => /\$\(flame\)/.test(l.command?.title ?? ''));
   const batch = hot.find(l => /run_batch/.test(l.command!.title));
   assert.ok(batch, lenses.map(l => l.command?.title).join('\n'));
   assert.equal(batch.range.start.line, 12);
-  assert.match(batch.command!.title, /^\$\(flame\) run_batch: [\d,]+ samples \(\d+\.\d%\) · memcpy [\d,]+ \(\d+\.\d%\).* · 3 findings$/);
+  assert.match(
+    batch.command!.title,
+    /^\$\(flame\) run_batch: [\d,]+ samples \(\d+\.\d%\) · memcpy [\d,]+ \(\d+\.\d%\).* · 3 findings$/,
+  );
   assert.equal(batch.command!.command, 'allocLens.openFlamegraph');
 });
 
 test('Compare Profiles: the fixed recording against the original shows the memcpy drop per line and per cause', async () => {
-  await conn.sendRequest('workspace/executeCommand', { command: 'allocLens.importProfile', arguments: [AFTER] });
-  const view = await conn.sendRequest<ComparisonView>('workspace/executeCommand', { command: 'allocLens.compareProfiles', arguments: [BEFORE] });
+  await conn.sendRequest('workspace/executeCommand', {
+    command: 'allocLens.importProfile',
+    arguments: [AFTER],
+  });
+  const view = await conn.sendRequest<ComparisonView>('workspace/executeCommand', {
+    command: 'allocLens.compareProfiles',
+    arguments: [BEFORE],
+  });
   // the CLI's numbers (test/unit/profile/compare): memcpy 62.7% -> 39.0% of all samples
   assert.match(view.totals[0], /^memcpy 62\.7% → 39\.0% \(−23\.7 pp\)$/);
   const l19 = view.lines.find(l => l.label === 'src/main.rs:19');

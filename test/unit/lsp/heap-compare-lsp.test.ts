@@ -24,13 +24,24 @@ let conn: rpc.ProtocolConnection;
 let lastHot: ProfileHotLinesParams | undefined;
 
 before(async () => {
-  cp = spawn(process.execPath, [path.join(REPO, 'bin', 'alloc-lens.js'), 'lsp'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  conn = rpc.createProtocolConnection(new rpc.StreamMessageReader(cp.stdout!), new rpc.StreamMessageWriter(cp.stdin!));
+  cp = spawn(process.execPath, [path.join(REPO, 'bin', 'alloc-lens.js'), 'lsp'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  conn = rpc.createProtocolConnection(
+    new rpc.StreamMessageReader(cp.stdout!),
+    new rpc.StreamMessageWriter(cp.stdin!),
+  );
   conn.onNotification('allocLens/profileHotLines', (p: ProfileHotLinesParams) => {
     lastHot = p;
   });
   conn.listen();
-  await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(CRATE).toString(), workspaceFolders: [{ uri: pathToFileURL(CRATE).toString(), name: 'strbuild' }], capabilities: {}, initializationOptions: { diagnostics: 'push', client: 'vscode' } });
+  await conn.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: pathToFileURL(CRATE).toString(),
+    workspaceFolders: [{ uri: pathToFileURL(CRATE).toString(), name: 'strbuild' }],
+    capabilities: {},
+    initializationOptions: { diagnostics: 'push', client: 'vscode' },
+  });
   void conn.sendNotification('initialized', {});
 });
 
@@ -41,28 +52,58 @@ after(async () => {
 });
 
 test('heap Compare Profiles: totals, lines that changed and Δ gutter notes equal the two DHAT files', async () => {
-  await conn.sendRequest('workspace/executeCommand', { command: 'allocLens.importProfile', arguments: [AFTER] });
-  const view = await conn.sendRequest<ComparisonView>('workspace/executeCommand', { command: 'allocLens.compareProfiles', arguments: [BEFORE] });
+  await conn.sendRequest('workspace/executeCommand', {
+    command: 'allocLens.importProfile',
+    arguments: [AFTER],
+  });
+  const view = await conn.sendRequest<ComparisonView>('workspace/executeCommand', {
+    command: 'allocLens.compareProfiles',
+    arguments: [BEFORE],
+  });
   const ob = dhatOracle(BEFORE);
   const oa = dhatOracle(AFTER);
   assert.equal(view.measure, 'bytes');
   assert.equal(view.baseline, BEFORE);
   assert.equal(view.current, AFTER);
   // Totals read from the raw files.
-  const raw = (f: string) => JSON.parse(gunzipSync(fs.readFileSync(f)).toString('utf8')).pps.reduce((s: { b: number; k: number }, p: { tb: number; tbk: number }) => ({ b: s.b + p.tb, k: s.k + p.tbk }), { b: 0, k: 0 });
+  const raw = (f: string) =>
+    JSON.parse(gunzipSync(fs.readFileSync(f)).toString('utf8')).pps.reduce(
+      (s: { b: number; k: number }, p: { tb: number; tbk: number }) => ({
+        b: s.b + p.tb,
+        k: s.k + p.tbk,
+      }),
+      { b: 0, k: 0 },
+    );
   const [rb, ra] = [raw(BEFORE), raw(AFTER)];
   assert.deepEqual([rb.k, ra.k], [240_064, 19]);
   assert.equal(view.totals[1], 'blocks 240,064 → 19 (−240,045)');
-  assert.equal(view.totals[0], `bytes ${fmtBytes(rb.b)} → ${fmtBytes(ra.b)} (−${fmtBytes(rb.b - ra.b)})`);
+  assert.equal(
+    view.totals[0],
+    `bytes ${fmtBytes(rb.b)} → ${fmtBytes(ra.b)} (−${fmtBytes(rb.b - ra.b)})`,
+  );
   // Every main.rs line whose bytes or blocks changed, largest byte change first, with its delta.
-  const moved = [...new Set([...ob.lines.keys(), ...oa.lines.keys()])].filter(l => (ob.lines.get(l)?.bytes ?? 0) !== (oa.lines.get(l)?.bytes ?? 0) || (ob.lines.get(l)?.blocks ?? 0) !== (oa.lines.get(l)?.blocks ?? 0));
-  assert.deepEqual(new Set(view.lines.filter(l => l.label.startsWith('src/main.rs:')).map(l => Number(l.label.slice(12)))), new Set(moved));
+  const moved = [...new Set([...ob.lines.keys(), ...oa.lines.keys()])].filter(
+    l =>
+      (ob.lines.get(l)?.bytes ?? 0) !== (oa.lines.get(l)?.bytes ?? 0) ||
+      (ob.lines.get(l)?.blocks ?? 0) !== (oa.lines.get(l)?.blocks ?? 0),
+  );
+  assert.deepEqual(
+    new Set(
+      view.lines
+        .filter(l => l.label.startsWith('src/main.rs:'))
+        .map(l => Number(l.label.slice(12))),
+    ),
+    new Set(moved),
+  );
   assert.deepEqual([view.lines[0].label, view.lines[0].presence], ['src/main.rs:13', 'gone']);
   const row6 = view.lines.find(l => l.label === 'src/main.rs:6')!;
   assert.equal(row6.note, '7.20 MB → 0 B (−7.20 MB) · 240,000 → 0 blocks (−240,000)');
   assert.equal(row6.uri, pathToFileURL(path.join(CRATE, 'src', 'main.rs')).toString());
   assert.equal(row6.line, 5);
-  assert.match(view.message, /dhat\.json\.gz → dhat-fixed\.json\.gz: bytes .*, blocks 240,064 → 19 \(−240,045\)\. Largest change: src\/main\.rs:13/);
+  assert.match(
+    view.message,
+    /dhat\.json\.gz → dhat-fixed\.json\.gz: bytes .*, blocks 240,064 → 19 \(−240,045\)\. Largest change: src\/main\.rs:13/,
+  );
   // The gutter: a line gone since the baseline gets its Δ note; the untouched leak (main.rs:27) keeps its byte note.
   const hot = lastHot!.lines;
   const at = (line: number) => hot.find(h => h.uri.endsWith('/src/main.rs') && h.line === line - 1);
@@ -71,7 +112,10 @@ test('heap Compare Profiles: totals, lines that changed and Δ gutter notes equa
   assert.doesNotMatch(at(27)?.note ?? '', /^Δ/);
   assert.match(at(27)?.note ?? '', /live at exit/);
   // The findings view gets the comparison and names the baseline.
-  const tree = await conn.sendRequest<{ baseline?: string; comparison?: ComparisonView }>('allocLens/findingsTree', {});
+  const tree = await conn.sendRequest<{ baseline?: string; comparison?: ComparisonView }>(
+    'allocLens/findingsTree',
+    {},
+  );
   assert.equal(tree.baseline, 'dhat.json.gz');
   assert.deepEqual(tree.comparison?.totals, view.totals);
 });

@@ -32,25 +32,42 @@ test('ddsplit: the Result-moving lines rank first, with their memcpy share', asy
   assert.ok(Math.abs(first.share.copy - 1638 / r.samples.copy) < 1e-9);
   assert.equal(first.precision, 'line');
   assert.match(first.function, /^ddsplit::run_batch::\{\{closure\}\}$/);
-  assert.ok(first.stacks.length > 0 && /memcpy/.test(first.stacks[0].frames[0]), JSON.stringify(first.stacks[0]));
+  assert.ok(
+    first.stacks.length > 0 && /memcpy/.test(first.stacks[0].frames[0]),
+    JSON.stringify(first.stacks[0]),
+  );
   assert.ok(r.samples.attributed / r.samples.total > 0.95);
   // profile-confirmed findings: the large Result and the async-trait boxing are confirmed, the
   // unsampled `match r` move is not
   const c = p.confirmations!;
-  const byKey = (code: string, file: string, line: number) => c.find(x => x.finding.code === code && path.relative(EXAMPLE, x.finding.range.file) === file && x.finding.range.line === line);
+  const byKey = (code: string, file: string, line: number) =>
+    c.find(
+      x =>
+        x.finding.code === code &&
+        path.relative(EXAMPLE, x.finding.range.file) === file &&
+        x.finding.range.line === line,
+    );
   const splitErr = byKey('large-error', 'src/split.rs', 8)!;
   assert.ok(splitErr.confirmed && splitErr.severity === 'error', splitErr.note);
-  assert.match(splitErr.note, /^confirmed by profile: \d+\.\d% of memcpy samples \(1,638 at src\/main\.rs:19/);
+  assert.match(
+    splitErr.note,
+    /^confirmed by profile: \d+\.\d% of memcpy samples \(1,638 at src\/main\.rs:19/,
+  );
   assert.ok(byKey('async-trait-box', 'src/split.rs', 7)!.confirmed);
   assert.ok(byKey('large-move', 'src/main.rs', 18)!.confirmed);
   assert.equal(byKey('large-move', 'src/main.rs', 20)!.confirmed, false);
   assert.ok(c.findIndex(x => !x.confirmed) > c.filter(x => x.confirmed).length - 1);
 });
 
-test('ddsplit: speedscope export has the three views and passes speedscope\'s JSON schema', async () => {
+test("ddsplit: speedscope export has the three views and passes speedscope's JSON schema", async () => {
   const p = await analyzeProfile(RECORDING, { root: EXAMPLE });
   const ss = p.speedscope(true);
-  const schema = JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules', 'speedscope', 'dist', 'release', 'file-format-schema.json'), 'utf8'));
+  const schema = JSON.parse(
+    fs.readFileSync(
+      path.join(REPO, 'node_modules', 'speedscope', 'dist', 'release', 'file-format-schema.json'),
+      'utf8',
+    ),
+  );
   const ajv = new Ajv({ allErrors: true, strict: false });
   const ok = ajv.validate(schema, ss);
   assert.ok(ok, JSON.stringify(ajv.errors?.slice(0, 3)));
@@ -60,7 +77,12 @@ test('ddsplit: speedscope export has the three views and passes speedscope\'s JS
   assert.equal(copy.endValue, p.report.samples.copy);
   assert.equal(alloc.endValue, p.report.samples.alloc + p.report.samples.free);
   const userFrame = ss.shared.frames.find(f => f.name === 'ddsplit::run_batch::{{closure}}');
-  assert.ok(userFrame && userFrame.file === path.join(EXAMPLE, 'src', 'main.rs') && typeof userFrame.line === 'number', JSON.stringify(userFrame));
+  assert.ok(
+    userFrame &&
+      userFrame.file === path.join(EXAMPLE, 'src', 'main.rs') &&
+      typeof userFrame.line === 'number',
+    JSON.stringify(userFrame),
+  );
 });
 
 test('folded input: the same profile folded imports with function-level attribution', async () => {
@@ -89,7 +111,10 @@ test('bad input: truncated gzip keeps what was read; garbage, empty, missing and
   const r = await importProfile(cut, { onWarning: w => warnings.push(w) });
   const n = [...r.data.events.values()].reduce((s, e) => s + e.samples, 0);
   assert.ok(n > 1000 && n < 4551, String(n));
-  assert.ok(warnings.some(w => /gzip data is truncated/.test(w)), warnings.join('\n'));
+  assert.ok(
+    warnings.some(w => /gzip data is truncated/.test(w)),
+    warnings.join('\n'),
+  );
   const garbage = path.join(tmp, 'garbage.bin');
   fs.writeFileSync(garbage, Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 256)));
   await assert.rejects(importProfile(garbage), /binary data/);
@@ -102,7 +127,10 @@ test('bad input: truncated gzip keeps what was read; garbage, empty, missing and
   fs.writeFileSync(prose, 'hello world\nthis is not a profile\n');
   await assert.rejects(importProfile(prose), /does not look like/);
   const gzPerfData = path.join(tmp, 'perf.data.gz');
-  fs.writeFileSync(gzPerfData, zlib.gzipSync(Buffer.concat([Buffer.from('PERFILE2'), Buffer.alloc(100)])));
+  fs.writeFileSync(
+    gzPerfData,
+    zlib.gzipSync(Buffer.concat([Buffer.from('PERFILE2'), Buffer.alloc(100)])),
+  );
   await assert.rejects(importProfile(gzPerfData), /gzip-compressed perf\.data/);
   fs.rmSync(tmp, { recursive: true });
 });

@@ -19,9 +19,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { demangle, fixPartiallyDemangled } from '../../../src/profile/demangle';
 
-const TOOLS_HINT = 'the demangler oracle test needs rustc (stable), nm and c++filt (binutils) on PATH; CI installs them';
+const TOOLS_HINT =
+  'the demangler oracle test needs rustc (stable), nm and c++filt (binutils) on PATH; CI installs them';
 
-function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): string {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
   if (r.error) assert.fail(`cannot run ${cmd}: ${r.error.message} (${TOOLS_HINT})`);
   assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
@@ -123,14 +128,23 @@ const EXPECTED_UNSUPPORTED = [
   '<consts::S<"">>::f',
 ].sort();
 
-interface Corpus { legacy: string[]; v0: string[]; other: string[]; stdSo: string[] }
+interface Corpus {
+  legacy: string[];
+  v0: string[];
+  other: string[];
+  stdSo: string[];
+}
 let corpus: Corpus | undefined;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'al-demangle-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function nmSymbols(file: string): string[] {
   const out = run('nm', ['--no-demangle', file]);
-  return out.split('\n').map(l => l.trim().split(/\s+/)).filter(f => f.length >= 2).map(f => f[f.length - 1]);
+  return out
+    .split('\n')
+    .map(l => l.trim().split(/\s+/))
+    .filter(f => f.length >= 2)
+    .map(f => f[f.length - 1]);
 }
 
 /** Builds the binaries once and collects their symbols, split by mangling. */
@@ -142,13 +156,26 @@ function getCorpus(): Corpus {
   fs.writeFileSync(path.join(tmp, 'consts.rs'), CONSTS);
   const base = ['--edition', '2021', '-C', 'debuginfo=0'];
   run('rustc', [...base, 'rich.rs', '-o', 'rich_legacy'], { cwd: tmp }); // legacy is the default
-  run('rustc', [...base, '-C', 'symbol-mangling-version=v0', 'rich.rs', '-o', 'rich_v0'], { cwd: tmp });
-  run('rustc', [...base, '-C', 'symbol-mangling-version=v0', 'consts.rs', '-o', 'consts_v0'], { cwd: tmp, env: { ...process.env, RUSTC_BOOTSTRAP: '1' } });
+  run('rustc', [...base, '-C', 'symbol-mangling-version=v0', 'rich.rs', '-o', 'rich_v0'], {
+    cwd: tmp,
+  });
+  run('rustc', [...base, '-C', 'symbol-mangling-version=v0', 'consts.rs', '-o', 'consts_v0'], {
+    cwd: tmp,
+    env: { ...process.env, RUSTC_BOOTSTRAP: '1' },
+  });
   const host = /^host: (\S+)$/m.exec(run('rustc', ['-vV']))![1];
-  const libDir = path.join(run('rustc', ['--print', 'sysroot']).trim(), 'lib', 'rustlib', host, 'lib');
+  const libDir = path.join(
+    run('rustc', ['--print', 'sysroot']).trim(),
+    'lib',
+    'rustlib',
+    host,
+    'lib',
+  );
   const so = fs.readdirSync(libDir).find(f => /^libstd-.*\.so$/.test(f));
   assert.ok(so, `no libstd-*.so in ${libDir}`);
-  const bins = new Set(['rich_legacy', 'rich_v0', 'consts_v0'].flatMap(b => nmSymbols(path.join(tmp, b))));
+  const bins = new Set(
+    ['rich_legacy', 'rich_v0', 'consts_v0'].flatMap(b => nmSymbols(path.join(tmp, b))),
+  );
   const stdSo = [...new Set(nmSymbols(path.join(libDir, so)))];
   const all = [...bins];
   corpus = {
@@ -161,16 +188,32 @@ function getCorpus(): Corpus {
 }
 
 function cxxfilt(syms: string[], verbose = false): string[] {
-  const out = run('c++filt', verbose ? ['-s', 'rust'] : ['-i', '-s', 'rust'], { input: syms.join('\n') + '\n' }).split('\n');
+  const out = run('c++filt', verbose ? ['-s', 'rust'] : ['-i', '-s', 'rust'], {
+    input: syms.join('\n') + '\n',
+  }).split('\n');
   assert.equal(out.length, syms.length + 1);
   return out.slice(0, syms.length);
 }
 
-const LEGACY_ESC: Record<string, string> = { SP: '@', BP: '*', RF: '&', LT: '<', GT: '>', LP: '(', RP: ')', C: ',' };
+const LEGACY_ESC: Record<string, string> = {
+  SP: '@',
+  BP: '*',
+  RF: '&',
+  LT: '<',
+  GT: '>',
+  LP: '(',
+  RP: ')',
+  C: ',',
+};
 /** The documented oracle-side normalisations N1 and N2 (see the top of the file). */
 function normaliseOracle(sym: string, o: string): string {
   if (sym.startsWith('_ZN') && o !== sym && o.includes('$')) {
-    o = o.replace(/\$(SP|BP|RF|LT|GT|LP|RP|C|u[0-9a-f]+)\$/g, (_, e: string) => LEGACY_ESC[e] ?? String.fromCodePoint(parseInt(e.slice(1), 16))).replace(/\.\./g, '::');
+    o = o
+      .replace(
+        /\$(SP|BP|RF|LT|GT|LP|RP|C|u[0-9a-f]+)\$/g,
+        (_, e: string) => LEGACY_ESC[e] ?? String.fromCodePoint(parseInt(e.slice(1), 16)),
+      )
+      .replace(/\.\./g, '::');
   }
   return o.replace(/'(\\u\{([0-9a-f]+)\}|\\|')'/g, (m, body: string, hex?: string) => {
     if (body === '\\') return "'\\\\'";
@@ -181,7 +224,11 @@ function normaliseOracle(sym: string, o: string): string {
   });
 }
 
-interface Comparison { agree: number; unsupported: string[]; mismatches: string[] }
+interface Comparison {
+  agree: number;
+  unsupported: string[];
+  mismatches: string[];
+}
 function compare(syms: string[]): Comparison {
   const oracle = cxxfilt(syms);
   const r: Comparison = { agree: 0, unsupported: [], mismatches: [] };
@@ -189,7 +236,8 @@ function compare(syms: string[]): Comparison {
     const ours = demangle(s);
     const o = normaliseOracle(s, oracle[i]);
     if (ours === o) r.agree++;
-    else if (s.startsWith('_R') && (oracle[i] === s || /0x[0-9a-f]*_/.test(oracle[i]))) r.unsupported.push(ours); // N3
+    else if (s.startsWith('_R') && (oracle[i] === s || /0x[0-9a-f]*_/.test(oracle[i])))
+      r.unsupported.push(ours); // N3
     else r.mismatches.push(`${s}\n  c++filt: ${oracle[i]}\n  ours:    ${ours}`);
   });
   return r;
@@ -197,29 +245,60 @@ function compare(syms: string[]): Comparison {
 
 test('demangle agrees with c++filt on every symbol of rustc-built binaries and libstd', async t => {
   const c = getCorpus();
-  assert.ok(c.legacy.length >= 250 && c.v0.length >= 900, `too few symbols: ${c.legacy.length} legacy, ${c.v0.length} v0`);
+  assert.ok(
+    c.legacy.length >= 250 && c.v0.length >= 900,
+    `too few symbols: ${c.legacy.length} legacy, ${c.v0.length} v0`,
+  );
   assert.ok(c.stdSo.length >= 2000, `too few libstd symbols: ${c.stdSo.length}`);
   const legacy = compare(c.legacy);
   const v0 = compare(c.v0);
   const other = compare(c.other);
   const std = compare(c.stdSo);
-  t.diagnostic(`agree: ${legacy.agree} legacy, ${v0.agree} v0, ${other.agree} other (C) symbols of the binaries; ${std.agree} libstd .so symbols`);
-  await t.test(`${legacy.agree}/${c.legacy.length} legacy symbols agree`, () => assert.deepEqual(legacy.mismatches, []));
-  await t.test(`${v0.agree}/${c.v0.length} v0 symbols agree, ${v0.unsupported.length} more match the hand-checked list (N3)`, () => {
-    assert.deepEqual(v0.mismatches, []);
-    assert.deepEqual(v0.unsupported.sort(), EXPECTED_UNSUPPORTED);
-  });
+  t.diagnostic(
+    `agree: ${legacy.agree} legacy, ${v0.agree} v0, ${other.agree} other (C) symbols of the binaries; ${std.agree} libstd .so symbols`,
+  );
+  await t.test(`${legacy.agree}/${c.legacy.length} legacy symbols agree`, () =>
+    assert.deepEqual(legacy.mismatches, []),
+  );
+  await t.test(
+    `${v0.agree}/${c.v0.length} v0 symbols agree, ${v0.unsupported.length} more match the hand-checked list (N3)`,
+    () => {
+      assert.deepEqual(v0.mismatches, []);
+      assert.deepEqual(v0.unsupported.sort(), EXPECTED_UNSUPPORTED);
+    },
+  );
   await t.test(`${other.agree}/${c.other.length} non-Rust symbols stay unchanged`, () => {
     assert.deepEqual(other.mismatches, []);
     for (const s of c.other) assert.equal(demangle(s), s);
   });
-  await t.test(`${std.agree}/${c.stdSo.length} libstd .so symbols agree`, () => assert.deepEqual([...std.mismatches, ...std.unsupported], []));
+  await t.test(`${std.agree}/${c.stdSo.length} libstd .so symbols agree`, () =>
+    assert.deepEqual([...std.mismatches, ...std.unsupported], []),
+  );
   await t.test('the corpus covers the grammar', () => {
     const text = [...c.legacy, ...c.v0].map(demangle).join('\n');
-    for (const needle of ['{closure#', '{shim:vtable#0}', ' as ', 'for<\'a> ', "for<'a, 'b> fn(&'a u8, &'b mut [u8]) -> &'a str", "dyn for<'a> core::ops::function::Fn<(&'a u8,), Output = &'a u8> + core::marker::Send",
-      'Iterator<Item = (u64, bool)>', 'unsafe extern "C" fn(*const u8) -> i32', 'extern "C-unwind" fn(u8) -> u8', 'unsafe extern "C" fn(i32, ...)', 'fn(u32) -> !',
-      '(u8, i16, (char, &str), [u64; 3], *mut f32, *const [i128])', '(u16,)', "Arr<3, true, 'ü'>", 'Neg<-5, -9223372036854775808, 18446744073709551615>',
-      'rich::名前', 'rich::größe_für_ü', 'rich::модуль::Тип>::м', '<[u8]>', '<str>', 'rich::asy::{closure#0}']) {
+    for (const needle of [
+      '{closure#',
+      '{shim:vtable#0}',
+      ' as ',
+      "for<'a> ",
+      "for<'a, 'b> fn(&'a u8, &'b mut [u8]) -> &'a str",
+      "dyn for<'a> core::ops::function::Fn<(&'a u8,), Output = &'a u8> + core::marker::Send",
+      'Iterator<Item = (u64, bool)>',
+      'unsafe extern "C" fn(*const u8) -> i32',
+      'extern "C-unwind" fn(u8) -> u8',
+      'unsafe extern "C" fn(i32, ...)',
+      'fn(u32) -> !',
+      '(u8, i16, (char, &str), [u64; 3], *mut f32, *const [i128])',
+      '(u16,)',
+      "Arr<3, true, 'ü'>",
+      'Neg<-5, -9223372036854775808, 18446744073709551615>',
+      'rich::名前',
+      'rich::größe_für_ü',
+      'rich::модуль::Тип>::м',
+      '<[u8]>',
+      '<str>',
+      'rich::asy::{closure#0}',
+    ]) {
       assert.ok(text.includes(needle), `no demangled symbol contains ${needle}`);
     }
   });
@@ -230,7 +309,9 @@ test('verbose c++filt output agrees after stripping hashes, crate disambiguators
   const syms = [...c.legacy, ...c.v0, ...c.stdSo].filter(s => !s.includes('6consts'));
   const verbose = cxxfilt(syms, true);
   const bad = syms.filter((s, i) => {
-    const o = verbose[i].replace(/::h[0-9a-f]{16}$/, '').replace(/(?<=[\p{L}\p{N}_])\[[0-9a-f]{1,16}\]/gu, '')
+    const o = verbose[i]
+      .replace(/::h[0-9a-f]{16}$/, '')
+      .replace(/(?<=[\p{L}\p{N}_])\[[0-9a-f]{1,16}\]/gu, '')
       .replace(/(?<=[\d'e]): (?:[iu](?:8|16|32|64|128|size)|bool|char)(?=[,>\]}); ])/g, '');
     return normaliseOracle(s, o) !== demangle(s);
   });
@@ -239,7 +320,9 @@ test('verbose c++filt output agrees after stripping hashes, crate disambiguators
 
 test('every truncation of every Rust symbol: same validity and output as c++filt', () => {
   const c = getCorpus();
-  const rust = [...c.legacy, ...c.v0, ...c.stdSo].filter(s => !s.includes('6consts') && (s.startsWith('_ZN') || s.startsWith('_R')));
+  const rust = [...c.legacy, ...c.v0, ...c.stdSo].filter(
+    s => !s.includes('6consts') && (s.startsWith('_ZN') || s.startsWith('_R')),
+  );
   const cuts = rust.flatMap(s => Array.from({ length: s.length - 3 }, (_, k) => s.slice(0, k + 3)));
   const oracle = cxxfilt(cuts);
   const bad = cuts.filter((s, i) => demangle(s) !== normaliseOracle(s, oracle[i]));
@@ -255,7 +338,11 @@ test('mutated symbols never throw and stay bounded', () => {
   for (const s of [...c.legacy, ...c.v0]) {
     for (let k = 0; k < 20; k++) {
       const i = 2 + rnd(s.length - 2);
-      const m = [s.slice(0, i) + abc[rnd(abc.length)] + s.slice(i + 1), s.slice(0, i) + s.slice(i + 1), s.slice(0, i) + s.slice(rnd(s.length))][k % 3];
+      const m = [
+        s.slice(0, i) + abc[rnd(abc.length)] + s.slice(i + 1),
+        s.slice(0, i) + s.slice(i + 1),
+        s.slice(0, i) + s.slice(rnd(s.length)),
+      ][k % 3];
       const d = demangle(m);
       assert.equal(typeof d, 'string');
       assert.ok(d.length <= 1_000_000, m);
@@ -266,22 +353,44 @@ test('mutated symbols never throw and stay bounded', () => {
 test('v0 grammar corners (rustc-demangle test vectors)', () => {
   const cases: [string, string][] = [
     ['_RNvC6_123foo3bar', '123foo::bar'],
-    ['_RNqCs4fqI2P2rA04_11utf8_identsu30____7hkackfecea1cbdathfdh9hlq6y', 'utf8_idents::საჭმელად_გემრიელი_სადილი'],
+    [
+      '_RNqCs4fqI2P2rA04_11utf8_identsu30____7hkackfecea1cbdathfdh9hlq6y',
+      'utf8_idents::საჭმელად_გემრიელი_სადილი',
+    ],
     ['_RNCNCNgCs6DXkGYLi8lr_2cc5spawn00B5_', 'cc::spawn::{closure#0}::{closure#0}'],
-    ['_RINbNbCskIICzLVDPPb_5alloc5alloc8box_freeDINbNiB4_5boxed5FnBoxuEp6OutputuEL_ECs1iopQbuBiw2_3std', 'alloc::alloc::box_free::<dyn alloc::boxed::FnBox<(), Output = ()>>'],
+    [
+      '_RINbNbCskIICzLVDPPb_5alloc5alloc8box_freeDINbNiB4_5boxed5FnBoxuEp6OutputuEL_ECs1iopQbuBiw2_3std',
+      'alloc::alloc::box_free::<dyn alloc::boxed::FnBox<(), Output = ()>>',
+    ],
     ['_RMC0DNtC5krate5Traitp1NKj0_EL_', '<dyn krate::Trait<N = 0>>'],
     ['_RMC0WmRm1_m9_', '<u32 is 1..=9>'],
     ['_RMC0WmORm1_m2_Rm5_m6_E', '<u32 is 1..=2 | 5..=6>'],
     ['_RMC0INtC8arrayvec8ArrayVechKj7b_E', '<arrayvec::ArrayVec<u8, 123>>'],
-    ['_RIC0KpE', '::<_>'], ['_RIC0Kanb_E', '::<-11>'], ['_RIC0Koff00ff00ff00ff00ff_E', '::<0xff00ff00ff00ff00ff>'],
-    ['_RIC0Kc2202_E', "::<'∂'>"], ['_RIC0Kca_E', "::<'\\n'>"], ['_RIC0Kc22_E', `::<'"'>`],
-    ['_RIC0Ke616263_E', '::<{*"abc"}>'], ['_RIC0KRe27_E', `::<"'">`], ['_RIC0KRRRe_E', '::<{&&""}>'], ['_RIC0KQAEE', '::<{&mut []}>'],
-    ['_RIC0KTj0_EE', '::<{(0,)}>'], ['_RIC0KAAh1_h2_EAh3_h4_EEE', '::<{[[1, 2], [3, 4]]}>'],
-    ['_RIC0KVNvINtNtC4core6option6OptionjE4SomeTj0_EE', '::<{core::option::Option::<usize>::Some(0)}>'],
-    ['_RC3foo.llvm.9D1C9369', 'foo'], ['_RC3foo.llvm.9D1C9369@@16', 'foo'],
-    ['_RNvNtNtNtNtCs92dm3009vxr_4rand4rngs7adapter9reseeding4fork23FORK_HANDLER_REGISTERED.0.0', 'rand::rngs::adapter::reseeding::fork::FORK_HANDLER_REGISTERED'],
-    ['RNvC3foo3bar', 'foo::bar'], ['__RNvC3foo3bar', 'foo::bar'],
-    ['_RMC0FG_K8C_unwindRL0_hEu', "<for<'a> extern \"C-unwind\" fn(&'a u8)>"],
+    ['_RIC0KpE', '::<_>'],
+    ['_RIC0Kanb_E', '::<-11>'],
+    ['_RIC0Koff00ff00ff00ff00ff_E', '::<0xff00ff00ff00ff00ff>'],
+    ['_RIC0Kc2202_E', "::<'∂'>"],
+    ['_RIC0Kca_E', "::<'\\n'>"],
+    ['_RIC0Kc22_E', `::<'"'>`],
+    ['_RIC0Ke616263_E', '::<{*"abc"}>'],
+    ['_RIC0KRe27_E', `::<"'">`],
+    ['_RIC0KRRRe_E', '::<{&&""}>'],
+    ['_RIC0KQAEE', '::<{&mut []}>'],
+    ['_RIC0KTj0_EE', '::<{(0,)}>'],
+    ['_RIC0KAAh1_h2_EAh3_h4_EEE', '::<{[[1, 2], [3, 4]]}>'],
+    [
+      '_RIC0KVNvINtNtC4core6option6OptionjE4SomeTj0_EE',
+      '::<{core::option::Option::<usize>::Some(0)}>',
+    ],
+    ['_RC3foo.llvm.9D1C9369', 'foo'],
+    ['_RC3foo.llvm.9D1C9369@@16', 'foo'],
+    [
+      '_RNvNtNtNtNtCs92dm3009vxr_4rand4rngs7adapter9reseeding4fork23FORK_HANDLER_REGISTERED.0.0',
+      'rand::rngs::adapter::reseeding::fork::FORK_HANDLER_REGISTERED',
+    ],
+    ['RNvC3foo3bar', 'foo::bar'],
+    ['__RNvC3foo3bar', 'foo::bar'],
+    ['_RMC0FG_K8C_unwindRL0_hEu', '<for<\'a> extern "C-unwind" fn(&\'a u8)>'],
     ['_RMC0FUKCPhEl', '<unsafe extern "C" fn(*const u8) -> i32>'],
     ['_RMC0FG_RL0_DNtC4core3AnyEL0_Eu', "<for<'a> fn(&'a dyn core::Any + 'a)>"],
     ['_RMC0FG0_RL1_hRL0_hEu', "<for<'a, 'b> fn(&'a u8, &'b u8)>"],
@@ -314,12 +423,43 @@ test('legacy symbols, suffixes and invalid input', () => {
   assert.equal(demangle('ZN3foo3barE'), 'foo::bar');
   assert.equal(demangle('__ZN3foo3barE'), 'foo::bar');
   assert.equal(demangle('_ZN4test1a2bcE'), 'test::a::bc');
-  assert.equal(demangle('_ZN3foo28_$u7b$$u7b$closure$u7d$$u7d$17h0123456789abcdefE'), 'foo::{{closure}}');
+  assert.equal(
+    demangle('_ZN3foo28_$u7b$$u7b$closure$u7d$$u7d$17h0123456789abcdefE'),
+    'foo::{{closure}}',
+  );
   assert.equal(demangle('_ZN4rich15_$u540d$$u524d$17h41f0dc7ba1e5d49bE'), 'rich::名前');
-  for (const bad of ['_R', '_RNvC3foo', '_RNvC3foo3ba', '_RB_', '_RIC0KZE', '_RNvC3foo3bar E', '_RC3fooü', '_ZN3foo', '_ZN3foo3barEv', '_ZN9__gnu_cxx13new_allocatorIcE8allocateEmPKv', '_ZNE', 'R', '_RC3foo!x', '_RINvC0_1fL1_E']) {
+  for (const bad of [
+    '_R',
+    '_RNvC3foo',
+    '_RNvC3foo3ba',
+    '_RB_',
+    '_RIC0KZE',
+    '_RNvC3foo3bar E',
+    '_RC3fooü',
+    '_ZN3foo',
+    '_ZN3foo3barEv',
+    '_ZN9__gnu_cxx13new_allocatorIcE8allocateEmPKv',
+    '_ZNE',
+    'R',
+    '_RC3foo!x',
+    '_RINvC0_1fL1_E',
+  ]) {
     assert.equal(demangle(bad), bad, bad);
   }
-  for (const plain of ['malloc', '__memcpy_avx512_unaligned_erms', '_start', 'main', 'Rf_eval', 'RtlUserThreadStart', 'std::vector<int>::push_back(int const&)', '[unknown]', '', 'operator new(unsigned long)', 'core::fmt::write', 'alloc::raw_vec::finish_grow']) {
+  for (const plain of [
+    'malloc',
+    '__memcpy_avx512_unaligned_erms',
+    '_start',
+    'main',
+    'Rf_eval',
+    'RtlUserThreadStart',
+    'std::vector<int>::push_back(int const&)',
+    '[unknown]',
+    '',
+    'operator new(unsigned long)',
+    'core::fmt::write',
+    'alloc::raw_vec::finish_grow',
+  ]) {
     assert.equal(demangle(plain), plain, plain);
   }
 });
@@ -327,15 +467,35 @@ test('legacy symbols, suffixes and invalid input', () => {
 test('fixPartiallyDemangled repairs half-demangled Rust names only', () => {
   const cases: [string, string][] = [
     ['core::fmt::write::h0123456789abcdef', 'core::fmt::write'],
-    ['_$LT$alloc..vec..Vec$LT$T$GT$$u20$as$u20$core..ops..drop..Drop$GT$::drop::h0123456789abcdef', '<alloc::vec::Vec<T> as core::ops::drop::Drop>::drop'],
-    ['_$LT$alloc..vec..Vec$LT$T$GT$$u20$as$u20$core..ops..drop..Drop$GT$::drop', '<alloc::vec::Vec<T> as core::ops::drop::Drop>::drop'],
+    [
+      '_$LT$alloc..vec..Vec$LT$T$GT$$u20$as$u20$core..ops..drop..Drop$GT$::drop::h0123456789abcdef',
+      '<alloc::vec::Vec<T> as core::ops::drop::Drop>::drop',
+    ],
+    [
+      '_$LT$alloc..vec..Vec$LT$T$GT$$u20$as$u20$core..ops..drop..Drop$GT$::drop',
+      '<alloc::vec::Vec<T> as core::ops::drop::Drop>::drop',
+    ],
     ['GcBox$LT$T$GT$::new::h0123456789abcdef [clone .llvm.1234]', 'GcBox<T>::new'],
-    ['std::rt::lang_start::_$u7b$$u7b$closure$u7d$$u7d$::h3f1faaf1e452a63b', 'std::rt::lang_start::{{closure}}'],
+    [
+      'std::rt::lang_start::_$u7b$$u7b$closure$u7d$$u7d$::h3f1faaf1e452a63b',
+      'std::rt::lang_start::{{closure}}',
+    ],
     ['foo::$RF$$BP$$SP$$LP$$RP$$C$bar::h3f1faaf1e452a63b', 'foo::&*@(),bar'],
   ];
   for (const [name, want] of cases) assert.equal(fixPartiallyDemangled(name), want, name);
-  for (const keep of ['Foo$Inner::bar', 'lambda$main$0', 'Lcom/foo/Bar$1;::run', 'go.type..eq.main.T', 'main.func1', 'foo::h0123', 'foo::h0123456789abcdeg',
-    '_ZX102_$LT$x', 'cost$LT$', 'std::basic_string<char>::h0123456789abcdef_not', 'x::h0123456789ABCDEF']) {
+  for (const keep of [
+    'Foo$Inner::bar',
+    'lambda$main$0',
+    'Lcom/foo/Bar$1;::run',
+    'go.type..eq.main.T',
+    'main.func1',
+    'foo::h0123',
+    'foo::h0123456789abcdeg',
+    '_ZX102_$LT$x',
+    'cost$LT$',
+    'std::basic_string<char>::h0123456789abcdef_not',
+    'x::h0123456789ABCDEF',
+  ]) {
     assert.equal(fixPartiallyDemangled(keep), keep, keep);
   }
 });

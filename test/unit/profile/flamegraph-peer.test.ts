@@ -28,15 +28,23 @@ const OPTIONS: Record<string, FoldOptions> = {
   '-addrs': { includeAddrs: true },
 };
 
-const read = (f: string) => (f.endsWith('.gz') ? gunzipSync(fs.readFileSync(f)) : fs.readFileSync(f)).toString('utf8');
-const inputs = () => fs.readdirSync(SUITE).filter(f => f.endsWith('.txt.gz')).sort();
+const read = (f: string) =>
+  (f.endsWith('.gz') ? gunzipSync(fs.readFileSync(f)) : fs.readFileSync(f)).toString('utf8');
+const inputs = () =>
+  fs
+    .readdirSync(SUITE)
+    .filter(f => f.endsWith('.txt.gz'))
+    .sort();
 
 function collapse(text: string, opt: FoldOptions): string {
   const c = new FlameGraphCollapser(opt);
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   for (const l of lines) c.line(l);
-  return c.lines().map(l => `${l}\n`).join('');
+  return c
+    .lines()
+    .map(l => `${l}\n`)
+    .join('');
 }
 
 test('FlameGraph suite: 13 inputs x 7 option sets byte-identical to stackcollapse-perf.pl', () => {
@@ -69,10 +77,18 @@ test('CLI --folded (gzip input, streamed import) equals the Perl on all 13 input
     for (const f of inputs()) {
       const out = path.join(dir, 'out.folded');
       const io = capture();
-      const code = await main(['profile', path.join(SUITE, f), '--root', dir, '--folded', out], io.io);
+      const code = await main(
+        ['profile', path.join(SUITE, f), '--root', dir, '--folded', out],
+        io.io,
+      );
       assert.equal(code, 0, `${f}: ${io.err()}`);
-      assert.equal(fs.readFileSync(out, 'utf8'), read(path.join(SUITE, 'results', `${f.slice(0, -7)}-collapsed.txt.gz`)), f);
-      if (f.startsWith('perf-cycles-instructions')) assert.match(io.out(), /event instructions only, as stackcollapse-perf\.pl; cycles/);
+      assert.equal(
+        fs.readFileSync(out, 'utf8'),
+        read(path.join(SUITE, 'results', `${f.slice(0, -7)}-collapsed.txt.gz`)),
+        f,
+      );
+      if (f.startsWith('perf-cycles-instructions'))
+        assert.match(io.out(), /event instructions only, as stackcollapse-perf\.pl; cycles/);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -41,7 +41,10 @@ test('inferno collapse-perf peer suite: every result with an input matches', () 
     if (!fs.existsSync(input)) continue;
     const opt = VARIANTS[m[2] ?? ''];
     assert.ok(opt, `unknown variant ${m[2]}`);
-    const expected = fs.readFileSync(path.join(SUITE, 'results', r), 'utf8').split('\n').filter(l => l.length > 0);
+    const expected = fs
+      .readFileSync(path.join(SUITE, 'results', r), 'utf8')
+      .split('\n')
+      .filter(l => l.length > 0);
     const actual = collapse(fs.readFileSync(input, 'utf8'), opt);
     assert.deepEqual(actual, expected, r);
     compared++;
@@ -55,10 +58,17 @@ test('inferno inputs without expected results (empty line, weird stack line) imp
     if (!fs.existsSync(file)) continue;
     const warnings: string[] = [];
     const c = new FoldedCollapser({});
-    const p = new PerfScriptParser(s => c.add(s), w => warnings.push(w));
+    const p = new PerfScriptParser(
+      s => c.add(s),
+      w => warnings.push(w),
+    );
     for (const l of fs.readFileSync(file, 'utf8').split('\n')) p.line(l);
     p.end();
     assert.ok(c.lines().length >= 1, f);
-    if (f === 'weird-stack-line.txt') assert.ok(warnings.some(w => /THIS_IS_A_WEIRD_LINE/.test(w)), warnings.join('\n'));
+    if (f === 'weird-stack-line.txt')
+      assert.ok(
+        warnings.some(w => /THIS_IS_A_WEIRD_LINE/.test(w)),
+        warnings.join('\n'),
+      );
   }
 });

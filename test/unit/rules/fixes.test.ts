@@ -17,7 +17,10 @@ function applyFix(file: string, text: string, fix: Fix): string {
 
 function fixOf(findings: Finding[], code: string, title: RegExp): Fix {
   const f = findings.find(x => x.code === code && x.fixes.some(y => title.test(y.title)));
-  assert.ok(f, `no ${code} finding with a fix matching ${title}: ${JSON.stringify(findings.map(x => [x.code, x.range.line, x.fixes.map(y => y.title)]))}`);
+  assert.ok(
+    f,
+    `no ${code} finding with a fix matching ${title}: ${JSON.stringify(findings.map(x => [x.code, x.range.line, x.fixes.map(y => y.title)]))}`,
+  );
   return f.fixes.find(y => title.test(y.title))!;
 }
 
@@ -35,13 +38,23 @@ test('boxing the large variants compiles, rewrites every construction site and s
   assert.match(fixed, /Err\(Corrupt\(Box::new\(\[7; 50000\]\)\)\)/);
   assert.match(fixed, /Self::Corrupt\(Box::new\(b\)\)/);
   assert.match(fixed, /Partial \{ head: 1, block: Box::new\(block\) \}/);
-  const [sizeBefore, sizeAfter] = [rustcSizesOf(text, ['err::DistriErr'])[0], rustcSizesOf(fixed, ['err::DistriErr'])[0]];
+  const [sizeBefore, sizeAfter] = [
+    rustcSizesOf(text, ['err::DistriErr'])[0],
+    rustcSizesOf(fixed, ['err::DistriErr'])[0],
+  ];
   assert.equal(sizeBefore, 50008);
   assert.ok(sizeAfter < 128, `after: ${sizeAfter}`);
   const after = analyse([{ path: file, text: fixed }]);
   const item = after.index.typeDefs().find(t => t.name === 'DistriErr')!;
-  assert.equal(after.engine.layoutOfItem(item).size, sizeAfter, 'engine agrees with rustc after the fix');
-  assert.equal(after.findings.filter(f => f.code === 'large-error' || f.code === 'large-enum-variant').length, 0);
+  assert.equal(
+    after.engine.layoutOfItem(item).size,
+    sizeAfter,
+    'engine agrees with rustc after the fix',
+  );
+  assert.equal(
+    after.findings.filter(f => f.code === 'large-error' || f.code === 'large-enum-variant').length,
+    0,
+  );
 });
 
 test('large-enum-variant fix boxes only the largest variant (clippy shape)', () => {
@@ -65,12 +78,16 @@ test('Box<E> fix compiles, keeps ? working, and shrinks the Result', () => {
   assert.equal(rustcLib(fixed), undefined, fixed);
   assert.match(fixed, /pub fn parse\(x: u32\) -> Result<u32, Box<Big>>/);
   assert.equal((fixed.match(/Err\(Box::new\(Big/g) ?? []).length, 2);
-  const [b, a] = [rustcSizesOf(text, ['Result<u32, Big>'])[0], rustcSizesOf(fixed, ['Result<u32, Box<Big>>'])[0]];
+  const [b, a] = [
+    rustcSizesOf(text, ['Result<u32, Big>'])[0],
+    rustcSizesOf(fixed, ['Result<u32, Box<Big>>'])[0],
+  ];
   assert.ok(a < b && a === 16, `${b} -> ${a}`);
 });
 
 test('no Box<E> fix when a caller matches on the error', () => {
-  const text = 'pub struct Big([u8; 300]);\npub fn f() -> Result<(), Big> { Ok(()) }\npub fn g() -> usize { match f() { Err(b) => b.0.len(), Ok(()) => 0 } }\n';
+  const text =
+    'pub struct Big([u8; 300]);\npub fn f() -> Result<(), Big> { Ok(()) }\npub fn g() -> usize { match f() { Err(b) => b.0.len(), Ok(()) => 0 } }\n';
   const { findings } = analyse([{ path: '/v/lib.rs', text }]);
   const f = findings.find(x => x.code === 'large-error');
   assert.ok(f);
@@ -81,8 +98,16 @@ test('borrow instead of clone: offered only when the clone is only borrowed, and
   requireRustc();
   const file = path.join(FIXES, 'borrow_clone.rs');
   const text = fs.readFileSync(file, 'utf8');
-  const findings = analyse([{ path: file, text }]).findings.filter(f => f.code === 'clone-hotspot' && f.data.kind === 'clone' && f.data.borrow);
-  assert.deepEqual(findings.map(f => [f.range.line, f.severity]), [[5, 'warning'], [9, 'info']]);
+  const findings = analyse([{ path: file, text }]).findings.filter(
+    f => f.code === 'clone-hotspot' && f.data.kind === 'clone' && f.data.borrow,
+  );
+  assert.deepEqual(
+    findings.map(f => [f.range.line, f.severity]),
+    [
+      [5, 'warning'],
+      [9, 'info'],
+    ],
+  );
   let fixed = text;
   for (const f of [...findings].reverse()) fixed = applyFix(file, fixed, f.fixes[0]);
   assert.equal(rustcLib(fixed), undefined, fixed);
@@ -92,7 +117,13 @@ test('borrow instead of clone: offered only when the clone is only borrowed, and
 });
 
 test('enums whose variants are compiled out by #[cfg] are judged on the compiled variants', () => {
-  const text = 'pub enum E {\n    #[cfg(windows)]\n    Win([u8; 4096]),\n    Unix([u8; 4096]),\n}\npub enum F {\n    #[cfg(test)]\n    T(u8),\n    A([u8; 300]),\n    B(u8),\n}\n';
-  const findings = analyse([{ path: '/v/lib.rs', text }]).findings.filter(f => f.code === 'large-enum-variant');
-  assert.deepEqual(findings.map(f => [f.range.line, f.related.map(r => r.range.line)]), [[6, [9, 10]]]);
+  const text =
+    'pub enum E {\n    #[cfg(windows)]\n    Win([u8; 4096]),\n    Unix([u8; 4096]),\n}\npub enum F {\n    #[cfg(test)]\n    T(u8),\n    A([u8; 300]),\n    B(u8),\n}\n';
+  const findings = analyse([{ path: '/v/lib.rs', text }]).findings.filter(
+    f => f.code === 'large-enum-variant',
+  );
+  assert.deepEqual(
+    findings.map(f => [f.range.line, f.related.map(r => r.range.line)]),
+    [[6, [9, 10]]],
+  );
 });

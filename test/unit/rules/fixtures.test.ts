@@ -5,7 +5,10 @@ import * as path from 'node:path';
 import { analyse, expectations, FIXTURES, got, rustcLib } from './helpers';
 import { requireRustc } from '../layout/rustc-oracle';
 
-for (const name of fs.readdirSync(FIXTURES).filter(f => f.endsWith('.rs')).sort()) {
+for (const name of fs
+  .readdirSync(FIXTURES)
+  .filter(f => f.endsWith('.rs'))
+  .sort()) {
   test(`rule fixture ${name}: findings match the //~ markers, and the fixture compiles`, () => {
     requireRustc();
     const file = path.join(FIXTURES, name);
@@ -14,6 +17,10 @@ for (const name of fs.readdirSync(FIXTURES).filter(f => f.endsWith('.rs')).sort(
     const code = name.replace(/\.rs$/, '').replace(/_/g, '-');
     const { findings } = analyse([{ path: file, text }]);
     // Each fixture file checks its own rule; other rules may legitimately fire on the same code.
-    assert.deepEqual(got(findings, code), expectations(text).filter(e => e.endsWith(` ${code}`)), findings.map(f => `${f.range.line} ${f.code}: ${f.message}`).join('\n'));
+    assert.deepEqual(
+      got(findings, code),
+      expectations(text).filter(e => e.endsWith(` ${code}`)),
+      findings.map(f => `${f.range.line} ${f.code}: ${f.message}`).join('\n'),
+    );
   });
 }

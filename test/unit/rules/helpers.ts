@@ -11,7 +11,10 @@ import type { Finding } from '../../../src/core/rules/types';
 
 export const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'rules');
 
-export function analyse(files: { path: string; text: string }[], settings: RuleSettings = defaultSettings()) {
+export function analyse(
+  files: { path: string; text: string }[],
+  settings: RuleSettings = defaultSettings(),
+) {
   const index = buildIndexFromSources(files, { crateName: 'fixture' });
   const engine = new LayoutEngine(index);
   return { index, engine, findings: runRules(index, engine, settings) };
@@ -28,7 +31,10 @@ export function expectations(text: string): string[] {
 }
 
 export function got(findings: Finding[], code?: string): string[] {
-  return findings.filter(f => !code || f.code === code).map(f => `${f.range.line} ${f.code}`).sort();
+  return findings
+    .filter(f => !code || f.code === code)
+    .map(f => `${f.range.line} ${f.code}`)
+    .sort();
 }
 
 /** Compile a single-file library with rustc; returns stderr on failure. */
@@ -37,7 +43,11 @@ export function rustcLib(text: string): string | undefined {
   try {
     const f = path.join(dir, 'lib.rs');
     fs.writeFileSync(f, text);
-    const r = spawnSync('rustc', ['--crate-type', 'lib', '--edition', '2021', '-A', 'warnings', '--out-dir', dir, f], { encoding: 'utf8' });
+    const r = spawnSync(
+      'rustc',
+      ['--crate-type', 'lib', '--edition', '2021', '-A', 'warnings', '--out-dir', dir, f],
+      { encoding: 'utf8' },
+    );
     return r.status === 0 ? undefined : r.stderr;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -49,9 +59,14 @@ export function rustcSizesOf(text: string, types: string[]): number[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-sz-'));
   try {
     const f = path.join(dir, 'main.rs');
-    fs.writeFileSync(f, `${text}\nfn main() { ${types.map(t => `println!("{}", std::mem::size_of::<${t}>());`).join(' ')} }\n`);
+    fs.writeFileSync(
+      f,
+      `${text}\nfn main() { ${types.map(t => `println!("{}", std::mem::size_of::<${t}>());`).join(' ')} }\n`,
+    );
     const exe = path.join(dir, 'm');
-    const r = spawnSync('rustc', ['--edition', '2021', '-A', 'warnings', '-o', exe, f], { encoding: 'utf8' });
+    const r = spawnSync('rustc', ['--edition', '2021', '-A', 'warnings', '-o', exe, f], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(r.stderr);
     return spawnSync(exe, { encoding: 'utf8' }).stdout.trim().split('\n').map(Number);
   } finally {

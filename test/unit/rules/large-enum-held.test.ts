@@ -49,12 +49,36 @@ function clippyLines(text: string): number[] {
   try {
     const f = path.join(dir, 'lib.rs');
     fs.writeFileSync(f, text);
-    const r = spawnSync('clippy-driver', ['--edition', '2021', '--crate-type', 'lib', '--error-format', 'json', '-A', 'clippy::all', '-W', 'clippy::large_enum_variant', '--out-dir', dir, f], { encoding: 'utf8' });
+    const r = spawnSync(
+      'clippy-driver',
+      [
+        '--edition',
+        '2021',
+        '--crate-type',
+        'lib',
+        '--error-format',
+        'json',
+        '-A',
+        'clippy::all',
+        '-W',
+        'clippy::large_enum_variant',
+        '--out-dir',
+        dir,
+        f,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.notEqual(r.status, null, 'clippy-driver is not installed (rustup component add clippy)');
     return r.stderr
       .split('\n')
       .filter(l => l.startsWith('{'))
-      .map(l => JSON.parse(l) as { code?: { code: string }; spans: { is_primary: boolean; line_start: number }[] })
+      .map(
+        l =>
+          JSON.parse(l) as {
+            code?: { code: string };
+            spans: { is_primary: boolean; line_start: number }[];
+          },
+      )
       .filter(d => d.code?.code === 'clippy::large_enum_variant')
       .map(d => d.spans.find(s => s.is_primary)!.line_start)
       .sort((a, b) => a - b);
@@ -67,9 +91,14 @@ test('large-enum-variant: every enum clippy reports; warning when held in bulk o
   assert.equal(rustcLib(SRC), undefined, 'the fixture compiles');
   const lines = SRC.split('\n');
   const lineOf = (name: string) => lines.findIndex(l => l.startsWith(`pub enum ${name} `)) + 1;
-  const findings = analyse([{ path: '/v/lib.rs', text: SRC }]).findings.filter(f => f.code === 'large-enum-variant');
+  const findings = analyse([{ path: '/v/lib.rs', text: SRC }]).findings.filter(
+    f => f.code === 'large-enum-variant',
+  );
   // Same enums as the real clippy.
-  assert.deepEqual(findings.map(f => f.range.line).sort((a, b) => a - b), clippyLines(SRC));
+  assert.deepEqual(
+    findings.map(f => f.range.line).sort((a, b) => a - b),
+    clippyLines(SRC),
+  );
   const expected: Record<string, ['warning' | 'info', 'bulk' | 'error' | 'one']> = {
     SearchKind: ['info', 'one'],
     Step: ['info', 'one'],
@@ -88,10 +117,22 @@ test('large-enum-variant: every enum clippy reports; warning when held in bulk o
   }
   const value = findings.find(x => x.range.line === lineOf('Value'))!;
   // The chain up to the collection is named and the collection is a related location.
-  assert.match(value.notes!.join('\n'), /through `Sub\.value: Value`, `Area\.packets: Vec<Sub>` holds many/);
-  assert.ok(value.related.some(r => r.message === 'holds many `Value` values' && lines[r.range.line - 1].includes('packets: Vec<Sub>')));
+  assert.match(
+    value.notes!.join('\n'),
+    /through `Sub\.value: Value`, `Area\.packets: Vec<Sub>` holds many/,
+  );
+  assert.ok(
+    value.related.some(
+      r =>
+        r.message === 'holds many `Value` values' &&
+        lines[r.range.line - 1].includes('packets: Vec<Sub>'),
+    ),
+  );
   const kind = findings.find(x => x.range.line === lineOf('SearchKind'))!;
-  assert.match(kind.notes!.join('\n'), /held in `Searcher\.kind: SearchKind`.*boxing it adds an allocation per value and saves little/);
+  assert.match(
+    kind.notes!.join('\n'),
+    /held in `Searcher\.kind: SearchKind`.*boxing it adds an allocation per value and saves little/,
+  );
   // The quick fix stays offered at info: the user decides.
   assert.ok(kind.fixes.length > 0);
 });

@@ -15,7 +15,8 @@ import { defaultSettings, type TestCodeMode } from '../../../src/core/config/set
 import { runRules } from '../../../src/core/rules/run';
 
 const BIG = 'pub struct Big([u8; 512]);\n';
-const fnIn = (name: string) => `pub fn ${name}() -> Result<(), ${name === 'lib' ? 'Big' : 'demo::Big'}> { Ok(()) }\n`;
+const fnIn = (name: string) =>
+  `pub fn ${name}() -> Result<(), ${name === 'lib' ? 'Big' : 'demo::Big'}> { Ok(()) }\n`;
 
 test('findings in tests/, examples/ and benches/ follow testCode; src/ and build.rs do not', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-testcode-'));
@@ -26,7 +27,10 @@ test('findings in tests/, examples/ and benches/ follow testCode; src/ and build
     };
     write('Cargo.toml', '[package]\nname = "demo"\nversion = "0.1.0"\nedition = "2021"\n');
     write('src/lib.rs', BIG + fnIn('lib'));
-    write('build.rs', 'pub struct Big([u8; 512]);\nfn build() -> Result<(), Big> { Ok(()) }\nfn main() { let _ = build(); }\n');
+    write(
+      'build.rs',
+      'pub struct Big([u8; 512]);\nfn build() -> Result<(), Big> { Ok(()) }\nfn main() { let _ = build(); }\n',
+    );
     write('tests/it.rs', fnIn('it'));
     write('examples/ex.rs', fnIn('ex') + 'fn main() {}\n');
     write('benches/b.rs', fnIn('b') + 'fn main() {}\n');
@@ -38,7 +42,13 @@ test('findings in tests/, examples/ and benches/ follow testCode; src/ and build
         .map(f => `${path.relative(dir, f.range.file)}:${f.range.line} ${f.severity}`)
         .sort();
     assert.deepEqual(run('off'), ['build.rs:2 warning', 'src/lib.rs:2 warning']);
-    assert.deepEqual(run('hint'), ['benches/b.rs:1 hint', 'build.rs:2 warning', 'examples/ex.rs:1 hint', 'src/lib.rs:2 warning', 'tests/it.rs:1 hint']);
+    assert.deepEqual(run('hint'), [
+      'benches/b.rs:1 hint',
+      'build.rs:2 warning',
+      'examples/ex.rs:1 hint',
+      'src/lib.rs:2 warning',
+      'tests/it.rs:1 hint',
+    ]);
     assert.equal(run('report').filter(f => f.endsWith('warning')).length, 5);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

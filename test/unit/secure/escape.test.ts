@@ -4,10 +4,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeIcons, escapeLinkedText, escapeMarkdown, markdownCode, markdownCodeBlock } from '../../../src/core/secure/escape';
+import {
+  escapeIcons,
+  escapeLinkedText,
+  escapeMarkdown,
+  markdownCode,
+  markdownCodeBlock,
+} from '../../../src/core/secure/escape';
 import { profileHoverMarkdown } from '../../../src/profile/hover-markdown';
 
-const HOSTILE = 'evil[click](https://evil.example/x) ![t](https://evil.example/t.png) <img src=x> www.evil.example **b** `c`';
+const HOSTILE =
+  'evil[click](https://evil.example/x) ![t](https://evil.example/t.png) <img src=x> www.evil.example **b** `c`';
 
 /** The markdown text a CommonMark reader would show for backslash escapes (a tiny unescaper). */
 function unescape(md: string): string {
@@ -34,8 +41,12 @@ test('markdownCode and markdownCodeBlock: fences longer than any backtick run in
 
 test('the profile hover escapes symbol names and frames', () => {
   const md = profileHoverMarkdown({
-    rel: 'src/[a](https://e).rs', line: 3, functionLevel: false, countsLine: '10 samples (1.0% of all)',
-    fn: 'f`](https://evil.example)', stacks: [{ samples: 5, frames: [HOSTILE, '```', 'main'], userFrame: 0 }],
+    rel: 'src/[a](https://e).rs',
+    line: 3,
+    functionLevel: false,
+    countsLine: '10 samples (1.0% of all)',
+    fn: 'f`](https://evil.example)',
+    stacks: [{ samples: 5, frames: [HOSTILE, '```', 'main'], userFrame: 0 }],
   });
   // Outside the code block and the code span, no link syntax; the block is not closed by a frame.
   const fence = md.match(/\n(`{3,})text\n/)![1];

@@ -7,7 +7,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cacheRoot, ensurePrivateDir, privateCacheDir, UnsafeDirError } from '../../../src/core/secure/private-dir';
+import {
+  cacheRoot,
+  ensurePrivateDir,
+  privateCacheDir,
+  UnsafeDirError,
+} from '../../../src/core/secure/private-dir';
 import { exactTargetDir } from '../../../src/core/exact/run';
 
 function withCacheHome<T>(fn: (home: string) => T): T {
@@ -28,7 +33,11 @@ test('exactTargetDir is a 0700 directory under $XDG_CACHE_HOME/alloc-lens, not u
     const dir = exactTargetDir('/some/crate');
     assert.ok(dir.startsWith(path.join(home, 'alloc-lens', 'exact-target') + path.sep), dir);
     assert.ok(!dir.startsWith(os.tmpdir() + path.sep + 'alloc-lens-exact-target'));
-    for (const d of [path.join(home, 'alloc-lens'), path.join(home, 'alloc-lens', 'exact-target'), dir]) {
+    for (const d of [
+      path.join(home, 'alloc-lens'),
+      path.join(home, 'alloc-lens', 'exact-target'),
+      dir,
+    ]) {
       const st = fs.lstatSync(d);
       assert.ok(st.isDirectory() && !st.isSymbolicLink(), d);
       assert.equal(st.mode & 0o777, 0o700, `${d}: mode ${(st.mode & 0o777).toString(8)}`);
@@ -57,13 +66,19 @@ test('a directory owned by another user is refused; a world-writable own one is 
     fs.mkdirSync(d, { mode: 0o777 });
     fs.chmodSync(d, 0o777);
     const other = process.getuid!() + 1;
-    assert.throws(() => ensurePrivateDir(d, other), new RegExp(`owned by uid ${process.getuid!()}, not by the current user \\(${other}\\)`));
+    assert.throws(
+      () => ensurePrivateDir(d, other),
+      new RegExp(`owned by uid ${process.getuid!()}, not by the current user \\(${other}\\)`),
+    );
     ensurePrivateDir(d);
     assert.equal(fs.statSync(d).mode & 0o777, 0o700);
   });
 });
 
 test('a relative XDG_CACHE_HOME is ignored (the XDG spec requires an absolute path)', () => {
-  assert.equal(cacheRoot({ XDG_CACHE_HOME: 'rel/dir' }), path.join(os.homedir(), '.cache', 'alloc-lens'));
+  assert.equal(
+    cacheRoot({ XDG_CACHE_HOME: 'rel/dir' }),
+    path.join(os.homedir(), '.cache', 'alloc-lens'),
+  );
   assert.equal(cacheRoot({ XDG_CACHE_HOME: '/x/c' }), '/x/c/alloc-lens');
 });

@@ -24,16 +24,44 @@ test('a symlink inside the workspace that points outside is refused; real files 
     // A workspace opened through a symlinked path still contains its own files.
     fs.symlinkSync(ws, path.join(base, 'ws-link'));
 
-    assert.deepEqual(resolveWorkspaceFile(path.join(ws, 'src', 'main.rs'), [ws]), { ok: true, real: path.join(ws, 'src', 'main.rs'), folder: ws });
-    assert.deepEqual(resolveWorkspaceFile(path.join(ws, 'link', 'key'), [ws]), { ok: false, reason: 'outside' });
-    assert.deepEqual(resolveWorkspaceFile(path.join(ws, 'key.rs'), [ws]), { ok: false, reason: 'outside' });
-    assert.deepEqual(resolveWorkspaceFile(path.join(ws, 'alias.rs'), [ws]), { ok: true, real: path.join(ws, 'src', 'main.rs'), folder: ws });
+    assert.deepEqual(resolveWorkspaceFile(path.join(ws, 'src', 'main.rs'), [ws]), {
+      ok: true,
+      real: path.join(ws, 'src', 'main.rs'),
+      folder: ws,
+    });
+    assert.deepEqual(resolveWorkspaceFile(path.join(ws, 'link', 'key'), [ws]), {
+      ok: false,
+      reason: 'outside',
+    });
+    assert.deepEqual(resolveWorkspaceFile(path.join(ws, 'key.rs'), [ws]), {
+      ok: false,
+      reason: 'outside',
+    });
+    assert.deepEqual(resolveWorkspaceFile(path.join(ws, 'alias.rs'), [ws]), {
+      ok: true,
+      real: path.join(ws, 'src', 'main.rs'),
+      folder: ws,
+    });
     const viaLink = path.join(base, 'ws-link');
-    assert.deepEqual(resolveWorkspaceFile(path.join(viaLink, 'src', 'main.rs'), [viaLink]), { ok: true, real: path.join(ws, 'src', 'main.rs'), folder: viaLink });
-    assert.deepEqual(resolveWorkspaceFile(path.join(ws, 'nope.rs'), [ws]), { ok: false, reason: 'missing' });
+    assert.deepEqual(resolveWorkspaceFile(path.join(viaLink, 'src', 'main.rs'), [viaLink]), {
+      ok: true,
+      real: path.join(ws, 'src', 'main.rs'),
+      folder: viaLink,
+    });
+    assert.deepEqual(resolveWorkspaceFile(path.join(ws, 'nope.rs'), [ws]), {
+      ok: false,
+      reason: 'missing',
+    });
     assert.deepEqual(resolveWorkspaceFile('src/main.rs', [ws]), { ok: false, reason: 'relative' });
-    assert.deepEqual(resolveWorkspaceFile(ws, [ws]), { ok: false, reason: 'outside' }, 'the folder itself is not a file in it');
-    assert.deepEqual(resolveWorkspaceFile(path.join(ws, '..', 'secret', 'key'), [ws]), { ok: false, reason: 'outside' });
+    assert.deepEqual(
+      resolveWorkspaceFile(ws, [ws]),
+      { ok: false, reason: 'outside' },
+      'the folder itself is not a file in it',
+    );
+    assert.deepEqual(resolveWorkspaceFile(path.join(ws, '..', 'secret', 'key'), [ws]), {
+      ok: false,
+      reason: 'outside',
+    });
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
   }
