@@ -136,7 +136,7 @@ async function inEditor() {
       log = find();
     }
     const act = /activated in ([\d.]+) ms/.exec(log);
-    const an = /analysed (\d+) files in (\d+) ms: (\d+) findings/.exec(log);
+    const an = /analysed (\d+) files in (\d+) ms(?: \(\d+ checked\))?: (\d+) findings/.exec(log);
     return {
       activationMs: act ? Number(act[1]) : null,
       tokioFiles: an ? Number(an[1]) : null,
