@@ -86,8 +86,11 @@ function isLegacyHash(s: string, from = 0): boolean {
   return true;
 }
 
-/** A Map, not an object literal: `$constructor$` must not decode through Object.prototype. */
-const ESCAPES = new Map<string, string>([
+/**
+ * Legacy mangling's fixed escapes (`$LT$` -> `<`). A Map, not an object literal: `$constructor$`
+ * must not decode through Object.prototype. Shared with folded.ts's inferno-compatible repair.
+ */
+export const LEGACY_ESCAPES = new Map<string, string>([
   ['SP', '@'],
   ['BP', '*'],
   ['RF', '&'],
@@ -133,7 +136,7 @@ function unescapeElement(el: string, strict: boolean): string | undefined {
 }
 
 function legacyEscape(code: string): string | undefined {
-  const fixed = ESCAPES.get(code);
+  const fixed = LEGACY_ESCAPES.get(code);
   if (fixed !== undefined) return fixed;
   if (code.length < 2 || code.length > 7 || code.charCodeAt(0) !== 117 /* u */) return undefined;
   let v = 0;

@@ -2,6 +2,7 @@
  * Folded stacks (`root;...;leaf count`): export compatible with FlameGraph's stackcollapse-perf.pl /
  * inferno's `collapse-perf` defaults, and import of folded files.
  */
+import { LEGACY_ESCAPES } from './demangle';
 import { ProfileInputError } from './source';
 import type { PerfSample, RawFrame } from './types';
 
@@ -87,18 +88,6 @@ function tidyJava(func: string): string {
   return func.startsWith('L') && func.includes('/') ? func.slice(1) : func;
 }
 
-/** A Map, not an object literal: `$constructor$` must not decode through Object.prototype. */
-const ESCAPES = new Map<string, string>([
-  ['SP', '@'],
-  ['BP', '*'],
-  ['RF', '&'],
-  ['LT', '<'],
-  ['GT', '>'],
-  ['LP', '('],
-  ['RP', ')'],
-  ['C', ','],
-]);
-
 /**
  * inferno's repair of a half-demangled legacy Rust symbol (`GcBox$LT$T$GT$::new::h0123..` ->
  * `GcBox<T>::new`): only when it ends in a `h<16 hex>` hash. Kept separate from the demangler
@@ -131,7 +120,7 @@ export function fixPartiallyDemangledInferno(sym: string): string {
       const end = rest.indexOf('$', i + 1);
       const code = end > i ? rest.slice(i + 1, end) : '';
       const esc =
-        ESCAPES.get(code) ??
+        LEGACY_ESCAPES.get(code) ??
         (/^u[0-9a-fA-F]{1,6}$/.test(code)
           ? String.fromCodePoint(parseInt(code.slice(1), 16))
           : undefined);

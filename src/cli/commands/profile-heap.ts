@@ -6,13 +6,13 @@
  * average lifetime; heap diagnostics; byte-weighted speedscope and folded exports.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { UsageError, type CliIo } from '../io';
 import { analyzeHeap, type HeapAnalysis } from '../../profile/heap/analyze';
 import type { PathRemap } from '../../profile/paths';
 import { renderHeapText } from '../../profile/heap/report';
 import { compareHeapReports, renderHeapCompareText } from '../../profile/heap/compare';
 import { progressLine, runCancellable } from './cancellable';
+import { confirmedFindingJson } from './confirmed-json';
 
 export interface HeapCliOptions {
   readonly input: string;
@@ -82,13 +82,7 @@ export async function runHeapProfile(o: HeapCliOptions, io: CliIo): Promise<numb
     );
   if (o.speedscope) writeOut(o.speedscope, JSON.stringify(p.speedscope()));
   const findings = p.confirmations?.map(c => ({
-    code: c.finding.code,
-    file: path.relative(p.root, c.finding.range.file).split(path.sep).join('/'),
-    line: c.finding.range.line,
-    column: c.finding.range.column,
-    severity: c.severity,
-    staticSeverity: c.finding.severity,
-    confirmed: c.confirmed,
+    ...confirmedFindingJson(p.root, c),
     measure: c.finding.code === 'async-trait-box' ? 'blocks' : 'bytes',
     amount: c.samples,
     share: c.share,

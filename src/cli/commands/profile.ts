@@ -14,6 +14,7 @@ import { demangle } from '../../profile/demangle';
 import { detectImporter } from '../../profile/import';
 import { runHeapProfile } from './profile-heap';
 import { progressLine, runCancellable } from './cancellable';
+import { confirmedFindingJson } from './confirmed-json';
 
 const USAGE =
   'usage: alloc-lens profile <perf.data|perf-script.txt[.gz]|stacks.folded[.gz]|dhat.json|heaptrack.*.zst|*.pb.gz> [--root <workspace>] [--json] [--top N] [--stacks N] [--folded <out>] [--folded-demangled <out>] [--speedscope <out.json>] [--event <name>] [--remap FROM=TO[,FROM=TO]] [--check] [--perf <exe>] [--baseline <older profile of the same kind>]';
@@ -193,13 +194,7 @@ export async function runProfile(args: string[], io: CliIo): Promise<number> {
       ...p.report,
       root: p.root,
       findings: p.confirmations?.map(c => ({
-        code: c.finding.code,
-        file: path.relative(p.root, c.finding.range.file).split(path.sep).join('/'),
-        line: c.finding.range.line,
-        column: c.finding.range.column,
-        severity: c.severity,
-        staticSeverity: c.finding.severity,
-        confirmed: c.confirmed,
+        ...confirmedFindingJson(p.root, c),
         measure: c.measure,
         samples: c.samples,
         share: c.share,
