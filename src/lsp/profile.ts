@@ -9,7 +9,7 @@ import { hotLinesByView } from '../profile/hot-views';
 import { profileHoverMarkdown } from '../profile/hover-markdown';
 import { analyzeProfile, lineReader, type ProfileAnalysis } from '../profile/analyze';
 import { confirmFindings, type Confirmation } from '../profile/confirm';
-import { memoryCost, type HotLine } from '../profile/attribute';
+import { memoryCost, type Attribution, type HotLine } from '../profile/attribute';
 import { lineNote, lineShare, pct, topStacks } from '../profile/report';
 import type { ImportProgress } from '../profile/types';
 import type { Finding } from '../core/rules/types';
@@ -446,31 +446,24 @@ export class ProfileState {
         this.analysis.allFindings().filter(f => f.range.file.startsWith(h.folder.root + path.sep)),
       );
     }
-    const c = this.current;
-    if (!c) return [];
-    const mine = this.analysis
-      .allFindings()
-      .filter(f => f.range.file.startsWith(c.folder.root + path.sep));
-    return confirmFindings(
-      mine,
-      c.result.attribution,
-      c.folder.root,
-      lineReader(c.folder.root, c.folder.index),
-      { minShare: c.folder.editor.confirmMinShare },
-    );
+    return this.confirmedBy(this.current?.result.attribution);
   }
 
   /** The current findings confirmed against the baseline profile (their evidence lines there). */
   private baselineConfirmations(): Confirmation[] {
-    const b = this.baseline;
+    return this.baseline ? this.confirmedBy(this.baseline.result.attribution) : [];
+  }
+
+  /** The current profile's folder's findings, confirmed by the samples of `attribution`. */
+  private confirmedBy(attribution: Attribution | undefined): Confirmation[] {
     const c = this.current;
-    if (!b || !c) return [];
+    if (!c || !attribution) return [];
     const mine = this.analysis
       .allFindings()
       .filter(f => f.range.file.startsWith(c.folder.root + path.sep));
     return confirmFindings(
       mine,
-      b.result.attribution,
+      attribution,
       c.folder.root,
       lineReader(c.folder.root, c.folder.index),
       { minShare: c.folder.editor.confirmMinShare },
