@@ -255,15 +255,27 @@ function docToks(body: string, inner: boolean, ws: string): Tok[] {
     : [{ kind: 'punct', text: '#', ws }, group];
 }
 
+/** Character classes of `render`'s gluing rule, by char code (ASCII). */
+const WORD_CHAR = new Uint8Array(128);
+const OP_CHAR = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_\'"')
+  WORD_CHAR[c.charCodeAt(0)] = 1;
+for (const c of '-+*/%^!&|<>=.:') OP_CHAR[c.charCodeAt(0)] = 1;
+
 /** Source text of tokens, keeping the whitespace they were written with. */
 export function render(toks: readonly Tok[]): string {
   const parts: string[] = [];
+  // Two words (or a `'a` and a word, `#` and `[`) must stay apart, or be glued as written. The
+  // classes are tested by char code: four regexes per token were a tenth of rendering libc's
+  // `s! {}` expansions. (`\w` is ASCII-only, so a non-ASCII char is in neither class.)
   const put = (ws: string, text: string) => {
-    const last = parts.length ? parts[parts.length - 1] : '';
-    // Two words (or a `'a` and a word, `#` and `[`) must stay apart, or be glued as written.
-    if (!ws && last && /[\w'"]$/.test(last) && /^[\w'"]/.test(text)) ws = ' ';
-    else if (!ws && last && /[-+*/%^!&|<>=.:]$/.test(last) && /^[-+*/%^!&|<>=.:]/.test(text))
-      ws = ' ';
+    if (!ws && parts.length > 0) {
+      const last = parts[parts.length - 1];
+      const a = last.charCodeAt(last.length - 1);
+      const b = text.charCodeAt(0);
+      if (a < 128 && b < 128 && ((WORD_CHAR[a] && WORD_CHAR[b]) || (OP_CHAR[a] && OP_CHAR[b])))
+        ws = ' ';
+    }
     parts.push(ws, text);
   };
   const walk = (ts: readonly Tok[]) => {
@@ -630,7 +642,7 @@ function transcribe(
         if (v.kind !== 'leaf')
           throw new MacroError(`variable \`$${nx.text}\` is still repeating at this depth`);
         v.toks.forEach((x, j) => out.push(j === 0 ? { ...x, ws: t.ws || x.ws } : x));
-        budget.chars += render(v.toks).length;
+        budget.chars += renderedLength(v.toks);
         if (budget.chars > OUTPUT_CAP)
           throw new MacroError('macro expansion too large (over 4 MB)');
         continue;
@@ -650,7 +662,7 @@ function transcribe(
         k = j;
         const inner = nx.children!;
         let count: number | undefined;
-        for (const nm of bodyVars(inner)) {
+        for (const nm of bodyVarsOf(inner)) {
           const v = lookup(nm);
           if (v && v.kind === 'seq')
             count = count === undefined ? v.items.length : Math.min(count, v.items.length);
@@ -671,6 +683,24 @@ function transcribe(
     budget.chars += t.text.length + 1;
     if (budget.chars > OUTPUT_CAP) throw new MacroError('macro expansion too large (over 4 MB)');
   }
+}
+
+/**
+ * `render(toks).length`, for the output budget. A `tt` fragment is one token, whose rendering
+ * is its text (the leading whitespace is trimmed): rendering each of libc's `s! {}` field tokens
+ * only to count it was a fifth of transcribing.
+ */
+function renderedLength(toks: readonly Tok[]): number {
+  return toks.length === 1 && toks[0].kind !== 'group' ? toks[0].text.length : render(toks).length;
+}
+
+/** `bodyVars` of a repetition's body, computed once per body (it is transcribed per match). */
+const bodyVarsMemo = new WeakMap<Tok[], string[]>();
+
+function bodyVarsOf(toks: Tok[]): string[] {
+  let v = bodyVarsMemo.get(toks);
+  if (!v) bodyVarsMemo.set(toks, (v = bodyVars(toks)));
+  return v;
 }
 
 function bodyVars(toks: Tok[]): string[] {
