@@ -294,7 +294,7 @@ export function expandItemMacro(
   callEnd: number,
   ctx: Ctx,
   attrs: readonly Attribute[],
-  walk: (text: string, sub: Ctx) => void,
+  walk: (text: string, sub: Ctx, toks?: readonly Tok[]) => void,
   walkWrapped?: (prefix: readonly string[], sub: Ctx) => boolean,
 ): false | 'wrapped' | 'expanded' {
   const def = macroDef(ctx.base.file, name);
@@ -325,16 +325,16 @@ export function expandItemMacro(
     }
   }
   let text: string;
+  let expanded: Tok[];
   try {
     const budget = { chars: 0 };
     const toks = expandMacroTokens(def, tokenize(inner), { budget });
-    text = render(
-      stripFnBodies(
-        expandNestedCalls(toks, ctx.base.file, depth, budget, m =>
-          warn(ctx.out, { file: call.file, line: call.line, message: m }),
-        ),
+    expanded = stripFnBodies(
+      expandNestedCalls(toks, ctx.base.file, depth, budget, m =>
+        warn(ctx.out, { file: call.file, line: call.line, message: m }),
       ),
     );
+    text = render(expanded);
   } catch (e) {
     if (!(e instanceof MacroError)) throw e;
     if (/too many steps|too large/.test(e.message)) {
@@ -356,9 +356,40 @@ export function expandItemMacro(
     depth: ctx.depth + 1,
     expandDepth: depth,
   };
-  walk(text, sub);
+  walk(text, sub, expanded);
   merge(sub, ctx, attrs, call);
   return 'expanded';
+}
+
+const isPunct = (t: Tok | undefined, text: string): boolean =>
+  !!t && t.kind === 'punct' && t.text === text;
+
+/**
+ * An expansion made only of `#[attr]* const _: T = value;` items, split into each item's
+ * attribute texts and its `const .. ;` text, as rendered (what the parsed expansion's attribute
+ * and const nodes span). Undefined for anything else, or for an empty expansion.
+ */
+export function constUnderscoreParts(
+  toks: readonly Tok[],
+): { attrs: string[]; text: string }[] | undefined {
+  const out: { attrs: string[]; text: string }[] = [];
+  for (let k = 0; k < toks.length;) {
+    const attrs: string[] = [];
+    while (isPunct(toks[k], '#') && toks[k + 1]?.kind === 'group' && toks[k + 1].open === '[') {
+      attrs.push(render(toks.slice(k, k + 2)));
+      k += 2;
+    }
+    const [c, u, colon] = [toks[k], toks[k + 1], toks[k + 2]];
+    if (c?.kind !== 'ident' || c.text !== 'const' || u?.kind !== 'ident' || u.text !== '_')
+      return undefined;
+    if (!isPunct(colon, ':')) return undefined;
+    let j = k + 3;
+    while (j < toks.length && !isPunct(toks[j], ';')) j++;
+    if (j === toks.length) return undefined;
+    out.push({ attrs, text: render(toks.slice(k, j + 1)) });
+    k = j + 1;
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 /**
