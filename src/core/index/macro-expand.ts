@@ -131,27 +131,12 @@ export function expandTypeMacroText(
   dollarCrate?: string,
 ): string | undefined {
   if (!text.includes('!')) return undefined;
-  let toks: Tok[];
-  try {
-    toks = tokenize(text);
-  } catch {
-    return undefined;
-  }
-  const n = toks.length;
-  if (
-    n < 3 ||
-    toks[n - 1].kind !== 'group' ||
-    toks[n - 2].text !== '!' ||
-    toks[n - 3].kind !== 'ident'
-  )
-    return undefined;
-  // Only a path may precede the `!`: `a::b::m!(..)` (the macro is looked up by its last name).
-  for (let k = 0; k < n - 3; k++)
-    if (!(toks[k].kind === 'ident' || toks[k].text === '::')) return undefined;
-  const def = macroDef(file, toks[n - 3].text);
+  const call = macroCall(text);
+  if (!call?.endsInName) return undefined;
+  const def = macroDef(file, call.path[call.path.length - 1]);
   if (!def) return undefined;
   try {
-    return expandMacro(def, toks[n - 1].children!, { dollarCrate });
+    return expandMacro(def, call.args, { dollarCrate });
   } catch (e) {
     if (e instanceof MacroError) return undefined;
     throw e;
@@ -160,6 +145,15 @@ export function expandTypeMacroText(
 
 /** The path written before the `!` of a macro call's text (`syn::Token![,]` -> [syn, Token]). */
 export function macroCallPath(text: string): string[] | undefined {
+  return macroCall(text)?.path;
+}
+
+/**
+ * A macro call's text, `a::b::m!(..)`: the names of the path before the `!` (only names and
+ * `::` may precede it), whether the token before the `!` is a name, and the tokens inside the
+ * delimiters. Undefined for any other text.
+ */
+function macroCall(text: string): { path: string[]; endsInName: boolean; args: Tok[] } | undefined {
   let toks: Tok[];
   try {
     toks = tokenize(text);
@@ -168,12 +162,13 @@ export function macroCallPath(text: string): string[] | undefined {
   }
   const n = toks.length;
   if (n < 3 || toks[n - 1].kind !== 'group' || toks[n - 2].text !== '!') return undefined;
-  const out: string[] = [];
+  const path: string[] = [];
   for (let k = 0; k < n - 2; k++) {
-    if (toks[k].kind === 'ident') out.push(toks[k].text);
+    if (toks[k].kind === 'ident') path.push(toks[k].text);
     else if (toks[k].text !== '::') return undefined;
   }
-  return out.length ? out : undefined;
+  if (path.length === 0) return undefined;
+  return { path, endsInName: toks[n - 3].kind === 'ident', args: toks[n - 1].children! };
 }
 
 /** Forget cached definitions (tests, or after files of a package changed on disk). */
