@@ -21,6 +21,7 @@ import {
   stripFnBodies,
   Tok,
   tokenize,
+  withWs,
 } from './macro-rules';
 import { lineStarts, spanAt } from './syntax';
 
@@ -256,7 +257,7 @@ function wrapperAttrs(def: MacroDef): string[] | undefined {
           g?.kind === 'group' &&
           g.open === '[' &&
           !hasDollar(g.children!);
-        if (ok) attrs.push(render([{ ...ch[k], ws: '' }, g]));
+        if (ok) attrs.push(render([withWs(ch[k], ''), g]));
       }
       if (ok) w = attrs;
     }
