@@ -80,6 +80,27 @@ function readLock(file: string): Map<string, LockPackage[]> {
   return out;
 }
 
+/** A resolved package with no dependencies yet (the lockfile and cargo metadata paths fill them). */
+export function newPackage(
+  dir: string,
+  manifest: Manifest,
+  workspace: boolean,
+  features: Set<string>,
+  buildCfgs: Map<string, 'yes' | 'maybe'>,
+): ResolvedPackage {
+  return {
+    id: dir,
+    name: manifest.name,
+    version: manifest.version,
+    manifest,
+    workspace,
+    features,
+    deps: new Map(),
+    devDeps: new Map(),
+    buildCfgs,
+  };
+}
+
 export function resolveGraph(
   rootDirs: string[],
   target: CfgTarget,
@@ -98,19 +119,9 @@ export function resolveGraph(
     let p = packages.get(dir);
     if (!p) {
       const manifest = readManifest(dir);
-      // Filled once the features are final (a build script may test `cfg!(feature = "..")`).
-      const buildCfgs = new Map<string, 'yes' | 'maybe'>();
-      p = {
-        id: dir,
-        name: manifest.name,
-        version: manifest.version,
-        manifest,
-        workspace,
-        features: new Set(),
-        deps: new Map(),
-        devDeps: new Map(),
-        buildCfgs,
-      };
+      // Features and build-script cfgs are filled once the features are final (a build script
+      // may test `cfg!(feature = "..")`).
+      p = newPackage(dir, manifest, workspace, new Set(), new Map());
       packages.set(dir, p);
     }
     return p;

@@ -9,7 +9,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cfgTarget, type CfgTarget } from './cfg';
 import { buildScriptCfgs } from './build-script';
-import { resolveGraph, type CrateGraph, type FeatureRequest, type ResolvedPackage } from './graph';
+import {
+  newPackage,
+  resolveGraph,
+  type CrateGraph,
+  type FeatureRequest,
+  type ResolvedPackage,
+} from './graph';
 import { readManifest } from './manifest';
 
 export interface GraphOptions extends FeatureRequest {
@@ -100,17 +106,7 @@ function fromMetadata(meta: Meta, rootDirs: string[], target: CfgTarget): CrateG
         buildCfgs = new Map([['*', 'maybe']]);
       }
     }
-    const p: ResolvedPackage = {
-      id: dir,
-      name: manifest.name,
-      version: manifest.version,
-      manifest,
-      workspace: members.has(node.id),
-      features: new Set(node.features),
-      deps: new Map(),
-      devDeps: new Map(),
-      buildCfgs,
-    };
+    const p = newPackage(dir, manifest, members.has(node.id), new Set(node.features), buildCfgs);
     for (const d of node.deps) {
       const to = dirOf.get(d.pkg)!;
       if (d.dep_kinds.some(k => k.kind === null)) p.deps.set(d.name, to);

@@ -25,7 +25,8 @@ import type {
 } from '../model';
 import { attributeFromText, reprOf, spanAt, type SpanBase } from './syntax';
 import { newExtractResult, skippedItem } from './extract-types';
-import { expandItemMacro } from './macro-expand';
+import { constUnderscoreParts, expandItemMacro } from './macro-expand';
+import type { Tok } from './macro-rules';
 import { extractItemsTreeCtx, inheritCfg } from './extract-tree';
 import {
   bitflagsItems,
@@ -303,19 +304,9 @@ function visitFast(
     }
     case 'const_item':
     case 'static_item': {
-      const k = parseConstText(src.slice(s, e));
-      if (!k) return false;
-      const name = k.name.text;
-      out.items.push({
-        ...common(ctx, s, e, at(k.name), attrs, docs),
-        kind: kind === 'const_item' ? 'const' : 'static',
-        name,
-        path: `${ctx.module}::${name}`,
-        generics: [],
-        type: k.type,
-        value: k.value,
-      } satisfies ConstItem);
-      return true;
+      const k = constItem(ctx, s, e, kind === 'const_item' ? 'const' : 'static', attrs, docs);
+      if (k) out.items.push(k);
+      return !!k;
     }
     case 'impl_item':
       return implFast(c, s, e, ctx, attrs, docs);
@@ -346,6 +337,52 @@ function visitFast(
       // extern crate, macro_rules!: rare, read from the tree.
       return kind !== 'extern_crate_declaration' && kind !== 'macro_definition';
   }
+}
+
+/** A const or static item from its text at [s, e) of `ctx.src`; undefined when unreadable. */
+function constItem(
+  ctx: Ctx,
+  s: number,
+  e: number,
+  kind: 'const' | 'static',
+  attrs: Attribute[],
+  docs: string | undefined,
+): ConstItem | undefined {
+  const k = parseConstText(ctx.src.slice(s, e));
+  if (!k) return undefined;
+  const name = k.name.text;
+  return {
+    ...common(ctx, s, e, { s: s + k.name.s, e: s + k.name.e }, attrs, docs),
+    kind,
+    name,
+    path: `${ctx.module}::${name}`,
+    generics: [],
+    type: k.type,
+    value: k.value,
+  };
+}
+
+/**
+ * The items of an expansion made only of `const _: T = value;` items (tokio's 420
+ * `async_assert_fn!`/`assert_value!` checks in tests/async_send_sync.rs), read from each item's
+ * rendered tokens without parsing the expansion: the same items the parsed text gives (the
+ * fast path reads a const from its text alone), their spans later pointed at the call. False,
+ * with nothing added, for any other expansion.
+ */
+function constUnderscoreItems(toks: readonly Tok[], ctx: Ctx): boolean {
+  const parts = constUnderscoreParts(toks);
+  if (!parts) return false;
+  const items: ConstItem[] = [];
+  for (const p of parts) {
+    const at = spanAt(ctx.base, 0, 0);
+    const attrs = p.attrs.map(t => attributeFromText(t, at)).filter((x): x is Attribute => !!x);
+    const k = constItem({ ...ctx, src: p.text }, 0, p.text.length, 'const', attrs, undefined);
+    if (!k) return false;
+    items.push(k);
+  }
+  ctx.out.items.push(...items);
+  extractStats.fast += items.length;
+  return true;
 }
 
 /** The body (`declaration_list`) of the item under the cursor: its start, or -1. */
@@ -595,7 +632,8 @@ function macroFast(s: number, e: number, ctx: Ctx, attrs: Attribute[]): boolean 
     let last = e;
     while (last > s && /\s|;/.test(ctx.src[last - 1])) last--;
     const inner = ctx.src.slice(s + m[0].length + 1, last - 1);
-    const walk = (text: string, sub: Ctx) => {
+    const walk = (text: string, sub: Ctx, toks?: readonly Tok[]) => {
+      if (toks && constUnderscoreItems(toks, sub)) return;
       const root = parseFragment(text).rootNode;
       if (root.hasError) extractItemsTreeCtx(root, sub);
       else walkList(root.walk(), sub);

@@ -21,6 +21,7 @@ import {
   stripFnBodies,
   Tok,
   tokenize,
+  withWs,
 } from './macro-rules';
 import { lineStarts, spanAt } from './syntax';
 
@@ -131,27 +132,12 @@ export function expandTypeMacroText(
   dollarCrate?: string,
 ): string | undefined {
   if (!text.includes('!')) return undefined;
-  let toks: Tok[];
-  try {
-    toks = tokenize(text);
-  } catch {
-    return undefined;
-  }
-  const n = toks.length;
-  if (
-    n < 3 ||
-    toks[n - 1].kind !== 'group' ||
-    toks[n - 2].text !== '!' ||
-    toks[n - 3].kind !== 'ident'
-  )
-    return undefined;
-  // Only a path may precede the `!`: `a::b::m!(..)` (the macro is looked up by its last name).
-  for (let k = 0; k < n - 3; k++)
-    if (!(toks[k].kind === 'ident' || toks[k].text === '::')) return undefined;
-  const def = macroDef(file, toks[n - 3].text);
+  const call = macroCall(text);
+  if (!call?.endsInName) return undefined;
+  const def = macroDef(file, call.path[call.path.length - 1]);
   if (!def) return undefined;
   try {
-    return expandMacro(def, toks[n - 1].children!, { dollarCrate });
+    return expandMacro(def, call.args, { dollarCrate });
   } catch (e) {
     if (e instanceof MacroError) return undefined;
     throw e;
@@ -160,6 +146,15 @@ export function expandTypeMacroText(
 
 /** The path written before the `!` of a macro call's text (`syn::Token![,]` -> [syn, Token]). */
 export function macroCallPath(text: string): string[] | undefined {
+  return macroCall(text)?.path;
+}
+
+/**
+ * A macro call's text, `a::b::m!(..)`: the names of the path before the `!` (only names and
+ * `::` may precede it), whether the token before the `!` is a name, and the tokens inside the
+ * delimiters. Undefined for any other text.
+ */
+function macroCall(text: string): { path: string[]; endsInName: boolean; args: Tok[] } | undefined {
   let toks: Tok[];
   try {
     toks = tokenize(text);
@@ -168,12 +163,13 @@ export function macroCallPath(text: string): string[] | undefined {
   }
   const n = toks.length;
   if (n < 3 || toks[n - 1].kind !== 'group' || toks[n - 2].text !== '!') return undefined;
-  const out: string[] = [];
+  const path: string[] = [];
   for (let k = 0; k < n - 2; k++) {
-    if (toks[k].kind === 'ident') out.push(toks[k].text);
+    if (toks[k].kind === 'ident') path.push(toks[k].text);
     else if (toks[k].text !== '::') return undefined;
   }
-  return out.length ? out : undefined;
+  if (path.length === 0) return undefined;
+  return { path, endsInName: toks[n - 3].kind === 'ident', args: toks[n - 1].children! };
 }
 
 /** Forget cached definitions (tests, or after files of a package changed on disk). */
@@ -261,7 +257,7 @@ function wrapperAttrs(def: MacroDef): string[] | undefined {
           g?.kind === 'group' &&
           g.open === '[' &&
           !hasDollar(g.children!);
-        if (ok) attrs.push(render([{ ...ch[k], ws: '' }, g]));
+        if (ok) attrs.push(render([withWs(ch[k], ''), g]));
       }
       if (ok) w = attrs;
     }
@@ -294,7 +290,7 @@ export function expandItemMacro(
   callEnd: number,
   ctx: Ctx,
   attrs: readonly Attribute[],
-  walk: (text: string, sub: Ctx) => void,
+  walk: (text: string, sub: Ctx, toks?: readonly Tok[]) => void,
   walkWrapped?: (prefix: readonly string[], sub: Ctx) => boolean,
 ): false | 'wrapped' | 'expanded' {
   const def = macroDef(ctx.base.file, name);
@@ -325,16 +321,16 @@ export function expandItemMacro(
     }
   }
   let text: string;
+  let expanded: Tok[];
   try {
     const budget = { chars: 0 };
     const toks = expandMacroTokens(def, tokenize(inner), { budget });
-    text = render(
-      stripFnBodies(
-        expandNestedCalls(toks, ctx.base.file, depth, budget, m =>
-          warn(ctx.out, { file: call.file, line: call.line, message: m }),
-        ),
+    expanded = stripFnBodies(
+      expandNestedCalls(toks, ctx.base.file, depth, budget, m =>
+        warn(ctx.out, { file: call.file, line: call.line, message: m }),
       ),
     );
+    text = render(expanded);
   } catch (e) {
     if (!(e instanceof MacroError)) throw e;
     if (/too many steps|too large/.test(e.message)) {
@@ -356,9 +352,40 @@ export function expandItemMacro(
     depth: ctx.depth + 1,
     expandDepth: depth,
   };
-  walk(text, sub);
+  walk(text, sub, expanded);
   merge(sub, ctx, attrs, call);
   return 'expanded';
+}
+
+const isPunct = (t: Tok | undefined, text: string): boolean =>
+  !!t && t.kind === 'punct' && t.text === text;
+
+/**
+ * An expansion made only of `#[attr]* const _: T = value;` items, split into each item's
+ * attribute texts and its `const .. ;` text, as rendered (what the parsed expansion's attribute
+ * and const nodes span). Undefined for anything else, or for an empty expansion.
+ */
+export function constUnderscoreParts(
+  toks: readonly Tok[],
+): { attrs: string[]; text: string }[] | undefined {
+  const out: { attrs: string[]; text: string }[] = [];
+  for (let k = 0; k < toks.length;) {
+    const attrs: string[] = [];
+    while (isPunct(toks[k], '#') && toks[k + 1]?.kind === 'group' && toks[k + 1].open === '[') {
+      attrs.push(render(toks.slice(k, k + 2)));
+      k += 2;
+    }
+    const [c, u, colon] = [toks[k], toks[k + 1], toks[k + 2]];
+    if (c?.kind !== 'ident' || c.text !== 'const' || u?.kind !== 'ident' || u.text !== '_')
+      return undefined;
+    if (!isPunct(colon, ':')) return undefined;
+    let j = k + 3;
+    while (j < toks.length && !isPunct(toks[j], ';')) j++;
+    if (j === toks.length) return undefined;
+    out.push({ attrs, text: render(toks.slice(k, j + 1)) });
+    k = j + 1;
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 /**

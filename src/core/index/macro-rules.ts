@@ -73,11 +73,51 @@ const isIdentPart = (s: string, i: number): boolean => {
 
 export class MacroError extends Error {}
 
+/**
+ * A token. Every token is made here, with all seven fields in one order, so that all have one
+ * V8 map: tokens made by literals and spreads with different fields were "wrong map" deopts of
+ * the transcriber and `stripFnBodies`, re-optimised six times each in a cold tokio run.
+ */
+export function tok(
+  kind: Tok['kind'],
+  text: string,
+  ws: string,
+  open?: string,
+  close?: string,
+  children?: Tok[],
+  closeWs?: string,
+): Tok {
+  return { kind, text, ws, open, close, children, closeWs };
+}
+
+/** A copy of `t` written after whitespace `ws`. */
+export function withWs(t: Tok, ws: string): Tok {
+  return tok(t.kind, t.text, ws, t.open, t.close, t.children, t.closeWs);
+}
+
+/** A copy of group `t` with other children. */
+function withChildren(t: Tok, children: Tok[], closeWs: string | undefined): Tok {
+  return tok(t.kind, t.text, t.ws, t.open, t.close, children, closeWs);
+}
+
 /** Tokenises Rust source into token trees (doc comments become `#[doc = "..."]`). */
 export function tokenize(src: string): Tok[] {
-  let i = 0;
+  return readList(src, { i: 0 }, undefined).toks;
+}
+
+/**
+ * The tokens from `pos.i` up to `close` (or the end), leaving `pos.i` after it. A module-level
+ * function, not a closure made per `tokenize` call: V8 optimised each new closure again (five
+ * TurboFan compiles of this, the largest function of the expander, in a cold tokio run).
+ */
+function readList(
+  src: string,
+  pos: { i: number },
+  close: string | undefined,
+): { toks: Tok[]; ws: string } {
+  let i = pos.i;
   const n = src.length;
-  const readList = (close: string | undefined): { toks: Tok[]; ws: string } => {
+  {
     const toks: Tok[] = [];
     for (;;) {
       const wsStart = i;
@@ -122,26 +162,20 @@ export function tokenize(src: string): Tok[] {
           : src.slice(wsStart, commentAt) + ' ';
       if (i >= n) {
         if (close) throw new MacroError(`unclosed delimiter, expected \`${close}\``);
+        pos.i = i;
         return { toks, ws };
       }
       const c = src[i];
       if (c === ')' || c === ']' || c === '}') {
         if (c !== close) throw new MacroError(`unexpected \`${c}\``);
-        i++;
+        pos.i = i + 1;
         return { toks, ws };
       }
       if (OPEN[c]) {
-        i++;
-        const inner = readList(OPEN[c]);
-        toks.push({
-          kind: 'group',
-          text: c,
-          ws,
-          open: c,
-          close: OPEN[c],
-          children: inner.toks,
-          closeWs: inner.ws,
-        });
+        pos.i = i + 1;
+        const inner = readList(src, pos, OPEN[c]);
+        i = pos.i;
+        toks.push(tok('group', c, ws, c, OPEN[c], inner.toks, inner.ws));
         continue;
       }
       // Doc comments: `///`, `//!`, `/** */`, `/*! */`.
@@ -168,7 +202,7 @@ export function tokenize(src: string): Tok[] {
       if (raw) {
         const end = src.indexOf(`"${raw[1]}`, i + raw[0].length);
         i = end < 0 ? n : end + 1 + raw[1].length;
-        toks.push({ kind: 'literal', text: src.slice(start, i), ws });
+        toks.push(tok('literal', src.slice(start, i), ws));
         continue;
       }
       if (c === '"' || ((c === 'b' || c === 'c') && src[i + 1] === '"')) {
@@ -176,7 +210,7 @@ export function tokenize(src: string): Tok[] {
         while (i < n && src[i] !== '"') i += src[i] === '\\' ? 2 : 1;
         i++;
         i = suffix(src, i);
-        toks.push({ kind: 'literal', text: src.slice(start, i), ws });
+        toks.push(tok('literal', src.slice(start, i), ws));
         continue;
       }
       if (c === "'" || (c === 'b' && src[i + 1] === "'")) {
@@ -185,7 +219,7 @@ export function tokenize(src: string): Tok[] {
           i = q + 1;
           while (i < n && src[i] !== "'") i += src[i] === '\\' ? 2 : 1;
           i++;
-          toks.push({ kind: 'literal', text: src.slice(start, i), ws });
+          toks.push(tok('literal', src.slice(start, i), ws));
           continue;
         }
         // A char like 'é' (one code point, maybe two UTF-16 units).
@@ -193,12 +227,12 @@ export function tokenize(src: string): Tok[] {
         const w = cp !== undefined && cp > 0xffff ? 2 : 1;
         if (src[q + 1 + w] === "'") {
           i = q + 2 + w;
-          toks.push({ kind: 'literal', text: src.slice(start, i), ws });
+          toks.push(tok('literal', src.slice(start, i), ws));
           continue;
         }
         i = q + 1;
         while (i < n && isIdentPart(src, i)) i++;
-        toks.push({ kind: 'lifetime', text: src.slice(start, i), ws });
+        toks.push(tok('lifetime', src.slice(start, i), ws));
         continue;
       }
       const code = src.charCodeAt(i);
@@ -215,23 +249,22 @@ export function tokenize(src: string): Tok[] {
               !/^0x/i.test(src.slice(start, i))))
         )
           i++;
-        toks.push({ kind: 'literal', text: src.slice(start, i), ws });
+        toks.push(tok('literal', src.slice(start, i), ws));
         continue;
       }
       if (isIdentStart(src, i) || (c === 'r' && src[i + 1] === '#')) {
         if (c === 'r' && src[i + 1] === '#') i += 2;
         i++;
         while (i < n && isIdentPart(src, i)) i++;
-        toks.push({ kind: 'ident', text: src.slice(start, i), ws });
+        toks.push(tok('ident', src.slice(start, i), ws));
         continue;
       }
       const p = PUNCTS_BY_FIRST.get(c)?.find(q => src.startsWith(q, i));
       const text = p ?? c;
       i += text.length;
-      toks.push({ kind: 'punct', text, ws });
+      toks.push(tok('punct', text, ws));
     }
-  };
-  return readList(undefined).toks;
+  }
 }
 
 function suffix(src: string, i: number): number {
@@ -240,30 +273,35 @@ function suffix(src: string, i: number): number {
 }
 
 function docToks(body: string, inner: boolean, ws: string): Tok[] {
-  const lit: Tok = { kind: 'literal', text: JSON.stringify(body), ws: ' ' };
-  const group: Tok = {
-    kind: 'group',
-    text: '[',
-    ws: '',
-    open: '[',
-    close: ']',
-    children: [{ kind: 'ident', text: 'doc', ws: '' }, { kind: 'punct', text: '=', ws: ' ' }, lit],
-    closeWs: '',
-  };
+  const lit = tok('literal', JSON.stringify(body), ' ');
+  const children = [tok('ident', 'doc', ''), tok('punct', '=', ' '), lit];
+  const group = tok('group', '[', '', '[', ']', children, '');
   return inner
-    ? [{ kind: 'punct', text: '#', ws }, { kind: 'punct', text: '!', ws: '' }, group]
-    : [{ kind: 'punct', text: '#', ws }, group];
+    ? [tok('punct', '#', ws), tok('punct', '!', ''), group]
+    : [tok('punct', '#', ws), group];
 }
+
+/** Character classes of `render`'s gluing rule, by char code (ASCII). */
+const WORD_CHAR = new Uint8Array(128);
+const OP_CHAR = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_\'"')
+  WORD_CHAR[c.charCodeAt(0)] = 1;
+for (const c of '-+*/%^!&|<>=.:') OP_CHAR[c.charCodeAt(0)] = 1;
 
 /** Source text of tokens, keeping the whitespace they were written with. */
 export function render(toks: readonly Tok[]): string {
   const parts: string[] = [];
+  // Two words (or a `'a` and a word, `#` and `[`) must stay apart, or be glued as written. The
+  // classes are tested by char code: four regexes per token were a tenth of rendering libc's
+  // `s! {}` expansions. (`\w` is ASCII-only, so a non-ASCII char is in neither class.)
   const put = (ws: string, text: string) => {
-    const last = parts.length ? parts[parts.length - 1] : '';
-    // Two words (or a `'a` and a word, `#` and `[`) must stay apart, or be glued as written.
-    if (!ws && last && /[\w'"]$/.test(last) && /^[\w'"]/.test(text)) ws = ' ';
-    else if (!ws && last && /[-+*/%^!&|<>=.:]$/.test(last) && /^[-+*/%^!&|<>=.:]/.test(text))
-      ws = ' ';
+    if (!ws && parts.length > 0) {
+      const last = parts[parts.length - 1];
+      const a = last.charCodeAt(last.length - 1);
+      const b = text.charCodeAt(0);
+      if (a < 128 && b < 128 && ((WORD_CHAR[a] && WORD_CHAR[b]) || (OP_CHAR[a] && OP_CHAR[b])))
+        ws = ' ';
+    }
     parts.push(ws, text);
   };
   const walk = (ts: readonly Tok[]) => {
@@ -619,18 +657,18 @@ function transcribe(
       if (nx.kind === 'ident') {
         k++;
         if (nx.text === 'crate') {
-          out.push({ kind: 'ident', text: budget.crate ?? 'crate', ws: t.ws });
+          out.push(tok('ident', budget.crate ?? 'crate', t.ws));
           continue;
         }
         const v = lookup(nx.text);
         if (!v) {
-          out.push({ ...t }, { ...nx });
+          out.push(withWs(t, t.ws), withWs(nx, nx.ws));
           continue;
         }
         if (v.kind !== 'leaf')
           throw new MacroError(`variable \`$${nx.text}\` is still repeating at this depth`);
-        v.toks.forEach((x, j) => out.push(j === 0 ? { ...x, ws: t.ws || x.ws } : x));
-        budget.chars += render(v.toks).length;
+        v.toks.forEach((x, j) => out.push(j === 0 ? withWs(x, t.ws || x.ws) : x));
+        budget.chars += renderedLength(v.toks);
         if (budget.chars > OUTPUT_CAP)
           throw new MacroError('macro expansion too large (over 4 MB)');
         continue;
@@ -644,20 +682,20 @@ function transcribe(
           sep = body[j++];
         if (!isOp(body[j])) {
           // `$( ... )` without an operator: plain tokens.
-          out.push({ ...t });
+          out.push(withWs(t, t.ws));
           continue;
         }
         k = j;
         const inner = nx.children!;
         let count: number | undefined;
-        for (const nm of bodyVars(inner)) {
+        for (const nm of bodyVarsOf(inner)) {
           const v = lookup(nm);
           if (v && v.kind === 'seq')
             count = count === undefined ? v.items.length : Math.min(count, v.items.length);
         }
         if (count === undefined) throw new MacroError('repetition without a repeating variable');
         for (let r = 0; r < count; r++) {
-          if (r > 0 && sep) out.push({ ...sep });
+          if (r > 0 && sep) out.push(withWs(sep, sep.ws));
           transcribe(inner, b, [...idx, r], out, budget);
         }
         continue;
@@ -666,11 +704,29 @@ function transcribe(
     if (t.kind === 'group') {
       const children: Tok[] = [];
       transcribe(t.children!, b, idx, children, budget);
-      out.push({ ...t, children });
+      out.push(tok('group', t.text, t.ws, t.open, t.close, children, t.closeWs));
     } else out.push(t);
     budget.chars += t.text.length + 1;
     if (budget.chars > OUTPUT_CAP) throw new MacroError('macro expansion too large (over 4 MB)');
   }
+}
+
+/**
+ * `render(toks).length`, for the output budget. A `tt` fragment is one token, whose rendering
+ * is its text (the leading whitespace is trimmed): rendering each of libc's `s! {}` field tokens
+ * only to count it was a fifth of transcribing.
+ */
+function renderedLength(toks: readonly Tok[]): number {
+  return toks.length === 1 && toks[0].kind !== 'group' ? toks[0].text.length : render(toks).length;
+}
+
+/** `bodyVars` of a repetition's body, computed once per body (it is transcribed per match). */
+const bodyVarsMemo = new WeakMap<Tok[], string[]>();
+
+function bodyVarsOf(toks: Tok[]): string[] {
+  let v = bodyVarsMemo.get(toks);
+  if (!v) bodyVarsMemo.set(toks, (v = bodyVars(toks)));
+  return v;
 }
 
 function bodyVars(toks: Tok[]): string[] {
@@ -750,16 +806,16 @@ export function stripFnBodies(toks: readonly Tok[]): Tok[] {
       for (let x = k; x < j; x++)
         out.push(
           toks[x].kind === 'group'
-            ? { ...toks[x], children: stripFnBodies(toks[x].children!) }
+            ? withChildren(toks[x], stripFnBodies(toks[x].children!), toks[x].closeWs)
             : toks[x],
         );
       if (j < toks.length && toks[j].kind === 'group') {
-        out.push({ ...toks[j], children: [], closeWs: '' });
+        out.push(withChildren(toks[j], [], ''));
         k = j;
       } else k = j - 1;
       continue;
     }
-    out.push(t.kind === 'group' ? { ...t, children: stripFnBodies(t.children!) } : t);
+    out.push(t.kind === 'group' ? withChildren(t, stripFnBodies(t.children!), t.closeWs) : t);
   }
   return out;
 }
