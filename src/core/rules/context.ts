@@ -28,6 +28,11 @@ export interface RuleContext {
   localMacros?: Set<string>;
   /** Fns whose findings would be dropped anyway (test code with `testCode: off`): not scanned. */
   skipFn?: (fn: FnItem) => boolean;
+  /**
+   * Whether findings anywhere in lines `line`..`endLine` of `file` would be dropped (test code
+   * with `testCode: off`): an async body there need not be sized for its own findings.
+   */
+  skipLines?: (file: string, line: number, endLine: number) => boolean;
 }
 
 export interface FileLines {
