@@ -116,8 +116,15 @@ export class FutureAnalyzer {
     readonly engine: LayoutEngine,
   ) {}
 
-  /** Every future defined in `files` (all indexed files when omitted), largest first. */
-  all(files?: string[]): FutureInfo[] {
+  /**
+   * Every future defined in `files` (all indexed files when omitted), largest first. `skip`
+   * leaves out the bodies it names by their file offsets (a rule whose findings there would be
+   * dropped); what a kept body awaits is still sized through them.
+   */
+  all(
+    files?: string[],
+    skip?: (file: string, start: number, end: number) => boolean,
+  ): FutureInfo[] {
     const out: FutureInfo[] = [];
     for (const file of files ?? this.index.fileNames()) {
       const text = this.index.fileText(file);
@@ -134,11 +141,13 @@ export class FutureAnalyzer {
         if (!n || seen.has(n.startIndex)) continue;
         if (n.type === 'function_item' ? !this.isAsyncFn(n) : !isCoroutineNode(n)) continue;
         seen.add(n.startIndex);
+        if (skip?.(file, n.startIndex, n.endIndex)) continue;
         const f = this.ofNode(file, n);
         if (f) out.push(f);
       }
       for (const i of this.index.itemsInFile(file)) {
         if (i.kind !== 'fn' || !i.viaMacro || !i.isAsync || !i.hasBody) continue;
+        if (skip?.(file, i.span.startOffset, i.span.endOffset)) continue;
         const f = this.ofFn(i);
         if (f) out.push(f);
       }
@@ -151,7 +160,10 @@ export class FutureAnalyzer {
    * whose single argument is a future sized from its definition (a closure, as given to
    * `std::thread::spawn`, is no future and is left out; so is an argument already boxed).
    */
-  spawnSites(file: string): SpawnSite[] {
+  spawnSites(
+    file: string,
+    skip?: (file: string, start: number, end: number) => boolean,
+  ): SpawnSite[] {
     const text = this.index.fileText(file);
     if (!text || !text.includes('spawn')) return [];
     const tree = this.treeOf(file);
@@ -185,6 +197,7 @@ export class FutureAnalyzer {
       if (args.length !== 1) continue;
       const arg = args[0];
       if (/^Box::pin\s*\(/.test(textOf(arg))) continue;
+      if (skip?.(file, arg.startIndex, arg.startIndex)) continue;
       const outer = this.outerScan(file, arg);
       if (!outer) continue;
       const fut = this.futureOf({ ...outer.ctx, depth: 0 }, arg, 0);

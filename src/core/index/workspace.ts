@@ -1040,22 +1040,33 @@ function contains(
   return true;
 }
 
+/**
+ * An item without its positions, keys in sorted order: the fast text extractor and the tree
+ * extractor (which takes over for an impl with a parse error, e.g. tokio's worker.rs while
+ * `let` is typed in a fn body) build equal items with their keys in different orders, and an
+ * order-sensitive signature reported 6 items changed: every scope rebuilt, every memoised
+ * layout dropped and 182 files queued for a re-check per such keystroke.
+ */
 function signature(i: Item): string {
-  return JSON.stringify(i, (k, v) =>
-    k === 'span' ||
-    k === 'nameSpan' ||
-    k === 'signatureSpan' ||
-    k === 'startOffset' ||
-    k === 'endOffset' ||
-    k === 'line' ||
-    k === 'column' ||
-    k === 'endLine' ||
-    k === 'endColumn'
-      ? undefined
-      : typeof v === 'bigint'
-        ? String(v)
-        : v,
-  );
+  return JSON.stringify(i, (k, v) => {
+    if (
+      k === 'span' ||
+      k === 'nameSpan' ||
+      k === 'signatureSpan' ||
+      k === 'startOffset' ||
+      k === 'endOffset' ||
+      k === 'line' ||
+      k === 'column' ||
+      k === 'endLine' ||
+      k === 'endColumn'
+    )
+      return undefined;
+    if (typeof v === 'bigint') return String(v);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(v).sort()) sorted[key] = (v as Record<string, unknown>)[key];
+    return sorted;
+  });
 }
 
 /** Item signatures by `path#kind`, kept on the entry: the next edit of the file compares against them. */

@@ -13,6 +13,7 @@ import {
   isAllowed,
   rangeOf,
   wanted,
+  wantedItems,
   type RuleContext,
   type RuleModule,
 } from './context';
@@ -155,7 +156,7 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
     return m;
   };
   // Struct fields of type Rc<String> and friends.
-  for (const item of ctx.index.items) {
+  for (const item of wantedItems(ctx)) {
     if (!wanted(ctx, item.span.file)) continue;
     if (
       item.kind === 'struct' &&

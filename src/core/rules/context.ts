@@ -28,6 +28,13 @@ export interface RuleContext {
   localMacros?: Set<string>;
   /** Fns whose findings would be dropped anyway (test code with `testCode: off`): not scanned. */
   skipFn?: (fn: FnItem) => boolean;
+  /**
+   * Whether findings anywhere in lines `line`..`endLine` of `file` would be dropped (test code
+   * with `testCode: off`): an async body there need not be sized for its own findings.
+   */
+  skipLines?: (file: string, line: number, endLine: number) => boolean;
+  /** `wantedItems`, computed once per run. */
+  wantedItems?: Item[];
 }
 
 export interface FileLines {
@@ -182,6 +189,24 @@ export function isAllowed(ctx: RuleContext, item: Item, code: RuleCode, owner?: 
 
 export function wanted(ctx: RuleContext, file: string): boolean {
   return !ctx.files || ctx.files.has(file);
+}
+
+/**
+ * The items located in the files the run reports on, in `index.items` order: every item when
+ * all files are checked, else the items of those files only. An item's span names the file
+ * whose entry holds it (extraction gives every span its file's base), so reading the wanted
+ * files' entries finds them all. The editor re-checks one file per keystroke: five rules each
+ * walked tokio's 6,350 items to keep the 54 of worker.rs (0.5-2.5 ms CPU per rule and edit).
+ */
+export function wantedItems(ctx: RuleContext): Item[] {
+  if (ctx.wantedItems) return ctx.wantedItems;
+  if (!ctx.files) return (ctx.wantedItems = ctx.index.items);
+  const out: Item[] = [];
+  for (const file of ctx.index.fileNames()) {
+    if (!ctx.files.has(file)) continue;
+    for (const it of ctx.index.itemsInFile(file)) if (wanted(ctx, it.span.file)) out.push(it);
+  }
+  return (ctx.wantedItems = out);
 }
 
 /** `50000` -> `50,000` (what `toLocaleString('en-US')` gives, without ICU's cost). */

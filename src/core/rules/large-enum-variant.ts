@@ -10,6 +10,7 @@ import {
   isAllowed,
   rangeOf,
   wanted,
+  wantedItems,
   type RuleContext,
   type RuleModule,
 } from './context';
@@ -22,7 +23,7 @@ type LargeEnumFinding = Extract<Finding, { code: 'large-enum-variant' }>;
 export function largeEnumVariant(ctx: RuleContext): LargeEnumFinding[] {
   const out: LargeEnumFinding[] = [];
   const threshold = ctx.settings.enumVariantSizeThreshold;
-  for (const item of ctx.index.items) {
+  for (const item of wantedItems(ctx)) {
     if (item.kind !== 'enum' || !wanted(ctx, item.span.file)) continue;
     const e = item as EnumItem;
     if (e.variants.length < 2) continue;

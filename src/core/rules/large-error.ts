@@ -14,6 +14,7 @@ import {
   isAllowed,
   rangeOf,
   wanted,
+  wantedItems,
   type RuleContext,
   type RuleModule,
 } from './context';
@@ -131,7 +132,7 @@ function isLarge(ctx: RuleContext, part: ErrPart | undefined): part is ErrPart {
 
 export function largeError(ctx: RuleContext): LargeErrorFinding[] {
   const out: LargeErrorFinding[] = [];
-  for (const item of ctx.index.items) {
+  for (const item of wantedItems(ctx)) {
     if (item.kind !== 'fn' || !wanted(ctx, item.span.file)) continue;
     const fn = item as FnItem;
     // Like clippy, trait impl methods are reported at the trait declaration, not at each impl.

@@ -9,6 +9,7 @@ import type { FnItem, Item } from '../model';
 import { FutureAnalyzer } from '../future/analyze';
 import type { FutureInfo } from '../future/types';
 import { editAt } from '../fixes/edits';
+import { lineStarts, spanAt } from '../index/syntax';
 import { boxLocalFix, boxSpawnFix } from '../fixes/box-future';
 import { fmt, isAllowed, wanted, type RuleContext, type RuleModule } from './context';
 import type { Finding, Fix } from './types';
@@ -52,12 +53,36 @@ function withinBudget(ctx: RuleContext, file: string): boolean {
   return false;
 }
 
+/**
+ * Offsets whose findings the run drops (test code with `testCode: off`), as `ctx.skipLines` says
+ * by line. A finding lies at an await or spawn argument inside its body, so a body wholly in
+ * test code yields none: tokio 1.24.2 has 1,022 async bodies, 876 of them in tests/ and
+ * `#[cfg(test)]` code, and sizing them was most of the rule's time.
+ */
+function skipOffsets(
+  ctx: RuleContext,
+): ((file: string, start: number, end: number) => boolean) | undefined {
+  const skipLines = ctx.skipLines;
+  if (!skipLines) return undefined;
+  return (file, start, end) => {
+    const text = ctx.index.fileText(file);
+    if (text === undefined) return false;
+    const s = spanAt(
+      { file, offset: 0, lines: ctx.index.lineStarts(file) ?? lineStarts(text) },
+      start,
+      end,
+    );
+    return skipLines(file, s.line, s.endLine);
+  };
+}
+
 export function largeFuture(ctx: RuleContext): Extract<Finding, { code: 'large-future' }>[] {
   const threshold = ctx.settings.futureSizeThreshold ?? 16384;
   const low = Math.min(ctx.settings.futureBoxThreshold ?? TOKIO_BOX_THRESHOLD, threshold);
   const files = ctx.index.fileNames().filter(f => wanted(ctx, f) && withinBudget(ctx, f));
   const analyzer = new FutureAnalyzer(ctx.index, ctx.engine);
-  const futures = analyzer.all(files);
+  const skip = skipOffsets(ctx);
+  const futures = analyzer.all(files, skip);
   const out: Extract<Finding, { code: 'large-future' }>[] = [];
   for (const f of futures) {
     const owner = enclosingFn(ctx, f);
@@ -114,7 +139,7 @@ export function largeFuture(ctx: RuleContext): Extract<Finding, { code: 'large-f
       });
     }
   }
-  for (const file of files) out.push(...spawnFindings(ctx, analyzer, file, threshold, low));
+  for (const file of files) out.push(...spawnFindings(ctx, analyzer, file, threshold, low, skip));
   return out;
 }
 
@@ -145,11 +170,12 @@ function spawnFindings(
   file: string,
   threshold: number,
   low: number,
+  skip: ((file: string, start: number, end: number) => boolean) | undefined,
 ): Extract<Finding, { code: 'large-future' }>[] {
   const text = ctx.index.fileText(file);
   if (!text) return [];
   const out: Extract<Finding, { code: 'large-future' }>[] = [];
-  for (const s of analyzer.spawnSites(file)) {
+  for (const s of analyzer.spawnSites(file, skip)) {
     if (s.size < low) continue;
     const owner = fnContaining(ctx, file, s.callStart);
     if (owner && isAllowed(ctx, owner, 'large-future')) continue;

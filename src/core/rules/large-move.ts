@@ -18,6 +18,7 @@ import {
   isAllowed,
   rangeOf,
   wanted,
+  wantedItems,
   type RuleContext,
   type RuleModule,
 } from './context';
@@ -158,7 +159,7 @@ function paramFindings(ctx: RuleContext, fn: FnItem, allowed: () => boolean): La
 export function largeMove(ctx: RuleContext): LargeMoveFinding[] {
   const out: LargeMoveFinding[] = [];
   const limit = ctx.settings.passByValueSizeLimit;
-  for (const item of ctx.index.items) {
+  for (const item of wantedItems(ctx)) {
     if (item.kind !== 'fn' || !wanted(ctx, item.span.file)) continue;
     if (ctx.skipFn?.(item as FnItem)) continue;
     const fn = item as FnItem;

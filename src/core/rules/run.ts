@@ -66,7 +66,17 @@ export function inTestCode(
   f: Finding,
   memo: Map<string, TestRanges>,
 ): boolean {
-  const file = f.range.file;
+  return inTestLines(index, f.range.file, f.range.line, f.range.line, memo);
+}
+
+/** Whether every line from `line` to `endLine` of `file` is test code (see `inTestCode`). */
+export function inTestLines(
+  index: WorkspaceIndex,
+  file: string,
+  line: number,
+  endLine: number,
+  memo: Map<string, TestRanges>,
+): boolean {
   let r = memo.get(file);
   if (!r) {
     // Once per file: a file of a non-production folder is test code from its first line.
@@ -77,7 +87,6 @@ export function inTestCode(
         : testRanges(index, file);
     memo.set(file, r);
   }
-  const line = f.range.line;
   // The last range starting at or before `line`.
   let lo = 0;
   let hi = r.length / 2 - 1;
@@ -89,7 +98,8 @@ export function inTestCode(
       lo = mid + 1;
     } else hi = mid - 1;
   }
-  return at >= 0 && r[2 * at + 1] >= line;
+  // The ranges are merged, so one range holds the whole span or none does.
+  return at >= 0 && r[2 * at + 1] >= endLine;
 }
 
 export function runRules(
@@ -103,9 +113,10 @@ export function runRules(
   // With test code off, findings there are dropped below: fn-level rules need not scan those
   // fns at all (a fn's findings lie inside its span, so its name line decides). On a fuzzed file
   // of 50,000 lines of `#[test]` fns this is most of the rules' time.
-  if (settings.testCode === 'off')
-    ctx.skipFn = fn =>
-      inTestCode(index, { range: { file: fn.span.file, line: fn.nameSpan.line } } as Finding, memo);
+  if (settings.testCode === 'off') {
+    ctx.skipFn = fn => inTestLines(index, fn.span.file, fn.nameSpan.line, fn.nameSpan.line, memo);
+    ctx.skipLines = (file, line, endLine) => inTestLines(index, file, line, endLine, memo);
+  }
   let out: Finding[] = [];
   for (const rule of RULE_MODULES) {
     if (!settings.enabled[rule.code]) continue;
