@@ -110,29 +110,35 @@ export class WorkspaceAnalysis {
       signal?: AbortSignal;
       onProgress?: (message: string) => void;
       onError?: (root: string, e: unknown) => void;
+      /** Marks the end of each phase (the server's `timeline:` log line). */
+      onPhase?: (name: string) => void;
     } = {},
   ): Promise<void> {
     const folders: FolderState[] = [];
+    const phase = opts.onPhase ?? (() => undefined);
     for (const root of roots) {
       try {
         const editor = await settingsFor(root);
+        phase('settings');
+        let first = true;
         const index = await loadWorkspace(root, {
           ...editor.cargo,
           // cargo metadata reads the workspace's config: only in a trusted workspace.
           trusted: this.events.trusted?.() === true,
           signal: opts.signal,
-          onProgress: (n, file) =>
-            opts.onProgress?.(`indexing ${n} files (${path.basename(file)})`),
+          onProgress: (n, file) => {
+            // The manifests are read and the dependency graph resolved (cargo metadata, or
+            // Cargo.lock) before the first file is indexed.
+            if (first) phase('dependencies + 1st file');
+            first = false;
+            opts.onProgress?.(`indexing ${n} files (${path.basename(file)})`);
+          },
         });
+        phase('module trees');
         const settings = resolveSettings({ dir: root, overrides: editor.overrides });
-        folders.push({
-          root,
-          index,
-          engine: new LayoutEngine(index),
-          settings,
-          editor,
-          files: selectFiles(index, root, editor.exclude),
-        });
+        const files = selectFiles(index, root, editor.exclude);
+        phase('other files');
+        folders.push({ root, index, engine: new LayoutEngine(index), settings, editor, files });
         for (const w of index.warnings)
           this.events.onWarning(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
         for (const n of index.notices) this.events.onWarning(n);
@@ -149,10 +155,13 @@ export class WorkspaceAnalysis {
     this.findings.clear();
     this.stale.clear();
     for (const f of folders) {
-      const files = this.publish(f, runRules(f.index, f.engine, f.settings, f.files));
+      const findings = runRules(f.index, f.engine, f.settings, f.files);
+      phase('rules');
+      const files = this.publish(f, findings);
       for (const x of files) stale.delete(x);
     }
     for (const file of stale) this.events.onPublish(file, [], undefined);
+    phase('published');
   }
 
   /** Re-check every folder (after the layout engine learned exact sizes, or a profile loaded). */

@@ -11,8 +11,11 @@ import {
   type Connection,
 } from 'vscode-languageserver/node';
 import { startServer } from './server';
+import { Timeline } from './timeline';
 
 export function runServer(argv: string[] = process.argv): Connection {
+  // Node's start-up and the module load, before anything else runs.
+  const timeline = Timeline.ofProcess();
   // createConnection() picks the transport from --node-ipc / --stdio / --socket=N / --pipe=NAME.
   const explicit = argv.some(a => /^--(node-ipc|stdio|socket|pipe)/.test(a));
   let conn: Connection;
@@ -42,7 +45,7 @@ export function runServer(argv: string[] = process.argv): Connection {
   };
   process.on('uncaughtException', survive('uncaught exception'));
   process.on('unhandledRejection', survive('unhandled rejection'));
-  startServer(conn);
+  startServer(conn, timeline);
   return conn;
 }
 

@@ -44,6 +44,7 @@ import {
   typeAt,
 } from './features';
 import { ProfileState } from './profile';
+import { Timeline } from './timeline';
 import { WORKSPACE_COMMANDS, type ProfileHotLinesParams, type StatusParams } from './protocol';
 
 /** `initializationOptions` a client may send (all optional). */
@@ -85,7 +86,11 @@ function docFile(params: unknown): string {
   return file;
 }
 
-export function startServer(conn: Connection): void {
+/**
+ * `timeline` (from the process start, see main.ts) gets the marks of the first analysis, logged
+ * as one `timeline:` line after it.
+ */
+export function startServer(conn: Connection, timeline?: Timeline): void {
   const docs = new TextDocuments(TextDocument);
   let roots: string[] = [];
   let init: InitOptions = {};
@@ -215,6 +220,9 @@ export function startServer(conn: Connection): void {
     running?.abort();
     const abort = new AbortController();
     running = abort;
+    // Only the first analysis continues the process's timeline (start-up to first results).
+    const marks = timeline;
+    timeline = undefined;
     const run = (async () => {
       const t0 = Date.now();
       const progress = await startProgress('Alloc Lens: analysing', abort);
@@ -229,6 +237,7 @@ export function startServer(conn: Connection): void {
             progress?.report(m);
           },
           onError: (root, e) => report(`analysis of ${root}`, e),
+          onPhase: marks && (name => marks.mark(name)),
         });
         const files = analysis.folders.reduce((a, f) => a + f.index.fileNames().length, 0);
         // Checked: the workspace's own files the rules ran on (as `alloc-lens check <root>`); the
@@ -237,6 +246,10 @@ export function startServer(conn: Connection): void {
         log.info(
           `analysed ${files} files in ${Date.now() - t0} ms (${checked} checked): ${analysis.findingCount} findings`,
         );
+        if (marks)
+          log.info(
+            `timeline (ms since the server process started at ${new Date(performance.timeOrigin).toISOString()}): ${marks.format()}`,
+          );
         // Open buffers may differ from disk (edited before the analysis finished).
         for (const d of docs.all()) scheduleUpdate(d, 0);
       } catch (e) {
@@ -290,6 +303,7 @@ export function startServer(conn: Connection): void {
   };
 
   conn.onInitialize(params => {
+    timeline?.mark('initialize');
     init = (params.initializationOptions ?? {}) as InitOptions;
     const folders = params.workspaceFolders
       ?.map(f => uriPath(f.uri))
@@ -332,6 +346,7 @@ export function startServer(conn: Connection): void {
   });
 
   conn.onInitialized(() => {
+    timeline?.mark('initialized');
     if (caps.watched) {
       void conn.client.register(DidChangeWatchedFilesNotification.type, {
         watchers: [

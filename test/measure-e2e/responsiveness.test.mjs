@@ -41,6 +41,10 @@ function metricsLine(dir) {
         /metrics: first diagnostics (\d+|none) ms after activation; analysis done after (\d+) ms; longest extension-host event-loop block ([\d.]+) ms \(p99 ([\d.]+) ms\); extension-host CPU (\d+) ms; since activation \(other extensions starting too\) longest block ([\d.]+) ms/.exec(
           readFileSync(p, 'utf8'),
         );
+      // The server's start-up breakdown (src/lsp/timeline.ts), in the same log.
+      const tl = /timeline \(ms since the server process started at [^)]*\): (.*)/.exec(
+        readFileSync(p, 'utf8'),
+      );
       if (m) {
         const first = m[1] === 'none' ? undefined : +m[1];
         return {
@@ -51,6 +55,7 @@ function metricsLine(dir) {
           p99BlockMs: +m[4],
           hostCpuMs: +m[5],
           maxBlockSinceActivationMs: +m[6],
+          serverTimeline: tl?.[1],
         };
       }
     }
@@ -101,6 +106,7 @@ test('tokio: first diagnostics within 3 s of activation, the extension host neve
   console.log(
     `tokio: activated by ${act[2]} ${m.activatedAfterHostStartMs} ms after the extension host started`,
   );
+  console.log(`tokio: server timeline (ms since its process started): ${m.serverTimeline}`);
   // Whose code the blocks were: the longest ones, and the longest that was Alloc Lens's own.
   const blocks = await until(
     'the extension host profile',
