@@ -10,6 +10,7 @@ import {
   StreamMessageWriter,
   type Connection,
 } from 'vscode-languageserver/node';
+import { isMainThread } from 'node:worker_threads';
 import { startServer } from './server';
 import { Timeline } from './timeline';
 
@@ -49,4 +50,5 @@ export function runServer(argv: string[] = process.argv): Connection {
   return conn;
 }
 
-if (require.main === module) runServer();
+// Not in a worker: the bundle is also the check worker's entry (check-worker.ts).
+if (require.main === module && isMainThread) runServer();

@@ -7,6 +7,7 @@
  * logged and shown, answered with an error, and the server carries on.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   DidChangeWatchedFilesNotification,
@@ -46,6 +47,19 @@ import {
 import { ProfileState } from './profile';
 import { Timeline } from './timeline';
 import { WORKSPACE_COMMANDS, type ProfileHotLinesParams, type StatusParams } from './protocol';
+
+/**
+ * Threads that check a workspace's first analysis (check-worker.ts): two on a machine of four
+ * cores or more, one below. On this repository's 2-core machine, shared with VS Code and loaded
+ * (load average 10), a second thread made tokio's analysis slower (7.3-9.1 s -> 12.1-17.2 s wall,
+ * the two indexes competing for the cores) while cutting this thread's CPU by 15 % (2.04-2.20 ->
+ * 1.77-1.83 s). ALLOC_LENS_CHECK_THREADS=N overrides (measurements, tests).
+ */
+function checkThreads(): number {
+  const env = Number(process.env.ALLOC_LENS_CHECK_THREADS);
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, 8);
+  return os.availableParallelism() >= 4 ? 2 : 1;
+}
 
 /** `initializationOptions` a client may send (all optional). */
 export interface InitOptions {
@@ -134,20 +148,23 @@ export function startServer(conn: Connection, timeline?: Timeline): void {
     }
   };
 
-  const analysis = new WorkspaceAnalysis({
-    onPublish: (file, findings, evidence) => {
-      diagnostics.set(
-        file,
-        findings.map(f => toDiagnostic(f, evidence?.get(f), init.docsBase ?? DOCS_BASE)),
-      );
-      if (findings.length === 0) diagnostics.delete(file);
-      push(file);
+  const analysis = new WorkspaceAnalysis(
+    {
+      onPublish: (file, findings, evidence) => {
+        diagnostics.set(
+          file,
+          findings.map(f => toDiagnostic(f, evidence?.get(f), init.docsBase ?? DOCS_BASE)),
+        );
+        if (findings.length === 0) diagnostics.delete(file);
+        push(file);
+      },
+      onWarning: m => log.warn(m),
+      trusted: () => init.trusted !== false,
+      // Files that use a type changed by an edit are re-checked after the edited file is published.
+      onBackgroundPublish: () => changed(),
     },
-    onWarning: m => log.warn(m),
-    trusted: () => init.trusted !== false,
-    // Files that use a type changed by an edit are re-checked after the edited file is published.
-    onBackgroundPublish: () => changed(),
-  });
+    { threads: checkThreads() },
+  );
   const exact = new ExactLayouts();
   const profile = new ProfileState(analysis);
 
