@@ -141,12 +141,15 @@ export class WorkspaceAnalysis {
       onError?: (root: string, e: unknown) => void;
       /** Marks the end of each phase (the server's `timeline:` log line). */
       onPhase?: (name: string) => void;
+      /** Files checked and published first (the editor's open files). */
+      first?: readonly string[];
     } = {},
   ): Promise<void> {
     const folders: FolderState[] = [];
     const shares = new Map<FolderState, Share[]>();
     const phase = opts.onPhase ?? (() => undefined);
     const trusted = this.events.trusted?.() === true;
+    const early = new Set((opts.first ?? []).map(x => path.resolve(x)));
     const stopAll = () => {
       for (const list of shares.values()) for (const s of list) s.worker.terminate();
     };
@@ -158,7 +161,7 @@ export class WorkspaceAnalysis {
           const editor = await settingsFor(root);
           phase('settings');
           // The workers start before this thread indexes, so that both index at the same time.
-          mine = this.startShares(root, editor, trusted);
+          mine = this.startShares(root, editor, trusted, early);
           let first = true;
           const index = await loadWorkspace(root, {
             ...editor.cargo,
@@ -197,11 +200,29 @@ export class WorkspaceAnalysis {
       this.findings.clear();
       this.stale.clear();
       this.touched = new Set();
-      // This thread's share first: its diagnostics go out while the workers finish theirs.
+      // The open files first, on this thread: one more `runRules` call (on tokio, 64-file
+      // batches cost 6 % more CPU than one call, 16-file batches 45 %).
       for (const f of folders) {
         const theirs = shares.get(f) ?? [];
         const own = f.files.filter(x => !theirs.some(s => s.files.has(x)));
-        const findings = runRules(f.index, f.engine, f.settings, own);
+        const now = own.filter(x => early.has(x));
+        let rest = own;
+        if (now.length > 0 && now.length < own.length) {
+          for (const x of this.publish(f, runRules(f.index, f.engine, f.settings, now)))
+            stale.delete(x);
+          phase('open files');
+          // Their diagnostics go out before the rest of the check holds this thread.
+          await new Promise(r => setImmediate(r));
+          if (opts.signal?.aborted) throw new Error('cancelled');
+          const done = new Set(now);
+          rest = own.filter(x => !done.has(x));
+        }
+        // This thread's share before the workers': it is published while they finish theirs.
+        // A file edited while this waited was re-checked by `updateFile`, on its new text.
+        const edited = this.touched;
+        const findings = runRules(f.index, f.engine, f.settings, rest).filter(
+          x => !edited.has(x.range.file),
+        );
         phase('rules');
         const files = this.publish(f, findings);
         for (const x of files) stale.delete(x);
@@ -244,7 +265,12 @@ export class WorkspaceAnalysis {
   }
 
   /** Workers for all but this thread's share of `root`'s files (none for a small folder). */
-  private startShares(root: string, editor: EditorSettings, trusted: boolean): Share[] {
+  private startShares(
+    root: string,
+    editor: EditorSettings,
+    trusted: boolean,
+    early: ReadonlySet<string>,
+  ): Share[] {
     if (this.threads <= 1) return [];
     let candidates: string[];
     try {
@@ -253,7 +279,11 @@ export class WorkspaceAnalysis {
       return [];
     }
     if (candidates.length < this.parallelMinFiles) return [];
-    const parts = shareFiles(candidates, this.threads);
+    // The open files stay on this thread, which publishes them first.
+    const parts = shareFiles(
+      candidates.filter(f => !early.has(f)),
+      this.threads,
+    );
     return parts.slice(1).map(files => ({
       worker: new CheckWorker({ root, editor, trusted, files }),
       files: new Set(files),

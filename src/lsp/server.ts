@@ -255,6 +255,10 @@ export function startServer(conn: Connection, timeline?: Timeline): void {
           },
           onError: (root, e) => report(`analysis of ${root}`, e),
           onPhase: marks && (name => marks.mark(name)),
+          first: docs
+            .all()
+            .map(d => uriPath(d.uri))
+            .filter((x): x is string => !!x),
         });
         const files = analysis.folders.reduce((a, f) => a + f.index.fileNames().length, 0);
         // Checked: the workspace's own files the rules ran on (as `alloc-lens check <root>`); the

@@ -3,6 +3,7 @@
 // with findings in the worker's share (clap 4.0.32: value_parser.rs, and command.rs on this
 // thread; tera 1.17.1: processor.rs), so that the comparison cannot pass empty.
 import { test } from 'node:test';
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { WorkspaceAnalysis } from '../../../src/lsp/analysis';
 import { parseEditorSettings } from '../../../src/core/config/editor-settings';
@@ -11,22 +12,29 @@ import type { Finding } from '../../../src/core/rules/types';
 import { listRustFiles } from '../../../src/core/index/crates';
 import { crateDir } from '../helpers/registry';
 
-async function analyse(root: string, threads: number) {
+async function analyse(root: string, threads: number, first?: string[]) {
   const published = new Map<string, Finding[]>();
+  const order: string[] = [];
   const phases: string[] = [];
   const warnings: string[] = [];
   const a = new WorkspaceAnalysis(
     {
-      onPublish: (file, findings) => published.set(file, findings),
+      onPublish: (file, findings) => {
+        published.set(file, findings);
+        order.push(file);
+      },
       onWarning: m => warnings.push(m),
       trusted: () => false,
     },
     // Every folder in parallel, whatever its size.
     { threads, parallelMinFiles: 1 },
   );
-  await a.analyze([root], async () => parseEditorSettings({}), { onPhase: n => phases.push(n) });
+  await a.analyze([root], async () => parseEditorSettings({}), {
+    onPhase: n => phases.push(n),
+    first,
+  });
   const files = [...published.keys()].sort();
-  return { files, published, phases, warnings, count: a.findingCount };
+  return { files, published, order, phases, warnings, count: a.findingCount };
 }
 
 for (const [dir, min] of [
@@ -69,3 +77,24 @@ test('shareFiles: every file once, shares of about equal bytes, the largest firs
   // One share: every file, largest first (command.rs, error/mod.rs, macros.rs, lib.rs).
   assert.deepEqual(shareFiles(files, 1), [[files[0], files[2], files[3], files[1]]]);
 });
+
+test(
+  'the open files are checked and published first, then the rest: same findings',
+  {
+    timeout: 120_000,
+  },
+  async () => {
+    const root = crateDir('clap-4.0.32');
+    // command.rs sorts before value_parser.rs: a plain analysis publishes it first.
+    const open = path.join(root, 'src', 'builder', 'value_parser.rs');
+    const plain = await analyse(root, 1);
+    assert.notEqual(plain.order[0], open);
+    for (const threads of [1, 2]) {
+      const early = await analyse(root, threads, [open]);
+      assert.equal(early.order[0], open, early.order.join('\n'));
+      assert.ok(early.phases.indexOf('open files') < early.phases.indexOf('rules'));
+      assert.deepEqual(early.files, plain.files);
+      for (const f of plain.files) assert.deepEqual(early.published.get(f), plain.published.get(f));
+    }
+  },
+);
