@@ -137,11 +137,14 @@ async function inEditor() {
     }
     const act = /activated in ([\d.]+) ms/.exec(log);
     const an = /analysed (\d+) files in (\d+) ms(?: \(\d+ checked\))?: (\d+) findings/.exec(log);
+    // The server's start-up breakdown (src/lsp/timeline.ts): ms since its process started.
+    const timeline = /timeline \(ms since the server process started at [^)]*\): (.*)/.exec(log);
     return {
       activationMs: act ? Number(act[1]) : null,
       tokioFiles: an ? Number(an[1]) : null,
       tokioAnalysisMs: an ? Number(an[2]) : null,
       tokioFindings: an ? Number(an[3]) : null,
+      serverTimeline: timeline ? timeline[1] : null,
     };
   } finally {
     await ed?.cleanup();
@@ -249,5 +252,5 @@ for (const b of lt.background)
 if (!only) console.log(`  activation: ${result.editor.activationMs} ms   (target < 200)`);
 if (!only)
   console.log(
-    `  tokio 1.24.2 in the extension host: ${result.editor.tokioFiles} files in ${result.editor.tokioAnalysisMs} ms, ${result.editor.tokioFindings} findings`,
+    `  tokio 1.24.2 in the extension host: ${result.editor.tokioFiles} files in ${result.editor.tokioAnalysisMs} ms, ${result.editor.tokioFindings} findings\n    server timeline: ${result.editor.serverTimeline}`,
   );

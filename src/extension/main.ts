@@ -28,8 +28,10 @@ export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
     const client = createClient(ctx, {}, metrics);
     // The server's workspace commands are registered here, not by the client when the server answers
     // `initialize`: run before that (a loaded machine, a big workspace) they would fail with
-    // "command not found". Each waits for the server instead.
-    let started: Promise<void> | undefined;
+    // "command not found". Each waits for the server instead. The client starts on the next turn
+    // of the event loop: its synchronous part (forking the server, the initialize message) is an
+    // extension-host block of its own, not added to the activation's.
+    const started = new Promise<void>(resolve => setImmediate(resolve)).then(() => client.start());
     const toServer = (command: string, args: unknown[], token?: vscode.CancellationToken) =>
       client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token);
     const run = async (
@@ -142,7 +144,6 @@ export function activate(ctx: vscode.ExtensionContext): AllocLensApi {
       profile.hotLines(p),
     );
     refreshStatus();
-    started = client.start();
     started.then(
       () => metrics.analysisStarted(),
       e => {

@@ -10,9 +10,13 @@ import {
   StreamMessageWriter,
   type Connection,
 } from 'vscode-languageserver/node';
+import { isMainThread } from 'node:worker_threads';
 import { startServer } from './server';
+import { Timeline } from './timeline';
 
 export function runServer(argv: string[] = process.argv): Connection {
+  // Node's start-up and the module load, before anything else runs.
+  const timeline = Timeline.ofProcess();
   // createConnection() picks the transport from --node-ipc / --stdio / --socket=N / --pipe=NAME.
   const explicit = argv.some(a => /^--(node-ipc|stdio|socket|pipe)/.test(a));
   let conn: Connection;
@@ -42,8 +46,9 @@ export function runServer(argv: string[] = process.argv): Connection {
   };
   process.on('uncaughtException', survive('uncaught exception'));
   process.on('unhandledRejection', survive('unhandled rejection'));
-  startServer(conn);
+  startServer(conn, timeline);
   return conn;
 }
 
-if (require.main === module) runServer();
+// Not in a worker: the bundle is also the check worker's entry (check-worker.ts).
+if (require.main === module && isMainThread) runServer();

@@ -7,6 +7,7 @@
  * logged and shown, answered with an error, and the server carries on.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   DidChangeWatchedFilesNotification,
@@ -44,7 +45,21 @@ import {
   typeAt,
 } from './features';
 import { ProfileState } from './profile';
+import { Timeline } from './timeline';
 import { WORKSPACE_COMMANDS, type ProfileHotLinesParams, type StatusParams } from './protocol';
+
+/**
+ * Threads that check a workspace's first analysis (check-worker.ts): two on a machine of four
+ * cores or more, one below. On this repository's 2-core machine, shared with VS Code and loaded
+ * (load average 10), a second thread made tokio's analysis slower (7.3-9.1 s -> 12.1-17.2 s wall,
+ * the two indexes competing for the cores) while cutting this thread's CPU by 15 % (2.04-2.20 ->
+ * 1.77-1.83 s). ALLOC_LENS_CHECK_THREADS=N overrides (measurements, tests).
+ */
+function checkThreads(): number {
+  const env = Number(process.env.ALLOC_LENS_CHECK_THREADS);
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, 8);
+  return os.availableParallelism() >= 4 ? 2 : 1;
+}
 
 /** `initializationOptions` a client may send (all optional). */
 export interface InitOptions {
@@ -85,7 +100,11 @@ function docFile(params: unknown): string {
   return file;
 }
 
-export function startServer(conn: Connection): void {
+/**
+ * `timeline` (from the process start, see main.ts) gets the marks of the first analysis, logged
+ * as one `timeline:` line after it.
+ */
+export function startServer(conn: Connection, timeline?: Timeline): void {
   const docs = new TextDocuments(TextDocument);
   let roots: string[] = [];
   let init: InitOptions = {};
@@ -129,20 +148,23 @@ export function startServer(conn: Connection): void {
     }
   };
 
-  const analysis = new WorkspaceAnalysis({
-    onPublish: (file, findings, evidence) => {
-      diagnostics.set(
-        file,
-        findings.map(f => toDiagnostic(f, evidence?.get(f), init.docsBase ?? DOCS_BASE)),
-      );
-      if (findings.length === 0) diagnostics.delete(file);
-      push(file);
+  const analysis = new WorkspaceAnalysis(
+    {
+      onPublish: (file, findings, evidence) => {
+        diagnostics.set(
+          file,
+          findings.map(f => toDiagnostic(f, evidence?.get(f), init.docsBase ?? DOCS_BASE)),
+        );
+        if (findings.length === 0) diagnostics.delete(file);
+        push(file);
+      },
+      onWarning: m => log.warn(m),
+      trusted: () => init.trusted !== false,
+      // Files that use a type changed by an edit are re-checked after the edited file is published.
+      onBackgroundPublish: () => changed(),
     },
-    onWarning: m => log.warn(m),
-    trusted: () => init.trusted !== false,
-    // Files that use a type changed by an edit are re-checked after the edited file is published.
-    onBackgroundPublish: () => changed(),
-  });
+    { threads: checkThreads() },
+  );
   const exact = new ExactLayouts();
   const profile = new ProfileState(analysis);
 
@@ -215,6 +237,9 @@ export function startServer(conn: Connection): void {
     running?.abort();
     const abort = new AbortController();
     running = abort;
+    // Only the first analysis continues the process's timeline (start-up to first results).
+    const marks = timeline;
+    timeline = undefined;
     const run = (async () => {
       const t0 = Date.now();
       const progress = await startProgress('Alloc Lens: analysing', abort);
@@ -229,6 +254,11 @@ export function startServer(conn: Connection): void {
             progress?.report(m);
           },
           onError: (root, e) => report(`analysis of ${root}`, e),
+          onPhase: marks && (name => marks.mark(name)),
+          first: docs
+            .all()
+            .map(d => uriPath(d.uri))
+            .filter((x): x is string => !!x),
         });
         const files = analysis.folders.reduce((a, f) => a + f.index.fileNames().length, 0);
         // Checked: the workspace's own files the rules ran on (as `alloc-lens check <root>`); the
@@ -237,6 +267,10 @@ export function startServer(conn: Connection): void {
         log.info(
           `analysed ${files} files in ${Date.now() - t0} ms (${checked} checked): ${analysis.findingCount} findings`,
         );
+        if (marks)
+          log.info(
+            `timeline (ms since the server process started at ${new Date(performance.timeOrigin).toISOString()}): ${marks.format()}`,
+          );
         // Open buffers may differ from disk (edited before the analysis finished).
         for (const d of docs.all()) scheduleUpdate(d, 0);
       } catch (e) {
@@ -290,6 +324,7 @@ export function startServer(conn: Connection): void {
   };
 
   conn.onInitialize(params => {
+    timeline?.mark('initialize');
     init = (params.initializationOptions ?? {}) as InitOptions;
     const folders = params.workspaceFolders
       ?.map(f => uriPath(f.uri))
@@ -332,6 +367,7 @@ export function startServer(conn: Connection): void {
   });
 
   conn.onInitialized(() => {
+    timeline?.mark('initialized');
     if (caps.watched) {
       void conn.client.register(DidChangeWatchedFilesNotification.type, {
         watchers: [

@@ -37,6 +37,6 @@ export function selectFiles(
   only?: string[],
 ): string[] {
   const files = (only ?? listRustFiles(root)).filter(f => !isExcluded(root, f, exclude));
-  for (const f of files) if (!index.hasFile(f)) index.ensureFile(f);
+  index.ensureFiles(files);
   return files.filter(f => index.hasFile(f));
 }
