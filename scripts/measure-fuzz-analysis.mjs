@@ -99,6 +99,76 @@ if (argv[0] === '--child') {
   process.exit(0);
 }
 
+if (argv[0] === '--registry-child') {
+  // node --expose-gc measure-fuzz-analysis.mjs --registry-child <list file> <from> <to> <out>
+  const [list, from, to, out] = [argv[1], Number(argv[2]), Number(argv[3]), argv[4]];
+  const files = fs.readFileSync(list, 'utf8').split('\n').filter(Boolean).slice(from, to);
+  const log = fs.openSync(out, 'a');
+  for (const f of files) {
+    const text = fs.readFileSync(f, 'utf8');
+    await fuzz.collectTrees();
+    const o = fuzz.analyseOne(text, []);
+    await fuzz.collectTrees();
+    const parseMs = fuzz.parseCpuMs(text, 1);
+    fs.writeSync(
+      log,
+      JSON.stringify({
+        file: path.relative(REG, f),
+        bytes: text.length,
+        cpuMs: Math.round(o.cpuMs),
+        parseMs: Math.round(parseMs),
+        types: o.types,
+        crashed: o.crashed?.slice(0, 300),
+      }) + '\n',
+    );
+  }
+  fs.closeSync(log);
+  process.exit(0);
+}
+
+if (argv[0] === '--registry') {
+  // Every .rs file of the registry analysed alone, as the fuzz analyses a mutated file: CPU
+  // time of the analysis and of the bare parse. The per-file budget must not skip any of them.
+  const list = path.join(WORK, 'registry-files.txt');
+  const out = path.join(WORK, 'registry.jsonl');
+  fs.mkdirSync(WORK, { recursive: true });
+  const files = [];
+  (function walk(d) {
+    for (const e of fs
+      .readdirSync(d, { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && e.name.endsWith('.rs')) files.push(p);
+    }
+  })(REG);
+  fs.writeFileSync(list, files.join('\n') + '\n');
+  const done = new Set();
+  if (fs.existsSync(out))
+    for (const l of fs.readFileSync(out, 'utf8').split('\n')) if (l) done.add(JSON.parse(l).file);
+  for (let from = 0; from < files.length; from += 250) {
+    const to = Math.min(files.length, from + 250);
+    if (files.slice(from, to).every(f => done.has(path.relative(REG, f)))) continue;
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--expose-gc',
+        import.meta.filename,
+        '--registry-child',
+        list,
+        String(from),
+        String(to),
+        out,
+      ],
+      { stdio: 'inherit' },
+    );
+    if (r.status !== 0) console.error(`chunk ${from}-${to}: exit ${r.status} ${r.signal ?? ''}`);
+    process.stderr.write(`\r${to}/${files.length} files`);
+  }
+  process.stderr.write('\n');
+  process.exit(0);
+}
+
 if (argv[0] === '--one') {
   const [seed, k] = argv.slice(1, 3).map(Number);
   const c = fuzz.fuzzCase(seedSources(), seed, k);

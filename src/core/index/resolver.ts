@@ -36,6 +36,16 @@ type Target =
 
 const TYPE_NS = new Set(['struct', 'enum', 'union', 'type', 'trait', 'mod']);
 
+/**
+ * Name lookups allowed for one path. Glob imports whose bases are not modules of the crate
+ * (`use utf_8::*; use utf_16::*; ...` in encoding_rs's variant.rs read as a 2018 crate) look each
+ * base up through the other globs, and `seen` only stops a chain at a repeated name: 15 globs
+ * made every path walk the chains' permutations (over 10 minutes of CPU for that 17 KB file).
+ * The most any path of the 18 layout-corpus crates and tokio needs is 27 lookups (measure:layouts);
+ * past the budget the path is unresolved (its types unknown), never guessed.
+ */
+export const LOOKUP_BUDGET = 1_000;
+
 /** How the index supplies dependency crates lazily while a path is being walked. */
 export interface ResolverHooks {
   /** Root module of dependency `name` of the crate rooted at `crate` (loading it), if known. */
@@ -161,10 +171,34 @@ export class ScopeResolver implements TypeResolver {
   /** Resolved paths by module and path text: the scopes never change under one resolver. */
   private readonly memo = new Map<string, Target | undefined>();
 
+  /**
+   * Name lookups of the path being resolved (the outermost resolveSegments call), against
+   * LOOKUP_BUDGET; `exhausted` once a lookup was refused.
+   */
+  private lookups = 0;
+  private depth = 0;
+  private exhausted = false;
+
   private resolveSegments(module: string, segs: string[], global: boolean): Target | undefined {
     const key = `${module}\0${global ? '::' : ''}${segs.join('::')}`;
     if (this.memo.has(key)) return this.memo.get(key);
-    const target = this.resolveSegmentsUncached(module, segs, global);
+    if (this.depth === 0) {
+      this.lookups = 0;
+      this.exhausted = false;
+    }
+    this.depth++;
+    let target: Target | undefined;
+    try {
+      target = this.resolveSegmentsUncached(module, segs, global);
+    } finally {
+      this.depth--;
+    }
+    if (this.exhausted) {
+      // A path the budget cut short names nothing (its types become unknown, never a guess);
+      // inner paths cut short are not remembered, as they may resolve when asked first.
+      if (this.depth > 0) return undefined;
+      target = undefined;
+    }
     this.memo.set(key, target);
     return target;
   }
@@ -311,6 +345,10 @@ export class ScopeResolver implements TypeResolver {
   ): Target | undefined {
     const key = `${module}#${name}`;
     if (seen.has(key)) return undefined;
+    if (++this.lookups > LOOKUP_BUDGET) {
+      this.exhausted = true;
+      return undefined;
+    }
     // `seen` holds the lookups in progress (a cycle of imports), not every lookup made: tokio's
     // `crate::loom::sync::atomic::AtomicUsize` looks `std` up in `loom` twice, on two steps.
     seen.add(key);
@@ -485,6 +523,13 @@ function primitiveConst(ty: string, name: string): bigint | undefined {
 /**
  * A module's imports by alias, built once per `uses` array: a lookup scanned every import of the
  * module, quadratic in files with thousands of `use` lines (a 50,000-line file took 2.5 s).
+ *
+ * Imports of the same path under the same alias are kept once (the first, so glob order is
+ * unchanged): a lookup resolves an import from its path alone, so a repeated one can only give
+ * the same answer again. A 50,000-line copy of tokio's loom/mocked.rs declares `use loom::*;`
+ * 1,000 times in one module and `use loom::sync::*;` 1,000 times in another; every name that
+ * was not found walked all of them, each walk looking `loom` up through the 1,000 root globs
+ * again (2.9 s of CPU for the file, 114 ms of it parsing).
  */
 const aliasIndex = new WeakMap<
   readonly UseEntry[],
@@ -498,7 +543,11 @@ function usesByAlias(uses: readonly UseEntry[]): {
   // Scopes only ever append imports (a dependency module read later): a new length rebuilds.
   if (!x || x.n !== uses.length) {
     x = { n: uses.length, named: new Map(), globs: [] };
+    const kept = new Set<string>();
     for (const u of uses) {
+      const key = `${u.glob ? '*' : u.alias}\0${u.path.join('::')}`;
+      if (kept.has(key)) continue;
+      kept.add(key);
       if (u.glob) x.globs.push(u);
       else {
         const l = x.named.get(u.alias);
