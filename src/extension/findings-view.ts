@@ -25,6 +25,11 @@ const RULES = [
   'async-trait-box',
   'clone-hotspot',
   'large-future',
+  // a heap profile's own findings
+  'heap-churn',
+  'heap-growth',
+  'heap-peak',
+  'heap-leak',
 ];
 
 const ICON: Record<string, string> = {
