@@ -25,6 +25,11 @@ const RULES = [
   'async-trait-box',
   'clone-hotspot',
   'large-future',
+  // a heap profile's own findings
+  'heap-churn',
+  'heap-growth',
+  'heap-peak',
+  'heap-leak',
 ];
 
 const ICON: Record<string, string> = {
@@ -102,13 +107,20 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
     const n = this.groups().reduce((s, g) => s + g.findings.length, 0);
     const all = this.tree.groups.reduce((s, g) => s + g.findings.length, 0);
     const filtered = n !== all ? ` (${all - n} filtered out)` : '';
+    // The badge and the status bar count every finding; VS Code's Problems panel leaves out hints
+    // (ddsplit: 9 findings, 8 in Problems: the guessed `Rc<String>` clone-hotspot is a hint).
+    const hints = this.tree.groups.reduce(
+      (s, g) => s + g.findings.filter(f => f.severity === 'hint').length,
+      0,
+    );
+    const hinted = hints > 0 ? `; ${hints} hint${hints === 1 ? '' : 's'}, not in Problems` : '';
     this.view.description = this.tree.profile
       ? `${this.tree.profile}${this.tree.baseline ? ` vs ${this.tree.baseline}` : ''}`
       : undefined;
     this.view.message =
       all === 0
         ? undefined
-        : `${n} finding${n === 1 ? '' : 's'} from ${this.groups().length} root cause${this.groups().length === 1 ? '' : 's'}${filtered}, sorted by ${this.sort === 'cost' ? (this.tree.profile ? 'measured cost' : 'findings and size (no profile loaded)') : 'size'}`;
+        : `${n} finding${n === 1 ? '' : 's'} from ${this.groups().length} root cause${this.groups().length === 1 ? '' : 's'}${filtered}, sorted by ${this.sort === 'cost' ? (this.tree.profile ? 'measured cost' : 'findings and size (no profile loaded)') : 'size'}${hinted}`;
     this.view.badge = all > 0 ? { value: all, tooltip: `${all} Alloc Lens findings` } : undefined;
     this.changed.fire(undefined);
   }

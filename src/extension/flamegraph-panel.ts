@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import { prepareSpeedscopeFile, speedscopeAssets } from './flamegraph-file';
 import { resolveWorkspaceFile } from '../core/secure/workspace-path';
 import { escapeLinkedText } from '../core/secure/escape';
@@ -14,6 +15,7 @@ import {
   type HostMessage,
   type HotLineItem,
   isWebviewMessage,
+  timingText,
   type ViewLabel,
   type WebviewMessage,
 } from './webview-protocol';
@@ -45,23 +47,58 @@ export class FlamegraphPanel {
   static current?: FlamegraphPanel;
 
   private readonly disposables: vscode.Disposable[] = [];
-  private data: FlamegraphData;
+  /** Undefined until the server's answer arrives (the page loads meanwhile). */
+  private data: FlamegraphData | undefined;
   private ready = false;
   /** The profile index the webview shows (kept across page reloads, e.g. after a theme change). */
   private shownIndex: number | undefined;
   private disposed = false;
 
-  /** Shows `data` in the one flamegraph panel (revealed, and updated, if it is already open). */
-  static show(extensionUri: vscode.Uri, data: FlamegraphData): FlamegraphPanel {
-    const cur = FlamegraphPanel.current;
+  /** First-draw timing marks (`Date.now()` ms) of the profile being shown; the page adds its own. */
+  private marks: Record<string, number> = {};
+
+  /**
+   * Shows `data` in the one flamegraph panel (revealed, and updated, if it is already open).
+   * `data` may still be on its way (the server's answer): the panel and speedscope load meanwhile,
+   * and the panel closes if it resolves to nothing or fails. `marks`: when the command started.
+   */
+  static show(
+    extensionUri: vscode.Uri,
+    data: FlamegraphData | Promise<FlamegraphData | undefined>,
+    marks: Record<string, number> = {},
+  ): FlamegraphPanel {
+    const now = data instanceof Promise ? undefined : data;
+    let cur = FlamegraphPanel.current;
     if (cur && !cur.disposed) {
-      cur.update(data);
+      cur.marks = { ...marks };
+      if (now) cur.update(now);
       cur.panel.reveal(undefined, false);
-      return cur;
+    } else {
+      cur = FlamegraphPanel.current = FlamegraphPanel.create(extensionUri, now, marks);
     }
+    if (data instanceof Promise) {
+      const panel = cur;
+      data.then(
+        d => {
+          if (panel.disposed) return;
+          panel.marks.data = Date.now();
+          if (d) panel.update(d);
+          else panel.dispose();
+        },
+        () => panel.dispose(),
+      );
+    }
+    return cur;
+  }
+
+  private static create(
+    extensionUri: vscode.Uri,
+    data: FlamegraphData | undefined,
+    marks: Record<string, number>,
+  ): FlamegraphPanel {
     const panel = vscode.window.createWebviewPanel(
       VIEW_TYPE,
-      data.title,
+      data?.title ?? 'Flamegraph',
       vscode.ViewColumn.Active,
       {
         enableScripts: true,
@@ -72,19 +109,20 @@ export class FlamegraphPanel {
         ],
       },
     );
-    FlamegraphPanel.current = new FlamegraphPanel(panel, extensionUri, data);
-    return FlamegraphPanel.current;
+    return new FlamegraphPanel(panel, extensionUri, data, { ...marks, panel: Date.now() });
   }
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     private readonly extensionUri: vscode.Uri,
-    data: FlamegraphData,
+    data: FlamegraphData | undefined,
+    marks: Record<string, number>,
   ) {
     this.data = data;
+    this.marks = marks;
     panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
     panel.webview.onDidReceiveMessage(m => this.onMessage(m), undefined, this.disposables);
-    void this.render();
+    this.render();
   }
 
   /** Replaces the shown profile and hot lines. */
@@ -103,23 +141,32 @@ export class FlamegraphPanel {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 
-  private async render(): Promise<void> {
+  private render(): void {
     try {
       this.ready = false;
-      this.panel.webview.html = await this.html();
+      this.panel.webview.html = this.html();
+      this.marks.html ??= Date.now();
     } catch (e) {
       log().error(`flamegraph panel: ${errorText(e)}`);
       this.panel.webview.html = `<!DOCTYPE html><html><body><p>Cannot show the flamegraph: ${escapeHtml((e as Error).message)}</p></body></html>`;
     }
   }
 
-  private async html(): Promise<string> {
+  /**
+   * speedscope's index.html (628 bytes, in the extension's own folder), read once per session
+   * with node:fs: through `vscode.workspace.fs` (a round trip to the workbench's file service in
+   * code-server) the page's HTML was ready 78-315 ms after the panel (e2e, load 6-10), now 1-2 ms.
+   */
+  private static indexHtml: string | undefined;
+
+  private html(): string {
     const webview = this.panel.webview;
     const dir = speedscopeDir(this.extensionUri);
-    const index = new TextDecoder().decode(
-      await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, 'index.html')),
+    FlamegraphPanel.indexHtml ??= fs.readFileSync(
+      vscode.Uri.joinPath(dir, 'index.html').fsPath,
+      'utf8',
     );
-    const assets = speedscopeAssets(index);
+    const assets = speedscopeAssets(FlamegraphPanel.indexHtml);
     const uri = (u: vscode.Uri) => webview.asWebviewUri(u).toString();
     const media = (name: string) => uri(vscode.Uri.joinPath(this.extensionUri, 'media', name));
     const n = nonce();
@@ -131,29 +178,34 @@ export class FlamegraphPanel {
       `font-src ${webview.cspSource}`,
     ].join('; ');
     // speedscope mounts into <body> in place of its last element child (its own <script>), so its
-    // script must stay the last element; the shim's bootstrap runs before it (the hash and the color
-    // scheme are read once when the bundle initialises).
+    // script must be the last element; the shim's bootstrap runs before it (the hash and the color
+    // scheme are read once when the bundle initialises). The shim inserts it (`data-speedscope`)
+    // after posting `ready`: a bundle in the page's HTML ran first and held that message back
+    // (the page's frames share one thread) until it had mounted. The preload starts its download
+    // with the page's.
+    const scripts = assets.js.map(j => uri(vscode.Uri.joinPath(dir, j)));
     return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>${escapeHtml(this.data.title)}</title>
+<title>${escapeHtml(this.data?.title ?? 'Flamegraph')}</title>
 ${assets.css.map(c => `<link rel="stylesheet" href="${uri(vscode.Uri.joinPath(dir, c))}">`).join('\n')}
 <link rel="stylesheet" href="${media('flamegraph.css')}">
+${scripts.map(s => `<link rel="preload" as="script" nonce="${n}" href="${s}">`).join('\n')}
 </head>
 <body>
 <div class="al-ui al-toolbar" id="al-toolbar" role="toolbar" aria-label="Profile views"></div>
 <div class="al-ui al-side" id="al-side" aria-label="Hot source lines"></div>
-<script nonce="${n}" src="${media('flamegraph.js')}"></script>
-${assets.js.map(j => `<script nonce="${n}" src="${uri(vscode.Uri.joinPath(dir, j))}"></script>`).join('\n')}
+<script nonce="${n}" src="${media('flamegraph.js')}" data-speedscope="${escapeHtml(scripts.join(' '))}"></script>
 </body>
 </html>`;
   }
 
   private post(): void {
     const d = this.data;
+    if (!d) return;
     const ss = d.speedscope as { profiles?: unknown[]; activeProfileIndex?: number };
     const msg: HostMessage = {
       type: 'load',
@@ -165,6 +217,7 @@ ${assets.js.map(j => `<script nonce="${n}" src="${uri(vscode.Uri.joinPath(dir, j
       hotLines: d.hotLines,
       hotLinesByView: d.hotLinesByView,
       ...(d.views ? { views: d.views } : {}),
+      marks: { ...this.marks, posted: Date.now() },
     };
     void this.panel.webview.postMessage(msg);
   }
@@ -189,6 +242,7 @@ ${assets.js.map(j => `<script nonce="${n}" src="${uri(vscode.Uri.joinPath(dir, j
   private async handle(m: WebviewMessage): Promise<void> {
     switch (m.type) {
       case 'ready':
+        this.marks.ready ??= Date.now();
         this.ready = true;
         this.post();
         return;
@@ -203,7 +257,7 @@ ${assets.js.map(j => `<script nonce="${n}" src="${uri(vscode.Uri.joinPath(dir, j
       case 'theme':
         // speedscope reads its color scheme once, at start: reload the page (the shim has stored
         // the new scheme; the profile is sent again after the ready handshake).
-        await this.render();
+        this.render();
         return;
       case 'shown':
         this.shownIndex = m.profileIndex;
@@ -211,6 +265,11 @@ ${assets.js.map(j => `<script nonce="${n}" src="${uri(vscode.Uri.joinPath(dir, j
         return;
       case 'error':
         log().error(`flamegraph webview: ${m.message}`);
+        return;
+      case 'timing':
+        log().info(`flamegraph first draw: ${timingText(m.marks)}`);
+        // A reload (theme change) is timed from its own post, not from the command.
+        this.marks = {};
         return;
     }
   }
@@ -275,11 +334,13 @@ export function registerFlamegraphCommands(ctx: vscode.ExtensionContext): void {
           uri = picked?.[0];
         }
         if (!uri) return;
+        const started = Date.now();
         try {
           const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
           FlamegraphPanel.show(
             ctx.extensionUri,
             prepareSpeedscopeFile(JSON.parse(text), uri.fsPath),
+            { command: started },
           );
         } catch (e) {
           void vscode.window.showErrorMessage(

@@ -218,9 +218,13 @@ export class ProfileSession implements vscode.Disposable {
 
   async openFlamegraph(): Promise<void> {
     if (!this.summary || !this.client) return this.noProfile();
-    const data = await this.client.sendRequest<FlamegraphData | null>('allocLens/flamegraph');
-    if (!data) return this.noProfile();
-    FlamegraphPanel.show(this.extensionUri, data);
+    const command = Date.now();
+    // The panel and speedscope load while the server builds the data (they take ~300 ms).
+    const data = this.client
+      .sendRequest<FlamegraphData | null>('allocLens/flamegraph')
+      .then(d => d ?? undefined);
+    FlamegraphPanel.show(this.extensionUri, data, { command });
+    if (!(await data)) this.noProfile();
   }
 
   private noProfile(): void {

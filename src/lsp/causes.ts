@@ -15,6 +15,7 @@ import type { Finding, Severity } from '../core/rules/types';
 import type { Confirmation } from '../profile/confirm';
 import type { FolderState } from './analysis';
 import { fileUri } from './convert';
+import { severityOf, type ProfileFinding } from './findings-store';
 import type { CauseGroup, CauseFinding, FindingsTree } from './protocol';
 
 /** What a group or finding's profile lines measure (CPU samples or heap bytes). */
@@ -274,7 +275,9 @@ const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2, hint: 3 
 
 /**
  * The view's tree: findings of every folder grouped by cause. `confirmations` (of the loaded
- * profile, if any) give each finding's evidence lines and its raised severity.
+ * profile, if any) give each finding's evidence lines and its raised severity; the profile's own
+ * findings (`profileFindings`: heap churn, peak holders...) are one group each, at their line.
+ * The caller passes what findings-store.ts holds, so the tree lists what the diagnostics publish.
  */
 export function findingsTree(
   folders: readonly FolderState[],
@@ -283,6 +286,7 @@ export function findingsTree(
   profile: ProfileLines | undefined,
   profileName?: string,
   baselineConfirmations: readonly Confirmation[] = [],
+  profileFindings: readonly ProfileFinding[] = [],
 ): FindingsTree {
   const byFinding = new Map(confirmations.map(c => [c.finding, c]));
   const baseByFinding = new Map(baselineConfirmations.map(c => [c.finding, c]));
@@ -359,7 +363,7 @@ export function findingsTree(
       const shared = claims.length - mine.length;
       return {
         code: f.code,
-        severity: c?.severity ?? f.severity,
+        severity: severityOf(f, c),
         message: f.message,
         uri: fileUri(f.range.file),
         line: f.range.line - 1,
@@ -425,6 +429,7 @@ export function findingsTree(
       findings: children,
     });
   }
+  for (const p of profileFindings) out.push(profileGroup(folders, p));
   out.sort(
     (a, b) =>
       b.cost - a.cost ||
@@ -437,6 +442,45 @@ export function findingsTree(
     baseline: profile?.baseline?.name,
     unit: profile?.kind === 'heap' ? 'bytes' : profile ? 'samples' : undefined,
     groups: out,
+  };
+}
+
+/**
+ * A finding of the profile itself (a heap diagnostic) as its own group: it is measured, so it
+ * counts as confirmed; its bytes are in its message, not summed with the static findings' lines.
+ */
+function profileGroup(folders: readonly FolderState[], p: ProfileFinding): CauseGroup {
+  const folder = folders.find(x => p.file.startsWith(x.root + path.sep));
+  const rel = folder ? path.relative(folder.root, p.file).split(path.sep).join('/') : p.file;
+  const where = `${rel}:${p.line + 1}`;
+  const uri = fileUri(p.file);
+  return {
+    id: `${folder?.root ?? ''}\0profile:${where}:${p.code}`,
+    label: p.code,
+    kind: 'site',
+    uri,
+    line: p.line,
+    character: 0,
+    where,
+    cost: 0,
+    confirmed: true,
+    severity: p.severity,
+    findings: [
+      {
+        code: p.code,
+        severity: p.severity,
+        message: p.message,
+        uri,
+        line: p.line,
+        character: 0,
+        endLine: p.line,
+        endCharacter: p.endCharacter,
+        where,
+        cost: 0,
+        confirmed: true,
+        fixes: 0,
+      },
+    ],
   };
 }
 

@@ -6,8 +6,6 @@
  * `async-trait-box`). The analysis itself is src/profile/heap; this file only shapes it for editors.
  */
 import * as path from 'node:path';
-import type { Diagnostic } from 'vscode-languageserver';
-import { DiagnosticSeverity } from 'vscode-languageserver';
 import { lineReader } from '../profile/analyze';
 import type { Confirmation } from '../profile/confirm';
 import { analyzeHeap, type HeapAnalysis } from '../profile/heap/analyze';
@@ -21,6 +19,7 @@ import type { ImportProgress } from '../profile/types';
 import { escapeMarkdown, markdownCodeBlock } from '../core/secure/escape';
 import type { Finding } from '../core/rules/types';
 import type { FolderState } from './analysis';
+import type { ProfileFinding } from './findings-store';
 import { fileUri } from './convert';
 import { HEAT_LEVELS, type ComparisonView, type HotLineNote, type ImportSummary } from './protocol';
 import {
@@ -153,29 +152,20 @@ export function heapComparison(l: LoadedHeap, b: HeapBaseline): ComparisonView {
   };
 }
 
-/** Heap diagnostics as LSP diagnostics, by absolute file. */
-export function heapDiagnostics(l: LoadedHeap, source: string): Map<string, Diagnostic[]> {
-  const out = new Map<string, Diagnostic[]>();
-  for (const d of l.result.report.diagnostics) {
+/** Heap diagnostics as findings of the view-model (findings-store.ts renders them as diagnostics). */
+export function heapFindings(l: LoadedHeap): ProfileFinding[] {
+  return l.result.report.diagnostics.map(d => {
     const abs = l.result.attribution.resolver.absolute(d.file);
-    const len = l.folder.index.fileText(abs)?.split('\n')[d.line - 1]?.length ?? 0;
-    out.set(abs, [
-      ...(out.get(abs) ?? []),
-      {
-        range: {
-          start: { line: d.line - 1, character: 0 },
-          end: { line: d.line - 1, character: len },
-        },
-        message: `${d.message}. ${d.advice[0].toUpperCase()}${d.advice.slice(1)}.`,
-        severity:
-          d.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
-        source,
-        code: d.code,
-        codeDescription: { href: HEAP_DIAGNOSTIC_DOCS },
-      },
-    ]);
-  }
-  return out;
+    return {
+      file: abs,
+      code: d.code,
+      severity: d.severity,
+      message: `${d.message}. ${d.advice[0].toUpperCase()}${d.advice.slice(1)}.`,
+      line: d.line - 1,
+      endCharacter: l.folder.index.fileText(abs)?.split('\n')[d.line - 1]?.length ?? 0,
+      href: HEAP_DIAGNOSTIC_DOCS,
+    };
+  });
 }
 
 /** Markdown for a hover on a hot line: bytes, blocks, peak, exit, lifetime and top stacks. */

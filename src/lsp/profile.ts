@@ -9,7 +9,7 @@ import { hotLinesByView } from '../profile/hot-views';
 import { profileHoverMarkdown } from '../profile/hover-markdown';
 import { analyzeProfile, lineReader, type ProfileAnalysis } from '../profile/analyze';
 import { confirmFindings, type Confirmation } from '../profile/confirm';
-import { memoryCost, type Attribution, type HotLine } from '../profile/attribute';
+import { memoryCost, type HotLine } from '../profile/attribute';
 import { lineNote, lineShare, pct, topStacks } from '../profile/report';
 import type { ImportProgress } from '../profile/types';
 import type { Finding } from '../core/rules/types';
@@ -20,7 +20,7 @@ import { ProfileInputError } from '../profile/source';
 import {
   heapComparison,
   heapConfirmations,
-  heapDiagnostics,
+  heapFindings,
   heapFlamegraph,
   heapHotLines,
   heapHover,
@@ -32,7 +32,6 @@ import {
 import { detectImporter } from '../profile/import';
 import { analyzeHeap } from '../profile/heap/analyze';
 import { compareHeapReports } from '../profile/heap/compare';
-import type { Diagnostic } from 'vscode-languageserver';
 import {
   HEAT_LEVELS,
   type ComparisonView,
@@ -42,6 +41,7 @@ import {
 } from './protocol';
 import { compareReports, lineDeltaNote, pp, type ProfileCompareJson } from '../profile/compare';
 import { findingsTree, pctOf, type LineCounts, type ProfileLines } from './causes';
+import type { FindingsStore, ProfileFinding } from './findings-store';
 import type { FnItem } from '../core/model';
 
 export interface LoadedProfile {
@@ -132,9 +132,9 @@ export class ProfileState {
     this.analysis.setConfirmer(undefined);
   }
 
-  /** Heap diagnostics (churn, growth, peak holders, leaks) by absolute file; empty for CPU. */
-  diagnostics(source: string): Map<string, Diagnostic[]> {
-    return this.heap ? heapDiagnostics(this.heap, source) : new Map();
+  /** Findings only the profile makes (heap churn, growth, peak holders, leaks); none for CPU. */
+  findings(): ProfileFinding[] {
+    return this.heap ? heapFindings(this.heap) : [];
   }
 
   summary(): string | undefined {
@@ -319,16 +319,21 @@ export class ProfileState {
     };
   }
 
-  /** The findings view: every finding by root cause, with this profile's evidence. */
-  findingsTree(): FindingsTree {
+  /**
+   * The findings view: every finding of the store by root cause, with the evidence the store
+   * holds (the confirmations the diagnostics were rendered from) and the profile's own findings.
+   */
+  findingsTree(store: FindingsStore): FindingsTree {
     const loaded = this.current ?? this.heap;
+    const entries = [...store.entries()];
     const tree = findingsTree(
       this.analysis.folders,
-      root => this.analysis.allFindings().filter(f => f.range.file.startsWith(root + path.sep)),
-      loaded ? this.confirmations() : [],
+      root => entries.filter(e => e.file.startsWith(root + path.sep)).map(e => e.finding),
+      loaded ? store.confirmations() : [],
       this.profileLines(),
       loaded ? path.basename(loaded.file) : undefined,
-      this.baselineConfirmations(),
+      this.baselineConfirmations(entries.map(e => e.finding)),
+      store.profileFindings(),
     );
     const heapBase = this.heap && this.heapBaseline;
     return {
@@ -438,40 +443,23 @@ export class ProfileState {
     });
   }
 
-  confirmations(): Confirmation[] {
-    if (this.heap) {
-      const h = this.heap;
-      return heapConfirmations(
-        h,
-        this.analysis.allFindings().filter(f => f.range.file.startsWith(h.folder.root + path.sep)),
-      );
-    }
-    return this.confirmedBy(this.current?.result.attribution);
-  }
-
   /** The current findings confirmed against the baseline profile (their evidence lines there). */
-  private baselineConfirmations(): Confirmation[] {
-    return this.baseline ? this.confirmedBy(this.baseline.result.attribution) : [];
-  }
-
-  /** The current profile's folder's findings, confirmed by the samples of `attribution`. */
-  private confirmedBy(attribution: Attribution | undefined): Confirmation[] {
+  private baselineConfirmations(findings: readonly Finding[]): Confirmation[] {
+    const b = this.baseline;
     const c = this.current;
-    if (!c || !attribution) return [];
-    const mine = this.analysis
-      .allFindings()
-      .filter(f => f.range.file.startsWith(c.folder.root + path.sep));
+    if (!b || !c) return [];
+    const mine = findings.filter(f => f.range.file.startsWith(c.folder.root + path.sep));
     return confirmFindings(
       mine,
-      attribution,
+      b.result.attribution,
       c.folder.root,
       lineReader(c.folder.root, c.folder.index),
       { minShare: c.folder.editor.confirmMinShare },
     );
   }
 
-  /** Findings ranked by measured cost, as rows an editor can list. */
-  ranked(): {
+  /** The store's findings ranked by measured cost, as rows an editor can list. */
+  ranked(store: FindingsStore): {
     label: string;
     description: string;
     detail: string;
@@ -482,7 +470,7 @@ export class ProfileState {
   }[] {
     const c = this.current ?? this.heap;
     if (!c) return [];
-    return this.confirmations().map(x => ({
+    return store.confirmations().map(x => ({
       label: `${x.finding.code}  ${path.relative(c.folder.root, x.finding.range.file)}:${x.finding.range.line}`,
       description: x.confirmed
         ? `${pct(x.share)} of ${x.measure === 'copy' ? 'memcpy' : x.measure === 'allocator' ? 'allocator' : 'allocator + memcpy'} samples`

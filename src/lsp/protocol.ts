@@ -4,8 +4,10 @@
  *
  * - notification `allocLens/status` (server → client): `StatusParams` after every change.
  * - notification `allocLens/profileHotLines` (server → client): `ProfileHotLinesParams`.
- * - requests `allocLens/types`, `allocLens/drift`, `allocLens/rankedFindings`, `allocLens/flamegraph`.
- * - workspace commands: `WORKSPACE_COMMANDS`.
+ * - requests `allocLens/types`, `allocLens/drift`, `allocLens/rankedFindings`, `allocLens/flamegraph`,
+ *   `allocLens/findingsTree`.
+ * - workspace commands: `WORKSPACE_COMMANDS` (test/unit/extension/command-table.test.ts checks that
+ *   they, package.json and the extension's registrations are one table).
  */
 
 /**
@@ -27,7 +29,12 @@ export const WORKSPACE_COMMANDS = [
 export const HEAT_LEVELS = 5;
 
 export interface StatusParams {
-  /** What the Problems panel lists from this server: the findings and a heap profile's diagnostics. */
+  /**
+   * The findings of the server's one findings store (lsp/findings-store.ts): the static findings
+   * and a heap profile's own, i.e. what the diagnostics publish (hot-line notes aside) and what
+   * `allocLens/findingsTree` lists. Hint-severity findings count too, though VS Code's Problems
+   * panel does not list them (ddsplit: 9 findings, 8 in Problems).
+   */
   findings: number;
   /** One line about the loaded profile, if any. */
   profile?: string;

@@ -32,8 +32,9 @@ import { layoutMarkdown, sizeLabel } from '../core/layout/markdown';
 import { CancelledError, ProfileInputError } from '../profile/source';
 import { detectImporter } from '../profile/import';
 import { WorkspaceAnalysis, type FolderState } from './analysis';
-import { DOCS_BASE, fileUri, SOURCE, toDiagnostic, uriPath } from './convert';
+import { DOCS_BASE, fileUri, SOURCE, uriPath } from './convert';
 import { ExactLayouts } from './exact';
+import { FindingsStore } from './findings-store';
 import {
   codeActions,
   codeLenses,
@@ -119,8 +120,8 @@ export function startServer(conn: Connection, timeline?: Timeline): void {
     folders: false,
   };
   let pushedSettings: unknown;
-  const diagnostics = new Map<string, Diagnostic[]>();
-  const hints = new Map<string, Diagnostic[]>();
+  // The one view-model (#18): diagnostics, the status count and the findings view derive from it.
+  const store = new FindingsStore(() => init.docsBase ?? DOCS_BASE);
   const pending = new Map<string, NodeJS.Timeout>();
   let running: AbortController | undefined;
   let ready: Promise<void> = Promise.resolve();
@@ -151,11 +152,7 @@ export function startServer(conn: Connection, timeline?: Timeline): void {
   const analysis = new WorkspaceAnalysis(
     {
       onPublish: (file, findings, evidence) => {
-        diagnostics.set(
-          file,
-          findings.map(f => toDiagnostic(f, evidence?.get(f), init.docsBase ?? DOCS_BASE)),
-        );
-        if (findings.length === 0) diagnostics.delete(file);
+        store.setFindings(file, findings, evidence);
         push(file);
       },
       onWarning: m => log.warn(m),
@@ -168,9 +165,9 @@ export function startServer(conn: Connection, timeline?: Timeline): void {
   const exact = new ExactLayouts();
   const profile = new ProfileState(analysis);
 
-  const allFor = (file: string) => [...(diagnostics.get(file) ?? []), ...(hints.get(file) ?? [])];
   const push = (file: string) => {
-    if (!usePull) void conn.sendDiagnostics({ uri: fileUri(file), diagnostics: allFor(file) });
+    if (!usePull)
+      void conn.sendDiagnostics({ uri: fileUri(file), diagnostics: store.diagnostics(file) });
   };
 
   /** After findings changed: refresh what clients cache, and the status. */
@@ -179,15 +176,9 @@ export function startServer(conn: Connection, timeline?: Timeline): void {
     if (caps.inlayRefresh) void conn.languages.inlayHint.refresh().catch(() => undefined);
     if (caps.lensRefresh)
       void conn.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
-    // The count is read off what was published, so the status bar and the Problems panel agree:
-    // the findings, plus a heap profile's diagnostics; hot-line hints are not listed there.
-    let heap = 0;
-    for (const ds of hints.values())
-      for (const d of ds) if (d.severity !== DiagnosticSeverity.Hint) heap++;
-    const status: StatusParams = {
-      findings: analysis.findingCount + heap,
-      profile: profile.summary(),
-    };
+    // The store's count: the findings the diagnostics publish and the view lists (static ones and
+    // a heap profile's); hot-line notes are not findings.
+    const status: StatusParams = { findings: store.count(), profile: profile.summary() };
     void conn.sendNotification('allocLens/status', status);
   };
 
@@ -528,19 +519,18 @@ export function startServer(conn: Connection, timeline?: Timeline): void {
     guarded('diagnostics', async (p, token) => {
       const file = docFile(p);
       await whenReady(token);
-      return { kind: 'full' as const, items: allFor(file) };
+      return { kind: 'full' as const, items: store.diagnostics(file) };
     }) as never,
   );
   conn.languages.diagnostics.onWorkspace(
     guarded('workspace diagnostics', async (_p, token) => {
       await whenReady(token);
-      const files = new Set([...diagnostics.keys(), ...hints.keys()]);
       return {
-        items: [...files].map(f => ({
+        items: store.files().map(f => ({
           kind: 'full' as const,
           uri: fileUri(f),
           version: docs.get(fileUri(f))?.version ?? null,
-          items: allFor(f),
+          items: store.diagnostics(f),
         })),
       };
     }) as never,
@@ -551,8 +541,7 @@ export function startServer(conn: Connection, timeline?: Timeline): void {
     const lines = profile.hotLines();
     const params: ProfileHotLinesParams = { lines, summary: profile.summary() };
     void conn.sendNotification('allocLens/profileHotLines', params);
-    const before = [...hints.keys()];
-    hints.clear();
+    const notes = new Map<string, Diagnostic[]>();
     if (init.profileHints !== false) {
       for (const l of lines) {
         const file = uriPath(l.uri);
@@ -566,13 +555,11 @@ export function startServer(conn: Connection, timeline?: Timeline): void {
           code: 'profile-hot-line',
           message: l.note,
         };
-        hints.set(file, [...(hints.get(file) ?? []), d]);
+        notes.set(file, [...(notes.get(file) ?? []), d]);
       }
     }
     // Heap diagnostics (churn, growth, peak holders, leaks) are real findings: always sent.
-    for (const [file, ds] of profile.diagnostics(SOURCE))
-      hints.set(file, [...(hints.get(file) ?? []), ...ds]);
-    for (const f of new Set([...before, ...hints.keys()])) push(f);
+    for (const f of store.setProfile(profile.findings(), notes)) push(f);
   };
 
   const commandSignal = (token: CancellationToken, abort: AbortController) => {
@@ -609,7 +596,7 @@ export function startServer(conn: Connection, timeline?: Timeline): void {
       switch (p.command) {
         case 'allocLens.analyzeWorkspace':
           await analyzeWorkspace();
-          return { findings: analysis.findingCount };
+          return { findings: store.count() };
         case 'allocLens.clearProfile':
           profile.clear();
           sendHotLines();
@@ -795,11 +782,11 @@ export function startServer(conn: Connection, timeline?: Timeline): void {
     await whenReady(token);
     return exact.driftMarkdown(analysis);
   });
-  custom('allocLens/rankedFindings', 'ranked findings', () => profile.ranked());
+  custom('allocLens/rankedFindings', 'ranked findings', () => profile.ranked(store));
   custom('allocLens/flamegraph', 'flamegraph', () => profile.flamegraph() ?? null);
   custom('allocLens/findingsTree', 'findings view', async token => {
     await whenReady(token);
-    return profile.findingsTree();
+    return profile.findingsTree(store);
   });
 
   conn.onShutdown(() => {

@@ -130,6 +130,13 @@ test('static findings the profile confirms say so and are raised to errors', asy
 
 test('Open Flamegraph shows the profile in speedscope, merged (left heavy), without Import/Export', async () => {
   const { page } = ed;
+  // The page's and the host's timing marks (media/flamegraph.js prints them once drawn).
+  const drawn = new Promise(resolve =>
+    page.on('console', m => {
+      const t = /^alloc-lens first draw (\{.*\})$/.exec(m.text());
+      if (t) resolve(JSON.parse(t[1]));
+    }),
+  );
   const started = Date.now();
   await command(page, 'Alloc Lens: Open Flamegraph');
   const frame = await until(
@@ -149,6 +156,18 @@ test('Open Flamegraph shows the profile in speedscope, merged (left heavy), with
   );
   // First draw: from the command to a canvas with the profile's frames in it.
   console.log(`flamegraph first draw: ${Date.now() - started} ms`);
+  // ...and step by step, from the command's start in the extension host to the painted flamechart.
+  const marks = await Promise.race([
+    drawn,
+    new Promise(r => setTimeout(() => r(undefined), 20000)),
+  ]);
+  assert.ok(marks, 'the page reported no first-draw marks');
+  const steps = Object.entries(marks).sort((a, b) => a[1] - b[1]);
+  console.log(
+    `flamegraph first draw (marks): ${marks.drawn - marks.command} ms from the command to the painted flamechart; ` +
+      steps.map(([k, t], i) => (i ? `${k} +${t - steps[i - 1][1]}` : k)).join(', '),
+  );
+  assert.ok(marks.command <= marks.data && marks.data <= marks.drawn, JSON.stringify(marks));
   await page.waitForTimeout(1000);
   const text = await frame.evaluate(() => document.body.innerText);
   assert.match(text, /src\/main\.rs:19/);

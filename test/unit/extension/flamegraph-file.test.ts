@@ -7,7 +7,7 @@ import {
   prepareSpeedscopeFile,
   speedscopeAssets,
 } from '../../../src/extension/flamegraph-file';
-import { isWebviewMessage } from '../../../src/extension/webview-protocol';
+import { isWebviewMessage, timingText } from '../../../src/extension/webview-protocol';
 
 const root = join(__dirname, '..', '..', '..', '..');
 
@@ -118,4 +118,15 @@ test('webview messages are validated', () => {
   assert.ok(!isWebviewMessage(null));
   assert.ok(isWebviewMessage({ type: 'theme', dark: false }));
   assert.ok(isWebviewMessage({ type: 'shown', profileIndex: 2, profileName: 'Copy' }));
+});
+
+test('first-draw timing: marks are validated and printed step by step in time order', () => {
+  assert.ok(isWebviewMessage({ type: 'timing', marks: { command: 1, drawn: 900 } }));
+  assert.ok(!isWebviewMessage({ type: 'timing', marks: { command: '1' } }));
+  assert.ok(!isWebviewMessage({ type: 'timing', marks: { drawn: NaN } }));
+  assert.ok(!isWebviewMessage({ type: 'timing' }));
+  assert.equal(
+    timingText({ drawn: 1900, command: 0, ready: 700, data: 20 }),
+    '1,900 ms from command to drawn: data +20, ready +680, drawn +1200',
+  );
 });
