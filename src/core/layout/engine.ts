@@ -134,9 +134,38 @@ export class LayoutEngine {
     });
   }
 
+  /** Memo-key prefix per item object (see `itemKey`). */
+  private readonly itemKeys = new WeakMap<TypeDefItem, string>();
+
+  /**
+   * The memo key of an item: its path, unless another definition holds that path for name
+   * resolution. clap 4.0.32 has `#[cfg(feature = "string")] mod inner { enum Inner {..} }` next
+   * to `#[cfg(not(..))] mod inner { struct Inner(&'static str) }`: a rule that laid the inactive
+   * enum out directly memoised 24 bytes under the shared path, and `Str` and `Id`, reached later
+   * through the struct, became 24 bytes "exact" (rustc: 16), depending on the order of calls.
+   */
+  private itemKey(item: TypeDefItem): string {
+    let k = this.itemKeys.get(item);
+    if (k === undefined) {
+      const r = this.resolver.resolveType(item.module, {
+        kind: 'path',
+        text: item.name,
+        global: false,
+        segments: [{ name: item.name, args: [] }],
+      });
+      k =
+        r.kind === 'item' && r.item === item
+          ? item.path
+          : `${item.path}@${item.span.file}:${item.span.startOffset}`;
+      this.itemKeys.set(item, k);
+    }
+    return k;
+  }
+
   itemLay(item: TypeDefItem, args: LazyArg[] = []): Lay {
     const text = args.length ? `${item.name}<${args.map(a => a.text).join(', ')}>` : item.name;
-    const key = `${item.path}<${args.map(a => a.key).join(',')}>`;
+    const ik = this.itemKey(item);
+    const key = `${ik}<${args.map(a => a.key).join(',')}>`;
     const hit = this.memo.get(key);
     if (hit) return hit;
     if (this.inProgress.has(key)) {
@@ -150,7 +179,7 @@ export class LayoutEngine {
     // Polymorphic recursion by value (`struct S<T>(T, Option<S<Option<T>>>)`) makes a new key at
     // every level; rustc gives up at its query depth limit (about 128), the engine a little earlier.
     if (this.inProgress.size >= MAX_ITEM_DEPTH) {
-      const recursive = [...this.inProgress].some(k => k.startsWith(`${item.path}<`));
+      const recursive = [...this.inProgress].some(k => k.startsWith(`${ik}<`));
       return errorLay(
         text,
         recursive ? `recursive type \`${item.name}\` has infinite size` : TOO_DEEP,

@@ -3,6 +3,7 @@
  * (`type Res<T> = Result<T, MyErr>`, `io::Result`), and `impl Future<Output = Result<..>>`.
  */
 import type { Env } from '../layout/engine';
+import type { Lay } from '../layout/lay';
 import type { FnItem, TypeExpr } from '../model';
 import type { RuleContext } from './context';
 import type { ErrPart } from '../fixes/types';
@@ -53,6 +54,16 @@ function substituteSelf(t: TypeExpr, self: TypeExpr): TypeExpr {
   }
 }
 
+/**
+ * The whole `Result`'s layout, computed when first read: only a reported error needs it, and
+ * laying out every `Result` a fn returns (its enum niche search included) was a third of the
+ * rule's time on tokio (one per fn returning a `Result`, nearly all with a small `E`).
+ */
+function resultLay(ctx: RuleContext, ret: TypeExpr, e: Env): () => Lay {
+  let l: Lay | undefined;
+  return () => (l ??= ctx.engine.evalType(ret, e));
+}
+
 export function errPartOf(
   ctx: RuleContext,
   ret: TypeExpr,
@@ -86,10 +97,13 @@ export function errPartOf(
     if (!errExpr) return undefined;
     const err = ctx.engine.evalType(errExpr, e);
     const er = errExpr.kind === 'path' ? ctx.index.resolveType(module, errExpr) : undefined;
+    const result = resultLay(ctx, ret, e);
     return {
       resultText: ret.text,
       resultExpr: ret,
-      result: ctx.engine.evalType(ret, e),
+      get result() {
+        return result();
+      },
       err,
       errExpr,
       errItem: er?.kind === 'item' ? er.item : undefined,
@@ -117,9 +131,12 @@ export function errPartOf(
       errExpr.kind === 'path' && !aliasEnv.types.has(errExpr.text)
         ? ctx.index.resolveType(alias.module, errExpr)
         : undefined;
+    const result = resultLay(ctx, ret, e);
     return {
       resultText: ret.text,
-      result: ctx.engine.evalType(ret, e),
+      get result() {
+        return result();
+      },
       err: ctx.engine.evalType(errExpr, aliasEnv),
       errExpr,
       errItem: er?.kind === 'item' ? er.item : undefined,

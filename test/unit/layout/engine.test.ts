@@ -108,3 +108,33 @@ test('exact sizes from rustc replace estimates, also inside types built from the
   assert.deepEqual([o.size, o.align, o.status, o.confirmed], [4096, 8, 'exact', true]);
   assert.equal(engine.layoutOfItem(index.typeDefs().find(t => t.name === 'R')!).size, 4104);
 });
+
+test('a definition that name resolution does not reach does not share its path memo with the one it does', () => {
+  // clap 4.0.32's builder/str.rs: two `mod inner` under opposite cfgs, each with an `Inner`.
+  // Laying out the inactive enum first memoised 24 bytes under the shared path, and `Id` (through
+  // the active struct) became 24 bytes "exact"; rustc says 16.
+  const src = `
+#[cfg(feature = "string")]
+mod inner {
+    pub enum Inner { Static(&'static str), Owned(Box<str>) }
+}
+#[cfg(not(feature = "string"))]
+mod inner {
+    pub struct Inner(pub &'static str);
+}
+use inner::Inner;
+pub struct Str { name: Inner }
+pub struct Id(Str);
+`;
+  const { index, engine, of } = setup(src);
+  const inactive = index.typeDefs().find(t => t.name === 'Inner' && t.kind === 'enum')!;
+  assert.equal(engine.layoutOfItem(inactive).size, 24);
+  assert.equal(of('Id').size, 16);
+  assert.equal(of('Id').status, 'exact');
+  assert.equal(of('Str').size, 16);
+  // The same answer in a fresh engine, whatever is laid out first.
+  assert.equal(
+    new LayoutEngine(index).layoutOfItem(index.typeDefs().find(t => t.name === 'Id')!).size,
+    16,
+  );
+});
