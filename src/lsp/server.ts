@@ -233,7 +233,14 @@ export function startServer(conn: Connection, timeline?: Timeline): void {
     timeline = undefined;
     const run = (async () => {
       const t0 = Date.now();
-      const progress = await startProgress('Alloc Lens: analysing', abort);
+      // The progress is created while the analysis starts, not before: creating it is a round
+      // trip to the client, which a busy extension host answers late.
+      let progress: WorkDoneProgressServerReporter | undefined;
+      let finished = false;
+      void startProgress('Alloc Lens: analysing', abort).then(p => {
+        if (finished) p?.done();
+        else progress = p;
+      });
       let last = 0;
       try {
         await analysis.analyze(roots, settingsFor, {
@@ -268,6 +275,7 @@ export function startServer(conn: Connection, timeline?: Timeline): void {
         if (abort.signal.aborted) log.info('analysis cancelled');
         else report('analysis', e);
       } finally {
+        finished = true;
         progress?.done();
         if (running === abort) running = undefined;
       }
