@@ -65,7 +65,7 @@ let manyLinesSlow: string[] | undefined;
 test(
   'analysis fuzz: 50,000-line files within 1 s of CPU too (issue #14 target, open)',
   {
-    todo: "23 of the 108 50,000-line files of the 10,000-file run still take 1.0-7.8 s of CPU (load 6-9; this run's lifetime.rs copy: 1.2-1.5 s, its bare parse 0.4-0.6 s); the largest are duplicated modules with glob imports (resolver) and 2.5-4.4 MB copies",
+    todo: '10 of the 108 50,000-line files of the 10,000-file run (82eb5ce, load 12-15) still take 1.1-6.0 s of CPU, none of it in name resolution any more: rules (clone-hotspot, large-move, large-error fixes) on copies of borrow_clone.rs 2.5 s, store.rs 1.6 s, jsonbatch 1.9 s, errors.rs 1.7 s; extraction and parse of the 2.5-4.4 MB copies (sample.rs 2.3 s, primitives.rs 6.0 s, its bare parse 0.74 s). All are linear (2x the lines: 1.5-2.2x the CPU)',
   },
   () => {
     assert.deepEqual(manyLinesSlow, []);
