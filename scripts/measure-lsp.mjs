@@ -105,7 +105,9 @@ for (const [name, root] of Object.entries(CRATES).filter(([n]) => !only || n ===
   // end of the analysis, when the empty lists are final.
   const first = rs[0].findings
     ? `first diagnostics ${m('first').toFixed(0)} ms after spawn`
-    : `no findings (first publish ${m('firstPublish').toFixed(0)} ms after spawn)`;
+    : Number.isNaN(m('firstPublish'))
+      ? 'no findings (nothing to publish)'
+      : `no findings (first, empty, publish ${m('firstPublish').toFixed(0)} ms after spawn)`;
   console.log(
     `${name}: ${first}, analysis done ${m('analysed').toFixed(0)} ms (server CPU ${m('cpu').toFixed(0)} ms), hover ${m('hover').toFixed(1)} ms (median of 20 x ${runs}), peak RSS ${m('hwm').toFixed(0)} MB; ${rs[0].findings} findings, ${rs[0].types} types; runs (analysis done): ${rs.map(r => r.analysed.toFixed(0)).join(', ')} ms`,
   );
