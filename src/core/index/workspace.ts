@@ -28,6 +28,7 @@ import type { Resolution, TypeResolver } from '../resolve-api';
 import { diffText, parseRust, reparse, type TextChange, type Tree } from '../parser';
 import { extractItems, newExtractResult, type ExtractResult, type ModDecl } from './extract';
 import { duplicateMods } from './mod-dups';
+import { sameDefinition } from './def-equal';
 import { enclosingPackage, findPackages, listRustFiles, type CrateTarget } from './crates';
 import { defaultFeatures } from './cfg';
 import { ScopeResolver, type ModuleScope, type ResolverHooks } from './resolver';
@@ -901,8 +902,7 @@ export class WorkspaceIndex implements TypeResolver {
       decided.add(list);
       const defs = list.filter(isTypeDef);
       if (defs.length < 2 || list[0].attrs.some(a => a.name === 'alloc_lens_undecided')) continue;
-      const first = definitionSignature(defs[0]);
-      if (defs.every(d => d === defs[0] || definitionSignature(d) === first)) continue;
+      if (defs.every(d => d === defs[0] || sameDefinition(defs[0], d))) continue;
       const pred =
         defs.flatMap(d => d.attrs.filter(a => a.name === 'cfg').map(a => a.args)).join(' / ') ||
         'a cfg inside a macro';
@@ -1022,11 +1022,6 @@ function mapUnknownTypes(
     default:
       return t;
   }
-}
-
-/** The shape of a definition (spans, docs and cfg attributes aside): equal for identical ones. */
-function definitionSignature(i: Item): string {
-  return signature({ ...i, attrs: i.attrs.filter(x => x.name !== 'cfg' && x.name !== 'doc') });
 }
 
 function contains(
