@@ -154,6 +154,17 @@ export class WorkspaceIndex implements TypeResolver {
     return this.allItems;
   }
 
+  /**
+   * Later definitions of a type name -> the first, when all of that name in the module have one
+   * shape (`addScopes`). Items are never changed after extraction, so an entry stays true; it is
+   * dropped with the scopes on a full rebuild.
+   */
+  private identical = new WeakMap<Item, TypeDefItem>();
+
+  identicalTo(item: TypeDefItem): TypeDefItem | undefined {
+    return this.identical.get(item);
+  }
+
   /** Structs, enums, unions and type aliases. */
   typeDefs(): TypeDefItem[] {
     return this.items.filter(isTypeDef);
@@ -902,7 +913,10 @@ export class WorkspaceIndex implements TypeResolver {
       decided.add(list);
       const defs = list.filter(isTypeDef);
       if (defs.length < 2 || list[0].attrs.some(a => a.name === 'alloc_lens_undecided')) continue;
-      if (defs.every(d => d === defs[0] || sameDefinition(defs[0], d))) continue;
+      if (defs.every(d => d === defs[0] || sameDefinition(defs[0], d))) {
+        for (let i = 1; i < defs.length; i++) this.identical.set(defs[i], defs[0]);
+        continue;
+      }
       const pred =
         defs.flatMap(d => d.attrs.filter(a => a.name === 'cfg').map(a => a.args)).join(' / ') ||
         'a cfg inside a macro';
@@ -981,6 +995,7 @@ export class WorkspaceIndex implements TypeResolver {
     this.scopeGeneration++;
     this.modules.clear();
     this.moduleFiles.clear();
+    this.identical = new WeakMap();
     this.typeMacros.clear();
     for (const e of this.files.values()) if (e.inactive === undefined) this.addScopes(e);
     for (const f of this.depScoped.values()) this.addScopes(f);
