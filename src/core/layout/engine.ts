@@ -146,7 +146,14 @@ export class LayoutEngine {
    */
   private itemKey(item: TypeDefItem): string {
     let k = this.itemKeys.get(item);
-    if (k === undefined) {
+    // A later definition identical to the one its name resolves to is, by that, not the one the
+    // name resolves to: no second resolution (0.3 s of 1.0 s laying out the 139,650 types of
+    // primitives.rs repeated to 50,000 lines).
+    const same = k === undefined ? this.resolver.identicalTo?.(item) : undefined;
+    if (same && this.itemKey(same) === item.path) {
+      k = `${item.path}@${item.span.file}:${item.span.startOffset}`;
+      this.itemKeys.set(item, k);
+    } else if (k === undefined) {
       const r = this.resolver.resolveType(item.module, {
         kind: 'path',
         text: item.name,
