@@ -155,14 +155,11 @@ export class WorkspaceIndex implements TypeResolver {
   }
 
   /**
-   * Later definitions of a type name -> the first, when all of that name in the module have one
-   * shape (`addScopes`). Items are never changed after extraction, so an entry stays true; it is
-   * dropped with the scopes on a full rebuild.
+   * The first definition of `item`'s name in its module when every definition of that name there
+   * has `item`'s shape (decided in `addScopes`, kept on the module's scope: rebuilt with it).
    */
-  private identical = new WeakMap<Item, TypeDefItem>();
-
   identicalTo(item: TypeDefItem): TypeDefItem | undefined {
-    return this.identical.get(item);
+    return this.modules.get(item.module)?.identical?.get(item);
   }
 
   /** Structs, enums, unions and type aliases. */
@@ -740,6 +737,14 @@ export class WorkspaceIndex implements TypeResolver {
           if (l)
             for (let i = 0; i < l.length; i++)
               l[i] = (map.get(l[i]) as ImplItem | undefined) ?? l[i];
+        // Same signatures, so the same shapes: the relation holds for the new objects.
+        if (scope.identical)
+          scope.identical = new Map(
+            [...scope.identical].map(([k, v]) => [
+              map.get(k) ?? k,
+              (map.get(v) as TypeDefItem | undefined) ?? v,
+            ]),
+          );
       }
       const list = scope?.items.get(it.name);
       if (!list) continue;
@@ -914,7 +919,8 @@ export class WorkspaceIndex implements TypeResolver {
       const defs = list.filter(isTypeDef);
       if (defs.length < 2 || list[0].attrs.some(a => a.name === 'alloc_lens_undecided')) continue;
       if (defs.every(d => d === defs[0] || sameDefinition(defs[0], d))) {
-        for (let i = 1; i < defs.length; i++) this.identical.set(defs[i], defs[0]);
+        const sm = this.modules.get(it.module)!;
+        for (let i = 1; i < defs.length; i++) (sm.identical ??= new Map()).set(defs[i], defs[0]);
         continue;
       }
       const pred =
@@ -995,7 +1001,6 @@ export class WorkspaceIndex implements TypeResolver {
     this.scopeGeneration++;
     this.modules.clear();
     this.moduleFiles.clear();
-    this.identical = new WeakMap();
     this.typeMacros.clear();
     for (const e of this.files.values()) if (e.inactive === undefined) this.addScopes(e);
     for (const f of this.depScoped.values()) this.addScopes(f);

@@ -92,6 +92,9 @@ export class LayoutEngine {
   /** Forget memoised results (after the index changed). */
   invalidate(): void {
     this.memo.clear();
+    // Which definition a name resolves to may have changed too (repeated definitions share a
+    // memo through it).
+    this.itemKeys = new WeakMap();
     this.aliasCycles.clear();
   }
 
@@ -135,7 +138,7 @@ export class LayoutEngine {
   }
 
   /** Memo-key prefix per item object (see `itemKey`). */
-  private readonly itemKeys = new WeakMap<TypeDefItem, string>();
+  private itemKeys = new WeakMap<TypeDefItem, string>();
 
   /**
    * The memo key of an item: its path, unless another definition holds that path for name

@@ -37,3 +37,23 @@ test('a repeated definition gets the layout (and key) it gets when laid out on i
   }
   assert.ok(twins > 1000, `${twins} repeated definitions`);
 });
+
+test('an edit that makes repeated definitions differ ends their shared layout', () => {
+  const two = (b: string) => `pub struct X { a: u8 }\npub struct X { a: ${b} }\npub struct Y(X);\n`;
+  const index = buildIndexFromSources([{ path: '/t/src/lib.rs', text: two('u8') }]);
+  const engine = new LayoutEngine(index);
+  const [x1, x2] = index.typeDefs().filter(i => i.name === 'X');
+  assert.equal(index.identicalTo(x2), x1);
+  assert.equal(engine.layoutOfItem(x2).size, 1);
+  assert.equal(engine.layoutOfItem(x2).status, 'exact');
+  index.updateFile('/t/src/lib.rs', two('u64'));
+  engine.invalidate();
+  const [y1, y2] = index.typeDefs().filter(i => i.name === 'X');
+  assert.equal(index.identicalTo(y2), undefined);
+  assert.equal(index.identicalTo(y1), undefined);
+  // Two different definitions: neither is exact, and the second is not the first's 1 byte.
+  const l = engine.layoutOfItem(y2);
+  assert.notEqual(l.size === 1 && l.status === 'exact', true, JSON.stringify(l));
+  const y = index.typeDefs().find(i => i.name === 'Y')!;
+  assert.notEqual(engine.layoutOfItem(y).status, 'exact');
+});
