@@ -68,4 +68,9 @@ export interface TypeResolver {
   traitImplsOf?(item: TypeDefItem): ImplItem[];
   /** The item (any kind: trait, fn, const) a path names from `module`, if any. */
   resolveItem?(module: string, segments: string[]): Item | undefined;
+  /**
+   * The first definition of `item`'s path when `item` is another one of the same shape (spans,
+   * docs and its own cfg aside): its layout is that one's. Optional: without it each is laid out.
+   */
+  identicalTo?(item: TypeDefItem): TypeDefItem | undefined;
 }

@@ -24,6 +24,11 @@ export interface ModuleScope {
   impls?: ImplItem[];
   /** Trait impls of this module that define associated types (`impl IntoIterator for X { type IntoIter = .. }`). */
   traitImpls?: ImplItem[];
+  /**
+   * Later definitions of a type name -> the first, when every definition of that name here has
+   * one shape (see `identicalTo` in workspace.ts). Kept on the scope so that it goes with it.
+   */
+  identical?: Map<Item, TypeDefItem>;
 }
 
 /** What a name or path leads to while walking a path. */

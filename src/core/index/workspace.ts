@@ -28,6 +28,7 @@ import type { Resolution, TypeResolver } from '../resolve-api';
 import { diffText, parseRust, reparse, type TextChange, type Tree } from '../parser';
 import { extractItems, newExtractResult, type ExtractResult, type ModDecl } from './extract';
 import { duplicateMods } from './mod-dups';
+import { sameDefinition } from './def-equal';
 import { enclosingPackage, findPackages, listRustFiles, type CrateTarget } from './crates';
 import { defaultFeatures } from './cfg';
 import { ScopeResolver, type ModuleScope, type ResolverHooks } from './resolver';
@@ -151,6 +152,14 @@ export class WorkspaceIndex implements TypeResolver {
       this.byPath = undefined;
     }
     return this.allItems;
+  }
+
+  /**
+   * The first definition of `item`'s name in its module when every definition of that name there
+   * has `item`'s shape (decided in `addScopes`, kept on the module's scope: rebuilt with it).
+   */
+  identicalTo(item: TypeDefItem): TypeDefItem | undefined {
+    return this.modules.get(item.module)?.identical?.get(item);
   }
 
   /** Structs, enums, unions and type aliases. */
@@ -728,6 +737,14 @@ export class WorkspaceIndex implements TypeResolver {
           if (l)
             for (let i = 0; i < l.length; i++)
               l[i] = (map.get(l[i]) as ImplItem | undefined) ?? l[i];
+        // Same signatures, so the same shapes: the relation holds for the new objects.
+        if (scope.identical)
+          scope.identical = new Map(
+            [...scope.identical].map(([k, v]) => [
+              map.get(k) ?? k,
+              (map.get(v) as TypeDefItem | undefined) ?? v,
+            ]),
+          );
       }
       const list = scope?.items.get(it.name);
       if (!list) continue;
@@ -901,8 +918,11 @@ export class WorkspaceIndex implements TypeResolver {
       decided.add(list);
       const defs = list.filter(isTypeDef);
       if (defs.length < 2 || list[0].attrs.some(a => a.name === 'alloc_lens_undecided')) continue;
-      const first = definitionSignature(defs[0]);
-      if (defs.every(d => d === defs[0] || definitionSignature(d) === first)) continue;
+      if (defs.every(d => d === defs[0] || sameDefinition(defs[0], d))) {
+        const sm = this.modules.get(it.module)!;
+        for (let i = 1; i < defs.length; i++) (sm.identical ??= new Map()).set(defs[i], defs[0]);
+        continue;
+      }
       const pred =
         defs.flatMap(d => d.attrs.filter(a => a.name === 'cfg').map(a => a.args)).join(' / ') ||
         'a cfg inside a macro';
@@ -1022,11 +1042,6 @@ function mapUnknownTypes(
     default:
       return t;
   }
-}
-
-/** The shape of a definition (spans, docs and cfg attributes aside): equal for identical ones. */
-function definitionSignature(i: Item): string {
-  return signature({ ...i, attrs: i.attrs.filter(x => x.name !== 'cfg' && x.name !== 'doc') });
 }
 
 function contains(
