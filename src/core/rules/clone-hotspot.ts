@@ -20,7 +20,7 @@ import {
 import { derefType, fnScan, receiverType, type LocalType } from './locals';
 import type { Finding, Fix, Range, RelatedInfo } from './types';
 import { loopAround } from './walk';
-import { cloneOnlyBorrowed } from './borrow';
+import { bodyIdents, cloneOnlyBorrowed, type BodyIdents } from './borrow';
 import { editAt } from '../fixes/edits';
 
 const HEAP = new Set([
@@ -183,6 +183,8 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
     const fl = fileLines(ctx, fn.span.file)!;
     const base = { file: fn.span.file, offset: 0, lines: fl.starts };
     const locals = nodes.locals;
+    let idents: BodyIdents | undefined;
+    const identsOf = () => (idents ??= bodyIdents(nodes.body));
     for (const [name, lt] of locals) {
       const better = doubleAlloc(ctx, fn.module, lt.type);
       if (!better) continue;
@@ -210,7 +212,7 @@ export function cloneHotspot(ctx: RuleContext): CloneFinding[] {
       const method = f.childForFieldName('field')?.text ?? '';
       if (!CLONE_METHODS.has(method)) continue;
       if ((call.childForFieldName('arguments')?.namedChildren.length ?? 0) > 0) continue;
-      const borrowable = cloneOnlyBorrowed(call);
+      const borrowable = cloneOnlyBorrowed(call, identsOf);
       const onlyBorrowed = !!borrowable || resultOnlyBorrowed(call);
       if (!onlyBorrowed) continue;
       const loopNode = loopAround(call, nodes.body);
