@@ -860,7 +860,8 @@ export class WorkspaceIndex implements TypeResolver {
       return (last = this.scope(p, crate));
     };
     sc(e.module, e.crate);
-    let undecided: Item[] | undefined;
+    // List of a name -> its first definition that needs a decision (insertion order = item order).
+    let undecided: Map<Item[], Item> | undefined;
     const ctx = this.cfgOf(e.crate);
     // `#[cfg(all(test, loom))] mod sync { .. }` next to the compiled `mod sync { .. }`: both have
     // one path, so what lies inside the inactive one is recognised by its span.
@@ -899,23 +900,23 @@ export class WorkspaceIndex implements TypeResolver {
       if (it.kind === 'mod') sc(it.path, e.crate);
       const s = sc(it.module, e.crate);
       if (!s) continue;
-      const list = s.items.get(it.name) ?? [];
+      let list = s.items.get(it.name);
+      if (!list) s.items.set(it.name, (list = []));
       // Two compiled definitions of one type name cannot both exist: a cfg we cannot see (one
       // inside a crate's own macro, `cfg_has_atomic_u64! { type X = u32; }`) or a build
       // script's picks one. Unless they are identical, neither may be used as exact.
-      if (isTypeDef(it) && (state === 'maybe' || list.some(isTypeDef))) (undecided ??= []).push(it);
+      if (isTypeDef(it) && (state === 'maybe' || list.some(isTypeDef))) {
+        // The list kept here, not looked up again per definition: two Map lookups for each of
+        // 139,650 definitions of primitives.rs x50k were ~110 ms of CPU.
+        if (!(undecided ??= new Map()).has(list)) undecided.set(list, it);
+      }
       list.push(it);
-      s.items.set(it.name, list);
     }
     // Each name once: a file with the same type defined N times (a fuzzed 50,000-line file had
     // thousands) compared every definition with the first for every one of them, N² JSON
     // signatures (minutes of CPU); now N per name.
-    const decided = new Set<Item[]>();
-    for (const it of undecided ?? []) {
+    for (const [list, it] of undecided ?? []) {
       // Two definitions, one chosen by a build script's cfg: neither may be reported as exact.
-      const list = this.modules.get(it.module)!.items.get(it.name)!;
-      if (decided.has(list)) continue;
-      decided.add(list);
       const defs = list.filter(isTypeDef);
       if (defs.length < 2 || list[0].attrs.some(a => a.name === 'alloc_lens_undecided')) continue;
       if (defs.every(d => d === defs[0] || sameDefinition(defs[0], d))) {
